@@ -1,0 +1,236 @@
+import { isResilienceError } from '../errors/errors.js';
+import { parseRetryAfter, readHeader } from './headers.js';
+
+/**
+ * What went wrong, in the library's words. Retry, breaker, fallback and the
+ * monitor all read this; none of them re-parses errors.
+ */
+export type FailureKind =
+  | 'rate_limit' // 429, transient
+  | 'quota' // 429 insufficient_quota / spend limit, 402: will not clear by waiting
+  | 'overloaded' // Anthropic 529 / overloaded_error
+  | 'server' // 5xx, 409
+  | 'network' // connection refused / reset / dropped mid-stream
+  | 'timeout' // our attempt timeout, SDK connection timeout, 408
+  | 'auth' // 401, 403
+  | 'not_found' // 404 (e.g. unknown model)
+  | 'client' // other 4xx: the request itself is wrong
+  | 'abort' // the caller aborted
+  | 'circuit_open' // our breaker refused
+  | 'budget' // our budget refused
+  | 'queue_full' // our limiter refused
+  | 'unknown';
+
+export interface Classification {
+  readonly kind: FailureKind;
+  /** Worth another attempt on the same model. */
+  readonly retryable: boolean;
+  /** Worth moving on to the next model in the chain. */
+  readonly fallback: boolean;
+  /** Counts as a provider failure for the circuit breaker and health. */
+  readonly countsAsFailure: boolean;
+  /** Server-requested delay before the next attempt, when the error carried one. */
+  readonly retryAfterMs?: number;
+  readonly status?: number;
+  /** Provider error type or code (`overloaded_error`, `insufficient_quota`, …), when known. */
+  readonly type?: string;
+}
+
+interface KindTraits {
+  retryable: boolean;
+  fallback: boolean;
+  countsAsFailure: boolean;
+}
+const t = (retryable: boolean, fallback: boolean, countsAsFailure: boolean): KindTraits => ({
+  retryable,
+  fallback,
+  countsAsFailure,
+});
+
+export const KIND_TRAITS: Readonly<Record<FailureKind, KindTraits>> = Object.freeze({
+  rate_limit: t(true, true, true),
+  quota: t(false, true, true),
+  overloaded: t(true, true, true),
+  server: t(true, true, true),
+  network: t(true, true, true),
+  timeout: t(true, true, true),
+  auth: t(false, true, false),
+  not_found: t(false, true, false),
+  client: t(false, false, false),
+  abort: t(false, false, false),
+  circuit_open: t(false, true, false),
+  budget: t(false, true, false),
+  queue_full: t(false, true, false),
+  unknown: t(false, false, false),
+});
+
+const QUOTA_CODES = new Set([
+  'insufficient_quota',
+  'billing_hard_limit_reached',
+  'billing_not_active',
+  'enforced_spend_limit_reached',
+]);
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+]);
+const TYPE_KINDS: Readonly<Record<string, FailureKind>> = {
+  overloaded_error: 'overloaded',
+  rate_limit_error: 'rate_limit',
+  rate_limit_exceeded: 'rate_limit',
+  api_error: 'server',
+  server_error: 'server',
+  internal_server_error: 'server',
+  timeout_error: 'timeout',
+  authentication_error: 'auth',
+  permission_error: 'auth',
+  not_found_error: 'not_found',
+  invalid_request_error: 'client',
+  request_too_large: 'client',
+  billing_error: 'quota',
+};
+
+type Bag = Record<string, unknown>;
+const obj = (v: unknown): Bag | undefined => (v !== null && typeof v === 'object' ? (v as Bag) : undefined);
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+/** Error type / code strings an SDK error or error body may carry, most specific first. */
+function typeStrings(e: Bag): string[] {
+  const out: string[] = [];
+  const push = (v: unknown) => {
+    const s = str(v);
+    if (s) out.push(s);
+  };
+  const inner = obj(e.error);
+  const innerInner = obj(inner?.error);
+  push(obj(inner?.details)?.error_code);
+  push(obj(innerInner?.details)?.error_code);
+  push(inner?.code);
+  push(innerInner?.type);
+  push(inner?.type);
+  push(e.code);
+  push(e.type);
+  // AI SDK keeps the raw body as text.
+  const body = str(e.responseBody);
+  if (body && body.length < 64_000) {
+    try {
+      const parsed = obj(JSON.parse(body));
+      const be = obj(parsed?.error);
+      push(obj(be?.details)?.error_code);
+      push(be?.code);
+      push(be?.type);
+      push(parsed?.type === 'error' ? undefined : parsed?.type);
+    } catch {
+      // not JSON: nothing to learn from it
+    }
+  }
+  return out;
+}
+
+function kindFromStatus(status: number, types: readonly string[]): FailureKind {
+  if (status === 429) return types.some((x) => QUOTA_CODES.has(x)) ? 'quota' : 'rate_limit';
+  if (status === 529) return 'overloaded';
+  if (status >= 500) return types.includes('overloaded_error') ? 'overloaded' : 'server';
+  if (status === 408) return 'timeout';
+  if (status === 409) return 'server';
+  if (status === 402) return 'quota';
+  if (status === 401 || status === 403) return 'auth';
+  if (status === 404) return 'not_found';
+  if (status >= 400) return 'client';
+  return 'unknown';
+}
+
+function kindWithoutStatus(e: Bag, types: readonly string[]): FailureKind {
+  const name = str(e.name) ?? '';
+  if (name === 'AbortError' || name === 'APIUserAbortError') return 'abort';
+  if (name === 'APIConnectionTimeoutError' || name === 'TimeoutError') return 'timeout';
+  if (name === 'APIConnectionError') return 'network';
+  for (const x of types) {
+    if (QUOTA_CODES.has(x)) return 'quota';
+    const k = Object.hasOwn(TYPE_KINDS, x) ? TYPE_KINDS[x] : undefined;
+    if (k) return k;
+    if (NETWORK_CODES.has(x)) return 'network';
+  }
+  const cause = obj(e.cause);
+  const causeCode = str(cause?.code);
+  if (causeCode && NETWORK_CODES.has(causeCode)) return 'network';
+  // undici: `TypeError: fetch failed` before the response, `terminated` when the
+  // connection drops mid-body. Neither carries a status.
+  if (name === 'TypeError' && /^(fetch failed|terminated)$/.test(str(e.message) ?? '')) return 'network';
+  // AI SDK APICallError without a status: trust its own verdict.
+  if (e.isRetryable === true) return 'network';
+  return 'unknown';
+}
+
+function build(kind: FailureKind, extra: Partial<Classification>, shouldRetry?: string): Classification {
+  const traits = KIND_TRAITS[kind];
+  // `x-should-retry` is the provider's explicit advice (openai, anthropic); it
+  // overrides our guess about a transient failure, never a permanent one.
+  const retryable = traits.retryable && shouldRetry !== 'false';
+  return Object.freeze({ kind, ...traits, retryable, ...extra });
+}
+
+/**
+ * Turns any thrown value into a {@link Classification} by duck typing, without
+ * importing any SDK. Never throws.
+ *
+ * @param nowMs current time, used to turn an HTTP-date `retry-after` into a delay
+ */
+export function classifyError(error: unknown, nowMs = 0): Classification {
+  try {
+    return classifyUnsafe(error, nowMs, 0);
+  } catch {
+    return build('unknown', {});
+  }
+}
+
+function classifyUnsafe(error: unknown, nowMs: number, depth: number): Classification {
+  if (isResilienceError(error)) {
+    const code = error.code;
+    if (code === 'CIRCUIT_OPEN') return build('circuit_open', {});
+    if (code === 'TIMEOUT') return build('timeout', {});
+    if (code === 'BUDGET_EXCEEDED') return build('budget', {});
+    if (code === 'QUEUE_FULL') return build('queue_full', {});
+    return build('unknown', {});
+  }
+  const e = obj(error);
+  if (!e) return build('unknown', {});
+
+  // AI SDK RetryError wraps the attempts it made; the last one decides.
+  if (depth < 3 && str(e.name) === 'AI_RetryError' && e.lastError !== undefined) {
+    return classifyUnsafe(e.lastError, nowMs, depth + 1);
+  }
+
+  const statusRaw = e.status ?? e.statusCode ?? obj(e.response)?.status;
+  const status = typeof statusRaw === 'number' && Number.isInteger(statusRaw) ? statusRaw : undefined;
+  const headers = e.headers ?? e.responseHeaders ?? obj(e.response)?.headers;
+  const types = typeStrings(e);
+  const name = str(e.name);
+
+  let kind: FailureKind;
+  if (name === 'AbortError' || name === 'APIUserAbortError') kind = 'abort';
+  else if (name === 'EnforcedSpendLimitReachedError') kind = 'quota';
+  else if (status !== undefined && status >= 400) kind = kindFromStatus(status, types);
+  else kind = kindWithoutStatus(e, types);
+
+  const retryAfterMs = parseRetryAfter(headers, nowMs);
+  // Only well-known codes are echoed back: a provider body is free text and
+  // may carry anything, keys included.
+  const type = types.find((x) => QUOTA_CODES.has(x) || Object.hasOwn(TYPE_KINDS, x) || NETWORK_CODES.has(x));
+  const extra: { -readonly [K in keyof Classification]?: Classification[K] } = {};
+  if (status !== undefined) extra.status = status;
+  if (retryAfterMs !== undefined) extra.retryAfterMs = retryAfterMs;
+  if (type !== undefined) extra.type = type;
+  return build(kind, extra, readHeader(headers, 'x-should-retry'));
+}

@@ -1,0 +1,34 @@
+import type { FailureKind } from '../classify/classify.js';
+
+/** What your function receives on each attempt. */
+export interface AttemptContext {
+  /** The model chosen for this attempt: pass it to the provider. */
+  readonly model: string;
+  /**
+   * Aborted when the attempt times out, the caller's signal aborts, or the
+   * client is disposed. Pass it to the SDK (`{ signal }`) so the request is cancelled.
+   */
+  readonly signal: AbortSignal;
+  /** 1-based attempt number on this model. */
+  readonly attempt: number;
+  /** The `taskId` given to `run`, if any. */
+  readonly taskId?: string;
+}
+
+export type AttemptFn<T> = (context: AttemptContext) => Promise<T> | T;
+
+export interface RunOptions {
+  /** Overrides the client's fallback chain for this call. */
+  readonly models?: readonly string[];
+  /** Groups calls of one agent task: carried on every event, and the key of per-task budgets. */
+  readonly taskId?: string;
+  /** The caller's abort signal. An abort is never retried and never counts against a model. */
+  readonly signal?: AbortSignal;
+  /** Per-attempt timeout for this call, overriding the client's `timeoutMs`. */
+  readonly timeoutMs?: number;
+}
+
+/** A call's result inside the pipeline: data, so policies branch on values, not exceptions. */
+export type Outcome<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: unknown; readonly kind: FailureKind | 'retry_after_too_long' };

@@ -1,0 +1,58 @@
+/**
+ * The only module that touches the global time and randomness functions.
+ * Everything else in the library reads time through a {@link Clock} and
+ * randomness through a {@link RandomSource}, so tests can own both.
+ */
+
+/** An opaque handle returned by {@link Clock.setTimeout}. */
+export type TimerHandle = { readonly __timer: unique symbol } | object;
+
+export interface Clock {
+  /** Milliseconds since the Unix epoch. */
+  now(): number;
+  /**
+   * Runs `fn` once after `ms` milliseconds. Timers created through a clock
+   * must never keep the process alive (the system clock unrefs them).
+   */
+  setTimeout(fn: () => void, ms: number): TimerHandle;
+  clearTimeout(handle: TimerHandle): void;
+}
+
+/** Returns a number in [0, 1). */
+export type RandomSource = () => number;
+
+// Read the globals at call time rather than at import time, so that
+// `vi.useFakeTimers()` installed after import still takes effect.
+export const systemClock: Clock = Object.freeze({
+  now: () => Date.now(),
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    const handle = globalThis.setTimeout(fn, ms) as unknown as { unref?: () => void };
+    handle.unref?.();
+    return handle as TimerHandle;
+  },
+  clearTimeout(handle: TimerHandle): void {
+    globalThis.clearTimeout(handle as Parameters<typeof clearTimeout>[0]);
+  },
+});
+
+export const systemRandom: RandomSource = () => Math.random();
+
+/**
+ * Resolves after `ms` on `clock`, or rejects with the signal's reason as soon
+ * as `signal` aborts. Never leaves a timer or listener behind.
+ */
+export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  if (ms <= 0) return Promise.resolve();
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => {
+      clock.clearTimeout(handle);
+      reject(signal!.reason);
+    };
+    const handle = clock.setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

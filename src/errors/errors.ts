@@ -1,0 +1,125 @@
+/**
+ * Errors the library itself raises when it refuses a call. Provider errors are
+ * never renamed: they pass through untouched or sit in `cause`.
+ *
+ * Guards check a brand, not `instanceof`, so they work when two copies of the
+ * package are installed side by side.
+ */
+
+const BRAND = Symbol.for('llm-resilience.error');
+
+export type ResilienceErrorCode =
+  | 'CONFIG'
+  | 'CIRCUIT_OPEN'
+  | 'TIMEOUT'
+  | 'ALL_MODELS_FAILED'
+  | 'BUDGET_EXCEEDED'
+  | 'QUEUE_FULL'
+  | 'DISPOSED'
+  | 'STREAM_INTERRUPTED';
+
+export class ResilienceError extends Error {
+  readonly code: ResilienceErrorCode;
+  declare readonly [BRAND]: true;
+
+  constructor(code: ResilienceErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ResilienceError';
+    this.code = code;
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+}
+
+const has = (value: unknown, code?: ResilienceErrorCode): boolean =>
+  typeof value === 'object' &&
+  value !== null &&
+  (value as Record<symbol, unknown>)[BRAND] === true &&
+  (code === undefined || (value as { code?: unknown }).code === code);
+
+export const isResilienceError = (value: unknown): value is ResilienceError => has(value);
+
+/** An option passed to the library is invalid. Raised at construction. */
+export class ConfigError extends ResilienceError {
+  /** Dotted option paths that failed validation, e.g. `retry.maxRetries`. */
+  readonly issues: readonly { path: string; message: string }[];
+  constructor(issues: readonly { path: string; message: string }[]) {
+    super('CONFIG', `Invalid llm-resilience options: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+    this.name = 'ConfigError';
+    this.issues = Object.freeze(issues.map((i) => Object.freeze({ ...i })));
+  }
+}
+export const isConfigError = (v: unknown): v is ConfigError => has(v, 'CONFIG');
+
+/** The model's circuit breaker is open; the provider was not called. */
+export class CircuitOpenError extends ResilienceError {
+  readonly model: string;
+  /** How long until the breaker lets a probe through. */
+  readonly retryAfterMs: number;
+  constructor(model: string, retryAfterMs: number) {
+    super('CIRCUIT_OPEN', `Circuit for model "${model}" is open; next probe in ${Math.max(0, Math.ceil(retryAfterMs))} ms`);
+    this.name = 'CircuitOpenError';
+    this.model = model;
+    this.retryAfterMs = Math.max(0, retryAfterMs);
+  }
+}
+export const isCircuitOpenError = (v: unknown): v is CircuitOpenError => has(v, 'CIRCUIT_OPEN');
+
+/** An attempt ran past `timeoutMs`; its signal was aborted. */
+export class TimeoutError extends ResilienceError {
+  readonly model: string;
+  readonly timeoutMs: number;
+  constructor(model: string, timeoutMs: number, what = 'Attempt') {
+    super('TIMEOUT', `${what} on model "${model}" timed out after ${timeoutMs} ms`);
+    this.name = 'TimeoutError';
+    this.model = model;
+    this.timeoutMs = timeoutMs;
+  }
+}
+export const isTimeoutError = (v: unknown): v is TimeoutError => has(v, 'TIMEOUT');
+
+export interface ModelFailure {
+  readonly model: string;
+  /** Why the model was left: the classified kind of its last error. */
+  readonly reason: string;
+  /** The last error seen for this model: a provider error, untouched, or one of ours. */
+  readonly error: unknown;
+}
+
+/** Every model in the chain failed. `failures` holds each model's cause, in order. */
+export class AllModelsFailedError extends ResilienceError {
+  readonly failures: readonly ModelFailure[];
+  /** The smallest wait after which some model may be tried again, when known. */
+  readonly retryAfterMs: number | undefined;
+  constructor(failures: readonly ModelFailure[], retryAfterMs?: number) {
+    const summary = failures.map((f) => `${f.model} (${f.reason})`).join(', ');
+    super('ALL_MODELS_FAILED', `All models failed: ${summary || 'no model was available'}`, {
+      cause: failures.at(-1)?.error,
+    });
+    this.name = 'AllModelsFailedError';
+    this.failures = Object.freeze([...failures]);
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+export const isAllModelsFailedError = (v: unknown): v is AllModelsFailedError => has(v, 'ALL_MODELS_FAILED');
+
+/** A bounded queue is full; the call was refused at once. */
+export class QueueFullError extends ResilienceError {
+  readonly model: string;
+  readonly limit: number;
+  constructor(model: string, limit: number) {
+    super('QUEUE_FULL', `Queue for model "${model}" is full (${limit} waiting)`);
+    this.name = 'QueueFullError';
+    this.model = model;
+    this.limit = limit;
+  }
+}
+export const isQueueFullError = (v: unknown): v is QueueFullError => has(v, 'QUEUE_FULL');
+
+/** The client was disposed; calls in flight and new calls are refused. */
+export class DisposedError extends ResilienceError {
+  constructor() {
+    super('DISPOSED', 'The ResilientClient has been disposed');
+    this.name = 'DisposedError';
+  }
+}
+export const isDisposedError = (v: unknown): v is DisposedError => has(v, 'DISPOSED');

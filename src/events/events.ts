@@ -1,0 +1,132 @@
+import { EventEmitter } from 'eventemitter3';
+import type { FailureKind } from '../classify/classify.js';
+
+/** Fields every event payload carries. */
+export interface EventBase {
+  /** Clock time (ms since epoch) when the event was emitted. */
+  readonly timestamp: number;
+  /** The `taskId` passed to `run`, when one was given. */
+  readonly taskId?: string;
+}
+
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
+export interface AttemptEvent extends EventBase {
+  readonly model: string;
+  /** 1-based attempt number on this model. */
+  readonly attempt: number;
+}
+export interface SuccessEvent extends AttemptEvent {
+  readonly latencyMs: number;
+}
+export interface FailureEvent extends AttemptEvent {
+  readonly latencyMs: number;
+  readonly kind: FailureKind;
+  readonly status?: number;
+  readonly retryable: boolean;
+}
+export interface RetryEvent extends AttemptEvent {
+  /** How long the client waits before the next attempt. */
+  readonly delayMs: number;
+  /** Kind of the failure being retried. */
+  readonly reason: FailureKind;
+  /** The server-requested delay, when the failure carried one. */
+  readonly retryAfterMs?: number;
+}
+export interface BreakerEvent extends EventBase {
+  readonly model: string;
+  readonly state: BreakerState;
+  /** For `breaker:open`: when a half-open probe will be allowed. */
+  readonly retryAfterMs?: number;
+}
+export interface FallbackEvent extends EventBase {
+  readonly from: string;
+  readonly to: string;
+  /** Why `from` was left: a failure kind, or `retry_after_too_long`. */
+  readonly reason: FailureKind | 'retry_after_too_long';
+}
+export interface ExhaustedEvent extends EventBase {
+  readonly failures: readonly { readonly model: string; readonly reason: string }[];
+}
+
+/**
+ * Every event the client emits, by name. Names are public API; see docs/events.md.
+ */
+export interface ResilienceEvents {
+  attempt: AttemptEvent;
+  success: SuccessEvent;
+  failure: FailureEvent;
+  retry: RetryEvent;
+  'breaker:open': BreakerEvent;
+  'breaker:half-open': BreakerEvent;
+  'breaker:close': BreakerEvent;
+  fallback: FallbackEvent;
+  exhausted: ExhaustedEvent;
+}
+
+export type ResilienceEventName = keyof ResilienceEvents;
+export type Listener<K extends ResilienceEventName> = (payload: ResilienceEvents[K]) => void;
+export type Unsubscribe = () => void;
+
+type EmitterMap = { [K in ResilienceEventName]: [ResilienceEvents[K]] };
+// eventemitter3's listener type for the map form; spelled out to keep its namespace types out of ours.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the listener is typed by the public `on` signature
+type Fn = (...args: any[]) => void;
+
+/**
+ * The client's event bus. Producers check {@link EventBus.wants} before building
+ * a payload, so an event nobody listens to costs one property read.
+ */
+export class EventBus {
+  readonly #emitter: EventEmitter<EmitterMap> = new EventEmitter<EmitterMap>();
+  /** Called when a listener throws; a listener's bug must never fail a call. */
+  readonly #onListenerError: (error: unknown, event: string) => void;
+
+  constructor(onListenerError: (error: unknown, event: string) => void = () => {}) {
+    this.#onListenerError = onListenerError;
+  }
+
+  wants(name: ResilienceEventName): boolean {
+    return this.#emitter.listenerCount(name) > 0;
+  }
+
+  emit<K extends ResilienceEventName>(name: K, payload: ResilienceEvents[K]): void {
+    Object.freeze(payload);
+    try {
+      (this.#emitter.emit as (n: K, p: ResilienceEvents[K]) => boolean)(name, payload);
+    } catch (error) {
+      this.#onListenerError(error, name);
+    }
+  }
+
+  on<K extends ResilienceEventName>(name: K, listener: Listener<K>): Unsubscribe {
+    const fn = listener as Fn;
+    this.#emitter.on(name, fn);
+    return () => {
+      this.#emitter.off(name, fn);
+    };
+  }
+
+  once<K extends ResilienceEventName>(name: K, listener: Listener<K>): Unsubscribe {
+    const fn = listener as Fn;
+    this.#emitter.once(name, fn);
+    return () => {
+      this.#emitter.off(name, fn);
+    };
+  }
+
+  off<K extends ResilienceEventName>(name: K, listener: Listener<K>): void {
+    this.#emitter.off(name, listener as Fn);
+  }
+
+  listenerCount(name?: ResilienceEventName): number {
+    if (name) return this.#emitter.listenerCount(name);
+    let n = 0;
+    for (const e of this.#emitter.eventNames()) n += this.#emitter.listenerCount(e);
+    return n;
+  }
+
+  clear(): void {
+    this.#emitter.removeAllListeners();
+  }
+}

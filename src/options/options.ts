@@ -1,0 +1,122 @@
+import { z } from 'zod';
+import type { Clock, RandomSource } from '../clock/clock.js';
+import { fn, modelName, nonNegativeInt, nonNegativeMs, percentage, positiveInt, positiveMs } from './schema-helpers.js';
+
+export type Jitter = 'none' | 'full' | 'equal';
+
+export interface RetryOptions {
+  /**
+   * Retries per model after the first attempt (so `maxRetries: 4` means up to 5 attempts).
+   * @default 3
+   */
+  readonly maxRetries?: number;
+  /** Delay before the first retry, in ms. @default 500 */
+  readonly initialDelayMs?: number;
+  /** Growth factor between retries. @default 2 */
+  readonly multiplier?: number;
+  /** Upper bound of a computed backoff delay, in ms. @default 30_000 */
+  readonly maxDelayMs?: number;
+  /**
+   * How backoff delays are randomized: `equal` keeps half and randomizes the other half,
+   * `full` picks uniformly in [0, delay], `none` waits the computed delay exactly.
+   * A server's `retry-after` is always honoured exactly, never jittered.
+   * @default 'equal'
+   */
+  readonly jitter?: Jitter;
+  /**
+   * A `retry-after` longer than this is not waited for: the model is given up at once
+   * and the chain falls back. The official OpenAI SDK applies the same 60 s ceiling.
+   * @default 60_000
+   */
+  readonly maxRetryAfterMs?: number;
+}
+
+export interface BreakerOptions {
+  /** Error percentage within the rolling window that opens the breaker. @default 50 */
+  readonly errorThresholdPercentage?: number;
+  /** Minimum calls in the window before the error percentage is considered. @default 5 */
+  readonly volumeThreshold?: number;
+  /** Length of the rolling window, in ms. @default 10_000 */
+  readonly rollingWindowMs?: number;
+  /** Buckets the rolling window is divided into. @default 10 */
+  readonly rollingBuckets?: number;
+  /** Time an open breaker waits before letting one half-open probe through, in ms. @default 30_000 */
+  readonly resetTimeoutMs?: number;
+}
+
+export interface ResilientClientOptions {
+  /**
+   * The fallback chain, tried in order: the first is the primary.
+   * @example ['claude-sonnet-4-5', 'gpt-4.1']
+   */
+  readonly models: readonly string[];
+  /** Retry with exponential backoff on 429 / overloaded / 5xx / network / timeout. `false` disables it. */
+  readonly retry?: RetryOptions | false;
+  /** One circuit breaker per model. `false` disables breakers. */
+  readonly breaker?: BreakerOptions | false;
+  /** Per-attempt timeout in ms; aborts the signal handed to your function. Off by default. */
+  readonly timeoutMs?: number;
+  /** Where time comes from. @default systemClock */
+  readonly clock?: Clock;
+  /** Where jitter comes from; returns a number in [0, 1). @default Math.random */
+  readonly random?: RandomSource;
+}
+
+const clockSchema = z.custom<Clock>(
+  (v) =>
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as Clock).now === 'function' &&
+    typeof (v as Clock).setTimeout === 'function' &&
+    typeof (v as Clock).clearTimeout === 'function',
+  { error: 'expected a clock with now(), setTimeout() and clearTimeout()' },
+);
+
+export const retrySchema = z.strictObject({
+  maxRetries: nonNegativeInt().max(100, { error: 'expected at most 100' }).optional(),
+  initialDelayMs: nonNegativeMs().optional(),
+  multiplier: z.number({ error: 'expected a number >= 1' }).min(1, { error: 'expected a number >= 1' }).finite({ error: 'expected a number >= 1' }).optional(),
+  maxDelayMs: nonNegativeMs().optional(),
+  jitter: z.enum(['none', 'full', 'equal'], { error: "expected 'none', 'full' or 'equal'" }).optional(),
+  maxRetryAfterMs: nonNegativeMs().optional(),
+});
+
+export const breakerSchema = z.strictObject({
+  errorThresholdPercentage: percentage().optional(),
+  volumeThreshold: nonNegativeInt().optional(),
+  rollingWindowMs: positiveMs().optional(),
+  rollingBuckets: positiveInt().max(1000, { error: 'expected at most 1000' }).optional(),
+  resetTimeoutMs: positiveMs().optional(),
+});
+
+export const coreOptionShape = {
+  models: z
+    .array(modelName(), { error: 'expected a non-empty array of model names' })
+    .min(1, { error: 'expected a non-empty array of model names' })
+    .refine((m) => new Set(m).size === m.length, { error: 'expected model names without duplicates' }),
+  retry: z.union([retrySchema, z.literal(false)], { error: 'expected retry options or false' }).optional(),
+  breaker: z.union([breakerSchema, z.literal(false)], { error: 'expected breaker options or false' }).optional(),
+  timeoutMs: positiveMs().optional(),
+  clock: clockSchema.optional(),
+  random: fn<RandomSource>('a function returning a number in [0, 1)').optional(),
+};
+
+export type ResolvedRetry = Required<RetryOptions>;
+export type ResolvedBreaker = Required<BreakerOptions>;
+
+export const RETRY_DEFAULTS: ResolvedRetry = Object.freeze({
+  maxRetries: 3,
+  initialDelayMs: 500,
+  multiplier: 2,
+  maxDelayMs: 30_000,
+  jitter: 'equal',
+  maxRetryAfterMs: 60_000,
+});
+
+export const BREAKER_DEFAULTS: ResolvedBreaker = Object.freeze({
+  errorThresholdPercentage: 50,
+  volumeThreshold: 5,
+  rollingWindowMs: 10_000,
+  rollingBuckets: 10,
+  resetTimeoutMs: 30_000,
+});

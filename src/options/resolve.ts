@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import type { Clock, RandomSource } from '../clock/clock.js';
+import { BREAKER_DEFAULTS, RETRY_DEFAULTS, type ResolvedBreaker, type ResolvedRetry, type ResilientClientOptions, coreOptionShape } from './options.js';
+import { validateOptions } from './validate.js';
+
+export const clientOptionsSchema = z.strictObject(coreOptionShape);
+
+export interface ResolvedClientOptions {
+  readonly models: readonly string[];
+  readonly retry: ResolvedRetry | undefined;
+  readonly breaker: ResolvedBreaker | undefined;
+  readonly timeoutMs: number | undefined;
+  readonly clock: Clock | undefined;
+  readonly random: RandomSource | undefined;
+}
+
+/** Defaults overlaid with the options actually given (an explicit `undefined` keeps the default). */
+export function withDefaults<T extends object>(defaults: T, given: Partial<T> | undefined): Readonly<T> {
+  const out = { ...defaults };
+  if (given) for (const [k, v] of Object.entries(given)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return Object.freeze(out);
+}
+
+/** Validates once, fills defaults, freezes. Throws ConfigError naming every bad option. */
+export function resolveClientOptions(options: ResilientClientOptions): ResolvedClientOptions {
+  const o = validateOptions(clientOptionsSchema, options);
+  return Object.freeze({
+    models: Object.freeze([...o.models]),
+    retry: o.retry === false ? undefined : withDefaults(RETRY_DEFAULTS, o.retry),
+    breaker: o.breaker === false ? undefined : withDefaults(BREAKER_DEFAULTS, o.breaker),
+    timeoutMs: o.timeoutMs,
+    clock: o.clock,
+    random: o.random,
+  });
+}

@@ -1,0 +1,22 @@
+import { z } from 'zod';
+
+/** Schema builders that carry the message users see, so every option reads alike. */
+export const nonNegativeInt = () =>
+  z.number({ error: 'expected a non-negative integer' }).int({ error: 'expected a non-negative integer' }).min(0, { error: 'expected a non-negative integer' });
+
+export const positiveInt = () =>
+  z.number({ error: 'expected a positive integer' }).int({ error: 'expected a positive integer' }).min(1, { error: 'expected a positive integer' });
+
+export const nonNegativeMs = () =>
+  z.number({ error: 'expected a non-negative number of milliseconds' }).min(0, { error: 'expected a non-negative number of milliseconds' }).finite({ error: 'expected a finite number of milliseconds' });
+
+export const positiveMs = () =>
+  z.number({ error: 'expected a positive number of milliseconds' }).gt(0, { error: 'expected a positive number of milliseconds' }).finite({ error: 'expected a finite number of milliseconds' });
+
+export const percentage = () =>
+  z.number({ error: 'expected a percentage between 0 and 100' }).min(0, { error: 'expected a percentage between 0 and 100' }).max(100, { error: 'expected a percentage between 0 and 100' });
+
+export const fn = <T extends (...args: never[]) => unknown>(what: string) =>
+  z.custom<T>((v) => typeof v === 'function', { error: `expected ${what}` });
+
+export const modelName = () => z.string({ error: 'expected a model name (non-empty string)' }).min(1, { error: 'expected a model name (non-empty string)' });

@@ -1,0 +1,58 @@
+import pRetry from 'p-retry';
+
+/** Carries a failed attempt through p-retry untouched (p-retry rethrows non-network TypeErrors and wraps non-Errors). */
+class AttemptFailed extends Error {
+  readonly inner: unknown;
+  constructor(inner: unknown) {
+    super('attempt failed');
+    this.inner = inner;
+  }
+}
+
+export interface RetryLoop<T> {
+  /** Runs attempt `n` (1-based). */
+  attempt(n: number): Promise<T>;
+  /**
+   * Called after attempt `n` failed. Resolve `true` after waiting to try again,
+   * `false` to stop; a rejection (e.g. the caller's abort during the wait) stops too.
+   */
+  onFailure(error: unknown, n: number): Promise<boolean> | boolean;
+}
+
+/**
+ * Runs attempts until one succeeds or `onFailure` says stop. Rejects with the
+ * last attempt's error, unchanged.
+ *
+ * The first attempt runs outside p-retry: a call that succeeds at once (nearly
+ * all of them) pays nothing for retry machinery. From the first failure on,
+ * p-retry owns the loop; its own delay is zero and the wait happens on our
+ * clock inside `shouldRetry`.
+ */
+export async function runWithRetry<T>(loop: RetryLoop<T>, maxRetries: number): Promise<T> {
+  try {
+    return await loop.attempt(1);
+  } catch (first) {
+    if (maxRetries <= 0 || !(await loop.onFailure(first, 1))) throw first;
+  }
+  try {
+    return await pRetry(
+      async (n) => {
+        try {
+          return await loop.attempt(n + 1);
+        } catch (error) {
+          throw new AttemptFailed(error);
+        }
+      },
+      {
+        retries: maxRetries - 1,
+        minTimeout: 0,
+        maxTimeout: 0,
+        factor: 1,
+        randomize: false,
+        shouldRetry: ({ error, attemptNumber }) => loop.onFailure((error as AttemptFailed).inner, attemptNumber + 1),
+      },
+    );
+  } catch (error) {
+    throw error instanceof AttemptFailed ? error.inner : error;
+  }
+}
