@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+// Packs the library, installs the tarball into a throwaway project and uses it
+// once from ESM and once from CommonJS, as a consumer would.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'llm-resilience-smoke-'));
+const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+
+try {
+  const tarball = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', dir], root))[0].filename;
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'smoke', private: true, version: '0.0.0' }));
+  run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', join(dir, tarball)], dir);
+
+  const body = (imp) => `
+${imp}
+const clock = createFakeClock();
+const provider = createFakeProvider(clock, { a: [step.rateLimit({ retryAfter: 1 }), step.success()] });
+const client = new ResilientClient({ models: ['a', 'b'], clock });
+let retries = 0;
+client.on('retry', () => retries++);
+const p = client.run(provider.call);
+clock.advance(1000).then(async () => {
+  const res = await p;
+  if (res.model !== 'a' || retries !== 1) throw new Error('unexpected result ' + JSON.stringify({ model: res.model, retries }));
+  client.dispose();
+  console.log('ok');
+});
+`;
+  writeFileSync(
+    join(dir, 'esm.mjs'),
+    body(`import { ResilientClient } from 'llm-resilience';\nimport { createFakeClock, createFakeProvider, step } from 'llm-resilience/testing';`),
+  );
+  writeFileSync(
+    join(dir, 'cjs.cjs'),
+    body(`const { ResilientClient } = require('llm-resilience');\nconst { createFakeClock, createFakeProvider, step } = require('llm-resilience/testing');`),
+  );
+  for (const file of ['esm.mjs', 'cjs.cjs']) {
+    // --no-experimental-require-module: prove CommonJS works without require(esm).
+    const flags = file.endsWith('.cjs') && Number(process.versions.node.split('.')[0]) >= 20 ? ['--no-experimental-require-module'] : [];
+    const out = run(process.execPath, [...flags, file], dir).trim();
+    if (out !== 'ok') throw new Error(`${file}: expected "ok", got ${JSON.stringify(out)}`);
+    console.log(`pack-smoke: ${file} ok`);
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
