@@ -1,0 +1,54 @@
+/**
+ * Section 1: the primary model degrades (429s with Retry-After, then 529
+ * overloaded), its breaker opens, traffic falls back to the secondary, and
+ * after the reset timeout a half-open probe finds it healthy again.
+ */
+import { step } from '../../src/testing/index.js';
+import type { Demo } from './harness.js';
+
+export const PRIMARY = 'claude-sonnet-4-5';
+export const SECONDARY = 'gpt-4.1';
+
+export async function degradeAndRecover(demo: Demo): Promise<void> {
+  const { provider } = demo;
+  const client = demo.client({
+    models: [PRIMARY, SECONDARY],
+    retry: { maxRetries: 2, initialDelayMs: 1_000 },
+    breaker: { volumeThreshold: 5, errorThresholdPercentage: 60, rollingWindowMs: 60_000, resetTimeoutMs: 30_000 },
+  });
+  provider.script(SECONDARY, [step.success({ latencyMs: 900 })]);
+
+  demo.heading('1. Healthy');
+  provider.script(PRIMARY, [step.success({ latencyMs: 700 })]);
+  for (let i = 1; i <= 2; i++) {
+    await demo.request(client, `request ${i}`, { taskId: `task-${i}` });
+    await demo.wait(1_000);
+  }
+
+  demo.heading('2. Rate limited: 429 with Retry-After, retried exactly when the server asked');
+  provider.script(PRIMARY, [
+    step.rateLimit({ retryAfter: 2, latencyMs: 150 }),
+    step.rateLimit({ retryAfter: 2, latencyMs: 150 }),
+    step.success({ latencyMs: 700 }),
+  ]);
+  await demo.request(client, 'request 3', { taskId: 'task-3' });
+  await demo.wait(1_000);
+
+  demo.heading('3. Overloaded: 529s, backoff, the breaker opens, traffic falls back');
+  provider.script(PRIMARY, [step.overloaded({ latencyMs: 300 })]);
+  for (let i = 4; i <= 6; i++) {
+    await demo.request(client, `request ${i}`, { taskId: `task-${i}` });
+    await demo.wait(5_000);
+  }
+
+  // The provider recovers while the breaker is still open: nobody knows yet.
+  provider.script(PRIMARY, [step.success({ latencyMs: 700 })]);
+  demo.note(`(${PRIMARY} has quietly recovered; its breaker is still open)`);
+  await demo.request(client, 'request 7', { taskId: 'task-7' });
+
+  demo.heading('4. Reset timeout passes: one half-open probe, the breaker closes');
+  await demo.wait(12_000);
+  await demo.request(client, 'request 8', { taskId: 'task-8' });
+  await demo.wait(1_000);
+  await demo.request(client, 'request 9', { taskId: 'task-9' });
+}

@@ -1,0 +1,172 @@
+/**
+ * The demo's stage: one fake clock, one scripted provider, a printer that
+ * shows every event as it is emitted, and a per-model tally for the summary
+ * table. Sections (see ../demo.ts) only script the provider and make requests.
+ */
+import { ResilientClient, type ResilienceEventName, type ResilienceEvents, type ResilientClientOptions, type RunOptions } from '../../src/index.js';
+import { createFakeClock, createFakeProvider, type FakeClock, type FakeProvider, type FakeResponse } from '../../src/testing/index.js';
+
+export type DemoClientOptions = Omit<ResilientClientOptions, 'clock' | 'random'>;
+
+export interface ModelTally {
+  calls: number;
+  successes: number;
+  failures: number;
+  refused: number;
+  retries: number;
+  fallbacksOut: number;
+  breakerOpens: number;
+}
+
+export interface Demo {
+  readonly clock: FakeClock;
+  readonly provider: FakeProvider;
+  /** A client on the demo's clock and seeded randomness, with the printer attached. */
+  client(options: DemoClientOptions): ResilientClient;
+  /** Runs one request through `client`, moving the fake clock until it settles. */
+  request(client: ResilientClient, label: string, options?: RunOptions): Promise<FakeResponse | undefined>;
+  /** Lets `ms` pass on the fake clock. */
+  wait(ms: number): Promise<void>;
+  heading(title: string): void;
+  note(text: string): void;
+  /** Prints the summary table and disposes every client. */
+  finish(): void;
+}
+
+/** mulberry32: a tiny seeded PRNG, so jittered backoff prints the same delays on every run. */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const secs = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
+
+type Formatters = { [K in ResilienceEventName]?: (e: ResilienceEvents[K]) => string | undefined };
+
+/**
+ * One line per event. Events without a formatter are not printed; sections
+ * added later (budget, monitor, streams) add theirs here.
+ */
+const FORMAT: Formatters = {
+  success: (e) => `ok        ${e.model} attempt ${e.attempt} in ${e.latencyMs} ms`,
+  failure: (e) =>
+    e.kind === 'circuit_open'
+      ? `refused   ${e.model}: breaker open, provider not called`
+      : `failed    ${e.model} attempt ${e.attempt}: ${e.kind}${e.status !== undefined ? ` (${e.status})` : ''} after ${e.latencyMs} ms`,
+  retry: (e) =>
+    `retry     ${e.model} attempt ${e.attempt} → wait ${secs(e.delayMs)} (${e.reason}, ${
+      e.retryAfterMs !== undefined ? `retry-after ${e.retryAfterMs / 1000}s` : 'backoff'
+    })`,
+  'breaker:open': (e) => `breaker   ${e.model} OPEN: calls refused, probe allowed in ${secs(e.retryAfterMs ?? 0)}`,
+  'breaker:half-open': (e) => `breaker   ${e.model} HALF-OPEN: this call is the probe`,
+  'breaker:close': (e) => `breaker   ${e.model} CLOSED`,
+  fallback: (e) => `fallback  ${e.from} → ${e.to} (${e.reason})`,
+  exhausted: (e) => `exhausted ${e.failures.map((f) => `${f.model} (${f.reason})`).join(', ')}`,
+};
+
+export function createDemo(write: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Demo {
+  const clock = createFakeClock();
+  const start = clock.now();
+  const provider = createFakeProvider(clock);
+  const random = seededRandom(42);
+  const clients: ResilientClient[] = [];
+  const tallies = new Map<string, ModelTally>();
+
+  const stamp = () => `+${secs(clock.now() - start)}`.padStart(7);
+  const line = (text: string) => write(`${stamp()}  ${text}`);
+  const tally = (model: string): ModelTally => {
+    let t = tallies.get(model);
+    if (!t) {
+      t = { calls: 0, successes: 0, failures: 0, refused: 0, retries: 0, fallbacksOut: 0, breakerOpens: 0 };
+      tallies.set(model, t);
+    }
+    return t;
+  };
+
+  const attach = (client: ResilientClient) => {
+    for (const name of Object.keys(FORMAT) as ResilienceEventName[]) {
+      const format = FORMAT[name] as (e: unknown) => string | undefined;
+      client.on(name, (e) => {
+        const text = format(e);
+        if (text !== undefined) line(text);
+      });
+    }
+    client.on('success', (e) => {
+      tally(e.model).calls++;
+      tally(e.model).successes++;
+    });
+    client.on('failure', (e) => {
+      if (e.kind === 'circuit_open') {
+        tally(e.model).refused++;
+        return;
+      }
+      tally(e.model).calls++;
+      tally(e.model).failures++;
+    });
+    client.on('retry', (e) => void tally(e.model).retries++);
+    client.on('fallback', (e) => void tally(e.from).fallbacksOut++);
+    client.on('breaker:open', (e) => void tally(e.model).breakerOpens++);
+  };
+
+  return {
+    clock,
+    provider,
+    client(options) {
+      const client = new ResilientClient({ ...options, clock, random });
+      for (const m of client.models) tally(m);
+      attach(client);
+      clients.push(client);
+      return client;
+    },
+    async request(client, label, options) {
+      line(`── ${label}`);
+      let settled = false;
+      const p = client.run(provider.call, options).then(
+        (value) => ({ ok: true as const, value }),
+        (error: unknown) => ({ ok: false as const, error }),
+      );
+      void p.then(() => (settled = true));
+      await clock.flush();
+      // Jump from timer to timer (backoff sleeps, latencies) until the call settles.
+      while (!settled) {
+        if (!(await clock.next()) && !settled) throw new Error(`demo: "${label}" is stuck with no timer pending`);
+      }
+      const result = await p;
+      if (result.ok) {
+        line(`→ answered by ${result.value.model}`);
+        return result.value;
+      }
+      const err = result.error as Error;
+      line(`→ failed: ${err.name}: ${err.message}`);
+      return undefined;
+    },
+    async wait(ms) {
+      await clock.advance(ms);
+    },
+    heading(title) {
+      write(`\n${title}\n${'='.repeat(title.length)}`);
+    },
+    note(text) {
+      line(`   ${text}`);
+    },
+    finish() {
+      const rows = [...tallies.entries()];
+      const head = ['model', 'calls', 'ok', 'failed', 'refused', 'retries', 'fallbacks out', 'breaker opens'];
+      const body = rows.map(([m, t]) => [m, t.calls, t.successes, t.failures, t.refused, t.retries, t.fallbacksOut, t.breakerOpens].map(String));
+      const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
+      const fmt = (r: string[]) => `| ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+      write('\nSummary (calls = requests that reached the provider; refused = turned away by an open breaker)');
+      write(fmt(head));
+      write(`|${widths.map((w, i) => (i === 0 ? `${'-'.repeat(w + 1)}-` : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
+      for (const r of body) write(fmt(r));
+      write(`\nFake-clock time elapsed: ${secs(clock.now() - start)}`);
+      for (const c of clients) c.dispose();
+    },
+  };
+}
