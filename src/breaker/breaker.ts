@@ -40,10 +40,9 @@ class LazyRotation {
 }
 
 type Thunk = () => Promise<unknown>;
+type Neutral = (error: unknown) => boolean;
+type Engine = CircuitBreaker<[Thunk, Neutral], unknown>;
 const invoke = (thunk: Thunk) => thunk();
-
-/** Marks an outcome that must not count for or against the breaker. */
-const NEUTRAL = Symbol('neutral');
 
 /**
  * One model's circuit breaker: opossum counts and decides, the injected clock
@@ -57,7 +56,7 @@ export class ModelBreaker {
   readonly #bucketMs: number;
   #rotation = new LazyRotation();
   #lastRotation: number;
-  #cb: CircuitBreaker<[Thunk], unknown>;
+  #cb: Engine;
   #openedAt = 0;
   /** Milliseconds spent open, summed over closed episodes (the monitor reads it). */
   #openMsTotal = 0;
@@ -72,9 +71,11 @@ export class ModelBreaker {
     this.#cb = this.#create(undefined);
   }
 
-  #create(state: { halfOpen: true } | undefined): CircuitBreaker<[Thunk], unknown> {
+  #create(state: { halfOpen: true } | undefined): Engine {
     this.#rotation = new LazyRotation();
-    const cb = new CircuitBreaker<[Thunk], unknown>(invoke, {
+    // eslint-disable-next-line prefer-const -- referenced by errorFilter before assignment completes
+    let cb: Engine;
+    cb = new CircuitBreaker<[Thunk, Neutral], unknown>(invoke, {
       name: this.model,
       timeout: false, // the client owns timeouts, on its clock
       resetTimeout: OPOSSUM_RESET_NEVER,
@@ -85,9 +86,10 @@ export class ModelBreaker {
       rollingPercentilesEnabled: false, // it keeps every latency in an array; the monitor has a sketch
       enableSnapshots: false, // snapshots run on a per-breaker interval
       rotateBucketController: this.#rotation as never,
-      errorFilter: (error: unknown) => error === NEUTRAL || (error as { [NEUTRAL]?: true })?.[NEUTRAL] === true,
+      // opossum passes the fired arguments to errorFilter after the error.
+      errorFilter: (error: unknown, _thunk: Thunk, neutral?: Neutral) => this.#filter(cb, error, neutral),
       ...(state ? { state: { closed: false, open: false, halfOpen: true } } : {}),
-    } as CircuitBreaker.Options);
+    } as unknown as CircuitBreaker.Options<[Thunk, Neutral]>);
     cb.on('open', () => {
       this.#openedAt = this.#clock.now();
       this.#hooks.onTransition(this.model, 'open', this.#options.resetTimeoutMs);
@@ -146,34 +148,30 @@ export class ModelBreaker {
    * Runs `thunk` through the breaker. Rejects with {@link CircuitOpenError}
    * without calling it when the breaker is open (or a half-open probe is
    * already in flight). `neutral(error)` marks failures that say nothing about
-   * the provider's health (the caller's abort, a 400): they count neither way.
+   * the provider's health (the caller's abort, a 400): they do not count as
+   * failures. Not `async`: the success path adds no promise hop of its own.
    */
-  async execute<T>(thunk: () => Promise<T>, neutral: (error: unknown) => boolean): Promise<T> {
+  execute<T>(thunk: () => Promise<T>, neutral: (error: unknown) => boolean): Promise<T> {
     const now = this.#clock.now();
-    this.#catchUp(now);
-    this.#maybeHalfOpen(now);
+    if (now - this.#lastRotation >= this.#bucketMs) this.#catchUp(now);
     const cb = this.#cb;
-    if (!cb.closed && !cb.pendingClose) throw new CircuitOpenError(this.model, this.retryAfterMs(now));
-    const wasProbe = cb.halfOpen;
-    let neutralError: { error: unknown } | undefined;
-    try {
-      return (await cb.fire(async () => {
-        try {
-          return await thunk();
-        } catch (error) {
-          if (!neutral(error)) throw error;
-          neutralError = { error };
-          // opossum's errorFilter reports a filtered error as a success, which
-          // would close a half-open breaker on an abort. Swap in a fresh
-          // half-open breaker first; the old one (listeners removed) may then
-          // count whatever it likes.
-          if (wasProbe && this.#cb === cb) this.#reviveHalfOpen(false);
-          throw NEUTRAL;
-        }
-      })) as T;
-    } catch (error) {
-      throw neutralError ? neutralError.error : error;
+    if (!cb.closed) {
+      this.#maybeHalfOpen(now);
+      if (!this.#cb.closed && !this.#cb.pendingClose) return Promise.reject(new CircuitOpenError(this.model, this.retryAfterMs(now)));
     }
+    return this.#cb.fire(thunk, neutral) as Promise<T>;
+  }
+
+  /**
+   * opossum's `errorFilter`: a filtered error is reported as a success, which
+   * would close a half-open breaker on the caller's abort. So when a half-open
+   * probe ends neutrally we swap in a fresh half-open breaker first; the old
+   * one (listeners removed) may then count whatever it likes.
+   */
+  #filter(cb: Engine, error: unknown, neutral: ((e: unknown) => boolean) | undefined): boolean {
+    if (!neutral || !neutral(error)) return false;
+    if (cb.halfOpen && this.#cb === cb) this.#reviveHalfOpen(false);
+    return true;
   }
 
   dispose(): void {
