@@ -151,8 +151,19 @@ function kindFromStatus(status: number, types: readonly string[]): FailureKind {
   return 'unknown';
 }
 
+// openai 7 leaves `name` as 'Error' on its error classes; the constructor keeps the real one.
+function errorName(e: Bag): string | undefined {
+  const n = str(e.name);
+  if (n !== undefined && n !== 'Error') return n;
+  try {
+    return str((e.constructor as { name?: unknown } | undefined)?.name) ?? n;
+  } catch {
+    return n;
+  }
+}
+
 function kindWithoutStatus(e: Bag, types: readonly string[]): FailureKind {
-  const name = str(e.name) ?? '';
+  const name = errorName(e) ?? '';
   if (name === 'AbortError' || name === 'APIUserAbortError') return 'abort';
   if (name === 'APIConnectionTimeoutError' || name === 'TimeoutError') return 'timeout';
   if (name === 'APIConnectionError') return 'network';
@@ -168,6 +179,8 @@ function kindWithoutStatus(e: Bag, types: readonly string[]): FailureKind {
   // undici: `TypeError: fetch failed` before the response, `terminated` when the
   // connection drops mid-body. Neither carries a status.
   if (name === 'TypeError' && /^(fetch failed|terminated)$/.test(str(e.message) ?? '')) return 'network';
+  // The SDKs' connection errors keep undici's TypeError in `cause`.
+  if (str(cause?.name) === 'TypeError' && /^(fetch failed|terminated)$/.test(str(cause?.message) ?? '')) return 'network';
   // AI SDK APICallError without a status: trust its own verdict.
   if (e.isRetryable === true) return 'network';
   return 'unknown';
@@ -216,7 +229,7 @@ function classifyUnsafe(error: unknown, nowMs: number, depth: number): Classific
   const status = typeof statusRaw === 'number' && Number.isInteger(statusRaw) ? statusRaw : undefined;
   const headers = e.headers ?? e.responseHeaders ?? obj(e.response)?.headers;
   const types = typeStrings(e);
-  const name = str(e.name);
+  const name = errorName(e);
 
   let kind: FailureKind;
   if (name === 'AbortError' || name === 'APIUserAbortError') kind = 'abort';
