@@ -1,0 +1,120 @@
+/**
+ * `llm-resilience/ai-sdk`: a language-model middleware for the Vercel AI SDK's
+ * `wrapLanguageModel`, putting breaker, retry and fallback around `doGenerate`
+ * and `doStream`. Works with `ai` 7 (middleware spec `v4`) and `ai` 6 (`v3`).
+ */
+import { z } from 'zod';
+import type { ResilientClientOptions } from '../options/options.js';
+import { validateOptions } from '../options/validate.js';
+import {
+  type AdapterOptions,
+  type ResilientRunner,
+  adapterOptionShape,
+  chainFor,
+  errorHeaders,
+  isRunner,
+  reportHeaders,
+  toRunner,
+} from './shared.js';
+import { systemClock } from '../clock/clock.js';
+
+// Local structural types, so our .d.ts does not depend on `@ai-sdk/provider`.
+
+/** The call options the AI SDK hands a model; only `abortSignal` is read. */
+export interface LanguageModelCallOptionsLike {
+  abortSignal?: AbortSignal;
+}
+
+/** A language model as the middleware sees it (`LanguageModelV3` / `LanguageModelV4`). */
+export interface LanguageModelLike<P extends LanguageModelCallOptionsLike = LanguageModelCallOptionsLike> {
+  readonly modelId: string;
+  doGenerate(options: P): PromiseLike<unknown>;
+  doStream(options: P): PromiseLike<unknown>;
+}
+
+export type MiddlewareSpecVersion = 'v3' | 'v4';
+
+export interface ResilienceMiddlewareOptions<V extends MiddlewareSpecVersion = 'v4'> extends AdapterOptions {
+  /**
+   * Model instances for the rest of the chain, by model id. The wrapped model is
+   * always the primary; a chain entry without an instance here is skipped.
+   * These models are called directly: wrap them first if they need other middleware.
+   * @example { 'gpt-4.1-mini': openai('gpt-4.1-mini') }
+   */
+  readonly models?: Readonly<Record<string, LanguageModelLike<never>>>;
+  /**
+   * The middleware spec the installed `ai` expects: `'v4'` for ai 7, `'v3'` for ai 6.
+   * Only the type differs; the runtime behaviour is the same.
+   * @default 'v4'
+   */
+  readonly specificationVersion?: V;
+}
+
+interface WrapArgs<P, R> {
+  doGenerate: () => PromiseLike<R>;
+  doStream: () => PromiseLike<R>;
+  params: P;
+  model: { readonly modelId: string; doGenerate(options: P): PromiseLike<R>; doStream(options: P): PromiseLike<R> };
+}
+
+export interface ResilienceMiddleware<V extends MiddlewareSpecVersion = 'v4'> {
+  readonly specificationVersion: V;
+  wrapGenerate<P extends LanguageModelCallOptionsLike, G, S>(options: { doGenerate: () => PromiseLike<G>; doStream: () => PromiseLike<S>; params: P; model: { readonly modelId: string; doGenerate(o: P): PromiseLike<G>; doStream(o: P): PromiseLike<S> } }): Promise<G>;
+  wrapStream<P extends LanguageModelCallOptionsLike, G, S>(options: { doGenerate: () => PromiseLike<G>; doStream: () => PromiseLike<S>; params: P; model: { readonly modelId: string; doGenerate(o: P): PromiseLike<G>; doStream(o: P): PromiseLike<S> } }): Promise<S>;
+}
+
+const schema = z.strictObject({
+  ...adapterOptionShape,
+  models: z.record(z.string(), z.custom<LanguageModelLike<never>>((v) => typeof v === 'object' && v !== null && typeof (v as LanguageModelLike).doGenerate === 'function', { error: 'expected a language model instance' }), { error: 'expected an object of model id → language model' }).optional(),
+  specificationVersion: z.enum(['v3', 'v4'], { error: "expected 'v3' or 'v4'" }).optional(),
+});
+
+/**
+ * A `LanguageModelMiddleware` that runs each `doGenerate` / `doStream` through
+ * `client.run`. The wrapped model is the primary; the chain continues with the
+ * client's other models that have an instance in `options.models`.
+ *
+ * A stream is retried and falls back only until `doStream` resolves (the response
+ * headers); its parts then pass through untouched.
+ *
+ * @example
+ * const model = wrapLanguageModel({ model: openai('gpt-4.1'), middleware: resilienceMiddleware(client) });
+ * await generateText({ model, prompt, maxRetries: 0 });
+ */
+export function resilienceMiddleware<V extends MiddlewareSpecVersion = 'v4'>(
+  clientOrOptions: ResilientRunner | ResilientClientOptions,
+  options?: ResilienceMiddlewareOptions<V>,
+): ResilienceMiddleware<V> {
+  const o = validateOptions(schema, options ?? {}, 'resilienceMiddleware');
+  const fromClient = isRunner(clientOrOptions) ? undefined : clientOrOptions.clock;
+  const adapter = Object.freeze({ onRateLimit: o.onRateLimit, clock: o.clock ?? fromClient ?? systemClock });
+  const runner = toRunner(clientOrOptions);
+  const others = o.models ?? {};
+
+  const run = <P extends LanguageModelCallOptionsLike, R>(args: WrapArgs<P, R>, method: 'doGenerate' | 'doStream'): Promise<R> => {
+    const { params, model } = args;
+    const primary = model.modelId;
+    const chain = chainFor(primary, runner.models).filter((id) => id === primary || Object.hasOwn(others, id));
+    return runner.run<R>(
+      async (ctx): Promise<R> => {
+        const target = (ctx.model === primary ? model : others[ctx.model]) as unknown as WrapArgs<P, R>['model'];
+        try {
+          // Calling the model directly (not `args.doGenerate`) lets each attempt carry its own signal.
+          const result: R = await target[method]({ ...params, abortSignal: ctx.signal });
+          reportHeaders(ctx, (result as { response?: { headers?: unknown } } | undefined)?.response?.headers, adapter);
+          return result;
+        } catch (error) {
+          reportHeaders(ctx, errorHeaders(error), adapter);
+          throw error;
+        }
+      },
+      { models: chain, ...(params.abortSignal ? { signal: params.abortSignal } : {}) },
+    );
+  };
+
+  return Object.freeze({
+    specificationVersion: (o.specificationVersion ?? 'v4') as V,
+    wrapGenerate: <P extends LanguageModelCallOptionsLike, G, S>(args: WrapArgs<P, G> & { doStream: () => PromiseLike<S> }) => run<P, G>(args as unknown as WrapArgs<P, G>, 'doGenerate'),
+    wrapStream: <P extends LanguageModelCallOptionsLike, G, S>(args: WrapArgs<P, S> & { doGenerate: () => PromiseLike<G> }) => run<P, S>(args as unknown as WrapArgs<P, S>, 'doStream'),
+  }) as unknown as ResilienceMiddleware<V>;
+}

@@ -1,0 +1,46 @@
+/**
+ * `llm-resilience/openai`: the user's own `new OpenAI()` client, with
+ * `chat.completions.create` and `responses.create` running through the
+ * resilient pipeline. Nothing else about the client changes.
+ */
+import type { ResilientClientOptions } from '../options/options.js';
+import { type APIPromiseLike, type AdapterOptions, type AnyCreate, type ResilientRunner, overlay, resilientCreate, resolveAdapterOptions, toRunner } from './shared.js';
+
+// Local structural types: the published .d.ts must not depend on the `openai` package.
+type CreateFn = (body: never, options?: never) => APIPromiseLike<unknown>;
+
+/** The shape of an `openai` client this wrapper needs. */
+export interface OpenAILike {
+  readonly chat: { readonly completions: { create: CreateFn } };
+  readonly responses?: { create: CreateFn };
+}
+
+export type WrapOpenAIOptions = AdapterOptions;
+
+/**
+ * Returns a view of `openai` whose `chat.completions.create` and `responses.create`
+ * go through `client.run`: per-model breaker, 429-aware retry, fallback to the
+ * client's other models. The returned promises also answer `.withResponse()`.
+ * With `stream: true` the SDK's `Stream` is returned untouched once the response
+ * headers have arrived; failures before that point are retried and fall back.
+ *
+ * @param clientOrOptions a `ResilientClient` to share, or options to build one
+ * @example
+ * const openai = wrapOpenAI(new OpenAI(), { models: ['gpt-4.1', 'gpt-4.1-mini'] });
+ * const res = await openai.chat.completions.create({ model: 'gpt-4.1', messages });
+ */
+export function wrapOpenAI<C extends OpenAILike>(openai: C, clientOrOptions: ResilientRunner | ResilientClientOptions, options?: WrapOpenAIOptions): C {
+  const opts = resolveAdapterOptions(options, clientOrOptions, 'wrapOpenAI');
+  const runner = toRunner(clientOrOptions);
+  const completions = openai.chat.completions;
+  const chatCreate = resilientCreate(runner, (b, o) => (completions.create as unknown as AnyCreate).call(completions, b, o), opts);
+  const overrides: Record<string, unknown> = {
+    chat: overlay(openai.chat, { completions: overlay(completions, { create: chatCreate }) }),
+  };
+  const responses = openai.responses;
+  if (responses && typeof responses.create === 'function') {
+    const responsesCreate = resilientCreate(runner, (b, o) => (responses.create as unknown as AnyCreate).call(responses, b, o), opts);
+    overrides.responses = overlay(responses, { create: responsesCreate });
+  }
+  return overlay(openai, overrides);
+}
