@@ -1,0 +1,101 @@
+import type { Clock, TimerHandle } from '../clock/clock.js';
+
+/** Returned by {@link InFlight.start}; pass it back to `end`. */
+export type CallToken = number;
+
+/**
+ * Calls in progress, kept in reusable slots (no allocation per call once the
+ * pool has grown to the peak concurrency), plus one watchdog timer for the whole
+ * monitor — never one per call or per model — armed only while calls run.
+ */
+export class InFlight {
+  #models: (string | undefined)[] = [];
+  #starts: number[] = [];
+  #flagged: boolean[] = [];
+  #free: number[] = [];
+  #active = 0;
+  #timer: TimerHandle | undefined;
+  #timerDue = Infinity;
+  readonly #clock: Clock;
+  readonly #thresholdMs: number | undefined;
+  readonly #onLong: (model: string, ageMs: number) => void;
+
+  constructor(clock: Clock, thresholdMs: number | undefined, onLong: (model: string, ageMs: number) => void) {
+    this.#clock = clock;
+    this.#thresholdMs = thresholdMs;
+    this.#onLong = onLong;
+  }
+
+  start(model: string, now: number): CallToken {
+    const slot = this.#free.pop() ?? this.#models.length;
+    this.#models[slot] = model;
+    this.#starts[slot] = now;
+    this.#flagged[slot] = false;
+    this.#active++;
+    if (this.#thresholdMs !== undefined && this.#timer === undefined) this.#arm(now + this.#thresholdMs);
+    return slot;
+  }
+
+  end(token: CallToken): void {
+    if (this.#models[token] === undefined) return; // ended twice
+    this.#models[token] = undefined;
+    this.#free.push(token);
+    // Nothing left to watch: drop the timer so an idle monitor holds none.
+    if (--this.#active === 0) this.#disarm();
+  }
+
+  /** Count and oldest start per model. */
+  summary(): Map<string, { count: number; oldest: number }> {
+    const out = new Map<string, { count: number; oldest: number }>();
+    this.#models.forEach((m, i) => {
+      if (m === undefined) return;
+      const e = out.get(m);
+      const start = this.#starts[i]!;
+      if (!e) out.set(m, { count: 1, oldest: start });
+      else {
+        e.count++;
+        e.oldest = Math.min(e.oldest, start);
+      }
+    });
+    return out;
+  }
+
+  #arm(due: number): void {
+    this.#timerDue = due;
+    this.#timer = this.#clock.setTimeout(() => {
+      this.#timer = undefined;
+      this.#sweep();
+    }, due - this.#clock.now());
+  }
+
+  #disarm(): void {
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerDue = Infinity;
+  }
+
+  /** Flags every call past the threshold once, then re-arms for the next one due. */
+  #sweep(): void {
+    const threshold = this.#thresholdMs!;
+    const now = this.#clock.now();
+    let next = Infinity;
+    this.#models.forEach((m, i) => {
+      if (m === undefined || this.#flagged[i]) return;
+      const age = now - this.#starts[i]!;
+      if (age >= threshold) {
+        this.#flagged[i] = true;
+        this.#onLong(m, age);
+      } else next = Math.min(next, this.#starts[i]! + threshold);
+    });
+    this.#timerDue = Infinity;
+    if (next !== Infinity && this.#timer === undefined) this.#arm(next);
+  }
+
+  get due(): number {
+    return this.#timerDue;
+  }
+
+  dispose(): void {
+    this.#disarm();
+  }
+}

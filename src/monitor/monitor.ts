@@ -1,0 +1,311 @@
+import { DDSketch } from '@datadog/sketches-js';
+import type { Clock } from '../clock/clock.js';
+import type { BreakerState } from '../events/events.js';
+import { redact } from '../errors/redact.js';
+import { AlertGate, RateLimitTrail, type AlertInput } from './alerts.js';
+import { AnomalyDetector, type Finding } from './anomaly.js';
+import type { AttemptOutcome, Health, MonitorEmitter } from './events.js';
+import { classifyHealth, fmtMs, healthReasons, pct, rankModels, type Ranking } from './health.js';
+import { InFlight, type CallToken } from './inflight.js';
+import { type MonitorOptions, type ResolvedMonitorOptions, type RoutingStrategy, resolveMonitorOptions } from './options.js';
+import { ProcessSampler } from './process.js';
+import { buildSnapshot } from './build-snapshot.js';
+import type { MonitorSnapshot, NotableEvent } from './snapshot.js';
+import { windowLabel } from './snapshot.js';
+import { Ring } from './window.js';
+
+export interface MonitorDeps {
+  readonly clock: Clock;
+  readonly events?: MonitorEmitter;
+  /**
+   * Extra window whose buckets start at `origin` (used by the log replay so a
+   * period is counted exactly). Not part of the public options.
+   * @internal
+   */
+  readonly period?: { readonly ms: number; readonly origin: number };
+}
+
+/** Per-model state, created on the model's first record. Doubles as the health rule's input. */
+export class ModelState {
+  readonly rings: Ring[];
+  readonly healthRing: Ring;
+  health: Health = 'healthy';
+  healthSince: number;
+  breaker: BreakerState = 'closed';
+  breakerSince: number;
+  openSince: number | undefined;
+  unhealthySince: number | undefined;
+  calls = 0;
+  failures = 0;
+  p95LatencyMs: number | undefined;
+  p50LatencyMs: number | undefined;
+  latencyAt = Number.NEGATIVE_INFINITY;
+  readonly createdAt: number;
+  anomaly: AnomalyDetector | undefined;
+  rateLimits: RateLimitTrail | undefined;
+
+  constructor(rings: Ring[], healthRing: Ring, now: number) {
+    this.rings = rings;
+    this.healthRing = healthRing;
+    this.healthSince = this.breakerSince = this.createdAt = now;
+  }
+}
+
+const NO_EMITTER: MonitorEmitter = { wants: () => false, emit: () => {} };
+const BUDGET_SCOPES_KEPT = 100;
+
+/**
+ * Watches every model the client calls: rolling-window counters and DDSketch
+ * latency percentiles, health, anomalies and alerts. The client calls the
+ * `record*` methods on its hot path; they allocate nothing per sample beyond
+ * the sketch's own bins, and the monitor holds no timer per model.
+ */
+export class Monitor {
+  readonly options: ResolvedMonitorOptions;
+  readonly #clock: Clock;
+  readonly #events: MonitorEmitter;
+  readonly #models = new Map<string, ModelState>();
+  readonly #budgets = new Map<string, { fraction: number; updatedAt: number }>();
+  readonly #recent: NotableEvent[] = [];
+  readonly #gate = new AlertGate();
+  readonly #inFlight: InFlight;
+  readonly #process: ProcessSampler;
+  readonly #period: MonitorDeps['period'];
+  readonly #healthLabel: string;
+  #disposed = false;
+
+  constructor(options: MonitorOptions | undefined, deps: MonitorDeps) {
+    this.options = resolveMonitorOptions(options);
+    this.#clock = deps.clock;
+    this.#events = deps.events ?? NO_EMITTER;
+    this.#period = deps.period;
+    this.#healthLabel = windowLabel(this.options.health.windowMs);
+    const long = this.options.rules.longRunning;
+    this.#inFlight = new InFlight(this.#clock, long?.thresholdMs, (model, age) =>
+      this.#alert(long!.cooldownMs, { level: long!.level, rule: 'long_running', key: `long_running:${model}`, model, value: age, threshold: long!.thresholdMs, message: `A call to ${model} has been running for ${fmtMs(age)} (threshold ${fmtMs(long!.thresholdMs)})` }),
+    );
+    this.#process = new ProcessSampler(this.options.eventLoopDelay);
+  }
+
+  #state(model: string, now: number): ModelState {
+    let s = this.#models.get(model);
+    if (!s) {
+      const o = this.options;
+      const rings = o.windows.map((w) => new Ring(w, o.buckets));
+      if (this.#period) rings.push(new Ring(this.#period.ms, 1, this.#period.origin));
+      s = new ModelState(rings, rings[o.windows.indexOf(o.health.windowMs)]!, now);
+      if (o.anomaly) s.anomaly = new AnomalyDetector();
+      this.#models.set(model, s);
+    }
+    return s;
+  }
+
+  /** One attempt ended. `latencyMs` is wall time of the attempt; percentiles read successful attempts only. */
+  recordAttempt(model: string, outcome: AttemptOutcome, latencyMs: number): void {
+    const now = this.#clock.now();
+    const s = this.#state(model, now);
+    const ms = latencyMs >= 0 && latencyMs < Infinity ? latencyMs : 0;
+    for (const ring of s.rings) {
+      const b = ring.at(now);
+      b.calls++;
+      if (outcome === 'success') {
+        b.successes++;
+        (b.latency ??= new DDSketch({ relativeAccuracy: this.options.relativeAccuracy })).accept(ms);
+      } else if (outcome === 'timeout') b.timeouts++;
+      else if (outcome === 'rate_limited') b.rateLimited++;
+      else b.errors++;
+    }
+    const rl = this.options.rules.rateLimits;
+    if (outcome === 'rate_limited' && rl) {
+      s.rateLimits ??= new RateLimitTrail(rl.count);
+      if (s.rateLimits.push(now, rl.windowMs)) {
+        this.#alert(rl.cooldownMs, { level: rl.level, rule: 'rate_limits', key: `rate_limits:${model}`, model, value: rl.count, threshold: rl.count, message: `${model} was rate limited ${rl.count} times within ${fmtMs(rl.windowMs)}` });
+      }
+    }
+    const a = this.options.anomaly;
+    if (s.anomaly && a) {
+      const findings = s.anomaly.observe(now, outcome !== 'success', ms, a);
+      if (findings) for (const f of findings) this.#anomaly(model, f, a.intervalMs, now);
+    }
+    this.#refresh(s, model, now, false);
+  }
+
+  recordRetry(model: string): void {
+    const now = this.#clock.now();
+    for (const ring of this.#state(model, now).rings) ring.at(now).retries++;
+  }
+
+  recordFallback(from: string, to: string): void {
+    const now = this.#clock.now();
+    for (const ring of this.#state(from, now).rings) ring.at(now).fallbacksOut++;
+    for (const ring of this.#state(to, now).rings) ring.at(now).fallbacksIn++;
+  }
+
+  recordUsage(model: string, inputTokens: number, outputTokens: number, costUsd = 0): void {
+    const now = this.#clock.now();
+    for (const ring of this.#state(model, now).rings) {
+      const b = ring.at(now);
+      b.inputTokens += inputTokens || 0;
+      b.outputTokens += outputTokens || 0;
+      b.costUsd += costUsd || 0;
+    }
+  }
+
+  /** A streamed call finished: time to first token and total duration, in ms. */
+  recordStream(model: string, ttftMs: number, durationMs: number): void {
+    const now = this.#clock.now();
+    const acc = this.options.relativeAccuracy;
+    for (const ring of this.#state(model, now).rings) {
+      const b = ring.at(now);
+      b.streams++;
+      if (ttftMs >= 0) (b.ttft ??= new DDSketch({ relativeAccuracy: acc })).accept(ttftMs);
+    }
+    void durationMs; // the attempt's latency already carries the duration
+  }
+
+  recordBreaker(model: string, state: BreakerState): void {
+    const now = this.#clock.now();
+    const s = this.#state(model, now);
+    if (s.breaker === state) return;
+    if (s.breaker === 'open' && s.openSince !== undefined) {
+      for (const ring of s.rings) ring.addInterval('breakerOpenMs', s.openSince, now, now);
+      s.openSince = undefined;
+    }
+    s.breaker = state;
+    s.breakerSince = now;
+    if (state === 'open') s.openSince = now;
+    this.#note({ timestamp: now, kind: 'breaker', level: state === 'open' ? 'error' : 'info', model, message: `${model} breaker ${state}` });
+    const rule = this.options.rules.breakerOpen;
+    if (state === 'open' && rule) {
+      this.#alert(rule.cooldownMs, { level: rule.level, rule: 'breaker_open', key: `breaker_open:${model}`, model, message: `${model} circuit opened: calls skip it until a probe succeeds` });
+    }
+    this.#refresh(s, model, now, false);
+  }
+
+  /** Budget use of `scope` (e.g. `daily`, `task:42`) as a fraction of its limit. */
+  recordBudget(scope: string, fraction: number): void {
+    const now = this.#clock.now();
+    this.#budgets.delete(scope);
+    this.#budgets.set(scope, { fraction, updatedAt: now });
+    if (this.#budgets.size > BUDGET_SCOPES_KEPT) this.#budgets.delete(this.#budgets.keys().next().value!);
+    const rule = this.options.rules.budget;
+    if (!rule || !(fraction >= rule.threshold)) return;
+    const safe = redact(scope);
+    const over = fraction >= 1;
+    this.#alert(rule.cooldownMs, { level: over && rule.level !== 'critical' ? 'error' : rule.level, rule: 'budget', key: `budget:${over ? 'exceeded' : 'near'}:${safe}`, scope: safe, value: fraction, threshold: rule.threshold, message: `Budget ${safe} at ${pct(fraction)} (alert at ${pct(rule.threshold)})` });
+  }
+
+  /** A call started; pass the token to {@link Monitor.endCall} when it settles. Feeds in-flight counts and the long-running rule. */
+  startCall(model: string): CallToken {
+    const now = this.#clock.now();
+    this.#state(model, now);
+    return this.#inFlight.start(model, now);
+  }
+
+  endCall(token: CallToken): void {
+    this.#inFlight.end(token);
+  }
+
+  /** Current health of `model`, re-evaluated now. */
+  health(model: string): Health {
+    const s = this.#models.get(model);
+    if (!s) return 'healthy';
+    this.#refresh(s, model, this.#clock.now(), true);
+    return s.health;
+  }
+
+  /** Orders `models` for the fallback chain, with the reason for each place. */
+  rank(models: readonly string[], strategy: RoutingStrategy = this.options.routing): Ranking {
+    const now = this.#clock.now();
+    const inputs = models.map((model) => {
+      const s = this.#models.get(model);
+      if (s) this.#refresh(s, model, now, false);
+      return { model, health: s?.health ?? 'healthy', calls: s?.calls ?? 0, errorRate: s && s.calls > 0 ? s.failures / s.calls : 0, p50LatencyMs: s?.p50LatencyMs };
+    });
+    return rankModels(inputs, strategy, this.options.health.minCalls, this.#healthLabel);
+  }
+
+  /** Plain JSON-serializable state. `process: true` samples memory, CPU and event-loop delay into it. */
+  snapshot(opts: { process?: boolean } = {}): MonitorSnapshot {
+    const now = this.#clock.now();
+    for (const [model, s] of this.#models) this.#refresh(s, model, now, true);
+    return buildSnapshot({
+      now,
+      options: this.options,
+      models: this.#models,
+      inFlight: this.#inFlight.summary(),
+      budgets: this.#budgets,
+      recent: this.#recent,
+      period: this.#period?.ms,
+      process: opts.process ? this.#process.sample(now) : undefined,
+      reasons: (s) => healthReasons(s, this.options.health, this.#healthLabel),
+    });
+  }
+
+  /** Adds a notable event from outside (e.g. a replayed log). @internal */
+  note(e: NotableEvent): void {
+    this.#note(e);
+  }
+
+  #refresh(s: ModelState, model: string, now: number, fullLatency: boolean): void {
+    if (fullLatency || now - s.latencyAt >= this.options.health.latencyRefreshMs) {
+      const sk = s.healthRing.merged(now, 'latency', this.options.relativeAccuracy);
+      s.p95LatencyMs = sk ? Math.min(sk.max, sk.getValueAtQuantile(0.95)) : undefined;
+      s.p50LatencyMs = sk ? Math.min(sk.max, sk.getValueAtQuantile(0.5)) : undefined;
+      s.latencyAt = now;
+    }
+    s.calls = s.healthRing.calls(now);
+    s.failures = s.healthRing.failures(now);
+    const next = classifyHealth(s, this.options.health);
+    if (next === s.health) return;
+    const from = s.health;
+    if (from === 'unhealthy' && s.unhealthySince !== undefined) {
+      for (const ring of s.rings) ring.addInterval('unhealthyMs', s.unhealthySince, now, now);
+      s.unhealthySince = undefined;
+    }
+    if (next === 'unhealthy') s.unhealthySince = now;
+    s.health = next;
+    s.healthSince = now;
+    const reasons = healthReasons(s, this.options.health, this.#healthLabel);
+    this.#note({ timestamp: now, kind: 'health', level: next === 'unhealthy' ? 'error' : next === 'degraded' ? 'warning' : 'info', model, message: `${model} ${from} → ${next}${reasons.length ? `: ${reasons.join(', ')}` : ''}` });
+    if (this.#events.wants('health:change')) {
+      this.#events.emit('health:change', {
+        timestamp: now, model, from, to: next, reasons, breaker: s.breaker,
+        ...(s.calls >= this.options.health.minCalls ? { errorRate: s.failures / s.calls } : {}),
+        ...(s.p95LatencyMs !== undefined ? { p95LatencyMs: Math.round(s.p95LatencyMs) } : {}),
+      });
+    }
+    const rule = this.options.rules.unhealthy;
+    if (next === 'unhealthy' && rule) {
+      this.#alert(rule.cooldownMs, { level: rule.level, rule: 'unhealthy', key: `unhealthy:${model}`, model, message: `${model} is unhealthy: ${reasons.join(', ')}` });
+    }
+  }
+
+  #anomaly(model: string, f: Finding, intervalMs: number, now: number): void {
+    const what = f.metric === 'latency' ? `mean latency ${fmtMs(f.value)} vs baseline ${fmtMs(f.baseline)}` : `error rate ${pct(f.value)} vs baseline ${pct(f.baseline)}`;
+    const message = `${model} ${what}${f.zScore !== undefined ? ` (z = ${f.zScore})` : ` (threshold ${f.metric === 'latency' ? fmtMs(f.threshold) : pct(f.threshold)})`}`;
+    this.#note({ timestamp: now, kind: 'anomaly', level: 'warning', model, message });
+    if (this.#events.wants('anomaly')) this.#events.emit('anomaly', { timestamp: now, model, intervalMs, ...f });
+    const rule = this.options.rules.anomaly;
+    if (rule) this.#alert(rule.cooldownMs, { level: rule.level, rule: 'anomaly', key: `anomaly:${f.metric}:${model}`, model, value: f.value, threshold: f.threshold, message: `Anomaly: ${message}` });
+  }
+
+  #alert(cooldownMs: number, a: AlertInput): void {
+    const now = this.#clock.now();
+    if (this.#disposed || !this.#gate.pass(a.key, now, cooldownMs)) return;
+    this.#note({ timestamp: now, kind: 'alert', level: a.level, ...(a.model !== undefined ? { model: a.model } : {}), message: a.message });
+    if (this.#events.wants('alert')) this.#events.emit('alert', { timestamp: now, ...a });
+  }
+
+  #note(e: NotableEvent): void {
+    this.#recent.push(e);
+    if (this.#recent.length > this.options.recentEvents) this.#recent.shift();
+  }
+
+  /** Clears the watchdog timer and stops the event-loop histogram. Safe to call twice. */
+  dispose(): void {
+    this.#disposed = true;
+    this.#inFlight.dispose();
+    this.#process.dispose();
+  }
+}

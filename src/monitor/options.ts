@@ -1,0 +1,248 @@
+import { z } from 'zod';
+import { positiveInt, positiveMs } from '../options/schema-helpers.js';
+import { validateOptions } from '../options/validate.js';
+
+export type AlertLevel = 'info' | 'warning' | 'error' | 'critical';
+export type RoutingStrategy = 'fixed' | 'healthiest' | 'fastest';
+
+export interface HealthThresholds {
+  /** Share of failed attempts (error + timeout + rate limited), 0..1. */
+  readonly errorRate?: number;
+  /** p95 latency of successful attempts, in ms. */
+  readonly p95LatencyMs?: number;
+}
+
+export interface HealthOptions {
+  /** Window the health rules read; must be one of `windows`. @default 300_000 (5 min) */
+  readonly windowMs?: number;
+  /** Attempts needed in the window before error rate and latency are judged. @default 10 */
+  readonly minCalls?: number;
+  /** Crossing any of these makes a model `degraded`. @default { errorRate: 0.1, p95LatencyMs: 15_000 } */
+  readonly degraded?: HealthThresholds;
+  /** Crossing any of these makes a model `unhealthy`. @default { errorRate: 0.3, p95LatencyMs: 30_000 } */
+  readonly unhealthy?: HealthThresholds;
+  /** Percentiles for health are recomputed at most this often per model (error rates on every call). @default 1_000 */
+  readonly latencyRefreshMs?: number;
+}
+
+export interface AnomalyOptions {
+  /** Samples are aggregated per interval; each closed interval is compared to the baseline. @default 30_000 */
+  readonly intervalMs?: number;
+  /** EWMA smoothing factor for baseline mean and variance. @default 0.2 */
+  readonly alpha?: number;
+  /** Upward z-score that counts as an anomaly. @default 3 */
+  readonly zThreshold?: number;
+  /** Intervals folded into the baseline before anomalies are reported. @default 5 */
+  readonly warmupIntervals?: number;
+  /** Attempts an interval needs to be judged. @default 3 */
+  readonly minCalls?: number;
+  /** Fixed thresholds that fire whatever the baseline (interval mean latency, interval error rate). */
+  readonly fixed?: { readonly latencyMs?: number; readonly errorRate?: number };
+}
+
+/** A rule's level and optional cooldown; `false` turns the rule off. */
+export interface RuleBase {
+  readonly level?: AlertLevel;
+  /** Overrides `alerts.cooldownMs` for this rule. */
+  readonly cooldownMs?: number;
+}
+
+export interface AlertRules {
+  /** Budget use at or above `threshold` (0..1). @default { threshold: 0.9, level: 'warning' } (≥ 1 raises `error`) */
+  readonly budget?: (RuleBase & { readonly threshold?: number }) | false;
+  /** `count` rate-limited attempts on one model within `windowMs`. @default { count: 5, windowMs: 60_000, level: 'warning' } */
+  readonly rateLimits?: (RuleBase & { readonly count?: number; readonly windowMs?: number }) | false;
+  /** A model's breaker opened. @default { level: 'error' } */
+  readonly breakerOpen?: RuleBase | false;
+  /** A call still running after `thresholdMs`. @default { thresholdMs: 120_000, level: 'warning' } */
+  readonly longRunning?: (RuleBase & { readonly thresholdMs?: number }) | false;
+  /** An `anomaly` event. @default { level: 'warning' } */
+  readonly anomaly?: RuleBase | false;
+  /** A model became unhealthy. @default { level: 'error' } */
+  readonly unhealthy?: RuleBase | false;
+}
+
+export interface MonitorOptions {
+  /** Rolling windows, in ms. @default [60_000, 300_000, 3_600_000] */
+  readonly windows?: readonly number[];
+  /**
+   * Buckets per window. A window of W reports between W − W/buckets and W of history:
+   * nothing older than W is ever counted. @default 6
+   */
+  readonly buckets?: number;
+  /** DDSketch relative accuracy of percentiles. @default 0.01 */
+  readonly relativeAccuracy?: number;
+  readonly health?: HealthOptions;
+  /** How {@link Monitor.rank} orders models by default. @default 'fixed' */
+  readonly routing?: RoutingStrategy;
+  /** `false` turns anomaly detection off. */
+  readonly anomaly?: AnomalyOptions | false;
+  readonly alerts?: {
+    /** The same alert key is not raised again within this time. @default 300_000 */
+    readonly cooldownMs?: number;
+    readonly rules?: AlertRules;
+  };
+  /** Notable events kept for the snapshot and report. @default 50 */
+  readonly recentEvents?: number;
+  /** Process signals: `eventLoopDelay: true` keeps a libuv event-loop-delay histogram running. */
+  readonly process?: { readonly eventLoopDelay?: boolean };
+}
+
+const fraction = () =>
+  z.number({ error: 'expected a fraction between 0 and 1' }).min(0, { error: 'expected a fraction between 0 and 1' }).max(1, { error: 'expected a fraction between 0 and 1' });
+const level = () => z.enum(['info', 'warning', 'error', 'critical'], { error: "expected 'info', 'warning', 'error' or 'critical'" });
+const rule = <S extends z.core.$ZodLooseShape>(shape: S) =>
+  z.union([z.strictObject({ level: level().optional(), cooldownMs: positiveMs().optional(), ...shape }), z.literal(false)], { error: 'expected rule options or false' }).optional();
+const thresholds = z.strictObject({ errorRate: fraction().optional(), p95LatencyMs: positiveMs().optional() });
+
+export const monitorSchema = z
+  .strictObject({
+    windows: z.array(positiveMs(), { error: 'expected a non-empty array of window lengths in ms' }).min(1, { error: 'expected a non-empty array of window lengths in ms' }).readonly().optional(),
+    buckets: positiveInt().max(120, { error: 'expected at most 120' }).optional(),
+    relativeAccuracy: z.number({ error: 'expected a number in (0, 0.5]' }).gt(0, { error: 'expected a number in (0, 0.5]' }).max(0.5, { error: 'expected a number in (0, 0.5]' }).optional(),
+    health: z
+      .strictObject({
+        windowMs: positiveMs().optional(),
+        minCalls: positiveInt().optional(),
+        degraded: thresholds.optional(),
+        unhealthy: thresholds.optional(),
+        latencyRefreshMs: positiveMs().optional(),
+      })
+      .optional(),
+    routing: z.enum(['fixed', 'healthiest', 'fastest'], { error: "expected 'fixed', 'healthiest' or 'fastest'" }).optional(),
+    anomaly: z
+      .union(
+        [
+          z.strictObject({
+            intervalMs: positiveMs().optional(),
+            alpha: z.number({ error: 'expected a number in (0, 1]' }).gt(0, { error: 'expected a number in (0, 1]' }).max(1, { error: 'expected a number in (0, 1]' }).optional(),
+            zThreshold: z.number({ error: 'expected a positive number' }).gt(0, { error: 'expected a positive number' }).optional(),
+            warmupIntervals: positiveInt().optional(),
+            minCalls: positiveInt().optional(),
+            fixed: z.strictObject({ latencyMs: positiveMs().optional(), errorRate: fraction().optional() }).optional(),
+          }),
+          z.literal(false),
+        ],
+        { error: 'expected anomaly options or false' },
+      )
+      .optional(),
+    alerts: z
+      .strictObject({
+        cooldownMs: positiveMs().optional(),
+        rules: z
+          .strictObject({
+            budget: rule({ threshold: fraction().optional() }),
+            rateLimits: rule({ count: positiveInt().max(1000, { error: 'expected at most 1000' }).optional(), windowMs: positiveMs().optional() }),
+            breakerOpen: rule({}),
+            longRunning: rule({ thresholdMs: positiveMs().optional() }),
+            anomaly: rule({}),
+            unhealthy: rule({}),
+          })
+          .optional(),
+      })
+      .optional(),
+    recentEvents: positiveInt().max(10_000, { error: 'expected at most 10000' }).optional(),
+    process: z.strictObject({ eventLoopDelay: z.boolean({ error: 'expected a boolean' }).optional() }).optional(),
+  })
+  .superRefine((o, ctx) => {
+    const windows = o.windows ?? DEFAULT_WINDOWS;
+    const w = o.health?.windowMs;
+    if (w !== undefined && !windows.includes(w)) {
+      ctx.addIssue({ code: 'custom', path: ['health', 'windowMs'], message: `expected one of the windows (${windows.join(', ')})`, input: w });
+    }
+    const { degraded, unhealthy } = o.health ?? {};
+    for (const k of ['errorRate', 'p95LatencyMs'] as const) {
+      const d = degraded?.[k] ?? HEALTH_DEFAULTS.degraded[k];
+      const u = unhealthy?.[k] ?? HEALTH_DEFAULTS.unhealthy[k];
+      if (d > u) ctx.addIssue({ code: 'custom', path: ['health', 'degraded', k], message: `expected at most the unhealthy threshold (${u})`, input: d });
+    }
+  });
+
+// Type-level check: the schema accepts exactly the public option type.
+type _SchemaMatches = z.input<typeof monitorSchema> extends MonitorOptions ? (MonitorOptions extends z.input<typeof monitorSchema> ? true : never) : never;
+export const _schemaMatches: _SchemaMatches = true;
+
+const DEFAULT_WINDOWS: readonly number[] = [60_000, 300_000, 3_600_000];
+const HEALTH_DEFAULTS = {
+  windowMs: 300_000,
+  minCalls: 10,
+  degraded: { errorRate: 0.1, p95LatencyMs: 15_000 },
+  unhealthy: { errorRate: 0.3, p95LatencyMs: 30_000 },
+  latencyRefreshMs: 1_000,
+};
+
+interface ResolvedRule {
+  readonly level: AlertLevel;
+  readonly cooldownMs: number;
+}
+export interface ResolvedMonitorOptions {
+  readonly windows: readonly number[];
+  readonly buckets: number;
+  readonly relativeAccuracy: number;
+  readonly health: {
+    readonly windowMs: number;
+    readonly minCalls: number;
+    readonly degraded: Required<HealthThresholds>;
+    readonly unhealthy: Required<HealthThresholds>;
+    readonly latencyRefreshMs: number;
+  };
+  readonly routing: RoutingStrategy;
+  readonly anomaly: (Required<Omit<AnomalyOptions, 'fixed'>> & { readonly fixed: NonNullable<AnomalyOptions['fixed']> }) | undefined;
+  readonly rules: {
+    readonly budget: (ResolvedRule & { readonly threshold: number }) | undefined;
+    readonly rateLimits: (ResolvedRule & { readonly count: number; readonly windowMs: number }) | undefined;
+    readonly breakerOpen: ResolvedRule | undefined;
+    readonly longRunning: (ResolvedRule & { readonly thresholdMs: number }) | undefined;
+    readonly anomaly: ResolvedRule | undefined;
+    readonly unhealthy: ResolvedRule | undefined;
+  };
+  readonly recentEvents: number;
+  readonly eventLoopDelay: boolean;
+}
+
+const defined = <T extends object>(o: T | undefined): Partial<T> =>
+  Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
+
+function resolveRule<D extends { level: AlertLevel }>(given: (object & Partial<D>) | false | undefined, defaults: D, cooldownMs: number) {
+  if (given === false) return undefined;
+  return Object.freeze({ cooldownMs, ...defaults, ...defined(given) }) as D & ResolvedRule;
+}
+
+/** Validates once (throws ConfigError naming path, expectation and value), fills defaults, freezes. */
+export function resolveMonitorOptions(options: MonitorOptions | undefined, root = 'monitor'): ResolvedMonitorOptions {
+  const o = validateOptions(monitorSchema, options ?? {}, root);
+  const h = o.health ?? {};
+  const cooldownMs = o.alerts?.cooldownMs ?? 300_000;
+  const r = o.alerts?.rules ?? {};
+  const a = o.anomaly;
+  const windows = Object.freeze([...new Set(o.windows ?? DEFAULT_WINDOWS)].sort((x, y) => x - y));
+  // Without an explicit health window: 5 min when configured, else the longest window.
+  const healthWindowMs = h.windowMs ?? (windows.includes(HEALTH_DEFAULTS.windowMs) ? HEALTH_DEFAULTS.windowMs : windows.at(-1)!);
+  return Object.freeze({
+    windows,
+    buckets: o.buckets ?? 6,
+    relativeAccuracy: o.relativeAccuracy ?? 0.01,
+    health: Object.freeze({
+      ...HEALTH_DEFAULTS,
+      ...defined(h),
+      windowMs: healthWindowMs,
+      degraded: { ...HEALTH_DEFAULTS.degraded, ...defined(h.degraded) },
+      unhealthy: { ...HEALTH_DEFAULTS.unhealthy, ...defined(h.unhealthy) },
+    }),
+    routing: o.routing ?? 'fixed',
+    anomaly:
+      a === false
+        ? undefined
+        : Object.freeze({ intervalMs: 30_000, alpha: 0.2, zThreshold: 3, warmupIntervals: 5, minCalls: 3, ...defined(a), fixed: { ...a?.fixed } }),
+    rules: Object.freeze({
+      budget: resolveRule(r.budget, { level: 'warning' as AlertLevel, threshold: 0.9 }, cooldownMs),
+      rateLimits: resolveRule(r.rateLimits, { level: 'warning' as AlertLevel, count: 5, windowMs: 60_000 }, cooldownMs),
+      breakerOpen: resolveRule(r.breakerOpen, { level: 'error' as AlertLevel }, cooldownMs),
+      longRunning: resolveRule(r.longRunning, { level: 'warning' as AlertLevel, thresholdMs: 120_000 }, cooldownMs),
+      anomaly: resolveRule(r.anomaly, { level: 'warning' as AlertLevel }, cooldownMs),
+      unhealthy: resolveRule(r.unhealthy, { level: 'error' as AlertLevel }, cooldownMs),
+    }),
+    recentEvents: o.recentEvents ?? 50,
+    eventLoopDelay: o.process?.eventLoopDelay ?? false,
+  });
+}

@@ -1,0 +1,181 @@
+import { DDSketch } from '@datadog/sketches-js';
+
+/**
+ * Counters of one time bucket. Buckets are allocated once per ring and reset
+ * in place when they rotate, so recording a sample allocates nothing but,
+ * at most once per bucket period, the bucket's sketch.
+ */
+export class Bucket {
+  index = Number.NEGATIVE_INFINITY;
+  calls = 0;
+  successes = 0;
+  errors = 0;
+  timeouts = 0;
+  rateLimited = 0;
+  retries = 0;
+  fallbacksIn = 0;
+  fallbacksOut = 0;
+  inputTokens = 0;
+  outputTokens = 0;
+  costUsd = 0;
+  breakerOpenMs = 0;
+  unhealthyMs = 0;
+  streams = 0;
+  latency: DDSketch | undefined;
+  ttft: DDSketch | undefined;
+
+  reset(index: number): void {
+    this.index = index;
+    this.calls = this.successes = this.errors = this.timeouts = this.rateLimited = 0;
+    this.retries = this.fallbacksIn = this.fallbacksOut = 0;
+    this.inputTokens = this.outputTokens = this.costUsd = 0;
+    this.breakerOpenMs = this.unhealthyMs = this.streams = 0;
+    this.latency = this.ttft = undefined;
+  }
+}
+
+export type IntervalField = 'breakerOpenMs' | 'unhealthyMs';
+
+/** Numeric fields summed over a window. */
+export interface WindowCounts {
+  calls: number;
+  successes: number;
+  errors: number;
+  timeouts: number;
+  rateLimited: number;
+  retries: number;
+  fallbacksIn: number;
+  fallbacksOut: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  breakerOpenMs: number;
+  unhealthyMs: number;
+  streams: number;
+}
+
+/**
+ * A rolling window of `windowMs` split into `buckets` buckets aligned on
+ * `origin + k × bucketMs`. Rotation is lazy (on record and on read), so an idle
+ * model costs no timer and no work. A read at `now` covers the current bucket
+ * and the `buckets − 1` before it: between `windowMs − bucketMs` and `windowMs`
+ * of history, never anything older than `windowMs`.
+ */
+export class Ring {
+  readonly windowMs: number;
+  readonly bucketMs: number;
+  readonly #slots: Bucket[];
+  readonly #origin: number;
+
+  constructor(windowMs: number, buckets: number, origin = 0) {
+    this.windowMs = windowMs;
+    this.bucketMs = windowMs / buckets;
+    this.#origin = origin;
+    this.#slots = Array.from({ length: buckets }, () => new Bucket());
+  }
+
+  #index(t: number): number {
+    return Math.floor((t - this.#origin) / this.bucketMs);
+  }
+
+  /** The bucket for time `t`, rotated if it last held an older period. */
+  at(t: number): Bucket {
+    const i = this.#index(t);
+    const n = this.#slots.length;
+    const slot = this.#slots[((i % n) + n) % n]!;
+    if (slot.index !== i) slot.reset(i);
+    return slot;
+  }
+
+  /** Start of the oldest bucket a read at `now` covers. */
+  start(now: number): number {
+    return this.#origin + (this.#index(now) - this.#slots.length + 1) * this.bucketMs;
+  }
+
+  /** Visits the buckets a read at `now` covers (current period and the ones before it). */
+  forEach(now: number, visit: (b: Bucket) => void): void {
+    const newest = this.#index(now);
+    const oldest = newest - this.#slots.length + 1;
+    for (const b of this.#slots) if (b.index >= oldest && b.index <= newest) visit(b);
+  }
+
+  /** Adds the part of [from, to) that falls in each live bucket to `field` (e.g. breaker open time). */
+  addInterval(field: IntervalField, from: number, to: number, now: number): void {
+    const start = Math.max(from, this.start(now));
+    if (!(to > start)) return;
+    for (let i = this.#index(start); i <= this.#index(to - 1); i++) {
+      const bStart = this.#origin + i * this.bucketMs;
+      const overlap = Math.min(to, bStart + this.bucketMs) - Math.max(start, bStart);
+      if (overlap > 0) this.at(bStart)[field] += overlap;
+    }
+  }
+
+  /** Attempts in the window. With {@link failures}, cheap enough to run on every recorded attempt. */
+  calls(now: number): number {
+    const oldest = this.#index(now) - this.#slots.length + 1;
+    let n = 0;
+    for (const b of this.#slots) if (b.index >= oldest) n += b.calls;
+    return n;
+  }
+
+  /** Errors, timeouts and rate limits in the window. */
+  failures(now: number): number {
+    const oldest = this.#index(now) - this.#slots.length + 1;
+    let n = 0;
+    for (const b of this.#slots) if (b.index >= oldest) n += b.errors + b.timeouts + b.rateLimited;
+    return n;
+  }
+
+  counts(now: number): WindowCounts {
+    const c: WindowCounts = {
+      calls: 0, successes: 0, errors: 0, timeouts: 0, rateLimited: 0, retries: 0, fallbacksIn: 0,
+      fallbacksOut: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, breakerOpenMs: 0, unhealthyMs: 0, streams: 0,
+    };
+    this.forEach(now, (b) => {
+      for (const k of Object.keys(c) as (keyof WindowCounts)[]) c[k] += b[k];
+    });
+    return c;
+  }
+
+  /** Merges the live buckets' sketches into a fresh one; undefined when there is no sample. */
+  merged(now: number, which: 'latency' | 'ttft', relativeAccuracy: number): DDSketch | undefined {
+    let out: DDSketch | undefined;
+    this.forEach(now, (b) => {
+      const s = b[which];
+      if (!s || s.count === 0) return;
+      out ??= new DDSketch({ relativeAccuracy });
+      out.merge(s);
+    });
+    return out;
+  }
+}
+
+export interface LatencyStats {
+  readonly count: number;
+  readonly min: number;
+  readonly mean: number;
+  readonly p50: number;
+  readonly p90: number;
+  readonly p95: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;
+
+/** Summary of a sketch. min, max and mean are exact; percentiles are within the sketch's relative accuracy. */
+export function latencyStats(s: DDSketch | undefined): LatencyStats | undefined {
+  if (!s || s.count === 0) return undefined;
+  // Clamp to [min, max]: the sketch returns a bin's representative value, which can sit just outside.
+  const q = (p: number) => round(Math.min(s.max, Math.max(s.min, s.getValueAtQuantile(p))));
+  return {
+    count: s.count,
+    min: round(s.min),
+    mean: round(s.sum / s.count),
+    p50: q(0.5),
+    p90: q(0.9),
+    p95: q(0.95),
+    p99: q(0.99),
+    max: round(s.max),
+  };
+}

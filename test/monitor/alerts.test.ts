@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { isConfigError } from '../../src/errors/errors.js';
+import { Monitor } from '../../src/monitor/monitor.js';
+import { createFakeClock } from '../../src/testing/index.js';
+import { setup } from './helpers.js';
+
+describe('alerts', () => {
+  it('raises breaker_open once per cooldown, then again after it', async () => {
+    const { clock, monitor, of } = setup({ alerts: { cooldownMs: 60_000 } });
+    monitor.recordBreaker('m', 'open');
+    monitor.recordBreaker('m', 'half-open');
+    monitor.recordBreaker('m', 'open');
+    expect(of('alert').filter((a) => a.rule === 'breaker_open')).toHaveLength(1);
+    await clock.advance(59_999);
+    monitor.recordBreaker('m', 'half-open');
+    monitor.recordBreaker('m', 'open');
+    expect(of('alert').filter((a) => a.rule === 'breaker_open')).toHaveLength(1);
+    await clock.advance(1);
+    monitor.recordBreaker('m', 'half-open');
+    monitor.recordBreaker('m', 'open');
+    const alerts = of('alert').filter((a) => a.rule === 'breaker_open');
+    expect(alerts).toHaveLength(2);
+    expect(alerts[1]).toMatchObject({ level: 'error', key: 'breaker_open:m', model: 'm' });
+  });
+
+  it('keys are per model: another model alerts during the first one\'s cooldown', () => {
+    const { monitor, of } = setup();
+    monitor.recordBreaker('a', 'open');
+    monitor.recordBreaker('b', 'open');
+    expect(of('alert').filter((a) => a.rule === 'breaker_open').map((a) => a.model)).toEqual(['a', 'b']);
+  });
+
+  it('raises rate_limits after count rate limits within the window, not when they are spread out', async () => {
+    const { clock, monitor, of } = setup({ alerts: { rules: { rateLimits: { count: 3, windowMs: 10_000 } } } });
+    for (let i = 0; i < 3; i++) {
+      monitor.recordAttempt('m', 'rate_limited', 5);
+      await clock.advance(6_000);
+    }
+    expect(of('alert').filter((a) => a.rule === 'rate_limits')).toHaveLength(0);
+    monitor.recordAttempt('m', 'rate_limited', 5);
+    monitor.recordAttempt('m', 'rate_limited', 5);
+    const [a] = of('alert').filter((x) => x.rule === 'rate_limits');
+    expect(a).toMatchObject({ level: 'warning', key: 'rate_limits:m', message: 'm was rate limited 3 times within 10 s' });
+  });
+
+  it('raises budget at 90% as warning and at 100% as error, each deduped by scope', () => {
+    const { monitor, of } = setup();
+    monitor.recordBudget('daily', 0.5);
+    monitor.recordBudget('daily', 0.92);
+    monitor.recordBudget('daily', 0.95);
+    monitor.recordBudget('daily', 1.01);
+    monitor.recordBudget('task:7', 0.9);
+    const budget = of('alert').filter((a) => a.rule === 'budget');
+    expect(budget.map((a) => [a.scope, a.level])).toEqual([['daily', 'warning'], ['daily', 'error'], ['task:7', 'warning']]);
+    expect(budget[0]!.message).toBe('Budget daily at 92% (alert at 90%)');
+    expect(monitor.snapshot().budgets.map((b) => [b.scope, b.fraction])).toEqual([['daily', 1.01], ['task:7', 0.9]]);
+  });
+
+  it('never puts a credential-looking scope into an alert', () => {
+    const { monitor, of } = setup();
+    monitor.recordBudget('sk-proj-abcdefghijklmnop', 0.99);
+    expect(JSON.stringify(of('alert'))).not.toContain('abcdefghijklmnop');
+  });
+
+  it('a rule set to false stays silent; a rule level is configurable', () => {
+    const { monitor, of } = setup({ alerts: { rules: { breakerOpen: false, unhealthy: { level: 'critical' } } } });
+    monitor.recordBreaker('m', 'open');
+    expect(of('alert').map((a) => [a.rule, a.level])).toEqual([['unhealthy', 'critical']]);
+  });
+
+  it('raises long_running from one shared watchdog timer, and holds no timer when idle', async () => {
+    const { clock, monitor, of } = setup({ alerts: { rules: { longRunning: { thresholdMs: 30_000 } } } });
+    const a = monitor.startCall('a');
+    await clock.advance(10_000);
+    const b = monitor.startCall('b');
+    monitor.startCall('c');
+    expect(clock.pending()).toBe(1);
+    await clock.advance(20_000);
+    expect(of('alert').map((x) => x.model)).toEqual(['a']);
+    monitor.endCall(a);
+    await clock.advance(10_000);
+    expect(of('alert').map((x) => x.model)).toEqual(['a', 'b', 'c']);
+    expect(of('alert')[1]).toMatchObject({ rule: 'long_running', value: 30_000, threshold: 30_000 });
+    expect(monitor.snapshot().models.find((m) => m.model === 'c')).toMatchObject({ inFlight: 1, oldestInFlightMs: 30_000 });
+    monitor.endCall(b);
+    monitor.endCall(2);
+    expect(clock.pending()).toBe(0);
+    expect(monitor.snapshot().models.find((m) => m.model === 'c')!.inFlight).toBe(0);
+  });
+
+  it('dispose clears the watchdog timer', () => {
+    const { clock, monitor } = setup();
+    monitor.startCall('a');
+    expect(clock.pending()).toBe(1);
+    monitor.dispose();
+    expect(clock.pending()).toBe(0);
+  });
+});
+
+describe('options', () => {
+  it('throws ConfigError naming path, expectation and value', () => {
+    const clock = createFakeClock();
+    const bad = (o: unknown) => {
+      try {
+        new Monitor(o as never, { clock });
+      } catch (e) {
+        expect(isConfigError(e)).toBe(true);
+        return (e as Error).message;
+      }
+      throw new Error('expected a ConfigError');
+    };
+    expect(bad({ health: { windowMs: 120_000 } })).toContain('monitor.health.windowMs: expected one of the windows (60000, 300000, 3600000), received 120000');
+    expect(bad({ health: { degraded: { errorRate: 2 } } })).toContain('monitor.health.degraded.errorRate: expected a fraction between 0 and 1, received 2');
+    expect(bad({ alerts: { rules: { budget: { threshold: -1 } } } })).toContain('monitor.alerts.rules.budget.threshold: expected a fraction between 0 and 1, received -1');
+    expect(bad({ routing: 'random' })).toContain("monitor.routing: expected 'fixed', 'healthiest' or 'fastest', received \"random\"");
+    expect(bad({ windowz: [] })).toContain('monitor.windowz: unknown option');
+    expect(bad({ health: { degraded: { errorRate: 0.5 } } })).toContain('expected at most the unhealthy threshold (0.3)');
+  });
+});
