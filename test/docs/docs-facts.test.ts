@@ -1,0 +1,115 @@
+// The reference pages state facts about the code; these checks fail when the
+// two drift apart: option defaults, event names and payload fields, the
+// classification table, and the list of error classes.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { defaultOptions } from '../../examples/options-defaults.js';
+import { KIND_TRAITS } from '../../src/classify/classify.js';
+import * as api from '../../src/index.js';
+import type { ResilienceEventName, ResilienceEvents, RunOptions } from '../../src/index.js';
+import { BREAKER_DEFAULTS, RETRY_DEFAULTS, coreOptionShape } from '../../src/options/options.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const doc = (name: string) => readFileSync(`${root}/docs/${name}`, 'utf8');
+
+/** Rows of every Markdown table in `text` whose first cell is `code`: name → the other cells. */
+function rows(text: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const line of text.split('\n')) {
+    const m = /^\|\s*`([^`]+)`\s*\|(.*)\|\s*$/.exec(line);
+    if (m) out.set(m[1]!, m[2]!.split(/(?<!\\)\|/).map((c) => c.trim()));
+  }
+  return out;
+}
+
+type Fields<T> = { readonly [K in keyof T]-?: true };
+/**
+ * Every event and every payload field, as docs/events.md must list them.
+ * The mapped type makes this exhaustive: an event or field added to
+ * ResilienceEvents and missing here (or misspelled) fails the typecheck.
+ */
+const EVENT_FIELDS: { readonly [K in ResilienceEventName]: Fields<ResilienceEvents[K]> } = {
+  attempt: { timestamp: true, taskId: true, model: true, attempt: true },
+  success: { timestamp: true, taskId: true, model: true, attempt: true, latencyMs: true },
+  failure: { timestamp: true, taskId: true, model: true, attempt: true, latencyMs: true, kind: true, status: true, retryable: true },
+  retry: { timestamp: true, taskId: true, model: true, attempt: true, delayMs: true, reason: true, retryAfterMs: true },
+  'breaker:open': { timestamp: true, taskId: true, model: true, state: true, retryAfterMs: true },
+  'breaker:half-open': { timestamp: true, taskId: true, model: true, state: true, retryAfterMs: true },
+  'breaker:close': { timestamp: true, taskId: true, model: true, state: true, retryAfterMs: true },
+  fallback: { timestamp: true, taskId: true, from: true, to: true, reason: true },
+  exhausted: { timestamp: true, taskId: true, failures: true },
+};
+const RUN_OPTIONS: Fields<RunOptions> = { models: true, taskId: true, signal: true, timeoutMs: true };
+
+describe('docs/options.md', () => {
+  const table = rows(doc('options.md'));
+  const defaults: [string, unknown][] = [
+    ...Object.entries(RETRY_DEFAULTS).map(([k, v]) => [`retry.${k}`, v] as [string, unknown]),
+    ...Object.entries(BREAKER_DEFAULTS).map(([k, v]) => [`breaker.${k}`, v] as [string, unknown]),
+  ];
+
+  it.each(defaults)('documents %s with its default %s', (path, value) => {
+    const row = table.get(path);
+    expect(row, `${path} is in the table`).toBeDefined();
+    expect(row![1]).toBe(`\`${typeof value === 'string' ? `'${value}'` : String(value)}\``);
+  });
+
+  it('documents every top-level option and every run option', () => {
+    for (const key of Object.keys(coreOptionShape)) expect(table.has(key), key).toBe(true);
+    const runSection = doc('options.md').split('## `client.run')[1]!;
+    for (const key of Object.keys(RUN_OPTIONS)) expect(rows(runSection).has(key), `run option ${key}`).toBe(true);
+  });
+
+  it('shows in examples/options-defaults.ts exactly the defaults the code applies', () => {
+    expect(defaultOptions.retry).toEqual(RETRY_DEFAULTS);
+    expect(defaultOptions.breaker).toEqual(BREAKER_DEFAULTS);
+    expect(Object.keys(defaultOptions).sort()).toEqual(Object.keys(coreOptionShape).sort());
+  });
+});
+
+describe('docs/events.md', () => {
+  const text = doc('events.md');
+  const sections = new Map(
+    text
+      .split(/^## /m)
+      .slice(1)
+      .map((s) => [/^`([^`]+)`/.exec(s)?.[1] ?? '', s] as const),
+  );
+
+  it('has a section for every event and no other', () => {
+    expect([...sections.keys()].filter((k) => k !== '').sort()).toEqual(Object.keys(EVENT_FIELDS).sort());
+  });
+
+  it.each(Object.entries(EVENT_FIELDS))('lists exactly the payload fields of %s', (name, fields) => {
+    const section = sections.get(name);
+    expect(section).toBeDefined();
+    expect([...rows(section!).keys()].sort()).toEqual(Object.keys(fields).sort());
+  });
+});
+
+describe('docs/concepts.md classification table', () => {
+  const table = rows(doc('concepts.md'));
+  const yn = (b: boolean) => (b ? 'yes' : 'no');
+
+  it.each(Object.entries(KIND_TRAITS))('states the traits of %s', (kind, traits) => {
+    const row = table.get(kind);
+    expect(row, `${kind} is in the table`).toBeDefined();
+    expect(row!.slice(1, 4)).toEqual([yn(traits.retryable), yn(traits.fallback), yn(traits.countsAsFailure)]);
+  });
+
+  it('lists no kind the classifier does not have', () => {
+    const kinds = new Set<string>(Object.keys(KIND_TRAITS));
+    const listed = [...table.keys()].filter((k) => /^[a-z_]+$/.test(k) && table.get(k)!.length === 4);
+    expect(listed.filter((k) => !kinds.has(k))).toEqual([]);
+  });
+});
+
+describe('docs/errors.md', () => {
+  it('lists every exported error class and guard', () => {
+    const text = doc('errors.md');
+    const names = Object.keys(api).filter((k) => /Error$/.test(k) && k !== 'classifyError');
+    expect(names.length).toBeGreaterThanOrEqual(7);
+    for (const name of names) expect(text, name).toContain(`\`${name}\``);
+  });
+});
