@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { positiveInt, positiveMs, nonNegativeMs } from '../options/schema-helpers.js';
+import { validateOptions } from '../options/validate.js';
+
+/**
+ * How streamed calls are watched. Applies when a call resolves with a stream
+ * (see `isStreamResult`); plain responses ignore it.
+ *
+ * @example
+ * new ResilientClient({ models, stream: { firstChunkTimeoutMs: 15_000, stallTimeoutMs: 30_000 } })
+ */
+export interface StreamOptions {
+  /**
+   * No content chunk within this many ms of the attempt's start → the attempt
+   * fails with `TimeoutError` and is retried / falls back like any timeout.
+   * @default undefined (no limit)
+   */
+  readonly firstChunkTimeoutMs?: number;
+  /**
+   * No chunk for this many ms while the caller waits for one → the request is
+   * aborted. Before the commit that is a retryable `TimeoutError`; after it, a
+   * `StreamInterruptedError`. The SDKs' own `timeout` covers headers only.
+   * @default undefined (no limit)
+   */
+  readonly stallTimeoutMs?: number;
+  /**
+   * Hold chunks this many ms after the first content chunk before handing the
+   * stream over, so an early provider error can still be retried. Adds latency.
+   * @default 0
+   */
+  readonly bufferMs?: number;
+  /**
+   * Hold chunks until this many content chunks arrived before handing the
+   * stream over. With `bufferMs` too, whichever comes first commits.
+   * @default 1
+   */
+  readonly bufferChunks?: number;
+}
+
+export const streamOptionsSchema = z.strictObject({
+  firstChunkTimeoutMs: positiveMs().optional(),
+  stallTimeoutMs: positiveMs().optional(),
+  bufferMs: nonNegativeMs().optional(),
+  bufferChunks: positiveInt().max(10_000, { error: 'expected at most 10000' }).optional(),
+});
+
+/** Validates `stream` options; a bad one throws ConfigError naming `stream.<key>`. */
+export function validateStreamOptions(input: unknown, root = 'stream'): StreamOptions {
+  return Object.freeze(validateOptions(streamOptionsSchema, input, root));
+}

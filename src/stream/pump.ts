@@ -1,0 +1,325 @@
+import { classifyError } from '../classify/classify.js';
+import type { Clock, TimerHandle } from '../clock/clock.js';
+import { TimeoutError } from '../errors/errors.js';
+import { errorOfPart, isPreamble } from './detect.js';
+import { StreamInterruptedError, type StreamProgress } from './errors.js';
+import { StreamUsageAccumulator } from './usage.js';
+
+/** How a stream ended, as reported to `onEnd`. */
+export type StreamOutcome = 'complete' | 'failed' | 'abandoned' | 'aborted';
+
+export interface StreamSummary extends StreamProgress {
+  readonly outcome: StreamOutcome;
+  /** False when the stream failed before its first content chunk (the attempt itself failed). */
+  readonly committed: boolean;
+}
+
+export interface StreamCommitInfo {
+  /** Time from the attempt's start to the first content chunk; undefined when the stream ended without one. */
+  readonly ttftMs: number | undefined;
+  /** Chunks held back until the commit (preamble events, plus the opt-in buffer). */
+  readonly bufferedChunks: number;
+  /** Clock time of the commit. */
+  readonly committedAt: number;
+}
+
+export interface PumpOptions {
+  readonly clock: Clock;
+  readonly model: string;
+  readonly signal?: AbortSignal;
+  readonly abort?: (reason: unknown) => void;
+  readonly startedAt?: number;
+  readonly firstChunkTimeoutMs?: number;
+  readonly stallTimeoutMs?: number;
+  readonly bufferMs?: number;
+  readonly bufferChunks?: number;
+  readonly onCommit?: (info: StreamCommitInfo) => void;
+  readonly onChunk?: (chunk: unknown, index: number) => void;
+  readonly onEnd?: (summary: StreamSummary) => void;
+  readonly onError?: (error: StreamInterruptedError, summary: StreamSummary) => void;
+}
+
+/** Where chunks come from: an async iterator or a stream reader, reduced to two calls. */
+export interface ChunkSource {
+  next(): Promise<IteratorResult<unknown>>;
+  /** Releases the source without waiting; `hard` also aborts the underlying request. */
+  close(hard: boolean): void;
+  /** AI SDK stream parts report errors as `{ type: 'error' }` parts instead of throwing. */
+  readonly errorParts: boolean;
+}
+
+type Step =
+  | { readonly kind: 'chunk'; readonly value: unknown }
+  | { readonly kind: 'done' }
+  | { readonly kind: 'error'; readonly error: unknown }
+  | { readonly kind: 'timeout' }
+  | { readonly kind: 'aborted' };
+
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
+const noop = () => {};
+
+/**
+ * One stream's life: priming (pull until the first content chunk, all
+ * failures reject), then committed (chunks go to the caller, failures become
+ * {@link StreamInterruptedError}). Timers run only while a pull is pending, so
+ * a slow consumer is never mistaken for a stalled provider.
+ */
+export class StreamPump {
+  readonly ended: Promise<StreamSummary>;
+  readonly #o: PumpOptions;
+  readonly #source: ChunkSource;
+  readonly #startedAt: number;
+  readonly #usage = new StreamUsageAccumulator();
+  readonly #buffer: unknown[] = [];
+  #resolveEnded!: (s: StreamSummary) => void;
+  #firstAt: number | undefined;
+  #delivered = 0;
+  #inflight: Promise<IteratorResult<unknown>> | undefined;
+  #wake: ((s: Step) => void) | undefined;
+  #committed = false;
+  #sourceDone = false;
+  #ended = false;
+  #selfAbort = false;
+  #closed = false;
+  /** Set once a committed stream failed (thrown, or passed on as an AI SDK error part). */
+  #failure: StreamInterruptedError | undefined;
+  #chain: Promise<unknown> = Promise.resolve();
+
+  constructor(source: ChunkSource, options: PumpOptions) {
+    this.#o = options;
+    this.#source = source;
+    this.#startedAt = options.startedAt ?? options.clock.now();
+    this.ended = new Promise((r) => (this.#resolveEnded = r));
+    options.signal?.addEventListener('abort', this.#onAbort);
+  }
+
+  /** Resolves at the commit; rejects with the provider's error, a TimeoutError or the abort reason. */
+  async prime(): Promise<StreamCommitInfo> {
+    const o = this.#o;
+    if (o.signal?.aborted) throw this.#failEarly(o.signal.reason, 'aborted');
+    const firstDeadline = o.firstChunkTimeoutMs !== undefined ? this.#startedAt + o.firstChunkTimeoutMs : undefined;
+    const buffering = (o.bufferMs ?? 0) > 0 || (o.bufferChunks ?? 1) > 1;
+    let bufferDeadline: number | undefined;
+    let content = 0;
+    for (;;) {
+      const now = o.clock.now();
+      let wait: number | undefined;
+      let why: 'first' | 'stall' | 'buffer' = 'first';
+      if (this.#firstAt === undefined) {
+        wait = firstDeadline === undefined ? undefined : firstDeadline - now;
+        // Preamble events came but no content: the stall limit applies between them too.
+        if (this.#buffer.length > 0 && o.stallTimeoutMs !== undefined && (wait === undefined || o.stallTimeoutMs < wait)) {
+          why = 'stall';
+          wait = o.stallTimeoutMs;
+        }
+      } else {
+        why = 'stall';
+        wait = o.stallTimeoutMs;
+        if (bufferDeadline !== undefined && (wait === undefined || bufferDeadline - now < wait)) {
+          why = 'buffer';
+          wait = bufferDeadline - now;
+        }
+      }
+      const step = await this.#step(wait);
+      if (step.kind === 'chunk') {
+        this.#usage.add(step.value);
+        const part = this.#source.errorParts ? errorOfPart(step.value) : undefined;
+        if (part) throw this.#failEarly(part.error, 'failed');
+        this.#buffer.push(step.value);
+        if (isPreamble(step.value)) continue;
+        content++;
+        if (this.#firstAt === undefined) {
+          this.#firstAt = o.clock.now();
+          if ((o.bufferMs ?? 0) > 0) bufferDeadline = this.#firstAt + o.bufferMs!;
+        }
+        if (!buffering || (o.bufferChunks !== undefined && content >= o.bufferChunks)) return this.#commit();
+      } else if (step.kind === 'done') {
+        this.#sourceDone = true;
+        return this.#commit();
+      } else if (step.kind === 'error') {
+        throw this.#failEarly(step.error, 'failed');
+      } else if (step.kind === 'aborted') {
+        throw this.#failEarly(o.signal?.reason, 'aborted');
+      } else if (why === 'buffer') {
+        return this.#commit();
+      } else {
+        const ms = why === 'first' ? o.firstChunkTimeoutMs! : o.stallTimeoutMs!;
+        throw this.#failEarly(new TimeoutError(o.model, ms, why === 'first' ? 'First chunk' : 'Stream stall'), 'failed', true);
+      }
+    }
+  }
+
+  /** The caller's `next()`: serialised, so overlapping calls cannot reorder chunks. */
+  next(): Promise<IteratorResult<unknown>> {
+    const r = this.#chain.then(() => this.#next());
+    this.#chain = r.catch(noop);
+    return r;
+  }
+
+  /** The caller's `return()`: a `break` out of the loop, or a cancelled reader. */
+  async return(): Promise<IteratorResult<unknown>> {
+    this.#finish(this.#failure ? 'failed' : 'abandoned', true);
+    this.#wake?.({ kind: 'aborted' });
+    return DONE;
+  }
+
+  async #next(): Promise<IteratorResult<unknown>> {
+    if (this.#buffer.length > 0) return this.#deliver(this.#buffer.shift());
+    if (this.#ended) return DONE;
+    if (this.#sourceDone) {
+      this.#finish(this.#failure ? 'failed' : 'complete', false);
+      return DONE;
+    }
+    const step = await this.#step(this.#o.stallTimeoutMs);
+    if (this.#ended) return this.#next();
+    switch (step.kind) {
+      case 'chunk': {
+        this.#usage.add(step.value);
+        const part = this.#source.errorParts ? errorOfPart(step.value) : undefined;
+        if (!part) return this.#deliver(step.value);
+        // AI SDK convention: provider errors travel as parts, and the stream goes on to `finish`.
+        const error = this.#interrupt(part.error, false, false);
+        return this.#deliver({ ...(step.value as object), error });
+      }
+      case 'done':
+        this.#finish(this.#quietAbort() ? 'aborted' : this.#failure ? 'failed' : 'complete', false);
+        return DONE;
+      case 'error':
+        // The SDKs end quietly on the caller's abort; some transports throw instead. Either way: quiet.
+        if (this.#quietAbort()) {
+          this.#finish('aborted', true);
+          return DONE;
+        }
+        throw this.#interrupt(step.error, false, true);
+      case 'timeout':
+        throw this.#interrupt(new TimeoutError(this.#o.model, this.#o.stallTimeoutMs!, 'Stream stall'), true, true);
+      case 'aborted':
+        this.#finish('aborted', true);
+        return DONE;
+    }
+  }
+
+  #quietAbort(): boolean {
+    return this.#o.signal?.aborted === true && !this.#selfAbort;
+  }
+
+  #deliver(value: unknown): IteratorResult<unknown> {
+    const i = this.#delivered++;
+    if (this.#o.onChunk) this.#safe(() => this.#o.onChunk!(value, i));
+    return { value, done: false };
+  }
+
+  /** Pulls one chunk, racing the timeout and the abort signal. Never rejects. */
+  #step(timeoutMs: number | undefined): Promise<Step> {
+    if (this.#o.signal?.aborted && !this.#selfAbort) return Promise.resolve({ kind: 'aborted' });
+    let p: Promise<IteratorResult<unknown>>;
+    try {
+      p = this.#inflight ??= Promise.resolve(this.#source.next());
+    } catch (error) {
+      return Promise.resolve({ kind: 'error', error });
+    }
+    return new Promise<Step>((resolve) => {
+      const clock = this.#o.clock;
+      let timer: TimerHandle | undefined;
+      let settled = false;
+      const settle = (s: Step, fromSource: boolean) => {
+        if (settled) return;
+        settled = true;
+        // A pull that lost the race stays in flight: the next step takes its chunk.
+        if (fromSource) this.#inflight = undefined;
+        if (this.#wake === wake) this.#wake = undefined;
+        if (timer !== undefined) clock.clearTimeout(timer);
+        resolve(s);
+      };
+      const wake = (s: Step) => settle(s, false);
+      this.#wake = wake;
+      if (timeoutMs !== undefined) timer = clock.setTimeout(() => settle({ kind: 'timeout' }, false), Math.max(0, timeoutMs));
+      p.then(
+        (r) => settle(r.done ? { kind: 'done' } : { kind: 'chunk', value: r.value }, true),
+        (error: unknown) => settle({ kind: 'error', error }, true),
+      );
+    });
+  }
+
+  #onAbort = (): void => {
+    if (this.#selfAbort) return;
+    if (this.#wake) this.#wake({ kind: 'aborted' });
+    // Committed and idle (the caller is between reads): end now, so nothing waits on a dead request.
+    else if (this.#committed) this.#finish('aborted', true);
+  };
+
+  #commit(): StreamCommitInfo {
+    this.#committed = true;
+    const now = this.#o.clock.now();
+    const info: StreamCommitInfo = Object.freeze({
+      ttftMs: this.#firstAt === undefined ? undefined : this.#firstAt - this.#startedAt,
+      bufferedChunks: this.#buffer.length,
+      committedAt: now,
+    });
+    if (this.#o.onCommit) this.#safe(() => this.#o.onCommit!(info));
+    return info;
+  }
+
+  #failEarly(error: unknown, outcome: 'failed' | 'aborted', hard = false): unknown {
+    if (hard) this.#abortRequest(error);
+    this.#finish(outcome, true);
+    return error;
+  }
+
+  /** A committed stream failed: type the error, tell onError, and end (unless more parts follow). */
+  #interrupt(cause: unknown, hard: boolean, end: boolean): StreamInterruptedError {
+    const reason = hard ? 'timeout' : classifyError(cause, this.#o.clock.now()).kind;
+    const error = new StreamInterruptedError(this.#o.model, reason, this.#progress(), cause);
+    this.#failure = error;
+    if (hard) this.#abortRequest(cause);
+    if (this.#o.onError) this.#safe(() => this.#o.onError!(error, this.#summary('failed')));
+    if (end) this.#finish('failed', true);
+    return error;
+  }
+
+  #abortRequest(reason: unknown): void {
+    this.#selfAbort = true;
+    if (this.#o.abort) this.#safe(() => this.#o.abort!(reason));
+    this.#close(true);
+  }
+
+  #close(hard: boolean): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#source.close(hard);
+  }
+
+  #finish(outcome: StreamOutcome, close: boolean): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#o.signal?.removeEventListener('abort', this.#onAbort);
+    if (outcome !== 'complete') this.#buffer.length = 0;
+    if (outcome === 'abandoned') this.#abortRequest(new DOMException('The stream was abandoned by its reader', 'AbortError'));
+    else if (close) this.#close(false);
+    const summary = this.#summary(outcome);
+    if (this.#o.onEnd) this.#safe(() => this.#o.onEnd!(summary));
+    this.#resolveEnded(summary);
+  }
+
+  #progress(): StreamProgress {
+    return {
+      chunks: this.#delivered,
+      ttftMs: this.#firstAt === undefined ? undefined : this.#firstAt - this.#startedAt,
+      durationMs: this.#o.clock.now() - this.#startedAt,
+      usage: this.#usage.result(),
+    };
+  }
+
+  #summary(outcome: StreamOutcome): StreamSummary {
+    return Object.freeze({ ...this.#progress(), outcome, committed: this.#committed });
+  }
+
+  // A throwing hook is the hook's bug; it must never break the caller's stream.
+  #safe(fn: () => void): void {
+    try {
+      fn();
+    } catch {
+      /* ignored on purpose */
+    }
+  }
+}
