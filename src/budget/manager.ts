@@ -1,0 +1,435 @@
+import type { Clock } from '../clock/clock.js';
+import { redact } from '../errors/redact.js';
+import { validateOptions } from '../options/validate.js';
+import { type RequestEstimate, estimateRequest } from '../usage/estimate.js';
+import type { Usage } from '../usage/extract.js';
+import { BudgetExceededError, type BudgetDenialDetails } from './errors.js';
+import type { BudgetAction, BudgetEmitter, BudgetScope, BudgetUnit } from './events.js';
+import { type BudgetOptions, budgetOptionsSchema } from './options.js';
+import { DayTracker, type WindowShape, windowBuckets, windowResetsAt } from './period.js';
+import { type PriceTable, costOf, mergePrices } from './pricing.js';
+import { type ScopeSnapshot, type BudgetSnapshot, scopeSnapshot } from './snapshot.js';
+import { type Amount, type BudgetStore, MemoryBudgetStore, type StoreLimit, type Totals, ZERO } from './store.js';
+
+/** What `reserve` needs to know about a call. */
+export interface ReserveRequest {
+  readonly model: string;
+  readonly taskId?: string;
+  /** Tokens the call may use: from the caller, or `budget.estimate(request)`. */
+  readonly estimate: RequestEstimate;
+}
+
+/** A budget hold for one call. Settle it with the real usage, or release it. */
+export interface Reservation {
+  readonly id: number;
+  readonly model: string;
+  readonly taskId: string | undefined;
+  readonly estimate: RequestEstimate;
+  /** Tokens held (input + output estimate). */
+  readonly tokens: number;
+  /** USD held, 0 when the model has no price. */
+  readonly costUsd: number;
+}
+
+export type ReserveResult =
+  | { readonly ok: true; readonly reservation: Reservation }
+  | ({ readonly ok: false; readonly action: 'reject' | 'fallback'; readonly error: BudgetExceededError } & BudgetDenialDetails);
+
+interface ScopeHold {
+  readonly scope: BudgetScope;
+  readonly key: string;
+  readonly limitTokens: number | undefined;
+  readonly limitNanos: number | undefined;
+  readonly action: BudgetAction;
+  /** Window scope: usage of the other buckets in the window, counted against the limit. */
+  readonly others?: Totals;
+}
+
+interface Held {
+  readonly reservation: Reservation;
+  readonly amount: Amount;
+  readonly holds: readonly ScopeHold[];
+}
+
+type Denial = Omit<BudgetDenialDetails, 'action'> & { readonly action: BudgetAction };
+
+const NANOS_PER_USD = 1e9;
+const toNanos = (usd: number): number => Math.round(usd * NANOS_PER_USD);
+/** Rounded up so a reservation is never smaller than its cost; the epsilon absorbs float noise in `price × tokens`. */
+const costNanos = (usd: number | undefined): number => (usd === undefined ? 0 : Math.max(0, Math.ceil(usd * NANOS_PER_USD - 1e-6)));
+const add = (a: Totals, b: Totals): Totals => ({
+  used: { tokens: a.used.tokens + b.used.tokens, costNanos: a.used.costNanos + b.used.costNanos },
+  reserved: { tokens: a.reserved.tokens + b.reserved.tokens, costNanos: a.reserved.costNanos + b.reserved.costNanos },
+});
+const EMPTY: Totals = { used: ZERO, reserved: ZERO };
+
+export interface BudgetDeps {
+  readonly clock: Clock;
+  /** The client's event bus; optional so the manager can be used alone. */
+  readonly emitter?: BudgetEmitter;
+}
+
+/**
+ * Token and cost budgets at several scopes, enforced by reserving before a
+ * call and settling after it. Reservations go through the store's atomic
+ * per-key `reserve`, and `reserve` calls of one manager run one at a time, so
+ * the sum of reservations and settled usage never passes a hard limit.
+ *
+ * @example
+ * const budget = new BudgetManager({ day: { maxCostUsd: 20 }, timeZone: 'Europe/Paris' }, { clock });
+ * const r = await budget.reserve({ model, taskId, estimate: budget.estimate(request) });
+ * if (!r.ok) throw r.error;
+ * try { const res = await call(); await budget.settle(r.reservation, extractUsage(res)); }
+ * catch (e) { await budget.release(r.reservation); throw e; }
+ */
+export class BudgetManager {
+  readonly store: BudgetStore;
+  readonly prices: PriceTable;
+  readonly #o: BudgetOptions;
+  readonly #clock: Clock;
+  readonly #emitter: BudgetEmitter | undefined;
+  readonly #day: DayTracker;
+  readonly #window: WindowShape | undefined;
+  readonly #thresholds: readonly number[];
+  readonly #open = new Map<number, Held>();
+  readonly #recentTasks = new Map<string, true>();
+  readonly #unpricedWarned = new Set<string>();
+  readonly #limitsCost: boolean;
+  #nextId = 1;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(options: BudgetOptions, deps: BudgetDeps) {
+    const o = validateOptions(budgetOptionsSchema, options, 'budget') as BudgetOptions;
+    this.#o = o;
+    this.#clock = deps.clock;
+    this.#emitter = deps.emitter;
+    this.store = this.#o.store ?? new MemoryBudgetStore();
+    this.prices = mergePrices(this.#o.prices, this.#o.replaceDefaultPrices);
+    this.#day = new DayTracker(this.#o.timeZone ?? 'UTC');
+    const w = this.#o.window;
+    this.#window = w ? { windowMs: w.windowMs, buckets: w.buckets ?? 60 } : undefined;
+    this.#limitsCost = [o.task, o.day, o.window, ...Object.values(o.models ?? {})].some((l) => l?.maxCostUsd !== undefined);
+    this.#thresholds = Object.freeze([...new Set(this.#o.thresholds ?? [0.9])].sort((a, b) => a - b));
+  }
+
+  /** Estimates a request with the configured tokenizer and default output cap. */
+  estimate(request: unknown): RequestEstimate {
+    return estimateRequest(request, this.#o.tokenizer, { defaultOutputTokens: this.#o.defaultOutputTokens });
+  }
+
+  /** Cost in USD of `usage` on `model`, or `undefined` when the model has no price. */
+  cost(model: string, usage: Pick<Usage, 'inputTokens' | 'outputTokens'> & Partial<Usage>): number | undefined {
+    return costOf(model, usage, this.prices);
+  }
+
+  /** Models in `models` without a price: USD limits count them as $0. The client may refuse them at construction. */
+  unpricedModels(models: readonly string[]): string[] {
+    return models.filter((m) => costOf(m, { inputTokens: 0, outputTokens: 0 }, this.prices) === undefined);
+  }
+
+  /** True when any USD limit is configured. */
+  get limitsCost(): boolean {
+    return this.#limitsCost;
+  }
+
+  #wants(name: Parameters<BudgetEmitter['wants']>[0]): boolean {
+    return this.#emitter?.wants(name) === true;
+  }
+
+  #scopes(model: string, taskId: string | undefined, now: number): ScopeHold[] {
+    const o = this.#o;
+    const dflt = o.action ?? 'reject';
+    const out: ScopeHold[] = [];
+    const push = (scope: BudgetScope, key: string, l: { maxTokens?: number; maxCostUsd?: number; action?: BudgetAction }) =>
+      out.push({
+        scope,
+        key,
+        limitTokens: l.maxTokens,
+        limitNanos: l.maxCostUsd === undefined ? undefined : toNanos(l.maxCostUsd),
+        action: l.action ?? dflt,
+      });
+    const day = this.#day.at(now).key;
+    if (o.task && taskId !== undefined) push('task', `task:${taskId}`, o.task);
+    const perModel = o.models && Object.hasOwn(o.models, model) ? o.models[model] : undefined;
+    if (perModel) push('model', `model:${day}:${model}`, perModel);
+    if (o.window && this.#window) push('window', `window:${windowBuckets(now, this.#window).at(-1)}`, o.window);
+    if (o.day) push('day', `day:${day}`, o.day);
+    return out;
+  }
+
+  /** Settled and reserved usage of the window's older buckets (the current one is in the store key). */
+  async #windowOthers(now: number): Promise<Totals> {
+    const buckets = windowBuckets(now, this.#window!).slice(0, -1);
+    let sum = EMPTY;
+    for (const b of buckets) sum = add(sum, await this.store.get(`window:${b}`));
+    return sum;
+  }
+
+  async #windowTotals(now: number): Promise<Totals> {
+    const current = windowBuckets(now, this.#window!).at(-1);
+    return add(await this.#windowOthers(now), await this.store.get(`window:${current}`));
+  }
+
+  /** Runs `fn` after every earlier `reserve` finished: one reservation decision at a time per manager. */
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(fn, fn);
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  /**
+   * Holds `estimate` in every scope that applies to the call, or refuses it.
+   * A scope whose action is `warn-only` never refuses (it emits `budget:exceeded`
+   * and holds anyway). Never sends anything: call before the request.
+   */
+  reserve(request: ReserveRequest): Promise<ReserveResult> {
+    return this.#serial(() => this.#reserve(request));
+  }
+
+  async #reserve({ model, taskId, estimate }: ReserveRequest): Promise<ReserveResult> {
+    const now = this.#clock.now();
+    const inTokens = Math.max(0, Math.ceil(estimate.inputTokens) || 0);
+    const outTokens = Math.max(0, Math.ceil(estimate.outputTokens) || 0);
+    const est = Object.freeze({ inputTokens: inTokens, outputTokens: outTokens });
+    const usd = this.#costOrWarn(model, { inputTokens: inTokens, outputTokens: outTokens }, taskId);
+    const amount: Amount = { tokens: inTokens + outTokens, costNanos: costNanos(usd) };
+    if (taskId !== undefined) this.#trackTask(taskId);
+
+    const scopes = this.#scopes(model, taskId, now);
+    const withOthers: ScopeHold[] = [];
+    for (const s of scopes) withOthers.push(s.scope === 'window' ? { ...s, others: await this.#windowOthers(now) } : s);
+    const enforced = withOthers.filter((s) => s.action !== 'warn-only');
+    const advisory = withOthers.filter((s) => s.action === 'warn-only');
+
+    const held: ScopeHold[] = [];
+    for (const s of enforced) {
+      const r = await this.store.reserve(s.key, amount, this.#storeLimit(s));
+      if (!r.ok) {
+        // Undo the scopes already held: a refused call holds nothing.
+        for (const h of held) await this.#safe(() => this.store.release(h.key, amount), model, taskId);
+        const details = this.#denial(s, model, amount, s.others ? add(s.others, r.totals) : r.totals) as BudgetDenialDetails;
+        this.#emitExceeded(details, taskId);
+        const error = new BudgetExceededError(details);
+        return Object.freeze({ ok: false as const, ...details, error });
+      }
+      held.push(s);
+    }
+    for (const s of advisory) {
+      const r = await this.store.reserve(s.key, amount);
+      held.push(s);
+      const totals = s.others ? add(s.others, r.totals) : r.totals;
+      const over = this.#overBy(s, totals);
+      if (over) this.#emitExceeded(this.#denial(s, model, amount, totals, over, true), taskId);
+    }
+
+    const reservation: Reservation = Object.freeze({
+      id: this.#nextId++,
+      model,
+      taskId,
+      estimate: est,
+      tokens: amount.tokens,
+      costUsd: amount.costNanos / NANOS_PER_USD,
+    });
+    this.#open.set(reservation.id, { reservation, amount, holds: held });
+    return Object.freeze({ ok: true as const, reservation });
+  }
+
+  #storeLimit(s: ScopeHold): StoreLimit {
+    const o = s.others;
+    const limit: { tokens?: number; costNanos?: number } = {};
+    if (s.limitTokens !== undefined) limit.tokens = s.limitTokens - (o ? o.used.tokens + o.reserved.tokens : 0);
+    if (s.limitNanos !== undefined) limit.costNanos = s.limitNanos - (o ? o.used.costNanos + o.reserved.costNanos : 0);
+    return limit;
+  }
+
+  /** Which unit (if any) is past its limit once holds are counted: for warn-only scopes. */
+  #overBy(s: ScopeHold, t: Totals): BudgetUnit | undefined {
+    if (s.limitTokens !== undefined && t.used.tokens + t.reserved.tokens > s.limitTokens) return 'tokens';
+    if (s.limitNanos !== undefined && t.used.costNanos + t.reserved.costNanos > s.limitNanos) return 'usd';
+    return undefined;
+  }
+
+  /** The refusal details of scope `s` (its action may be `warn-only`: then they only feed the event). */
+  #denial(s: ScopeHold, model: string, amount: Amount, t: Totals, unit?: BudgetUnit, alreadyHeld = false): Denial {
+    const u: BudgetUnit =
+      unit ?? (s.limitTokens !== undefined && t.used.tokens + t.reserved.tokens + amount.tokens > s.limitTokens ? 'tokens' : 'usd');
+    const pick = (a: Amount) => (u === 'tokens' ? a.tokens : a.costNanos / NANOS_PER_USD);
+    // A warn-only hold is already inside `reserved`; report it as the request, not twice.
+    const reserved = alreadyHeld ? pick(t.reserved) - pick(amount) : pick(t.reserved);
+    return Object.freeze({
+      scope: s.scope,
+      key: s.key,
+      model,
+      action: s.action,
+      unit: u,
+      limit: u === 'tokens' ? s.limitTokens! : s.limitNanos! / NANOS_PER_USD,
+      used: pick(t.used),
+      reserved,
+      requested: pick(amount),
+    });
+  }
+
+  #emitExceeded(d: Denial, taskId: string | undefined): void {
+    if (!this.#wants('budget:exceeded')) return;
+    this.#emitter!.emit('budget:exceeded', { timestamp: this.#clock.now(), ...(taskId !== undefined ? { taskId } : {}), ...d });
+  }
+
+  #costOrWarn(model: string, usage: Pick<Usage, 'inputTokens' | 'outputTokens'> & Partial<Usage>, taskId: string | undefined): number | undefined {
+    const usd = costOf(model, usage, this.prices);
+    if (usd === undefined && this.#limitsCost && !this.#unpricedWarned.has(model)) {
+      this.#unpricedWarned.add(model);
+      this.#usageWarning(model, 'unpriced', taskId);
+    }
+    return usd;
+  }
+
+  #usageWarning(model: string, reason: 'missing' | 'invalid' | 'unpriced' | 'store', taskId: string | undefined, detail?: string): void {
+    if (!this.#wants('budget:usage-warning')) return;
+    this.#emitter!.emit('budget:usage-warning', {
+      timestamp: this.#clock.now(),
+      ...(taskId !== undefined ? { taskId } : {}),
+      model,
+      reason,
+      ...(detail !== undefined ? { detail } : {}),
+    });
+  }
+
+  /** Runs a store call; a store failure becomes a `budget:usage-warning`, never a failed user call. */
+  async #safe<T>(op: () => Promise<T>, model: string, taskId: string | undefined): Promise<T | undefined> {
+    try {
+      return await op();
+    } catch (error) {
+      this.#usageWarning(model, 'store', taskId, redact(String((error as { message?: unknown })?.message ?? error)).slice(0, 200));
+      return undefined;
+    }
+  }
+
+  /**
+   * Replaces the hold with the real usage. With `usage` undefined (the
+   * response had none) or invalid, the estimate is settled instead and a
+   * `budget:usage-warning` is emitted. Settling twice, or after a release, does nothing.
+   */
+  async settle(reservation: Reservation, usage: Usage | undefined): Promise<void> {
+    const held = this.#open.get(reservation.id);
+    if (!held) return;
+    this.#open.delete(reservation.id);
+    const { model, taskId } = held.reservation;
+    let actual: Usage;
+    let estimated = false;
+    if (usage === undefined || usage.invalid !== undefined) {
+      this.#usageWarning(model, usage === undefined ? 'missing' : 'invalid', taskId, usage?.invalid);
+      const e = held.reservation.estimate;
+      actual = { inputTokens: e.inputTokens, outputTokens: e.outputTokens, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
+      estimated = true;
+    } else {
+      actual = usage;
+    }
+    const usd = this.#costOrWarn(model, actual, taskId);
+    const used: Amount = { tokens: actual.inputTokens + actual.outputTokens, costNanos: costNanos(usd) };
+    for (const h of held.holds) {
+      const after = await this.#safe(() => this.store.settle(h.key, held.amount, used), model, taskId);
+      if (!after || !this.#wants('budget:warning')) continue;
+      // A window's level is the sum of its buckets at this moment, not the one bucket this call was held in.
+      const level = h.scope === 'window' ? await this.#safe(() => this.#windowTotals(this.#clock.now()), model, taskId) : after;
+      if (level) this.#checkThresholds(h, level, used, taskId);
+    }
+    if (this.#wants('budget:usage')) {
+      this.#emitter!.emit('budget:usage', {
+        timestamp: this.#clock.now(),
+        ...(taskId !== undefined ? { taskId } : {}),
+        model,
+        inputTokens: actual.inputTokens,
+        outputTokens: actual.outputTokens,
+        cachedInputTokens: actual.cachedInputTokens,
+        cacheWriteTokens: actual.cacheWriteTokens,
+        reasoningTokens: actual.reasoningTokens,
+        costUsd: usd === undefined ? null : used.costNanos / NANOS_PER_USD,
+        estimated,
+      });
+    }
+  }
+
+  /** Gives the hold back unused (a failed or aborted call). Releasing twice, or after a settle, does nothing. */
+  async release(reservation: Reservation): Promise<void> {
+    const held = this.#open.get(reservation.id);
+    if (!held) return;
+    this.#open.delete(reservation.id);
+    for (const h of held.holds) await this.#safe(() => this.store.release(h.key, held.amount), held.reservation.model, held.reservation.taskId);
+  }
+
+  /**
+   * Fires `budget:warning` for each threshold this settle crossed. Settled
+   * usage only grows within a period and the store returns totals atomically,
+   * so exactly one settle sees each crossing: once per threshold per period,
+   * and not again after a restart.
+   */
+  #checkThresholds(h: ScopeHold, after: Totals, used: Amount, taskId: string | undefined): void {
+    if (!this.#wants('budget:warning')) return;
+    const units: [BudgetUnit, number | undefined, number, number, number][] = [
+      ['tokens', h.limitTokens, after.used.tokens, used.tokens, after.reserved.tokens],
+      ['usd', h.limitNanos, after.used.costNanos, used.costNanos, after.reserved.costNanos],
+    ];
+    for (const [unit, limit, nowUsed, delta, reserved] of units) {
+      if (limit === undefined) continue;
+      const before = nowUsed - delta;
+      for (const t of this.#thresholds) {
+        const mark = limit * t;
+        if (before < mark && nowUsed >= mark && !(limit === 0 && nowUsed === 0)) {
+          const scale = unit === 'usd' ? NANOS_PER_USD : 1;
+          this.#emitter!.emit('budget:warning', {
+            timestamp: this.#clock.now(),
+            ...(taskId !== undefined ? { taskId } : {}),
+            scope: h.scope,
+            key: h.key,
+            unit,
+            threshold: t,
+            limit: limit / scale,
+            used: nowUsed / scale,
+            reserved: reserved / scale,
+          });
+        }
+      }
+    }
+  }
+
+  #trackTask(taskId: string): void {
+    // Most recent 1,000 tasks, for `snapshot()`: a bounded list, since task ids are unbounded.
+    this.#recentTasks.delete(taskId);
+    this.#recentTasks.set(taskId, true);
+    if (this.#recentTasks.size > 1_000) this.#recentTasks.delete(this.#recentTasks.keys().next().value!);
+  }
+
+  /** Reservations not yet settled or released. */
+  get openReservations(): number {
+    return this.#open.size;
+  }
+
+  /**
+   * Every configured scope as plain data: limits, used, reserved, remaining,
+   * cost and reset time. Task scopes are listed for `taskIds`, or for the
+   * most recent tasks this manager has seen.
+   */
+  async snapshot(options: { taskIds?: readonly string[] } = {}): Promise<BudgetSnapshot> {
+    const now = this.#clock.now();
+    const o = this.#o;
+    const day = this.#day.at(now);
+    const dflt = o.action ?? 'reject';
+    const scopes: ScopeSnapshot[] = [];
+    if (o.day) scopes.push(scopeSnapshot('day', `day:${day.key}`, o.day, dflt, await this.store.get(`day:${day.key}`), day.resetsAt));
+    for (const [model, limit] of Object.entries(o.models ?? {})) {
+      const key = `model:${day.key}:${model}`;
+      scopes.push({ ...scopeSnapshot('model', key, limit, dflt, await this.store.get(key), day.resetsAt), model });
+    }
+    if (o.window && this.#window) {
+      const key = `window:${windowBuckets(now, this.#window).at(-1)}`;
+      scopes.push(scopeSnapshot('window', key, o.window, dflt, await this.#windowTotals(now), windowResetsAt(now, this.#window)));
+    }
+    if (o.task) {
+      for (const taskId of options.taskIds ?? [...this.#recentTasks.keys()].reverse()) {
+        const key = `task:${taskId}`;
+        scopes.push({ ...scopeSnapshot('task', key, o.task, dflt, await this.store.get(key), null), taskId });
+      }
+    }
+    return Object.freeze({ at: now, currency: 'USD', timeZone: this.#day.timeZone, openReservations: this.#open.size, scopes: Object.freeze(scopes) });
+  }
+}

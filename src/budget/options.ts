@@ -1,0 +1,161 @@
+import { z } from 'zod';
+import { fn, nonNegativeInt, positiveInt, positiveMs } from '../options/schema-helpers.js';
+import type { BudgetAction } from './events.js';
+import { isValidTimeZone } from './period.js';
+import type { ModelPrice, PriceTable } from './pricing.js';
+import type { BudgetStore } from './store.js';
+
+/** Limits of one scope. Give tokens, USD, or both; a call must fit under every limit given. */
+export interface BudgetLimit {
+  /**
+   * Tokens (input + output) per period.
+   * @example 2_000_000
+   */
+  readonly maxTokens?: number;
+  /**
+   * Cost in USD per period, priced with `budget.prices`.
+   * @example 25
+   */
+  readonly maxCostUsd?: number;
+  /** What to do when a call does not fit this scope. @default budget.action */
+  readonly action?: BudgetAction;
+}
+
+export interface WindowLimit extends BudgetLimit {
+  /**
+   * Length of the rolling window in ms.
+   * @example 3_600_000 // the last hour
+   */
+  readonly windowMs: number;
+  /**
+   * Slots the window is counted in; it slides by `windowMs / buckets`.
+   * @default 60
+   */
+  readonly buckets?: number;
+}
+
+export interface BudgetOptions {
+  /** Currency of every `maxCostUsd` and price. Only USD is supported. @default 'USD' */
+  readonly currency?: 'USD';
+  /**
+   * Per task: all calls made with the same `taskId` (calls without one are not counted here).
+   * @example { maxTokens: 200_000 }
+   */
+  readonly task?: BudgetLimit;
+  /**
+   * Per calendar day in `timeZone`.
+   * @example { maxCostUsd: 50, action: 'fallback' }
+   */
+  readonly day?: BudgetLimit;
+  /**
+   * Per model, per calendar day in `timeZone`.
+   * @example { 'claude-opus-4-5': { maxCostUsd: 10, action: 'fallback' } }
+   */
+  readonly models?: Readonly<Record<string, BudgetLimit>>;
+  /**
+   * A rolling window, e.g. the last hour.
+   * @example { windowMs: 3_600_000, maxTokens: 500_000 }
+   */
+  readonly window?: WindowLimit;
+  /** Default action for every scope at 100%. @default 'reject' */
+  readonly action?: BudgetAction;
+  /**
+   * Fractions of a limit at which `budget:warning` fires, once per scope period each.
+   * @default [0.9]
+   * @example [0.5, 0.9, 1]
+   */
+  readonly thresholds?: readonly number[];
+  /**
+   * IANA time zone whose midnight starts a new day.
+   * @default 'UTC'
+   * @example 'America/Los_Angeles'
+   */
+  readonly timeZone?: string;
+  /**
+   * Prices in USD per million tokens, merged over {@link DEFAULT_PRICES} (yours win).
+   * @example { 'my-finetune': { input: 3, output: 12, cachedInput: 1.5 } }
+   */
+  readonly prices?: PriceTable;
+  /** Use only `prices`, ignoring the built-in table. @default false */
+  readonly replaceDefaultPrices?: boolean;
+  /** Where totals are kept. @default new MemoryBudgetStore() */
+  readonly store?: BudgetStore;
+  /** Output tokens reserved when a request sets no output cap. @default 4096 */
+  readonly defaultOutputTokens?: number;
+  /**
+   * Counts tokens in a text, replacing the chars/4 heuristic when estimating input.
+   * @example (text) => encoder.encode(text).length
+   */
+  readonly tokenizer?: (text: string) => number;
+}
+
+const money = () =>
+  z.number({ error: 'expected a non-negative number of USD' }).min(0, { error: 'expected a non-negative number of USD' }).finite({ error: 'expected a finite number of USD' });
+const tokens = () =>
+  z.number({ error: 'expected a non-negative number of tokens' }).min(0, { error: 'expected a non-negative number of tokens' }).finite({ error: 'expected a finite number of tokens' });
+const action = () => z.enum(['reject', 'fallback', 'warn-only'], { error: "expected 'reject', 'fallback' or 'warn-only'" });
+
+const limitShape = {
+  maxTokens: tokens().optional(),
+  maxCostUsd: money().optional(),
+  action: action().optional(),
+};
+const hasALimit = (l: { maxTokens?: number | undefined; maxCostUsd?: number | undefined }) => l.maxTokens !== undefined || l.maxCostUsd !== undefined;
+const LIMIT_REQUIRED = { error: 'expected maxTokens and/or maxCostUsd' };
+
+export const budgetLimitSchema = z.strictObject(limitShape).refine(hasALimit, LIMIT_REQUIRED);
+
+export const windowLimitSchema = z
+  .strictObject({
+    ...limitShape,
+    windowMs: positiveMs(),
+    buckets: positiveInt().max(3_600, { error: 'expected at most 3600' }).optional(),
+  })
+  .refine(hasALimit, LIMIT_REQUIRED);
+
+const perMillion = () =>
+  z.number({ error: 'expected a non-negative price in USD per million tokens' }).min(0, { error: 'expected a non-negative price in USD per million tokens' }).finite({ error: 'expected a finite price' });
+
+export const modelPriceSchema = z.strictObject({
+  input: perMillion(),
+  output: perMillion(),
+  cachedInput: perMillion().optional(),
+  cacheWrite: perMillion().optional(),
+});
+
+const storeSchema = z.custom<BudgetStore>(
+  (v) => {
+    const s = v as Partial<BudgetStore> | null;
+    return typeof s === 'object' && s !== null && ['get', 'reserve', 'settle', 'release'].every((k) => typeof (s as Record<string, unknown>)[k] === 'function');
+  },
+  { error: 'expected a budget store with get(), reserve(), settle() and release()' },
+);
+
+export const budgetOptionsSchema = z.strictObject({
+  currency: z.literal('USD', { error: "expected 'USD' (the only supported currency)" }).optional(),
+  task: budgetLimitSchema.optional(),
+  day: budgetLimitSchema.optional(),
+  models: z.record(z.string().min(1, { error: 'expected a model name' }), budgetLimitSchema, { error: 'expected an object of model name → limits' }).optional(),
+  window: windowLimitSchema.optional(),
+  action: action().optional(),
+  thresholds: z
+    .array(
+      z.number({ error: 'expected a threshold in (0, 1]' }).gt(0, { error: 'expected a threshold in (0, 1]' }).max(1, { error: 'expected a threshold in (0, 1]' }),
+      { error: 'expected an array of thresholds in (0, 1]' },
+    )
+    .optional(),
+  timeZone: z.string({ error: "expected an IANA time zone such as 'Europe/Paris'" }).refine(isValidTimeZone, { error: "expected an IANA time zone such as 'Europe/Paris'" }).optional(),
+  prices: z.record(z.string().min(1, { error: 'expected a model name' }), modelPriceSchema, { error: 'expected an object of model name → prices' }).optional(),
+  replaceDefaultPrices: z.boolean({ error: 'expected true or false' }).optional(),
+  store: storeSchema.optional(),
+  defaultOutputTokens: nonNegativeInt().optional(),
+  tokenizer: fn<(text: string) => number>('a function (text) => number of tokens').optional(),
+});
+
+// Keeps the schema and the public type from drifting apart: each must accept the other.
+type Equals<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Stripped<T> = { [K in keyof T]-?: Exclude<T[K], undefined> };
+const schemaMatchesType: Equals<keyof z.input<typeof budgetOptionsSchema>, keyof BudgetOptions> = true;
+const priceMatches: Equals<Stripped<z.input<typeof modelPriceSchema>>, Stripped<ModelPrice>> = true;
+void schemaMatchesType;
+void priceMatches;
