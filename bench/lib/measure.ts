@@ -1,0 +1,40 @@
+/** Timing helpers for bench/run.ts. Bench code may read the real clock; library code may not. */
+
+export interface Stats {
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+export function stats(samples: readonly number[]): Stats {
+  const s = [...samples].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  const median = s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+  return { median, min: s[0]!, max: s.at(-1)! };
+}
+
+/** Nanoseconds per call of `n` sequential awaited calls. */
+export async function nsPerCall(call: () => Promise<unknown>, n: number): Promise<number> {
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) await call();
+  return Number(process.hrtime.bigint() - start) / n;
+}
+
+/** Calls per second for `total` calls kept `concurrency` deep. */
+export async function throughput(call: () => Promise<unknown>, total: number, concurrency: number): Promise<number> {
+  let next = 0;
+  const worker = async () => {
+    while (next < total) {
+      next++;
+      await call();
+    }
+  };
+  const start = process.hrtime.bigint();
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return total / (Number(process.hrtime.bigint() - start) / 1e9);
+}
+
+export const fmtNs = (ns: number): string => (ns >= 10_000 ? `${(ns / 1000).toFixed(1)} µs` : `${Math.round(ns)} ns`);
+export const fmtRate = (perS: number): string => `${Math.round(perS).toLocaleString('en-US')}/s`;
+export const fmtBytes = (b: number): string => (Math.abs(b) >= 1024 ? `${(b / 1024).toFixed(2)} KB` : `${Math.round(b)} B`);
+export const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

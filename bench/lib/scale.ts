@@ -1,0 +1,55 @@
+import { ResilientClient } from '../../src/index.js';
+import { heapAfterGc } from './gc.js';
+import { realSleep } from './measure.js';
+import { trackTimers } from './timers.js';
+
+export interface ScaleResult {
+  readonly models: number;
+  /** Heap bytes per model, client configured only. */
+  readonly heapConfigured: number;
+  /** Heap bytes per model after one call per model (each model's breaker exists). */
+  readonly heapAfterCalls: number;
+  readonly timersConfigured: number;
+  readonly timersAfterCalls: number;
+  /** CPU time over the idle window as a percentage of one core. */
+  readonly idleCpuPercent: number;
+  readonly idleMs: number;
+}
+
+/**
+ * One client on the system clock with `n` models: heap per model, live timers
+ * (unref'd ones included) and CPU while idle. Model names are created before
+ * the baseline: they are the caller's strings, not the client's cost.
+ */
+export async function measureScale(gc: () => void, n: number, idleMs: number): Promise<ScaleResult> {
+  const names = Array.from({ length: n }, (_, i) => `model-${String(i).padStart(5, '0')}`);
+  const fn = async () => 'ok';
+  const timers = trackTimers();
+  try {
+    const base = heapAfterGc(gc);
+    const client = new ResilientClient({ models: names });
+    const configured = heapAfterGc(gc);
+    const timersConfigured = timers.live();
+    for (const model of names) await client.run(fn, { models: [model] });
+    const afterCalls = heapAfterGc(gc);
+    const timersAfterCalls = timers.live();
+    const cpu0 = process.cpuUsage();
+    const t0 = process.hrtime.bigint();
+    await realSleep(idleMs);
+    const cpu = process.cpuUsage(cpu0);
+    const wallUs = Number(process.hrtime.bigint() - t0) / 1000;
+    const result: ScaleResult = {
+      models: n,
+      heapConfigured: (configured - base) / n,
+      heapAfterCalls: (afterCalls - base) / n,
+      timersConfigured,
+      timersAfterCalls,
+      idleCpuPercent: ((cpu.user + cpu.system) / wallUs) * 100,
+      idleMs,
+    };
+    client.dispose();
+    return result;
+  } finally {
+    timers.restore();
+  }
+}

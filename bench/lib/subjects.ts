@@ -1,0 +1,68 @@
+import { ConsecutiveBreaker, ExponentialBackoff, circuitBreaker, handleAll, retry, wrap } from 'cockatiel';
+import CircuitBreaker from 'opossum';
+import { ResilientClient, type ResilientClientOptions } from '../../src/index.js';
+import { extensionOptions, type ExtensionKey } from './extensions.js';
+
+export interface Instance {
+  readonly call: () => Promise<unknown>;
+  dispose(): void;
+}
+
+export interface Subject {
+  readonly id: string;
+  readonly label: string;
+  /** An instance, or why this subject cannot run yet. */
+  make(fn: () => Promise<unknown>): Instance | { readonly na: string };
+}
+
+/** The listeners a typical metrics user attaches: all three fire or are checked on every call. */
+const LISTENED = ['attempt', 'success', 'failure'] as const;
+
+function ours(id: string, label: string, listeners: boolean, extensions: readonly ExtensionKey[]): Subject {
+  return {
+    id,
+    label,
+    make(fn) {
+      const ext = extensionOptions(extensions);
+      if (!ext.ok) return { na: ext.reason };
+      const client = new ResilientClient({ models: ['primary', 'secondary'], ...ext.options } as ResilientClientOptions);
+      if (listeners) for (const name of LISTENED) client.on(name, () => {});
+      return { call: () => client.run(fn), dispose: () => client.dispose() };
+    },
+  };
+}
+
+export const cockatielSubject: Subject = {
+  id: 'cockatiel',
+  label: 'cockatiel 3 wrap(retry, circuitBreaker)',
+  make(fn) {
+    const policy = wrap(
+      retry(handleAll, { maxAttempts: 3, backoff: new ExponentialBackoff() }),
+      circuitBreaker(handleAll, { halfOpenAfter: 30_000, breaker: new ConsecutiveBreaker(5) }),
+    );
+    return { call: () => policy.execute(fn), dispose: () => {} };
+  },
+};
+
+/** Full default stack: breaker + retry + fallback + events, budget and monitor, three listeners. */
+export const fullStack = ours('full', 'ours: full default stack (+budget +monitor), 3 listeners', true, ['budget', 'monitor']);
+/** What exists today without budget and monitor. */
+export const coreStack = ours('core', 'ours: breaker + retry + fallback + events, 3 listeners', true, []);
+export const rateLimited = ours('limited', 'ours: full stack + rate limit (non-binding), 3 listeners', true, ['budget', 'monitor', 'limits']);
+
+export const SUBJECTS: readonly Subject[] = [
+  { id: 'bare', label: 'bare `await fn()`', make: (fn) => ({ call: fn, dispose: () => {} }) },
+  cockatielSubject,
+  {
+    id: 'opossum',
+    label: 'opossum 9 fire() with defaults',
+    make(fn) {
+      const cb = new CircuitBreaker(fn);
+      return { call: () => cb.fire(), dispose: () => cb.shutdown() };
+    },
+  },
+  ours('ours-bare', 'ours: retry + breaker, no listeners', false, []),
+  coreStack,
+  fullStack,
+  rateLimited,
+];

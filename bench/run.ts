@@ -1,0 +1,172 @@
+/**
+ * `npm run bench` (add `-- --save` to write bench/results/latest.md).
+ *
+ * One process, several interleaved rounds: the machine is shared and noisy, so
+ * only ratios measured in the same run are compared. Results never decide a
+ * test run. See docs/performance.md.
+ */
+import { execSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { getGc } from './lib/gc.js';
+import { fmtBytes, fmtNs, fmtRate, nsPerCall, stats, throughput, type Stats } from './lib/measure.js';
+import { measureScale } from './lib/scale.js';
+import { SUBJECTS, cockatielSubject, coreStack, fullStack, rateLimited, type Instance, type Subject } from './lib/subjects.js';
+
+const SAVE = process.argv.includes('--save');
+const QUICK = process.argv.includes('--quick'); // a smoke run: fewer calls, shorter idle window
+const ROUNDS = QUICK ? 3 : 9;
+const CALLS_PER_ROUND = QUICK ? 2_000 : 20_000;
+const TP_TOTAL = QUICK ? 10_000 : 100_000;
+const TP_CONCURRENCY = 100;
+const TP_ROUNDS = QUICK ? 1 : 3;
+const SCALE_MODELS = 10_000;
+const IDLE_MS = QUICK ? 500 : 5_000;
+/** A real provider tier the rate-limited path must serve: 30,000 requests per minute. */
+const TIER_RPS = 30_000 / 60;
+
+const gc = getGc();
+const VALUE = { id: 'msg', usage: { input_tokens: 12, output_tokens: 34 } };
+const fn = async () => VALUE;
+const out: string[] = [];
+const print = (line = '') => {
+  out.push(line);
+  console.log(line);
+};
+
+// ---- per-call cost ---------------------------------------------------------
+const instances = new Map<string, Instance>();
+const na = new Map<string, string>();
+for (const s of SUBJECTS) {
+  const made = s.make(fn);
+  if ('na' in made) na.set(s.id, made.na);
+  else instances.set(s.id, made);
+}
+const samples = new Map<string, number[]>([...instances.keys()].map((id) => [id, []]));
+for (let round = -1; round < ROUNDS; round++) {
+  // Round −1 warms the JIT and is discarded; the order rotates so no subject always runs first.
+  const ids = [...instances.keys()];
+  const order = ids.map((_, i) => ids[(i + Math.max(0, round)) % ids.length]!);
+  for (const id of order) {
+    gc();
+    const ns = await nsPerCall(instances.get(id)!.call, CALLS_PER_ROUND);
+    if (round >= 0) samples.get(id)!.push(ns);
+  }
+}
+const perCall = new Map<string, Stats>([...samples].map(([id, s]) => [id, stats(s)]));
+const bare = perCall.get('bare')!.median;
+
+print(`## Per successful call (${ROUNDS} rounds × ${CALLS_PER_ROUND.toLocaleString('en-US')} sequential calls; median, min–max)`);
+print();
+print('| subject | median / call | min–max | × bare | overhead over bare |');
+print('|---|---:|---:|---:|---:|');
+for (const s of SUBJECTS) {
+  const st = perCall.get(s.id);
+  if (!st) {
+    print(`| ${s.label} | ${na.get(s.id)} | | | |`);
+    continue;
+  }
+  print(`| ${s.label} | ${fmtNs(st.median)} | ${fmtNs(st.min)}–${fmtNs(st.max)} | ${(st.median / bare).toFixed(2)}× | ${fmtNs(st.median - bare)} |`);
+}
+print();
+
+// ---- throughput ------------------------------------------------------------
+const ourTpSubject: Subject = instances.has(fullStack.id) ? fullStack : coreStack;
+const tpSubjects = [cockatielSubject, ourTpSubject, ...(instances.has(rateLimited.id) ? [rateLimited] : [])];
+const tp = new Map<string, number[]>(tpSubjects.map((s) => [s.id, []]));
+for (let round = 0; round < TP_ROUNDS; round++) {
+  for (const s of round % 2 ? [...tpSubjects].reverse() : tpSubjects) {
+    gc();
+    tp.get(s.id)!.push(await throughput(instances.get(s.id)!.call, TP_TOTAL, TP_CONCURRENCY));
+  }
+}
+const tpMedian = (id: string) => stats(tp.get(id)!).median;
+print(`## Throughput (${TP_TOTAL.toLocaleString('en-US')} calls at concurrency ${TP_CONCURRENCY}, median of ${TP_ROUNDS})`);
+print();
+print('| subject | calls/s | × cockatiel |');
+print('|---|---:|---:|');
+for (const s of tpSubjects) print(`| ${s.label} | ${fmtRate(tpMedian(s.id))} | ${(tpMedian(s.id) / tpMedian('cockatiel')).toFixed(2)}× |`);
+print();
+for (const i of instances.values()) i.dispose();
+
+// ---- 10,000 models ---------------------------------------------------------
+const scale = await measureScale(gc, SCALE_MODELS, IDLE_MS);
+print(`## One client with ${SCALE_MODELS.toLocaleString('en-US')} models (system clock)`);
+print();
+print('| | configured only | after one call per model |');
+print('|---|---:|---:|');
+print(`| heap per model | ${fmtBytes(scale.heapConfigured)} | ${fmtBytes(scale.heapAfterCalls)} |`);
+print(`| live timers (unref'd included) | ${scale.timersConfigured} | ${scale.timersAfterCalls} |`);
+print(`| idle CPU over ${scale.idleMs / 1000} s | | ${scale.idleCpuPercent.toFixed(2)}% of one core |`);
+print();
+
+// ---- targets ---------------------------------------------------------------
+type Verdict = { target: string; met: boolean | undefined; detail: string };
+const verdicts: Verdict[] = [];
+const cockatiel = perCall.get('cockatiel')!.median;
+{
+  const st = perCall.get(fullStack.id) ?? perCall.get(coreStack.id)!;
+  const provisional = perCall.has(fullStack.id) ? '' : ` — provisional: ${na.get(fullStack.id)}, measured without budget and monitor`;
+  const ratio = st.median / cockatiel;
+  verdicts.push({
+    target: 'full default stack ≤ 2× cockatiel per successful call',
+    met: ratio <= 2,
+    detail: `${ratio.toFixed(2)}× (${fmtNs(st.median)} vs ${fmtNs(cockatiel)})${ratio > 2 ? `; gap ${fmtNs(st.median - 2 * cockatiel)} per call` : ''}${provisional}`,
+  });
+}
+{
+  const ratio = tpMedian(ourTpSubject.id) / tpMedian('cockatiel');
+  verdicts.push({
+    target: 'throughput ≥ ½ cockatiel',
+    met: ratio >= 0.5,
+    detail: `${ratio.toFixed(2)}× (${fmtRate(tpMedian(ourTpSubject.id))} vs ${fmtRate(tpMedian('cockatiel'))})${ourTpSubject === coreStack ? ' — provisional: without budget and monitor' : ''}`,
+  });
+}
+const worstHeap = Math.max(scale.heapConfigured, scale.heapAfterCalls);
+verdicts.push({
+  target: '10,000 models: ≤ 8 KB heap per model',
+  met: worstHeap <= 8192,
+  detail: `${fmtBytes(worstHeap)} per model${worstHeap > 8192 ? `; gap ${fmtBytes(worstHeap - 8192)}` : ''}`,
+});
+verdicts.push({
+  target: '10,000 models: no timer per model',
+  met: scale.timersAfterCalls < SCALE_MODELS && scale.timersConfigured < SCALE_MODELS,
+  detail: `${scale.timersConfigured} live timers configured, ${scale.timersAfterCalls} after a call per model`,
+});
+verdicts.push({ target: '10,000 models: idle CPU < 1% of a core', met: scale.idleCpuPercent < 1, detail: `${scale.idleCpuPercent.toFixed(2)}%` });
+{
+  const st = perCall.get(rateLimited.id);
+  verdicts.push(
+    st
+      ? {
+          target: `rate-limited path vs a ${(TIER_RPS * 60).toLocaleString('en-US')} rpm tier (${TIER_RPS}/s)`,
+          met: tpMedian(rateLimited.id) >= TIER_RPS,
+          detail: `${fmtNs(st.median)} per call; ceiling ${fmtRate(tpMedian(rateLimited.id))} = ${(tpMedian(rateLimited.id) / TIER_RPS).toFixed(0)}× the tier`,
+        }
+      : { target: 'rate-limited path vs a 30,000 rpm tier (500/s)', met: undefined, detail: na.get(rateLimited.id)! },
+  );
+}
+print('## Targets');
+print();
+print('| target | status | measured |');
+print('|---|---|---|');
+for (const v of verdicts) print(`| ${v.target} | ${v.met === undefined ? 'n/a' : v.met ? 'met' : '**missed**'} | ${v.detail} |`);
+print();
+
+if (SAVE) {
+  let commit = 'unknown';
+  try {
+    commit = execSync('git rev-parse --short HEAD', { encoding: 'utf8' }).trim();
+  } catch {
+    // not a git checkout
+  }
+  const header = [
+    '# Benchmark results (latest)',
+    '',
+    `Generated by \`npm run bench -- --save\` on ${new Date().toISOString()} — commit ${commit}, Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}.`,
+    'Shared, noisy machine: compare ratios within this run, not absolute numbers across runs.',
+    '',
+  ];
+  writeFileSync(new URL('./results/latest.md', import.meta.url), `${[...header, ...out].join('\n')}\n`);
+  console.log('saved bench/results/latest.md');
+}
