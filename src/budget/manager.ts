@@ -4,12 +4,13 @@ import { validateOptions } from '../options/validate.js';
 import { type RequestEstimate, estimateRequest } from '../usage/estimate.js';
 import type { Usage } from '../usage/extract.js';
 import { BudgetExceededError, type BudgetDenialDetails } from './errors.js';
-import type { BudgetAction, BudgetEmitter, BudgetScope, BudgetUnit } from './events.js';
+import type { BudgetEmitter } from './events.js';
 import { type BudgetOptions, budgetOptionsSchema } from './options.js';
 import { DayTracker, type WindowShape, windowBuckets, windowResetsAt } from './period.js';
 import { type PriceTable, costOf, mergePrices } from './pricing.js';
 import { type ScopeSnapshot, type BudgetSnapshot, scopeSnapshot } from './snapshot.js';
-import { type Amount, type BudgetStore, MemoryBudgetStore, type StoreLimit, type Totals, ZERO } from './store.js';
+import { type Denial, EMPTY, NANOS_PER_USD, type ScopeHold, add, costNanos, crossings, denialOf, overBy, scopesFor, storeLimit } from './scopes.js';
+import { type Amount, type BudgetStore, MemoryBudgetStore, type Totals } from './store.js';
 
 /** What `reserve` needs to know about a call. */
 export interface ReserveRequest {
@@ -35,33 +36,11 @@ export type ReserveResult =
   | { readonly ok: true; readonly reservation: Reservation }
   | ({ readonly ok: false; readonly action: 'reject' | 'fallback'; readonly error: BudgetExceededError } & BudgetDenialDetails);
 
-interface ScopeHold {
-  readonly scope: BudgetScope;
-  readonly key: string;
-  readonly limitTokens: number | undefined;
-  readonly limitNanos: number | undefined;
-  readonly action: BudgetAction;
-  /** Window scope: usage of the other buckets in the window, counted against the limit. */
-  readonly others?: Totals;
-}
-
 interface Held {
   readonly reservation: Reservation;
   readonly amount: Amount;
   readonly holds: readonly ScopeHold[];
 }
-
-type Denial = Omit<BudgetDenialDetails, 'action'> & { readonly action: BudgetAction };
-
-const NANOS_PER_USD = 1e9;
-const toNanos = (usd: number): number => Math.round(usd * NANOS_PER_USD);
-/** Rounded up so a reservation is never smaller than its cost; the epsilon absorbs float noise in `price × tokens`. */
-const costNanos = (usd: number | undefined): number => (usd === undefined ? 0 : Math.max(0, Math.ceil(usd * NANOS_PER_USD - 1e-6)));
-const add = (a: Totals, b: Totals): Totals => ({
-  used: { tokens: a.used.tokens + b.used.tokens, costNanos: a.used.costNanos + b.used.costNanos },
-  reserved: { tokens: a.reserved.tokens + b.reserved.tokens, costNanos: a.reserved.costNanos + b.reserved.costNanos },
-});
-const EMPTY: Totals = { used: ZERO, reserved: ZERO };
 
 export interface BudgetDeps {
   readonly clock: Clock;
@@ -136,27 +115,6 @@ export class BudgetManager {
     return this.#emitter?.wants(name) === true;
   }
 
-  #scopes(model: string, taskId: string | undefined, now: number): ScopeHold[] {
-    const o = this.#o;
-    const dflt = o.action ?? 'reject';
-    const out: ScopeHold[] = [];
-    const push = (scope: BudgetScope, key: string, l: { maxTokens?: number; maxCostUsd?: number; action?: BudgetAction }) =>
-      out.push({
-        scope,
-        key,
-        limitTokens: l.maxTokens,
-        limitNanos: l.maxCostUsd === undefined ? undefined : toNanos(l.maxCostUsd),
-        action: l.action ?? dflt,
-      });
-    const day = this.#day.at(now).key;
-    if (o.task && taskId !== undefined) push('task', `task:${taskId}`, o.task);
-    const perModel = o.models && Object.hasOwn(o.models, model) ? o.models[model] : undefined;
-    if (perModel) push('model', `model:${day}:${model}`, perModel);
-    if (o.window && this.#window) push('window', `window:${windowBuckets(now, this.#window).at(-1)}`, o.window);
-    if (o.day) push('day', `day:${day}`, o.day);
-    return out;
-  }
-
   /** Settled and reserved usage of the window's older buckets (the current one is in the store key). */
   async #windowOthers(now: number): Promise<Totals> {
     const buckets = windowBuckets(now, this.#window!).slice(0, -1);
@@ -195,7 +153,8 @@ export class BudgetManager {
     const amount: Amount = { tokens: inTokens + outTokens, costNanos: costNanos(usd) };
     if (taskId !== undefined) this.#trackTask(taskId);
 
-    const scopes = this.#scopes(model, taskId, now);
+    const bucket = this.#window ? windowBuckets(now, this.#window).at(-1) : undefined;
+    const scopes = scopesFor(this.#o, model, taskId, this.#day.at(now).key, bucket);
     const withOthers: ScopeHold[] = [];
     for (const s of scopes) withOthers.push(s.scope === 'window' ? { ...s, others: await this.#windowOthers(now) } : s);
     const enforced = withOthers.filter((s) => s.action !== 'warn-only');
@@ -203,11 +162,11 @@ export class BudgetManager {
 
     const held: ScopeHold[] = [];
     for (const s of enforced) {
-      const r = await this.store.reserve(s.key, amount, this.#storeLimit(s));
+      const r = await this.store.reserve(s.key, amount, storeLimit(s));
       if (!r.ok) {
         // Undo the scopes already held: a refused call holds nothing.
         for (const h of held) await this.#safe(() => this.store.release(h.key, amount), model, taskId);
-        const details = this.#denial(s, model, amount, s.others ? add(s.others, r.totals) : r.totals) as BudgetDenialDetails;
+        const details = denialOf(s, model, amount, s.others ? add(s.others, r.totals) : r.totals) as BudgetDenialDetails;
         this.#emitExceeded(details, taskId);
         const error = new BudgetExceededError(details);
         return Object.freeze({ ok: false as const, ...details, error });
@@ -218,8 +177,8 @@ export class BudgetManager {
       const r = await this.store.reserve(s.key, amount);
       held.push(s);
       const totals = s.others ? add(s.others, r.totals) : r.totals;
-      const over = this.#overBy(s, totals);
-      if (over) this.#emitExceeded(this.#denial(s, model, amount, totals, over, true), taskId);
+      const over = overBy(s, totals);
+      if (over) this.#emitExceeded(denialOf(s, model, amount, totals, over, true), taskId);
     }
 
     const reservation: Reservation = Object.freeze({
@@ -232,41 +191,6 @@ export class BudgetManager {
     });
     this.#open.set(reservation.id, { reservation, amount, holds: held });
     return Object.freeze({ ok: true as const, reservation });
-  }
-
-  #storeLimit(s: ScopeHold): StoreLimit {
-    const o = s.others;
-    const limit: { tokens?: number; costNanos?: number } = {};
-    if (s.limitTokens !== undefined) limit.tokens = s.limitTokens - (o ? o.used.tokens + o.reserved.tokens : 0);
-    if (s.limitNanos !== undefined) limit.costNanos = s.limitNanos - (o ? o.used.costNanos + o.reserved.costNanos : 0);
-    return limit;
-  }
-
-  /** Which unit (if any) is past its limit once holds are counted: for warn-only scopes. */
-  #overBy(s: ScopeHold, t: Totals): BudgetUnit | undefined {
-    if (s.limitTokens !== undefined && t.used.tokens + t.reserved.tokens > s.limitTokens) return 'tokens';
-    if (s.limitNanos !== undefined && t.used.costNanos + t.reserved.costNanos > s.limitNanos) return 'usd';
-    return undefined;
-  }
-
-  /** The refusal details of scope `s` (its action may be `warn-only`: then they only feed the event). */
-  #denial(s: ScopeHold, model: string, amount: Amount, t: Totals, unit?: BudgetUnit, alreadyHeld = false): Denial {
-    const u: BudgetUnit =
-      unit ?? (s.limitTokens !== undefined && t.used.tokens + t.reserved.tokens + amount.tokens > s.limitTokens ? 'tokens' : 'usd');
-    const pick = (a: Amount) => (u === 'tokens' ? a.tokens : a.costNanos / NANOS_PER_USD);
-    // A warn-only hold is already inside `reserved`; report it as the request, not twice.
-    const reserved = alreadyHeld ? pick(t.reserved) - pick(amount) : pick(t.reserved);
-    return Object.freeze({
-      scope: s.scope,
-      key: s.key,
-      model,
-      action: s.action,
-      unit: u,
-      limit: u === 'tokens' ? s.limitTokens! : s.limitNanos! / NANOS_PER_USD,
-      used: pick(t.used),
-      reserved,
-      requested: pick(amount),
-    });
   }
 
   #emitExceeded(d: Denial, taskId: string | undefined): void {
@@ -357,38 +281,9 @@ export class BudgetManager {
     for (const h of held.holds) await this.#safe(() => this.store.release(h.key, held.amount), held.reservation.model, held.reservation.taskId);
   }
 
-  /**
-   * Fires `budget:warning` for each threshold this settle crossed. Settled
-   * usage only grows within a period and the store returns totals atomically,
-   * so exactly one settle sees each crossing: once per threshold per period,
-   * and not again after a restart.
-   */
   #checkThresholds(h: ScopeHold, after: Totals, used: Amount, taskId: string | undefined): void {
-    if (!this.#wants('budget:warning')) return;
-    const units: [BudgetUnit, number | undefined, number, number, number][] = [
-      ['tokens', h.limitTokens, after.used.tokens, used.tokens, after.reserved.tokens],
-      ['usd', h.limitNanos, after.used.costNanos, used.costNanos, after.reserved.costNanos],
-    ];
-    for (const [unit, limit, nowUsed, delta, reserved] of units) {
-      if (limit === undefined) continue;
-      const before = nowUsed - delta;
-      for (const t of this.#thresholds) {
-        const mark = limit * t;
-        if (before < mark && nowUsed >= mark && !(limit === 0 && nowUsed === 0)) {
-          const scale = unit === 'usd' ? NANOS_PER_USD : 1;
-          this.#emitter!.emit('budget:warning', {
-            timestamp: this.#clock.now(),
-            ...(taskId !== undefined ? { taskId } : {}),
-            scope: h.scope,
-            key: h.key,
-            unit,
-            threshold: t,
-            limit: limit / scale,
-            used: nowUsed / scale,
-            reserved: reserved / scale,
-          });
-        }
-      }
+    for (const w of crossings(h, after, used, this.#thresholds)) {
+      this.#emitter!.emit('budget:warning', { timestamp: this.#clock.now(), ...(taskId !== undefined ? { taskId } : {}), ...w });
     }
   }
 

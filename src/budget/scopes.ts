@@ -1,0 +1,115 @@
+import type { BudgetDenialDetails } from './errors.js';
+import type { BudgetAction, BudgetScope, BudgetUnit, BudgetWarningEvent } from './events.js';
+import type { BudgetOptions } from './options.js';
+import { type Amount, type StoreLimit, type Totals, ZERO } from './store.js';
+
+/** Budget arithmetic as pure functions: limits per store key, refusal details, threshold crossings. */
+
+export interface ScopeHold {
+  readonly scope: BudgetScope;
+  readonly key: string;
+  readonly limitTokens: number | undefined;
+  readonly limitNanos: number | undefined;
+  readonly action: BudgetAction;
+  /** Window scope: usage of the other buckets in the window, counted against the limit. */
+  readonly others?: Totals;
+}
+
+export type Denial = Omit<BudgetDenialDetails, 'action'> & { readonly action: BudgetAction };
+
+export const NANOS_PER_USD = 1e9;
+export const toNanos = (usd: number): number => Math.round(usd * NANOS_PER_USD);
+/** Rounded up so a reservation is never smaller than its cost; the epsilon absorbs float noise in `price × tokens`. */
+export const costNanos = (usd: number | undefined): number => (usd === undefined ? 0 : Math.max(0, Math.ceil(usd * NANOS_PER_USD - 1e-6)));
+export const add = (a: Totals, b: Totals): Totals => ({
+  used: { tokens: a.used.tokens + b.used.tokens, costNanos: a.used.costNanos + b.used.costNanos },
+  reserved: { tokens: a.reserved.tokens + b.reserved.tokens, costNanos: a.reserved.costNanos + b.reserved.costNanos },
+});
+export const EMPTY: Totals = { used: ZERO, reserved: ZERO };
+
+/** The store limit for scope `s`; a window's older buckets are taken off its limit. */
+export function storeLimit(s: ScopeHold): StoreLimit {
+  const o = s.others;
+  const limit: { tokens?: number; costNanos?: number } = {};
+  if (s.limitTokens !== undefined) limit.tokens = s.limitTokens - (o ? o.used.tokens + o.reserved.tokens : 0);
+  if (s.limitNanos !== undefined) limit.costNanos = s.limitNanos - (o ? o.used.costNanos + o.reserved.costNanos : 0);
+  return limit;
+}
+
+/** Which unit (if any) is past its limit once holds are counted: for warn-only scopes. */
+export function overBy(s: ScopeHold, t: Totals): BudgetUnit | undefined {
+  if (s.limitTokens !== undefined && t.used.tokens + t.reserved.tokens > s.limitTokens) return 'tokens';
+  if (s.limitNanos !== undefined && t.used.costNanos + t.reserved.costNanos > s.limitNanos) return 'usd';
+  return undefined;
+}
+
+/**
+ * The refusal details of scope `s` for `amount` given totals `t`, in the unit
+ * that did not fit (tokens first). With `alreadyHeld` (a warn-only hold is
+ * already inside `reserved`) the request is not counted twice.
+ */
+export function denialOf(s: ScopeHold, model: string, amount: Amount, t: Totals, unit?: BudgetUnit, alreadyHeld = false): Denial {
+  const u: BudgetUnit = unit ?? (s.limitTokens !== undefined && t.used.tokens + t.reserved.tokens + amount.tokens > s.limitTokens ? 'tokens' : 'usd');
+  const pick = (a: Amount) => (u === 'tokens' ? a.tokens : a.costNanos / NANOS_PER_USD);
+  return Object.freeze({
+    scope: s.scope,
+    key: s.key,
+    model,
+    action: s.action,
+    unit: u,
+    limit: u === 'tokens' ? s.limitTokens! : s.limitNanos! / NANOS_PER_USD,
+    used: pick(t.used),
+    reserved: alreadyHeld ? pick(t.reserved) - pick(amount) : pick(t.reserved),
+    requested: pick(amount),
+  });
+}
+
+export type WarningFields = Omit<BudgetWarningEvent, 'timestamp' | 'taskId'>;
+
+/**
+ * Thresholds crossed by a settle that added `delta` and left totals `after`.
+ * Settled usage only grows within a period and the store returns totals
+ * atomically, so exactly one settle sees each crossing: a warning fires once
+ * per threshold per period, and not again after a restart.
+ */
+export function crossings(h: ScopeHold, after: Totals, delta: Amount, thresholds: readonly number[]): WarningFields[] {
+  const out: WarningFields[] = [];
+  const units: [BudgetUnit, number | undefined, number, number, number, number][] = [
+    ['tokens', h.limitTokens, after.used.tokens, delta.tokens, after.reserved.tokens, 1],
+    ['usd', h.limitNanos, after.used.costNanos, delta.costNanos, after.reserved.costNanos, NANOS_PER_USD],
+  ];
+  for (const [unit, limit, used, added, reserved, scale] of units) {
+    if (limit === undefined || added <= 0) continue;
+    const before = used - added;
+    for (const t of thresholds) {
+      const mark = limit * t;
+      if (before < mark && used >= mark) {
+        out.push({ scope: h.scope, key: h.key, unit, threshold: t, limit: limit / scale, used: used / scale, reserved: reserved / scale });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The scopes a call counts against, most specific first (task, model, window,
+ * day), each with the store key of its current period.
+ */
+export function scopesFor(o: BudgetOptions, model: string, taskId: string | undefined, day: string, windowBucket: number | undefined): ScopeHold[] {
+  const dflt = o.action ?? 'reject';
+  const out: ScopeHold[] = [];
+  const push = (scope: BudgetScope, key: string, l: { maxTokens?: number; maxCostUsd?: number; action?: BudgetAction }) =>
+    out.push({
+      scope,
+      key,
+      limitTokens: l.maxTokens,
+      limitNanos: l.maxCostUsd === undefined ? undefined : toNanos(l.maxCostUsd),
+      action: l.action ?? dflt,
+    });
+  if (o.task && taskId !== undefined) push('task', `task:${taskId}`, o.task);
+  const perModel = o.models && Object.hasOwn(o.models, model) ? o.models[model] : undefined;
+  if (perModel) push('model', `model:${day}:${model}`, perModel);
+  if (o.window && windowBucket !== undefined) push('window', `window:${windowBucket}`, o.window);
+  if (o.day) push('day', `day:${day}`, o.day);
+  return out;
+}
