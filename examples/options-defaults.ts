@@ -23,6 +23,7 @@ export const defaultOptions = {
   timeoutMs: undefined, // no per-attempt timeout
   clock: systemClock,
   random: systemRandom,
+  onListenerError: undefined, // a throwing listener is reported with process.emitWarning
 } satisfies ResilientClientOptions;
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -211,7 +211,7 @@ export function classifyError(error: unknown, nowMs = 0): Classification {
 function classifyUnsafe(error: unknown, nowMs: number, depth: number): Classification {
   if (isResilienceError(error)) {
     const code = error.code;
-    if (code === 'CIRCUIT_OPEN') return build('circuit_open', {});
+    if (code === 'CIRCUIT_OPEN') return build('circuit_open', { retryAfterMs: (error as { retryAfterMs?: number }).retryAfterMs ?? 0 });
     if (code === 'TIMEOUT') return build('timeout', {});
     if (code === 'BUDGET_EXCEEDED') return build('budget', {});
     if (code === 'QUEUE_FULL') return build('queue_full', {});

@@ -2,6 +2,8 @@ import type { Clock } from '../clock/clock.js';
 import { TimeoutError } from '../errors/errors.js';
 import type { AttemptContext, AttemptFn } from './types.js';
 
+const KEEP_ALIVE = Object.freeze({ keepAlive: true });
+
 /** Per-call state shared by every attempt of one `run`. */
 export interface CallState {
   readonly taskId: string | undefined;
@@ -80,7 +82,7 @@ export async function runAttempt<T>(
     else s.addEventListener('abort', f, { once: true });
     return f;
   });
-  const timer = clock.setTimeout(() => controller.abort(new TimeoutError(model, timeoutMs)), timeoutMs);
+  const timer = clock.setTimeout(() => controller.abort(new TimeoutError(model, timeoutMs)), timeoutMs, KEEP_ALIVE);
   const race = abortRace(controller.signal);
   try {
     const ctx = new Context(model, attempt, call.taskId, controller.signal);

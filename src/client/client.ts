@@ -1,7 +1,7 @@
 import { ModelBreaker } from '../breaker/breaker.js';
 import { classifyError, type Classification } from '../classify/classify.js';
 import { type Clock, type RandomSource, sleep, systemClock, systemRandom } from '../clock/clock.js';
-import { AllModelsFailedError, DisposedError, type ModelFailure, isCircuitOpenError } from '../errors/errors.js';
+import { AllModelsFailedError, ConfigError, DisposedError, type ModelFailure, isCircuitOpenError } from '../errors/errors.js';
 import { type BreakerState, EventBus, type Listener, type ResilienceEventName, type Unsubscribe } from '../events/events.js';
 import { runChain } from '../fallback/chain.js';
 import { type ResolvedBreaker, type ResolvedRetry, type ResilientClientOptions } from '../options/options.js';
@@ -10,6 +10,28 @@ import { decideRetry } from '../retry/backoff.js';
 import { runWithRetry } from '../retry/retry.js';
 import { type CallState, runAttempt } from './attempt.js';
 import type { AttemptFn, Outcome, RunOptions } from './types.js';
+
+function reportListenerError(error: unknown, event: string): void {
+  const warn = (globalThis as { process?: { emitWarning?: (w: string | Error, o?: object) => void } }).process?.emitWarning;
+  warn?.(error instanceof Error ? error : String(error), { type: 'LlmResilienceListenerError', detail: `a listener of "${event}" threw` });
+}
+
+/**
+ * Per-call options are checked by hand, not with zod: this runs on every call.
+ * Same message format as construction-time validation.
+ */
+function checkRunOptions(o: RunOptions): void {
+  const issues: { path: string; message: string }[] = [];
+  if (o.models !== undefined && (!Array.isArray(o.models) || o.models.length === 0 || o.models.some((m) => typeof m !== 'string' || m === ''))) {
+    issues.push({ path: 'run.models', message: 'expected a non-empty array of model names' });
+  }
+  if (o.timeoutMs !== undefined && !(typeof o.timeoutMs === 'number' && o.timeoutMs > 0 && Number.isFinite(o.timeoutMs))) {
+    issues.push({ path: 'run.timeoutMs', message: `expected a positive number of milliseconds, received ${String(o.timeoutMs)}` });
+  }
+  if (o.taskId !== undefined && typeof o.taskId !== 'string') issues.push({ path: 'run.taskId', message: 'expected a string' });
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) issues.push({ path: 'run.signal', message: 'expected an AbortSignal' });
+  if (issues.length) throw new ConfigError(issues);
+}
 
 /** Per model-try state: the classification of the last failure, computed once. */
 interface TryState {
@@ -45,7 +67,7 @@ export class ResilientClient {
     this.#retry = o.retry;
     this.#breakerOptions = o.breaker;
     this.#timeoutMs = o.timeoutMs;
-    this.#bus = new EventBus();
+    this.#bus = new EventBus(o.onListenerError ?? reportListenerError);
   }
 
   /** Subscribes to an event; returns a function that unsubscribes. */
@@ -79,6 +101,7 @@ export class ResilientClient {
    */
   async run<T>(fn: AttemptFn<T>, options?: RunOptions): Promise<T> {
     if (this.#dispose.signal.aborted) throw new DisposedError();
+    if (options !== undefined) checkRunOptions(options);
     const models = options?.models ?? this.models;
     const call: CallState = {
       taskId: options?.taskId,
@@ -174,6 +197,7 @@ export class ResilientClient {
             kind: cls.kind,
             retryable: cls.retryable,
             ...(cls.status !== undefined ? { status: cls.status } : {}),
+            ...(cls.retryAfterMs !== undefined ? { retryAfterMs: cls.retryAfterMs } : {}),
           });
         }
         throw error;
@@ -201,7 +225,7 @@ export class ResilientClient {
                     ...(cls.retryAfterMs !== undefined ? { retryAfterMs: cls.retryAfterMs } : {}),
                   });
                 }
-                await sleep(clock, decision.delayMs, this.#sleepSignal(call));
+                await sleep(clock, decision.delayMs, this.#sleepSignal(call), true);
                 return true;
               },
             },

@@ -11,10 +11,13 @@ export interface Clock {
   /** Milliseconds since the Unix epoch. */
   now(): number;
   /**
-   * Runs `fn` once after `ms` milliseconds. Timers created through a clock
-   * must never keep the process alive (the system clock unrefs them).
+   * Runs `fn` once after `ms` milliseconds. Background timers never keep the
+   * process alive (the system clock unrefs them). `keepAlive: true` is only
+   * for a wait that a pending call's promise depends on (a backoff sleep, an
+   * attempt timeout): the caller is awaiting it, so the process must not exit
+   * under it, as it would not exit under the HTTP request itself.
    */
-  setTimeout(fn: () => void, ms: number): TimerHandle;
+  setTimeout(fn: () => void, ms: number, options?: { readonly keepAlive?: boolean }): TimerHandle;
   clearTimeout(handle: TimerHandle): void;
 }
 
@@ -25,9 +28,9 @@ export type RandomSource = () => number;
 // `vi.useFakeTimers()` installed after import still takes effect.
 export const systemClock: Clock = Object.freeze({
   now: () => Date.now(),
-  setTimeout(fn: () => void, ms: number): TimerHandle {
+  setTimeout(fn: () => void, ms: number, options?: { readonly keepAlive?: boolean }): TimerHandle {
     const handle = globalThis.setTimeout(fn, ms) as unknown as { unref?: () => void };
-    handle.unref?.();
+    if (!options?.keepAlive) handle.unref?.();
     return handle as TimerHandle;
   },
   clearTimeout(handle: TimerHandle): void {
@@ -35,13 +38,16 @@ export const systemClock: Clock = Object.freeze({
   },
 });
 
+const KEEP_ALIVE = Object.freeze({ keepAlive: true });
+
 export const systemRandom: RandomSource = () => Math.random();
 
 /**
  * Resolves after `ms` on `clock`, or rejects with the signal's reason as soon
- * as `signal` aborts. Never leaves a timer or listener behind.
+ * as `signal` aborts. Never leaves a timer or listener behind. `keepAlive`: see
+ * {@link Clock.setTimeout}.
  */
-export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
+export function sleep(clock: Clock, ms: number, signal?: AbortSignal, keepAlive = false): Promise<void> {
   if (signal?.aborted) return Promise.reject(signal.reason);
   if (ms <= 0) return Promise.resolve();
   return new Promise<void>((resolve, reject) => {
@@ -52,7 +58,7 @@ export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<v
     const handle = clock.setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
-    }, ms);
+    }, ms, keepAlive ? KEEP_ALIVE : undefined);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -24,6 +24,8 @@ export interface FailureEvent extends AttemptEvent {
   readonly kind: FailureKind;
   readonly status?: number;
   readonly retryable: boolean;
+  /** The server-requested delay, or for a refusal by an open breaker, the time until its probe. */
+  readonly retryAfterMs?: number;
 }
 export interface RetryEvent extends AttemptEvent {
   /** How long the client waits before the next attempt. */
@@ -79,10 +81,15 @@ type Fn = (...args: any[]) => void;
  */
 export class EventBus {
   readonly #emitter: EventEmitter<EmitterMap> = new EventEmitter<EmitterMap>();
-  /** Called when a listener throws; a listener's bug must never fail a call. */
+  /** user listener → the guarded wrapper actually registered, so `off` can find it. */
+  readonly #wrapped = new WeakMap<object, Fn>();
   readonly #onListenerError: (error: unknown, event: string) => void;
 
-  constructor(onListenerError: (error: unknown, event: string) => void = () => {}) {
+  /**
+   * @param onListenerError called when a listener throws. A listener's bug must
+   * never fail a call, nor stop the other listeners from seeing the event.
+   */
+  constructor(onListenerError: (error: unknown, event: string) => void) {
     this.#onListenerError = onListenerError;
   }
 
@@ -92,15 +99,26 @@ export class EventBus {
 
   emit<K extends ResilienceEventName>(name: K, payload: ResilienceEvents[K]): void {
     Object.freeze(payload);
-    try {
-      (this.#emitter.emit as (n: K, p: ResilienceEvents[K]) => boolean)(name, payload);
-    } catch (error) {
-      this.#onListenerError(error, name);
+    (this.#emitter.emit as (n: K, p: ResilienceEvents[K]) => boolean)(name, payload);
+  }
+
+  #guard(name: string, listener: Fn): Fn {
+    let fn = this.#wrapped.get(listener);
+    if (!fn) {
+      fn = (payload: unknown) => {
+        try {
+          listener(payload);
+        } catch (error) {
+          this.#onListenerError(error, name);
+        }
+      };
+      this.#wrapped.set(listener, fn);
     }
+    return fn;
   }
 
   on<K extends ResilienceEventName>(name: K, listener: Listener<K>): Unsubscribe {
-    const fn = listener as Fn;
+    const fn = this.#guard(name, listener as Fn);
     this.#emitter.on(name, fn);
     return () => {
       this.#emitter.off(name, fn);
@@ -108,7 +126,7 @@ export class EventBus {
   }
 
   once<K extends ResilienceEventName>(name: K, listener: Listener<K>): Unsubscribe {
-    const fn = listener as Fn;
+    const fn = this.#guard(name, listener as Fn);
     this.#emitter.once(name, fn);
     return () => {
       this.#emitter.off(name, fn);
@@ -116,7 +134,8 @@ export class EventBus {
   }
 
   off<K extends ResilienceEventName>(name: K, listener: Listener<K>): void {
-    this.#emitter.off(name, listener as Fn);
+    const fn = this.#wrapped.get(listener as Fn);
+    if (fn) this.#emitter.off(name, fn);
   }
 
   listenerCount(name?: ResilienceEventName): number {

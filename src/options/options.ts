@@ -60,6 +60,12 @@ export interface ResilientClientOptions {
   readonly clock?: Clock;
   /** Where jitter comes from; returns a number in [0, 1). @default Math.random */
   readonly random?: RandomSource;
+  /**
+   * Called when one of your event listeners throws. The call in progress and
+   * the other listeners are never affected.
+   * @default reports it with `process.emitWarning`
+   */
+  readonly onListenerError?: (error: unknown, event: string) => void;
 }
 
 const clockSchema = z.custom<Clock>(
@@ -99,6 +105,7 @@ export const coreOptionShape = {
   timeoutMs: positiveMs().optional(),
   clock: clockSchema.optional(),
   random: fn<RandomSource>('a function returning a number in [0, 1)').optional(),
+  onListenerError: fn<(error: unknown, event: string) => void>('a function (error, event) => void').optional(),
 };
 
 export type ResolvedRetry = Required<RetryOptions>;

@@ -12,6 +12,7 @@ export interface ResolvedClientOptions {
   readonly timeoutMs: number | undefined;
   readonly clock: Clock | undefined;
   readonly random: RandomSource | undefined;
+  readonly onListenerError: ((error: unknown, event: string) => void) | undefined;
 }
 
 /** Defaults overlaid with the options actually given (an explicit `undefined` keeps the default). */
@@ -31,5 +32,6 @@ export function resolveClientOptions(options: ResilientClientOptions): ResolvedC
     timeoutMs: o.timeoutMs,
     clock: o.clock,
     random: o.random,
+    onListenerError: o.onListenerError,
   });
 }

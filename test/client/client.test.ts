@@ -225,11 +225,24 @@ describe('ResilientClient timeouts, aborts and dispose', () => {
     await expect(client.run(provider.call)).rejects.toSatisfy(isDisposedError);
   });
 
-  it('a listener that throws does not fail the call', async () => {
-    const { provider, client } = setup({});
+  it('a listener that throws fails neither the call nor the other listeners, and is reported', async () => {
+    const clock = createFakeClock();
+    const provider = createFakeProvider(clock);
+    const reported: string[] = [];
+    const client = new ResilientClient({ models: ['primary'], clock, onListenerError: (e, event) => reported.push(`${event}: ${(e as Error).message}`) });
+    let second = 0;
     client.on('success', () => {
       throw new Error('listener bug');
     });
+    client.on('success', () => second++);
     await expect(client.run(provider.call)).resolves.toMatchObject({ model: 'primary' });
+    expect(second).toBe(1);
+    expect(reported).toEqual(['success: listener bug']);
+  });
+
+  it('validates per-call options with the same message format', async () => {
+    const { provider, client } = setup({});
+    await expect(client.run(provider.call, { models: [] })).rejects.toThrow('run.models: expected a non-empty array of model names');
+    await expect(client.run(provider.call, { timeoutMs: -1 })).rejects.toThrow('run.timeoutMs: expected a positive number of milliseconds, received -1');
   });
 });

@@ -32,7 +32,7 @@ type Fields<T> = { readonly [K in keyof T]-?: true };
 const EVENT_FIELDS: { readonly [K in ResilienceEventName]: Fields<ResilienceEvents[K]> } = {
   attempt: { timestamp: true, taskId: true, model: true, attempt: true },
   success: { timestamp: true, taskId: true, model: true, attempt: true, latencyMs: true },
-  failure: { timestamp: true, taskId: true, model: true, attempt: true, latencyMs: true, kind: true, status: true, retryable: true },
+  failure: { timestamp: true, taskId: true, model: true, attempt: true, latencyMs: true, kind: true, status: true, retryable: true, retryAfterMs: true },
   retry: { timestamp: true, taskId: true, model: true, attempt: true, delayMs: true, reason: true, retryAfterMs: true },
   'breaker:open': { timestamp: true, taskId: true, model: true, state: true, retryAfterMs: true },
   'breaker:half-open': { timestamp: true, taskId: true, model: true, state: true, retryAfterMs: true },
