@@ -18,14 +18,15 @@ export interface SnapshotInputs {
 
 const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 10_000) / 10_000 : 0);
 
-function windowSnapshot(ring: Ring, s: ModelState, now: number, accuracy: number): WindowSnapshot {
+function windowSnapshot(ring: Ring, s: ModelState, now: number, accuracy: number, exact: boolean): WindowSnapshot {
   const c = ring.counts(now);
   // Open or unhealthy spells still running count up to now.
   const from = ring.start(now);
   const running = (since: number | undefined) => (since === undefined ? 0 : Math.max(0, now - Math.max(since, from)));
   const breakerOpenMs = c.breakerOpenMs + running(s.openSince);
   const unhealthyMs = c.unhealthyMs + running(s.unhealthySince);
-  const covered = Math.max(0, now - Math.max(from, s.createdAt));
+  // A replayed period covers all of itself, however late its first event came.
+  const covered = exact ? ring.windowMs : Math.max(0, now - Math.max(from, s.createdAt));
   const failures = c.errors + c.timeouts + c.rateLimited;
   const latency = latencyStats(ring.merged(now, 'latency', accuracy));
   const ttft = latencyStats(ring.merged(now, 'ttft', accuracy));
@@ -35,7 +36,7 @@ function windowSnapshot(ring: Ring, s: ModelState, now: number, accuracy: number
     coveredMs: covered,
     calls: c.calls,
     // Below one second of history a rate means little: divide by at least 1 s.
-    throughput: Math.round((c.calls / Math.max(1, covered / 1000)) * 1000) / 1000,
+    throughput: Math.round((c.calls / Math.max(1, covered / 1000)) * 1e6) / 1e6,
     successes: c.successes,
     errors: c.errors,
     timeouts: c.timeouts,
@@ -79,7 +80,10 @@ export function buildSnapshot(i: SnapshotInputs): MonitorSnapshot {
         breakerSince: s.breakerSince,
         inFlight: fl?.count ?? 0,
         ...(fl ? { oldestInFlightMs: now - fl.oldest } : {}),
-        windows: s.rings.map((r) => windowSnapshot(r, s, now, o.relativeAccuracy)),
+        windows: i.period === undefined
+          ? s.rings.map((r) => windowSnapshot(r, s, now, o.relativeAccuracy, false))
+          : // The exact period first; a rolling window of the same length would only repeat its label.
+            [s.rings.at(-1)!, ...s.rings.slice(0, -1).filter((r) => r.windowMs !== i.period)].map((r, k) => windowSnapshot(r, s, now, o.relativeAccuracy, k === 0)),
         ...(Object.keys(baseline).length > 0 ? { baseline } : {}),
       };
     });
