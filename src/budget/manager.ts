@@ -250,13 +250,6 @@ export class BudgetManager {
     }
     const usd = this.#costOrWarn(model, actual, taskId);
     const used: Amount = { tokens: actual.inputTokens + actual.outputTokens, costNanos: costNanos(usd) };
-    for (const h of held.holds) {
-      const after = await this.#safe(() => this.store.settle(h.key, held.amount, used), model, taskId);
-      if (!after || !this.#wants('budget:warning')) continue;
-      // A window's level is the sum of its buckets at this moment, not the one bucket this call was held in.
-      const level = h.scope === 'window' ? await this.#safe(() => this.#windowTotals(this.#clock.now()), model, taskId) : after;
-      if (level) this.#checkThresholds(h, level, used, taskId);
-    }
     if (this.#wants('budget:usage')) {
       this.#emitter!.emit('budget:usage', {
         timestamp: this.#clock.now(),
@@ -270,6 +263,13 @@ export class BudgetManager {
         costUsd: usd === undefined ? null : used.costNanos / NANOS_PER_USD,
         estimated,
       });
+    }
+    for (const h of held.holds) {
+      const after = await this.#safe(() => this.store.settle(h.key, held.amount, used), model, taskId);
+      if (!after || !this.#wants('budget:warning')) continue;
+      // A window's level is the sum of its buckets at this moment, not the one bucket this call was held in.
+      const level = h.scope === 'window' ? await this.#safe(() => this.#windowTotals(this.#clock.now()), model, taskId) : after;
+      if (level) this.#checkThresholds(h, level, used, taskId);
     }
   }
 
