@@ -79,13 +79,6 @@ export function instrumentMetrics(client: ObservableClient, config: MetricsConfi
       const model = String(p.model);
       const latency = num(p.latencyMs);
       if (latency !== undefined) duration.record(latency / 1000, attrs(model));
-      // Usage is read from the success payload when the client puts it there
-      // (normalised `usage: { inputTokens, outputTokens }`, see docs/observability.md).
-      const usage = (p.usage && typeof p.usage === 'object' ? p.usage : p) as Payload;
-      const input = num(usage.inputTokens);
-      const output = num(usage.outputTokens);
-      if (input !== undefined) tokens.record(input, attrsWith(model, 'gen_ai.token.type', 'input'));
-      if (output !== undefined) tokens.record(output, attrsWith(model, 'gen_ai.token.type', 'output'));
     }),
     client.on('failure', (p: Payload) => {
       const latency = num(p.latencyMs);
@@ -99,8 +92,17 @@ export function instrumentMetrics(client: ObservableClient, config: MetricsConfi
       const from = String(p.from);
       fallbacks.add(1, { ...attrsWith(from, 'llm_resilience.reason', String(p.reason ?? 'unknown')), 'llm_resilience.fallback.to': String(p.to) });
     }),
+    // Token counts come from the budget's `budget:usage` event: normalised across
+    // providers, once per settled call. Estimated usage (the response had none) is not a measurement.
+    client.on('budget:usage', (p: Payload) => {
+      if (p.estimated === true || typeof p.model !== 'string') return;
+      const input = num(p.inputTokens);
+      const output = num(p.outputTokens);
+      if (input !== undefined) tokens.record(input, attrsWith(p.model, 'gen_ai.token.type', 'input'));
+      if (output !== undefined) tokens.record(output, attrsWith(p.model, 'gen_ai.token.type', 'output'));
+    }),
     client.on('stream:committed', (p: Payload) => {
-      const ms = num(p.timeToFirstTokenMs);
+      const ms = num(p.ttftMs);
       if (ms !== undefined && typeof p.model === 'string') ttft.record(ms / 1000, attrs(p.model));
     }),
   ];

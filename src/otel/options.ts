@@ -75,13 +75,17 @@ export function guessProvider(model: string): string {
 }
 
 /**
- * Reads budget scopes out of a monitor snapshot without depending on its exact
- * shape: `budget` may be an array of `{ scope|name|key, used, remaining?, limit? }`,
- * a record keyed by scope, or one object for a single global budget.
+ * Reads budget scopes out of a client snapshot without depending on its exact
+ * shape. Understood: `budget: { scopes: [...] }` as src/budget's snapshot has it
+ * (`usedTokens` / `remainingTokens`, `costUsd` / `remainingUsd`; `task` scopes are
+ * skipped, one series per task id would be unbounded cardinality), or a generic
+ * array / record of `{ scope|name|key, used, remaining?|limit?, unit? }`.
  */
 export function budgetFromSnapshot(snapshot: unknown): BudgetReading[] {
   const budget = (snapshot as { budget?: unknown } | null | undefined)?.budget;
   if (!budget || typeof budget !== 'object') return [];
+  const scopes = (budget as { scopes?: unknown }).scopes;
+  if (Array.isArray(scopes)) return fromScopes(scopes);
   const read = (v: unknown, fallbackScope: string): BudgetReading | undefined => {
     if (!v || typeof v !== 'object') return undefined;
     const o = v as Record<string, unknown>;
@@ -98,6 +102,23 @@ export function budgetFromSnapshot(snapshot: unknown): BudgetReading[] {
   for (const [scope, v] of Object.entries(budget as Record<string, unknown>)) {
     const r = read(v, scope);
     if (r) out.push(r);
+  }
+  return out;
+}
+
+function fromScopes(scopes: readonly unknown[]): BudgetReading[] {
+  const out: BudgetReading[] = [];
+  for (const raw of scopes) {
+    if (!raw || typeof raw !== 'object') continue;
+    const s = raw as Record<string, unknown>;
+    if (s.scope === 'task' || typeof s.scope !== 'string') continue;
+    const scope = typeof s.model === 'string' ? `${s.scope}:${s.model}` : s.scope;
+    if (typeof s.limitTokens === 'number' && typeof s.usedTokens === 'number') {
+      out.push({ scope, unit: 'tokens', used: s.usedTokens, ...(typeof s.remainingTokens === 'number' ? { remaining: s.remainingTokens } : {}) });
+    }
+    if (typeof s.limitUsd === 'number' && typeof s.costUsd === 'number') {
+      out.push({ scope, unit: 'usd', used: s.costUsd, ...(typeof s.remainingUsd === 'number' ? { remaining: s.remainingUsd } : {}) });
+    }
   }
   return out;
 }

@@ -42,17 +42,7 @@ describe('instrument (OpenTelemetry metrics)', () => {
       'claude-sonnet-4-5': [step.serverError(500, { latencyMs: 200 })],
       'gpt-4.1': [step.success({ latencyMs: 1_500, usage: { input_tokens: 10, output_tokens: 20 } })],
     });
-    // The client does not yet put usage on `success`; a wrapper adds it the way the lead will.
-    const stop = instrument(
-      {
-        ...client,
-        models: client.models,
-        breakerState: (m: string) => client.breakerState(m),
-        on: (name: string, fn: (p: unknown) => void) =>
-          client.on(name as 'success', (p) => fn(name === 'success' && p.model === 'gpt-4.1' ? { ...p, usage: { inputTokens: 10, outputTokens: 20 } } : p)),
-      },
-      { meter },
-    );
+    const stop = instrument(client, { meter });
     const run = client.run(provider.call);
     await clock.advance(5_000);
     await run;
@@ -74,9 +64,7 @@ describe('instrument (OpenTelemetry metrics)', () => {
     expect(ok.attributes['gen_ai.provider.name']).toBe('openai');
     expect((ok.value as Histogram).sum).toBeCloseTo(1.5);
 
-    const usage = points(metrics.get('gen_ai.client.token.usage'));
-    const byType = Object.fromEntries(usage.map((p) => [p.attributes['gen_ai.token.type'], (p.value as Histogram).sum]));
-    expect(byType).toEqual({ input: 10, output: 20 });
+    expect(points(metrics.get('gen_ai.client.token.usage'))).toEqual([]); // no budget, no `budget:usage`, no token figures
 
     const retries = points(metrics.get('llm_resilience.retries'));
     expect(retries.map((p) => [p.attributes['gen_ai.request.model'], p.attributes['llm_resilience.reason'], p.value])).toEqual([
@@ -97,7 +85,7 @@ describe('instrument (OpenTelemetry metrics)', () => {
     client.dispose();
   });
 
-  it('reads budget gauges from the client snapshot and time to first token from stream:committed', async () => {
+  it('reads token usage from budget:usage, budget gauges from the snapshot and time to first token from stream:committed', async () => {
     const { reader, meter } = setup({});
     const listeners = new Map<string, (p: unknown) => void>();
     const fakeClient = {
@@ -105,15 +93,30 @@ describe('instrument (OpenTelemetry metrics)', () => {
         listeners.set(name, fn);
         return () => listeners.delete(name);
       },
-      snapshot: () => ({ budget: [{ scope: 'global', used: 900, limit: 1000, unit: 'tokens' }, { scope: 'task:a', used: 5, remaining: 95 }] }),
+      snapshot: () => ({
+        budget: {
+          scopes: [
+            { scope: 'day', key: 'day:2026-01-01', limitTokens: 1000, usedTokens: 900, remainingTokens: 100, limitUsd: null, costUsd: 0.5, remainingUsd: null },
+            { scope: 'model', model: 'gpt-4.1', key: 'model:x', limitTokens: null, usedTokens: 5, remainingTokens: null, limitUsd: 2, costUsd: 0.5, remainingUsd: 1.5 },
+            { scope: 'task', taskId: 't1', key: 'task:t1', limitTokens: 10, usedTokens: 5, remainingTokens: 5, limitUsd: null, costUsd: 0, remainingUsd: null },
+          ],
+        },
+      }),
     };
     const stop = instrument(fakeClient, { meter });
-    listeners.get('stream:committed')!({ timestamp: 0, model: 'gpt-4.1', timeToFirstTokenMs: 250 });
+    listeners.get('stream:committed')!({ timestamp: 0, model: 'gpt-4.1', attempt: 1, ttftMs: 250, bufferedChunks: 0 });
+    const usage = { timestamp: 0, model: 'claude-sonnet-4-5', inputTokens: 10, outputTokens: 20, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costUsd: null };
+    listeners.get('budget:usage')!({ ...usage, estimated: false });
+    listeners.get('budget:usage')!({ ...usage, inputTokens: 1_000, estimated: true }); // an estimate is not a measurement
     const metrics = await collect(reader);
-    const used = points(metrics.get('llm_resilience.budget.used')).map((p) => [p.attributes['llm_resilience.budget.scope'], p.value]);
-    const remaining = points(metrics.get('llm_resilience.budget.remaining')).map((p) => [p.attributes['llm_resilience.budget.scope'], p.value]);
-    expect(used).toEqual([['global', 900], ['task:a', 5]]);
-    expect(remaining).toEqual([['global', 100], ['task:a', 95]]);
+    const row = (p: DataPoint<unknown>) => [p.attributes['llm_resilience.budget.scope'], p.attributes['llm_resilience.budget.unit'], p.value];
+    expect(points(metrics.get('llm_resilience.budget.used')).map(row)).toEqual([['day', 'tokens', 900], ['model:gpt-4.1', 'usd', 0.5]]);
+    expect(points(metrics.get('llm_resilience.budget.remaining')).map(row)).toEqual([['day', 'tokens', 100], ['model:gpt-4.1', 'usd', 1.5]]);
+    const tokens = points(metrics.get('gen_ai.client.token.usage'));
+    expect(tokens.map((p) => [p.attributes['gen_ai.token.type'], p.attributes['gen_ai.request.model'], (p.value as Histogram).sum])).toEqual([
+      ['input', 'claude-sonnet-4-5', 10],
+      ['output', 'claude-sonnet-4-5', 20],
+    ]);
     const ttft = points(metrics.get('llm_resilience.stream.time_to_first_token'));
     expect((ttft[0]!.value as Histogram).sum).toBeCloseTo(0.25);
     stop();

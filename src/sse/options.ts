@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import type { Clock } from '../clock/clock.js';
+import { positiveInt, positiveMs } from '../options/schema-helpers.js';
+import { validateOptions } from '../options/validate.js';
+
+export interface EventStreamOptions {
+  /**
+   * Event names to forward. Unknown names are allowed (events of later releases).
+   * @default every event the client emits
+   * @example events: ['fallback', 'breaker:open', 'breaker:close', 'exhausted']
+   */
+  readonly events?: readonly string[];
+  /**
+   * Interval of `snapshot` frames, in ms; `false` sends only the first one, on connect.
+   * @default 2_000
+   */
+  readonly snapshotEveryMs?: number | false;
+  /**
+   * Interval of `: heartbeat` comments, in ms, which keep proxies from closing an idle stream; `false` disables them.
+   * @default 15_000
+   */
+  readonly heartbeatMs?: number | false;
+  /** Where the snapshot and heartbeat timers run. @default systemClock */
+  readonly clock?: Clock;
+  /** Ends the stream and removes every listener when it aborts: pass the request's signal. */
+  readonly signal?: AbortSignal;
+  /**
+   * Frames buffered for a slow reader before new ones are dropped (a `: dropped N` comment says so).
+   * @default 1_000
+   */
+  readonly maxQueuedFrames?: number;
+}
+
+const clockSchema = z.custom<Clock>(
+  (v) => typeof v === 'object' && v !== null && ['now', 'setTimeout', 'clearTimeout'].every((k) => typeof (v as Record<string, unknown>)[k] === 'function'),
+  { error: 'expected a Clock (now, setTimeout, clearTimeout)' },
+);
+const intervalOrOff = () => z.union([positiveMs(), z.literal(false)], { error: 'expected a positive number of milliseconds or false' });
+
+const schema = z.strictObject({
+  events: z
+    .array(z.string().min(1), { error: 'expected an array of event names' })
+    .min(1, { error: 'expected at least one event name' })
+    .optional(),
+  snapshotEveryMs: intervalOrOff().optional(),
+  heartbeatMs: intervalOrOff().optional(),
+  clock: clockSchema.optional(),
+  signal: z.custom<AbortSignal>((v) => typeof v === 'object' && v !== null && typeof (v as AbortSignal).addEventListener === 'function' && 'aborted' in v, {
+    error: 'expected an AbortSignal',
+  }).optional(),
+  maxQueuedFrames: positiveInt().optional(),
+});
+
+export function resolveEventStreamOptions(options: EventStreamOptions): EventStreamOptions {
+  return validateOptions(schema, options, 'createEventStream');
+}
