@@ -233,6 +233,23 @@ describe('primeStream after the commit', () => {
     expect(await primed.ended).toBe(ends[0]);
   });
 
+  it('return() while a read is pending settles that read and clears its stall timer', async () => {
+    const { options, clock, ends, controller } = setup({ stallTimeoutMs: 1000 });
+    const { iterable, it: src } = scriptedIterable();
+    src.push(text('a'));
+    const primed = await primeStream(iterable, options);
+    const iter = primed.value[Symbol.asyncIterator]();
+    await iter.next();
+    const pending = iter.next();
+    await clock.flush();
+    expect(clock.pending()).toBe(1); // the stall timer of the pending read
+    await iter.return!();
+    expect(await pending).toMatchObject({ done: true });
+    expect(ends.map((e) => e.outcome)).toEqual(['abandoned']);
+    expect(clock.pending()).toBe(0);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
   it('a caller abort mid-stream ends iteration quietly and is not a failure', async () => {
     const { options, clock, ends, errors, controller } = setup({ stallTimeoutMs: 1000 });
     const { iterable, it: src } = scriptedIterable();
