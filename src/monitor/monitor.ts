@@ -40,6 +40,7 @@ export class ModelState {
   p95LatencyMs: number | undefined;
   p50LatencyMs: number | undefined;
   latencyAt = Number.NEGATIVE_INFINITY;
+  lastAttemptAt = Number.NEGATIVE_INFINITY;
   readonly createdAt: number;
   anomaly: AnomalyDetector | undefined;
   rateLimits: RateLimitTrail | undefined;
@@ -105,6 +106,7 @@ export class Monitor {
     const now = this.#clock.now();
     const s = this.#state(model, now);
     const ms = latencyMs >= 0 && latencyMs < Infinity ? latencyMs : 0;
+    s.lastAttemptAt = now;
     for (const ring of s.rings) {
       const b = ring.at(now);
       b.calls++;
@@ -219,7 +221,7 @@ export class Monitor {
     const now = this.#clock.now();
     const inputs = models.map((model) => {
       const s = this.#models.get(model);
-      if (s) this.#refresh(s, model, now, false);
+      if (s) this.#refresh(s, model, now, true, false); // percentiles stay throttled: rank runs per call
       return { model, health: s?.health ?? 'healthy', calls: s?.calls ?? 0, errorRate: s && s.calls > 0 ? s.failures / s.calls : 0, p50LatencyMs: s?.p50LatencyMs };
     });
     return rankModels(inputs, strategy, this.options.health.minCalls, this.#healthLabel);
@@ -247,7 +249,8 @@ export class Monitor {
     this.#note(e);
   }
 
-  #refresh(s: ModelState, model: string, now: number, fullLatency: boolean): void {
+  /** Re-judges health. `read`: called from a read, not on an event, so a change may have happened earlier. */
+  #refresh(s: ModelState, model: string, now: number, read: boolean, fullLatency = read): void {
     if (fullLatency || now - s.latencyAt >= this.options.health.latencyRefreshMs) {
       const sk = s.healthRing.merged(now, 'latency', this.options.relativeAccuracy);
       s.p95LatencyMs = sk ? Math.min(sk.max, sk.getValueAtQuantile(0.95)) : undefined;
@@ -260,7 +263,10 @@ export class Monitor {
     if (next === s.health) return;
     const from = s.health;
     if (from === 'unhealthy' && s.unhealthySince !== undefined) {
-      for (const ring of s.rings) ring.addInterval('unhealthyMs', s.unhealthySince, now, now);
+      // Health is re-judged lazily. Without new attempts, the window's failures had
+      // aged out by the last attempt + window length at the latest: end the spell there.
+      const end = read ? Math.min(now, Math.max(s.lastAttemptAt, s.unhealthySince) + this.options.health.windowMs) : now;
+      for (const ring of s.rings) ring.addInterval('unhealthyMs', s.unhealthySince, end, now);
       s.unhealthySince = undefined;
     }
     if (next === 'unhealthy') s.unhealthySince = now;

@@ -106,3 +106,24 @@ describe('routing rank', () => {
     expect(monitor.rank(['slow', 'fast'], 'fixed').strategy).toBe('fixed');
   });
 });
+
+describe('uptime', () => {
+  it('ends an unhealthy spell no later than the last attempt + the health window, even when read much later', async () => {
+    const { clock, monitor } = setup({ health: { minCalls: 2 } });
+    monitor.recordAttempt('m', 'error', 10);
+    monitor.recordAttempt('m', 'error', 10); // unhealthy from t0
+    await clock.advance(3_600_000 - 1); // read 1 h later: the errors aged out after 5 min
+    const w = monitor.snapshot().models[0]!.windows.find((x) => x.window === '1h')!;
+    expect(w.uptime).toBeCloseTo(1 - 300_000 / 3_600_000, 3);
+  });
+
+  it('counts an open breaker as down until it closes', async () => {
+    const { clock, monitor } = setup();
+    monitor.recordBreaker('m', 'open');
+    await clock.advance(600_000);
+    monitor.recordBreaker('m', 'closed');
+    await clock.advance(600_000);
+    const w = monitor.snapshot().models[0]!.windows.find((x) => x.window === '1h')!;
+    expect(w.uptime).toBeCloseTo(0.5, 3);
+  });
+});
