@@ -1,4 +1,7 @@
-import { ResilientClient, isConfigError, type ResilientClientOptions } from '../../src/index.js';
+import * as source from '../../src/index.js';
+import type { ResilientClient, ResilientClientOptions } from '../../src/index.js';
+
+type Lib = Pick<typeof source, 'ResilientClient' | 'isConfigError'>;
 
 /**
  * Client options being built in parallel (budget, monitor, rate limits). Until
@@ -25,13 +28,13 @@ export type Availability = { readonly ok: true } | { readonly ok: false; readonl
  * means "not wired yet"; any other ConfigError means the guess in
  * {@link EXTENSIONS} no longer matches the real option shape.
  */
-export function probeExtension(key: ExtensionKey): Availability {
+export function probeExtension(key: ExtensionKey, lib: Lib = source): Availability {
   let client: ResilientClient | undefined;
   try {
-    client = new ResilientClient({ models: ['probe'], [key]: EXTENSIONS[key].options } as ResilientClientOptions);
+    client = new lib.ResilientClient({ models: ['probe'], [key]: EXTENSIONS[key].options } as ResilientClientOptions);
     return { ok: true };
   } catch (error) {
-    if (isConfigError(error)) {
+    if (lib.isConfigError(error)) {
       if (error.issues.some((i) => i.path === key && i.message === 'unknown option')) return { ok: false, reason: 'n/a (not wired yet)' };
       return { ok: false, reason: `n/a (options rejected: ${error.message}; update bench/lib/extensions.ts)` };
     }
@@ -42,10 +45,10 @@ export function probeExtension(key: ExtensionKey): Availability {
 }
 
 /** Options for every extension in `keys` that is available, or the first reason one is not. */
-export function extensionOptions(keys: readonly ExtensionKey[]): { ok: true; options: Record<string, unknown> } | { ok: false; reason: string } {
+export function extensionOptions(keys: readonly ExtensionKey[], lib: Lib = source): { ok: true; options: Record<string, unknown> } | { ok: false; reason: string } {
   const options: Record<string, unknown> = {};
   for (const key of keys) {
-    const a = probeExtension(key);
+    const a = probeExtension(key, lib);
     if (!a.ok) return { ok: false, reason: a.reason.replace('n/a (', `n/a (${EXTENSIONS[key].label}: `) };
     options[key] = EXTENSIONS[key].options;
   }

@@ -1,5 +1,5 @@
-import { ResilientClient } from '../../src/index.js';
 import { heapAfterGc } from './gc.js';
+import type { Library } from './load.js';
 import { realSleep } from './measure.js';
 import { trackTimers } from './timers.js';
 
@@ -11,8 +11,10 @@ export interface ScaleResult {
   readonly heapAfterCalls: number;
   readonly timersConfigured: number;
   readonly timersAfterCalls: number;
-  /** CPU time over the idle window as a percentage of one core. */
+  /** CPU time over the idle window as a percentage of one core, client alive. */
   readonly idleCpuPercent: number;
+  /** The same window after dispose(): the process's own background noise (GC, JIT, loader thread). */
+  readonly baselineCpuPercent: number;
   readonly idleMs: number;
 }
 
@@ -21,35 +23,43 @@ export interface ScaleResult {
  * (unref'd ones included) and CPU while idle. Model names are created before
  * the baseline: they are the caller's strings, not the client's cost.
  */
-export async function measureScale(gc: () => void, n: number, idleMs: number): Promise<ScaleResult> {
+export async function measureScale(lib: Library, gc: () => void, n: number, idleMs: number): Promise<ScaleResult> {
   const names = Array.from({ length: n }, (_, i) => `model-${String(i).padStart(5, '0')}`);
   const fn = async () => 'ok';
   const timers = trackTimers();
   try {
     const base = heapAfterGc(gc);
-    const client = new ResilientClient({ models: names });
+    const client = new lib.ResilientClient({ models: names });
     const configured = heapAfterGc(gc);
     const timersConfigured = timers.live();
     for (const model of names) await client.run(fn, { models: [model] });
     const afterCalls = heapAfterGc(gc);
     const timersAfterCalls = timers.live();
-    const cpu0 = process.cpuUsage();
-    const t0 = process.hrtime.bigint();
-    await realSleep(idleMs);
-    const cpu = process.cpuUsage(cpu0);
-    const wallUs = Number(process.hrtime.bigint() - t0) / 1000;
-    const result: ScaleResult = {
+    const idleCpuPercent = await idleCpu(gc, idleMs);
+    client.dispose();
+    const baselineCpuPercent = await idleCpu(gc, idleMs);
+    return {
       models: n,
       heapConfigured: (configured - base) / n,
       heapAfterCalls: (afterCalls - base) / n,
       timersConfigured,
       timersAfterCalls,
-      idleCpuPercent: ((cpu.user + cpu.system) / wallUs) * 100,
+      idleCpuPercent,
+      baselineCpuPercent,
       idleMs,
     };
-    client.dispose();
-    return result;
   } finally {
     timers.restore();
   }
+}
+
+/** CPU use over `ms` of doing nothing, after a GC and a short settle so earlier work does not spill in. */
+async function idleCpu(gc: () => void, ms: number): Promise<number> {
+  gc();
+  await realSleep(Math.min(1_000, ms / 5));
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  await realSleep(ms);
+  const cpu = process.cpuUsage(cpu0);
+  return ((cpu.user + cpu.system) / (Number(process.hrtime.bigint() - t0) / 1000)) * 100;
 }

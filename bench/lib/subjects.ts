@@ -1,7 +1,8 @@
 import { ConsecutiveBreaker, ExponentialBackoff, circuitBreaker, handleAll, retry, wrap } from 'cockatiel';
 import CircuitBreaker from 'opossum';
-import { ResilientClient, type ResilientClientOptions } from '../../src/index.js';
+import type { ResilientClientOptions } from '../../src/index.js';
 import { extensionOptions, type ExtensionKey } from './extensions.js';
+import type { Library } from './load.js';
 
 export interface Instance {
   readonly call: () => Promise<unknown>;
@@ -18,14 +19,14 @@ export interface Subject {
 /** The listeners a typical metrics user attaches: all three fire or are checked on every call. */
 const LISTENED = ['attempt', 'success', 'failure'] as const;
 
-function ours(id: string, label: string, listeners: boolean, extensions: readonly ExtensionKey[]): Subject {
+function ours(lib: Library, id: string, label: string, listeners: boolean, extensions: readonly ExtensionKey[]): Subject {
   return {
     id,
     label,
     make(fn) {
-      const ext = extensionOptions(extensions);
+      const ext = extensionOptions(extensions, lib);
       if (!ext.ok) return { na: ext.reason };
-      const client = new ResilientClient({ models: ['primary', 'secondary'], ...ext.options } as ResilientClientOptions);
+      const client = new lib.ResilientClient({ models: ['primary', 'secondary'], ...ext.options } as ResilientClientOptions);
       if (listeners) for (const name of LISTENED) client.on(name, () => {});
       return { call: () => client.run(fn), dispose: () => client.dispose() };
     },
@@ -44,25 +45,34 @@ export const cockatielSubject: Subject = {
   },
 };
 
-/** Full default stack: breaker + retry + fallback + events, budget and monitor, three listeners. */
-export const fullStack = ours('full', 'ours: full default stack (+budget +monitor), 3 listeners', true, ['budget', 'monitor']);
-/** What exists today without budget and monitor. */
-export const coreStack = ours('core', 'ours: breaker + retry + fallback + events, 3 listeners', true, []);
-export const rateLimited = ours('limited', 'ours: full stack + rate limit (non-binding), 3 listeners', true, ['budget', 'monitor', 'limits']);
+export interface Subjects {
+  readonly all: readonly Subject[];
+  /** Full default stack: breaker + retry + fallback + events, budget and monitor, three listeners. */
+  readonly full: Subject;
+  /** What exists without budget and monitor. */
+  readonly core: Subject;
+  readonly limited: Subject;
+}
 
-export const SUBJECTS: readonly Subject[] = [
-  { id: 'bare', label: 'bare `await fn()`', make: (fn) => ({ call: fn, dispose: () => {} }) },
-  cockatielSubject,
-  {
-    id: 'opossum',
-    label: 'opossum 9 fire() with defaults',
-    make(fn) {
-      const cb = new CircuitBreaker(fn);
-      return { call: () => cb.fire(), dispose: () => cb.shutdown() };
+export function makeSubjects(lib: Library): Subjects {
+  const full = ours(lib, 'full', 'ours: full default stack (+budget +monitor), 3 listeners', true, ['budget', 'monitor']);
+  const core = ours(lib, 'core', 'ours: breaker + retry + fallback + events, 3 listeners', true, []);
+  const limited = ours(lib, 'limited', 'ours: full stack + rate limit (non-binding), 3 listeners', true, ['budget', 'monitor', 'limits']);
+  const all: Subject[] = [
+    { id: 'bare', label: 'bare `await fn()`', make: (fn) => ({ call: fn, dispose: () => {} }) },
+    cockatielSubject,
+    {
+      id: 'opossum',
+      label: 'opossum 9 fire() with defaults',
+      make(fn) {
+        const cb = new CircuitBreaker(fn);
+        return { call: () => cb.fire(), dispose: () => cb.shutdown() };
+      },
     },
-  },
-  ours('ours-bare', 'ours: retry + breaker, no listeners', false, []),
-  coreStack,
-  fullStack,
-  rateLimited,
-];
+    ours(lib, 'ours-bare', 'ours: retry + breaker, no listeners', false, []),
+    core,
+    full,
+    limited,
+  ];
+  return { all, full, core, limited };
+}
