@@ -1,5 +1,5 @@
 import type { FileHandle } from 'node:fs/promises';
-import { type Amount, type BudgetStore, MemoryBudgetStore, type ReserveResult, type StoreLimit, type Totals, ZERO } from './store.js';
+import { type Amount, type BudgetStore, MemoryBudgetStore, type StoreReserveResult, type StoreLimit, type Totals, ZERO } from './store.js';
 
 export interface FileBudgetStoreOptions {
   /**
@@ -109,7 +109,7 @@ export class FileBudgetStore implements BudgetStore {
     return this.#memory.getSync(key);
   }
 
-  async reserve(key: string, amount: Amount, limit?: StoreLimit): Promise<ReserveResult> {
+  async reserve(key: string, amount: Amount, limit?: StoreLimit): Promise<StoreReserveResult> {
     return this.#memory.reserveSync(key, amount, limit);
   }
 

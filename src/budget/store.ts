@@ -26,7 +26,7 @@ export interface StoreLimit {
   readonly costNanos?: number;
 }
 
-export type ReserveResult = { readonly ok: boolean; readonly totals: Totals };
+export type StoreReserveResult = { readonly ok: boolean; readonly totals: Totals };
 
 /**
  * Storage for budget totals, keyed by scope period (`day:2026-01-01`, `task:<id>`, …).
@@ -41,7 +41,7 @@ export interface BudgetStore {
    * `used + reserved + amount <= limit`; otherwise changes nothing.
    * Resolves with the totals after the operation.
    */
-  reserve(key: string, amount: Amount, limit?: StoreLimit): Promise<ReserveResult>;
+  reserve(key: string, amount: Amount, limit?: StoreLimit): Promise<StoreReserveResult>;
   /** Removes `reserved` from the reservations and adds `used` to the settled usage. */
   settle(key: string, reserved: Amount, used: Amount): Promise<Totals>;
   /** Removes `reserved` from the reservations; nothing is added to the usage. */
@@ -85,7 +85,7 @@ export class MemoryBudgetStore implements BudgetStore {
     return totalsOf(this.#entries.get(key));
   }
 
-  reserveSync(key: string, amount: Amount, limit?: StoreLimit): ReserveResult {
+  reserveSync(key: string, amount: Amount, limit?: StoreLimit): StoreReserveResult {
     const e = this.#entry(key);
     const fitsTokens = limit?.tokens === undefined || e.usedTokens + e.resTokens + amount.tokens <= limit.tokens;
     const fitsCost = limit?.costNanos === undefined || e.usedNanos + e.resNanos + amount.costNanos <= limit.costNanos;
@@ -125,7 +125,7 @@ export class MemoryBudgetStore implements BudgetStore {
   async get(key: string): Promise<Totals> {
     return this.getSync(key);
   }
-  async reserve(key: string, amount: Amount, limit?: StoreLimit): Promise<ReserveResult> {
+  async reserve(key: string, amount: Amount, limit?: StoreLimit): Promise<StoreReserveResult> {
     return this.reserveSync(key, amount, limit);
   }
   async settle(key: string, reserved: Amount, used: Amount): Promise<Totals> {
