@@ -22,6 +22,9 @@ const seed = arg('seed', 20_260_101);
 const unhandled: string[] = [];
 process.on('unhandledRejection', (e) => unhandled.push(`unhandledRejection: ${(e as Error)?.name}`));
 process.on('uncaughtException', (e) => unhandled.push(`uncaughtException: ${(e as Error)?.name}`));
+// Not an invariant, but users see these: report them.
+const warnings = new Map<string, number>();
+process.on('warning', (w) => warnings.set(w.name, (warnings.get(w.name) ?? 0) + 1));
 
 const gc = getGc();
 const timers = trackTimers();
@@ -71,6 +74,7 @@ console.log(
 );
 console.log(`  faults: ${JSON.stringify(report.faults)}`);
 console.log(`  after dispose(): fake timers ${fakeTimersAfterDispose}, real timers ${realTimersAfterDispose}, listeners ${report.listenersAfterDispose}`);
+if (warnings.size) console.log(`  process warnings: ${[...warnings].map(([name, n]) => `${name} ×${n}`).join(', ')}`);
 if (violations.length) {
   console.log(`FAILED:\n  ${violations.join('\n  ')}`);
   process.exitCode = 1;
