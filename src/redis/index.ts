@@ -1,0 +1,11 @@
+// `llm-resilience/redis`: budgets, rate limits and breaker state shared across
+// processes through one Redis. ioredis is an optional peer dependency: nothing
+// here imports it; every piece takes your client (typed structurally).
+export { RedisBudgetStore } from './budget-store.js';
+export type { RedisStoreDeps } from './budget-store.js';
+export { RedisBreakerState } from './breaker-state.js';
+export type { SharedBreakerView } from './breaker-state.js';
+export { createRedisLimiter, redisLimiterOptions } from './limiter.js';
+export type { RedisLimiterClient, RedisLimiterOptions } from './limiter.js';
+export type { RedisBudgetStoreOptions, RedisBreakerStateOptions, RedisCommonOptions, RedisLimiterConfig } from './options.js';
+export type { RedisEmitter, RedisEvents, RedisLike, StoreDegradedEvent, StoreName, StoreRecoveredEvent } from './types.js';

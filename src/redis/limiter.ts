@@ -1,0 +1,255 @@
+import Bottleneck from 'bottleneck';
+import { type Clock, type TimerHandle, systemClock } from '../clock/clock.js';
+import { DisposedError, QueueFullError } from '../errors/errors.js';
+import { type AdmitOptions, type Limiter, type LimiterEmitter, type Release, createLimiter } from '../limits/limiter.js';
+import { type LimitsOptions, type ModelLimits, resolveLimits } from '../limits/options.js';
+import type { RateLimitInfo } from '../providers/ratelimit-headers.js';
+import { Health } from './health.js';
+import { type RedisLimiterConfig, resolveLimiterConfig } from './options.js';
+import type { RedisEmitter, RedisLike } from './types.js';
+
+/** An ioredis client as bottleneck's clustering needs it (it duplicates it for its subscriber). */
+export interface RedisLimiterClient extends RedisLike {
+  duplicate(): unknown;
+}
+
+/** What {@link redisLimiterOptions} returns: one shared connection and the options of each reservoir. */
+export interface RedisLimiterOptions {
+  /** bottleneck's connection on your client (plus one duplicate for pub/sub), shared by every reservoir of this process. */
+  readonly connection: Bottleneck.IORedisConnection;
+  /**
+   * Options for `new Bottleneck(...)`: the reservoir of `model`'s `unit`, the same
+   * for every process (same id, same prefix), refilled to `perMinute` every
+   * minute by bottleneck's Redis scripts. Concurrency, when given, is cluster-wide too.
+   */
+  forModel(model: string, unit: 'requests' | 'tokens', limits: { readonly maxConcurrent?: number; readonly perMinute?: number }): Bottleneck.ConstructorOptions;
+  /** Unsubscribes and closes the duplicate; your own client stays open. */
+  disconnect(): Promise<void>;
+}
+
+const MINUTE = 60_000;
+/** Shared keys of an idle model expire after this (bottleneck's `timeout`); the next call recreates them full. */
+const IDLE_EXPIRY_MS = 10 * MINUTE;
+
+/**
+ * The bottleneck options that make every process draw from one RPM / TPM
+ * reservoir per model through bottleneck's own Redis clustering.
+ * Keys: `b_<prefix>limits:<unit>:<model>_settings` and siblings.
+ */
+export function redisLimiterOptions(redis: RedisLimiterClient, config?: RedisLimiterConfig): RedisLimiterOptions {
+  const { prefix, heartbeatMs } = resolveLimiterConfig(config);
+  // `Redis` is passed so bottleneck never `require`s ioredis itself: we only use the client we were given.
+  const connection = new Bottleneck.IORedisConnection({ client: redis, Redis: redis.constructor });
+  connection.on('error', () => {}); // surfaced per limiter; an unhandled 'error' must not crash the process
+  return Object.freeze({
+    connection,
+    forModel(model: string, unit: 'requests' | 'tokens', limits: { readonly maxConcurrent?: number; readonly perMinute?: number }) {
+      return {
+        datastore: 'ioredis',
+        connection,
+        id: `${prefix}limits:${unit}:${model}`,
+        maxConcurrent: limits.maxConcurrent ?? null,
+        minTime: 0,
+        reservoir: limits.perMinute ?? null,
+        reservoirRefreshAmount: limits.perMinute ?? null,
+        reservoirRefreshInterval: limits.perMinute ? MINUTE : null,
+        heartbeatInterval: heartbeatMs,
+        timeout: IDLE_EXPIRY_MS,
+        clearDatastore: false,
+      } satisfies Bottleneck.ConstructorOptions;
+    },
+    async disconnect() {
+      const sub = (connection as unknown as { subscriber?: { disconnect?: () => void } }).subscriber;
+      sub?.disconnect?.();
+    },
+  });
+}
+
+interface Shared {
+  readonly requests: Bottleneck | undefined;
+  readonly tokens: Bottleneck | undefined;
+  readonly tpm: number | undefined;
+  waiting: number;
+}
+
+const DOWN = new Set(['reconnecting', 'close', 'end']);
+
+/**
+ * A {@link Limiter} whose RPM, TPM and concurrency are shared by every process
+ * on one Redis (bottleneck clustering). Header headroom stays per process. While
+ * Redis is unreachable (status down, or a shared admission errors) calls are
+ * admitted by a local limiter with the same limits (fail-open onto local
+ * limits) and `store:degraded` is emitted; waits in progress move over to it.
+ */
+export function createRedisLimiter(
+  redis: RedisLimiterClient,
+  options: LimitsOptions,
+  deps: { clock?: Clock; emitter?: LimiterEmitter & RedisEmitter; config?: RedisLimiterConfig } = {},
+): Limiter & { readonly shared: RedisLimiterOptions } {
+  return new RedisLimiter(redis, options, deps.clock ?? systemClock, deps.emitter, deps.config);
+}
+
+class RedisLimiter implements Limiter {
+  readonly enabled = true;
+  readonly shared: RedisLimiterOptions;
+  readonly #redis: RedisLimiterClient;
+  readonly #limits: ReturnType<typeof resolveLimits> & object;
+  readonly #clock: Clock;
+  readonly #health: Health;
+  readonly #local: Limiter;
+  readonly #headers: Limiter;
+  readonly #models = new Map<string, Shared>();
+  readonly #dispose = new AbortController();
+  /** Aborted when Redis is found down: shared waits in progress fall back to the local limiter. */
+  #outage = new AbortController();
+  #watch: TimerHandle | undefined;
+
+  constructor(redis: RedisLimiterClient, options: LimitsOptions, clock: Clock, emitter: (LimiterEmitter & RedisEmitter) | undefined, config: RedisLimiterConfig | undefined) {
+    this.#limits = resolveLimits(options)!;
+    this.#redis = redis;
+    this.#clock = clock;
+    this.shared = redisLimiterOptions(redis, config);
+    this.#health = new Health('limits', clock, emitter, resolveLimiterConfig(config).heartbeatMs);
+    this.#local = createLimiter(options, { clock, ...(emitter ? { emitter } : {}) });
+    const { default: _d, models: _m, ...rest } = options;
+    this.#headers = createLimiter(rest, { clock, ...(emitter ? { emitter } : {}) });
+  }
+
+  #shared(model: string): Shared {
+    let s = this.#models.get(model);
+    if (s) return s;
+    const l: ModelLimits | undefined = Object.hasOwn(this.#limits.models, model) ? this.#limits.models[model] : this.#limits.default;
+    const make = (unit: 'requests' | 'tokens', o: { maxConcurrent?: number; perMinute?: number }) => {
+      const b = new Bottleneck(this.shared.forModel(model, unit, o));
+      b.on('error', (error: unknown) => this.#down(error));
+      return b;
+    };
+    s = {
+      requests: l?.maxConcurrent || l?.requestsPerMinute ? make('requests', { maxConcurrent: l.maxConcurrent, perMinute: l.requestsPerMinute }) : undefined,
+      tokens: l?.tokensPerMinute ? make('tokens', { perMinute: l.tokensPerMinute }) : undefined,
+      tpm: l?.tokensPerMinute,
+      waiting: 0,
+    };
+    this.#models.set(model, s);
+    return s;
+  }
+
+  #up(): boolean {
+    return !(this.#redis.status !== undefined && DOWN.has(this.#redis.status)) && this.#health.mayTry();
+  }
+
+  #down(error: unknown): void {
+    this.#health.fail(error);
+    this.#outage.abort();
+    this.#outage = new AbortController();
+  }
+
+  admit(model: string, options?: AdmitOptions): Release | Promise<Release> {
+    if (this.#dispose.signal.aborted) return Promise.reject(new DisposedError());
+    const s = this.#shared(model);
+    if (!s.requests && !s.tokens) return this.#headers.admit(model, options);
+    if (!this.#up()) return this.#local.admit(model, options);
+    if (s.waiting >= this.#limits.maxQueue) return Promise.reject(new QueueFullError(model, this.#limits.maxQueue));
+    return this.#admit(s, model, options);
+  }
+
+  async #admit(s: Shared, model: string, options: AdmitOptions | undefined): Promise<Release> {
+    const outage = this.#outage.signal;
+    const stop = AbortSignal.any([outage, this.#dispose.signal, ...(options?.signal ? [options.signal] : [])]);
+    s.waiting++;
+    this.#watchStatus();
+    let release: Release = () => {};
+    try {
+      const headerRelease = await this.#headers.admit(model, options);
+      headerRelease();
+      if (s.tokens) await race(s.tokens.schedule({ weight: Math.min(Math.max(0, options?.weight ?? 1), s.tpm!) }, () => Promise.resolve()), stop);
+      if (s.requests) release = await hold(s.requests, stop);
+      this.#health.recover(0);
+      return release;
+    } catch (error) {
+      if (this.#dispose.signal.aborted) throw new DisposedError();
+      if (options?.signal?.aborted) throw options.signal.reason;
+      // Redis went away (or a shared script failed): this call is admitted by the local limits instead.
+      if (!outage.aborted) this.#down(error);
+      return this.#local.admit(model, options);
+    } finally {
+      s.waiting--;
+    }
+  }
+
+  /** One clock timer while shared waits exist: notices a dropped connection that bottleneck would wait out. */
+  #watchStatus(): void {
+    if (this.#watch !== undefined) return;
+    this.#watch = this.#clock.setTimeout(() => {
+      this.#watch = undefined;
+      if (this.#dispose.signal.aborted) return;
+      if (this.#redis.status !== undefined && DOWN.has(this.#redis.status)) this.#down(new Error(`Redis connection is ${this.#redis.status}`));
+      if ([...this.#models.values()].some((s) => s.waiting > 0)) this.#watchStatus();
+    }, 250);
+  }
+
+  observe(model: string, info: RateLimitInfo): void {
+    this.#headers.observe(model, info);
+    this.#local.observe(model, info);
+  }
+
+  waiting(model: string): number {
+    return (this.#models.get(model)?.waiting ?? 0) + this.#local.waiting(model);
+  }
+
+  dispose(): void {
+    if (this.#dispose.signal.aborted) return;
+    this.#dispose.abort(new DisposedError());
+    if (this.#watch !== undefined) this.#clock.clearTimeout(this.#watch);
+    this.#watch = undefined;
+    this.#local.dispose();
+    this.#headers.dispose();
+    // On a shared connection bottleneck's disconnect only unsubscribes (and returns nothing).
+    for (const s of this.#models.values()) for (const b of [s.requests, s.tokens]) if (b) void Promise.resolve().then(() => b.disconnect(false)).catch(() => {});
+    this.#models.clear();
+    void this.shared.disconnect();
+  }
+}
+
+function race<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
+      (e) => (signal.removeEventListener('abort', onAbort), reject(e)),
+    );
+  });
+}
+
+/** Holds one slot of `limiter` until the returned release is called (same contract as src/limits). */
+function hold(limiter: Bottleneck, signal: AbortSignal): Promise<Release> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<Release>((resolve, reject) => {
+    let abandoned = false;
+    const onAbort = () => {
+      abandoned = true;
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    limiter
+      .schedule(
+        () =>
+          new Promise<void>((finish) => {
+            signal.removeEventListener('abort', onAbort);
+            if (abandoned) return finish();
+            let released = false;
+            resolve(() => {
+              if (released) return;
+              released = true;
+              finish();
+            });
+          }),
+      )
+      .catch((error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      });
+  });
+}

@@ -1,0 +1,146 @@
+import { z } from 'zod';
+import { positiveMs } from '../options/schema-helpers.js';
+import { validateOptions } from '../options/validate.js';
+
+/** Options shared by every Redis piece. */
+export interface RedisCommonOptions {
+  /**
+   * Put in front of every key, so several applications can share one Redis.
+   * @default 'llmr:'
+   * @example 'billing-agents:'
+   */
+  readonly prefix?: string;
+  /**
+   * The longest wait for one Redis command, on the injected clock. Past it the
+   * piece decides on local state and emits `store:degraded`.
+   * @default 250
+   */
+  readonly timeoutMs?: number;
+  /**
+   * While degraded, how often an operation tries Redis again (no timer: the
+   * next operation after this delay is the probe). At least `timeoutMs`.
+   * @default 1000
+   */
+  readonly retryMs?: number;
+}
+
+export interface RedisBudgetStoreOptions extends RedisCommonOptions {
+  /**
+   * What `reserve` answers while Redis is out of reach: `'open'` decides on the
+   * last totals Redis reported plus this process's changes since; `'closed'`
+   * refuses every reservation. Settles and releases are always kept and
+   * written back when Redis returns.
+   * @default 'open'
+   */
+  readonly onUnavailable?: 'open' | 'closed';
+  /**
+   * Lifetime of a `task:` key (and of keys of unknown shape), renewed on every write.
+   * @default 86_400_000 (one day)
+   */
+  readonly taskTtlMs?: number;
+  /**
+   * Lifetime of a rolling-window bucket, renewed on every write. Must cover your budget's `window.windowMs`.
+   * @default 90_000_000 (25 hours)
+   */
+  readonly windowTtlMs?: number;
+  /**
+   * Names this process in the keys' bookkeeping fields. Random when absent;
+   * set it only if you need stable names (it must be unique per live process).
+   */
+  readonly clientId?: string;
+}
+
+export interface RedisBreakerStateOptions extends RedisCommonOptions {
+  /**
+   * How stale a model's shared state may be: a read older than this fetches it
+   * again (in the background; the call uses the cached answer meanwhile).
+   * @default 1000
+   */
+  readonly syncMs?: number;
+  /** See {@link RedisBudgetStoreOptions.clientId}. */
+  readonly clientId?: string;
+}
+
+export const DEFAULTS = Object.freeze({
+  prefix: 'llmr:',
+  timeoutMs: 250,
+  retryMs: 1_000,
+  onUnavailable: 'open' as const,
+  taskTtlMs: 86_400_000,
+  windowTtlMs: 90_000_000,
+  syncMs: 1_000,
+});
+
+const prefix = () => z.string({ error: 'expected a string' }).max(200, { error: 'expected at most 200 characters' });
+const clientId = () =>
+  z.string({ error: 'expected a non-empty string without spaces' }).regex(/^\S{1,64}$/, { error: 'expected a non-empty string without spaces (at most 64 characters)' });
+const common = {
+  prefix: prefix().optional(),
+  timeoutMs: positiveMs().optional(),
+  retryMs: positiveMs().optional(),
+};
+const retryCoversTimeout = (o: { timeoutMs?: number; retryMs?: number }) => (o.retryMs ?? DEFAULTS.retryMs) >= (o.timeoutMs ?? DEFAULTS.timeoutMs);
+// Why: a probe must not start while an earlier command may still answer (see docs/distributed.md, reconciliation).
+const retryIssue = { error: 'expected at least timeoutMs', path: ['retryMs'] };
+
+const budgetSchema = z
+  .strictObject({
+    ...common,
+    onUnavailable: z.enum(['open', 'closed'], { error: "expected 'open' or 'closed'" }).optional(),
+    taskTtlMs: positiveMs().optional(),
+    windowTtlMs: positiveMs().optional(),
+    clientId: clientId().optional(),
+  })
+  .refine(retryCoversTimeout, retryIssue);
+
+const breakerSchema = z
+  .strictObject({ ...common, syncMs: positiveMs().optional(), clientId: clientId().optional() })
+  .refine(retryCoversTimeout, retryIssue);
+
+const limiterSchema = z.strictObject({ prefix: prefix().optional(), heartbeatMs: positiveMs().optional() });
+
+type Resolved<T> = { readonly [K in keyof T]-?: Exclude<T[K], undefined> };
+
+export function resolveBudgetStoreOptions(o: RedisBudgetStoreOptions | undefined): Resolved<Omit<RedisBudgetStoreOptions, 'clientId'>> & { clientId?: string } {
+  const v = validateOptions(budgetSchema, o ?? {}, 'redisBudgetStore');
+  return Object.freeze({
+    prefix: v.prefix ?? DEFAULTS.prefix,
+    timeoutMs: v.timeoutMs ?? DEFAULTS.timeoutMs,
+    retryMs: v.retryMs ?? DEFAULTS.retryMs,
+    onUnavailable: v.onUnavailable ?? DEFAULTS.onUnavailable,
+    taskTtlMs: v.taskTtlMs ?? DEFAULTS.taskTtlMs,
+    windowTtlMs: v.windowTtlMs ?? DEFAULTS.windowTtlMs,
+    ...(v.clientId !== undefined ? { clientId: v.clientId } : {}),
+  });
+}
+
+export function resolveBreakerStateOptions(o: RedisBreakerStateOptions | undefined): Resolved<Omit<RedisBreakerStateOptions, 'clientId'>> & { clientId?: string } {
+  const v = validateOptions(breakerSchema, o ?? {}, 'redisBreakerState');
+  return Object.freeze({
+    prefix: v.prefix ?? DEFAULTS.prefix,
+    timeoutMs: v.timeoutMs ?? DEFAULTS.timeoutMs,
+    retryMs: v.retryMs ?? DEFAULTS.retryMs,
+    syncMs: v.syncMs ?? DEFAULTS.syncMs,
+    ...(v.clientId !== undefined ? { clientId: v.clientId } : {}),
+  });
+}
+
+export interface RedisLimiterConfig {
+  /** @default 'llmr:' */
+  readonly prefix?: string;
+  /**
+   * How often each limiter checks the shared reservoir (bottleneck's
+   * `heartbeatInterval`): a refill is seen at most this late.
+   * @default 1000
+   */
+  readonly heartbeatMs?: number;
+}
+
+export function resolveLimiterConfig(o: RedisLimiterConfig | undefined): { prefix: string; heartbeatMs: number } {
+  const v = validateOptions(limiterSchema, o ?? {}, 'redisLimiter');
+  return { prefix: v.prefix ?? DEFAULTS.prefix, heartbeatMs: v.heartbeatMs ?? 1_000 };
+}
+
+/** A random id for this process's bookkeeping fields. */
+export const randomId = (random: () => number): string =>
+  Array.from({ length: 12 }, () => 'abcdefghijklmnopqrstuvwxyz0123456789'[Math.floor(random() * 36)]).join('');
