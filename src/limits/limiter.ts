@@ -1,13 +1,15 @@
 import Bottleneck from 'bottleneck';
-import { type Clock, type TimerHandle, sleep, systemClock } from '../clock/clock.js';
+import { type Clock, type TimerHandle, systemClock } from '../clock/clock.js';
 import { DisposedError, QueueFullError } from '../errors/errors.js';
 import type { EventBase } from '../events/events.js';
 import type { RateLimitInfo } from '../providers/ratelimit-headers.js';
 import { headroomWaitUntil } from './headroom.js';
+import { hold, race } from './slots.js';
 import { type LimitsOptions, type ModelLimits, type ResolvedLimits, resolveLimits } from './options.js';
 
-/** Gives the admitted slot back. Idempotent. */
-export type Release = () => void;
+import type { Release } from './slots.js';
+
+export type { Release } from './slots.js';
 
 export interface LimitWaitEvent extends EventBase {
   readonly model: string;
@@ -100,6 +102,7 @@ class ModelLimiter implements Limiter {
   readonly #emitter: LimiterEmitter | undefined;
   readonly #states = new Map<string, ModelState>();
   readonly #dispose = new AbortController();
+  readonly #sleepers = new Set<(error: unknown) => void>();
   #timer: TimerHandle | undefined;
   #timerAt = Infinity;
 
@@ -141,10 +144,12 @@ class ModelLimiter implements Limiter {
 
   async #admit(s: ModelState, model: string, options: AdmitOptions | undefined): Promise<Release> {
     const weight = Math.max(0, options?.weight ?? 1);
-    const signal = options?.signal ? AbortSignal.any([options.signal, this.#dispose.signal]) : this.#dispose.signal;
+    // Only the caller's signal gets listeners: dispose reaches waiting calls through
+    // bottleneck's stop() and our own sleeper list, so no listener piles up per call.
+    const signal = options?.signal;
     s.waiting++;
     try {
-      signal.throwIfAborted();
+      signal?.throwIfAborted();
       if (this.#o.respectHeaders && s.info) await this.#waitForHeadroom(s, model, weight, signal, options?.taskId);
       if (s.tokens) {
         this.#openWindow(s);
@@ -167,7 +172,7 @@ class ModelLimiter implements Limiter {
     }
   }
 
-  async #waitForHeadroom(s: ModelState, model: string, weight: number, signal: AbortSignal, taskId: string | undefined): Promise<void> {
+  async #waitForHeadroom(s: ModelState, model: string, weight: number, signal: AbortSignal | undefined, taskId: string | undefined): Promise<void> {
     const now = this.#clock.now();
     const until = headroomWaitUntil(s.info, { requests: s.spentRequests, tokens: s.spentTokens }, weight, now, this.#o.minRemainingRequests);
     if (until === undefined) return;
@@ -176,9 +181,31 @@ class ModelLimiter implements Limiter {
     if (waitMs > this.#o.maxHeaderWaitMs) return;
     const e = this.#emitter;
     if (e?.wants('limit:wait')) e.emit('limit:wait', { timestamp: now, ...(taskId !== undefined ? { taskId } : {}), model, waitMs, reason: 'headers' });
-    await sleep(this.#clock, waitMs, signal);
+    await this.#sleep(waitMs, signal);
     // The window those headers described is over; the next response brings fresh ones.
     if (s.info && this.#clock.now() >= until) s.info = undefined;
+  }
+
+  /** Like `sleep` from the clock module, but woken by dispose without a listener on a shared signal. */
+  #sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const stop = (error: unknown) => {
+        this.#clock.clearTimeout(handle);
+        finish();
+        reject(error);
+      };
+      const onAbort = () => stop(signal!.reason);
+      const finish = () => {
+        this.#sleepers.delete(stop);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const handle = this.#clock.setTimeout(() => {
+        finish();
+        resolve();
+      }, ms);
+      this.#sleepers.add(stop);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
   }
 
   observe(model: string, info: RateLimitInfo): void {
@@ -234,56 +261,10 @@ class ModelLimiter implements Limiter {
     this.#dispose.abort(new DisposedError());
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
+    for (const stop of [...this.#sleepers]) stop(new DisposedError());
     for (const s of this.#states.values()) {
       for (const b of [s.requests, s.tokens]) b?.stop({ dropWaitingJobs: true }).catch(() => {});
     }
     this.#states.clear();
   }
-}
-
-/** Resolves with `promise`, or rejects with the signal's reason first. The promise keeps running. */
-function race<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
-      (e) => (signal.removeEventListener('abort', onAbort), reject(e)),
-    );
-  });
-}
-
-/**
- * Occupies one slot of `limiter` until the returned release is called. A call
- * aborted while queued gives its slot back the moment bottleneck grants it.
- */
-function hold(limiter: Bottleneck, signal: AbortSignal): Promise<Release> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<Release>((resolve, reject) => {
-    let abandoned = false;
-    const onAbort = () => {
-      abandoned = true;
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    limiter
-      .schedule(
-        () =>
-          new Promise<void>((finish) => {
-            signal.removeEventListener('abort', onAbort);
-            if (abandoned) return finish();
-            let released = false;
-            resolve(() => {
-              if (released) return;
-              released = true;
-              finish();
-            });
-          }),
-      )
-      .catch((error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      });
-  });
 }
