@@ -47,7 +47,10 @@ export function parseRetryAfter(headers: unknown, nowMs: number): number | undef
   }
   const raw = readHeader(headers, 'retry-after')?.trim();
   if (!raw) return undefined;
-  if (/^\d+(\.\d+)?$/.test(raw)) return Number(raw) * 1000;
+  if (/^\d+(\.\d+)?$/.test(raw)) {
+    const ms = Number(raw) * 1000;
+    return Number.isFinite(ms) ? ms : undefined;
+  }
   // HTTP dates always contain a comma-separated weekday or a GMT zone; bare
   // numbers with signs or units are malformed, not dates.
   if (!/[a-z]/i.test(raw)) return undefined;

@@ -1,5 +1,10 @@
 import type { Clock } from '../clock/clock.js';
 import { TimeoutError } from '../errors/errors.js';
+import { isStreamResult } from '../stream/detect.js';
+import type { StreamOptions } from '../stream/options.js';
+import { primeStream } from '../stream/prime.js';
+import type { PumpOptions } from '../stream/pump.js';
+import type { Usage } from '../usage/extract.js';
 import type { AttemptContext, AttemptFn } from './types.js';
 
 const KEEP_ALIVE = Object.freeze({ keepAlive: true });
@@ -9,7 +14,12 @@ export interface CallState {
   readonly taskId: string | undefined;
   readonly signal: AbortSignal | undefined;
   readonly timeoutMs: number | undefined;
+  readonly estimate: { readonly inputTokens: number; readonly outputTokens: number } | undefined;
+  readonly usage: ((value: unknown) => Usage | undefined) | undefined;
+  readonly stream: StreamOptions | undefined;
 }
+
+export type StreamHooks = Pick<PumpOptions, 'onCommit' | 'onEnd' | 'onError'> & { readonly options: StreamOptions | undefined };
 
 class Context implements AttemptContext {
   readonly model: string;
@@ -31,7 +41,7 @@ class Context implements AttemptContext {
   }
 }
 
-/** Rejects as soon as `signal` aborts; returns a function that detaches the listener. */
+/** Rejects as soon as `signal` aborts; `detach` removes the listener. */
 function abortRace(signal: AbortSignal): { promise: Promise<never>; detach: () => void } {
   let onAbort!: () => void;
   const promise = new Promise<never>((_, reject) => {
@@ -46,6 +56,10 @@ function abortRace(signal: AbortSignal): { promise: Promise<never>; detach: () =
  * Runs one attempt of the user's function. It always settles: if the function
  * ignores its signal, the attempt still rejects when the timeout fires or the
  * caller aborts (the function's late result is dropped).
+ *
+ * A stream result is primed before the attempt resolves: the attempt succeeds
+ * only once the first content chunk arrives, so an error event or a slow first
+ * token before that point is retried like any failure (docs/streaming.md).
  */
 export async function runAttempt<T>(
   fn: AttemptFn<T>,
@@ -54,42 +68,63 @@ export async function runAttempt<T>(
   call: CallState,
   clock: Clock,
   disposeSignal: AbortSignal,
+  streamHooks?: () => StreamHooks,
 ): Promise<T> {
   const timeoutMs = call.timeoutMs;
   const callerSignal = call.signal;
+  const startedAt = clock.now();
 
-  if (timeoutMs === undefined) {
-    const signal = callerSignal
-      ? () => AbortSignal.any([callerSignal, disposeSignal])
-      : disposeSignal; // shared: no allocation on the common path
-    const ctx = new Context(model, attempt, call.taskId, signal);
-    if (!callerSignal) return await fn(ctx);
-    callerSignal.throwIfAborted();
-    const race = abortRace(callerSignal);
-    try {
-      return await Promise.race([fn(ctx), race.promise]);
-    } finally {
-      race.detach();
+  if (timeoutMs === undefined && !callerSignal) {
+    // The common path: nothing to race, the shared dispose signal, no allocation for it.
+    const value = await fn(new Context(model, attempt, call.taskId, disposeSignal));
+    if (streamHooks && isStreamResult(value)) {
+      const hooks = streamHooks();
+      return (await primeStream(value, { ...hooks.options, ...hooks, clock, model, startedAt, signal: disposeSignal })).value;
     }
+    return value;
   }
 
+  // A controller of our own, linked to the caller's signal and to dispose; the
+  // timeout aborts it with a TimeoutError.
   const controller = new AbortController();
   const links: AbortSignal[] = callerSignal ? [callerSignal, disposeSignal] : [disposeSignal];
-  const forward = (s: AbortSignal) => () => controller.abort(s.reason);
   const forwards = links.map((s) => {
-    const f = forward(s);
+    const f = () => controller.abort(s.reason);
     if (s.aborted) f();
     else s.addEventListener('abort', f, { once: true });
     return f;
   });
-  const timer = clock.setTimeout(() => controller.abort(new TimeoutError(model, timeoutMs)), timeoutMs, KEEP_ALIVE);
+  const unlink = () => links.forEach((s, i) => s.removeEventListener('abort', forwards[i]!));
+  const timer =
+    timeoutMs === undefined ? undefined : clock.setTimeout(() => controller.abort(new TimeoutError(model, timeoutMs)), timeoutMs, KEEP_ALIVE);
   const race = abortRace(controller.signal);
+  let handedOff = false;
   try {
     const ctx = new Context(model, attempt, call.taskId, controller.signal);
-    return await Promise.race([Promise.resolve().then(() => fn(ctx)), race.promise]);
+    const value = await Promise.race([Promise.resolve().then(() => fn(ctx)), race.promise]);
+    if (!streamHooks || !isStreamResult(value)) return value;
+    const hooks = streamHooks();
+    const priming = primeStream(value, {
+      ...hooks.options,
+      ...hooks,
+      clock,
+      model,
+      startedAt,
+      signal: controller.signal,
+      abort: (reason) => controller.abort(reason),
+      // The caller's abort must keep reaching the request until the stream ends.
+      onEnd: (summary) => {
+        unlink();
+        hooks.onEnd?.(summary);
+      },
+    });
+    priming.catch(() => {}); // settles through the signal too if the race wins
+    const primed = await Promise.race([priming, race.promise]);
+    handedOff = true;
+    return primed.value;
   } finally {
-    clock.clearTimeout(timer);
+    if (timer !== undefined) clock.clearTimeout(timer);
     race.detach();
-    links.forEach((s, i) => s.removeEventListener('abort', forwards[i]!));
+    if (!handedOff) unlink();
   }
 }

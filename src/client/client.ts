@@ -1,47 +1,36 @@
+import { setMaxListeners } from 'node:events';
 import { ModelBreaker } from '../breaker/breaker.js';
-import { classifyError, type Classification } from '../classify/classify.js';
-import { type Clock, type RandomSource, sleep, systemClock, systemRandom } from '../clock/clock.js';
-import { AllModelsFailedError, ConfigError, DisposedError, type ModelFailure, isCircuitOpenError } from '../errors/errors.js';
-import { type BreakerState, EventBus, type Listener, type ResilienceEventName, type Unsubscribe } from '../events/events.js';
+import { BudgetManager } from '../budget/manager.js';
+import type { BudgetSnapshot } from '../budget/snapshot.js';
+import { classifyError } from '../classify/classify.js';
+import { type Clock, systemClock, systemRandom } from '../clock/clock.js';
+import { AllModelsFailedError, DisposedError, type ModelFailure, isCircuitOpenError } from '../errors/errors.js';
+import { type BreakerState, EventBus, type Unsubscribe } from '../events/events.js';
 import { runChain } from '../fallback/chain.js';
-import { type ResolvedBreaker, type ResolvedRetry, type ResilientClientOptions } from '../options/options.js';
+import type { Health } from '../monitor/events.js';
+import type { Ranking } from '../monitor/health.js';
+import { Monitor } from '../monitor/monitor.js';
+import type { MonitorSnapshot } from '../monitor/snapshot.js';
+import type { ResolvedBreaker, ResilientClientOptions } from '../options/options.js';
 import { resolveClientOptions } from '../options/resolve.js';
-import { decideRetry } from '../retry/backoff.js';
-import { runWithRetry } from '../retry/retry.js';
-import { type CallState, runAttempt } from './attempt.js';
-import type { AttemptFn, Outcome, RunOptions } from './types.js';
+import type { CallState } from './attempt.js';
+import type { Listener, ResilienceEventName, ResilienceEvents } from './events-map.js';
+import { type PipelineDeps, tryModel } from './pipeline.js';
+import { checkRunOptions, reportListenerError, tee } from './support.js';
+import type { AttemptFn, RunOptions } from './types.js';
 
-function reportListenerError(error: unknown, event: string): void {
-  const warn = (globalThis as { process?: { emitWarning?: (w: string | Error, o?: object) => void } }).process?.emitWarning;
-  warn?.(error instanceof Error ? error : String(error), { type: 'LlmResilienceListenerError', detail: `a listener of "${event}" threw` });
-}
-
-/**
- * Per-call options are checked by hand, not with zod: this runs on every call.
- * Same message format as construction-time validation.
- */
-function checkRunOptions(o: RunOptions): void {
-  const issues: { path: string; message: string }[] = [];
-  if (o.models !== undefined && (!Array.isArray(o.models) || o.models.length === 0 || o.models.some((m) => typeof m !== 'string' || m === ''))) {
-    issues.push({ path: 'run.models', message: 'expected a non-empty array of model names' });
-  }
-  if (o.timeoutMs !== undefined && !(typeof o.timeoutMs === 'number' && o.timeoutMs > 0 && Number.isFinite(o.timeoutMs))) {
-    issues.push({ path: 'run.timeoutMs', message: `expected a positive number of milliseconds, received ${String(o.timeoutMs)}` });
-  }
-  if (o.taskId !== undefined && typeof o.taskId !== 'string') issues.push({ path: 'run.taskId', message: 'expected a string' });
-  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) issues.push({ path: 'run.signal', message: 'expected an AbortSignal' });
-  if (issues.length) throw new ConfigError(issues);
-}
-
-/** Per model-try state: the classification of the last failure, computed once. */
-interface TryState {
-  error: unknown;
-  cls: Classification | undefined;
+/** Everything `client.snapshot()` returns: plain, JSON-serializable data. */
+export interface ClientSnapshot {
+  readonly timestamp: number;
+  readonly models: readonly string[];
+  readonly breakers: Readonly<Record<string, { readonly state: BreakerState; readonly retryAfterMs: number; readonly openMs: number }>>;
+  readonly monitor?: MonitorSnapshot;
 }
 
 /**
  * Wraps the model calls you already make with a circuit breaker per model,
- * 429-aware retry, a fallback chain and typed events.
+ * 429-aware retry, a fallback chain, token budgets, a performance monitor and
+ * typed events.
  *
  * @example
  * const client = new ResilientClient({ models: ['claude-sonnet-4-5', 'gpt-4.1'] });
@@ -51,23 +40,39 @@ interface TryState {
 export class ResilientClient {
   readonly models: readonly string[];
   readonly #clock: Clock;
-  readonly #random: RandomSource;
-  readonly #retry: ResolvedRetry | undefined;
   readonly #breakerOptions: ResolvedBreaker | undefined;
   readonly #timeoutMs: number | undefined;
-  readonly #bus: EventBus;
+  readonly #bus: EventBus<ResilienceEvents>;
   readonly #breakers = new Map<string, ModelBreaker>();
   readonly #dispose = new AbortController();
+  readonly #monitor: Monitor | undefined;
+  readonly #budget: BudgetManager | undefined;
+  readonly #deps: PipelineDeps;
 
   constructor(options: ResilientClientOptions) {
     const o = resolveClientOptions(options);
+    // Every attempt with a timeout or a caller signal links to the dispose
+    // signal; hundreds in flight at once are normal, not a leak.
+    setMaxListeners(0, this.#dispose.signal);
     this.models = o.models;
     this.#clock = o.clock ?? systemClock;
-    this.#random = o.random ?? systemRandom;
-    this.#retry = o.retry;
     this.#breakerOptions = o.breaker;
     this.#timeoutMs = o.timeoutMs;
-    this.#bus = new EventBus(o.onListenerError ?? reportListenerError);
+    this.#bus = new EventBus<ResilienceEvents>(o.onListenerError ?? reportListenerError);
+    this.#monitor = o.monitor === false ? undefined : new Monitor(o.monitor, { clock: this.#clock, events: this.#bus });
+    // The budget's events also feed the monitor (usage, and the budget alert rule).
+    this.#budget = o.budget ? new BudgetManager(o.budget, { clock: this.#clock, emitter: tee(this.#bus, this.#monitor) }) : undefined;
+    this.#deps = {
+      clock: this.#clock,
+      random: o.random ?? systemRandom,
+      bus: this.#bus,
+      retry: o.retry,
+      stream: o.stream,
+      budget: this.#budget,
+      monitor: this.#monitor,
+      disposeSignal: this.#dispose.signal,
+      breakerFor: (model) => this.#breakerFor(model),
+    };
   }
 
   /** Subscribes to an event; returns a function that unsubscribes. */
@@ -90,26 +95,71 @@ export class ResilientClient {
     return this.#breakers.get(model)?.state(this.#clock.now()) ?? 'closed';
   }
 
+  /** The token budget, when one is configured: `client.budget?.snapshot()` shows every scope. */
+  get budget(): BudgetManager | undefined {
+    return this.#budget;
+  }
+
+  /** Health of `model` from the monitor (`healthy` when the monitor is off or the model unused). */
+  health(model: string): Health {
+    return this.#monitor?.health(model) ?? 'healthy';
+  }
+
   /**
-   * Runs `fn` against the chain: each model with retries behind its breaker,
-   * moving to the next model when one is exhausted, open, or asks for a wait
-   * above the cap. Resolves with exactly what `fn` resolved.
+   * The order in which `run` would try `models` now, and why. With the default
+   * `monitor.routing: 'fixed'` this is the configured order.
+   */
+  rank(models: readonly string[] = this.models): Ranking {
+    if (this.#monitor) return this.#monitor.rank(models);
+    return { strategy: 'fixed', order: [...models], reasons: models.map((model) => ({ model, score: 0, why: 'fixed order' })) };
+  }
+
+  /** Plain, JSON-serializable state of breakers and the monitor. See also `client.budget?.snapshot()`. */
+  snapshot(options: { process?: boolean } = {}): ClientSnapshot {
+    const now = this.#clock.now();
+    const breakers: Record<string, { state: BreakerState; retryAfterMs: number; openMs: number }> = {};
+    for (const [model, b] of this.#breakers) breakers[model] = { state: b.state(now), retryAfterMs: b.retryAfterMs(now), openMs: b.openMs(now) };
+    return {
+      timestamp: now,
+      models: this.models,
+      breakers,
+      ...(this.#monitor ? { monitor: this.#monitor.snapshot(options) } : {}),
+    };
+  }
+
+  /** The budget's snapshot, or undefined without a budget. Async: a shared store may be remote. */
+  budgetSnapshot(options?: { taskIds?: readonly string[] }): Promise<BudgetSnapshot> | undefined {
+    return this.#budget?.snapshot(options);
+  }
+
+  /**
+   * Runs `fn` against the chain: each model with retries, every attempt behind
+   * the model's breaker, moving to the next model when one is exhausted, open,
+   * out of budget, or asks for a wait above the cap. Resolves with exactly what
+   * `fn` resolved (a stream comes back as the same kind of stream).
    *
    * Rejects with the provider's own error when it is not worth another model
-   * (a 400, the caller's abort), or with {@link AllModelsFailedError} carrying
+   * (a 400, the caller's abort), with `BudgetExceededError` when a budget with
+   * the `reject` action is full, or with {@link AllModelsFailedError} carrying
    * every model's cause.
    */
   async run<T>(fn: AttemptFn<T>, options?: RunOptions): Promise<T> {
     if (this.#dispose.signal.aborted) throw new DisposedError();
     if (options !== undefined) checkRunOptions(options);
-    const models = options?.models ?? this.models;
+    const chain = options?.models ?? this.models;
+    const monitor = this.#monitor;
+    const models = monitor && monitor.options.routing !== 'fixed' ? monitor.rank(chain).order : chain;
     const call: CallState = {
       taskId: options?.taskId,
       signal: options?.signal,
       timeoutMs: options?.timeoutMs ?? this.#timeoutMs,
+      estimate: this.#budget ? this.#estimate(options) : undefined,
+      usage: options?.usage,
+      stream: options?.stream,
     };
-    const result = await runChain(models, (model) => this.#tryModel(fn, model, call), {
+    const result = await runChain(models, (model) => tryModel(this.#deps, fn, model, call), {
       onFallback: (from, to, reason) => {
+        monitor?.recordFallback(from, to);
         if (this.#bus.wants('fallback')) this.#bus.emit('fallback', { timestamp: this.#clock.now(), taskId: call.taskId, from, to, reason });
       },
       beforeModel: () => {
@@ -120,6 +170,14 @@ export class ResilientClient {
     if (result.ok) return result.value;
     if (result.failures) throw this.#exhausted(result.failures, call);
     throw result.error;
+  }
+
+  #estimate(options: RunOptions | undefined): { inputTokens: number; outputTokens: number } {
+    const base = this.#budget!.estimate(options?.request);
+    return {
+      inputTokens: options?.estimate?.inputTokens ?? base.inputTokens,
+      outputTokens: options?.estimate?.outputTokens ?? base.outputTokens,
+    };
   }
 
   #exhausted(failures: readonly ModelFailure[], call: CallState): AllModelsFailedError {
@@ -144,117 +202,31 @@ export class ResilientClient {
     let b = this.#breakers.get(model);
     if (!b) {
       // Created on first use: a configured model that is never called costs nothing.
-      b = new ModelBreaker(model, opts, this.#clock, {
-        onTransition: (m, state, retryAfterMs) => this.#onBreaker(m, state, retryAfterMs),
-      });
+      b = new ModelBreaker(model, opts, this.#clock, { onTransition: (m, state, retryAfterMs) => this.#onBreaker(m, state, retryAfterMs) });
       this.#breakers.set(model, b);
     }
     return b;
   }
 
   #onBreaker(model: string, state: BreakerState, retryAfterMs?: number): void {
+    this.#monitor?.recordBreaker(model, state);
     const name = state === 'open' ? 'breaker:open' : state === 'half-open' ? 'breaker:half-open' : 'breaker:close';
     if (!this.#bus.wants(name)) return;
     this.#bus.emit(name, { timestamp: this.#clock.now(), model, state, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
   }
 
-  #classify(state: TryState, error: unknown): Classification {
-    if (state.error === error && state.cls) return state.cls;
-    const cls = classifyError(error, this.#clock.now());
-    state.error = error;
-    state.cls = cls;
-    return cls;
-  }
-
-  async #tryModel<T>(fn: AttemptFn<T>, model: string, call: CallState): Promise<Outcome<T>> {
-    const state: TryState = { error: undefined, cls: undefined };
-    const breaker = this.#breakerFor(model);
-    const neutral = (error: unknown) => !this.#classify(state, error).countsAsFailure;
-    const bus = this.#bus;
-    const clock = this.#clock;
-
-    const attempt = async (n: number): Promise<T> => {
-      const start = clock.now();
-      if (bus.wants('attempt')) bus.emit('attempt', { timestamp: start, taskId: call.taskId, model, attempt: n });
-      try {
-        const invoke = () => runAttempt(fn, model, n, call, clock, this.#dispose.signal);
-        const value = breaker ? await breaker.execute(invoke, neutral) : await invoke();
-        if (bus.wants('success')) {
-          const now = clock.now();
-          bus.emit('success', { timestamp: now, taskId: call.taskId, model, attempt: n, latencyMs: now - start });
-        }
-        return value;
-      } catch (error) {
-        if (bus.wants('failure')) {
-          const cls = this.#classify(state, error);
-          const now = clock.now();
-          bus.emit('failure', {
-            timestamp: now,
-            taskId: call.taskId,
-            model,
-            attempt: n,
-            latencyMs: now - start,
-            kind: cls.kind,
-            retryable: cls.retryable,
-            ...(cls.status !== undefined ? { status: cls.status } : {}),
-            ...(cls.retryAfterMs !== undefined ? { retryAfterMs: cls.retryAfterMs } : {}),
-          });
-        }
-        throw error;
-      }
-    };
-
-    const retry = this.#retry;
-    try {
-      const value = retry
-        ? await runWithRetry(
-            {
-              attempt,
-              onFailure: async (error, n) => {
-                const cls = this.#classify(state, error);
-                const decision = decideRetry(cls, n - 1, retry, this.#random);
-                if (!decision.retry) return false;
-                if (bus.wants('retry')) {
-                  bus.emit('retry', {
-                    timestamp: clock.now(),
-                    taskId: call.taskId,
-                    model,
-                    attempt: n,
-                    delayMs: decision.delayMs,
-                    reason: cls.kind,
-                    ...(cls.retryAfterMs !== undefined ? { retryAfterMs: cls.retryAfterMs } : {}),
-                  });
-                }
-                await sleep(clock, decision.delayMs, this.#sleepSignal(call), true);
-                return true;
-              },
-            },
-            retry.maxRetries,
-          )
-        : await attempt(1);
-      return { ok: true, value };
-    } catch (error) {
-      const cls = this.#classify(state, error);
-      const tooLong = retry && cls.retryable && cls.retryAfterMs !== undefined && cls.retryAfterMs > retry.maxRetryAfterMs;
-      return { ok: false, error, kind: tooLong ? 'retry_after_too_long' : cls.kind };
-    }
-  }
-
-  /** Backoff sleeps end early on the caller's abort or on dispose. */
-  #sleepSignal(call: CallState): AbortSignal {
-    return call.signal ? AbortSignal.any([call.signal, this.#dispose.signal]) : this.#dispose.signal;
-  }
-
   /**
    * Stops everything: pending backoff sleeps reject with {@link DisposedError},
-   * the signal handed to in-flight attempts aborts, breakers are shut down and
-   * listeners removed. New calls are refused. Safe to call twice.
+   * the signal handed to in-flight attempts aborts, breakers are shut down,
+   * the monitor's timers cleared and listeners removed. New calls are refused.
+   * Safe to call twice.
    */
   dispose(): void {
     if (this.#dispose.signal.aborted) return;
     this.#dispose.abort(new DisposedError());
     for (const b of this.#breakers.values()) b.dispose();
     this.#breakers.clear();
+    this.#monitor?.dispose();
     this.#bus.clear();
   }
 }

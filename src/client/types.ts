@@ -1,4 +1,6 @@
 import type { FailureKind } from '../classify/classify.js';
+import type { StreamOptions } from '../stream/options.js';
+import type { Usage } from '../usage/extract.js';
 
 /** What your function receives on each attempt. */
 export interface AttemptContext {
@@ -26,6 +28,17 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
   /** Per-attempt timeout for this call, overriding the client's `timeoutMs`. */
   readonly timeoutMs?: number;
+  /**
+   * The request you send, read only to estimate its tokens for the budget
+   * (message text length, `max_tokens`). Never stored or emitted.
+   */
+  readonly request?: unknown;
+  /** Overrides parts of the budget's estimate. */
+  readonly estimate?: { readonly inputTokens?: number; readonly outputTokens?: number };
+  /** Reads usage from your result when the built-in extraction cannot. */
+  readonly usage?: (value: unknown) => Usage | undefined;
+  /** Stream timeouts for this call, overriding the client's `stream` options. */
+  readonly stream?: StreamOptions;
 }
 
 /** A call's result inside the pipeline: data, so policies branch on values, not exceptions. */

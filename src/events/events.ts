@@ -52,9 +52,11 @@ export interface ExhaustedEvent extends EventBase {
 }
 
 /**
- * Every event the client emits, by name. Names are public API; see docs/events.md.
+ * The core pipeline's events, by name. The client's full map, `ResilienceEvents`
+ * (src/client/events-map.ts), adds each capability's events to these. Names are
+ * public API; see docs/events.md.
  */
-export interface ResilienceEvents {
+export interface CoreEvents {
   attempt: AttemptEvent;
   success: SuccessEvent;
   failure: FailureEvent;
@@ -66,11 +68,11 @@ export interface ResilienceEvents {
   exhausted: ExhaustedEvent;
 }
 
-export type ResilienceEventName = keyof ResilienceEvents;
-export type Listener<K extends ResilienceEventName> = (payload: ResilienceEvents[K]) => void;
+/** Any map of event name → payload type. */
+export type EventMap = object;
 export type Unsubscribe = () => void;
 
-type EmitterMap = { [K in ResilienceEventName]: [ResilienceEvents[K]] };
+
 // eventemitter3's listener type for the map form; spelled out to keep its namespace types out of ours.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the listener is typed by the public `on` signature
 type Fn = (...args: any[]) => void;
@@ -79,8 +81,9 @@ type Fn = (...args: any[]) => void;
  * The client's event bus. Producers check {@link EventBus.wants} before building
  * a payload, so an event nobody listens to costs one property read.
  */
-export class EventBus {
-  readonly #emitter: EventEmitter<EmitterMap> = new EventEmitter<EmitterMap>();
+export class EventBus<M extends EventMap> {
+  // Untyped inside: the typed surface is this class's own generic methods.
+  readonly #emitter: EventEmitter<string> = new EventEmitter<string>();
   /** user listener → the guarded wrapper actually registered, so `off` can find it. */
   readonly #wrapped = new WeakMap<object, Fn>();
   readonly #onListenerError: (error: unknown, event: string) => void;
@@ -93,13 +96,13 @@ export class EventBus {
     this.#onListenerError = onListenerError;
   }
 
-  wants(name: ResilienceEventName): boolean {
+  wants(name: keyof M & string): boolean {
     return this.#emitter.listenerCount(name) > 0;
   }
 
-  emit<K extends ResilienceEventName>(name: K, payload: ResilienceEvents[K]): void {
+  emit<K extends keyof M & string>(name: K, payload: M[K]): void {
     Object.freeze(payload);
-    (this.#emitter.emit as (n: K, p: ResilienceEvents[K]) => boolean)(name, payload);
+    this.#emitter.emit(name, payload);
   }
 
   #guard(name: string, listener: Fn): Fn {
@@ -117,7 +120,7 @@ export class EventBus {
     return fn;
   }
 
-  on<K extends ResilienceEventName>(name: K, listener: Listener<K>): Unsubscribe {
+  on<K extends keyof M & string>(name: K, listener: (payload: M[K]) => void): Unsubscribe {
     const fn = this.#guard(name, listener as Fn);
     this.#emitter.on(name, fn);
     return () => {
@@ -125,7 +128,7 @@ export class EventBus {
     };
   }
 
-  once<K extends ResilienceEventName>(name: K, listener: Listener<K>): Unsubscribe {
+  once<K extends keyof M & string>(name: K, listener: (payload: M[K]) => void): Unsubscribe {
     const fn = this.#guard(name, listener as Fn);
     this.#emitter.once(name, fn);
     return () => {
@@ -133,12 +136,12 @@ export class EventBus {
     };
   }
 
-  off<K extends ResilienceEventName>(name: K, listener: Listener<K>): void {
+  off<K extends keyof M & string>(name: K, listener: (payload: M[K]) => void): void {
     const fn = this.#wrapped.get(listener as Fn);
     if (fn) this.#emitter.off(name, fn);
   }
 
-  listenerCount(name?: ResilienceEventName): number {
+  listenerCount(name?: keyof M & string): number {
     if (name) return this.#emitter.listenerCount(name);
     let n = 0;
     for (const e of this.#emitter.eventNames()) n += this.#emitter.listenerCount(e);

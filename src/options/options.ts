@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import type { Clock, RandomSource } from '../clock/clock.js';
+import { type BudgetOptions, budgetOptionsSchema } from '../budget/options.js';
+import { type MonitorOptions, monitorSchema } from '../monitor/options.js';
+import { type StreamOptions, streamOptionsSchema } from '../stream/options.js';
 import { fn, modelName, nonNegativeInt, nonNegativeMs, percentage, positiveInt, positiveMs } from './schema-helpers.js';
 
 export type Jitter = 'none' | 'full' | 'equal';
@@ -56,6 +59,15 @@ export interface ResilientClientOptions {
   readonly breaker?: BreakerOptions | false;
   /** Per-attempt timeout in ms; aborts the signal handed to your function. Off by default. */
   readonly timeoutMs?: number;
+  /**
+   * Token and cost budgets: reserved before each call, settled after (docs/budget.md). Off by default.
+   * @example { day: { maxCostUsd: 20 }, task: { maxTokens: 200_000 }, timeZone: 'Europe/Paris' }
+   */
+  readonly budget?: BudgetOptions;
+  /** The performance monitor: windows, percentiles, health, anomalies, alerts (docs/monitoring.md). `false` turns it off. @default {} (on) */
+  readonly monitor?: MonitorOptions | false;
+  /** Stream timeouts and commit buffering (docs/streaming.md). */
+  readonly stream?: StreamOptions;
   /** Where time comes from. @default systemClock */
   readonly clock?: Clock;
   /** Where jitter comes from; returns a number in [0, 1). @default Math.random */
@@ -103,6 +115,9 @@ export const coreOptionShape = {
   retry: z.union([retrySchema, z.literal(false)], { error: 'expected retry options or false' }).optional(),
   breaker: z.union([breakerSchema, z.literal(false)], { error: 'expected breaker options or false' }).optional(),
   timeoutMs: positiveMs().optional(),
+  budget: budgetOptionsSchema.optional(),
+  monitor: z.union([monitorSchema, z.literal(false)], { error: 'expected monitor options or false' }).optional(),
+  stream: streamOptionsSchema.optional(),
   clock: clockSchema.optional(),
   random: fn<RandomSource>('a function returning a number in [0, 1)').optional(),
   onListenerError: fn<(error: unknown, event: string) => void>('a function (error, event) => void').optional(),

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import type { Clock, RandomSource } from '../clock/clock.js';
+import type { BudgetOptions } from '../budget/options.js';
+import type { MonitorOptions } from '../monitor/options.js';
+import type { StreamOptions } from '../stream/options.js';
 import { BREAKER_DEFAULTS, RETRY_DEFAULTS, type ResolvedBreaker, type ResolvedRetry, type ResilientClientOptions, coreOptionShape } from './options.js';
 import { validateOptions } from './validate.js';
 
@@ -10,6 +13,9 @@ export interface ResolvedClientOptions {
   readonly retry: ResolvedRetry | undefined;
   readonly breaker: ResolvedBreaker | undefined;
   readonly timeoutMs: number | undefined;
+  readonly budget: BudgetOptions | undefined;
+  readonly monitor: MonitorOptions | false | undefined;
+  readonly stream: StreamOptions | undefined;
   readonly clock: Clock | undefined;
   readonly random: RandomSource | undefined;
   readonly onListenerError: ((error: unknown, event: string) => void) | undefined;
@@ -30,6 +36,9 @@ export function resolveClientOptions(options: ResilientClientOptions): ResolvedC
     retry: o.retry === false ? undefined : withDefaults(RETRY_DEFAULTS, o.retry),
     breaker: o.breaker === false ? undefined : withDefaults(BREAKER_DEFAULTS, o.breaker),
     timeoutMs: o.timeoutMs,
+    budget: o.budget as BudgetOptions | undefined,
+    monitor: o.monitor as MonitorOptions | false | undefined,
+    stream: o.stream as StreamOptions | undefined,
     clock: o.clock,
     random: o.random,
     onListenerError: o.onListenerError,

@@ -6,7 +6,11 @@ function describe(value: unknown): string {
   if (value === undefined) return 'undefined';
   if (typeof value === 'function') return 'a function';
   if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
-  if (typeof value === 'string') return JSON.stringify(redact(value.length > 40 ? `${value.slice(0, 40)}…` : value));
+  if (typeof value === 'string') {
+    // Redact before cutting: a cut could split a key so the pattern no longer matches.
+    const r = redact(value);
+    return JSON.stringify(r.length > 40 ? `${r.slice(0, 40)}…` : r);
+  }
   if (Array.isArray(value)) return `an array of ${value.length}`;
   return 'an object';
 }
@@ -17,7 +21,13 @@ function describe(value: unknown): string {
  * only — never by value, which might be a credential put in the wrong place.
  */
 export function validateOptions<S extends z.ZodType>(schema: S, input: unknown, root = ''): z.output<S> {
-  const result = schema.safeParse(input, { reportInput: true });
+  let result: z.ZodSafeParseResult<z.output<S>>;
+  try {
+    result = schema.safeParse(input, { reportInput: true }) as z.ZodSafeParseResult<z.output<S>>;
+  } catch {
+    // A getter that throws, a revoked proxy: still a configuration error, not a crash.
+    throw new ConfigError([{ path: root || '(options)', message: 'expected readable options, received an object that threw while being read' }]);
+  }
   if (result.success) return result.data;
   const issues: { path: string; message: string }[] = [];
   collect(result.error.issues, [], root, issues);
@@ -37,7 +47,8 @@ function collect(list: readonly z.core.$ZodIssue[], prefix: PropertyKey[], root:
     }
     const base = [root, ...prefix.map(String), ...issue.path.map(String)].filter(Boolean).join('.') || '(options)';
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) issues.push({ path: base === '(options)' ? key : `${base}.${key}`, message: 'unknown option' });
+      // Key names are echoed (redacted: a key pasted as a property name is still a key).
+      for (const key of issue.keys) issues.push({ path: redact(base === '(options)' ? key : `${base}.${key}`), message: 'unknown option' });
       continue;
     }
     const expected = issue.message.startsWith('expected') ? issue.message : `expected ${issue.message}`;

@@ -1,6 +1,6 @@
 import { expectTypeOf, it } from 'vitest';
 import type { BudgetEmitter, BudgetEvents } from '../../src/budget/events.js';
-import type { ResilienceEvents } from '../../src/events/events.js';
+import type { ResilienceEvents } from '../../src/client/events-map.js';
 
 // The client's bus, once the lead merges BudgetEvents into ResilienceEvents, must satisfy BudgetEmitter.
 interface Merged extends ResilienceEvents, BudgetEvents {}

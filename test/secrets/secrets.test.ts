@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { renderReport } from '../../src/monitor/report.js';
 import { ResilientClient, isConfigError, isResilienceError, type ResilienceEventName, type ResilientClientOptions } from '../../src/index.js';
 import { FakeAPIError, createFakeClock } from '../../src/testing/index.js';
 
@@ -81,17 +82,13 @@ function describeOurError(e: unknown): string {
 }
 
 /** Reports the client may offer (monitor snapshot etc.), once wired: read them if they exist. */
-function reports(client: ResilientClient): string[] {
-  const out: string[] = [];
-  for (const name of ['snapshot', 'report', 'health', 'stats', 'budgetSnapshot']) {
-    const fn = (client as unknown as Record<string, unknown>)[name];
-    if (typeof fn !== 'function') continue;
-    try {
-      out.push(JSON.stringify((fn as () => unknown).call(client)));
-    } catch (error) {
-      out.push(describeOurError(error) || String((error as Error)?.message));
-    }
-  }
+/** Everything the client can report about itself: snapshot, Markdown and JSON reports, budget. */
+async function reports(client: ResilientClient): Promise<string[]> {
+  const snap = client.snapshot({ process: true });
+  const out = [JSON.stringify(snap)];
+  if (snap.monitor) out.push(renderReport(snap.monitor), renderReport(snap.monitor, { format: 'json' }));
+  const budget = await client.budgetSnapshot();
+  if (budget) out.push(JSON.stringify(budget));
   return out;
 }
 
@@ -105,6 +102,7 @@ describe('no secret reaches anything the library produces', () => {
       timeoutMs: 5_000,
       retry: { maxRetries: 1, initialDelayMs: 10 },
       breaker: { volumeThreshold: 2, resetTimeoutMs: 1_000 },
+      budget: { day: { maxTokens: 1_000_000 } },
     });
     const produced: string[] = [];
     for (const name of ALL_EVENTS) client.on(name, (payload) => void produced.push(`${name} ${JSON.stringify(payload)}`));
@@ -124,7 +122,9 @@ describe('no secret reaches anything the library produces', () => {
       seen.add((error as Error)?.name);
       produced.push(describeOurError(error));
     }
-    produced.push(...reports(client));
+    const reported = await reports(client);
+    expect(reported.length).toBeGreaterThanOrEqual(4);
+    produced.push(...reported);
     client.dispose();
 
     // The scenario must really have produced our errors and many events.

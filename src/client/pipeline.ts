@@ -1,0 +1,202 @@
+import type { ModelBreaker } from '../breaker/breaker.js';
+import type { BudgetManager, Reservation } from '../budget/manager.js';
+import { costOf } from '../budget/pricing.js';
+import { type Classification, classifyError } from '../classify/classify.js';
+import { type Clock, type RandomSource, sleep } from '../clock/clock.js';
+import type { EventBus } from '../events/events.js';
+import type { Monitor } from '../monitor/monitor.js';
+import { outcomeOf } from '../monitor/outcome.js';
+import type { ResolvedRetry } from '../options/options.js';
+import { decideRetry } from '../retry/backoff.js';
+import { runWithRetry } from '../retry/retry.js';
+import type { StreamOptions } from '../stream/options.js';
+import type { PumpOptions, StreamSummary } from '../stream/pump.js';
+import { streamEventHooks } from '../stream/events.js';
+import { type Usage, extractUsage } from '../usage/extract.js';
+import { type CallState, runAttempt } from './attempt.js';
+import type { ResilienceEvents } from './events-map.js';
+import type { AttemptFn, Outcome } from './types.js';
+
+/** Everything a model try needs from the client, built once at construction. */
+export interface PipelineDeps {
+  readonly clock: Clock;
+  readonly random: RandomSource;
+  readonly bus: EventBus<ResilienceEvents>;
+  readonly retry: ResolvedRetry | undefined;
+  readonly stream: StreamOptions | undefined;
+  readonly budget: BudgetManager | undefined;
+  readonly monitor: Monitor | undefined;
+  readonly disposeSignal: AbortSignal;
+  breakerFor(model: string): ModelBreaker | undefined;
+}
+
+/** One model try's state: the last failure's classification, computed once. */
+interface TryState {
+  error: unknown;
+  cls: Classification | undefined;
+  /** Set when an attempt handed a committed stream to the caller: settling moves to the stream's end. */
+  streamed: boolean;
+}
+
+const KEEP_ALIVE = true;
+
+function classifyOnce(state: TryState, error: unknown, now: number): Classification {
+  if (state.error === error && state.cls) return state.cls;
+  const cls = classifyError(error, now);
+  state.error = error;
+  state.cls = cls;
+  return cls;
+}
+
+/**
+ * One model of the chain: budget reservation → retry loop → (per attempt)
+ * breaker → timeout → your call → stream priming. Resolves with data, never
+ * rejects for a provider failure; only a budget `reject` throws, to end the chain.
+ */
+export async function tryModel<T>(deps: PipelineDeps, fn: AttemptFn<T>, model: string, call: CallState): Promise<Outcome<T>> {
+  const { clock, bus, monitor, budget } = deps;
+  const state: TryState = { error: undefined, cls: undefined, streamed: false };
+  const breaker = deps.breakerFor(model);
+  const neutral = (error: unknown) => !classifyOnce(state, error, clock.now()).countsAsFailure;
+
+  let reservation: Reservation | undefined;
+  if (budget) {
+    const r = await budget.reserve({ model, ...(call.taskId !== undefined ? { taskId: call.taskId } : {}), estimate: call.estimate ?? budget.estimate(undefined) });
+    if (!r.ok) {
+      if (r.action === 'reject') throw r.error;
+      return { ok: false, error: r.error, kind: 'budget' };
+    }
+    reservation = r.reservation;
+  }
+
+  const settle = (usage: Usage | undefined) => {
+    if (budget && reservation) return budget.settle(reservation, usage);
+    if (monitor && usage) monitor.recordUsage(model, usage.inputTokens, usage.outputTokens, costOf(model, usage) ?? 0);
+    return undefined;
+  };
+
+  const attempt = async (n: number): Promise<T> => {
+    const start = clock.now();
+    if (bus.wants('attempt')) bus.emit('attempt', { timestamp: start, taskId: call.taskId, model, attempt: n });
+    const token = monitor?.startCall(model);
+    try {
+      const streamHooks = streamHooksFor(deps, model, n, call, state, breaker, neutral, settle);
+      const invoke = () => runAttempt(fn, model, n, call, clock, deps.disposeSignal, streamHooks);
+      const value = breaker ? await breaker.execute(invoke, neutral) : await invoke();
+      const now = clock.now();
+      monitor?.recordAttempt(model, 'success', now - start);
+      if (bus.wants('success')) bus.emit('success', { timestamp: now, taskId: call.taskId, model, attempt: n, latencyMs: now - start });
+      return value;
+    } catch (error) {
+      const cls = classifyOnce(state, error, clock.now());
+      const now = clock.now();
+      const outcome = outcomeOf(cls.kind);
+      if (monitor && outcome) monitor.recordAttempt(model, outcome, now - start);
+      if (bus.wants('failure')) {
+        bus.emit('failure', {
+          timestamp: now,
+          taskId: call.taskId,
+          model,
+          attempt: n,
+          latencyMs: now - start,
+          kind: cls.kind,
+          retryable: cls.retryable,
+          ...(cls.status !== undefined ? { status: cls.status } : {}),
+          ...(cls.retryAfterMs !== undefined ? { retryAfterMs: cls.retryAfterMs } : {}),
+        });
+      }
+      throw error;
+    } finally {
+      if (token !== undefined) monitor!.endCall(token);
+    }
+  };
+
+  const retry = deps.retry;
+  try {
+    const value = retry
+      ? await runWithRetry(
+          {
+            attempt,
+            onFailure: async (error, n) => {
+              const cls = classifyOnce(state, error, clock.now());
+              const decision = decideRetry(cls, n - 1, retry, deps.random);
+              if (!decision.retry) return false;
+              monitor?.recordRetry(model);
+              if (bus.wants('retry')) {
+                bus.emit('retry', {
+                  timestamp: clock.now(),
+                  taskId: call.taskId,
+                  model,
+                  attempt: n,
+                  delayMs: decision.delayMs,
+                  reason: cls.kind,
+                  ...(cls.retryAfterMs !== undefined ? { retryAfterMs: cls.retryAfterMs } : {}),
+                });
+              }
+              await sleep(clock, decision.delayMs, sleepSignal(call, deps.disposeSignal), KEEP_ALIVE);
+              return true;
+            },
+          },
+          retry.maxRetries,
+        )
+      : await attempt(1);
+    // A committed stream settles when it ends (see streamHooksFor).
+    if (!state.streamed && (reservation || monitor)) await settle((call.usage ?? extractUsage)(value));
+    return { ok: true, value };
+  } catch (error) {
+    if (budget && reservation) await budget.release(reservation);
+    const cls = classifyOnce(state, error, clock.now());
+    const tooLong = retry && cls.retryable && cls.retryAfterMs !== undefined && cls.retryAfterMs > retry.maxRetryAfterMs;
+    return { ok: false, error, kind: tooLong ? 'retry_after_too_long' : cls.kind };
+  }
+}
+
+/** Backoff sleeps end early on the caller's abort or on dispose. */
+function sleepSignal(call: CallState, disposeSignal: AbortSignal): AbortSignal {
+  return call.signal ? AbortSignal.any([call.signal, disposeSignal]) : disposeSignal;
+}
+
+type StreamHooks = Pick<PumpOptions, 'onCommit' | 'onEnd' | 'onError'> & { readonly options: StreamOptions | undefined };
+
+/**
+ * Hooks for a stream this attempt may return: events, the monitor's TTFT and
+ * duration, settling the budget when the stream ends, and counting a failure
+ * after the commit against the breaker (the attempt itself already succeeded).
+ * Built lazily by runAttempt only when the result is a stream.
+ */
+function streamHooksFor(
+  deps: PipelineDeps,
+  model: string,
+  attempt: number,
+  call: CallState,
+  state: TryState,
+  breaker: ModelBreaker | undefined,
+  neutral: (e: unknown) => boolean,
+  settle: (usage: Usage | undefined) => Promise<void> | undefined,
+): () => StreamHooks {
+  return () => {
+    const ev = streamEventHooks(deps.bus, { clock: deps.clock, model, attempt, ...(call.taskId !== undefined ? { taskId: call.taskId } : {}) });
+    const options = call.stream ?? deps.stream;
+    return {
+      options,
+      onCommit(info) {
+        state.streamed = true;
+        ev.onCommit?.(info);
+      },
+      onError(error, summary) {
+        ev.onError?.(error, summary);
+        const cause = error.cause;
+        const kind = classifyError(cause, deps.clock.now()).kind;
+        const outcome = outcomeOf(kind);
+        if (deps.monitor && outcome) deps.monitor.recordAttempt(model, outcome, summary.durationMs);
+        breaker?.execute(() => Promise.reject(cause), neutral).catch(() => {});
+      },
+      onEnd(summary: StreamSummary) {
+        ev.onEnd?.(summary);
+        if (!summary.committed) return; // a failure before the commit is the attempt's own failure
+        if (deps.monitor && summary.ttftMs !== undefined) deps.monitor.recordStream(model, summary.ttftMs, summary.durationMs);
+        void settle(summary.usage);
+      },
+    };
+  };
+}

@@ -1,0 +1,57 @@
+import type { BudgetEmitter } from '../budget/events.js';
+import { ConfigError } from '../errors/errors.js';
+import type { EventBus } from '../events/events.js';
+import type { Monitor } from '../monitor/monitor.js';
+import type { ResilienceEvents } from './events-map.js';
+import type { RunOptions } from './types.js';
+
+export function reportListenerError(error: unknown, event: string): void {
+  const warn = (globalThis as { process?: { emitWarning?: (w: string | Error, o?: object) => void } }).process?.emitWarning;
+  warn?.(error instanceof Error ? error : String(error), { type: 'LlmResilienceListenerError', detail: `a listener of "${event}" threw` });
+}
+
+/**
+ * Per-call options are checked by hand, not with zod: this runs on every call.
+ * Same message format as construction-time validation.
+ */
+export function checkRunOptions(o: RunOptions): void {
+  const issues: { path: string; message: string }[] = [];
+  if (o.models !== undefined && (!Array.isArray(o.models) || o.models.length === 0 || o.models.some((m) => typeof m !== 'string' || m === ''))) {
+    issues.push({ path: 'run.models', message: 'expected a non-empty array of model names' });
+  }
+  if (o.timeoutMs !== undefined && !(typeof o.timeoutMs === 'number' && o.timeoutMs > 0 && Number.isFinite(o.timeoutMs))) {
+    issues.push({ path: 'run.timeoutMs', message: `expected a positive number of milliseconds, received ${String(o.timeoutMs)}` });
+  }
+  if (o.taskId !== undefined && typeof o.taskId !== 'string') issues.push({ path: 'run.taskId', message: 'expected a string' });
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) issues.push({ path: 'run.signal', message: 'expected an AbortSignal' });
+  for (const k of ['inputTokens', 'outputTokens'] as const) {
+    const v = o.estimate?.[k];
+    if (v !== undefined && !(typeof v === 'number' && v >= 0 && Number.isFinite(v))) {
+      issues.push({ path: `run.estimate.${k}`, message: `expected a non-negative number of tokens, received ${String(v)}` });
+    }
+  }
+  if (o.usage !== undefined && typeof o.usage !== 'function') issues.push({ path: 'run.usage', message: 'expected a function (value) => Usage | undefined' });
+  if (issues.length) throw new ConfigError(issues);
+}
+
+/**
+ * The budget's emitter: its events go to the client's listeners and also feed
+ * the monitor (token and cost counts, and the budget alert rule), whether or
+ * not anyone listens.
+ */
+export function tee(bus: EventBus<ResilienceEvents>, monitor: Monitor | undefined): BudgetEmitter {
+  if (!monitor) return bus;
+  return {
+    wants: (name) => name === 'budget:usage' || name === 'budget:warning' || name === 'budget:exceeded' || bus.wants(name),
+    emit(name, payload) {
+      if (name === 'budget:usage') {
+        const p = payload as ResilienceEvents['budget:usage'];
+        monitor.recordUsage(p.model, p.inputTokens, p.outputTokens, p.costUsd ?? 0);
+      } else if (name === 'budget:warning' || name === 'budget:exceeded') {
+        const p = payload as ResilienceEvents['budget:warning'];
+        monitor.recordBudget(p.key, p.limit > 0 ? (name === 'budget:exceeded' ? Math.max(1, (p.used + p.reserved) / p.limit) : p.used / p.limit) : 1);
+      }
+      if (bus.wants(name)) bus.emit(name, payload as never);
+    },
+  } as BudgetEmitter;
+}
