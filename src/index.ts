@@ -23,9 +23,9 @@ export {
   isDisposedError,
 } from './errors/errors.js';
 export type { ResilienceErrorCode, ModelFailure } from './errors/errors.js';
+export type { ResilienceEvents, ResilienceEventName, Listener } from './client/events-map.js';
 export type {
-  ResilienceEvents,
-  ResilienceEventName,
+  CoreEvents,
   EventBase,
   AttemptEvent,
   SuccessEvent,
@@ -35,6 +35,69 @@ export type {
   BreakerState,
   FallbackEvent,
   ExhaustedEvent,
-  Listener,
   Unsubscribe,
 } from './events/events.js';
+
+// Streaming: streams are detected and primed by `run`; these are for inspection and wrappers.
+export { isStreamResult, StreamInterruptedError, isStreamInterruptedError, ensureIncludeUsage } from './stream/index.js';
+export type { StreamOptions, StreamSummary, StreamUsage, StreamOutcome } from './stream/index.js';
+export type { StreamEvents, StreamCommittedEvent, StreamFailedEvent, StreamEndEvent, StreamUsageRequestedEvent } from './stream/events.js';
+
+// Token budget and cost.
+export { extractUsage } from './usage/extract.js';
+export type { Usage } from './usage/extract.js';
+export { estimateRequest, DEFAULT_OUTPUT_TOKENS } from './usage/estimate.js';
+export type { RequestEstimate, EstimateOptions } from './usage/estimate.js';
+export { BudgetManager } from './budget/manager.js';
+export type { ReserveRequest, ReserveResult, Reservation } from './budget/manager.js';
+export { BudgetExceededError, isBudgetExceededError } from './budget/errors.js';
+export type { BudgetDenialDetails } from './budget/errors.js';
+export { MemoryBudgetStore } from './budget/store.js';
+export type { BudgetStore, Amount, Totals, StoreLimit, StoreReserveResult } from './budget/store.js';
+export { FileBudgetStore } from './budget/file-store.js';
+export type { FileBudgetStoreOptions } from './budget/file-store.js';
+export { DEFAULT_PRICES, PRICES_AS_OF, costOf, priceFor } from './budget/pricing.js';
+export type { ModelPrice, PriceTable } from './budget/pricing.js';
+export type { BudgetOptions, BudgetLimit, WindowLimit } from './budget/options.js';
+export type { BudgetSnapshot, ScopeSnapshot } from './budget/snapshot.js';
+export type {
+  BudgetEvents,
+  BudgetWarningEvent,
+  BudgetExceededEvent,
+  BudgetUsageEvent,
+  BudgetUsageWarningEvent,
+  BudgetScope,
+  BudgetAction,
+  BudgetUnit,
+} from './budget/events.js';
+
+// Performance monitor.
+export { renderReport, recommendations, scheduleDailyReport, windowLabel } from './monitor/index.js';
+export type {
+  MonitorOptions,
+  HealthOptions,
+  HealthThresholds,
+  AnomalyOptions,
+  AlertRules,
+  AlertLevel,
+  RoutingStrategy,
+  MonitorEvents,
+  HealthChangeEvent,
+  AnomalyEvent,
+  AlertEvent,
+  AlertRule,
+  Health,
+  Ranking,
+  RankReason,
+  ReportOptions,
+  SignalStatus,
+  DailyReportOptions,
+  DailyReportHandle,
+  MonitorSnapshot,
+  ModelSnapshot,
+  WindowSnapshot,
+  LatencyStats,
+  NotableEvent,
+  ProcessSnapshot,
+} from './monitor/index.js';
+export type { ClientSnapshot } from './client/client.js';

@@ -148,8 +148,10 @@ export class ModelBreaker {
    * Runs `thunk` through the breaker. Rejects with {@link CircuitOpenError}
    * without calling it when the breaker is open (or a half-open probe is
    * already in flight). `neutral(error)` marks failures that say nothing about
-   * the provider's health (the caller's abort, a 400): they do not count as
-   * failures. Not `async`: the success path adds no promise hop of its own.
+   * the provider's health (the caller's abort, a 400): they never count as
+   * failures — opossum records them as successes (the provider answered), so
+   * they do enter the window's call count. Not `async`: the success path adds
+   * no promise hop of its own.
    */
   execute<T>(thunk: () => Promise<T>, neutral: (error: unknown) => boolean): Promise<T> {
     const now = this.#clock.now();
