@@ -21,7 +21,10 @@ const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function worker(url: string, prefix: string, id: string): Promise<void> {
   const redis = new Redis(url);
-  const manager = budget(new RedisBudgetStore(redis, { prefix }));
+  // Without an event bus of a client, print the store's transitions directly.
+  const emitter = { wants: () => true, emit: (name: string, e: object) => console.log(`worker ${id}: ${name}`, JSON.stringify(e)) };
+  const store = new RedisBudgetStore(redis, { prefix }, { emitter });
+  const manager = budget(store);
   let calls = 0;
   for (;;) {
     const r = await manager.reserve({ model: MODEL, estimate: { inputTokens: 2_000, outputTokens: 1_000 } });
@@ -31,6 +34,8 @@ async function worker(url: string, prefix: string, id: string): Promise<void> {
     calls++;
   }
   console.log(`worker ${id}: ${calls} calls, then refused by the shared budget`);
+  // Anything decided locally during a Redis hiccup is written back before exiting.
+  for (let i = 0; i < 100 && !(await store.reconcile()); i++) await pause(50);
   redis.disconnect();
 }
 
