@@ -108,7 +108,7 @@ export function resilienceMiddleware<V extends MiddlewareSpecVersion = 'v4'>(
           throw error;
         }
       },
-      { models: chain, ...(params.abortSignal ? { signal: params.abortSignal } : {}) },
+      { models: chain, request: params, ...(params.abortSignal ? { signal: params.abortSignal } : {}) },
     );
   };
 

@@ -104,33 +104,40 @@ export interface APIPromiseLike<T> extends PromiseLike<T> {
 
 export type ResilientPromise<T> = Promise<T> & { withResponse(): Promise<WithResponse<T>> };
 
-/** A promise of the data that also answers `.withResponse()`, like the SDK's own `APIPromise`. */
-export function resilientPromise<T>(inner: Promise<WithResponse<T>>): ResilientPromise<T> {
-  const data = inner.then((r) => r.data);
+/**
+ * A promise of the data that also answers `.withResponse()`, like the SDK's own
+ * `APIPromise`; `last` holds the response of the attempt that succeeded.
+ */
+export function resilientPromise<T>(data: Promise<T>, last: { response?: Response }): ResilientPromise<T> {
+  const withResponse = data.then((d) => {
+    const response = last.response as Response;
+    return { data: d, response, request_id: response?.headers?.get?.('request-id') ?? response?.headers?.get?.('x-request-id') ?? null };
+  });
   // The caller may use only one of the two forms; the other must not surface as an unhandled rejection.
-  data.catch(() => {});
-  return Object.assign(data, { withResponse: () => inner });
+  withResponse.catch(() => {});
+  return Object.assign(data, { withResponse: () => withResponse });
 }
 
 /**
  * One attempt of an SDK call: reads the response headers on success and on
- * failure, and returns the `.withResponse()` shape. A stream's `data` is the
- * SDK's own stream object, returned untouched once its headers have arrived.
+ * failure and returns exactly the SDK's data (so the client's usage extraction
+ * and stream handling see what the SDK returned). A stream's data is the SDK's
+ * own stream object, returned untouched once its headers have arrived.
  */
 export async function attemptWithResponse<T>(
   context: AttemptContext,
   call: () => APIPromiseLike<T>,
   options: AdapterOptions & { clock: Clock },
-): Promise<WithResponse<T>> {
+  last: { response?: Response },
+): Promise<T> {
   try {
     const pending = call();
-    if (typeof pending.withResponse !== 'function') {
-      // Not an APIPromise (a user's own stub, an older SDK): no headers to read.
-      return { data: await pending, response: undefined as unknown as Response };
-    }
+    // Not an APIPromise (a user's own stub, an older SDK): no headers to read.
+    if (typeof pending.withResponse !== 'function') return await pending;
     const result = await pending.withResponse();
+    last.response = result.response;
     reportHeaders(context, result.response?.headers, options);
-    return result;
+    return result.data;
   } catch (error) {
     reportHeaders(context, errorHeaders(error), options);
     throw error;
@@ -152,11 +159,13 @@ export type AnyCreate = (body: Record<string, unknown>, options?: RequestOptions
 export function resilientCreate(runner: ResilientRunner, create: AnyCreate, options: AdapterOptions & { clock: Clock }) {
   return (body: Record<string, unknown>, requestOptions?: RequestOptionsLike) => {
     const signal = requestOptions?.signal ?? undefined;
-    const inner = runner.run(
-      (ctx) => attemptWithResponse(ctx, () => create({ ...body, model: ctx.model }, { ...requestOptions, signal: ctx.signal, maxRetries: 0 }), options),
-      { models: chainFor(body?.model, runner.models), ...(signal ? { signal } : {}) },
+    const last: { response?: Response } = {};
+    const data = runner.run(
+      (ctx) => attemptWithResponse(ctx, () => create({ ...body, model: ctx.model }, { ...requestOptions, signal: ctx.signal, maxRetries: 0 }), options, last),
+      // `request` lets the budget estimate the call; it is never stored or emitted.
+      { models: chainFor(body?.model, runner.models), request: body, ...(signal ? { signal } : {}) },
     );
-    return resilientPromise(inner);
+    return resilientPromise(data, last);
   };
 }
 

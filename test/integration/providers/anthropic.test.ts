@@ -1,5 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { afterEach, describe, expect, it } from 'vitest';
+import { isStreamInterruptedError } from '../../../src/index.js';
 import { wrapAnthropic } from '../../../src/providers/anthropic.js';
 import type { RateLimitInfo } from '../../../src/providers/ratelimit-headers.js';
 import { type Harness, drive, harness } from './helpers.js';
@@ -81,11 +82,15 @@ describe('wrapAnthropic against the real @anthropic-ai/sdk package', () => {
     expect(server.requests.map((r) => r.model)).toEqual(['claude-a', 'claude-b']);
   });
 
-  it('an overloaded_error event inside a 200 stream reaches the caller untouched', async () => {
+  it('an overloaded_error event inside a 200 stream: MessageStream rejects, the provider error kept in the cause chain, no replay', async () => {
     const { anthropic, server } = await setup();
     server.script({ model: 'claude-a' }, [replies.anthropicStream({ model: 'claude-a', chunks: ['a', 'b'], errorAfter: 1 })]);
     const err = await anthropic.messages.stream({ model: 'claude-a', max_tokens: 64, messages }).finalMessage().catch((e: unknown) => e);
-    expect(err).toMatchObject({ status: undefined, type: 'overloaded_error' });
+    // The client's stream layer reports the interruption; MessageStream wraps whatever its iterator threw.
+    const chain: unknown[] = [];
+    for (let e: unknown = err; e && chain.length < 5; e = (e as { cause?: unknown }).cause) chain.push(e);
+    expect(chain.some((e) => isStreamInterruptedError(e))).toBe(true);
+    expect(chain.at(-1)).toMatchObject({ status: undefined, type: 'overloaded_error' });
     expect(server.requests).toHaveLength(1);
   });
 });

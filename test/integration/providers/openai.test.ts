@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isAllModelsFailedError, isTimeoutError } from '../../../src/index.js';
+import { isAllModelsFailedError, isStreamInterruptedError, isTimeoutError } from '../../../src/index.js';
 import { wrapOpenAI } from '../../../src/providers/openai.js';
 import type { RateLimitInfo } from '../../../src/providers/ratelimit-headers.js';
 import { type Harness, drive, harness, tick } from './helpers.js';
@@ -158,7 +158,7 @@ describe('wrapOpenAI against the real openai package', () => {
     expect(server.requests[1]!.body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
   });
 
-  it('an error event inside a 200 stream reaches the caller untouched (stream recovery is not the wrapper’s job)', async () => {
+  it('an error event inside a 200 stream is left to the client’s stream layer: no replay, provider error kept in cause', async () => {
     const { openai, server } = await setup();
     server.script({ model: 'gpt-a' }, [replies.openaiChatStream({ model: 'gpt-a', chunks: ['a', 'b'], errorAfter: 1 })]);
     const stream = await openai.chat.completions.create({ model: 'gpt-a', messages, stream: true });
@@ -167,7 +167,8 @@ describe('wrapOpenAI against the real openai package', () => {
       for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
     })().catch((e: unknown) => e);
     expect(text).toBe('a');
-    expect(err).toMatchObject({ status: undefined });
+    expect(isStreamInterruptedError(err)).toBe(true);
+    expect(err).toMatchObject({ model: 'gpt-a', chunks: 1, reason: 'server', cause: { status: undefined, code: 'server_error' } });
     expect(server.requests).toHaveLength(1);
   });
 
