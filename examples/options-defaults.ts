@@ -21,6 +21,35 @@ export const defaultOptions = {
     resetTimeoutMs: 30_000,
   },
   timeoutMs: undefined, // no per-attempt timeout
+  budget: undefined, // no budgets: nothing is reserved, counted or refused
+  monitor: {
+    windows: [60_000, 300_000, 3_600_000], // 1 min, 5 min, 1 h
+    buckets: 6,
+    relativeAccuracy: 0.01, // of the latency percentiles
+    health: {
+      windowMs: 300_000,
+      minCalls: 10,
+      degraded: { errorRate: 0.1, p95LatencyMs: 15_000 },
+      unhealthy: { errorRate: 0.3, p95LatencyMs: 30_000 },
+      latencyRefreshMs: 1_000,
+    },
+    routing: 'fixed', // try models in the configured order
+    anomaly: { intervalMs: 30_000, alpha: 0.2, zThreshold: 3, warmupIntervals: 5, minCalls: 3, fixed: {} },
+    alerts: {
+      cooldownMs: 300_000,
+      rules: {
+        budget: { threshold: 0.9, level: 'warning' },
+        rateLimits: { count: 5, windowMs: 60_000, level: 'warning' },
+        breakerOpen: { level: 'error' },
+        longRunning: { thresholdMs: 120_000, level: 'warning' },
+        anomaly: { level: 'warning' },
+        unhealthy: { level: 'error' },
+      },
+    },
+    recentEvents: 50,
+    process: { eventLoopDelay: false },
+  }, // on; `monitor: false` turns it off
+  stream: {}, // no first-chunk or stall timeout; a stream is handed over at its first content chunk
   clock: systemClock,
   random: systemRandom,
   onListenerError: undefined, // a throwing listener is reported with process.emitWarning

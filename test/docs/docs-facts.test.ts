@@ -8,6 +8,7 @@ import { defaultOptions } from '../../examples/options-defaults.js';
 import { KIND_TRAITS } from '../../src/classify/classify.js';
 import * as api from '../../src/index.js';
 import type { ResilienceEventName, ResilienceEvents, RunOptions } from '../../src/index.js';
+import { resolveMonitorOptions } from '../../src/monitor/options.js';
 import { BREAKER_DEFAULTS, RETRY_DEFAULTS, coreOptionShape } from '../../src/options/options.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -39,8 +40,39 @@ const EVENT_FIELDS: { readonly [K in ResilienceEventName]: Fields<ResilienceEven
   'breaker:close': { timestamp: true, taskId: true, model: true, state: true, retryAfterMs: true },
   fallback: { timestamp: true, taskId: true, from: true, to: true, reason: true },
   exhausted: { timestamp: true, taskId: true, failures: true },
+  'budget:warning': { timestamp: true, taskId: true, scope: true, key: true, unit: true, limit: true, used: true, reserved: true, threshold: true },
+  'budget:exceeded': { timestamp: true, taskId: true, scope: true, key: true, unit: true, limit: true, used: true, reserved: true, model: true, action: true, requested: true },
+  'budget:usage': {
+    timestamp: true,
+    taskId: true,
+    model: true,
+    inputTokens: true,
+    outputTokens: true,
+    cachedInputTokens: true,
+    cacheWriteTokens: true,
+    reasoningTokens: true,
+    costUsd: true,
+    estimated: true,
+  },
+  'budget:usage-warning': { timestamp: true, taskId: true, model: true, reason: true, detail: true },
+  'health:change': { timestamp: true, taskId: true, model: true, from: true, to: true, reasons: true, errorRate: true, p95LatencyMs: true, breaker: true },
+  anomaly: { timestamp: true, taskId: true, model: true, metric: true, value: true, baseline: true, zScore: true, method: true, threshold: true, intervalMs: true },
+  alert: { timestamp: true, taskId: true, level: true, rule: true, key: true, message: true, model: true, scope: true, value: true, threshold: true },
+  'stream:committed': { timestamp: true, taskId: true, model: true, attempt: true, ttftMs: true, bufferedChunks: true },
+  'stream:failed': { timestamp: true, taskId: true, model: true, attempt: true, kind: true, chunks: true, ttftMs: true, durationMs: true },
+  'stream:end': { timestamp: true, taskId: true, model: true, attempt: true, outcome: true, chunks: true, ttftMs: true, durationMs: true, usage: true },
+  'stream:usage-requested': { timestamp: true, taskId: true, model: true },
 };
-const RUN_OPTIONS: Fields<RunOptions> = { models: true, taskId: true, signal: true, timeoutMs: true };
+const RUN_OPTIONS: Fields<RunOptions> = {
+  models: true,
+  taskId: true,
+  signal: true,
+  timeoutMs: true,
+  request: true,
+  estimate: true,
+  usage: true,
+  stream: true,
+};
 
 describe('docs/options.md', () => {
   const table = rows(doc('options.md'));
@@ -64,6 +96,11 @@ describe('docs/options.md', () => {
   it('shows in examples/options-defaults.ts exactly the defaults the code applies', () => {
     expect(defaultOptions.retry).toEqual(RETRY_DEFAULTS);
     expect(defaultOptions.breaker).toEqual(BREAKER_DEFAULTS);
+    expect(defaultOptions.budget).toBeUndefined();
+    // The monitor's defaults are resolved, not stored in one constant: what the
+    // file spells out must resolve to exactly what leaving `monitor` out gives.
+    expect(resolveMonitorOptions(defaultOptions.monitor)).toEqual(resolveMonitorOptions(undefined));
+    expect(defaultOptions.stream).toEqual({});
     expect(Object.keys(defaultOptions).sort()).toEqual(Object.keys(coreOptionShape).sort());
   });
 });
