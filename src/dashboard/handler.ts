@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
+import { systemClock } from '../clock/clock.js';
 import { validateOptions } from '../options/validate.js';
 import { pipeToNodeResponse } from '../sse/node.js';
-import { type ObservableClient, readSnapshot } from '../sse/observable.js';
+import { type ObservableClient, readBudget, readSnapshot } from '../sse/observable.js';
 import { type EventStreamOptions, resolveEventStreamOptions } from '../sse/options.js';
 import { createEventStream, SSE_HEADERS } from '../sse/stream.js';
 import { PAGE_SCRIPT, renderPage } from './page.js';
@@ -74,6 +75,7 @@ export function createDashboardHandler(options: DashboardOptions): DashboardHand
   const base = (o.basePath ?? '/').replace(/\/+$/, '');
   const title = o.title ?? 'llm-resilience';
   const streamOptions = o.stream ?? {};
+  const clock = streamOptions.clock ?? systemClock;
   resolveEventStreamOptions(streamOptions); // fail at construction, not on the first request
   const html = renderPage(`${base}/events`, title);
 
@@ -87,7 +89,7 @@ export function createDashboardHandler(options: DashboardOptions): DashboardHand
   /** Everything but the event stream, as status + headers + body. */
   const respond = async (r: Exclude<Route, 'events' | undefined>): Promise<{ status: number; headers: Record<string, string>; body: string }> => {
     if (r === 'snapshot') {
-      return { status: 200, headers: { ...COMMON_HEADERS, 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(readSnapshot(client)) };
+      return { status: 200, headers: { ...COMMON_HEADERS, 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify({ snapshot: readSnapshot(client, clock.now()), budget: await readBudget(client) }) };
     }
     const csp = `default-src 'none'; script-src '${await hashScript()}'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
     return { status: 200, headers: { ...COMMON_HEADERS, 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp }, body: html };

@@ -68,30 +68,32 @@ export const PAGE_SCRIPT = `
 
   function applySnapshot(frame) {
     const snap = frame.snapshot || {};
-    const list = Array.isArray(snap.models) ? snap.models : Object.entries(snap.models || {}).map(([model, v]) => ({ model, ...v }));
-    const fromMonitor = list.some((s) => s && (s.health || s.windows));
-    monitorSeen = monitorSeen || fromMonitor;
-    for (const s of list) {
+    // ResilientClient: { models: string[], breakers: { [model]: { state } }, monitor?: MonitorSnapshot }.
+    const mon = snap.monitor || null;
+    for (const name of Array.isArray(snap.models) ? snap.models : []) if (typeof name === 'string') model(name);
+    for (const [name, b] of Object.entries(snap.breakers || {})) if (b && b.state) model(name).breaker = b.state;
+    if (mon) monitorSeen = true;
+    for (const s of (mon && mon.models) || []) {
       if (!s || typeof s.model !== 'string') continue;
       const m = model(s.model);
       if (s.breaker) m.breaker = s.breaker;
       if (s.health) m.health = s.health;
-      const w = Array.isArray(s.windows) ? s.windows.find((x) => x.window === snap.primaryWindow) || s.windows[0] : null;
+      const w = Array.isArray(s.windows) ? s.windows.find((x) => x.window === mon.primaryWindow) || s.windows[0] : null;
       if (w) {
         m.successes = w.successes || 0;
         m.failures = (w.errors || 0) + (w.timeouts || 0) + (w.rateLimited || 0);
         if (w.latency) { m.p50 = w.latency.p50; m.p95 = w.latency.p95; m.p99 = w.latency.p99; }
       }
     }
-    if (!fromMonitor) {
+    if (!mon) {
       for (const m of models.values()) {
         const sorted = m.latencies.slice().sort((a, b) => a - b);
         m.p50 = pct(sorted, 0.5); m.p95 = pct(sorted, 0.95); m.p99 = pct(sorted, 0.99);
       }
     }
-    for (const b of snap.budgets || []) if (b && typeof b.fraction === 'number') budgets.set(b.scope, { scope: b.scope, fraction: b.fraction });
-    for (const s of (snap.budget && snap.budget.scopes) || []) {
-      const f = s.limitTokens ? (s.usedTokens + (s.reservedTokens || 0)) / s.limitTokens : s.limitUsd ? s.costUsd / s.limitUsd : null;
+    for (const b of (mon && mon.budgets) || []) if (b && typeof b.fraction === 'number') budgets.set(b.scope, { scope: b.scope, fraction: b.fraction });
+    for (const s of (frame.budget && frame.budget.scopes) || []) {
+      const f = s.limitTokens ? s.usedTokens / s.limitTokens : s.limitUsd ? s.costUsd / s.limitUsd : null; // settled use, as the 90% alert reads it
       if (f != null) budgets.set(s.key || s.scope, { scope: s.key || s.scope, fraction: f });
     }
     const point = { t: frame.timestamp, values: {} };
@@ -121,14 +123,16 @@ export const PAGE_SCRIPT = `
     while (list.children.length > MAX_LOG) list.lastChild.remove();
   }
 
+  // Once-per-call events would bury fallbacks and alerts.
+  const QUIET = new Set(['attempt', 'success', 'budget:usage', 'stream:committed', 'stream:end', 'stream:usage-requested']);
   function onEvent(name, p) {
     if (p.model) model(p.model);
     if (name === 'success' && !monitorSeen) { const m = model(p.model); m.successes++; m.latencies.push(p.latencyMs); if (m.latencies.length > KEEP_LATENCIES) m.latencies.shift(); }
     if (name === 'failure' && !monitorSeen) model(p.model).failures++;
     if (name.startsWith('breaker:')) model(p.model).breaker = p.state;
     if (name === 'health:change') model(p.model).health = p.to;
-    if ((name === 'budget:warning' || name === 'budget:exceeded') && p.limit) budgets.set(p.key, { scope: p.key, fraction: (p.used + (p.reserved || 0)) / p.limit });
-    if (name !== 'attempt' && name !== 'success') log(name, p);
+    if ((name === 'budget:warning' || name === 'budget:exceeded') && p.limit) budgets.set(p.key, { scope: p.key, fraction: p.used / p.limit });
+    if (!QUIET.has(name)) log(name, p);
   }
 
   function renderModels() {

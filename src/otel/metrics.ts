@@ -1,5 +1,5 @@
 import type { Attributes, Meter, ObservableResult } from '@opentelemetry/api';
-import type { ObservableClient } from '../sse/observable.js';
+import { type ObservableClient, readBudget as readClientBudget } from '../sse/observable.js';
 import { type BudgetReading, budgetFromSnapshot } from './options.js';
 
 /** Bucket boundaries recommended by the GenAI semantic conventions (seconds). */
@@ -118,20 +118,21 @@ export function instrumentMetrics(client: ObservableClient, config: MetricsConfi
       if (value !== undefined) result.observe(value, attrs(model));
     }
   };
-  const readBudget = (): readonly BudgetReading[] => {
+  const readBudget = async (): Promise<readonly BudgetReading[]> => {
     try {
       if (config.budget) return config.budget();
+      if (typeof client.budgetSnapshot === 'function') return budgetFromSnapshot({ budget: await readClientBudget(client) });
       return typeof client.snapshot === 'function' ? budgetFromSnapshot(client.snapshot()) : [];
     } catch {
       return []; // a failing snapshot must not break the host's metric export
     }
   };
   const budgetAttrs = (r: BudgetReading): Attributes => ({ 'llm_resilience.budget.scope': r.scope, ...(r.unit ? { 'llm_resilience.budget.unit': r.unit } : {}) });
-  const observeUsed = (result: ObservableResult) => {
-    for (const r of readBudget()) result.observe(r.used, budgetAttrs(r));
+  const observeUsed = async (result: ObservableResult) => {
+    for (const r of await readBudget()) result.observe(r.used, budgetAttrs(r));
   };
-  const observeRemaining = (result: ObservableResult) => {
-    for (const r of readBudget()) if (r.remaining !== undefined) result.observe(r.remaining, budgetAttrs(r));
+  const observeRemaining = async (result: ObservableResult) => {
+    for (const r of await readBudget()) if (r.remaining !== undefined) result.observe(r.remaining, budgetAttrs(r));
   };
   breakerGauge.addCallback(observeBreakers);
   budgetUsed.addCallback(observeUsed);

@@ -8,8 +8,10 @@ export interface ObservableClient {
   // `any` keeps ResilientClient's typed generic `on<K>` assignable to this shape.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   on(event: any, listener: (payload: any) => void): () => void;
-  /** The monitor's JSON snapshot, when the client has one. */
+  /** Plain JSON state: `{ timestamp, models, breakers, monitor? }` on `ResilientClient`. */
   snapshot?(): unknown;
+  /** The budget's snapshot (`{ scopes: [...] }`), or undefined without a budget. */
+  budgetSnapshot?(): Promise<unknown> | undefined;
   /** The configured fallback chain; used to describe models before any call. */
   readonly models?: readonly string[];
   /** The breaker state of a model as of now. */
@@ -31,27 +33,36 @@ export const EVENT_NAMES = [
   'exhausted',
   'budget:warning',
   'budget:exceeded',
+  'budget:usage',
+  'budget:usage-warning',
   'health:change',
   'anomaly',
   'alert',
   'ratelimit',
   'stream:committed',
   'stream:failed',
+  'stream:end',
+  'stream:usage-requested',
   'store:degraded',
 ] as const;
 
 /**
- * What to show when the client has no monitor yet: the chain and each model's
- * breaker state, so a page that connects late still starts from the truth.
+ * The client's snapshot; for a client without one, the same shape built from
+ * the chain and each model's breaker state, so a page that connects late still
+ * starts from the truth.
  */
-export function readSnapshot(client: ObservableClient): unknown {
+export function readSnapshot(client: ObservableClient, now: number): unknown {
   if (typeof client.snapshot === 'function') return client.snapshot();
-  const models = client.models ?? [];
-  return {
-    source: 'breakers',
-    models: models.map((model) => ({
-      model,
-      ...(typeof client.breakerState === 'function' ? { breaker: client.breakerState(model) } : {}),
-    })),
-  };
+  const breakers: Record<string, { state: string }> = {};
+  if (typeof client.breakerState === 'function') for (const m of client.models ?? []) breakers[m] = { state: client.breakerState(m) };
+  return { timestamp: now, models: client.models ?? [], breakers };
+}
+
+/** The budget snapshot, when the client has a budget; never rejects. */
+export async function readBudget(client: ObservableClient): Promise<unknown> {
+  try {
+    return (await client.budgetSnapshot?.()) ?? undefined;
+  } catch {
+    return undefined; // a failing budget store must not end the feed or a metric export
+  }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { capabilityEventSchemas } from './capability-schemas.js';
 
 /**
  * Zod schemas of the event payloads, mirroring src/events/events.ts so a
@@ -60,6 +61,7 @@ export const eventSchemas = {
   'breaker:close': breakerEventSchema,
   fallback: fallbackEventSchema,
   exhausted: exhaustedEventSchema,
+  ...capabilityEventSchemas,
 } as const;
 
 export type EventSchemas = typeof eventSchemas;

@@ -78,15 +78,21 @@ export function createEventStream(client: ObservableClient, options: EventStream
   // JSON.stringify escapes newlines, so `data` is always one line; redact is a last guard for our no-secrets rule.
   const frame = (event: string, payload: unknown) => write(`event: ${event}\nid: ${++id}\ndata: ${redact(JSON.stringify(payload) ?? 'null')}\n\n`);
 
+  // Frame: `{ timestamp, snapshot, budget? }`. The budget is read asynchronously (its store may be remote);
+  // without one the frame goes out at once.
   const sendSnapshot = () => {
     let snap: unknown;
+    let budget: Promise<unknown> | undefined;
     try {
-      snap = readSnapshot(client);
+      snap = readSnapshot(client, clock.now());
+      budget = client.budgetSnapshot?.(); // undefined without a budget: then the frame goes out synchronously
     } catch {
       write(': snapshot unavailable\n\n'); // a failing monitor must not end the feed
       return;
     }
-    frame('snapshot', { timestamp: clock.now(), snapshot: snap });
+    const send = (b: unknown) => frame('snapshot', { timestamp: clock.now(), snapshot: snap, ...(b !== undefined ? { budget: b } : {}) });
+    if (budget) void budget.then(send, () => send(undefined)); // a failing budget store must not end the feed
+    else send(undefined);
   };
   const scheduleSnapshot = () => {
     if (snapshotEvery === false || closed) return;

@@ -88,7 +88,8 @@ describe('createEventStream over real HTTP', () => {
     }
     const snapshots = frames.filter((f) => f.event === 'snapshot').map((f) => JSON.parse(f.data!));
     expect(snapshots).toHaveLength(6); // on connect, then at 1, 2, 3, 4, 5 s
-    expect(snapshots[0].snapshot.models.map((m: { model: string }) => m.model)).toEqual(['primary', 'secondary']);
+    expect(snapshots[0].snapshot.models).toEqual(['primary', 'secondary']);
+    expect(snapshots.at(-1).snapshot.breakers.primary.state).toBe('closed');
     expect(frames.map((f) => f.data ?? '').join('')).not.toContain('SECRET-COMPLETION');
 
     abort.abort();

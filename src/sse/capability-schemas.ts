@@ -1,0 +1,115 @@
+import { z } from 'zod';
+
+/**
+ * Schemas of the stream, budget and monitor events (src/stream/events.ts,
+ * src/budget/events.ts, src/monitor/events.ts). Split from schemas.ts to keep
+ * each file to one concern; test/sse/schemas.test-d.ts checks them all.
+ */
+
+const failureKind = z.enum(['rate_limit', 'quota', 'overloaded', 'server', 'network', 'timeout', 'auth', 'not_found', 'client', 'abort', 'circuit_open', 'budget', 'queue_full', 'unknown']);
+const breakerState = z.enum(['closed', 'open', 'half-open']);
+const base = { timestamp: z.number(), taskId: z.string().optional() };
+const streamBase = { ...base, model: z.string(), attempt: z.number().int().min(1) };
+
+export const streamCommittedEventSchema = z.object({ ...streamBase, ttftMs: z.number().optional(), bufferedChunks: z.number() }).readonly();
+export const streamFailedEventSchema = z
+  .object({ ...streamBase, kind: failureKind, chunks: z.number(), ttftMs: z.number().optional(), durationMs: z.number() })
+  .readonly();
+const streamUsage = z
+  .object({ inputTokens: z.number(), outputTokens: z.number(), cachedInputTokens: z.number(), cacheWriteTokens: z.number(), reasoningTokens: z.number() })
+  .readonly();
+export const streamEndEventSchema = z
+  .object({
+    ...streamBase,
+    outcome: z.enum(['complete', 'failed', 'abandoned', 'aborted']),
+    chunks: z.number(),
+    ttftMs: z.number().optional(),
+    durationMs: z.number(),
+    usage: streamUsage.optional(),
+  })
+  .readonly();
+export const streamUsageRequestedEventSchema = z.object({ ...base, model: z.string() }).readonly();
+
+const scopeFields = {
+  ...base,
+  scope: z.enum(['task', 'day', 'model', 'window']),
+  key: z.string(),
+  unit: z.enum(['tokens', 'usd']),
+  limit: z.number(),
+  used: z.number(),
+  reserved: z.number(),
+};
+export const budgetWarningEventSchema = z.object({ ...scopeFields, threshold: z.number() }).readonly();
+export const budgetExceededEventSchema = z
+  .object({ ...scopeFields, model: z.string(), action: z.enum(['reject', 'fallback', 'warn-only']), requested: z.number() })
+  .readonly();
+export const budgetUsageEventSchema = z
+  .object({
+    ...base,
+    model: z.string(),
+    inputTokens: z.number(),
+    outputTokens: z.number(),
+    cachedInputTokens: z.number(),
+    cacheWriteTokens: z.number(),
+    reasoningTokens: z.number(),
+    costUsd: z.number().nullable(),
+    estimated: z.boolean(),
+  })
+  .readonly();
+export const budgetUsageWarningEventSchema = z
+  .object({ ...base, model: z.string(), reason: z.enum(['missing', 'invalid', 'unpriced', 'store']), detail: z.string().optional() })
+  .readonly();
+
+const health = z.enum(['healthy', 'degraded', 'unhealthy']);
+export const healthChangeEventSchema = z
+  .object({
+    ...base,
+    model: z.string(),
+    from: health,
+    to: health,
+    reasons: z.array(z.string()).readonly(),
+    errorRate: z.number().optional(),
+    p95LatencyMs: z.number().optional(),
+    breaker: breakerState,
+  })
+  .readonly();
+export const anomalyEventSchema = z
+  .object({
+    ...base,
+    model: z.string(),
+    metric: z.enum(['latency', 'error_rate']),
+    value: z.number(),
+    baseline: z.number(),
+    zScore: z.number().optional(),
+    method: z.enum(['ewma', 'threshold']),
+    threshold: z.number(),
+    intervalMs: z.number(),
+  })
+  .readonly();
+export const alertEventSchema = z
+  .object({
+    ...base,
+    level: z.enum(['info', 'warning', 'error', 'critical']),
+    rule: z.enum(['budget', 'rate_limits', 'breaker_open', 'long_running', 'anomaly', 'unhealthy']),
+    key: z.string(),
+    message: z.string(),
+    model: z.string().optional(),
+    scope: z.string().optional(),
+    value: z.number().optional(),
+    threshold: z.number().optional(),
+  })
+  .readonly();
+
+export const capabilityEventSchemas = {
+  'stream:committed': streamCommittedEventSchema,
+  'stream:failed': streamFailedEventSchema,
+  'stream:end': streamEndEventSchema,
+  'stream:usage-requested': streamUsageRequestedEventSchema,
+  'budget:warning': budgetWarningEventSchema,
+  'budget:exceeded': budgetExceededEventSchema,
+  'budget:usage': budgetUsageEventSchema,
+  'budget:usage-warning': budgetUsageWarningEventSchema,
+  'health:change': healthChangeEventSchema,
+  anomaly: anomalyEventSchema,
+  alert: alertEventSchema,
+} as const;
