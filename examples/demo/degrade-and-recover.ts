@@ -51,4 +51,9 @@ export async function degradeAndRecover(demo: Demo): Promise<void> {
   await demo.request(client, 'request 8', { taskId: 'task-8' });
   await demo.wait(1_000);
   await demo.request(client, 'request 9', { taskId: 'task-9' });
+  demo.note(`(the monitor now holds ${MIN_CALLS} attempts in its 5-minute health window, enough to judge it:`);
+  demo.note(` half of them failed during the outage, so ${PRIMARY} reads unhealthy until they age out)`);
 }
+
+/** `monitor.health.minCalls` at its default: the health window needs this many attempts before it judges error rates. */
+const MIN_CALLS = 10;

@@ -3,7 +3,14 @@
  * shows every event as it is emitted, and a per-model tally for the summary
  * table. Sections (see ../demo.ts) only script the provider and make requests.
  */
-import { ResilientClient, type ResilienceEventName, type ResilienceEvents, type ResilientClientOptions, type RunOptions } from '../../src/index.js';
+import {
+  ResilientClient,
+  type AttemptFn,
+  type ResilienceEventName,
+  type ResilienceEvents,
+  type ResilientClientOptions,
+  type RunOptions,
+} from '../../src/index.js';
 import { createFakeClock, createFakeProvider, type FakeClock, type FakeProvider, type FakeResponse } from '../../src/testing/index.js';
 
 export type DemoClientOptions = Omit<ResilientClientOptions, 'clock' | 'random'>;
@@ -21,10 +28,18 @@ export interface ModelTally {
 export interface Demo {
   readonly clock: FakeClock;
   readonly provider: FakeProvider;
+  /** Every client the sections made, in order. */
+  readonly clients: readonly ResilientClient[];
   /** A client on the demo's clock and seeded randomness, with the printer attached. */
   client(options: DemoClientOptions): ResilientClient;
   /** Runs one request through `client`, moving the fake clock until it settles. */
   request(client: ResilientClient, label: string, options?: RunOptions): Promise<FakeResponse | undefined>;
+  /** Like `request`, with your own function instead of the scripted provider; `describe` turns the result into the `→` line. */
+  run<T>(client: ResilientClient, label: string, fn: AttemptFn<T>, options?: RunOptions, describe?: (value: T) => string): Promise<T | undefined>;
+  /** Runs `work` (e.g. reading a stream) while moving the fake clock from timer to timer until it settles. */
+  drive<T>(work: Promise<T>, label: string): Promise<T>;
+  /** Prints text as is, without a timestamp. */
+  print(text: string): void;
   /** Lets `ms` pass on the fake clock. */
   wait(ms: number): Promise<void>;
   heading(title: string): void;
@@ -68,7 +83,21 @@ const FORMAT: Formatters = {
   'breaker:close': (e) => `breaker   ${e.model} CLOSED`,
   fallback: (e) => `fallback  ${e.from} → ${e.to} (${e.reason})`,
   exhausted: (e) => `exhausted ${e.failures.map((f) => `${f.model} (${f.reason})`).join(', ')}`,
+  'budget:warning': (e) => `budget    ${e.scope} ${e.key}: ${Math.round(e.threshold * 100)}% threshold crossed (${amount(e.unit, e.used)} of ${amount(e.unit, e.limit)})`,
+  'budget:exceeded': (e) =>
+    `budget    ${e.scope} ${e.key} EXCEEDED for ${e.model}: ${amount(e.unit, e.used)} used + ${amount(e.unit, e.requested)} requested > ${amount(e.unit, e.limit)} → ${e.action}`,
+  'health:change': (e) => `health    ${e.model} ${e.from} → ${e.to}${e.reasons.length ? ` (${e.reasons.join('; ')})` : ''}`,
+  anomaly: (e) => `anomaly   ${e.model} ${e.metric} ${e.value.toFixed(2)} vs baseline ${e.baseline.toFixed(2)} (${e.method})`,
+  alert: (e) => `alert     ${e.level} [${e.rule}] ${e.message}`,
+  'stream:committed': (e) => `stream    ${e.model} attempt ${e.attempt} committed: first token after ${e.ttftMs ?? '?'} ms (${e.bufferedChunks} chunks released together)`,
+  'stream:failed': (e) => `stream    ${e.model} FAILED after ${e.chunks} chunks: ${e.kind}`,
+  'stream:end': (e) =>
+    `stream    ${e.model} ${e.outcome}: ${e.chunks} chunks in ${e.durationMs} ms${e.usage ? ` (${e.usage.inputTokens} in / ${e.usage.outputTokens} out tokens)` : ''}`,
 };
+
+function amount(unit: 'tokens' | 'usd', n: number): string {
+  return unit === 'usd' ? `$${n.toFixed(4)}` : `${n} tokens`;
+}
 
 export function createDemo(write: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Demo {
   const clock = createFakeClock();
@@ -117,6 +146,7 @@ export function createDemo(write: (line: string) => void = (l) => process.stdout
   return {
     clock,
     provider,
+    clients,
     client(options) {
       const client = new ResilientClient({ ...options, clock, random });
       for (const m of client.models) tally(m);
@@ -124,27 +154,41 @@ export function createDemo(write: (line: string) => void = (l) => process.stdout
       clients.push(client);
       return client;
     },
-    async request(client, label, options) {
+    request(client, label, options) {
+      return this.run(client, label, provider.call, options, (value) => `answered by ${value.model}`);
+    },
+    async run(client, label, fn, options, describe) {
       line(`── ${label}`);
-      let settled = false;
-      const p = client.run(provider.call, options).then(
-        (value) => ({ ok: true as const, value }),
-        (error: unknown) => ({ ok: false as const, error }),
+      const result = await this.drive(
+        client.run(fn, options).then(
+          (value) => ({ ok: true as const, value }),
+          (error: unknown) => ({ ok: false as const, error }),
+        ),
+        label,
       );
-      void p.then(() => (settled = true));
-      await clock.flush();
-      // Jump from timer to timer (backoff sleeps, latencies) until the call settles.
-      while (!settled) {
-        if (!(await clock.next()) && !settled) throw new Error(`demo: "${label}" is stuck with no timer pending`);
-      }
-      const result = await p;
       if (result.ok) {
-        line(`→ answered by ${result.value.model}`);
+        line(`→ ${describe ? describe(result.value) : 'answered'}`);
         return result.value;
       }
       const err = result.error as Error;
       line(`→ failed: ${err.name}: ${err.message}`);
       return undefined;
+    },
+    async drive(work, label) {
+      let settled = false;
+      void work.then(
+        () => (settled = true),
+        () => (settled = true),
+      );
+      await clock.flush();
+      // Jump from timer to timer (backoff sleeps, latencies) until the work settles.
+      while (!settled) {
+        if (!(await clock.next()) && !settled) throw new Error(`demo: "${label}" is stuck with no timer pending`);
+      }
+      return work;
+    },
+    print(text) {
+      write(text);
     },
     async wait(ms) {
       await clock.advance(ms);
