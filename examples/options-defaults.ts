@@ -50,6 +50,7 @@ export const defaultOptions = {
     process: { eventLoopDelay: false },
   }, // on; `monitor: false` turns it off
   stream: {}, // no first-chunk or stall timeout; a stream is handed over at its first content chunk
+  limits: undefined, // no client-side concurrency, RPM or TPM limits; no queue
   clock: systemClock,
   random: systemRandom,
   onListenerError: undefined, // a throwing listener is reported with process.emitWarning

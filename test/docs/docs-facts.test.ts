@@ -62,6 +62,8 @@ const EVENT_FIELDS: { readonly [K in ResilienceEventName]: Fields<ResilienceEven
   'stream:failed': { timestamp: true, taskId: true, model: true, attempt: true, kind: true, chunks: true, ttftMs: true, durationMs: true },
   'stream:end': { timestamp: true, taskId: true, model: true, attempt: true, outcome: true, chunks: true, ttftMs: true, durationMs: true, usage: true },
   'stream:usage-requested': { timestamp: true, taskId: true, model: true },
+  'limit:wait': { timestamp: true, taskId: true, model: true, waitMs: true, reason: true },
+  ratelimit: { timestamp: true, taskId: true, model: true, info: true },
 };
 const RUN_OPTIONS: Fields<RunOptions> = {
   models: true,
@@ -101,6 +103,7 @@ describe('docs/options.md', () => {
     // file spells out must resolve to exactly what leaving `monitor` out gives.
     expect(resolveMonitorOptions(defaultOptions.monitor)).toEqual(resolveMonitorOptions(undefined));
     expect(defaultOptions.stream).toEqual({});
+    expect(defaultOptions.limits).toBeUndefined();
     expect(Object.keys(defaultOptions).sort()).toEqual(Object.keys(coreOptionShape).sort());
   });
 });
