@@ -126,10 +126,14 @@ describe('Redis killed mid-run', () => {
       await up();
       const results = await done;
       const settled = results.reduce((s, r) => s + Number(r.settled), 0);
-      expect(settled).toBe(3 * 300);
+      expect(settled, JSON.stringify(results)).toBe(3 * 300);
       for (const r of results) {
-        expect(r.degraded).toBe(false);
-        expect(r.events).toEqual(['store:degraded', 'store:recovered']);
+        expect(r.degraded, JSON.stringify(r)).toBe(false);
+        // Degraded at the kill, recovered after the restart; a reconnect may flap, but always in pairs.
+        const events = r.events as string[];
+        expect(events.length, JSON.stringify(r)).toBeGreaterThanOrEqual(2);
+        expect(events, JSON.stringify(r)).toEqual(events.map((_, i) => (i % 2 === 0 ? 'store:degraded' : 'store:recovered')));
+        expect(events.length % 2, JSON.stringify(r)).toBe(0);
       }
       const h = await local.hgetall(`${prefix}budget:day:2026-01-01`);
       // Every settled call counted exactly once, every hold given back.
