@@ -4,6 +4,13 @@ import { defineConfig } from 'tsup';
 const entry = {
   index: 'src/index.ts',
   testing: 'src/testing/index.ts',
+  openai: 'src/providers/openai.ts',
+  anthropic: 'src/providers/anthropic.ts',
+  'ai-sdk': 'src/providers/ai-sdk.ts',
+  redis: 'src/redis/index.ts',
+  otel: 'src/otel/index.ts',
+  sse: 'src/sse/index.ts',
+  dashboard: 'src/dashboard/index.ts',
 };
 
 export default defineConfig([
@@ -28,5 +35,13 @@ export default defineConfig([
     // CommonJS build lets `require('llm-resilience')` work on every Node 20
     // minor, including those without require(esm).
     noExternal: ['p-retry', 'is-network-error'],
+  },
+  {
+    // The `llm-resilience` command (report over a JSON Lines event log).
+    entry: { cli: 'src/cli/bin.ts' },
+    format: ['esm'],
+    sourcemap: true,
+    target: 'node20',
+    banner: { js: '#!/usr/bin/env node' },
   },
 ]);

@@ -101,3 +101,11 @@ export type {
   ProcessSnapshot,
 } from './monitor/index.js';
 export type { ClientSnapshot } from './client/client.js';
+
+// Provider rate-limit headers and client-side limits.
+export { parseRateLimitHeaders } from './providers/ratelimit-headers.js';
+export type { RateLimitInfo, RateLimitWindow } from './providers/ratelimit-headers.js';
+export { createLimiter } from './limits/limiter.js';
+export type { Limiter, Release, LimiterEvents, LimitWaitEvent } from './limits/limiter.js';
+export type { LimitsOptions, ModelLimits } from './limits/options.js';
+export type { RateLimitEvent, RateLimitEvents } from './client/events-map.js';

@@ -17,6 +17,8 @@ export interface CallState {
   readonly estimate: { readonly inputTokens: number; readonly outputTokens: number } | undefined;
   readonly usage: ((value: unknown) => Usage | undefined) | undefined;
   readonly stream: StreamOptions | undefined;
+  /** Where `ctx.reportHeaders` sends headers (undefined: nobody needs them). */
+  readonly onHeaders: ((model: string, headers: unknown, taskId: string | undefined) => void) | undefined;
 }
 
 export type StreamHooks = Pick<PumpOptions, 'onCommit' | 'onEnd' | 'onError'> & { readonly options: StreamOptions | undefined };
@@ -26,12 +28,22 @@ class Context implements AttemptContext {
   readonly attempt: number;
   readonly taskId: string | undefined;
   #signal: AbortSignal | (() => AbortSignal);
+  readonly #onHeaders: CallState['onHeaders'];
 
-  constructor(model: string, attempt: number, taskId: string | undefined, signal: AbortSignal | (() => AbortSignal)) {
+  constructor(model: string, attempt: number, call: CallState, signal: AbortSignal | (() => AbortSignal)) {
     this.model = model;
     this.attempt = attempt;
-    this.taskId = taskId;
+    this.taskId = call.taskId;
     this.#signal = signal;
+    this.#onHeaders = call.onHeaders;
+  }
+
+  reportHeaders(headers: unknown): void {
+    try {
+      this.#onHeaders?.(this.model, headers, this.taskId);
+    } catch {
+      // observing headers must never fail the call
+    }
   }
 
   // Built on first read: most calls that never look at the signal allocate nothing for it.
@@ -76,7 +88,7 @@ export async function runAttempt<T>(
 
   if (timeoutMs === undefined && !callerSignal) {
     // The common path: nothing to race, the shared dispose signal, no allocation for it.
-    const value = await fn(new Context(model, attempt, call.taskId, disposeSignal));
+    const value = await fn(new Context(model, attempt, call, disposeSignal));
     if (streamHooks && isStreamResult(value)) {
       const hooks = streamHooks();
       return (await primeStream(value, { ...hooks.options, ...hooks, clock, model, startedAt, signal: disposeSignal })).value;
@@ -100,7 +112,7 @@ export async function runAttempt<T>(
   const race = abortRace(controller.signal);
   let handedOff = false;
   try {
-    const ctx = new Context(model, attempt, call.taskId, controller.signal);
+    const ctx = new Context(model, attempt, call, controller.signal);
     const value = await Promise.race([Promise.resolve().then(() => fn(ctx)), race.promise]);
     if (!streamHooks || !isStreamResult(value)) return value;
     const hooks = streamHooks();

@@ -10,6 +10,8 @@ import { runChain } from '../fallback/chain.js';
 import type { Health } from '../monitor/events.js';
 import type { Ranking } from '../monitor/health.js';
 import { Monitor } from '../monitor/monitor.js';
+import { type Limiter, createLimiter } from '../limits/limiter.js';
+import { type RateLimitInfo, parseRateLimitHeaders } from '../providers/ratelimit-headers.js';
 import type { MonitorSnapshot } from '../monitor/snapshot.js';
 import type { ResolvedBreaker, ResilientClientOptions } from '../options/options.js';
 import { resolveClientOptions } from '../options/resolve.js';
@@ -25,6 +27,8 @@ export interface ClientSnapshot {
   readonly models: readonly string[];
   readonly breakers: Readonly<Record<string, { readonly state: BreakerState; readonly retryAfterMs: number; readonly openMs: number }>>;
   readonly monitor?: MonitorSnapshot;
+  /** The latest rate-limit headers per model. */
+  readonly rateLimits: Readonly<Record<string, RateLimitInfo>>;
 }
 
 /**
@@ -47,6 +51,9 @@ export class ResilientClient {
   readonly #dispose = new AbortController();
   readonly #monitor: Monitor | undefined;
   readonly #budget: BudgetManager | undefined;
+  readonly #limiter: Limiter;
+  readonly #rateLimits = new Map<string, RateLimitInfo>();
+  readonly #onHeaders: (model: string, headers: unknown, taskId: string | undefined) => void;
   readonly #deps: PipelineDeps;
 
   constructor(options: ResilientClientOptions) {
@@ -62,6 +69,8 @@ export class ResilientClient {
     this.#monitor = o.monitor === false ? undefined : new Monitor(o.monitor, { clock: this.#clock, events: this.#bus });
     // The budget's events also feed the monitor (usage, and the budget alert rule).
     this.#budget = o.budget ? new BudgetManager(o.budget, { clock: this.#clock, emitter: tee(this.#bus, this.#monitor) }) : undefined;
+    this.#limiter = createLimiter(o.limits, { clock: this.#clock, emitter: this.#bus });
+    this.#onHeaders = (model, headers, taskId) => this.#observeHeaders(model, headers, taskId);
     this.#deps = {
       clock: this.#clock,
       random: o.random ?? systemRandom,
@@ -70,6 +79,7 @@ export class ResilientClient {
       stream: o.stream,
       budget: this.#budget,
       monitor: this.#monitor,
+      limiter: this.#limiter,
       disposeSignal: this.#dispose.signal,
       breakerFor: (model) => this.#breakerFor(model),
     };
@@ -93,6 +103,19 @@ export class ResilientClient {
   /** The breaker state of `model` as of now on the clock. */
   breakerState(model: string): BreakerState {
     return this.#breakers.get(model)?.state(this.#clock.now()) ?? 'closed';
+  }
+
+  /** The latest rate-limit headers seen for `model` (from successes and errors), as plain data. */
+  rateLimits(model: string): RateLimitInfo | undefined {
+    return this.#rateLimits.get(model);
+  }
+
+  #observeHeaders(model: string, headers: unknown, taskId: string | undefined): void {
+    const info = parseRateLimitHeaders(headers, this.#clock.now());
+    if (!info) return;
+    this.#rateLimits.set(model, info);
+    this.#limiter.observe(model, info);
+    if (this.#bus.wants('ratelimit')) this.#bus.emit('ratelimit', { timestamp: this.#clock.now(), ...(taskId !== undefined ? { taskId } : {}), model, info });
   }
 
   /** The token budget, when one is configured: `client.budget?.snapshot()` shows every scope. */
@@ -123,6 +146,7 @@ export class ResilientClient {
       timestamp: now,
       models: this.models,
       breakers,
+      rateLimits: Object.fromEntries(this.#rateLimits),
       ...(this.#monitor ? { monitor: this.#monitor.snapshot(options) } : {}),
     };
   }
@@ -156,6 +180,7 @@ export class ResilientClient {
       estimate: this.#budget ? this.#estimate(options) : undefined,
       usage: options?.usage,
       stream: options?.stream,
+      onHeaders: this.#onHeaders,
     };
     const result = await runChain(models, (model) => tryModel(this.#deps, fn, model, call), {
       onFallback: (from, to, reason) => {
@@ -227,6 +252,7 @@ export class ResilientClient {
     for (const b of this.#breakers.values()) b.dispose();
     this.#breakers.clear();
     this.#monitor?.dispose();
+    this.#limiter.dispose();
     this.#bus.clear();
   }
 }

@@ -1,5 +1,7 @@
 import type { BudgetEvents } from '../budget/events.js';
-import type { CoreEvents } from '../events/events.js';
+import type { CoreEvents, EventBase } from '../events/events.js';
+import type { LimiterEvents } from '../limits/limiter.js';
+import type { RateLimitInfo } from '../providers/ratelimit-headers.js';
 import type { MonitorEvents } from '../monitor/events.js';
 import type { StreamEvents } from '../stream/events.js';
 
@@ -7,7 +9,17 @@ import type { StreamEvents } from '../stream/events.js';
  * Every event the client emits, by name: the core pipeline's plus each
  * capability's. Names are public API; see docs/events.md.
  */
-export interface ResilienceEvents extends CoreEvents, StreamEvents, BudgetEvents, MonitorEvents {}
+export interface ResilienceEvents extends CoreEvents, StreamEvents, BudgetEvents, MonitorEvents, LimiterEvents, RateLimitEvents {}
+
+/** The provider's latest rate-limit headers for a model, as plain data. */
+export interface RateLimitEvent extends EventBase {
+  readonly model: string;
+  readonly info: RateLimitInfo;
+}
+
+export interface RateLimitEvents {
+  ratelimit: RateLimitEvent;
+}
 
 export type ResilienceEventName = keyof ResilienceEvents;
 export type Listener<K extends ResilienceEventName> = (payload: ResilienceEvents[K]) => void;

@@ -13,6 +13,7 @@ import type { StreamOptions } from '../stream/options.js';
 import type { PumpOptions, StreamSummary } from '../stream/pump.js';
 import { streamEventHooks } from '../stream/events.js';
 import { type Usage, extractUsage } from '../usage/extract.js';
+import type { Limiter, Release } from '../limits/limiter.js';
 import { type CallState, runAttempt } from './attempt.js';
 import type { ResilienceEvents } from './events-map.js';
 import type { AttemptFn, Outcome } from './types.js';
@@ -26,6 +27,8 @@ export interface PipelineDeps {
   readonly stream: StreamOptions | undefined;
   readonly budget: BudgetManager | undefined;
   readonly monitor: Monitor | undefined;
+  /** Client-side limits; `enabled` is false (and admission free) unless configured. */
+  readonly limiter: Limiter;
   readonly disposeSignal: AbortSignal;
   breakerFor(model: string): ModelBreaker | undefined;
 }
@@ -78,6 +81,16 @@ export async function tryModel<T>(deps: PipelineDeps, fn: AttemptFn<T>, model: s
   const attempt = async (n: number): Promise<T> => {
     const start = clock.now();
     if (bus.wants('attempt')) bus.emit('attempt', { timestamp: start, taskId: call.taskId, model, attempt: n });
+    // Admission before the attempt (and its timeout) starts: queueing is not the provider's latency.
+    let release: Release | undefined;
+    if (deps.limiter.enabled) {
+      const admitted = deps.limiter.admit(model, {
+        weight: reservation ? reservation.tokens : 1,
+        ...(call.signal ? { signal: call.signal } : {}),
+        ...(call.taskId !== undefined ? { taskId: call.taskId } : {}),
+      });
+      release = typeof admitted === 'function' ? admitted : await admitted;
+    }
     const token = monitor?.startCall(model);
     try {
       const streamHooks = streamHooksFor(deps, model, n, call, state, breaker, neutral, settle);
@@ -108,6 +121,7 @@ export async function tryModel<T>(deps: PipelineDeps, fn: AttemptFn<T>, model: s
       throw error;
     } finally {
       if (token !== undefined) monitor!.endCall(token);
+      release?.();
     }
   };
 

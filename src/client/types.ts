@@ -15,6 +15,12 @@ export interface AttemptContext {
   readonly attempt: number;
   /** The `taskId` given to `run`, if any. */
   readonly taskId?: string;
+  /**
+   * Hands the response's (or error's) headers to the client: rate-limit headers
+   * update `client.rateLimits(model)`, the `ratelimit` event and the limiter's
+   * admission. The drop-in wrappers call it for you. Never throws.
+   */
+  reportHeaders(headers: unknown): void;
 }
 
 export type AttemptFn<T> = (context: AttemptContext) => Promise<T> | T;

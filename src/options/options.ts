@@ -3,6 +3,7 @@ import type { Clock, RandomSource } from '../clock/clock.js';
 import { type BudgetOptions, budgetOptionsSchema } from '../budget/options.js';
 import { type MonitorOptions, monitorSchema } from '../monitor/options.js';
 import { type StreamOptions, streamOptionsSchema } from '../stream/options.js';
+import { type LimitsOptions, limitsSchema } from '../limits/options.js';
 import { fn, modelName, nonNegativeInt, nonNegativeMs, percentage, positiveInt, positiveMs } from './schema-helpers.js';
 
 export type Jitter = 'none' | 'full' | 'equal';
@@ -68,6 +69,12 @@ export interface ResilientClientOptions {
   readonly monitor?: MonitorOptions | false;
   /** Stream timeouts and commit buffering (docs/streaming.md). */
   readonly stream?: StreamOptions;
+  /**
+   * Client-side limits per model: concurrency, requests and tokens per minute,
+   * a bounded queue, and waiting for the provider's reset (docs/rate-limits.md). Off by default.
+   * @example { default: { maxConcurrent: 8 }, models: { 'gpt-4.1': { requestsPerMinute: 500 } } }
+   */
+  readonly limits?: LimitsOptions;
   /** Where time comes from. @default systemClock */
   readonly clock?: Clock;
   /** Where jitter comes from; returns a number in [0, 1). @default Math.random */
@@ -118,6 +125,7 @@ export const coreOptionShape = {
   budget: budgetOptionsSchema.optional(),
   monitor: z.union([monitorSchema, z.literal(false)], { error: 'expected monitor options or false' }).optional(),
   stream: streamOptionsSchema.optional(),
+  limits: limitsSchema.optional(),
   clock: clockSchema.optional(),
   random: fn<RandomSource>('a function returning a number in [0, 1)').optional(),
   onListenerError: fn<(error: unknown, event: string) => void>('a function (error, event) => void').optional(),

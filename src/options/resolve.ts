@@ -3,6 +3,7 @@ import type { Clock, RandomSource } from '../clock/clock.js';
 import type { BudgetOptions } from '../budget/options.js';
 import type { MonitorOptions } from '../monitor/options.js';
 import type { StreamOptions } from '../stream/options.js';
+import type { LimitsOptions } from '../limits/options.js';
 import { BREAKER_DEFAULTS, RETRY_DEFAULTS, type ResolvedBreaker, type ResolvedRetry, type ResilientClientOptions, coreOptionShape } from './options.js';
 import { validateOptions } from './validate.js';
 
@@ -16,6 +17,7 @@ export interface ResolvedClientOptions {
   readonly budget: BudgetOptions | undefined;
   readonly monitor: MonitorOptions | false | undefined;
   readonly stream: StreamOptions | undefined;
+  readonly limits: LimitsOptions | undefined;
   readonly clock: Clock | undefined;
   readonly random: RandomSource | undefined;
   readonly onListenerError: ((error: unknown, event: string) => void) | undefined;
@@ -39,6 +41,7 @@ export function resolveClientOptions(options: ResilientClientOptions): ResolvedC
     budget: o.budget as BudgetOptions | undefined,
     monitor: o.monitor as MonitorOptions | false | undefined,
     stream: o.stream as StreamOptions | undefined,
+    limits: o.limits as LimitsOptions | undefined,
     clock: o.clock,
     random: o.random,
     onListenerError: o.onListenerError,

@@ -100,7 +100,27 @@ export const alertEventSchema = z
   })
   .readonly();
 
+const rateLimitWindow = z.object({ limit: z.number().optional(), remaining: z.number().optional(), resetAt: z.number().optional() }).readonly();
+export const rateLimitEventSchema = z
+  .object({
+    ...base,
+    model: z.string(),
+    info: z
+      .object({
+        requests: rateLimitWindow.optional(),
+        tokens: rateLimitWindow.optional(),
+        inputTokens: rateLimitWindow.optional(),
+        outputTokens: rateLimitWindow.optional(),
+        observedAt: z.number(),
+      })
+      .readonly(),
+  })
+  .readonly();
+export const limitWaitEventSchema = z.object({ ...base, model: z.string(), waitMs: z.number(), reason: z.literal('headers') }).readonly();
+
 export const capabilityEventSchemas = {
+  ratelimit: rateLimitEventSchema,
+  'limit:wait': limitWaitEventSchema,
   'stream:committed': streamCommittedEventSchema,
   'stream:failed': streamFailedEventSchema,
   'stream:end': streamEndEventSchema,

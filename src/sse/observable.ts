@@ -39,6 +39,7 @@ export const EVENT_NAMES = [
   'anomaly',
   'alert',
   'ratelimit',
+  'limit:wait',
   'stream:committed',
   'stream:failed',
   'stream:end',
