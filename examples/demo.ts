@@ -17,7 +17,7 @@ export const SECTIONS: readonly ((demo: Demo) => Promise<void>)[] = [degradeAndR
 
 async function main(argv: readonly string[]): Promise<void> {
   if (argv.includes('--dashboard')) {
-    console.log('dashboard not available yet: running the demo in the terminal only\n');
+    console.log('--dashboard is not wired into the demo yet (see docs/observability.md to mount the dashboard): running in the terminal only\n');
   }
   console.log('llm-resilience demo: a scripted provider on a fake clock (no network, no API key)');
   const demo = createDemo();
