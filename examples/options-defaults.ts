@@ -51,6 +51,7 @@ export const defaultOptions = {
   }, // on; `monitor: false` turns it off
   stream: {}, // no first-chunk or stall timeout; a stream is handed over at its first content chunk
   limits: undefined, // no client-side concurrency, RPM or TPM limits; no queue
+  shared: undefined, // nothing shared across processes (see docs/distributed.md)
   clock: systemClock,
   random: systemRandom,
   onListenerError: undefined, // a throwing listener is reported with process.emitWarning

@@ -99,7 +99,15 @@ function amount(unit: 'tokens' | 'usd', n: number): string {
   return unit === 'usd' ? `$${n.toFixed(4)}` : `${n} tokens`;
 }
 
-export function createDemo(write: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Demo {
+export interface DemoHooks {
+  /** Called with every client the demo creates (the dashboard mode serves the first). */
+  readonly onClient?: (client: ResilientClient) => void;
+  /** Real milliseconds to pause after each request, so a person can watch the dashboard. @default 0 */
+  readonly paceMs?: number;
+}
+
+export function createDemo(write: (line: string) => void = (l) => process.stdout.write(`${l}\n`), hooks: DemoHooks = {}): Demo {
+  const pace = () => (hooks.paceMs ? new Promise<void>((r) => setTimeout(r, hooks.paceMs)) : Promise.resolve());
   const clock = createFakeClock();
   const start = clock.now();
   const provider = createFakeProvider(clock);
@@ -152,6 +160,7 @@ export function createDemo(write: (line: string) => void = (l) => process.stdout
       for (const m of client.models) tally(m);
       attach(client);
       clients.push(client);
+      hooks.onClient?.(client);
       return client;
     },
     request(client, label, options) {
@@ -168,10 +177,12 @@ export function createDemo(write: (line: string) => void = (l) => process.stdout
       );
       if (result.ok) {
         line(`→ ${describe ? describe(result.value) : 'answered'}`);
+        await pace();
         return result.value;
       }
       const err = result.error as Error;
       line(`→ failed: ${err.name}: ${err.message}`);
+      await pace();
       return undefined;
     },
     async drive(work, label) {

@@ -4,7 +4,7 @@ import { BudgetManager } from '../budget/manager.js';
 import type { BudgetSnapshot } from '../budget/snapshot.js';
 import { classifyError } from '../classify/classify.js';
 import { type Clock, systemClock, systemRandom } from '../clock/clock.js';
-import { AllModelsFailedError, DisposedError, type ModelFailure, isCircuitOpenError } from '../errors/errors.js';
+import { AllModelsFailedError, CircuitOpenError, DisposedError, type ModelFailure, isCircuitOpenError } from '../errors/errors.js';
 import { type BreakerState, EventBus, type Unsubscribe } from '../events/events.js';
 import { runChain } from '../fallback/chain.js';
 import type { Health } from '../monitor/events.js';
@@ -13,7 +13,8 @@ import { Monitor } from '../monitor/monitor.js';
 import { type Limiter, createLimiter } from '../limits/limiter.js';
 import { type RateLimitInfo, parseRateLimitHeaders } from '../providers/ratelimit-headers.js';
 import type { MonitorSnapshot } from '../monitor/snapshot.js';
-import type { ResolvedBreaker, ResilientClientOptions } from '../options/options.js';
+import type { ResolvedBreaker, ResilientClientOptions, SharedDeps } from '../options/options.js';
+import type { SharedBreaker } from '../breaker/shared.js';
 import { resolveClientOptions } from '../options/resolve.js';
 import type { CallState } from './attempt.js';
 import type { Listener, ResilienceEventName, ResilienceEvents } from './events-map.js';
@@ -55,6 +56,7 @@ export class ResilientClient {
   readonly #rateLimits = new Map<string, RateLimitInfo>();
   readonly #onHeaders: (model: string, headers: unknown, taskId: string | undefined) => void;
   readonly #deps: PipelineDeps;
+  readonly #shared: SharedBreaker | undefined;
 
   constructor(options: ResilientClientOptions) {
     const o = resolveClientOptions(options);
@@ -67,9 +69,14 @@ export class ResilientClient {
     this.#timeoutMs = o.timeoutMs;
     this.#bus = new EventBus<ResilienceEvents>(o.onListenerError ?? reportListenerError);
     this.#monitor = o.monitor === false ? undefined : new Monitor(o.monitor, { clock: this.#clock, events: this.#bus });
+    const sharedDeps = { clock: this.#clock, emitter: this.#bus as unknown as SharedDeps['emitter'] };
+    const budgetStore = o.shared?.budgetStore?.(sharedDeps);
     // The budget's events also feed the monitor (usage, and the budget alert rule).
-    this.#budget = o.budget ? new BudgetManager(o.budget, { clock: this.#clock, emitter: tee(this.#bus, this.#monitor) }) : undefined;
-    this.#limiter = createLimiter(o.limits, { clock: this.#clock, emitter: this.#bus });
+    this.#budget = o.budget
+      ? new BudgetManager(budgetStore ? { ...o.budget, store: budgetStore } : o.budget, { clock: this.#clock, emitter: tee(this.#bus, this.#monitor) })
+      : undefined;
+    this.#shared = o.shared?.breaker?.(sharedDeps);
+    this.#limiter = o.shared?.limiter?.(sharedDeps) ?? createLimiter(o.limits, { clock: this.#clock, emitter: this.#bus });
     this.#onHeaders = (model, headers, taskId) => this.#observeHeaders(model, headers, taskId);
     this.#deps = {
       clock: this.#clock,
@@ -82,6 +89,7 @@ export class ResilientClient {
       limiter: this.#limiter,
       disposeSignal: this.#dispose.signal,
       breakerFor: (model) => this.#breakerFor(model),
+      sharedCheck: this.#shared ? (model) => this.#sharedCheck(model) : undefined,
     };
   }
 
@@ -233,8 +241,28 @@ export class ResilientClient {
     return b;
   }
 
+  /**
+   * Cross-process breaker state, before the local breaker: another process's
+   * open fails fast here, and only the holder of the probe lease probes.
+   */
+  async #sharedCheck(model: string): Promise<void> {
+    const shared = this.#shared!;
+    const now = this.#clock.now();
+    const local = this.breakerState(model);
+    const leaseMs = (this.#timeoutMs ?? 30_000) + 1_000;
+    if (local === 'closed') {
+      const view = shared.readState(model);
+      if (view.state === 'open') throw new CircuitOpenError(model, (view.openUntil ?? now) - now);
+      if (view.state === 'half-open' && !(await shared.acquireProbe(model, leaseMs))) throw new CircuitOpenError(model, 0);
+    } else if (local === 'half-open' && !(await shared.acquireProbe(model, leaseMs))) {
+      throw new CircuitOpenError(model, 0); // another process holds the probe
+    }
+  }
+
   #onBreaker(model: string, state: BreakerState, retryAfterMs?: number): void {
     this.#monitor?.recordBreaker(model, state);
+    if (this.#shared && state === 'open') void this.#shared.publishOpen(model, this.#clock.now() + (retryAfterMs ?? 0)).catch(() => {});
+    if (this.#shared && state === 'closed') void this.#shared.publishClosed(model).catch(() => {});
     const name = state === 'open' ? 'breaker:open' : state === 'half-open' ? 'breaker:half-open' : 'breaker:close';
     if (!this.#bus.wants(name)) return;
     this.#bus.emit(name, { timestamp: this.#clock.now(), model, state, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });

@@ -31,6 +31,8 @@ export interface PipelineDeps {
   readonly limiter: Limiter;
   readonly disposeSignal: AbortSignal;
   breakerFor(model: string): ModelBreaker | undefined;
+  /** Cross-process breaker check; undefined unless `shared.breaker` is configured. */
+  readonly sharedCheck: ((model: string) => Promise<void>) | undefined;
 }
 
 /** One model try's state: the last failure's classification, computed once. */
@@ -79,8 +81,6 @@ export async function tryModel<T>(deps: PipelineDeps, fn: AttemptFn<T>, model: s
   };
 
   const attempt = async (n: number): Promise<T> => {
-    const start = clock.now();
-    if (bus.wants('attempt')) bus.emit('attempt', { timestamp: start, taskId: call.taskId, model, attempt: n });
     // Admission before the attempt (and its timeout) starts: queueing is not the provider's latency.
     let release: Release | undefined;
     if (deps.limiter.enabled) {
@@ -91,9 +91,13 @@ export async function tryModel<T>(deps: PipelineDeps, fn: AttemptFn<T>, model: s
       });
       release = typeof admitted === 'function' ? admitted : await admitted;
     }
+    // Latency counts from admission: time in the limiter's queue is not the provider's.
+    const start = clock.now();
+    if (bus.wants('attempt')) bus.emit('attempt', { timestamp: start, taskId: call.taskId, model, attempt: n });
     const token = monitor?.startCall(model);
     try {
       const streamHooks = streamHooksFor(deps, model, n, call, state, breaker, neutral, settle);
+      if (deps.sharedCheck) await deps.sharedCheck(model);
       const invoke = () => runAttempt(fn, model, n, call, clock, deps.disposeSignal, streamHooks);
       const value = breaker ? await breaker.execute(invoke, neutral) : await invoke();
       const now = clock.now();

@@ -4,6 +4,34 @@ import { type BudgetOptions, budgetOptionsSchema } from '../budget/options.js';
 import { type MonitorOptions, monitorSchema } from '../monitor/options.js';
 import { type StreamOptions, streamOptionsSchema } from '../stream/options.js';
 import { type LimitsOptions, limitsSchema } from '../limits/options.js';
+import type { Limiter } from '../limits/limiter.js';
+import type { BudgetStore } from '../budget/store.js';
+import type { SharedBreaker } from '../breaker/shared.js';
+
+/** What a shared-state factory receives: the client's clock and event bus (for `store:degraded` and the like). */
+export interface SharedDeps {
+  readonly clock: Clock;
+  readonly emitter: { wants(name: string): boolean; emit(name: string, payload: object): void };
+}
+
+/**
+ * State shared across processes (docs/distributed.md). Factories, so the shared
+ * pieces run on the client's clock and report through its events.
+ * @example
+ * shared: {
+ *   budgetStore: (d) => new RedisBudgetStore(redis, { prefix: 'app:' }, d),
+ *   limiter: (d) => createRedisLimiter(redis, { models: { 'gpt-4.1': { requestsPerMinute: 500 } } }, d),
+ *   breaker: (d) => new RedisBreakerState(redis, { syncMs: 1_000 }, d),
+ * }
+ */
+export interface SharedStateOptions {
+  /** Replaces `budget.store`. */
+  readonly budgetStore?: (deps: SharedDeps) => BudgetStore;
+  /** Replaces the limiter built from `limits`. */
+  readonly limiter?: (deps: SharedDeps) => Limiter;
+  /** Adds cross-process breaker state to each model's local breaker. */
+  readonly breaker?: (deps: SharedDeps) => SharedBreaker;
+}
 import { fn, modelName, nonNegativeInt, nonNegativeMs, percentage, positiveInt, positiveMs } from './schema-helpers.js';
 
 export type Jitter = 'none' | 'full' | 'equal';
@@ -75,6 +103,8 @@ export interface ResilientClientOptions {
    * @example { default: { maxConcurrent: 8 }, models: { 'gpt-4.1': { requestsPerMinute: 500 } } }
    */
   readonly limits?: LimitsOptions;
+  /** Budget store, limiter and breaker state shared across processes, e.g. on Redis. Off by default. */
+  readonly shared?: SharedStateOptions;
   /** Where time comes from. @default systemClock */
   readonly clock?: Clock;
   /** Where jitter comes from; returns a number in [0, 1). @default Math.random */
@@ -126,6 +156,13 @@ export const coreOptionShape = {
   monitor: z.union([monitorSchema, z.literal(false)], { error: 'expected monitor options or false' }).optional(),
   stream: streamOptionsSchema.optional(),
   limits: limitsSchema.optional(),
+  shared: z
+    .strictObject({
+      budgetStore: fn<(deps: SharedDeps) => BudgetStore>('a function (deps) => BudgetStore').optional(),
+      limiter: fn<(deps: SharedDeps) => Limiter>('a function (deps) => Limiter').optional(),
+      breaker: fn<(deps: SharedDeps) => SharedBreaker>('a function (deps) => SharedBreaker').optional(),
+    })
+    .optional(),
   clock: clockSchema.optional(),
   random: fn<RandomSource>('a function returning a number in [0, 1)').optional(),
   onListenerError: fn<(error: unknown, event: string) => void>('a function (error, event) => void').optional(),

@@ -4,7 +4,7 @@ import type { BudgetOptions } from '../budget/options.js';
 import type { MonitorOptions } from '../monitor/options.js';
 import type { StreamOptions } from '../stream/options.js';
 import type { LimitsOptions } from '../limits/options.js';
-import { BREAKER_DEFAULTS, RETRY_DEFAULTS, type ResolvedBreaker, type ResolvedRetry, type ResilientClientOptions, coreOptionShape } from './options.js';
+import { type SharedStateOptions, BREAKER_DEFAULTS, RETRY_DEFAULTS, type ResolvedBreaker, type ResolvedRetry, type ResilientClientOptions, coreOptionShape } from './options.js';
 import { validateOptions } from './validate.js';
 
 export const clientOptionsSchema = z.strictObject(coreOptionShape);
@@ -18,6 +18,7 @@ export interface ResolvedClientOptions {
   readonly monitor: MonitorOptions | false | undefined;
   readonly stream: StreamOptions | undefined;
   readonly limits: LimitsOptions | undefined;
+  readonly shared: SharedStateOptions | undefined;
   readonly clock: Clock | undefined;
   readonly random: RandomSource | undefined;
   readonly onListenerError: ((error: unknown, event: string) => void) | undefined;
@@ -42,6 +43,7 @@ export function resolveClientOptions(options: ResilientClientOptions): ResolvedC
     monitor: o.monitor as MonitorOptions | false | undefined,
     stream: o.stream as StreamOptions | undefined,
     limits: o.limits as LimitsOptions | undefined,
+    shared: o.shared as SharedStateOptions | undefined,
     clock: o.clock,
     random: o.random,
     onListenerError: o.onListenerError,

@@ -118,7 +118,15 @@ export const rateLimitEventSchema = z
   .readonly();
 export const limitWaitEventSchema = z.object({ ...base, model: z.string(), waitMs: z.number(), reason: z.literal('headers') }).readonly();
 
+const storeName = z.enum(['budget', 'breaker', 'limits']);
+export const storeDegradedEventSchema = z
+  .object({ ...base, store: storeName, reason: z.enum(['timeout', 'disconnected', 'error']), message: z.string() })
+  .readonly();
+export const storeRecoveredEventSchema = z.object({ ...base, store: storeName, degradedMs: z.number(), reconciledKeys: z.number() }).readonly();
+
 export const capabilityEventSchemas = {
+  'store:degraded': storeDegradedEventSchema,
+  'store:recovered': storeRecoveredEventSchema,
   ratelimit: rateLimitEventSchema,
   'limit:wait': limitWaitEventSchema,
   'stream:committed': streamCommittedEventSchema,

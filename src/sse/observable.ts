@@ -45,6 +45,7 @@ export const EVENT_NAMES = [
   'stream:end',
   'stream:usage-requested',
   'store:degraded',
+  'store:recovered',
 ] as const;
 
 /**

@@ -61,7 +61,8 @@ function blocks(page: string): Block[] {
 
 const normalize = (code: string) =>
   code
-    .replace(/from '(?:\.\.\/)+src\/testing\/index\.js'/g, "from 'llm-resilience/testing'")
+    .replace(/from '(?:\.\.\/)+src\/(testing|redis|otel|sse|dashboard)\/index\.js'/g, "from 'llm-resilience/$1'")
+    .replace(/from '(?:\.\.\/)+src\/providers\/(openai|anthropic|ai-sdk)\.js'/g, "from 'llm-resilience/$1'")
     .replace(/from '(?:\.\.\/)+src\/index\.js'/g, "from 'llm-resilience'")
     .split('\n')
     .map((l) => l.trim())

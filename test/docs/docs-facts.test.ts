@@ -64,6 +64,8 @@ const EVENT_FIELDS: { readonly [K in ResilienceEventName]: Fields<ResilienceEven
   'stream:usage-requested': { timestamp: true, taskId: true, model: true },
   'limit:wait': { timestamp: true, taskId: true, model: true, waitMs: true, reason: true },
   ratelimit: { timestamp: true, taskId: true, model: true, info: true },
+  'store:degraded': { timestamp: true, taskId: true, store: true, reason: true, message: true },
+  'store:recovered': { timestamp: true, taskId: true, store: true, degradedMs: true, reconciledKeys: true },
 };
 const RUN_OPTIONS: Fields<RunOptions> = {
   models: true,
