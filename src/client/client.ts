@@ -126,6 +126,18 @@ export class ResilientClient {
     if (this.#bus.wants('ratelimit')) this.#bus.emit('ratelimit', { timestamp: this.#clock.now(), ...(taskId !== undefined ? { taskId } : {}), model, info });
   }
 
+  #usageRequested = false;
+  /**
+   * Called by the OpenAI wrapper when it added `stream_options.include_usage`
+   * to a streaming request (without it, a stream reports no usage and the
+   * budget can only settle the estimate). Emits `stream:usage-requested` once per client.
+   */
+  noteUsageRequested(model: string): void {
+    if (this.#usageRequested) return;
+    this.#usageRequested = true;
+    if (this.#bus.wants('stream:usage-requested')) this.#bus.emit('stream:usage-requested', { timestamp: this.#clock.now(), model });
+  }
+
   /** The token budget, when one is configured: `client.budget?.snapshot()` shows every scope. */
   get budget(): BudgetManager | undefined {
     return this.#budget;

@@ -3,6 +3,7 @@
  * `chat.completions.create` and `responses.create` running through the
  * resilient pipeline. Nothing else about the client changes.
  */
+import { ensureIncludeUsage } from '../stream/include-usage.js';
 import type { ResilientClientOptions } from '../options/options.js';
 import { type APIPromiseLike, type AdapterOptions, type AnyCreate, type ResilientRunner, overlay, resilientCreate, resolveAdapterOptions, toRunner } from './shared.js';
 
@@ -33,7 +34,14 @@ export function wrapOpenAI<C extends OpenAILike>(openai: C, clientOrOptions: Res
   const opts = resolveAdapterOptions(options, clientOrOptions, 'wrapOpenAI');
   const runner = toRunner(clientOrOptions);
   const completions = openai.chat.completions;
-  const chatCreate = resilientCreate(runner, (b, o) => (completions.create as unknown as AnyCreate).call(completions, b, o), opts);
+  const rawChatCreate = resilientCreate(runner, (b, o) => (completions.create as unknown as AnyCreate).call(completions, b, o), opts);
+  // A chat stream reports usage only when asked (`stream_options.include_usage`);
+  // without it the budget can only settle its estimate. Ask, and say so once.
+  const chatCreate = ((body: unknown, ...rest: unknown[]) => {
+    const { request, added } = ensureIncludeUsage(body);
+    if (added) (runner as { noteUsageRequested?: (model: string) => void }).noteUsageRequested?.(String((body as { model?: unknown }).model ?? ''));
+    return (rawChatCreate as (...a: unknown[]) => unknown)(request, ...rest);
+  }) as typeof rawChatCreate;
   const overrides: Record<string, unknown> = {
     chat: overlay(openai.chat, { completions: overlay(completions, { create: chatCreate }) }),
   };

@@ -158,6 +158,22 @@ describe('wrapOpenAI against the real openai package', () => {
     expect(server.requests[1]!.body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
   });
 
+  it('adds stream_options.include_usage to a chat stream that lacks it, says so once, and the usage reaches the budget', async () => {
+    const { openai, server, client } = await setup();
+    const notices: string[] = [];
+    client.on('stream:usage-requested', (e) => notices.push(e.model));
+    const ends: unknown[] = [];
+    client.on('stream:end', (e) => ends.push(e.usage));
+    for (let i = 0; i < 2; i++) {
+      server.script({ model: 'gpt-a' }, [replies.openaiChatStream({ model: 'gpt-a', chunks: ['x'], usage: { input: 4, output: 2 } })]);
+      const stream = await openai.chat.completions.create({ model: 'gpt-a', messages, stream: true });
+      for await (const _chunk of stream) void _chunk;
+    }
+    expect(server.requests.map((r) => r.body.stream_options)).toEqual([{ include_usage: true }, { include_usage: true }]);
+    expect(notices).toEqual(['gpt-a']);
+    expect(ends).toMatchObject([{ inputTokens: 4, outputTokens: 2 }, { inputTokens: 4, outputTokens: 2 }]);
+  });
+
   it('an error event inside a 200 stream is left to the client’s stream layer: no replay, provider error kept in cause', async () => {
     const { openai, server } = await setup();
     server.script({ model: 'gpt-a' }, [replies.openaiChatStream({ model: 'gpt-a', chunks: ['a', 'b'], errorAfter: 1 })]);
