@@ -1,5 +1,5 @@
 import type { Clock } from '../../src/clock/clock.js';
-import { ResilientClient, isAllModelsFailedError, type ResilientClientOptions } from '../../src/index.js';
+import { MemoryBudgetStore, ResilientClient, isAllModelsFailedError, isBudgetExceededError, type Amount, type ResilientClientOptions, type StoreLimit, type StoreReserveResult, type Totals } from '../../src/index.js';
 import type { FakeClock } from '../../src/testing/index.js';
 import { FakeAPIError } from '../../src/testing/index.js';
 import { createChaosProvider, type Fault } from './chaos-provider.js';
@@ -21,12 +21,45 @@ export const ALLOWED_REJECTIONS = [
   'AllModelsFailedError', // every model in the chain failed; causes in `failures`
   'provider 400', // a bad request is not worth another model: the provider's error, untouched
   'CallerAbort', // the caller's own abort reason, untouched
+  'BudgetExceededError', // the day budget (action 'reject') is full: refused before any request
 ] as const;
+
+/**
+ * The in-memory budget store, checking after every operation that a day key's
+ * settled usage plus open reservations never passes the hard limit.
+ */
+export class CheckedBudgetStore extends MemoryBudgetStore {
+  /** Largest `used + reserved − limit` seen on a day key, in tokens (0 = never over). */
+  maxOvershoot = 0;
+  operations = 0;
+  readonly #limit: number;
+  constructor(limitTokens: number) {
+    super();
+    this.#limit = limitTokens;
+  }
+  #check(key: string, t: Totals): void {
+    this.operations++;
+    if (!key.startsWith('day:')) return;
+    const over = t.used.tokens + t.reserved.tokens - this.#limit;
+    if (over > this.maxOvershoot) this.maxOvershoot = over;
+  }
+  override async reserve(key: string, amount: Amount, limit?: StoreLimit): Promise<StoreReserveResult> {
+    const r = await super.reserve(key, amount, limit);
+    this.#check(key, r.totals);
+    return r;
+  }
+  override async settle(key: string, reserved: Amount, used: Amount): Promise<Totals> {
+    const t = await super.settle(key, reserved, used);
+    this.#check(key, t);
+    return t;
+  }
+}
 
 function rejectionType(error: unknown): string {
   if (isAllModelsFailedError(error)) return 'AllModelsFailedError';
   if (error instanceof FakeAPIError && error.status === 400) return 'provider 400';
   if (error instanceof CallerAbort) return 'CallerAbort';
+  if (isBudgetExceededError(error)) return 'BudgetExceededError';
   return `untyped ${(error as { name?: unknown })?.name ?? typeof error}`;
 }
 
@@ -42,8 +75,13 @@ export interface SoakConfig {
   readonly models?: readonly string[];
   /** Fraction of calls whose caller aborts them at a random moment. @default 0.01 */
   readonly callerAbortRate?: number;
-  /** Extra client options (budget, limits…) when those are wired. */
+  /** Extra client options (limits…). */
   readonly extraOptions?: Readonly<Record<string, unknown>>;
+  /**
+   * A day budget in tokens (action `reject`), enforced through a store that
+   * checks the hard limit after every operation. Sized so it runs out mid-run.
+   */
+  readonly budgetTokens?: number;
   /** Called when this many calls have settled (heap checkpoints). */
   readonly checkpoints?: readonly number[];
   readonly onCheckpoint?: (settled: number) => void;
@@ -69,6 +107,8 @@ export interface SoakReport {
   readonly resolvedWithoutSuccess: number;
   readonly listenersAfterDispose: number | undefined;
   readonly simulatedMs: number;
+  /** With `budgetTokens`: the largest overshoot of the day limit seen (must be 0), and store operations checked. */
+  readonly budget?: { readonly overshoot: number; readonly operations: number; readonly refused: number };
 }
 
 export const SOAK_MODELS = ['m0', 'm1', 'm2', 'm3', 'm4'] as const;
@@ -83,6 +123,7 @@ export async function runSoak(c: SoakConfig): Promise<SoakReport> {
   const models = c.models ?? SOAK_MODELS;
   const provider = createChaosProvider({ clock: c.clock, random: createPrng(c.seed ^ 0x9e3779b9), scale: c.scale, sick: new Set([models.at(-1)!]) });
   const s = (ms: number) => Math.max(1, Math.round(ms * c.scale));
+  const budgetStore = c.budgetTokens !== undefined ? new CheckedBudgetStore(c.budgetTokens) : undefined;
   const client = new ResilientClient({
     models,
     clock: c.clock,
@@ -90,6 +131,7 @@ export async function runSoak(c: SoakConfig): Promise<SoakReport> {
     timeoutMs: s(10_000),
     retry: { maxRetries: 2, initialDelayMs: s(200), maxDelayMs: s(5_000), maxRetryAfterMs: s(60_000) },
     breaker: { rollingWindowMs: s(10_000), resetTimeoutMs: s(30_000) },
+    ...(budgetStore ? { budget: { day: { maxTokens: c.budgetTokens! }, store: budgetStore } } : {}),
     ...c.extraOptions,
   } as ResilientClientOptions);
 
@@ -187,6 +229,7 @@ export async function runSoak(c: SoakConfig): Promise<SoakReport> {
     resolvedWithoutSuccess,
     listenersAfterDispose,
     simulatedMs,
+    ...(budgetStore ? { budget: { overshoot: budgetStore.maxOvershoot, operations: budgetStore.operations, refused: rejections.BudgetExceededError ?? 0 } } : {}),
   };
 }
 
@@ -218,5 +261,6 @@ export function soakViolations(r: SoakReport): string[] {
   if (r.orphanFallbacks !== 0) v.push(`${r.orphanFallbacks} fallback event(s) from a model without a failure`);
   if (r.resolvedWithoutSuccess !== 0) v.push(`${r.resolvedWithoutSuccess} call(s) resolved without a success event`);
   if (r.listenersAfterDispose !== undefined && r.listenersAfterDispose !== 0) v.push(`${r.listenersAfterDispose} listener(s) left after dispose()`);
+  if (r.budget && r.budget.overshoot !== 0) v.push(`day budget overshot by ${r.budget.overshoot} token(s)`);
   return v;
 }

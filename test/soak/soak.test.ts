@@ -23,7 +23,8 @@ describe('chaos soak (small)', () => {
 
   it('settles every call with a typed outcome, reconciles counts and leaves nothing behind', async () => {
     const clock = createFakeClock();
-    const report = await runSoak({ calls: 3_000, concurrency: 200, seed: 42, clock, scale: 1, drive: fakeDriver(clock) });
+    // The day budget runs out partway through, so reservations race the hard limit.
+    const report = await runSoak({ calls: 3_000, concurrency: 200, seed: 42, clock, scale: 1, drive: fakeDriver(clock), budgetTokens: 2_000_000 });
     await clock.flush();
 
     expect(soakViolations(report)).toEqual([]);
@@ -40,6 +41,10 @@ describe('chaos soak (small)', () => {
     expect(report.events.fallback).toBeGreaterThan(0);
     expect(report.events.breakerOpen).toBeGreaterThan(0);
     expect(report.events.circuitOpen).toBeGreaterThan(0);
+    // The budget ran out for real, and never by a single token over.
+    expect(report.budget!.refused).toBeGreaterThan(0);
+    expect(report.budget!.overshoot).toBe(0);
+    expect(report.budget!.operations).toBeGreaterThan(3_000);
   });
 
   it('replays exactly from its seed', async () => {
