@@ -62,10 +62,18 @@ const PROVIDER_PREFIX = /^[a-z][a-z0-9-]*[/:]/;
  * `gpt-5.4-pro` as `gpt-5.4` would under-count a budget twelvefold.
  */
 export function priceFor(model: string, table: PriceTable): ModelPrice | undefined {
+  // Looked up on every settled call: remember each model's answer per (frozen) table.
+  let memo = PRICE_MEMO.get(table);
+  if (!memo) PRICE_MEMO.set(table, (memo = new Map()));
+  if (memo.has(model)) return memo.get(model);
   const has = (k: string) => (Object.hasOwn(table, k) ? table[k] : undefined);
   const bare = model.replace(PROVIDER_PREFIX, '');
-  return has(model) ?? has(bare) ?? has(bare.replace(SNAPSHOT_SUFFIX, ''));
+  const price = has(model) ?? has(bare) ?? has(bare.replace(SNAPSHOT_SUFFIX, ''));
+  if (Object.isFrozen(table) && memo.size < 10_000) memo.set(model, price);
+  return price;
 }
+
+const PRICE_MEMO = new WeakMap<PriceTable, Map<string, ModelPrice | undefined>>();
 
 /**
  * Cost in USD of `usage` on `model`, or `undefined` when the table has no price

@@ -94,21 +94,21 @@ export async function tryModel<T>(deps: PipelineDeps, fn: AttemptFn<T>, model: s
     // Latency counts from admission: time in the limiter's queue is not the provider's.
     const start = clock.now();
     if (bus.wants('attempt')) bus.emit('attempt', { timestamp: start, taskId: call.taskId, model, attempt: n });
-    const token = monitor?.startCall(model);
+    const token = monitor?.startCall(model, start);
     try {
       const streamHooks = streamHooksFor(deps, model, n, call, state, breaker, neutral, settle);
       if (deps.sharedCheck) await deps.sharedCheck(model);
       const invoke = () => runAttempt(fn, model, n, call, clock, deps.disposeSignal, streamHooks);
       const value = breaker ? await breaker.execute(invoke, neutral) : await invoke();
       const now = clock.now();
-      monitor?.recordAttempt(model, 'success', now - start);
+      monitor?.recordAttempt(model, 'success', now - start, now);
       if (bus.wants('success')) bus.emit('success', { timestamp: now, taskId: call.taskId, model, attempt: n, latencyMs: now - start });
       return value;
     } catch (error) {
       const cls = classifyOnce(state, error, clock.now());
       const now = clock.now();
       const outcome = outcomeOf(cls.kind);
-      if (monitor && outcome) monitor.recordAttempt(model, outcome, now - start);
+      if (monitor && outcome) monitor.recordAttempt(model, outcome, now - start, now);
       if (bus.wants('failure')) {
         bus.emit('failure', {
           timestamp: now,

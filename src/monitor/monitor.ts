@@ -102,8 +102,8 @@ export class Monitor {
   }
 
   /** One attempt ended. `latencyMs` is wall time of the attempt; percentiles read successful attempts only. */
-  recordAttempt(model: string, outcome: AttemptOutcome, latencyMs: number): void {
-    const now = this.#clock.now();
+  recordAttempt(model: string, outcome: AttemptOutcome, latencyMs: number, at?: number): void {
+    const now = at ?? this.#clock.now();
     const s = this.#state(model, now);
     const ms = latencyMs >= 0 && latencyMs < Infinity ? latencyMs : 0;
     s.lastAttemptAt = now;
@@ -143,8 +143,8 @@ export class Monitor {
     for (const ring of this.#state(to, now).rings) ring.at(now).fallbacksIn++;
   }
 
-  recordUsage(model: string, inputTokens: number, outputTokens: number, costUsd = 0): void {
-    const now = this.#clock.now();
+  recordUsage(model: string, inputTokens: number, outputTokens: number, costUsd = 0, at?: number): void {
+    const now = at ?? this.#clock.now();
     for (const ring of this.#state(model, now).rings) {
       const b = ring.at(now);
       b.inputTokens += inputTokens || 0;
@@ -198,8 +198,8 @@ export class Monitor {
   }
 
   /** A call started; pass the token to {@link Monitor.endCall} when it settles. Feeds in-flight counts and the long-running rule. */
-  startCall(model: string): CallToken {
-    const now = this.#clock.now();
+  startCall(model: string, at?: number): CallToken {
+    const now = at ?? this.#clock.now();
     this.#state(model, now);
     return this.#inFlight.start(model, now);
   }
