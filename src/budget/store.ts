@@ -57,11 +57,11 @@ interface Entry {
   resNanos: number;
 }
 
-const totalsOf = (e: Entry | undefined): Totals =>
-  Object.freeze({
-    used: Object.freeze({ tokens: e?.usedTokens ?? 0, costNanos: e?.usedNanos ?? 0 }),
-    reserved: Object.freeze({ tokens: e?.resTokens ?? 0, costNanos: e?.resNanos ?? 0 }),
-  });
+// Fresh objects on every call (never shared with the map), so no freeze: this runs twice per budgeted call.
+const totalsOf = (e: Entry | undefined): Totals => ({
+  used: { tokens: e?.usedTokens ?? 0, costNanos: e?.usedNanos ?? 0 },
+  reserved: { tokens: e?.resTokens ?? 0, costNanos: e?.resNanos ?? 0 },
+});
 
 /**
  * Totals in a Map. Atomic per key because each operation runs to completion
