@@ -45,6 +45,11 @@ for (const s of SUBJECTS) {
   if ('na' in made) na.set(s.id, made.na);
   else instances.set(s.id, made);
 }
+// bottleneck yields to the event loop with setTimeout(0) hops (≈ 4 ms of wall time per
+// call, decision 0001), so the rate-limited subject runs fewer calls to keep the run short.
+const LIMITED_CALLS = QUICK ? 200 : 1_000;
+const LIMITED_TP_TOTAL = QUICK ? 1_000 : 5_000;
+const callsFor = (id: string) => (id === rateLimited.id ? LIMITED_CALLS : CALLS_PER_ROUND);
 const samples = new Map<string, number[]>([...instances.keys()].map((id) => [id, []]));
 const wallSamples = new Map<string, number[]>([...instances.keys()].map((id) => [id, []]));
 for (let round = -1; round < ROUNDS; round++) {
@@ -53,7 +58,7 @@ for (let round = -1; round < ROUNDS; round++) {
   const order = ids.map((_, i) => ids[(i + Math.max(0, round)) % ids.length]!);
   for (const id of order) {
     gc();
-    const ns = await nsPerCall(instances.get(id)!.call, CALLS_PER_ROUND);
+    const ns = await nsPerCall(instances.get(id)!.call, callsFor(id));
     if (round >= 0) {
       samples.get(id)!.push(ns.cpu);
       wallSamples.get(id)!.push(ns.wall);
@@ -90,12 +95,13 @@ const tpWall = new Map<string, number[]>(tpSubjects.map((s) => [s.id, []]));
 for (let round = 0; round < TP_ROUNDS; round++) {
   for (const s of round % 2 ? [...tpSubjects].reverse() : tpSubjects) {
     gc();
-    const r = await throughput(instances.get(s.id)!.call, TP_TOTAL, TP_CONCURRENCY);
+    const r = await throughput(instances.get(s.id)!.call, s.id === rateLimited.id ? LIMITED_TP_TOTAL : TP_TOTAL, TP_CONCURRENCY);
     tp.get(s.id)!.push(r.cpu);
     tpWall.get(s.id)!.push(r.wall);
   }
 }
 const tpMedian = (id: string) => stats(tp.get(id)!).median;
+const tpWallMedian = (id: string) => stats(tpWall.get(id)!).median;
 print(`## Throughput (${TP_TOTAL.toLocaleString('en-US')} calls at concurrency ${TP_CONCURRENCY}, median of ${TP_ROUNDS})`);
 print();
 print('| subject | calls per CPU-second | × cockatiel | calls per wall-second |');
@@ -162,8 +168,9 @@ verdicts.push({
     st
       ? {
           target: `rate-limited path vs a ${(TIER_RPS * 60).toLocaleString('en-US')} rpm tier (${TIER_RPS}/s)`,
-          met: tpMedian(rateLimited.id) >= TIER_RPS,
-          detail: `${fmtNs(st.median)} per call; ceiling ${fmtRate(tpMedian(rateLimited.id))} = ${(tpMedian(rateLimited.id) / TIER_RPS).toFixed(0)}× the tier`,
+          // The limiter's ceiling is wall-clock bound (its timer hops), so it is judged on calls per wall-second.
+          met: tpWallMedian(rateLimited.id) >= TIER_RPS,
+          detail: `${fmtNs(st.median)} CPU per call; ceiling ${fmtRate(tpWallMedian(rateLimited.id))} per wall-second = ${(tpWallMedian(rateLimited.id) / TIER_RPS).toFixed(2)}× the tier (${fmtRate(tpMedian(rateLimited.id))} per CPU-second)`,
         }
       : { target: 'rate-limited path vs a 30,000 rpm tier (500/s)', met: undefined, detail: na.get(rateLimited.id)! },
   );

@@ -19,6 +19,10 @@ export interface Subject {
 /** The listeners a typical metrics user attaches: all three fire or are checked on every call. */
 const LISTENED = ['attempt', 'success', 'failure'] as const;
 
+/**
+ * The monitor is on by default; subjects without it in `extensions` turn it off
+ * explicitly, so each row adds one thing to the previous one.
+ */
 function ours(lib: Library, id: string, label: string, listeners: boolean, extensions: readonly ExtensionKey[]): Subject {
   return {
     id,
@@ -26,7 +30,8 @@ function ours(lib: Library, id: string, label: string, listeners: boolean, exten
     make(fn) {
       const ext = extensionOptions(extensions, lib);
       if (!ext.ok) return { na: ext.reason };
-      const client = new lib.ResilientClient({ models: ['primary', 'secondary'], ...ext.options } as ResilientClientOptions);
+      const monitorOff = extensions.includes('monitor') ? {} : { monitor: false };
+      const client = new lib.ResilientClient({ models: ['primary', 'secondary'], ...monitorOff, ...ext.options } as ResilientClientOptions);
       if (listeners) for (const name of LISTENED) client.on(name, () => {});
       return { call: () => client.run(fn), dispose: () => client.dispose() };
     },
@@ -56,7 +61,7 @@ export interface Subjects {
 
 export function makeSubjects(lib: Library): Subjects {
   const full = ours(lib, 'full', 'ours: full default stack (+budget +monitor), 3 listeners', true, ['budget', 'monitor']);
-  const core = ours(lib, 'core', 'ours: breaker + retry + fallback + events, 3 listeners', true, []);
+  const core = ours(lib, 'core', 'ours: breaker + retry + fallback + events, 3 listeners (monitor off)', true, []);
   const limited = ours(lib, 'limited', 'ours: full stack + rate limit (non-binding), 3 listeners', true, ['budget', 'monitor', 'limits']);
   const all: Subject[] = [
     { id: 'bare', label: 'bare `await fn()`', make: (fn) => ({ call: fn, dispose: () => {} }) },
@@ -69,8 +74,9 @@ export function makeSubjects(lib: Library): Subjects {
         return { call: () => cb.fire(), dispose: () => cb.shutdown() };
       },
     },
-    ours(lib, 'ours-bare', 'ours: retry + breaker, no listeners', false, []),
+    ours(lib, 'ours-bare', 'ours: retry + breaker, no listeners (monitor off)', false, []),
     core,
+    ours(lib, 'monitor', 'ours: + monitor (the default), 3 listeners', true, ['monitor']),
     full,
     limited,
   ];
