@@ -1,5 +1,6 @@
 import type { BudgetEmitter } from '../budget/events.js';
 import { ConfigError } from '../errors/errors.js';
+import { validateStreamOptions } from '../stream/options.js';
 import type { EventBus } from '../events/events.js';
 import type { Monitor } from '../monitor/monitor.js';
 import type { ResilienceEvents } from './events-map.js';
@@ -32,6 +33,8 @@ export function checkRunOptions(o: RunOptions): void {
   }
   if (o.usage !== undefined && typeof o.usage !== 'function') issues.push({ path: 'run.usage', message: 'expected a function (value) => Usage | undefined' });
   if (issues.length) throw new ConfigError(issues);
+  // Rare and structured: the stream options' own schema, only when given.
+  if (o.stream !== undefined) validateStreamOptions(o.stream, 'run.stream');
 }
 
 /**

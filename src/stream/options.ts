@@ -31,8 +31,10 @@ export interface StreamOptions {
   readonly bufferMs?: number;
   /**
    * Hold chunks until this many content chunks arrived before handing the
-   * stream over. With `bufferMs` too, whichever comes first commits.
-   * @default 1
+   * stream over. With `bufferMs` too, whichever comes first commits — so
+   * `{ bufferMs: 500, bufferChunks: 1 }` commits at the first chunk, while
+   * `{ bufferMs: 500 }` alone holds for the full 500 ms.
+   * @default undefined (no chunk count: without `bufferMs`, the first content chunk commits)
    */
   readonly bufferChunks?: number;
 }

@@ -244,5 +244,6 @@ describe('ResilientClient timeouts, aborts and dispose', () => {
     const { provider, client } = setup({});
     await expect(client.run(provider.call, { models: [] })).rejects.toThrow('run.models: expected a non-empty array of model names');
     await expect(client.run(provider.call, { timeoutMs: -1 })).rejects.toThrow('run.timeoutMs: expected a positive number of milliseconds, received -1');
+    await expect(client.run(provider.call, { stream: { stallTimeoutMs: 0 } })).rejects.toThrow('run.stream.stallTimeoutMs: expected a positive number of milliseconds, received 0');
   });
 });
