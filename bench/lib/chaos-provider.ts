@@ -16,6 +16,10 @@ export const FAULTS = [
   'network',
   'hang',
   'bad_request',
+  'stream_ok',
+  'stream_error_first',
+  'stream_error_mid',
+  'stream_stall',
 ] as const;
 export type Fault = (typeof FAULTS)[number];
 
@@ -24,7 +28,7 @@ export type Fault = (typeof FAULTS)[number];
  * soak is "sick": it fails most attempts with 500s so its breaker really opens.
  */
 const WEIGHTS: readonly [Fault, number][] = [
-  ['ok', 620],
+  ['ok', 520],
   ['no_usage', 50],
   ['slow', 40],
   ['rate_limit_retry_after', 55],
@@ -35,12 +39,18 @@ const WEIGHTS: readonly [Fault, number][] = [
   ['network', 45],
   ['hang', 35],
   ['bad_request', 5],
+  // Streams (Anthropic-shaped events): fine; an overloaded_error event before any
+  // text (retried); an error after the first text (surfaced, not retried); a
+  // stall after the first text (the stall timeout ends it).
+  ['stream_ok', 60],
+  ['stream_error_first', 15],
+  ['stream_error_mid', 15],
+  ['stream_stall', 10],
 ];
 
-export interface ChaosResponse {
-  readonly model: string;
-  readonly usage?: { readonly input_tokens: number; readonly output_tokens: number };
-}
+export type ChaosResponse =
+  | { readonly model: string; readonly usage?: { readonly input_tokens: number; readonly output_tokens: number } }
+  | AsyncIterable<Record<string, unknown>>;
 
 export interface ChaosProvider {
   readonly call: (ctx: AttemptContext) => Promise<ChaosResponse>;
@@ -97,16 +107,45 @@ export function createChaosProvider(o: ChaosOptions): ChaosProvider {
         await sleep(o.clock, ms(5_000, 15_000), signal);
         return { model: ctx.model, usage: { input_tokens: 100, output_tokens: 100 } };
       case 'hang':
-        return new Promise<never>((_, reject) => {
-          if (signal.aborted) reject(signal.reason);
-          signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-        });
+        return untilAborted(signal);
+      case 'stream_ok':
+      case 'stream_error_first':
+      case 'stream_error_mid':
+      case 'stream_stall':
+        await sleep(o.clock, ms(20, 400), signal);
+        return chaosStream(fault, o, signal, ms);
       default:
         await sleep(o.clock, ms(5, 200), signal);
         throw makeError(fault, retryAfterHeaders, o.random);
     }
   };
   return { call, injected, invocations: () => invocations };
+}
+
+function untilAborted(signal: AbortSignal): Promise<never> {
+  return new Promise<never>((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+}
+
+/** An error event inside a 200 stream, as the SDKs surface it: no status, a body type. */
+const streamError = () => Object.assign(new Error('Overloaded'), { name: 'APIError', status: undefined, type: 'overloaded_error' });
+
+async function* chaosStream(fault: Fault, o: ChaosOptions, signal: AbortSignal, ms: (min: number, max: number) => number): AsyncGenerator<Record<string, unknown>> {
+  const input = between(o.random, 10, 500);
+  yield { type: 'message_start', message: { usage: { input_tokens: input, output_tokens: 0 } } };
+  if (fault === 'stream_error_first') throw streamError();
+  let out = 0;
+  for (let i = 0; i < 3; i++) {
+    await sleep(o.clock, ms(5, 50), signal);
+    out += 7;
+    yield { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'chunk' } };
+    if (fault === 'stream_error_mid') throw streamError();
+    if (fault === 'stream_stall') await untilAborted(signal);
+  }
+  yield { type: 'message_delta', usage: { output_tokens: out } };
+  yield { type: 'message_stop' };
 }
 
 function makeError(fault: Fault, retryAfter: (s: number) => Record<string, string>, random: () => number): unknown {

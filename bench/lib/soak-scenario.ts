@@ -1,5 +1,5 @@
 import type { Clock } from '../../src/clock/clock.js';
-import { MemoryBudgetStore, ResilientClient, isAllModelsFailedError, isBudgetExceededError, type Amount, type ResilientClientOptions, type StoreLimit, type StoreReserveResult, type Totals } from '../../src/index.js';
+import { MemoryBudgetStore, ResilientClient, isAllModelsFailedError, isBudgetExceededError, isStreamInterruptedError, type Amount, type ResilientClientOptions, type StoreLimit, type StoreReserveResult, type Totals } from '../../src/index.js';
 import type { FakeClock } from '../../src/testing/index.js';
 import { FakeAPIError } from '../../src/testing/index.js';
 import { createChaosProvider, type Fault } from './chaos-provider.js';
@@ -22,6 +22,7 @@ export const ALLOWED_REJECTIONS = [
   'provider 400', // a bad request is not worth another model: the provider's error, untouched
   'CallerAbort', // the caller's own abort reason, untouched
   'BudgetExceededError', // the day budget (action 'reject') is full: refused before any request
+  'StreamInterruptedError', // a stream failed after its first chunk reached the caller (not retried)
 ] as const;
 
 /**
@@ -60,6 +61,7 @@ function rejectionType(error: unknown): string {
   if (error instanceof FakeAPIError && error.status === 400) return 'provider 400';
   if (error instanceof CallerAbort) return 'CallerAbort';
   if (isBudgetExceededError(error)) return 'BudgetExceededError';
+  if (isStreamInterruptedError(error)) return 'StreamInterruptedError';
   return `untyped ${(error as { name?: unknown })?.name ?? typeof error}`;
 }
 
@@ -131,6 +133,7 @@ export async function runSoak(c: SoakConfig): Promise<SoakReport> {
     timeoutMs: s(10_000),
     retry: { maxRetries: 2, initialDelayMs: s(200), maxDelayMs: s(5_000), maxRetryAfterMs: s(60_000) },
     breaker: { rollingWindowMs: s(10_000), resetTimeoutMs: s(30_000) },
+    stream: { stallTimeoutMs: s(5_000) },
     ...(budgetStore ? { budget: { day: { maxTokens: c.budgetTokens! }, store: budgetStore } } : {}),
     ...c.extraOptions,
   } as ResilientClientOptions);
@@ -182,7 +185,11 @@ export async function runSoak(c: SoakConfig): Promise<SoakReport> {
     }
     started++;
     try {
-      await client.run(provider.call, { models: chain, taskId, ...(signal ? { signal } : {}) });
+      const value = await client.run(provider.call, { models: chain, taskId, ...(signal ? { signal } : {}) });
+      // A stream is only done when read to its end: a failure after its first chunk rejects here.
+      if (typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') {
+        for await (const chunk of value as AsyncIterable<unknown>) void chunk;
+      }
       resolved++;
       if (!state.succeeded) resolvedWithoutSuccess++;
     } catch (error) {
