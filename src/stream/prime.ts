@@ -73,7 +73,20 @@ function iteratorSource(target: Bag): ChunkSource {
   const controller = target.controller as AbortController | undefined;
   return {
     errorParts: false,
-    next: () => it.next(),
+    // Anthropic's MessageStream iterator ends quietly when an error arrives
+    // between two reads; the stream itself knows (`errored`, and `done()`
+    // rejects with the error). Surface it instead of reporting `complete`.
+    next: async () => {
+      const r = await it.next();
+      if (r.done && target.errored === true && typeof target.done === 'function') {
+        const error = await (target.done as () => Promise<unknown>).call(target).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        if (error !== undefined) throw error;
+      }
+      return r;
+    },
     close(hard) {
       try {
         if (hard && controller && typeof controller.abort === 'function') controller.abort();

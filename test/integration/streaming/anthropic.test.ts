@@ -112,6 +112,33 @@ describe('Anthropic streams through the resilience layer (real SDK, loopback SSE
     expect(summaries[0]).toMatchObject({ outcome: 'complete', usage: { outputTokens: 2 } });
   });
 
+  it('an error event that reaches a MessageStream between two reads is surfaced, not reported as complete', async () => {
+    const p = runStream(client(['claude']), async ({ model, signal }) => anthropic.messages.stream(params(model), { signal }), {
+      clock,
+      onSummary: (_m, s) => summaries.push(s),
+    });
+    const r = await server.response(1);
+    send(r, messageStart('claude'));
+    send(r, blockStart);
+    send(r, delta('Hel'));
+    const stream = await p;
+    const it = stream[Symbol.asyncIterator]();
+    const seen: unknown[] = [];
+    for (let i = 0; i < 3; i++) seen.push((await it.next()).value); // message_start, block start, 'Hel'
+    // Nobody reads while the error arrives: the SDK's own iterator would just end.
+    r.send(overloaded, 'error');
+    r.end();
+    await r.closed;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const rest = await it.next().then(
+      (x) => ({ done: x.done, error: undefined }),
+      (error: unknown) => ({ done: undefined, error }),
+    );
+    expect(seen).toHaveLength(3);
+    expect(rest.error).toMatchObject({ code: 'STREAM_INTERRUPTED', reason: 'overloaded' });
+    expect(summaries.map((s) => s.outcome)).toEqual(['failed']); // not 'complete'
+  });
+
   it('a stall on a MessageStream aborts it: finalMessage() rejects as the SDK does on abort', async () => {
     const p = runStream(client(['claude']), async ({ model, signal }) => anthropic.messages.stream(params(model), { signal }), {
       clock,
