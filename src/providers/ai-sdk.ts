@@ -108,7 +108,7 @@ export function resilienceMiddleware<V extends MiddlewareSpecVersion = 'v4'>(
           throw error;
         }
       },
-      { models: chain, request: params, ...(params.abortSignal ? { signal: params.abortSignal } : {}) },
+      { ...o.runOptions?.(), models: chain, request: params, ...(params.abortSignal ? { signal: params.abortSignal } : {}) },
     );
   };
 

@@ -29,6 +29,13 @@ export interface AdapterOptions {
   readonly onRateLimit?: (model: string, info: RateLimitInfo) => void;
   /** Clock used to time-stamp rate-limit observations. @default systemClock (or the client's, when options are given) */
   readonly clock?: Clock;
+  /**
+   * Run options for each wrapped call, read when the call starts — e.g. the
+   * current agent task's id from your own AsyncLocalStorage, so budgets per
+   * task and events carry it without changing the SDK call.
+   * @example runOptions: () => ({ taskId: taskStore.getStore()?.id })
+   */
+  readonly runOptions?: () => Pick<RunOptions, 'taskId' | 'estimate' | 'timeoutMs' | 'stream'> | undefined;
 }
 
 const clockSchema = z.custom<Clock>(
@@ -39,6 +46,7 @@ const clockSchema = z.custom<Clock>(
 export const adapterOptionShape = {
   onRateLimit: fn<NonNullable<AdapterOptions['onRateLimit']>>('a function (model, info) => void').optional(),
   clock: clockSchema.optional(),
+  runOptions: fn<NonNullable<AdapterOptions['runOptions']>>('a function () => run options').optional(),
 };
 
 const adapterSchema = z.strictObject(adapterOptionShape);
@@ -160,10 +168,11 @@ export function resilientCreate(runner: ResilientRunner, create: AnyCreate, opti
   return (body: Record<string, unknown>, requestOptions?: RequestOptionsLike) => {
     const signal = requestOptions?.signal ?? undefined;
     const last: { response?: Response } = {};
+    const extra = options.runOptions?.();
     const data = runner.run(
       (ctx) => attemptWithResponse(ctx, () => create({ ...body, model: ctx.model }, { ...requestOptions, signal: ctx.signal, maxRetries: 0 }), options, last),
       // `request` lets the budget estimate the call; it is never stored or emitted.
-      { models: chainFor(body?.model, runner.models), request: body, ...(signal ? { signal } : {}) },
+      { ...extra, models: chainFor(body?.model, runner.models), request: body, ...(signal ? { signal } : {}) },
     );
     return resilientPromise(data, last);
   };

@@ -158,6 +158,19 @@ describe('wrapOpenAI against the real openai package', () => {
     expect(server.requests[1]!.body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
   });
 
+  it('carries run options from the runOptions hook (a taskId from AsyncLocalStorage) without changing the SDK call', async () => {
+    const { AsyncLocalStorage } = await import('node:async_hooks');
+    const { client, raw, server } = await setup();
+    const task = new AsyncLocalStorage<string>();
+    const openai = wrapOpenAI(raw, client, { runOptions: () => ({ taskId: task.getStore() }) });
+    const taskIds: (string | undefined)[] = [];
+    client.on('success', (e) => taskIds.push(e.taskId));
+    await task.run('task-42', () => openai.chat.completions.create({ model: 'gpt-a', messages }));
+    await openai.chat.completions.create({ model: 'gpt-a', messages });
+    expect(taskIds).toEqual(['task-42', undefined]);
+    expect(server.requests).toHaveLength(2);
+  });
+
   it('adds stream_options.include_usage to a chat stream that lacks it, says so once, and the usage reaches the budget', async () => {
     const { openai, server, client } = await setup();
     const notices: string[] = [];
