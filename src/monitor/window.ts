@@ -64,14 +64,15 @@ export interface WindowCounts {
 export class Ring {
   readonly windowMs: number;
   readonly bucketMs: number;
-  readonly #slots: Bucket[];
+  // Allocated on first use: a model seen once holds one bucket per window, not all of them.
+  readonly #slots: (Bucket | undefined)[];
   readonly #origin: number;
 
   constructor(windowMs: number, buckets: number, origin = 0) {
     this.windowMs = windowMs;
     this.bucketMs = windowMs / buckets;
     this.#origin = origin;
-    this.#slots = Array.from({ length: buckets }, () => new Bucket());
+    this.#slots = new Array<Bucket | undefined>(buckets).fill(undefined);
   }
 
   #index(t: number): number {
@@ -82,7 +83,8 @@ export class Ring {
   at(t: number): Bucket {
     const i = this.#index(t);
     const n = this.#slots.length;
-    const slot = this.#slots[((i % n) + n) % n]!;
+    const k = ((i % n) + n) % n;
+    const slot = (this.#slots[k] ??= new Bucket());
     if (slot.index !== i) slot.reset(i);
     return slot;
   }
@@ -96,7 +98,7 @@ export class Ring {
   forEach(now: number, visit: (b: Bucket) => void): void {
     const newest = this.#index(now);
     const oldest = newest - this.#slots.length + 1;
-    for (const b of this.#slots) if (b.index >= oldest && b.index <= newest) visit(b);
+    for (const b of this.#slots) if (b && b.index >= oldest && b.index <= newest) visit(b);
   }
 
   /** Adds the part of [from, to) that falls in each live bucket to `field` (e.g. breaker open time). */
@@ -114,7 +116,7 @@ export class Ring {
   calls(now: number): number {
     const oldest = this.#index(now) - this.#slots.length + 1;
     let n = 0;
-    for (const b of this.#slots) if (b.index >= oldest) n += b.calls;
+    for (const b of this.#slots) if (b && b.index >= oldest) n += b.calls;
     return n;
   }
 
@@ -122,7 +124,7 @@ export class Ring {
   failures(now: number): number {
     const oldest = this.#index(now) - this.#slots.length + 1;
     let n = 0;
-    for (const b of this.#slots) if (b.index >= oldest) n += b.errors + b.timeouts + b.rateLimited;
+    for (const b of this.#slots) if (b && b.index >= oldest) n += b.errors + b.timeouts + b.rateLimited;
     return n;
   }
 
