@@ -1,0 +1,66 @@
+// Rate-limit headers as data, and client-side limits (docs/rate-limits.md).
+// Offline: the headers are written out here and the calls answer at once.
+// Run: npx tsx examples/rate-limits.ts
+import { ResilientClient, parseRateLimitHeaders } from '../src/index.js';
+import type { RateLimitInfo as Exported, RateLimitWindow as ExportedWindow } from '../src/index.js';
+
+// The shape as docs/rate-limits.md shows it; the checks below fail the
+// typecheck if it and the exported types drift apart.
+interface RateLimitWindow {
+  readonly limit?: number;
+  readonly remaining?: number;
+  readonly resetAt?: number; // clock time (epoch ms) at which remaining is back to limit
+}
+interface RateLimitInfo {
+  readonly requests?: RateLimitWindow;
+  readonly tokens?: RateLimitWindow;       // OpenAI tokens per minute; Anthropic combined tokens
+  readonly inputTokens?: RateLimitWindow;  // Anthropic only
+  readonly outputTokens?: RateLimitWindow; // Anthropic only
+  readonly observedAt: number;             // clock time the headers were read
+}
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export const shapesMatch: [Same<RateLimitInfo, Exported>, Same<RateLimitWindow, ExportedWindow>, Same<keyof RateLimitInfo, keyof Exported>] = [true, true, true];
+
+export function createLimitedClient(): ResilientClient {
+  return new ResilientClient({
+    models: ['gpt-4.1', 'gpt-4.1-mini'],
+    limits: {
+      default: { maxConcurrent: 8 },
+      models: { 'gpt-4.1': { maxConcurrent: 4, requestsPerMinute: 500, tokensPerMinute: 30_000 } },
+      maxQueue: 1000,             // waiting calls per model; the next one gets QueueFullError at once
+      respectHeaders: true,       // wait for the provider's reset when its headers say too little is left
+      maxHeaderWaitMs: 60_000,    // never wait longer than this for a header reset
+      minRemainingRequests: 0,    // requests to leave untouched
+    }
+  });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const now = Date.parse('2026-01-01T12:00:00Z');
+  const openai: RateLimitInfo | undefined = parseRateLimitHeaders(
+    new Headers({ 'x-ratelimit-limit-requests': '500', 'x-ratelimit-remaining-requests': '499', 'x-ratelimit-reset-requests': '120ms', 'x-ratelimit-remaining-tokens': 'lots' }),
+    now,
+  );
+  console.log('OpenAI   ', JSON.stringify(openai)); // `lots` is dropped, nothing throws
+  const anthropic = parseRateLimitHeaders(
+    { 'anthropic-ratelimit-input-tokens-remaining': '0', 'anthropic-ratelimit-input-tokens-reset': '2026-01-01T12:00:30Z' },
+    now,
+  );
+  console.log('Anthropic', JSON.stringify(anthropic));
+
+  const client = createLimitedClient();
+  let inFlight = 0;
+  let most = 0;
+  await Promise.all(
+    Array.from({ length: 10 }, () =>
+      client.run(async ({ model }) => {
+        most = Math.max(most, ++inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        inFlight--;
+        return model;
+      }),
+    ),
+  );
+  console.log(`10 calls to gpt-4.1, at most ${most} in flight (maxConcurrent: 4)`);
+  client.dispose();
+}
