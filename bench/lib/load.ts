@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
-export type Library = typeof import('../../src/index.js');
+export type Library = typeof import('../../src/index.js') & { readonly otel: typeof import('../../src/otel/index.js') };
 
 /**
  * The library as users run it: src/index.ts bundled by esbuild the way tsup
@@ -15,20 +15,17 @@ export type Library = typeof import('../../src/index.js');
  * cockatiel and opossum run as plain JS. `--tsx` measures the tsx way anyway.
  */
 export async function loadLibrary(viaTsx: boolean): Promise<{ lib: Library; how: string }> {
-  if (viaTsx) return { lib: await import('../../src/index.js'), how: 'src via tsx (keepNames: inflated)' };
+  if (viaTsx) return { lib: { ...(await import('../../src/index.js')), otel: await import('../../src/otel/index.js') }, how: 'src via tsx (keepNames: inflated)' };
   const root = fileURLToPath(new URL('../../', import.meta.url));
   const outdir = `${root}node_modules/.cache/llm-resilience-bench`;
   mkdirSync(outdir, { recursive: true });
   const outfile = `${outdir}/index.mjs`;
-  await build({
-    entryPoints: [`${root}src/index.ts`],
-    outfile,
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'error',
-  });
-  return { lib: (await import(`${pathToFileURL(outfile).href}?t=${Date.now()}`)) as Library, how: 'src bundled by esbuild like dist (no keepNames)' };
+  const bundle = (entry: string, out: string) =>
+    build({ entryPoints: [`${root}${entry}`], outfile: out, bundle: true, format: 'esm', platform: 'node', target: 'node20', packages: 'external', logLevel: 'error' });
+  const otelfile = `${outdir}/otel.mjs`;
+  await Promise.all([bundle('src/index.ts', outfile), bundle('src/otel/index.ts', otelfile)]);
+  const t = Date.now();
+  const main = (await import(`${pathToFileURL(outfile).href}?t=${t}`)) as typeof import('../../src/index.js');
+  const otel = (await import(`${pathToFileURL(otelfile).href}?t=${t}`)) as typeof import('../../src/otel/index.js');
+  return { lib: { ...main, otel }, how: 'src bundled by esbuild like dist (no keepNames)' };
 }

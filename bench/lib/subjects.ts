@@ -1,5 +1,12 @@
 import { ConsecutiveBreaker, ExponentialBackoff, circuitBreaker, handleAll, retry, wrap } from 'cockatiel';
 import CircuitBreaker from 'opossum';
+import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+
+/** A pull reader: the SDK aggregates every recording; nothing is exported during the bench. */
+class PullReader extends MetricReader {
+  protected override async onShutdown(): Promise<void> {}
+  protected override async onForceFlush(): Promise<void> {}
+}
 import type { ResilientClientOptions } from '../../src/index.js';
 import { extensionOptions, type ExtensionKey } from './extensions.js';
 import type { Library } from './load.js';
@@ -77,6 +84,24 @@ export function makeSubjects(lib: Library): Subjects {
     ours(lib, 'ours-bare', 'ours: retry + breaker, no listeners (monitor off)', false, []),
     core,
     ours(lib, 'monitor', 'ours: + monitor (the default), 3 listeners', true, ['monitor']),
+    {
+      id: 'otel',
+      label: 'ours: + monitor + OpenTelemetry metrics (SDK MeterProvider), 3 listeners',
+      make(fn) {
+        const client = new lib.ResilientClient({ models: ['primary', 'secondary'] } as ResilientClientOptions);
+        for (const name of LISTENED) client.on(name, () => {});
+        const provider = new MeterProvider({ readers: [new PullReader()] });
+        const stop = lib.otel.instrument(client, { meter: provider.getMeter('bench') });
+        return {
+          call: () => client.run(fn),
+          dispose: () => {
+            stop();
+            client.dispose();
+            void provider.shutdown();
+          },
+        };
+      },
+    },
     full,
     limited,
   ];
