@@ -32,7 +32,7 @@ export interface SharedStateOptions {
   /** Adds cross-process breaker state to each model's local breaker. */
   readonly breaker?: (deps: SharedDeps) => SharedBreaker;
 }
-import { fn, modelName, nonNegativeInt, nonNegativeMs, percentage, positiveInt, positiveMs } from './schema-helpers.js';
+import { clockSchema, fn, modelName, nonNegativeInt, nonNegativeMs, percentage, positiveInt, positiveMs } from './schema-helpers.js';
 
 export type Jitter = 'none' | 'full' | 'equal';
 
@@ -117,15 +117,6 @@ export interface ResilientClientOptions {
   readonly onListenerError?: (error: unknown, event: string) => void;
 }
 
-const clockSchema = z.custom<Clock>(
-  (v) =>
-    typeof v === 'object' &&
-    v !== null &&
-    typeof (v as Clock).now === 'function' &&
-    typeof (v as Clock).setTimeout === 'function' &&
-    typeof (v as Clock).clearTimeout === 'function',
-  { error: 'expected a clock with now(), setTimeout() and clearTimeout()' },
-);
 
 export const retrySchema = z.strictObject({
   maxRetries: nonNegativeInt().max(100, { error: 'expected at most 100' }).optional(),
@@ -163,7 +154,7 @@ export const coreOptionShape = {
       breaker: fn<(deps: SharedDeps) => SharedBreaker>('a function (deps) => SharedBreaker').optional(),
     })
     .optional(),
-  clock: clockSchema.optional(),
+  clock: clockSchema().optional(),
   random: fn<RandomSource>('a function returning a number in [0, 1)').optional(),
   onListenerError: fn<(error: unknown, event: string) => void>('a function (error, event) => void').optional(),
 };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Clock } from '../clock/clock.js';
 
 /** Schema builders that carry the message users see, so every option reads alike. */
 export const nonNegativeInt = () =>
@@ -20,3 +21,15 @@ export const fn = <T extends (...args: never[]) => unknown>(what: string) =>
   z.custom<T>((v) => typeof v === 'function', { error: `expected ${what}` });
 
 export const modelName = () => z.string({ error: 'expected a model name (non-empty string)' }).min(1, { error: 'expected a model name (non-empty string)' });
+
+/** An injected clock: an object with `now`, `setTimeout` and `clearTimeout`. */
+export const clockSchema = () =>
+  z.custom<Clock>(
+    (v) =>
+      typeof v === 'object' &&
+      v !== null &&
+      typeof (v as Clock).now === 'function' &&
+      typeof (v as Clock).setTimeout === 'function' &&
+      typeof (v as Clock).clearTimeout === 'function',
+    { error: 'expected a clock with now(), setTimeout() and clearTimeout()' },
+  );

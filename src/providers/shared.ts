@@ -9,7 +9,7 @@ import { ResilientClient } from '../client/client.js';
 import type { AttemptContext, RunOptions } from '../client/types.js';
 import { type Clock, systemClock } from '../clock/clock.js';
 import type { ResilientClientOptions } from '../options/options.js';
-import { fn } from '../options/schema-helpers.js';
+import { clockSchema, fn } from '../options/schema-helpers.js';
 import { validateOptions } from '../options/validate.js';
 import { type RateLimitInfo, parseRateLimitHeaders } from './ratelimit-headers.js';
 
@@ -38,14 +38,10 @@ export interface AdapterOptions {
   readonly runOptions?: () => Pick<RunOptions, 'taskId' | 'estimate' | 'timeoutMs' | 'stream'> | undefined;
 }
 
-const clockSchema = z.custom<Clock>(
-  (v) => typeof v === 'object' && v !== null && typeof (v as Clock).now === 'function' && typeof (v as Clock).setTimeout === 'function',
-  { error: 'expected a clock with now(), setTimeout() and clearTimeout()' },
-);
 
 export const adapterOptionShape = {
   onRateLimit: fn<NonNullable<AdapterOptions['onRateLimit']>>('a function (model, info) => void').optional(),
-  clock: clockSchema.optional(),
+  clock: clockSchema().optional(),
   runOptions: fn<NonNullable<AdapterOptions['runOptions']>>('a function () => run options').optional(),
 };
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Clock } from '../clock/clock.js';
-import { positiveInt, positiveMs } from '../options/schema-helpers.js';
+import { clockSchema, positiveInt, positiveMs } from '../options/schema-helpers.js';
 import { validateOptions } from '../options/validate.js';
 
 export interface EventStreamOptions {
@@ -31,10 +31,6 @@ export interface EventStreamOptions {
   readonly maxQueuedFrames?: number;
 }
 
-const clockSchema = z.custom<Clock>(
-  (v) => typeof v === 'object' && v !== null && ['now', 'setTimeout', 'clearTimeout'].every((k) => typeof (v as Record<string, unknown>)[k] === 'function'),
-  { error: 'expected a Clock (now, setTimeout, clearTimeout)' },
-);
 const intervalOrOff = () => z.union([positiveMs(), z.literal(false)], { error: 'expected a positive number of milliseconds or false' });
 
 const schema = z.strictObject({
@@ -44,7 +40,7 @@ const schema = z.strictObject({
     .optional(),
   snapshotEveryMs: intervalOrOff().optional(),
   heartbeatMs: intervalOrOff().optional(),
-  clock: clockSchema.optional(),
+  clock: clockSchema().optional(),
   signal: z.custom<AbortSignal>((v) => typeof v === 'object' && v !== null && typeof (v as AbortSignal).addEventListener === 'function' && 'aborted' in v, {
     error: 'expected an AbortSignal',
   }).optional(),
