@@ -3,6 +3,7 @@ import { type Clock, type TimerHandle, systemClock } from '../clock/clock.js';
 import { DisposedError, QueueFullError } from '../errors/errors.js';
 import { type AdmitOptions, type Limiter, type LimiterEmitter, type Release, createLimiter } from '../limits/limiter.js';
 import { type LimitsOptions, type ModelLimits, resolveLimits } from '../limits/options.js';
+import { hold, race } from '../limits/slots.js';
 import type { RateLimitInfo } from '../providers/ratelimit-headers.js';
 import { Health } from './health.js';
 import { type RedisLimiterConfig, resolveLimiterConfig } from './options.js';
@@ -209,47 +210,4 @@ class RedisLimiter implements Limiter {
     this.#models.clear();
     void this.shared.disconnect();
   }
-}
-
-function race<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
-      (e) => (signal.removeEventListener('abort', onAbort), reject(e)),
-    );
-  });
-}
-
-/** Holds one slot of `limiter` until the returned release is called (same contract as src/limits). */
-function hold(limiter: Bottleneck, signal: AbortSignal): Promise<Release> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<Release>((resolve, reject) => {
-    let abandoned = false;
-    const onAbort = () => {
-      abandoned = true;
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    limiter
-      .schedule(
-        () =>
-          new Promise<void>((finish) => {
-            signal.removeEventListener('abort', onAbort);
-            if (abandoned) return finish();
-            let released = false;
-            resolve(() => {
-              if (released) return;
-              released = true;
-              finish();
-            });
-          }),
-      )
-      .catch((error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      });
-  });
 }

@@ -3,32 +3,8 @@ import { type ChunkSource, type PumpOptions, type StreamCommitInfo, StreamPump, 
 
 export type { StreamCommitInfo, StreamOutcome, StreamSummary } from './pump.js';
 
-/**
- * Options of {@link primeStream}. The client builds them per attempt.
- */
-export interface PrimeOptions extends PumpOptions {
-  /** The attempt's clock: every timeout runs on it. */
-  readonly clock: PumpOptions['clock'];
-  /** The attempt's model, for errors and summaries. */
-  readonly model: string;
-  /**
-   * The attempt's signal. It must stay linked to the caller's signal until the
-   * stream ends: an abort after the commit ends iteration quietly (outcome `aborted`).
-   */
-  readonly signal?: AbortSignal;
-  /** Aborts the attempt's request: called on a timeout, a stall, or when the caller abandons the stream. */
-  readonly abort?: (reason: unknown) => void;
-  /** When the attempt started (clock ms); TTFT and the first-chunk timeout count from here. @default clock.now() at the call */
-  readonly startedAt?: number;
-  /** No content chunk within this many ms of `startedAt` → reject with `TimeoutError` (retryable). @default undefined (no limit) */
-  readonly firstChunkTimeoutMs?: number;
-  /** No chunk for this many ms while the reader waits → `TimeoutError` before the commit, `StreamInterruptedError` after. @default undefined (no limit) */
-  readonly stallTimeoutMs?: number;
-  /** Hold chunks for this many ms after the first content chunk before committing. @default 0 */
-  readonly bufferMs?: number;
-  /** Hold chunks until this many content chunks arrived before committing. @default 1 */
-  readonly bufferChunks?: number;
-}
+/** Options of {@link primeStream}, built by the client per attempt (each field documented on PumpOptions). */
+export type PrimeOptions = PumpOptions;
 
 export interface Primed<T> {
   /** What the caller gets back: iterated exactly like the original. */

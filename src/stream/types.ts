@@ -20,14 +20,26 @@ export interface StreamCommitInfo {
 }
 
 export interface PumpOptions {
+  /** The attempt's clock: every timeout runs on it. */
   readonly clock: Clock;
+  /** The attempt's model, for errors and summaries. */
   readonly model: string;
+  /**
+   * The attempt's signal. It must stay linked to the caller's signal until the
+   * stream ends: an abort after the commit ends iteration quietly (outcome `aborted`).
+   */
   readonly signal?: AbortSignal;
+  /** Aborts the attempt's request: called on a timeout, a stall, or when the caller abandons the stream. */
   readonly abort?: (reason: unknown) => void;
+  /** When the attempt started (clock ms); TTFT and the first-chunk timeout count from here. @default clock.now() at the call */
   readonly startedAt?: number;
+  /** No content chunk within this many ms of `startedAt` → reject with `TimeoutError` (retryable). @default undefined (no limit) */
   readonly firstChunkTimeoutMs?: number;
+  /** No chunk for this many ms while the reader waits → `TimeoutError` before the commit, `StreamInterruptedError` after. @default undefined (no limit) */
   readonly stallTimeoutMs?: number;
+  /** Hold chunks for this many ms after the first content chunk before committing. @default 0 */
   readonly bufferMs?: number;
+  /** Hold chunks until this many content chunks arrived; with `bufferMs`, whichever comes first commits. @default undefined */
   readonly bufferChunks?: number;
   readonly onCommit?: (info: StreamCommitInfo) => void;
   readonly onChunk?: (chunk: unknown, index: number) => void;
