@@ -1,10 +1,12 @@
 import type { Clock } from '../clock/clock.js';
+import { onAnyAbort, raceAbort } from '../clock/signals.js';
 import { TimeoutError } from '../errors/errors.js';
 import { isStreamResult } from '../stream/detect.js';
 import type { StreamOptions } from '../stream/options.js';
 import { primeStream } from '../stream/prime.js';
 import type { PumpOptions } from '../stream/pump.js';
 import type { Usage } from '../usage/extract.js';
+import { throwIfStopped } from './stop.js';
 import type { AttemptContext, AttemptFn } from './types.js';
 
 const KEEP_ALIVE = Object.freeze({ keepAlive: true });
@@ -53,6 +55,8 @@ class Context implements AttemptContext {
   }
 }
 
+const isThenable = <T>(v: T | PromiseLike<T>): v is PromiseLike<T> => typeof (v as { then?: unknown } | null)?.then === 'function';
+
 /** Rejects as soon as `signal` aborts; `detach` removes the listener. */
 function abortRace(signal: AbortSignal): { promise: Promise<never>; detach: () => void } {
   let onAbort!: () => void;
@@ -84,11 +88,14 @@ export async function runAttempt<T>(
 ): Promise<T> {
   const timeoutMs = call.timeoutMs;
   const callerSignal = call.signal;
+  throwIfStopped(callerSignal, disposeSignal);
   const startedAt = clock.now();
 
   if (timeoutMs === undefined && !callerSignal) {
-    // The common path: nothing to race, the shared dispose signal, no allocation for it.
-    const value = await fn(new Context(model, attempt, call, disposeSignal));
+    // The common path: no controller of our own, the attempt gets the shared dispose
+    // signal. Dispose still ends an attempt whose function ignores that signal.
+    const pending = fn(new Context(model, attempt, call, disposeSignal));
+    const value = isThenable(pending) ? await raceAbort(pending, disposeSignal) : pending;
     if (streamHooks && isStreamResult(value)) {
       const hooks = streamHooks();
       return (await primeStream(value, { ...hooks.options, ...hooks, clock, model, startedAt, signal: disposeSignal })).value;
@@ -99,14 +106,7 @@ export async function runAttempt<T>(
   // A controller of our own, linked to the caller's signal and to dispose; the
   // timeout aborts it with a TimeoutError.
   const controller = new AbortController();
-  const links: AbortSignal[] = callerSignal ? [callerSignal, disposeSignal] : [disposeSignal];
-  const forwards = links.map((s) => {
-    const f = () => controller.abort(s.reason);
-    if (s.aborted) f();
-    else s.addEventListener('abort', f, { once: true });
-    return f;
-  });
-  const unlink = () => links.forEach((s, i) => s.removeEventListener('abort', forwards[i]!));
+  const unlink = onAnyAbort([callerSignal, disposeSignal], (reason) => controller.abort(reason));
   const timer =
     timeoutMs === undefined ? undefined : clock.setTimeout(() => controller.abort(new TimeoutError(model, timeoutMs)), timeoutMs, KEEP_ALIVE);
   const race = abortRace(controller.signal);

@@ -4,9 +4,10 @@ import { BudgetManager } from '../budget/manager.js';
 import type { BudgetSnapshot } from '../budget/snapshot.js';
 import { classifyError } from '../classify/classify.js';
 import { type Clock, systemClock, systemRandom } from '../clock/clock.js';
+import { keepAbortListener, onAnyAbort } from '../clock/signals.js';
 import { AllModelsFailedError, CircuitOpenError, DisposedError, type ModelFailure, isCircuitOpenError } from '../errors/errors.js';
 import { type BreakerState, EventBus, type Unsubscribe } from '../events/events.js';
-import { runChain } from '../fallback/chain.js';
+import { type ChainResult, runChain } from '../fallback/chain.js';
 import type { Health } from '../monitor/events.js';
 import type { Ranking } from '../monitor/health.js';
 import { Monitor } from '../monitor/monitor.js';
@@ -63,6 +64,8 @@ export class ResilientClient {
     // Every attempt with a timeout or a caller signal links to the dispose
     // signal; hundreds in flight at once are normal, not a leak.
     setMaxListeners(0, this.#dispose.signal);
+    // Every call links to it: one listener for the client's life, calls come and go in a Set.
+    keepAbortListener(this.#dispose.signal);
     this.models = o.models;
     this.#clock = o.clock ?? systemClock;
     this.#breakerOptions = o.breaker;
@@ -183,17 +186,42 @@ export class ResilientClient {
    * `fn` resolved (a stream comes back as the same kind of stream).
    *
    * Rejects with the provider's own error when it is not worth another model
-   * (a 400, the caller's abort), with `BudgetExceededError` when a budget with
-   * the `reject` action is full, or with {@link AllModelsFailedError} carrying
-   * every model's cause.
+   * (a 400), with `BudgetExceededError` when a budget with the `reject` action
+   * is full, or with {@link AllModelsFailedError} carrying every model's cause.
+   *
+   * When the caller's `signal` aborts, at whatever stage (queued, reserving
+   * budget, in an attempt, in a backoff wait), the call rejects at once with the
+   * signal's reason, whatever it is, and the failure counts against no model.
+   * On `dispose()` it rejects at once with {@link DisposedError}. Nothing of the
+   * call starts afterwards, and what it held is given back.
    */
-  async run<T>(fn: AttemptFn<T>, options?: RunOptions): Promise<T> {
-    if (this.#dispose.signal.aborted) throw new DisposedError();
-    if (options !== undefined) checkRunOptions(options);
-    const chain = options?.models ?? this.models;
-    const monitor = this.#monitor;
-    const models = monitor && monitor.options.routing !== 'fixed' ? monitor.rank(chain).order : chain;
-    const call: CallState = {
+  run<T>(fn: AttemptFn<T>, options?: RunOptions): Promise<T> {
+    // Thrown inside the executor: every outcome, option errors included, is a rejection.
+    return new Promise<T>((resolve, reject) => {
+      if (this.#dispose.signal.aborted) throw new DisposedError();
+      if (options !== undefined) checkRunOptions(options);
+      const call = this.#callState(options);
+      // Settles the call the moment it is stopped from outside, even while a store,
+      // a limiter or a function that ignores its signal holds it; the pipeline then
+      // stops at its next step and gives back what it holds.
+      const detach = onAnyAbort([call.signal, this.#dispose.signal], reject);
+      if (call.signal?.aborted || this.#dispose.signal.aborted) return;
+      this.#chain(fn, options, call).then(
+        (result) => {
+          detach();
+          if (result.ok) resolve(result.value);
+          else reject(result.failures ? this.#exhausted(result.failures, call) : result.error);
+        },
+        (error: unknown) => {
+          detach();
+          reject(error);
+        },
+      );
+    });
+  }
+
+  #callState(options: RunOptions | undefined): CallState {
+    return {
       taskId: options?.taskId,
       signal: options?.signal,
       timeoutMs: options?.timeoutMs ?? this.#timeoutMs,
@@ -202,7 +230,13 @@ export class ResilientClient {
       stream: options?.stream,
       onHeaders: this.#onHeaders,
     };
-    const result = await runChain(models, (model) => tryModel(this.#deps, fn, model, call), {
+  }
+
+  #chain<T>(fn: AttemptFn<T>, options: RunOptions | undefined, call: CallState): Promise<ChainResult<T>> {
+    const chain = options?.models ?? this.models;
+    const monitor = this.#monitor;
+    const models = monitor && monitor.options.routing !== 'fixed' ? monitor.rank(chain).order : chain;
+    return runChain(models, (model) => tryModel(this.#deps, fn, model, call), {
       onFallback: (from, to, reason) => {
         monitor?.recordFallback(from, to);
         if (this.#bus.wants('fallback')) this.#bus.emit('fallback', { timestamp: this.#clock.now(), taskId: call.taskId, from, to, reason });
@@ -212,9 +246,6 @@ export class ResilientClient {
         if (this.#dispose.signal.aborted) throw new DisposedError();
       },
     });
-    if (result.ok) return result.value;
-    if (result.failures) throw this.#exhausted(result.failures, call);
-    throw result.error;
   }
 
   #estimate(options: RunOptions | undefined): { inputTokens: number; outputTokens: number } {

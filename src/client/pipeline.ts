@@ -2,7 +2,8 @@ import type { ModelBreaker } from '../breaker/breaker.js';
 import type { BudgetManager, Reservation } from '../budget/manager.js';
 import { costOf } from '../budget/pricing.js';
 import { type Classification, classifyError } from '../classify/classify.js';
-import { type Clock, type RandomSource, sleep } from '../clock/clock.js';
+import type { Clock, RandomSource } from '../clock/clock.js';
+import { sleepUnlessAborted } from '../clock/signals.js';
 import type { EventBus } from '../events/events.js';
 import type { Monitor } from '../monitor/monitor.js';
 import { outcomeOf } from '../monitor/outcome.js';
@@ -16,6 +17,7 @@ import { type Usage, extractUsage } from '../usage/extract.js';
 import type { Limiter, Release } from '../limits/limiter.js';
 import { type CallState, runAttempt } from './attempt.js';
 import type { ResilienceEvents } from './events-map.js';
+import { STOPPED, stoppedBy, throwIfStopped } from './stop.js';
 import type { AttemptFn, Outcome } from './types.js';
 
 /** Everything a model try needs from the client, built once at construction. */
@@ -41,11 +43,15 @@ interface TryState {
   cls: Classification | undefined;
   /** Set when an attempt handed a committed stream to the caller: settling moves to the stream's end. */
   streamed: boolean;
+  readonly signal: AbortSignal | undefined;
+  readonly disposeSignal: AbortSignal;
 }
 
 const KEEP_ALIVE = true;
 
 function classifyOnce(state: TryState, error: unknown, now: number): Classification {
+  // Once the caller aborted (or the client was disposed), any failure is that stop, whatever its shape.
+  if (stoppedBy(state.signal, state.disposeSignal)) return STOPPED;
   if (state.error === error && state.cls) return state.cls;
   const cls = classifyError(error, now);
   state.error = error;
@@ -60,7 +66,7 @@ function classifyOnce(state: TryState, error: unknown, now: number): Classificat
  */
 export async function tryModel<T>(deps: PipelineDeps, fn: AttemptFn<T>, model: string, call: CallState): Promise<Outcome<T>> {
   const { clock, bus, monitor, budget } = deps;
-  const state: TryState = { error: undefined, cls: undefined, streamed: false };
+  const state: TryState = { error: undefined, cls: undefined, streamed: false, signal: call.signal, disposeSignal: deps.disposeSignal };
   const breaker = deps.breakerFor(model);
   const neutral = (error: unknown) => !classifyOnce(state, error, clock.now()).countsAsFailure;
 
@@ -81,6 +87,7 @@ export async function tryModel<T>(deps: PipelineDeps, fn: AttemptFn<T>, model: s
   };
 
   const attempt = async (n: number): Promise<T> => {
+    throwIfStopped(call.signal, deps.disposeSignal);
     // Admission before the attempt (and its timeout) starts: queueing is not the provider's latency.
     let release: Release | undefined;
     if (deps.limiter.enabled) {
@@ -151,7 +158,7 @@ export async function tryModel<T>(deps: PipelineDeps, fn: AttemptFn<T>, model: s
                   ...(cls.retryAfterMs !== undefined ? { retryAfterMs: cls.retryAfterMs } : {}),
                 });
               }
-              await sleep(clock, decision.delayMs, sleepSignal(call, deps.disposeSignal), KEEP_ALIVE);
+              await sleepUnlessAborted(clock, decision.delayMs, [call.signal, deps.disposeSignal], KEEP_ALIVE);
               return true;
             },
           },
@@ -163,15 +170,12 @@ export async function tryModel<T>(deps: PipelineDeps, fn: AttemptFn<T>, model: s
     return { ok: true, value };
   } catch (error) {
     if (budget && reservation) await budget.release(reservation);
+    const stopped = stoppedBy(call.signal, deps.disposeSignal);
+    if (stopped) return { ok: false, error: stopped.reason, kind: 'abort' };
     const cls = classifyOnce(state, error, clock.now());
     const tooLong = retry && cls.retryable && cls.retryAfterMs !== undefined && cls.retryAfterMs > retry.maxRetryAfterMs;
     return { ok: false, error, kind: tooLong ? 'retry_after_too_long' : cls.kind };
   }
-}
-
-/** Backoff sleeps end early on the caller's abort or on dispose. */
-function sleepSignal(call: CallState, disposeSignal: AbortSignal): AbortSignal {
-  return call.signal ? AbortSignal.any([call.signal, disposeSignal]) : disposeSignal;
 }
 
 type StreamHooks = Pick<PumpOptions, 'onCommit' | 'onEnd' | 'onError'> & { readonly options: StreamOptions | undefined };
@@ -204,7 +208,7 @@ function streamHooksFor(
       onError(error, summary) {
         ev.onError?.(error, summary);
         const cause = error.cause;
-        const kind = classifyError(cause, deps.clock.now()).kind;
+        const kind = classifyOnce(state, cause, deps.clock.now()).kind;
         const outcome = outcomeOf(kind);
         if (deps.monitor && outcome) deps.monitor.recordAttempt(model, outcome, summary.durationMs);
         breaker?.execute(() => Promise.reject(cause), neutral).catch(() => {});

@@ -1,5 +1,6 @@
 import Bottleneck from 'bottleneck';
 import { type Clock, type TimerHandle, systemClock } from '../clock/clock.js';
+import { onAbort } from '../clock/signals.js';
 import { DisposedError, QueueFullError } from '../errors/errors.js';
 import type { EventBase } from '../events/events.js';
 import type { RateLimitInfo } from '../providers/ratelimit-headers.js';
@@ -189,22 +190,22 @@ class ModelLimiter implements Limiter {
   /** Like `sleep` from the clock module, but woken by dispose without a listener on a shared signal. */
   #sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
     return new Promise<void>((resolve, reject) => {
+      let off: (() => void) | undefined;
       const stop = (error: unknown) => {
         this.#clock.clearTimeout(handle);
         finish();
         reject(error);
       };
-      const onAbort = () => stop(signal!.reason);
       const finish = () => {
         this.#sleepers.delete(stop);
-        signal?.removeEventListener('abort', onAbort);
+        off?.();
       };
       const handle = this.#clock.setTimeout(() => {
         finish();
         resolve();
       }, ms);
       this.#sleepers.add(stop);
-      signal?.addEventListener('abort', onAbort, { once: true });
+      if (signal) off = onAbort(signal, () => stop(signal.reason));
     });
   }
 
