@@ -1,5 +1,5 @@
 import type { Clock } from '../clock/clock.js';
-import { onAnyAbort, raceAbort } from '../clock/signals.js';
+import { type Callbacks, onAnyAbort } from '../clock/signals.js';
 import { TimeoutError } from '../errors/errors.js';
 import { isStreamResult } from '../stream/detect.js';
 import type { StreamOptions } from '../stream/options.js';
@@ -77,31 +77,60 @@ function abortRace(signal: AbortSignal): { promise: Promise<never>; detach: () =
  * only once the first content chunk arrives, so an error event or a slow first
  * token before that point is retried like any failure (docs/streaming.md).
  */
-export async function runAttempt<T>(
+export function runAttempt<T>(
   fn: AttemptFn<T>,
   model: string,
   attempt: number,
   call: CallState,
   clock: Clock,
   disposeSignal: AbortSignal,
+  onDispose: Callbacks<unknown>,
   streamHooks?: () => StreamHooks,
+): Promise<T> {
+  if (call.timeoutMs !== undefined || call.signal) return runGuarded(fn, model, attempt, call, clock, disposeSignal, streamHooks);
+  // The common path: no controller of our own, the attempt gets the shared dispose
+  // signal. Its promise is settled by hand (no async function around it) and its
+  // reject sits in `onDispose`, so dispose still ends an attempt whose function
+  // ignores the signal, for the cost of a list entry.
+  if (disposeSignal.aborted) return Promise.reject(disposeSignal.reason);
+  const startedAt = clock.now();
+  return new Promise<T>((resolve, reject) => {
+    const entry = onDispose.add(reject);
+    const fail = (error: unknown) => {
+      onDispose.remove(entry);
+      reject(error);
+    };
+    const done = (value: T) => {
+      onDispose.remove(entry);
+      if (!streamHooks || !isStreamResult(value)) return resolve(value);
+      const hooks = streamHooks();
+      primeStream(value, { ...hooks.options, ...hooks, clock, model, startedAt, signal: disposeSignal }).then((primed) => resolve(primed.value), reject);
+    };
+    let pending: T | PromiseLike<T>;
+    try {
+      pending = fn(new Context(model, attempt, call, disposeSignal));
+    } catch (error) {
+      return fail(error);
+    }
+    if (isThenable(pending)) pending.then(done, fail);
+    else done(pending);
+  });
+}
+
+/** An attempt with a timeout or a caller signal: its own controller, raced. */
+async function runGuarded<T>(
+  fn: AttemptFn<T>,
+  model: string,
+  attempt: number,
+  call: CallState,
+  clock: Clock,
+  disposeSignal: AbortSignal,
+  streamHooks: (() => StreamHooks) | undefined,
 ): Promise<T> {
   const timeoutMs = call.timeoutMs;
   const callerSignal = call.signal;
   throwIfStopped(callerSignal, disposeSignal);
   const startedAt = clock.now();
-
-  if (timeoutMs === undefined && !callerSignal) {
-    // The common path: no controller of our own, the attempt gets the shared dispose
-    // signal. Dispose still ends an attempt whose function ignores that signal.
-    const pending = fn(new Context(model, attempt, call, disposeSignal));
-    const value = isThenable(pending) ? await raceAbort(pending, disposeSignal) : pending;
-    if (streamHooks && isStreamResult(value)) {
-      const hooks = streamHooks();
-      return (await primeStream(value, { ...hooks.options, ...hooks, clock, model, startedAt, signal: disposeSignal })).value;
-    }
-    return value;
-  }
 
   // A controller of our own, linked to the caller's signal and to dispose; the
   // timeout aborts it with a TimeoutError.

@@ -4,7 +4,7 @@ import { BudgetManager } from '../budget/manager.js';
 import type { BudgetSnapshot } from '../budget/snapshot.js';
 import { classifyError } from '../classify/classify.js';
 import { type Clock, systemClock, systemRandom } from '../clock/clock.js';
-import { keepAbortListener, onAnyAbort } from '../clock/signals.js';
+import { Callbacks, keepAbortListener, onAbort } from '../clock/signals.js';
 import { AllModelsFailedError, CircuitOpenError, DisposedError, type ModelFailure, isCircuitOpenError } from '../errors/errors.js';
 import { type BreakerState, EventBus, type Unsubscribe } from '../events/events.js';
 import { type ChainResult, runChain } from '../fallback/chain.js';
@@ -51,6 +51,14 @@ export class ResilientClient {
   readonly #bus: EventBus<ResilienceEvents>;
   readonly #breakers = new Map<string, ModelBreaker>();
   readonly #dispose = new AbortController();
+  /** Rejects of pending calls and common-path attempts: `dispose()` calls each. A list, not a listener per call. */
+  readonly #pending = new Callbacks<unknown>();
+  /**
+   * Whether a call can wait outside an attempt (limiter, budget store, shared
+   * state). Without any of them dispose reaches a call through its attempt or
+   * its backoff wait, and `run` skips its own entry in `#pending`.
+   */
+  #waitsOutsideAttempts = false;
   readonly #monitor: Monitor | undefined;
   readonly #budget: BudgetManager | undefined;
   readonly #limiter: Limiter;
@@ -81,6 +89,7 @@ export class ResilientClient {
     this.#shared = o.shared?.breaker?.(sharedDeps);
     this.#limiter = o.shared?.limiter?.(sharedDeps) ?? createLimiter(o.limits, { clock: this.#clock, emitter: this.#bus });
     this.#onHeaders = (model, headers, taskId) => this.#observeHeaders(model, headers, taskId);
+    this.#waitsOutsideAttempts = this.#budget !== undefined || this.#shared !== undefined || this.#limiter.enabled;
     this.#deps = {
       clock: this.#clock,
       random: o.random ?? systemRandom,
@@ -91,6 +100,7 @@ export class ResilientClient {
       monitor: this.#monitor,
       limiter: this.#limiter,
       disposeSignal: this.#dispose.signal,
+      onDispose: this.#pending,
       breakerFor: (model) => this.#breakerFor(model),
       sharedCheck: this.#shared ? (model) => this.#sharedCheck(model) : undefined,
     };
@@ -201,19 +211,23 @@ export class ResilientClient {
       if (this.#dispose.signal.aborted) throw new DisposedError();
       if (options !== undefined) checkRunOptions(options);
       const call = this.#callState(options);
-      // Settles the call the moment it is stopped from outside, even while a store,
-      // a limiter or a function that ignores its signal holds it; the pipeline then
-      // stops at its next step and gives back what it holds.
-      const detach = onAnyAbort([call.signal, this.#dispose.signal], reject);
-      if (call.signal?.aborted || this.#dispose.signal.aborted) return;
+      // Settles the call the moment it is stopped from outside (the caller's signal here,
+      // dispose through `#pending`), even while a store, a limiter or a function that
+      // ignores its signal holds it; the pipeline then stops at its next step and gives back what it holds.
+      const signal = call.signal;
+      const off = signal ? onAbort(signal, () => reject(signal.reason)) : undefined;
+      if (signal?.aborted) return;
+      const entry = this.#waitsOutsideAttempts ? this.#pending.add(reject) : undefined;
       this.#chain(fn, options, call).then(
         (result) => {
-          detach();
+          if (entry) this.#pending.remove(entry);
+          off?.();
           if (result.ok) resolve(result.value);
           else reject(result.failures ? this.#exhausted(result.failures, call) : result.error);
         },
         (error: unknown) => {
-          detach();
+          if (entry) this.#pending.remove(entry);
+          off?.();
           reject(error);
         },
       );
@@ -320,6 +334,8 @@ export class ResilientClient {
   dispose(): void {
     if (this.#dispose.signal.aborted) return;
     this.#dispose.abort(new DisposedError());
+    // After the abort (committed streams end and settle first): every pending call rejects now.
+    this.#pending.drain(this.#dispose.signal.reason);
     for (const b of this.#breakers.values()) b.dispose();
     this.#breakers.clear();
     this.#monitor?.dispose();

@@ -3,7 +3,7 @@ import type { BudgetManager, Reservation } from '../budget/manager.js';
 import { costOf } from '../budget/pricing.js';
 import { type Classification, classifyError } from '../classify/classify.js';
 import type { Clock, RandomSource } from '../clock/clock.js';
-import { sleepUnlessAborted } from '../clock/signals.js';
+import { type Callbacks, sleepUnlessAborted } from '../clock/signals.js';
 import type { EventBus } from '../events/events.js';
 import type { Monitor } from '../monitor/monitor.js';
 import { outcomeOf } from '../monitor/outcome.js';
@@ -32,6 +32,8 @@ export interface PipelineDeps {
   /** Client-side limits; `enabled` is false (and admission free) unless configured. */
   readonly limiter: Limiter;
   readonly disposeSignal: AbortSignal;
+  /** Rejects of pending common-path attempts: `dispose()` calls each (not a listener per attempt). */
+  readonly onDispose: Callbacks<unknown>;
   breakerFor(model: string): ModelBreaker | undefined;
   /** Cross-process breaker check; undefined unless `shared.breaker` is configured. */
   readonly sharedCheck: ((model: string) => Promise<void>) | undefined;
@@ -105,7 +107,7 @@ export async function tryModel<T>(deps: PipelineDeps, fn: AttemptFn<T>, model: s
     try {
       const streamHooks = streamHooksFor(deps, model, n, call, state, breaker, neutral, settle);
       if (deps.sharedCheck) await deps.sharedCheck(model);
-      const invoke = () => runAttempt(fn, model, n, call, clock, deps.disposeSignal, streamHooks);
+      const invoke = () => runAttempt(fn, model, n, call, clock, deps.disposeSignal, deps.onDispose, streamHooks);
       const value = breaker ? await breaker.execute(invoke, neutral) : await invoke();
       const now = clock.now();
       monitor?.recordAttempt(model, 'success', now - start, now);
