@@ -58,8 +58,10 @@ export { FileBudgetStore } from './budget/file-store.js';
 export type { FileBudgetStoreOptions } from './budget/file-store.js';
 export { DEFAULT_PRICES, PRICES_AS_OF, costOf, priceFor } from './budget/pricing.js';
 export type { ModelPrice, PriceTable } from './budget/pricing.js';
+export { CATALOG, modelFacts } from './catalog/catalog.js';
+export type { ModelFacts, PriceTier } from './catalog/catalog.js';
 export type { BudgetOptions, BudgetLimit, WindowLimit } from './budget/options.js';
-export type { BudgetSnapshot, ScopeSnapshot } from './budget/snapshot.js';
+export type { BudgetSnapshot, ScopeSnapshot, PricesInfo } from './budget/snapshot.js';
 export type {
   BudgetEvents,
   BudgetWarningEvent,
