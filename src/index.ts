@@ -14,6 +14,8 @@ export {
   AllModelsFailedError,
   QueueFullError,
   DisposedError,
+  ContextWindowError,
+  RefusedError,
   isResilienceError,
   isConfigError,
   isCircuitOpenError,
@@ -21,7 +23,11 @@ export {
   isAllModelsFailedError,
   isQueueFullError,
   isDisposedError,
+  isContextWindowError,
+  isRefusedError,
 } from './errors/errors.js';
+export { isRefusal } from './fallback/content.js';
+export type { ContentOptions } from './fallback/content-options.js';
 export type { ResilienceErrorCode, ModelFailure } from './errors/errors.js';
 export type { ResilienceEvents, ResilienceEventName, Listener } from './client/events-map.js';
 export type {
