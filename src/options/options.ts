@@ -7,6 +7,7 @@ import { type LimitsOptions, limitsSchema } from '../limits/options.js';
 import type { Limiter } from '../limits/limiter.js';
 import type { BudgetStore } from '../budget/store.js';
 import type { SharedBreaker } from '../breaker/shared.js';
+import { type ContentOptions, contentSchema } from '../fallback/content-options.js';
 
 /** What a shared-state factory receives: the client's clock and event bus (for `store:degraded` and the like). */
 export interface SharedDeps {
@@ -105,6 +106,12 @@ export interface ResilientClientOptions {
   readonly limits?: LimitsOptions;
   /** Budget store, limiter and breaker state shared across processes, e.g. on Redis. Off by default. */
   readonly shared?: SharedStateOptions;
+  /**
+   * Fallbacks for the request's fit and content: context windows, output limits
+   * and refused responses (docs/content-fallbacks.md). Context-window fit is on
+   * with the catalog's windows; refusals are returned as they are by default.
+   */
+  readonly content?: ContentOptions;
   /** Where time comes from. @default systemClock */
   readonly clock?: Clock;
   /** Where jitter comes from; returns a number in [0, 1). @default Math.random */
@@ -154,6 +161,7 @@ export const coreOptionShape = {
       breaker: fn<(deps: SharedDeps) => SharedBreaker>('a function (deps) => SharedBreaker').optional(),
     })
     .optional(),
+  content: contentSchema.optional(),
   clock: clockSchema().optional(),
   random: fn<RandomSource>('a function returning a number in [0, 1)').optional(),
   onListenerError: fn<(error: unknown, event: string) => void>('a function (error, event) => void').optional(),

@@ -6,7 +6,7 @@ import { z } from 'zod';
  * each file to one concern; test/sse/schemas.test-d.ts checks them all.
  */
 
-const failureKind = z.enum(['rate_limit', 'quota', 'overloaded', 'server', 'network', 'timeout', 'auth', 'not_found', 'client', 'abort', 'circuit_open', 'budget', 'queue_full', 'unknown']);
+const failureKind = z.enum(['rate_limit', 'quota', 'overloaded', 'server', 'network', 'timeout', 'auth', 'not_found', 'client', 'context_length', 'content_filter', 'abort', 'circuit_open', 'budget', 'queue_full', 'unknown']);
 const breakerState = z.enum(['closed', 'open', 'half-open']);
 const base = { timestamp: z.number(), taskId: z.string().optional() };
 const streamBase = { ...base, model: z.string(), attempt: z.number().int().min(1) };

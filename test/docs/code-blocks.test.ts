@@ -25,6 +25,7 @@ const PAGES = [
   'docs/distributed.md',
   'docs/providers.md',
   'docs/rate-limits.md',
+  'docs/content-fallbacks.md',
   'docs/observability.md',
   'docs/performance.md',
   'docs/reliability.md',

@@ -106,6 +106,7 @@ describe('docs/options.md', () => {
     expect(resolveMonitorOptions(defaultOptions.monitor)).toEqual(resolveMonitorOptions(undefined));
     expect(defaultOptions.stream).toEqual({});
     expect(defaultOptions.limits).toBeUndefined();
+    expect(defaultOptions.content).toEqual({ fitOutput: false, onRefusal: 'return' });
     expect(Object.keys(defaultOptions).sort()).toEqual(Object.keys(coreOptionShape).sort());
   });
 });

@@ -241,6 +241,25 @@ export const replies = {
     return { kind: 'json', status: 400, body };
   },
 
+  /** 400 for a prompt longer than the model's context window, as each provider words it. */
+  contextLength(wire: Wire): Reply {
+    const body =
+      wire === 'anthropic'
+        ? anthropicError('invalid_request_error', 'prompt is too long: 208310 tokens > 200000 maximum')
+        : openaiError(400, 'invalid_request_error', 'context_length_exceeded', "This model's maximum context length is 128000 tokens. However, your messages resulted in 208310 tokens.");
+    return { kind: 'json', status: 400, body };
+  },
+
+  /** A 200 whose content the provider filtered (OpenAI) or the model refused (Anthropic). */
+  refusal(wire: Wire, o: { model?: string } = {}): Reply {
+    const reply = replies.success(wire, { model: o.model ?? 'test-model', text: '' }) as Extract<Reply, { kind: 'json' }>;
+    const body = { ...(reply.body as Record<string, unknown>) };
+    if (wire === 'anthropic') body.stop_reason = 'refusal';
+    else if (wire === 'openai-chat') body.choices = [{ index: 0, message: { role: 'assistant', content: null, refusal: null }, finish_reason: 'content_filter', logprobs: null }];
+    else Object.assign(body, { status: 'incomplete', incomplete_details: { reason: 'content_filter' } });
+    return { ...reply, body };
+  },
+
   hang: (): Reply => ({ kind: 'hang' }),
 
   /** A response with a header line that is not `name: value` and a status line the client must cope with. */
