@@ -8,6 +8,8 @@ import { AllModelsFailedError, CircuitOpenError, ContextWindowError, DisposedErr
 import { type BreakerState, EventBus, type Unsubscribe } from '../events/events.js';
 import { runChain } from '../fallback/chain.js';
 import { ContentPolicy, type FitState } from '../fallback/content.js';
+import { HEDGE_DEFAULTS, type ResolvedHedge } from '../fallback/hedge-options.js';
+import { HedgeBudget, hedgeDelay, runHedged } from '../fallback/hedge.js';
 import { estimateRequest } from '../usage/estimate.js';
 import type { Health } from '../monitor/events.js';
 import type { Ranking } from '../monitor/health.js';
@@ -22,7 +24,7 @@ import type { CallState } from './attempt.js';
 import type { Listener, ResilienceEventName, ResilienceEvents } from './events-map.js';
 import { type PipelineDeps, tryModel } from './pipeline.js';
 import { checkRunOptions, reportListenerError, tee } from './support.js';
-import type { AttemptFn, RunOptions } from './types.js';
+import type { AttemptFn, Outcome, RunOptions } from './types.js';
 
 type FallbackReason = Parameters<Parameters<typeof runChain>[2]['onFallback']>[2];
 
@@ -62,6 +64,8 @@ export class ResilientClient {
   readonly #deps: PipelineDeps;
   readonly #shared: SharedBreaker | undefined;
   readonly #content: ContentPolicy;
+  readonly #hedge: ResolvedHedge | undefined;
+  readonly #hedgeBudget: HedgeBudget;
 
   constructor(options: ResilientClientOptions) {
     const o = resolveClientOptions(options);
@@ -82,6 +86,8 @@ export class ResilientClient {
       : undefined;
     this.#shared = o.shared?.breaker?.(sharedDeps);
     this.#content = new ContentPolicy(o.content);
+    this.#hedge = o.hedge;
+    this.#hedgeBudget = new HedgeBudget((o.hedge ?? HEDGE_DEFAULTS).maxShare);
     this.#limiter = o.shared?.limiter?.(sharedDeps) ?? createLimiter(o.limits, { clock: this.#clock, emitter: this.#bus });
     this.#onHeaders = (model, headers, taskId) => this.#observeHeaders(model, headers, taskId);
     this.#deps = {
@@ -225,7 +231,10 @@ export class ResilientClient {
       moveOn: (kind: FallbackReason) => (kind === 'content_filter' ? refusal === 'fallback' || inRefusalChain : undefined),
     };
     const tryOne = content.wrap((model: string) => tryModel(this.#deps, fn, model, call), fit);
-    let result = await runChain(models, tryOne, hooks);
+    const hedge = models.length > 1 ? this.#hedgeFor(options) : undefined;
+    let result = hedge
+      ? await this.#hedged(models, hedge, options, call, (branch) => content.wrap((model: string) => tryModel(this.#deps, fn, model, branch), fit), hooks)
+      : await runChain(models, tryOne, hooks);
     if (!result.ok && typeof refusal === 'object' && fit.filtered !== undefined) {
       // The main chain stopped on a refusal: the refusal chain takes over.
       inRefusalChain = true;
@@ -246,6 +255,41 @@ export class ResilientClient {
       throw error;
     }
     throw result.error;
+  }
+
+  /** The hedge options of this call, or undefined when it is not hedged. */
+  #hedgeFor(options: RunOptions | undefined): ResolvedHedge | undefined {
+    const per = options?.hedge;
+    if (per === false || (per === undefined && !this.#hedge)) return undefined;
+    const base = this.#hedge ?? HEDGE_DEFAULTS;
+    return typeof per === 'object' && per.delayMs !== undefined ? { ...base, delayMs: per.delayMs } : base;
+  }
+
+  #hedged<T>(
+    models: readonly string[],
+    hedge: ResolvedHedge,
+    options: RunOptions | undefined,
+    call: CallState,
+    tryIn: (branch: CallState) => (model: string) => Promise<Outcome<T>>,
+    hooks: Parameters<typeof runChain>[2],
+  ) {
+    this.#hedgeBudget.earn();
+    const first = models[0]!;
+    const streaming = (options?.request as { stream?: unknown } | undefined)?.stream === true;
+    const delayMs = hedgeDelay(hedge, this.#monitor?.recentP95(first, streaming ? 'ttft' : 'latency'));
+    const emit = <K extends 'hedge:started' | 'hedge:won' | 'hedge:cancelled'>(name: K, payload: Omit<ResilienceEvents[K], 'timestamp' | 'taskId'>) => {
+      if (this.#bus.wants(name)) this.#bus.emit(name, { timestamp: this.#clock.now(), taskId: call.taskId, ...payload } as ResilienceEvents[K]);
+    };
+    return runHedged<T>(models, call.signal, delayMs, this.#hedgeBudget, {
+      clock: this.#clock,
+      runBranch: (chain, signal) => runChain(chain, tryIn({ ...call, signal }), hooks),
+      // Never hedge into a model that would refuse at once or has callers queued already.
+      canHedgeInto: (model) => this.breakerState(model) === 'closed' && (!this.#limiter.enabled || this.#limiter.waiting(model) === 0),
+      onFallback: (from, to, reason) => hooks.onFallback(from, to, reason as FallbackReason),
+      onStarted: (model, hedgeModel, ms) => emit('hedge:started', { model, hedge: hedgeModel, delayMs: ms }),
+      onWon: (model, loser) => emit('hedge:won', { model, ...(loser !== undefined ? { loser } : {}) }),
+      onCancelled: (model) => emit('hedge:cancelled', { model }),
+    });
   }
 
   /** What the content rules know of this call: its estimated size, when a request or estimate was given. */

@@ -124,7 +124,14 @@ export const storeDegradedEventSchema = z
   .readonly();
 export const storeRecoveredEventSchema = z.object({ ...base, store: storeName, degradedMs: z.number(), reconciledKeys: z.number() }).readonly();
 
+export const hedgeStartedEventSchema = z.object({ ...base, model: z.string(), hedge: z.string(), delayMs: z.number() }).readonly();
+export const hedgeWonEventSchema = z.object({ ...base, model: z.string(), loser: z.string().optional() }).readonly();
+export const hedgeCancelledEventSchema = z.object({ ...base, model: z.string() }).readonly();
+
 export const capabilityEventSchemas = {
+  'hedge:started': hedgeStartedEventSchema,
+  'hedge:won': hedgeWonEventSchema,
+  'hedge:cancelled': hedgeCancelledEventSchema,
   'store:degraded': storeDegradedEventSchema,
   'store:recovered': storeRecoveredEventSchema,
   ratelimit: rateLimitEventSchema,

@@ -26,6 +26,7 @@ const PAGES = [
   'docs/providers.md',
   'docs/rate-limits.md',
   'docs/content-fallbacks.md',
+  'docs/hedging.md',
   'docs/observability.md',
   'docs/performance.md',
   'docs/reliability.md',

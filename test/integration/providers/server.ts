@@ -50,6 +50,8 @@ export interface ProviderServer {
   script(match: ScriptMatch, replies: readonly Reply[]): void;
   /** Resolves once `n` requests have arrived in total. */
   waitForRequests(n: number): Promise<void>;
+  /** Models whose request the client closed before the reply ended (an abort reaching the server). */
+  readonly abandoned: readonly (string | undefined)[];
   close(): Promise<void>;
 }
 
@@ -66,6 +68,7 @@ export async function startProviderServer(options: { now?: () => number } = {}):
   const now = options.now ?? (() => 0);
   const rules: { match: ScriptMatch; replies: Reply[] }[] = [];
   const requests: RecordedRequest[] = [];
+  const abandoned: (string | undefined)[] = [];
   const sockets = new Set<Socket>();
   const waiters: { n: number; resolve: () => void }[] = [];
 
@@ -97,6 +100,9 @@ export async function startProviderServer(options: { now?: () => number } = {}):
 
     const wire = wireOf(path);
     const reply = next(path, model) ?? (wire ? replies.success(wire, { model }) : replies.json(404, { error: { message: 'no route' } }));
+    res.on('close', () => {
+      if (!res.writableFinished) abandoned.push(model);
+    });
     send(reply, req, res);
   };
 
@@ -116,6 +122,7 @@ export async function startProviderServer(options: { now?: () => number } = {}):
     anthropicBaseURL: url,
     requests,
     requestsTo: (m) => requests.filter((r) => r.model === m),
+    abandoned,
     script(match, list) {
       rules.push({ match, replies: [...list] });
     },
