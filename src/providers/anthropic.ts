@@ -52,6 +52,7 @@ type AnyStream = (this: unknown, body: unknown, options?: unknown) => unknown;
  */
 export function wrapAnthropic<C extends AnthropicLike, R extends ResilientRunner>(anthropic: C, client: R, options?: WrapAnthropicOptions): C & Resilient<R>;
 export function wrapAnthropic<C extends AnthropicLike>(anthropic: C, clientOptions: ResilientClientOptions, options?: WrapAnthropicOptions): C & Resilient<ResilientClient>;
+export function wrapAnthropic<C extends AnthropicLike>(anthropic: C, clientOrOptions: ResilientRunner | ResilientClientOptions, options?: WrapAnthropicOptions): C & Resilient<ResilientRunner>;
 export function wrapAnthropic<C extends AnthropicLike>(
   anthropic: C,
   clientOrOptions: ResilientRunner | ResilientClientOptions,

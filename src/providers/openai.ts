@@ -54,6 +54,7 @@ export const OPENAI = 'openai';
  */
 export function wrapOpenAI<C extends OpenAILike, R extends ResilientRunner>(openai: C, client: R, options?: WrapOpenAIOptions): C & Resilient<R>;
 export function wrapOpenAI<C extends OpenAILike>(openai: C, clientOptions: ResilientClientOptions, options?: WrapOpenAIOptions): C & Resilient<ResilientClient>;
+export function wrapOpenAI<C extends OpenAILike>(openai: C, clientOrOptions: ResilientRunner | ResilientClientOptions, options?: WrapOpenAIOptions): C & Resilient<ResilientRunner>;
 export function wrapOpenAI<C extends OpenAILike>(
   openai: C,
   clientOrOptions: ResilientRunner | ResilientClientOptions,
