@@ -55,6 +55,19 @@ describe('dispose matrix: every pending call rejects with DisposedError, nothing
     }
   }
 
+  for (const stage of ['attempt (fn ignores its signal)', 'backoff sleep', 'stream priming'] as const) {
+    it(`without budget, limiter or shared state, ${stage}: DisposedError at once, nothing left`, async () => {
+      const call = stagedCall(stage, { budget: false });
+      await call.reach();
+      call.client.dispose();
+      await call.clock.flush();
+      expect(isDisposedError(call.settled.error)).toBe(true);
+      await call.finish();
+      expect(call.calls()).toBe(1);
+      expect(call.clock.pending()).toBe(0);
+    });
+  }
+
   it('a function that ignores its signal: the late result is dropped, the call already rejected', async () => {
     const call = stagedCall('attempt (fn ignores its signal)');
     await call.reach();

@@ -95,6 +95,8 @@ export interface StageOptions {
   readonly signal?: AbortSignal;
   readonly timeoutMs?: number;
   readonly breaker?: false;
+  /** No budget: nothing but attempts and backoff waits can hold the call. */
+  readonly budget?: false;
 }
 
 /**
@@ -111,7 +113,7 @@ export function stagedCall(stage: Stage, o: StageOptions = {}): StagedCall {
     timeoutMs: o.timeoutMs,
     retry: { maxRetries: 2, initialDelayMs: 1_000, jitter: 'none' },
     breaker: o.breaker === false ? false : { volumeThreshold: 2, errorThresholdPercentage: 50 },
-    budget: { day: { maxTokens: 1_000_000 }, store },
+    ...(o.budget === false ? {} : { budget: { day: { maxTokens: 1_000_000 }, store } }),
     ...(stage === 'limiter wait' ? { limits: { models: { primary: { maxConcurrent: 1 } } } } : {}),
   });
   const failures: ResilienceEvents['failure'][] = [];
