@@ -184,6 +184,15 @@ export class ResilientClient {
     };
   }
 
+  /**
+   * The retry budget: `client.retryBudget?.tryAcquire(model)` takes one re-send
+   * from `model`'s budget (false, with a `retry:throttled` event, when it is empty).
+   * Undefined when retry or its budget is off.
+   */
+  get retryBudget(): RetryBudget | undefined {
+    return this.#retryBudget;
+  }
+
   /** The budget's snapshot, or undefined without a budget. Async: a shared store may be remote. */
   budgetSnapshot(options?: { taskIds?: readonly string[] }): Promise<BudgetSnapshot> | undefined {
     return this.#budget?.snapshot(options);
