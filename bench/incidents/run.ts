@@ -7,6 +7,7 @@
  *   --contender a,b      only these contenders (ids: sdk, sdk-fallback, cockatiel, ours, ours-documented, oracle);
  *                        the oracle always runs, the p95 target needs it
  *   --seed N             another workload and fault draw (default 1)
+ *   --jobs N             run the scenarios on N processes (default 2; 1 = in this process)
  *   --save               write bench/results/incidents.md and the figures in docs/performance.md
  *
  * Targets are reported, never enforced: the exit code is 0 whatever they say.
@@ -17,9 +18,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { CONTENDERS, type Contender } from './contenders.js';
 import { FULL_MINUTES, INCIDENTS, type Incident } from './incidents.js';
-import { type Metrics, computeMetrics } from './metrics.js';
+import type { Metrics } from './metrics.js';
+import { type Job, runJobs } from './pool.js';
 import { incidentTable, summaryTable, targets, targetsTable } from './report.js';
-import { runScenario } from './scenario.js';
 import { wallNow } from './sim-time.js';
 
 const argv = process.argv.slice(2);
@@ -37,6 +38,7 @@ const pick = <T extends { id: string }>(all: readonly T[], list: string | undefi
 
 const minutes = Number(value('--minutes') ?? (flag('--quick') ? 6 : FULL_MINUTES));
 const seed = Number(value('--seed') ?? 1);
+const processes = Math.max(1, Number(value('--jobs') ?? Math.min(2, cpus().length)));
 const incidents: Incident[] = pick(INCIDENTS, value('--incident'), 'incident');
 const contenders: Contender[] = pick(CONTENDERS, value('--contender'), 'contender');
 if (!contenders.some((c) => c.id === 'oracle')) contenders.push(CONTENDERS.find((c) => c.id === 'oracle')!);
@@ -49,24 +51,20 @@ const print = (line = '') => {
 };
 
 const wallStart = wallNow();
-const matrix = new Map<string, Map<string, Metrics>>();
-let timers = 0;
-for (const incident of incidents) {
-  const row = new Map<string, Metrics>();
-  matrix.set(incident.id, row);
-  for (const contender of contenders) {
-    const r = await runScenario({ incident, contender, minutes, seed });
-    timers += r.timersFired;
-    row.set(contender.id, computeMetrics(r));
-    process.stderr.write(`  ${incident.id} × ${contender.id}: ${(r.wallMs / 1000).toFixed(1)} s\n`);
-  }
-}
+const jobs: Job[] = incidents.flatMap((i) => contenders.map((c) => ({ incident: i.id, contender: c.id, minutes, seed })));
+const results = await runJobs(jobs, processes, (r) =>
+  process.stderr.write(`  ${r.job.incident} × ${r.job.contender}: ${(r.cpuMs / 1000).toFixed(1)} s CPU, ${(r.wallMs / 1000).toFixed(1)} s wall\n`),
+);
+const matrix = new Map<string, Map<string, Metrics>>(incidents.map((i) => [i.id, new Map()]));
+for (const r of results) matrix.get(r.job.incident)!.set(r.job.contender, r.metrics);
+const timers = results.reduce((n, r) => n + r.timersFired, 0);
+const cpuS = results.reduce((n, r) => n + r.cpuMs, 0) / 1000;
 const wallS = (wallNow() - wallStart) / 1000;
 const runs = incidents.length * contenders.length;
 
 print('# Under incidents');
 print();
-print(`${minutes} simulated minutes per run, seed ${seed}; ${runs} runs (${incidents.length} incidents × ${contenders.length} contenders) in ${wallS.toFixed(1)} s of wall time, ${timers.toLocaleString('en-US')} simulated timers fired. Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}.`);
+print(`${minutes} simulated minutes per run, seed ${seed}; ${runs} runs (${incidents.length} incidents × ${contenders.length} contenders) in ${wallS.toFixed(1)} s of wall time on ${processes} process${processes > 1 ? 'es' : ''} (${cpuS.toFixed(1)} s of CPU), ${timers.toLocaleString('en-US')} simulated timers fired. Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}.`);
 print();
 print('## Task success % (a task succeeds when all 3 of its calls do)');
 print();
