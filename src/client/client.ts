@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { type BreakerInfo, ModelBreaker, type OpenReason } from '../breaker/breaker.js';
 import { RetryBudget, type RetryBudgetState } from '../retry/budget.js';
+import { derivedTimeoutMs } from '../retry/deadline.js';
 import { BudgetManager } from '../budget/manager.js';
 import type { BudgetSnapshot } from '../budget/snapshot.js';
 import { classifyError } from '../classify/classify.js';
@@ -28,6 +29,8 @@ export interface ClientSnapshot {
   readonly timestamp: number;
   readonly models: readonly string[];
   readonly breakers: Readonly<Record<string, BreakerInfo>>;
+  /** The attempt deadline derived for each model with enough samples (absent without `adaptiveTimeout` or the monitor). */
+  readonly attemptDeadlines?: Readonly<Record<string, number>>;
   /** Each called model's retry budget (absent when retry or its budget is off). */
   readonly retryBudget?: Readonly<Record<string, RetryBudgetState>>;
   readonly monitor?: MonitorSnapshot;
@@ -179,6 +182,7 @@ export class ResilientClient {
       models: this.models,
       breakers,
       ...(this.#retryBudget ? { retryBudget: this.#retryBudget.snapshot(now) } : {}),
+      ...(this.#deps.adaptiveTimeout && this.#monitor ? { attemptDeadlines: this.#attemptDeadlines() } : {}),
       rateLimits: Object.fromEntries(this.#rateLimits),
       ...(this.#monitor ? { monitor: this.#monitor.snapshot(options) } : {}),
     };
@@ -191,6 +195,15 @@ export class ResilientClient {
    */
   get retryBudget(): RetryBudget | undefined {
     return this.#retryBudget;
+  }
+
+  #attemptDeadlines(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const model of this.models) {
+      const ms = derivedTimeoutMs(this.#monitor!.latencyBaseline(model), this.#deps.adaptiveTimeout);
+      if (ms !== undefined) out[model] = ms;
+    }
+    return out;
   }
 
   /** The budget's snapshot, or undefined without a budget. Async: a shared store may be remote. */

@@ -42,6 +42,7 @@ describe('derived attempt deadline', () => {
     await prime(clock, client, provider, 'primary', 20, 2_000);
     const { err, afterMs, kind } = await hangAndTime(clock, client, provider, events);
     expect(afterMs).toBe(6_000);
+    expect(client.snapshot().attemptDeadlines).toEqual({ primary: 6_000 });
     expect(kind).toBe('timeout');
     expect(isAllModelsFailedError(err) && isTimeoutError(err.failures[0]!.error)).toBe(true);
   });
