@@ -20,6 +20,8 @@ export function outcomeOf(kind: FailureKind): AttemptOutcome | undefined {
     case 'queue_full':
     case 'deadline':
     case 'client':
+    case 'context_length':
+    case 'content_filter':
       return undefined;
     default:
       return 'error';
