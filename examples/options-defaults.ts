@@ -27,7 +27,7 @@ export const defaultOptions = {
     slowCallDurationMs: undefined, // slow = over half the derived attempt deadline
   },
   timeoutMs: undefined, // no fixed per-attempt timeout: derived per model (adaptiveTimeout)
-  adaptiveTimeout: { multiplier: 3, minTimeoutMs: 10_000, maxTimeoutMs: 600_000, minSamples: 20 }, // 3 × p99, within [10 s, 10 min]
+  adaptiveTimeout: { multiplier: 3, minTimeoutMs: 10_000, maxTimeoutMs: 600_000, minSamples: 100 }, // 3 × p99, within [10 s, 10 min]
   budget: undefined, // no budgets: nothing is reserved, counted or refused
   monitor: {
     windows: [60_000, 300_000, 3_600_000], // 1 min, 5 min, 1 h

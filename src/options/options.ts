@@ -144,7 +144,11 @@ export interface AdaptiveTimeoutOptions {
   readonly minTimeoutMs?: number;
   /** Cap of the derived deadline, in ms. @default 600_000 */
   readonly maxTimeoutMs?: number;
-  /** Successful attempts the monitor must have seen (within its longest window) before a deadline is derived. @default 20 */
+  /**
+   * Successful attempts the monitor must have seen (within its longest window)
+   * before a deadline is derived: fewer make a p99 that a normal slow answer
+   * exceeds now and then. @default 100
+   */
   readonly minSamples?: number;
 }
 
@@ -171,7 +175,7 @@ export interface ResilientClientOptions {
    * stream the attempt ends at its first content chunk, so this is a
    * first-token deadline. An attempt that hits it fails with kind `timeout`,
    * counts against the model and falls back. Needs the monitor; `false` turns it off.
-   * @default { multiplier: 3, minTimeoutMs: 10_000, maxTimeoutMs: 600_000, minSamples: 20 }
+   * @default { multiplier: 3, minTimeoutMs: 10_000, maxTimeoutMs: 600_000, minSamples: 100 }
    */
   readonly adaptiveTimeout?: AdaptiveTimeoutOptions | false;
   /**
@@ -300,7 +304,7 @@ export const ADAPTIVE_TIMEOUT_DEFAULTS: ResolvedAdaptiveTimeout = Object.freeze(
   multiplier: 3,
   minTimeoutMs: 10_000,
   maxTimeoutMs: 600_000,
-  minSamples: 20,
+  minSamples: 100,
 });
 
 export const RETRY_DEFAULTS: ResolvedRetry = Object.freeze({

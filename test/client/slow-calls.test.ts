@@ -37,9 +37,9 @@ async function hangAndTime(clock: FakeClock, client: ResilientClient, provider: 
 }
 
 describe('derived attempt deadline', () => {
-  it('is 3 × the model p99 once 20 successes were seen, and a hit is a timeout that falls back', async () => {
+  it('is 3 × the model p99 once 100 successes were seen, and a hit is a timeout that falls back', async () => {
     const { clock, provider, client, events } = setup({}, { retry: false, adaptiveTimeout: { minTimeoutMs: 1_000 } });
-    await prime(clock, client, provider, 'primary', 20, 2_000);
+    await prime(clock, client, provider, 'primary', 100, 2_000);
     const { err, afterMs, kind } = await hangAndTime(clock, client, provider, events);
     expect(afterMs).toBe(6_000);
     expect(client.snapshot().attemptDeadlines).toEqual({ primary: 6_000 });
@@ -49,7 +49,7 @@ describe('derived attempt deadline', () => {
 
   it('is not derived before minSamples successes (no deadline at all)', async () => {
     const { clock, provider, client, events } = setup({}, { retry: false, adaptiveTimeout: { minTimeoutMs: 1_000 } });
-    await prime(clock, client, provider, 'primary', 19, 2_000);
+    await prime(clock, client, provider, 'primary', 99, 2_000);
     provider.script('primary', [step.hang()]);
     const p = client.run(provider.call, { models: ['primary'] }).catch((e: unknown) => e);
     await clock.advance(3_600_000);
@@ -60,21 +60,21 @@ describe('derived attempt deadline', () => {
 
   it('has a floor and a cap', async () => {
     const floor = setup({}, { retry: false }); // default floor 10 s
-    await prime(floor.clock, floor.client, floor.provider, 'primary', 20, 100);
+    await prime(floor.clock, floor.client, floor.provider, 'primary', 100, 100);
     expect((await hangAndTime(floor.clock, floor.client, floor.provider, floor.events)).afterMs).toBe(10_000);
 
     const cap = setup({}, { retry: false, adaptiveTimeout: { maxTimeoutMs: 12_000 } });
-    await prime(cap.clock, cap.client, cap.provider, 'primary', 20, 9_000);
+    await prime(cap.clock, cap.client, cap.provider, 'primary', 100, 9_000);
     expect((await hangAndTime(cap.clock, cap.client, cap.provider, cap.events)).afterMs).toBe(12_000);
   });
 
   it('gives way to an explicit timeoutMs, and is off with adaptiveTimeout: false', async () => {
     const explicit = setup({}, { retry: false, timeoutMs: 25_000 });
-    await prime(explicit.clock, explicit.client, explicit.provider, 'primary', 20, 100);
+    await prime(explicit.clock, explicit.client, explicit.provider, 'primary', 100, 100);
     expect((await hangAndTime(explicit.clock, explicit.client, explicit.provider, explicit.events)).afterMs).toBe(25_000);
 
     const off = setup({}, { retry: false, adaptiveTimeout: false });
-    await prime(off.clock, off.client, off.provider, 'primary', 20, 100);
+    await prime(off.clock, off.client, off.provider, 'primary', 100, 100);
     off.provider.script('primary', [step.hang()]);
     const p = off.client.run(off.provider.call, { models: ['primary'] }).catch(() => {});
     await off.clock.advance(3_600_000);
@@ -155,7 +155,7 @@ describe('the call deadline (run option deadlineMs)', () => {
 
   it('does not start an attempt on a model whose median latency exceeds the time left; the next model runs', async () => {
     const { clock, provider, client, events } = setup({}, { retry: false });
-    await prime(clock, client, provider, 'primary', 20, 8_000);
+    await prime(clock, client, provider, 'primary', 100, 8_000);
     const before = provider.callsTo('primary').length;
     const res = await client.run(provider.call, { deadlineMs: 5_000 });
     expect(res.model).toBe('secondary');

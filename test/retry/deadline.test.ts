@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { ADAPTIVE_TIMEOUT_DEFAULTS } from '../../src/options/options.js';
 import { derivedTimeoutMs, planAttempt } from '../../src/retry/deadline.js';
 
-const o = ADAPTIVE_TIMEOUT_DEFAULTS; // 3 × p99 within [10 s, 600 s], 20 samples
+const o = ADAPTIVE_TIMEOUT_DEFAULTS; // 3 × p99 within [10 s, 600 s], 100 samples
 
 describe('derivedTimeoutMs', () => {
   it.each<[string, { samples: number; p50: number; p99: number } | undefined, number | undefined]>([
     ['no baseline yet', undefined, undefined],
-    ['too few samples', { samples: 19, p50: 1_000, p99: 5_000 }, undefined],
-    ['3 × p99', { samples: 20, p50: 1_000, p99: 5_000 }, 15_000],
+    ['too few samples', { samples: 99, p50: 1_000, p99: 5_000 }, undefined],
+    ['3 × p99', { samples: 100, p50: 1_000, p99: 5_000 }, 15_000],
     ['floored at 10 s', { samples: 500, p50: 200, p99: 900 }, 10_000],
     ['capped at 10 min', { samples: 500, p50: 90_000, p99: 400_000 }, 600_000],
   ])('%s', (_, baseline, expected) => {
