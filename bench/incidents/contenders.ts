@@ -28,6 +28,8 @@ export interface Runner {
   /** One logical call; resolves with the model that served it. */
   call(request: CallRequest, signal: AbortSignal): Promise<string>;
   dispose(): void;
+  /** Counts of what the contender did, for tuning (ours: its events). */
+  diagnostics?(): Readonly<Record<string, number>>;
 }
 
 export interface Contender {
@@ -75,7 +77,16 @@ export function documentedRateLimitSetup(clock: Clock): ResilientClientOptions {
 function ours(env: Env, options: ResilientClientOptions): Runner {
   const client = new ResilientClient(options);
   const openai = wrapOpenAI(sdk(env, 0), client);
+  // Listening only counts: no decision reads these. Add event names here as the library grows them.
+  const counts: Record<string, number> = {};
+  const bump = (key: string) => void (counts[key] = (counts[key] ?? 0) + 1);
+  client.on('retry', (e) => bump(`retry (${e.reason})`));
+  client.on('fallback', (e) => bump(`fallback (${e.reason})`));
+  client.on('breaker:open', (e) => bump(`breaker:open ${e.model}`));
+  client.on('exhausted', () => bump('exhausted'));
+  client.on('limit:wait', () => bump('limit:wait'));
   return {
+    diagnostics: () => counts,
     call: (request, signal) =>
       openai.chat.completions.create({ ...request.body, model: PRIMARY }, { signal, headers: { [CALL_HEADER]: String(request.callId) } }).then((r) => (r as ChatCompletion).model),
     dispose: () => client.dispose(),

@@ -111,6 +111,7 @@ describe('metrics', () => {
     isDown: (model: string, t: number) => model === PRIMARY && t >= 60_000 && t < 120_000,
     wallMs: 0,
     timersFired: 0,
+    diagnostics: {},
   } satisfies ScenarioResult;
 
   it('times fail-over to the last request before a quiet stretch with calls in it, and come-back to the first success', () => {
