@@ -4,7 +4,7 @@
  *   --quick              6 simulated minutes per run instead of 30 (incident times scale)
  *   --minutes N          any other length
  *   --incident a,b       only these incidents (ids: steady, storm, storm-10s, overload, outage, quota, slow)
- *   --contender a,b      only these contenders (ids: sdk, sdk-fallback, cockatiel, ours, ours-documented, oracle);
+ *   --contender a,b      only these contenders (ids: sdk, sdk-fallback, cockatiel, ours, ours-documented, ours-hedged, oracle);
  *                        the oracle always runs, the p95 target needs it
  *   --seed N             another workload and fault draw (default 1)
  *   --jobs N             run the scenarios on N processes (default 2; 1 = in this process)
@@ -57,6 +57,7 @@ const results = await runJobs(jobs, processes, (r) =>
 );
 const matrix = new Map<string, Map<string, Metrics>>(incidents.map((i) => [i.id, new Map()]));
 for (const r of results) matrix.get(r.job.incident)!.set(r.job.contender, r.metrics);
+const diagnostics = new Map(results.map((r) => [`${r.job.incident}/${r.job.contender}`, r.diagnostics]));
 const timers = results.reduce((n, r) => n + r.timersFired, 0);
 const cpuS = results.reduce((n, r) => n + r.cpuMs, 0) / 1000;
 const wallS = (wallNow() - wallStart) / 1000;
@@ -75,6 +76,12 @@ print();
 for (const incident of incidents) {
   for (const l of incidentTable(incident, contenders, matrix)) print(l);
   print();
+  const events = contenders.flatMap((c) => {
+    const d = Object.entries(diagnostics.get(`${incident.id}/${c.id}`) ?? {}).sort(([a], [b]) => a.localeCompare(b));
+    return d.length ? [`- ${c.label}, events: ${d.map(([k, n]) => `${k} ${n.toLocaleString('en-US')}`).join(', ')}`] : [];
+  });
+  for (const l of events) print(l);
+  if (events.length) print();
 }
 const verdicts = targets(incidents, contenders, matrix);
 print('## Targets');
