@@ -21,6 +21,16 @@ export interface CallState {
   readonly stream: StreamOptions | undefined;
   /** Where `ctx.reportHeaders` sends headers (undefined: nobody needs them). */
   readonly onHeaders: ((model: string, headers: unknown, taskId: string | undefined) => void) | undefined;
+  /** The models this call may try, in order (the next one is preferred over a backoff sleep). */
+  readonly chain?: readonly string[];
+  /** The call's deadline on the clock (from `deadlineMs`), when it has one. */
+  readonly deadlineAt?: number | undefined;
+}
+
+/** How long one attempt may run, decided by the pipeline (`call`: the call's deadline, not the model's). */
+export interface AttemptLimit {
+  readonly ms: number;
+  readonly scope: 'attempt' | 'call';
 }
 
 export type StreamHooks = Pick<PumpOptions, 'onCommit' | 'onEnd' | 'onError'> & { readonly options: StreamOptions | undefined };
@@ -86,8 +96,9 @@ export function runAttempt<T>(
   disposeSignal: AbortSignal,
   onDispose: Callbacks<unknown>,
   streamHooks?: () => StreamHooks,
+  limit?: AttemptLimit,
 ): Promise<T> {
-  if (call.timeoutMs !== undefined || call.signal) return runGuarded(fn, model, attempt, call, clock, disposeSignal, streamHooks);
+  if (call.timeoutMs !== undefined || call.signal || limit) return runGuarded(fn, model, attempt, call, clock, disposeSignal, streamHooks, limit);
   // The common path: no controller of our own, the attempt gets the shared dispose
   // signal. Its promise is settled by hand (no async function around it) and its
   // reject sits in `onDispose`, so dispose still ends an attempt whose function
@@ -126,8 +137,9 @@ async function runGuarded<T>(
   clock: Clock,
   disposeSignal: AbortSignal,
   streamHooks: (() => StreamHooks) | undefined,
+  limit: AttemptLimit | undefined,
 ): Promise<T> {
-  const timeoutMs = call.timeoutMs;
+  const timeoutMs = limit ? limit.ms : call.timeoutMs;
   const callerSignal = call.signal;
   throwIfStopped(callerSignal, disposeSignal);
   const startedAt = clock.now();
@@ -137,7 +149,9 @@ async function runGuarded<T>(
   const controller = new AbortController();
   const unlink = onAnyAbort([callerSignal, disposeSignal], (reason) => controller.abort(reason));
   const timer =
-    timeoutMs === undefined ? undefined : clock.setTimeout(() => controller.abort(new TimeoutError(model, timeoutMs)), timeoutMs, KEEP_ALIVE);
+    timeoutMs === undefined
+      ? undefined
+      : clock.setTimeout(() => controller.abort(limit?.scope === 'call' ? new TimeoutError(model, timeoutMs, 'Call deadline', 'call') : new TimeoutError(model, timeoutMs)), timeoutMs, KEEP_ALIVE);
   const race = abortRace(controller.signal);
   let handedOff = false;
   try {

@@ -164,12 +164,13 @@ export function sleepUnlessAborted(clock: Clock, ms: number, signals: readonly (
   return new Promise<void>((resolve, reject) => {
     const aborted = signals.find((s) => s?.aborted);
     if (aborted) return reject(aborted.reason);
+    if (ms <= 0) return resolve();
     const handle: TimerHandle = clock.setTimeout(
       () => {
         detach();
         resolve();
       },
-      Math.max(0, ms),
+      ms,
       keepAlive ? KEEP_ALIVE : undefined,
     );
     const detach = onAnyAbort(signals, (reason) => {

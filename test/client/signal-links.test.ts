@@ -80,7 +80,7 @@ describe('one caller signal shared by many concurrent calls', () => {
 describe('retries with a caller signal link without growth', () => {
   it('leaves nothing in the long-lived caller and dispose signals after 600 backoff sleeps', async () => {
     const clock = createFakeClock();
-    const client = new ResilientClient({ models: ['m'], clock, breaker: false, monitor: false, retry: { maxRetries: 3, initialDelayMs: 10, jitter: 'none' } });
+    const client = new ResilientClient({ models: ['m'], clock, breaker: false, monitor: false, retry: { maxRetries: 3, initialDelayMs: 10, jitter: 'none', budget: false } });
     let disposeSignal: AbortSignal | undefined;
     await client.run((ctx) => (disposeSignal = ctx.signal)); // the common path hands the attempt the client's dispose signal
     const any = vi.spyOn(AbortSignal, 'any');

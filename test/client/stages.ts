@@ -111,7 +111,8 @@ export function stagedCall(stage: Stage, o: StageOptions = {}): StagedCall {
     clock,
     random: () => 0.5,
     timeoutMs: o.timeoutMs,
-    retry: { maxRetries: 2, initialDelayMs: 1_000, jitter: 'none' },
+    // Retries on the same model (not a failover to the next one), never throttled by the retry budget.
+    retry: { maxRetries: 2, initialDelayMs: 1_000, jitter: 'none', preferFallback: false, budget: false },
     breaker: o.breaker === false ? false : { volumeThreshold: 2, errorThresholdPercentage: 50 },
     ...(o.budget === false ? {} : { budget: { day: { maxTokens: 1_000_000 }, store } }),
     ...(stage === 'limiter wait' ? { limits: { models: { primary: { maxConcurrent: 1 } } } } : {}),

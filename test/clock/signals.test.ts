@@ -102,6 +102,8 @@ describe('sleepUnlessAborted', () => {
     expect(clock.pending()).toBe(0);
     await expect(sleepUnlessAborted(clock, 100, [b.signal])).rejects.toThrow('gone');
     expect(clock.pending()).toBe(0);
+    await expect(sleepUnlessAborted(clock, 0, [a.signal])).resolves.toBeUndefined(); // no timer for no wait
+    expect(clock.pending()).toBe(0);
   });
 });
 
