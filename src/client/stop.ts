@@ -4,8 +4,8 @@ import { type Classification, KIND_TRAITS } from '../classify/classify.js';
  * How the pipeline reads any failure of a call stopped from outside (the
  * caller's signal aborted, or the client was disposed), whatever the attempt
  * threw: never retried, never moved to another model, never counted against
- * the model by the breaker or the monitor. Only the client's own `timeoutMs`
- * is a model timeout; a caller's `AbortSignal.timeout()` is the caller's abort.
+ * the model by the breaker or the monitor. Only the client's own deadlines make
+ * timeouts; a caller's `AbortSignal.timeout()` is the caller's abort.
  */
 export const STOPPED: Classification = Object.freeze({ kind: 'abort', ...KIND_TRAITS.abort });
 
