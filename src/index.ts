@@ -13,6 +13,7 @@ export {
   TimeoutError,
   AllModelsFailedError,
   QueueFullError,
+  NoCapacityError,
   DisposedError,
   isResilienceError,
   isConfigError,
@@ -20,9 +21,10 @@ export {
   isTimeoutError,
   isAllModelsFailedError,
   isQueueFullError,
+  isNoCapacityError,
   isDisposedError,
 } from './errors/errors.js';
-export type { ResilienceErrorCode, ModelFailure } from './errors/errors.js';
+export type { ResilienceErrorCode, ModelFailure, NoCapacityReason } from './errors/errors.js';
 export type { ResilienceEvents, ResilienceEventName, Listener } from './client/events-map.js';
 export type {
   CoreEvents,
@@ -106,6 +108,6 @@ export type { ClientSnapshot } from './client/client.js';
 export { parseRateLimitHeaders } from './providers/ratelimit-headers.js';
 export type { RateLimitInfo, RateLimitWindow } from './providers/ratelimit-headers.js';
 export { createLimiter } from './limits/limiter.js';
-export type { Limiter, Release, LimiterEvents, LimitWaitEvent } from './limits/limiter.js';
+export type { Limiter, Release, LimiterEvents, LimitWaitEvent, LimitWaitReason, AdmitOptions, CallWeight, ModelLimitSnapshot, BucketSnapshot } from './limits/limiter.js';
 export type { LimitsOptions, ModelLimits } from './limits/options.js';
 export type { RateLimitEvent, RateLimitEvents } from './client/events-map.js';

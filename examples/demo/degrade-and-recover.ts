@@ -1,5 +1,5 @@
 /**
- * Section 1: the primary model degrades (429s with Retry-After, then 529
+ * Section 1: the primary model degrades (a 429 with Retry-After, then 529
  * overloaded), its breaker opens, traffic falls back to the secondary, and
  * after the reset timeout a half-open probe finds it healthy again.
  */
@@ -25,13 +25,11 @@ export async function degradeAndRecover(demo: Demo): Promise<void> {
     await demo.wait(1_000);
   }
 
-  demo.heading('2. Rate limited: 429 with Retry-After, retried exactly when the server asked');
-  provider.script(PRIMARY, [
-    step.rateLimit({ retryAfter: 2, latencyMs: 150 }),
-    step.rateLimit({ retryAfter: 2, latencyMs: 150 }),
-    step.success({ latencyMs: 700 }),
-  ]);
+  demo.heading('2. Rate limited: a 429 spills to the secondary at once; the primary is held for its Retry-After');
+  provider.script(PRIMARY, [step.rateLimit({ retryAfter: 2, latencyMs: 150 }), step.success({ latencyMs: 700 })]);
   await demo.request(client, 'request 3', { taskId: 'task-3' });
+  await demo.wait(1_000);
+  await demo.request(client, 'request 3b (1 s later: still held, served by the secondary)', { taskId: 'task-3b' });
   await demo.wait(1_000);
 
   demo.heading('3. Overloaded: 529s, backoff, the breaker opens, traffic falls back');
@@ -47,12 +45,12 @@ export async function degradeAndRecover(demo: Demo): Promise<void> {
   await demo.request(client, 'request 7', { taskId: 'task-7' });
 
   demo.heading('4. Reset timeout passes: one half-open probe, the breaker closes');
-  await demo.wait(12_000);
+  await demo.wait(17_000);
   await demo.request(client, 'request 8', { taskId: 'task-8' });
   await demo.wait(1_000);
   await demo.request(client, 'request 9', { taskId: 'task-9' });
   demo.note(`(the monitor now holds ${MIN_CALLS} attempts in its 5-minute health window, enough to judge it:`);
-  demo.note(` half of them failed during the outage, so ${PRIMARY} reads unhealthy until they age out)`);
+  demo.note(` most of them failed during the outage, so ${PRIMARY} reads unhealthy until they age out)`);
 }
 
 /** `monitor.health.minCalls` at its default: the health window needs this many attempts before it judges error rates. */

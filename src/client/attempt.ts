@@ -5,7 +5,7 @@ import type { StreamOptions } from '../stream/options.js';
 import { primeStream } from '../stream/prime.js';
 import type { PumpOptions } from '../stream/pump.js';
 import type { Usage } from '../usage/extract.js';
-import type { AttemptContext, AttemptFn } from './types.js';
+import type { AttemptContext, AttemptFn, RunOptions } from './types.js';
 
 const KEEP_ALIVE = Object.freeze({ keepAlive: true });
 
@@ -15,6 +15,12 @@ export interface CallState {
   readonly signal: AbortSignal | undefined;
   readonly timeoutMs: number | undefined;
   readonly estimate: { readonly inputTokens: number; readonly outputTokens: number } | undefined;
+  /** The chain this call runs through (for spilling to later models). */
+  readonly models: readonly string[];
+  /** The run options, read only to estimate the call's tokens for admission when there is no budget estimate. */
+  readonly run: RunOptions | undefined;
+  /** Clock time past which admission never waits (from `deadlineMs`). */
+  readonly deadline: number | undefined;
   readonly usage: ((value: unknown) => Usage | undefined) | undefined;
   readonly stream: StreamOptions | undefined;
   /** Where `ctx.reportHeaders` sends headers (undefined: nobody needs them). */

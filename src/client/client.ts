@@ -10,7 +10,7 @@ import { runChain } from '../fallback/chain.js';
 import type { Health } from '../monitor/events.js';
 import type { Ranking } from '../monitor/health.js';
 import { Monitor } from '../monitor/monitor.js';
-import { type Limiter, createLimiter } from '../limits/limiter.js';
+import { type Limiter, type ModelLimitSnapshot, createLimiter } from '../limits/limiter.js';
 import { type RateLimitInfo, parseRateLimitHeaders } from '../providers/ratelimit-headers.js';
 import type { MonitorSnapshot } from '../monitor/snapshot.js';
 import type { ResolvedBreaker, ResilientClientOptions, SharedDeps } from '../options/options.js';
@@ -19,7 +19,7 @@ import { resolveClientOptions } from '../options/resolve.js';
 import type { CallState } from './attempt.js';
 import type { Listener, ResilienceEventName, ResilienceEvents } from './events-map.js';
 import { type PipelineDeps, tryModel } from './pipeline.js';
-import { checkRunOptions, reportListenerError, tee } from './support.js';
+import { callEstimate, checkRunOptions, reportListenerError, tee } from './support.js';
 import type { AttemptFn, RunOptions } from './types.js';
 
 /** Everything `client.snapshot()` returns: plain, JSON-serializable data. */
@@ -30,6 +30,8 @@ export interface ClientSnapshot {
   readonly monitor?: MonitorSnapshot;
   /** The latest rate-limit headers per model. */
   readonly rateLimits: Readonly<Record<string, RateLimitInfo>>;
+  /** Admission per model (buckets, calls in flight and waiting, a 429 hold), for models with limits or headers. */
+  readonly limits: Readonly<Record<string, ModelLimitSnapshot>>;
 }
 
 /**
@@ -167,6 +169,7 @@ export class ResilientClient {
       models: this.models,
       breakers,
       rateLimits: Object.fromEntries(this.#rateLimits),
+      limits: this.#limiter.snapshot(),
       ...(this.#monitor ? { monitor: this.#monitor.snapshot(options) } : {}),
     };
   }
@@ -197,12 +200,15 @@ export class ResilientClient {
       taskId: options?.taskId,
       signal: options?.signal,
       timeoutMs: options?.timeoutMs ?? this.#timeoutMs,
-      estimate: this.#budget ? this.#estimate(options) : undefined,
+      estimate: this.#budget ? callEstimate(this.#budget, options) : undefined,
+      models,
+      run: options,
+      deadline: options?.deadlineMs !== undefined ? this.#clock.now() + options.deadlineMs : undefined,
       usage: options?.usage,
       stream: options?.stream,
       onHeaders: this.#onHeaders,
     };
-    const result = await runChain(models, (model) => tryModel(this.#deps, fn, model, call), {
+    const result = await runChain(models, (model, i) => tryModel(this.#deps, fn, model, call, i), {
       onFallback: (from, to, reason) => {
         monitor?.recordFallback(from, to);
         if (this.#bus.wants('fallback')) this.#bus.emit('fallback', { timestamp: this.#clock.now(), taskId: call.taskId, from, to, reason });
@@ -215,14 +221,6 @@ export class ResilientClient {
     if (result.ok) return result.value;
     if (result.failures) throw this.#exhausted(result.failures, call);
     throw result.error;
-  }
-
-  #estimate(options: RunOptions | undefined): { inputTokens: number; outputTokens: number } {
-    const base = this.#budget!.estimate(options?.request);
-    return {
-      inputTokens: options?.estimate?.inputTokens ?? base.inputTokens,
-      outputTokens: options?.estimate?.outputTokens ?? base.outputTokens,
-    };
   }
 
   #exhausted(failures: readonly ModelFailure[], call: CallState): AllModelsFailedError {

@@ -1,4 +1,6 @@
 import type { BudgetEmitter } from '../budget/events.js';
+import type { BudgetManager } from '../budget/manager.js';
+import { type RequestEstimate, estimateRequest } from '../usage/estimate.js';
 import { ConfigError } from '../errors/errors.js';
 import { validateStreamOptions } from '../stream/options.js';
 import type { EventBus } from '../events/events.js';
@@ -31,6 +33,9 @@ export function checkRunOptions(o: RunOptions): void {
       issues.push({ path: `run.estimate.${k}`, message: `expected a non-negative number of tokens, received ${String(v)}` });
     }
   }
+  if (o.deadlineMs !== undefined && !(typeof o.deadlineMs === 'number' && o.deadlineMs > 0)) {
+    issues.push({ path: 'run.deadlineMs', message: `expected a positive number of milliseconds, received ${String(o.deadlineMs)}` });
+  }
   if (o.usage !== undefined && typeof o.usage !== 'function') issues.push({ path: 'run.usage', message: 'expected a function (value) => Usage | undefined' });
   if (issues.length) throw new ConfigError(issues);
   // Rare and structured: the stream options' own schema, only when given.
@@ -57,4 +62,16 @@ export function tee(bus: EventBus<ResilienceEvents>, monitor: Monitor | undefine
       if (bus.wants(name)) bus.emit(name, payload as never);
     },
   } as BudgetEmitter;
+}
+
+/**
+ * A call's token estimate: the budget's estimator (or the default one) on
+ * `request`, with the caller's `estimate` overrides. With neither a request nor
+ * an estimate it is the default output cap (4,096) plus 3 tokens.
+ */
+export function callEstimate(budget: BudgetManager | undefined, o: RunOptions | undefined): RequestEstimate {
+  const base = budget ? budget.estimate(o?.request) : estimateRequest(o?.request);
+  const e = o?.estimate;
+  if (!e) return base;
+  return { inputTokens: e.inputTokens ?? base.inputTokens, outputTokens: e.outputTokens ?? base.outputTokens };
 }

@@ -32,6 +32,14 @@ export interface RunOptions {
   readonly taskId?: string;
   /** The caller's abort signal. An abort is never retried and never counts against a model. */
   readonly signal?: AbortSignal;
+  /**
+   * How long you will wait for this call, from `run` (your own signal or timer
+   * enforces it). Admission never waits for rate-limit capacity past it: a call
+   * that could not be admitted in time fails at once with `NoCapacityError`
+   * (inside `AllModelsFailedError`) instead of at your deadline.
+   * @example 120_000
+   */
+  readonly deadlineMs?: number;
   /** Per-attempt timeout for this call, overriding the client's `timeoutMs`. */
   readonly timeoutMs?: number;
   /**

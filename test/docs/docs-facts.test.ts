@@ -8,6 +8,7 @@ import { defaultOptions } from '../../examples/options-defaults.js';
 import { KIND_TRAITS } from '../../src/classify/classify.js';
 import * as api from '../../src/index.js';
 import type { ResilienceEventName, ResilienceEvents, RunOptions } from '../../src/index.js';
+import { resolveLimits } from '../../src/limits/options.js';
 import { resolveMonitorOptions } from '../../src/monitor/options.js';
 import { BREAKER_DEFAULTS, RETRY_DEFAULTS, coreOptionShape } from '../../src/options/options.js';
 
@@ -72,6 +73,7 @@ const RUN_OPTIONS: Fields<RunOptions> = {
   taskId: true,
   signal: true,
   timeoutMs: true,
+  deadlineMs: true,
   request: true,
   estimate: true,
   usage: true,
@@ -105,7 +107,7 @@ describe('docs/options.md', () => {
     // file spells out must resolve to exactly what leaving `monitor` out gives.
     expect(resolveMonitorOptions(defaultOptions.monitor)).toEqual(resolveMonitorOptions(undefined));
     expect(defaultOptions.stream).toEqual({});
-    expect(defaultOptions.limits).toBeUndefined();
+    expect(resolveLimits(defaultOptions.limits)).toEqual(resolveLimits(undefined));
     expect(Object.keys(defaultOptions).sort()).toEqual(Object.keys(coreOptionShape).sort());
   });
 });

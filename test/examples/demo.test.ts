@@ -24,7 +24,7 @@ describe('examples/demo', () => {
     demo.finish();
     const out = lines.join('\n');
 
-    expect(out).toMatch(new RegExp(`retry +${PRIMARY} attempt 1 → wait 2\\.0s \\(rate_limit, retry-after 2s\\)`));
+    expect(out).toMatch(new RegExp(`fallback +${PRIMARY} → ${SECONDARY} \\(rate_limit\\)`));
     expect(out).toMatch(new RegExp(`failed +${PRIMARY} attempt \\d: overloaded \\(529\\)`));
     expect(out).toMatch(new RegExp(`fallback +${PRIMARY} → ${SECONDARY} \\(circuit_open\\)`));
     const order = ['OPEN', 'HALF-OPEN', 'CLOSED'].map((s) => out.indexOf(`breaker   ${PRIMARY} ${s}`));
