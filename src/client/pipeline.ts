@@ -107,7 +107,7 @@ export async function tryModel<T>(deps: PipelineDeps, fn: AttemptFn<T>, model: s
     } catch (error) {
       const cls = classifyOnce(state, error, clock.now());
       const now = clock.now();
-      if (cls.kind === 'rate_limit') deps.limiter.throttled(model, cls.retryAfterMs);
+      if (cls.kind === 'rate_limit') deps.limiter.throttled(model, cls.retryAfterMs, admit?.weight);
       const outcome = outcomeOf(cls.kind);
       if (monitor && outcome) monitor.recordAttempt(model, outcome, now - start, now);
       if (bus.wants('failure')) {

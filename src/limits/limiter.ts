@@ -86,8 +86,15 @@ export interface Limiter {
   admit(model: string, options?: AdmitOptions): Release | Promise<Release>;
   /** Records the provider's latest rate-limit headers for `model`. */
   observe(model: string, info: RateLimitInfo): void;
-  /** A rate-limit 429 on `model`: hold new calls for `retryAfterMs` (1 s when the provider gave none). */
-  throttled(model: string, retryAfterMs: number | undefined): void;
+  /**
+   * A rate-limit 429 on `model` for a call of `weight`: its share is given back
+   * (the provider did not count it) and new calls are held for `retryAfterMs`
+   * (1 s when the provider gave none). When the 429's own headers still showed
+   * room for the call, the provider enforces a shorter window than its headers
+   * describe: the model's buckets start again from empty, and the burst allowed
+   * on it is halved (down to 1/16 of its limit) for the life of the client.
+   */
+  throttled(model: string, retryAfterMs: number | undefined, weight?: AdmitOptions['weight']): void;
   /** True when `model` could admit a call of `weight` right now. */
   available(model: string, weight?: AdmitOptions['weight']): boolean;
   /** Calls waiting for admission on `model`. */
@@ -101,6 +108,8 @@ export interface Limiter {
 const NOOP: Release = () => {};
 /** How long a 429 without Retry-After (or rate-limit headers) holds the model. */
 export const DEFAULT_429_HOLD_MS = 1_000;
+/** The smallest burst a model is allowed after 429s its headers did not explain, as a share of its limit. */
+const MIN_BURST = 1 / 16;
 const DIMS = ['requests', 'tokens', 'inputTokens', 'outputTokens'] as const;
 type Dim = (typeof DIMS)[number];
 
@@ -124,6 +133,10 @@ interface ModelState {
   readonly slotWaiters: (() => void)[];
   heldUntil: number;
   observedAt: number;
+  /** The latest headers, to tell whether a 429 was explained by them. */
+  last: RateLimitInfo | undefined;
+  /** Share of the provider's limit usable as a burst: below 1 once 429s came while headers showed room. */
+  burst: number;
 }
 
 /**
@@ -175,7 +188,7 @@ class ModelLimiter implements Limiter {
     if (found || !create) return found;
     const limits = this.#limitsOf(model);
     const now = this.#clock.now();
-    const s: ModelState = { limits, buckets: {}, inFlight: 0, waiting: 0, slotWaiters: [], heldUntil: 0, observedAt: -Infinity };
+    const s: ModelState = { limits, buckets: {}, inFlight: 0, waiting: 0, slotWaiters: [], heldUntil: 0, observedAt: -Infinity, last: undefined, burst: 1 };
     if (limits?.requestsPerMinute) s.buckets.requests = perMinute(limits.requestsPerMinute, now);
     if (limits?.tokensPerMinute) s.buckets.tokens = perMinute(limits.tokensPerMinute, now);
     this.#states.set(model, s);
@@ -359,26 +372,65 @@ class ModelLimiter implements Limiter {
     const s = this.#state(model, true)!;
     if (s.observedAt > info.observedAt) return; // a late answer to an older call
     s.observedAt = info.observedAt;
+    s.last = info;
+    const now = info.observedAt;
     for (const dim of DIMS) {
       const old = s.buckets[dim];
-      const fresh = fromWindow(info[dim], old?.pending ?? 0, info.observedAt);
+      const fresh = fromWindow(info[dim], old?.pending ?? 0, now);
       if (!fresh) continue;
+      if (s.burst < 1 && Number.isFinite(fresh.capacity)) fresh.capacity = Math.max(1, fresh.capacity * s.burst);
       const cap = dim === 'requests' ? s.limits?.requestsPerMinute : dim === 'tokens' ? s.limits?.tokensPerMinute : undefined;
-      if (cap !== undefined && old && cap < fresh.capacity) {
-        // A configured limit below the provider's keeps its own (slower) bucket; the headers only lower its level.
-        old.level = Math.min(levelAt(old, info.observedAt), fresh.level);
-        old.at = info.observedAt;
+      if (old && ((cap !== undefined && cap < fresh.capacity) || (old.capacity === fresh.capacity && old.ratePerMs === fresh.ratePerMs))) {
+        // Headers describe the provider's state when it received that request, a latency ago; what we
+        // sent since is only in our own accounting. The lower of the two is the one to trust. (A
+        // configured limit below the provider's also keeps its own bucket this way.)
+        old.level = Math.min(levelAt(old, now), fresh.level);
+        old.at = now;
+        old.fullAt = fresh.fullAt;
       } else {
+        fresh.level = Math.min(fresh.level, fresh.capacity);
         s.buckets[dim] = fresh;
       }
     }
   }
 
-  throttled(model: string, retryAfterMs: number | undefined): void {
+  throttled(model: string, retryAfterMs: number | undefined, weight?: AdmitOptions['weight']): void {
     if (this.#disposed) return;
     const s = this.#state(model, true)!;
-    const until = this.#clock.now() + (retryAfterMs ?? DEFAULT_429_HOLD_MS);
+    const now = this.#clock.now();
+    if (weight !== undefined) {
+      let w: CallWeight | number | undefined;
+      const lazy = () => (w ??= weightOf(weight));
+      if (this.#unexplained(s, lazy, now)) {
+        // The provider is empty in a window its headers do not show: start from empty, with a smaller burst.
+        s.burst = Math.max(MIN_BURST, s.burst / 2);
+        for (const dim of DIMS) {
+          const b = s.buckets[dim];
+          if (!b || !Number.isFinite(b.capacity)) continue;
+          b.capacity = Math.max(1, b.capacity / 2, b.ratePerMs * 60_000 * MIN_BURST);
+          b.level = Math.min(levelAt(b, now), 0);
+          b.at = now;
+        }
+      } else {
+        this.#giveBack(s, lazy);
+      }
+    }
+    const until = now + (retryAfterMs ?? DEFAULT_429_HOLD_MS);
     if (until > s.heldUntil) s.heldUntil = until;
+  }
+
+  /** The 429's own headers (read just now) still showed room for the call in every dimension they carry. */
+  #unexplained(s: ModelState, weight: () => CallWeight | number, now: number): boolean {
+    const info = s.last;
+    if (!info || info.observedAt !== now) return false;
+    let seen = false;
+    for (const dim of DIMS) {
+      const remaining = info[dim]?.remaining;
+      if (remaining === undefined) continue;
+      seen = true;
+      if (remaining < (dim === 'requests' ? 1 : share(dim, weight()))) return false;
+    }
+    return seen;
   }
 
   waiting(model: string): number {

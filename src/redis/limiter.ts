@@ -202,9 +202,9 @@ class RedisLimiter implements Limiter {
     this.#local.observe(model, info);
   }
 
-  throttled(model: string, retryAfterMs: number | undefined): void {
-    this.#headers.throttled(model, retryAfterMs);
-    this.#local.throttled(model, retryAfterMs);
+  throttled(model: string, retryAfterMs: number | undefined, weight?: AdmitOptions['weight']): void {
+    this.#headers.throttled(model, retryAfterMs, weight);
+    this.#local.throttled(model, retryAfterMs, weight);
   }
 
   available(model: string, weight?: AdmitOptions['weight']): boolean {

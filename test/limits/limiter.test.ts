@@ -127,6 +127,40 @@ describe('createLimiter: buckets from headers', () => {
     expect(limiter.snapshot().m).toMatchObject({ requests: { available: 0, capacity: 1, perMinute: 1 }, waiting: 0 });
   });
 
+  it('trusts the lower of its own accounting and a header (which is a latency old)', () => {
+    const clock = createFakeClock();
+    limiter = createLimiter(undefined, { clock });
+    limiter.observe('m', { observedAt: clock.now(), requests: { limit: 60, remaining: 2 } });
+    limiter.admit('m');
+    limiter.admit('m');
+    // A response to a call sent before those two still says 2 remain: the two are not forgotten.
+    limiter.observe('m', { observedAt: clock.now(), requests: { limit: 60, remaining: 2 } });
+    expect(limiter.available('m')).toBe(false);
+    // Another process drained the bucket: a lower header wins.
+    limiter.observe('n', { observedAt: clock.now(), requests: { limit: 60, remaining: 30 } });
+    limiter.observe('n', { observedAt: clock.now(), requests: { limit: 60, remaining: 0 } });
+    expect(limiter.available('n')).toBe(false);
+  });
+
+  it('a 429 gives the refused call’s share back; one its headers do not explain empties the buckets and halves the burst', async () => {
+    const clock = createFakeClock();
+    limiter = createLimiter(undefined, { clock });
+    limiter.observe('m', { observedAt: clock.now(), requests: { limit: 60, remaining: 1 } });
+    limiter.admit('m');
+    limiter.observe('m', { observedAt: clock.now(), requests: { limit: 60, remaining: 0 } }); // the 429's headers: explained
+    limiter.throttled('m', 0, 1);
+    expect(limiter.snapshot().m!.requests).toMatchObject({ available: 1, capacity: 60 });
+    limiter.admit('m');
+    // A 429 while its headers still show 40 requests left: a shorter window is enforced.
+    limiter.observe('m', { observedAt: clock.now(), requests: { limit: 60, remaining: 40 } });
+    limiter.throttled('m', 0, 1);
+    expect(limiter.snapshot().m!.requests).toMatchObject({ available: 0, capacity: 30 });
+    // Later headers keep the smaller burst.
+    await clock.advance(60_000);
+    limiter.observe('m', { observedAt: clock.now(), requests: { limit: 60, remaining: 60 } });
+    expect(limiter.snapshot().m!.requests).toMatchObject({ capacity: 30, perMinute: 60 });
+  });
+
   it('ignores headers older than the ones it has', () => {
     const clock = createFakeClock();
     limiter = createLimiter(undefined, { clock });
