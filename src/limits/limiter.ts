@@ -9,13 +9,13 @@ import type { Release } from './slots.js';
 export type { Release } from './slots.js';
 
 /** What a call was held for: a rate-limit dimension, the concurrency cap, or a 429's Retry-After. */
-export type LimitWaitReason = 'requests' | 'tokens' | 'inputTokens' | 'outputTokens' | 'concurrency' | 'retry_after';
+export type LimitWaitReason = 'requests' | 'tokens' | 'inputTokens' | 'outputTokens' | 'concurrency';
 
 export interface LimitWaitEvent extends EventBase {
   readonly model: string;
   /** How long admission holds the call, in ms (for `concurrency`: the most it will wait for a free slot). */
   readonly waitMs: number;
-  /** What ran out: the dimension whose capacity the call waits to refill, `concurrency`, or `retry_after` after a 429. */
+  /** What ran out: the dimension whose capacity the call waits to refill, or `concurrency`. */
   readonly reason: LimitWaitReason;
 }
 
@@ -69,7 +69,7 @@ export interface ModelLimitSnapshot {
   readonly outputTokens?: BucketSnapshot;
   readonly inFlight: number;
   readonly waiting: number;
-  /** Ms until a 429's Retry-After has passed (0: not held). */
+  /** Ms until a 429's Retry-After has passed (0: not held); a held model gets calls only when no later one has room. */
   readonly heldForMs: number;
 }
 
@@ -88,8 +88,8 @@ export interface Limiter {
   observe(model: string, info: RateLimitInfo): void;
   /**
    * A rate-limit 429 on `model` for a call of `weight`: its share is given back
-   * (the provider did not count it) and new calls are held for `retryAfterMs`
-   * (1 s when the provider gave none). When the 429's own headers still showed
+   * (the provider did not count it) and for `retryAfterMs` (1 s when the
+   * provider gave none) new calls go to a later model with room when there is one. When the 429's own headers still showed
    * room for the call, the provider enforces a shorter window than its headers
    * describe: the model's buckets start again from empty, and the burst allowed
    * on it is halved (down to 1/16 of its limit) for the life of the client.
@@ -106,7 +106,7 @@ export interface Limiter {
 }
 
 const NOOP: Release = () => {};
-/** How long a 429 without Retry-After (or rate-limit headers) holds the model. */
+/** How long a 429 without Retry-After steers calls away from its model. */
 export const DEFAULT_429_HOLD_MS = 1_000;
 /** The smallest burst a model is allowed after 429s its headers did not explain, as a share of its limit. */
 const MIN_BURST = 1 / 16;
@@ -195,10 +195,9 @@ class ModelLimiter implements Limiter {
     return s;
   }
 
-  /** Ms until `s` has room for `w` in every bucket and any 429 hold is over; sets `#reason`. */
+  /** Ms until `s` has room for `w` in every bucket; sets `#reason`. */
   #waitMs(s: ModelState, weight: AdmitOptions['weight'], now: number): number {
-    let wait = s.heldUntil > now ? s.heldUntil - now : 0;
-    if (wait > 0) this.#reason = 'retry_after';
+    let wait = 0;
     let w: CallWeight | number | undefined;
     for (const dim of DIMS) {
       const b = s.buckets[dim];
@@ -221,7 +220,17 @@ class ModelLimiter implements Limiter {
   available(model: string, weight?: AdmitOptions['weight']): boolean {
     const s = this.#state(model, false);
     if (!s) return true;
-    return this.#slotFree(s) && this.#waitMs(s, weight, this.#clock.now()) === 0;
+    const now = this.#clock.now();
+    return this.#slotFree(s) && s.heldUntil <= now && this.#waitMs(s, weight, now) === 0;
+  }
+
+  /**
+   * How soon `s` could serve, for choosing where to spill: a model held after a
+   * 429 never (it is avoided while another has room), else its bucket wait.
+   */
+  #spillWait(s: ModelState, weight: AdmitOptions['weight'], now: number): number {
+    if (s.heldUntil > now || !this.#slotFree(s)) return Infinity;
+    return this.#waitMs(s, weight, now);
   }
 
   admit(model: string, options?: AdmitOptions): Release | Promise<Release> {
@@ -233,19 +242,27 @@ class ModelLimiter implements Limiter {
     let weight: CallWeight | number | undefined;
     const lazy = () => (weight ??= weightOf(options?.weight));
     const wait = this.#waitMs(s, lazy, now);
+    const reason: LimitWaitReason = wait > 0 ? this.#reason : 'concurrency';
     const slot = this.#slotFree(s);
-    if (wait === 0 && slot) {
+    const held = s.heldUntil > now;
+    if (wait === 0 && slot && !held) {
       this.#take(s, lazy, now);
       return this.#occupy(s);
     }
-    const reason: LimitWaitReason = wait > 0 ? this.#reason : 'concurrency';
     // Spill: a later model that can serve sooner takes the call now.
     const later = options?.spillTo;
     if (later) {
+      const mine = held ? Infinity : Math.max(wait, 1);
       for (const m of later) {
         const o = this.#state(m, false);
-        if (!o || (this.#slotFree(o) && this.#waitMs(o, lazy, now) < Math.max(wait, 1))) return Promise.reject(new NoCapacityError(model, wait, 'spill'));
+        if (!o || this.#spillWait(o, lazy, now) < mine) return Promise.reject(new NoCapacityError(model, held ? s.heldUntil - now : wait, 'spill'));
       }
+    }
+    // A 429's hold only steers calls elsewhere. With nowhere better to go the call is
+    // sent, and the provider's answer (its Retry-After, the retry policy) decides.
+    if (wait === 0 && slot) {
+      this.#take(s, lazy, now);
+      return this.#occupy(s);
     }
     const deadline = options?.deadline;
     const bound = Math.min(this.#o.maxWaitMs, deadline === undefined ? Infinity : deadline - now);

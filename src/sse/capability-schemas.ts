@@ -117,7 +117,7 @@ export const rateLimitEventSchema = z
   })
   .readonly();
 export const limitWaitEventSchema = z
-  .object({ ...base, model: z.string(), waitMs: z.number(), reason: z.enum(['requests', 'tokens', 'inputTokens', 'outputTokens', 'concurrency', 'retry_after']) })
+  .object({ ...base, model: z.string(), waitMs: z.number(), reason: z.enum(['requests', 'tokens', 'inputTokens', 'outputTokens', 'concurrency']) })
   .readonly();
 
 const storeName = z.enum(['budget', 'breaker', 'limits']);

@@ -222,17 +222,21 @@ describe('createLimiter: bounds', () => {
     expect(waits.done && typeof waits.value).toBe('function');
   });
 
-  it('holds a model after a 429 for its Retry-After, and a second without one', async () => {
+  it('after a 429, steers calls to a later model for its Retry-After (a second without one); with none, sends', async () => {
     const clock = createFakeClock();
     const { events, emitter } = recorder();
     limiter = createLimiter(undefined, { clock, emitter });
     limiter.throttled('m', 2_500);
     expect(limiter.available('m')).toBe(false);
     expect(limiter.snapshot().m!.heldForMs).toBe(2_500);
-    const p = track(limiter.admit('m'));
+    const spilled = await Promise.resolve(limiter.admit('m', { spillTo: ['n'] })).catch((e: unknown) => e);
+    expect(spilled).toMatchObject({ reason: 'spill', waitMs: 2_500 });
+    // A later model held too is no better: the call is sent, the provider's answer decides.
+    limiter.throttled('n', 5_000);
+    expect(typeof limiter.admit('m', { spillTo: ['n'] })).toBe('function');
+    expect(events).toEqual([]);
     await clock.advance(2_500);
-    expect(p.done).toBe(true);
-    expect(events[0]).toMatchObject({ reason: 'retry_after', waitMs: 2_500 });
+    expect(limiter.available('m')).toBe(true);
     limiter.throttled('m', undefined);
     await clock.advance(999);
     expect(limiter.available('m')).toBe(false);
