@@ -1,6 +1,10 @@
 export { ResilientClient } from './client/client.js';
 export type { AttemptContext, AttemptFn, RunOptions } from './client/types.js';
-export type { ResilientClientOptions, RetryOptions, BreakerOptions, Jitter } from './options/options.js';
+export type { ResilientClientOptions, ModelEntry, RetryOptions, BreakerOptions, Jitter } from './options/options.js';
+export { byProvider } from './fallback/providers.js';
+export type { ProviderHandlers } from './fallback/providers.js';
+export { withRunOptions } from './providers/run-options.js';
+export type { CallRunOptions } from './providers/run-options.js';
 export { systemClock, systemRandom } from './clock/clock.js';
 export type { Clock, RandomSource, TimerHandle } from './clock/clock.js';
 export { classifyError } from './classify/classify.js';
@@ -15,6 +19,8 @@ export {
   QueueFullError,
   NoCapacityError,
   DisposedError,
+  ContextWindowError,
+  RefusedError,
   isResilienceError,
   isConfigError,
   isCircuitOpenError,
@@ -23,7 +29,11 @@ export {
   isQueueFullError,
   isNoCapacityError,
   isDisposedError,
+  isContextWindowError,
+  isRefusedError,
 } from './errors/errors.js';
+export { isRefusal } from './fallback/content.js';
+export type { ContentOptions } from './fallback/content-options.js';
 export type { ResilienceErrorCode, ModelFailure, NoCapacityReason } from './errors/errors.js';
 export type { ResilienceEvents, ResilienceEventName, Listener } from './client/events-map.js';
 export type {
@@ -60,8 +70,10 @@ export { FileBudgetStore } from './budget/file-store.js';
 export type { FileBudgetStoreOptions } from './budget/file-store.js';
 export { DEFAULT_PRICES, PRICES_AS_OF, costOf, priceFor } from './budget/pricing.js';
 export type { ModelPrice, PriceTable } from './budget/pricing.js';
+export { CATALOG, modelFacts } from './catalog/catalog.js';
+export type { ModelFacts, PriceTier } from './catalog/catalog.js';
 export type { BudgetOptions, BudgetLimit, WindowLimit } from './budget/options.js';
-export type { BudgetSnapshot, ScopeSnapshot } from './budget/snapshot.js';
+export type { BudgetSnapshot, ScopeSnapshot, PricesInfo } from './budget/snapshot.js';
 export type {
   BudgetEvents,
   BudgetWarningEvent,

@@ -8,8 +8,9 @@
  * - requests while down: requests sent to a model during an outage or after
  *   its quota ran out;
  * - time to fail over: from the start of the primary's fault to the last
- *   request it received before its first 10 s without any ("never" when no
- *   such gap comes before the fault ends);
+ *   request it received before the first stretch of 10 s or more in which
+ *   calls started but none of them reached it ("never" when no such stretch
+ *   comes before the fault ends);
  * - time to come back: from the fault's end to the primary's first success;
  * - tokens billed for failed tasks: prompt + completion tokens of the
  *   successful responses of tasks that failed anyway.
@@ -45,6 +46,18 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
+/** First index whose value is ≥ x in an ascending array. */
+function lowerBound(sorted: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 export function computeMetrics(r: ScenarioResult): Metrics {
   const tasks = r.tasks.length;
   const tasksOk = [...r.taskOk.values()].filter(Boolean).length;
@@ -66,10 +79,15 @@ export function computeMetrics(r: ScenarioResult): Metrics {
     const end = r.minutes * 60_000;
     const until = Math.min(fault.to, end);
     const during = r.requests.filter((q) => q.model === PRIMARY && q.at >= fault.from && q.at < until).map((q) => q.at);
+    const starts = r.calls.map((c) => c.start).sort((a, b) => a - b);
+    const startedWithin = (a: number, b: number) => {
+      const i = lowerBound(starts, a + 1e-9);
+      return i < starts.length && starts[i]! < b;
+    };
     failoverMs = null;
     let last = fault.from;
     for (const t of [...during, until]) {
-      if (t - last >= FAILOVER_GAP_MS) {
+      if (t - last >= FAILOVER_GAP_MS && startedWithin(last, t)) {
         failoverMs = last - fault.from;
         break;
       }

@@ -23,6 +23,7 @@ export interface JobResult {
   readonly wallMs: number;
   readonly cpuMs: number;
   readonly timersFired: number;
+  readonly diagnostics: Readonly<Record<string, number>>;
 }
 
 export async function runJob(job: Job): Promise<JobResult> {
@@ -34,7 +35,7 @@ export async function runJob(job: Job): Promise<JobResult> {
     seed: job.seed,
   });
   const used = process.cpuUsage(cpu);
-  return { job, metrics: computeMetrics(r), wallMs: r.wallMs, cpuMs: (used.user + used.system) / 1000, timersFired: r.timersFired };
+  return { job, metrics: computeMetrics(r), wallMs: r.wallMs, cpuMs: (used.user + used.system) / 1000, timersFired: r.timersFired, diagnostics: r.diagnostics };
 }
 
 /** In a child: answer jobs until the parent disconnects. */

@@ -57,6 +57,7 @@ const results = await runJobs(jobs, processes, (r) =>
 );
 const matrix = new Map<string, Map<string, Metrics>>(incidents.map((i) => [i.id, new Map()]));
 for (const r of results) matrix.get(r.job.incident)!.set(r.job.contender, r.metrics);
+const diagnostics = new Map(results.map((r) => [`${r.job.incident}/${r.job.contender}`, r.diagnostics]));
 const timers = results.reduce((n, r) => n + r.timersFired, 0);
 const cpuS = results.reduce((n, r) => n + r.cpuMs, 0) / 1000;
 const wallS = (wallNow() - wallStart) / 1000;
@@ -75,6 +76,12 @@ print();
 for (const incident of incidents) {
   for (const l of incidentTable(incident, contenders, matrix)) print(l);
   print();
+  const events = contenders.flatMap((c) => {
+    const d = Object.entries(diagnostics.get(`${incident.id}/${c.id}`) ?? {}).sort(([a], [b]) => a.localeCompare(b));
+    return d.length ? [`- ${c.label}, events: ${d.map(([k, n]) => `${k} ${n.toLocaleString('en-US')}`).join(', ')}`] : [];
+  });
+  for (const l of events) print(l);
+  if (events.length) print();
 }
 const verdicts = targets(incidents, contenders, matrix);
 print('## Targets');

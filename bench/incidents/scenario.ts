@@ -37,6 +37,8 @@ export interface ScenarioResult {
   readonly isDown: (model: string, t: number) => boolean;
   readonly wallMs: number;
   readonly timersFired: number;
+  /** The contender's own counts (ours: events by name), if it keeps any. */
+  readonly diagnostics: Readonly<Record<string, number>>;
 }
 
 export interface ScenarioOptions {
@@ -107,6 +109,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
       isDown: (model, t) => provider.isDown(model, t),
       wallMs: wallNow() - wallStart,
       timersFired: sim.fired,
+      diagnostics: { ...runner.diagnostics?.() },
     };
   } finally {
     sim.uninstall();

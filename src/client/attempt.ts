@@ -15,8 +15,6 @@ export interface CallState {
   readonly signal: AbortSignal | undefined;
   readonly timeoutMs: number | undefined;
   readonly estimate: { readonly inputTokens: number; readonly outputTokens: number } | undefined;
-  /** The chain this call runs through (for spilling to later models). */
-  readonly models: readonly string[];
   /** The run options, read only to estimate the call's tokens for admission when there is no budget estimate. */
   readonly run: RunOptions | undefined;
   /** Clock time past which admission never waits (from `deadlineMs`). */

@@ -4,9 +4,14 @@ import { BudgetManager } from '../budget/manager.js';
 import type { BudgetSnapshot } from '../budget/snapshot.js';
 import { classifyError } from '../classify/classify.js';
 import { type Clock, systemClock, systemRandom } from '../clock/clock.js';
-import { AllModelsFailedError, CircuitOpenError, DisposedError, type ModelFailure, isCircuitOpenError } from '../errors/errors.js';
+import { AllModelsFailedError, CircuitOpenError, ContextWindowError, DisposedError, type ModelFailure, isCircuitOpenError } from '../errors/errors.js';
 import { type BreakerState, EventBus, type Unsubscribe } from '../events/events.js';
 import { runChain } from '../fallback/chain.js';
+import { servedBy } from '../fallback/providers.js';
+import { ContentPolicy, type FitState } from '../fallback/content.js';
+import { HEDGE_DEFAULTS, type ResolvedHedge } from '../fallback/hedge-options.js';
+import { HedgeBudget, hedgeDelay, runHedged } from '../fallback/hedge.js';
+import { estimateRequest } from '../usage/estimate.js';
 import type { Health } from '../monitor/events.js';
 import type { Ranking } from '../monitor/health.js';
 import { Monitor } from '../monitor/monitor.js';
@@ -20,7 +25,9 @@ import type { CallState } from './attempt.js';
 import type { Listener, ResilienceEventName, ResilienceEvents } from './events-map.js';
 import { type PipelineDeps, tryModel } from './pipeline.js';
 import { callEstimate, checkRunOptions, reportListenerError, tee } from './support.js';
-import type { AttemptFn, RunOptions } from './types.js';
+import type { AttemptFn, Outcome, RunOptions } from './types.js';
+
+type FallbackReason = Parameters<Parameters<typeof runChain>[2]['onFallback']>[2];
 
 /** Everything `client.snapshot()` returns: plain, JSON-serializable data. */
 export interface ClientSnapshot {
@@ -59,6 +66,10 @@ export class ResilientClient {
   readonly #onHeaders: (model: string, headers: unknown, taskId: string | undefined) => void;
   readonly #deps: PipelineDeps;
   readonly #shared: SharedBreaker | undefined;
+  readonly #providers: ReadonlyMap<string, string>;
+  readonly #content: ContentPolicy;
+  readonly #hedge: ResolvedHedge | undefined;
+  readonly #hedgeBudget: HedgeBudget;
 
   constructor(options: ResilientClientOptions) {
     const o = resolveClientOptions(options);
@@ -66,6 +77,7 @@ export class ResilientClient {
     // signal; hundreds in flight at once are normal, not a leak.
     setMaxListeners(0, this.#dispose.signal);
     this.models = o.models;
+    this.#providers = o.providers;
     this.#clock = o.clock ?? systemClock;
     this.#breakerOptions = o.breaker;
     this.#timeoutMs = o.timeoutMs;
@@ -78,6 +90,9 @@ export class ResilientClient {
       ? new BudgetManager(budgetStore ? { ...o.budget, store: budgetStore } : o.budget, { clock: this.#clock, emitter: tee(this.#bus, this.#monitor) })
       : undefined;
     this.#shared = o.shared?.breaker?.(sharedDeps);
+    this.#content = new ContentPolicy(o.content);
+    this.#hedge = o.hedge;
+    this.#hedgeBudget = new HedgeBudget((o.hedge ?? HEDGE_DEFAULTS).maxShare);
     this.#limiter = o.shared?.limiter?.(sharedDeps) ?? createLimiter(o.limits, { clock: this.#clock, emitter: this.#bus });
     this.#onHeaders = (model, headers, taskId) => this.#observeHeaders(model, headers, taskId);
     this.#deps = {
@@ -140,6 +155,11 @@ export class ResilientClient {
     if (this.#bus.wants('stream:usage-requested')) this.#bus.emit('stream:usage-requested', { timestamp: this.#clock.now(), model });
   }
 
+  /** The provider a `{ model, provider }` chain entry names, or undefined for a plain model name. */
+  providerOf(model: string): string | undefined {
+    return this.#providers.get(model);
+  }
+
   /** The token budget, when one is configured: `client.budget?.snapshot()` shows every scope. */
   get budget(): BudgetManager | undefined {
     return this.#budget;
@@ -193,7 +213,10 @@ export class ResilientClient {
   async run<T>(fn: AttemptFn<T>, options?: RunOptions): Promise<T> {
     if (this.#dispose.signal.aborted) throw new DisposedError();
     if (options !== undefined) checkRunOptions(options);
-    const chain = options?.models ?? this.models;
+    // Entries naming another provider than the caller's are left out (decision 0006).
+    const served = servedBy(options?.models ?? this.models, options?.provider, this.#providers);
+    const chain = served.models;
+    const skipped = served.skipped.length > 0 ? { skipped: served.skipped } : {};
     const monitor = this.#monitor;
     const models = monitor && monitor.options.routing !== 'fixed' ? monitor.rank(chain).order : chain;
     const call: CallState = {
@@ -201,26 +224,95 @@ export class ResilientClient {
       signal: options?.signal,
       timeoutMs: options?.timeoutMs ?? this.#timeoutMs,
       estimate: this.#budget ? callEstimate(this.#budget, options) : undefined,
-      models,
       run: options,
       deadline: options?.deadlineMs !== undefined ? this.#clock.now() + options.deadlineMs : undefined,
       usage: options?.usage,
       stream: options?.stream,
       onHeaders: this.#onHeaders,
     };
-    const result = await runChain(models, (model, i) => tryModel(this.#deps, fn, model, call, i), {
-      onFallback: (from, to, reason) => {
+    const content = this.#content;
+    const fit = this.#fitState(options, call);
+    const refusal = content.onRefusal;
+    let inRefusalChain = false;
+    const hooks = {
+      onFallback: (from: string, to: string, reason: FallbackReason) => {
         monitor?.recordFallback(from, to);
-        if (this.#bus.wants('fallback')) this.#bus.emit('fallback', { timestamp: this.#clock.now(), taskId: call.taskId, from, to, reason });
+        if (this.#bus.wants('fallback')) this.#bus.emit('fallback', { timestamp: this.#clock.now(), taskId: call.taskId, from, to, reason, ...skipped });
       },
       beforeModel: () => {
         call.signal?.throwIfAborted();
         if (this.#dispose.signal.aborted) throw new DisposedError();
       },
-    });
+      // A refusal moves on only when the refusal rule says so: to the next model, or (inside) the named chain.
+      moveOn: (kind: FallbackReason) => (kind === 'content_filter' ? refusal === 'fallback' || inRefusalChain : undefined),
+    };
+    const tryOne = content.wrap((model, index, tried) => tryModel(this.#deps, fn, model, call, index, tried), fit);
+    const hedge = models.length > 1 ? this.#hedgeFor(options) : undefined;
+    let result = hedge
+      ? await this.#hedged(models, hedge, options, call, (branch) => content.wrap((model, index, tried) => tryModel(this.#deps, fn, model, branch, index, tried), fit), hooks)
+      : await runChain(models, tryOne, hooks);
+    if (!result.ok && typeof refusal === 'object' && fit.filtered !== undefined) {
+      // The main chain stopped on a refusal: the refusal chain takes over.
+      inRefusalChain = true;
+      hooks.onFallback(fit.filtered, refusal.models[0]!, 'content_filter');
+      const second = await runChain(refusal.models, tryOne, hooks);
+      if (second.ok || !fit.refused) result = second;
+    }
     if (result.ok) return result.value;
-    if (result.failures) throw this.#exhausted(result.failures, call);
+    // No other model answered: the refused response is still an answer.
+    if (fit.refused) return fit.refused.value as T;
+    if (result.failures) {
+      const error = this.#exhausted(result.failures, call);
+      if (result.failures.every((f) => f.reason === 'context_length')) {
+        const largest = content.largestWindow(models);
+        const est = fit.inputTokens === undefined ? 'the request' : `about ${fit.inputTokens} input tokens`;
+        throw new ContextWindowError(undefined, `${est}; largest known context window ${largest ?? 'unknown'}`, fit.inputTokens, largest, result.failures);
+      }
+      throw error;
+    }
     throw result.error;
+  }
+
+  /** The hedge options of this call, or undefined when it is not hedged. */
+  #hedgeFor(options: RunOptions | undefined): ResolvedHedge | undefined {
+    const per = options?.hedge;
+    if (per === false || (per === undefined && !this.#hedge)) return undefined;
+    const base = this.#hedge ?? HEDGE_DEFAULTS;
+    return typeof per === 'object' && per.delayMs !== undefined ? { ...base, delayMs: per.delayMs } : base;
+  }
+
+  #hedged<T>(
+    models: readonly string[],
+    hedge: ResolvedHedge,
+    options: RunOptions | undefined,
+    call: CallState,
+    tryIn: (branch: CallState) => (model: string, index: number, chain: readonly string[]) => Promise<Outcome<T>>,
+    hooks: Parameters<typeof runChain>[2],
+  ) {
+    this.#hedgeBudget.earn();
+    const first = models[0]!;
+    const streaming = (options?.request as { stream?: unknown } | undefined)?.stream === true;
+    const delayMs = hedgeDelay(hedge, this.#monitor?.recentP95(first, streaming ? 'ttft' : 'latency'));
+    const emit = <K extends 'hedge:started' | 'hedge:won' | 'hedge:cancelled'>(name: K, payload: Omit<ResilienceEvents[K], 'timestamp' | 'taskId'>) => {
+      if (this.#bus.wants(name)) this.#bus.emit(name, { timestamp: this.#clock.now(), taskId: call.taskId, ...payload } as ResilienceEvents[K]);
+    };
+    return runHedged<T>(models, call.signal, delayMs, this.#hedgeBudget, {
+      clock: this.#clock,
+      runBranch: (chain, signal) => runChain(chain, tryIn({ ...call, signal }), hooks),
+      // Never hedge into a model that would refuse at once or has callers queued already.
+      canHedgeInto: (model) => this.breakerState(model) === 'closed' && this.#limiter.waiting(model) === 0 && this.#limiter.available(model),
+      onFallback: (from, to, reason) => hooks.onFallback(from, to, reason as FallbackReason),
+      onStarted: (model, hedgeModel, ms) => emit('hedge:started', { model, hedge: hedgeModel, delayMs: ms }),
+      onWon: (model, loser) => emit('hedge:won', { model, ...(loser !== undefined ? { loser } : {}) }),
+      onCancelled: (model) => emit('hedge:cancelled', { model }),
+    });
+  }
+
+  /** What the content rules know of this call: its estimated size, when a request or estimate was given. */
+  #fitState(options: RunOptions | undefined, call: CallState): FitState {
+    const known = options?.request !== undefined || options?.estimate !== undefined;
+    const est = known ? (call.estimate ?? callEstimate(undefined, options)) : undefined;
+    return { inputTokens: est?.inputTokens, outputTokens: est?.outputTokens, refusedWindow: undefined, refused: undefined, filtered: undefined };
   }
 
   #exhausted(failures: readonly ModelFailure[], call: CallState): AllModelsFailedError {

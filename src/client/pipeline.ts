@@ -59,10 +59,10 @@ function classifyOnce(state: TryState, error: unknown, now: number): Classificat
  * breaker → timeout → your call → stream priming. Resolves with data, never
  * rejects for a provider failure; only a budget `reject` throws, to end the chain.
  */
-export async function tryModel<T>(deps: PipelineDeps, fn: AttemptFn<T>, model: string, call: CallState, index = 0): Promise<Outcome<T>> {
+export async function tryModel<T>(deps: PipelineDeps, fn: AttemptFn<T>, model: string, call: CallState, index = 0, chain: readonly string[] = []): Promise<Outcome<T>> {
   const { clock, bus, monitor, budget } = deps;
-  // Models after this one: where a call spills when this one has no capacity.
-  const later = call.models.length > index + 1 ? call.models.slice(index + 1) : undefined;
+  // Models after this one in the chain being run: where a call spills when this one has no capacity.
+  const later = chain.length > index + 1 ? chain.slice(index + 1) : undefined;
   const admit = deps.limiter.enabled ? admitOptions(call, later) : undefined;
   const state: TryState = { error: undefined, cls: undefined, streamed: false };
   const breaker = deps.breakerFor(model);

@@ -25,6 +25,7 @@ export function checkRunOptions(o: RunOptions): void {
   if (o.timeoutMs !== undefined && !(typeof o.timeoutMs === 'number' && o.timeoutMs > 0 && Number.isFinite(o.timeoutMs))) {
     issues.push({ path: 'run.timeoutMs', message: `expected a positive number of milliseconds, received ${String(o.timeoutMs)}` });
   }
+  if (o.provider !== undefined && (typeof o.provider !== 'string' || o.provider === '')) issues.push({ path: 'run.provider', message: 'expected a provider name (non-empty string)' });
   if (o.taskId !== undefined && typeof o.taskId !== 'string') issues.push({ path: 'run.taskId', message: 'expected a string' });
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) issues.push({ path: 'run.signal', message: 'expected an AbortSignal' });
   for (const k of ['inputTokens', 'outputTokens'] as const) {
@@ -35,6 +36,12 @@ export function checkRunOptions(o: RunOptions): void {
   }
   if (o.deadlineMs !== undefined && !(typeof o.deadlineMs === 'number' && o.deadlineMs > 0)) {
     issues.push({ path: 'run.deadlineMs', message: `expected a positive number of milliseconds, received ${String(o.deadlineMs)}` });
+  }
+  if (o.hedge !== undefined && typeof o.hedge !== 'boolean') {
+    const d = (o.hedge as { delayMs?: unknown } | null)?.delayMs;
+    if (typeof o.hedge !== 'object' || o.hedge === null || !(d === undefined || d === 'auto' || (typeof d === 'number' && d >= 0 && Number.isFinite(d)))) {
+      issues.push({ path: 'run.hedge', message: "expected true, false or { delayMs: a number of milliseconds or 'auto' }" });
+    }
   }
   if (o.usage !== undefined && typeof o.usage !== 'function') issues.push({ path: 'run.usage', message: 'expected a function (value) => Usage | undefined' });
   if (issues.length) throw new ConfigError(issues);

@@ -28,6 +28,13 @@ export type AttemptFn<T> = (context: AttemptContext) => Promise<T> | T;
 export interface RunOptions {
   /** Overrides the client's fallback chain for this call. */
   readonly models?: readonly string[];
+  /**
+   * The provider your function calls (`'openai'`, `'anthropic'`): chain entries
+   * that name another provider are skipped, and the `fallback` event lists them
+   * in `skipped`. If none is left, `run` throws a `ConfigError`. The drop-in
+   * wrappers set it for you.
+   */
+  readonly provider?: string;
   /** Groups calls of one agent task: carried on every event, and the key of per-task budgets. */
   readonly taskId?: string;
   /** The caller's abort signal. An abort is never retried and never counts against a model. */
@@ -53,6 +60,11 @@ export interface RunOptions {
   readonly usage?: (value: unknown) => Usage | undefined;
   /** Stream timeouts for this call, overriding the client's `stream` options. */
   readonly stream?: StreamOptions;
+  /**
+   * Hedging for this call: `true` with the client's hedge options (or the
+   * defaults), `false` to skip it, or this call's own `delayMs`.
+   */
+  readonly hedge?: boolean | { readonly delayMs?: number | 'auto' };
 }
 
 /** A call's result inside the pipeline: data, so policies branch on values, not exceptions. */

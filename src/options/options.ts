@@ -7,6 +7,8 @@ import { type LimitsOptions, limitsSchema } from '../limits/options.js';
 import type { Limiter } from '../limits/limiter.js';
 import type { BudgetStore } from '../budget/store.js';
 import type { SharedBreaker } from '../breaker/shared.js';
+import { type ContentOptions, contentSchema } from '../fallback/content-options.js';
+import { type HedgeOptions, hedgeSchema } from '../fallback/hedge-options.js';
 
 /** What a shared-state factory receives: the client's clock and event bus (for `store:degraded` and the like). */
 export interface SharedDeps {
@@ -76,12 +78,26 @@ export interface BreakerOptions {
   readonly resetTimeoutMs?: number;
 }
 
+/**
+ * A chain entry that names the provider serving it. The drop-in wrappers send a
+ * model only to the SDK of its provider (`'openai'`, `'anthropic'`) and skip
+ * entries of other providers; `byProvider` dispatches `client.run` on it.
+ * A plain string names no provider: every wrapper may send it.
+ * @example { model: 'gpt-4.1', provider: 'openai' }
+ */
+export interface ModelEntry {
+  readonly model: string;
+  readonly provider: 'openai' | 'anthropic' | (string & {});
+}
+
 export interface ResilientClientOptions {
   /**
-   * The fallback chain, tried in order: the first is the primary.
-   * @example ['claude-sonnet-4-5', 'gpt-4.1']
+   * The fallback chain, tried in order: the first is the primary. An entry is a
+   * model name, or `{ model, provider }` when the chain spans providers.
+   * @example ['claude-sonnet-4-5', 'claude-haiku-4-5']
+   * @example [{ model: 'claude-sonnet-4-5', provider: 'anthropic' }, { model: 'gpt-4.1', provider: 'openai' }]
    */
-  readonly models: readonly string[];
+  readonly models: readonly (string | ModelEntry)[];
   /** Retry with exponential backoff on 429 / overloaded / 5xx / network / timeout. `false` disables it. */
   readonly retry?: RetryOptions | false;
   /** One circuit breaker per model. `false` disables breakers. */
@@ -106,6 +122,19 @@ export interface ResilientClientOptions {
   readonly limits?: LimitsOptions;
   /** Budget store, limiter and breaker state shared across processes, e.g. on Redis. Off by default. */
   readonly shared?: SharedStateOptions;
+  /**
+   * Fallbacks for the request's fit and content: context windows, output limits
+   * and refused responses (docs/content-fallbacks.md). Context-window fit is on
+   * with the catalog's windows; refusals are returned as they are by default.
+   */
+  readonly content?: ContentOptions;
+  /**
+   * Hedged requests: when the first model has not answered after a delay, the
+   * same request starts on the next model and the first answer wins
+   * (docs/hedging.md). Off by default; `run(fn, { hedge })` turns it on or off per call.
+   * @example { delayMs: 'auto', maxShare: 0.1 }
+   */
+  readonly hedge?: HedgeOptions | false;
   /** Where time comes from. @default systemClock */
   readonly clock?: Clock;
   /** Where jitter comes from; returns a number in [0, 1). @default Math.random */
@@ -136,11 +165,19 @@ export const breakerSchema = z.strictObject({
   resetTimeoutMs: positiveMs().optional(),
 });
 
+const modelEntrySchema = z.strictObject(
+  { model: modelName(), provider: z.string({ error: 'expected a provider name (non-empty string)' }).min(1, { error: 'expected a provider name (non-empty string)' }) },
+  { error: 'expected a model name or { model, provider }' },
+);
+
+/** The model name of a chain entry. */
+export const modelIdOf = (entry: string | ModelEntry): string => (typeof entry === 'string' ? entry : entry.model);
+
 export const coreOptionShape = {
   models: z
-    .array(modelName(), { error: 'expected a non-empty array of model names' })
-    .min(1, { error: 'expected a non-empty array of model names' })
-    .refine((m) => new Set(m).size === m.length, { error: 'expected model names without duplicates' }),
+    .array(z.union([modelName(), modelEntrySchema]), { error: 'expected a non-empty array of model names or { model, provider } entries' })
+    .min(1, { error: 'expected a non-empty array of model names or { model, provider } entries' })
+    .refine((m) => new Set(m.map(modelIdOf)).size === m.length, { error: 'expected model names without duplicates' }),
   retry: z.union([retrySchema, z.literal(false)], { error: 'expected retry options or false' }).optional(),
   breaker: z.union([breakerSchema, z.literal(false)], { error: 'expected breaker options or false' }).optional(),
   timeoutMs: positiveMs().optional(),
@@ -155,6 +192,8 @@ export const coreOptionShape = {
       breaker: fn<(deps: SharedDeps) => SharedBreaker>('a function (deps) => SharedBreaker').optional(),
     })
     .optional(),
+  content: contentSchema.optional(),
+  hedge: z.union([hedgeSchema, z.literal(false)], { error: 'expected hedge options or false' }).optional(),
   clock: clockSchema().optional(),
   random: fn<RandomSource>('a function returning a number in [0, 1)').optional(),
   onListenerError: fn<(error: unknown, event: string) => void>('a function (error, event) => void').optional(),

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { goDuration } from '../../bench/incidents/buckets.js';
 import { CONTENDERS } from '../../bench/incidents/contenders.js';
 import { INCIDENTS, type Incident, PRIMARY } from '../../bench/incidents/incidents.js';
-import { computeMetrics } from '../../bench/incidents/metrics.js';
+import { computeMetrics, percentile } from '../../bench/incidents/metrics.js';
 import { CALL_HEADER, SimulatedProvider } from '../../bench/incidents/provider.js';
-import { runScenario } from '../../bench/incidents/scenario.js';
+import { type ScenarioResult, runScenario } from '../../bench/incidents/scenario.js';
 import { SimTime } from '../../bench/incidents/sim-time.js';
 
 /**
@@ -91,4 +91,42 @@ describe('scenario harness', () => {
     expect(b.requests).toEqual(a.requests);
     expect(computeMetrics(b)).toEqual(computeMetrics(a));
   }, 60_000);
+});
+
+describe('metrics', () => {
+  // The primary fails at 60 s and recovers at 120 s. It gets requests at 61 and 63 s,
+  // then calls keep starting (on the backup) until one reaches it again at 125 s.
+  const primary = (at: number, outcome: 'ok' | 'server_error') => ({ at: at * 1000, model: PRIMARY, callId: at, outcome, billed: 0, endedAt: at * 1000 + 2000 });
+  const call = (start: number) => ({ id: start, taskId: start, start: start * 1000, end: start * 1000 + 1000, ok: true });
+  const result = {
+    incident: incident('outage'),
+    contender: contender('ours'),
+    minutes: 30,
+    tasks: [],
+    calls: [call(61), call(70), call(80), call(100), call(125)],
+    taskOk: new Map(),
+    requests: [primary(61, 'server_error'), primary(63, 'server_error'), primary(125, 'ok')],
+    unsettled: 0,
+    faultWindows: [{ from: 60_000, to: 120_000, kind: 'outage' }],
+    isDown: (model: string, t: number) => model === PRIMARY && t >= 60_000 && t < 120_000,
+    wallMs: 0,
+    timersFired: 0,
+    diagnostics: {},
+  } satisfies ScenarioResult;
+
+  it('times fail-over to the last request before a quiet stretch with calls in it, and come-back to the first success', () => {
+    const m = computeMetrics(result);
+    expect(m.failoverMs).toBe(3_000);
+    expect(m.comebackMs).toBe(7_000);
+    expect(m.requestsWhileDown).toBe(2);
+  });
+
+  it('never fails over when every call still reaches the primary', () => {
+    const m = computeMetrics({ ...result, calls: [call(61), call(63), call(125)] });
+    expect(m.failoverMs).toBeNull();
+  });
+
+  it('takes nearest-rank percentiles', () => {
+    expect([50, 95, 99, 100].map((p) => percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], p))).toEqual([5, 10, 10, 10]);
+  });
 });

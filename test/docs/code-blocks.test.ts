@@ -25,6 +25,8 @@ const PAGES = [
   'docs/distributed.md',
   'docs/providers.md',
   'docs/rate-limits.md',
+  'docs/content-fallbacks.md',
+  'docs/hedging.md',
   'docs/observability.md',
   'docs/performance.md',
   'docs/reliability.md',
@@ -32,6 +34,7 @@ const PAGES = [
   'docs/decisions/0002-opossum-on-the-injected-clock.md',
   'docs/decisions/0003-success-path-cost-and-opossum.md',
   'docs/decisions/0004-admission-on-the-injected-clock.md',
+  'docs/decisions/0006-provider-aware-chains.md',
 ];
 const CODE_LANGS = new Set(['ts', 'typescript', 'js', 'javascript', 'tsx', 'mjs', 'cjs']);
 

@@ -39,7 +39,7 @@ const EVENT_FIELDS: { readonly [K in ResilienceEventName]: Fields<ResilienceEven
   'breaker:open': { timestamp: true, taskId: true, model: true, state: true, retryAfterMs: true },
   'breaker:half-open': { timestamp: true, taskId: true, model: true, state: true, retryAfterMs: true },
   'breaker:close': { timestamp: true, taskId: true, model: true, state: true, retryAfterMs: true },
-  fallback: { timestamp: true, taskId: true, from: true, to: true, reason: true },
+  fallback: { timestamp: true, taskId: true, from: true, to: true, reason: true, skipped: true },
   exhausted: { timestamp: true, taskId: true, failures: true },
   'budget:warning': { timestamp: true, taskId: true, scope: true, key: true, unit: true, limit: true, used: true, reserved: true, threshold: true },
   'budget:exceeded': { timestamp: true, taskId: true, scope: true, key: true, unit: true, limit: true, used: true, reserved: true, model: true, action: true, requested: true },
@@ -64,12 +64,17 @@ const EVENT_FIELDS: { readonly [K in ResilienceEventName]: Fields<ResilienceEven
   'stream:end': { timestamp: true, taskId: true, model: true, attempt: true, outcome: true, chunks: true, ttftMs: true, durationMs: true, usage: true },
   'stream:usage-requested': { timestamp: true, taskId: true, model: true },
   'limit:wait': { timestamp: true, taskId: true, model: true, waitMs: true, reason: true },
+  'hedge:started': { timestamp: true, taskId: true, model: true, hedge: true, delayMs: true },
+  'hedge:won': { timestamp: true, taskId: true, model: true, loser: true },
+  'hedge:cancelled': { timestamp: true, taskId: true, model: true },
   ratelimit: { timestamp: true, taskId: true, model: true, info: true },
   'store:degraded': { timestamp: true, taskId: true, store: true, reason: true, message: true },
   'store:recovered': { timestamp: true, taskId: true, store: true, degradedMs: true, reconciledKeys: true },
 };
 const RUN_OPTIONS: Fields<RunOptions> = {
+  hedge: true,
   models: true,
+  provider: true,
   taskId: true,
   signal: true,
   timeoutMs: true,
@@ -108,6 +113,8 @@ describe('docs/options.md', () => {
     expect(resolveMonitorOptions(defaultOptions.monitor)).toEqual(resolveMonitorOptions(undefined));
     expect(defaultOptions.stream).toEqual({});
     expect(resolveLimits(defaultOptions.limits)).toEqual(resolveLimits(undefined));
+    expect(defaultOptions.content).toEqual({ fitOutput: false, onRefusal: 'return' });
+    expect(defaultOptions.hedge).toBeUndefined();
     expect(Object.keys(defaultOptions).sort()).toEqual(Object.keys(coreOptionShape).sort());
   });
 });
