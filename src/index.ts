@@ -100,6 +100,9 @@ export type {
   NotableEvent,
   ProcessSnapshot,
 } from './monitor/index.js';
+// The event log for `llm-resilience report`; loads `node:fs` on first use only.
+export { createJsonlSink } from './monitor/sink.js';
+export type { JsonlSink, JsonlSinkOptions } from './monitor/sink.js';
 export type { ClientSnapshot } from './client/client.js';
 
 // Provider rate-limit headers and client-side limits.

@@ -1,5 +1,5 @@
 import type { Clock } from '../clock/clock.js';
-import { redact } from '../errors/redact.js';
+import { safeErrorMessage } from '../errors/redact.js';
 import { validateOptions } from '../options/validate.js';
 import { type RequestEstimate, estimateRequest } from '../usage/estimate.js';
 import type { Usage } from '../usage/extract.js';
@@ -223,7 +223,7 @@ export class BudgetManager {
     try {
       return await op();
     } catch (error) {
-      this.#usageWarning(model, 'store', taskId, redact(String((error as { message?: unknown })?.message ?? error)).slice(0, 200));
+      this.#usageWarning(model, 'store', taskId, safeErrorMessage(error));
       return undefined;
     }
   }

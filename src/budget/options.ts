@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { fn, nonNegativeInt, positiveInt, positiveMs } from '../options/schema-helpers.js';
+import { fn, longMs, nonNegativeInt, positiveInt } from '../options/schema-helpers.js';
 import type { BudgetAction } from './events.js';
 import { isValidTimeZone } from './period.js';
 import type { ModelPrice, PriceTable } from './pricing.js';
@@ -108,7 +108,7 @@ export const budgetLimitSchema = z.strictObject(limitShape).refine(hasALimit, LI
 export const windowLimitSchema = z
   .strictObject({
     ...limitShape,
-    windowMs: positiveMs(),
+    windowMs: longMs(),
     buckets: positiveInt().max(3_600, { error: 'expected at most 3600' }).optional(),
   })
   .refine(hasALimit, LIMIT_REQUIRED);

@@ -19,7 +19,7 @@ import { resolveClientOptions } from '../options/resolve.js';
 import type { CallState } from './attempt.js';
 import type { Listener, ResilienceEventName, ResilienceEvents } from './events-map.js';
 import { type PipelineDeps, tryModel } from './pipeline.js';
-import { checkRunOptions, reportListenerError, tee } from './support.js';
+import { checkRunOptions, checkedUsage, reportListenerError, tee } from './support.js';
 import type { AttemptFn, RunOptions } from './types.js';
 
 /** Everything `client.snapshot()` returns: plain, JSON-serializable data. */
@@ -187,9 +187,9 @@ export class ResilientClient {
    * the `reject` action is full, or with {@link AllModelsFailedError} carrying
    * every model's cause.
    */
-  async run<T>(fn: AttemptFn<T>, options?: RunOptions): Promise<T> {
+  async run<T>(fn: AttemptFn<T>, given?: RunOptions): Promise<T> {
     if (this.#dispose.signal.aborted) throw new DisposedError();
-    if (options !== undefined) checkRunOptions(options);
+    const options = given === undefined ? undefined : checkRunOptions(given);
     const chain = options?.models ?? this.models;
     const monitor = this.#monitor;
     const models = monitor && monitor.options.routing !== 'fixed' ? monitor.rank(chain).order : chain;
@@ -198,7 +198,7 @@ export class ResilientClient {
       signal: options?.signal,
       timeoutMs: options?.timeoutMs ?? this.#timeoutMs,
       estimate: this.#budget ? this.#estimate(options) : undefined,
-      usage: options?.usage,
+      usage: options?.usage ? checkedUsage(options.usage) : undefined,
       stream: options?.stream,
       onHeaders: this.#onHeaders,
     };

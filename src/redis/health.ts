@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Clock, TimerHandle } from '../clock/clock.js';
-import { redact } from '../errors/redact.js';
+import { safeErrorMessage } from '../errors/redact.js';
 import type { RedisEmitter, RedisLike, StoreDegradedEvent, StoreName } from './types.js';
 
 /** Why one Redis command did not give an answer we can use. */
@@ -18,11 +18,8 @@ export class RedisOpError extends Error {
 
 const DOWN = new Set(['reconnecting', 'close', 'end']);
 
-/** Masks `user:password@` in URLs as well as the API-key shapes of {@link redact}. */
-export const safeMessage = (error: unknown): string =>
-  redact(String((error as { message?: unknown })?.message ?? error))
-    .replace(/(\/\/)[^@/\s]*@/g, '$1***@')
-    .slice(0, 200);
+/** Masks `user:password@` in URLs and API keys: the one redaction every store error goes through. */
+export const safeMessage = (error: unknown): string => safeErrorMessage(error);
 
 export interface Script {
   readonly lua: string;
