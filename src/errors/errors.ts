@@ -14,6 +14,7 @@ export type ResilienceErrorCode =
   | 'TIMEOUT'
   | 'ALL_MODELS_FAILED'
   | 'BUDGET_EXCEEDED'
+  | 'BUDGET_STORE'
   | 'QUEUE_FULL'
   | 'DISPOSED'
   | 'STREAM_INTERRUPTED';
