@@ -22,6 +22,15 @@ import { type PipelineDeps, tryModel } from './pipeline.js';
 import { checkRunOptions, checkedUsage, reportListenerError, tee } from './support.js';
 import type { AttemptFn, RunOptions } from './types.js';
 
+const NONE: readonly string[] = Object.freeze([]);
+/**
+ * Models outside `models` (a wrapper passes the request's model) whose
+ * breaker and monitor state is kept; beyond this the least recently used idle
+ * one is forgotten. Model names can come from callers: without a bound, each
+ * new name would keep about 11 KB forever.
+ */
+export const MAX_EXTRA_MODELS = 1_000;
+
 /** Everything `client.snapshot()` returns: plain, JSON-serializable data. */
 export interface ClientSnapshot {
   readonly timestamp: number;
@@ -57,6 +66,9 @@ export class ResilientClient {
   readonly #onHeaders: (model: string, headers: unknown, taskId: string | undefined) => void;
   readonly #deps: PipelineDeps;
   readonly #shared: SharedBreaker | undefined;
+  readonly #configured: ReadonlySet<string>;
+  /** Models outside `models` (from `run({ models })`, e.g. a wrapper's request), least recently used first, with their calls in flight. */
+  readonly #extra = new Map<string, number>();
 
   constructor(options: ResilientClientOptions) {
     const o = resolveClientOptions(options);
@@ -64,6 +76,7 @@ export class ResilientClient {
     // signal; hundreds in flight at once are normal, not a leak.
     setMaxListeners(0, this.#dispose.signal);
     this.models = o.models;
+    this.#configured = new Set(o.models);
     this.#clock = o.clock ?? systemClock;
     this.#breakerOptions = o.breaker;
     this.#timeoutMs = o.timeoutMs;
@@ -202,6 +215,17 @@ export class ResilientClient {
       stream: options?.stream,
       onHeaders: this.#onHeaders,
     };
+    const extra = options?.models ? options.models.filter((m) => !this.#configured.has(m)) : NONE;
+    for (const m of extra) this.#enter(m);
+    try {
+      return await this.#runChain(fn, models, call);
+    } finally {
+      for (const m of extra) this.#leave(m);
+    }
+  }
+
+  async #runChain<T>(fn: AttemptFn<T>, models: readonly string[], call: CallState): Promise<T> {
+    const monitor = this.#monitor;
     const result = await runChain(models, (model) => tryModel(this.#deps, fn, model, call), {
       onFallback: (from, to, reason) => {
         monitor?.recordFallback(from, to);
@@ -215,6 +239,38 @@ export class ResilientClient {
     if (result.ok) return result.value;
     if (result.failures) throw this.#exhausted(result.failures, call);
     throw result.error;
+  }
+
+  /** A call to a model outside `models` starts: it becomes the most recently used. */
+  #enter(model: string): void {
+    const n = this.#extra.get(model) ?? 0;
+    this.#extra.delete(model);
+    this.#extra.set(model, n + 1);
+    if (this.#extra.size <= MAX_EXTRA_MODELS) return;
+    // Over the cap: forget the least recently used models with no call in flight.
+    for (const [m, inFlight] of this.#extra) {
+      if (this.#extra.size <= MAX_EXTRA_MODELS) break;
+      if (inFlight === 0) this.#forget(m);
+    }
+  }
+
+  #leave(model: string): void {
+    const n = this.#extra.get(model);
+    if (n !== undefined) this.#extra.set(model, n - 1);
+  }
+
+  /** Drops a model's breaker, monitor state and rate-limit headers. */
+  #forget(model: string): void {
+    this.#extra.delete(model);
+    this.#breakers.get(model)?.dispose();
+    this.#breakers.delete(model);
+    this.#monitor?.forget(model);
+    this.#rateLimits.delete(model);
+  }
+
+  /** Models outside `models` whose state the client keeps (at most {@link MAX_EXTRA_MODELS} when idle). */
+  get extraModels(): number {
+    return this.#extra.size;
   }
 
   #estimate(options: RunOptions | undefined): { inputTokens: number; outputTokens: number } {
