@@ -25,6 +25,7 @@ const RUN_KEYS = Object.freeze({
   estimate: true,
   usage: true,
   stream: true,
+  hedge: true,
 } satisfies Record<keyof RunOptions, true>);
 const KNOWN_RUN_KEYS = Object.keys(RUN_KEYS);
 
@@ -77,6 +78,12 @@ export function checkRunOptions(input: RunOptions): RunOptions {
         if (v !== undefined && !(typeof v === 'number' && v >= 0 && Number.isFinite(v))) bad(`estimate.${k}`, 'expected a non-negative number of tokens', v);
       }
       o = { ...o, estimate: Object.freeze(estimate) };
+    }
+  }
+  if (o.hedge !== undefined && typeof o.hedge !== 'boolean') {
+    const d = (o.hedge as { delayMs?: unknown } | null)?.delayMs;
+    if (typeof o.hedge !== 'object' || o.hedge === null || !(d === undefined || d === 'auto' || (typeof d === 'number' && d >= 0 && Number.isFinite(d)))) {
+      bad('hedge', "expected true, false or { delayMs: a number of milliseconds or 'auto' }", o.hedge);
     }
   }
   if (o.usage !== undefined && typeof o.usage !== 'function') bad('usage', 'expected a function (value) => Usage | undefined', o.usage);
