@@ -1,6 +1,4 @@
-import type { Clock } from '../clock/clock.js';
-
-const KEEP_ALIVE = Object.freeze({ keepAlive: true });
+import { type Clock, withDeadline } from '../clock/clock.js';
 
 /** A store operation that did not answer within `budget.storeTimeoutMs`. */
 export class StoreTimeoutError extends Error {
@@ -25,37 +23,6 @@ export function storeCall<T>(clock: Clock, timeoutMs: number | undefined, op: ()
     return Promise.reject(error);
   }
   if (timeoutMs === undefined) return p;
-  return new Promise<T>((resolve, reject) => {
-    let done = false;
-    // Kept alive: a pending call's promise waits on this answer.
-    const timer = clock.setTimeout(
-      () => {
-        done = true;
-        reject(new StoreTimeoutError(timeoutMs));
-      },
-      timeoutMs,
-      KEEP_ALIVE,
-    );
-    p.then(
-      (value) => {
-        if (done) {
-          try {
-            onLate?.(value);
-          } catch {
-            /* giving back a late answer is best effort */
-          }
-          return;
-        }
-        done = true;
-        clock.clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        if (done) return;
-        done = true;
-        clock.clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
+  // Kept alive: a pending call's promise waits on this answer.
+  return withDeadline(clock, timeoutMs, p, () => new StoreTimeoutError(timeoutMs), { keepAlive: true, ...(onLate ? { onLate } : {}) });
 }
