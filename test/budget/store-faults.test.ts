@@ -6,8 +6,8 @@ import { BudgetManager } from '../../src/budget/manager.js';
 import { type BudgetStoreError, isBudgetStoreError } from '../../src/budget/errors.js';
 import { FileBudgetStore } from '../../src/budget/file-store.js';
 import { RedisBudgetStore } from '../../src/redis/budget-store.js';
-import { ResilientClient, type ResilienceEvents } from '../../src/index.js';
 import { StubRedis } from '../redis/stub-redis.js';
+import { type FakeClock, SCOPES, runCase } from './fault-store.js';
 import { MemoryBudgetStore } from '../../src/budget/store.js';
 import type { Amount, BudgetStore } from '../../src/budget/store.js';
 import { createFakeClock } from '../../src/testing/index.js';
@@ -45,30 +45,10 @@ describe('store errors reach events redacted', () => {
 // scope, for the memory, file and Redis stores. Whatever fails, the call
 // settles with a typed, documented outcome and no scope keeps a reservation.
 
-type Op = 'reserve' | 'settle' | 'release';
-type Mode = 'throw' | 'hang';
-
-/** Wraps a store so `op` fails on keys starting with `prefix`. Hanging calls are kept to be answered later. */
-function faulty(inner: BudgetStore, op: Op, mode: Mode, prefix: string): BudgetStore & { late: (() => void)[] } {
-  const late: (() => void)[] = [];
-  const fail = <T>(key: string, run: () => Promise<T>): Promise<T> => {
-    if (!key.startsWith(prefix)) return run();
-    if (mode === 'throw') return Promise.reject(new Error('store down: redis://svc:Pa55word-xyz@cache:6379'));
-    return new Promise<T>((resolve, reject) => late.push(() => void run().then(resolve, reject)));
-  };
-  return {
-    late,
-    get: (k) => inner.get(k),
-    reserve: (k, a, l) => (op === 'reserve' ? fail(k, () => inner.reserve(k, a, l)) : inner.reserve(k, a, l)),
-    settle: (k, r, u) => (op === 'settle' ? fail(k, () => inner.settle(k, r, u)) : inner.settle(k, r, u)),
-    release: (k, a) => (op === 'release' ? fail(k, () => inner.release(k, a)) : inner.release(k, a)),
-  };
-}
-
 const STORES = ['memory', 'file', 'redis'] as const;
 type StoreKind = (typeof STORES)[number];
 
-async function storeOf(kind: StoreKind, clock: ReturnType<typeof createFakeClock>): Promise<{ store: BudgetStore; close: () => Promise<void> }> {
+async function storeOf(kind: StoreKind, clock: FakeClock): Promise<{ store: BudgetStore; close: () => Promise<void> }> {
   if (kind === 'memory') return { store: new MemoryBudgetStore(), close: async () => {} };
   if (kind === 'file') {
     const store = await FileBudgetStore.open(join(mkdtempSync(join(tmpdir(), 'llmr-fault-')), 'budget.jsonl'));
@@ -77,67 +57,10 @@ async function storeOf(kind: StoreKind, clock: ReturnType<typeof createFakeClock
   return { store: new RedisBudgetStore(new StubRedis(clock), { prefix: 't:', clientId: 'c1' }, { clock }), close: async () => {} };
 }
 
-const SCOPES = { task: 'task:', day: 'day:', window: 'window:' } as const;
-
-async function runCase(kind: StoreKind, op: Op, mode: Mode, scope: keyof typeof SCOPES, onStoreError: 'closed' | 'open') {
-  const clock = createFakeClock({ start: Date.UTC(2026, 0, 1, 12) });
-  const { store: inner, close } = await storeOf(kind, clock);
-  const store = faulty(inner, op, mode, SCOPES[scope]);
-  const client = new ResilientClient({
-    models: ['m'],
-    clock,
-    retry: false,
-    monitor: false,
-    budget: {
-      task: { maxTokens: 10_000 },
-      day: { maxTokens: 100_000 },
-      window: { windowMs: 3_600_000, maxTokens: 50_000 },
-      store,
-      onStoreError,
-      storeTimeoutMs: 1_000,
-    },
-  });
-  const warnings: ResilienceEvents['budget:usage-warning'][] = [];
-  client.on('budget:usage-warning', (e) => warnings.push(e));
-  let calls = 0;
-  const providerFails = op === 'release';
-  const p = client
-    .run(
-      async () => {
-        calls++;
-        if (providerFails) throw Object.assign(new Error('400 bad request'), { status: 400 });
-        return { usage: { prompt_tokens: 30, completion_tokens: 20 } };
-      },
-      { taskId: 't1', estimate: { inputTokens: 100, outputTokens: 100 } },
-    )
-    .then(
-      (value) => ({ ok: true as const, value }),
-      (error: unknown) => ({ ok: false as const, error }),
-    );
-  // Time moves only while a store call hangs: the file store's real disk writes must not race the fake clock.
-  let settled = false;
-  void p.then(() => (settled = true));
-  let hung = 0;
-  for (let spins = 0; !settled && spins < 10_000; spins++) {
-    if (store.late.length > hung) {
-      hung = store.late.length;
-      await clock.advance(1_000); // past storeTimeoutMs
-    } else await new Promise((r) => setImmediate(r));
-  }
-  const outcome = await p;
-  // A hanging operation answers at last (it may have applied after all).
-  for (const answer of store.late.splice(0)) answer();
-  await clock.advance(0);
-  const keys = ['task:t1', `day:2026-01-01`, `window:${Math.floor(clock.now() / 60_000)}`];
-  const totals = Object.fromEntries(await Promise.all(keys.map(async (k) => [k, await inner.get(k)] as const)));
-  await close();
-  return { outcome, calls, warnings, totals, open: client.budget!.openReservations, keys };
-}
-
 describe.each(STORES)('store-fault matrix: %s store', (kind) => {
   describe.each(['throw', 'hang'] as const)('%s', (mode) => {
     it.each(Object.keys(SCOPES) as (keyof typeof SCOPES)[])('reserve fails on the %s scope, closed: BudgetStoreError, nothing sent, nothing held', async (scope) => {
-      const r = await runCase(kind, 'reserve', mode, scope, 'closed');
+      const r = await runCase((clock) => storeOf(kind, clock), 'reserve', mode, scope, 'closed');
       expect(r.outcome.ok).toBe(false);
       const err = (r.outcome as { error: unknown }).error;
       expect(isBudgetStoreError(err)).toBe(true);
@@ -152,7 +75,7 @@ describe.each(STORES)('store-fault matrix: %s store', (kind) => {
     });
 
     it.each(Object.keys(SCOPES) as (keyof typeof SCOPES)[])('reserve fails on the %s scope, open: the call goes ahead, usage still counted', async (scope) => {
-      const r = await runCase(kind, 'reserve', mode, scope, 'open');
+      const r = await runCase((clock) => storeOf(kind, clock), 'reserve', mode, scope, 'open');
       expect(r.outcome.ok).toBe(true);
       expect(r.calls).toBe(1);
       expect(r.open).toBe(0);
@@ -161,7 +84,7 @@ describe.each(STORES)('store-fault matrix: %s store', (kind) => {
     });
 
     it.each(Object.keys(SCOPES) as (keyof typeof SCOPES)[])('settle fails on the %s scope: the value comes back, the other scopes are settled', async (scope) => {
-      const r = await runCase(kind, 'settle', mode, scope, 'closed');
+      const r = await runCase((clock) => storeOf(kind, clock), 'settle', mode, scope, 'closed');
       expect(r.outcome.ok).toBe(true);
       expect(r.open).toBe(0);
       expect(r.warnings.filter((w) => w.reason === 'store')).toHaveLength(1);
@@ -171,7 +94,7 @@ describe.each(STORES)('store-fault matrix: %s store', (kind) => {
     });
 
     it.each(Object.keys(SCOPES) as (keyof typeof SCOPES)[])('release fails on the %s scope: the provider error comes back, the other scopes are released', async (scope) => {
-      const r = await runCase(kind, 'release', mode, scope, 'closed');
+      const r = await runCase((clock) => storeOf(kind, clock), 'release', mode, scope, 'closed');
       expect(r.outcome.ok).toBe(false);
       expect((r.outcome as { error: Error }).error.message).toBe('400 bad request');
       expect(r.open).toBe(0);
@@ -182,7 +105,7 @@ describe.each(STORES)('store-fault matrix: %s store', (kind) => {
 
 describe('a reservation that lands after its timeout', () => {
   it('is given back, so the late answer leaks nothing', async () => {
-    const r = await runCase('memory', 'reserve', 'hang', 'day', 'closed');
+    const r = await runCase((clock) => storeOf('memory', clock), 'reserve', 'hang', 'day', 'closed');
     // The hanging day reserve was answered after the call gave up on it.
     expect(r.totals['day:2026-01-01']!.reserved).toEqual({ tokens: 0, costNanos: 0 });
   });
