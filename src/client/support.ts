@@ -18,6 +18,7 @@ export function reportListenerError(error: unknown, event: string): void {
 // Every key `run` reads; typed so a new RunOptions key cannot be forgotten here.
 const RUN_KEYS = Object.freeze({
   models: true,
+  provider: true,
   taskId: true,
   signal: true,
   timeoutMs: true,
@@ -62,6 +63,7 @@ export function checkRunOptions(input: RunOptions): RunOptions {
   } else if (o.timeoutMs !== undefined && o.timeoutMs > MAX_TIMER_MS) {
     bad('timeoutMs', `expected at most ${MAX_TIMER_MS} ms (about 24.8 days, the longest timer Node can run)`, o.timeoutMs);
   }
+  if (o.provider !== undefined && (typeof o.provider !== 'string' || o.provider === '')) bad('provider', 'expected a provider name (non-empty string)', o.provider);
   if (o.taskId !== undefined && typeof o.taskId !== 'string') bad('taskId', 'expected a string', o.taskId);
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) bad('signal', 'expected an AbortSignal', o.signal);
   if (o.estimate !== undefined) {
