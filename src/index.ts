@@ -62,8 +62,8 @@ export { estimateRequest, DEFAULT_OUTPUT_TOKENS } from './usage/estimate.js';
 export type { RequestEstimate, EstimateOptions } from './usage/estimate.js';
 export { BudgetManager } from './budget/manager.js';
 export type { ReserveRequest, ReserveResult, Reservation } from './budget/manager.js';
-export { BudgetExceededError, isBudgetExceededError } from './budget/errors.js';
-export type { BudgetDenialDetails } from './budget/errors.js';
+export { BudgetExceededError, isBudgetExceededError, BudgetStoreError, isBudgetStoreError } from './budget/errors.js';
+export type { BudgetDenialDetails, BudgetStoreOperation } from './budget/errors.js';
 export { MemoryBudgetStore } from './budget/store.js';
 export type { BudgetStore, Amount, Totals, StoreLimit, StoreReserveResult } from './budget/store.js';
 export { FileBudgetStore } from './budget/file-store.js';
@@ -114,6 +114,9 @@ export type {
   NotableEvent,
   ProcessSnapshot,
 } from './monitor/index.js';
+// The event log for `llm-resilience report`; loads `node:fs` on first use only.
+export { createJsonlSink } from './monitor/sink.js';
+export type { JsonlSink, JsonlSinkOptions } from './monitor/sink.js';
 export type { ClientSnapshot } from './client/client.js';
 
 // Provider rate-limit headers and client-side limits.

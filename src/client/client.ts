@@ -26,10 +26,19 @@ import { resolveClientOptions } from '../options/resolve.js';
 import type { CallState } from './attempt.js';
 import type { Listener, ResilienceEventName, ResilienceEvents } from './events-map.js';
 import { type PipelineDeps, tryModel } from './pipeline.js';
-import { callEstimate, checkRunOptions, reportListenerError, tee } from './support.js';
+import { callEstimate, checkRunOptions, checkedUsage, reportListenerError, tee } from './support.js';
 import type { AttemptFn, Outcome, RunOptions } from './types.js';
 
 type FallbackReason = Parameters<Parameters<typeof runChain>[2]['onFallback']>[2];
+
+const NONE: readonly string[] = Object.freeze([]);
+/**
+ * Models outside `models` (a wrapper passes the request's model) whose
+ * breaker and monitor state is kept; beyond this the least recently used idle
+ * one is forgotten. Model names can come from callers: without a bound, each
+ * new name would keep about 11 KB forever.
+ */
+export const MAX_EXTRA_MODELS = 1_000;
 
 /** Everything `client.snapshot()` returns: plain, JSON-serializable data. */
 export interface ClientSnapshot {
@@ -77,6 +86,9 @@ export class ResilientClient {
   readonly #content: ContentPolicy;
   readonly #hedge: ResolvedHedge | undefined;
   readonly #hedgeBudget: HedgeBudget;
+  readonly #configured: ReadonlySet<string>;
+  /** Models outside `models` (from `run({ models })`, e.g. a wrapper's request), least recently used first, with their calls in flight. */
+  readonly #extra = new Map<string, number>();
 
   constructor(options: ResilientClientOptions) {
     const o = resolveClientOptions(options);
@@ -84,6 +96,7 @@ export class ResilientClient {
     // signal; hundreds in flight at once are normal, not a leak.
     setMaxListeners(0, this.#dispose.signal);
     this.models = o.models;
+    this.#configured = new Set(o.models);
     this.#providers = o.providers;
     this.#clock = o.clock ?? systemClock;
     this.#breakerOptions = o.breaker;
@@ -245,9 +258,19 @@ export class ResilientClient {
    * the `reject` action is full, or with {@link AllModelsFailedError} carrying
    * every model's cause.
    */
-  async run<T>(fn: AttemptFn<T>, options?: RunOptions): Promise<T> {
+  async run<T>(fn: AttemptFn<T>, given?: RunOptions): Promise<T> {
     if (this.#dispose.signal.aborted) throw new DisposedError();
-    if (options !== undefined) checkRunOptions(options);
+    const options = given === undefined ? undefined : checkRunOptions(given);
+    const extra = options?.models ? options.models.filter((m) => !this.#configured.has(m)) : NONE;
+    for (const m of extra) this.#enter(m);
+    try {
+      return await this.#run(fn, options);
+    } finally {
+      for (const m of extra) this.#leave(m);
+    }
+  }
+
+  async #run<T>(fn: AttemptFn<T>, options: RunOptions | undefined): Promise<T> {
     // Entries naming another provider than the caller's are left out (decision 0006).
     const served = servedBy(options?.models ?? this.models, options?.provider, this.#providers);
     const chain = served.models;
@@ -260,7 +283,7 @@ export class ResilientClient {
       timeoutMs: options?.timeoutMs ?? this.#timeoutMs,
       estimate: this.#budget ? callEstimate(this.#budget, options) : undefined,
       run: options,
-      usage: options?.usage,
+      usage: options?.usage ? checkedUsage(options.usage) : undefined,
       stream: options?.stream,
       onHeaders: this.#onHeaders,
       chain: models,
@@ -349,6 +372,38 @@ export class ResilientClient {
     const known = options?.request !== undefined || options?.estimate !== undefined;
     const est = known ? (call.estimate ?? callEstimate(undefined, options)) : undefined;
     return { inputTokens: est?.inputTokens, outputTokens: est?.outputTokens, refusedWindow: undefined, refused: undefined, filtered: undefined };
+  }
+
+  /** A call to a model outside `models` starts: it becomes the most recently used. */
+  #enter(model: string): void {
+    const n = this.#extra.get(model) ?? 0;
+    this.#extra.delete(model);
+    this.#extra.set(model, n + 1);
+    if (this.#extra.size <= MAX_EXTRA_MODELS) return;
+    // Over the cap: forget the least recently used models with no call in flight.
+    for (const [m, inFlight] of this.#extra) {
+      if (this.#extra.size <= MAX_EXTRA_MODELS) break;
+      if (inFlight === 0) this.#forget(m);
+    }
+  }
+
+  #leave(model: string): void {
+    const n = this.#extra.get(model);
+    if (n !== undefined) this.#extra.set(model, n - 1);
+  }
+
+  /** Drops a model's breaker, monitor state and rate-limit headers. */
+  #forget(model: string): void {
+    this.#extra.delete(model);
+    this.#breakers.get(model)?.dispose();
+    this.#breakers.delete(model);
+    this.#monitor?.forget(model);
+    this.#rateLimits.delete(model);
+  }
+
+  /** Models outside `models` whose state the client keeps (at most {@link MAX_EXTRA_MODELS} when idle). */
+  get extraModels(): number {
+    return this.#extra.size;
   }
 
   #exhausted(failures: readonly ModelFailure[], call: CallState): AllModelsFailedError {

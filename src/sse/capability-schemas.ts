@@ -21,7 +21,7 @@ const streamUsage = z
 export const streamEndEventSchema = z
   .object({
     ...streamBase,
-    outcome: z.enum(['complete', 'failed', 'abandoned', 'aborted']),
+    outcome: z.enum(['complete', 'failed', 'abandoned', 'aborted', 'idle']),
     chunks: z.number(),
     ttftMs: z.number().optional(),
     durationMs: z.number(),
