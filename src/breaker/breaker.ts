@@ -171,7 +171,7 @@ export class ModelBreaker {
    * one (listeners removed) may then count whatever it likes.
    */
   #filter(cb: Engine, error: unknown, neutral: ((e: unknown) => boolean) | undefined): boolean {
-    if (!neutral || !neutral(error)) return false;
+    if (!neutral?.(error)) return false;
     if (cb.halfOpen && this.#cb === cb) this.#reviveHalfOpen(false);
     return true;
   }

@@ -1,0 +1,47 @@
+import { defineConfig } from 'tsup';
+
+// One entry per subpath in package.json "exports"; keep the two lists in step.
+const entry = {
+  index: 'src/index.ts',
+  testing: 'src/testing/index.ts',
+  openai: 'src/providers/openai.ts',
+  anthropic: 'src/providers/anthropic.ts',
+  'ai-sdk': 'src/providers/ai-sdk.ts',
+  redis: 'src/redis/index.ts',
+  otel: 'src/otel/index.ts',
+  sse: 'src/sse/index.ts',
+  dashboard: 'src/dashboard/index.ts',
+};
+
+export default defineConfig([
+  {
+    entry,
+    format: ['esm'],
+    dts: false,
+    clean: true,
+    sourcemap: true, outDir: process.env.OUT, esbuildOptions(o) { o.sourcesContent = false; },
+    target: 'node20',
+    splitting: true,
+    treeshake: true,
+  },
+  {
+    entry,
+    format: ['cjs'],
+    dts: false,
+    sourcemap: true, outDir: process.env.OUT, esbuildOptions(o) { o.sourcesContent = false; },
+    target: 'node20',
+    treeshake: true,
+    // p-retry (and its one dependency) ship ESM only. Bundling them into the
+    // CommonJS build lets `require('llm-resilience')` work on every Node 20
+    // minor, including those without require(esm).
+    noExternal: ['p-retry', 'is-network-error'],
+  },
+  {
+    // The `llm-resilience` command (report over a JSON Lines event log).
+    entry: { cli: 'src/cli/bin.ts' },
+    format: ['esm'],
+    sourcemap: true, outDir: process.env.OUT, esbuildOptions(o) { o.sourcesContent = false; },
+    target: 'node20',
+    banner: { js: '#!/usr/bin/env node' },
+  },
+]);
