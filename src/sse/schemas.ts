@@ -19,6 +19,8 @@ export const failureKindSchema = z.enum([
   'auth',
   'not_found',
   'client',
+  'context_length',
+  'content_filter',
   'abort',
   'circuit_open',
   'budget',
