@@ -3,6 +3,7 @@
 // budget on what `npm pack` would publish. Each prints one line when it passes
 // and its full output when it fails.
 import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 
 // Ceilings for the published tarball (bytes). Measured 372 KB packed and
 // 1.36 MB unpacked (66 files) when they were set: about 20% headroom.
@@ -13,6 +14,7 @@ const BUDGET = { packed: 450_000, unpacked: 1_600_000, files: 90 };
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;
 
 const root = new URL('..', import.meta.url).pathname;
+const bin = (name) => join(root, 'node_modules', '.bin', name);
 const failures = [];
 const run = (label, cmd, args) => {
   const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
@@ -22,8 +24,8 @@ const run = (label, cmd, args) => {
   return undefined;
 };
 
-if (run('publint', 'npx', ['--no-install', 'publint', '--strict']) !== undefined) console.log('package: publint --strict clean');
-if (run('attw', 'npx', ['--no-install', 'attw', '--pack', '.', '--profile', 'node16']) !== undefined) {
+if (run('publint', bin('publint'), ['--strict']) !== undefined) console.log('package: publint --strict clean');
+if (run('attw', bin('attw'), ['--pack', '.', '--profile', 'node16']) !== undefined) {
   console.log('package: attw (node16 profile) found no type resolution problems');
 }
 
