@@ -49,7 +49,8 @@ if (ci && skipped.length) {
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    // The testing recipes in examples/testing are runnable tests themselves.
+    include: ['test/**/*.test.ts', 'examples/testing/**/*.test.ts'],
     exclude: ['node_modules/**', 'dist/**', ...skipped.map((s) => `${s.dir}/**`)],
     // The browser suite launches this binary (found above on PATH when CHROMIUM_PATH is unset).
     env: chromium ? { CHROMIUM_PATH: chromium } : {},
