@@ -119,7 +119,9 @@ export async function runAttempt<T>(
     else s.addEventListener('abort', f, { once: true });
     return f;
   });
-  const unlink = () => links.forEach((s, i) => s.removeEventListener('abort', forwards[i]!));
+  const unlink = () => {
+    for (const [i, s] of links.entries()) s.removeEventListener('abort', forwards[i]!);
+  };
   const timer =
     timeoutMs === undefined
       ? undefined

@@ -13,7 +13,6 @@ import { servedBy } from '../fallback/providers.js';
 import { ContentPolicy, type FitState } from '../fallback/content.js';
 import { HEDGE_DEFAULTS, type ResolvedHedge } from '../fallback/hedge-options.js';
 import { HedgeBudget, hedgeDelay, runHedged } from '../fallback/hedge.js';
-import { estimateRequest } from '../usage/estimate.js';
 import type { Health } from '../monitor/events.js';
 import type { Ranking } from '../monitor/health.js';
 import { Monitor } from '../monitor/monitor.js';

@@ -14,7 +14,7 @@ const URL_CREDENTIALS = /(\/\/)[^@/\s"'<>]*@/g;
 export function redact(text: string): string {
   let out = text;
   for (const p of PATTERNS) {
-    out = out.replace(p, (match, g1: string | undefined, g2: string | undefined) =>
+    out = out.replace(p, (_match, g1: string | undefined, g2: string | undefined) =>
       g2 !== undefined && /api|authorization/i.test(g1 ?? '') ? `${g1}${g2}[redacted]` : '[redacted]',
     );
   }

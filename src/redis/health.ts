@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type Clock, type TimerHandle, withDeadline } from '../clock/clock.js';
+import { type Clock, withDeadline } from '../clock/clock.js';
 import { safeErrorMessage } from '../errors/redact.js';
 import type { RedisEmitter, RedisLike, StoreDegradedEvent, StoreName } from './types.js';
 

@@ -18,7 +18,7 @@ type Step =
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
 /** `idleTimeoutMs` when none is given: long enough for any reader that is still reading. */
 export const DEFAULT_IDLE_TIMEOUT_MS = 300_000;
-const noop = () => {};
+const _noop = () => {};
 
 /**
  * One stream's life: priming (pull until the first content chunk, all

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, ResilientClient, isConfigError, type RunOptions } from '../../src/index.js';
+import { type ConfigError, ResilientClient, isConfigError, type RunOptions } from '../../src/index.js';
 import { createFakeClock } from '../../src/testing/index.js';
 
 const KEY = 'sk-ant-api03-Zq8Xw7Vu6Ts5Rr4Qp3';

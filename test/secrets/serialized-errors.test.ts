@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { AllModelsFailedError, ResilientClient, StreamInterruptedError, isAllModelsFailedError } from '../../src/index.js';
+import { type AllModelsFailedError, ResilientClient, StreamInterruptedError, isAllModelsFailedError } from '../../src/index.js';
 import { createFakeClock } from '../../src/testing/index.js';
 
 /**

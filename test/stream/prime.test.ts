@@ -5,7 +5,7 @@ import { isStreamInterruptedError } from '../../src/stream/errors.js';
 import { type PrimeOptions, type StreamSummary, primeStream } from '../../src/stream/prime.js';
 import { createFakeClock } from '../../src/testing/fake-clock.js';
 import { FakeAPIError } from '../../src/testing/fake-provider.js';
-import { FakeSdkStream, ScriptedIterator, drain, scriptedIterable } from './scripted.js';
+import { FakeSdkStream, drain, scriptedIterable } from './scripted.js';
 
 const text = (t: string) => ({ choices: [{ index: 0, delta: { content: t } }] });
 const roleChunk = { choices: [{ index: 0, delta: { role: 'assistant', content: '' } }] };
