@@ -19,7 +19,7 @@ export default defineConfig([
     format: ['esm'],
     dts: true,
     clean: true,
-    sourcemap: true,
+    sourcemap: false, // see docs/decisions/0008: no maps in the package
     target: 'node20',
     splitting: true,
     treeshake: true,
@@ -28,7 +28,7 @@ export default defineConfig([
     entry,
     format: ['cjs'],
     dts: true,
-    sourcemap: true,
+    sourcemap: false, // see docs/decisions/0008: no maps in the package
     target: 'node20',
     // Shared chunks in CommonJS too: every entry requires the one copy of the
     // core, so `instanceof` and module state hold across entry points.
@@ -43,7 +43,7 @@ export default defineConfig([
     // The `llm-resilience` command (report over a JSON Lines event log).
     entry: { cli: 'src/cli/bin.ts' },
     format: ['esm'],
-    sourcemap: true,
+    sourcemap: false, // see docs/decisions/0008: no maps in the package
     target: 'node20',
     banner: { js: '#!/usr/bin/env node' },
   },

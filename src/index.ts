@@ -17,6 +17,7 @@ export {
   TimeoutError,
   AllModelsFailedError,
   QueueFullError,
+  NoCapacityError,
   DisposedError,
   ContextWindowError,
   RefusedError,
@@ -26,13 +27,14 @@ export {
   isTimeoutError,
   isAllModelsFailedError,
   isQueueFullError,
+  isNoCapacityError,
   isDisposedError,
   isContextWindowError,
   isRefusedError,
 } from './errors/errors.js';
 export { isRefusal } from './fallback/content.js';
 export type { ContentOptions } from './fallback/content-options.js';
-export type { ResilienceErrorCode, ModelFailure } from './errors/errors.js';
+export type { ResilienceErrorCode, ModelFailure, NoCapacityReason } from './errors/errors.js';
 export type { ResilienceEvents, ResilienceEventName, Listener } from './client/events-map.js';
 export type {
   CoreEvents,
@@ -60,8 +62,8 @@ export { estimateRequest, DEFAULT_OUTPUT_TOKENS } from './usage/estimate.js';
 export type { RequestEstimate, EstimateOptions } from './usage/estimate.js';
 export { BudgetManager } from './budget/manager.js';
 export type { ReserveRequest, ReserveResult, Reservation } from './budget/manager.js';
-export { BudgetExceededError, isBudgetExceededError } from './budget/errors.js';
-export type { BudgetDenialDetails } from './budget/errors.js';
+export { BudgetExceededError, isBudgetExceededError, BudgetStoreError, isBudgetStoreError } from './budget/errors.js';
+export type { BudgetDenialDetails, BudgetStoreOperation } from './budget/errors.js';
 export { MemoryBudgetStore } from './budget/store.js';
 export type { BudgetStore, Amount, Totals, StoreLimit, StoreReserveResult } from './budget/store.js';
 export { FileBudgetStore } from './budget/file-store.js';
@@ -112,12 +114,15 @@ export type {
   NotableEvent,
   ProcessSnapshot,
 } from './monitor/index.js';
+// The event log for `llm-resilience report`; loads `node:fs` on first use only.
+export { createJsonlSink } from './monitor/sink.js';
+export type { JsonlSink, JsonlSinkOptions } from './monitor/sink.js';
 export type { ClientSnapshot } from './client/client.js';
 
 // Provider rate-limit headers and client-side limits.
 export { parseRateLimitHeaders } from './providers/ratelimit-headers.js';
 export type { RateLimitInfo, RateLimitWindow } from './providers/ratelimit-headers.js';
 export { createLimiter } from './limits/limiter.js';
-export type { Limiter, Release, LimiterEvents, LimitWaitEvent } from './limits/limiter.js';
+export type { Limiter, Release, LimiterEvents, LimitWaitEvent, LimitWaitReason, AdmitOptions, CallWeight, ModelLimitSnapshot, BucketSnapshot } from './limits/limiter.js';
 export type { LimitsOptions, ModelLimits } from './limits/options.js';
 export type { RateLimitEvent, RateLimitEvents } from './client/events-map.js';

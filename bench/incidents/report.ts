@@ -8,7 +8,7 @@ import type { Metrics } from './metrics.js';
 export type Matrix = ReadonlyMap<string, ReadonlyMap<string, Metrics>>; // incident id → contender id → metrics
 
 const pct = (n: number) => n.toFixed(1);
-const secs = (ms: number) => (ms < 10_000 ? (ms / 1000).toFixed(2) : (ms / 1000).toFixed(1)) + ' s';
+const secs = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 const optSecs = (ms: number | null | undefined) => (ms === undefined ? '—' : ms === null ? 'never' : secs(ms));
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 

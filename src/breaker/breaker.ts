@@ -185,7 +185,10 @@ export class ModelBreaker {
     const threshold = this.#options.slowCallDurationMs ?? slowMs;
     if (threshold === undefined) return;
     const slow = latencyMs > threshold;
-    if (probe && slow) return this.#trip('slow_calls');
+    if (probe && slow) {
+      this.#trip('slow_calls');
+      return;
+    }
     if (!this.#cb.closed) return;
     const w = this.#slow.record(this.#clock.now(), slow);
     if (slow && w.calls >= this.#options.volumeThreshold && (w.slow / w.calls) * 100 >= this.#options.slowCallRateThreshold) this.#trip('slow_calls');

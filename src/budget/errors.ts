@@ -1,4 +1,5 @@
 import { ResilienceError } from '../errors/errors.js';
+import { safeErrorMessage } from '../errors/redact.js';
 import type { BudgetAction, BudgetScope, BudgetUnit } from './events.js';
 
 // Same brand as src/errors/errors.ts: a global symbol, so the guard works across copies of the package.
@@ -65,3 +66,37 @@ export const isBudgetExceededError = (value: unknown): value is BudgetExceededEr
   value !== null &&
   (value as Record<symbol, unknown>)[BRAND] === true &&
   (value as { code?: unknown }).code === 'BUDGET_EXCEEDED';
+
+/** Which store operation failed. */
+export type BudgetStoreOperation = 'get' | 'reserve' | 'settle' | 'release';
+
+/**
+ * The budget store failed (threw, or did not answer within
+ * `budget.storeTimeoutMs`) while a call was being reserved, and
+ * `budget.onStoreError` is `'closed'`: the call was refused, nothing was sent,
+ * and every scope held before the failure was released. The store's own
+ * error is in `cause`; the message carries it redacted.
+ */
+export class BudgetStoreError extends ResilienceError {
+  readonly operation: BudgetStoreOperation;
+  /** The store key being worked on, e.g. `day:2026-01-01`. */
+  readonly key: string;
+  readonly model: string;
+  /** True when the store did not answer in time (it may still apply the operation later). */
+  readonly timedOut: boolean;
+
+  constructor(operation: BudgetStoreOperation, key: string, model: string, cause: unknown, timedOut: boolean) {
+    super('BUDGET_STORE', `Budget store failed during ${operation} of "${key}" for model "${model}": ${safeErrorMessage(cause)}`, { cause });
+    this.name = 'BudgetStoreError';
+    this.operation = operation;
+    this.key = key;
+    this.model = model;
+    this.timedOut = timedOut;
+  }
+}
+
+export const isBudgetStoreError = (value: unknown): value is BudgetStoreError =>
+  typeof value === 'object' &&
+  value !== null &&
+  (value as Record<symbol, unknown>)[BRAND] === true &&
+  (value as { code?: unknown }).code === 'BUDGET_STORE';

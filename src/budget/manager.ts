@@ -1,16 +1,18 @@
 import type { Clock } from '../clock/clock.js';
-import { redact } from '../errors/redact.js';
+import { safeErrorMessage } from '../errors/redact.js';
 import { validateOptions } from '../options/validate.js';
 import { type RequestEstimate, estimateRequest } from '../usage/estimate.js';
 import type { Usage } from '../usage/extract.js';
-import { BudgetExceededError, type BudgetDenialDetails } from './errors.js';
+import { BudgetExceededError, type BudgetDenialDetails, BudgetStoreError, type BudgetStoreOperation } from './errors.js';
+import { KeyExpiry } from './expiry.js';
+import { StoreTimeoutError, storeCall } from './store-call.js';
 import type { BudgetEmitter } from './events.js';
 import { type BudgetOptions, budgetOptionsSchema } from './options.js';
 import { DayTracker, type WindowShape, windowBuckets, windowResetsAt } from './period.js';
 import { type PriceTable, costOf, mergePrices, pricesInfo } from './pricing.js';
 import { type ScopeSnapshot, type BudgetSnapshot, type PricesInfo, scopeSnapshot } from './snapshot.js';
 import { type Denial, EMPTY, NANOS_PER_USD, type ScopeHold, add, costNanos, crossings, denialOf, overBy, scopesFor, storeLimit } from './scopes.js';
-import { type Amount, type BudgetStore, MemoryBudgetStore, type Totals } from './store.js';
+import { type Amount, type BudgetStore, MemoryBudgetStore, type StoreReserveResult, type Totals, ZERO } from './store.js';
 
 /** What `reserve` needs to know about a call. */
 export interface ReserveRequest {
@@ -38,8 +40,22 @@ export type ReserveResult =
 
 interface Held {
   readonly reservation: Reservation;
+  /** What each hold holds in the store: the estimate, or zero for a call let through by `onStoreError: 'open'`. */
   readonly amount: Amount;
   readonly holds: readonly ScopeHold[];
+}
+
+const DEFAULT_STORE_TIMEOUT_MS = 5_000;
+const DEFAULT_TASK_TTL_MS = 86_400_000;
+const MAX_UNPRICED_REMEMBERED = 1_000;
+
+/** A store failure inside `reserve`, with where it happened. */
+class StoreFault {
+  constructor(
+    readonly operation: BudgetStoreOperation,
+    readonly key: string,
+    readonly error: unknown,
+  ) {}
 }
 
 export interface BudgetDeps {
@@ -75,6 +91,9 @@ export class BudgetManager {
   readonly #recentTasks = new Map<string, true>();
   readonly #unpricedWarned = new Set<string>();
   readonly #limitsCost: boolean;
+  readonly #storeTimeoutMs: number | undefined;
+  readonly #expiry: KeyExpiry | undefined;
+  #adopted = false;
   #nextId = 1;
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -91,6 +110,10 @@ export class BudgetManager {
     this.#window = w ? { windowMs: w.windowMs, buckets: w.buckets ?? 60 } : undefined;
     this.#limitsCost = [o.task, o.day, o.window, ...Object.values(o.models ?? {})].some((l) => l?.maxCostUsd !== undefined);
     this.#thresholds = Object.freeze([...new Set(this.#o.thresholds ?? [0.9])].sort((a, b) => a - b));
+    // The in-memory store answers synchronously: no timer per operation for it.
+    this.#storeTimeoutMs = this.store instanceof MemoryBudgetStore ? undefined : (o.storeTimeoutMs ?? DEFAULT_STORE_TIMEOUT_MS);
+    // Keys are only tracked for a store that can drop them (Redis expires its own).
+    this.#expiry = typeof this.store.delete === 'function' ? new KeyExpiry(this.#day, this.#window, o.taskTtlMs ?? DEFAULT_TASK_TTL_MS) : undefined;
   }
 
   /** Estimates a request with the configured tokenizer and default output cap. */
@@ -121,13 +144,13 @@ export class BudgetManager {
   async #windowOthers(now: number): Promise<Totals> {
     const buckets = windowBuckets(now, this.#window!).slice(0, -1);
     let sum = EMPTY;
-    for (const b of buckets) sum = add(sum, await this.store.get(`window:${b}`));
+    for (const b of buckets) sum = add(sum, await this.#call('get', `window:${b}`, () => this.store.get(`window:${b}`)));
     return sum;
   }
 
   async #windowTotals(now: number): Promise<Totals> {
     const current = windowBuckets(now, this.#window!).at(-1);
-    return add(await this.#windowOthers(now), await this.store.get(`window:${current}`));
+    return add(await this.#windowOthers(now), await this.#call('get', `window:${current}`, () => this.store.get(`window:${current}`)));
   }
 
   /** Runs `fn` after every earlier `reserve` finished: one reservation decision at a time per manager. */
@@ -148,6 +171,7 @@ export class BudgetManager {
 
   async #reserve({ model, taskId, estimate }: ReserveRequest): Promise<ReserveResult> {
     const now = this.#clock.now();
+    await this.#sweep(now, model, taskId);
     const inTokens = Math.max(0, Math.ceil(estimate.inputTokens) || 0);
     const outTokens = Math.max(0, Math.ceil(estimate.outputTokens) || 0);
     const est = Object.freeze({ inputTokens: inTokens, outputTokens: outTokens });
@@ -157,30 +181,45 @@ export class BudgetManager {
 
     const bucket = this.#window ? windowBuckets(now, this.#window).at(-1) : undefined;
     const scopes = scopesFor(this.#o, model, taskId, this.#day.at(now).key, bucket);
-    const withOthers: ScopeHold[] = [];
-    for (const s of scopes) withOthers.push(s.scope === 'window' ? { ...s, others: await this.#windowOthers(now) } : s);
-    const enforced = withOthers.filter((s) => s.action !== 'warn-only');
-    const advisory = withOthers.filter((s) => s.action === 'warn-only');
-
     const held: ScopeHold[] = [];
-    for (const s of enforced) {
-      const r = await this.store.reserve(s.key, amount, storeLimit(s));
-      if (!r.ok) {
-        // Undo the scopes already held: a refused call holds nothing.
-        for (const h of held) await this.#safe(() => this.store.release(h.key, amount), model, taskId);
-        const details = denialOf(s, model, amount, s.others ? add(s.others, r.totals) : r.totals) as BudgetDenialDetails;
-        this.#emitExceeded(details, taskId);
-        const error = new BudgetExceededError(details);
-        return Object.freeze({ ok: false as const, ...details, error });
+    let holds: readonly ScopeHold[];
+    let holding = amount;
+    try {
+      const withOthers: ScopeHold[] = [];
+      for (const s of scopes) withOthers.push(s.scope === 'window' ? { ...s, others: await this.#windowOthers(now) } : s);
+      for (const s of withOthers) this.#expiry?.touch(s.key, now);
+      const enforced = withOthers.filter((s) => s.action !== 'warn-only');
+      const advisory = withOthers.filter((s) => s.action === 'warn-only');
+
+      for (const s of enforced) {
+        const r = await this.#reserveIn(s.key, amount, storeLimit(s));
+        if (!r.ok) {
+          // Undo the scopes already held: a refused call holds nothing.
+          await this.#undo(held, amount, model, taskId);
+          const details = denialOf(s, model, amount, s.others ? add(s.others, r.totals) : r.totals) as BudgetDenialDetails;
+          this.#emitExceeded(details, taskId);
+          const error = new BudgetExceededError(details);
+          return Object.freeze({ ok: false as const, ...details, error });
+        }
+        held.push(s);
       }
-      held.push(s);
-    }
-    for (const s of advisory) {
-      const r = await this.store.reserve(s.key, amount);
-      held.push(s);
-      const totals = s.others ? add(s.others, r.totals) : r.totals;
-      const over = overBy(s, totals);
-      if (over) this.#emitExceeded(denialOf(s, model, amount, totals, over, true), taskId);
+      for (const s of advisory) {
+        const r = await this.#reserveIn(s.key, amount);
+        held.push(s);
+        const totals = s.others ? add(s.others, r.totals) : r.totals;
+        const over = overBy(s, totals);
+        if (over) this.#emitExceeded(denialOf(s, model, amount, totals, over, true), taskId);
+      }
+      holds = held;
+    } catch (fault) {
+      // All or nothing: a store failure on one scope gives back every scope already held.
+      await this.#undo(held, amount, model, taskId);
+      const f = fault instanceof StoreFault ? fault : new StoreFault('reserve', scopes[0]?.key ?? '', fault);
+      this.#usageWarning(model, 'store', taskId, safeErrorMessage(f.error));
+      if ((this.#o.onStoreError ?? 'closed') === 'closed') throw new BudgetStoreError(f.operation, f.key, model, f.error, f.error instanceof StoreTimeoutError);
+      // Open: the call goes ahead holding nothing; its usage is still added to every scope at settle.
+      holds = scopes;
+      holding = ZERO;
     }
 
     const reservation: Reservation = Object.freeze({
@@ -191,8 +230,41 @@ export class BudgetManager {
       tokens: amount.tokens,
       costUsd: amount.costNanos / NANOS_PER_USD,
     });
-    this.#open.set(reservation.id, { reservation, amount, holds: held });
+    this.#open.set(reservation.id, { reservation, amount: holding, holds });
     return Object.freeze({ ok: true as const, reservation });
+  }
+
+  /** One store operation, bounded by `storeTimeoutMs`; a failure becomes a {@link StoreFault} naming it. */
+  async #call<T>(operation: BudgetStoreOperation, key: string, op: () => Promise<T>, onLate?: (value: T) => void): Promise<T> {
+    try {
+      return await storeCall(this.#clock, this.#storeTimeoutMs, op, onLate);
+    } catch (error) {
+      throw error instanceof StoreFault ? error : new StoreFault(operation, key, error);
+    }
+  }
+
+  #reserveIn(key: string, amount: Amount, limit?: ReturnType<typeof storeLimit>): Promise<StoreReserveResult> {
+    // A reservation that lands after its timeout belongs to a call already refused or let through: give it back.
+    const late = (r: StoreReserveResult) => {
+      if (r.ok) void this.store.release(key, amount).catch(() => {});
+    };
+    return this.#call('reserve', key, () => this.store.reserve(key, amount, limit), late);
+  }
+
+  async #undo(held: readonly ScopeHold[], amount: Amount, model: string, taskId: string | undefined): Promise<void> {
+    for (const h of held) await this.#safe(() => this.store.release(h.key, amount), model, taskId);
+  }
+
+  /** Drops store keys whose period is over (at most once a minute of clock time). Never fails a call. */
+  async #sweep(now: number, model: string, taskId: string | undefined): Promise<void> {
+    const expiry = this.#expiry;
+    if (!expiry) return;
+    if (!this.#adopted) {
+      // Keys left by an earlier run (a file store's log) get a period too, or they would stay forever.
+      this.#adopted = true;
+      for (const key of this.store.keys?.() ?? []) expiry.touch(key, now);
+    }
+    for (const key of expiry.due(now)) await this.#safe(async () => this.store.delete!(key), model, taskId);
   }
 
   #emitExceeded(d: Denial, taskId: string | undefined): void {
@@ -203,6 +275,8 @@ export class BudgetManager {
   #costOrWarn(model: string, usage: Pick<Usage, 'inputTokens' | 'outputTokens'> & Partial<Usage>, taskId: string | undefined): number | undefined {
     const usd = costOf(model, usage, this.prices);
     if (usd === undefined && this.#limitsCost && !this.#unpricedWarned.has(model)) {
+      // Model names may come from requests: remembered up to a bound, then warned about again.
+      if (this.#unpricedWarned.size >= MAX_UNPRICED_REMEMBERED) this.#unpricedWarned.clear();
       this.#unpricedWarned.add(model);
       this.#usageWarning(model, 'unpriced', taskId);
     }
@@ -220,12 +294,12 @@ export class BudgetManager {
     });
   }
 
-  /** Runs a store call; a store failure becomes a `budget:usage-warning`, never a failed user call. */
+  /** Runs a store call (bounded by `storeTimeoutMs`); a failure becomes a `budget:usage-warning`, never a failed user call. */
   async #safe<T>(op: () => Promise<T>, model: string, taskId: string | undefined): Promise<T | undefined> {
     try {
-      return await op();
+      return await storeCall(this.#clock, this.#storeTimeoutMs, op);
     } catch (error) {
-      this.#usageWarning(model, 'store', taskId, redact(String((error as { message?: unknown })?.message ?? error)).slice(0, 200));
+      this.#usageWarning(model, 'store', taskId, safeErrorMessage(error instanceof StoreFault ? error.error : error));
       return undefined;
     }
   }
@@ -266,7 +340,9 @@ export class BudgetManager {
         estimated,
       });
     }
+    const now = this.#clock.now();
     for (const h of held.holds) {
+      this.#expiry?.touch(h.key, now);
       const after = await this.#safe(() => this.store.settle(h.key, held.amount, used), model, taskId);
       if (!after || !this.#wants('budget:warning')) continue;
       // A window's level is the sum of its buckets at this moment, not the one bucket this call was held in.
@@ -280,7 +356,12 @@ export class BudgetManager {
     const held = this.#open.get(reservation.id);
     if (!held) return;
     this.#open.delete(reservation.id);
-    for (const h of held.holds) await this.#safe(() => this.store.release(h.key, held.amount), held.reservation.model, held.reservation.taskId);
+    if (held.amount.tokens === 0 && held.amount.costNanos === 0) return; // nothing was held (onStoreError: 'open')
+    const now = this.#clock.now();
+    for (const h of held.holds) {
+      this.#expiry?.touch(h.key, now);
+      await this.#safe(() => this.store.release(h.key, held.amount), held.reservation.model, held.reservation.taskId);
+    }
   }
 
   #checkThresholds(h: ScopeHold, after: Totals, used: Amount, taskId: string | undefined): void {
@@ -294,6 +375,11 @@ export class BudgetManager {
     this.#recentTasks.delete(taskId);
     this.#recentTasks.set(taskId, true);
     if (this.#recentTasks.size > 1_000) this.#recentTasks.delete(this.#recentTasks.keys().next().value!);
+  }
+
+  /** Store keys this manager tracks for expiry (live periods and tasks); 0 for stores that expire keys themselves. */
+  get trackedKeys(): number {
+    return this.#expiry?.size ?? 0;
   }
 
   /** Reservations not yet settled or released. */

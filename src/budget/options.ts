@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { fn, nonNegativeInt, positiveInt, positiveMs } from '../options/schema-helpers.js';
+import { fn, longMs, nonNegativeInt, positiveInt, positiveMs } from '../options/schema-helpers.js';
 import type { BudgetAction } from './events.js';
 import { isValidTimeZone } from './period.js';
 import type { ModelPrice, PriceTable } from './pricing.js';
@@ -80,6 +80,29 @@ export interface BudgetOptions {
   readonly replaceDefaultPrices?: boolean;
   /** Where totals are kept. @default new MemoryBudgetStore() */
   readonly store?: BudgetStore;
+  /**
+   * What a call does when the store fails (throws, or does not answer within
+   * `storeTimeoutMs`) while reserving: `'closed'` refuses it with
+   * `BudgetStoreError` (nothing is sent); `'open'` lets it go ahead unreserved
+   * and counts its usage when the store answers again. Either way every scope
+   * held before the failure is released and `budget:usage-warning`
+   * (`reason: 'store'`) is emitted.
+   * @default 'closed'
+   */
+  readonly onStoreError?: 'closed' | 'open';
+  /**
+   * A store operation not answered within this many ms is a store failure.
+   * Not applied to the default in-memory store, which answers synchronously.
+   * @default 5_000
+   */
+  readonly storeTimeoutMs?: number;
+  /**
+   * A task's totals are dropped once the task has made no call for this long,
+   * so a process that sees a new `taskId` per request keeps bounded memory.
+   * Past days and window buckets are dropped when their period ends.
+   * @default 86_400_000 (24 h)
+   */
+  readonly taskTtlMs?: number;
   /** Output tokens reserved when a request sets no output cap. @default 4096 */
   readonly defaultOutputTokens?: number;
   /**
@@ -108,7 +131,7 @@ export const budgetLimitSchema = z.strictObject(limitShape).refine(hasALimit, LI
 export const windowLimitSchema = z
   .strictObject({
     ...limitShape,
-    windowMs: positiveMs(),
+    windowMs: longMs(),
     buckets: positiveInt().max(3_600, { error: 'expected at most 3600' }).optional(),
   })
   .refine(hasALimit, LIMIT_REQUIRED);
@@ -157,6 +180,9 @@ export const budgetOptionsSchema = z.strictObject({
   prices: z.record(z.string().min(1, { error: 'expected a model name' }), modelPriceSchema, { error: 'expected an object of model name → prices' }).optional(),
   replaceDefaultPrices: z.boolean({ error: 'expected true or false' }).optional(),
   store: storeSchema.optional(),
+  onStoreError: z.enum(['closed', 'open'], { error: "expected 'closed' or 'open'" }).optional(),
+  storeTimeoutMs: positiveMs().optional(),
+  taskTtlMs: longMs().optional(),
   defaultOutputTokens: nonNegativeInt().optional(),
   tokenizer: fn<(text: string) => number>('a function (text) => number of tokens').optional(),
 });

@@ -46,6 +46,15 @@ export interface BudgetStore {
   settle(key: string, reserved: Amount, used: Amount): Promise<Totals>;
   /** Removes `reserved` from the reservations; nothing is added to the usage. */
   release(key: string, reserved: Amount): Promise<Totals>;
+  /**
+   * Optional: drops a key whose period is over (a past day, a window bucket
+   * out of the window, a task idle for `budget.taskTtlMs`). The manager calls
+   * it so a long-running process keeps only live keys. Stores that expire keys
+   * themselves (Redis TTLs) need not implement it.
+   */
+  delete?(key: string): Promise<void> | void;
+  /** Optional: the keys held, so keys left by an earlier run (a file store's log) are expired too. */
+  keys?(): readonly string[];
 }
 
 export const ZERO: Amount = Object.freeze({ tokens: 0, costNanos: 0 });

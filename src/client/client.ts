@@ -14,11 +14,10 @@ import { servedBy } from '../fallback/providers.js';
 import { ContentPolicy, type FitState } from '../fallback/content.js';
 import { HEDGE_DEFAULTS, type ResolvedHedge } from '../fallback/hedge-options.js';
 import { HedgeBudget, hedgeDelay, runHedged } from '../fallback/hedge.js';
-import { estimateRequest } from '../usage/estimate.js';
 import type { Health } from '../monitor/events.js';
 import type { Ranking } from '../monitor/health.js';
 import { Monitor } from '../monitor/monitor.js';
-import { type Limiter, createLimiter } from '../limits/limiter.js';
+import { type Limiter, type ModelLimitSnapshot, createLimiter } from '../limits/limiter.js';
 import { type RateLimitInfo, parseRateLimitHeaders } from '../providers/ratelimit-headers.js';
 import type { MonitorSnapshot } from '../monitor/snapshot.js';
 import type { ResolvedBreaker, ResilientClientOptions, SharedDeps } from '../options/options.js';
@@ -27,10 +26,19 @@ import { resolveClientOptions } from '../options/resolve.js';
 import type { CallState } from './attempt.js';
 import type { Listener, ResilienceEventName, ResilienceEvents } from './events-map.js';
 import { type PipelineDeps, tryModel } from './pipeline.js';
-import { checkRunOptions, reportListenerError, tee } from './support.js';
+import { callEstimate, checkRunOptions, checkedUsage, reportListenerError, tee } from './support.js';
 import type { AttemptFn, Outcome, RunOptions } from './types.js';
 
 type FallbackReason = Parameters<Parameters<typeof runChain>[2]['onFallback']>[2];
+
+const NONE: readonly string[] = Object.freeze([]);
+/**
+ * Models outside `models` (a wrapper passes the request's model) whose
+ * breaker and monitor state is kept; beyond this the least recently used idle
+ * one is forgotten. Model names can come from callers: without a bound, each
+ * new name would keep about 11 KB forever.
+ */
+export const MAX_EXTRA_MODELS = 1_000;
 
 /** Everything `client.snapshot()` returns: plain, JSON-serializable data. */
 export interface ClientSnapshot {
@@ -44,6 +52,8 @@ export interface ClientSnapshot {
   readonly monitor?: MonitorSnapshot;
   /** The latest rate-limit headers per model. */
   readonly rateLimits: Readonly<Record<string, RateLimitInfo>>;
+  /** Admission per model (buckets, calls in flight and waiting, a 429 hold), for models with limits or headers. */
+  readonly limits: Readonly<Record<string, ModelLimitSnapshot>>;
 }
 
 /**
@@ -84,6 +94,9 @@ export class ResilientClient {
   readonly #content: ContentPolicy;
   readonly #hedge: ResolvedHedge | undefined;
   readonly #hedgeBudget: HedgeBudget;
+  readonly #configured: ReadonlySet<string>;
+  /** Models outside `models` (from `run({ models })`, e.g. a wrapper's request), least recently used first, with their calls in flight. */
+  readonly #extra = new Map<string, number>();
 
   constructor(options: ResilientClientOptions) {
     const o = resolveClientOptions(options);
@@ -93,6 +106,7 @@ export class ResilientClient {
     // Many waits link to it: one listener for the client's life, waits come and go in a list.
     keepAbortListener(this.#dispose.signal);
     this.models = o.models;
+    this.#configured = new Set(o.models);
     this.#providers = o.providers;
     this.#clock = o.clock ?? systemClock;
     this.#breakerOptions = o.breaker;
@@ -217,6 +231,7 @@ export class ResilientClient {
       ...(this.#retryBudget ? { retryBudget: this.#retryBudget.snapshot(now) } : {}),
       ...(this.#deps.adaptiveTimeout && this.#monitor ? { attemptDeadlines: this.#attemptDeadlines() } : {}),
       rateLimits: Object.fromEntries(this.#rateLimits),
+      limits: this.#limiter.snapshot(),
       ...(this.#monitor ? { monitor: this.#monitor.snapshot(options) } : {}),
     };
   }
@@ -260,23 +275,29 @@ export class ResilientClient {
    * On `dispose()` it rejects at once with {@link DisposedError}. Nothing of the
    * call starts afterwards, and what it held is given back.
    */
-  run<T>(fn: AttemptFn<T>, options?: RunOptions): Promise<T> {
+  run<T>(fn: AttemptFn<T>, given?: RunOptions): Promise<T> {
     if (this.#dispose.signal.aborted) return Promise.reject(new DisposedError());
+    let options: RunOptions | undefined;
+    try {
+      options = given === undefined ? undefined : checkRunOptions(given);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const signal = options?.signal;
     // Nothing but attempts and backoff waits, which dispose reaches itself, and no caller signal: nothing to race.
-    if (!this.#waitsOutsideAttempts && !(signal instanceof AbortSignal)) return this.#run(fn, options);
+    if (!this.#waitsOutsideAttempts && !signal) return this.#tracked(fn, options);
     // Settles the call the moment it is stopped from outside (the caller's signal here,
     // dispose through `#pending`), even while a store, a limiter or a function that
     // ignores its signal holds it; the pipeline then stops at its next step and gives back what it holds.
     return new Promise<T>((resolve, reject) => {
-      const off = signal instanceof AbortSignal ? onAbort(signal, () => reject(signal.reason)) : undefined;
+      const off = signal ? onAbort(signal, () => reject(signal.reason)) : undefined;
       if (signal?.aborted) return;
       const entry = this.#waitsOutsideAttempts ? this.#pending.add(reject) : undefined;
       const done = () => {
         if (entry) this.#pending.remove(entry);
         off?.();
       };
-      this.#run(fn, options).then(
+      this.#tracked(fn, options).then(
         (value) => {
           done();
           resolve(value);
@@ -289,8 +310,17 @@ export class ResilientClient {
     });
   }
 
+  async #tracked<T>(fn: AttemptFn<T>, options: RunOptions | undefined): Promise<T> {
+    const extra = options?.models ? options.models.filter((m) => !this.#configured.has(m)) : NONE;
+    for (const m of extra) this.#enter(m);
+    try {
+      return await this.#run(fn, options);
+    } finally {
+      for (const m of extra) this.#leave(m);
+    }
+  }
+
   async #run<T>(fn: AttemptFn<T>, options: RunOptions | undefined): Promise<T> {
-    if (options !== undefined) checkRunOptions(options);
     // Entries naming another provider than the caller's are left out (decision 0006).
     const served = servedBy(options?.models ?? this.models, options?.provider, this.#providers);
     const chain = served.models;
@@ -301,8 +331,9 @@ export class ResilientClient {
       taskId: options?.taskId,
       signal: options?.signal,
       timeoutMs: options?.timeoutMs ?? this.#timeoutMs,
-      estimate: this.#budget ? this.#estimate(options) : undefined,
-      usage: options?.usage,
+      estimate: this.#budget ? callEstimate(this.#budget, options) : undefined,
+      run: options,
+      usage: options?.usage ? checkedUsage(options.usage) : undefined,
       stream: options?.stream,
       onHeaders: this.#onHeaders,
       chain: models,
@@ -324,10 +355,10 @@ export class ResilientClient {
       // A refusal moves on only when the refusal rule says so: to the next model, or (inside) the named chain.
       moveOn: (kind: FallbackReason) => (kind === 'content_filter' ? refusal === 'fallback' || inRefusalChain : undefined),
     };
-    const tryOne = content.wrap((model: string) => tryModel(this.#deps, fn, model, call), fit);
+    const tryOne = content.wrap((model, index, tried) => tryModel(this.#deps, fn, model, call, index, tried), fit);
     const hedge = models.length > 1 ? this.#hedgeFor(options) : undefined;
     let result = hedge
-      ? await this.#hedged(models, hedge, options, call, (branch) => content.wrap((model: string) => tryModel(this.#deps, fn, model, branch), fit), hooks)
+      ? await this.#hedged(models, hedge, options, call, (branch) => content.wrap((model, index, tried) => tryModel(this.#deps, fn, model, branch, index, tried), fit), hooks)
       : await runChain(models, tryOne, hooks);
     if (!result.ok && typeof refusal === 'object' && fit.filtered !== undefined) {
       // The main chain stopped on a refusal: the refusal chain takes over.
@@ -364,7 +395,7 @@ export class ResilientClient {
     hedge: ResolvedHedge,
     options: RunOptions | undefined,
     call: CallState,
-    tryIn: (branch: CallState) => (model: string) => Promise<Outcome<T>>,
+    tryIn: (branch: CallState) => (model: string, index: number, chain: readonly string[]) => Promise<Outcome<T>>,
     hooks: Parameters<typeof runChain>[2],
   ) {
     this.#hedgeBudget.earn();
@@ -378,7 +409,7 @@ export class ResilientClient {
       clock: this.#clock,
       runBranch: (chain, signal) => runChain(chain, tryIn({ ...call, signal }), hooks),
       // Never hedge into a model that would refuse at once or has callers queued already.
-      canHedgeInto: (model) => this.breakerState(model) === 'closed' && (!this.#limiter.enabled || this.#limiter.waiting(model) === 0),
+      canHedgeInto: (model) => this.breakerState(model) === 'closed' && this.#limiter.waiting(model) === 0 && this.#limiter.available(model),
       onFallback: (from, to, reason) => hooks.onFallback(from, to, reason as FallbackReason),
       onStarted: (model, hedgeModel, ms) => emit('hedge:started', { model, hedge: hedgeModel, delayMs: ms }),
       onWon: (model, loser) => emit('hedge:won', { model, ...(loser !== undefined ? { loser } : {}) }),
@@ -389,21 +420,40 @@ export class ResilientClient {
   /** What the content rules know of this call: its estimated size, when a request or estimate was given. */
   #fitState(options: RunOptions | undefined, call: CallState): FitState {
     const known = options?.request !== undefined || options?.estimate !== undefined;
-    const est = known ? (call.estimate ?? this.#plainEstimate(options)) : undefined;
+    const est = known ? (call.estimate ?? callEstimate(undefined, options)) : undefined;
     return { inputTokens: est?.inputTokens, outputTokens: est?.outputTokens, refusedWindow: undefined, refused: undefined, filtered: undefined };
   }
 
-  #plainEstimate(options: RunOptions | undefined): { inputTokens: number; outputTokens: number } {
-    const base = estimateRequest(options?.request);
-    return { inputTokens: options?.estimate?.inputTokens ?? base.inputTokens, outputTokens: options?.estimate?.outputTokens ?? base.outputTokens };
+  /** A call to a model outside `models` starts: it becomes the most recently used. */
+  #enter(model: string): void {
+    const n = this.#extra.get(model) ?? 0;
+    this.#extra.delete(model);
+    this.#extra.set(model, n + 1);
+    if (this.#extra.size <= MAX_EXTRA_MODELS) return;
+    // Over the cap: forget the least recently used models with no call in flight.
+    for (const [m, inFlight] of this.#extra) {
+      if (this.#extra.size <= MAX_EXTRA_MODELS) break;
+      if (inFlight === 0) this.#forget(m);
+    }
   }
 
-  #estimate(options: RunOptions | undefined): { inputTokens: number; outputTokens: number } {
-    const base = this.#budget!.estimate(options?.request);
-    return {
-      inputTokens: options?.estimate?.inputTokens ?? base.inputTokens,
-      outputTokens: options?.estimate?.outputTokens ?? base.outputTokens,
-    };
+  #leave(model: string): void {
+    const n = this.#extra.get(model);
+    if (n !== undefined) this.#extra.set(model, n - 1);
+  }
+
+  /** Drops a model's breaker, monitor state and rate-limit headers. */
+  #forget(model: string): void {
+    this.#extra.delete(model);
+    this.#breakers.get(model)?.dispose();
+    this.#breakers.delete(model);
+    this.#monitor?.forget(model);
+    this.#rateLimits.delete(model);
+  }
+
+  /** Models outside `models` whose state the client keeps (at most {@link MAX_EXTRA_MODELS} when idle). */
+  get extraModels(): number {
+    return this.#extra.size;
   }
 
   #exhausted(failures: readonly ModelFailure[], call: CallState): AllModelsFailedError {

@@ -1,50 +1,119 @@
 import type { BudgetEmitter } from '../budget/events.js';
+import type { BudgetManager } from '../budget/manager.js';
+import { type RequestEstimate, estimateRequest } from '../usage/estimate.js';
 import { ConfigError } from '../errors/errors.js';
+import { redact } from '../errors/redact.js';
+import { MAX_TIMER_MS } from '../options/schema-helpers.js';
+import { closestKey, describeValue, unreadable } from '../options/validate.js';
 import { validateStreamOptions } from '../stream/options.js';
 import type { EventBus } from '../events/events.js';
 import type { Monitor } from '../monitor/monitor.js';
 import type { ResilienceEvents } from './events-map.js';
 import type { RunOptions } from './types.js';
+import { type Usage, checkUsage } from '../usage/extract.js';
 
 export function reportListenerError(error: unknown, event: string): void {
   const warn = (globalThis as { process?: { emitWarning?: (w: string | Error, o?: object) => void } }).process?.emitWarning;
   warn?.(error instanceof Error ? error : String(error), { type: 'LlmResilienceListenerError', detail: `a listener of "${event}" threw` });
 }
 
+// Every key `run` reads; typed so a new RunOptions key cannot be forgotten here.
+const RUN_KEYS = Object.freeze({
+  models: true,
+  provider: true,
+  deadlineMs: true,
+  taskId: true,
+  signal: true,
+  timeoutMs: true,
+  request: true,
+  estimate: true,
+  usage: true,
+  stream: true,
+  hedge: true,
+} satisfies Record<keyof RunOptions, true>);
+const KNOWN_RUN_KEYS = Object.keys(RUN_KEYS);
+
 /**
  * Per-call options are checked by hand, not with zod: this runs on every call.
- * Same message format as construction-time validation.
+ * Same message format and the same redaction as construction-time validation;
+ * an unknown key (a typo such as `timeout` for `timeoutMs`) is an error, since
+ * ignoring it would silently drop what the caller asked for. Returns a frozen
+ * copy read once, so a getter cannot answer differently later in the call.
  */
-export function checkRunOptions(o: RunOptions): void {
+export function checkRunOptions(input: RunOptions): RunOptions {
+  if (typeof input !== 'object' || input === null) {
+    throw new ConfigError([{ path: 'run', message: `expected an object of run options, received ${describeValue(input)}` }]);
+  }
+  let o: RunOptions;
+  try {
+    o = { ...input };
+  } catch {
+    throw unreadable(input, 'run');
+  }
   const issues: { path: string; message: string }[] = [];
+  const bad = (path: string, expected: string, value: unknown) => issues.push({ path: `run.${path}`, message: `${expected}, received ${describeValue(value)}` });
+  for (const key of Object.keys(o)) {
+    if (Object.hasOwn(RUN_KEYS, key)) continue;
+    const near = closestKey(key, KNOWN_RUN_KEYS);
+    // Key names are echoed redacted (a credential pasted as a key is still a credential); values never.
+    issues.push({ path: redact(`run.${key}`), message: `unknown option${near ? ` (did you mean "${near}"?)` : ''}` });
+  }
   if (o.models !== undefined && (!Array.isArray(o.models) || o.models.length === 0 || o.models.some((m) => typeof m !== 'string' || m === ''))) {
-    issues.push({ path: 'run.models', message: 'expected a non-empty array of model names' });
+    bad('models', 'expected a non-empty array of model names', o.models);
   }
   if (o.timeoutMs !== undefined && !(typeof o.timeoutMs === 'number' && o.timeoutMs > 0 && Number.isFinite(o.timeoutMs))) {
-    issues.push({ path: 'run.timeoutMs', message: `expected a positive number of milliseconds, received ${String(o.timeoutMs)}` });
+    bad('timeoutMs', 'expected a positive number of milliseconds', o.timeoutMs);
+  } else if (o.timeoutMs !== undefined && o.timeoutMs > MAX_TIMER_MS) {
+    bad('timeoutMs', `expected at most ${MAX_TIMER_MS} ms (about 24.8 days, the longest timer Node can run)`, o.timeoutMs);
   }
   if (o.deadlineMs !== undefined && !(typeof o.deadlineMs === 'number' && o.deadlineMs > 0 && Number.isFinite(o.deadlineMs))) {
-    issues.push({ path: 'run.deadlineMs', message: `expected a positive number of milliseconds, received ${String(o.deadlineMs)}` });
+    bad('deadlineMs', 'expected a positive number of milliseconds', o.deadlineMs);
   }
-  if (o.provider !== undefined && (typeof o.provider !== 'string' || o.provider === '')) issues.push({ path: 'run.provider', message: 'expected a provider name (non-empty string)' });
-  if (o.taskId !== undefined && typeof o.taskId !== 'string') issues.push({ path: 'run.taskId', message: 'expected a string' });
-  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) issues.push({ path: 'run.signal', message: 'expected an AbortSignal' });
-  for (const k of ['inputTokens', 'outputTokens'] as const) {
-    const v = o.estimate?.[k];
-    if (v !== undefined && !(typeof v === 'number' && v >= 0 && Number.isFinite(v))) {
-      issues.push({ path: `run.estimate.${k}`, message: `expected a non-negative number of tokens, received ${String(v)}` });
+  if (o.provider !== undefined && (typeof o.provider !== 'string' || o.provider === '')) bad('provider', 'expected a provider name (non-empty string)', o.provider);
+  if (o.taskId !== undefined && typeof o.taskId !== 'string') bad('taskId', 'expected a string', o.taskId);
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) bad('signal', 'expected an AbortSignal', o.signal);
+  if (o.estimate !== undefined) {
+    let estimate: RunOptions['estimate'];
+    try {
+      estimate = typeof o.estimate === 'object' && o.estimate !== null ? { ...o.estimate } : o.estimate;
+    } catch {
+      throw unreadable(o.estimate, 'run.estimate');
+    }
+    if (typeof estimate !== 'object' || estimate === null) bad('estimate', 'expected { inputTokens?, outputTokens? }', estimate);
+    else {
+      for (const k of ['inputTokens', 'outputTokens'] as const) {
+        const v = estimate[k];
+        if (v !== undefined && !(typeof v === 'number' && v >= 0 && Number.isFinite(v))) bad(`estimate.${k}`, 'expected a non-negative number of tokens', v);
+      }
+      o = { ...o, estimate: Object.freeze(estimate) };
     }
   }
   if (o.hedge !== undefined && typeof o.hedge !== 'boolean') {
     const d = (o.hedge as { delayMs?: unknown } | null)?.delayMs;
     if (typeof o.hedge !== 'object' || o.hedge === null || !(d === undefined || d === 'auto' || (typeof d === 'number' && d >= 0 && Number.isFinite(d)))) {
-      issues.push({ path: 'run.hedge', message: "expected true, false or { delayMs: a number of milliseconds or 'auto' }" });
+      bad('hedge', "expected true, false or { delayMs: a number of milliseconds or 'auto' }", o.hedge);
     }
   }
-  if (o.usage !== undefined && typeof o.usage !== 'function') issues.push({ path: 'run.usage', message: 'expected a function (value) => Usage | undefined' });
+  if (o.usage !== undefined && typeof o.usage !== 'function') bad('usage', 'expected a function (value) => Usage | undefined', o.usage);
   if (issues.length) throw new ConfigError(issues);
   // Rare and structured: the stream options' own schema, only when given.
-  if (o.stream !== undefined) validateStreamOptions(o.stream, 'run.stream');
+  if (o.stream !== undefined) o = { ...o, stream: validateStreamOptions(o.stream, 'run.stream') };
+  return Object.freeze(o);
+}
+
+/**
+ * The caller's usage reader, held to the same rules as the built-in extraction:
+ * bad counts (a string, a negative, NaN) or a throw come back as invalid usage,
+ * so the budget settles the estimate and emits `budget:usage-warning`.
+ */
+export function checkedUsage(read: (value: unknown) => Usage | undefined): (value: unknown) => Usage | undefined {
+  return (value) => {
+    try {
+      return checkUsage(read(value));
+    } catch {
+      return checkUsage({ inputTokens: 0, outputTokens: 0, invalid: 'usage (the function threw)' });
+    }
+  };
 }
 
 /**
@@ -67,4 +136,16 @@ export function tee(bus: EventBus<ResilienceEvents>, monitor: Monitor | undefine
       if (bus.wants(name)) bus.emit(name, payload as never);
     },
   } as BudgetEmitter;
+}
+
+/**
+ * A call's token estimate: the budget's estimator (or the default one) on
+ * `request`, with the caller's `estimate` overrides. With neither a request nor
+ * an estimate it is the default output cap (4,096) plus 3 tokens.
+ */
+export function callEstimate(budget: BudgetManager | undefined, o: RunOptions | undefined): RequestEstimate {
+  const base = budget ? budget.estimate(o?.request) : estimateRequest(o?.request);
+  const e = o?.estimate;
+  if (!e) return base;
+  return { inputTokens: e.inputTokens ?? base.inputTokens, outputTokens: e.outputTokens ?? base.outputTokens };
 }

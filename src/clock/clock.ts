@@ -62,3 +62,50 @@ export function sleep(clock: Clock, ms: number, signal?: AbortSignal, keepAlive 
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/**
+ * Settles like `work`, or rejects with `onTimeout()` when `work` has not
+ * settled within `ms` on `clock`. The timer is cleared as soon as `work`
+ * settles. A value that arrives after the deadline goes to `onLate` (so a
+ * resource the caller gave up on can be handed back); a late rejection is dropped.
+ */
+export function withDeadline<T>(
+  clock: Clock,
+  ms: number,
+  work: Promise<T>,
+  onTimeout: () => unknown,
+  options: { readonly keepAlive?: boolean; readonly onLate?: (value: T) => void } = {},
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let done = false;
+    const timer = clock.setTimeout(
+      () => {
+        done = true;
+        reject(onTimeout());
+      },
+      ms,
+      options.keepAlive ? KEEP_ALIVE : undefined,
+    );
+    work.then(
+      (value) => {
+        if (!done) {
+          done = true;
+          clock.clearTimeout(timer);
+          resolve(value);
+          return;
+        }
+        try {
+          options.onLate?.(value);
+        } catch {
+          /* handing back a late value is best effort */
+        }
+      },
+      (error: unknown) => {
+        if (done) return;
+        done = true;
+        clock.clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}

@@ -1,4 +1,4 @@
-import { type Clock, type TimerHandle } from './clock.js';
+import type { Clock, TimerHandle } from './clock.js';
 
 /*
  * Abort plumbing that does not grow with the number of calls.

@@ -6,7 +6,36 @@
  * package are installed side by side.
  */
 
+import { redact } from './redact.js';
+
 const BRAND = Symbol.for('llm-resilience.error');
+// Node's `util.inspect` hook, by its registered name: no `node:util` import, so this module loads anywhere.
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+
+const isPrimitive = (v: unknown): v is string | number | boolean => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+
+/**
+ * What one of our errors says about an error it carries (a provider's, a
+ * store's): name, message (redacted, cut), HTTP status and code. Never its
+ * other fields: SDK errors carry request headers (the API key), the request
+ * body (the prompt) and the response body (the completion).
+ */
+export function errorSummary(error: unknown): Record<string, unknown> | string {
+  if (isResilienceError(error)) return error.toJSON();
+  if (typeof error !== 'object' || error === null) return typeof error === 'string' ? redact(error).slice(0, 500) : typeof error;
+  const e = error as { name?: unknown; message?: unknown; status?: unknown; statusCode?: unknown; code?: unknown };
+  const out: Record<string, unknown> = {};
+  try {
+    if (typeof e.name === 'string') out.name = e.name;
+    if (typeof e.message === 'string') out.message = redact(e.message).slice(0, 500);
+    const status = e.status ?? e.statusCode;
+    if (typeof status === 'number') out.status = status;
+    if (isPrimitive(e.code)) out.code = typeof e.code === 'string' ? redact(e.code) : e.code;
+  } catch {
+    out.message = 'an error that could not be read';
+  }
+  return out;
+}
 
 export type ResilienceErrorCode =
   | 'CONFIG'
@@ -14,7 +43,9 @@ export type ResilienceErrorCode =
   | 'TIMEOUT'
   | 'ALL_MODELS_FAILED'
   | 'BUDGET_EXCEEDED'
+  | 'BUDGET_STORE'
   | 'QUEUE_FULL'
+  | 'NO_CAPACITY'
   | 'DISPOSED'
   | 'STREAM_INTERRUPTED'
   | 'CONTEXT_WINDOW'
@@ -29,6 +60,26 @@ export class ResilienceError extends Error {
     this.name = 'ResilienceError';
     this.code = code;
     Object.defineProperty(this, BRAND, { value: true });
+  }
+
+  /**
+   * What `JSON.stringify(error)` and loggers see: name, code, message, our own
+   * fields, and a summary of `cause` (name, redacted message, status) — never
+   * the raw provider error, whose headers and bodies may hold the API key, the
+   * prompt or the completion. The raw error stays in `cause`.
+   */
+  toJSON(): Record<string, unknown> {
+    const out: Record<string, unknown> = { name: this.name, code: this.code, message: this.message };
+    for (const key of Object.keys(this)) if (!(key in out)) out[key] = (this as unknown as Record<string, unknown>)[key];
+    if (this.cause !== undefined) out.cause = errorSummary(this.cause);
+    return out;
+  }
+
+  /** `util.inspect` / `console.log`: the stack, then the same safe fields as {@link toJSON}. */
+  [INSPECT](depth: number, options: object, inspect?: (value: unknown, options: object) => string): string {
+    const { name: _name, message: _message, ...fields } = this.toJSON();
+    const shown = inspect ? inspect(fields, { ...options, depth: Math.max(2, depth) }) : JSON.stringify(fields);
+    return `${this.stack ?? `${this.name}: ${this.message}`} ${shown}`;
   }
 }
 
@@ -96,7 +147,8 @@ export interface ModelFailure {
 
 /** Every model in the chain failed. `failures` holds each model's cause, in order. */
 export class AllModelsFailedError extends ResilienceError {
-  readonly failures: readonly ModelFailure[];
+  /** Each model's cause, raw (the provider's own error). Not enumerable; summarized by `toJSON`. */
+  declare readonly failures: readonly ModelFailure[];
   /** The smallest wait after which some model may be tried again, when known. */
   readonly retryAfterMs: number | undefined;
   constructor(failures: readonly ModelFailure[], retryAfterMs?: number) {
@@ -105,8 +157,14 @@ export class AllModelsFailedError extends ResilienceError {
       cause: failures.at(-1)?.error,
     });
     this.name = 'AllModelsFailedError';
-    this.failures = Object.freeze([...failures]);
+    // Not enumerable: loggers that walk an error's own fields (pino's `err`
+    // serializer) would otherwise serialize every provider error in full.
+    Object.defineProperty(this, 'failures', { value: Object.freeze([...failures]), enumerable: false });
     this.retryAfterMs = retryAfterMs;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), failures: this.failures.map((f) => ({ model: f.model, reason: f.reason, error: errorSummary(f.error) })) };
   }
 }
 export const isAllModelsFailedError = (v: unknown): v is AllModelsFailedError => has(v, 'ALL_MODELS_FAILED');
@@ -123,6 +181,32 @@ export class QueueFullError extends ResilienceError {
   }
 }
 export const isQueueFullError = (v: unknown): v is QueueFullError => has(v, 'QUEUE_FULL');
+
+/** Why admission refused a call on a model without sending it. */
+export type NoCapacityReason = 'spill' | 'wait_limit' | 'deadline';
+
+/**
+ * A model had no rate-limit capacity for the call: a later model could serve
+ * sooner (`spill`: the chain moves on, you see this only inside
+ * `AllModelsFailedError.failures`), or the wait for capacity would pass
+ * `limits.maxWaitMs` (`wait_limit`) or the call's `deadlineMs` (`deadline`).
+ * The provider was not called.
+ */
+export class NoCapacityError extends ResilienceError {
+  readonly model: string;
+  /** How long the call would have had to wait for its share (may be `Infinity` for a concurrency slot). */
+  readonly waitMs: number;
+  readonly reason: NoCapacityReason;
+  constructor(model: string, waitMs: number, reason: NoCapacityReason) {
+    const why = reason === 'spill' ? 'a later model can serve sooner' : reason === 'deadline' ? 'the wait would pass the deadline' : 'the wait would pass maxWaitMs';
+    super('NO_CAPACITY', `No rate-limit capacity on model "${model}" for ${Number.isFinite(waitMs) ? `${Math.ceil(waitMs)} ms` : 'now'}: ${why}`);
+    this.name = 'NoCapacityError';
+    this.model = model;
+    this.waitMs = waitMs;
+    this.reason = reason;
+  }
+}
+export const isNoCapacityError = (v: unknown): v is NoCapacityError => has(v, 'NO_CAPACITY');
 
 /** The client was disposed; calls in flight and new calls are refused. */
 export class DisposedError extends ResilienceError {

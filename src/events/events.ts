@@ -80,7 +80,7 @@ export type Unsubscribe = () => void;
 
 
 // eventemitter3's listener type for the map form; spelled out to keep its namespace types out of ours.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the listener is typed by the public `on` signature
+// biome-ignore lint/suspicious/noExplicitAny: the listener is typed by the public `on` signature
 type Fn = (...args: any[]) => void;
 
 /**

@@ -1,6 +1,6 @@
-// Public surface of the monitor. The JSONL sink and the CLI use node:fs and are
-// exported from ./sink.js and ../cli/report.js only, so this entry stays
-// loadable outside Node.
+// Public surface of the monitor. The CLI uses node:fs and is exported from
+// ../cli/report.js only; the JSONL sink loads node:fs lazily and is exported
+// from the main entry, which stays loadable outside Node.
 export { Monitor } from './monitor.js';
 export type { MonitorDeps } from './monitor.js';
 export { resolveMonitorOptions } from './options.js';

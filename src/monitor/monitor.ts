@@ -342,6 +342,11 @@ export class Monitor {
     if (this.#recent.length > this.options.recentEvents) this.#recent.shift();
   }
 
+  /** Drops everything kept for `model` (its windows, health and anomaly baseline): the client forgets idle models it was not configured with. */
+  forget(model: string): void {
+    this.#models.delete(model);
+  }
+
   /** Clears the watchdog timer and stops the event-loop histogram. Safe to call twice. */
   dispose(): void {
     this.#disposed = true;

@@ -1,4 +1,4 @@
-import { createWriteStream } from 'node:fs';
+import type { WriteStream } from 'node:fs';
 import { redact } from '../errors/redact.js';
 
 export interface JsonlSink {
@@ -19,11 +19,30 @@ export interface JsonlSinkOptions {
  * `llm-resilience report`. Writes are buffered by a stream, so the hot path
  * never waits on the disk. Lines are passed through `redact` as a last guard:
  * payloads of ours carry no credential, but a host's custom event might.
+ *
+ * @example
+ * const sink = createJsonlSink('./events.jsonl');
+ * client.on('failure', (e) => sink.write('failure', e));
+ * process.on('beforeExit', () => sink.close());
  */
 export function createJsonlSink(path: string, options: JsonlSinkOptions = {}): JsonlSink {
-  const stream = createWriteStream(path, { flags: 'a', encoding: 'utf8' });
   let closed = false;
-  stream.on('error', (e) => options.onError?.(e));
+  let stream: WriteStream | undefined;
+  let pending: string[] | undefined = [];
+  // `node:fs` is loaded on first use, not at the top: the main entry that
+  // exports this must stay importable where `node:fs` does not exist.
+  const opened = import('node:fs').then(
+    (fs) => {
+      stream = fs.createWriteStream(path, { flags: 'a', encoding: 'utf8' });
+      stream.on('error', (e) => options.onError?.(e));
+      for (const line of pending!) stream.write(line);
+      pending = undefined;
+    },
+    (e: unknown) => {
+      pending = undefined;
+      options.onError?.(e);
+    },
+  );
   return {
     path,
     write(event, payload) {
@@ -32,17 +51,19 @@ export function createJsonlSink(path: string, options: JsonlSinkOptions = {}): J
       try {
         const record: Record<string, unknown> = { event, ...payload };
         record.event = event; // a payload field named `event` must not hide the name
-        line = JSON.stringify(record);
+        line = `${redact(JSON.stringify(record))}\n`;
       } catch (e) {
         options.onError?.(e);
         return;
       }
-      stream.write(`${redact(line)}\n`);
+      if (stream) stream.write(line);
+      else pending?.push(line);
     },
-    close() {
-      if (closed) return Promise.resolve();
+    async close() {
+      if (closed) return;
       closed = true;
-      return new Promise<void>((resolve) => stream.end(() => resolve()));
+      await opened;
+      if (stream) await new Promise<void>((resolve) => stream!.end(() => resolve()));
     },
   };
 }

@@ -8,10 +8,30 @@ export const nonNegativeInt = () =>
 export const positiveInt = () =>
   z.number({ error: 'expected a positive integer' }).int({ error: 'expected a positive integer' }).min(1, { error: 'expected a positive integer' });
 
+/**
+ * The longest wait a Node timer can hold: a longer one fires after 1 ms
+ * instead (Node's TimeoutOverflowWarning), so durations that become timers are
+ * capped here and a longer value is refused at construction.
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
+const TOO_LONG = { error: `expected at most ${MAX_TIMER_MS} ms (about 24.8 days, the longest timer Node can run)` };
+
 export const nonNegativeMs = () =>
-  z.number({ error: 'expected a non-negative number of milliseconds' }).min(0, { error: 'expected a non-negative number of milliseconds' }).finite({ error: 'expected a finite number of milliseconds' });
+  z
+    .number({ error: 'expected a non-negative number of milliseconds' })
+    .min(0, { error: 'expected a non-negative number of milliseconds' })
+    .finite({ error: 'expected a finite number of milliseconds' })
+    .max(MAX_TIMER_MS, TOO_LONG);
 
 export const positiveMs = () =>
+  z
+    .number({ error: 'expected a positive number of milliseconds' })
+    .gt(0, { error: 'expected a positive number of milliseconds' })
+    .finite({ error: 'expected a finite number of milliseconds' })
+    .max(MAX_TIMER_MS, TOO_LONG);
+
+/** A duration that is only compared with clock times, never waited on (a rolling window, a TTL): no timer cap. */
+export const longMs = () =>
   z.number({ error: 'expected a positive number of milliseconds' }).gt(0, { error: 'expected a positive number of milliseconds' }).finite({ error: 'expected a finite number of milliseconds' });
 
 export const percentage = () =>

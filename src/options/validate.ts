@@ -2,7 +2,8 @@ import type { z } from 'zod';
 import { ConfigError } from '../errors/errors.js';
 import { redact } from '../errors/redact.js';
 
-function describe(value: unknown): string {
+/** How an option's value is echoed in a message: redacted, cut, never an object's contents. */
+export function describeValue(value: unknown): string {
   if (value === undefined) return 'undefined';
   if (typeof value === 'function') return 'a function';
   if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
@@ -26,7 +27,7 @@ export function validateOptions<S extends z.ZodType>(schema: S, input: unknown, 
     result = schema.safeParse(input, { reportInput: true }) as z.ZodSafeParseResult<z.output<S>>;
   } catch {
     // A getter that throws, a revoked proxy: still a configuration error, not a crash.
-    throw new ConfigError([{ path: root || '(options)', message: 'expected readable options, received an object that threw while being read' }]);
+    throw unreadable(input, root);
   }
   if (result.success) return result.data;
   const issues: { path: string; message: string }[] = [];
@@ -52,8 +53,65 @@ function collect(list: readonly z.core.$ZodIssue[], prefix: PropertyKey[], root:
       continue;
     }
     const expected = issue.message.startsWith('expected') ? issue.message : `expected ${issue.message}`;
-    issues.push({ path: base, message: `${expected}, received ${describe(issue.input)}` });
+    issues.push({ path: base, message: `${expected}, received ${describeValue(issue.input)}` });
   }
 }
 
 const depth = (branch: readonly z.core.$ZodIssue[]): number => Math.max(0, ...branch.map((i) => i.path.length));
+
+/** The {@link ConfigError} for options that threw while being read, naming the deepest path that threw. */
+export function unreadable(input: unknown, root = ''): ConfigError {
+  const path = [root, ...(throwingPath(input, new Set()) ?? [])].filter(Boolean).join('.') || '(options)';
+  return new ConfigError([{ path: redact(path), message: 'expected readable options, received a value that threw while being read' }]);
+}
+
+// Walks plain data looking for the property whose read throws. Bounded: option objects are small and shallow.
+function throwingPath(value: unknown, seen: Set<object>, depth = 0): string[] | undefined {
+  if (typeof value !== 'object' || value === null || seen.has(value) || depth > 8) return undefined;
+  seen.add(value);
+  let keys: string[];
+  try {
+    keys = Object.keys(value);
+  } catch {
+    return [];
+  }
+  for (const key of keys) {
+    let child: unknown;
+    try {
+      child = (value as Record<string, unknown>)[key];
+    } catch {
+      return [key];
+    }
+    const below = throwingPath(child, seen, depth + 1);
+    if (below) return [key, ...below];
+  }
+  return undefined;
+}
+
+/** The closest of `known` to `key` (a typo, a missing unit suffix), or undefined when none is close. */
+export function closestKey(key: string, known: readonly string[]): string | undefined {
+  const k = key.toLowerCase();
+  let best: string | undefined;
+  let bestScore = Number.POSITIVE_INFINITY;
+  for (const candidate of known) {
+    const c = candidate.toLowerCase();
+    // `timeout` for `timeoutMs`: a prefix that only lacks the unit counts as close.
+    const score = c.startsWith(k) && k.length >= 4 ? c.length - k.length - 1 : editDistance(k, c);
+    if (score < bestScore) {
+      bestScore = score;
+      best = candidate;
+    }
+  }
+  return bestScore <= (key.length <= 3 ? 1 : Math.max(2, Math.floor(key.length / 3))) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 3) return 4;
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length]!;
+}

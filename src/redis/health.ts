@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Clock, TimerHandle } from '../clock/clock.js';
-import { redact } from '../errors/redact.js';
+import { type Clock, withDeadline } from '../clock/clock.js';
+import { safeErrorMessage } from '../errors/redact.js';
 import type { RedisEmitter, RedisLike, StoreDegradedEvent, StoreName } from './types.js';
 
 /** Why one Redis command did not give an answer we can use. */
@@ -18,11 +18,8 @@ export class RedisOpError extends Error {
 
 const DOWN = new Set(['reconnecting', 'close', 'end']);
 
-/** Masks `user:password@` in URLs as well as the API-key shapes of {@link redact}. */
-export const safeMessage = (error: unknown): string =>
-  redact(String((error as { message?: unknown })?.message ?? error))
-    .replace(/(\/\/)[^@/\s]*@/g, '$1***@')
-    .slice(0, 200);
+/** Masks `user:password@` in URLs and API keys: the one redaction every store error goes through. */
+export const safeMessage = (error: unknown): string => safeErrorMessage(error);
 
 export interface Script {
   readonly lua: string;
@@ -48,29 +45,12 @@ export function runScript(redis: RedisLike, clock: Clock, timeoutMs: number, s: 
       return redis.eval(s.lua, keys.length, ...keys, ...args);
     }
   };
-  return new Promise((resolve, reject) => {
-    let done = false;
-    const timer: TimerHandle = clock.setTimeout(() => {
-      if (done) return;
-      done = true;
-      reject(new RedisOpError('timeout', `Redis did not answer within ${timeoutMs} ms`, true));
-    }, timeoutMs);
-    call().then(
-      (value) => {
-        if (done) return;
-        done = true;
-        clock.clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        if (done) return;
-        done = true;
-        clock.clearTimeout(timer);
-        // A reply error (a script error) ran nothing; any other failure may have reached the server.
-        const reply = (error as { name?: unknown })?.name === 'ReplyError';
-        reject(new RedisOpError('error', safeMessage(error), !reply));
-      },
-    );
+  const timeout = () => new RedisOpError('timeout', `Redis did not answer within ${timeoutMs} ms`, true);
+  return withDeadline(clock, timeoutMs, call(), timeout).catch((error: unknown) => {
+    if (error instanceof RedisOpError) throw error;
+    // A reply error (a script error) ran nothing; any other failure may have reached the server.
+    const reply = (error as { name?: unknown })?.name === 'ReplyError';
+    throw new RedisOpError('error', safeMessage(error), !reply);
   });
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { positiveMs } from '../options/schema-helpers.js';
+import { longMs, positiveMs } from '../options/schema-helpers.js';
 import { validateOptions } from '../options/validate.js';
 
 /** Options shared by every Redis piece. */
@@ -87,8 +87,8 @@ const budgetSchema = z
   .strictObject({
     ...common,
     onUnavailable: z.enum(['open', 'closed'], { error: "expected 'open' or 'closed'" }).optional(),
-    taskTtlMs: positiveMs().optional(),
-    windowTtlMs: positiveMs().optional(),
+    taskTtlMs: longMs().optional(),
+    windowTtlMs: longMs().optional(),
     clientId: clientId().optional(),
   })
   .refine(retryCoversTimeout, retryIssue);

@@ -21,7 +21,7 @@ const streamUsage = z
 export const streamEndEventSchema = z
   .object({
     ...streamBase,
-    outcome: z.enum(['complete', 'failed', 'abandoned', 'aborted']),
+    outcome: z.enum(['complete', 'failed', 'abandoned', 'aborted', 'idle']),
     chunks: z.number(),
     ttftMs: z.number().optional(),
     durationMs: z.number(),
@@ -116,7 +116,9 @@ export const rateLimitEventSchema = z
       .readonly(),
   })
   .readonly();
-export const limitWaitEventSchema = z.object({ ...base, model: z.string(), waitMs: z.number(), reason: z.literal('headers') }).readonly();
+export const limitWaitEventSchema = z
+  .object({ ...base, model: z.string(), waitMs: z.number(), reason: z.enum(['requests', 'tokens', 'inputTokens', 'outputTokens', 'concurrency']) })
+  .readonly();
 
 const storeName = z.enum(['budget', 'breaker', 'limits']);
 export const storeDegradedEventSchema = z

@@ -6,7 +6,7 @@
 export interface ObservableClient {
   /** Subscribes to one event by name; returns a function that unsubscribes. */
   // `any` keeps ResilientClient's typed generic `on<K>` assignable to this shape.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // biome-ignore lint/suspicious/noExplicitAny: see above
   on(event: any, listener: (payload: any) => void): () => void;
   /** Plain JSON state: `{ timestamp, models, breakers, monitor? }` on `ResilientClient`. */
   snapshot?(): unknown;

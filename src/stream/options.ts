@@ -24,6 +24,16 @@ export interface StreamOptions {
    */
   readonly stallTimeoutMs?: number;
   /**
+   * A committed stream that you stop reading (no read pending) for this many
+   * ms, without cancelling it, is ended: the request is aborted, the budget is
+   * settled (on the usage seen so far, else the estimate), `stream:end`
+   * reports outcome `idle`, and a later read throws `StreamInterruptedError`.
+   * Without it, a stream you forget holds its request and budget reservation
+   * until `dispose()`. Time spent waiting for a chunk you asked for never counts.
+   * @default 300_000 (5 min)
+   */
+  readonly idleTimeoutMs?: number;
+  /**
    * Hold chunks this many ms after the first content chunk before handing the
    * stream over, so an early provider error can still be retried. Adds latency.
    * @default 0
@@ -42,6 +52,7 @@ export interface StreamOptions {
 export const streamOptionsSchema = z.strictObject({
   firstChunkTimeoutMs: positiveMs().optional(),
   stallTimeoutMs: positiveMs().optional(),
+  idleTimeoutMs: positiveMs().optional(),
   bufferMs: nonNegativeMs().optional(),
   bufferChunks: positiveInt().max(10_000, { error: 'expected at most 10000' }).optional(),
 });

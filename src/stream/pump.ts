@@ -16,7 +16,9 @@ type Step =
   | { readonly kind: 'aborted' };
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
-const noop = () => {};
+/** `idleTimeoutMs` when none is given: long enough for any reader that is still reading. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 300_000;
+const _noop = () => {};
 
 /**
  * One stream's life: priming (pull until the first content chunk, all
@@ -39,11 +41,16 @@ export class StreamPump {
   #committed = false;
   #sourceDone = false;
   #ended = false;
+  #endedIdle = false;
   #selfAbort = false;
   #closed = false;
   /** Set once a committed stream failed (thrown, or passed on as an AI SDK error part). */
   #failure: StreamInterruptedError | undefined;
   #chain: Promise<unknown> = Promise.resolve();
+  /** Reads the caller has asked for and not yet received, and when the caller last asked: the idle limit. */
+  #reads = 0;
+  #lastRead = 0;
+  #idleTimer: TimerHandle | undefined;
 
   constructor(source: ChunkSource, options: PumpOptions) {
     this.#o = options;
@@ -111,9 +118,38 @@ export class StreamPump {
 
   /** The caller's `next()`: serialised, so overlapping calls cannot reorder chunks. */
   next(): Promise<IteratorResult<unknown>> {
+    this.#reads++;
+    this.#lastRead = this.#o.clock.now();
     const r = this.#chain.then(() => this.#next());
-    this.#chain = r.catch(noop);
+    this.#chain = r.then(this.#readDone, this.#readDone);
     return r;
+  }
+
+  #readDone = (): void => {
+    this.#reads--;
+    this.#lastRead = this.#o.clock.now();
+  };
+
+  /**
+   * The idle limit: one timer per stream, re-armed only when it fires. An
+   * unread, uncancelled stream would otherwise hold its request, its budget
+   * reservation and its listeners until dispose.
+   */
+  get #idleLimit(): number {
+    return this.#o.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  }
+
+  #armIdle(delay: number): void {
+    this.#idleTimer = this.#o.clock.setTimeout(() => {
+      this.#idleTimer = undefined;
+      if (this.#ended) return;
+      const limit = this.#idleLimit;
+      const idleFor = this.#o.clock.now() - this.#lastRead;
+      // A pending read is the provider's wait (the stall limit's business), not the caller's.
+      if (this.#reads > 0 || idleFor < limit) return this.#armIdle(this.#reads > 0 ? limit : limit - idleFor);
+      this.#failure = new StreamInterruptedError(this.#o.model, 'timeout', this.#progress(), new TimeoutError(this.#o.model, limit, 'Stream left unread'));
+      this.#finish('idle', true);
+    }, delay);
   }
 
   /** The caller's `return()`: a `break` out of the loop, or a cancelled reader. */
@@ -125,7 +161,11 @@ export class StreamPump {
 
   async #next(): Promise<IteratorResult<unknown>> {
     if (this.#buffer.length > 0) return this.#deliver(this.#buffer.shift());
-    if (this.#ended) return DONE;
+    if (this.#ended) {
+      // Ended for idleness: a late reader must not take the cut-off stream for a complete one.
+      if (this.#endedIdle && this.#failure) throw this.#failure;
+      return DONE;
+    }
     if (this.#sourceDone) {
       this.#finish(this.#failure ? 'failed' : 'complete', false);
       return DONE;
@@ -211,6 +251,8 @@ export class StreamPump {
   #commit(): StreamCommitInfo {
     this.#committed = true;
     const now = this.#o.clock.now();
+    this.#lastRead = now;
+    if (!this.#sourceDone) this.#armIdle(this.#idleLimit);
     const info: StreamCommitInfo = Object.freeze({
       ttftMs: this.#firstAt === undefined ? undefined : this.#firstAt - this.#startedAt,
       bufferedChunks: this.#buffer.length,
@@ -252,9 +294,11 @@ export class StreamPump {
   #finish(outcome: StreamOutcome, close: boolean): void {
     if (this.#ended) return;
     this.#ended = true;
+    this.#endedIdle = outcome === 'idle';
+    if (this.#idleTimer !== undefined) this.#o.clock.clearTimeout(this.#idleTimer);
     this.#o.signal?.removeEventListener('abort', this.#onAbort);
     if (outcome !== 'complete') this.#buffer.length = 0;
-    if (outcome === 'abandoned') this.#abortRequest(new DOMException('The stream was abandoned by its reader', 'AbortError'));
+    if (outcome === 'abandoned' || outcome === 'idle') this.#abortRequest(new DOMException('The stream was abandoned by its reader', 'AbortError'));
     else if (close) this.#close(false);
     const summary = this.#summary(outcome);
     if (this.#o.onEnd) this.#safe(() => this.#o.onEnd!(summary));

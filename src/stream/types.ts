@@ -1,8 +1,11 @@
 import type { Clock } from '../clock/clock.js';
 import type { StreamInterruptedError, StreamProgress } from './errors.js';
 
-/** How a stream ended, as reported to `onEnd`. */
-export type StreamOutcome = 'complete' | 'failed' | 'abandoned' | 'aborted';
+/**
+ * How a stream ended, as reported to `onEnd`: `idle` when the caller stopped
+ * reading a committed stream for `idleTimeoutMs` without cancelling it.
+ */
+export type StreamOutcome = 'complete' | 'failed' | 'abandoned' | 'aborted' | 'idle';
 
 export interface StreamSummary extends StreamProgress {
   readonly outcome: StreamOutcome;
@@ -37,6 +40,12 @@ export interface PumpOptions {
   readonly firstChunkTimeoutMs?: number;
   /** No chunk for this many ms while the reader waits → `TimeoutError` before the commit, `StreamInterruptedError` after. @default undefined (no limit) */
   readonly stallTimeoutMs?: number;
+  /**
+   * A committed stream the caller has not read from for this many ms (no read
+   * pending) is ended: the request is aborted, outcome `idle`, and a later read
+   * throws `StreamInterruptedError`. @default 300_000
+   */
+  readonly idleTimeoutMs?: number;
   /** Hold chunks for this many ms after the first content chunk before committing. @default 0 */
   readonly bufferMs?: number;
   /** Hold chunks until this many content chunks arrived; with `bufferMs`, whichever comes first commits. @default undefined */

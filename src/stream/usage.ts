@@ -46,9 +46,18 @@ export class StreamUsageAccumulator {
     if (!c) return;
     const type = c.type;
     if (typeof type === 'string') {
-      if (type === 'message_start') return this.#anthropic(bag(bag(c.message)?.usage), true);
-      if (type === 'message_delta') return this.#anthropic(bag(c.usage), false);
-      if (type === 'finish') return this.#aiSdk(bag(c.usage));
+      if (type === 'message_start') {
+        this.#anthropic(bag(bag(c.message)?.usage), true);
+        return;
+      }
+      if (type === 'message_delta') {
+        this.#anthropic(bag(c.usage), false);
+        return;
+      }
+      if (type === 'finish') {
+        this.#aiSdk(bag(c.usage));
+        return;
+      }
       if (type.startsWith('response.')) {
         const u = bag(bag(c.response)?.usage);
         if (u) this.#responses(u);

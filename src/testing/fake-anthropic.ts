@@ -17,7 +17,9 @@ function anthropicShaped(e: unknown): unknown {
   if (!(e instanceof FakeAPIError) || e.type === undefined) return e;
   const quota = e.code === 'insufficient_quota';
   const headers: Record<string, string> = {};
-  e.headers.forEach((v, k) => (headers[k] = v));
+  e.headers.forEach((v, k) => {
+    headers[k] = v;
+  });
   return new FakeAPIError(e.status, e.message, {
     headers,
     type: quota ? 'rate_limit_error' : e.type,

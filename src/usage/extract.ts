@@ -176,3 +176,31 @@ export function extractUsage(response: unknown): Usage | undefined {
 
 /** Total tokens of a usage (input + output), the unit token limits count in. */
 export const totalTokens = (u: Pick<Usage, 'inputTokens' | 'outputTokens'>): number => u.inputTokens + u.outputTokens;
+
+const USAGE_FIELDS = ['inputTokens', 'outputTokens', 'cachedInputTokens', 'cacheWriteTokens', 'reasoningTokens'] as const;
+
+/**
+ * Checks a {@link Usage} handed over by user code (`run({ usage })`) the way
+ * {@link extractUsage} checks a provider's: every count a finite number >= 0
+ * (`inputTokens` and `outputTokens` required, the others optional, default 0).
+ * Anything else comes back with `invalid` naming the field and zero counts,
+ * so the budget settles the estimate instead and says so. Never throws.
+ */
+export function checkUsage(value: unknown): Usage | undefined {
+  if (value === undefined || value === null) return undefined;
+  const r = new Reader();
+  const u = bag(value);
+  if (!u) {
+    r.invalid = 'usage';
+  } else {
+    try {
+      for (const key of ['inputTokens', 'outputTokens'] as const) if (u[key] === undefined || u[key] === null) r.invalid ??= key;
+      const counts = Object.fromEntries(USAGE_FIELDS.map((key) => [key, r.num(u, key, key)])) as Record<(typeof USAGE_FIELDS)[number], number>;
+      if (typeof u.invalid === 'string') r.invalid ??= u.invalid;
+      return finish(r, counts);
+    } catch {
+      r.invalid ??= 'usage'; // a throwing getter
+    }
+  }
+  return finish(r, { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 });
+}

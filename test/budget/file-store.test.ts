@@ -1,6 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileBudgetStore } from '../../src/budget/file-store.js';
 import { BudgetManager } from '../../src/budget/manager.js';
@@ -91,5 +93,94 @@ describe('FileBudgetStore', () => {
     if (!r.ok) throw r.error;
     await expect(budget.settle(r.reservation, usage(1, 1))).resolves.toBeUndefined();
     expect(warnings).toContain('store');
+  });
+});
+
+describe('FileBudgetStore compaction and large logs', () => {
+  const lines = async (path: string) => (await readFile(path, 'utf8')).split('\n').filter(Boolean).length;
+
+  it('rewrites the log every compactEvery records, keeping totals exact across a restart', async () => {
+    const path = join(dir, 'budget.jsonl');
+    const s1 = await FileBudgetStore.open(path, { compactEvery: 50 });
+    const budget = new BudgetManager({ ...options, day: { maxTokens: 1e9 }, task: { maxTokens: 1e9 }, store: s1 }, { clock: createFakeClock() });
+    // Settles in flight together, so compactions interleave with queued appends.
+    const calls = Array.from({ length: 400 }, async (_, i) => {
+      const r = await budget.reserve({ model: 'gpt-4.1', taskId: `t${i % 3}`, estimate: { inputTokens: 10, outputTokens: 10 } });
+      if (!r.ok) throw r.error;
+      await budget.settle(r.reservation, usage(7, 3));
+    });
+    await Promise.all(calls);
+    await s1.close();
+    expect(s1.compactions).toBeGreaterThanOrEqual(7);
+    expect(await lines(path)).toBeLessThan(4 + 2 * 50 + 1); // live keys + at most one period of appends (two scopes each)
+    const s2 = await FileBudgetStore.open(path);
+    expect((await s2.get('day:2026-01-01')).used.tokens).toBe(4_000);
+    expect((await s2.get('task:t0')).used.tokens + (await s2.get('task:t1')).used.tokens + (await s2.get('task:t2')).used.tokens).toBe(4_000);
+    await s2.close();
+  });
+
+  it('compacts on open a log longer than compactEvery, and leaves out keys the budget dropped', async () => {
+    const path = join(dir, 'budget.jsonl');
+    const rec = (k: string) => `${JSON.stringify({ k, t: 1, c: 0 })}\n`;
+    await writeFile(path, rec('day:2025-12-31').repeat(500) + rec('day:2026-01-01').repeat(500));
+    const s = await FileBudgetStore.open(path, { compactEvery: 100 });
+    expect(await lines(path)).toBe(2);
+    // A manager on this store expires the past day it finds there.
+    const budget = new BudgetManager({ ...options, store: s }, { clock: createFakeClock() });
+    await budget.reserve({ model: 'gpt-4.1', estimate: { inputTokens: 1, outputTokens: 0 } });
+    expect(s.keys()).not.toContain('day:2025-12-31');
+    await s.compact();
+    expect((await readFile(path, 'utf8')).trim()).toBe(JSON.stringify({ k: 'day:2026-01-01', t: 500, c: 0 }));
+    await s.close();
+  });
+
+  it('a compaction that crashed before its rename leaves the log in charge', async () => {
+    const path = join(dir, 'budget.jsonl');
+    await writeFile(path, `${JSON.stringify({ k: 'day:2026-01-01', t: 5, c: 0 })}\n`);
+    await writeFile(`${path}.compact`, `${JSON.stringify({ k: 'day:2026-01-01', t: 999, c: 0 })}\n{"k":"day:20`); // half-written
+    const s = await FileBudgetStore.open(path);
+    expect((await s.get('day:2026-01-01')).used.tokens).toBe(5);
+    await s.close();
+    await expect(readFile(`${path}.compact`)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('reads the log in chunks: a line of garbage larger than any record is skipped, the records around it kept', async () => {
+    const path = join(dir, 'budget.jsonl');
+    const rec = `${JSON.stringify({ k: 'day:2026-01-01', t: 2, c: 0 })}\n`;
+    await writeFile(path, `${rec}${'x'.repeat(3 << 20)}\n${rec}${'y'.repeat(2 << 20)}`); // ends in a torn garbage tail
+    const s = await FileBudgetStore.open(path, { compactEvery: 0 });
+    expect((await s.get('day:2026-01-01')).used.tokens).toBe(4);
+    expect(s.skippedLines).toBe(2);
+    await s.close();
+    expect(await readFile(path, 'utf8')).toBe(`${rec}${'x'.repeat(3 << 20)}\n${rec}`); // the torn tail was cut
+  });
+
+  it('opens a log far larger than its heap allows as one string', () => {
+    // 40 MB of records under a 24 MB old-space limit: reading it whole would run out of memory.
+    const out = execFileSync(
+      process.execPath,
+      [
+        '--max-old-space-size=24',
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        `
+        import { writeFileSync } from 'node:fs';
+        import { FileBudgetStore } from './src/budget/file-store.ts';
+        const path = ${JSON.stringify(join(dir, 'big.jsonl'))};
+        const rec = JSON.stringify({ k: 'day:2026-01-01', t: 1, c: 3 }) + '\\n';
+        const block = rec.repeat(10_000);
+        writeFileSync(path, '');
+        for (let i = 0; i < 100; i++) writeFileSync(path, block, { flag: 'a' });
+        const s = await FileBudgetStore.open(path);
+        const t = await s.get('day:2026-01-01');
+        await s.close();
+        console.log(t.used.tokens, s.compactions);
+      `,
+      ],
+      { cwd: fileURLToPath(new URL('../..', import.meta.url)), encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(out.trim()).toBe('1000000 1');
   });
 });

@@ -8,7 +8,7 @@ import { getEventListeners } from 'node:events';
 import { ResilientClient, type ResilienceEvents, type RunOptions } from '../../src/index.js';
 import { type Amount, type BudgetStore, MemoryBudgetStore, type StoreLimit } from '../../src/budget/store.js';
 import { type FakeClock, FakeAPIError, createFakeClock } from '../../src/testing/index.js';
-import { ScriptedIterator, drain, scriptedIterable } from '../stream/scripted.js';
+import { type ScriptedIterator, drain, scriptedIterable } from '../stream/scripted.js';
 
 export const STAGES = [
   'before start',
@@ -158,7 +158,9 @@ export function stagedCall(stage: Stage, o: StageOptions = {}): StagedCall {
     }
   };
 
-  const options: RunOptions = { ...(o.signal ? { signal: o.signal } : {}), estimate: { inputTokens: 10, outputTokens: 10 } };
+  // In the limiter stage the call stays on `primary`: with a later model it would spill there instead of waiting.
+  const only = stage === 'limiter wait' ? { models: ['primary'] } : {};
+  const options: RunOptions = { ...(o.signal ? { signal: o.signal } : {}), estimate: { inputTokens: 10, outputTokens: 10 }, ...only };
   let committed: AsyncIterable<unknown> | undefined;
   let firstRead: Promise<IteratorResult<unknown>> | undefined;
 
@@ -180,7 +182,7 @@ export function stagedCall(stage: Stage, o: StageOptions = {}): StagedCall {
       if (stage === 'limiter wait') {
         // Another call holds the only slot of `primary`.
         void client
-          .run(() => new Promise<{ usage: typeof USAGE }>((r) => (releaseBlocker = () => r({ usage: USAGE }))), { estimate: { inputTokens: 1, outputTokens: 1 } })
+          .run(() => new Promise<{ usage: typeof USAGE }>((r) => (releaseBlocker = () => r({ usage: USAGE }))), { estimate: { inputTokens: 1, outputTokens: 1 }, ...only })
           .catch(() => {});
         await hops();
       }

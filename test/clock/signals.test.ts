@@ -10,7 +10,7 @@ describe('onAbort', () => {
     const c = new AbortController();
     const offs = Array.from({ length: 50 }, () => onAbort(c.signal, () => {}));
     expect(listeners(c.signal)).toBe(1);
-    offs.slice(1).forEach((off) => off());
+    for (const off of offs.slice(1)) off();
     expect(listeners(c.signal)).toBe(1);
     offs[0]!();
     expect(listeners(c.signal)).toBe(0);

@@ -62,6 +62,7 @@ function setup(models: string[], behave: Fn, options: Partial<ConstructorParamet
   const clock = createFakeClock();
   const client = new ResilientClient({ models, clock, random: () => 0.5, ...options });
   const calls: string[] = [];
+  // biome-ignore lint/suspicious/noExplicitAny: payloads of several events in one list; each test reads its own event's fields
   const events: { name: keyof ResilienceEvents; payload: any }[] = [];
   for (const name of ['fallback', 'retry', 'failure', 'breaker:open'] as const) client.on(name, (payload) => events.push({ name, payload }));
   const fn = async ({ model }: { model: string }) => {

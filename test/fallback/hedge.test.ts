@@ -9,6 +9,7 @@ function setup(latency: Record<string, number | Error>, options: Partial<Constru
   const clock = createFakeClock();
   const client = new ResilientClient({ models: ['primary', 'backup'], clock, random: () => 0.5, ...options });
   const calls: { model: string; signal: AbortSignal }[] = [];
+  // biome-ignore lint/suspicious/noExplicitAny: payloads of several events in one list; each test reads its own event's fields
   const events: { name: keyof ResilienceEvents; payload: any }[] = [];
   for (const name of ['hedge:started', 'hedge:won', 'hedge:cancelled', 'fallback', 'failure'] as const) client.on(name, (payload) => events.push({ name, payload }));
   const fn = ({ model, signal }: { model: string; signal: AbortSignal }) => {

@@ -22,6 +22,17 @@ describe('createJsonlSink', () => {
     expect(lines[1]).not.toContain('abcdefghijkl');
   });
 
+  it('is exported by the main entry, which loads node:fs only when a sink is created', async () => {
+    const main = await import('../../src/index.js');
+    expect(main.createJsonlSink).toBe(createJsonlSink);
+    const path = join(mkdtempSync(join(tmpdir(), 'llmr-sink-')), 'events.jsonl');
+    const sink = main.createJsonlSink(path);
+    sink.write('success', { timestamp: 1 }); // before the file is open: kept, in order
+    sink.write('failure', { timestamp: 2 });
+    await sink.close();
+    expect(readFileSync(path, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l).event)).toEqual(['success', 'failure']);
+  });
+
   it('reports an open error instead of throwing', async () => {
     const errors: unknown[] = [];
     const sink = createJsonlSink(join(tmpdir(), 'no-such-dir-llmr', 'x', 'e.jsonl'), { onError: (e) => errors.push(e) });

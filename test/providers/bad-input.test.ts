@@ -35,6 +35,7 @@ describe('bad input reaching the adapters', () => {
           create: (_body: unknown) => {
             calls++;
             // Lazy like the SDK's APIPromise: nothing rejects until someone asks.
+            // biome-ignore lint/suspicious/noThenProperty: a stand-in for the SDK's thenable APIPromise
             return { then: (ok: never, ko: never) => Promise.reject('boom').then(ok, ko), withResponse: () => Promise.reject('boom') };
           },
         },

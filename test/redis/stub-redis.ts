@@ -107,7 +107,7 @@ export class StubRedis implements RedisLike {
       return [0, ut, uc, rt, rc];
     }
     const next = [Math.max(0, ut + dut), Math.max(0, uc + duc), Math.max(0, rt + drt), Math.max(0, rc + drc)] as const;
-    ['ut', 'uc', 'rt', 'rc'].forEach((f, i) => h.set(f, next[i]!));
+    for (const [i, f] of ['ut', 'uc', 'rt', 'rc'].entries()) h.set(f, next[i]!);
     h.set(`s:${client}`, Number(seq));
     if (mode === 'c') h.set(`c:${client}`, Number(seq));
     return [1, ...next];

@@ -1,7 +1,7 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import type { z } from 'zod';
 import type { FailureKind, ResilienceEventName, ResilienceEvents } from '../../src/index.js';
-import { type EventSchemas, eventSchemas, failureKindSchema } from '../../src/sse/schemas.js';
+import type { EventSchemas, eventSchemas, failureKindSchema } from '../../src/sse/schemas.js';
 import type { EVENT_NAMES } from '../../src/sse/observable.js';
 
 /**

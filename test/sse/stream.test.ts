@@ -61,7 +61,7 @@ describe('createEventStream over real HTTP', () => {
   it('delivers named JSON frames to a request on 127.0.0.1, and aborting it removes every listener and timer', async () => {
     const { clock, provider, client } = setup();
     let finished: Promise<void> | undefined;
-    server = createServer((req, res) => {
+    server = createServer((_req, res) => {
       finished = pipeToNodeResponse(createEventStream(client, { clock, snapshotEveryMs: 1_000, heartbeatMs: 5_000 }), res);
     });
     await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));

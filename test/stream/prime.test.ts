@@ -5,7 +5,7 @@ import { isStreamInterruptedError } from '../../src/stream/errors.js';
 import { type PrimeOptions, type StreamSummary, primeStream } from '../../src/stream/prime.js';
 import { createFakeClock } from '../../src/testing/fake-clock.js';
 import { FakeAPIError } from '../../src/testing/fake-provider.js';
-import { FakeSdkStream, ScriptedIterator, drain, scriptedIterable } from './scripted.js';
+import { FakeSdkStream, drain, scriptedIterable } from './scripted.js';
 
 const text = (t: string) => ({ choices: [{ index: 0, delta: { content: t } }] });
 const roleChunk = { choices: [{ index: 0, delta: { role: 'assistant', content: '' } }] };
@@ -188,7 +188,7 @@ describe('primeStream after the commit', () => {
     const iter = primed.value[Symbol.asyncIterator]();
     await iter.next();
     await clock.advance(5000); // the reader is busy; nothing is pending on the provider
-    expect(clock.pending()).toBe(0);
+    expect(clock.pending()).toBe(1); // only the idle limit (5 min), no stall timer
     expect(await iter.next()).toEqual({ value: text('b'), done: false });
     src.end();
     expect(await iter.next()).toMatchObject({ done: true });
@@ -242,7 +242,7 @@ describe('primeStream after the commit', () => {
     await iter.next();
     const pending = iter.next();
     await clock.flush();
-    expect(clock.pending()).toBe(1); // the stall timer of the pending read
+    expect(clock.pending()).toBe(2); // the stall timer of the pending read, and the idle limit
     await iter.return!();
     expect(await pending).toMatchObject({ done: true });
     expect(ends.map((e) => e.outcome)).toEqual(['abandoned']);

@@ -171,7 +171,7 @@ export interface UsageSpec {
   readonly output: number;
 }
 
-const openaiError = (status: number, type: string, code: string | null, message: string) => ({ error: { message, type, param: null, code } });
+const openaiError = (_status: number, type: string, code: string | null, message: string) => ({ error: { message, type, param: null, code } });
 const anthropicError = (type: string, message: string) => ({ type: 'error', error: { type, message }, request_id: 'req_test' });
 
 export const replies = {

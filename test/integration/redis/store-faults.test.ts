@@ -1,0 +1,55 @@
+// The store-fault matrix against a real redis-server (REDIS_URL): the
+// RedisBudgetStore under the budget fails one operation on one scope, by
+// throwing or hanging; the call settles with its documented outcome and no
+// scope keeps a reservation on the server.
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isBudgetStoreError } from '../../../src/budget/errors.js';
+import { RedisBudgetStore } from '../../../src/redis/budget-store.js';
+import { type FakeClock, type Mode, type Op, SCOPES, runCase } from '../../budget/fault-store.js';
+
+const URL_ = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const prefix = `faults${process.pid}-${Date.now()}:`;
+let redis: Redis;
+beforeAll(() => {
+  redis = new Redis(URL_);
+});
+afterAll(async () => {
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
+});
+
+let n = 0;
+// A fresh key prefix per case, so one case's totals never meet another's.
+const real = async (clock: FakeClock) => ({
+  store: new RedisBudgetStore(redis, { prefix: `${prefix}${n++}:`, clientId: 'c1', timeoutMs: 2_000, retryMs: 2_000 }, { clock }),
+  close: async () => {},
+});
+
+// A late reservation is given back over the network: time for that round trip.
+const IO_WAIT_MS = 50;
+const zero = { tokens: 0, costNanos: 0 };
+const scopes = Object.keys(SCOPES) as (keyof typeof SCOPES)[];
+
+describe.each(['throw', 'hang'] as Mode[])('store-fault matrix on a real Redis: %s', (mode) => {
+  it.each(scopes)('reserve fails on the %s scope: BudgetStoreError, nothing held on the server', async (scope) => {
+    const r = await runCase(real, 'reserve', mode, scope, 'closed', IO_WAIT_MS);
+    expect(isBudgetStoreError((r.outcome as { error?: unknown }).error)).toBe(true);
+    expect(r.calls).toBe(0);
+    for (const k of r.keys) expect(r.totals[k]!.reserved, k).toEqual(zero);
+  });
+
+  it.each(scopes)('reserve fails on the %s scope, open: the call goes ahead, usage counted', async (scope) => {
+    const r = await runCase(real, 'reserve', mode, scope, 'open', IO_WAIT_MS);
+    expect(r.outcome.ok).toBe(true);
+    for (const k of r.keys) expect(r.totals[k], k).toEqual({ used: { tokens: 50, costNanos: 0 }, reserved: zero });
+  });
+
+  it.each(['settle', 'release'] as Op[])('%s fails on the day scope: the call keeps its outcome, the other scopes are clean', async (op) => {
+    const r = await runCase(real, op, mode, 'day', 'closed', IO_WAIT_MS);
+    expect(r.outcome.ok).toBe(op === 'settle');
+    expect(r.open).toBe(0);
+    for (const k of r.keys.filter((k) => !k.startsWith('day:'))) expect(r.totals[k]!.reserved, k).toEqual(zero);
+  });
+});
