@@ -8,13 +8,13 @@ const clock = createFakeClock({ start: Date.parse('2026-01-01T08:00:00Z') });
 const monitor = new Monitor({ routing: 'fastest', health: { minCalls: 10 } }, { clock });
 
 for (let i = 0; i < 60; i++) {
-  monitor.recordAttempt('claude-sonnet-4-5', 'success', 900 + (i % 10) * 30);
+  monitor.recordAttempt('claude-sonnet-4-6', 'success', 900 + (i % 10) * 30);
   monitor.recordAttempt('gpt-4.1', i % 3 === 0 ? 'error' : 'success', 700 + (i % 10) * 20);
   await clock.advance(3_000);
 }
 
 // Which model the client would try first, and why.
-console.log(monitor.rank(['gpt-4.1', 'claude-sonnet-4-5']));
+console.log(monitor.rank(['gpt-4.1', 'claude-sonnet-4-6']));
 
 const daily = scheduleDailyReport({
   clock,

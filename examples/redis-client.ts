@@ -11,7 +11,7 @@ import { RedisBreakerState, RedisBudgetStore, createRedisLimiter } from '../src/
 
 export function createSharedClient(redis: Redis): ResilientClient {
   return new ResilientClient({
-    models: ['claude-sonnet-4-5', 'gpt-4.1'],
+    models: ['claude-sonnet-4-6', 'gpt-4.1'],
     budget: { day: { maxCostUsd: 20 }, timeZone: 'Europe/Paris' },
     shared: {
       budgetStore: (deps) => new RedisBudgetStore(redis, { prefix: 'myapp:' }, deps),

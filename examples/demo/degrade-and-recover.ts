@@ -6,7 +6,7 @@
 import { step } from '../../src/testing/index.js';
 import type { Demo } from './harness.js';
 
-export const PRIMARY = 'claude-sonnet-4-5';
+export const PRIMARY = 'claude-sonnet-4-6';
 export const SECONDARY = 'gpt-4.1';
 
 export async function degradeAndRecover(demo: Demo): Promise<void> {
@@ -51,9 +51,6 @@ export async function degradeAndRecover(demo: Demo): Promise<void> {
   await demo.request(client, 'request 8', { taskId: 'task-8' });
   await demo.wait(1_000);
   await demo.request(client, 'request 9', { taskId: 'task-9' });
-  demo.note(`(the monitor now holds ${MIN_CALLS} attempts in its 5-minute health window, enough to judge it:`);
-  demo.note(` half of them failed during the outage, so ${PRIMARY} reads unhealthy until they age out)`);
+  demo.note(`(the outage's failures stay in the monitor's 5-minute window, but since the probe closed`);
+  demo.note(` the breaker, health judges only the attempts after it: ${PRIMARY} stays healthy)`);
 }
-
-/** `monitor.health.minCalls` at its default: the health window needs this many attempts before it judges error rates. */
-const MIN_CALLS = 10;

@@ -9,7 +9,7 @@ import type { AttemptContext } from '../../src/index.js';
 import type { FakeClock } from '../../src/testing/index.js';
 import type { Demo } from './harness.js';
 
-export const STREAM_MODEL = 'claude-sonnet-4-6';
+export const STREAM_MODEL = 'claude-opus-4-5';
 export const STREAM_TEXT = ['Resilient ', 'streams ', 'commit ', 'at the ', 'first token.'];
 
 /** An Anthropic Messages stream event (the few types this demo sends). */

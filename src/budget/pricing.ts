@@ -43,8 +43,10 @@ export const DEFAULT_PRICES: PriceTable = Object.freeze({
   'gpt-4o': p(2.5, 10, 1.25),
   'gpt-4o-mini': p(0.15, 0.6, 0.075),
   // Anthropic: cache reads 0.1× input, 5-minute cache writes 1.25× input.
+  'claude-opus-4-6': p(5, 25, 0.5, 6.25),
   'claude-opus-4-5': p(5, 25, 0.5, 6.25),
   'claude-opus-4-1': p(15, 75, 1.5, 18.75),
+  'claude-sonnet-4-6': p(3, 15, 0.3, 3.75),
   'claude-sonnet-4-5': p(3, 15, 0.3, 3.75),
   'claude-sonnet-4': p(3, 15, 0.3, 3.75),
   'claude-haiku-4-5': p(1, 5, 0.1, 1.25),

@@ -79,7 +79,7 @@ export interface BreakerOptions {
 export interface ResilientClientOptions {
   /**
    * The fallback chain, tried in order: the first is the primary.
-   * @example ['claude-sonnet-4-5', 'gpt-4.1']
+   * @example ['claude-sonnet-4-6', 'gpt-4.1']
    */
   readonly models: readonly string[];
   /** Retry with exponential backoff on 429 / overloaded / 5xx / network / timeout. `false` disables it. */

@@ -27,8 +27,8 @@ type AnyStream = (this: unknown, body: unknown, options?: unknown) => unknown;
  * falls back; the events themselves pass through untouched.
  *
  * @example
- * const anthropic = wrapAnthropic(new Anthropic(), { models: ['claude-sonnet-4-5', 'claude-haiku-4-5'] });
- * const msg = await anthropic.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 1024, messages });
+ * const anthropic = wrapAnthropic(new Anthropic(), { models: ['claude-sonnet-4-6', 'claude-haiku-4-5'] });
+ * const msg = await anthropic.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 1024, messages });
  */
 export function wrapAnthropic<C extends AnthropicLike>(anthropic: C, clientOrOptions: ResilientRunner | ResilientClientOptions, options?: WrapAnthropicOptions): C {
   const opts = resolveAdapterOptions(options, clientOrOptions, 'wrapAnthropic');

@@ -35,7 +35,7 @@ it('docs/budget.md worked example', async () => {
 
   const request = { max_tokens: 1_000, messages: [{ role: 'user', content: 'x'.repeat(4_000) }] };
   const estimate = budget.estimate(request); // { inputTokens: 1007, outputTokens: 1000 }
-  const chain = ['claude-sonnet-4-5', 'gpt-4.1-mini'];
+  const chain = ['claude-sonnet-4-6', 'gpt-4.1-mini'];
   const served: string[] = [];
 
   for (let call = 1; call <= 5; call++) {
@@ -55,7 +55,7 @@ it('docs/budget.md worked example', async () => {
   await store.close();
 
   expect(estimate).toEqual({ inputTokens: 1007, outputTokens: 1000 });
-  expect(served).toEqual(['claude-sonnet-4-5', 'claude-sonnet-4-5', 'claude-sonnet-4-5', 'gpt-4.1-mini', 'gpt-4.1-mini']);
+  expect(served).toEqual(['claude-sonnet-4-6', 'claude-sonnet-4-6', 'claude-sonnet-4-6', 'gpt-4.1-mini', 'gpt-4.1-mini']);
   expect(log.filter((l) => l.startsWith('budget:warning'))).toHaveLength(1);
   expect(log.filter((l) => l.startsWith('budget:exceeded'))).toHaveLength(2);
   expect(log.find((l) => l.startsWith('budget:exceeded'))).toContain('"used":0.04059,"reserved":0,"requested":0.018021');
