@@ -6,8 +6,8 @@
  *   REDIS_URL=redis://127.0.0.1:6379 npx tsx examples/redis-client.ts
  */
 import { Redis } from 'ioredis';
-import { ResilientClient } from '../src/index.js';
-import { RedisBreakerState, RedisBudgetStore, createRedisLimiter } from '../src/redis/index.js';
+import { ResilientClient } from 'llm-resilience';
+import { RedisBreakerState, RedisBudgetStore, createRedisLimiter } from 'llm-resilience/redis';
 
 export function createSharedClient(redis: Redis): ResilientClient {
   return new ResilientClient({

@@ -4,7 +4,7 @@
  * call does not fit its reservation, so the `fallback` action sends it to the
  * cheaper model in the chain. Ends with `client.budgetSnapshot()` as a table.
  */
-import { step } from '../../src/testing/index.js';
+import { step } from 'llm-resilience/testing';
 import type { Demo } from './harness.js';
 
 export const EXPENSIVE = 'claude-opus-4-6'; // $5 in / $25 out per million tokens

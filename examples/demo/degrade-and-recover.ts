@@ -3,7 +3,7 @@
  * overloaded), its breaker opens, traffic falls back to the secondary, and
  * after the reset timeout a half-open probe finds it healthy again.
  */
-import { step } from '../../src/testing/index.js';
+import { step } from 'llm-resilience/testing';
 import type { Demo } from './harness.js';
 
 export const PRIMARY = 'claude-sonnet-4-6';

@@ -5,8 +5,8 @@
  * the attempt is retried; the second stream is committed at its first text
  * chunk and read to the end.
  */
-import type { AttemptContext } from '../../src/index.js';
-import type { FakeClock } from '../../src/testing/index.js';
+import type { AttemptContext } from 'llm-resilience';
+import type { FakeClock } from 'llm-resilience/testing';
 import type { Demo } from './harness.js';
 
 export const STREAM_MODEL = 'claude-opus-4-5';
