@@ -23,8 +23,9 @@ type AnyStream = (this: unknown, body: unknown, options?: unknown) => unknown;
  *
  * `messages.stream(...)` keeps returning the SDK's `MessageStream`: the SDK builds
  * it on top of `messages.create({ stream: true })`, and the wrapper hands it the
- * resilient `create`, so connecting (until the response headers) is retried and
- * falls back; the events themselves pass through untouched.
+ * resilient `create`: until the first content chunk (an `overloaded_error` event
+ * inside the 200 stream included) the call is retried and falls back; a later
+ * failure is thrown as `StreamInterruptedError`. The events are not changed.
  *
  * @example
  * const anthropic = wrapAnthropic(new Anthropic(), { models: ['claude-sonnet-4-6', 'claude-haiku-4-5'] });

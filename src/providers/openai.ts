@@ -22,8 +22,10 @@ export type WrapOpenAIOptions = AdapterOptions;
  * Returns a view of `openai` whose `chat.completions.create` and `responses.create`
  * go through `client.run`: per-model breaker, 429-aware retry, fallback to the
  * client's other models. The returned promises also answer `.withResponse()`.
- * With `stream: true` the SDK's `Stream` is returned untouched once the response
- * headers have arrived; failures before that point are retried and fall back.
+ * With `stream: true` you get the SDK's `Stream` back (behind a proxy that
+ * replaces only its iteration) once its first content chunk has arrived:
+ * failures before that chunk, an error event in the stream included, are
+ * retried and fall back; a later one is thrown as `StreamInterruptedError`.
  *
  * @param clientOrOptions a `ResilientClient` to share, or options to build one
  * @example

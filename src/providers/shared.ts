@@ -126,7 +126,7 @@ export function resilientPromise<T>(data: Promise<T>, last: { response?: Respons
  * One attempt of an SDK call: reads the response headers on success and on
  * failure and returns exactly the SDK's data (so the client's usage extraction
  * and stream handling see what the SDK returned). A stream's data is the SDK's
- * own stream object, returned untouched once its headers have arrived.
+ * own stream object; the client then holds it until its first content chunk.
  */
 export async function attemptWithResponse<T>(
   context: AttemptContext,
