@@ -37,8 +37,9 @@ export interface LimitsOptions {
   readonly maxQueue?: number;
   /**
    * Hold a call until the provider's reset when its latest rate-limit headers say
-   * the requests or tokens left cannot cover it.
-   * @default true
+   * the requests or tokens left cannot cover it. On whenever `limits` is set at
+   * all, even `limits: {}`; without `limits` nothing is held.
+   * @default true (when `limits` is set)
    */
   readonly respectHeaders?: boolean;
   /**

@@ -27,7 +27,13 @@ export interface AdapterOptions {
    * @example onRateLimit: (model, info) => console.log(model, info.requests?.remaining)
    */
   readonly onRateLimit?: (model: string, info: RateLimitInfo) => void;
-  /** Clock used to time-stamp rate-limit observations. @default systemClock (or the client's, when options are given) */
+  /**
+   * Clock that time-stamps rate-limit observations (each window's `resetsAt`).
+   * Given client options, the adapter builds its client on their `clock` and uses
+   * it here too. Given a `ResilientClient`, the adapter cannot see that client's
+   * clock: pass the same one here (a fake clock in tests), or the system clock is used.
+   * @default the options' `clock` when options are given; otherwise systemClock
+   */
   readonly clock?: Clock;
   /**
    * Run options for each wrapped call, read when the call starts — e.g. the
