@@ -52,6 +52,8 @@ export const defaultOptions = {
   stream: {}, // no first-chunk or stall timeout; a stream is handed over at its first content chunk
   limits: undefined, // no client-side concurrency, RPM or TPM limits; no queue
   shared: undefined, // nothing shared across processes (see docs/distributed.md)
+  hedge: undefined, // no hedged requests (see docs/hedging.md)
+  content: { fitOutput: false, onRefusal: 'return' }, // context windows from the catalog; refused responses returned as they are
   clock: systemClock,
   random: systemRandom,
   onListenerError: undefined, // a throwing listener is reported with process.emitWarning

@@ -14,6 +14,8 @@ export {
   AllModelsFailedError,
   QueueFullError,
   DisposedError,
+  ContextWindowError,
+  RefusedError,
   isResilienceError,
   isConfigError,
   isCircuitOpenError,
@@ -21,7 +23,11 @@ export {
   isAllModelsFailedError,
   isQueueFullError,
   isDisposedError,
+  isContextWindowError,
+  isRefusedError,
 } from './errors/errors.js';
+export { isRefusal } from './fallback/content.js';
+export type { ContentOptions } from './fallback/content-options.js';
 export type { ResilienceErrorCode, ModelFailure } from './errors/errors.js';
 export type { ResilienceEvents, ResilienceEventName, Listener } from './client/events-map.js';
 export type {
@@ -61,8 +67,10 @@ export { FileBudgetStore } from './budget/file-store.js';
 export type { FileBudgetStoreOptions } from './budget/file-store.js';
 export { DEFAULT_PRICES, PRICES_AS_OF, costOf, priceFor } from './budget/pricing.js';
 export type { ModelPrice, PriceTable } from './budget/pricing.js';
+export { CATALOG, modelFacts } from './catalog/catalog.js';
+export type { ModelFacts, PriceTier } from './catalog/catalog.js';
 export type { BudgetOptions, BudgetLimit, WindowLimit } from './budget/options.js';
-export type { BudgetSnapshot, ScopeSnapshot } from './budget/snapshot.js';
+export type { BudgetSnapshot, ScopeSnapshot, PricesInfo } from './budget/snapshot.js';
 export type {
   BudgetEvents,
   BudgetWarningEvent,

@@ -7,8 +7,8 @@ import { BudgetExceededError, type BudgetDenialDetails } from './errors.js';
 import type { BudgetEmitter, BudgetScope } from './events.js';
 import { type BudgetOptions, budgetOptionsSchema } from './options.js';
 import { DayTracker, type WindowShape, windowBuckets, windowResetsAt } from './period.js';
-import { type PriceTable, costOf, mergePrices } from './pricing.js';
-import { type ScopeSnapshot, type BudgetSnapshot, scopeSnapshot } from './snapshot.js';
+import { type PriceTable, costOf, mergePrices, pricesInfo } from './pricing.js';
+import { type ScopeSnapshot, type BudgetSnapshot, type PricesInfo, scopeSnapshot } from './snapshot.js';
 import { type Denial, EMPTY, NANOS_PER_USD, type ScopeHold, add, costNanos, crossings, denialOf, overBy, scopesFor, storeLimit } from './scopes.js';
 import { type Amount, type BudgetStore, MemoryBudgetStore, type Totals } from './store.js';
 
@@ -65,6 +65,7 @@ export class BudgetManager {
   readonly store: BudgetStore;
   readonly prices: PriceTable;
   readonly #o: BudgetOptions;
+  readonly #pricesInfo: PricesInfo;
   readonly #clock: Clock;
   readonly #emitter: BudgetEmitter | undefined;
   readonly #day: DayTracker;
@@ -84,6 +85,7 @@ export class BudgetManager {
     this.#emitter = deps.emitter;
     this.store = this.#o.store ?? new MemoryBudgetStore();
     this.prices = mergePrices(this.#o.prices, this.#o.replaceDefaultPrices);
+    this.#pricesInfo = pricesInfo(this.#o.prices, this.#o.replaceDefaultPrices === true);
     this.#day = new DayTracker(this.#o.timeZone ?? 'UTC');
     const w = this.#o.window;
     this.#window = w ? { windowMs: w.windowMs, buckets: w.buckets ?? 60 } : undefined;
@@ -341,6 +343,6 @@ export class BudgetManager {
         scopes.push({ ...scopeSnapshot('task', key, o.task, dflt, await this.store.get(key), null), taskId });
       }
     }
-    return Object.freeze({ at: now, currency: 'USD', timeZone: this.#day.timeZone, openReservations: this.#open.size, scopes: Object.freeze(scopes) });
+    return Object.freeze({ at: now, currency: 'USD', timeZone: this.#day.timeZone, prices: this.#pricesInfo, openReservations: this.#open.size, scopes: Object.freeze(scopes) });
   }
 }

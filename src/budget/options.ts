@@ -116,11 +116,20 @@ export const windowLimitSchema = z
 const perMillion = () =>
   z.number({ error: 'expected a non-negative price in USD per million tokens' }).min(0, { error: 'expected a non-negative price in USD per million tokens' }).finite({ error: 'expected a finite price' });
 
+const tierSchema = z.strictObject({
+  aboveInputTokens: nonNegativeInt(),
+  input: perMillion(),
+  output: perMillion(),
+  cachedInput: perMillion().optional(),
+  cacheWrite: perMillion().optional(),
+});
+
 export const modelPriceSchema = z.strictObject({
   input: perMillion(),
   output: perMillion(),
   cachedInput: perMillion().optional(),
   cacheWrite: perMillion().optional(),
+  tiers: z.array(tierSchema, { error: 'expected an array of { aboveInputTokens, input, output } tiers' }).readonly().optional(),
 });
 
 const storeSchema = z.custom<BudgetStore>(

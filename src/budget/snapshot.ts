@@ -26,11 +26,24 @@ export interface ScopeSnapshot {
   readonly resetsAt: number | null;
 }
 
+export interface PricesInfo {
+  /** `catalog`: the built-in model catalog with your `budget.prices` on top; `custom`: your table alone (`replaceDefaultPrices`). */
+  readonly source: 'catalog' | 'custom';
+  /** The catalog package the built-in prices were generated from; `null` for `custom`. */
+  readonly catalog: string | null;
+  /** The catalog's publication date (YYYY-MM-DD); `null` for `custom`. */
+  readonly asOf: string | null;
+  /** Models you priced yourself (your `budget.prices` keys). */
+  readonly overrides: readonly string[];
+}
+
 export interface BudgetSnapshot {
   /** Clock time of the snapshot. */
   readonly at: number;
   readonly currency: 'USD';
   readonly timeZone: string;
+  /** Where the prices come from: the built-in catalog (with its date) under your overrides, or your table alone. */
+  readonly prices: PricesInfo;
   readonly openReservations: number;
   readonly scopes: readonly ScopeSnapshot[];
 }

@@ -15,6 +15,8 @@ export type FailureKind =
   | 'auth' // 401, 403
   | 'not_found' // 404 (e.g. unknown model)
   | 'client' // other 4xx: the request itself is wrong
+  | 'context_length' // 400: the request does not fit this model's context window
+  | 'content_filter' // 400: the provider refused the content (content_policy_violation)
   | 'abort' // the caller aborted
   | 'circuit_open' // our breaker refused
   | 'budget' // our budget refused
@@ -57,6 +59,10 @@ export const KIND_TRAITS: Readonly<Record<FailureKind, KindTraits>> = Object.fre
   auth: t(false, true, false),
   not_found: t(false, true, false),
   client: t(false, false, false),
+  // The request's fit, not the model's health: a larger window may take it; never retried, never counted.
+  context_length: t(false, true, false),
+  // Moves on only when the client is told to (`content.onRefusal`); the chain decides, not the kind.
+  content_filter: t(false, false, false),
   abort: t(false, false, false),
   circuit_open: t(false, true, false),
   budget: t(false, true, false),
@@ -99,7 +105,16 @@ const TYPE_KINDS: Readonly<Record<string, FailureKind>> = {
   invalid_request_error: 'client',
   request_too_large: 'client',
   billing_error: 'quota',
+  context_length_exceeded: 'context_length',
+  string_above_max_length: 'context_length',
+  content_policy_violation: 'content_filter',
+  content_filter: 'content_filter',
 };
+
+// Anthropic says it in the message only ("prompt is too long: 208310 tokens > 200000 maximum",
+// "input length and `max_tokens` exceed context limit"); OpenAI-compatible servers without the
+// code say "maximum context length". Read, never echoed.
+const CONTEXT_MESSAGE = /prompt is too long|exceeds? (?:the )?context (?:limit|window)|exceed context limit|maximum context length|context length exceeded|context_length_exceeded/i;
 
 type Bag = Record<string, unknown>;
 const obj = (v: unknown): Bag | undefined => (v !== null && typeof v === 'object' ? (v as Bag) : undefined);
@@ -186,6 +201,32 @@ function kindWithoutStatus(e: Bag, types: readonly string[]): FailureKind {
   return 'unknown';
 }
 
+/** A 4xx that is about the request's fit or content rather than its shape. */
+function refineClient(e: Bag, types: readonly string[]): FailureKind {
+  for (const x of types) {
+    const k = Object.hasOwn(TYPE_KINDS, x) ? TYPE_KINDS[x] : undefined;
+    if (k === 'context_length' || k === 'content_filter') return k;
+  }
+  for (const m of messages(e)) if (CONTEXT_MESSAGE.test(m)) return 'context_length';
+  return 'client';
+}
+
+/** The error's own message and the provider's, bounded: classification never scans a huge body. */
+function messages(e: Bag): string[] {
+  const out: string[] = [];
+  const push = (v: unknown) => {
+    const s = str(v);
+    if (s) out.push(s.length > 4_096 ? s.slice(0, 4_096) : s);
+  };
+  const inner = obj(e.error);
+  push(e.message);
+  push(inner?.message);
+  push(obj(inner?.error)?.message);
+  const body = str(e.responseBody);
+  if (body && body.length < 64_000) push(body);
+  return out;
+}
+
 function build(kind: FailureKind, extra: Partial<Classification>, shouldRetry?: string): Classification {
   const traits = KIND_TRAITS[kind];
   // `x-should-retry` is the provider's explicit advice (openai, anthropic); it
@@ -215,6 +256,8 @@ function classifyUnsafe(error: unknown, nowMs: number, depth: number): Classific
     if (code === 'TIMEOUT') return build('timeout', {});
     if (code === 'BUDGET_EXCEEDED') return build('budget', {});
     if (code === 'QUEUE_FULL') return build('queue_full', {});
+    if (code === 'CONTEXT_WINDOW') return build('context_length', {});
+    if (code === 'REFUSED') return build('content_filter', {});
     return build('unknown', {});
   }
   const e = obj(error);
@@ -236,6 +279,7 @@ function classifyUnsafe(error: unknown, nowMs: number, depth: number): Classific
   else if (name === 'EnforcedSpendLimitReachedError') kind = 'quota';
   else if (status !== undefined && status >= 400) kind = kindFromStatus(status, types);
   else kind = kindWithoutStatus(e, types);
+  if (kind === 'client') kind = refineClient(e, types);
 
   const retryAfterMs = parseRetryAfter(headers, nowMs);
   // Only well-known codes are echoed back: a provider body is free text and

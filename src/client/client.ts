@@ -4,9 +4,13 @@ import { BudgetManager } from '../budget/manager.js';
 import type { BudgetSnapshot } from '../budget/snapshot.js';
 import { classifyError } from '../classify/classify.js';
 import { type Clock, systemClock, systemRandom } from '../clock/clock.js';
-import { AllModelsFailedError, CircuitOpenError, DisposedError, type ModelFailure, isCircuitOpenError } from '../errors/errors.js';
+import { AllModelsFailedError, CircuitOpenError, ContextWindowError, DisposedError, type ModelFailure, isCircuitOpenError } from '../errors/errors.js';
 import { type BreakerState, EventBus, type Unsubscribe } from '../events/events.js';
 import { runChain } from '../fallback/chain.js';
+import { ContentPolicy, type FitState } from '../fallback/content.js';
+import { HEDGE_DEFAULTS, type ResolvedHedge } from '../fallback/hedge-options.js';
+import { HedgeBudget, hedgeDelay, runHedged } from '../fallback/hedge.js';
+import { estimateRequest } from '../usage/estimate.js';
 import type { Health } from '../monitor/events.js';
 import type { Ranking } from '../monitor/health.js';
 import { Monitor } from '../monitor/monitor.js';
@@ -20,7 +24,9 @@ import type { CallState } from './attempt.js';
 import type { Listener, ResilienceEventName, ResilienceEvents } from './events-map.js';
 import { type PipelineDeps, tryModel } from './pipeline.js';
 import { checkRunOptions, reportListenerError, tee } from './support.js';
-import type { AttemptFn, RunOptions } from './types.js';
+import type { AttemptFn, Outcome, RunOptions } from './types.js';
+
+type FallbackReason = Parameters<Parameters<typeof runChain>[2]['onFallback']>[2];
 
 /** Everything `client.snapshot()` returns: plain, JSON-serializable data. */
 export interface ClientSnapshot {
@@ -57,6 +63,9 @@ export class ResilientClient {
   readonly #onHeaders: (model: string, headers: unknown, taskId: string | undefined) => void;
   readonly #deps: PipelineDeps;
   readonly #shared: SharedBreaker | undefined;
+  readonly #content: ContentPolicy;
+  readonly #hedge: ResolvedHedge | undefined;
+  readonly #hedgeBudget: HedgeBudget;
 
   constructor(options: ResilientClientOptions) {
     const o = resolveClientOptions(options);
@@ -76,6 +85,9 @@ export class ResilientClient {
       ? new BudgetManager(budgetStore ? { ...o.budget, store: budgetStore } : o.budget, { clock: this.#clock, emitter: tee(this.#bus, this.#monitor) })
       : undefined;
     this.#shared = o.shared?.breaker?.(sharedDeps);
+    this.#content = new ContentPolicy(o.content);
+    this.#hedge = o.hedge;
+    this.#hedgeBudget = new HedgeBudget((o.hedge ?? HEDGE_DEFAULTS).maxShare);
     this.#limiter = o.shared?.limiter?.(sharedDeps) ?? createLimiter(o.limits, { clock: this.#clock, emitter: this.#bus });
     this.#onHeaders = (model, headers, taskId) => this.#observeHeaders(model, headers, taskId);
     this.#deps = {
@@ -202,8 +214,12 @@ export class ResilientClient {
       stream: options?.stream,
       onHeaders: this.#onHeaders,
     };
-    const result = await runChain(models, (model) => tryModel(this.#deps, fn, model, call), {
-      onFallback: (from, to, reason) => {
+    const content = this.#content;
+    const fit = this.#fitState(options, call);
+    const refusal = content.onRefusal;
+    let inRefusalChain = false;
+    const hooks = {
+      onFallback: (from: string, to: string, reason: FallbackReason) => {
         monitor?.recordFallback(from, to);
         if (this.#bus.wants('fallback')) this.#bus.emit('fallback', { timestamp: this.#clock.now(), taskId: call.taskId, from, to, reason });
       },
@@ -211,10 +227,81 @@ export class ResilientClient {
         call.signal?.throwIfAborted();
         if (this.#dispose.signal.aborted) throw new DisposedError();
       },
-    });
+      // A refusal moves on only when the refusal rule says so: to the next model, or (inside) the named chain.
+      moveOn: (kind: FallbackReason) => (kind === 'content_filter' ? refusal === 'fallback' || inRefusalChain : undefined),
+    };
+    const tryOne = content.wrap((model: string) => tryModel(this.#deps, fn, model, call), fit);
+    const hedge = models.length > 1 ? this.#hedgeFor(options) : undefined;
+    let result = hedge
+      ? await this.#hedged(models, hedge, options, call, (branch) => content.wrap((model: string) => tryModel(this.#deps, fn, model, branch), fit), hooks)
+      : await runChain(models, tryOne, hooks);
+    if (!result.ok && typeof refusal === 'object' && fit.filtered !== undefined) {
+      // The main chain stopped on a refusal: the refusal chain takes over.
+      inRefusalChain = true;
+      hooks.onFallback(fit.filtered, refusal.models[0]!, 'content_filter');
+      const second = await runChain(refusal.models, tryOne, hooks);
+      if (second.ok || !fit.refused) result = second;
+    }
     if (result.ok) return result.value;
-    if (result.failures) throw this.#exhausted(result.failures, call);
+    // No other model answered: the refused response is still an answer.
+    if (fit.refused) return fit.refused.value as T;
+    if (result.failures) {
+      const error = this.#exhausted(result.failures, call);
+      if (result.failures.every((f) => f.reason === 'context_length')) {
+        const largest = content.largestWindow(models);
+        const est = fit.inputTokens === undefined ? 'the request' : `about ${fit.inputTokens} input tokens`;
+        throw new ContextWindowError(undefined, `${est}; largest known context window ${largest ?? 'unknown'}`, fit.inputTokens, largest, result.failures);
+      }
+      throw error;
+    }
     throw result.error;
+  }
+
+  /** The hedge options of this call, or undefined when it is not hedged. */
+  #hedgeFor(options: RunOptions | undefined): ResolvedHedge | undefined {
+    const per = options?.hedge;
+    if (per === false || (per === undefined && !this.#hedge)) return undefined;
+    const base = this.#hedge ?? HEDGE_DEFAULTS;
+    return typeof per === 'object' && per.delayMs !== undefined ? { ...base, delayMs: per.delayMs } : base;
+  }
+
+  #hedged<T>(
+    models: readonly string[],
+    hedge: ResolvedHedge,
+    options: RunOptions | undefined,
+    call: CallState,
+    tryIn: (branch: CallState) => (model: string) => Promise<Outcome<T>>,
+    hooks: Parameters<typeof runChain>[2],
+  ) {
+    this.#hedgeBudget.earn();
+    const first = models[0]!;
+    const streaming = (options?.request as { stream?: unknown } | undefined)?.stream === true;
+    const delayMs = hedgeDelay(hedge, this.#monitor?.recentP95(first, streaming ? 'ttft' : 'latency'));
+    const emit = <K extends 'hedge:started' | 'hedge:won' | 'hedge:cancelled'>(name: K, payload: Omit<ResilienceEvents[K], 'timestamp' | 'taskId'>) => {
+      if (this.#bus.wants(name)) this.#bus.emit(name, { timestamp: this.#clock.now(), taskId: call.taskId, ...payload } as ResilienceEvents[K]);
+    };
+    return runHedged<T>(models, call.signal, delayMs, this.#hedgeBudget, {
+      clock: this.#clock,
+      runBranch: (chain, signal) => runChain(chain, tryIn({ ...call, signal }), hooks),
+      // Never hedge into a model that would refuse at once or has callers queued already.
+      canHedgeInto: (model) => this.breakerState(model) === 'closed' && (!this.#limiter.enabled || this.#limiter.waiting(model) === 0),
+      onFallback: (from, to, reason) => hooks.onFallback(from, to, reason as FallbackReason),
+      onStarted: (model, hedgeModel, ms) => emit('hedge:started', { model, hedge: hedgeModel, delayMs: ms }),
+      onWon: (model, loser) => emit('hedge:won', { model, ...(loser !== undefined ? { loser } : {}) }),
+      onCancelled: (model) => emit('hedge:cancelled', { model }),
+    });
+  }
+
+  /** What the content rules know of this call: its estimated size, when a request or estimate was given. */
+  #fitState(options: RunOptions | undefined, call: CallState): FitState {
+    const known = options?.request !== undefined || options?.estimate !== undefined;
+    const est = known ? (call.estimate ?? this.#plainEstimate(options)) : undefined;
+    return { inputTokens: est?.inputTokens, outputTokens: est?.outputTokens, refusedWindow: undefined, refused: undefined, filtered: undefined };
+  }
+
+  #plainEstimate(options: RunOptions | undefined): { inputTokens: number; outputTokens: number } {
+    const base = estimateRequest(options?.request);
+    return { inputTokens: options?.estimate?.inputTokens ?? base.inputTokens, outputTokens: options?.estimate?.outputTokens ?? base.outputTokens };
   }
 
   #estimate(options: RunOptions | undefined): { inputTokens: number; outputTokens: number } {

@@ -31,6 +31,12 @@ export function checkRunOptions(o: RunOptions): void {
       issues.push({ path: `run.estimate.${k}`, message: `expected a non-negative number of tokens, received ${String(v)}` });
     }
   }
+  if (o.hedge !== undefined && typeof o.hedge !== 'boolean') {
+    const d = (o.hedge as { delayMs?: unknown } | null)?.delayMs;
+    if (typeof o.hedge !== 'object' || o.hedge === null || !(d === undefined || d === 'auto' || (typeof d === 'number' && d >= 0 && Number.isFinite(d)))) {
+      issues.push({ path: 'run.hedge', message: "expected true, false or { delayMs: a number of milliseconds or 'auto' }" });
+    }
+  }
   if (o.usage !== undefined && typeof o.usage !== 'function') issues.push({ path: 'run.usage', message: 'expected a function (value) => Usage | undefined' });
   if (issues.length) throw new ConfigError(issues);
   // Rare and structured: the stream options' own schema, only when given.

@@ -45,6 +45,11 @@ export interface RunOptions {
   readonly usage?: (value: unknown) => Usage | undefined;
   /** Stream timeouts for this call, overriding the client's `stream` options. */
   readonly stream?: StreamOptions;
+  /**
+   * Hedging for this call: `true` with the client's hedge options (or the
+   * defaults), `false` to skip it, or this call's own `delayMs`.
+   */
+  readonly hedge?: boolean | { readonly delayMs?: number | 'auto' };
 }
 
 /** A call's result inside the pipeline: data, so policies branch on values, not exceptions. */

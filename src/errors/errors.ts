@@ -16,7 +16,9 @@ export type ResilienceErrorCode =
   | 'BUDGET_EXCEEDED'
   | 'QUEUE_FULL'
   | 'DISPOSED'
-  | 'STREAM_INTERRUPTED';
+  | 'STREAM_INTERRUPTED'
+  | 'CONTEXT_WINDOW'
+  | 'REFUSED';
 
 export class ResilienceError extends Error {
   readonly code: ResilienceErrorCode;
@@ -123,3 +125,40 @@ export class DisposedError extends ResilienceError {
   }
 }
 export const isDisposedError = (v: unknown): v is DisposedError => has(v, 'DISPOSED');
+
+/**
+ * The request does not fit: a model was skipped before sending because the
+ * request's estimate exceeds its context window, or — thrown by `run` — no model
+ * of the chain could take it. `failures` (on the thrown one) holds each model's cause.
+ */
+export class ContextWindowError extends ResilienceError {
+  /** The model skipped; undefined on the error `run` throws. */
+  readonly model: string | undefined;
+  /** The request's input estimate in tokens, when known. */
+  readonly estimatedInputTokens: number | undefined;
+  /** The skipped model's window; on the error `run` throws, the largest window in the chain. */
+  readonly contextWindow: number | undefined;
+  readonly failures: readonly ModelFailure[];
+  constructor(model: string | undefined, reason: string, estimatedInputTokens: number | undefined, contextWindow: number | undefined, failures: readonly ModelFailure[] = []) {
+    super('CONTEXT_WINDOW', model === undefined ? `No model of the chain fits the request: ${reason}` : `Model "${model}" skipped: ${reason}`, {
+      cause: failures.at(-1)?.error,
+    });
+    this.name = 'ContextWindowError';
+    this.model = model;
+    this.estimatedInputTokens = estimatedInputTokens;
+    this.contextWindow = contextWindow;
+    this.failures = Object.freeze([...failures]);
+  }
+}
+export const isContextWindowError = (v: unknown): v is ContextWindowError => has(v, 'CONTEXT_WINDOW');
+
+/** A model's response was a refusal and `content.onRefusal` asked for another model; recorded in `failures`. */
+export class RefusedError extends ResilienceError {
+  readonly model: string;
+  constructor(model: string) {
+    super('REFUSED', `Model "${model}" refused the request or its response was filtered`);
+    this.name = 'RefusedError';
+    this.model = model;
+  }
+}
+export const isRefusedError = (v: unknown): v is RefusedError => has(v, 'REFUSED');

@@ -6,6 +6,8 @@ export interface ChainHooks {
   /** Runs before each model; may throw to stop the chain (caller abort, disposed). */
   beforeModel(model: string): void;
   onFallback(from: string, to: string, reason: FailureKind | 'retry_after_too_long'): void;
+  /** Overrides whether a failure of this kind moves the chain on (undefined: the kind's own trait decides). */
+  moveOn?(kind: FailureKind | 'retry_after_too_long'): boolean | undefined;
 }
 
 export type ChainResult<T> =
@@ -30,7 +32,7 @@ export async function runChain<T>(
     hooks.beforeModel(model);
     const outcome = await tryModel(model);
     if (outcome.ok) return outcome;
-    const moveOn = outcome.kind === 'retry_after_too_long' || KIND_TRAITS[outcome.kind].fallback;
+    const moveOn = hooks.moveOn?.(outcome.kind) ?? (outcome.kind === 'retry_after_too_long' || KIND_TRAITS[outcome.kind].fallback);
     if (!moveOn) return { ok: false, error: outcome.error };
     failures.push(Object.freeze({ model, reason: outcome.kind, error: outcome.error }));
     const next = models[i + 1];

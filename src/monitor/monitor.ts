@@ -48,6 +48,7 @@ export class ModelState {
   readonly createdAt: number;
   anomaly: AnomalyDetector | undefined;
   rateLimits: RateLimitTrail | undefined;
+  readonly p95Memo: { latency?: { at: number; value: number | undefined }; ttft?: { at: number; value: number | undefined } } = {};
 
   constructor(rings: Ring[], healthRing: Ring, now: number) {
     this.rings = rings;
@@ -240,6 +241,23 @@ export class Monitor {
     if (!s) return 'healthy';
     this.#refresh(s, model, this.#clock.now(), true);
     return s.health;
+  }
+
+  /**
+   * The model's p95 latency (or time to first token) over the health window,
+   * or undefined below `health.minCalls` samples. Re-read at most every
+   * `health.latencyRefreshMs`, so calling it per request is cheap.
+   */
+  recentP95(model: string, which: 'latency' | 'ttft'): number | undefined {
+    const s = this.#models.get(model);
+    if (!s) return undefined;
+    const now = this.#clock.now();
+    const memo = s.p95Memo[which];
+    if (memo && now - memo.at < this.options.health.latencyRefreshMs) return memo.value;
+    const sk = s.healthRing.merged(now, which, this.options.relativeAccuracy);
+    const value = sk && sk.count >= this.options.health.minCalls ? Math.min(sk.max, sk.getValueAtQuantile(0.95)) : undefined;
+    s.p95Memo[which] = { at: now, value };
+    return value;
   }
 
   /** Orders `models` for the fallback chain, with the reason for each place. */

@@ -19,6 +19,8 @@ export function outcomeOf(kind: FailureKind): AttemptOutcome | undefined {
     case 'budget':
     case 'queue_full':
     case 'client':
+    case 'context_length':
+    case 'content_filter':
       return undefined;
     default:
       return 'error';

@@ -7,6 +7,8 @@ import { type LimitsOptions, limitsSchema } from '../limits/options.js';
 import type { Limiter } from '../limits/limiter.js';
 import type { BudgetStore } from '../budget/store.js';
 import type { SharedBreaker } from '../breaker/shared.js';
+import { type ContentOptions, contentSchema } from '../fallback/content-options.js';
+import { type HedgeOptions, hedgeSchema } from '../fallback/hedge-options.js';
 
 /** What a shared-state factory receives: the client's clock and event bus (for `store:degraded` and the like). */
 export interface SharedDeps {
@@ -105,6 +107,19 @@ export interface ResilientClientOptions {
   readonly limits?: LimitsOptions;
   /** Budget store, limiter and breaker state shared across processes, e.g. on Redis. Off by default. */
   readonly shared?: SharedStateOptions;
+  /**
+   * Fallbacks for the request's fit and content: context windows, output limits
+   * and refused responses (docs/content-fallbacks.md). Context-window fit is on
+   * with the catalog's windows; refusals are returned as they are by default.
+   */
+  readonly content?: ContentOptions;
+  /**
+   * Hedged requests: when the first model has not answered after a delay, the
+   * same request starts on the next model and the first answer wins
+   * (docs/hedging.md). Off by default; `run(fn, { hedge })` turns it on or off per call.
+   * @example { delayMs: 'auto', maxShare: 0.1 }
+   */
+  readonly hedge?: HedgeOptions | false;
   /** Where time comes from. @default systemClock */
   readonly clock?: Clock;
   /** Where jitter comes from; returns a number in [0, 1). @default Math.random */
@@ -154,6 +169,8 @@ export const coreOptionShape = {
       breaker: fn<(deps: SharedDeps) => SharedBreaker>('a function (deps) => SharedBreaker').optional(),
     })
     .optional(),
+  content: contentSchema.optional(),
+  hedge: z.union([hedgeSchema, z.literal(false)], { error: 'expected hedge options or false' }).optional(),
   clock: clockSchema().optional(),
   random: fn<RandomSource>('a function returning a number in [0, 1)').optional(),
   onListenerError: fn<(error: unknown, event: string) => void>('a function (error, event) => void').optional(),

@@ -4,6 +4,8 @@ import type { BudgetOptions } from '../budget/options.js';
 import type { MonitorOptions } from '../monitor/options.js';
 import type { StreamOptions } from '../stream/options.js';
 import type { LimitsOptions } from '../limits/options.js';
+import type { ContentOptions } from '../fallback/content-options.js';
+import { HEDGE_DEFAULTS, type ResolvedHedge } from '../fallback/hedge-options.js';
 import { type SharedStateOptions, BREAKER_DEFAULTS, RETRY_DEFAULTS, type ResolvedBreaker, type ResolvedRetry, type ResilientClientOptions, coreOptionShape } from './options.js';
 import { validateOptions } from './validate.js';
 
@@ -19,6 +21,8 @@ export interface ResolvedClientOptions {
   readonly stream: StreamOptions | undefined;
   readonly limits: LimitsOptions | undefined;
   readonly shared: SharedStateOptions | undefined;
+  readonly content: ContentOptions | undefined;
+  readonly hedge: ResolvedHedge | undefined;
   readonly clock: Clock | undefined;
   readonly random: RandomSource | undefined;
   readonly onListenerError: ((error: unknown, event: string) => void) | undefined;
@@ -44,6 +48,8 @@ export function resolveClientOptions(options: ResilientClientOptions): ResolvedC
     stream: o.stream as StreamOptions | undefined,
     limits: o.limits as LimitsOptions | undefined,
     shared: o.shared as SharedStateOptions | undefined,
+    content: o.content as ContentOptions | undefined,
+    hedge: o.hedge === undefined || o.hedge === false ? undefined : withDefaults(HEDGE_DEFAULTS, o.hedge),
     clock: o.clock,
     random: o.random,
     onListenerError: o.onListenerError,

@@ -46,6 +46,9 @@ export const EVENT_NAMES = [
   'stream:usage-requested',
   'store:degraded',
   'store:recovered',
+  'hedge:started',
+  'hedge:won',
+  'hedge:cancelled',
 ] as const;
 
 /**

@@ -18,6 +18,8 @@ export const failureKindSchema = z.enum([
   'auth',
   'not_found',
   'client',
+  'context_length',
+  'content_filter',
   'abort',
   'circuit_open',
   'budget',

@@ -25,6 +25,8 @@ const PAGES = [
   'docs/distributed.md',
   'docs/providers.md',
   'docs/rate-limits.md',
+  'docs/content-fallbacks.md',
+  'docs/hedging.md',
   'docs/observability.md',
   'docs/performance.md',
   'docs/reliability.md',

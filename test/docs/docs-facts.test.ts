@@ -63,11 +63,15 @@ const EVENT_FIELDS: { readonly [K in ResilienceEventName]: Fields<ResilienceEven
   'stream:end': { timestamp: true, taskId: true, model: true, attempt: true, outcome: true, chunks: true, ttftMs: true, durationMs: true, usage: true },
   'stream:usage-requested': { timestamp: true, taskId: true, model: true },
   'limit:wait': { timestamp: true, taskId: true, model: true, waitMs: true, reason: true },
+  'hedge:started': { timestamp: true, taskId: true, model: true, hedge: true, delayMs: true },
+  'hedge:won': { timestamp: true, taskId: true, model: true, loser: true },
+  'hedge:cancelled': { timestamp: true, taskId: true, model: true },
   ratelimit: { timestamp: true, taskId: true, model: true, info: true },
   'store:degraded': { timestamp: true, taskId: true, store: true, reason: true, message: true },
   'store:recovered': { timestamp: true, taskId: true, store: true, degradedMs: true, reconciledKeys: true },
 };
 const RUN_OPTIONS: Fields<RunOptions> = {
+  hedge: true,
   models: true,
   taskId: true,
   signal: true,
@@ -106,6 +110,8 @@ describe('docs/options.md', () => {
     expect(resolveMonitorOptions(defaultOptions.monitor)).toEqual(resolveMonitorOptions(undefined));
     expect(defaultOptions.stream).toEqual({});
     expect(defaultOptions.limits).toBeUndefined();
+    expect(defaultOptions.content).toEqual({ fitOutput: false, onRefusal: 'return' });
+    expect(defaultOptions.hedge).toBeUndefined();
     expect(Object.keys(defaultOptions).sort()).toEqual(Object.keys(coreOptionShape).sort());
   });
 });

@@ -50,6 +50,8 @@ export interface ProviderServer {
   script(match: ScriptMatch, replies: readonly Reply[]): void;
   /** Resolves once `n` requests have arrived in total. */
   waitForRequests(n: number): Promise<void>;
+  /** Models whose request the client closed before the reply ended (an abort reaching the server). */
+  readonly abandoned: readonly (string | undefined)[];
   close(): Promise<void>;
 }
 
@@ -66,6 +68,7 @@ export async function startProviderServer(options: { now?: () => number } = {}):
   const now = options.now ?? (() => 0);
   const rules: { match: ScriptMatch; replies: Reply[] }[] = [];
   const requests: RecordedRequest[] = [];
+  const abandoned: (string | undefined)[] = [];
   const sockets = new Set<Socket>();
   const waiters: { n: number; resolve: () => void }[] = [];
 
@@ -97,6 +100,9 @@ export async function startProviderServer(options: { now?: () => number } = {}):
 
     const wire = wireOf(path);
     const reply = next(path, model) ?? (wire ? replies.success(wire, { model }) : replies.json(404, { error: { message: 'no route' } }));
+    res.on('close', () => {
+      if (!res.writableFinished) abandoned.push(model);
+    });
     send(reply, req, res);
   };
 
@@ -116,6 +122,7 @@ export async function startProviderServer(options: { now?: () => number } = {}):
     anthropicBaseURL: url,
     requests,
     requestsTo: (m) => requests.filter((r) => r.model === m),
+    abandoned,
     script(match, list) {
       rules.push({ match, replies: [...list] });
     },
@@ -239,6 +246,25 @@ export const replies = {
   badRequest(wire: Wire): Reply {
     const body = wire === 'anthropic' ? anthropicError('invalid_request_error', 'max_tokens: field required') : openaiError(400, 'invalid_request_error', null, 'Invalid request');
     return { kind: 'json', status: 400, body };
+  },
+
+  /** 400 for a prompt longer than the model's context window, as each provider words it. */
+  contextLength(wire: Wire): Reply {
+    const body =
+      wire === 'anthropic'
+        ? anthropicError('invalid_request_error', 'prompt is too long: 208310 tokens > 200000 maximum')
+        : openaiError(400, 'invalid_request_error', 'context_length_exceeded', "This model's maximum context length is 128000 tokens. However, your messages resulted in 208310 tokens.");
+    return { kind: 'json', status: 400, body };
+  },
+
+  /** A 200 whose content the provider filtered (OpenAI) or the model refused (Anthropic). */
+  refusal(wire: Wire, o: { model?: string } = {}): Reply {
+    const reply = replies.success(wire, { model: o.model ?? 'test-model', text: '' }) as Extract<Reply, { kind: 'json' }>;
+    const body = { ...(reply.body as Record<string, unknown>) };
+    if (wire === 'anthropic') body.stop_reason = 'refusal';
+    else if (wire === 'openai-chat') body.choices = [{ index: 0, message: { role: 'assistant', content: null, refusal: null }, finish_reason: 'content_filter', logprobs: null }];
+    else Object.assign(body, { status: 'incomplete', incomplete_details: { reason: 'content_filter' } });
+    return { ...reply, body };
   },
 
   hang: (): Reply => ({ kind: 'hang' }),

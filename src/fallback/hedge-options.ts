@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { nonNegativeMs, positiveMs } from '../options/schema-helpers.js';
+
+/**
+ * Hedged requests: when the first model of the chain has not answered (or, for
+ * a stream, produced its first content chunk) after a delay, the same request
+ * starts on the next model; the first to answer wins and the other is aborted.
+ * Off by default.
+ *
+ * @example
+ * hedge: { delayMs: 'auto', maxShare: 0.1 }
+ */
+export interface HedgeOptions {
+  /**
+   * How long the first model has before the hedge starts, in ms; `'auto'` takes
+   * the model's recent p95 (time to first token for streams, latency otherwise),
+   * between `minDelayMs` and `maxDelayMs`, or `maxDelayMs` until enough calls
+   * were seen.
+   * @default 'auto'
+   */
+  readonly delayMs?: number | 'auto';
+  /** Lower bound of an `'auto'` delay. @default 250 */
+  readonly minDelayMs?: number;
+  /** Upper bound of an `'auto'` delay, and its value before enough calls were seen. @default 10_000 */
+  readonly maxDelayMs?: number;
+  /**
+   * Share of calls that may be hedged (the hedging budget): each call adds
+   * `maxShare` of a hedge, each hedge spends one, and at most 10 are banked.
+   * @default 0.1
+   */
+  readonly maxShare?: number;
+}
+
+export const hedgeSchema = z.strictObject({
+  delayMs: z.union([nonNegativeMs(), z.literal('auto')], { error: "expected a number of milliseconds or 'auto'" }).optional(),
+  minDelayMs: nonNegativeMs().optional(),
+  maxDelayMs: positiveMs().optional(),
+  maxShare: z.number({ error: 'expected a number in (0, 1]' }).gt(0, { error: 'expected a number in (0, 1]' }).max(1, { error: 'expected a number in (0, 1]' }).optional(),
+});
+
+export interface ResolvedHedge {
+  readonly delayMs: number | 'auto';
+  readonly minDelayMs: number;
+  readonly maxDelayMs: number;
+  readonly maxShare: number;
+}
+
+export const HEDGE_DEFAULTS: ResolvedHedge = Object.freeze({ delayMs: 'auto', minDelayMs: 250, maxDelayMs: 10_000, maxShare: 0.1 });
