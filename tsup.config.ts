@@ -30,6 +30,9 @@ export default defineConfig([
     dts: true,
     sourcemap: true,
     target: 'node20',
+    // Shared chunks in CommonJS too: every entry requires the one copy of the
+    // core, so `instanceof` and module state hold across entry points.
+    splitting: true,
     treeshake: true,
     // p-retry (and its one dependency) ship ESM only. Bundling them into the
     // CommonJS build lets `require('llm-resilience')` work on every Node 20

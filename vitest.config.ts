@@ -18,7 +18,8 @@ const redis = process.env.REDIS_URL ? [] : ['test/integration/redis/**'];
 export default defineConfig({
   resolve: { alias },
   test: {
-    include: ['test/**/*.test.ts', ...integration],
+    // The testing recipes in examples/testing are runnable tests themselves.
+    include: ['test/**/*.test.ts', 'examples/testing/**/*.test.ts', ...integration],
     exclude: ['node_modules/**', 'dist/**', ...redis],
     testTimeout: 20_000,
     hookTimeout: 60_000,

@@ -38,7 +38,41 @@ clock.advance(1000).then(async () => {
     join(dir, 'cjs.cjs'),
     body(`const { ResilientClient } = require('llm-resilience');\nconst { createFakeClock, createFakeProvider, step } = require('llm-resilience/testing');`),
   );
-  for (const file of ['esm.mjs', 'cjs.cjs']) {
+
+  // One core across entry points: an error thrown through a subpath entry is an
+  // instance of the class the root exports, and a client built by one entry is
+  // the root's ResilientClient — from ESM and from CommonJS alike.
+  const ENTRIES = ['llm-resilience', 'llm-resilience/openai', 'llm-resilience/anthropic', 'llm-resilience/ai-sdk', 'llm-resilience/testing'];
+  const shared = (load) => `
+${load}
+const [root, { wrapOpenAI }, { wrapAnthropic }, { resilienceMiddleware }, { createFakeClock, FakeAPIError }] = entries;
+const clock = createFakeClock();
+const quota = () => Promise.reject(new FakeAPIError(429, 'quota', { type: 'insufficient_quota', code: 'insufficient_quota' }));
+const openai = wrapOpenAI({ chat: { completions: { create: quota } } }, { models: ['a', 'b'], clock, retry: false, monitor: false });
+const anthropic = wrapAnthropic({ messages: { create: quota } }, { models: ['a'], clock, monitor: false });
+const middleware = resilienceMiddleware({ models: ['a'], clock, monitor: false });
+openai.chat.completions.create({ model: 'a', messages: [] }).then(
+  () => { throw new Error('expected a rejection'); },
+  (error) => {
+    const checks = {
+      'error instanceof root AllModelsFailedError': error instanceof root.AllModelsFailedError,
+      'error instanceof root ResilienceError': error instanceof root.ResilienceError,
+      'isAllModelsFailedError(error)': root.isAllModelsFailedError(error),
+      'wrapOpenAI client instanceof root ResilientClient': openai.resilience instanceof root.ResilientClient,
+      'wrapAnthropic client instanceof root ResilientClient': anthropic.resilience instanceof root.ResilientClient,
+      'middleware client instanceof root ResilientClient': middleware.resilience instanceof root.ResilientClient,
+    };
+    const failed = Object.entries(checks).filter(([, ok]) => !ok).map(([name]) => name);
+    if (failed.length) throw new Error('not one core: ' + failed.join(', '));
+    for (const c of [openai.resilience, anthropic.resilience, middleware.resilience]) c.dispose();
+    console.log('ok');
+  },
+);
+`;
+  writeFileSync(join(dir, 'entries-esm.mjs'), shared(`const entries = await Promise.all(${JSON.stringify(ENTRIES)}.map((e) => import(e)));`));
+  writeFileSync(join(dir, 'entries-cjs.cjs'), shared(`const entries = ${JSON.stringify(ENTRIES)}.map((e) => require(e));`));
+
+  for (const file of ['esm.mjs', 'cjs.cjs', 'entries-esm.mjs', 'entries-cjs.cjs']) {
     // --no-experimental-require-module: prove CommonJS works without require(esm).
     const flags = file.endsWith('.cjs') && Number(process.versions.node.split('.')[0]) >= 20 ? ['--no-experimental-require-module'] : [];
     const out = run(process.execPath, [...flags, file], dir).trim();

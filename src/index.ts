@@ -1,6 +1,10 @@
 export { ResilientClient } from './client/client.js';
 export type { AttemptContext, AttemptFn, RunOptions } from './client/types.js';
-export type { ResilientClientOptions, RetryOptions, BreakerOptions, Jitter } from './options/options.js';
+export type { ResilientClientOptions, ModelEntry, RetryOptions, BreakerOptions, Jitter } from './options/options.js';
+export { byProvider } from './fallback/providers.js';
+export type { ProviderHandlers } from './fallback/providers.js';
+export { withRunOptions } from './providers/run-options.js';
+export type { CallRunOptions } from './providers/run-options.js';
 export { systemClock, systemRandom } from './clock/clock.js';
 export type { Clock, RandomSource, TimerHandle } from './clock/clock.js';
 export { classifyError } from './classify/classify.js';

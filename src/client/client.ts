@@ -7,6 +7,7 @@ import { type Clock, systemClock, systemRandom } from '../clock/clock.js';
 import { AllModelsFailedError, CircuitOpenError, ContextWindowError, DisposedError, type ModelFailure, isCircuitOpenError } from '../errors/errors.js';
 import { type BreakerState, EventBus, type Unsubscribe } from '../events/events.js';
 import { runChain } from '../fallback/chain.js';
+import { servedBy } from '../fallback/providers.js';
 import { ContentPolicy, type FitState } from '../fallback/content.js';
 import { HEDGE_DEFAULTS, type ResolvedHedge } from '../fallback/hedge-options.js';
 import { HedgeBudget, hedgeDelay, runHedged } from '../fallback/hedge.js';
@@ -63,6 +64,7 @@ export class ResilientClient {
   readonly #onHeaders: (model: string, headers: unknown, taskId: string | undefined) => void;
   readonly #deps: PipelineDeps;
   readonly #shared: SharedBreaker | undefined;
+  readonly #providers: ReadonlyMap<string, string>;
   readonly #content: ContentPolicy;
   readonly #hedge: ResolvedHedge | undefined;
   readonly #hedgeBudget: HedgeBudget;
@@ -73,6 +75,7 @@ export class ResilientClient {
     // signal; hundreds in flight at once are normal, not a leak.
     setMaxListeners(0, this.#dispose.signal);
     this.models = o.models;
+    this.#providers = o.providers;
     this.#clock = o.clock ?? systemClock;
     this.#breakerOptions = o.breaker;
     this.#timeoutMs = o.timeoutMs;
@@ -150,6 +153,11 @@ export class ResilientClient {
     if (this.#bus.wants('stream:usage-requested')) this.#bus.emit('stream:usage-requested', { timestamp: this.#clock.now(), model });
   }
 
+  /** The provider a `{ model, provider }` chain entry names, or undefined for a plain model name. */
+  providerOf(model: string): string | undefined {
+    return this.#providers.get(model);
+  }
+
   /** The token budget, when one is configured: `client.budget?.snapshot()` shows every scope. */
   get budget(): BudgetManager | undefined {
     return this.#budget;
@@ -202,7 +210,10 @@ export class ResilientClient {
   async run<T>(fn: AttemptFn<T>, options?: RunOptions): Promise<T> {
     if (this.#dispose.signal.aborted) throw new DisposedError();
     if (options !== undefined) checkRunOptions(options);
-    const chain = options?.models ?? this.models;
+    // Entries naming another provider than the caller's are left out (decision 0006).
+    const served = servedBy(options?.models ?? this.models, options?.provider, this.#providers);
+    const chain = served.models;
+    const skipped = served.skipped.length > 0 ? { skipped: served.skipped } : {};
     const monitor = this.#monitor;
     const models = monitor && monitor.options.routing !== 'fixed' ? monitor.rank(chain).order : chain;
     const call: CallState = {
@@ -221,7 +232,7 @@ export class ResilientClient {
     const hooks = {
       onFallback: (from: string, to: string, reason: FallbackReason) => {
         monitor?.recordFallback(from, to);
-        if (this.#bus.wants('fallback')) this.#bus.emit('fallback', { timestamp: this.#clock.now(), taskId: call.taskId, from, to, reason });
+        if (this.#bus.wants('fallback')) this.#bus.emit('fallback', { timestamp: this.#clock.now(), taskId: call.taskId, from, to, reason, ...skipped });
       },
       beforeModel: () => {
         call.signal?.throwIfAborted();

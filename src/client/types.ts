@@ -28,6 +28,13 @@ export type AttemptFn<T> = (context: AttemptContext) => Promise<T> | T;
 export interface RunOptions {
   /** Overrides the client's fallback chain for this call. */
   readonly models?: readonly string[];
+  /**
+   * The provider your function calls (`'openai'`, `'anthropic'`): chain entries
+   * that name another provider are skipped, and the `fallback` event lists them
+   * in `skipped`. If none is left, `run` throws a `ConfigError`. The drop-in
+   * wrappers set it for you.
+   */
+  readonly provider?: string;
   /** Groups calls of one agent task: carried on every event, and the key of per-task budgets. */
   readonly taskId?: string;
   /** The caller's abort signal. An abort is never retried and never counts against a model. */

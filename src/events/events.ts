@@ -46,6 +46,8 @@ export interface FallbackEvent extends EventBase {
   readonly to: string;
   /** Why `from` was left: a failure kind, or `retry_after_too_long`. */
   readonly reason: FailureKind | 'retry_after_too_long';
+  /** Chain entries this call left out because they name another provider than the caller's (`run`'s `provider`). */
+  readonly skipped?: readonly string[];
 }
 export interface ExhaustedEvent extends EventBase {
   readonly failures: readonly { readonly model: string; readonly reason: string }[];

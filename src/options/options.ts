@@ -78,12 +78,26 @@ export interface BreakerOptions {
   readonly resetTimeoutMs?: number;
 }
 
+/**
+ * A chain entry that names the provider serving it. The drop-in wrappers send a
+ * model only to the SDK of its provider (`'openai'`, `'anthropic'`) and skip
+ * entries of other providers; `byProvider` dispatches `client.run` on it.
+ * A plain string names no provider: every wrapper may send it.
+ * @example { model: 'gpt-4.1', provider: 'openai' }
+ */
+export interface ModelEntry {
+  readonly model: string;
+  readonly provider: 'openai' | 'anthropic' | (string & {});
+}
+
 export interface ResilientClientOptions {
   /**
-   * The fallback chain, tried in order: the first is the primary.
-   * @example ['claude-sonnet-4-6', 'gpt-4.1']
+   * The fallback chain, tried in order: the first is the primary. An entry is a
+   * model name, or `{ model, provider }` when the chain spans providers.
+   * @example ['claude-sonnet-4-6', 'claude-haiku-4-5']
+   * @example [{ model: 'claude-sonnet-4-6', provider: 'anthropic' }, { model: 'gpt-4.1', provider: 'openai' }]
    */
-  readonly models: readonly string[];
+  readonly models: readonly (string | ModelEntry)[];
   /** Retry with exponential backoff on 429 / overloaded / 5xx / network / timeout. `false` disables it. */
   readonly retry?: RetryOptions | false;
   /** One circuit breaker per model. `false` disables breakers. */
@@ -150,11 +164,19 @@ export const breakerSchema = z.strictObject({
   resetTimeoutMs: positiveMs().optional(),
 });
 
+const modelEntrySchema = z.strictObject(
+  { model: modelName(), provider: z.string({ error: 'expected a provider name (non-empty string)' }).min(1, { error: 'expected a provider name (non-empty string)' }) },
+  { error: 'expected a model name or { model, provider }' },
+);
+
+/** The model name of a chain entry. */
+export const modelIdOf = (entry: string | ModelEntry): string => (typeof entry === 'string' ? entry : entry.model);
+
 export const coreOptionShape = {
   models: z
-    .array(modelName(), { error: 'expected a non-empty array of model names' })
-    .min(1, { error: 'expected a non-empty array of model names' })
-    .refine((m) => new Set(m).size === m.length, { error: 'expected model names without duplicates' }),
+    .array(z.union([modelName(), modelEntrySchema]), { error: 'expected a non-empty array of model names or { model, provider } entries' })
+    .min(1, { error: 'expected a non-empty array of model names or { model, provider } entries' })
+    .refine((m) => new Set(m.map(modelIdOf)).size === m.length, { error: 'expected model names without duplicates' }),
   retry: z.union([retrySchema, z.literal(false)], { error: 'expected retry options or false' }).optional(),
   breaker: z.union([breakerSchema, z.literal(false)], { error: 'expected breaker options or false' }).optional(),
   timeoutMs: positiveMs().optional(),

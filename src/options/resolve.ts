@@ -6,13 +6,15 @@ import type { StreamOptions } from '../stream/options.js';
 import type { LimitsOptions } from '../limits/options.js';
 import type { ContentOptions } from '../fallback/content-options.js';
 import { HEDGE_DEFAULTS, type ResolvedHedge } from '../fallback/hedge-options.js';
-import { type SharedStateOptions, BREAKER_DEFAULTS, RETRY_DEFAULTS, type ResolvedBreaker, type ResolvedRetry, type ResilientClientOptions, coreOptionShape } from './options.js';
+import { type SharedStateOptions, BREAKER_DEFAULTS, RETRY_DEFAULTS, type ResolvedBreaker, type ResolvedRetry, type ResilientClientOptions, coreOptionShape, modelIdOf } from './options.js';
 import { validateOptions } from './validate.js';
 
 export const clientOptionsSchema = z.strictObject(coreOptionShape);
 
 export interface ResolvedClientOptions {
   readonly models: readonly string[];
+  /** The provider named by each `{ model, provider }` entry. */
+  readonly providers: ReadonlyMap<string, string>;
   readonly retry: ResolvedRetry | undefined;
   readonly breaker: ResolvedBreaker | undefined;
   readonly timeoutMs: number | undefined;
@@ -39,7 +41,8 @@ export function withDefaults<T extends object>(defaults: T, given: Partial<T> | 
 export function resolveClientOptions(options: ResilientClientOptions): ResolvedClientOptions {
   const o = validateOptions(clientOptionsSchema, options);
   return Object.freeze({
-    models: Object.freeze([...o.models]),
+    models: Object.freeze(o.models.map(modelIdOf)),
+    providers: new Map(o.models.flatMap((m) => (typeof m === 'string' ? [] : [[m.model, m.provider] as const]))),
     retry: o.retry === false ? undefined : withDefaults(RETRY_DEFAULTS, o.retry),
     breaker: o.breaker === false ? undefined : withDefaults(BREAKER_DEFAULTS, o.breaker),
     timeoutMs: o.timeoutMs,

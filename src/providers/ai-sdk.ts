@@ -17,13 +17,25 @@ import {
   toRunner,
 } from './shared.js';
 import { systemClock } from '../clock/clock.js';
+import type { ResilientClient } from '../client/client.js';
+import { type CallRunOptions, mergeRunOptions } from './run-options.js';
+
+export type { CallRunOptions } from './run-options.js';
 
 // Local structural types, so our .d.ts does not depend on `@ai-sdk/provider`.
 
-/** The call options the AI SDK hands a model; only `abortSignal` is read. */
+/** The call options the AI SDK hands a model; only `abortSignal` and `providerOptions` are read. */
 export interface LanguageModelCallOptionsLike {
   abortSignal?: AbortSignal;
+  providerOptions?: Record<string, unknown>;
 }
+
+/**
+ * The `providerOptions` key under which a `generateText` / `streamText` call
+ * passes run options for itself (`taskId`, `estimate`, `timeoutMs`); providers ignore it.
+ * @example generateText({ model, prompt, providerOptions: { [RUN_OPTIONS_KEY]: { taskId: 'ticket-42' } } })
+ */
+export const RUN_OPTIONS_KEY = 'llm-resilience';
 
 /** A language model as the middleware sees it (`LanguageModelV3` / `LanguageModelV4`). */
 export interface LanguageModelLike<P extends LanguageModelCallOptionsLike = LanguageModelCallOptionsLike> {
@@ -57,8 +69,10 @@ interface WrapArgs<P, R> {
   model: { readonly modelId: string; doGenerate(options: P): PromiseLike<R>; doStream(options: P): PromiseLike<R> };
 }
 
-export interface ResilienceMiddleware<V extends MiddlewareSpecVersion = 'v4'> {
+export interface ResilienceMiddleware<V extends MiddlewareSpecVersion = 'v4', R extends ResilientRunner = ResilientRunner> {
   readonly specificationVersion: V;
+  /** The client the calls run through: the one you passed, or the one built from your options. */
+  readonly resilience: R;
   wrapGenerate<P extends LanguageModelCallOptionsLike, G, S>(options: { doGenerate: () => PromiseLike<G>; doStream: () => PromiseLike<S>; params: P; model: { readonly modelId: string; doGenerate(o: P): PromiseLike<G>; doStream(o: P): PromiseLike<S> } }): Promise<G>;
   wrapStream<P extends LanguageModelCallOptionsLike, G, S>(options: { doGenerate: () => PromiseLike<G>; doStream: () => PromiseLike<S>; params: P; model: { readonly modelId: string; doGenerate(o: P): PromiseLike<G>; doStream(o: P): PromiseLike<S> } }): Promise<S>;
 }
@@ -82,10 +96,18 @@ const schema = z.strictObject({
  * const model = wrapLanguageModel({ model: openai('gpt-4.1'), middleware: resilienceMiddleware(client) });
  * await generateText({ model, prompt, maxRetries: 0 });
  */
+export function resilienceMiddleware<V extends MiddlewareSpecVersion = 'v4', R extends ResilientRunner = ResilientRunner>(
+  client: R,
+  options?: ResilienceMiddlewareOptions<V>,
+): ResilienceMiddleware<V, R>;
+export function resilienceMiddleware<V extends MiddlewareSpecVersion = 'v4'>(
+  clientOptions: ResilientClientOptions,
+  options?: ResilienceMiddlewareOptions<V>,
+): ResilienceMiddleware<V, ResilientClient>;
 export function resilienceMiddleware<V extends MiddlewareSpecVersion = 'v4'>(
   clientOrOptions: ResilientRunner | ResilientClientOptions,
   options?: ResilienceMiddlewareOptions<V>,
-): ResilienceMiddleware<V> {
+): ResilienceMiddleware<V, ResilientRunner> {
   const o = validateOptions(schema, options ?? {}, 'resilienceMiddleware');
   const fromClient = isRunner(clientOrOptions) ? undefined : clientOrOptions.clock;
   const adapter = Object.freeze({ onRateLimit: o.onRateLimit, clock: o.clock ?? fromClient ?? systemClock });
@@ -109,13 +131,19 @@ export function resilienceMiddleware<V extends MiddlewareSpecVersion = 'v4'>(
           throw error;
         }
       },
-      { ...o.runOptions?.(), models: chain, request: params, ...(params.abortSignal ? { signal: params.abortSignal } : {}) },
+      {
+        ...mergeRunOptions(o.runOptions?.(), params.providerOptions?.[RUN_OPTIONS_KEY] as CallRunOptions | undefined),
+        models: chain,
+        request: params,
+        ...(params.abortSignal ? { signal: params.abortSignal } : {}),
+      },
     );
   };
 
   return Object.freeze({
     specificationVersion: (o.specificationVersion ?? 'v4') as V,
+    resilience: runner,
     wrapGenerate: <P extends LanguageModelCallOptionsLike, G, S>(args: WrapArgs<P, G> & { doStream: () => PromiseLike<S> }) => run<P, G>(args as unknown as WrapArgs<P, G>, 'doGenerate'),
     wrapStream: <P extends LanguageModelCallOptionsLike, G, S>(args: WrapArgs<P, S> & { doGenerate: () => PromiseLike<G> }) => run<P, S>(args as unknown as WrapArgs<P, S>, 'doStream'),
-  }) as unknown as ResilienceMiddleware<V>;
+  }) as unknown as ResilienceMiddleware<V, ResilientRunner>;
 }

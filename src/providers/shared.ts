@@ -12,6 +12,10 @@ import type { ResilientClientOptions } from '../options/options.js';
 import { clockSchema, fn } from '../options/schema-helpers.js';
 import { validateOptions } from '../options/validate.js';
 import { type RateLimitInfo, parseRateLimitHeaders } from './ratelimit-headers.js';
+import { type APIPromiseLike, resilientPromise } from './response.js';
+import { type CallRunOptions, mergeRunOptions, takeRunOptions } from './run-options.js';
+
+export type { APIPromiseLike, ResilientPromise, WithResponse } from './response.js';
 
 /** The part of {@link ResilientClient} an adapter uses. */
 export interface ResilientRunner {
@@ -38,10 +42,20 @@ export interface AdapterOptions {
   /**
    * Run options for each wrapped call, read when the call starts — e.g. the
    * current agent task's id from your own AsyncLocalStorage, so budgets per
-   * task and events carry it without changing the SDK call.
+   * task and events carry it without changing the SDK call. A field set to
+   * `undefined` is not set. Options given with the call (`withRunOptions`) win.
    * @example runOptions: () => ({ taskId: taskStore.getStore()?.id })
    */
-  readonly runOptions?: () => Pick<RunOptions, 'taskId' | 'estimate' | 'timeoutMs' | 'stream'> | undefined;
+  readonly runOptions?: () => CallRunOptions | undefined;
+}
+
+/**
+ * What a wrapper adds to the SDK object: `resilience`, the client its calls run
+ * through — the one you passed, or the one built from your options — for
+ * events, `budget`, `snapshot()` and `dispose()`.
+ */
+export interface Resilient<R> {
+  readonly resilience: R;
 }
 
 
@@ -100,34 +114,6 @@ export function reportHeaders(context: AttemptContext, headers: unknown, options
 export const errorHeaders = (error: unknown): unknown =>
   typeof error === 'object' && error !== null ? ((error as { headers?: unknown }).headers ?? (error as { responseHeaders?: unknown }).responseHeaders) : undefined;
 
-/** What `.withResponse()` resolves to in both SDKs. */
-export interface WithResponse<T> {
-  readonly data: T;
-  readonly response: Response;
-  readonly request_id?: string | null | undefined;
-}
-
-/** The SDK call as a wrapper sees it: an `APIPromise`, of which only `.withResponse()` is used. */
-export interface APIPromiseLike<T> extends PromiseLike<T> {
-  withResponse?(): Promise<WithResponse<T>>;
-}
-
-export type ResilientPromise<T> = Promise<T> & { withResponse(): Promise<WithResponse<T>> };
-
-/**
- * A promise of the data that also answers `.withResponse()`, like the SDK's own
- * `APIPromise`; `last` holds the response of the attempt that succeeded.
- */
-export function resilientPromise<T>(data: Promise<T>, last: { response?: Response }): ResilientPromise<T> {
-  const withResponse = data.then((d) => {
-    const response = last.response as Response;
-    return { data: d, response, request_id: response?.headers?.get?.('request-id') ?? response?.headers?.get?.('x-request-id') ?? null };
-  });
-  // The caller may use only one of the two forms; the other must not surface as an unhandled rejection.
-  withResponse.catch(() => {});
-  return Object.assign(data, { withResponse: () => withResponse });
-}
-
 /**
  * One attempt of an SDK call: reads the response headers on success and on
  * failure and returns exactly the SDK's data (so the client's usage extraction
@@ -161,22 +147,37 @@ export interface RequestOptionsLike {
 
 export type AnyCreate = (body: Record<string, unknown>, options?: RequestOptionsLike) => APIPromiseLike<unknown>;
 
+/** How one wrapped SDK method runs: which provider serves it, and what the caller gets back from the data. */
+export interface CreateSpec {
+  /** The provider this SDK serves: chain entries naming another one are skipped. */
+  readonly provider: string;
+  /** Turns the pipeline's result into what the caller receives (e.g. hides what the wrapper asked for itself). */
+  readonly deliver?: (value: unknown) => unknown;
+}
+
 /**
  * Runs one SDK method through the pipeline. The request's `model` is the
- * primary; the rest of the chain comes from the client. The SDK's own retries
- * are turned off (`maxRetries: 0`) so they do not multiply ours.
+ * primary; the rest of the chain comes from the client, without the entries
+ * of other providers. The SDK's own retries are turned off (`maxRetries: 0`)
+ * so they do not multiply ours.
  */
-export function resilientCreate(runner: ResilientRunner, create: AnyCreate, options: AdapterOptions & { clock: Clock }) {
-  return (body: Record<string, unknown>, requestOptions?: RequestOptionsLike) => {
+export function resilientCreate(runner: ResilientRunner, create: AnyCreate, options: AdapterOptions & { clock: Clock }, spec: CreateSpec) {
+  return (body: Record<string, unknown>, givenOptions?: RequestOptionsLike) => {
+    const { request: requestOptions, run: perCall } = takeRunOptions(givenOptions);
     const signal = requestOptions?.signal ?? undefined;
     const last: { response?: Response } = {};
-    const extra = options.runOptions?.();
     const data = runner.run(
       (ctx) => attemptWithResponse(ctx, () => create({ ...body, model: ctx.model }, { ...requestOptions, signal: ctx.signal, maxRetries: 0 }), options, last),
-      // `request` lets the budget estimate the call; it is never stored or emitted.
-      { ...extra, models: chainFor(body?.model, runner.models), request: body, ...(signal ? { signal } : {}) },
+      {
+        ...mergeRunOptions(options.runOptions?.(), perCall),
+        models: chainFor(body?.model, runner.models),
+        provider: spec.provider,
+        // `request` lets the budget estimate the call; it is never stored or emitted.
+        request: body,
+        ...(signal ? { signal } : {}),
+      },
     );
-    return resilientPromise(data, last);
+    return resilientPromise(spec.deliver ? data.then(spec.deliver) : data, last);
   };
 }
 

@@ -45,7 +45,7 @@ export const retryEventSchema = z
   .readonly();
 export const breakerEventSchema = z.object({ ...base, model: z.string(), state: breakerStateSchema, retryAfterMs: z.number().optional() }).readonly();
 export const fallbackEventSchema = z
-  .object({ ...base, from: z.string(), to: z.string(), reason: z.union([failureKindSchema, z.literal('retry_after_too_long')]) })
+  .object({ ...base, from: z.string(), to: z.string(), reason: z.union([failureKindSchema, z.literal('retry_after_too_long')]), skipped: z.array(z.string()).readonly().optional() })
   .readonly();
 export const exhaustedEventSchema = z
   .object({ ...base, failures: z.array(z.object({ model: z.string(), reason: z.string() }).readonly()).readonly() })

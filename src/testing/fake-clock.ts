@@ -3,7 +3,16 @@ import type { Clock, TimerHandle } from '../clock/clock.js';
 interface FakeTimer {
   readonly id: number;
   readonly due: number;
+  readonly delayMs: number;
   readonly fn: () => void;
+}
+
+/** A timer waiting on the fake clock, as {@link FakeClock.waitForTimer} reports it. */
+export interface PendingTimer {
+  /** The delay it was set with, in ms. */
+  readonly delayMs: number;
+  /** Fake time at which it falls due. */
+  readonly dueAt: number;
 }
 
 export interface FakeClock extends Clock {
@@ -22,6 +31,17 @@ export interface FakeClock extends Clock {
   pending(): number;
   /** Sets the current time without firing anything (use before the code under test starts). */
   set(epochMs: number): void;
+  /**
+   * Resolves when a timer matching `filter` is pending — at once if one already
+   * is, else as soon as one is set. For tests with real I/O (a loopback HTTP
+   * server), which the fake clock cannot see: wait until the code under test
+   * has scheduled its wait (a backoff after the 429 arrived), then `advance`.
+   * Never moves time.
+   * @example
+   * const retry = await clock.waitForTimer((t) => t.delayMs === 2_000);
+   * await clock.advance(retry.delayMs);
+   */
+  waitForTimer(filter?: (timer: PendingTimer) => boolean): Promise<PendingTimer>;
 }
 
 export interface FakeClockOptions {
@@ -44,6 +64,8 @@ export function createFakeClock(options: FakeClockOptions = {}): FakeClock {
   let now = options.start ?? Date.parse('2026-01-01T00:00:00Z');
   let seq = 0;
   const timers = new Map<number, FakeTimer>();
+  const waiters = new Set<{ filter: (t: PendingTimer) => boolean; resolve: (t: PendingTimer) => void }>();
+  const view = (t: FakeTimer): PendingTimer => Object.freeze({ delayMs: t.delayMs, dueAt: t.due });
 
   const settle = async () => {
     for (let i = 0; i < SETTLE_HOPS; i++) await new Promise<void>((r) => setImmediate(r));
@@ -68,7 +90,13 @@ export function createFakeClock(options: FakeClockOptions = {}): FakeClock {
     setTimeout(fn, ms) {
       const id = ++seq;
       const delay = Number.isFinite(ms) && ms > 0 ? ms : 0;
-      timers.set(id, { id, due: now + delay, fn });
+      const timer = { id, due: now + delay, delayMs: delay, fn };
+      timers.set(id, timer);
+      for (const w of waiters) {
+        if (!w.filter(view(timer))) continue;
+        waiters.delete(w);
+        w.resolve(view(timer));
+      }
       return { id } as unknown as TimerHandle;
     },
     clearTimeout(handle) {
@@ -100,6 +128,10 @@ export function createFakeClock(options: FakeClockOptions = {}): FakeClock {
     pending: () => timers.size,
     set(epochMs) {
       now = epochMs;
+    },
+    waitForTimer(filter = () => true) {
+      for (const t of timers.values()) if (filter(view(t))) return Promise.resolve(view(t));
+      return new Promise((resolve) => waiters.add({ filter, resolve }));
     },
   };
   return clock;

@@ -38,7 +38,7 @@ const EVENT_FIELDS: { readonly [K in ResilienceEventName]: Fields<ResilienceEven
   'breaker:open': { timestamp: true, taskId: true, model: true, state: true, retryAfterMs: true },
   'breaker:half-open': { timestamp: true, taskId: true, model: true, state: true, retryAfterMs: true },
   'breaker:close': { timestamp: true, taskId: true, model: true, state: true, retryAfterMs: true },
-  fallback: { timestamp: true, taskId: true, from: true, to: true, reason: true },
+  fallback: { timestamp: true, taskId: true, from: true, to: true, reason: true, skipped: true },
   exhausted: { timestamp: true, taskId: true, failures: true },
   'budget:warning': { timestamp: true, taskId: true, scope: true, key: true, unit: true, limit: true, used: true, reserved: true, threshold: true },
   'budget:exceeded': { timestamp: true, taskId: true, scope: true, key: true, unit: true, limit: true, used: true, reserved: true, model: true, action: true, requested: true },
@@ -73,6 +73,7 @@ const EVENT_FIELDS: { readonly [K in ResilienceEventName]: Fields<ResilienceEven
 const RUN_OPTIONS: Fields<RunOptions> = {
   hedge: true,
   models: true,
+  provider: true,
   taskId: true,
   signal: true,
   timeoutMs: true,

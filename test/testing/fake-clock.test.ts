@@ -39,3 +39,21 @@ describe('createFakeClock', () => {
     expect(clock.pending()).toBe(0);
   });
 });
+
+describe('waitForTimer', () => {
+  it('resolves at once for a pending timer, later for one set afterwards, and never moves time', async () => {
+    const clock = createFakeClock();
+    const t0 = clock.now();
+    clock.setTimeout(() => {}, 100);
+    await expect(clock.waitForTimer()).resolves.toEqual({ delayMs: 100, dueAt: t0 + 100 });
+    const later = clock.waitForTimer((t) => t.delayMs === 2_000);
+    let resolved = false;
+    void later.then(() => (resolved = true));
+    clock.setTimeout(() => {}, 50);
+    await clock.flush();
+    expect(resolved).toBe(false);
+    clock.setTimeout(() => {}, 2_000);
+    await expect(later).resolves.toEqual({ delayMs: 2_000, dueAt: t0 + 2_000 });
+    expect(clock.now()).toBe(t0);
+  });
+});

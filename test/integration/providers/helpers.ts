@@ -36,7 +36,7 @@ export interface Harness {
   times(model?: string): number[];
 }
 
-export async function harness(models: readonly string[], options: Partial<ResilientClientOptions> = {}): Promise<Harness> {
+export async function harness(models: ResilientClientOptions['models'], options: Partial<ResilientClientOptions> = {}): Promise<Harness> {
   const clock = createFakeClock();
   const server = await startProviderServer({ now: () => clock.now() });
   // The monitor's long-running-call watchdog is a pending fake timer that `drive` would fire; these tests are about the pipeline.

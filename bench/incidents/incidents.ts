@@ -1,0 +1,75 @@
+/**
+ * The incident classes replayed against every contender. Times are given for
+ * a 30-minute run and scale with the run's length (`--quick` runs fewer minutes).
+ */
+
+export const PRIMARY = 'gpt-4.1';
+export const BACKUP = 'gpt-4.1-mini';
+
+export interface ModelSpec {
+  readonly name: string;
+  readonly rpm: number;
+  readonly tpm: number;
+  /** Median latency of a successful call, ms (lognormal). */
+  readonly medianMs: number;
+  /** Lognormal sigma of the latency. */
+  readonly sigma: number;
+}
+
+/**
+ * The primary serves 100 requests and 300,000 tokens a minute. The backup has
+ * room for the storm's excess (and for the whole base load), not for the whole
+ * storm: a client that moves everything to it meets its limits too.
+ */
+export const MODELS: readonly ModelSpec[] = [
+  { name: PRIMARY, rpm: 100, tpm: 300_000, medianMs: 2_500, sigma: 0.6 },
+  { name: BACKUP, rpm: 150, tpm: 450_000, medianMs: 1_500, sigma: 0.5 },
+];
+
+export type FaultKind = 'overload' | 'outage' | 'quota' | 'slow';
+
+/** A fault on one model over [fromMin, toMin) of a 30-minute run. */
+export interface FaultWindow {
+  readonly model: string;
+  readonly kind: FaultKind;
+  readonly fromMin: number;
+  readonly toMin: number;
+  /** overload: share of requests answered 529; slow: latency multiplier. */
+  readonly value?: number;
+}
+
+export interface Incident {
+  readonly id: string;
+  readonly label: string;
+  /** Rate-limit enforcement window: 60 s, or shorter (limit × window/60 s per window). */
+  readonly windowMs: number;
+  readonly faults: readonly FaultWindow[];
+  /** Logical calls per minute offered: the base load, and a storm over [fromMin, toMin). */
+  readonly baseCallsPerMin: number;
+  readonly storm?: { readonly fromMin: number; readonly toMin: number; readonly callsPerMin: number };
+}
+
+/** Minutes of a full run. */
+export const FULL_MINUTES = 30;
+/** Base load: half the primary's RPM. */
+const BASE = 50;
+const STORM = { fromMin: 10, toMin: 20, callsPerMin: 200 } as const;
+
+export const INCIDENTS: readonly Incident[] = [
+  { id: 'steady', label: 'steady, no faults', windowMs: 60_000, faults: [], baseCallsPerMin: BASE },
+  { id: 'storm', label: 'rate-limit storm (demand ≈ 2× primary RPM for 10 min)', windowMs: 60_000, faults: [], baseCallsPerMin: BASE, storm: STORM },
+  { id: 'storm-10s', label: 'same storm, limits enforced over 10 s windows', windowMs: 10_000, faults: [], baseCallsPerMin: BASE, storm: STORM },
+  { id: 'overload', label: 'overload burst (50% 529 for 5 min)', windowMs: 60_000, faults: [{ model: PRIMARY, kind: 'overload', fromMin: 10, toMin: 15, value: 0.5 }], baseCallsPerMin: BASE },
+  { id: 'outage', label: 'hard outage (5 min)', windowMs: 60_000, faults: [{ model: PRIMARY, kind: 'outage', fromMin: 10, toMin: 15 }], baseCallsPerMin: BASE },
+  { id: 'quota', label: 'quota exhausted (from minute 5 on)', windowMs: 60_000, faults: [{ model: PRIMARY, kind: 'quota', fromMin: 5, toMin: Number.POSITIVE_INFINITY }], baseCallsPerMin: BASE },
+  { id: 'slow', label: 'slow primary (latency ×20 for 5 min)', windowMs: 60_000, faults: [{ model: PRIMARY, kind: 'slow', fromMin: 10, toMin: 15, value: 20 }], baseCallsPerMin: BASE },
+];
+
+/** A fault window in ms since the start of a run lasting `minutes`. */
+export function faultSpan(f: FaultWindow, minutes: number): { from: number; to: number } {
+  const scale = (minutes / FULL_MINUTES) * 60_000;
+  return { from: f.fromMin * scale, to: f.toMin * scale };
+}
+
+/** Faults during which a model serves nothing at all. */
+export const isHardDown = (kind: FaultKind): boolean => kind === 'outage' || kind === 'quota';

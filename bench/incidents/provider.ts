@@ -1,0 +1,222 @@
+/**
+ * A simulated OpenAI-compatible chat completions endpoint, reached through the
+ * real `openai` SDK's `fetch` option. Per model: token buckets for requests and
+ * tokens (minute-long, or also over short windows), OpenAI's rate-limit headers
+ * on every response, `retry-after-ms` / `retry-after` on 429s, and the faults
+ * of the incident being replayed. Every request is logged for the metrics.
+ */
+import { createPrng } from '../lib/prng.js';
+import { ModelLimits } from './buckets.js';
+import { type FaultKind, type Incident, MODELS, type ModelSpec, faultSpan, isHardDown } from './incidents.js';
+import type { SimTime } from './sim-time.js';
+import { gaussian, type CallSpec } from './workload.js';
+
+export type RequestOutcome = 'ok' | 'rate_limited' | 'insufficient_quota' | 'server_error' | 'overloaded' | 'connection_reset' | 'aborted';
+
+export interface RequestRecord {
+  readonly at: number;
+  readonly model: string;
+  readonly callId: number;
+  outcome: RequestOutcome;
+  /** Tokens billed (prompt + completion) for a completed 200. */
+  billed: number;
+  /** When the response (or the reset) reached the client, ms since start. */
+  endedAt: number;
+}
+
+/** The header naming the logical call a request belongs to (set by every contender). */
+export const CALL_HEADER = 'x-bench-call';
+/** Set by the oracle after `reserve`: the capacity is already taken. */
+export const RESERVED_HEADER = 'x-bench-reserved';
+
+interface ActiveFault {
+  readonly kind: FaultKind;
+  readonly from: number;
+  readonly to: number;
+  readonly value: number;
+}
+
+const json = (status: number, body: unknown, headers: Record<string, string>) =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
+
+const abortError = (signal: AbortSignal) => (signal.reason instanceof Error ? signal.reason : new DOMException('This operation was aborted', 'AbortError'));
+
+export class SimulatedProvider {
+  readonly log: RequestRecord[] = [];
+  private readonly limits = new Map<string, ModelLimits>();
+  private readonly specs = new Map<string, ModelSpec>();
+  private readonly faults = new Map<string, ActiveFault[]>();
+  private readonly attempts = new Map<number, number>();
+  private readonly random: () => number;
+  private seq = 0;
+
+  constructor(
+    private readonly sim: SimTime,
+    incident: Incident,
+    minutes: number,
+    seed: number,
+    private readonly calls: ReadonlyMap<number, CallSpec>,
+  ) {
+    this.random = createPrng(seed);
+    for (const m of MODELS) {
+      this.specs.set(m.name, m);
+      this.limits.set(m.name, new ModelLimits(m.rpm, m.tpm, incident.windowMs, sim.now()));
+      this.faults.set(m.name, []);
+    }
+    for (const f of incident.faults) {
+      const { from, to } = faultSpan(f, minutes);
+      this.faults.get(f.model)!.push({ kind: f.kind, from, to, value: f.value ?? 1 });
+    }
+  }
+
+  private activeFault(model: string, t = this.sim.elapsed()): ActiveFault | undefined {
+    return this.faults.get(model)?.find((f) => t >= f.from && t < f.to);
+  }
+
+  /** True while `model` serves nothing at all (an outage, exhausted quota). */
+  isDown(model: string, t: number): boolean {
+    const f = this.activeFault(model, t);
+    return f !== undefined && isHardDown(f.kind);
+  }
+
+  /** The windows (ms since start) during which `model` is faulty in any way. */
+  faultWindows(model: string): readonly { from: number; to: number; kind: FaultKind }[] {
+    return this.faults.get(model) ?? [];
+  }
+
+  /** Tokens a request weighs for the limits: prompt estimate plus `max_tokens`, as OpenAI counts. */
+  static weigh(inputTokens: number, maxTokens: number): number {
+    return inputTokens + maxTokens;
+  }
+
+  // ---- oracle support: the provider's ground truth ------------------------
+
+  /** Ms until `model` would serve a request of `weight` tokens normally (Infinity while a fault lasts to the end). */
+  whenServable(model: string, weight: number): number {
+    const now = this.sim.elapsed();
+    const f = this.activeFault(model, now);
+    if (f) return f.to - now;
+    return this.limits.get(model)!.waitFor(weight, this.sim.now()).ms;
+  }
+
+  /** Takes the capacity now, for a request that will carry {@link RESERVED_HEADER}. */
+  reserve(model: string, weight: number): void {
+    this.limits.get(model)!.take(weight, this.sim.now());
+  }
+
+  // ---- the endpoint --------------------------------------------------------
+
+  /** The `fetch` handed to `new OpenAI({ fetch })`. */
+  readonly fetch = async (_url: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const signal = init?.signal ?? undefined;
+    const headers = new Headers(init?.headers);
+    const body = JSON.parse(String(init?.body ?? '{}')) as { model?: string; max_tokens?: number; messages?: { content?: unknown }[] };
+    const model = String(body.model);
+    const callId = Number(headers.get(CALL_HEADER) ?? -1);
+    const spec = this.specs.get(model);
+    const now = this.sim.now();
+    const record: RequestRecord = { at: this.sim.elapsed(), model, callId, outcome: 'ok', billed: 0, endedAt: 0 };
+    this.log.push(record);
+    if (signal?.aborted) {
+      record.outcome = 'aborted';
+      record.endedAt = record.at;
+      throw abortError(signal);
+    }
+    const end = async <T>(ms: number, outcome: RequestOutcome, result: () => T): Promise<T> => {
+      record.outcome = outcome;
+      await this.wait(ms, signal, record);
+      record.endedAt = this.sim.elapsed();
+      return result();
+    };
+    if (!spec) return end(50, 'server_error', () => json(404, { error: { message: `The model \`${model}\` does not exist`, type: 'invalid_request_error', code: 'model_not_found' } }, {}));
+
+    const limits = this.limits.get(model)!;
+    const fault = this.activeFault(model);
+    const small = () => Math.round(50 + 100 * this.random());
+    const messages = body.messages ?? [];
+    const inputTokens = messages.reduce((n, m) => n + Math.ceil(String(m.content ?? '').length / 4) + 4, 3);
+    const maxTokens = body.max_tokens ?? 4_096;
+    const weight = SimulatedProvider.weigh(inputTokens, maxTokens);
+
+    if (fault?.kind === 'outage') {
+      if (this.random() < 0.4) {
+        return end(small(), 'connection_reset', () => {
+          throw Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }) });
+        });
+      }
+      return end(200 + Math.round(1_300 * this.random()), 'server_error', () =>
+        json(500, { error: { message: 'The server had an error while processing your request. Sorry about that!', type: 'server_error', param: null, code: null } }, limits.headers(now)),
+      );
+    }
+    if (fault?.kind === 'quota') {
+      return end(small(), 'insufficient_quota', () =>
+        json(
+          429,
+          { error: { message: 'You exceeded your current quota, please check your plan and billing details.', type: 'insufficient_quota', param: null, code: 'insufficient_quota' } },
+          limits.headers(now),
+        ),
+      );
+    }
+    if (fault?.kind === 'overload' && this.random() < fault.value) {
+      return end(100 + Math.round(400 * this.random()), 'overloaded', () => json(529, { error: { message: 'Overloaded', type: 'overloaded_error', param: null, code: null } }, limits.headers(now)));
+    }
+
+    if (headers.get(RESERVED_HEADER) !== '1') {
+      const { ms, dimension } = limits.waitFor(weight, now);
+      if (ms > 0) {
+        const h = limits.headers(now);
+        const used = dimension === 'requests' ? limits.rpm - Number(h['x-ratelimit-remaining-requests']) : limits.tpm - Number(h['x-ratelimit-remaining-tokens']);
+        const what = dimension === 'requests' ? `requests per min (RPM): Limit ${limits.rpm}, Used ${used}, Requested 1` : `tokens per min (TPM): Limit ${limits.tpm}, Used ${used}, Requested ${weight}`;
+        return end(small(), 'rate_limited', () =>
+          json(
+            429,
+            { error: { message: `Rate limit reached for ${model} on ${what}. Please try again in ${Math.ceil(ms)}ms.`, type: dimension, param: null, code: 'rate_limit_exceeded' } },
+            { ...h, 'retry-after-ms': String(Math.ceil(ms)), 'retry-after': String(Math.ceil(ms / 1000)) },
+          ),
+        );
+      }
+      limits.take(weight, now);
+    }
+    const headersNow = limits.headers(now);
+
+    const call = this.calls.get(callId);
+    const attempt = (this.attempts.get(callId) ?? 0) + 1;
+    this.attempts.set(callId, attempt);
+    const z = call && attempt === 1 ? call.latencyZ : gaussian(this.random);
+    const slow = fault?.kind === 'slow' ? fault.value : 1;
+    const latency = Math.round(spec.medianMs * Math.exp(spec.sigma * z) * slow);
+    const completion = call?.outputTokens ?? Math.min(maxTokens, 300);
+    return end(latency, 'ok', () => {
+      record.billed = inputTokens + completion;
+      return json(
+        200,
+        {
+          id: `chatcmpl-${++this.seq}`,
+          object: 'chat.completion',
+          created: Math.floor(this.sim.now() / 1000),
+          model,
+          choices: [{ index: 0, message: { role: 'assistant', content: 'done', refusal: null }, logprobs: null, finish_reason: 'stop' }],
+          usage: { prompt_tokens: inputTokens, completion_tokens: completion, total_tokens: inputTokens + completion },
+        },
+        headersNow,
+      );
+    });
+  };
+
+  /** Simulated network and generation time; the request's signal cancels it. */
+  private wait(ms: number, signal: AbortSignal | undefined, record: RequestRecord): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        this.sim.clearTimer(timer);
+        record.outcome = 'aborted';
+        record.endedAt = this.sim.elapsed();
+        reject(abortError(signal!));
+      };
+      const timer = this.sim.setTimer(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}

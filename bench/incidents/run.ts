@@ -1,0 +1,128 @@
+/**
+ * `npm run bench:incidents`: a deterministic incident replay on simulated time.
+ *
+ *   --quick              6 simulated minutes per run instead of 30 (incident times scale)
+ *   --minutes N          any other length
+ *   --incident a,b       only these incidents (ids: steady, storm, storm-10s, overload, outage, quota, slow)
+ *   --contender a,b      only these contenders (ids: sdk, sdk-fallback, cockatiel, ours, ours-documented, oracle);
+ *                        the oracle always runs, the p95 target needs it
+ *   --seed N             another workload and fault draw (default 1)
+ *   --jobs N             run the scenarios on N processes (default 2; 1 = in this process)
+ *   --save               write bench/results/incidents.md and the figures in docs/performance.md
+ *
+ * Targets are reported, never enforced: the exit code is 0 whatever they say.
+ * See docs/performance.md, "Under incidents".
+ */
+import { execSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { CONTENDERS, type Contender } from './contenders.js';
+import { FULL_MINUTES, INCIDENTS, type Incident } from './incidents.js';
+import type { Metrics } from './metrics.js';
+import { type Job, runJobs } from './pool.js';
+import { incidentTable, summaryTable, targets, targetsTable } from './report.js';
+import { wallNow } from './sim-time.js';
+
+const argv = process.argv.slice(2);
+const flag = (name: string) => argv.includes(name);
+const value = (name: string): string | undefined => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const pick = <T extends { id: string }>(all: readonly T[], list: string | undefined, what: string): T[] => {
+  if (!list) return [...all];
+  const ids = list.split(',');
+  for (const id of ids) if (!all.some((x) => x.id === id)) throw new Error(`unknown ${what} '${id}'; expected one of ${all.map((x) => x.id).join(', ')}`);
+  return all.filter((x) => ids.includes(x.id));
+};
+
+const minutes = Number(value('--minutes') ?? (flag('--quick') ? 6 : FULL_MINUTES));
+const seed = Number(value('--seed') ?? 1);
+const processes = Math.max(1, Number(value('--jobs') ?? Math.min(2, cpus().length)));
+const incidents: Incident[] = pick(INCIDENTS, value('--incident'), 'incident');
+const contenders: Contender[] = pick(CONTENDERS, value('--contender'), 'contender');
+if (!contenders.some((c) => c.id === 'oracle')) contenders.push(CONTENDERS.find((c) => c.id === 'oracle')!);
+const command = `npm run bench:incidents${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
+
+const out: string[] = [];
+const print = (line = '') => {
+  out.push(line);
+  console.log(line);
+};
+
+const wallStart = wallNow();
+const jobs: Job[] = incidents.flatMap((i) => contenders.map((c) => ({ incident: i.id, contender: c.id, minutes, seed })));
+const results = await runJobs(jobs, processes, (r) =>
+  process.stderr.write(`  ${r.job.incident} × ${r.job.contender}: ${(r.cpuMs / 1000).toFixed(1)} s CPU, ${(r.wallMs / 1000).toFixed(1)} s wall\n`),
+);
+const matrix = new Map<string, Map<string, Metrics>>(incidents.map((i) => [i.id, new Map()]));
+for (const r of results) matrix.get(r.job.incident)!.set(r.job.contender, r.metrics);
+const diagnostics = new Map(results.map((r) => [`${r.job.incident}/${r.job.contender}`, r.diagnostics]));
+const timers = results.reduce((n, r) => n + r.timersFired, 0);
+const cpuS = results.reduce((n, r) => n + r.cpuMs, 0) / 1000;
+const wallS = (wallNow() - wallStart) / 1000;
+const runs = incidents.length * contenders.length;
+
+print('# Under incidents');
+print();
+print(`${minutes} simulated minutes per run, seed ${seed}; ${runs} runs (${incidents.length} incidents × ${contenders.length} contenders) in ${wallS.toFixed(1)} s of wall time on ${processes} process${processes > 1 ? 'es' : ''} (${cpuS.toFixed(1)} s of CPU), ${timers.toLocaleString('en-US')} simulated timers fired. Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}.`);
+print();
+print('## Task success % (a task succeeds when all 3 of its calls do)');
+print();
+for (const l of summaryTable(incidents, contenders, matrix)) print(l);
+print();
+print('## Per incident');
+print();
+for (const incident of incidents) {
+  for (const l of incidentTable(incident, contenders, matrix)) print(l);
+  print();
+  const events = contenders.flatMap((c) => {
+    const d = Object.entries(diagnostics.get(`${incident.id}/${c.id}`) ?? {}).sort(([a], [b]) => a.localeCompare(b));
+    return d.length ? [`- ${c.label}, events: ${d.map(([k, n]) => `${k} ${n.toLocaleString('en-US')}`).join(', ')}`] : [];
+  });
+  for (const l of events) print(l);
+  if (events.length) print();
+}
+const verdicts = targets(incidents, contenders, matrix);
+print('## Targets');
+print();
+for (const l of targetsTable(verdicts)) print(l);
+print();
+
+if (flag('--save')) {
+  let commit = 'unknown';
+  try {
+    commit = execSync('git rev-parse --short HEAD', { encoding: 'utf8' }).trim();
+  } catch {
+    // not a git checkout
+  }
+  const stamp = `Generated by \`${command}\` on ${new Date().toISOString()} — commit ${commit}.`;
+  writeFileSync(new URL('../results/incidents.md', import.meta.url), `${[out[0], '', stamp, ...out.slice(1)].join('\n')}\n`);
+  const docUrl = new URL('../../docs/performance.md', import.meta.url);
+  const doc = readFileSync(docUrl, 'utf8');
+  const BEGIN = '<!-- incidents:begin -->';
+  const END = '<!-- incidents:end -->';
+  const a = doc.indexOf(BEGIN);
+  const b = doc.indexOf(END);
+  if (a < 0 || b < a) {
+    console.error(`docs/performance.md has no ${BEGIN} … ${END} block; not updated`);
+  } else {
+    const block = [
+      BEGIN,
+      '',
+      `${stamp} ${out[2]}`,
+      '',
+      'Task success %:',
+      '',
+      ...summaryTable(incidents, contenders, matrix),
+      '',
+      ...targetsTable(verdicts),
+      '',
+      'Every metric per incident (latency percentiles, requests per call, 429s, requests while down, fail-over and come-back times, tokens billed for failed tasks): [bench/results/incidents.md](../bench/results/incidents.md).',
+      '',
+      END,
+    ];
+    writeFileSync(docUrl, doc.slice(0, a) + block.join('\n') + doc.slice(b + END.length));
+  }
+  console.log('saved bench/results/incidents.md and docs/performance.md');
+}
