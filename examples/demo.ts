@@ -18,7 +18,7 @@ import { startDashboardServer } from 'llm-resilience/dashboard';
 /** In order; each prints its own numbered headings. */
 export const SECTIONS: readonly ((demo: Demo) => Promise<void>)[] = [degradeAndRecover, budgetFallback, streamedOverload, monitorReport];
 
-/** Fake seconds per real second with --dashboard: the ~64 s story then takes about as long to watch. */
+/** Fake seconds per real second with --dashboard: the ~80 s story then takes about as long to watch. */
 export const DASHBOARD_SPEED = 1;
 
 export interface DashboardDemo {
@@ -69,7 +69,7 @@ async function main(argv: readonly string[]): Promise<void> {
   }
   const live = await startDashboardDemo({ port: Number(process.env.DASHBOARD_PORT ?? 0) });
   console.log(`\nDashboard: ${live.url}  (open it in a browser at any time: it shows the story so far; Ctrl+C to stop)`);
-  console.log('The story plays in real time, about a minute.\n');
+  console.log('The story plays in real time, about 80 seconds.\n');
   process.once('SIGINT', () => void live.close().then(() => process.exit(130)));
   await live.play();
   console.log(`\nThe dashboard stays up at ${live.url} — Ctrl+C to stop.`);

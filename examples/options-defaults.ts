@@ -12,15 +12,22 @@ export const defaultOptions = {
     maxDelayMs: 30_000,
     jitter: 'equal',
     maxRetryAfterMs: 60_000, // a longer Retry-After is not waited for: fall back
+    budget: { ratio: 0.1, minPerSecond: 0.5, windowMs: 10_000 }, // retries ≤ 10% of recent successes + 0.5/s
+    preferFallback: true, // after a 5xx / overload / network error / timeout, try an available next model before sleeping
   },
   breaker: {
     errorThresholdPercentage: 50,
     volumeThreshold: 5,
     rollingWindowMs: 10_000,
     rollingBuckets: 10,
-    resetTimeoutMs: 30_000,
+    resetTimeoutMs: 30_000, // the first open period; doubles per repeated trip
+    maxResetTimeoutMs: 120_000,
+    quotaResetTimeoutMs: 600_000, // an exhausted quota stays open this long (or its retry-after)
+    slowCallRateThreshold: 50, // % of slow attempts in the window that opens the breaker
+    slowCallDurationMs: undefined, // slow = over half the derived attempt deadline
   },
-  timeoutMs: undefined, // no per-attempt timeout
+  timeoutMs: undefined, // no fixed per-attempt timeout: derived per model (adaptiveTimeout)
+  adaptiveTimeout: { multiplier: 3, minTimeoutMs: 10_000, maxTimeoutMs: 600_000, minSamples: 100 }, // 3 × p99, within [10 s, 10 min]
   budget: undefined, // no budgets: nothing is reserved, counted or refused
   monitor: {
     windows: [60_000, 300_000, 3_600_000], // 1 min, 5 min, 1 h

@@ -85,6 +85,8 @@ function ours(env: Env, options: ResilientClientOptions): Runner {
   client.on('breaker:open', (e) => bump(`breaker:open ${e.model}`));
   client.on('exhausted', () => bump('exhausted'));
   client.on('limit:wait', () => bump('limit:wait'));
+  client.on('hedge:started', () => bump('hedge:started'));
+  client.on('hedge:won', (e) => bump(`hedge:won ${e.model}`));
   return {
     diagnostics: () => counts,
     call: (request, signal) =>
@@ -153,6 +155,13 @@ export const CONTENDERS: readonly Contender[] = [
     label: 'ours, documented rate-limit set-up',
     ours: true,
     make: (env) => ours(env, documentedRateLimitSetup(env.sim.clock)),
+  },
+  {
+    // Opt-in: measured on every incident for its latency and its extra requests; the targets are for the two above.
+    id: 'ours-hedged',
+    label: 'ours + hedging (auto delay, maxShare 0.5)',
+    ours: false,
+    make: (env) => ours(env, { models: [PRIMARY, BACKUP], clock: env.sim.clock, hedge: { delayMs: 'auto', maxShare: 0.5 } }),
   },
   {
     id: 'oracle',

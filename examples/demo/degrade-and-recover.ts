@@ -1,7 +1,8 @@
 /**
  * Section 1: the primary model degrades (429s with Retry-After, then 529
- * overloaded), its breaker opens, traffic falls back to the secondary, and
- * after the reset timeout a half-open probe finds it healthy again.
+ * overloaded: each one goes straight to the healthy secondary instead of a
+ * backoff sleep), its breaker opens, traffic falls back to the secondary, and
+ * after the open period a half-open probe finds it healthy again.
  */
 import { step } from 'llm-resilience/testing';
 import type { Demo } from './harness.js';
@@ -34,7 +35,7 @@ export async function degradeAndRecover(demo: Demo): Promise<void> {
   await demo.request(client, 'request 3', { taskId: 'task-3' });
   await demo.wait(1_000);
 
-  demo.heading('3. Overloaded: 529s, backoff, the breaker opens, traffic falls back');
+  demo.heading('3. Overloaded: each 529 goes straight to the healthy secondary; the breaker opens');
   provider.script(PRIMARY, [step.overloaded({ latencyMs: 300 })]);
   for (let i = 4; i <= 6; i++) {
     await demo.request(client, `request ${i}`, { taskId: `task-${i}` });
@@ -46,8 +47,8 @@ export async function degradeAndRecover(demo: Demo): Promise<void> {
   demo.note(`(${PRIMARY} has quietly recovered; its breaker is still open)`);
   await demo.request(client, 'request 7', { taskId: 'task-7' });
 
-  demo.heading('4. Reset timeout passes: one half-open probe, the breaker closes');
-  await demo.wait(12_000);
+  demo.heading('4. The open period passes: one half-open probe, the breaker closes');
+  await demo.wait(30_000);
   await demo.request(client, 'request 8', { taskId: 'task-8' });
   await demo.wait(1_000);
   await demo.request(client, 'request 9', { taskId: 'task-9' });

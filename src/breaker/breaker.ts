@@ -3,6 +3,7 @@ import type { Clock } from '../clock/clock.js';
 import { CircuitOpenError } from '../errors/errors.js';
 import type { BreakerState } from '../events/events.js';
 import type { ResolvedBreaker } from '../options/options.js';
+import { SlowCallRate, learnedOpenMs } from './slow.js';
 
 /**
  * opossum arms a real `setTimeout(resetTimeout)` whenever it opens. We own the
@@ -11,8 +12,35 @@ import type { ResolvedBreaker } from '../options/options.js';
  */
 const OPOSSUM_RESET_NEVER = 2 ** 31 - 1;
 
+/** Why a breaker opened. */
+export type OpenReason = 'failures' | 'slow_calls' | 'quota';
+
 export interface BreakerHooks {
-  onTransition(model: string, state: BreakerState, retryAfterMs?: number): void;
+  onTransition(model: string, state: BreakerState, retryAfterMs?: number, open?: { readonly reason: OpenReason; readonly trips: number }): void;
+}
+
+/**
+ * What the breaker needs to know about a failure: whether it counts, and for a
+ * quota, how long the provider says it lasts. A `Classification` is one.
+ */
+export interface Judgement {
+  readonly countsAsFailure: boolean;
+  readonly kind?: string;
+  readonly retryAfterMs?: number;
+}
+
+/** The breaker as plain data (the client's snapshot). */
+export interface BreakerInfo {
+  readonly state: BreakerState;
+  readonly retryAfterMs: number;
+  readonly openMs: number;
+  /** Consecutive trips without a sustained healthy spell; sets the length of the open period. */
+  readonly trips: number;
+  /** Length of the current (or last) open period. */
+  readonly openPeriodMs: number;
+  /** Slow attempts and all attempts in the current window. */
+  readonly slowCalls: number;
+  readonly calls: number;
 }
 
 /**
@@ -40,7 +68,7 @@ class LazyRotation {
 }
 
 type Thunk = () => Promise<unknown>;
-type Neutral = (error: unknown) => boolean;
+type Neutral = (error: unknown) => boolean | Judgement;
 type Engine = CircuitBreaker<[Thunk, Neutral], unknown>;
 const invoke = (thunk: Thunk) => thunk();
 
@@ -60,6 +88,18 @@ export class ModelBreaker {
   #openedAt = 0;
   /** Milliseconds spent open, summed over closed episodes (the monitor reads it). */
   #openMsTotal = 0;
+  /** Length of the current open period: learned from repeated trips, or a quota's. */
+  #openForMs: number;
+  #trips = 0;
+  /** Since when the breaker has been closed (+∞ while open or half-open). */
+  #closedSince = Number.NEGATIVE_INFINITY;
+  /** The last failure that counted, so the open period can follow its kind (a quota). */
+  #lastFailure: Judgement | undefined;
+  /** Why the breaker is being opened by us rather than by opossum's error rate. */
+  #opening: OpenReason | undefined;
+  readonly #slow: SlowCallRate;
+  /** A half-open probe was let through and has not reported its duration yet. */
+  #probeOut = false;
 
   constructor(model: string, options: ResolvedBreaker, clock: Clock, hooks: BreakerHooks) {
     this.model = model;
@@ -68,6 +108,8 @@ export class ModelBreaker {
     this.#hooks = hooks;
     this.#bucketMs = options.rollingWindowMs / options.rollingBuckets;
     this.#lastRotation = clock.now();
+    this.#openForMs = options.resetTimeoutMs;
+    this.#slow = new SlowCallRate(options.rollingWindowMs, options.rollingBuckets);
     this.#cb = this.#create(undefined);
   }
 
@@ -90,15 +132,77 @@ export class ModelBreaker {
       errorFilter: (error: unknown, _thunk: Thunk, neutral?: Neutral) => this.#filter(cb, error, neutral),
       ...(state ? { state: { closed: false, open: false, halfOpen: true } } : {}),
     } as unknown as CircuitBreaker.Options<[Thunk, Neutral]>);
-    cb.on('open', () => {
-      this.#openedAt = this.#clock.now();
-      this.#hooks.onTransition(this.model, 'open', this.#options.resetTimeoutMs);
-    });
+    cb.on('open', () => this.#onOpen());
     cb.on('close', () => {
-      this.#openMsTotal += this.#clock.now() - this.#openedAt;
+      const now = this.#clock.now();
+      this.#openMsTotal += now - this.#openedAt;
+      this.#closedSince = now;
       this.#hooks.onTransition(this.model, 'closed');
     });
     return cb;
+  }
+
+  /**
+   * Every open (opossum's error rate, a failed probe, or ours) lands here and
+   * sets the open period: a quota's own, or `resetTimeoutMs` doubled per trip
+   * since the last sustained healthy spell, up to `maxResetTimeoutMs`.
+   */
+  #onOpen(): void {
+    const now = this.#clock.now();
+    const o = this.#options;
+    const healthyFor = Math.max(o.resetTimeoutMs, o.maxResetTimeoutMs);
+    // Only a breaker that had been closed for a sustained spell forgets its trips (a failed probe never does).
+    if (now - this.#closedSince >= healthyFor) this.#trips = 0;
+    this.#closedSince = Number.POSITIVE_INFINITY;
+    this.#trips++;
+    const quota = this.#lastFailure?.kind === 'quota';
+    const reason: OpenReason = this.#opening ?? (quota ? 'quota' : 'failures');
+    this.#opening = undefined;
+    const hint = this.#lastFailure?.retryAfterMs;
+    this.#openForMs =
+      reason === 'quota' ? Math.min(o.quotaResetTimeoutMs, hint !== undefined && hint > 0 ? hint : o.quotaResetTimeoutMs) : learnedOpenMs(this.#trips, o.resetTimeoutMs, o.maxResetTimeoutMs);
+    this.#openedAt = now;
+    this.#slow.reset();
+    this.#hooks.onTransition(this.model, 'open', this.#openForMs, { reason, trips: this.#trips });
+  }
+
+  /** Opens the breaker through opossum's public `open()`, for a reason its error rate cannot see. */
+  #trip(reason: OpenReason): void {
+    if (this.#cb.opened) return;
+    this.#opening = reason;
+    this.#cb.open();
+  }
+
+  /**
+   * An attempt that ran through the breaker ended after `latencyMs` (success or
+   * a counted failure). Slow ones feed the slow-call rate, which opens the
+   * breaker at `slowCallRateThreshold`; a slow half-open probe re-opens it even
+   * though it succeeded. `slowMs` undefined: nothing is slow yet.
+   */
+  noteDuration(latencyMs: number, slowMs: number | undefined): void {
+    const probe = this.#probeOut;
+    this.#probeOut = false;
+    const threshold = this.#options.slowCallDurationMs ?? slowMs;
+    if (threshold === undefined) return;
+    const slow = latencyMs > threshold;
+    if (probe && slow) return this.#trip('slow_calls');
+    if (!this.#cb.closed) return;
+    const w = this.#slow.record(this.#clock.now(), slow);
+    if (slow && w.calls >= this.#options.volumeThreshold && (w.slow / w.calls) * 100 >= this.#options.slowCallRateThreshold) this.#trip('slow_calls');
+  }
+
+  /** Plain data for the snapshot. */
+  info(now = this.#clock.now()): BreakerInfo {
+    const w = this.#slow.totals(now);
+    return {
+      state: this.state(now),
+      retryAfterMs: this.retryAfterMs(now),
+      openMs: this.openMs(now),
+      trips: this.#trips,
+      openPeriodMs: this.#openForMs,
+      slowCalls: w.slow,
+      calls: w.calls,
+    };
   }
 
   #catchUp(now: number): void {
@@ -112,7 +216,7 @@ export class ModelBreaker {
   /** The state as of now on the clock (an open breaker past its reset reads as half-open). */
   state(now = this.#clock.now()): BreakerState {
     if (this.#cb.halfOpen) return 'half-open';
-    if (this.#cb.opened) return now - this.#openedAt >= this.#options.resetTimeoutMs ? 'half-open' : 'open';
+    if (this.#cb.opened) return now - this.#openedAt >= this.#openForMs ? 'half-open' : 'open';
     return 'closed';
   }
 
@@ -124,7 +228,7 @@ export class ModelBreaker {
   /** Time until a probe is allowed, or 0 when calls may go through. */
   retryAfterMs(now = this.#clock.now()): number {
     if (!this.#cb.opened) return 0;
-    return Math.max(0, this.#openedAt + this.#options.resetTimeoutMs - now);
+    return Math.max(0, this.#openedAt + this.#openForMs - now);
   }
 
   /**
@@ -133,11 +237,12 @@ export class ModelBreaker {
    * with a fresh window, so old failures do not re-open it after recovery).
    */
   #maybeHalfOpen(now: number): void {
-    if (!this.#cb.opened || now - this.#openedAt < this.#options.resetTimeoutMs) return;
+    if (!this.#cb.opened || now - this.#openedAt < this.#openForMs) return;
     this.#reviveHalfOpen();
   }
 
   #reviveHalfOpen(announce = true): void {
+    this.#probeOut = false;
     this.#cb.shutdown(); // clears opossum's own reset timer and listeners
     this.#cb = this.#create({ halfOpen: true });
     this.#lastRotation = this.#clock.now();
@@ -148,18 +253,20 @@ export class ModelBreaker {
    * Runs `thunk` through the breaker. Rejects with {@link CircuitOpenError}
    * without calling it when the breaker is open (or a half-open probe is
    * already in flight). `neutral(error)` marks failures that say nothing about
-   * the provider's health (the caller's abort, a 400): they never count as
+   * the provider's health (the caller's abort, a 400) — `true`, or a
+   * {@link Judgement} with `countsAsFailure: false`: they never count as
    * failures — opossum records them as successes (the provider answered), so
    * they do enter the window's call count. Not `async`: the success path adds
    * no promise hop of its own.
    */
-  execute<T>(thunk: () => Promise<T>, neutral: (error: unknown) => boolean): Promise<T> {
+  execute<T>(thunk: () => Promise<T>, neutral: (error: unknown) => boolean | Judgement): Promise<T> {
     const now = this.#clock.now();
     if (now - this.#lastRotation >= this.#bucketMs) this.#catchUp(now);
     const cb = this.#cb;
     if (!cb.closed) {
       this.#maybeHalfOpen(now);
       if (!this.#cb.closed && !this.#cb.pendingClose) return Promise.reject(new CircuitOpenError(this.model, this.retryAfterMs(now)));
+      if (this.#cb.halfOpen) this.#probeOut = true;
     }
     return this.#cb.fire(thunk, neutral) as Promise<T>;
   }
@@ -170,8 +277,16 @@ export class ModelBreaker {
    * probe ends neutrally we swap in a fresh half-open breaker first; the old
    * one (listeners removed) may then count whatever it likes.
    */
-  #filter(cb: Engine, error: unknown, neutral: ((e: unknown) => boolean) | undefined): boolean {
-    if (!neutral || !neutral(error)) return false;
+  #filter(cb: Engine, error: unknown, neutral: Neutral | undefined): boolean {
+    const verdict = neutral?.(error);
+    const isNeutral = typeof verdict === 'boolean' ? verdict : verdict !== undefined && !verdict.countsAsFailure;
+    if (!isNeutral) {
+      if (this.#cb !== cb) return false;
+      this.#lastFailure = typeof verdict === 'object' ? verdict : undefined;
+      // An exhausted quota does not clear by waiting: open at once, before opossum counts it.
+      if (this.#lastFailure?.kind === 'quota' && !cb.opened) this.#trip('quota');
+      return false;
+    }
     if (cb.halfOpen && this.#cb === cb) this.#reviveHalfOpen(false);
     return true;
   }

@@ -12,6 +12,7 @@ export type FailureKind =
   | 'server' // 5xx, 409
   | 'network' // connection refused / reset / dropped mid-stream
   | 'timeout' // our attempt timeout, SDK connection timeout, 408
+  | 'deadline' // the call's own deadline ran out, or left too little time to start an attempt
   | 'auth' // 401, 403
   | 'not_found' // 404 (e.g. unknown model)
   | 'client' // other 4xx: the request itself is wrong
@@ -56,6 +57,7 @@ export const KIND_TRAITS: Readonly<Record<FailureKind, KindTraits>> = Object.fre
   server: t(true, true, true),
   network: t(true, true, true),
   timeout: t(true, true, true),
+  deadline: t(false, true, false),
   auth: t(false, true, false),
   not_found: t(false, true, false),
   client: t(false, false, false),
@@ -253,7 +255,7 @@ function classifyUnsafe(error: unknown, nowMs: number, depth: number): Classific
   if (isResilienceError(error)) {
     const code = error.code;
     if (code === 'CIRCUIT_OPEN') return build('circuit_open', { retryAfterMs: (error as { retryAfterMs?: number }).retryAfterMs ?? 0 });
-    if (code === 'TIMEOUT') return build('timeout', {});
+    if (code === 'TIMEOUT') return build((error as { scope?: unknown }).scope === 'call' ? 'deadline' : 'timeout', {});
     if (code === 'BUDGET_EXCEEDED') return build('budget', {});
     if (code === 'QUEUE_FULL') return build('queue_full', {});
     if (code === 'CONTEXT_WINDOW') return build('context_length', {});

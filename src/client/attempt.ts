@@ -19,6 +19,16 @@ export interface CallState {
   readonly stream: StreamOptions | undefined;
   /** Where `ctx.reportHeaders` sends headers (undefined: nobody needs them). */
   readonly onHeaders: ((model: string, headers: unknown, taskId: string | undefined) => void) | undefined;
+  /** The models this call may try, in order (the next one is preferred over a backoff sleep). */
+  readonly chain?: readonly string[];
+  /** The call's deadline on the clock (from `deadlineMs`), when it has one. */
+  readonly deadlineAt?: number | undefined;
+}
+
+/** How long one attempt may run, decided by the pipeline (`call`: the call's deadline, not the model's). */
+export interface AttemptLimit {
+  readonly ms: number;
+  readonly scope: 'attempt' | 'call';
 }
 
 export type StreamHooks = Pick<PumpOptions, 'onCommit' | 'onEnd' | 'onError'> & { readonly options: StreamOptions | undefined };
@@ -81,8 +91,9 @@ export async function runAttempt<T>(
   clock: Clock,
   disposeSignal: AbortSignal,
   streamHooks?: () => StreamHooks,
+  limit?: AttemptLimit,
 ): Promise<T> {
-  const timeoutMs = call.timeoutMs;
+  const timeoutMs = limit ? limit.ms : call.timeoutMs;
   const callerSignal = call.signal;
   const startedAt = clock.now();
 
@@ -108,7 +119,9 @@ export async function runAttempt<T>(
   });
   const unlink = () => links.forEach((s, i) => s.removeEventListener('abort', forwards[i]!));
   const timer =
-    timeoutMs === undefined ? undefined : clock.setTimeout(() => controller.abort(new TimeoutError(model, timeoutMs)), timeoutMs, KEEP_ALIVE);
+    timeoutMs === undefined
+      ? undefined
+      : clock.setTimeout(() => controller.abort(limit?.scope === 'call' ? new TimeoutError(model, timeoutMs, 'Call deadline', 'call') : new TimeoutError(model, timeoutMs)), timeoutMs, KEEP_ALIVE);
   const race = abortRace(controller.signal);
   let handedOff = false;
   try {

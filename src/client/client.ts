@@ -1,5 +1,7 @@
 import { setMaxListeners } from 'node:events';
-import { ModelBreaker } from '../breaker/breaker.js';
+import { type BreakerInfo, ModelBreaker, type OpenReason } from '../breaker/breaker.js';
+import { RetryBudget, type RetryBudgetState } from '../retry/budget.js';
+import { derivedTimeoutMs } from '../retry/deadline.js';
 import { BudgetManager } from '../budget/manager.js';
 import type { BudgetSnapshot } from '../budget/snapshot.js';
 import { classifyError } from '../classify/classify.js';
@@ -33,7 +35,11 @@ type FallbackReason = Parameters<Parameters<typeof runChain>[2]['onFallback']>[2
 export interface ClientSnapshot {
   readonly timestamp: number;
   readonly models: readonly string[];
-  readonly breakers: Readonly<Record<string, { readonly state: BreakerState; readonly retryAfterMs: number; readonly openMs: number }>>;
+  readonly breakers: Readonly<Record<string, BreakerInfo>>;
+  /** The attempt deadline derived for each model with enough samples (absent without `adaptiveTimeout` or the monitor). */
+  readonly attemptDeadlines?: Readonly<Record<string, number>>;
+  /** Each called model's retry budget (absent when retry or its budget is off). */
+  readonly retryBudget?: Readonly<Record<string, RetryBudgetState>>;
   readonly monitor?: MonitorSnapshot;
   /** The latest rate-limit headers per model. */
   readonly rateLimits: Readonly<Record<string, RateLimitInfo>>;
@@ -64,6 +70,7 @@ export class ResilientClient {
   readonly #onHeaders: (model: string, headers: unknown, taskId: string | undefined) => void;
   readonly #deps: PipelineDeps;
   readonly #shared: SharedBreaker | undefined;
+  readonly #retryBudget: RetryBudget | undefined;
   readonly #providers: ReadonlyMap<string, string>;
   readonly #content: ContentPolicy;
   readonly #hedge: ResolvedHedge | undefined;
@@ -93,11 +100,19 @@ export class ResilientClient {
     this.#hedgeBudget = new HedgeBudget((o.hedge ?? HEDGE_DEFAULTS).maxShare);
     this.#limiter = o.shared?.limiter?.(sharedDeps) ?? createLimiter(o.limits, { clock: this.#clock, emitter: this.#bus });
     this.#onHeaders = (model, headers, taskId) => this.#observeHeaders(model, headers, taskId);
+    this.#retryBudget = o.retry?.budget
+      ? new RetryBudget(o.retry.budget, this.#clock, (t, c) => {
+          if (!this.#bus.wants('retry:throttled')) return;
+          this.#bus.emit('retry:throttled', { timestamp: this.#clock.now(), ...(c?.taskId !== undefined ? { taskId: c.taskId } : {}), ...t, ...(c?.attempt !== undefined ? { attempt: c.attempt } : {}), kind: c?.kind ?? 'retry', ...(c?.reason !== undefined ? { reason: c.reason } : {}) });
+        })
+      : undefined;
     this.#deps = {
       clock: this.#clock,
       random: o.random ?? systemRandom,
       bus: this.#bus,
       retry: o.retry,
+      retryBudget: this.#retryBudget,
+      adaptiveTimeout: o.adaptiveTimeout,
       stream: o.stream,
       budget: this.#budget,
       monitor: this.#monitor,
@@ -180,15 +195,35 @@ export class ResilientClient {
   /** Plain, JSON-serializable state of breakers and the monitor. See also `client.budget?.snapshot()`. */
   snapshot(options: { process?: boolean } = {}): ClientSnapshot {
     const now = this.#clock.now();
-    const breakers: Record<string, { state: BreakerState; retryAfterMs: number; openMs: number }> = {};
-    for (const [model, b] of this.#breakers) breakers[model] = { state: b.state(now), retryAfterMs: b.retryAfterMs(now), openMs: b.openMs(now) };
+    const breakers: Record<string, BreakerInfo> = {};
+    for (const [model, b] of this.#breakers) breakers[model] = b.info(now);
     return {
       timestamp: now,
       models: this.models,
       breakers,
+      ...(this.#retryBudget ? { retryBudget: this.#retryBudget.snapshot(now) } : {}),
+      ...(this.#deps.adaptiveTimeout && this.#monitor ? { attemptDeadlines: this.#attemptDeadlines() } : {}),
       rateLimits: Object.fromEntries(this.#rateLimits),
       ...(this.#monitor ? { monitor: this.#monitor.snapshot(options) } : {}),
     };
+  }
+
+  /**
+   * The retry budget: `client.retryBudget?.tryAcquire(model)` takes one re-send
+   * from `model`'s budget (false, with a `retry:throttled` event, when it is empty).
+   * Undefined when retry or its budget is off.
+   */
+  get retryBudget(): RetryBudget | undefined {
+    return this.#retryBudget;
+  }
+
+  #attemptDeadlines(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const model of this.models) {
+      const ms = derivedTimeoutMs(this.#monitor!.latencyBaseline(model), this.#deps.adaptiveTimeout);
+      if (ms !== undefined) out[model] = ms;
+    }
+    return out;
   }
 
   /** The budget's snapshot, or undefined without a budget. Async: a shared store may be remote. */
@@ -224,6 +259,8 @@ export class ResilientClient {
       usage: options?.usage,
       stream: options?.stream,
       onHeaders: this.#onHeaders,
+      chain: models,
+      deadlineAt: options?.deadlineMs !== undefined ? this.#clock.now() + options.deadlineMs : undefined,
     };
     const content = this.#content;
     const fit = this.#fitState(options, call);
@@ -345,7 +382,7 @@ export class ResilientClient {
     let b = this.#breakers.get(model);
     if (!b) {
       // Created on first use: a configured model that is never called costs nothing.
-      b = new ModelBreaker(model, opts, this.#clock, { onTransition: (m, state, retryAfterMs) => this.#onBreaker(m, state, retryAfterMs) });
+      b = new ModelBreaker(model, opts, this.#clock, { onTransition: (m, state, retryAfterMs, open) => this.#onBreaker(m, state, retryAfterMs, open) });
       this.#breakers.set(model, b);
     }
     return b;
@@ -369,13 +406,13 @@ export class ResilientClient {
     }
   }
 
-  #onBreaker(model: string, state: BreakerState, retryAfterMs?: number): void {
+  #onBreaker(model: string, state: BreakerState, retryAfterMs?: number, open?: { reason: OpenReason; trips: number }): void {
     this.#monitor?.recordBreaker(model, state);
     if (this.#shared && state === 'open') void this.#shared.publishOpen(model, this.#clock.now() + (retryAfterMs ?? 0)).catch(() => {});
     if (this.#shared && state === 'closed') void this.#shared.publishClosed(model).catch(() => {});
     const name = state === 'open' ? 'breaker:open' : state === 'half-open' ? 'breaker:half-open' : 'breaker:close';
     if (!this.#bus.wants(name)) return;
-    this.#bus.emit(name, { timestamp: this.#clock.now(), model, state, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
+    this.#bus.emit(name, { timestamp: this.#clock.now(), model, state, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}), ...open });
   }
 
   /**

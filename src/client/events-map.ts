@@ -5,13 +5,14 @@ import type { RateLimitInfo } from '../providers/ratelimit-headers.js';
 import type { MonitorEvents } from '../monitor/events.js';
 import type { StreamEvents } from '../stream/events.js';
 import type { RedisEvents } from '../redis/types.js';
+import type { RetryEvents } from '../retry/events.js';
 import type { HedgeEvents } from '../fallback/hedge-events.js';
 
 /**
  * Every event the client emits, by name: the core pipeline's plus each
  * capability's. Names are public API; see docs/events.md.
  */
-export interface ResilienceEvents extends CoreEvents, StreamEvents, BudgetEvents, MonitorEvents, LimiterEvents, RateLimitEvents, RedisEvents, HedgeEvents {}
+export interface ResilienceEvents extends CoreEvents, StreamEvents, BudgetEvents, MonitorEvents, LimiterEvents, RateLimitEvents, RedisEvents, HedgeEvents, RetryEvents {}
 
 /** The provider's latest rate-limit headers for a model, as plain data. */
 export interface RateLimitEvent extends EventBase {

@@ -1,4 +1,4 @@
-import type { ModelBreaker } from '../breaker/breaker.js';
+import type { Judgement, ModelBreaker } from '../breaker/breaker.js';
 import type { BudgetManager, Reservation } from '../budget/manager.js';
 import { costOf } from '../budget/pricing.js';
 import { type Classification, classifyError } from '../classify/classify.js';
@@ -6,7 +6,8 @@ import { type Clock, type RandomSource, sleep } from '../clock/clock.js';
 import type { EventBus } from '../events/events.js';
 import type { Monitor } from '../monitor/monitor.js';
 import { outcomeOf } from '../monitor/outcome.js';
-import type { ResolvedRetry } from '../options/options.js';
+import type { ResolvedAdaptiveTimeout, ResolvedRetry } from '../options/options.js';
+import type { RetryBudget } from '../retry/budget.js';
 import { decideRetry } from '../retry/backoff.js';
 import { runWithRetry } from '../retry/retry.js';
 import type { StreamOptions } from '../stream/options.js';
@@ -15,6 +16,7 @@ import { streamEventHooks } from '../stream/events.js';
 import { type Usage, extractUsage } from '../usage/extract.js';
 import type { Limiter, Release } from '../limits/limiter.js';
 import { type CallState, runAttempt } from './attempt.js';
+import { guardAttempt, vetoRetry } from './guards.js';
 import type { ResilienceEvents } from './events-map.js';
 import type { AttemptFn, Outcome } from './types.js';
 
@@ -24,6 +26,10 @@ export interface PipelineDeps {
   readonly random: RandomSource;
   readonly bus: EventBus<ResilienceEvents>;
   readonly retry: ResolvedRetry | undefined;
+  /** Per-model retry budget; undefined when retry or its budget is off. */
+  readonly retryBudget: RetryBudget | undefined;
+  /** Attempt deadlines derived from the monitor; undefined when off. */
+  readonly adaptiveTimeout: ResolvedAdaptiveTimeout | undefined;
   readonly stream: StreamOptions | undefined;
   readonly budget: BudgetManager | undefined;
   readonly monitor: Monitor | undefined;
@@ -62,7 +68,7 @@ export async function tryModel<T>(deps: PipelineDeps, fn: AttemptFn<T>, model: s
   const { clock, bus, monitor, budget } = deps;
   const state: TryState = { error: undefined, cls: undefined, streamed: false };
   const breaker = deps.breakerFor(model);
-  const neutral = (error: unknown) => !classifyOnce(state, error, clock.now()).countsAsFailure;
+  const neutral = (error: unknown) => classifyOnce(state, error, clock.now());
 
   let reservation: Reservation | undefined;
   if (budget) {
@@ -91,6 +97,11 @@ export async function tryModel<T>(deps: PipelineDeps, fn: AttemptFn<T>, model: s
       });
       release = typeof admitted === 'function' ? admitted : await admitted;
     }
+    const guard = guardAttempt(deps, model, call, clock.now());
+    if (!guard.start) {
+      release?.();
+      throw guard.error; // not started: the chain moves on with reason `deadline`
+    }
     // Latency counts from admission: time in the limiter's queue is not the provider's.
     const start = clock.now();
     if (bus.wants('attempt')) bus.emit('attempt', { timestamp: start, taskId: call.taskId, model, attempt: n });
@@ -98,9 +109,11 @@ export async function tryModel<T>(deps: PipelineDeps, fn: AttemptFn<T>, model: s
     try {
       const streamHooks = streamHooksFor(deps, model, n, call, state, breaker, neutral, settle);
       if (deps.sharedCheck) await deps.sharedCheck(model);
-      const invoke = () => runAttempt(fn, model, n, call, clock, deps.disposeSignal, streamHooks);
+      const invoke = () => runAttempt(fn, model, n, call, clock, deps.disposeSignal, streamHooks, guard.limit);
       const value = breaker ? await breaker.execute(invoke, neutral) : await invoke();
       const now = clock.now();
+      deps.retryBudget?.recordSuccess(model, now);
+      breaker?.noteDuration(now - start, guard.slowMs);
       monitor?.recordAttempt(model, 'success', now - start, now);
       if (bus.wants('success')) bus.emit('success', { timestamp: now, taskId: call.taskId, model, attempt: n, latencyMs: now - start });
       return value;
@@ -109,6 +122,7 @@ export async function tryModel<T>(deps: PipelineDeps, fn: AttemptFn<T>, model: s
       const now = clock.now();
       const outcome = outcomeOf(cls.kind);
       if (monitor && outcome) monitor.recordAttempt(model, outcome, now - start, now);
+      if (cls.countsAsFailure) breaker?.noteDuration(now - start, guard.slowMs);
       if (bus.wants('failure')) {
         bus.emit('failure', {
           timestamp: now,
@@ -138,7 +152,7 @@ export async function tryModel<T>(deps: PipelineDeps, fn: AttemptFn<T>, model: s
             onFailure: async (error, n) => {
               const cls = classifyOnce(state, error, clock.now());
               const decision = decideRetry(cls, n - 1, retry, deps.random);
-              if (!decision.retry) return false;
+              if (!decision.retry || vetoRetry(deps, model, call, cls, decision.delayMs, n)) return false;
               monitor?.recordRetry(model);
               if (bus.wants('retry')) {
                 bus.emit('retry', {
@@ -189,7 +203,7 @@ function streamHooksFor(
   call: CallState,
   state: TryState,
   breaker: ModelBreaker | undefined,
-  neutral: (e: unknown) => boolean,
+  neutral: (e: unknown) => boolean | Judgement,
   settle: (usage: Usage | undefined) => Promise<void> | undefined,
 ): () => StreamHooks {
   return () => {

@@ -23,6 +23,9 @@ export function checkRunOptions(o: RunOptions): void {
   if (o.timeoutMs !== undefined && !(typeof o.timeoutMs === 'number' && o.timeoutMs > 0 && Number.isFinite(o.timeoutMs))) {
     issues.push({ path: 'run.timeoutMs', message: `expected a positive number of milliseconds, received ${String(o.timeoutMs)}` });
   }
+  if (o.deadlineMs !== undefined && !(typeof o.deadlineMs === 'number' && o.deadlineMs > 0 && Number.isFinite(o.deadlineMs))) {
+    issues.push({ path: 'run.deadlineMs', message: `expected a positive number of milliseconds, received ${String(o.deadlineMs)}` });
+  }
   if (o.provider !== undefined && (typeof o.provider !== 'string' || o.provider === '')) issues.push({ path: 'run.provider', message: 'expected a provider name (non-empty string)' });
   if (o.taskId !== undefined && typeof o.taskId !== 'string') issues.push({ path: 'run.taskId', message: 'expected a string' });
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) issues.push({ path: 'run.signal', message: 'expected an AbortSignal' });

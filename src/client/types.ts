@@ -42,6 +42,16 @@ export interface RunOptions {
   /** Per-attempt timeout for this call, overriding the client's `timeoutMs`. */
   readonly timeoutMs?: number;
   /**
+   * The whole call's deadline, in ms from now on the client's clock, across
+   * every retry and fallback. No attempt starts when fewer ms remain than its
+   * model's median latency (once known), no backoff sleeps past it, and an
+   * attempt still running when it arrives is cut off with a `TimeoutError`
+   * (`scope: 'call'`). Running out is never counted against a model; the call
+   * rejects with `AllModelsFailedError` whose reasons are `deadline`.
+   * @example { deadlineMs: 120_000 }
+   */
+  readonly deadlineMs?: number;
+  /**
    * The request you send, read only to estimate its tokens for the budget
    * (message text length, `max_tokens`). Never stored or emitted.
    */

@@ -66,15 +66,22 @@ export class CircuitOpenError extends ResilienceError {
 }
 export const isCircuitOpenError = (v: unknown): v is CircuitOpenError => has(v, 'CIRCUIT_OPEN');
 
-/** An attempt ran past `timeoutMs`; its signal was aborted. */
+/**
+ * An attempt ran past its deadline (`timeoutMs`, or the one derived from the
+ * model's latency); its signal was aborted. With `scope: 'call'` it was the
+ * call's own `deadlineMs` that ran out, which says nothing about the model.
+ */
 export class TimeoutError extends ResilienceError {
   readonly model: string;
   readonly timeoutMs: number;
-  constructor(model: string, timeoutMs: number, what = 'Attempt') {
+  /** `attempt`: the model was too slow. `call`: the call's deadline ran out (not counted against the model). */
+  readonly scope: 'attempt' | 'call';
+  constructor(model: string, timeoutMs: number, what = 'Attempt', scope: 'attempt' | 'call' = 'attempt') {
     super('TIMEOUT', `${what} on model "${model}" timed out after ${timeoutMs} ms`);
     this.name = 'TimeoutError';
     this.model = model;
     this.timeoutMs = timeoutMs;
+    this.scope = scope;
   }
 }
 export const isTimeoutError = (v: unknown): v is TimeoutError => has(v, 'TIMEOUT');

@@ -38,8 +38,12 @@ export interface RetryEvent extends AttemptEvent {
 export interface BreakerEvent extends EventBase {
   readonly model: string;
   readonly state: BreakerState;
-  /** For `breaker:open`: when a half-open probe will be allowed. */
+  /** For `breaker:open`: when a half-open probe will be allowed (the open period). */
   readonly retryAfterMs?: number;
+  /** For `breaker:open`: what opened it — the error rate, the slow-call rate, or an exhausted quota. */
+  readonly reason?: 'failures' | 'slow_calls' | 'quota';
+  /** For `breaker:open`: consecutive trips without a sustained healthy spell (1 on the first). */
+  readonly trips?: number;
 }
 export interface FallbackEvent extends EventBase {
   readonly from: string;

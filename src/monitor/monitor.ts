@@ -10,6 +10,7 @@ import { InFlight, type CallToken } from './inflight.js';
 import { type MonitorOptions, type ResolvedMonitorOptions, type RoutingStrategy, resolveMonitorOptions } from './options.js';
 import { ProcessSampler } from './process.js';
 import { buildSnapshot } from './build-snapshot.js';
+import { BaselineCache, type LatencyBaseline } from './baseline.js';
 import type { MonitorSnapshot, NotableEvent } from './snapshot.js';
 import { windowLabel } from './snapshot.js';
 import { Ring } from './window.js';
@@ -48,6 +49,7 @@ export class ModelState {
   readonly createdAt: number;
   anomaly: AnomalyDetector | undefined;
   rateLimits: RateLimitTrail | undefined;
+  readonly baseline = new BaselineCache();
   readonly p95Memo: { latency?: { at: number; value: number | undefined }; ttft?: { at: number; value: number | undefined } } = {};
 
   constructor(rings: Ring[], healthRing: Ring, now: number) {
@@ -78,6 +80,8 @@ export class Monitor {
   readonly #process: ProcessSampler;
   readonly #period: MonitorDeps['period'];
   readonly #healthLabel: string;
+  /** Index of the longest window in each model's rings: the latency baseline reads it. */
+  readonly #longest: number;
   #disposed = false;
 
   constructor(options: MonitorOptions | undefined, deps: MonitorDeps) {
@@ -86,6 +90,7 @@ export class Monitor {
     this.#events = deps.events ?? NO_EMITTER;
     this.#period = deps.period;
     this.#healthLabel = windowLabel(this.options.health.windowMs);
+    this.#longest = this.options.windows.indexOf(Math.max(...this.options.windows));
     const long = this.options.rules.longRunning;
     this.#inFlight = new InFlight(this.#clock, long?.thresholdMs, (model, age) =>
       this.#alert(long!.cooldownMs, { level: long!.level, rule: 'long_running', key: `long_running:${model}`, model, value: age, threshold: long!.thresholdMs, message: `A call to ${model} has been running for ${fmtMs(age)} (threshold ${fmtMs(long!.thresholdMs)})` }),
@@ -233,6 +238,17 @@ export class Monitor {
 
   endCall(token: CallToken): void {
     this.#inFlight.end(token);
+  }
+
+  /**
+   * `model`'s successful-attempt latency over the longest window (p50, p99 and
+   * the sample count), refreshed at most every `health.latencyRefreshMs`.
+   * Undefined before its first success. Derived attempt deadlines read it.
+   */
+  latencyBaseline(model: string): LatencyBaseline | undefined {
+    const s = this.#models.get(model);
+    if (!s) return undefined;
+    return s.baseline.read(s.rings[this.#longest]!, this.#clock.now(), this.options.health.latencyRefreshMs, this.options.relativeAccuracy);
   }
 
   /** Current health of `model`, re-evaluated now. */

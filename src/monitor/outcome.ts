@@ -18,6 +18,7 @@ export function outcomeOf(kind: FailureKind): AttemptOutcome | undefined {
     case 'circuit_open':
     case 'budget':
     case 'queue_full':
+    case 'deadline':
     case 'client':
     case 'context_length':
     case 'content_filter':

@@ -63,6 +63,32 @@ export interface RetryOptions {
    * @default 60_000
    */
   readonly maxRetryAfterMs?: number;
+  /**
+   * Bounds re-sends per model to a share of its recent successful attempts, with
+   * a small floor, so a failing model cannot multiply its own traffic. A retry the
+   * budget refuses is not made: the call falls back to the next model, or fails.
+   * `false` turns the budget off (every retry up to `maxRetries` is made).
+   * @default { ratio: 0.1, minPerSecond: 0.5, windowMs: 10_000 }
+   */
+  readonly budget?: RetryBudgetOptions | false;
+  /**
+   * After a transient failure (5xx, overloaded, network error, timeout), try the
+   * next model at once instead of sleeping a backoff and retrying this one, when
+   * that next model is available (its breaker closed, its health not
+   * `unhealthy`). Retries with backoff then happen on the last available model.
+   * A rate limit with a `retry-after` is unaffected by this setting.
+   * @default true
+   */
+  readonly preferFallback?: boolean;
+}
+
+export interface RetryBudgetOptions {
+  /** Retries earned per successful attempt in the window (0.1: one retry per ten successes). @default 0.1 */
+  readonly ratio?: number;
+  /** Retries always allowed per second whatever the traffic, so a quiet client can still retry. @default 0.5 */
+  readonly minPerSecond?: number;
+  /** How far back successes and retries are counted, in ms. @default 10_000 */
+  readonly windowMs?: number;
 }
 
 export interface BreakerOptions {
@@ -74,8 +100,56 @@ export interface BreakerOptions {
   readonly rollingWindowMs?: number;
   /** Buckets the rolling window is divided into. @default 10 */
   readonly rollingBuckets?: number;
-  /** Time an open breaker waits before letting one half-open probe through, in ms. @default 30_000 */
+  /**
+   * Time an open breaker waits before letting one half-open probe through, in ms,
+   * after its first trip. Each further trip without a sustained healthy spell in
+   * between doubles it, up to `maxResetTimeoutMs`.
+   * @default 30_000
+   */
   readonly resetTimeoutMs?: number;
+  /**
+   * Cap of the learned open period. The count of trips starts over once the
+   * breaker has stayed closed this long. Set it equal to `resetTimeoutMs` for a
+   * fixed open period. A value below `resetTimeoutMs` counts as `resetTimeoutMs`.
+   * @default 120_000
+   */
+  readonly maxResetTimeoutMs?: number;
+  /**
+   * How long a breaker opened by an exhausted quota (`insufficient_quota`, a
+   * spend limit, 402) stays open: the failure's `retry-after` when it has one,
+   * at most this long. A quota does not come back by waiting 30 s.
+   * @default 600_000
+   */
+  readonly quotaResetTimeoutMs?: number;
+  /**
+   * Percentage of slow attempts within the rolling window (with at least
+   * `volumeThreshold` attempts) that opens the breaker; a slow half-open probe
+   * re-opens it. `100` only opens when every attempt is slow.
+   * @default 50
+   */
+  readonly slowCallRateThreshold?: number;
+  /**
+   * An attempt that takes longer than this (in ms) is slow. By default half the
+   * model's derived attempt deadline (see `adaptiveTimeout`); without one (too
+   * few samples, or the monitor off) no attempt counts as slow.
+   * @default undefined (derived)
+   */
+  readonly slowCallDurationMs?: number;
+}
+
+export interface AdaptiveTimeoutOptions {
+  /** The attempt deadline is this many times the model's recent p99 latency. @default 3 */
+  readonly multiplier?: number;
+  /** Floor of the derived deadline, in ms. @default 10_000 */
+  readonly minTimeoutMs?: number;
+  /** Cap of the derived deadline, in ms. @default 600_000 */
+  readonly maxTimeoutMs?: number;
+  /**
+   * Successful attempts the monitor must have seen (within its longest window)
+   * before a deadline is derived: fewer make a p99 that a normal slow answer
+   * exceeds now and then. @default 100
+   */
+  readonly minSamples?: number;
 }
 
 /**
@@ -102,8 +176,22 @@ export interface ResilientClientOptions {
   readonly retry?: RetryOptions | false;
   /** One circuit breaker per model. `false` disables breakers. */
   readonly breaker?: BreakerOptions | false;
-  /** Per-attempt timeout in ms; aborts the signal handed to your function. Off by default. */
+  /**
+   * Per-attempt timeout in ms; aborts the signal handed to your function. When
+   * not set, each model's deadline is derived from its recent latency (see
+   * `adaptiveTimeout`).
+   */
   readonly timeoutMs?: number;
+  /**
+   * Without `timeoutMs`, each attempt's deadline is derived from what the
+   * monitor has seen of its model: `multiplier` × its p99 latency, between
+   * `minTimeoutMs` and `maxTimeoutMs`, once it has `minSamples` successes. For a
+   * stream the attempt ends at its first content chunk, so this is a
+   * first-token deadline. An attempt that hits it fails with kind `timeout`,
+   * counts against the model and falls back. Needs the monitor; `false` turns it off.
+   * @default { multiplier: 3, minTimeoutMs: 10_000, maxTimeoutMs: 600_000, minSamples: 100 }
+   */
+  readonly adaptiveTimeout?: AdaptiveTimeoutOptions | false;
   /**
    * Token and cost budgets: reserved before each call, settled after (docs/budget.md). Off by default.
    * @example { day: { maxCostUsd: 20 }, task: { maxTokens: 200_000 }, timeZone: 'Europe/Paris' }
@@ -154,6 +242,20 @@ export const retrySchema = z.strictObject({
   maxDelayMs: nonNegativeMs().optional(),
   jitter: z.enum(['none', 'full', 'equal'], { error: "expected 'none', 'full' or 'equal'" }).optional(),
   maxRetryAfterMs: nonNegativeMs().optional(),
+  budget: z
+    .union(
+      [
+        z.strictObject({
+          ratio: z.number({ error: 'expected a number between 0 and 1' }).min(0, { error: 'expected a number between 0 and 1' }).max(1, { error: 'expected a number between 0 and 1' }).optional(),
+          minPerSecond: z.number({ error: 'expected a non-negative number' }).min(0, { error: 'expected a non-negative number' }).finite({ error: 'expected a non-negative number' }).optional(),
+          windowMs: positiveMs().max(3_600_000, { error: 'expected at most 3600000 ms' }).optional(),
+        }),
+        z.literal(false),
+      ],
+      { error: 'expected retry budget options or false' },
+    )
+    .optional(),
+  preferFallback: z.boolean({ error: 'expected true or false' }).optional(),
 });
 
 export const breakerSchema = z.strictObject({
@@ -162,6 +264,17 @@ export const breakerSchema = z.strictObject({
   rollingWindowMs: positiveMs().optional(),
   rollingBuckets: positiveInt().max(1000, { error: 'expected at most 1000' }).optional(),
   resetTimeoutMs: positiveMs().optional(),
+  maxResetTimeoutMs: positiveMs().optional(),
+  quotaResetTimeoutMs: positiveMs().optional(),
+  slowCallRateThreshold: percentage().optional(),
+  slowCallDurationMs: positiveMs().optional(),
+});
+
+export const adaptiveTimeoutSchema = z.strictObject({
+  multiplier: z.number({ error: 'expected a number >= 1' }).min(1, { error: 'expected a number >= 1' }).max(100, { error: 'expected at most 100' }).optional(),
+  minTimeoutMs: positiveMs().optional(),
+  maxTimeoutMs: positiveMs().optional(),
+  minSamples: positiveInt().max(100_000, { error: 'expected at most 100000' }).optional(),
 });
 
 const modelEntrySchema = z.strictObject(
@@ -180,6 +293,12 @@ export const coreOptionShape = {
   retry: z.union([retrySchema, z.literal(false)], { error: 'expected retry options or false' }).optional(),
   breaker: z.union([breakerSchema, z.literal(false)], { error: 'expected breaker options or false' }).optional(),
   timeoutMs: positiveMs().optional(),
+  adaptiveTimeout: z
+    .union([adaptiveTimeoutSchema, z.literal(false)], { error: 'expected adaptive timeout options or false' })
+    .refine((a) => a === false || a.minTimeoutMs === undefined || a.maxTimeoutMs === undefined || a.minTimeoutMs <= a.maxTimeoutMs, {
+      error: 'expected minTimeoutMs <= maxTimeoutMs',
+    })
+    .optional(),
   budget: budgetOptionsSchema.optional(),
   monitor: z.union([monitorSchema, z.literal(false)], { error: 'expected monitor options or false' }).optional(),
   stream: streamOptionsSchema.optional(),
@@ -198,8 +317,17 @@ export const coreOptionShape = {
   onListenerError: fn<(error: unknown, event: string) => void>('a function (error, event) => void').optional(),
 };
 
-export type ResolvedRetry = Required<RetryOptions>;
-export type ResolvedBreaker = Required<BreakerOptions>;
+export type ResolvedRetryBudgetOptions = Required<RetryBudgetOptions>;
+export type ResolvedRetry = Required<Omit<RetryOptions, 'budget'>> & { readonly budget: ResolvedRetryBudgetOptions | false };
+export type ResolvedBreaker = Required<Omit<BreakerOptions, 'slowCallDurationMs'>> & { readonly slowCallDurationMs: number | undefined };
+export type ResolvedAdaptiveTimeout = Required<AdaptiveTimeoutOptions>;
+
+export const ADAPTIVE_TIMEOUT_DEFAULTS: ResolvedAdaptiveTimeout = Object.freeze({
+  multiplier: 3,
+  minTimeoutMs: 10_000,
+  maxTimeoutMs: 600_000,
+  minSamples: 100,
+});
 
 export const RETRY_DEFAULTS: ResolvedRetry = Object.freeze({
   maxRetries: 3,
@@ -208,6 +336,8 @@ export const RETRY_DEFAULTS: ResolvedRetry = Object.freeze({
   maxDelayMs: 30_000,
   jitter: 'equal',
   maxRetryAfterMs: 60_000,
+  budget: Object.freeze({ ratio: 0.1, minPerSecond: 0.5, windowMs: 10_000 }),
+  preferFallback: true,
 });
 
 export const BREAKER_DEFAULTS: ResolvedBreaker = Object.freeze({
@@ -216,4 +346,8 @@ export const BREAKER_DEFAULTS: ResolvedBreaker = Object.freeze({
   rollingWindowMs: 10_000,
   rollingBuckets: 10,
   resetTimeoutMs: 30_000,
+  maxResetTimeoutMs: 120_000,
+  quotaResetTimeoutMs: 600_000,
+  slowCallRateThreshold: 50,
+  slowCallDurationMs: undefined,
 });

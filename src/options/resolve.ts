@@ -6,7 +6,7 @@ import type { StreamOptions } from '../stream/options.js';
 import type { LimitsOptions } from '../limits/options.js';
 import type { ContentOptions } from '../fallback/content-options.js';
 import { HEDGE_DEFAULTS, type ResolvedHedge } from '../fallback/hedge-options.js';
-import { type SharedStateOptions, BREAKER_DEFAULTS, RETRY_DEFAULTS, type ResolvedBreaker, type ResolvedRetry, type ResilientClientOptions, coreOptionShape, modelIdOf } from './options.js';
+import { type SharedStateOptions, ADAPTIVE_TIMEOUT_DEFAULTS, type ResolvedAdaptiveTimeout, BREAKER_DEFAULTS, RETRY_DEFAULTS, type ResolvedBreaker, type ResolvedRetry, type ResolvedRetryBudgetOptions, type RetryOptions, type ResilientClientOptions, coreOptionShape, modelIdOf } from './options.js';
 import { validateOptions } from './validate.js';
 
 export const clientOptionsSchema = z.strictObject(coreOptionShape);
@@ -18,6 +18,7 @@ export interface ResolvedClientOptions {
   readonly retry: ResolvedRetry | undefined;
   readonly breaker: ResolvedBreaker | undefined;
   readonly timeoutMs: number | undefined;
+  readonly adaptiveTimeout: ResolvedAdaptiveTimeout | undefined;
   readonly budget: BudgetOptions | undefined;
   readonly monitor: MonitorOptions | false | undefined;
   readonly stream: StreamOptions | undefined;
@@ -37,15 +38,21 @@ export function withDefaults<T extends object>(defaults: T, given: Partial<T> | 
   return Object.freeze(out);
 }
 
+function resolveRetry(given: RetryOptions | undefined): ResolvedRetry {
+  const budget = given?.budget === false ? false : withDefaults(RETRY_DEFAULTS.budget as ResolvedRetryBudgetOptions, given?.budget);
+  return withDefaults(RETRY_DEFAULTS, { ...given, budget });
+}
+
 /** Validates once, fills defaults, freezes. Throws ConfigError naming every bad option. */
 export function resolveClientOptions(options: ResilientClientOptions): ResolvedClientOptions {
   const o = validateOptions(clientOptionsSchema, options);
   return Object.freeze({
     models: Object.freeze(o.models.map(modelIdOf)),
     providers: new Map(o.models.flatMap((m) => (typeof m === 'string' ? [] : [[m.model, m.provider] as const]))),
-    retry: o.retry === false ? undefined : withDefaults(RETRY_DEFAULTS, o.retry),
+    retry: o.retry === false ? undefined : resolveRetry(o.retry),
     breaker: o.breaker === false ? undefined : withDefaults(BREAKER_DEFAULTS, o.breaker),
     timeoutMs: o.timeoutMs,
+    adaptiveTimeout: o.adaptiveTimeout === false ? undefined : withDefaults(ADAPTIVE_TIMEOUT_DEFAULTS, o.adaptiveTimeout),
     budget: o.budget as BudgetOptions | undefined,
     monitor: o.monitor as MonitorOptions | false | undefined,
     stream: o.stream as StreamOptions | undefined,

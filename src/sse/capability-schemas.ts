@@ -5,7 +5,7 @@ import { z } from 'zod';
  * schemas to keep each file to one concern; one type-level test checks them all.
  */
 
-const failureKind = z.enum(['rate_limit', 'quota', 'overloaded', 'server', 'network', 'timeout', 'auth', 'not_found', 'client', 'context_length', 'content_filter', 'abort', 'circuit_open', 'budget', 'queue_full', 'unknown']);
+const failureKind = z.enum(['rate_limit', 'quota', 'overloaded', 'server', 'network', 'timeout', 'deadline', 'auth', 'not_found', 'client', 'context_length', 'content_filter', 'abort', 'circuit_open', 'budget', 'queue_full', 'unknown']);
 const breakerState = z.enum(['closed', 'open', 'half-open']);
 const base = { timestamp: z.number(), taskId: z.string().optional() };
 const streamBase = { ...base, model: z.string(), attempt: z.number().int().min(1) };
@@ -123,11 +123,25 @@ export const storeDegradedEventSchema = z
   .readonly();
 export const storeRecoveredEventSchema = z.object({ ...base, store: storeName, degradedMs: z.number(), reconciledKeys: z.number() }).readonly();
 
+export const retryThrottledEventSchema = z
+  .object({
+    ...base,
+    model: z.string(),
+    attempt: z.number().int().min(1).optional(),
+    kind: z.enum(['retry', 'spill']),
+    reason: z.string().optional(),
+    retries: z.number(),
+    successes: z.number(),
+    allowed: z.number(),
+  })
+  .readonly();
+
 export const hedgeStartedEventSchema = z.object({ ...base, model: z.string(), hedge: z.string(), delayMs: z.number() }).readonly();
 export const hedgeWonEventSchema = z.object({ ...base, model: z.string(), loser: z.string().optional() }).readonly();
 export const hedgeCancelledEventSchema = z.object({ ...base, model: z.string() }).readonly();
 
 export const capabilityEventSchemas = {
+  'retry:throttled': retryThrottledEventSchema,
   'hedge:started': hedgeStartedEventSchema,
   'hedge:won': hedgeWonEventSchema,
   'hedge:cancelled': hedgeCancelledEventSchema,

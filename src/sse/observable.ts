@@ -26,6 +26,7 @@ export const EVENT_NAMES = [
   'success',
   'failure',
   'retry',
+  'retry:throttled',
   'breaker:open',
   'breaker:half-open',
   'breaker:close',

@@ -15,6 +15,7 @@ export const failureKindSchema = z.enum([
   'server',
   'network',
   'timeout',
+  'deadline',
   'auth',
   'not_found',
   'client',
@@ -43,7 +44,16 @@ export const failureEventSchema = z
 export const retryEventSchema = z
   .object({ ...attempt, delayMs: z.number(), reason: failureKindSchema, retryAfterMs: z.number().optional() })
   .readonly();
-export const breakerEventSchema = z.object({ ...base, model: z.string(), state: breakerStateSchema, retryAfterMs: z.number().optional() }).readonly();
+export const breakerEventSchema = z
+  .object({
+    ...base,
+    model: z.string(),
+    state: breakerStateSchema,
+    retryAfterMs: z.number().optional(),
+    reason: z.enum(['failures', 'slow_calls', 'quota']).optional(),
+    trips: z.number().int().min(1).optional(),
+  })
+  .readonly();
 export const fallbackEventSchema = z
   .object({ ...base, from: z.string(), to: z.string(), reason: z.union([failureKindSchema, z.literal('retry_after_too_long')]), skipped: z.array(z.string()).readonly().optional() })
   .readonly();

@@ -47,7 +47,8 @@ describe('ResilientClient retry', () => {
   it('backs off exponentially with injected jitter when no retry-after is given', async () => {
     const { clock, provider, client } = setup(
       { primary: [step.serverError(500), step.overloaded(), step.networkError(), step.success()] },
-      { retry: { initialDelayMs: 100, multiplier: 2, jitter: 'none', maxRetries: 3 } },
+      // preferFallback off: with it on, the first 500 would go to the healthy secondary instead of backing off.
+      { retry: { initialDelayMs: 100, multiplier: 2, jitter: 'none', maxRetries: 3, preferFallback: false } },
     );
     const p = client.run(provider.call);
     await clock.advance(10_000);
@@ -82,7 +83,7 @@ describe('ResilientClient retry', () => {
   it('falls back after retries are exhausted, and reports every cause when all fail', async () => {
     const { clock, provider, client, names } = setup(
       { primary: [step.serverError(503)], secondary: [step.overloaded()] },
-      { retry: { maxRetries: 1, initialDelayMs: 10, jitter: 'none' }, breaker: false },
+      { retry: { maxRetries: 1, initialDelayMs: 10, jitter: 'none', preferFallback: false }, breaker: false },
     );
     const p = client.run(provider.call).catch((e: unknown) => e);
     await clock.advance(100);
@@ -172,7 +173,7 @@ describe('ResilientClient breaker', () => {
 
 describe('ResilientClient timeouts, aborts and dispose', () => {
   it('times out a hung attempt on the clock, aborts its signal, and retries', async () => {
-    const { clock, provider, client } = setup({ primary: [step.hang(), step.success()] }, { timeoutMs: 1_000, retry: { initialDelayMs: 0 } });
+    const { clock, provider, client } = setup({ primary: [step.hang(), step.success()] }, { timeoutMs: 1_000, retry: { initialDelayMs: 0 }, models: ['primary'] });
     const p = client.run(provider.call);
     await clock.advance(1_000);
     const res = await p;

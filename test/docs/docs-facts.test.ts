@@ -9,7 +9,7 @@ import { KIND_TRAITS } from '../../src/classify/classify.js';
 import * as api from '../../src/index.js';
 import type { ResilienceEventName, ResilienceEvents, RunOptions } from '../../src/index.js';
 import { resolveMonitorOptions } from '../../src/monitor/options.js';
-import { BREAKER_DEFAULTS, RETRY_DEFAULTS, coreOptionShape } from '../../src/options/options.js';
+import { ADAPTIVE_TIMEOUT_DEFAULTS, BREAKER_DEFAULTS, RETRY_DEFAULTS, coreOptionShape } from '../../src/options/options.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const doc = (name: string) => readFileSync(`${root}/docs/${name}`, 'utf8');
@@ -35,9 +35,10 @@ const EVENT_FIELDS: { readonly [K in ResilienceEventName]: Fields<ResilienceEven
   success: { timestamp: true, taskId: true, model: true, attempt: true, latencyMs: true },
   failure: { timestamp: true, taskId: true, model: true, attempt: true, latencyMs: true, kind: true, status: true, retryable: true, retryAfterMs: true },
   retry: { timestamp: true, taskId: true, model: true, attempt: true, delayMs: true, reason: true, retryAfterMs: true },
-  'breaker:open': { timestamp: true, taskId: true, model: true, state: true, retryAfterMs: true },
-  'breaker:half-open': { timestamp: true, taskId: true, model: true, state: true, retryAfterMs: true },
-  'breaker:close': { timestamp: true, taskId: true, model: true, state: true, retryAfterMs: true },
+  'retry:throttled': { timestamp: true, taskId: true, model: true, attempt: true, kind: true, reason: true, retries: true, successes: true, allowed: true },
+  'breaker:open': { timestamp: true, taskId: true, model: true, state: true, retryAfterMs: true, reason: true, trips: true },
+  'breaker:half-open': { timestamp: true, taskId: true, model: true, state: true, retryAfterMs: true, reason: true, trips: true },
+  'breaker:close': { timestamp: true, taskId: true, model: true, state: true, retryAfterMs: true, reason: true, trips: true },
   fallback: { timestamp: true, taskId: true, from: true, to: true, reason: true, skipped: true },
   exhausted: { timestamp: true, taskId: true, failures: true },
   'budget:warning': { timestamp: true, taskId: true, scope: true, key: true, unit: true, limit: true, used: true, reserved: true, threshold: true },
@@ -77,6 +78,7 @@ const RUN_OPTIONS: Fields<RunOptions> = {
   taskId: true,
   signal: true,
   timeoutMs: true,
+  deadlineMs: true,
   request: true,
   estimate: true,
   usage: true,
@@ -85,10 +87,10 @@ const RUN_OPTIONS: Fields<RunOptions> = {
 
 describe('docs/options.md', () => {
   const table = rows(doc('options.md'));
-  const defaults: [string, unknown][] = [
-    ...Object.entries(RETRY_DEFAULTS).map(([k, v]) => [`retry.${k}`, v] as [string, unknown]),
-    ...Object.entries(BREAKER_DEFAULTS).map(([k, v]) => [`breaker.${k}`, v] as [string, unknown]),
-  ];
+  // Nested defaults (retry.budget) are documented one row per leaf.
+  const flat = (prefix: string, o: object): [string, unknown][] =>
+    Object.entries(o).flatMap(([k, v]) => (v !== null && typeof v === 'object' ? flat(`${prefix}.${k}`, v as object) : [[`${prefix}.${k}`, v] as [string, unknown]]));
+  const defaults: [string, unknown][] = [...flat('retry', RETRY_DEFAULTS), ...flat('breaker', BREAKER_DEFAULTS), ...flat('adaptiveTimeout', ADAPTIVE_TIMEOUT_DEFAULTS)];
 
   it.each(defaults)('documents %s with its default %s', (path, value) => {
     const row = table.get(path);
@@ -105,6 +107,7 @@ describe('docs/options.md', () => {
   it('shows in examples/options-defaults.ts exactly the defaults the code applies', () => {
     expect(defaultOptions.retry).toEqual(RETRY_DEFAULTS);
     expect(defaultOptions.breaker).toEqual(BREAKER_DEFAULTS);
+    expect(defaultOptions.adaptiveTimeout).toEqual(ADAPTIVE_TIMEOUT_DEFAULTS);
     expect(defaultOptions.budget).toBeUndefined();
     // The monitor's defaults are resolved, not stored in one constant: what the
     // file spells out must resolve to exactly what leaving `monitor` out gives.

@@ -26,7 +26,8 @@ function setup(scripts: Parameters<typeof createFakeProvider>[1]) {
     models: ['claude-sonnet-4-5', 'gpt-4.1'],
     clock,
     random: () => 0.5,
-    retry: { maxRetries: 1, initialDelayMs: 100, jitter: 'none' },
+    // preferFallback off: these tests count the primary's retry; by default a 5xx would go straight to the secondary.
+    retry: { maxRetries: 1, initialDelayMs: 100, jitter: 'none', preferFallback: false },
     breaker: { volumeThreshold: 2, errorThresholdPercentage: 50, resetTimeoutMs: 5_000 },
   });
   const reader = new PullReader();

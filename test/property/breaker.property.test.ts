@@ -10,8 +10,11 @@ import { FakeAPIError, createFakeClock } from '../../src/testing/index.js';
  * - closed: on a failure, open when fires ≥ volumeThreshold and
  *   failures / fires × 100 > errorThresholdPercentage, counting the rolling
  *   window (the current bucket and the `buckets − 1` before it);
- * - open: refuse without calling the provider until resetTimeoutMs has passed
- *   on the clock; the next call then finds it half-open with a fresh window;
+ * - open: refuse without calling the provider until the open period has passed
+ *   on the clock; the next call then finds it half-open with a fresh window.
+ *   The open period is resetTimeoutMs × 2^(trips − 1), capped at
+ *   max(resetTimeoutMs, maxResetTimeoutMs); trips start over when the breaker
+ *   had been closed for max(resetTimeoutMs, maxResetTimeoutMs) before opening;
  * - half-open: one probe; success closes, failure re-opens.
  * Neutral outcomes (a 400) never count as failures: opossum's errorFilter
  * counts them as successes, and a neutral half-open probe leaves the breaker
@@ -20,6 +23,7 @@ import { FakeAPIError, createFakeClock } from '../../src/testing/index.js';
 
 type Op = { readonly t: 'ok' | 'fail' | 'neutral' } | { readonly t: 'wait'; readonly ms: number };
 type Transition = 'open' | 'half-open' | 'closed';
+type Options = Pick<Required<BreakerOptions>, 'errorThresholdPercentage' | 'volumeThreshold' | 'rollingWindowMs' | 'rollingBuckets' | 'resetTimeoutMs' | 'maxResetTimeoutMs'>;
 
 class ReferenceBreaker {
   state: BreakerState = 'closed';
@@ -27,10 +31,13 @@ class ReferenceBreaker {
   #created = false;
   #origin = 0;
   #openedAt = 0;
+  #openFor = 0;
+  #trips = 0;
+  #closedSince = Number.NEGATIVE_INFINITY;
   #events: { bucket: number; failure: boolean }[] = [];
   readonly #bucketMs: number;
 
-  constructor(readonly o: Required<BreakerOptions>) {
+  constructor(readonly o: Options) {
     this.#bucketMs = o.rollingWindowMs / o.rollingBuckets;
   }
 
@@ -45,7 +52,7 @@ class ReferenceBreaker {
 
   /** What `breakerState()` reads at `now`, without a call. */
   read(now: number): BreakerState {
-    if (this.state === 'open' && now - this.#openedAt >= this.o.resetTimeoutMs) return 'half-open';
+    if (this.state === 'open' && now - this.#openedAt >= this.#openFor) return 'half-open';
     return this.state;
   }
 
@@ -55,7 +62,7 @@ class ReferenceBreaker {
       this.#created = true; // the client creates a model's breaker on its first call
       this.#fresh(now);
     }
-    if (this.state === 'open' && now - this.#openedAt >= this.o.resetTimeoutMs) {
+    if (this.state === 'open' && now - this.#openedAt >= this.#openFor) {
       this.state = 'half-open';
       this.transitions.push('half-open');
       this.#fresh(now);
@@ -70,6 +77,7 @@ class ReferenceBreaker {
     if (outcome !== 'fail') {
       if (this.state === 'half-open') {
         this.state = 'closed';
+        this.#closedSince = now;
         this.transitions.push('closed');
       }
       return true;
@@ -83,6 +91,10 @@ class ReferenceBreaker {
   }
 
   #open(now: number): true {
+    const cap = Math.max(this.o.resetTimeoutMs, this.o.maxResetTimeoutMs);
+    if (this.state === 'closed' && now - this.#closedSince >= cap) this.#trips = 0;
+    this.#trips++;
+    this.#openFor = Math.min(cap, this.o.resetTimeoutMs * 2 ** (this.#trips - 1));
     this.state = 'open';
     this.#openedAt = now;
     this.transitions.push('open');
@@ -97,6 +109,7 @@ const breakerOptions = fc
     rollingBuckets: fc.constantFrom(1, 2, 4, 5, 10),
     bucketMs: fc.integer({ min: 50, max: 2_000 }),
     resetTimeoutMs: fc.integer({ min: 1, max: 10_000 }),
+    maxResetTimeoutMs: fc.integer({ min: 1, max: 40_000 }),
   })
   // Whole-millisecond buckets keep the reference free of float drift.
   .map(({ bucketMs, ...o }) => ({ ...o, rollingWindowMs: bucketMs * o.rollingBuckets }));
@@ -153,11 +166,23 @@ describe('breaker against a reference model (property)', () => {
   });
 
   it('the reference model itself opens on a plain failure streak (guards the model against being vacuous)', () => {
-    const ref = new ReferenceBreaker({ errorThresholdPercentage: 50, volumeThreshold: 5, rollingWindowMs: 10_000, rollingBuckets: 10, resetTimeoutMs: 30_000 });
+    const ref = new ReferenceBreaker({ errorThresholdPercentage: 50, volumeThreshold: 5, rollingWindowMs: 10_000, rollingBuckets: 10, resetTimeoutMs: 30_000, maxResetTimeoutMs: 120_000 });
     const allowed = [0, 1, 2, 3, 4, 5].map((i) => ref.call(i, 'fail'));
     expect(allowed).toEqual([true, true, true, true, true, false]);
     expect(ref.read(30_004)).toBe('half-open');
     expect(ref.call(30_004, 'ok')).toBe(true);
     expect(ref.transitions).toEqual(['open', 'half-open', 'closed']);
+  });
+
+  it('the reference model doubles the open period on a failed probe (guards the learned period)', () => {
+    const ref = new ReferenceBreaker({ errorThresholdPercentage: 0, volumeThreshold: 1, rollingWindowMs: 10_000, rollingBuckets: 10, resetTimeoutMs: 1_000, maxResetTimeoutMs: 3_000 });
+    ref.call(0, 'fail');
+    expect(ref.read(1_000)).toBe('half-open');
+    ref.call(1_000, 'fail');
+    expect(ref.read(2_999)).toBe('open');
+    expect(ref.read(3_000)).toBe('half-open');
+    ref.call(3_000, 'fail');
+    expect(ref.read(5_999)).toBe('open'); // capped at 3 s, not 4 s
+    expect(ref.read(6_000)).toBe('half-open');
   });
 });

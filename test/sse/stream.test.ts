@@ -45,7 +45,8 @@ async function readAll(stream: ReadableStream<Uint8Array>, frames: Frame[]): Pro
 function setup() {
   const clock = createFakeClock();
   const provider = createFakeProvider(clock, { primary: [step.serverError(503)], secondary: [step.success({ text: 'SECRET-COMPLETION' })] });
-  const client = new ResilientClient({ models: ['primary', 'secondary'], clock, retry: { maxRetries: 1, initialDelayMs: 100, jitter: 'none' } });
+  // preferFallback off: this test wants the retry frame; by default the 503 would go straight to the secondary.
+  const client = new ResilientClient({ models: ['primary', 'secondary'], clock, retry: { maxRetries: 1, initialDelayMs: 100, jitter: 'none', preferFallback: false } });
   return { clock, provider, client };
 }
 

@@ -40,7 +40,8 @@ export async function harness(models: ResilientClientOptions['models'], options:
   const clock = createFakeClock();
   const server = await startProviderServer({ now: () => clock.now() });
   // The monitor's long-running-call watchdog is a pending fake timer that `drive` would fire; these tests are about the pipeline.
-  const client = new ResilientClient({ models, clock, random: () => 0.5, retry: { jitter: 'none', initialDelayMs: 100, maxRetries: 2 }, monitor: false, ...options });
+  // preferFallback off: these tests check our retries against the real SDKs; by default a 5xx would go straight to the next model.
+  const client = new ResilientClient({ models, clock, random: () => 0.5, retry: { jitter: 'none', initialDelayMs: 100, maxRetries: 2, preferFallback: false }, monitor: false, ...options });
   const events: EventLog = [];
   for (const name of ['attempt', 'success', 'failure', 'retry', 'fallback', 'exhausted'] as const) {
     client.on(name, (payload) => events.push({ name, payload: payload as unknown as Record<string, unknown> }));

@@ -1,0 +1,50 @@
+import type { Classification } from '../classify/classify.js';
+import { TimeoutError } from '../errors/errors.js';
+import { derivedTimeoutMs, planAttempt } from '../retry/deadline.js';
+import { type RetryVeto, gateRetry } from '../retry/gate.js';
+import type { AttemptLimit, CallState } from './attempt.js';
+import type { PipelineDeps } from './pipeline.js';
+
+/** What the pipeline needs before an attempt: start it or not, its limit, and what counts as slow. */
+export type AttemptGuard =
+  | { readonly start: false; readonly error: TimeoutError }
+  | { readonly start: true; readonly limit: AttemptLimit | undefined; readonly slowMs: number | undefined };
+
+const NO_GUARD: AttemptGuard = Object.freeze({ start: true, limit: undefined, slowMs: undefined });
+
+/**
+ * The attempt's deadline: the caller's `timeoutMs`, else one derived from the
+ * monitor's view of the model, never past the call's `deadlineMs`. Slow means
+ * longer than half the derived deadline (1.5 × p99 with the defaults).
+ */
+export function guardAttempt(deps: PipelineDeps, model: string, call: CallState, now: number): AttemptGuard {
+  const adaptive = deps.adaptiveTimeout;
+  if (call.deadlineAt === undefined && call.timeoutMs === undefined && (!adaptive || !deps.monitor)) return NO_GUARD;
+  const baseline = adaptive ? deps.monitor?.latencyBaseline(model) : undefined;
+  const derived = derivedTimeoutMs(baseline, adaptive);
+  const median = derived !== undefined ? baseline!.p50 : undefined;
+  const plan = planAttempt(now, call.deadlineAt, call.timeoutMs ?? derived, median);
+  if (!plan.start) return { start: false, error: new TimeoutError(model, plan.remainingMs, 'Call deadline (too little time left to start)', 'call') };
+  const limit = plan.timeoutMs === undefined ? undefined : { ms: plan.timeoutMs, scope: plan.callDeadline ? ('call' as const) : ('attempt' as const) };
+  return { start: true, limit, slowMs: derived !== undefined ? derived / 2 : undefined };
+}
+
+/** Whether a retry that backoff allows is made after all (see {@link gateRetry}); undefined: retry. */
+export function vetoRetry(deps: PipelineDeps, model: string, call: CallState, cls: Classification, delayMs: number, attempt: number): RetryVeto | undefined {
+  const now = deps.clock.now();
+  const retry = deps.retry!;
+  return gateRetry({
+    kind: cls.kind,
+    delayMs,
+    breakerOpen: (deps.breakerFor(model)?.state(now) ?? 'closed') !== 'closed',
+    remainingMs: call.deadlineAt === undefined ? undefined : call.deadlineAt - now,
+    preferFallback: retry.preferFallback,
+    nextAvailable: () => {
+      const chain = call.chain;
+      const next = chain ? chain[chain.indexOf(model) + 1] : undefined;
+      if (next === undefined) return false;
+      return (deps.breakerFor(next)?.state(now) ?? 'closed') === 'closed' && deps.monitor?.health(next) !== 'unhealthy';
+    },
+    acquire: () => deps.retryBudget?.tryAcquire(model, { taskId: call.taskId, attempt, kind: 'retry', reason: cls.kind }) ?? true,
+  });
+}
