@@ -1,6 +1,6 @@
 // The AI SDK middleware (docs/providers.md). Run: npx tsx examples/providers-ai-sdk.ts
 // With OPENAI_API_KEY set it calls the real API (and costs a few tokens);
-// without it, a local stand-in answers (one 429 first: retried by us, not by the AI SDK).
+// without it, a local stand-in answers (one 429 first: it spills to gpt-4.1-mini at once; the AI SDK itself never retries).
 import { stopLocalApi } from './support/ai-sdk-unless-key.js';
 import { client } from './support/ai-sdk-client.js';
 import { prompt } from './support/prompt.js';

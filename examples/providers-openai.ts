@@ -1,6 +1,6 @@
 // The model chain with wrapOpenAI (docs/providers.md). Run: npx tsx examples/providers-openai.ts
 // With OPENAI_API_KEY set it calls the real API (and costs a few tokens);
-// without it, a local stand-in answers (one 429 first: retried, not fallen back).
+// without it, a local stand-in answers (one 429 first: it spills to gpt-4.1-mini, which has room).
 import { stopLocalApi } from './support/openai-unless-key.js';
 import { messages } from './support/prompt.js';
 import OpenAI from 'openai';

@@ -1,6 +1,6 @@
 // A token and cost budget around a real Anthropic call. Run: npx tsx examples/quickstart-budget.ts
 // With ANTHROPIC_API_KEY set it calls the real API (and costs a few tokens);
-// without it, a local stand-in answers (one 429 first, to show a retry).
+// without it, a local stand-in answers (one 429 first: it spills to the next model of the chain).
 import { stopLocalApi } from './support/anthropic-unless-key.js';
 import Anthropic from '@anthropic-ai/sdk';
 import { ResilientClient } from 'llm-resilience';

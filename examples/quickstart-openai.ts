@@ -1,6 +1,6 @@
 // Wrapping a real OpenAI call. Run: npx tsx examples/quickstart-openai.ts
 // With OPENAI_API_KEY set it calls the real API (and costs a few tokens);
-// without it, a local stand-in answers (one 429 first, to show a retry).
+// without it, a local stand-in answers (one 429 first: it spills to the next model of the chain).
 import { stopLocalApi } from './support/openai-unless-key.js';
 import OpenAI from 'openai';
 import { ResilientClient } from 'llm-resilience';

@@ -21,16 +21,21 @@ interface RateLimitInfo {
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 export const shapesMatch: [Same<RateLimitInfo, Exported>, Same<RateLimitWindow, ExportedWindow>, Same<keyof RateLimitInfo, keyof Exported>] = [true, true, true];
 
+// The recommended set-up is the default one: no `limits` at all. Admission follows
+// each model's rate-limit headers (the provider wrappers report them for you).
+export function createClient(): ResilientClient {
+  return new ResilientClient({ models: ['gpt-4.1', 'gpt-4.1-mini'] });
+}
+
+// Optional: limits you know before the first response arrives (your tier), or a
+// share of the provider's limit for this process. Everything else keeps its default.
 export function createLimitedClient(): ResilientClient {
   return new ResilientClient({
     models: ['gpt-4.1', 'gpt-4.1-mini'],
     limits: {
-      default: { maxConcurrent: 8 },
       models: { 'gpt-4.1': { maxConcurrent: 4, requestsPerMinute: 500, tokensPerMinute: 30_000 } },
-      maxQueue: 1000,             // waiting calls per model; the next one gets QueueFullError at once
-      respectHeaders: true,       // wait for the provider's reset when its headers say too little is left
-      maxHeaderWaitMs: 60_000,    // never wait longer than this for a header reset
-      minRemainingRequests: 0,    // requests to leave untouched
+      maxWaitMs: 20_000,          // the longest wait when no model has room (then NoCapacityError)
+      maxQueue: 32,               // calls waiting per model; the next one gets QueueFullError at once
     }
   });
 }
@@ -49,18 +54,22 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   console.log('Anthropic', JSON.stringify(anthropic));
 
   const client = createLimitedClient();
+  const served: Record<string, number> = {};
   let inFlight = 0;
   let most = 0;
   await Promise.all(
     Array.from({ length: 10 }, () =>
       client.run(async ({ model }) => {
-        most = Math.max(most, ++inFlight);
+        if (model === 'gpt-4.1') most = Math.max(most, ++inFlight);
         await new Promise((resolve) => setTimeout(resolve, 20));
-        inFlight--;
+        if (model === 'gpt-4.1') inFlight--;
+        served[model] = (served[model] ?? 0) + 1;
         return model;
       }),
     ),
   );
-  console.log(`10 calls to gpt-4.1, at most ${most} in flight (maxConcurrent: 4)`);
+  // gpt-4.1 takes 4 at once (maxConcurrent: 4); the rest spill to gpt-4.1-mini instead of queueing.
+  console.log(`10 calls: ${JSON.stringify(served)}, at most ${most} in flight on gpt-4.1`);
   client.dispose();
+  createClient().dispose();
 }

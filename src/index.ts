@@ -17,6 +17,7 @@ export {
   TimeoutError,
   AllModelsFailedError,
   QueueFullError,
+  NoCapacityError,
   DisposedError,
   ContextWindowError,
   RefusedError,
@@ -26,13 +27,14 @@ export {
   isTimeoutError,
   isAllModelsFailedError,
   isQueueFullError,
+  isNoCapacityError,
   isDisposedError,
   isContextWindowError,
   isRefusedError,
 } from './errors/errors.js';
 export { isRefusal } from './fallback/content.js';
 export type { ContentOptions } from './fallback/content-options.js';
-export type { ResilienceErrorCode, ModelFailure } from './errors/errors.js';
+export type { ResilienceErrorCode, ModelFailure, NoCapacityReason } from './errors/errors.js';
 export type { ResilienceEvents, ResilienceEventName, Listener } from './client/events-map.js';
 export type {
   CoreEvents,
@@ -121,6 +123,6 @@ export type { ClientSnapshot } from './client/client.js';
 export { parseRateLimitHeaders } from './providers/ratelimit-headers.js';
 export type { RateLimitInfo, RateLimitWindow } from './providers/ratelimit-headers.js';
 export { createLimiter } from './limits/limiter.js';
-export type { Limiter, Release, LimiterEvents, LimitWaitEvent } from './limits/limiter.js';
+export type { Limiter, Release, LimiterEvents, LimitWaitEvent, LimitWaitReason, AdmitOptions, CallWeight, ModelLimitSnapshot, BucketSnapshot } from './limits/limiter.js';
 export type { LimitsOptions, ModelLimits } from './limits/options.js';
 export type { RateLimitEvent, RateLimitEvents } from './client/events-map.js';

@@ -156,7 +156,9 @@ export async function runSoak(c: SoakConfig): Promise<SoakReport> {
   client.on('retry', () => void ev.retry++);
   client.on('fallback', (e) => {
     ev.fallback++;
-    if (!live.get(e.taskId!)?.failed.has(e.from)) orphanFallbacks++;
+    // Admission refusals (a spill, reason rate_limit; a full wait queue, queue_full) leave a
+    // model without sending it anything, so without a failure event.
+    if (e.reason !== 'rate_limit' && e.reason !== 'queue_full' && !live.get(e.taskId!)?.failed.has(e.from)) orphanFallbacks++;
   });
   client.on('exhausted', () => void ev.exhausted++);
   client.on('breaker:open', () => void ev.breakerOpen++);

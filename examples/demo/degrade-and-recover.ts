@@ -1,5 +1,5 @@
 /**
- * Section 1: the primary model degrades (429s with Retry-After, then 529
+ * Section 1: the primary model degrades (a 429 with Retry-After, then 529
  * overloaded: each one goes straight to the healthy secondary instead of a
  * backoff sleep), its breaker opens, traffic falls back to the secondary, and
  * after the open period a half-open probe finds it healthy again.
@@ -15,7 +15,7 @@ export async function degradeAndRecover(demo: Demo): Promise<void> {
   const client = demo.client({
     models: [PRIMARY, SECONDARY],
     retry: { maxRetries: 2, initialDelayMs: 1_000 },
-    breaker: { volumeThreshold: 5, errorThresholdPercentage: 60, rollingWindowMs: 60_000, resetTimeoutMs: 30_000 },
+    breaker: { volumeThreshold: 5, errorThresholdPercentage: 40, rollingWindowMs: 60_000, resetTimeoutMs: 30_000 },
   });
   provider.script(SECONDARY, [step.success({ latencyMs: 900 })]);
 
@@ -26,13 +26,11 @@ export async function degradeAndRecover(demo: Demo): Promise<void> {
     await demo.wait(1_000);
   }
 
-  demo.heading('2. Rate limited: 429 with Retry-After, retried exactly when the server asked');
-  provider.script(PRIMARY, [
-    step.rateLimit({ retryAfter: 2, latencyMs: 150 }),
-    step.rateLimit({ retryAfter: 2, latencyMs: 150 }),
-    step.success({ latencyMs: 700 }),
-  ]);
+  demo.heading('2. Rate limited: a 429 spills to the secondary at once; the primary is held for its Retry-After');
+  provider.script(PRIMARY, [step.rateLimit({ retryAfter: 2, latencyMs: 150 }), step.success({ latencyMs: 700 })]);
   await demo.request(client, 'request 3', { taskId: 'task-3' });
+  await demo.wait(1_000);
+  await demo.request(client, 'request 3b (1 s later: still held, served by the secondary)', { taskId: 'task-3b' });
   await demo.wait(1_000);
 
   demo.heading('3. Overloaded: each 529 goes straight to the healthy secondary; the breaker opens');

@@ -1,7 +1,8 @@
 /**
  * A tiny stand-in for the OpenAI and Anthropic HTTP APIs on 127.0.0.1, so the
  * quickstarts run without an API key. It answers each endpoint's first request
- * with a 429 carrying `retry-after-ms` (to show a retry) and every later one
+ * with a 429 carrying `retry-after-ms` (a chain with a second model spills there;
+ * a chain of one retries after it) and every later one
  * with a well-formed response with usage. It never sees a real key.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';

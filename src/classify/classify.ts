@@ -51,7 +51,8 @@ const t = (retryable: boolean, fallback: boolean, countsAsFailure: boolean): Kin
 });
 
 export const KIND_TRAITS: Readonly<Record<FailureKind, KindTraits>> = Object.freeze({
-  rate_limit: t(true, true, true),
+  // A rate-limit 429 is capacity, not health: it feeds admission and spilling, never the breaker.
+  rate_limit: t(true, true, false),
   quota: t(false, true, true),
   overloaded: t(true, true, true),
   server: t(true, true, true),
@@ -258,6 +259,11 @@ function classifyUnsafe(error: unknown, nowMs: number, depth: number): Classific
     if (code === 'TIMEOUT') return build((error as { scope?: unknown }).scope === 'call' ? 'deadline' : 'timeout', {});
     if (code === 'BUDGET_EXCEEDED') return build('budget', {});
     if (code === 'QUEUE_FULL') return build('queue_full', {});
+    if (code === 'NO_CAPACITY') {
+      // Refused before sending: the chain moves on, no retry on the same model.
+      const waitMs = (error as { waitMs?: number }).waitMs;
+      return Object.freeze({ ...build('rate_limit', Number.isFinite(waitMs) ? { retryAfterMs: waitMs! } : {}), retryable: false });
+    }
     if (code === 'CONTEXT_WINDOW') return build('context_length', {});
     if (code === 'REFUSED') return build('content_filter', {});
     return build('unknown', {});

@@ -5,7 +5,7 @@ import type { StreamOptions } from '../stream/options.js';
 import { primeStream } from '../stream/prime.js';
 import type { PumpOptions } from '../stream/pump.js';
 import type { Usage } from '../usage/extract.js';
-import type { AttemptContext, AttemptFn } from './types.js';
+import type { AttemptContext, AttemptFn, RunOptions } from './types.js';
 
 const KEEP_ALIVE = Object.freeze({ keepAlive: true });
 
@@ -15,13 +15,15 @@ export interface CallState {
   readonly signal: AbortSignal | undefined;
   readonly timeoutMs: number | undefined;
   readonly estimate: { readonly inputTokens: number; readonly outputTokens: number } | undefined;
+  /** The run options, read only to estimate the call's tokens for admission when there is no budget estimate. */
+  readonly run: RunOptions | undefined;
   readonly usage: ((value: unknown) => Usage | undefined) | undefined;
   readonly stream: StreamOptions | undefined;
   /** Where `ctx.reportHeaders` sends headers (undefined: nobody needs them). */
   readonly onHeaders: ((model: string, headers: unknown, taskId: string | undefined) => void) | undefined;
   /** The models this call may try, in order (the next one is preferred over a backoff sleep). */
   readonly chain?: readonly string[];
-  /** The call's deadline on the clock (from `deadlineMs`), when it has one. */
+  /** The call's deadline on the clock (from `deadlineMs`), when it has one: attempts, backoffs and admission waits end by it. */
   readonly deadlineAt?: number | undefined;
 }
 

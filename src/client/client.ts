@@ -17,7 +17,7 @@ import { estimateRequest } from '../usage/estimate.js';
 import type { Health } from '../monitor/events.js';
 import type { Ranking } from '../monitor/health.js';
 import { Monitor } from '../monitor/monitor.js';
-import { type Limiter, createLimiter } from '../limits/limiter.js';
+import { type Limiter, type ModelLimitSnapshot, createLimiter } from '../limits/limiter.js';
 import { type RateLimitInfo, parseRateLimitHeaders } from '../providers/ratelimit-headers.js';
 import type { MonitorSnapshot } from '../monitor/snapshot.js';
 import type { ResolvedBreaker, ResilientClientOptions, SharedDeps } from '../options/options.js';
@@ -26,7 +26,7 @@ import { resolveClientOptions } from '../options/resolve.js';
 import type { CallState } from './attempt.js';
 import type { Listener, ResilienceEventName, ResilienceEvents } from './events-map.js';
 import { type PipelineDeps, tryModel } from './pipeline.js';
-import { checkRunOptions, reportListenerError, tee } from './support.js';
+import { callEstimate, checkRunOptions, reportListenerError, tee } from './support.js';
 import type { AttemptFn, Outcome, RunOptions } from './types.js';
 
 type FallbackReason = Parameters<Parameters<typeof runChain>[2]['onFallback']>[2];
@@ -43,6 +43,8 @@ export interface ClientSnapshot {
   readonly monitor?: MonitorSnapshot;
   /** The latest rate-limit headers per model. */
   readonly rateLimits: Readonly<Record<string, RateLimitInfo>>;
+  /** Admission per model (buckets, calls in flight and waiting, a 429 hold), for models with limits or headers. */
+  readonly limits: Readonly<Record<string, ModelLimitSnapshot>>;
 }
 
 /**
@@ -204,6 +206,7 @@ export class ResilientClient {
       ...(this.#retryBudget ? { retryBudget: this.#retryBudget.snapshot(now) } : {}),
       ...(this.#deps.adaptiveTimeout && this.#monitor ? { attemptDeadlines: this.#attemptDeadlines() } : {}),
       rateLimits: Object.fromEntries(this.#rateLimits),
+      limits: this.#limiter.snapshot(),
       ...(this.#monitor ? { monitor: this.#monitor.snapshot(options) } : {}),
     };
   }
@@ -255,7 +258,8 @@ export class ResilientClient {
       taskId: options?.taskId,
       signal: options?.signal,
       timeoutMs: options?.timeoutMs ?? this.#timeoutMs,
-      estimate: this.#budget ? this.#estimate(options) : undefined,
+      estimate: this.#budget ? callEstimate(this.#budget, options) : undefined,
+      run: options,
       usage: options?.usage,
       stream: options?.stream,
       onHeaders: this.#onHeaders,
@@ -278,10 +282,10 @@ export class ResilientClient {
       // A refusal moves on only when the refusal rule says so: to the next model, or (inside) the named chain.
       moveOn: (kind: FallbackReason) => (kind === 'content_filter' ? refusal === 'fallback' || inRefusalChain : undefined),
     };
-    const tryOne = content.wrap((model: string) => tryModel(this.#deps, fn, model, call), fit);
+    const tryOne = content.wrap((model, index, tried) => tryModel(this.#deps, fn, model, call, index, tried), fit);
     const hedge = models.length > 1 ? this.#hedgeFor(options) : undefined;
     let result = hedge
-      ? await this.#hedged(models, hedge, options, call, (branch) => content.wrap((model: string) => tryModel(this.#deps, fn, model, branch), fit), hooks)
+      ? await this.#hedged(models, hedge, options, call, (branch) => content.wrap((model, index, tried) => tryModel(this.#deps, fn, model, branch, index, tried), fit), hooks)
       : await runChain(models, tryOne, hooks);
     if (!result.ok && typeof refusal === 'object' && fit.filtered !== undefined) {
       // The main chain stopped on a refusal: the refusal chain takes over.
@@ -318,7 +322,7 @@ export class ResilientClient {
     hedge: ResolvedHedge,
     options: RunOptions | undefined,
     call: CallState,
-    tryIn: (branch: CallState) => (model: string) => Promise<Outcome<T>>,
+    tryIn: (branch: CallState) => (model: string, index: number, chain: readonly string[]) => Promise<Outcome<T>>,
     hooks: Parameters<typeof runChain>[2],
   ) {
     this.#hedgeBudget.earn();
@@ -332,7 +336,7 @@ export class ResilientClient {
       clock: this.#clock,
       runBranch: (chain, signal) => runChain(chain, tryIn({ ...call, signal }), hooks),
       // Never hedge into a model that would refuse at once or has callers queued already.
-      canHedgeInto: (model) => this.breakerState(model) === 'closed' && (!this.#limiter.enabled || this.#limiter.waiting(model) === 0),
+      canHedgeInto: (model) => this.breakerState(model) === 'closed' && this.#limiter.waiting(model) === 0 && this.#limiter.available(model),
       onFallback: (from, to, reason) => hooks.onFallback(from, to, reason as FallbackReason),
       onStarted: (model, hedgeModel, ms) => emit('hedge:started', { model, hedge: hedgeModel, delayMs: ms }),
       onWon: (model, loser) => emit('hedge:won', { model, ...(loser !== undefined ? { loser } : {}) }),
@@ -343,21 +347,8 @@ export class ResilientClient {
   /** What the content rules know of this call: its estimated size, when a request or estimate was given. */
   #fitState(options: RunOptions | undefined, call: CallState): FitState {
     const known = options?.request !== undefined || options?.estimate !== undefined;
-    const est = known ? (call.estimate ?? this.#plainEstimate(options)) : undefined;
+    const est = known ? (call.estimate ?? callEstimate(undefined, options)) : undefined;
     return { inputTokens: est?.inputTokens, outputTokens: est?.outputTokens, refusedWindow: undefined, refused: undefined, filtered: undefined };
-  }
-
-  #plainEstimate(options: RunOptions | undefined): { inputTokens: number; outputTokens: number } {
-    const base = estimateRequest(options?.request);
-    return { inputTokens: options?.estimate?.inputTokens ?? base.inputTokens, outputTokens: options?.estimate?.outputTokens ?? base.outputTokens };
-  }
-
-  #estimate(options: RunOptions | undefined): { inputTokens: number; outputTokens: number } {
-    const base = this.#budget!.estimate(options?.request);
-    return {
-      inputTokens: options?.estimate?.inputTokens ?? base.inputTokens,
-      outputTokens: options?.estimate?.outputTokens ?? base.outputTokens,
-    };
   }
 
   #exhausted(failures: readonly ModelFailure[], call: CallState): AllModelsFailedError {

@@ -14,9 +14,10 @@ import type { StreamOptions } from '../stream/options.js';
 import type { PumpOptions, StreamSummary } from '../stream/pump.js';
 import { streamEventHooks } from '../stream/events.js';
 import { type Usage, extractUsage } from '../usage/extract.js';
-import type { Limiter, Release } from '../limits/limiter.js';
+import type { AdmitOptions, CallWeight, Limiter, Release } from '../limits/limiter.js';
 import { type CallState, runAttempt } from './attempt.js';
 import { guardAttempt, vetoRetry } from './guards.js';
+import { callEstimate } from './support.js';
 import type { ResilienceEvents } from './events-map.js';
 import type { AttemptFn, Outcome } from './types.js';
 
@@ -33,7 +34,7 @@ export interface PipelineDeps {
   readonly stream: StreamOptions | undefined;
   readonly budget: BudgetManager | undefined;
   readonly monitor: Monitor | undefined;
-  /** Client-side limits; `enabled` is false (and admission free) unless configured. */
+  /** Admission: the provider's buckets from its headers, plus configured limits (docs/rate-limits.md). */
   readonly limiter: Limiter;
   readonly disposeSignal: AbortSignal;
   breakerFor(model: string): ModelBreaker | undefined;
@@ -64,8 +65,11 @@ function classifyOnce(state: TryState, error: unknown, now: number): Classificat
  * breaker → timeout → your call → stream priming. Resolves with data, never
  * rejects for a provider failure; only a budget `reject` throws, to end the chain.
  */
-export async function tryModel<T>(deps: PipelineDeps, fn: AttemptFn<T>, model: string, call: CallState): Promise<Outcome<T>> {
+export async function tryModel<T>(deps: PipelineDeps, fn: AttemptFn<T>, model: string, call: CallState, index = 0, chain: readonly string[] = []): Promise<Outcome<T>> {
   const { clock, bus, monitor, budget } = deps;
+  // Models after this one in the chain being run: where a call spills when this one has no capacity.
+  const later = chain.length > index + 1 ? chain.slice(index + 1) : undefined;
+  const admit = deps.limiter.enabled ? admitOptions(call, later) : undefined;
   const state: TryState = { error: undefined, cls: undefined, streamed: false };
   const breaker = deps.breakerFor(model);
   const neutral = (error: unknown) => classifyOnce(state, error, clock.now());
@@ -89,12 +93,8 @@ export async function tryModel<T>(deps: PipelineDeps, fn: AttemptFn<T>, model: s
   const attempt = async (n: number): Promise<T> => {
     // Admission before the attempt (and its timeout) starts: queueing is not the provider's latency.
     let release: Release | undefined;
-    if (deps.limiter.enabled) {
-      const admitted = deps.limiter.admit(model, {
-        weight: reservation ? reservation.tokens : 1,
-        ...(call.signal ? { signal: call.signal } : {}),
-        ...(call.taskId !== undefined ? { taskId: call.taskId } : {}),
-      });
+    if (admit) {
+      const admitted = deps.limiter.admit(model, admit);
       release = typeof admitted === 'function' ? admitted : await admitted;
     }
     const guard = guardAttempt(deps, model, call, clock.now());
@@ -120,6 +120,7 @@ export async function tryModel<T>(deps: PipelineDeps, fn: AttemptFn<T>, model: s
     } catch (error) {
       const cls = classifyOnce(state, error, clock.now());
       const now = clock.now();
+      if (cls.kind === 'rate_limit') deps.limiter.throttled(model, cls.retryAfterMs, admit?.weight);
       const outcome = outcomeOf(cls.kind);
       if (monitor && outcome) monitor.recordAttempt(model, outcome, now - start, now);
       if (cls.countsAsFailure) breaker?.noteDuration(now - start, guard.slowMs);
@@ -151,6 +152,8 @@ export async function tryModel<T>(deps: PipelineDeps, fn: AttemptFn<T>, model: s
             attempt,
             onFailure: async (error, n) => {
               const cls = classifyOnce(state, error, clock.now());
+              // A full model with a later one that has room now: spill rather than sleep on Retry-After.
+              if (cls.kind === 'rate_limit' && admit && later?.some((m) => deps.limiter.available(m, admit.weight))) return false;
               const decision = decideRetry(cls, n - 1, retry, deps.random);
               if (!decision.retry || vetoRetry(deps, model, call, cls, decision.delayMs, n)) return false;
               monitor?.recordRetry(model);
@@ -181,6 +184,23 @@ export async function tryModel<T>(deps: PipelineDeps, fn: AttemptFn<T>, model: s
     const tooLong = retry && cls.retryable && cls.retryAfterMs !== undefined && cls.retryAfterMs > retry.maxRetryAfterMs;
     return { ok: false, error, kind: tooLong ? 'retry_after_too_long' : cls.kind };
   }
+}
+
+/**
+ * What admission needs from a call, built once per model try: the token
+ * estimate (computed on first need: the budget's, else from the request, else
+ * the default output cap), the later models to spill to, the deadline.
+ */
+function admitOptions(call: CallState, later: readonly string[] | undefined): AdmitOptions {
+  let weight: CallWeight | undefined;
+  const o: { -readonly [K in keyof AdmitOptions]: AdmitOptions[K] } = {
+    weight: () => (weight ??= call.estimate ?? callEstimate(undefined, call.run)),
+  };
+  if (call.signal) o.signal = call.signal;
+  if (call.taskId !== undefined) o.taskId = call.taskId;
+  if (later) o.spillTo = later;
+  if (call.deadlineAt !== undefined) o.deadline = call.deadlineAt;
+  return o;
 }
 
 /** Backoff sleeps end early on the caller's abort or on dispose. */

@@ -1,4 +1,6 @@
 import type { BudgetEmitter } from '../budget/events.js';
+import type { BudgetManager } from '../budget/manager.js';
+import { type RequestEstimate, estimateRequest } from '../usage/estimate.js';
 import { ConfigError } from '../errors/errors.js';
 import { validateStreamOptions } from '../stream/options.js';
 import type { EventBus } from '../events/events.js';
@@ -71,4 +73,16 @@ export function tee(bus: EventBus<ResilienceEvents>, monitor: Monitor | undefine
       if (bus.wants(name)) bus.emit(name, payload as never);
     },
   } as BudgetEmitter;
+}
+
+/**
+ * A call's token estimate: the budget's estimator (or the default one) on
+ * `request`, with the caller's `estimate` overrides. With neither a request nor
+ * an estimate it is the default output cap (4,096) plus 3 tokens.
+ */
+export function callEstimate(budget: BudgetManager | undefined, o: RunOptions | undefined): RequestEstimate {
+  const base = budget ? budget.estimate(o?.request) : estimateRequest(o?.request);
+  const e = o?.estimate;
+  if (!e) return base;
+  return { inputTokens: e.inputTokens ?? base.inputTokens, outputTokens: e.outputTokens ?? base.outputTokens };
 }

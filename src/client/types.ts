@@ -46,8 +46,11 @@ export interface RunOptions {
    * every retry and fallback. No attempt starts when fewer ms remain than its
    * model's median latency (once known), no backoff sleeps past it, and an
    * attempt still running when it arrives is cut off with a `TimeoutError`
-   * (`scope: 'call'`). Running out is never counted against a model; the call
-   * rejects with `AllModelsFailedError` whose reasons are `deadline`.
+   * (`scope: 'call'`). Admission never waits for rate-limit capacity past it:
+   * a call that could not be admitted in time fails at once with
+   * `NoCapacityError` instead of at your deadline. Running out is never
+   * counted against a model; the call rejects with `AllModelsFailedError`
+   * whose reasons are `deadline` (or `rate_limit` for admission).
    * @example { deadlineMs: 120_000 }
    */
   readonly deadlineMs?: number;

@@ -23,14 +23,14 @@ export type ChainResult<T> =
  */
 export async function runChain<T>(
   models: readonly string[],
-  tryModel: (model: string) => Promise<Outcome<T>>,
+  tryModel: (model: string, index: number, models: readonly string[]) => Promise<Outcome<T>>,
   hooks: ChainHooks,
 ): Promise<ChainResult<T>> {
   const failures: ModelFailure[] = [];
   for (let i = 0; i < models.length; i++) {
     const model = models[i]!;
     hooks.beforeModel(model);
-    const outcome = await tryModel(model);
+    const outcome = await tryModel(model, i, models);
     if (outcome.ok) return outcome;
     const moveOn = hooks.moveOn?.(outcome.kind) ?? (outcome.kind === 'retry_after_too_long' || KIND_TRAITS[outcome.kind].fallback);
     if (!moveOn) return { ok: false, error: outcome.error };

@@ -3,6 +3,9 @@ import { ContextWindowError, RefusedError } from '../errors/errors.js';
 import type { Outcome } from '../client/types.js';
 import type { ContentOptions } from './content-options.js';
 
+/** One model of a chain: its name, its position and the chain being run (see `runChain`). */
+type TryModel<T> = (model: string, index: number, chain: readonly string[]) => Promise<Outcome<T>>;
+
 type Bag = Record<string, unknown>;
 
 /**
@@ -86,11 +89,11 @@ export class ContentPolicy {
    * refusal's window, and turns a refused response into a failure the chain
    * moves on from (when the refusal rule says so).
    */
-  wrap<T>(tryModel: (model: string) => Promise<Outcome<T>>, state: FitState): (model: string) => Promise<Outcome<T>> {
-    return async (model) => {
+  wrap<T>(tryModel: TryModel<T>, state: FitState): TryModel<T> {
+    return async (model, index, chain) => {
       const why = this.skipReason(model, state);
       if (why !== undefined) return { ok: false, kind: 'context_length', error: new ContextWindowError(model, why, state.inputTokens, this.windowOf(model)) };
-      const outcome = await tryModel(model);
+      const outcome = await tryModel(model, index, chain);
       if (!outcome.ok) {
         if (outcome.kind === 'content_filter') state.filtered ??= model;
         if (outcome.kind === 'context_length') {

@@ -1,22 +1,22 @@
-import Bottleneck from 'bottleneck';
 import { type Clock, type TimerHandle, systemClock } from '../clock/clock.js';
-import { DisposedError, QueueFullError } from '../errors/errors.js';
+import { DisposedError, NoCapacityError, QueueFullError } from '../errors/errors.js';
 import type { EventBase } from '../events/events.js';
 import type { RateLimitInfo } from '../providers/ratelimit-headers.js';
-import { headroomWaitUntil } from './headroom.js';
-import { hold, race } from './slots.js';
+import { type Bucket, fromWindow, giveBack, levelAt, perMinute, take, waitFor } from './bucket.js';
 import { type LimitsOptions, type ModelLimits, type ResolvedLimits, resolveLimits } from './options.js';
-
 import type { Release } from './slots.js';
 
 export type { Release } from './slots.js';
 
+/** What a call was held for: a rate-limit dimension, the concurrency cap, or a 429's Retry-After. */
+export type LimitWaitReason = 'requests' | 'tokens' | 'inputTokens' | 'outputTokens' | 'concurrency';
+
 export interface LimitWaitEvent extends EventBase {
   readonly model: string;
-  /** How long admission holds the call, in ms. */
+  /** How long admission holds the call, in ms (for `concurrency`: the most it will wait for a free slot). */
   readonly waitMs: number;
-  /** Why: the provider's headers said too few requests or tokens remain before the reset. */
-  readonly reason: 'headers';
+  /** What ran out: the dimension whose capacity the call waits to refill, or `concurrency`. */
+  readonly reason: LimitWaitReason;
 }
 
 export interface LimiterEvents {
@@ -28,72 +28,138 @@ export interface LimiterEmitter {
   emit<K extends keyof LimiterEvents>(name: K, payload: LimiterEvents[K]): void;
 }
 
+/** The tokens a call is expected to use: input estimate and output cap. */
+export interface CallWeight {
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+}
+
 export interface AdmitOptions {
-  /** Tokens the call reserves; its weight against `tokensPerMinute` and header headroom. @default 1 */
-  readonly weight?: number;
+  /**
+   * The call's token estimate, or a function computing it (called only when the
+   * model has a token limit). A number is the total, counted as input.
+   * @default 1
+   */
+  readonly weight?: number | CallWeight | (() => CallWeight | number);
   readonly signal?: AbortSignal;
   readonly taskId?: string;
+  /**
+   * Later models of the chain. When `model` cannot take the call now and one of
+   * these can (or will sooner), admission refuses at once with `NoCapacityError`
+   * (reason `spill`) so the call moves on instead of waiting.
+   */
+  readonly spillTo?: readonly string[];
+  /** Clock time past which admission never waits (the caller's deadline). */
+  readonly deadline?: number;
+}
+
+/** One rate-limit dimension of a model, for snapshots. */
+export interface BucketSnapshot {
+  /** Units available now (negative while calls wait for their share). */
+  readonly available: number;
+  readonly capacity: number;
+  readonly perMinute: number;
+}
+
+/** A model's admission state, plain data. */
+export interface ModelLimitSnapshot {
+  readonly requests?: BucketSnapshot;
+  readonly tokens?: BucketSnapshot;
+  readonly inputTokens?: BucketSnapshot;
+  readonly outputTokens?: BucketSnapshot;
+  readonly inFlight: number;
+  readonly waiting: number;
+  /** Ms until a 429's Retry-After has passed (0: not held); a held model gets calls only when no later one has room. */
+  readonly heldForMs: number;
 }
 
 export interface Limiter {
-  /** False when no limits were configured: `admit` then returns a no-op release synchronously. */
+  /** False when admission is switched off (`respectHeaders: false` and no limits): `admit` then returns a no-op release synchronously. */
   readonly enabled: boolean;
   /**
-   * Waits for a slot on `model`. Returns the release synchronously when nothing is
-   * configured for that model. Rejects at once with `QueueFullError` when `maxQueue`
-   * calls already wait, with the signal's reason on abort, with `DisposedError` on dispose.
+   * Admits a call on `model`. Returns the release synchronously when there is
+   * capacity now. Otherwise rejects at once with `NoCapacityError` when a
+   * `spillTo` model can serve sooner, or when the wait would pass `maxWaitMs`
+   * or the deadline; with `QueueFullError` when `maxQueue` calls already wait;
+   * else waits for the call's own share to refill (abortable).
    */
   admit(model: string, options?: AdmitOptions): Release | Promise<Release>;
   /** Records the provider's latest rate-limit headers for `model`. */
   observe(model: string, info: RateLimitInfo): void;
+  /**
+   * A rate-limit 429 on `model` for a call of `weight`: its share is given back
+   * (the provider did not count it) and for `retryAfterMs` (1 s when the
+   * provider gave none) new calls go to a later model with room when there is one. When the 429's own headers still showed
+   * room for the call, the provider enforces a shorter window than its headers
+   * describe: the model's buckets start again from empty, and the burst allowed
+   * on it is halved (down to 1/16 of its limit) for the life of the client.
+   */
+  throttled(model: string, retryAfterMs: number | undefined, weight?: AdmitOptions['weight']): void;
+  /** True when `model` could admit a call of `weight` right now. */
+  available(model: string, weight?: AdmitOptions['weight']): boolean;
   /** Calls waiting for admission on `model`. */
   waiting(model: string): number;
-  /** Stops the refill timer, rejects waiting calls with `DisposedError`. Safe to call twice. */
+  /** Admission state per model seen so far. */
+  snapshot(): Readonly<Record<string, ModelLimitSnapshot>>;
+  /** Cancels waits (`DisposedError`) and clears their timers. Safe to call twice. */
   dispose(): void;
 }
 
 const NOOP: Release = () => {};
-const WINDOW_MS = 60_000;
+/** How long a 429 without Retry-After steers calls away from its model. */
+export const DEFAULT_429_HOLD_MS = 1_000;
+/** The smallest burst a model is allowed after 429s its headers did not explain, as a share of its limit. */
+const MIN_BURST = 1 / 16;
+const DIMS = ['requests', 'tokens', 'inputTokens', 'outputTokens'] as const;
+type Dim = (typeof DIMS)[number];
 
 const OFF: Limiter = Object.freeze({
   enabled: false,
   admit: () => NOOP,
   observe() {},
+  throttled() {},
+  available: () => true,
   waiting: () => 0,
+  snapshot: () => ({}),
   dispose() {},
 });
 
 interface ModelState {
   readonly limits: ModelLimits | undefined;
-  /** Concurrency and requests per minute (weight 1 per call, held until release). */
-  readonly requests: Bottleneck | undefined;
-  /** Tokens per minute (weight = reserved tokens, released at once). */
-  readonly tokens: Bottleneck | undefined;
+  readonly buckets: { [K in Dim]?: Bucket };
+  inFlight: number;
   waiting: number;
-  /** End of the current one-minute window; undefined while idle. */
-  windowEnd: number | undefined;
-  info: RateLimitInfo | undefined;
-  spentRequests: number;
-  spentTokens: number;
+  /** FIFO of calls waiting for a concurrency slot. */
+  readonly slotWaiters: (() => void)[];
+  heldUntil: number;
+  observedAt: number;
+  /** The latest headers, to tell whether a 429 was explained by them. */
+  last: RateLimitInfo | undefined;
+  /** Share of the provider's limit usable as a burst: below 1 once 429s came while headers showed room. */
+  burst: number;
 }
 
 /**
- * Per-model client-side limits on bottleneck, with time from `clock`.
- *
- * Bottleneck's own reservoir refresh runs on a real `setInterval`; instead, one
- * clock timer (for all models) refills the reservoirs at the end of each
- * one-minute window through `updateSettings`. What bottleneck still does on real
- * timers is measured in docs/decisions/0001-bottleneck-timers.md.
+ * Per-model admission on the injected clock: token buckets for requests and
+ * tokens that follow the provider's rate-limit headers and refill at its rate
+ * between them, a concurrency cap, and a hold after a 429. A call waits only
+ * for its own share to refill, spills to a later model when that one can serve
+ * sooner, and never waits past `maxWaitMs` or its deadline.
  *
  * @example
  * const limiter = createLimiter({ models: { 'gpt-4.1': { maxConcurrent: 4, tokensPerMinute: 30_000 } } }, { clock });
- * const release = await limiter.admit('gpt-4.1', { weight: 1_200, signal });
+ * const release = await limiter.admit('gpt-4.1', { weight: { inputTokens: 1_000, outputTokens: 256 }, signal });
  * try { await call(); } finally { release(); }
  */
 export function createLimiter(options: LimitsOptions | undefined, deps: { clock?: Clock; emitter?: LimiterEmitter } = {}): Limiter {
   const resolved = resolveLimits(options);
-  return resolved ? new ModelLimiter(resolved, deps.clock ?? systemClock, deps.emitter) : OFF;
+  const configured = resolved.default !== undefined || Object.keys(resolved.models).length > 0;
+  return resolved.respectHeaders || configured ? new ModelLimiter(resolved, deps.clock ?? systemClock, deps.emitter) : OFF;
 }
+
+const weightOf = (w: AdmitOptions['weight']): CallWeight | number => (typeof w === 'function' ? w() : (w ?? 1));
+const share = (dim: Dim, w: CallWeight | number): number =>
+  typeof w === 'number' ? (dim === 'outputTokens' ? 0 : w) : dim === 'inputTokens' ? w.inputTokens : dim === 'outputTokens' ? w.outputTokens : w.inputTokens + w.outputTokens;
 
 class ModelLimiter implements Limiter {
   readonly enabled = true;
@@ -101,10 +167,10 @@ class ModelLimiter implements Limiter {
   readonly #clock: Clock;
   readonly #emitter: LimiterEmitter | undefined;
   readonly #states = new Map<string, ModelState>();
-  readonly #dispose = new AbortController();
-  readonly #sleepers = new Set<(error: unknown) => void>();
-  #timer: TimerHandle | undefined;
-  #timerAt = Infinity;
+  readonly #timers = new Set<(error: unknown) => void>();
+  #disposed = false;
+  /** The dimension that decided the last `#waitMs` (for the event). */
+  #reason: LimitWaitReason = 'requests';
 
   constructor(o: ResolvedLimits, clock: Clock, emitter: LimiterEmitter | undefined) {
     this.#o = o;
@@ -112,78 +178,188 @@ class ModelLimiter implements Limiter {
     this.#emitter = emitter;
   }
 
-  #state(model: string): ModelState {
-    let s = this.#states.get(model);
-    if (s) return s;
-    const limits = Object.hasOwn(this.#o.models, model) ? this.#o.models[model] : this.#o.default;
-    const mc = limits?.maxConcurrent;
-    const rpm = limits?.requestsPerMinute;
-    const tpm = limits?.tokensPerMinute;
-    s = {
-      limits,
-      requests: mc || rpm ? new Bottleneck({ maxConcurrent: mc ?? null, reservoir: rpm ?? null, minTime: 0 }) : undefined,
-      tokens: tpm ? new Bottleneck({ maxConcurrent: null, reservoir: tpm, minTime: 0 }) : undefined,
-      waiting: 0,
-      windowEnd: undefined,
-      info: undefined,
-      spentRequests: 0,
-      spentTokens: 0,
-    };
+  #limitsOf(model: string): ModelLimits | undefined {
+    return Object.hasOwn(this.#o.models, model) ? this.#o.models[model] : this.#o.default;
+  }
+
+  /** Created on first need: a model with no limits and no headers yet costs no state. */
+  #state(model: string, create: boolean): ModelState | undefined {
+    const found = this.#states.get(model);
+    if (found || !create) return found;
+    const limits = this.#limitsOf(model);
+    const now = this.#clock.now();
+    const s: ModelState = { limits, buckets: {}, inFlight: 0, waiting: 0, slotWaiters: [], heldUntil: 0, observedAt: -Infinity, last: undefined, burst: 1 };
+    if (limits?.requestsPerMinute) s.buckets.requests = perMinute(limits.requestsPerMinute, now);
+    if (limits?.tokensPerMinute) s.buckets.tokens = perMinute(limits.tokensPerMinute, now);
     this.#states.set(model, s);
     return s;
   }
 
-  admit(model: string, options?: AdmitOptions): Release | Promise<Release> {
-    if (this.#dispose.signal.aborted) return Promise.reject(new DisposedError());
-    const s = this.#state(model);
-    const headers = this.#o.respectHeaders && s.info !== undefined;
-    if (!s.requests && !s.tokens && !headers) return NOOP;
-    if (s.waiting >= this.#o.maxQueue) return Promise.reject(new QueueFullError(model, this.#o.maxQueue));
-    return this.#admit(s, model, options);
+  /** Ms until `s` has room for `w` in every bucket; sets `#reason`. */
+  #waitMs(s: ModelState, weight: AdmitOptions['weight'], now: number): number {
+    let wait = 0;
+    let w: CallWeight | number | undefined;
+    for (const dim of DIMS) {
+      const b = s.buckets[dim];
+      if (!b) continue;
+      if (dim !== 'requests') w ??= weightOf(weight);
+      const ms = waitFor(b, dim === 'requests' ? 1 + this.#o.minRemainingRequests : share(dim, w!), now);
+      if (ms > wait) {
+        wait = ms;
+        this.#reason = dim;
+      }
+    }
+    return wait;
   }
 
-  async #admit(s: ModelState, model: string, options: AdmitOptions | undefined): Promise<Release> {
-    const weight = Math.max(0, options?.weight ?? 1);
-    // Only the caller's signal gets listeners: dispose reaches waiting calls through
-    // bottleneck's stop() and our own sleeper list, so no listener piles up per call.
+  #slotFree(s: ModelState): boolean {
+    const mc = s.limits?.maxConcurrent;
+    return mc === undefined || (s.inFlight < mc && s.slotWaiters.length === 0);
+  }
+
+  available(model: string, weight?: AdmitOptions['weight']): boolean {
+    const s = this.#state(model, false);
+    if (!s) return true;
+    const now = this.#clock.now();
+    return this.#slotFree(s) && s.heldUntil <= now && this.#waitMs(s, weight, now) === 0;
+  }
+
+  /**
+   * How soon `s` could serve, for choosing where to spill: a model held after a
+   * 429 never (it is avoided while another has room), else its bucket wait.
+   */
+  #spillWait(s: ModelState, weight: AdmitOptions['weight'], now: number): number {
+    if (s.heldUntil > now || !this.#slotFree(s)) return Infinity;
+    return this.#waitMs(s, weight, now);
+  }
+
+  admit(model: string, options?: AdmitOptions): Release | Promise<Release> {
+    if (this.#disposed) return Promise.reject(new DisposedError());
+    const s = this.#state(model, this.#limitsOf(model) !== undefined);
+    if (!s) return NOOP; // nothing configured and no headers seen yet
+    const now = this.#clock.now();
+    // One weight per call, computed at most once.
+    let weight: CallWeight | number | undefined;
+    const lazy = () => (weight ??= weightOf(options?.weight));
+    const wait = this.#waitMs(s, lazy, now);
+    const reason: LimitWaitReason = wait > 0 ? this.#reason : 'concurrency';
+    const slot = this.#slotFree(s);
+    const held = s.heldUntil > now;
+    if (wait === 0 && slot && !held) {
+      this.#take(s, lazy, now);
+      return this.#occupy(s);
+    }
+    // Spill: a later model that can serve sooner takes the call now.
+    const later = options?.spillTo;
+    if (later) {
+      const mine = held ? Infinity : Math.max(wait, 1);
+      for (const m of later) {
+        const o = this.#state(m, false);
+        if (!o || this.#spillWait(o, lazy, now) < mine) return Promise.reject(new NoCapacityError(model, held ? s.heldUntil - now : wait, 'spill'));
+      }
+    }
+    // A 429's hold only steers calls elsewhere. With nowhere better to go the call is
+    // sent, and the provider's answer (its Retry-After, the retry policy) decides.
+    if (wait === 0 && slot) {
+      this.#take(s, lazy, now);
+      return this.#occupy(s);
+    }
+    const deadline = options?.deadline;
+    const bound = Math.min(this.#o.maxWaitMs, deadline === undefined ? Infinity : deadline - now);
+    if (wait > bound) return Promise.reject(new NoCapacityError(model, wait, bound < this.#o.maxWaitMs ? 'deadline' : 'wait_limit'));
+    if (s.waiting >= this.#o.maxQueue) return Promise.reject(new QueueFullError(model, this.#o.maxQueue));
+    return this.#wait(s, model, lazy, wait, slot ? undefined : bound, reason, options);
+  }
+
+  #take(s: ModelState, weight: () => CallWeight | number, now: number): void {
+    for (const dim of DIMS) {
+      const b = s.buckets[dim];
+      if (b) take(b, dim === 'requests' ? 1 : share(dim, weight()), now);
+    }
+  }
+
+  /** Units of calls still waiting to be sent: fresh headers cannot know about them (see `fromWindow`). */
+  #pending(s: ModelState, weight: () => CallWeight | number, sign: 1 | -1): void {
+    for (const dim of DIMS) {
+      const b = s.buckets[dim];
+      if (b) b.pending = Math.max(0, b.pending + sign * (dim === 'requests' ? 1 : share(dim, weight())));
+    }
+  }
+
+  #occupy(s: ModelState): Release {
+    if (s.limits?.maxConcurrent === undefined) return NOOP;
+    s.inFlight++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      s.inFlight--;
+      s.slotWaiters.shift()?.();
+    };
+  }
+
+  async #wait(s: ModelState, model: string, weight: () => CallWeight | number, waitMs: number, slotBound: number | undefined, reason: LimitWaitReason, options: AdmitOptions | undefined): Promise<Release> {
     const signal = options?.signal;
+    const e = this.#emitter;
+    if (e?.wants('limit:wait')) {
+      const payload = { timestamp: this.#clock.now(), model, waitMs: waitMs > 0 ? waitMs : (slotBound ?? 0), reason };
+      e.emit('limit:wait', options?.taskId !== undefined ? { ...payload, taskId: options.taskId } : payload);
+    }
     s.waiting++;
+    // The call's share is taken now, so calls behind it wait for theirs, not for the same one.
+    this.#take(s, weight, this.#clock.now());
+    this.#pending(s, weight, 1);
+    let due = false;
     try {
       signal?.throwIfAborted();
-      if (this.#o.respectHeaders && s.info) await this.#waitForHeadroom(s, model, weight, signal, options?.taskId);
-      if (s.tokens) {
-        this.#openWindow(s);
-        // A call heavier than the whole minute would wait forever; it takes the whole minute instead.
-        const w = Math.min(weight, s.limits!.tokensPerMinute!);
-        await race(s.tokens.schedule({ weight: w }, () => Promise.resolve()), signal);
-      }
-      let release = NOOP;
-      if (s.requests) {
-        if (s.limits?.requestsPerMinute) this.#openWindow(s);
-        release = await hold(s.requests, signal);
-      }
-      s.spentRequests++;
-      s.spentTokens += weight;
-      return release;
+      if (waitMs > 0) await this.#sleep(waitMs, signal);
+      this.#pending(s, weight, -1);
+      due = true;
+      if (slotBound !== undefined && !this.#slotFree(s)) await this.#slot(s, model, slotBound - waitMs, signal);
+      return this.#occupy(s);
     } catch (error) {
-      throw this.#dispose.signal.aborted ? new DisposedError() : error;
+      if (!due) {
+        this.#giveBack(s, weight);
+        this.#pending(s, weight, -1);
+      }
+      throw this.#disposed ? new DisposedError() : error;
     } finally {
       s.waiting--;
     }
   }
 
-  async #waitForHeadroom(s: ModelState, model: string, weight: number, signal: AbortSignal | undefined, taskId: string | undefined): Promise<void> {
+  #giveBack(s: ModelState, weight: () => CallWeight | number): void {
     const now = this.#clock.now();
-    const until = headroomWaitUntil(s.info, { requests: s.spentRequests, tokens: s.spentTokens }, weight, now, this.#o.minRemainingRequests);
-    if (until === undefined) return;
-    const waitMs = until - now;
-    // A reset further away than the cap is the provider's to enforce (429 + Retry-After → retry or fall back).
-    if (waitMs > this.#o.maxHeaderWaitMs) return;
-    const e = this.#emitter;
-    if (e?.wants('limit:wait')) e.emit('limit:wait', { timestamp: now, ...(taskId !== undefined ? { taskId } : {}), model, waitMs, reason: 'headers' });
-    await this.#sleep(waitMs, signal);
-    // The window those headers described is over; the next response brings fresh ones.
-    if (s.info && this.#clock.now() >= until) s.info = undefined;
+    for (const dim of DIMS) {
+      const b = s.buckets[dim];
+      if (b) giveBack(b, dim === 'requests' ? 1 : share(dim, weight()), now);
+    }
+  }
+
+  /** Waits for a concurrency slot, at most `ms`. */
+  #slot(s: ModelState, model: string, ms: number, signal: AbortSignal | undefined): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const grant = () => {
+        cleanup();
+        resolve();
+      };
+      const fail = (error: unknown) => {
+        const i = s.slotWaiters.indexOf(grant);
+        if (i >= 0) s.slotWaiters.splice(i, 1);
+        cleanup();
+        reject(error);
+      };
+      const onAbort = () => fail(signal!.reason);
+      const handle: TimerHandle = this.#clock.setTimeout(() => fail(new NoCapacityError(model, ms, 'wait_limit')), Math.max(0, ms));
+      const cleanup = () => {
+        this.#clock.clearTimeout(handle);
+        this.#timers.delete(fail);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      s.slotWaiters.push(grant);
+      this.#timers.add(fail);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
   }
 
   /** Like `sleep` from the clock module, but woken by dispose without a listener on a shared signal. */
@@ -196,75 +372,106 @@ class ModelLimiter implements Limiter {
       };
       const onAbort = () => stop(signal!.reason);
       const finish = () => {
-        this.#sleepers.delete(stop);
+        this.#timers.delete(stop);
         signal?.removeEventListener('abort', onAbort);
       };
       const handle = this.#clock.setTimeout(() => {
         finish();
         resolve();
       }, ms);
-      this.#sleepers.add(stop);
+      this.#timers.add(stop);
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 
   observe(model: string, info: RateLimitInfo): void {
-    if (!this.#o.respectHeaders || this.#dispose.signal.aborted) return;
-    const s = this.#state(model);
-    if (s.info && s.info.observedAt > info.observedAt) return; // a late answer to an older call
-    s.info = info;
-    s.spentRequests = 0;
-    s.spentTokens = 0;
+    if (!this.#o.respectHeaders || this.#disposed) return;
+    const s = this.#state(model, true)!;
+    if (s.observedAt > info.observedAt) return; // a late answer to an older call
+    s.observedAt = info.observedAt;
+    s.last = info;
+    const now = info.observedAt;
+    for (const dim of DIMS) {
+      const old = s.buckets[dim];
+      const fresh = fromWindow(info[dim], old?.pending ?? 0, now);
+      if (!fresh) continue;
+      if (s.burst < 1 && Number.isFinite(fresh.capacity)) fresh.capacity = Math.max(1, fresh.capacity * s.burst);
+      const cap = dim === 'requests' ? s.limits?.requestsPerMinute : dim === 'tokens' ? s.limits?.tokensPerMinute : undefined;
+      if (old && ((cap !== undefined && cap < fresh.capacity) || (old.capacity === fresh.capacity && old.ratePerMs === fresh.ratePerMs))) {
+        // Headers describe the provider's state when it received that request, a latency ago; what we
+        // sent since is only in our own accounting. The lower of the two is the one to trust. (A
+        // configured limit below the provider's also keeps its own bucket this way.)
+        old.level = Math.min(levelAt(old, now), fresh.level);
+        old.at = now;
+        old.fullAt = fresh.fullAt;
+      } else {
+        fresh.level = Math.min(fresh.level, fresh.capacity);
+        s.buckets[dim] = fresh;
+      }
+    }
+  }
+
+  throttled(model: string, retryAfterMs: number | undefined, weight?: AdmitOptions['weight']): void {
+    if (this.#disposed) return;
+    const s = this.#state(model, true)!;
+    const now = this.#clock.now();
+    if (weight !== undefined) {
+      let w: CallWeight | number | undefined;
+      const lazy = () => (w ??= weightOf(weight));
+      if (this.#unexplained(s, lazy, now)) {
+        // The provider is empty in a window its headers do not show: start from empty, with a smaller burst.
+        s.burst = Math.max(MIN_BURST, s.burst / 2);
+        for (const dim of DIMS) {
+          const b = s.buckets[dim];
+          if (!b || !Number.isFinite(b.capacity)) continue;
+          b.capacity = Math.max(1, b.capacity / 2, b.ratePerMs * 60_000 * MIN_BURST);
+          b.level = Math.min(levelAt(b, now), 0);
+          b.at = now;
+        }
+      } else {
+        this.#giveBack(s, lazy);
+      }
+    }
+    const until = now + (retryAfterMs ?? DEFAULT_429_HOLD_MS);
+    if (until > s.heldUntil) s.heldUntil = until;
+  }
+
+  /** The 429's own headers (read just now) still showed room for the call in every dimension they carry. */
+  #unexplained(s: ModelState, weight: () => CallWeight | number, now: number): boolean {
+    const info = s.last;
+    if (!info || info.observedAt !== now) return false;
+    let seen = false;
+    for (const dim of DIMS) {
+      const remaining = info[dim]?.remaining;
+      if (remaining === undefined) continue;
+      seen = true;
+      if (remaining < (dim === 'requests' ? 1 : share(dim, weight()))) return false;
+    }
+    return seen;
   }
 
   waiting(model: string): number {
     return this.#states.get(model)?.waiting ?? 0;
   }
 
-  #openWindow(s: ModelState): void {
-    if (s.windowEnd !== undefined) return;
-    s.windowEnd = this.#clock.now() + WINDOW_MS;
-    this.#arm();
-  }
-
-  /** One timer for every model: armed at the earliest window end. */
-  #arm(): void {
-    let next = Infinity;
-    for (const s of this.#states.values()) if (s.windowEnd !== undefined && s.windowEnd < next) next = s.windowEnd;
-    if (next === this.#timerAt) return;
-    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#timerAt = next;
-    if (next === Infinity) return;
-    this.#timer = this.#clock.setTimeout(() => this.#refill(), Math.max(0, next - this.#clock.now()));
-  }
-
-  #refill(): void {
-    this.#timer = undefined;
-    this.#timerAt = Infinity;
-    if (this.#dispose.signal.aborted) return;
+  snapshot(): Readonly<Record<string, ModelLimitSnapshot>> {
     const now = this.#clock.now();
-    for (const s of this.#states.values()) {
-      if (s.windowEnd === undefined || s.windowEnd > now) continue;
-      const rpm = s.limits?.requestsPerMinute;
-      const tpm = s.limits?.tokensPerMinute;
-      // updateSettings refills to the full amount and drains the queue (bottleneck ≥ 2.0).
-      if (rpm && s.requests) void s.requests.updateSettings({ reservoir: rpm });
-      if (tpm && s.tokens) void s.tokens.updateSettings({ reservoir: tpm });
-      s.windowEnd = s.waiting > 0 ? now + WINDOW_MS : undefined;
+    const out: Record<string, ModelLimitSnapshot> = {};
+    for (const [model, s] of this.#states) {
+      const view: { -readonly [K in keyof ModelLimitSnapshot]: ModelLimitSnapshot[K] } = { inFlight: s.inFlight, waiting: s.waiting, heldForMs: Math.max(0, s.heldUntil - now) };
+      for (const dim of DIMS) {
+        const b = s.buckets[dim];
+        if (b) view[dim] = { available: Math.floor(levelAt(b, now)), capacity: b.capacity, perMinute: Math.round(b.ratePerMs * 60_000) };
+      }
+      out[model] = view;
     }
-    this.#arm();
+    return out;
   }
 
   dispose(): void {
-    if (this.#dispose.signal.aborted) return;
-    this.#dispose.abort(new DisposedError());
-    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
-    this.#timer = undefined;
-    for (const stop of [...this.#sleepers]) stop(new DisposedError());
-    for (const s of this.#states.values()) {
-      for (const b of [s.requests, s.tokens]) b?.stop({ dropWaitingJobs: true }).catch(() => {});
-    }
+    if (this.#disposed) return;
+    this.#disposed = true;
+    for (const stop of [...this.#timers]) stop(new DisposedError());
     this.#states.clear();
   }
 }

@@ -10,12 +10,15 @@ export interface ModelLimits {
    */
   readonly maxConcurrent?: number;
   /**
-   * Calls started per minute (a fixed one-minute window opened by the first call).
+   * Calls started per minute: a bucket of this size refilled continuously
+   * (one call's worth every `60 000 / requestsPerMinute` ms). Seeds admission
+   * before the provider's headers arrive; below the provider's limit it stays the cap.
    * @example 500
    */
   readonly requestsPerMinute?: number;
   /**
-   * Tokens reserved per minute; a call weighs what it reserves (see `admit`'s `weight`).
+   * Tokens per minute, refilled continuously like `requestsPerMinute`. A call
+   * weighs its token estimate: input estimate plus its output cap.
    * @example 200_000
    */
   readonly tokensPerMinute?: number;
@@ -31,28 +34,33 @@ export interface LimitsOptions {
   readonly models?: Readonly<Record<string, ModelLimits>>;
   /**
    * Calls allowed to wait per model. One more is refused at once with `QueueFullError`
-   * instead of letting the queue grow without bound.
-   * @default 1000
+   * (the chain moves on) instead of letting a queue grow.
+   * @default 32
    */
   readonly maxQueue?: number;
   /**
-   * Hold a call until the provider's reset when its latest rate-limit headers say
-   * the requests or tokens left cannot cover it. On whenever `limits` is set at
-   * all, even `limits: {}`; without `limits` nothing is held.
-   * @default true (when `limits` is set)
+   * Follow the provider's rate-limit headers: each model's requests and tokens
+   * buckets take their state from the latest headers and refill at the
+   * provider's rate between them. With `false` only configured limits apply.
+   * @default true
    */
   readonly respectHeaders?: boolean;
   /**
-   * The longest wait for a reset announced by headers. Beyond it the call goes
-   * ahead and the provider's answer (a 429 with Retry-After) decides.
-   * @default 60_000
+   * The longest a call waits for capacity when no model of the chain has any now.
+   * A longer wait (or one past the call's `deadlineMs`) fails at once with
+   * `NoCapacityError` instead of queueing.
+   * @default 20_000
    */
-  readonly maxHeaderWaitMs?: number;
+  readonly maxWaitMs?: number;
   /**
-   * Requests to leave untouched: wait for the reset once `remaining` is at or below this.
+   * Requests to leave untouched: a call waits while the requests left would fall below this.
    * @default 0
    */
   readonly minRemainingRequests?: number;
+  /**
+   * @deprecated Use `maxWaitMs`; read as `maxWaitMs` when that is not set.
+   */
+  readonly maxHeaderWaitMs?: number;
 }
 
 export interface ResolvedLimits {
@@ -60,7 +68,7 @@ export interface ResolvedLimits {
   readonly models: Readonly<Record<string, ModelLimits>>;
   readonly maxQueue: number;
   readonly respectHeaders: boolean;
-  readonly maxHeaderWaitMs: number;
+  readonly maxWaitMs: number;
   readonly minRemainingRequests: number;
 }
 
@@ -75,22 +83,22 @@ export const limitsSchema = z.strictObject({
   models: z.record(z.string(), modelLimitsSchema, { error: 'expected an object of model name → limits' }).optional(),
   maxQueue: nonNegativeInt().optional(),
   respectHeaders: z.boolean({ error: 'expected true or false' }).optional(),
+  maxWaitMs: nonNegativeMs().optional(),
   maxHeaderWaitMs: nonNegativeMs().optional(),
   minRemainingRequests: nonNegativeInt().optional(),
 });
 
-export const LIMITS_DEFAULTS = Object.freeze({ maxQueue: 1_000, respectHeaders: true, maxHeaderWaitMs: 60_000, minRemainingRequests: 0 });
+export const LIMITS_DEFAULTS = Object.freeze({ maxQueue: 32, respectHeaders: true, maxWaitMs: 20_000, minRemainingRequests: 0 });
 
-/** Validates once; `undefined` means limits are off. Throws ConfigError naming `limits.<path>`. */
-export function resolveLimits(options: LimitsOptions | undefined): ResolvedLimits | undefined {
-  if (options === undefined) return undefined;
-  const o = validateOptions(limitsSchema, options, 'limits');
+/** Validates once; no options means the defaults (header-driven admission on). Throws ConfigError naming `limits.<path>`. */
+export function resolveLimits(options: LimitsOptions | undefined): ResolvedLimits {
+  const o = options === undefined ? {} : validateOptions(limitsSchema, options, 'limits');
   return Object.freeze({
     default: o.default,
     models: Object.freeze({ ...o.models }),
     maxQueue: o.maxQueue ?? LIMITS_DEFAULTS.maxQueue,
     respectHeaders: o.respectHeaders ?? LIMITS_DEFAULTS.respectHeaders,
-    maxHeaderWaitMs: o.maxHeaderWaitMs ?? LIMITS_DEFAULTS.maxHeaderWaitMs,
+    maxWaitMs: o.maxWaitMs ?? o.maxHeaderWaitMs ?? LIMITS_DEFAULTS.maxWaitMs,
     minRemainingRequests: o.minRemainingRequests ?? LIMITS_DEFAULTS.minRemainingRequests,
   });
 }

@@ -202,8 +202,9 @@ export interface ResilientClientOptions {
   /** Stream timeouts and commit buffering (docs/streaming.md). */
   readonly stream?: StreamOptions;
   /**
-   * Client-side limits per model: concurrency, requests and tokens per minute,
-   * a bounded queue, and waiting for the provider's reset (docs/rate-limits.md). Off by default.
+   * Admission per model: requests and tokens buckets that follow the provider's
+   * rate-limit headers (on by default), optional caps (concurrency, requests and
+   * tokens per minute), spilling to a later model, a bounded wait (docs/rate-limits.md).
    * @example { default: { maxConcurrent: 8 }, models: { 'gpt-4.1': { requestsPerMinute: 500 } } }
    */
   readonly limits?: LimitsOptions;

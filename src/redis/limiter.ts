@@ -1,7 +1,7 @@
 import Bottleneck from 'bottleneck';
 import { type Clock, type TimerHandle, systemClock } from '../clock/clock.js';
-import { DisposedError, QueueFullError } from '../errors/errors.js';
-import { type AdmitOptions, type Limiter, type LimiterEmitter, type Release, createLimiter } from '../limits/limiter.js';
+import { DisposedError, QueueFullError, isNoCapacityError, isQueueFullError } from '../errors/errors.js';
+import { type AdmitOptions, type Limiter, type LimiterEmitter, type ModelLimitSnapshot, type Release, createLimiter } from '../limits/limiter.js';
 import { type LimitsOptions, type ModelLimits, resolveLimits } from '../limits/options.js';
 import { hold, race } from '../limits/slots.js';
 import type { RateLimitInfo } from '../providers/ratelimit-headers.js';
@@ -73,11 +73,17 @@ interface Shared {
   waiting: number;
 }
 
+/** A call's total token weight against a shared tokens-per-minute reservoir. */
+function tokensOf(w: AdmitOptions['weight']): number {
+  const v = typeof w === 'function' ? w() : (w ?? 1);
+  return Math.max(0, typeof v === 'number' ? v : v.inputTokens + v.outputTokens);
+}
+
 const DOWN = new Set(['reconnecting', 'close', 'end']);
 
 /**
  * A {@link Limiter} whose RPM, TPM and concurrency are shared by every process
- * on one Redis (bottleneck clustering). Header headroom stays per process. While
+ * on one Redis (bottleneck clustering). Header-driven admission stays per process. While
  * Redis is unreachable (status down, or a shared admission errors) calls are
  * admitted by a local limiter with the same limits (fail-open onto local
  * limits) and `store:degraded` is emitted; waits in progress move over to it.
@@ -163,13 +169,15 @@ class RedisLimiter implements Limiter {
     try {
       const headerRelease = await this.#headers.admit(model, options);
       headerRelease();
-      if (s.tokens) await race(s.tokens.schedule({ weight: Math.min(Math.max(0, options?.weight ?? 1), s.tpm!) }, () => Promise.resolve()), stop);
+      if (s.tokens) await race(s.tokens.schedule({ weight: Math.min(tokensOf(options?.weight), s.tpm!) }, () => Promise.resolve()), stop);
       if (s.requests) release = await hold(s.requests, stop);
       this.#health.recover(0);
       return release;
     } catch (error) {
       if (this.#dispose.signal.aborted) throw new DisposedError();
       if (options?.signal?.aborted) throw options.signal.reason;
+      // The header buckets refused (spill, wait bound, queue): an answer, not a Redis failure.
+      if (isNoCapacityError(error) || isQueueFullError(error)) throw error;
       // Redis went away (or a shared script failed): this call is admitted by the local limits instead.
       if (!outage.aborted) this.#down(error);
       return this.#local.admit(model, options);
@@ -192,6 +200,19 @@ class RedisLimiter implements Limiter {
   observe(model: string, info: RateLimitInfo): void {
     this.#headers.observe(model, info);
     this.#local.observe(model, info);
+  }
+
+  throttled(model: string, retryAfterMs: number | undefined, weight?: AdmitOptions['weight']): void {
+    this.#headers.throttled(model, retryAfterMs, weight);
+    this.#local.throttled(model, retryAfterMs, weight);
+  }
+
+  available(model: string, weight?: AdmitOptions['weight']): boolean {
+    return this.#up() ? this.#headers.available(model, weight) : this.#local.available(model, weight);
+  }
+
+  snapshot(): Readonly<Record<string, ModelLimitSnapshot>> {
+    return this.#up() ? this.#headers.snapshot() : this.#local.snapshot();
   }
 
   waiting(model: string): number {

@@ -115,7 +115,9 @@ export const rateLimitEventSchema = z
       .readonly(),
   })
   .readonly();
-export const limitWaitEventSchema = z.object({ ...base, model: z.string(), waitMs: z.number(), reason: z.literal('headers') }).readonly();
+export const limitWaitEventSchema = z
+  .object({ ...base, model: z.string(), waitMs: z.number(), reason: z.enum(['requests', 'tokens', 'inputTokens', 'outputTokens', 'concurrency']) })
+  .readonly();
 
 const storeName = z.enum(['budget', 'breaker', 'limits']);
 export const storeDegradedEventSchema = z

@@ -33,6 +33,7 @@ const PAGES = [
   'docs/decisions/0001-bottleneck-timers.md',
   'docs/decisions/0002-opossum-on-the-injected-clock.md',
   'docs/decisions/0003-success-path-cost-and-opossum.md',
+  'docs/decisions/0004-admission-on-the-injected-clock.md',
   'docs/decisions/0006-provider-aware-chains.md',
 ];
 const CODE_LANGS = new Set(['ts', 'typescript', 'js', 'javascript', 'tsx', 'mjs', 'cjs']);

@@ -8,6 +8,7 @@ import { defaultOptions } from '../../examples/options-defaults.js';
 import { KIND_TRAITS } from '../../src/classify/classify.js';
 import * as api from '../../src/index.js';
 import type { ResilienceEventName, ResilienceEvents, RunOptions } from '../../src/index.js';
+import { resolveLimits } from '../../src/limits/options.js';
 import { resolveMonitorOptions } from '../../src/monitor/options.js';
 import { ADAPTIVE_TIMEOUT_DEFAULTS, BREAKER_DEFAULTS, RETRY_DEFAULTS, coreOptionShape } from '../../src/options/options.js';
 
@@ -113,7 +114,7 @@ describe('docs/options.md', () => {
     // file spells out must resolve to exactly what leaving `monitor` out gives.
     expect(resolveMonitorOptions(defaultOptions.monitor)).toEqual(resolveMonitorOptions(undefined));
     expect(defaultOptions.stream).toEqual({});
-    expect(defaultOptions.limits).toBeUndefined();
+    expect(resolveLimits(defaultOptions.limits)).toEqual(resolveLimits(undefined));
     expect(defaultOptions.content).toEqual({ fitOutput: false, onRefusal: 'return' });
     expect(defaultOptions.hedge).toBeUndefined();
     expect(Object.keys(defaultOptions).sort()).toEqual(Object.keys(coreOptionShape).sort());

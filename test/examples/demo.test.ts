@@ -24,7 +24,7 @@ describe('examples/demo', () => {
     demo.finish();
     const out = lines.join('\n');
 
-    expect(out).toMatch(new RegExp(`retry +${PRIMARY} attempt 1 → wait 2\\.0s \\(rate_limit, retry-after 2s\\)`));
+    expect(out).toMatch(new RegExp(`fallback +${PRIMARY} → ${SECONDARY} \\(rate_limit\\)`));
     expect(out).toMatch(new RegExp(`failed +${PRIMARY} attempt \\d: overloaded \\(529\\)`));
     expect(out).toMatch(new RegExp(`fallback +${PRIMARY} → ${SECONDARY} \\(circuit_open\\)`));
     const order = ['OPEN', 'HALF-OPEN', 'CLOSED'].map((s) => out.indexOf(`breaker   ${PRIMARY} ${s}`));
@@ -38,7 +38,8 @@ describe('examples/demo', () => {
     expect(calls).toBe(ok! + failed!);
     expect(opens).toBe(1);
     expect(refused).toBeGreaterThan(0);
-    expect(retries).toBeGreaterThan(0);
+    // Every 429 and 529 went straight to the healthy secondary: no backoff sleep, no same-model retry.
+    expect(retries).toBe(0);
     expect(fallbacksOut).toBe(demo.provider.callsTo(SECONDARY).length);
     expect(calls).toBe(demo.provider.callsTo(PRIMARY).length);
   });
@@ -106,10 +107,9 @@ describe('examples/demo', () => {
 
     expect(report).toContain('# LLM resilience report');
     // Recovered: healthy on the calls since its breaker closed, although the window still holds the outage.
-    expect(report).toMatch(new RegExp(`\\| ${esc(PRIMARY)} \\| healthy \\| ${demo.provider.callsTo(PRIMARY).length} \\| \\d+% warning`));
+    expect(report).toMatch(new RegExp(`\\| ${esc(PRIMARY)} \\| healthy \\| ${demo.provider.callsTo(PRIMARY).length} \\|`));
     expect(report).toMatch(new RegExp(`\\| ${esc(SECONDARY)} \\| healthy \\|`));
     expect(report).toContain(`${PRIMARY} breaker open`);
-    expect(report).toMatch(new RegExp(`- Watch ${esc(PRIMARY)}: recovered, healthy since `));
     expect(report).not.toContain(`Move traffic off ${PRIMARY}`);
     // Once closed, no success turned it unhealthy again.
     const closed = out().indexOf(`breaker   ${PRIMARY} CLOSED`);

@@ -1,12 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { isConfigError, isDisposedError, isQueueFullError } from '../../src/index.js';
+import { isConfigError, isDisposedError, isNoCapacityError, isQueueFullError } from '../../src/index.js';
 import { type Limiter, type LimiterEvents, type Release, createLimiter } from '../../src/limits/limiter.js';
 import { createFakeClock } from '../../src/testing/index.js';
-
-/** Bottleneck hands out slots on real zero-delay timers: let a few pass. */
-const hops = async (n = 10) => {
-  for (let i = 0; i < n; i++) await new Promise<void>((r) => setTimeout(r, 1));
-};
 
 function track<T>(p: Promise<T> | T) {
   const s: { value?: T; error?: unknown; done: boolean } = { done: false };
@@ -17,20 +12,25 @@ function track<T>(p: Promise<T> | T) {
   return s;
 }
 
+function recorder() {
+  const events: LimiterEvents['limit:wait'][] = [];
+  return { events, emitter: { wants: () => true, emit: (_n: 'limit:wait', p: LimiterEvents['limit:wait']) => void events.push(p) } };
+}
+
 let limiter: Limiter | undefined;
 afterEach(() => limiter?.dispose());
 
-describe('createLimiter', () => {
-  it('is off without options: admit returns a release synchronously', () => {
-    limiter = createLimiter(undefined);
-    expect(limiter.enabled).toBe(false);
-    const r = limiter.admit('m', { weight: 10 });
-    expect(typeof r).toBe('function');
+describe('createLimiter: defaults', () => {
+  it('is on without options, and free until a model has headers: admit returns a release synchronously', () => {
+    limiter = createLimiter(undefined, { clock: createFakeClock() });
+    expect(limiter.enabled).toBe(true);
+    expect(typeof limiter.admit('m', { weight: 10 })).toBe('function');
+    expect(limiter.snapshot()).toEqual({});
   });
 
-  it('costs nothing for a model without limits and without headers', () => {
-    limiter = createLimiter({ models: { other: { maxConcurrent: 1 } } });
-    expect(typeof limiter.admit('m')).toBe('function');
+  it('is off only with respectHeaders: false and no limits', () => {
+    expect(createLimiter({ respectHeaders: false }).enabled).toBe(false);
+    expect(createLimiter({ respectHeaders: false, default: { maxConcurrent: 2 } }).enabled).toBe(true);
   });
 
   it('validates options and names the path', () => {
@@ -42,144 +42,261 @@ describe('createLimiter', () => {
     }
     expect(isConfigError(err)).toBe(true);
     expect((err as Error).message).toContain('limits.models.gpt-x.maxConcurrent: expected a positive integer, received 0');
+    expect(() => createLimiter({ maxWaitMs: -1 })).toThrow('limits.maxWaitMs: expected a non-negative number of milliseconds');
   });
+});
 
-  it('caps concurrency per model', async () => {
-    limiter = createLimiter({ default: { maxConcurrent: 2 } });
-    const a = track(limiter.admit('m'));
-    const b = track(limiter.admit('m'));
-    const c = track(limiter.admit('m'));
-    const other = track(limiter.admit('n'));
-    await hops();
-    expect([a.done, b.done, c.done, other.done]).toEqual([true, true, false, true]);
-    expect(limiter.waiting('m')).toBe(1);
-    (a.value as Release)();
-    (a.value as Release)(); // idempotent
-    await hops();
-    expect(c.done).toBe(true);
-  });
-
-  it('refuses at once with QueueFullError above the high-water mark', async () => {
-    limiter = createLimiter({ default: { maxConcurrent: 1 }, maxQueue: 1 });
-    track(limiter.admit('m'));
-    await hops();
-    const waiting = track(limiter.admit('m'));
-    const refused = track(limiter.admit('m'));
-    await Promise.resolve();
-    await Promise.resolve();
-    expect(refused.done).toBe(true);
-    expect(isQueueFullError(refused.error)).toBe(true);
-    expect(refused.error).toMatchObject({ model: 'm', limit: 1 });
-    expect(waiting.done).toBe(false);
-  });
-
-  it('requests per minute: refilled by one clock timer for all models', async () => {
+describe('createLimiter: buckets from headers', () => {
+  it('waits only for one request to refill (60 000 / limit ms), not for the full reset', async () => {
     const clock = createFakeClock();
-    limiter = createLimiter({ default: { requestsPerMinute: 2 } }, { clock });
-    const admitted = [track(limiter.admit('a')), track(limiter.admit('a')), track(limiter.admit('b'))];
-    await hops();
-    for (const x of admitted) (x.value as Release)();
-    const third = track(limiter.admit('a'));
-    await hops();
-    expect(admitted.every((x) => x.done)).toBe(true);
-    expect(third.done).toBe(false);
-    expect(clock.pending()).toBe(1);
-    await clock.advance(59_999);
-    await hops();
-    expect(third.done).toBe(false);
-    await clock.advance(1);
-    await hops();
-    expect(third.done).toBe(true);
-  });
-
-  it('tokens per minute: a call weighs its reserved tokens', async () => {
-    const clock = createFakeClock();
-    limiter = createLimiter({ default: { tokensPerMinute: 100 } }, { clock });
-    const first = track(limiter.admit('m', { weight: 60 }));
-    await hops();
-    const second = track(limiter.admit('m', { weight: 60 }));
-    const huge = track(limiter.admit('m', { weight: 10_000 }));
-    await hops();
-    expect([first.done, second.done, huge.done]).toEqual([true, false, false]);
-    await clock.advance(60_000);
-    await hops();
-    expect(second.done).toBe(true);
-    await clock.advance(60_000);
-    await hops();
-    expect(huge.done).toBe(true); // clamped to the whole minute rather than waiting forever
-  });
-
-  it('waits for the reset when the provider headers say no requests remain', async () => {
-    const clock = createFakeClock();
-    const events: LimiterEvents['limit:wait'][] = [];
-    const emitter = { wants: () => true, emit: (_n: 'limit:wait', p: LimiterEvents['limit:wait']) => events.push(p) };
-    limiter = createLimiter({}, { clock, emitter });
-    limiter.observe('m', { observedAt: clock.now(), requests: { limit: 60, remaining: 0, resetAt: clock.now() + 5_000 } });
+    const { events, emitter } = recorder();
+    limiter = createLimiter(undefined, { clock, emitter });
+    // OpenAI says "full again in 60 s"; one request of 600 per minute is back in 100 ms.
+    limiter.observe('m', { observedAt: clock.now(), requests: { limit: 600, remaining: 0, resetAt: clock.now() + 60_000 } });
     const p = track(limiter.admit('m', { taskId: 't1' }));
-    await clock.advance(4_999);
+    await clock.advance(99);
     expect(p.done).toBe(false);
     await clock.advance(1);
     expect(p.done).toBe(true);
-    expect(events).toEqual([{ timestamp: clock.now() - 5_000, taskId: 't1', model: 'm', waitMs: 5_000, reason: 'headers' }]);
+    expect(events).toEqual([{ timestamp: clock.now() - 100, taskId: 't1', model: 'm', waitMs: 100, reason: 'requests' }]);
+  });
+
+  it('queued calls each wait for their own share, one refill interval apart', async () => {
+    const clock = createFakeClock();
+    limiter = createLimiter(undefined, { clock });
+    limiter.observe('m', { observedAt: clock.now(), requests: { limit: 60, remaining: 0 } });
+    const calls = [track(limiter.admit('m')), track(limiter.admit('m')), track(limiter.admit('m'))];
+    const doneAt: number[] = [];
+    for (let t = 0; t < 3; t++) {
+      await clock.advance(1_000);
+      doneAt.push(calls.filter((c) => c.done).length);
+    }
+    expect(doneAt).toEqual([1, 2, 3]);
+  });
+
+  it('weighs a call by its token estimate (input + output), budget or not', async () => {
+    const clock = createFakeClock();
+    const { events, emitter } = recorder();
+    limiter = createLimiter(undefined, { clock, emitter });
+    limiter.observe('m', { observedAt: clock.now(), tokens: { limit: 60_000, remaining: 3_000 } });
+    const first = limiter.admit('m', { weight: { inputTokens: 1_500, outputTokens: 1_000 } });
+    expect(typeof first).toBe('function');
+    // 500 left; the next 2,500-token call waits for 2,000 tokens at 1 token per ms.
+    const second = track(limiter.admit('m', { weight: () => ({ inputTokens: 1_500, outputTokens: 1_000 }) }));
+    await clock.advance(1_999);
+    expect(second.done).toBe(false);
+    await clock.advance(1);
+    expect(second.done).toBe(true);
+    expect(events[0]).toMatchObject({ reason: 'tokens', waitMs: 2_000 });
+  });
+
+  it('Anthropic: input and output token buckets weigh their own side', async () => {
+    const clock = createFakeClock();
+    const { events, emitter } = recorder();
+    limiter = createLimiter(undefined, { clock, emitter });
+    limiter.observe('m', {
+      observedAt: clock.now(),
+      inputTokens: { limit: 60_000, remaining: 50_000, resetAt: clock.now() + 1_000 },
+      outputTokens: { limit: 6_000, remaining: 100, resetAt: clock.now() + 59_000 },
+    });
+    const p = track(limiter.admit('m', { weight: { inputTokens: 1_000, outputTokens: 400 } }));
+    await clock.flush();
+    expect(p.done).toBe(false);
+    expect(events[0]).toMatchObject({ reason: 'outputTokens', waitMs: 3_000 }); // 300 missing at 0.1 per ms
+    await clock.advance(3_000);
+    expect(p.done).toBe(true);
+  });
+
+  it('without a limit, the reset is when the bucket is full again', async () => {
+    const clock = createFakeClock();
+    limiter = createLimiter(undefined, { clock });
+    limiter.observe('m', { observedAt: clock.now(), requests: { remaining: 0, resetAt: clock.now() + 2_000 } });
+    const p = track(limiter.admit('m'));
+    await clock.advance(1_999);
+    expect(p.done).toBe(false);
+    await clock.advance(1);
+    expect(p.done).toBe(true);
   });
 
   it('counts what it admitted since the headers: one request left lets one call through', async () => {
     const clock = createFakeClock();
-    limiter = createLimiter({}, { clock });
-    limiter.observe('m', { observedAt: clock.now(), requests: { remaining: 1, resetAt: clock.now() + 2_000 } });
-    const a = track(limiter.admit('m'));
-    await clock.flush();
-    const b = track(limiter.admit('m'));
-    await clock.flush();
-    expect([a.done, b.done]).toEqual([true, false]);
-    await clock.advance(2_000);
-    expect(b.done).toBe(true);
+    limiter = createLimiter(undefined, { clock });
+    limiter.observe('m', { observedAt: clock.now(), requests: { limit: 1, remaining: 1 } });
+    expect(typeof limiter.admit('m')).toBe('function');
+    expect(limiter.available('m')).toBe(false);
+    expect(limiter.snapshot().m).toMatchObject({ requests: { available: 0, capacity: 1, perMinute: 1 }, waiting: 0 });
   });
 
-  it('does not wait for a reset beyond maxHeaderWaitMs', async () => {
+  it('trusts the lower of its own accounting and a header (which is a latency old)', () => {
     const clock = createFakeClock();
-    limiter = createLimiter({ maxHeaderWaitMs: 10_000 }, { clock });
-    limiter.observe('m', { observedAt: clock.now(), tokens: { remaining: 0, resetAt: clock.now() + 10_001 } });
-    const p = track(limiter.admit('m', { weight: 5 }));
-    await clock.flush();
-    expect(p.done).toBe(true);
+    limiter = createLimiter(undefined, { clock });
+    limiter.observe('m', { observedAt: clock.now(), requests: { limit: 60, remaining: 2 } });
+    limiter.admit('m');
+    limiter.admit('m');
+    // A response to a call sent before those two still says 2 remain: the two are not forgotten.
+    limiter.observe('m', { observedAt: clock.now(), requests: { limit: 60, remaining: 2 } });
+    expect(limiter.available('m')).toBe(false);
+    // Another process drained the bucket: a lower header wins.
+    limiter.observe('n', { observedAt: clock.now(), requests: { limit: 60, remaining: 30 } });
+    limiter.observe('n', { observedAt: clock.now(), requests: { limit: 60, remaining: 0 } });
+    expect(limiter.available('n')).toBe(false);
   });
 
-  it('ignores headers older than the ones it has', async () => {
+  it('a 429 gives the refused call’s share back; one its headers do not explain empties the buckets and halves the burst', async () => {
     const clock = createFakeClock();
-    limiter = createLimiter({}, { clock });
-    limiter.observe('m', { observedAt: clock.now(), requests: { remaining: 0, resetAt: clock.now() + 1_000 } });
-    limiter.observe('m', { observedAt: clock.now() - 1, requests: { remaining: 50, resetAt: clock.now() + 1_000 } });
-    const p = track(limiter.admit('m'));
-    await clock.flush();
-    expect(p.done).toBe(false);
+    limiter = createLimiter(undefined, { clock });
+    limiter.observe('m', { observedAt: clock.now(), requests: { limit: 60, remaining: 1 } });
+    limiter.admit('m');
+    limiter.observe('m', { observedAt: clock.now(), requests: { limit: 60, remaining: 0 } }); // the 429's headers: explained
+    limiter.throttled('m', 0, 1);
+    expect(limiter.snapshot().m!.requests).toMatchObject({ available: 1, capacity: 60 });
+    limiter.admit('m');
+    // A 429 while its headers still show 40 requests left: a shorter window is enforced.
+    limiter.observe('m', { observedAt: clock.now(), requests: { limit: 60, remaining: 40 } });
+    limiter.throttled('m', 0, 1);
+    expect(limiter.snapshot().m!.requests).toMatchObject({ available: 0, capacity: 30 });
+    // Later headers keep the smaller burst.
+    await clock.advance(60_000);
+    limiter.observe('m', { observedAt: clock.now(), requests: { limit: 60, remaining: 60 } });
+    expect(limiter.snapshot().m!.requests).toMatchObject({ capacity: 30, perMinute: 60 });
   });
 
-  it('an abort while queued rejects with the reason and leaks no slot', async () => {
-    limiter = createLimiter({ default: { maxConcurrent: 1 } });
-    const first = track(limiter.admit('m'));
-    await hops();
+  it('ignores headers older than the ones it has', () => {
+    const clock = createFakeClock();
+    limiter = createLimiter(undefined, { clock });
+    limiter.observe('m', { observedAt: clock.now(), requests: { limit: 60, remaining: 0 } });
+    limiter.observe('m', { observedAt: clock.now() - 1, requests: { limit: 60, remaining: 50 } });
+    expect(limiter.available('m')).toBe(false);
+  });
+
+  it('a configured limit below the provider’s stays the cap; headers only lower its level', () => {
+    const clock = createFakeClock();
+    limiter = createLimiter({ default: { requestsPerMinute: 2 } }, { clock });
+    limiter.admit('m');
+    limiter.observe('m', { observedAt: clock.now(), requests: { limit: 1_000, remaining: 900 } });
+    limiter.admit('m');
+    expect(limiter.available('m')).toBe(false);
+    expect(limiter.snapshot().m!.requests).toMatchObject({ capacity: 2, perMinute: 2 });
+  });
+});
+
+describe('createLimiter: bounds', () => {
+  it('configured limits seed the bucket before any header', async () => {
+    const clock = createFakeClock();
+    limiter = createLimiter({ default: { requestsPerMinute: 4 } }, { clock });
+    expect(typeof limiter.admit('a')).toBe('function');
+    expect(typeof limiter.admit('a')).toBe('function');
+    expect(typeof limiter.admit('a')).toBe('function');
+    expect(typeof limiter.admit('a')).toBe('function');
+    expect(typeof limiter.admit('b')).toBe('function');
+    const third = track(limiter.admit('a'));
+    await clock.advance(14_999);
+    expect(third.done).toBe(false);
+    await clock.advance(1);
+    expect(third.done).toBe(true);
+  });
+
+  it('refuses at once a wait longer than maxWaitMs, and one past the deadline', async () => {
+    const clock = createFakeClock();
+    limiter = createLimiter({ maxWaitMs: 5_000 }, { clock });
+    limiter.observe('m', { observedAt: clock.now(), requests: { limit: 6, remaining: 0 } }); // 10 s per request
+    const tooLong = await Promise.resolve(limiter.admit('m')).catch((e: unknown) => e);
+    expect(isNoCapacityError(tooLong)).toBe(true);
+    expect(tooLong).toMatchObject({ model: 'm', waitMs: 10_000, reason: 'wait_limit' });
+    limiter.observe('m', { observedAt: clock.now(), requests: { limit: 60, remaining: 0 } }); // 1 s per request
+    const late = await Promise.resolve(limiter.admit('m', { deadline: clock.now() + 500 })).catch((e: unknown) => e);
+    expect(late).toMatchObject({ reason: 'deadline', waitMs: 1_000 });
+    expect(clock.pending()).toBe(0); // refused without a timer
+  });
+
+  it('spills when a later model can serve now, and to the one whose capacity returns first', async () => {
+    const clock = createFakeClock();
+    limiter = createLimiter(undefined, { clock });
+    limiter.observe('a', { observedAt: clock.now(), requests: { limit: 60, remaining: 0 } });
+    const spilled = await Promise.resolve(limiter.admit('a', { spillTo: ['b'] })).catch((e: unknown) => e);
+    expect(spilled).toMatchObject({ reason: 'spill', model: 'a', waitMs: 1_000 });
+    limiter.observe('b', { observedAt: clock.now(), requests: { limit: 6, remaining: 0 } });
+    // b is slower to refill (10 s) than a (1 s): the call waits on a.
+    const waits = track(limiter.admit('a', { spillTo: ['b'] }));
+    await clock.advance(1_000);
+    expect(waits.done && typeof waits.value).toBe('function');
+  });
+
+  it('after a 429, steers calls to a later model for its Retry-After (a second without one); with none, sends', async () => {
+    const clock = createFakeClock();
+    const { events, emitter } = recorder();
+    limiter = createLimiter(undefined, { clock, emitter });
+    limiter.throttled('m', 2_500);
+    expect(limiter.available('m')).toBe(false);
+    expect(limiter.snapshot().m!.heldForMs).toBe(2_500);
+    const spilled = await Promise.resolve(limiter.admit('m', { spillTo: ['n'] })).catch((e: unknown) => e);
+    expect(spilled).toMatchObject({ reason: 'spill', waitMs: 2_500 });
+    // A later model held too is no better: the call is sent, the provider's answer decides.
+    limiter.throttled('n', 5_000);
+    expect(typeof limiter.admit('m', { spillTo: ['n'] })).toBe('function');
+    expect(events).toEqual([]);
+    await clock.advance(2_500);
+    expect(limiter.available('m')).toBe(true);
+    limiter.throttled('m', undefined);
+    await clock.advance(999);
+    expect(limiter.available('m')).toBe(false);
+    await clock.advance(1);
+    expect(limiter.available('m')).toBe(true);
+  });
+
+  it('caps concurrency per model; a waiter gets the released slot, or fails at the wait bound', async () => {
+    const clock = createFakeClock();
+    limiter = createLimiter({ default: { maxConcurrent: 1 }, maxWaitMs: 1_000 }, { clock });
+    const first = limiter.admit('m') as Release;
+    const second = track(limiter.admit('m'));
+    const other = limiter.admit('n');
+    expect(typeof other).toBe('function');
+    await clock.flush();
+    expect(second.done).toBe(false);
+    first();
+    first(); // idempotent
+    await clock.flush();
+    expect(second.done).toBe(true);
+    const third = track(limiter.admit('m'));
+    await clock.advance(1_000);
+    expect(third.error).toMatchObject({ reason: 'wait_limit' });
+  });
+
+  it('refuses at once with QueueFullError above the high-water mark', async () => {
+    const clock = createFakeClock();
+    limiter = createLimiter({ default: { requestsPerMinute: 60 }, maxQueue: 1 }, { clock });
+    for (let i = 0; i < 60; i++) limiter.admit('m');
+    const waiting = track(limiter.admit('m'));
+    const refused = await Promise.resolve(limiter.admit('m')).catch((e: unknown) => e);
+    expect(isQueueFullError(refused)).toBe(true);
+    expect(refused).toMatchObject({ model: 'm', limit: 1 });
+    expect(waiting.done).toBe(false);
+  });
+
+  it('an abort while waiting rejects with the reason and gives its share back', async () => {
+    const clock = createFakeClock();
+    limiter = createLimiter(undefined, { clock });
+    limiter.observe('m', { observedAt: clock.now(), requests: { limit: 60, remaining: 0 } });
     const ac = new AbortController();
     const aborted = track(limiter.admit('m', { signal: ac.signal }));
     ac.abort(new Error('caller gave up'));
-    await hops();
+    await clock.flush();
     expect((aborted.error as Error).message).toBe('caller gave up');
-    (first.value as Release)();
+    expect(clock.pending()).toBe(0);
     const next = track(limiter.admit('m'));
-    await hops();
+    await clock.advance(1_000); // one interval, not two: the aborted call's share came back
     expect(next.done).toBe(true);
   });
 
-  it('dispose rejects waiting calls with DisposedError and clears its timer', async () => {
+  it('dispose rejects waiting calls with DisposedError and clears its timers', async () => {
     const clock = createFakeClock();
-    limiter = createLimiter({ default: { requestsPerMinute: 1 } }, { clock });
-    track(limiter.admit('m'));
-    await hops();
+    limiter = createLimiter({ default: { requestsPerMinute: 1 }, maxWaitMs: 120_000 }, { clock });
+    limiter.admit('m');
     const waiting = track(limiter.admit('m'));
-    await hops();
+    await clock.flush();
     expect(clock.pending()).toBe(1);
     limiter.dispose();
-    await hops();
+    await clock.flush();
     expect(isDisposedError(waiting.error)).toBe(true);
     expect(clock.pending()).toBe(0);
     const late = await Promise.resolve(limiter.admit('m')).catch((e: unknown) => e);

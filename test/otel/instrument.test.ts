@@ -160,7 +160,8 @@ describe('instrument (OpenTelemetry metrics)', () => {
     } as unknown as Tracer;
     const stop = instrument(client, { tracer });
     const t0 = clock.now();
-    const run = client.run(provider.call, { taskId: 'task-1' });
+    // A chain of one: with a second model that has room, the 429 would spill there instead of a retry.
+    const run = client.run(provider.call, { taskId: 'task-1', models: ['claude-sonnet-4-5'] });
     await clock.advance(2_000);
     await run;
     const untracked = client.run(provider.call); // no taskId: no span

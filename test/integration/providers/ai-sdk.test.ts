@@ -51,8 +51,9 @@ describe('resilienceMiddleware with ai 7', () => {
     expect(events.find((e) => e.name === 'fallback')?.payload).toMatchObject({ reason: 'quota' });
   });
 
+  // Chains of one: with a backup that has room, a 429 spills there instead of waiting Retry-After.
   it('transient 429: retry-after-ms honoured on the fake clock, one request per attempt', async () => {
-    const { model, server, times } = await setup();
+    const { model, server, times } = await setup(['gpt-a']);
     server.script({ model: 'gpt-a' }, [replies.rateLimit('openai-chat', { retryAfterMs: 750 })]);
     await drive(generateText({ model, prompt: 'hi' }), h!.clock);
     expect(times('gpt-a')).toEqual([0, 750]);
@@ -68,7 +69,7 @@ describe('resilienceMiddleware with ai 7', () => {
   });
 
   it('streamText: a 429 before the stream is retried, then the parts pass through', async () => {
-    const { model, server, times } = await setup();
+    const { model, server, times } = await setup(['gpt-a']);
     server.script({ model: 'gpt-a' }, [replies.rateLimit('openai-chat', { retryAfter: 1 }), replies.openaiChatStream({ model: 'gpt-a', chunks: ['x', 'y'], usage: { input: 2, output: 2 } })]);
     const result = streamText({ model, prompt: 'hi' });
     const text = await drive(Promise.resolve(result.text), h!.clock);
@@ -110,7 +111,7 @@ describe('resilienceMiddleware with ai 7', () => {
 });
 
 describe('resilienceMiddleware with ai 6 (ai6 + ai6-openai)', () => {
-  it('falls back on quota and retries a transient 429 on the fake clock', async () => {
+  it('a transient 429 spills to the backup at once; quota falls back too', async () => {
     h = await harness(['gpt-a', 'gpt-b']);
     const provider = createOpenAI6({ apiKey: 'sk-test-not-a-real-key-1234', baseURL: h.server.openaiBaseURL });
     const middleware = resilienceMiddleware(h.client, { specificationVersion: 'v3', models: { 'gpt-b': provider.chat('gpt-b') } });
@@ -118,7 +119,11 @@ describe('resilienceMiddleware with ai 6 (ai6 + ai6-openai)', () => {
     h.server.script({ model: 'gpt-a' }, [replies.rateLimit('openai-chat', { retryAfter: 2 }), replies.quota('openai-chat')]);
     const res = await drive(generateText6({ model, prompt: 'hi' }), h.clock);
     expect(res.text).toBe('ok');
-    expect(h.server.requests.map((r) => r.model)).toEqual(['gpt-a', 'gpt-a', 'gpt-b']);
-    expect(h.times()).toEqual([0, 2_000, 2_000]);
+    expect(h.server.requests.map((r) => r.model)).toEqual(['gpt-a', 'gpt-b']);
+    expect(h.times()).toEqual([0, 0]);
+    await h.clock.advance(2_000); // past the 429's Retry-After: the primary is tried again, answers quota
+    const again = await drive(generateText6({ model, prompt: 'hi' }), h.clock);
+    expect(again.text).toBe('ok');
+    expect(h.server.requests.map((r) => r.model)).toEqual(['gpt-a', 'gpt-b', 'gpt-a', 'gpt-b']);
   });
 });

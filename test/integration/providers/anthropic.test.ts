@@ -43,8 +43,9 @@ describe('wrapAnthropic against the real @anthropic-ai/sdk package', () => {
     expect(events.find((e) => e.name === 'failure')?.payload).toMatchObject({ kind: 'overloaded', status: 529 });
   });
 
+  // A chain of one: with a backup that has room, a 429 spills there instead of waiting.
   it('transient 429 with retry-after waits on the fake clock', async () => {
-    const { anthropic, server, times } = await setup();
+    const { anthropic, server, times } = await setup(['claude-a']);
     server.script({ model: 'claude-a' }, [replies.rateLimit('anthropic', { retryAfter: 3 })]);
     await drive(anthropic.messages.create({ model: 'claude-a', max_tokens: 64, messages }), h!.clock);
     expect(times('claude-a')).toEqual([0, 3_000]);

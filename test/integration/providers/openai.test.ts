@@ -42,8 +42,10 @@ describe('wrapOpenAI against the real openai package', () => {
     expect(response.status).toBe(200);
   });
 
+  // Alone in its chain, a model's 429 is retried after Retry-After. With a backup that has room it
+  // spills there instead (next test), so these Retry-After tests run on a chain of one.
   it('transient 429: waits exactly retry-after on the fake clock and retries the same model; the SDK adds no attempt', async () => {
-    const { openai, server, times, events } = await setup();
+    const { openai, server, times, events } = await setup(['gpt-a']);
     server.script({ model: 'gpt-a' }, [replies.rateLimit('openai-chat', { retryAfter: 2 })]);
     const res = await drive(openai.chat.completions.create({ model: 'gpt-a', messages }), h!.clock);
     expect(res.model).toBe('gpt-a');
@@ -52,8 +54,17 @@ describe('wrapOpenAI against the real openai package', () => {
     expect(events.find((e) => e.name === 'retry')?.payload).toMatchObject({ model: 'gpt-a', delayMs: 2_000, reason: 'rate_limit' });
   });
 
+  it('transient 429 with a backup that has room: spills there at once instead of sleeping Retry-After', async () => {
+    const { openai, server, times, events } = await setup();
+    server.script({ model: 'gpt-a' }, [replies.rateLimit('openai-chat', { retryAfter: 2 })]);
+    const res = await drive(openai.chat.completions.create({ model: 'gpt-a', messages }), h!.clock);
+    expect(res.model).toBe('gpt-b');
+    expect(times()).toEqual([0, 0]);
+    expect(events.find((e) => e.name === 'fallback')?.payload).toMatchObject({ from: 'gpt-a', to: 'gpt-b', reason: 'rate_limit' });
+  });
+
   it('prefers retry-after-ms', async () => {
-    const { openai, server, times } = await setup();
+    const { openai, server, times } = await setup(['gpt-a']);
     server.script({ model: 'gpt-a' }, [replies.rateLimit('openai-chat', { retryAfter: 9, retryAfterMs: 350 })]);
     await drive(openai.chat.completions.create({ model: 'gpt-a', messages }), h!.clock);
     expect(times('gpt-a')).toEqual([0, 350]);
@@ -143,7 +154,7 @@ describe('wrapOpenAI against the real openai package', () => {
   });
 
   it('stream: true returns the SDK stream untouched; a 429 before it is retried', async () => {
-    const { openai, server, times } = await setup();
+    const { openai, server, times } = await setup(['gpt-a']);
     server.script({ model: 'gpt-a' }, [replies.rateLimit('openai-chat', { retryAfterMs: 40 }), replies.openaiChatStream({ model: 'gpt-a', chunks: ['a', 'b', 'c'], usage: { input: 3, output: 3 } })]);
     const stream = await drive(openai.chat.completions.create({ model: 'gpt-a', messages, stream: true, stream_options: { include_usage: true } }), h!.clock);
     let text = '';
