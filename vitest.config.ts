@@ -1,4 +1,4 @@
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
@@ -47,7 +47,19 @@ if (ci && skipped.length) {
   process.exit(1);
 }
 
+// The package's own names ('llm-resilience', 'llm-resilience/testing', …), as
+// examples import them, resolve to the source through tsconfig.json's paths.
+const tsconfig = JSON.parse(readFileSync(new URL('./tsconfig.json', import.meta.url), 'utf8').replace(/^\s*\/\/.*$/gm, '')) as {
+  compilerOptions: { paths: Record<string, [string]> };
+};
+const alias = Object.entries(tsconfig.compilerOptions.paths).map(([name, [path]]) => ({
+  find: new RegExp(`^${name.replace('/', '\\/')}$`),
+  replacement: new URL(path, import.meta.url).pathname,
+}));
+
+
 export default defineConfig({
+  resolve: { alias },
   test: {
     // The testing recipes in examples/testing are runnable tests themselves.
     include: ['test/**/*.test.ts', 'examples/testing/**/*.test.ts'],

@@ -2,18 +2,18 @@
 // chain that spans providers, each model sent only to its own SDK, and
 // cross-provider fallback when Claude is down (docs/providers.md).
 // Run: npx tsx examples/agent-claude-openai.ts — offline: the SDK clients are
-// the test kit's stand-ins, with claude-sonnet-4-5 overloaded. For the real
+// the test kit's stand-ins, with claude-sonnet-4-6 overloaded. For the real
 // APIs, pass `new Anthropic()` and `new OpenAI()` to researchAgent instead.
 import type Anthropic from '@anthropic-ai/sdk';
 import type OpenAI from 'openai';
-import { ResilientClient, byProvider, systemClock, withRunOptions } from '../src/index.js';
-import { wrapAnthropic } from '../src/providers/anthropic.js';
-import { wrapOpenAI } from '../src/providers/openai.js';
-import { createFakeAnthropic, createFakeOpenAI, createFakeProvider, step } from '../src/testing/index.js';
+import { ResilientClient, byProvider, systemClock, withRunOptions } from 'llm-resilience';
+import { wrapAnthropic } from 'llm-resilience/anthropic';
+import { wrapOpenAI } from 'llm-resilience/openai';
+import { createFakeAnthropic, createFakeOpenAI, createFakeProvider, step } from 'llm-resilience/testing';
 
 export const client = new ResilientClient({
   models: [
-    { model: 'claude-sonnet-4-5', provider: 'anthropic' },
+    { model: 'claude-sonnet-4-6', provider: 'anthropic' },
     { model: 'gpt-4.1', provider: 'openai' },
     { model: 'claude-haiku-4-5', provider: 'anthropic' },
   ],
@@ -40,15 +40,15 @@ export async function researchAgent(rawAnthropic: Anthropic, rawOpenAI: OpenAI, 
   // 2. A draft from GPT, with the task id passed along with the call.
   const draft = await openai.chat.completions.create({ model: 'gpt-4.1', messages: ask(`Draft from: ${outline}`) }, withRunOptions({ taskId }));
   // 3. A review by Claude: sonnet, else haiku — never the GPT entry.
-  const review = await anthropic.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 512, messages: ask(`Review: ${draft.choices[0]?.message.content}`) }, withRunOptions({ taskId }));
+  const review = await anthropic.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 512, messages: ask(`Review: ${draft.choices[0]?.message.content}`) }, withRunOptions({ taskId }));
   return { outline, draft: draft.choices[0]?.message.content ?? '', review: text(review), reviewer: review.model };
 }
 
 export async function main(log: (line: string) => void = console.log): Promise<void> {
   client.on('fallback', (e) => log(`fallback ${e.from} → ${e.to} (${e.reason}${e.skipped ? `; skipped ${e.skipped.join(', ')}` : ''})`));
-  // Offline stand-ins: claude-sonnet-4-5 is overloaded for the whole run.
+  // Offline stand-ins: claude-sonnet-4-6 is overloaded for the whole run.
   const provider = createFakeProvider(systemClock, {
-    'claude-sonnet-4-5': [step.overloaded()],
+    'claude-sonnet-4-6': [step.overloaded()],
     'gpt-4.1': [step.success({ text: 'outline by GPT' }), step.success({ text: 'draft by GPT' })],
     'claude-haiku-4-5': [step.success({ text: 'review by Claude Haiku' })],
   });

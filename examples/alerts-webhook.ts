@@ -3,8 +3,8 @@
 //   npx tsx examples/alerts-webhook.ts
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { systemClock } from '../src/clock/clock.js';
-import { Monitor, type AlertEvent, type MonitorEmitter } from '../src/monitor/index.js';
+import { ResilientClient, type AlertEvent } from 'llm-resilience';
+import { createFakeClock, createFakeProvider, step } from 'llm-resilience/testing';
 
 // Stand-in for https://hooks.slack.com/services/…: prints what it receives.
 const received: unknown[] = [];
@@ -31,23 +31,33 @@ async function postToWebhook(alert: AlertEvent): Promise<void> {
   if (!res.ok) console.error(`webhook answered ${res.status}`);
 }
 
-const pending: Promise<void>[] = [];
-const events: MonitorEmitter = {
-  wants: (name) => name === 'alert',
-  emit: (name, payload) => {
-    if (name === 'alert') pending.push(postToWebhook(payload as AlertEvent).catch((e: unknown) => console.error('webhook failed', e)));
-  },
-};
-const monitor = new Monitor({ alerts: { cooldownMs: 10 * 60_000 } }, { clock: systemClock, events });
+// A client on a fake clock, so the bad minute below takes no real time.
+const clock = createFakeClock();
+const provider = createFakeProvider(clock, {
+  'gpt-4.1': [...Array.from({ length: 5 }, () => step.rateLimit({ retryAfter: 1, latencyMs: 120 })), step.overloaded({ latencyMs: 300 })],
+  'claude-sonnet-4-6': [step.success({ latencyMs: 800 })],
+});
+const client = new ResilientClient({
+  models: ['gpt-4.1', 'claude-sonnet-4-6'],
+  clock,
+  retry: false,
+  monitor: { alerts: { cooldownMs: 10 * 60_000 } },
+});
 
-// What the client reports while a provider has a bad minute:
-for (let i = 0; i < 5; i++) monitor.recordAttempt('gpt-4.1', 'rate_limited', 120);
-monitor.recordBreaker('gpt-4.1', 'open');
-monitor.recordBreaker('gpt-4.1', 'half-open');
-monitor.recordBreaker('gpt-4.1', 'open'); // same key within the cooldown: no second alert
-monitor.recordBudget('day', 0.93);
+const pending: Promise<void>[] = [];
+client.on('alert', (alert) => {
+  pending.push(postToWebhook(alert).catch((e: unknown) => console.error('webhook failed', e)));
+});
+
+// gpt-4.1 has a bad minute: rate limited, then overloaded until its breaker
+// opens; every call falls back to claude-sonnet-4-6.
+for (let i = 0; i < 10; i++) {
+  const call = client.run(provider.call);
+  await clock.advance(1_000);
+  await call;
+}
 
 await Promise.all(pending);
-monitor.dispose();
+client.dispose();
 server.close();
 for (const message of received) console.log(JSON.stringify(message));

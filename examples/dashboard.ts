@@ -5,7 +5,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { client, traffic } from './support/observed-client.js';
-import { createDashboardHandler } from '../src/dashboard/index.js';
+import { createDashboardHandler } from 'llm-resilience/dashboard';
 const dashboard = createDashboardHandler({ client, basePath: '/internal/llm' });
 
 /** Your app's own check; a header stands in for a real session here. */

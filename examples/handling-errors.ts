@@ -6,8 +6,8 @@ import {
   isCircuitOpenError,
   isConfigError,
   isResilienceError,
-} from '../src/index.js';
-import { createFakeClock, createFakeProvider, step } from '../src/testing/index.js';
+} from 'llm-resilience';
+import { createFakeClock, createFakeProvider, step } from 'llm-resilience/testing';
 
 const clock = createFakeClock();
 const provider = createFakeProvider(clock, {

@@ -1,7 +1,7 @@
 // Every ResilientClient option, spelled out at its default. Only `models` is
 // required; leaving any other option out gives exactly what is written here.
 // Run: npx tsx examples/options-defaults.ts
-import { ResilientClient, systemClock, systemRandom, type ResilientClientOptions } from '../src/index.js';
+import { ResilientClient, systemClock, systemRandom, type ResilientClientOptions } from 'llm-resilience';
 
 export const defaultOptions = {
   models: ['claude-sonnet-4-6', 'gpt-4.1'], // required: the fallback chain, first = primary

@@ -4,7 +4,7 @@
 import { meterProvider, reader } from './support/otel-sdk.js';
 import { client, traffic } from './support/observed-client.js';
 import { metrics, trace } from '@opentelemetry/api';
-import { instrument } from '../src/otel/index.js';
+import { instrument } from 'llm-resilience/otel';
 
 // After your SDK setup (NodeSDK, or a MeterProvider with your exporter):
 const stop = instrument(client, {

@@ -6,7 +6,7 @@ import { client } from './support/ai-sdk-client.js';
 import { prompt } from './support/prompt.js';
 import { generateText, wrapLanguageModel } from 'ai';
 import { openai } from '@ai-sdk/openai';
-import { resilienceMiddleware } from '../src/providers/ai-sdk.js';
+import { resilienceMiddleware } from 'llm-resilience/ai-sdk';
 
 const model = wrapLanguageModel({
   model: openai.chat('gpt-4.1'),

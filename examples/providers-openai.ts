@@ -4,7 +4,7 @@
 import { stopLocalApi } from './support/openai-unless-key.js';
 import { messages } from './support/prompt.js';
 import OpenAI from 'openai';
-import { wrapOpenAI } from '../src/providers/openai.js';
+import { wrapOpenAI } from 'llm-resilience/openai';
 
 const openai = wrapOpenAI(new OpenAI(), { models: ['gpt-4.1', 'gpt-4.1-mini'] });
 const res = await openai.chat.completions.create({ model: 'gpt-4.1', messages });

@@ -3,8 +3,8 @@
 // the real API; without it, a local stand-in answers.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import OpenAI from 'openai';
-import { ResilientClient } from '../src/index.js';
-import { wrapOpenAI } from '../src/providers/openai.js';
+import { ResilientClient } from 'llm-resilience';
+import { wrapOpenAI } from 'llm-resilience/openai';
 import { stopLocalApi, useLocalApiUnlessKey } from './support/local-api.js';
 import { messages } from './support/prompt.js';
 

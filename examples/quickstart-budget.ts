@@ -3,7 +3,7 @@
 // without it, a local stand-in answers (one 429 first: it spills to the next model of the chain).
 import { stopLocalApi } from './support/anthropic-unless-key.js';
 import Anthropic from '@anthropic-ai/sdk';
-import { ResilientClient } from '../src/index.js';
+import { ResilientClient } from 'llm-resilience';
 
 const anthropic = new Anthropic({ maxRetries: 0 });
 

@@ -3,7 +3,7 @@
 // without it, a local stand-in answers (one 429 first: it spills to the next model of the chain).
 import { stopLocalApi } from './support/openai-unless-key.js';
 import OpenAI from 'openai';
-import { ResilientClient } from '../src/index.js';
+import { ResilientClient } from 'llm-resilience';
 
 // maxRetries: 0: the SDK retries twice by default; left on, its retries
 // multiply ours (4 of ours × 3 of its = 12 requests for one failing call).

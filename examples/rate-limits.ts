@@ -1,8 +1,8 @@
 // Rate-limit headers as data, and client-side limits (docs/rate-limits.md).
 // Offline: the headers are written out here and the calls answer at once.
 // Run: npx tsx examples/rate-limits.ts
-import { ResilientClient, parseRateLimitHeaders } from '../src/index.js';
-import type { RateLimitInfo as Exported, RateLimitWindow as ExportedWindow } from '../src/index.js';
+import { ResilientClient, parseRateLimitHeaders } from 'llm-resilience';
+import type { RateLimitInfo as Exported, RateLimitWindow as ExportedWindow } from 'llm-resilience';
 
 // The shape as docs/rate-limits.md shows it; the checks below fail the
 // typecheck if it and the exported types drift apart.

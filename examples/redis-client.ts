@@ -6,12 +6,12 @@
  *   REDIS_URL=redis://127.0.0.1:6379 npx tsx examples/redis-client.ts
  */
 import { Redis } from 'ioredis';
-import { ResilientClient } from '../src/index.js';
-import { RedisBreakerState, RedisBudgetStore, createRedisLimiter } from '../src/redis/index.js';
+import { ResilientClient } from 'llm-resilience';
+import { RedisBreakerState, RedisBudgetStore, createRedisLimiter } from 'llm-resilience/redis';
 
 export function createSharedClient(redis: Redis): ResilientClient {
   return new ResilientClient({
-    models: ['claude-sonnet-4-5', 'gpt-4.1'],
+    models: ['claude-sonnet-4-6', 'gpt-4.1'],
     budget: { day: { maxCostUsd: 20 }, timeZone: 'Europe/Paris' },
     shared: {
       budgetStore: (deps) => new RedisBudgetStore(redis, { prefix: 'myapp:' }, deps),

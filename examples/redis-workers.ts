@@ -11,8 +11,8 @@
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
-import { BudgetManager, systemClock } from '../src/index.js';
-import { RedisBudgetStore } from '../src/redis/index.js';
+import { BudgetManager, systemClock } from 'llm-resilience';
+import { RedisBudgetStore } from 'llm-resilience/redis';
 
 const WORKERS = 4;
 const MODEL = 'gpt-5.4-mini';

@@ -3,7 +3,7 @@
 // a Request, reads the first frame, then aborts as a closing browser would.
 // Run: npx tsx examples/sse-next-route.ts
 import { client } from './support/observed-client.js';
-import { createEventStream, SSE_HEADERS } from '../src/sse/index.js';
+import { createEventStream, SSE_HEADERS } from 'llm-resilience/sse';
 
 // app/llm/events/route.ts
 export const dynamic = 'force-dynamic';

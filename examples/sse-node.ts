@@ -5,7 +5,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { client, traffic } from './support/observed-client.js';
 import { eventSourceFrom } from './support/sse-source.js';
-import { createEventStream, SSE_HEADERS, pipeToNodeResponse } from '../src/sse/index.js';
+import { createEventStream, SSE_HEADERS, pipeToNodeResponse } from 'llm-resilience/sse';
 
 const server =
 http.createServer((req, res) => {

@@ -4,7 +4,7 @@
 // Run: npx tsx examples/sse-validate.ts
 import { client, traffic } from './support/observed-client.js';
 import { source } from './support/observed-source.js';
-import { eventSchemas } from '../src/sse/index.js';
+import { eventSchemas } from 'llm-resilience/sse';
 source.addEventListener('fallback', (e) => {
   const event = eventSchemas.fallback.parse(JSON.parse(e.data)); // typed as FallbackEvent
 });

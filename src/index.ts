@@ -62,6 +62,9 @@ export { estimateRequest, DEFAULT_OUTPUT_TOKENS } from './usage/estimate.js';
 export type { RequestEstimate, EstimateOptions } from './usage/estimate.js';
 export { BudgetManager } from './budget/manager.js';
 export type { ReserveRequest, ReserveResult, Reservation } from './budget/manager.js';
+// For a BudgetManager used on its own (without a ResilientClient): reserve, call, settle or release.
+export { runBudgeted } from './budget/execute.js';
+export type { BudgetedOutcome, BudgetDenied } from './budget/execute.js';
 export { BudgetExceededError, isBudgetExceededError, BudgetStoreError, isBudgetStoreError } from './budget/errors.js';
 export type { BudgetDenialDetails, BudgetStoreOperation } from './budget/errors.js';
 export { MemoryBudgetStore } from './budget/store.js';

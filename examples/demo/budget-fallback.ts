@@ -4,10 +4,10 @@
  * call does not fit its reservation, so the `fallback` action sends it to the
  * cheaper model in the chain. Ends with `client.budgetSnapshot()` as a table.
  */
-import { step } from '../../src/testing/index.js';
+import { step } from 'llm-resilience/testing';
 import type { Demo } from './harness.js';
 
-export const EXPENSIVE = 'claude-opus-4-5'; // $5 in / $25 out per million tokens
+export const EXPENSIVE = 'claude-opus-4-6'; // $5 in / $25 out per million tokens
 export const CHEAP = 'claude-haiku-4-5'; // $1 in / $5 out
 /** The expensive model's daily limit: four calls (4 × $0.0225 = $0.09, 95%) fit, a fifth does not. */
 export const EXPENSIVE_DAY_USD = 0.095;

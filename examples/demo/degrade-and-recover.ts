@@ -4,10 +4,10 @@
  * backoff sleep), its breaker opens, traffic falls back to the secondary, and
  * after the open period a half-open probe finds it healthy again.
  */
-import { step } from '../../src/testing/index.js';
+import { step } from 'llm-resilience/testing';
 import type { Demo } from './harness.js';
 
-export const PRIMARY = 'claude-sonnet-4-5';
+export const PRIMARY = 'claude-sonnet-4-6';
 export const SECONDARY = 'gpt-4.1';
 
 export async function degradeAndRecover(demo: Demo): Promise<void> {
@@ -50,5 +50,6 @@ export async function degradeAndRecover(demo: Demo): Promise<void> {
   await demo.request(client, 'request 8', { taskId: 'task-8' });
   await demo.wait(1_000);
   await demo.request(client, 'request 9', { taskId: 'task-9' });
-  demo.note(`(${PRIMARY} answers again; its failures stay in the monitor's 5-minute window as history)`);
+  demo.note(`(the outage's failures stay in the monitor's 5-minute window, but since the probe closed`);
+  demo.note(` the breaker, health judges only the attempts after it: ${PRIMARY} stays healthy)`);
 }

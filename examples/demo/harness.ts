@@ -10,8 +10,8 @@ import {
   type ResilienceEvents,
   type ResilientClientOptions,
   type RunOptions,
-} from '../../src/index.js';
-import { createFakeClock, createFakeProvider, type FakeClock, type FakeProvider, type FakeResponse } from '../../src/testing/index.js';
+} from 'llm-resilience';
+import { createFakeClock, createFakeProvider, type FakeClock, type FakeProvider, type FakeResponse } from 'llm-resilience/testing';
 
 export type DemoClientOptions = Omit<ResilientClientOptions, 'clock' | 'random'>;
 
@@ -44,8 +44,10 @@ export interface Demo {
   wait(ms: number): Promise<void>;
   heading(title: string): void;
   note(text: string): void;
-  /** Prints the summary table and disposes every client. */
+  /** Prints the summary table; disposes every client unless the demo runs in real time (then `close` does). */
   finish(): void;
+  /** Stops the real-time clock and disposes every client. */
+  close(): void;
 }
 
 /** mulberry32: a tiny seeded PRNG, so jittered backoff prints the same delays on every run. */
@@ -83,7 +85,7 @@ const FORMAT: Formatters = {
   'breaker:close': (e) => `breaker   ${e.model} CLOSED`,
   fallback: (e) => `fallback  ${e.from} → ${e.to} (${e.reason})`,
   exhausted: (e) => `exhausted ${e.failures.map((f) => `${f.model} (${f.reason})`).join(', ')}`,
-  'budget:warning': (e) => `budget    ${e.scope} ${e.key}: ${Math.round(e.threshold * 100)}% threshold crossed (${amount(e.unit, e.used)} of ${amount(e.unit, e.limit)})`,
+  'budget:warning': (e) => `budget    ${e.scope} ${e.key}: ${Math.round(e.threshold * 100)}% threshold reached (${amount(e.unit, e.used)} of ${amount(e.unit, e.limit)})`,
   'budget:exceeded': (e) =>
     `budget    ${e.scope} ${e.key} EXCEEDED for ${e.model}: ${amount(e.unit, e.used)} used + ${amount(e.unit, e.requested)} requested > ${amount(e.unit, e.limit)} → ${e.action}`,
   'health:change': (e) => `health    ${e.model} ${e.from} → ${e.to}${e.reasons.length ? ` (${e.reasons.join('; ')})` : ''}`,
@@ -100,15 +102,40 @@ function amount(unit: 'tokens' | 'usd', n: number): string {
 }
 
 export interface DemoHooks {
-  /** Called with every client the demo creates (the dashboard mode serves the first). */
+  /** Called with every client the demo creates (the dashboard mode shows them all). */
   readonly onClient?: (client: ResilientClient) => void;
-  /** Real milliseconds to pause after each request, so a person can watch the dashboard. @default 0 */
-  readonly paceMs?: number;
+  /**
+   * Real time: the fake clock starts at the wall-clock time and follows it,
+   * `speed` fake seconds per real second, so a person can watch the story (the
+   * event times and the dashboard then share one time base). Without it the
+   * story jumps from timer to timer and takes a fraction of a second.
+   */
+  readonly realTime?: { readonly speed: number };
+}
+
+/** Moves `clock` along with the wall clock, `speed` times as fast, until stopped. */
+function follow(clock: FakeClock, speed: number): () => void {
+  let running = true;
+  const origin = clock.now();
+  const started = Date.now();
+  void (async () => {
+    while (running) {
+      await new Promise((r) => setTimeout(r, 25));
+      const target = origin + (Date.now() - started) * speed;
+      if (running && target > clock.now()) await clock.advance(target - clock.now());
+    }
+  })();
+  return () => void (running = false);
 }
 
 export function createDemo(write: (line: string) => void = (l) => process.stdout.write(`${l}\n`), hooks: DemoHooks = {}): Demo {
-  const pace = () => (hooks.paceMs ? new Promise<void>((r) => setTimeout(r, hooks.paceMs)) : Promise.resolve());
-  const clock = createFakeClock();
+  const real = hooks.realTime;
+  const clock = createFakeClock(real ? { start: Date.now() } : {});
+  const stop = real ? follow(clock, real.speed) : () => {};
+  /** Resolves once `done()` holds, the real-time clock moving meanwhile. */
+  const until = async (done: () => boolean) => {
+    while (!done()) await new Promise((r) => setTimeout(r, 10));
+  };
   const start = clock.now();
   const provider = createFakeProvider(clock);
   const random = seededRandom(42);
@@ -177,12 +204,10 @@ export function createDemo(write: (line: string) => void = (l) => process.stdout
       );
       if (result.ok) {
         line(`→ ${describe ? describe(result.value) : 'answered'}`);
-        await pace();
         return result.value;
       }
       const err = result.error as Error;
       line(`→ failed: ${err.name}: ${err.message}`);
-      await pace();
       return undefined;
     },
     async drive(work, label) {
@@ -191,6 +216,10 @@ export function createDemo(write: (line: string) => void = (l) => process.stdout
         () => (settled = true),
         () => (settled = true),
       );
+      if (real) {
+        await until(() => settled);
+        return work;
+      }
       await clock.flush();
       // Jump from timer to timer (backoff sleeps, latencies) until the work settles.
       while (!settled) {
@@ -202,7 +231,9 @@ export function createDemo(write: (line: string) => void = (l) => process.stdout
       write(text);
     },
     async wait(ms) {
-      await clock.advance(ms);
+      const target = clock.now() + ms;
+      if (real) await until(() => clock.now() >= target);
+      else await clock.advance(ms);
     },
     heading(title) {
       write(`\n${title}\n${'='.repeat(title.length)}`);
@@ -221,6 +252,10 @@ export function createDemo(write: (line: string) => void = (l) => process.stdout
       write(`|${widths.map((w, i) => (i === 0 ? `${'-'.repeat(w + 1)}-` : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
       for (const r of body) write(fmt(r));
       write(`\nFake-clock time elapsed: ${secs(clock.now() - start)}`);
+      if (!real) this.close();
+    },
+    close() {
+      stop();
       for (const c of clients) c.dispose();
     },
   };

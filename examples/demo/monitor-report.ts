@@ -2,7 +2,7 @@
  * Last section: the monitor's Markdown report for the client of sections 1–4
  * (the one that went through the outage), as `renderReport` prints it.
  */
-import { renderReport } from '../../src/index.js';
+import { renderReport } from 'llm-resilience';
 import type { Demo } from './harness.js';
 
 export async function monitorReport(demo: Demo): Promise<void> {

@@ -5,11 +5,11 @@
  * the attempt is retried; the second stream is committed at its first text
  * chunk and read to the end.
  */
-import type { AttemptContext } from '../../src/index.js';
-import type { FakeClock } from '../../src/testing/index.js';
+import type { AttemptContext } from 'llm-resilience';
+import type { FakeClock } from 'llm-resilience/testing';
 import type { Demo } from './harness.js';
 
-export const STREAM_MODEL = 'claude-sonnet-4-6';
+export const STREAM_MODEL = 'claude-opus-4-5';
 export const STREAM_TEXT = ['Resilient ', 'streams ', 'commit ', 'at the ', 'first token.'];
 
 /** An Anthropic Messages stream event (the few types this demo sends). */

@@ -1,8 +1,8 @@
 // The client the observability examples watch (docs/observability.md): two
 // models, and `traffic()` to make it do something worth seeing — the primary
 // answers 503 twice, the call falls back, later calls succeed. Offline.
-import { ResilientClient } from '../../src/index.js';
-import { FakeAPIError } from '../../src/testing/index.js';
+import { ResilientClient } from 'llm-resilience';
+import { FakeAPIError } from 'llm-resilience/testing';
 
 export const client = new ResilientClient({ models: ['gpt-4.1', 'gpt-4.1-mini'], retry: { maxRetries: 1, initialDelayMs: 10 } });
 

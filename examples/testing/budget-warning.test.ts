@@ -2,9 +2,9 @@
 // handler runs — once, however many calls follow.
 // Run: npx vitest run examples/testing
 import { expect, it } from 'vitest';
-import { ResilientClient, type BudgetWarningEvent } from '../../src/index.js';
-import { wrapAnthropic } from '../../src/providers/anthropic.js';
-import { createFakeAnthropic, createFakeClock, createFakeProvider, step } from '../../src/testing/index.js';
+import { ResilientClient, type BudgetWarningEvent } from 'llm-resilience';
+import { wrapAnthropic } from 'llm-resilience/anthropic';
+import { createFakeAnthropic, createFakeClock, createFakeProvider, step } from 'llm-resilience/testing';
 
 it('calls the budget handler once when usage crosses 90%', async () => {
   const clock = createFakeClock();

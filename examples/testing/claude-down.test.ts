@@ -4,8 +4,8 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type OpenAI from 'openai';
 import { expect, it } from 'vitest';
-import { ResilientClient, byProvider, type FallbackEvent } from '../../src/index.js';
-import { createFakeAnthropic, createFakeClock, createFakeOpenAI, createFakeProvider, step } from '../../src/testing/index.js';
+import { ResilientClient, byProvider, type FallbackEvent } from 'llm-resilience';
+import { createFakeAnthropic, createFakeClock, createFakeOpenAI, createFakeProvider, step } from 'llm-resilience/testing';
 
 /** Your code: one question, whichever provider is up. */
 function ask(client: ResilientClient, anthropic: Anthropic, openai: OpenAI, question: string): Promise<string> {
@@ -26,12 +26,12 @@ function ask(client: ResilientClient, anthropic: Anthropic, openai: OpenAI, ques
 it('answers with GPT when Claude is overloaded', async () => {
   const clock = createFakeClock();
   const provider = createFakeProvider(clock, {
-    'claude-sonnet-4-5': [step.overloaded()], // the last step repeats: always down
+    'claude-sonnet-4-6': [step.overloaded()], // the last step repeats: always down
     'gpt-4.1': [step.success({ text: 'from GPT' })],
   });
   const client = new ResilientClient({
     models: [
-      { model: 'claude-sonnet-4-5', provider: 'anthropic' },
+      { model: 'claude-sonnet-4-6', provider: 'anthropic' },
       { model: 'gpt-4.1', provider: 'openai' },
     ],
     retry: false,
@@ -42,6 +42,6 @@ it('answers with GPT when Claude is overloaded', async () => {
 
   const answer = await ask(client, createFakeAnthropic(provider), createFakeOpenAI(provider), 'hi');
   expect(answer).toBe('from GPT');
-  expect(fallbacks).toMatchObject([{ from: 'claude-sonnet-4-5', to: 'gpt-4.1', reason: 'overloaded' }]);
+  expect(fallbacks).toMatchObject([{ from: 'claude-sonnet-4-6', to: 'gpt-4.1', reason: 'overloaded' }]);
   client.dispose();
 });

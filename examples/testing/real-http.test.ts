@@ -6,9 +6,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ResilientClient } from '../../src/index.js';
-import { wrapOpenAI } from '../../src/providers/openai.js';
-import { createFakeClock } from '../../src/testing/index.js';
+import { ResilientClient } from 'llm-resilience';
+import { wrapOpenAI } from 'llm-resilience/openai';
+import { createFakeClock } from 'llm-resilience/testing';
 
 const clock = createFakeClock();
 const arrivals: number[] = []; // fake-clock time of each request

@@ -3,9 +3,9 @@
 // Run: npx vitest run examples/testing
 import type OpenAI from 'openai';
 import { expect, it } from 'vitest';
-import { ResilientClient } from '../../src/index.js';
-import { wrapOpenAI } from '../../src/providers/openai.js';
-import { createFakeClock, createFakeOpenAI, createFakeProvider, step } from '../../src/testing/index.js';
+import { ResilientClient } from 'llm-resilience';
+import { wrapOpenAI } from 'llm-resilience/openai';
+import { createFakeClock, createFakeOpenAI, createFakeProvider, step } from 'llm-resilience/testing';
 
 /** Your code: it takes the SDK client, as it does in production. */
 async function summarize(openai: OpenAI, text: string): Promise<string> {

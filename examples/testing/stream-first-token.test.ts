@@ -3,13 +3,13 @@
 // Run: npx vitest run examples/testing
 import type Anthropic from '@anthropic-ai/sdk';
 import { expect, it } from 'vitest';
-import { ResilientClient } from '../../src/index.js';
-import { wrapAnthropic } from '../../src/providers/anthropic.js';
-import { createFakeAnthropic, createFakeClock, createFakeProvider, step } from '../../src/testing/index.js';
+import { ResilientClient } from 'llm-resilience';
+import { wrapAnthropic } from 'llm-resilience/anthropic';
+import { createFakeAnthropic, createFakeClock, createFakeProvider, step } from 'llm-resilience/testing';
 
 /** Your code: streams the answer to the screen, returns the whole text. */
 async function streamAnswer(anthropic: Anthropic, print: (text: string) => void): Promise<string> {
-  const stream = anthropic.messages.stream({ model: 'claude-sonnet-4-5', max_tokens: 512, messages: [{ role: 'user', content: 'hi' }] });
+  const stream = anthropic.messages.stream({ model: 'claude-sonnet-4-6', max_tokens: 512, messages: [{ role: 'user', content: 'hi' }] });
   stream.on('text', print);
   return stream.finalText();
 }
@@ -17,9 +17,9 @@ async function streamAnswer(anthropic: Anthropic, print: (text: string) => void)
 it('retries a stream whose overloaded_error comes before the first token', async () => {
   const clock = createFakeClock();
   const provider = createFakeProvider(clock, {
-    'claude-sonnet-4-5': [step.streamError({ afterChunks: 0 }), step.success({ text: 'Hello there' })],
+    'claude-sonnet-4-6': [step.streamError({ afterChunks: 0 }), step.success({ text: 'Hello there' })],
   });
-  const client = new ResilientClient({ models: ['claude-sonnet-4-5'], clock, random: () => 0.5 });
+  const client = new ResilientClient({ models: ['claude-sonnet-4-6'], clock, random: () => 0.5 });
   const anthropic = wrapAnthropic(createFakeAnthropic(provider), client);
 
   const printed: string[] = [];

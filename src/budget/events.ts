@@ -16,9 +16,9 @@ interface ScopeFields {
   readonly reserved: number;
 }
 
-/** A scope's settled usage crossed a threshold (once per threshold per scope period). */
+/** A scope's settled usage reached a threshold, used ≥ threshold × limit (once per threshold per scope period). */
 export interface BudgetWarningEvent extends EventBase, ScopeFields {
-  /** The threshold crossed, in (0, 1]. */
+  /** The threshold reached, in (0, 1]. */
   readonly threshold: number;
 }
 

@@ -6,7 +6,7 @@ import type { Usage } from '../usage/extract.js';
 import { BudgetExceededError, type BudgetDenialDetails, BudgetStoreError, type BudgetStoreOperation } from './errors.js';
 import { KeyExpiry } from './expiry.js';
 import { StoreTimeoutError, storeCall } from './store-call.js';
-import type { BudgetEmitter } from './events.js';
+import type { BudgetEmitter, BudgetScope } from './events.js';
 import { type BudgetOptions, budgetOptionsSchema } from './options.js';
 import { DayTracker, type WindowShape, windowBuckets, windowResetsAt } from './period.js';
 import { type PriceTable, costOf, mergePrices, pricesInfo } from './pricing.js';
@@ -393,6 +393,22 @@ export class BudgetManager {
    * most recent tasks this manager has seen.
    */
   async snapshot(options: { taskIds?: readonly string[] } = {}): Promise<BudgetSnapshot> {
+    return this.#snapshot(options.taskIds);
+  }
+
+  /**
+   * One scope's current period, as in {@link snapshot}, or `undefined` when that
+   * scope is not configured. `id` names the model of a `model` scope and the
+   * task of a `task` scope.
+   * @example
+   * const left = (await client.budget?.scope('model', 'claude-sonnet-4-6'))?.remainingUsd;
+   */
+  async scope(scope: BudgetScope, id?: string): Promise<ScopeSnapshot | undefined> {
+    const snap = await this.#snapshot(scope === 'task' && id !== undefined ? [id] : []);
+    return snap.scopes.find((s) => s.scope === scope && (scope === 'model' ? s.model === id : scope === 'task' ? s.taskId === id : true));
+  }
+
+  async #snapshot(taskIds: readonly string[] | undefined): Promise<BudgetSnapshot> {
     const now = this.#clock.now();
     const o = this.#o;
     const day = this.#day.at(now);
@@ -408,7 +424,7 @@ export class BudgetManager {
       scopes.push(scopeSnapshot('window', key, o.window, dflt, await this.#windowTotals(now), windowResetsAt(now, this.#window)));
     }
     if (o.task) {
-      for (const taskId of options.taskIds ?? [...this.#recentTasks.keys()].reverse()) {
+      for (const taskId of taskIds ?? [...this.#recentTasks.keys()].reverse()) {
         const key = `task:${taskId}`;
         scopes.push({ ...scopeSnapshot('task', key, o.task, dflt, await this.store.get(key), null), taskId });
       }

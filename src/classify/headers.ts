@@ -36,7 +36,8 @@ export function readHeader(headers: unknown, name: string): string | undefined {
 
 /**
  * The server-requested delay in ms, from `retry-after-ms` (OpenAI, Anthropic)
- * or `retry-after` (delta-seconds or an HTTP date, RFC 9110 §10.2.3).
+ * or `retry-after` (delta-seconds or an HTTP date, RFC 9110 §10.2.3). A valid
+ * `retry-after-ms` wins; `retry-after` is read only without one.
  * A malformed value yields `undefined` so the caller falls back to backoff.
  */
 export function parseRetryAfter(headers: unknown, nowMs: number): number | undefined {

@@ -62,7 +62,7 @@ export interface ClientSnapshot {
  * typed events.
  *
  * @example
- * const client = new ResilientClient({ models: ['claude-sonnet-4-5', 'gpt-4.1'] });
+ * const client = new ResilientClient({ models: ['claude-sonnet-4-6', 'gpt-4.1'] });
  * const msg = await client.run(({ model, signal }) =>
  *   anthropic.messages.create({ model, max_tokens: 1024, messages }, { signal }));
  */

@@ -130,8 +130,12 @@ export function tee(bus: EventBus<ResilienceEvents>, monitor: Monitor | undefine
         const p = payload as ResilienceEvents['budget:usage'];
         monitor.recordUsage(p.model, p.inputTokens, p.outputTokens, p.costUsd ?? 0);
       } else if (name === 'budget:warning' || name === 'budget:exceeded') {
-        const p = payload as ResilienceEvents['budget:warning'];
-        monitor.recordBudget(p.key, p.limit > 0 ? (name === 'budget:exceeded' ? Math.max(1, (p.used + p.reserved) / p.limit) : p.used / p.limit) : 1);
+        // The real share committed (settled + reserved); a call refused for lack
+        // of room is reported as a refusal, not as "100% used".
+        const p = payload as ResilienceEvents['budget:exceeded'];
+        const committed = name === 'budget:exceeded' ? p.used + p.reserved : p.used;
+        const refused = name === 'budget:exceeded' && p.action !== 'warn-only' ? p.model : undefined;
+        monitor.recordBudget(p.key, p.limit > 0 ? committed / p.limit : 1, refused);
       }
       if (bus.wants(name)) bus.emit(name, payload as never);
     },

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { systemClock } from '../clock/clock.js';
 import { validateOptions } from '../options/validate.js';
 import { pipeToNodeResponse } from '../sse/node.js';
+import { createEventHistory, type EventHistoryOptions } from '../sse/history.js';
 import { type ObservableClient, readBudget, readSnapshot } from '../sse/observable.js';
 import { type EventStreamOptions, resolveEventStreamOptions } from '../sse/options.js';
 import { createEventStream, SSE_HEADERS } from '../sse/stream.js';
@@ -19,7 +20,16 @@ export interface DashboardOptions {
    */
   readonly basePath?: string;
   /** Options of the SSE feed (event names, snapshot and heartbeat intervals, clock). */
-  readonly stream?: Omit<EventStreamOptions, 'signal'>;
+  readonly stream?: Omit<EventStreamOptions, 'signal' | 'history'>;
+  /**
+   * Records the client's recent events (and a snapshot every couple of seconds)
+   * from the moment the handler is created, and replays them to every page that
+   * connects, so a page opened late shows the story so far: its event log,
+   * latency chart and budgets. `false` records nothing: a page then starts
+   * from the current snapshot. The stream's `clock` and `events` apply.
+   * @default { maxEvents: 500, maxSnapshots: 60 }
+   */
+  readonly history?: boolean | Omit<EventHistoryOptions, 'clock' | 'events'>;
   /** @default 'llm-resilience' */
   readonly title?: string;
 }
@@ -32,6 +42,8 @@ export interface DashboardHandler {
   readonly node: (req: IncomingMessage, res: ServerResponse, next?: () => void) => void;
   /** A fetch-style handler for Next.js route handlers, Hono, Bun and Deno. */
   readonly fetch: (request: Request) => Promise<Response>;
+  /** Stops recording history (removes its listeners from the client). Open pages keep streaming. */
+  dispose(): void;
 }
 
 const schema = z.strictObject({
@@ -40,6 +52,7 @@ const schema = z.strictObject({
   }),
   basePath: z.string().regex(/^\/[A-Za-z0-9._~\-/]*$/, { error: 'expected a path starting with / (letters, digits, . _ ~ - /)' }).optional(),
   stream: z.record(z.string(), z.unknown(), { error: 'expected stream options' }).optional(),
+  history: z.union([z.boolean(), z.record(z.string(), z.unknown())], { error: 'expected true, false or history options' }).optional(),
   title: z.string().max(200, { error: 'expected at most 200 characters' }).optional(),
 });
 
@@ -77,6 +90,9 @@ export function createDashboardHandler(options: DashboardOptions): DashboardHand
   const streamOptions = o.stream ?? {};
   const clock = streamOptions.clock ?? systemClock;
   resolveEventStreamOptions(streamOptions); // fail at construction, not on the first request
+  const h = o.history ?? true;
+  const history = h === false ? undefined : createEventHistory(client, { ...(h === true ? {} : h), clock, ...(streamOptions.events ? { events: streamOptions.events } : {}) });
+  const feed = (signal?: AbortSignal) => createEventStream(client, { ...streamOptions, ...(history ? { history } : {}), ...(signal ? { signal } : {}) });
   const html = renderPage(`${base}/events`, title);
 
   const route = (pathname: string): Route => {
@@ -110,7 +126,7 @@ export function createDashboardHandler(options: DashboardOptions): DashboardHand
         return;
       }
       if (r === 'events') {
-        void pipeToNodeResponse(createEventStream(client, streamOptions), res, { ...SSE_HEADERS, ...COMMON_HEADERS });
+        void pipeToNodeResponse(feed(), res, { ...SSE_HEADERS, ...COMMON_HEADERS });
         return;
       }
       respond(r).then(
@@ -124,10 +140,13 @@ export function createDashboardHandler(options: DashboardOptions): DashboardHand
       const refused = refuse(request.method);
       if (refused) return new Response(refused.body, refused);
       if (r === 'events') {
-        return new Response(createEventStream(client, { ...streamOptions, signal: request.signal }), { headers: { ...SSE_HEADERS, ...COMMON_HEADERS } });
+        return new Response(feed(request.signal), { headers: { ...SSE_HEADERS, ...COMMON_HEADERS } });
       }
       const { status, headers, body } = await respond(r);
       return new Response(request.method === 'HEAD' ? null : body, { status, headers });
+    },
+    dispose() {
+      history?.dispose();
     },
   };
 }

@@ -101,6 +101,7 @@ export const PAGE_SCRIPT = `
     history.push(point);
     if (history.length > MAX_POINTS) history.shift();
     $('updated').textContent = 'updated ' + clock(frame.timestamp);
+    $('updated').setAttribute('data-t', String(frame.timestamp));
   }
 
   const TONE = { fallback: 'warn', exhausted: 'bad', 'breaker:open': 'bad', 'breaker:half-open': 'warn', 'breaker:close': 'ok', failure: 'bad', retry: 'info', alert: 'bad', anomaly: 'warn', 'budget:warning': 'warn', 'budget:exceeded': 'bad', 'stream:failed': 'bad', 'store:degraded': 'warn', ratelimit: 'info' };
@@ -119,7 +120,7 @@ export const PAGE_SCRIPT = `
   function log(name, p) {
     const tone = name === 'health:change' ? (p.to === 'healthy' ? 'ok' : p.to === 'degraded' ? 'warn' : 'bad') : name === 'alert' && p.level === 'info' ? 'info' : TONE[name] || 'info';
     const list = $('log');
-    list.prepend(h('li', { class: tone, 'data-event': name }, h('time', { text: clock(p.timestamp) }), h('span', { class: 'ev', text: name }), h('span', { text: describe(name, p) })));
+    list.prepend(h('li', { class: tone, 'data-event': name }, h('time', { text: clock(p.timestamp), 'data-t': p.timestamp }), h('span', { class: 'ev', text: name }), h('span', { text: describe(name, p) })));
     while (list.children.length > MAX_LOG) list.lastChild.remove();
   }
 

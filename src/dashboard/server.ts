@@ -12,7 +12,7 @@ export interface DashboardServerOptions extends Omit<DashboardOptions, 'client'>
 export interface DashboardServer {
   /** Address of the page, e.g. `http://127.0.0.1:53123/`. */
   readonly url: string;
-  /** Stops the server, ending open event streams (which removes their listeners). */
+  /** Stops the server, ending open event streams and the history recording (which removes their listeners). */
   close(): Promise<void>;
 }
 
@@ -39,6 +39,7 @@ export async function startDashboardServer(client: ObservableClient, options: Da
     url: `http://${hostPart}:${actualPort}${base}/`,
     close: () =>
       new Promise<void>((resolve) => {
+        handler.dispose();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

@@ -58,8 +58,8 @@ export interface ExhaustedEvent extends EventBase {
 }
 
 /**
- * The core pipeline's events, by name. The client's full map, `ResilienceEvents`
- * (src/client/events-map.ts), adds each capability's events to these. Names are
+ * The core pipeline's events, by name. The client's full map, `ResilienceEvents`,
+ * adds each capability's events to these. Names are
  * public API; see docs/events.md.
  */
 export interface CoreEvents {

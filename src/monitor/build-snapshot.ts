@@ -8,7 +8,7 @@ export interface SnapshotInputs {
   readonly options: ResolvedMonitorOptions;
   readonly models: ReadonlyMap<string, ModelState>;
   readonly inFlight: ReadonlyMap<string, { count: number; oldest: number }>;
-  readonly budgets: ReadonlyMap<string, { fraction: number; updatedAt: number }>;
+  readonly budgets: ReadonlyMap<string, { fraction: number; refused: number; updatedAt: number }>;
   readonly recent: readonly NotableEvent[];
   /** The replay's exact period window: then it is the primary window. */
   readonly period: number | undefined;
@@ -78,6 +78,7 @@ export function buildSnapshot(i: SnapshotInputs): MonitorSnapshot {
         healthSince: s.healthSince,
         breaker: s.breaker,
         breakerSince: s.breakerSince,
+        ...(s.recoveredAt !== undefined ? { recoveredAt: s.recoveredAt } : {}),
         inFlight: fl?.count ?? 0,
         ...(fl ? { oldestInFlightMs: now - fl.oldest } : {}),
         windows: i.period === undefined
@@ -98,7 +99,7 @@ export function buildSnapshot(i: SnapshotInputs): MonitorSnapshot {
       budget: o.rules.budget?.threshold ?? 0.9,
     },
     models,
-    budgets: [...i.budgets.entries()].map(([scope, b]) => ({ scope, fraction: b.fraction, updatedAt: b.updatedAt })),
+    budgets: [...i.budgets.entries()].map(([scope, b]) => ({ scope, fraction: b.fraction, refused: b.refused, updatedAt: b.updatedAt })),
     recent: [...i.recent].reverse(),
     ...(i.process ? { process: i.process } : {}),
   };

@@ -32,18 +32,18 @@ export function classifyHealth(i: HealthInputs, h: ResolvedMonitorOptions['healt
   return 'healthy';
 }
 
-/** Why {@link classifyHealth} said what it said, one phrase per rule crossed. */
-export function healthReasons(i: HealthInputs, h: ResolvedMonitorOptions['health'], windowLabel: string): string[] {
+/** Why {@link classifyHealth} said what it said, one phrase per rule crossed; `over` names what the figures cover (`over 5m`). */
+export function healthReasons(i: HealthInputs, h: ResolvedMonitorOptions['health'], over: string): string[] {
   const reasons: string[] = [];
   if (i.breaker !== 'closed') reasons.push(`breaker ${i.breaker}`);
   if (i.calls < h.minCalls) return reasons;
   const rate = i.failures / i.calls;
   const limit = rate >= h.unhealthy.errorRate ? h.unhealthy.errorRate : rate >= h.degraded.errorRate ? h.degraded.errorRate : undefined;
-  if (limit !== undefined) reasons.push(`error rate ${pct(rate)} ≥ ${pct(limit)} over ${windowLabel}`);
+  if (limit !== undefined) reasons.push(`error rate ${pct(rate)} ≥ ${pct(limit)} ${over}`);
   const p95 = i.p95LatencyMs;
   if (p95 !== undefined) {
     const l = p95 >= h.unhealthy.p95LatencyMs ? h.unhealthy.p95LatencyMs : p95 >= h.degraded.p95LatencyMs ? h.degraded.p95LatencyMs : undefined;
-    if (l !== undefined) reasons.push(`p95 latency ${fmtMs(p95)} ≥ ${fmtMs(l)} over ${windowLabel}`);
+    if (l !== undefined) reasons.push(`p95 latency ${fmtMs(p95)} ≥ ${fmtMs(l)} ${over}`);
   }
   return reasons;
 }

@@ -36,6 +36,10 @@ export class ModelState {
   breakerSince: number;
   openSince: number | undefined;
   unhealthySince: number | undefined;
+  /** When the breaker last closed after a successful probe; cleared once the health window holds nothing older. */
+  recoveredAt: number | undefined;
+  /** Attempts and failures since `recoveredAt`. */
+  sinceRecovery = { calls: 0, failures: 0 };
   calls = 0;
   failures = 0;
   p95LatencyMs: number | undefined;
@@ -69,7 +73,7 @@ export class Monitor {
   readonly #clock: Clock;
   readonly #events: MonitorEmitter;
   readonly #models = new Map<string, ModelState>();
-  readonly #budgets = new Map<string, { fraction: number; updatedAt: number }>();
+  readonly #budgets = new Map<string, { fraction: number; refused: number; updatedAt: number }>();
   readonly #recent: NotableEvent[] = [];
   readonly #gate = new AlertGate();
   readonly #inFlight: InFlight;
@@ -113,6 +117,10 @@ export class Monitor {
     const s = this.#state(model, now);
     const ms = latencyMs >= 0 && latencyMs < Infinity ? latencyMs : 0;
     s.lastAttemptAt = now;
+    if (s.recoveredAt !== undefined) {
+      s.sinceRecovery.calls++;
+      if (outcome !== 'success') s.sinceRecovery.failures++;
+    }
     for (const ring of s.rings) {
       const b = ring.at(now);
       b.calls++;
@@ -179,6 +187,12 @@ export class Monitor {
       for (const ring of s.rings) ring.addInterval('breakerOpenMs', s.openSince, now, now);
       s.openSince = undefined;
     }
+    // A probe succeeded: the failures that opened the breaker are history. Until
+    // they age out of the health window, health judges the attempts since then.
+    if (state === 'closed' && s.breaker === 'half-open') {
+      s.recoveredAt = now;
+      s.sinceRecovery = { calls: 0, failures: 0 };
+    } else if (state === 'open') s.recoveredAt = undefined;
     s.breaker = state;
     s.breakerSince = now;
     if (state === 'open') s.openSince = now;
@@ -190,17 +204,29 @@ export class Monitor {
     this.#refresh(s, model, now, false);
   }
 
-  /** Budget use of `scope` (e.g. `daily`, `task:42`) as a fraction of its limit. */
-  recordBudget(scope: string, fraction: number): void {
+  /**
+   * Budget use of `scope` (e.g. `daily`, `task:42`) as a fraction of its limit.
+   * `refusedModel`: the scope just had no room for a call to that model — a
+   * refusal, alerted as such, whatever the fraction (one oversized call can be
+   * refused at 50%).
+   */
+  recordBudget(scope: string, fraction: number, refusedModel?: string): void {
     const now = this.#clock.now();
+    const refused = (this.#budgets.get(scope)?.refused ?? 0) + (refusedModel !== undefined ? 1 : 0);
     this.#budgets.delete(scope);
-    this.#budgets.set(scope, { fraction, updatedAt: now });
+    this.#budgets.set(scope, { fraction, refused, updatedAt: now });
     if (this.#budgets.size > BUDGET_SCOPES_KEPT) this.#budgets.delete(this.#budgets.keys().next().value!);
     const rule = this.options.rules.budget;
-    if (!rule || !(fraction >= rule.threshold)) return;
+    if (!rule) return;
     const safe = redact(scope);
-    const over = fraction >= 1;
-    this.#alert(rule.cooldownMs, { level: over && rule.level !== 'critical' ? 'error' : rule.level, rule: 'budget', key: `budget:${over ? 'exceeded' : 'near'}:${safe}`, scope: safe, value: fraction, threshold: rule.threshold, message: `Budget ${safe} at ${pct(fraction)} (alert at ${pct(rule.threshold)})` });
+    const level = rule.level === 'critical' ? 'critical' : 'error';
+    const base = { rule: 'budget', scope: safe, value: fraction, threshold: rule.threshold } as const;
+    if (refusedModel !== undefined) {
+      this.#alert(rule.cooldownMs, { ...base, level, key: `budget:refused:${safe}`, model: refusedModel, message: `Budget ${safe} had no room for a call to ${refusedModel} at ${pct(fraction)} used` });
+    } else if (fraction >= rule.threshold) {
+      const over = fraction >= 1;
+      this.#alert(rule.cooldownMs, { ...base, level: over ? level : rule.level, key: `budget:${over ? 'exceeded' : 'near'}:${safe}`, message: `Budget ${safe} at ${pct(fraction)} (alert at ${pct(rule.threshold)})` });
+    }
   }
 
   /** A call started; pass the token to {@link Monitor.endCall} when it settles. Feeds in-flight counts and the long-running rule. */
@@ -274,7 +300,7 @@ export class Monitor {
       recent: this.#recent,
       period: this.#period?.ms,
       process: opts.process ? this.#process.sample(now) : undefined,
-      reasons: (s) => healthReasons(s, this.options.health, this.#healthLabel),
+      reasons: (s) => healthReasons(s, this.options.health, this.#over(s)),
     });
   }
 
@@ -291,8 +317,10 @@ export class Monitor {
       s.p50LatencyMs = sk ? Math.min(sk.max, sk.getValueAtQuantile(0.5)) : undefined;
       s.latencyAt = now;
     }
-    s.calls = s.healthRing.calls(now);
-    s.failures = s.healthRing.failures(now);
+    if (s.recoveredAt !== undefined && now - s.recoveredAt >= this.options.health.windowMs) s.recoveredAt = undefined;
+    const recent = s.recoveredAt !== undefined;
+    s.calls = recent ? s.sinceRecovery.calls : s.healthRing.calls(now);
+    s.failures = recent ? s.sinceRecovery.failures : s.healthRing.failures(now);
     const next = classifyHealth(s, this.options.health);
     if (next === s.health) return;
     const from = s.health;
@@ -306,7 +334,7 @@ export class Monitor {
     if (next === 'unhealthy') s.unhealthySince = now;
     s.health = next;
     s.healthSince = now;
-    const reasons = healthReasons(s, this.options.health, this.#healthLabel);
+    const reasons = healthReasons(s, this.options.health, this.#over(s));
     this.#note({ timestamp: now, kind: 'health', level: next === 'unhealthy' ? 'error' : next === 'degraded' ? 'warning' : 'info', model, message: `${model} ${from} → ${next}${reasons.length ? `: ${reasons.join(', ')}` : ''}` });
     if (this.#events.wants('health:change')) {
       this.#events.emit('health:change', {
@@ -319,6 +347,11 @@ export class Monitor {
     if (next === 'unhealthy' && rule) {
       this.#alert(rule.cooldownMs, { level: rule.level, rule: 'unhealthy', key: `unhealthy:${model}`, model, message: `${model} is unhealthy: ${reasons.join(', ')}` });
     }
+  }
+
+  /** What the health figures cover: the window, or the attempts since a recovery. */
+  #over(s: ModelState): string {
+    return s.recoveredAt !== undefined ? 'since recovery' : `over ${this.#healthLabel}`;
   }
 
   #anomaly(model: string, f: Finding, intervalMs: number, now: number): void {

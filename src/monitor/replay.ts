@@ -69,8 +69,10 @@ function apply(m: Monitor, e: LoggedEvent): boolean {
     case 'budget:warning':
     case 'budget:exceeded': {
       const limit = num(e.limit);
-      const used = (num(e.used) ?? 0) + (e.event === 'budget:exceeded' ? (num(e.reserved) ?? 0) + (num(e.requested) ?? 0) : 0);
-      if (limit && str(e.key)) m.recordBudget(str(e.key)!, used / limit);
+      // As the live client does: the share committed, and a refusal as a refusal.
+      const exceeded = e.event === 'budget:exceeded';
+      const used = (num(e.used) ?? 0) + (exceeded ? (num(e.reserved) ?? 0) : 0);
+      if (limit && str(e.key)) m.recordBudget(str(e.key)!, used / limit, exceeded && e.action !== 'warn-only' ? (model ?? 'a model') : undefined);
       return true;
     }
     default:

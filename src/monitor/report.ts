@@ -46,7 +46,23 @@ export function signals(m: ModelSnapshot, snap: MonitorSnapshot): Signals {
   };
 }
 
-/** Recommended actions, most severe first. */
+/**
+ * True when `m` is healthy now although the primary window still holds its
+ * failures: its breaker closed after a probe since (`recoveredAt`), or the
+ * shortest window has enough calls and an error rate below the degraded line.
+ */
+function recovered(m: ModelSnapshot, snap: MonitorSnapshot): boolean {
+  if (m.health !== 'healthy' || m.breaker !== 'closed') return false;
+  if (m.recoveredAt !== undefined) return true;
+  const latest = [...m.windows].sort((a, b) => a.windowMs - b.windowMs)[0];
+  return latest !== undefined && latest.window !== snap.primaryWindow && latest.calls >= snap.thresholds.minCalls && latest.errorRate < snap.thresholds.degraded.errorRate;
+}
+
+/**
+ * Recommended actions, most severe first, as sentences. Recent beats old: a
+ * model whose failures are in the window but that is healthy again gets
+ * "watch", not "move traffic off".
+ */
 export function recommendations(snap: MonitorSnapshot): string[] {
   const out: { severity: number; text: string }[] = [];
   const win = snap.primaryWindow;
@@ -54,7 +70,10 @@ export function recommendations(snap: MonitorSnapshot): string[] {
     const s = signals(m, snap);
     const w = s.w;
     if (m.breaker === 'open') out.push({ severity: 3, text: `Check ${m.model}: its circuit is open, calls skip to the next model until a probe succeeds.` });
-    if (w && s.errors === 'warning') out.push({ severity: 3, text: `Move traffic off ${m.model}: error rate ${pct(w.errorRate)} over ${win}.` });
+    if (w && s.errors && s.errors !== 'normal' && recovered(m, snap)) {
+      const since = m.recoveredAt !== undefined ? `since ${iso(m.recoveredAt)}` : 'in the latest window';
+      out.push({ severity: 1, text: `Watch ${m.model}: recovered, healthy ${since}; the ${pct(w.errorRate)} error rate over ${win} includes the failures before.` });
+    } else if (w && s.errors === 'warning') out.push({ severity: 3, text: `Move traffic off ${m.model}: error rate ${pct(w.errorRate)} over ${win}.` });
     else if (w && s.errors === 'caution') out.push({ severity: 1, text: `Watch ${m.model}: error rate ${pct(w.errorRate)} over ${win}.` });
     if (w?.latency && s.latency === 'warning') out.push({ severity: 2, text: `Move latency-sensitive traffic off ${m.model}: p95 latency ${fmtMs(w.latency.p95)} over ${win}.` });
     else if (w?.latency && s.latency === 'caution') out.push({ severity: 1, text: `Watch ${m.model}: p95 latency ${fmtMs(w.latency.p95)} over ${win}.` });
@@ -64,7 +83,10 @@ export function recommendations(snap: MonitorSnapshot): string[] {
     if (m.oldestInFlightMs !== undefined && m.oldestInFlightMs >= 120_000) out.push({ severity: 1, text: `Look for hung calls on ${m.model}: one has run for ${fmtMs(m.oldestInFlightMs)}; set timeoutMs.` });
   }
   for (const b of snap.budgets) {
-    if (b.fraction >= snap.thresholds.budget) out.push({ severity: b.fraction >= 1 ? 3 : 2, text: `Raise budget ${b.scope} or move traffic to cheaper models: ${pct(b.fraction)} used.` });
+    if (b.fraction >= snap.thresholds.budget || b.refused > 0) {
+      const refused = b.refused > 0 ? `, ${b.refused} call${b.refused === 1 ? '' : 's'} refused for lack of room` : '';
+      out.push({ severity: b.fraction >= 1 || b.refused > 0 ? 3 : 2, text: `Raise budget ${b.scope} or move traffic to cheaper models: ${pct(b.fraction)} used${refused}.` });
+    }
   }
   const eld = snap.process?.eventLoopDelayMs;
   if (eld && eld.p99 >= EVENT_LOOP_WARNING_MS) out.push({ severity: 2, text: `Relieve the host: event-loop delay p99 ${fmtMs(eld.p99)}, so slow calls may not be the model's fault.` });
@@ -120,17 +142,18 @@ function trendTable(snap: MonitorSnapshot): string[] {
 
 /**
  * Renders a snapshot as Markdown (status table, latency and traffic, budgets,
- * trend, notable events, recommended actions) or as JSON. Everything in it
+ * trend, notable events, recommended actions) or as JSON (the snapshot plus a
+ * `recommendations` array of the same sentences). Everything in it
  * comes from the snapshot; credential-looking text is masked all the same.
  */
 export function renderReport(snap: MonitorSnapshot, options: ReportOptions = {}): string {
-  if (options.format === 'json') return redact(JSON.stringify(snap, null, 2));
+  if (options.format === 'json') return redact(JSON.stringify({ ...snap, recommendations: recommendations(snap) }, null, 2));
   const lines = ['# LLM resilience report', '', `Taken ${iso(snap.takenAt)} · window ${snap.primaryWindow} · routing ${snap.routing}`, ''];
   if (snap.models.length === 0) lines.push('No model has been called yet.', '');
   else lines.push('## Status', '', ...statusTable(snap), '', ...detailTables(snap), '');
   if (snap.budgets.length > 0) {
-    lines.push('## Budgets', '', '| Scope | Used | Status |', '|---|---:|---|');
-    for (const b of snap.budgets) lines.push(`| ${cell(b.scope)} | ${pct(b.fraction)} | ${band(b.fraction, snap.thresholds.budget, 1)} |`);
+    lines.push('## Budgets', '', '| Scope | Used | Refused calls | Status |', '|---|---:|---:|---|');
+    for (const b of snap.budgets) lines.push(`| ${cell(b.scope)} | ${pct(b.fraction)} | ${b.refused} | ${band(b.fraction, snap.thresholds.budget, 1)} |`);
     lines.push('');
   }
   const p = snap.process;

@@ -46,6 +46,12 @@ export interface ModelSnapshot {
   readonly healthSince: number;
   readonly breaker: BreakerState;
   readonly breakerSince: number;
+  /**
+   * When the breaker last closed after a successful probe, while the health
+   * window still holds attempts from before it: until those age out, `health`
+   * judges only the attempts since this time.
+   */
+  readonly recoveredAt?: number;
   readonly inFlight: number;
   /** Age of the oldest call still running, in ms. */
   readonly oldestInFlightMs?: number;
@@ -91,7 +97,8 @@ export interface MonitorSnapshot {
     readonly budget: number;
   };
   readonly models: readonly ModelSnapshot[];
-  readonly budgets: readonly { readonly scope: string; readonly fraction: number; readonly updatedAt: number }[];
+  /** Budget scopes seen by the alert rule: `fraction` of the limit used (may pass 1 with `warn-only`), `refused` calls it had no room for. */
+  readonly budgets: readonly { readonly scope: string; readonly fraction: number; readonly refused: number; readonly updatedAt: number }[];
   /** Most recent first. */
   readonly recent: readonly NotableEvent[];
   readonly process?: ProcessSnapshot;

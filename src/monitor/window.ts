@@ -165,7 +165,7 @@ export interface LatencyStats {
 
 const round = (n: number) => Math.round(n * 100) / 100;
 
-/** Summary of a sketch. min, max and mean are exact; percentiles are within the sketch's relative accuracy. */
+/** Summary of a sketch, every figure rounded to 0.01 ms. min, max and mean are exact before that rounding; percentiles are within the sketch's relative accuracy. */
 export function latencyStats(s: DDSketch | undefined): LatencyStats | undefined {
   if (!s || s.count === 0) return undefined;
   // Clamp to [min, max]: the sketch returns a bin's representative value, which can sit just outside.

@@ -168,8 +168,8 @@ export interface ResilientClientOptions {
   /**
    * The fallback chain, tried in order: the first is the primary. An entry is a
    * model name, or `{ model, provider }` when the chain spans providers.
-   * @example ['claude-sonnet-4-5', 'claude-haiku-4-5']
-   * @example [{ model: 'claude-sonnet-4-5', provider: 'anthropic' }, { model: 'gpt-4.1', provider: 'openai' }]
+   * @example ['claude-sonnet-4-6', 'claude-haiku-4-5']
+   * @example [{ model: 'claude-sonnet-4-6', provider: 'anthropic' }, { model: 'gpt-4.1', provider: 'openai' }]
    */
   readonly models: readonly (string | ModelEntry)[];
   /** Retry with exponential backoff on 429 / overloaded / 5xx / network / timeout. `false` disables it. */

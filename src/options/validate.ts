@@ -31,25 +31,27 @@ export function validateOptions<S extends z.ZodType>(schema: S, input: unknown, 
   }
   if (result.success) return result.data;
   const issues: { path: string; message: string }[] = [];
-  collect(result.error.issues, [], root, issues);
+  collect(result.error.issues, [], root, issues, schema);
   throw new ConfigError(issues);
 }
 
-function collect(list: readonly z.core.$ZodIssue[], prefix: PropertyKey[], root: string, issues: { path: string; message: string }[]): void {
+function collect(list: readonly z.core.$ZodIssue[], prefix: PropertyKey[], root: string, issues: { path: string; message: string }[], schema: z.ZodType): void {
   for (const issue of list) {
     // A union such as `retry: RetryOptions | false` fails as a whole; report the
     // branch that got furthest (the nested object), not "invalid input".
     if (issue.code === 'invalid_union' && issue.errors.length > 0) {
       const deepest = [...issue.errors].sort((a, b) => depth(b) - depth(a))[0]!;
       if (depth(deepest) > 0) {
-        collect(deepest, [...prefix, ...issue.path], root, issues);
+        collect(deepest, [...prefix, ...issue.path], root, issues, schema);
         continue;
       }
     }
     const base = [root, ...prefix.map(String), ...issue.path.map(String)].filter(Boolean).join('.') || '(options)';
     if (issue.code === 'unrecognized_keys') {
       // Key names are echoed (redacted: a key pasted as a property name is still a key).
-      for (const key of issue.keys) issues.push({ path: redact(base === '(options)' ? key : `${base}.${key}`), message: 'unknown option' });
+      // The suggestion is one of our own option names, so it is safe to print.
+      const known = knownKeysAt(schema, [...prefix, ...issue.path]);
+      for (const key of issue.keys) issues.push({ path: redact(base === '(options)' ? key : `${base}.${key}`), message: unknownOptionMessage(key, known) });
       continue;
     }
     const expected = issue.message.startsWith('expected') ? issue.message : `expected ${issue.message}`;
@@ -88,30 +90,89 @@ function throwingPath(value: unknown, seen: Set<object>, depth = 0): string[] | 
   return undefined;
 }
 
-/** The closest of `known` to `key` (a typo, a missing unit suffix), or undefined when none is close. */
+/**
+ * The closest of `known` to `key`: a prefix that only lacks the unit
+ * (`timeout` for `timeoutMs`), else a plausible typo ({@link didYouMean}).
+ */
 export function closestKey(key: string, known: readonly string[]): string | undefined {
   const k = key.toLowerCase();
-  let best: string | undefined;
-  let bestScore = Number.POSITIVE_INFINITY;
-  for (const candidate of known) {
-    const c = candidate.toLowerCase();
-    // `timeout` for `timeoutMs`: a prefix that only lacks the unit counts as close.
-    const score = c.startsWith(k) && k.length >= 4 ? c.length - k.length - 1 : editDistance(k, c);
-    if (score < bestScore) {
-      bestScore = score;
-      best = candidate;
-    }
+  if (k.length >= 4) {
+    const prefixed = known.filter((c) => c.toLowerCase().startsWith(k)).sort((x, y) => x.length - y.length)[0];
+    if (prefixed !== undefined && prefixed.length - k.length <= 4) return prefixed;
   }
-  return bestScore <= (key.length <= 3 ? 1 : Math.max(2, Math.floor(key.length / 3))) ? best : undefined;
+  return didYouMean(key, known);
 }
 
+/** `unknown option`, plus `, did you mean \`x\`?` when one known name is close enough. */
+export function unknownOptionMessage(key: string, known: readonly string[]): string {
+  const guess = didYouMean(key, known);
+  return guess === undefined ? 'unknown option' : `unknown option, did you mean \`${guess}\`?`;
+}
+
+/**
+ * The candidate closest to `input` when it is a plausible typo of it: same
+ * letters in another case, or an edit distance (insert, delete, substitute,
+ * swap two neighbours) of at most a third of the longer name, at least 1.
+ * Ties go to the earlier candidate.
+ */
+export function didYouMean(input: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  const lower = input.toLowerCase();
+  for (const candidate of candidates) {
+    if (candidate === input) continue;
+    const d = candidate.toLowerCase() === lower ? 0 : editDistance(lower, candidate.toLowerCase());
+    const limit = Math.max(1, Math.floor(Math.max(input.length, candidate.length) / 3));
+    if (d <= limit && d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+// Optimal string alignment distance (Levenshtein plus adjacent swaps).
 function editDistance(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 3) return 4;
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  if (Math.abs(a.length - b.length) > 8) return Infinity;
+  let prev2: number[] = [];
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, prev2[j - 2]! + 1);
+      row.push(d);
+    }
+    prev2 = prev;
     prev = row;
   }
   return prev[b.length]!;
+}
+
+type Def = { type: string; shape?: Record<string, z.ZodType>; innerType?: z.ZodType; in?: z.ZodType; options?: readonly z.ZodType[]; valueType?: z.ZodType; element?: z.ZodType; left?: z.ZodType; right?: z.ZodType; getter?: () => z.ZodType };
+const WRAPPERS = new Set(['optional', 'nullable', 'default', 'prefault', 'readonly', 'catch', 'nonoptional', 'success']);
+
+/** The option names an object schema at `path` accepts (all branches of a union). */
+function knownKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  const keys = new Set<string>();
+  const walk = (s: z.ZodType | undefined, i: number, seen: number): void => {
+    if (s === undefined || seen > 64) return;
+    const def = (s as unknown as { _zod: { def: Def } })._zod.def;
+    const next = seen + 1;
+    if (WRAPPERS.has(def.type)) walk(def.innerType, i, next);
+    else if (def.type === 'pipe') walk(def.in, i, next);
+    else if (def.type === 'lazy') walk(def.getter?.(), i, next);
+    else if (def.type === 'union') for (const o of def.options ?? []) walk(o, i, next);
+    else if (def.type === 'intersection') {
+      walk(def.left, i, next);
+      walk(def.right, i, next);
+    } else if (i === path.length) {
+      if (def.type === 'object' && def.shape) for (const k of Object.keys(def.shape)) keys.add(k);
+    } else if (def.type === 'object') walk(def.shape?.[String(path[i])], i + 1, next);
+    else if (def.type === 'record') walk(def.valueType, i + 1, next);
+    else if (def.type === 'array') walk(def.element, i + 1, next);
+  };
+  walk(schema, 0, 0);
+  return [...keys];
 }

@@ -76,7 +76,7 @@ export function guessProvider(model: string): string {
 
 /**
  * Reads budget scopes out of a client snapshot without depending on its exact
- * shape. Understood: `budget: { scopes: [...] }` as src/budget's snapshot has it
+ * shape. Understood: `budget: { scopes: [...] }` as the budget's snapshot has it
  * (`usedTokens` / `remainingTokens`, `costUsd` / `remainingUsd`; `task` scopes are
  * skipped, one series per task id would be unbounded cardinality), or a generic
  * array / record of `{ scope|name|key, used, remaining?|limit?, unit? }`.

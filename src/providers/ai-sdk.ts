@@ -88,8 +88,9 @@ const schema = z.strictObject({
  * `client.run`. The wrapped model is the primary; the chain continues with the
  * client's other models that have an instance in `options.models`.
  *
- * A stream is retried and falls back only until `doStream` resolves (the response
- * headers); its parts then pass through untouched.
+ * A stream is retried and falls back until its first content part (an error
+ * part before it included); `doStream` then resolves with `{ ...result, stream }`,
+ * the parts unchanged, and a later failure is thrown as `StreamInterruptedError`.
  *
  * @example
  * const model = wrapLanguageModel({ model: openai('gpt-4.1'), middleware: resilienceMiddleware(client) });

@@ -43,12 +43,13 @@ type AnyStream = (this: unknown, body: unknown, options?: unknown) => unknown;
  *
  * `messages.stream(...)` keeps returning the SDK's `MessageStream`: the SDK builds
  * it on top of `messages.create({ stream: true })`, and the wrapper hands it the
- * resilient `create`, so everything until the first content event is retried
- * and falls back; the events themselves pass through untouched.
+ * resilient `create`: until the first content chunk (an `overloaded_error` event
+ * inside the 200 stream included) the call is retried and falls back; a later
+ * failure is thrown as `StreamInterruptedError`. The events are not changed.
  *
  * @example
- * const anthropic = wrapAnthropic(new Anthropic(), { models: ['claude-sonnet-4-5', 'claude-haiku-4-5'] });
- * const msg = await anthropic.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 1024, messages });
+ * const anthropic = wrapAnthropic(new Anthropic(), { models: ['claude-sonnet-4-6', 'claude-haiku-4-5'] });
+ * const msg = await anthropic.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 1024, messages });
  */
 export function wrapAnthropic<C extends AnthropicLike, R extends ResilientRunner>(anthropic: C, client: R, options?: WrapAnthropicOptions): C & Resilient<R>;
 export function wrapAnthropic<C extends AnthropicLike>(anthropic: C, clientOptions: ResilientClientOptions, options?: WrapAnthropicOptions): C & Resilient<ResilientClient>;

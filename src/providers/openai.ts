@@ -40,11 +40,13 @@ export const OPENAI = 'openai';
 /**
  * Returns a view of `openai` whose `chat.completions.create` and `responses.create`
  * go through `client.run`: per-model breaker, 429-aware retry, fallback to the
- * client's other models — except chain entries that name another provider.
- * The returned promises also answer `.withResponse()` and `.asResponse()`, and
- * `resilience` is the client the calls run through.
- * With `stream: true` the SDK's `Stream` is returned once its first content
- * chunk has arrived; failures before that point are retried and fall back.
+   * client's other models — except chain entries that name another provider.
+   * The returned promises also answer `.withResponse()` and `.asResponse()`, and
+   * `resilience` is the client the calls run through.
+   * With `stream: true` you get the SDK's `Stream` back (behind a proxy that
+   * replaces only its iteration) once its first content chunk has arrived:
+   * failures before that chunk, an error event in the stream included, are
+   * retried and fall back; a later one is thrown as `StreamInterruptedError`.
  *
  * @param clientOrOptions a `ResilientClient` to share, or options to build one
  * @example

@@ -31,7 +31,13 @@ export interface AdapterOptions {
    * @example onRateLimit: (model, info) => console.log(model, info.requests?.remaining)
    */
   readonly onRateLimit?: (model: string, info: RateLimitInfo) => void;
-  /** Clock used to time-stamp rate-limit observations. @default systemClock (or the client's, when options are given) */
+  /**
+   * Clock that time-stamps rate-limit observations (each window's `resetsAt`).
+   * Given client options, the adapter builds its client on their `clock` and uses
+   * it here too. Given a `ResilientClient`, the adapter cannot see that client's
+   * clock: pass the same one here (a fake clock in tests), or the system clock is used.
+   * @default the options' `clock` when options are given; otherwise systemClock
+   */
   readonly clock?: Clock;
   /**
    * Run options for each wrapped call, read when the call starts — e.g. the
@@ -112,7 +118,7 @@ export const errorHeaders = (error: unknown): unknown =>
  * One attempt of an SDK call: reads the response headers on success and on
  * failure and returns exactly the SDK's data (so the client's usage extraction
  * and stream handling see what the SDK returned). A stream's data is the SDK's
- * own stream object, returned untouched once its headers have arrived.
+ * own stream object; the client then holds it until its first content chunk.
  */
 export async function attemptWithResponse<T>(
   context: AttemptContext,

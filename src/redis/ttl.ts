@@ -1,7 +1,7 @@
 /**
  * How long a budget key lives in Redis, from its shape. The manager's keys are
  * `day:YYYY-MM-DD`, `model:YYYY-MM-DD:<model>`, `window:<bucket>` and
- * `task:<id>` (src/budget/manager.ts).
+ * `task:<id>` (see the budget manager).
  */
 
 const HOUR = 3_600_000;

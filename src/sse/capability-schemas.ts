@@ -1,9 +1,8 @@
 import { z } from 'zod';
 
 /**
- * Schemas of the stream, budget and monitor events (src/stream/events.ts,
- * src/budget/events.ts, src/monitor/events.ts). Split from schemas.ts to keep
- * each file to one concern; test/sse/schemas.test-d.ts checks them all.
+ * Schemas of the stream, budget and monitor events. Split from the core
+ * schemas to keep each file to one concern; one type-level test checks them all.
  */
 
 const failureKind = z.enum(['rate_limit', 'quota', 'overloaded', 'server', 'network', 'timeout', 'deadline', 'auth', 'not_found', 'client', 'context_length', 'content_filter', 'abort', 'circuit_open', 'budget', 'queue_full', 'unknown']);

@@ -2,6 +2,8 @@
 export { createEventStream, SSE_HEADERS } from './stream.js';
 export type { EventStreamOptions } from './options.js';
 export { pipeToNodeResponse } from './node.js';
+export { createEventHistory } from './history.js';
+export type { EventHistory, EventHistoryOptions, HistoryFrame } from './history.js';
 export {
   eventSchemas,
   failureKindSchema,

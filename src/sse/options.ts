@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Clock } from '../clock/clock.js';
+import type { EventHistory } from './history.js';
 import { clockSchema, positiveInt, positiveMs } from '../options/schema-helpers.js';
 import { validateOptions } from '../options/validate.js';
 
@@ -29,6 +30,13 @@ export interface EventStreamOptions {
    * @default 1_000
    */
   readonly maxQueuedFrames?: number;
+  /**
+   * Replays these recorded frames (events and earlier snapshots, oldest first)
+   * on connect, before the current snapshot, so a late reader sees the recent
+   * past. Make one with `createEventHistory(client)` and share it between streams.
+   * @default none: a stream starts from the current snapshot
+   */
+  readonly history?: EventHistory;
 }
 
 const intervalOrOff = () => z.union([positiveMs(), z.literal(false)], { error: 'expected a positive number of milliseconds or false' });
@@ -45,6 +53,9 @@ const schema = z.strictObject({
     error: 'expected an AbortSignal',
   }).optional(),
   maxQueuedFrames: positiveInt().optional(),
+  history: z.custom<EventHistory>((v) => typeof v === 'object' && v !== null && typeof (v as EventHistory).frames === 'function', {
+    error: 'expected an event history (createEventHistory)',
+  }).optional(),
 });
 
 export function resolveEventStreamOptions(options: EventStreamOptions): EventStreamOptions {

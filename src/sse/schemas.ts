@@ -2,10 +2,9 @@ import { z } from 'zod';
 import { capabilityEventSchemas } from './capability-schemas.js';
 
 /**
- * Zod schemas of the event payloads, mirroring src/events/events.ts so a
+ * Zod schemas of the event payloads, mirroring the event types so a
  * consumer of the SSE feed can validate every frame it receives. A type-level
- * test (test/sse/schemas.test-d.ts) keeps each schema's output equal to
- * `ResilienceEvents[K]`. No schema has a field for prompt, completion or
+ * test keeps each schema's output equal to `ResilienceEvents[K]`. No schema has a field for prompt, completion or
  * credential text: payloads carry model names, counts, kinds and times only.
  */
 

@@ -17,7 +17,8 @@ const RETRY_MS = 2_000;
 /**
  * Turns the client's events into a web `ReadableStream` of `text/event-stream`
  * frames: `event: <name>` with the JSON payload as `data:`, a `snapshot` frame on
- * connect and every `snapshotEveryMs`, and `: heartbeat` comments.
+ * connect and every `snapshotEveryMs`, and `: heartbeat` comments. With
+ * `history`, the recorded past is replayed first, oldest frame first.
  *
  * Cancelling the stream or aborting `signal` removes every listener and timer.
  *
@@ -120,6 +121,7 @@ export function createEventStream(client: ObservableClient, options: EventStream
         }
         signal?.addEventListener('abort', onAbort, { once: true });
         write(`retry: ${RETRY_MS}\n\n`);
+        for (const past of o.history?.frames() ?? []) frame(past.event, past.data);
         sendSnapshot();
         for (const name of names) unsubs.push(client.on(name, (payload: unknown) => frame(name, payload)));
         scheduleSnapshot();

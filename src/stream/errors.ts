@@ -7,7 +7,11 @@ import type { StreamUsage } from './usage.js';
  * content, so it is safe to log, put in an event or show in a report.
  */
 export interface StreamProgress {
-  /** Chunks handed to the caller. */
+  /**
+   * Items the stream handed to the caller, whatever their kind: an SDK stream's
+   * every event counts (`message_start`, `content_block_start`, … as well as the
+   * text deltas), not only chunks carrying text.
+   */
   readonly chunks: number;
   /** Time from the attempt's start to the first content chunk, when one came. */
   readonly ttftMs: number | undefined;
@@ -28,7 +32,7 @@ export type StreamInterruptReason = FailureKind;
  */
 export class StreamInterruptedError extends ResilienceError {
   readonly model: string;
-  /** Chunks the caller had received before the failure. */
+  /** Items the caller had received before the failure, SDK events such as `message_start` included (see {@link StreamProgress.chunks}). */
   readonly chunks: number;
   readonly reason: StreamInterruptReason;
   readonly received: StreamProgress;

@@ -1,6 +1,6 @@
 /**
  * Token usage read from stream chunks, by duck typing (no SDK imported).
- * Field names match the non-stream extractor in src/usage/extract.ts, so the
+ * Field names match the non-stream extractor (`extractUsage`), so the
  * budget settles a streamed call and a plain one the same way.
  *
  * Where each format reports it (see /work/shared/PROVIDERS.md, "Usage"):

@@ -161,7 +161,7 @@ export interface FakeProvider {
  * steps; the last step repeats. Models without a script succeed.
  *
  * @example
- * const provider = createFakeProvider(clock, { 'claude-sonnet-4-5': [step.rateLimit({ retryAfter: 2 }), step.success()] });
+ * const provider = createFakeProvider(clock, { 'claude-sonnet-4-6': [step.rateLimit({ retryAfter: 2 }), step.success()] });
  * await client.run(provider.call);
  */
 export function createFakeProvider(clock: Clock, scripts: Readonly<Record<string, readonly FakeStep[]>> = {}): FakeProvider {

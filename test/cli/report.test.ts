@@ -41,7 +41,7 @@ describe('llm-resilience report', () => {
       { model: 'claude-sonnet-4-5', calls: 20, errorRate: 0, p95LatencyMs: expect.any(Number) },
       { model: 'gpt-4.1', calls: 22, errorRate: 0.0909, p95LatencyMs: expect.any(Number) },
     ]);
-    expect(snap.budgets).toEqual([{ scope: 'day:2026-01-01', fraction: 0.91, updatedAt: expect.any(Number) }]);
+    expect(snap.budgets).toEqual([{ scope: 'day:2026-01-01', fraction: 0.91, refused: 0, updatedAt: expect.any(Number) }]);
     expect(snap.recent.map((e) => e.kind)).toEqual(['breaker', 'health', 'alert', 'breaker']);
   });
 

@@ -34,6 +34,8 @@ describe('createDashboardHandler (fetch)', () => {
 
   it('serves snapshot.json and an event stream that stops with the request', async () => {
     const { client, clock, dashboard } = setup();
+    const recording = client.listenerCount(); // the history's listeners
+    expect(recording).toBeGreaterThan(0);
     const snap = await (await dashboard.fetch(new Request('http://x/internal/llm/snapshot.json'))).json();
     expect(snap.snapshot.models).toEqual(['a', 'b']);
     const ac = new AbortController();
@@ -45,8 +47,39 @@ describe('createDashboardHandler (fetch)', () => {
     const before = clock.pending();
     ac.abort();
     await reader.read().catch(() => {});
-    expect(client.listenerCount()).toBe(0);
+    expect(client.listenerCount()).toBe(recording);
     expect(clock.pending()).toBeLessThan(before);
+    dashboard.dispose();
+    expect(client.listenerCount()).toBe(0);
+  });
+
+  it('replays what happened before a page connected: earlier events, then the current snapshot', async () => {
+    const { client, clock, dashboard } = setup();
+    await client.run(() => 'ok');
+    await client.run(() => {
+      throw Object.assign(new Error('bad request'), { status: 400 });
+    }).catch(() => {});
+    await clock.advance(5_000);
+    const res = await dashboard.fetch(new Request('http://x/internal/llm/events'));
+    const reader = res.body!.getReader();
+    let text = '';
+    while (!text.includes('event: snapshot\nid:') || (text.match(/event: snapshot/g) ?? []).length < 2) text += new TextDecoder().decode((await reader.read()).value);
+    const names = [...text.matchAll(/^event: (\S+)$/gm)].map((m) => m[1]);
+    // A snapshot recorded with the first event, the calls' events in order, then the current snapshot.
+    expect(names[0]).toBe('snapshot');
+    expect(names.slice(1, -1)).toEqual(expect.arrayContaining(['attempt', 'success', 'failure']));
+    expect(names.indexOf('success')).toBeLessThan(names.indexOf('failure'));
+    expect(names.at(-1)).toBe('snapshot');
+    await reader.cancel();
+    dashboard.dispose();
+  });
+
+  it('records nothing with history: false', () => {
+    const clock = createFakeClock();
+    const client = new ResilientClient({ models: ['a'], clock });
+    const dashboard = createDashboardHandler({ client, history: false, stream: { clock } });
+    expect(client.listenerCount()).toBe(0);
+    dashboard.dispose();
   });
 
   it('rejects a bad basePath with a ConfigError naming it', () => {

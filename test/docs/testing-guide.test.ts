@@ -9,9 +9,9 @@ describe('docs/testing.md', () => {
   it('retries a 429 with retry-after: 2 exactly 2 s later', async () => {
     const clock = createFakeClock();
     const provider = createFakeProvider(clock, {
-      'claude-sonnet-4-5': [step.rateLimit({ retryAfter: 2 }), step.success()],
+      'claude-sonnet-4-6': [step.rateLimit({ retryAfter: 2 }), step.success()],
     });
-    const client = new ResilientClient({ models: ['claude-sonnet-4-5'], clock });
+    const client = new ResilientClient({ models: ['claude-sonnet-4-6'], clock });
     const retries: RetryEvent[] = [];
     client.on('retry', (e) => retries.push(e));
 
@@ -19,7 +19,7 @@ describe('docs/testing.md', () => {
     await clock.advance(1_999);
     expect(provider.calls).toHaveLength(1); // still waiting out the Retry-After
     await clock.advance(1);
-    await expect(result).resolves.toMatchObject({ model: 'claude-sonnet-4-5' });
+    await expect(result).resolves.toMatchObject({ model: 'claude-sonnet-4-6' });
 
     const [first, second] = provider.calls;
     expect(second!.at - first!.at).toBe(2_000);
@@ -30,17 +30,17 @@ describe('docs/testing.md', () => {
   it('opens the breaker, and after 30 s a half-open probe closes it', async () => {
     const clock = createFakeClock();
     const provider = createFakeProvider(clock, {
-      'claude-sonnet-4-5': [step.overloaded(), step.overloaded(), step.overloaded(), step.success()],
+      'claude-sonnet-4-6': [step.overloaded(), step.overloaded(), step.overloaded(), step.success()],
     });
     const client = new ResilientClient({
-      models: ['claude-sonnet-4-5'],
+      models: ['claude-sonnet-4-6'],
       retry: false,
       breaker: { volumeThreshold: 3, resetTimeoutMs: 30_000 },
       clock,
     });
 
     for (let i = 0; i < 3; i++) await client.run(provider.call).catch(() => {});
-    expect(client.breakerState('claude-sonnet-4-5')).toBe('open');
+    expect(client.breakerState('claude-sonnet-4-6')).toBe('open');
 
     // While open, calls fail fast: the provider is not called.
     const refused = await client.run(provider.call).catch((e: unknown) => e);
@@ -48,9 +48,9 @@ describe('docs/testing.md', () => {
     expect(provider.calls).toHaveLength(3);
 
     await clock.advance(30_000);
-    expect(client.breakerState('claude-sonnet-4-5')).toBe('half-open');
+    expect(client.breakerState('claude-sonnet-4-6')).toBe('half-open');
     await client.run(provider.call); // the one probe: it succeeds
-    expect(client.breakerState('claude-sonnet-4-5')).toBe('closed');
+    expect(client.breakerState('claude-sonnet-4-6')).toBe('closed');
     expect(provider.calls).toHaveLength(4);
     client.dispose();
   });

@@ -7,8 +7,8 @@ describe('examples/agent-claude-openai', () => {
     const lines: string[] = [];
     await main((l) => lines.push(l));
     expect(lines).toEqual([
-      'fallback claude-sonnet-4-5 → gpt-4.1 (overloaded)',
-      'fallback claude-sonnet-4-5 → claude-haiku-4-5 (overloaded; skipped gpt-4.1)',
+      'fallback claude-sonnet-4-6 → gpt-4.1 (overloaded)',
+      'fallback claude-sonnet-4-6 → claude-haiku-4-5 (overloaded; skipped gpt-4.1)',
       'outline: outline by GPT',
       'draft:   draft by GPT',
       'review:  review by Claude Haiku (claude-haiku-4-5)',

@@ -57,13 +57,17 @@ describe('examples/demo', () => {
     expect(demo.provider.callsTo(EXPENSIVE)).toHaveLength(fits);
     expect(demo.provider.callsTo(CHEAP)).toHaveLength(6 - fits);
 
-    const warning = text.search(new RegExp(`budget +model model:[\\d-]+:${esc(EXPENSIVE)}: 90% threshold crossed`));
+    const warning = text.search(new RegExp(`budget +model model:[\\d-]+:${esc(EXPENSIVE)}: 90% threshold reached`));
     const exceeded = text.search(new RegExp(`budget +model model:[\\d-]+:${esc(EXPENSIVE)} EXCEEDED for ${esc(EXPENSIVE)}: .* → fallback`));
     const fallback = text.indexOf(`fallback  ${EXPENSIVE} → ${CHEAP} (budget)`);
     expect(warning).toBeGreaterThan(0);
     expect(exceeded).toBeGreaterThan(warning);
     expect(fallback).toBeGreaterThan(exceeded);
     expect(text).toMatch(/alert +warning \[budget\]/);
+    // The refusal is reported as one, at the real share used: never "at 100%" below the limit.
+    const share = `${Math.round(((fits * perCall) / EXPENSIVE_DAY_USD) * 1000) / 10}%`;
+    expect(text).toContain(`had no room for a call to ${EXPENSIVE} at ${share} used`);
+    expect(text).not.toMatch(/Budget \S+ at 100%/);
     expect(lines.filter((l) => l.includes(`→ answered by ${CHEAP}`))).toHaveLength(6 - fits);
 
     const row = lines.find((l) => l.startsWith('| model ') && l.includes(EXPENSIVE))!.split('|').map((c) => c.trim());
@@ -102,9 +106,14 @@ describe('examples/demo', () => {
     demo.finish();
 
     expect(report).toContain('# LLM resilience report');
+    // Recovered: healthy on the calls since its breaker closed, although the window still holds the outage.
     expect(report).toMatch(new RegExp(`\\| ${esc(PRIMARY)} \\| healthy \\| ${demo.provider.callsTo(PRIMARY).length} \\|`));
     expect(report).toMatch(new RegExp(`\\| ${esc(SECONDARY)} \\| healthy \\|`));
     expect(report).toContain(`${PRIMARY} breaker open`);
+    expect(report).not.toContain(`Move traffic off ${PRIMARY}`);
+    // Once closed, no success turned it unhealthy again.
+    const closed = out().indexOf(`breaker   ${PRIMARY} CLOSED`);
+    expect(out().slice(closed)).not.toMatch(new RegExp(`health +${esc(PRIMARY)} \\w+ → unhealthy`));
   });
 
   it('runs every section in order, offline, well under 15 s of real time', async () => {

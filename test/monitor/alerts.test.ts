@@ -56,6 +56,16 @@ describe('alerts', () => {
     expect(monitor.snapshot().budgets.map((b) => [b.scope, b.fraction])).toEqual([['daily', 1.01], ['task:7', 0.9]]);
   });
 
+  it('reports a refused call as a refusal at the real fraction, not as 100%', () => {
+    const { monitor, of } = setup();
+    monitor.recordBudget('model:big', 0.947, 'big');
+    monitor.recordBudget('model:big', 0.947, 'big'); // within the cooldown: one alert
+    const budget = of('alert').filter((a) => a.rule === 'budget');
+    expect(budget).toHaveLength(1);
+    expect(budget[0]).toMatchObject({ level: 'error', scope: 'model:big', model: 'big', value: 0.947, message: 'Budget model:big had no room for a call to big at 94.7% used' });
+    expect(monitor.snapshot().budgets).toEqual([{ scope: 'model:big', fraction: 0.947, refused: 2, updatedAt: expect.any(Number) }]);
+  });
+
   it('never puts a credential-looking scope into an alert', () => {
     const { monitor, of } = setup();
     monitor.recordBudget('sk-proj-abcdefghijklmnop', 0.99);

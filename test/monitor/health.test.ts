@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { classifyHealth, rankModels } from '../../src/monitor/health.js';
 import { resolveMonitorOptions } from '../../src/monitor/options.js';
-import { setup } from './helpers.js';
+import { outageThenRecovery, setup } from './helpers.js';
 
 const h = resolveMonitorOptions({}).health;
 
@@ -48,6 +48,26 @@ describe('health rules', () => {
     monitor.recordBreaker('m', 'closed');
     expect(of('health:change').map((e) => `${e.from}>${e.to}`)).toEqual(['healthy>unhealthy', 'unhealthy>degraded', 'degraded>healthy']);
     expect(monitor.health('m')).toBe('healthy');
+  });
+
+  it('after a probe closes the breaker, judges only the attempts since: a success never turns a recovered model unhealthy', async () => {
+    const ctx = setup({ health: { minCalls: 10 } });
+    const { clock, monitor, of } = ctx;
+    await outageThenRecovery(ctx, 'm', 4, 5);
+    // 10 attempts in the window, half failed: without the recovery rule this success reads 50% → unhealthy.
+    monitor.recordAttempt('m', 'success', 100);
+    expect(monitor.health('m')).toBe('healthy');
+    expect(of('health:change').at(-1)).toMatchObject({ from: 'degraded', to: 'healthy' });
+    // Failures after the recovery still count, judged on their own.
+    for (let i = 0; i < 7; i++) monitor.recordAttempt('m', 'success', 100);
+    for (let i = 0; i < 2; i++) monitor.recordAttempt('m', 'error', 100);
+    expect(of('health:change').at(-1)).toMatchObject({ to: 'degraded', reasons: ['error rate 20% ≥ 10% since recovery'] });
+    for (let i = 0; i < 2; i++) monitor.recordAttempt('m', 'error', 100);
+    expect(monitor.health('m')).toBe('unhealthy');
+    // Once the outage has aged out of the window, the window judges again.
+    await clock.advance(300_000);
+    expect(monitor.health('m')).toBe('healthy');
+    expect(monitor.snapshot().models[0]!.recoveredAt).toBeUndefined();
   });
 
   it('turns degraded on p95 latency, refreshed at most every latencyRefreshMs', async () => {

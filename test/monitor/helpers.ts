@@ -17,3 +17,16 @@ export function setup(options?: MonitorOptions, extra: Partial<MonitorDeps> = {}
   const win = (model: string, label: string) => monitor.snapshot().models.find((m) => m.model === model)?.windows.find((w) => w.window === label);
   return { clock, monitor, events, of, wanted, win };
 }
+
+/**
+ * `ok` successes and `failed` errors on `model`, its breaker opens, 30 s pass,
+ * and a probe closes it again (the monitor's view of an outage and recovery).
+ */
+export async function outageThenRecovery({ clock, monitor }: ReturnType<typeof setup>, model: string, ok: number, failed: number): Promise<void> {
+  for (let i = 0; i < ok; i++) monitor.recordAttempt(model, 'success', 100);
+  for (let i = 0; i < failed; i++) monitor.recordAttempt(model, 'error', 100);
+  monitor.recordBreaker(model, 'open');
+  await clock.advance(30_000);
+  monitor.recordBreaker(model, 'half-open');
+  monitor.recordBreaker(model, 'closed');
+}

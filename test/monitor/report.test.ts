@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { renderReport } from '../../src/monitor/report.js';
+import { recommendations, renderReport } from '../../src/monitor/report.js';
 import type { MonitorSnapshot } from '../../src/monitor/snapshot.js';
-import { setup } from './helpers.js';
+import { outageThenRecovery, setup } from './helpers.js';
 
 /** A deterministic traffic pattern: a good model, a failing one, a slow one, a budget near its limit. */
 async function scenario() {
@@ -53,7 +53,40 @@ describe('renderReport', () => {
     monitor.recordAttempt('m', 'success', 10);
     const snap = monitor.snapshot();
     expect(renderReport(snap)).toContain('None: every signal is normal.');
-    expect(JSON.parse(renderReport(snap, { format: 'json' }))).toEqual(snap);
+    expect(JSON.parse(renderReport(snap, { format: 'json' }))).toEqual({ ...snap, recommendations: [] });
+  });
+
+  it('puts the recommended actions in the JSON report too', async () => {
+    const { monitor } = await scenario();
+    const snap = monitor.snapshot();
+    const json = JSON.parse(renderReport(snap, { format: 'json' })) as { recommendations: string[] };
+    expect(json.recommendations).toEqual(recommendations(snap));
+    expect(json.recommendations.some((r) => r.startsWith('Move traffic off gpt-4.1'))).toBe(true);
+  });
+
+  it('weighs recency: a model healthy again after its breaker closed is "watch", not "move off"', async () => {
+    const ctx = setup({ health: { minCalls: 10 }, anomaly: false });
+    const { clock, monitor } = ctx;
+    await outageThenRecovery(ctx, 'm', 5, 4);
+    monitor.recordAttempt('m', 'success', 100);
+    const snap = monitor.snapshot();
+    const m = snap.models[0]!;
+    expect(m.health).toBe('healthy');
+    expect(m.recoveredAt).toBe(clock.now());
+    expect(m.windows.find((w) => w.window === '5m')!.errorRate).toBe(0.4);
+    const actions = recommendations(snap);
+    expect(actions.some((a) => a.startsWith('Move traffic off m'))).toBe(false);
+    expect(actions).toContain(`Watch m: recovered, healthy since ${new Date(clock.now()).toISOString().replace('.000Z', 'Z')}; the 40% error rate over 5m includes the failures before.`);
+  });
+
+  it('reports a budget refusal with the real fraction used', () => {
+    const { monitor } = setup();
+    monitor.recordBudget('model:2026-01-01:big', 0.947, 'big');
+    const snap = monitor.snapshot();
+    expect(snap.budgets).toEqual([{ scope: 'model:2026-01-01:big', fraction: 0.947, refused: 1, updatedAt: expect.any(Number) }]);
+    const md = renderReport(snap);
+    expect(md).toContain('| model:2026-01-01:big | 94.7% | 1 | caution |');
+    expect(md).toContain('Raise budget model:2026-01-01:big or move traffic to cheaper models: 94.7% used, 1 call refused for lack of room.');
   });
 
   it('masks credential-looking text that reached a snapshot', () => {

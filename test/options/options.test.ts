@@ -25,7 +25,7 @@ describe('option validation', () => {
   it('rejects unknown keys by name without echoing their values', () => {
     const msg = attempt({ models: ['a'], apiKey: 'sk-proj-abcdefghijklmnopqrstuvwxyz', retry: { maxRetrys: 3 } });
     expect(msg).toContain('apiKey: unknown option');
-    expect(msg).toContain('retry.maxRetrys: unknown option');
+    expect(msg).toContain('retry.maxRetrys: unknown option, did you mean `maxRetries`?');
     expect(msg).not.toContain('sk-proj');
   });
 

@@ -160,7 +160,7 @@ describe('client options (property)', () => {
           expect(paths).toContain(p);
           expect(error.message).toContain(`${p}:`);
         }
-        for (const issue of error.issues) expect(issue.message).toMatch(/^(expected .+, received .+|unknown option)$/);
+        for (const issue of error.issues) expect(issue.message).toMatch(/^(expected .+, received .+|unknown option(, did you mean `\w+`\?)?)$/);
       }),
       { numRuns: 400 },
     );
