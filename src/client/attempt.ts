@@ -1,10 +1,12 @@
 import type { Clock } from '../clock/clock.js';
+import { type Callbacks, onAnyAbort } from '../clock/signals.js';
 import { TimeoutError } from '../errors/errors.js';
 import { isStreamResult } from '../stream/detect.js';
 import type { StreamOptions } from '../stream/options.js';
 import { primeStream } from '../stream/prime.js';
 import type { PumpOptions } from '../stream/pump.js';
 import type { Usage } from '../usage/extract.js';
+import { throwIfStopped } from './stop.js';
 import type { AttemptContext, AttemptFn, RunOptions } from './types.js';
 
 const KEEP_ALIVE = Object.freeze({ keepAlive: true });
@@ -65,6 +67,8 @@ class Context implements AttemptContext {
   }
 }
 
+const isThenable = <T>(v: T | PromiseLike<T>): v is PromiseLike<T> => typeof (v as { then?: unknown } | null)?.then === 'function';
+
 /** Rejects as soon as `signal` aborts; `detach` removes the listener. */
 function abortRace(signal: AbortSignal): { promise: Promise<never>; detach: () => void } {
   let onAbort!: () => void;
@@ -85,43 +89,67 @@ function abortRace(signal: AbortSignal): { promise: Promise<never>; detach: () =
  * only once the first content chunk arrives, so an error event or a slow first
  * token before that point is retried like any failure (docs/streaming.md).
  */
-export async function runAttempt<T>(
+export function runAttempt<T>(
   fn: AttemptFn<T>,
   model: string,
   attempt: number,
   call: CallState,
   clock: Clock,
   disposeSignal: AbortSignal,
+  onDispose: Callbacks<unknown>,
   streamHooks?: () => StreamHooks,
   limit?: AttemptLimit,
 ): Promise<T> {
+  if (call.timeoutMs !== undefined || call.signal || limit) return runGuarded(fn, model, attempt, call, clock, disposeSignal, streamHooks, limit);
+  // The common path: no controller of our own, the attempt gets the shared dispose
+  // signal. Its promise is settled by hand (no async function around it) and its
+  // reject sits in `onDispose`, so dispose still ends an attempt whose function
+  // ignores the signal, for the cost of a list entry.
+  if (disposeSignal.aborted) return Promise.reject(disposeSignal.reason);
+  const startedAt = clock.now();
+  return new Promise<T>((resolve, reject) => {
+    const entry = onDispose.add(reject);
+    const fail = (error: unknown) => {
+      onDispose.remove(entry);
+      reject(error);
+    };
+    const done = (value: T) => {
+      onDispose.remove(entry);
+      if (!streamHooks || !isStreamResult(value)) return resolve(value);
+      const hooks = streamHooks();
+      primeStream(value, { ...hooks.options, ...hooks, clock, model, startedAt, signal: disposeSignal }).then((primed) => resolve(primed.value), reject);
+    };
+    let pending: T | PromiseLike<T>;
+    try {
+      pending = fn(new Context(model, attempt, call, disposeSignal));
+    } catch (error) {
+      return fail(error);
+    }
+    if (isThenable(pending)) pending.then(done, fail);
+    else done(pending);
+  });
+}
+
+/** An attempt with a timeout or a caller signal: its own controller, raced. */
+async function runGuarded<T>(
+  fn: AttemptFn<T>,
+  model: string,
+  attempt: number,
+  call: CallState,
+  clock: Clock,
+  disposeSignal: AbortSignal,
+  streamHooks: (() => StreamHooks) | undefined,
+  limit: AttemptLimit | undefined,
+): Promise<T> {
   const timeoutMs = limit ? limit.ms : call.timeoutMs;
   const callerSignal = call.signal;
+  throwIfStopped(callerSignal, disposeSignal);
   const startedAt = clock.now();
-
-  if (timeoutMs === undefined && !callerSignal) {
-    // The common path: nothing to race, the shared dispose signal, no allocation for it.
-    const value = await fn(new Context(model, attempt, call, disposeSignal));
-    if (streamHooks && isStreamResult(value)) {
-      const hooks = streamHooks();
-      return (await primeStream(value, { ...hooks.options, ...hooks, clock, model, startedAt, signal: disposeSignal })).value;
-    }
-    return value;
-  }
 
   // A controller of our own, linked to the caller's signal and to dispose; the
   // timeout aborts it with a TimeoutError.
   const controller = new AbortController();
-  const links: AbortSignal[] = callerSignal ? [callerSignal, disposeSignal] : [disposeSignal];
-  const forwards = links.map((s) => {
-    const f = () => controller.abort(s.reason);
-    if (s.aborted) f();
-    else s.addEventListener('abort', f, { once: true });
-    return f;
-  });
-  const unlink = () => {
-    for (const [i, s] of links.entries()) s.removeEventListener('abort', forwards[i]!);
-  };
+  const unlink = onAnyAbort([callerSignal, disposeSignal], (reason) => controller.abort(reason));
   const timer =
     timeoutMs === undefined
       ? undefined

@@ -6,6 +6,7 @@ import { BudgetManager } from '../budget/manager.js';
 import type { BudgetSnapshot } from '../budget/snapshot.js';
 import { classifyError } from '../classify/classify.js';
 import { type Clock, systemClock, systemRandom } from '../clock/clock.js';
+import { Callbacks, keepAbortListener, onAbort } from '../clock/signals.js';
 import { AllModelsFailedError, CircuitOpenError, ContextWindowError, DisposedError, type ModelFailure, isCircuitOpenError } from '../errors/errors.js';
 import { type BreakerState, EventBus, type Unsubscribe } from '../events/events.js';
 import { runChain } from '../fallback/chain.js';
@@ -75,6 +76,14 @@ export class ResilientClient {
   readonly #bus: EventBus<ResilienceEvents>;
   readonly #breakers = new Map<string, ModelBreaker>();
   readonly #dispose = new AbortController();
+  /** Rejects of pending calls and common-path attempts: `dispose()` calls each. A list, not a listener per call. */
+  readonly #pending = new Callbacks<unknown>();
+  /**
+   * Whether a call can wait outside an attempt (limiter, budget store, shared
+   * state). Without any of them dispose reaches a call through its attempt or
+   * its backoff wait, and `run` adds nothing of its own.
+   */
+  #waitsOutsideAttempts = false;
   readonly #monitor: Monitor | undefined;
   readonly #budget: BudgetManager | undefined;
   readonly #limiter: Limiter;
@@ -96,6 +105,8 @@ export class ResilientClient {
     // Every attempt with a timeout or a caller signal links to the dispose
     // signal; hundreds in flight at once are normal, not a leak.
     setMaxListeners(0, this.#dispose.signal);
+    // Many waits link to it: one listener for the client's life, waits come and go in a list.
+    keepAbortListener(this.#dispose.signal);
     this.models = o.models;
     this.#configured = new Set(o.models);
     this.#providers = o.providers;
@@ -122,6 +133,7 @@ export class ResilientClient {
           this.#bus.emit('retry:throttled', { timestamp: this.#clock.now(), ...(c?.taskId !== undefined ? { taskId: c.taskId } : {}), ...t, ...(c?.attempt !== undefined ? { attempt: c.attempt } : {}), kind: c?.kind ?? 'retry', ...(c?.reason !== undefined ? { reason: c.reason } : {}) });
         })
       : undefined;
+    this.#waitsOutsideAttempts = this.#budget !== undefined || this.#shared !== undefined || this.#limiter.enabled;
     this.#deps = {
       clock: this.#clock,
       random: o.random ?? systemRandom,
@@ -134,6 +146,7 @@ export class ResilientClient {
       monitor: this.#monitor,
       limiter: this.#limiter,
       disposeSignal: this.#dispose.signal,
+      onDispose: this.#pending,
       breakerFor: (model) => this.#breakerFor(model),
       sharedCheck: this.#shared ? (model) => this.#sharedCheck(model) : undefined,
     };
@@ -255,13 +268,51 @@ export class ResilientClient {
    * `fn` resolved (a stream comes back as the same kind of stream).
    *
    * Rejects with the provider's own error when it is not worth another model
-   * (a 400, the caller's abort), with `BudgetExceededError` when a budget with
-   * the `reject` action is full, or with {@link AllModelsFailedError} carrying
-   * every model's cause.
+   * (a 400), with `BudgetExceededError` when a budget with the `reject` action
+   * is full, or with {@link AllModelsFailedError} carrying every model's cause.
+   *
+   * When the caller's `signal` aborts, at whatever stage (queued, reserving
+   * budget, in an attempt, in a backoff wait), the call rejects at once with the
+   * signal's reason, whatever it is, and the failure counts against no model.
+   * On `dispose()` it rejects at once with {@link DisposedError}. Nothing of the
+   * call starts afterwards, and what it held is given back.
    */
-  async run<T>(fn: AttemptFn<T>, given?: RunOptions): Promise<T> {
-    if (this.#dispose.signal.aborted) throw new DisposedError();
-    const options = given === undefined ? undefined : checkRunOptions(given);
+  run<T>(fn: AttemptFn<T>, given?: RunOptions): Promise<T> {
+    if (this.#dispose.signal.aborted) return Promise.reject(new DisposedError());
+    let options: RunOptions | undefined;
+    try {
+      options = given === undefined ? undefined : checkRunOptions(given);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const signal = options?.signal;
+    // Nothing but attempts and backoff waits, which dispose reaches itself, and no caller signal: nothing to race.
+    if (!this.#waitsOutsideAttempts && !signal) return this.#tracked(fn, options);
+    // Settles the call the moment it is stopped from outside (the caller's signal here,
+    // dispose through `#pending`), even while a store, a limiter or a function that
+    // ignores its signal holds it; the pipeline then stops at its next step and gives back what it holds.
+    return new Promise<T>((resolve, reject) => {
+      const off = signal ? onAbort(signal, () => reject(signal.reason)) : undefined;
+      if (signal?.aborted) return;
+      const entry = this.#waitsOutsideAttempts ? this.#pending.add(reject) : undefined;
+      const done = () => {
+        if (entry) this.#pending.remove(entry);
+        off?.();
+      };
+      this.#tracked(fn, options).then(
+        (value) => {
+          done();
+          resolve(value);
+        },
+        (error: unknown) => {
+          done();
+          reject(error);
+        },
+      );
+    });
+  }
+
+  async #tracked<T>(fn: AttemptFn<T>, options: RunOptions | undefined): Promise<T> {
     const extra = options?.models ? options.models.filter((m) => !this.#configured.has(m)) : NONE;
     for (const m of extra) this.#enter(m);
     try {
@@ -471,6 +522,8 @@ export class ResilientClient {
   dispose(): void {
     if (this.#dispose.signal.aborted) return;
     this.#dispose.abort(new DisposedError());
+    // After the abort (committed streams end and settle first): every pending call rejects now.
+    this.#pending.drain(this.#dispose.signal.reason);
     for (const b of this.#breakers.values()) b.dispose();
     this.#breakers.clear();
     this.#monitor?.dispose();

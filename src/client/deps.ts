@@ -1,6 +1,7 @@
 import type { ModelBreaker } from '../breaker/breaker.js';
 import type { BudgetManager } from '../budget/manager.js';
 import type { Clock, RandomSource } from '../clock/clock.js';
+import type { Callbacks } from '../clock/signals.js';
 import type { EventBus } from '../events/events.js';
 import type { Limiter } from '../limits/limiter.js';
 import type { Monitor } from '../monitor/monitor.js';
@@ -25,6 +26,8 @@ export interface PipelineDeps {
   /** Admission: the provider's buckets from its headers, plus configured limits (docs/rate-limits.md). */
   readonly limiter: Limiter;
   readonly disposeSignal: AbortSignal;
+  /** Rejects of pending common-path attempts: `dispose()` calls each (not a listener per attempt). */
+  readonly onDispose: Callbacks<unknown>;
   breakerFor(model: string): ModelBreaker | undefined;
   /** Cross-process breaker check; undefined unless `shared.breaker` is configured. */
   readonly sharedCheck: ((model: string) => Promise<void>) | undefined;

@@ -2,7 +2,7 @@ import type { Judgement, ModelBreaker } from '../breaker/breaker.js';
 import type { Reservation } from '../budget/manager.js';
 import { costOf } from '../budget/pricing.js';
 import { type Classification, classifyError } from '../classify/classify.js';
-import { sleep } from '../clock/clock.js';
+import { sleepUnlessAborted } from '../clock/signals.js';
 import { outcomeOf } from '../monitor/outcome.js';
 import { decideRetry } from '../retry/backoff.js';
 import { runWithRetry } from '../retry/retry.js';
@@ -15,6 +15,7 @@ import { type CallState, runAttempt } from './attempt.js';
 import { guardAttempt, vetoRetry } from './guards.js';
 import { callEstimate } from './support.js';
 import type { PipelineDeps } from './deps.js';
+import { STOPPED, stoppedBy, throwIfStopped } from './stop.js';
 import type { AttemptFn, Outcome } from './types.js';
 
 /** One model try's state: the last failure's classification, computed once. */
@@ -23,11 +24,15 @@ interface TryState {
   cls: Classification | undefined;
   /** Set when an attempt handed a committed stream to the caller: settling moves to the stream's end. */
   streamed: boolean;
+  readonly signal: AbortSignal | undefined;
+  readonly disposeSignal: AbortSignal;
 }
 
 const KEEP_ALIVE = true;
 
 function classifyOnce(state: TryState, error: unknown, now: number): Classification {
+  // Once the caller aborted (or the client was disposed), any failure is that stop, whatever its shape.
+  if (stoppedBy(state.signal, state.disposeSignal)) return STOPPED;
   if (state.error === error && state.cls) return state.cls;
   const cls = classifyError(error, now);
   state.error = error;
@@ -45,7 +50,7 @@ export async function tryModel<T>(deps: PipelineDeps, fn: AttemptFn<T>, model: s
   // Models after this one in the chain being run: where a call spills when this one has no capacity.
   const later = chain.length > index + 1 ? chain.slice(index + 1) : undefined;
   const admit = deps.limiter.enabled ? admitOptions(call, later) : undefined;
-  const state: TryState = { error: undefined, cls: undefined, streamed: false };
+  const state: TryState = { error: undefined, cls: undefined, streamed: false, signal: call.signal, disposeSignal: deps.disposeSignal };
   const breaker = deps.breakerFor(model);
   const neutral = (error: unknown) => classifyOnce(state, error, clock.now());
 
@@ -66,6 +71,7 @@ export async function tryModel<T>(deps: PipelineDeps, fn: AttemptFn<T>, model: s
   };
 
   const attempt = async (n: number): Promise<T> => {
+    throwIfStopped(call.signal, deps.disposeSignal);
     // Admission before the attempt (and its timeout) starts: queueing is not the provider's latency.
     let release: Release | undefined;
     if (admit) {
@@ -84,7 +90,7 @@ export async function tryModel<T>(deps: PipelineDeps, fn: AttemptFn<T>, model: s
     try {
       const streamHooks = streamHooksFor(deps, model, n, call, state, breaker, neutral, settle);
       if (deps.sharedCheck) await deps.sharedCheck(model);
-      const invoke = () => runAttempt(fn, model, n, call, clock, deps.disposeSignal, streamHooks, guard.limit);
+      const invoke = () => runAttempt(fn, model, n, call, clock, deps.disposeSignal, deps.onDispose, streamHooks, guard.limit);
       const value = breaker ? await breaker.execute(invoke, neutral) : await invoke();
       const now = clock.now();
       deps.retryBudget?.recordSuccess(model, now);
@@ -143,7 +149,7 @@ export async function tryModel<T>(deps: PipelineDeps, fn: AttemptFn<T>, model: s
                   ...(cls.retryAfterMs !== undefined ? { retryAfterMs: cls.retryAfterMs } : {}),
                 });
               }
-              await sleep(clock, decision.delayMs, sleepSignal(call, deps.disposeSignal), KEEP_ALIVE);
+              await sleepUnlessAborted(clock, decision.delayMs, [call.signal, deps.disposeSignal], KEEP_ALIVE);
               return true;
             },
           },
@@ -155,6 +161,8 @@ export async function tryModel<T>(deps: PipelineDeps, fn: AttemptFn<T>, model: s
     return { ok: true, value };
   } catch (error) {
     if (budget && reservation) await budget.release(reservation);
+    const stopped = stoppedBy(call.signal, deps.disposeSignal);
+    if (stopped) return { ok: false, error: stopped.reason, kind: 'abort' };
     const cls = classifyOnce(state, error, clock.now());
     const tooLong = retry && cls.retryable && cls.retryAfterMs !== undefined && cls.retryAfterMs > retry.maxRetryAfterMs;
     return { ok: false, error, kind: tooLong ? 'retry_after_too_long' : cls.kind };
@@ -176,11 +184,6 @@ function admitOptions(call: CallState, later: readonly string[] | undefined): Ad
   if (later) o.spillTo = later;
   if (call.deadlineAt !== undefined) o.deadline = call.deadlineAt;
   return o;
-}
-
-/** Backoff sleeps end early on the caller's abort or on dispose. */
-function sleepSignal(call: CallState, disposeSignal: AbortSignal): AbortSignal {
-  return call.signal ? AbortSignal.any([call.signal, disposeSignal]) : disposeSignal;
 }
 
 type StreamHooks = Pick<PumpOptions, 'onCommit' | 'onEnd' | 'onError'> & { readonly options: StreamOptions | undefined };
@@ -213,7 +216,7 @@ function streamHooksFor(
       onError(error, summary) {
         ev.onError?.(error, summary);
         const cause = error.cause;
-        const kind = classifyError(cause, deps.clock.now()).kind;
+        const kind = classifyOnce(state, cause, deps.clock.now()).kind;
         const outcome = outcomeOf(kind);
         if (deps.monitor && outcome) deps.monitor.recordAttempt(model, outcome, summary.durationMs);
         breaker?.execute(() => Promise.reject(cause), neutral).catch(() => {});

@@ -1,4 +1,5 @@
 import type { Clock, TimerHandle } from '../clock/clock.js';
+import { onAbort } from '../clock/signals.js';
 import type { ModelFailure } from '../errors/errors.js';
 import type { ChainResult } from './chain.js';
 import type { ResolvedHedge } from './hedge-options.js';
@@ -72,10 +73,8 @@ function discard(value: unknown): void {
 function linked(parent: AbortSignal | undefined): { controller: AbortController; unlink: () => void } {
   const controller = new AbortController();
   if (!parent) return { controller, unlink: () => {} };
-  const forward = () => controller.abort(parent.reason);
-  if (parent.aborted) forward();
-  else parent.addEventListener('abort', forward, { once: true });
-  return { controller, unlink: () => parent.removeEventListener('abort', forward) };
+  // One listener on the caller's signal however many hedged calls share it.
+  return { controller, unlink: onAbort(parent, () => controller.abort(parent.reason)) };
 }
 
 type Settled<T> = { readonly branch: 'first' | 'hedge'; readonly result: ChainResult<T> };

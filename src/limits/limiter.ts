@@ -1,4 +1,5 @@
 import { type Clock, type TimerHandle, systemClock } from '../clock/clock.js';
+import { onAbort } from '../clock/signals.js';
 import { DisposedError, NoCapacityError, QueueFullError } from '../errors/errors.js';
 import type { EventBase } from '../events/events.js';
 import type { RateLimitInfo } from '../classify/ratelimit-headers.js';
@@ -349,38 +350,39 @@ class ModelLimiter implements Limiter {
         cleanup();
         reject(error);
       };
-      const onAbort = () => fail(signal!.reason);
+      let off: (() => void) | undefined;
       const handle: TimerHandle = this.#clock.setTimeout(() => fail(new NoCapacityError(model, ms, 'wait_limit')), Math.max(0, ms));
       const cleanup = () => {
         this.#clock.clearTimeout(handle);
         this.#timers.delete(fail);
-        signal?.removeEventListener('abort', onAbort);
+        off?.();
       };
       s.slotWaiters.push(grant);
       this.#timers.add(fail);
-      signal?.addEventListener('abort', onAbort, { once: true });
+      // One listener on a caller's signal however many calls wait on it.
+      if (signal) off = onAbort(signal, () => fail(signal.reason));
     });
   }
 
   /** Like `sleep` from the clock module, but woken by dispose without a listener on a shared signal. */
   #sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
     return new Promise<void>((resolve, reject) => {
+      let off: (() => void) | undefined;
       const stop = (error: unknown) => {
         this.#clock.clearTimeout(handle);
         finish();
         reject(error);
       };
-      const onAbort = () => stop(signal!.reason);
       const finish = () => {
         this.#timers.delete(stop);
-        signal?.removeEventListener('abort', onAbort);
+        off?.();
       };
       const handle = this.#clock.setTimeout(() => {
         finish();
         resolve();
       }, ms);
       this.#timers.add(stop);
-      signal?.addEventListener('abort', onAbort, { once: true });
+      if (signal) off = onAbort(signal, () => stop(signal.reason));
     });
   }
 

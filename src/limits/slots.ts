@@ -1,4 +1,5 @@
 import type Bottleneck from 'bottleneck';
+import { onAbort } from '../clock/signals.js';
 
 /** Gives the admitted slot back. Idempotent. */
 export type Release = () => void;
@@ -8,11 +9,11 @@ export function race<T>(promise: Promise<T>, signal: AbortSignal | undefined): P
   if (!signal) return promise;
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
+    // One listener per signal however many calls wait on it (a caller's signal may be shared).
+    const off = onAbort(signal, () => reject(signal.reason));
     promise.then(
-      (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
-      (e) => (signal.removeEventListener('abort', onAbort), reject(e)),
+      (v) => (off(), resolve(v)),
+      (e) => (off(), reject(e)),
     );
   });
 }
@@ -25,16 +26,17 @@ export function hold(limiter: Bottleneck, signal: AbortSignal | undefined): Prom
   if (signal?.aborted) return Promise.reject(signal.reason);
   return new Promise<Release>((resolve, reject) => {
     let abandoned = false;
-    const onAbort = () => {
-      abandoned = true;
-      reject(signal!.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const off = signal
+      ? onAbort(signal, () => {
+          abandoned = true;
+          reject(signal.reason);
+        })
+      : undefined;
     limiter
       .schedule(
         () =>
           new Promise<void>((finish) => {
-            signal?.removeEventListener('abort', onAbort);
+            off?.();
             if (abandoned) return finish();
             let released = false;
             resolve(() => {
@@ -45,7 +47,7 @@ export function hold(limiter: Bottleneck, signal: AbortSignal | undefined): Prom
           }),
       )
       .catch((error: unknown) => {
-        signal?.removeEventListener('abort', onAbort);
+        off?.();
         reject(error);
       });
   });

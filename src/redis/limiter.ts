@@ -1,5 +1,6 @@
 import Bottleneck from 'bottleneck';
 import { type Clock, type TimerHandle, systemClock } from '../clock/clock.js';
+import { keepAbortListener, linkSignals } from '../clock/signals.js';
 import { DisposedError, QueueFullError, isNoCapacityError, isQueueFullError } from '../errors/errors.js';
 import { type AdmitOptions, type Limiter, type LimiterEmitter, type ModelLimitSnapshot, type Release, createLimiter } from '../limits/limiter.js';
 import { type LimitsOptions, type ModelLimits, resolveLimits } from '../limits/options.js';
@@ -28,6 +29,34 @@ export interface RedisLimiterOptions {
   disconnect(): Promise<void>;
 }
 
+/** The parts of bottleneck's IORedisConnection (2.19) its limiter teardown goes through. */
+interface ConnectionInternals {
+  terminated: boolean;
+  readonly subscriber: { unsubscribe(channel: string): Promise<unknown>; disconnect(): void } | undefined;
+  readonly limiters: Record<string, unknown>;
+  __removeLimiter__(instance: { channel(): string; channel_client(): string }): void;
+}
+
+const noop = () => {};
+
+/**
+ * bottleneck drops the promise of each UNSUBSCRIBE it sends when a limiter
+ * disconnects: if the subscriber connection closes first (our `disconnect`, or
+ * the application's `redis.disconnect()`), that rejection ("Connection is
+ * closed.") is unhandled and ends the process. Same steps, rejections handled,
+ * and nothing sent once the connection is being shut down.
+ */
+function safeTeardown(connection: Bottleneck.IORedisConnection): ConnectionInternals {
+  const c = connection as unknown as ConnectionInternals;
+  c.__removeLimiter__ = (instance) => {
+    for (const channel of [instance.channel(), instance.channel_client()]) {
+      if (!c.terminated) void c.subscriber?.unsubscribe(channel).catch(noop);
+      delete c.limiters[channel];
+    }
+  };
+  return c;
+}
+
 const MINUTE = 60_000;
 /** Shared keys of an idle model expire after this (bottleneck's `timeout`); the next call recreates them full. */
 const IDLE_EXPIRY_MS = 10 * MINUTE;
@@ -42,6 +71,7 @@ export function redisLimiterOptions(redis: RedisLimiterClient, config?: RedisLim
   // `Redis` is passed so bottleneck never `require`s ioredis itself: we only use the client we were given.
   const connection = new Bottleneck.IORedisConnection({ client: redis, Redis: redis.constructor });
   connection.on('error', () => {}); // surfaced per limiter; an unhandled 'error' must not crash the process
+  const internals = safeTeardown(connection);
   return Object.freeze({
     connection,
     forModel(model: string, unit: 'requests' | 'tokens', limits: { readonly maxConcurrent?: number; readonly perMinute?: number }) {
@@ -60,8 +90,9 @@ export function redisLimiterOptions(redis: RedisLimiterClient, config?: RedisLim
       } satisfies Bottleneck.ConstructorOptions;
     },
     async disconnect() {
-      const sub = (connection as unknown as { subscriber?: { disconnect?: () => void } }).subscriber;
-      sub?.disconnect?.();
+      // Closing the subscriber ends every subscription: limiters disconnected later send nothing.
+      internals.terminated = true;
+      internals.subscriber?.disconnect();
     },
   });
 }
@@ -116,6 +147,7 @@ class RedisLimiter implements Limiter {
     this.#redis = redis;
     this.#clock = clock;
     this.shared = redisLimiterOptions(redis, config);
+    keepAbortListener(this.#dispose.signal);
     this.#health = new Health('limits', clock, emitter, resolveLimiterConfig(config).heartbeatMs);
     this.#local = createLimiter(options, { clock, ...(emitter ? { emitter } : {}) });
     const { default: _d, models: _m, ...rest } = options;
@@ -129,6 +161,8 @@ class RedisLimiter implements Limiter {
     const make = (unit: 'requests' | 'tokens', o: { maxConcurrent?: number; perMinute?: number }) => {
       const b = new Bottleneck(this.shared.forModel(model, unit, o));
       b.on('error', (error: unknown) => this.#down(error));
+      // Its start-up rejects if Redis goes away first; each admission reports that on its own.
+      b.ready().catch(noop);
       return b;
     };
     s = {
@@ -162,15 +196,16 @@ class RedisLimiter implements Limiter {
 
   async #admit(s: Shared, model: string, options: AdmitOptions | undefined): Promise<Release> {
     const outage = this.#outage.signal;
-    const stop = AbortSignal.any([outage, this.#dispose.signal, ...(options?.signal ? [options.signal] : [])]);
+    // Linked without AbortSignal.any: on Node 20 that keeps a reference per call in the long-lived dispose signal.
+    const stop = linkSignals([outage, this.#dispose.signal, options?.signal]);
     s.waiting++;
     this.#watchStatus();
     let release: Release = () => {};
     try {
       const headerRelease = await this.#headers.admit(model, options);
       headerRelease();
-      if (s.tokens) await race(s.tokens.schedule({ weight: Math.min(tokensOf(options?.weight), s.tpm!) }, () => Promise.resolve()), stop);
-      if (s.requests) release = await hold(s.requests, stop);
+      if (s.tokens) await race(s.tokens.schedule({ weight: Math.min(tokensOf(options?.weight), s.tpm!) }, () => Promise.resolve()), stop.signal);
+      if (s.requests) release = await hold(s.requests, stop.signal);
       this.#health.recover(0);
       return release;
     } catch (error) {
@@ -182,6 +217,7 @@ class RedisLimiter implements Limiter {
       if (!outage.aborted) this.#down(error);
       return this.#local.admit(model, options);
     } finally {
+      stop.unlink();
       s.waiting--;
     }
   }
@@ -226,9 +262,12 @@ class RedisLimiter implements Limiter {
     this.#watch = undefined;
     this.#local.dispose();
     this.#headers.dispose();
-    // On a shared connection bottleneck's disconnect only unsubscribes (and returns nothing).
-    for (const s of this.#models.values()) for (const b of [s.requests, s.tokens]) if (b) void Promise.resolve().then(() => b.disconnect(false)).catch(() => {});
-    this.#models.clear();
     void this.shared.disconnect();
+    // On a shared connection bottleneck's disconnect stops the heartbeat and forgets the
+    // limiter; after its start-up, which would start a heartbeat again.
+    for (const s of this.#models.values()) {
+      for (const b of [s.requests, s.tokens]) if (b) void b.ready().then(noop, noop).then(() => b.disconnect(false)).catch(noop);
+    }
+    this.#models.clear();
   }
 }
