@@ -4,9 +4,10 @@
 // focused and skipped tests), then this script:
 // 1. Library code reads time and randomness only through the clock module.
 // 2. No placeholder tests (`it.todo`): Biome's test rules do not cover them.
-// 3. No import cycles between src/ folders' layers (foundations never import policies or the client).
+// 3. Layers point one way: a src/ folder imports only its own layer or a lower
+//    one (LAYERS below), and no src/ file reaches itself through its imports.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const walk = (dir) =>
@@ -33,15 +34,59 @@ for (const file of src) {
     });
 }
 
-const FOUNDATIONS = ['clock', 'errors', 'classify', 'events'];
+// Each src/ folder's layer, lowest first. Foundations: what every layer uses.
+// Policies: one resilience capability each, owning its options. Composition:
+// the client that wires the policies. Edge: entries and adapters around it.
+const LAYERS = [
+  ['foundations', ['clock', 'errors', 'events', 'classify', 'options', 'usage', 'catalog']],
+  ['policies', ['retry', 'breaker', 'budget', 'limits', 'monitor', 'stream', 'fallback']],
+  ['composition', ['client']],
+  ['edge', ['providers', 'redis', 'otel', 'sse', 'dashboard', 'cli', 'testing']],
+];
+// Policies do not import each other, except where one genuinely composes another:
+const POLICY_IMPORTS = {
+  // hedging races attempts and must tell a stream from a plain result to race to the first chunk.
+  fallback: ['stream'],
+};
+const rank = new Map(LAYERS.flatMap(([, folders], i) => folders.map((f) => [f, i])));
+const IMPORT = /\bfrom\s*'(\.[^']*)'|\bimport\s*\(?\s*'(\.[^']*)'/g;
+const graph = new Map(); // src file -> the src files it imports
 for (const file of src) {
   const rel = relative(join(root, 'src'), file);
-  const layer = rel.split('/')[0];
-  if (!FOUNDATIONS.includes(layer)) continue;
-  for (const m of readFileSync(file, 'utf8').matchAll(/from '\.\.\/([a-z-]+)\//g)) {
-    if (!FOUNDATIONS.includes(m[1])) problems.push(`src/${rel}: foundation '${layer}' imports '${m[1]}' (layers point one way)`);
+  const folder = rel.includes('/') ? rel.split('/')[0] : undefined; // top-level files are the entries
+  if (folder !== undefined && !rank.has(folder)) problems.push(`src/${rel}: folder '${folder}' has no layer; add it to LAYERS in scripts/lint.mjs`);
+  const deps = [];
+  for (const m of readFileSync(file, 'utf8').matchAll(IMPORT)) {
+    const target = resolve(dirname(file), (m[1] ?? m[2]).replace(/\.js$/, '.ts'));
+    deps.push(target);
+    const to = relative(join(root, 'src'), target).split('/');
+    if (folder === undefined || to.length < 2 || to[0] === folder || to[0] === '..') continue;
+    const [a, b] = [rank.get(folder), rank.get(to[0])];
+    if (a === undefined || b === undefined) continue;
+    if (b > a) problems.push(`src/${rel}: ${LAYERS[a][0]} '${folder}' imports ${LAYERS[b][0]} '${to[0]}' (layers point one way)`);
+    else if (b === a && LAYERS[a][0] === 'policies' && !POLICY_IMPORTS[folder]?.includes(to[0])) {
+      problems.push(`src/${rel}: policy '${folder}' imports policy '${to[0]}'; list it in POLICY_IMPORTS with the reason, or move the shared piece down`);
+    }
   }
+  graph.set(file, deps);
 }
+// Import cycles between files (type-only imports included: they tie modules together just the same).
+const state = new Map(); // file -> 1 while on the path, 2 once done
+const path = [];
+const visit = (file) => {
+  if (state.get(file) === 2 || !graph.has(file)) return;
+  if (state.get(file) === 1) {
+    const cycle = path.slice(path.indexOf(file)).concat(file).map((f) => relative(root, f));
+    problems.push(`import cycle: ${cycle.join(' -> ')}`);
+    return;
+  }
+  state.set(file, 1);
+  path.push(file);
+  for (const dep of graph.get(file)) visit(dep);
+  path.pop();
+  state.set(file, 2);
+};
+for (const file of graph.keys()) visit(file);
 
 const tests = walk(join(root, 'test')).filter((f) => /\.test(-d)?\.ts$/.test(f));
 for (const file of tests) {

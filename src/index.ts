@@ -1,8 +1,10 @@
 export { ResilientClient } from './client/client.js';
 export type { AttemptContext, AttemptFn, RunOptions } from './client/types.js';
-export type { ResilientClientOptions, ModelEntry, RetryOptions, BreakerOptions, Jitter } from './options/options.js';
-export { byProvider } from './fallback/providers.js';
-export type { ProviderHandlers } from './fallback/providers.js';
+export type { ResilientClientOptions, ModelEntry } from './client/options.js';
+export type { RetryOptions, Jitter } from './retry/options.js';
+export type { BreakerOptions } from './breaker/options.js';
+export { byProvider } from './client/by-provider.js';
+export type { ProviderHandlers } from './client/by-provider.js';
 export { withRunOptions } from './providers/run-options.js';
 export type { CallRunOptions } from './providers/run-options.js';
 export { systemClock, systemRandom } from './clock/clock.js';
@@ -123,8 +125,8 @@ export type { JsonlSink, JsonlSinkOptions } from './monitor/sink.js';
 export type { ClientSnapshot } from './client/client.js';
 
 // Provider rate-limit headers and client-side limits.
-export { parseRateLimitHeaders } from './providers/ratelimit-headers.js';
-export type { RateLimitInfo, RateLimitWindow } from './providers/ratelimit-headers.js';
+export { parseRateLimitHeaders } from './classify/ratelimit-headers.js';
+export type { RateLimitInfo, RateLimitWindow } from './classify/ratelimit-headers.js';
 export { createLimiter } from './limits/limiter.js';
 export type { Limiter, Release, LimiterEvents, LimitWaitEvent, LimitWaitReason, AdmitOptions, CallWeight, ModelLimitSnapshot, BucketSnapshot } from './limits/limiter.js';
 export type { LimitsOptions, ModelLimits } from './limits/options.js';

@@ -2,7 +2,7 @@ import CircuitBreaker from 'opossum';
 import type { Clock } from '../clock/clock.js';
 import { CircuitOpenError } from '../errors/errors.js';
 import type { BreakerState } from '../events/events.js';
-import type { ResolvedBreaker } from '../options/options.js';
+import type { ResolvedBreaker } from './options.js';
 import { SlowCallRate, learnedOpenMs } from './slow.js';
 
 /**

@@ -2,7 +2,6 @@ import { CATALOG, modelFacts, tierFor } from '../catalog/catalog.js';
 import { CATALOG_DATA } from '../catalog/data.js';
 import type { PriceTier } from '../catalog/types.js';
 import type { Usage } from '../usage/extract.js';
-import type { PricesInfo } from './snapshot.js';
 
 /** Prices of one model in USD per million tokens. */
 export interface ModelPrice {
@@ -87,6 +86,17 @@ export function costOf(model: string, usage: Pick<Usage, 'inputTokens' | 'output
 /** The defaults overlaid with the user's entries, or the user's table alone when `replace` is set. */
 export function mergePrices(user: PriceTable | undefined, replace = false): PriceTable {
   return Object.freeze({ ...(replace ? {} : DEFAULT_PRICES), ...(user ?? {}) });
+}
+
+export interface PricesInfo {
+  /** `catalog`: the built-in model catalog with your `budget.prices` on top; `custom`: your table alone (`replaceDefaultPrices`). */
+  readonly source: 'catalog' | 'custom';
+  /** The catalog package the built-in prices were generated from; `null` for `custom`. */
+  readonly catalog: string | null;
+  /** The catalog's publication date (YYYY-MM-DD); `null` for `custom`. */
+  readonly asOf: string | null;
+  /** Models you priced yourself (your `budget.prices` keys). */
+  readonly overrides: readonly string[];
 }
 
 /** What a budget snapshot says about its prices. */

@@ -1,5 +1,6 @@
 import type { BudgetAction, BudgetScope } from './events.js';
 import type { BudgetLimit } from './options.js';
+import type { PricesInfo } from './pricing.js';
 import type { Totals } from './store.js';
 
 /** One scope's state, as plain JSON-safe data (no `undefined`: absent limits are `null`). */
@@ -26,17 +27,6 @@ export interface ScopeSnapshot {
   readonly resetsAt: number | null;
 }
 
-export interface PricesInfo {
-  /** `catalog`: the built-in model catalog with your `budget.prices` on top; `custom`: your table alone (`replaceDefaultPrices`). */
-  readonly source: 'catalog' | 'custom';
-  /** The catalog package the built-in prices were generated from; `null` for `custom`. */
-  readonly catalog: string | null;
-  /** The catalog's publication date (YYYY-MM-DD); `null` for `custom`. */
-  readonly asOf: string | null;
-  /** Models you priced yourself (your `budget.prices` keys). */
-  readonly overrides: readonly string[];
-}
-
 export interface BudgetSnapshot {
   /** Clock time of the snapshot. */
   readonly at: number;
@@ -47,6 +37,8 @@ export interface BudgetSnapshot {
   readonly openReservations: number;
   readonly scopes: readonly ScopeSnapshot[];
 }
+
+export type { PricesInfo } from './pricing.js';
 
 const usd = (nanos: number) => nanos / 1e9;
 

@@ -1,10 +1,10 @@
 import type { BudgetEvents } from '../budget/events.js';
 import type { CoreEvents, EventBase } from '../events/events.js';
 import type { LimiterEvents } from '../limits/limiter.js';
-import type { RateLimitInfo } from '../providers/ratelimit-headers.js';
+import type { RateLimitInfo } from '../classify/ratelimit-headers.js';
 import type { MonitorEvents } from '../monitor/events.js';
 import type { StreamEvents } from '../stream/events.js';
-import type { RedisEvents } from '../redis/types.js';
+import type { RedisEvents } from '../events/store-events.js';
 import type { RetryEvents } from '../retry/events.js';
 import type { HedgeEvents } from '../fallback/hedge-events.js';
 

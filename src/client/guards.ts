@@ -3,7 +3,7 @@ import { TimeoutError } from '../errors/errors.js';
 import { derivedTimeoutMs, planAttempt } from '../retry/deadline.js';
 import { type RetryVeto, gateRetry } from '../retry/gate.js';
 import type { AttemptLimit, CallState } from './attempt.js';
-import type { PipelineDeps } from './pipeline.js';
+import type { PipelineDeps } from './deps.js';
 
 /** What the pipeline needs before an attempt: start it or not, its limit, and what counts as slow. */
 export type AttemptGuard =

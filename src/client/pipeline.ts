@@ -1,50 +1,22 @@
 import type { Judgement, ModelBreaker } from '../breaker/breaker.js';
-import type { BudgetManager, Reservation } from '../budget/manager.js';
+import type { Reservation } from '../budget/manager.js';
 import { costOf } from '../budget/pricing.js';
 import { type Classification, classifyError } from '../classify/classify.js';
-import type { Clock, RandomSource } from '../clock/clock.js';
-import { type Callbacks, sleepUnlessAborted } from '../clock/signals.js';
-import type { EventBus } from '../events/events.js';
-import type { Monitor } from '../monitor/monitor.js';
+import { sleepUnlessAborted } from '../clock/signals.js';
 import { outcomeOf } from '../monitor/outcome.js';
-import type { ResolvedAdaptiveTimeout, ResolvedRetry } from '../options/options.js';
-import type { RetryBudget } from '../retry/budget.js';
 import { decideRetry } from '../retry/backoff.js';
 import { runWithRetry } from '../retry/retry.js';
 import type { StreamOptions } from '../stream/options.js';
 import type { PumpOptions, StreamSummary } from '../stream/pump.js';
 import { streamEventHooks } from '../stream/events.js';
 import { type Usage, extractUsage } from '../usage/extract.js';
-import type { AdmitOptions, CallWeight, Limiter, Release } from '../limits/limiter.js';
+import type { AdmitOptions, CallWeight, Release } from '../limits/limiter.js';
 import { type CallState, runAttempt } from './attempt.js';
 import { guardAttempt, vetoRetry } from './guards.js';
 import { callEstimate } from './support.js';
-import type { ResilienceEvents } from './events-map.js';
+import type { PipelineDeps } from './deps.js';
 import { STOPPED, stoppedBy, throwIfStopped } from './stop.js';
 import type { AttemptFn, Outcome } from './types.js';
-
-/** Everything a model try needs from the client, built once at construction. */
-export interface PipelineDeps {
-  readonly clock: Clock;
-  readonly random: RandomSource;
-  readonly bus: EventBus<ResilienceEvents>;
-  readonly retry: ResolvedRetry | undefined;
-  /** Per-model retry budget; undefined when retry or its budget is off. */
-  readonly retryBudget: RetryBudget | undefined;
-  /** Attempt deadlines derived from the monitor; undefined when off. */
-  readonly adaptiveTimeout: ResolvedAdaptiveTimeout | undefined;
-  readonly stream: StreamOptions | undefined;
-  readonly budget: BudgetManager | undefined;
-  readonly monitor: Monitor | undefined;
-  /** Admission: the provider's buckets from its headers, plus configured limits (docs/rate-limits.md). */
-  readonly limiter: Limiter;
-  readonly disposeSignal: AbortSignal;
-  /** Rejects of pending common-path attempts: `dispose()` calls each (not a listener per attempt). */
-  readonly onDispose: Callbacks<unknown>;
-  breakerFor(model: string): ModelBreaker | undefined;
-  /** Cross-process breaker check; undefined unless `shared.breaker` is configured. */
-  readonly sharedCheck: ((model: string) => Promise<void>) | undefined;
-}
 
 /** One model try's state: the last failure's classification, computed once. */
 interface TryState {

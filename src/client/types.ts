@@ -1,4 +1,3 @@
-import type { FailureKind } from '../classify/classify.js';
 import type { StreamOptions } from '../stream/options.js';
 import type { Usage } from '../usage/extract.js';
 
@@ -72,7 +71,4 @@ export interface RunOptions {
   readonly hedge?: boolean | { readonly delayMs?: number | 'auto' };
 }
 
-/** A call's result inside the pipeline: data, so policies branch on values, not exceptions. */
-export type Outcome<T> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly error: unknown; readonly kind: FailureKind | 'retry_after_too_long' };
+export type { Outcome } from '../fallback/outcome.js';

@@ -1,6 +1,6 @@
 import { KIND_TRAITS, type FailureKind } from '../classify/classify.js';
 import type { ModelFailure } from '../errors/errors.js';
-import type { Outcome } from '../client/types.js';
+import type { Outcome } from './outcome.js';
 
 export interface ChainHooks {
   /** Runs before each model; may throw to stop the chain (caller abort, disposed). */

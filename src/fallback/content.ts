@@ -1,6 +1,6 @@
 import { modelFacts } from '../catalog/catalog.js';
 import { ContextWindowError, RefusedError } from '../errors/errors.js';
-import type { Outcome } from '../client/types.js';
+import type { Outcome } from './outcome.js';
 import type { ContentOptions } from './content-options.js';
 
 /** One model of a chain: its name, its position and the chain being run (see `runChain`). */

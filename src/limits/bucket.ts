@@ -1,4 +1,4 @@
-import type { RateLimitWindow } from '../providers/ratelimit-headers.js';
+import type { RateLimitWindow } from '../classify/ratelimit-headers.js';
 
 /**
  * One dimension (requests, tokens, …) of a provider's rate limit, modelled as

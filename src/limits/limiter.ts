@@ -2,7 +2,7 @@ import { type Clock, type TimerHandle, systemClock } from '../clock/clock.js';
 import { onAbort } from '../clock/signals.js';
 import { DisposedError, NoCapacityError, QueueFullError } from '../errors/errors.js';
 import type { EventBase } from '../events/events.js';
-import type { RateLimitInfo } from '../providers/ratelimit-headers.js';
+import type { RateLimitInfo } from '../classify/ratelimit-headers.js';
 import { type Bucket, fromWindow, giveBack, levelAt, perMinute, take, waitFor } from './bucket.js';
 import { type LimitsOptions, type ModelLimits, type ResolvedLimits, resolveLimits } from './options.js';
 import type { Release } from './slots.js';

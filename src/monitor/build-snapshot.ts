@@ -1,4 +1,4 @@
-import type { ModelState } from './monitor.js';
+import type { ModelState } from './model-state.js';
 import type { ResolvedMonitorOptions } from './options.js';
 import { type ModelSnapshot, type MonitorSnapshot, type NotableEvent, type ProcessSnapshot, type WindowSnapshot, windowLabel } from './snapshot.js';
 import { type Ring, latencyStats } from './window.js';

@@ -10,7 +10,8 @@ import { InFlight, type CallToken } from './inflight.js';
 import { type MonitorOptions, type ResolvedMonitorOptions, type RoutingStrategy, resolveMonitorOptions } from './options.js';
 import { ProcessSampler } from './process.js';
 import { buildSnapshot } from './build-snapshot.js';
-import { BaselineCache, type LatencyBaseline } from './baseline.js';
+import type { LatencyBaseline } from './baseline.js';
+import { ModelState } from './model-state.js';
 import type { MonitorSnapshot, NotableEvent } from './snapshot.js';
 import { windowLabel } from './snapshot.js';
 import { Ring } from './window.js';
@@ -24,39 +25,6 @@ export interface MonitorDeps {
    * @internal
    */
   readonly period?: { readonly ms: number; readonly origin: number };
-}
-
-/** Per-model state, created on the model's first record. Doubles as the health rule's input. */
-export class ModelState {
-  readonly rings: Ring[];
-  readonly healthRing: Ring;
-  health: Health = 'healthy';
-  healthSince: number;
-  breaker: BreakerState = 'closed';
-  breakerSince: number;
-  openSince: number | undefined;
-  unhealthySince: number | undefined;
-  /** When the breaker last closed after a successful probe; cleared once the health window holds nothing older. */
-  recoveredAt: number | undefined;
-  /** Attempts and failures since `recoveredAt`. */
-  sinceRecovery = { calls: 0, failures: 0 };
-  calls = 0;
-  failures = 0;
-  p95LatencyMs: number | undefined;
-  p50LatencyMs: number | undefined;
-  latencyAt = Number.NEGATIVE_INFINITY;
-  lastAttemptAt = Number.NEGATIVE_INFINITY;
-  readonly createdAt: number;
-  anomaly: AnomalyDetector | undefined;
-  rateLimits: RateLimitTrail | undefined;
-  readonly baseline = new BaselineCache();
-  readonly p95Memo: { latency?: { at: number; value: number | undefined }; ttft?: { at: number; value: number | undefined } } = {};
-
-  constructor(rings: Ring[], healthRing: Ring, now: number) {
-    this.rings = rings;
-    this.healthRing = healthRing;
-    this.healthSince = this.breakerSince = this.createdAt = now;
-  }
 }
 
 const NO_EMITTER: MonitorEmitter = { wants: () => false, emit: () => {} };

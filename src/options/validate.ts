@@ -176,3 +176,10 @@ function knownKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] 
   walk(schema, 0, 0);
   return [...keys];
 }
+
+/** Defaults overlaid with the options actually given (an explicit `undefined` keeps the default). */
+export function withDefaults<T extends object>(defaults: T, given: Partial<T> | undefined): Readonly<T> {
+  const out = { ...defaults };
+  if (given) for (const [k, v] of Object.entries(given)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return Object.freeze(out);
+}

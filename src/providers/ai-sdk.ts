@@ -4,7 +4,7 @@
  * and `doStream`. Works with `ai` 7 (middleware spec `v4`) and `ai` 6 (`v3`).
  */
 import { z } from 'zod';
-import type { ResilientClientOptions } from '../options/options.js';
+import type { ResilientClientOptions } from '../client/options.js';
 import { validateOptions } from '../options/validate.js';
 import {
   type AdapterOptions,

@@ -3,7 +3,7 @@
  * `messages.create` and `messages.stream` running through the resilient pipeline.
  */
 import type { ResilientClient } from '../client/client.js';
-import type { ResilientClientOptions } from '../options/options.js';
+import type { ResilientClientOptions } from '../client/options.js';
 import {
   type APIPromiseLike,
   type AdapterOptions,

@@ -5,7 +5,7 @@
  */
 import { ensureIncludeUsage } from '../stream/include-usage.js';
 import type { ResilientClient } from '../client/client.js';
-import type { ResilientClientOptions } from '../options/options.js';
+import type { ResilientClientOptions } from '../client/options.js';
 import { withoutUsageChunk } from './usage-chunk.js';
 import {
   type APIPromiseLike,

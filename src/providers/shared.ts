@@ -8,10 +8,10 @@ import { z } from 'zod';
 import { ResilientClient } from '../client/client.js';
 import type { AttemptContext, RunOptions } from '../client/types.js';
 import { type Clock, systemClock } from '../clock/clock.js';
-import type { ResilientClientOptions } from '../options/options.js';
+import type { ResilientClientOptions } from '../client/options.js';
 import { clockSchema, fn } from '../options/schema-helpers.js';
 import { validateOptions } from '../options/validate.js';
-import { type RateLimitInfo, parseRateLimitHeaders } from './ratelimit-headers.js';
+import { type RateLimitInfo, parseRateLimitHeaders } from '../classify/ratelimit-headers.js';
 import { type APIPromiseLike, resilientPromise } from './response.js';
 import { type CallRunOptions, mergeRunOptions, takeRunOptions } from './run-options.js';
 

@@ -5,7 +5,7 @@ import { DisposedError, QueueFullError, isNoCapacityError, isQueueFullError } fr
 import { type AdmitOptions, type Limiter, type LimiterEmitter, type ModelLimitSnapshot, type Release, createLimiter } from '../limits/limiter.js';
 import { type LimitsOptions, type ModelLimits, resolveLimits } from '../limits/options.js';
 import { hold, race } from '../limits/slots.js';
-import type { RateLimitInfo } from '../providers/ratelimit-headers.js';
+import type { RateLimitInfo } from '../classify/ratelimit-headers.js';
 import { Health } from './health.js';
 import { type RedisLimiterConfig, resolveLimiterConfig } from './options.js';
 import type { RedisEmitter, RedisLike } from './types.js';

@@ -1,5 +1,5 @@
 import type { RandomSource } from '../clock/clock.js';
-import type { ResolvedRetry } from '../options/options.js';
+import type { ResolvedRetry } from './options.js';
 
 /**
  * The backoff delay before retry number `retry` (1 = the first retry), before

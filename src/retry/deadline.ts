@@ -1,4 +1,4 @@
-import type { ResolvedAdaptiveTimeout } from '../options/options.js';
+import type { ResolvedAdaptiveTimeout } from './options.js';
 
 /** The latency figures a deadline is derived from (the monitor's baseline for the model). */
 export interface BaselineView {

@@ -10,7 +10,9 @@ import * as api from '../../src/index.js';
 import type { ResilienceEventName, ResilienceEvents, RunOptions } from '../../src/index.js';
 import { resolveLimits } from '../../src/limits/options.js';
 import { resolveMonitorOptions } from '../../src/monitor/options.js';
-import { ADAPTIVE_TIMEOUT_DEFAULTS, BREAKER_DEFAULTS, RETRY_DEFAULTS, coreOptionShape } from '../../src/options/options.js';
+import { BREAKER_DEFAULTS } from '../../src/breaker/options.js';
+import { coreOptionShape } from '../../src/client/options.js';
+import { ADAPTIVE_TIMEOUT_DEFAULTS, RETRY_DEFAULTS } from '../../src/retry/options.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const doc = (name: string) => readFileSync(`${root}/docs/${name}`, 'utf8');

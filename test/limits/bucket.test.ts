@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fromWindow, giveBack, levelAt, perMinute, take, waitFor } from '../../src/limits/bucket.js';
-import { parseRateLimitHeaders } from '../../src/providers/ratelimit-headers.js';
+import { parseRateLimitHeaders } from '../../src/classify/ratelimit-headers.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 

@@ -1,7 +1,7 @@
 import { expectTypeOf, test } from 'vitest';
 import type { z } from 'zod';
-import type { clientOptionsSchema } from '../../src/options/resolve.js';
-import type { ResilientClientOptions } from '../../src/options/options.js';
+import type { clientOptionsSchema } from '../../src/client/resolve.js';
+import type { ResilientClientOptions } from '../../src/client/options.js';
 import type { AttemptContext, ResilientClient } from '../../src/index.js';
 
 // Keeps the zod schema and the documented public option type from drifting apart.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelay, decideRetry } from '../../src/retry/backoff.js';
-import { RETRY_DEFAULTS } from '../../src/options/options.js';
+import { RETRY_DEFAULTS } from '../../src/retry/options.js';
 
 const opts = { ...RETRY_DEFAULTS, initialDelayMs: 100, multiplier: 2, maxDelayMs: 1_000 };
 

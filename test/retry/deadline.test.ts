@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ADAPTIVE_TIMEOUT_DEFAULTS } from '../../src/options/options.js';
+import { ADAPTIVE_TIMEOUT_DEFAULTS } from '../../src/retry/options.js';
 import { derivedTimeoutMs, planAttempt } from '../../src/retry/deadline.js';
 
 const o = ADAPTIVE_TIMEOUT_DEFAULTS; // 3 × p99 within [10 s, 600 s], 100 samples

@@ -6,7 +6,7 @@ import { createOpenAI as createOpenAI6 } from 'ai6-openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isAllModelsFailedError } from '../../../src/index.js';
 import { resilienceMiddleware } from '../../../src/providers/ai-sdk.js';
-import type { RateLimitInfo } from '../../../src/providers/ratelimit-headers.js';
+import type { RateLimitInfo } from '../../../src/classify/ratelimit-headers.js';
 import { type Harness, drive, harness } from './helpers.js';
 import { openaiRateLimitHeaders, replies } from './server.js';
 

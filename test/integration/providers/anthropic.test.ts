@@ -2,7 +2,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isStreamInterruptedError } from '../../../src/index.js';
 import { wrapAnthropic } from '../../../src/providers/anthropic.js';
-import type { RateLimitInfo } from '../../../src/providers/ratelimit-headers.js';
+import type { RateLimitInfo } from '../../../src/classify/ratelimit-headers.js';
 import { type Harness, drive, harness } from './helpers.js';
 import { anthropicRateLimitHeaders, replies } from './server.js';
 

@@ -2,7 +2,7 @@ import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isAllModelsFailedError, isStreamInterruptedError, isTimeoutError } from '../../../src/index.js';
 import { wrapOpenAI } from '../../../src/providers/openai.js';
-import type { RateLimitInfo } from '../../../src/providers/ratelimit-headers.js';
+import type { RateLimitInfo } from '../../../src/classify/ratelimit-headers.js';
 import { type Harness, drive, harness, tick } from './helpers.js';
 import { openaiRateLimitHeaders, replies } from './server.js';
 

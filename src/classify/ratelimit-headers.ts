@@ -1,4 +1,4 @@
-import { readHeader } from '../classify/headers.js';
+import { readHeader } from './headers.js';
 
 /** One rate-limit dimension as the provider last reported it. Fields it did not send (or sent malformed) are absent. */
 export interface RateLimitWindow {

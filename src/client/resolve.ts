@@ -1,13 +1,15 @@
 import { z } from 'zod';
 import type { Clock, RandomSource } from '../clock/clock.js';
 import type { BudgetOptions } from '../budget/options.js';
-import type { MonitorOptions } from '../monitor/options.js';
-import type { StreamOptions } from '../stream/options.js';
-import type { LimitsOptions } from '../limits/options.js';
+import { BREAKER_DEFAULTS, type ResolvedBreaker } from '../breaker/options.js';
 import type { ContentOptions } from '../fallback/content-options.js';
 import { HEDGE_DEFAULTS, type ResolvedHedge } from '../fallback/hedge-options.js';
-import { type SharedStateOptions, ADAPTIVE_TIMEOUT_DEFAULTS, type ResolvedAdaptiveTimeout, BREAKER_DEFAULTS, RETRY_DEFAULTS, type ResolvedBreaker, type ResolvedRetry, type ResolvedRetryBudgetOptions, type RetryOptions, type ResilientClientOptions, coreOptionShape, modelIdOf } from './options.js';
-import { validateOptions } from './validate.js';
+import type { LimitsOptions } from '../limits/options.js';
+import type { MonitorOptions } from '../monitor/options.js';
+import { validateOptions, withDefaults } from '../options/validate.js';
+import { ADAPTIVE_TIMEOUT_DEFAULTS, type ResolvedAdaptiveTimeout, type ResolvedRetry, resolveRetry } from '../retry/options.js';
+import type { StreamOptions } from '../stream/options.js';
+import { type ResilientClientOptions, type SharedStateOptions, coreOptionShape, modelIdOf } from './options.js';
 
 export const clientOptionsSchema = z.strictObject(coreOptionShape);
 
@@ -29,18 +31,6 @@ export interface ResolvedClientOptions {
   readonly clock: Clock | undefined;
   readonly random: RandomSource | undefined;
   readonly onListenerError: ((error: unknown, event: string) => void) | undefined;
-}
-
-/** Defaults overlaid with the options actually given (an explicit `undefined` keeps the default). */
-export function withDefaults<T extends object>(defaults: T, given: Partial<T> | undefined): Readonly<T> {
-  const out = { ...defaults };
-  if (given) for (const [k, v] of Object.entries(given)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
-  return Object.freeze(out);
-}
-
-function resolveRetry(given: RetryOptions | undefined): ResolvedRetry {
-  const budget = given?.budget === false ? false : withDefaults(RETRY_DEFAULTS.budget as ResolvedRetryBudgetOptions, given?.budget);
-  return withDefaults(RETRY_DEFAULTS, { ...given, budget });
 }
 
 /** Validates once, fills defaults, freezes. Throws ConfigError naming every bad option. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCount, parseGoDuration, parseRateLimitHeaders, parseRfc3339 } from '../../src/providers/ratelimit-headers.js';
+import { parseCount, parseGoDuration, parseRateLimitHeaders, parseRfc3339 } from '../../src/classify/ratelimit-headers.js';
 
 const NOW = Date.parse('2026-01-01T00:00:00Z');
 

@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { nonNegativeInt, percentage, positiveInt, positiveMs } from '../options/schema-helpers.js';
+
+export interface BreakerOptions {
+  /** Error percentage within the rolling window that opens the breaker. @default 50 */
+  readonly errorThresholdPercentage?: number;
+  /** Minimum calls in the window before the error percentage is considered. @default 5 */
+  readonly volumeThreshold?: number;
+  /** Length of the rolling window, in ms. @default 10_000 */
+  readonly rollingWindowMs?: number;
+  /** Buckets the rolling window is divided into. @default 10 */
+  readonly rollingBuckets?: number;
+  /**
+   * Time an open breaker waits before letting one half-open probe through, in ms,
+   * after its first trip. Each further trip without a sustained healthy spell in
+   * between doubles it, up to `maxResetTimeoutMs`.
+   * @default 30_000
+   */
+  readonly resetTimeoutMs?: number;
+  /**
+   * Cap of the learned open period. The count of trips starts over once the
+   * breaker has stayed closed this long. Set it equal to `resetTimeoutMs` for a
+   * fixed open period. A value below `resetTimeoutMs` counts as `resetTimeoutMs`.
+   * @default 120_000
+   */
+  readonly maxResetTimeoutMs?: number;
+  /**
+   * How long a breaker opened by an exhausted quota (`insufficient_quota`, a
+   * spend limit, 402) stays open: the failure's `retry-after` when it has one,
+   * at most this long. A quota does not come back by waiting 30 s.
+   * @default 600_000
+   */
+  readonly quotaResetTimeoutMs?: number;
+  /**
+   * Percentage of slow attempts within the rolling window (with at least
+   * `volumeThreshold` attempts) that opens the breaker; a slow half-open probe
+   * re-opens it. `100` only opens when every attempt is slow.
+   * @default 50
+   */
+  readonly slowCallRateThreshold?: number;
+  /**
+   * An attempt that takes longer than this (in ms) is slow. By default half the
+   * model's derived attempt deadline (see `adaptiveTimeout`); without one (too
+   * few samples, or the monitor off) no attempt counts as slow.
+   * @default undefined (derived)
+   */
+  readonly slowCallDurationMs?: number;
+}
+
+export const breakerSchema = z.strictObject({
+  errorThresholdPercentage: percentage().optional(),
+  volumeThreshold: nonNegativeInt().optional(),
+  rollingWindowMs: positiveMs().optional(),
+  rollingBuckets: positiveInt().max(1000, { error: 'expected at most 1000' }).optional(),
+  resetTimeoutMs: positiveMs().optional(),
+  maxResetTimeoutMs: positiveMs().optional(),
+  quotaResetTimeoutMs: positiveMs().optional(),
+  slowCallRateThreshold: percentage().optional(),
+  slowCallDurationMs: positiveMs().optional(),
+});
+
+export type ResolvedBreaker = Required<Omit<BreakerOptions, 'slowCallDurationMs'>> & { readonly slowCallDurationMs: number | undefined };
+
+export const BREAKER_DEFAULTS: ResolvedBreaker = Object.freeze({
+  errorThresholdPercentage: 50,
+  volumeThreshold: 5,
+  rollingWindowMs: 10_000,
+  rollingBuckets: 10,
+  resetTimeoutMs: 30_000,
+  maxResetTimeoutMs: 120_000,
+  quotaResetTimeoutMs: 600_000,
+  slowCallRateThreshold: 50,
+  slowCallDurationMs: undefined,
+});

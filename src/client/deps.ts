@@ -1,0 +1,34 @@
+import type { ModelBreaker } from '../breaker/breaker.js';
+import type { BudgetManager } from '../budget/manager.js';
+import type { Clock, RandomSource } from '../clock/clock.js';
+import type { Callbacks } from '../clock/signals.js';
+import type { EventBus } from '../events/events.js';
+import type { Limiter } from '../limits/limiter.js';
+import type { Monitor } from '../monitor/monitor.js';
+import type { RetryBudget } from '../retry/budget.js';
+import type { ResolvedAdaptiveTimeout, ResolvedRetry } from '../retry/options.js';
+import type { StreamOptions } from '../stream/options.js';
+import type { ResilienceEvents } from './events-map.js';
+
+/** Everything a model try needs from the client, built once at construction. */
+export interface PipelineDeps {
+  readonly clock: Clock;
+  readonly random: RandomSource;
+  readonly bus: EventBus<ResilienceEvents>;
+  readonly retry: ResolvedRetry | undefined;
+  /** Per-model retry budget; undefined when retry or its budget is off. */
+  readonly retryBudget: RetryBudget | undefined;
+  /** Attempt deadlines derived from the monitor; undefined when off. */
+  readonly adaptiveTimeout: ResolvedAdaptiveTimeout | undefined;
+  readonly stream: StreamOptions | undefined;
+  readonly budget: BudgetManager | undefined;
+  readonly monitor: Monitor | undefined;
+  /** Admission: the provider's buckets from its headers, plus configured limits (docs/rate-limits.md). */
+  readonly limiter: Limiter;
+  readonly disposeSignal: AbortSignal;
+  /** Rejects of pending common-path attempts: `dispose()` calls each (not a listener per attempt). */
+  readonly onDispose: Callbacks<unknown>;
+  breakerFor(model: string): ModelBreaker | undefined;
+  /** Cross-process breaker check; undefined unless `shared.breaker` is configured. */
+  readonly sharedCheck: ((model: string) => Promise<void>) | undefined;
+}

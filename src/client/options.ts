@@ -1,0 +1,161 @@
+import { z } from 'zod';
+import type { Clock, RandomSource } from '../clock/clock.js';
+import { type BudgetOptions, budgetOptionsSchema } from '../budget/options.js';
+import type { BudgetStore } from '../budget/store.js';
+import { type BreakerOptions, breakerSchema } from '../breaker/options.js';
+import type { SharedBreaker } from '../breaker/shared.js';
+import { type ContentOptions, contentSchema } from '../fallback/content-options.js';
+import { type HedgeOptions, hedgeSchema } from '../fallback/hedge-options.js';
+import type { Limiter } from '../limits/limiter.js';
+import { type LimitsOptions, limitsSchema } from '../limits/options.js';
+import { type MonitorOptions, monitorSchema } from '../monitor/options.js';
+import { clockSchema, fn, modelName, positiveMs } from '../options/schema-helpers.js';
+import { type AdaptiveTimeoutOptions, type RetryOptions, adaptiveTimeoutSchema, retrySchema } from '../retry/options.js';
+import { type StreamOptions, streamOptionsSchema } from '../stream/options.js';
+
+/** What a shared-state factory receives: the client's clock and event bus (for `store:degraded` and the like). */
+export interface SharedDeps {
+  readonly clock: Clock;
+  readonly emitter: { wants(name: string): boolean; emit(name: string, payload: object): void };
+}
+
+/**
+ * State shared across processes (docs/distributed.md). Factories, so the shared
+ * pieces run on the client's clock and report through its events.
+ * @example
+ * shared: {
+ *   budgetStore: (d) => new RedisBudgetStore(redis, { prefix: 'app:' }, d),
+ *   limiter: (d) => createRedisLimiter(redis, { models: { 'gpt-4.1': { requestsPerMinute: 500 } } }, d),
+ *   breaker: (d) => new RedisBreakerState(redis, { syncMs: 1_000 }, d),
+ * }
+ */
+export interface SharedStateOptions {
+  /** Replaces `budget.store`. */
+  readonly budgetStore?: (deps: SharedDeps) => BudgetStore;
+  /** Replaces the limiter built from `limits`. */
+  readonly limiter?: (deps: SharedDeps) => Limiter;
+  /** Adds cross-process breaker state to each model's local breaker. */
+  readonly breaker?: (deps: SharedDeps) => SharedBreaker;
+}
+/**
+ * A chain entry that names the provider serving it. The drop-in wrappers send a
+ * model only to the SDK of its provider (`'openai'`, `'anthropic'`) and skip
+ * entries of other providers; `byProvider` dispatches `client.run` on it.
+ * A plain string names no provider: every wrapper may send it.
+ * @example { model: 'gpt-4.1', provider: 'openai' }
+ */
+export interface ModelEntry {
+  readonly model: string;
+  readonly provider: 'openai' | 'anthropic' | (string & {});
+}
+
+export interface ResilientClientOptions {
+  /**
+   * The fallback chain, tried in order: the first is the primary. An entry is a
+   * model name, or `{ model, provider }` when the chain spans providers.
+   * @example ['claude-sonnet-4-6', 'claude-haiku-4-5']
+   * @example [{ model: 'claude-sonnet-4-6', provider: 'anthropic' }, { model: 'gpt-4.1', provider: 'openai' }]
+   */
+  readonly models: readonly (string | ModelEntry)[];
+  /** Retry with exponential backoff on 429 / overloaded / 5xx / network / timeout. `false` disables it. */
+  readonly retry?: RetryOptions | false;
+  /** One circuit breaker per model. `false` disables breakers. */
+  readonly breaker?: BreakerOptions | false;
+  /**
+   * Per-attempt timeout in ms; aborts the signal handed to your function. When
+   * not set, each model's deadline is derived from its recent latency (see
+   * `adaptiveTimeout`).
+   */
+  readonly timeoutMs?: number;
+  /**
+   * Without `timeoutMs`, each attempt's deadline is derived from what the
+   * monitor has seen of its model: `multiplier` × its p99 latency, between
+   * `minTimeoutMs` and `maxTimeoutMs`, once it has `minSamples` successes. For a
+   * stream the attempt ends at its first content chunk, so this is a
+   * first-token deadline. An attempt that hits it fails with kind `timeout`,
+   * counts against the model and falls back. Needs the monitor; `false` turns it off.
+   * @default { multiplier: 3, minTimeoutMs: 10_000, maxTimeoutMs: 600_000, minSamples: 100 }
+   */
+  readonly adaptiveTimeout?: AdaptiveTimeoutOptions | false;
+  /**
+   * Token and cost budgets: reserved before each call, settled after (docs/budget.md). Off by default.
+   * @example { day: { maxCostUsd: 20 }, task: { maxTokens: 200_000 }, timeZone: 'Europe/Paris' }
+   */
+  readonly budget?: BudgetOptions;
+  /** The performance monitor: windows, percentiles, health, anomalies, alerts (docs/monitoring.md). `false` turns it off. @default {} (on) */
+  readonly monitor?: MonitorOptions | false;
+  /** Stream timeouts and commit buffering (docs/streaming.md). */
+  readonly stream?: StreamOptions;
+  /**
+   * Admission per model: requests and tokens buckets that follow the provider's
+   * rate-limit headers (on by default), optional caps (concurrency, requests and
+   * tokens per minute), spilling to a later model, a bounded wait (docs/rate-limits.md).
+   * @example { default: { maxConcurrent: 8 }, models: { 'gpt-4.1': { requestsPerMinute: 500 } } }
+   */
+  readonly limits?: LimitsOptions;
+  /** Budget store, limiter and breaker state shared across processes, e.g. on Redis. Off by default. */
+  readonly shared?: SharedStateOptions;
+  /**
+   * Fallbacks for the request's fit and content: context windows, output limits
+   * and refused responses (docs/content-fallbacks.md). Context-window fit is on
+   * with the catalog's windows; refusals are returned as they are by default.
+   */
+  readonly content?: ContentOptions;
+  /**
+   * Hedged requests: when the first model has not answered after a delay, the
+   * same request starts on the next model and the first answer wins
+   * (docs/hedging.md). Off by default; `run(fn, { hedge })` turns it on or off per call.
+   * @example { delayMs: 'auto', maxShare: 0.1 }
+   */
+  readonly hedge?: HedgeOptions | false;
+  /** Where time comes from. @default systemClock */
+  readonly clock?: Clock;
+  /** Where jitter comes from; returns a number in [0, 1). @default Math.random */
+  readonly random?: RandomSource;
+  /**
+   * Called when one of your event listeners throws. The call in progress and
+   * the other listeners are never affected.
+   * @default reports it with `process.emitWarning`
+   */
+  readonly onListenerError?: (error: unknown, event: string) => void;
+}
+
+const modelEntrySchema = z.strictObject(
+  { model: modelName(), provider: z.string({ error: 'expected a provider name (non-empty string)' }).min(1, { error: 'expected a provider name (non-empty string)' }) },
+  { error: 'expected a model name or { model, provider }' },
+);
+
+/** The model name of a chain entry. */
+export const modelIdOf = (entry: string | ModelEntry): string => (typeof entry === 'string' ? entry : entry.model);
+
+export const coreOptionShape = {
+  models: z
+    .array(z.union([modelName(), modelEntrySchema]), { error: 'expected a non-empty array of model names or { model, provider } entries' })
+    .min(1, { error: 'expected a non-empty array of model names or { model, provider } entries' })
+    .refine((m) => new Set(m.map(modelIdOf)).size === m.length, { error: 'expected model names without duplicates' }),
+  retry: z.union([retrySchema, z.literal(false)], { error: 'expected retry options or false' }).optional(),
+  breaker: z.union([breakerSchema, z.literal(false)], { error: 'expected breaker options or false' }).optional(),
+  timeoutMs: positiveMs().optional(),
+  adaptiveTimeout: z
+    .union([adaptiveTimeoutSchema, z.literal(false)], { error: 'expected adaptive timeout options or false' })
+    .refine((a) => a === false || a.minTimeoutMs === undefined || a.maxTimeoutMs === undefined || a.minTimeoutMs <= a.maxTimeoutMs, {
+      error: 'expected minTimeoutMs <= maxTimeoutMs',
+    })
+    .optional(),
+  budget: budgetOptionsSchema.optional(),
+  monitor: z.union([monitorSchema, z.literal(false)], { error: 'expected monitor options or false' }).optional(),
+  stream: streamOptionsSchema.optional(),
+  limits: limitsSchema.optional(),
+  shared: z
+    .strictObject({
+      budgetStore: fn<(deps: SharedDeps) => BudgetStore>('a function (deps) => BudgetStore').optional(),
+      limiter: fn<(deps: SharedDeps) => Limiter>('a function (deps) => Limiter').optional(),
+      breaker: fn<(deps: SharedDeps) => SharedBreaker>('a function (deps) => SharedBreaker').optional(),
+    })
+    .optional(),
+  content: contentSchema.optional(),
+  hedge: z.union([hedgeSchema, z.literal(false)], { error: 'expected hedge options or false' }).optional(),
+  clock: clockSchema().optional(),
+  random: fn<RandomSource>('a function returning a number in [0, 1)').optional(),
+  onListenerError: fn<(error: unknown, event: string) => void>('a function (error, event) => void').optional(),
+};
