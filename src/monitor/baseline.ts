@@ -1,29 +1,36 @@
 import type { Ring } from './window.js';
 
-/** What the monitor has seen of a model's successful attempt latency, over its longest window. */
+/** What the monitor has seen of a model's successful attempt latency (or time to first token) over one window. */
 export interface LatencyBaseline {
   /** Successful attempts the percentiles are read from. */
   readonly samples: number;
   readonly p50: number;
+  readonly p95: number;
   readonly p99: number;
 }
 
 /**
- * A model's latency baseline, recomputed at most once per `refreshMs` (merging
- * the window's sketches is the only cost, so per-call reads are free). The
- * longest window is the default source: a five-minute incident moves it least.
+ * Percentiles of one ring's latency (or TTFT) sketches, recomputed at most once
+ * per `refreshMs` (merging the window's sketches is the only cost, so per-call
+ * reads are free). Derived attempt deadlines read the longest window (a
+ * five-minute incident moves it least); hedge delays read the health window.
  */
 export class BaselineCache {
   #value: LatencyBaseline | undefined;
   #at = Number.NEGATIVE_INFINITY;
+  readonly #which: 'latency' | 'ttft';
+
+  constructor(which: 'latency' | 'ttft' = 'latency') {
+    this.#which = which;
+  }
 
   read(ring: Ring, now: number, refreshMs: number, relativeAccuracy: number): LatencyBaseline | undefined {
     if (now - this.#at < refreshMs) return this.#value;
     this.#at = now;
-    const sk = ring.merged(now, 'latency', relativeAccuracy);
+    const sk = ring.merged(now, this.#which, relativeAccuracy);
     // Clamp to [min, max]: a sketch returns a bin's representative value, which can sit just outside.
     const q = (p: number) => Math.min(sk!.max, Math.max(sk!.min, sk!.getValueAtQuantile(p)));
-    this.#value = sk && sk.count > 0 ? Object.freeze({ samples: sk.count, p50: q(0.5), p99: q(0.99) }) : undefined;
+    this.#value = sk && sk.count > 0 ? Object.freeze({ samples: sk.count, p50: q(0.5), p95: q(0.95), p99: q(0.99) }) : undefined;
     return this.#value;
   }
 }

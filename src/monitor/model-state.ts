@@ -29,7 +29,8 @@ export class ModelState {
   anomaly: AnomalyDetector | undefined;
   rateLimits: RateLimitTrail | undefined;
   readonly baseline = new BaselineCache();
-  readonly p95Memo: { latency?: { at: number; value: number | undefined }; ttft?: { at: number; value: number | undefined } } = {};
+  /** Recent percentiles over the health window, for hedge delays. */
+  readonly recent = { latency: new BaselineCache('latency'), ttft: new BaselineCache('ttft') };
 
   constructor(rings: Ring[], healthRing: Ring, now: number) {
     this.rings = rings;

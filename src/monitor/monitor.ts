@@ -235,13 +235,8 @@ export class Monitor {
   recentP95(model: string, which: 'latency' | 'ttft'): number | undefined {
     const s = this.#models.get(model);
     if (!s) return undefined;
-    const now = this.#clock.now();
-    const memo = s.p95Memo[which];
-    if (memo && now - memo.at < this.options.health.latencyRefreshMs) return memo.value;
-    const sk = s.healthRing.merged(now, which, this.options.relativeAccuracy);
-    const value = sk && sk.count >= this.options.health.minCalls ? Math.min(sk.max, sk.getValueAtQuantile(0.95)) : undefined;
-    s.p95Memo[which] = { at: now, value };
-    return value;
+    const b = s.recent[which].read(s.healthRing, this.#clock.now(), this.options.health.latencyRefreshMs, this.options.relativeAccuracy);
+    return b && b.samples >= this.options.health.minCalls ? b.p95 : undefined;
   }
 
   /** Orders `models` for the fallback chain, with the reason for each place. */
