@@ -150,11 +150,18 @@ export function onAnyAbort(signals: readonly (AbortSignal | undefined)[], fn: (r
   return detach;
 }
 
-/** An AbortSignal that aborts with the reason of the first of `signals` to abort; call `unlink` when done with it. */
-export function linkSignals(signals: readonly (AbortSignal | undefined)[]): { readonly signal: AbortSignal; readonly unlink: () => void } {
+/**
+ * An AbortSignal that aborts with the reason of the first of `signals` to abort,
+ * or when `abort` is called; call `unlink` when done with it.
+ */
+export function linkSignals(signals: readonly (AbortSignal | undefined)[]): {
+  readonly signal: AbortSignal;
+  readonly abort: (reason: unknown) => void;
+  readonly unlink: () => void;
+} {
   const controller = new AbortController();
   const unlink = onAnyAbort(signals, (reason) => controller.abort(reason));
-  return { signal: controller.signal, unlink };
+  return { signal: controller.signal, abort: (reason) => controller.abort(reason), unlink };
 }
 
 const KEEP_ALIVE = Object.freeze({ keepAlive: true });

@@ -1,5 +1,5 @@
 import type { Clock, TimerHandle } from '../clock/clock.js';
-import { onAbort } from '../clock/signals.js';
+import { linkSignals } from '../clock/signals.js';
 import type { ModelFailure } from '../errors/errors.js';
 import type { ChainResult } from './chain.js';
 import type { ResolvedHedge } from './hedge-options.js';
@@ -70,13 +70,6 @@ function discard(value: unknown): void {
   }
 }
 
-function linked(parent: AbortSignal | undefined): { controller: AbortController; unlink: () => void } {
-  const controller = new AbortController();
-  if (!parent) return { controller, unlink: () => {} };
-  // One listener on the caller's signal however many hedged calls share it.
-  return { controller, unlink: onAbort(parent, () => controller.abort(parent.reason)) };
-}
-
 type Settled<T> = { readonly branch: 'first' | 'hedge'; readonly result: ChainResult<T> };
 
 /** Both branches failed: their failures in chain order, or the first branch's own error. */
@@ -94,10 +87,11 @@ function combine<T>(a: ChainResult<T>, b: ChainResult<T>): ChainResult<T> {
  */
 export async function runHedged<T>(models: readonly string[], callerSignal: AbortSignal | undefined, delayMs: number, budget: HedgeBudget, deps: HedgeDeps<T>): Promise<ChainResult<T>> {
   const [first, ...rest] = models as [string, ...string[]];
-  const a = linked(callerSignal);
-  const b = linked(callerSignal);
+  // One listener on the caller's signal per branch however many hedged calls share it.
+  const a = linkSignals([callerSignal]);
+  const b = linkSignals([callerSignal]);
   try {
-    const primary = deps.runBranch([first], a.controller.signal).then((result): Settled<T> => ({ branch: 'first', result }));
+    const primary = deps.runBranch([first], a.signal).then((result): Settled<T> => ({ branch: 'first', result }));
     let timer: TimerHandle | undefined;
     const due = new Promise<'due'>((resolve) => {
       timer = deps.clock.setTimeout(() => resolve('due'), delayMs);
@@ -108,23 +102,23 @@ export async function runHedged<T>(models: readonly string[], callerSignal: Abor
       if (early.result.ok || !early.result.failures) return early.result;
       // Failed before the hedge was due: the ordinary chain goes on.
       deps.onFallback(first, rest[0]!, early.result.failures[0]!.reason);
-      return combine(early.result, await deps.runBranch(rest, b.controller.signal));
+      return combine(early.result, await deps.runBranch(rest, b.signal));
     }
     const hedgeModel = rest[0]!;
     if (!deps.canHedgeInto(hedgeModel) || !budget.trySpend()) {
       const r = (await primary).result;
       if (r.ok || !r.failures) return r;
       deps.onFallback(first, hedgeModel, r.failures[0]!.reason);
-      return combine(r, await deps.runBranch(rest, b.controller.signal));
+      return combine(r, await deps.runBranch(rest, b.signal));
     }
     deps.onStarted(first, hedgeModel, delayMs);
-    const hedge = deps.runBranch(rest, b.controller.signal).then((result): Settled<T> => ({ branch: 'hedge', result }));
+    const hedge = deps.runBranch(rest, b.signal).then((result): Settled<T> => ({ branch: 'hedge', result }));
     const winner = await Promise.race([primary, hedge]);
     const other = winner.branch === 'first' ? hedge : primary;
-    const otherController = winner.branch === 'first' ? b.controller : a.controller;
+    const otherBranch = winner.branch === 'first' ? b : a;
     const otherModel = winner.branch === 'first' ? hedgeModel : first;
     if (winner.result.ok) {
-      otherController.abort(lost());
+      otherBranch.abort(lost());
       deps.onCancelled(otherModel);
       deps.onWon(winner.branch === 'first' ? first : hedgeModel, otherModel);
       // A loser that had already answered: close what it returned.
