@@ -16,6 +16,7 @@ export interface CallState {
   readonly taskId: string | undefined;
   readonly signal: AbortSignal | undefined;
   readonly timeoutMs: number | undefined;
+  /** The call's token estimate (budget, admission weight, context fit), computed once; undefined when nothing could be estimated. */
   readonly estimate: { readonly inputTokens: number; readonly outputTokens: number } | undefined;
   /** The run options, read only to estimate the call's tokens for admission when there is no budget estimate. */
   readonly run: RunOptions | undefined;

@@ -333,7 +333,9 @@ export class ResilientClient {
       taskId: options?.taskId,
       signal: options?.signal,
       timeoutMs: options?.timeoutMs ?? this.#timeoutMs,
-      estimate: this.#budget ? callEstimate(this.#budget, options) : undefined,
+      // Estimated once per call when something can be estimated: the budget, admission's weight and the
+      // context-window fit all read this one (admission falls back to the default weight without it).
+      estimate: this.#budget || options?.request !== undefined || options?.estimate !== undefined ? callEstimate(this.#budget, options) : undefined,
       run: options,
       usage: options?.usage ? checkedUsage(options.usage) : undefined,
       stream: options?.stream,
@@ -422,7 +424,7 @@ export class ResilientClient {
   /** What the content rules know of this call: its estimated size, when a request or estimate was given. */
   #fitState(options: RunOptions | undefined, call: CallState): FitState {
     const known = options?.request !== undefined || options?.estimate !== undefined;
-    const est = known ? (call.estimate ?? callEstimate(undefined, options)) : undefined;
+    const est = known ? call.estimate : undefined;
     return { inputTokens: est?.inputTokens, outputTokens: est?.outputTokens, refusedWindow: undefined, refused: undefined, filtered: undefined };
   }
 
