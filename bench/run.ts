@@ -8,9 +8,11 @@
 import { execSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { pathToFileURL } from 'node:url';
 import { getGc } from './lib/gc.js';
 import { fmtBytes, fmtNs, fmtRate, nsPerCall, stats, throughput, type Stats } from './lib/measure.js';
 import { measureScale } from './lib/scale.js';
+import { measureImports } from './lib/import-time.js';
 import { loadLibrary } from './lib/load.js';
 import { cockatielSubject, makeSubjects, type Instance, type Subject } from './lib/subjects.js';
 
@@ -23,11 +25,12 @@ const TP_CONCURRENCY = 100;
 const TP_ROUNDS = QUICK ? 1 : 3;
 const SCALE_MODELS = 10_000;
 const IDLE_MS = QUICK ? 500 : 5_000;
+const IMPORT_ROUNDS = QUICK ? 3 : 15;
 /** A real provider tier the rate-limited path must serve: 30,000 requests per minute. */
 const TIER_RPS = 30_000 / 60;
 
 const gc = getGc();
-const { lib, how } = await loadLibrary(process.argv.includes('--tsx'));
+const { lib, how, file: libFile } = await loadLibrary(process.argv.includes('--tsx'));
 const { all: SUBJECTS, full: fullStack, core: coreStack, limited: rateLimited } = makeSubjects(lib);
 const VALUE = { id: 'msg', usage: { input_tokens: 12, output_tokens: 34 } };
 const fn = async () => VALUE;
@@ -124,6 +127,19 @@ print(`| idle CPU over ${scale.idleMs / 1000} s (process, client alive) | | ${sc
 print(`| same window after dispose() (process noise) | | ${scale.baselineCpuPercent.toFixed(2)}% of one core |`);
 print();
 
+// ---- cold start ------------------------------------------------------------
+// Each sample is a fresh process importing the main entry; cockatiel and opossum beside it.
+const imports = libFile ? measureImports({ 'llm-resilience': pathToFileURL(libFile).href, cockatiel: 'cockatiel', opossum: 'opossum' }, IMPORT_ROUNDS, process.cwd()) : undefined;
+if (imports) {
+  print(`## Cold start: \`await import()\` of the main entry in a fresh process (median of ${IMPORT_ROUNDS})`);
+  print();
+  print('| package | CPU ms | min–max | × cockatiel | wall ms |');
+  print('|---|---:|---:|---:|---:|');
+  const base = imports.get('cockatiel')!.cpu.median;
+  for (const [id, t] of imports) print(`| ${id} | ${t.cpu.median.toFixed(1)} | ${t.cpu.min.toFixed(1)}–${t.cpu.max.toFixed(1)} | ${(t.cpu.median / base).toFixed(2)}× | ${t.wall.median.toFixed(1)} |`);
+  print();
+}
+
 // ---- targets ---------------------------------------------------------------
 type Verdict = { target: string; met: boolean | undefined; detail: string };
 const verdicts: Verdict[] = [];
@@ -175,6 +191,15 @@ verdicts.push({
       : { target: 'rate-limited path vs a 30,000 rpm tier (500/s)', met: undefined, detail: na.get(rateLimited.id)! },
   );
 }
+if (imports) {
+  const ours = imports.get('llm-resilience')!.cpu.median;
+  const theirs = imports.get('cockatiel')!.cpu.median;
+  verdicts.push({
+    target: 'cold start: importing the main entry ≤ 2× cockatiel',
+    met: ours <= 2 * theirs,
+    detail: `${(ours / theirs).toFixed(2)}× (${ours.toFixed(1)} ms vs ${theirs.toFixed(1)} ms CPU)`,
+  });
+} else verdicts.push({ target: 'cold start: importing the main entry ≤ 2× cockatiel', met: undefined, detail: 'not measured with --tsx (the bundled file is what users import)' });
 print('## Targets');
 print();
 print('| target | status | measured |');

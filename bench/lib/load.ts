@@ -14,7 +14,7 @@ export type Library = typeof import('../../src/index.js') & { readonly otel: typ
  * of the client's time, a cost the published package does not have, while
  * cockatiel and opossum run as plain JS. `--tsx` measures the tsx way anyway.
  */
-export async function loadLibrary(viaTsx: boolean): Promise<{ lib: Library; how: string }> {
+export async function loadLibrary(viaTsx: boolean): Promise<{ lib: Library; how: string; file?: string }> {
   if (viaTsx) return { lib: { ...(await import('../../src/index.js')), otel: await import('../../src/otel/index.js') }, how: 'src via tsx (keepNames: inflated)' };
   const root = fileURLToPath(new URL('../../', import.meta.url));
   const outdir = `${root}node_modules/.cache/llm-resilience-bench`;
@@ -27,5 +27,5 @@ export async function loadLibrary(viaTsx: boolean): Promise<{ lib: Library; how:
   const t = Date.now();
   const main = (await import(`${pathToFileURL(outfile).href}?t=${t}`)) as typeof import('../../src/index.js');
   const otel = (await import(`${pathToFileURL(otelfile).href}?t=${t}`)) as typeof import('../../src/otel/index.js');
-  return { lib: { ...main, otel }, how: 'src bundled by esbuild like dist (no keepNames)' };
+  return { lib: { ...main, otel }, how: 'src bundled by esbuild like dist (no keepNames)', file: outfile };
 }

@@ -47,7 +47,7 @@ export interface BreakerOptions {
   readonly slowCallDurationMs?: number;
 }
 
-export const breakerSchema = z.strictObject({
+export const breakerSchema = z.lazy(() => z.strictObject({
   errorThresholdPercentage: percentage().optional(),
   volumeThreshold: nonNegativeInt().optional(),
   rollingWindowMs: positiveMs().optional(),
@@ -57,7 +57,7 @@ export const breakerSchema = z.strictObject({
   quotaResetTimeoutMs: positiveMs().optional(),
   slowCallRateThreshold: percentage().optional(),
   slowCallDurationMs: positiveMs().optional(),
-});
+}));
 
 export type ResolvedBreaker = Required<Omit<BreakerOptions, 'slowCallDurationMs'>> & { readonly slowCallDurationMs: number | undefined };
 

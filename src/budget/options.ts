@@ -118,52 +118,52 @@ const tokens = () =>
   z.number({ error: 'expected a non-negative number of tokens' }).min(0, { error: 'expected a non-negative number of tokens' }).finite({ error: 'expected a finite number of tokens' });
 const action = () => z.enum(['reject', 'fallback', 'warn-only'], { error: "expected 'reject', 'fallback' or 'warn-only'" });
 
-const limitShape = {
+const limitShape = () => ({
   maxTokens: tokens().optional(),
   maxCostUsd: money().optional(),
   action: action().optional(),
-};
+});
 const hasALimit = (l: { maxTokens?: number | undefined; maxCostUsd?: number | undefined }) => l.maxTokens !== undefined || l.maxCostUsd !== undefined;
 const LIMIT_REQUIRED = { error: 'expected maxTokens and/or maxCostUsd' };
 
-export const budgetLimitSchema = z.strictObject(limitShape).refine(hasALimit, LIMIT_REQUIRED);
+export const budgetLimitSchema = z.lazy(() => z.strictObject(limitShape()).refine(hasALimit, LIMIT_REQUIRED));
 
-export const windowLimitSchema = z
+export const windowLimitSchema = z.lazy(() => z
   .strictObject({
-    ...limitShape,
+    ...limitShape(),
     windowMs: longMs(),
     buckets: positiveInt().max(3_600, { error: 'expected at most 3600' }).optional(),
   })
-  .refine(hasALimit, LIMIT_REQUIRED);
+  .refine(hasALimit, LIMIT_REQUIRED));
 
 const perMillion = () =>
   z.number({ error: 'expected a non-negative price in USD per million tokens' }).min(0, { error: 'expected a non-negative price in USD per million tokens' }).finite({ error: 'expected a finite price' });
 
-const tierSchema = z.strictObject({
+const tierSchema = z.lazy(() => z.strictObject({
   aboveInputTokens: nonNegativeInt(),
   input: perMillion(),
   output: perMillion(),
   cachedInput: perMillion().optional(),
   cacheWrite: perMillion().optional(),
-});
+}));
 
-export const modelPriceSchema = z.strictObject({
+export const modelPriceSchema = z.lazy(() => z.strictObject({
   input: perMillion(),
   output: perMillion(),
   cachedInput: perMillion().optional(),
   cacheWrite: perMillion().optional(),
   tiers: z.array(tierSchema, { error: 'expected an array of { aboveInputTokens, input, output } tiers' }).readonly().optional(),
-});
+}));
 
-const storeSchema = z.custom<BudgetStore>(
+const storeSchema = z.lazy(() => z.custom<BudgetStore>(
   (v) => {
     const s = v as Partial<BudgetStore> | null;
     return typeof s === 'object' && s !== null && ['get', 'reserve', 'settle', 'release'].every((k) => typeof (s as Record<string, unknown>)[k] === 'function');
   },
   { error: 'expected a budget store with get(), reserve(), settle() and release()' },
-);
+));
 
-export const budgetOptionsSchema = z.strictObject({
+export const budgetOptionsSchema = z.lazy(() => z.strictObject({
   currency: z.literal('USD', { error: "expected 'USD' (the only supported currency)" }).optional(),
   task: budgetLimitSchema.optional(),
   day: budgetLimitSchema.optional(),
@@ -185,7 +185,7 @@ export const budgetOptionsSchema = z.strictObject({
   taskTtlMs: longMs().optional(),
   defaultOutputTokens: nonNegativeInt().optional(),
   tokenizer: fn<(text: string) => number>('a function (text) => number of tokens').optional(),
-});
+}));
 
 // Keeps the schema and the public type from drifting apart: each must accept the other.
 type Equals<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

@@ -120,15 +120,15 @@ export interface ResilientClientOptions {
   readonly onListenerError?: (error: unknown, event: string) => void;
 }
 
-const modelEntrySchema = z.strictObject(
+const modelEntrySchema = z.lazy(() => z.strictObject(
   { model: modelName(), provider: z.string({ error: 'expected a provider name (non-empty string)' }).min(1, { error: 'expected a provider name (non-empty string)' }) },
   { error: 'expected a model name or { model, provider }' },
-);
+));
 
 /** The model name of a chain entry. */
 export const modelIdOf = (entry: string | ModelEntry): string => (typeof entry === 'string' ? entry : entry.model);
 
-export const coreOptionShape = {
+export const coreOptionShape = () => ({
   models: z
     .array(z.union([modelName(), modelEntrySchema]), { error: 'expected a non-empty array of model names or { model, provider } entries' })
     .min(1, { error: 'expected a non-empty array of model names or { model, provider } entries' })
@@ -158,4 +158,4 @@ export const coreOptionShape = {
   clock: clockSchema().optional(),
   random: fn<RandomSource>('a function returning a number in [0, 1)').optional(),
   onListenerError: fn<(error: unknown, event: string) => void>('a function (error, event) => void').optional(),
-};
+});

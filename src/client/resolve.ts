@@ -11,7 +11,7 @@ import { ADAPTIVE_TIMEOUT_DEFAULTS, type ResolvedAdaptiveTimeout, type ResolvedR
 import type { StreamOptions } from '../stream/options.js';
 import { type ResilientClientOptions, type SharedStateOptions, coreOptionShape, modelIdOf } from './options.js';
 
-export const clientOptionsSchema = z.strictObject(coreOptionShape);
+export const clientOptionsSchema = z.lazy(() => z.strictObject(coreOptionShape()));
 
 export interface ResolvedClientOptions {
   readonly models: readonly string[];

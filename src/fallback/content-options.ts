@@ -34,7 +34,7 @@ export interface ContentOptions {
   readonly onRefusal?: 'return' | 'fallback' | { readonly models: readonly string[] };
 }
 
-export const contentSchema = z.strictObject({
+export const contentSchema = z.lazy(() => z.strictObject({
   contextWindows: z.record(modelName(), positiveInt(), { error: 'expected an object of model name → context window in tokens' }).optional(),
   fitOutput: z.boolean({ error: 'expected true or false' }).optional(),
   onRefusal: z
@@ -46,4 +46,4 @@ export const contentSchema = z.strictObject({
       { error: "expected 'return', 'fallback' or { models: [...] }" },
     )
     .optional(),
-});
+}));

@@ -31,12 +31,12 @@ export interface HedgeOptions {
   readonly maxShare?: number;
 }
 
-export const hedgeSchema = z.strictObject({
+export const hedgeSchema = z.lazy(() => z.strictObject({
   delayMs: z.union([nonNegativeMs(), z.literal('auto')], { error: "expected a number of milliseconds or 'auto'" }).optional(),
   minDelayMs: nonNegativeMs().optional(),
   maxDelayMs: positiveMs().optional(),
   maxShare: z.number({ error: 'expected a number in (0, 1]' }).gt(0, { error: 'expected a number in (0, 1]' }).max(1, { error: 'expected a number in (0, 1]' }).optional(),
-});
+}));
 
 export interface ResolvedHedge {
   readonly delayMs: number | 'auto';

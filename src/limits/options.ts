@@ -72,13 +72,13 @@ export interface ResolvedLimits {
   readonly minRemainingRequests: number;
 }
 
-const modelLimitsSchema = z.strictObject({
+const modelLimitsSchema = z.lazy(() => z.strictObject({
   maxConcurrent: positiveInt().optional(),
   requestsPerMinute: positiveInt().optional(),
   tokensPerMinute: positiveInt().optional(),
-});
+}));
 
-export const limitsSchema = z.strictObject({
+export const limitsSchema = z.lazy(() => z.strictObject({
   default: modelLimitsSchema.optional(),
   models: z.record(z.string(), modelLimitsSchema, { error: 'expected an object of model name → limits' }).optional(),
   maxQueue: nonNegativeInt().optional(),
@@ -86,7 +86,7 @@ export const limitsSchema = z.strictObject({
   maxWaitMs: nonNegativeMs().optional(),
   maxHeaderWaitMs: nonNegativeMs().optional(),
   minRemainingRequests: nonNegativeInt().optional(),
-});
+}));
 
 export const LIMITS_DEFAULTS = Object.freeze({ maxQueue: 32, respectHeaders: true, maxWaitMs: 20_000, minRemainingRequests: 0 });
 

@@ -93,9 +93,9 @@ const fraction = () =>
 const level = () => z.enum(['info', 'warning', 'error', 'critical'], { error: "expected 'info', 'warning', 'error' or 'critical'" });
 const rule = <S extends z.core.$ZodLooseShape>(shape: S) =>
   z.union([z.strictObject({ level: level().optional(), cooldownMs: positiveMs().optional(), ...shape }), z.literal(false)], { error: 'expected rule options or false' }).optional();
-const thresholds = z.strictObject({ errorRate: fraction().optional(), p95LatencyMs: positiveMs().optional() });
+const thresholds = z.lazy(() => z.strictObject({ errorRate: fraction().optional(), p95LatencyMs: positiveMs().optional() }));
 
-export const monitorSchema = z
+export const monitorSchema = z.lazy(() => z
   .strictObject({
     windows: z.array(positiveMs(), { error: 'expected a non-empty array of window lengths in ms' }).min(1, { error: 'expected a non-empty array of window lengths in ms' }).readonly().optional(),
     buckets: positiveInt().max(120, { error: 'expected at most 120' }).optional(),
@@ -156,7 +156,7 @@ export const monitorSchema = z
       const u = unhealthy?.[k] ?? HEALTH_DEFAULTS.unhealthy[k];
       if (d > u) ctx.addIssue({ code: 'custom', path: ['health', 'degraded', k], message: `expected at most the unhealthy threshold (${u})`, input: d });
     }
-  });
+  }));
 
 // Type-level check: the schema accepts exactly the public option type.
 type _SchemaMatches = z.input<typeof monitorSchema> extends MonitorOptions ? (MonitorOptions extends z.input<typeof monitorSchema> ? true : never) : never;

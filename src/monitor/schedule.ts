@@ -27,7 +27,7 @@ export interface DailyReportHandle {
 }
 
 const hhmm = () => z.string({ error: "expected a time 'HH:MM'" }).regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: "expected a time 'HH:MM'" });
-const schema = z.strictObject({
+const schema = z.lazy(() => z.strictObject({
   clock: z.custom<Clock>((v) => typeof (v as Clock | undefined)?.setTimeout === 'function', { error: 'expected a clock' }),
   at: hhmm(),
   timeZone: z
@@ -37,7 +37,7 @@ const schema = z.strictObject({
   quietHours: z.strictObject({ from: hhmm(), to: hhmm() }).optional(),
   produce: fn<(at: number) => unknown>('a function'),
   onError: fn<(e: unknown) => void>('a function').optional(),
-});
+}));
 
 const minutes = (s: string) => Number(s.slice(0, 2)) * 60 + Number(s.slice(3, 5));
 const DAY = 86_400_000;

@@ -72,7 +72,7 @@ export interface AdaptiveTimeoutOptions {
   readonly minSamples?: number;
 }
 
-export const retrySchema = z.strictObject({
+export const retrySchema = z.lazy(() => z.strictObject({
   maxRetries: nonNegativeInt().max(100, { error: 'expected at most 100' }).optional(),
   initialDelayMs: nonNegativeMs().optional(),
   multiplier: z.number({ error: 'expected a number >= 1' }).min(1, { error: 'expected a number >= 1' }).finite({ error: 'expected a number >= 1' }).optional(),
@@ -93,14 +93,14 @@ export const retrySchema = z.strictObject({
     )
     .optional(),
   preferFallback: z.boolean({ error: 'expected true or false' }).optional(),
-});
+}));
 
-export const adaptiveTimeoutSchema = z.strictObject({
+export const adaptiveTimeoutSchema = z.lazy(() => z.strictObject({
   multiplier: z.number({ error: 'expected a number >= 1' }).min(1, { error: 'expected a number >= 1' }).max(100, { error: 'expected at most 100' }).optional(),
   minTimeoutMs: positiveMs().optional(),
   maxTimeoutMs: positiveMs().optional(),
   minSamples: positiveInt().max(100_000, { error: 'expected at most 100000' }).optional(),
-});
+}));
 
 export type ResolvedRetryBudgetOptions = Required<RetryBudgetOptions>;
 export type ResolvedRetry = Required<Omit<RetryOptions, 'budget'>> & { readonly budget: ResolvedRetryBudgetOptions | false };

@@ -49,13 +49,13 @@ export interface StreamOptions {
   readonly bufferChunks?: number;
 }
 
-export const streamOptionsSchema = z.strictObject({
+export const streamOptionsSchema = z.lazy(() => z.strictObject({
   firstChunkTimeoutMs: positiveMs().optional(),
   stallTimeoutMs: positiveMs().optional(),
   idleTimeoutMs: positiveMs().optional(),
   bufferMs: nonNegativeMs().optional(),
   bufferChunks: positiveInt().max(10_000, { error: 'expected at most 10000' }).optional(),
-});
+}));
 
 /** Validates `stream` options; a bad one throws ConfigError naming `stream.<key>`. */
 export function validateStreamOptions(input: unknown, root = 'stream'): StreamOptions {

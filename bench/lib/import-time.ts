@@ -1,0 +1,38 @@
+import { execFileSync } from 'node:child_process';
+import { stats, type Stats } from './measure.js';
+
+/**
+ * Cold start: how long `await import(specifier)` takes in a fresh Node process
+ * (module loading and everything the package does at import). Each sample is a
+ * new process, so nothing is cached in memory; the subjects alternate so that
+ * a noisy moment on a shared machine hits them alike.
+ */
+const CHILD = `
+const cpu = process.cpuUsage();
+const t = process.hrtime.bigint();
+await import(process.env.IMPORT_SPECIFIER);
+const used = process.cpuUsage(cpu);
+process.stdout.write(JSON.stringify({ wall: Number(process.hrtime.bigint() - t) / 1e6, cpu: (used.user + used.system) / 1000 }));
+`;
+
+export interface ImportTime {
+  /** Milliseconds of CPU time (user + system) the import took: the steadier figure on a shared machine. */
+  readonly cpu: Stats;
+  /** Milliseconds of wall time. */
+  readonly wall: Stats;
+}
+
+export function measureImports(specifiers: Readonly<Record<string, string>>, rounds: number, cwd: string): Map<string, ImportTime> {
+  const samples = new Map<string, { cpu: number[]; wall: number[] }>(Object.keys(specifiers).map((id) => [id, { cpu: [], wall: [] }]));
+  for (let round = -1; round < rounds; round++) {
+    for (const [id, specifier] of Object.entries(specifiers)) {
+      const out = execFileSync(process.execPath, ['--input-type=module', '-e', CHILD], { cwd, env: { ...process.env, IMPORT_SPECIFIER: specifier }, encoding: 'utf8' });
+      const { cpu, wall } = JSON.parse(out) as { cpu: number; wall: number };
+      // Round −1 warms the file system cache and is discarded.
+      if (round < 0) continue;
+      samples.get(id)!.cpu.push(cpu);
+      samples.get(id)!.wall.push(wall);
+    }
+  }
+  return new Map([...samples].map(([id, s]) => [id, { cpu: stats(s.cpu), wall: stats(s.wall) }]));
+}
