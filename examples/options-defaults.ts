@@ -60,6 +60,7 @@ export const defaultOptions = {
   limits: { maxQueue: 32, respectHeaders: true, maxWaitMs: 20_000, minRemainingRequests: 0 }, // admission follows each model's rate-limit headers; no configured caps
   shared: undefined, // nothing shared across processes (see docs/distributed.md)
   hedge: undefined, // no hedged requests (see docs/hedging.md)
+  conditions: undefined, // no conditions of your own (see docs/conditions.md)
   content: { fitOutput: false, onRefusal: 'return' }, // context windows from the catalog; refused responses returned as they are
   clock: systemClock,
   random: systemRandom,

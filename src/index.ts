@@ -33,9 +33,12 @@ export {
   isDisposedError,
   isContextWindowError,
   isRefusedError,
+  ResultRejectedError,
+  isResultRejectedError,
 } from './errors/errors.js';
 export { isRefusal } from './fallback/content.js';
 export type { ContentOptions } from './fallback/content-options.js';
+export type { Conditions, ConditionContext, ResultVerdict, ErrorVerdict } from './fallback/conditions.js';
 export type { ResilienceErrorCode, ModelFailure, NoCapacityReason } from './errors/errors.js';
 export type { ResilienceEvents, ResilienceEventName, Listener } from './client/events-map.js';
 export type {

@@ -22,6 +22,7 @@ export type FailureKind =
   | 'circuit_open' // our breaker refused
   | 'budget' // our budget refused
   | 'queue_full' // our limiter refused
+  | 'rejected' // your own condition rejected the model's answer
   | 'unknown';
 
 export interface Classification {
@@ -70,6 +71,8 @@ export const KIND_TRAITS: Readonly<Record<FailureKind, KindTraits>> = Object.fre
   circuit_open: t(false, true, false),
   budget: t(false, true, false),
   queue_full: t(false, true, false),
+  // Retried or moved on as your condition said (the classification carries it); counted only if you ask.
+  rejected: t(false, true, false),
   unknown: t(false, false, false),
 });
 
@@ -266,6 +269,12 @@ function classifyUnsafe(error: unknown, nowMs: number, depth: number): Classific
     }
     if (code === 'CONTEXT_WINDOW') return build('context_length', {});
     if (code === 'REFUSED') return build('content_filter', {});
+    if (code === 'RESULT_REJECTED') {
+      const e = error as unknown as { verdict?: unknown; countsAgainstModel?: unknown };
+      // A retry goes at once: the model answered, it is not overloaded.
+      const retry = e.verdict === 'retry';
+      return Object.freeze({ kind: 'rejected', retryable: retry, fallback: true, countsAsFailure: e.countsAgainstModel === true, ...(retry ? { retryAfterMs: 0 } : {}) });
+    }
     return build('unknown', {});
   }
   const e = obj(error);

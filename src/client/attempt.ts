@@ -1,4 +1,5 @@
 import type { Clock } from '../clock/clock.js';
+import type { Conditions } from '../fallback/conditions.js';
 import { type Callbacks, onAnyAbort } from '../clock/signals.js';
 import { TimeoutError } from '../errors/errors.js';
 import { isStreamResult } from '../stream/detect.js';
@@ -28,6 +29,8 @@ export interface CallState {
   readonly chain?: readonly string[];
   /** The call's deadline on the clock (from `deadlineMs`), when it has one: attempts, backoffs and admission waits end by it. */
   readonly deadlineAt?: number | undefined;
+  /** Your conditions for this call (the call's own over the client's), when any. */
+  readonly conditions?: Conditions | undefined;
 }
 
 /** How long one attempt may run, decided by the pipeline (`call`: the call's deadline, not the model's). */

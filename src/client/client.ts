@@ -12,6 +12,7 @@ import { type BreakerState, EventBus, type Unsubscribe } from '../events/events.
 import { runChain } from '../fallback/chain.js';
 import { servedBy } from '../fallback/providers.js';
 import { ContentPolicy, type FitState } from '../fallback/content.js';
+import { type Conditions, mergeConditions } from '../fallback/conditions.js';
 import { HEDGE_DEFAULTS, type ResolvedHedge } from '../fallback/hedge-options.js';
 import { HedgeBudget, hedgeDelay, runHedged } from '../fallback/hedge.js';
 import type { Health } from '../monitor/events.js';
@@ -95,6 +96,7 @@ export class ResilientClient {
   readonly #providers: ReadonlyMap<string, string>;
   readonly #content: ContentPolicy;
   readonly #hedge: ResolvedHedge | undefined;
+  readonly #conditions: Conditions | undefined;
   readonly #hedgeBudget: HedgeBudget;
   readonly #configured: ReadonlySet<string>;
   /** Models outside `models` (from `run({ models })`, e.g. a wrapper's request), least recently used first, with their calls in flight. */
@@ -124,6 +126,7 @@ export class ResilientClient {
     this.#shared = o.shared?.breaker?.(sharedDeps);
     this.#content = new ContentPolicy(o.content);
     this.#hedge = o.hedge;
+    this.#conditions = o.conditions;
     this.#hedgeBudget = new HedgeBudget((o.hedge ?? HEDGE_DEFAULTS).maxShare);
     this.#limiter = o.shared?.limiter?.(sharedDeps) ?? createLimiter(o.limits, { clock: this.#clock, emitter: this.#bus });
     this.#onHeaders = (model, headers, taskId) => this.#observeHeaders(model, headers, taskId);
@@ -277,11 +280,12 @@ export class ResilientClient {
    * On `dispose()` it rejects at once with {@link DisposedError}. Nothing of the
    * call starts afterwards, and what it held is given back.
    */
-  run<T>(fn: AttemptFn<T>, given?: RunOptions): Promise<T> {
+  run<T>(fn: AttemptFn<T>, given?: RunOptions<T>): Promise<T> {
     if (this.#dispose.signal.aborted) return Promise.reject(new DisposedError());
     let options: RunOptions | undefined;
     try {
-      options = given === undefined ? undefined : checkRunOptions(given);
+      // Inside, the result type is erased: conditions see the value the function returned.
+      options = given === undefined ? undefined : (checkRunOptions(given) as RunOptions);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -342,6 +346,7 @@ export class ResilientClient {
       onHeaders: this.#onHeaders,
       chain: models,
       deadlineAt: options?.deadlineMs !== undefined ? this.#clock.now() + options.deadlineMs : undefined,
+      conditions: mergeConditions(this.#conditions, options?.conditions as Conditions | undefined),
     };
     const content = this.#content;
     const fit = this.#fitState(options, call);

@@ -4,6 +4,7 @@ import { type BudgetOptions, budgetOptionsSchema } from '../budget/options.js';
 import type { BudgetStore } from '../budget/store.js';
 import { type BreakerOptions, breakerSchema } from '../breaker/options.js';
 import type { SharedBreaker } from '../breaker/shared.js';
+import { type Conditions, conditionsSchema } from '../fallback/conditions.js';
 import { type ContentOptions, contentSchema } from '../fallback/content-options.js';
 import { type HedgeOptions, hedgeSchema } from '../fallback/hedge-options.js';
 import type { Limiter } from '../limits/limiter.js';
@@ -108,6 +109,14 @@ export interface ResilientClientOptions {
    * @example { delayMs: 'auto', maxShare: 0.1 }
    */
   readonly hedge?: HedgeOptions | false;
+  /**
+   * Conditions of your own: retry or fall back on answers (or errors) only you
+   * can judge — an empty answer, JSON that does not parse, a refusal phrased as
+   * text. A call's `run(fn, { conditions })` replaces these field by field
+   * (docs/conditions.md).
+   * @example { result: (r) => (isEmpty(r) ? 'retry' : 'accept') }
+   */
+  readonly conditions?: Conditions;
   /** Where time comes from. @default systemClock */
   readonly clock?: Clock;
   /** Where jitter comes from; returns a number in [0, 1). @default Math.random */
@@ -155,6 +164,7 @@ export const coreOptionShape = () => ({
     .optional(),
   content: contentSchema.optional(),
   hedge: z.union([hedgeSchema, z.literal(false)], { error: 'expected hedge options or false' }).optional(),
+  conditions: conditionsSchema.optional(),
   clock: clockSchema().optional(),
   random: fn<RandomSource>('a function returning a number in [0, 1)').optional(),
   onListenerError: fn<(error: unknown, event: string) => void>('a function (error, event) => void').optional(),

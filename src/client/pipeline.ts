@@ -1,15 +1,16 @@
 import type { Judgement, ModelBreaker } from '../breaker/breaker.js';
 import type { Reservation } from '../budget/manager.js';
 import { costOf } from '../budget/pricing.js';
-import { type Classification, classifyError } from '../classify/classify.js';
+import { type Classification, KIND_TRAITS, classifyError } from '../classify/classify.js';
 import { sleepUnlessAborted } from '../clock/signals.js';
+import { judgeError, judgeResult } from '../fallback/conditions.js';
 import { outcomeOf } from '../monitor/outcome.js';
 import { decideRetry } from '../retry/backoff.js';
 import { runWithRetry } from '../retry/retry.js';
 import type { StreamOptions } from '../stream/options.js';
 import type { PumpOptions, StreamSummary } from '../stream/pump.js';
 import { streamEventHooks } from '../stream/events.js';
-import { type Usage, extractUsage } from '../usage/extract.js';
+import { type Usage, addUsage, extractUsage } from '../usage/extract.js';
 import type { AdmitOptions, CallWeight, Release } from '../limits/limiter.js';
 import { type CallState, runAttempt } from './attempt.js';
 import { guardAttempt, vetoRetry } from './guards.js';
@@ -64,7 +65,10 @@ export async function tryModel<T>(deps: PipelineDeps, fn: AttemptFn<T>, model: s
     reservation = r.reservation;
   }
 
-  const settle = (usage: Usage | undefined) => {
+  // Answers your `conditions.result` rejected were still paid for: their usage is settled with the call's.
+  let rejectedUsage: Usage | undefined;
+  const settle = (final: Usage | undefined) => {
+    const usage = rejectedUsage ? addUsage(rejectedUsage, final) : final;
     if (budget && reservation) return budget.settle(reservation, usage);
     if (monitor && usage) monitor.recordUsage(model, usage.inputTokens, usage.outputTokens, costOf(model, usage) ?? 0);
     return undefined;
@@ -90,7 +94,18 @@ export async function tryModel<T>(deps: PipelineDeps, fn: AttemptFn<T>, model: s
     try {
       const streamHooks = streamHooksFor(deps, model, n, call, state, breaker, neutral, settle);
       if (deps.sharedCheck) await deps.sharedCheck(model);
-      const invoke = () => runAttempt(fn, model, n, call, clock, deps.disposeSignal, deps.onDispose, streamHooks, guard.limit);
+      const run = () => runAttempt(fn, model, n, call, clock, deps.disposeSignal, deps.onDispose, streamHooks, guard.limit);
+      const conditions = call.conditions;
+      // Judged inside the breaker's execute, so a rejected answer counts against the model only when you ask (its classification says).
+      const invoke = conditions?.result
+        ? () =>
+            run().then((v) =>
+              judgeResult(conditions, v, { model, attempt: n }, (rejected) => {
+                const usage = (call.usage ?? extractUsage)(rejected);
+                if (usage) rejectedUsage = rejectedUsage ? addUsage(rejectedUsage, usage) : usage;
+              }),
+            )
+        : run;
       const value = breaker ? await breaker.execute(invoke, neutral) : await invoke();
       const now = clock.now();
       deps.retryBudget?.recordSuccess(model, now);
@@ -99,10 +114,12 @@ export async function tryModel<T>(deps: PipelineDeps, fn: AttemptFn<T>, model: s
       if (bus.wants('success')) bus.emit('success', { timestamp: now, taskId: call.taskId, model, attempt: n, latencyMs: now - start });
       return value;
     } catch (error) {
-      const cls = classifyOnce(state, error, clock.now());
+      let cls = classifyOnce(state, error, clock.now());
+      // Your `conditions.error` may change what happens next (retry, next model, end); the breaker already counted by the built-in reading.
+      if (call.conditions?.error) cls = state.cls = judgeError(call.conditions, error, cls, { model, attempt: n });
       const now = clock.now();
       if (cls.kind === 'rate_limit') deps.limiter.throttled(model, cls.retryAfterMs, admit?.weight);
-      const outcome = outcomeOf(cls.kind);
+      const outcome = cls.kind === 'rejected' && cls.countsAsFailure ? 'error' : outcomeOf(cls.kind);
       if (monitor && outcome) monitor.recordAttempt(model, outcome, now - start, now);
       if (cls.countsAsFailure) breaker?.noteDuration(now - start, guard.slowMs);
       if (bus.wants('failure')) {
@@ -160,12 +177,15 @@ export async function tryModel<T>(deps: PipelineDeps, fn: AttemptFn<T>, model: s
     if (!state.streamed && (reservation || monitor)) await settle((call.usage ?? extractUsage)(value));
     return { ok: true, value };
   } catch (error) {
-    if (budget && reservation) await budget.release(reservation);
+    if (budget && reservation) await (rejectedUsage ? budget.settle(reservation, rejectedUsage) : budget.release(reservation));
+    else if (rejectedUsage) settle(undefined);
     const stopped = stoppedBy(call.signal, deps.disposeSignal);
     if (stopped) return { ok: false, error: stopped.reason, kind: 'abort' };
     const cls = classifyOnce(state, error, clock.now());
     const tooLong = retry && cls.retryable && cls.retryAfterMs !== undefined && cls.retryAfterMs > retry.maxRetryAfterMs;
-    return { ok: false, error, kind: tooLong ? 'retry_after_too_long' : cls.kind };
+    const kind = tooLong ? 'retry_after_too_long' : cls.kind;
+    // Your error condition can move a failure on (or stop it) against its kind's usual trait.
+    return call.conditions?.error && cls.fallback !== KIND_TRAITS[cls.kind].fallback ? { ok: false, error, kind, moveOn: cls.fallback } : { ok: false, error, kind };
   }
 }
 

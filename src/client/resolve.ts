@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Clock, RandomSource } from '../clock/clock.js';
 import type { BudgetOptions } from '../budget/options.js';
 import { BREAKER_DEFAULTS, type ResolvedBreaker } from '../breaker/options.js';
+import type { Conditions } from '../fallback/conditions.js';
 import type { ContentOptions } from '../fallback/content-options.js';
 import { HEDGE_DEFAULTS, type ResolvedHedge } from '../fallback/hedge-options.js';
 import type { LimitsOptions } from '../limits/options.js';
@@ -28,6 +29,7 @@ export interface ResolvedClientOptions {
   readonly shared: SharedStateOptions | undefined;
   readonly content: ContentOptions | undefined;
   readonly hedge: ResolvedHedge | undefined;
+  readonly conditions: Conditions | undefined;
   readonly clock: Clock | undefined;
   readonly random: RandomSource | undefined;
   readonly onListenerError: ((error: unknown, event: string) => void) | undefined;
@@ -50,6 +52,7 @@ export function resolveClientOptions(options: ResilientClientOptions): ResolvedC
     shared: o.shared as SharedStateOptions | undefined,
     content: o.content as ContentOptions | undefined,
     hedge: o.hedge === undefined || o.hedge === false ? undefined : withDefaults(HEDGE_DEFAULTS, o.hedge),
+    conditions: o.conditions === undefined ? undefined : Object.freeze({ ...o.conditions }),
     clock: o.clock,
     random: o.random,
     onListenerError: o.onListenerError,

@@ -30,6 +30,7 @@ const RUN_KEYS = Object.freeze({
   usage: true,
   stream: true,
   hedge: true,
+  conditions: true,
 } satisfies Record<keyof RunOptions, true>);
 const KNOWN_RUN_KEYS = Object.keys(RUN_KEYS);
 
@@ -40,11 +41,11 @@ const KNOWN_RUN_KEYS = Object.keys(RUN_KEYS);
  * ignoring it would silently drop what the caller asked for. Returns a frozen
  * copy read once, so a getter cannot answer differently later in the call.
  */
-export function checkRunOptions(input: RunOptions): RunOptions {
+export function checkRunOptions<T>(input: RunOptions<T>): RunOptions<T> {
   if (typeof input !== 'object' || input === null) {
     throw new ConfigError([{ path: 'run', message: `expected an object of run options, received ${describeValue(input)}` }]);
   }
-  let o: RunOptions;
+  let o: RunOptions<T>;
   try {
     o = { ...input };
   } catch {
@@ -73,7 +74,7 @@ export function checkRunOptions(input: RunOptions): RunOptions {
   if (o.taskId !== undefined && typeof o.taskId !== 'string') bad('taskId', 'expected a string', o.taskId);
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) bad('signal', 'expected an AbortSignal', o.signal);
   if (o.estimate !== undefined) {
-    let estimate: RunOptions['estimate'];
+    let estimate: RunOptions<T>['estimate'];
     try {
       estimate = typeof o.estimate === 'object' && o.estimate !== null ? { ...o.estimate } : o.estimate;
     } catch {
@@ -95,10 +96,24 @@ export function checkRunOptions(input: RunOptions): RunOptions {
     }
   }
   if (o.usage !== undefined && typeof o.usage !== 'function') bad('usage', 'expected a function (value) => Usage | undefined', o.usage);
+  if (o.conditions !== undefined) checkConditions(o.conditions, bad, (path) => issues.push({ path: redact(`run.${path}`), message: 'unknown option' }));
   if (issues.length) throw new ConfigError(issues);
   // Rare and structured: the stream options' own schema, only when given.
   if (o.stream !== undefined) o = { ...o, stream: validateStreamOptions(o.stream, 'run.stream') };
   return Object.freeze(o);
+}
+
+/** `run`'s `conditions`, checked by hand like the rest of the run options (same messages as the client option's schema). */
+function checkConditions(c: unknown, bad: (path: string, expected: string, value: unknown) => void, unknown: (path: string) => void): void {
+  if (typeof c !== 'object' || c === null) {
+    bad('conditions', 'expected conditions { result?, error?, countAgainstModel? }', c);
+    return;
+  }
+  const given = c as Record<string, unknown>;
+  for (const key of Object.keys(given)) if (key !== 'result' && key !== 'error' && key !== 'countAgainstModel') unknown(`conditions.${key}`);
+  if (given.result !== undefined && typeof given.result !== 'function') bad('conditions.result', 'expected a function (result, context) => verdict', given.result);
+  if (given.error !== undefined && typeof given.error !== 'function') bad('conditions.error', 'expected a function (error, context) => verdict', given.error);
+  if (given.countAgainstModel !== undefined && typeof given.countAgainstModel !== 'boolean') bad('conditions.countAgainstModel', 'expected true or false', given.countAgainstModel);
 }
 
 /**

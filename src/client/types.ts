@@ -1,3 +1,4 @@
+import type { Conditions } from '../fallback/conditions.js';
 import type { StreamOptions } from '../stream/options.js';
 import type { Usage } from '../usage/extract.js';
 
@@ -24,7 +25,7 @@ export interface AttemptContext {
 
 export type AttemptFn<T> = (context: AttemptContext) => Promise<T> | T;
 
-export interface RunOptions {
+export interface RunOptions<T = unknown> {
   /** Overrides the client's fallback chain for this call. */
   readonly models?: readonly string[];
   /**
@@ -69,6 +70,12 @@ export interface RunOptions {
    * defaults), `false` to skip it, or this call's own `delayMs`.
    */
   readonly hedge?: boolean | { readonly delayMs?: number | 'auto' };
+  /**
+   * Your conditions for this call, typed by its result; they replace the
+   * client's `conditions` field by field.
+   * @example { result: (r) => (r.choices[0]?.message.content ? 'accept' : 'fallback') }
+   */
+  readonly conditions?: Conditions<T>;
 }
 
 export type { Outcome } from '../fallback/outcome.js';

@@ -49,7 +49,8 @@ export type ResilienceErrorCode =
   | 'DISPOSED'
   | 'STREAM_INTERRUPTED'
   | 'CONTEXT_WINDOW'
-  | 'REFUSED';
+  | 'REFUSED'
+  | 'RESULT_REJECTED';
 
 export class ResilienceError extends Error {
   readonly code: ResilienceErrorCode;
@@ -253,3 +254,26 @@ export class RefusedError extends ResilienceError {
   }
 }
 export const isRefusedError = (v: unknown): v is RefusedError => has(v, 'REFUSED');
+
+/**
+ * Your own condition (`conditions.result`) judged a model's answer not good
+ * enough. Recorded in `failures`; carries the verdict, never the answer itself
+ * (it may hold the completion).
+ */
+export class ResultRejectedError extends ResilienceError {
+  readonly model: string;
+  /** What the condition asked for: another try on the same model, or the next model. */
+  readonly verdict: 'retry' | 'fallback';
+  /** The condition's own words, when it gave a reason. */
+  readonly reason: string | undefined;
+  constructor(model: string, verdict: 'retry' | 'fallback', reason: string | undefined, countsAgainstModel: boolean) {
+    super('RESULT_REJECTED', `Model "${model}" answered, and your condition rejected the answer (${verdict}${reason ? `: ${reason}` : ''})`);
+    this.name = 'ResultRejectedError';
+    this.model = model;
+    this.verdict = verdict;
+    this.reason = reason;
+    // Read by the classifier (which cannot import the conditions policy); not part of the error's own data.
+    Object.defineProperty(this, 'countsAgainstModel', { value: countsAgainstModel });
+  }
+}
+export const isResultRejectedError = (v: unknown): v is ResultRejectedError => has(v, 'RESULT_REJECTED');

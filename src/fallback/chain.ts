@@ -32,7 +32,7 @@ export async function runChain<T>(
     hooks.beforeModel(model);
     const outcome = await tryModel(model, i, models);
     if (outcome.ok) return outcome;
-    const moveOn = hooks.moveOn?.(outcome.kind) ?? (outcome.kind === 'retry_after_too_long' || KIND_TRAITS[outcome.kind].fallback);
+    const moveOn = hooks.moveOn?.(outcome.kind) ?? outcome.moveOn ?? (outcome.kind === 'retry_after_too_long' || KIND_TRAITS[outcome.kind].fallback);
     if (!moveOn) return { ok: false, error: outcome.error };
     failures.push(Object.freeze({ model, reason: outcome.kind, error: outcome.error }));
     const next = models[i + 1];

@@ -22,6 +22,7 @@ export function outcomeOf(kind: FailureKind): AttemptOutcome | undefined {
     case 'client':
     case 'context_length':
     case 'content_filter':
+    case 'rejected':
       return undefined;
     default:
       return 'error';

@@ -4,6 +4,7 @@
  * SDKs never read (built by {@link withRunOptions}).
  */
 import type { RunOptions } from '../client/types.js';
+import type { Conditions } from '../fallback/conditions.js';
 import type { StreamOptions } from '../stream/options.js';
 
 /**
@@ -20,6 +21,8 @@ export interface CallRunOptions {
   readonly timeoutMs?: number | undefined;
   /** Stream timeouts for this call. */
   readonly stream?: StreamOptions | undefined;
+  /** Your conditions for this call (they replace the client's field by field). */
+  readonly conditions?: Conditions | undefined;
 }
 
 // Symbol.for: the same key whichever copy of the library built the options.
@@ -46,7 +49,7 @@ export function takeRunOptions<O extends object>(requestOptions: O | undefined):
 }
 
 /** The hook's options overlaid with the call's, keys set to `undefined` dropped (so they keep the client's defaults). */
-export function mergeRunOptions(...sources: (CallRunOptions | undefined)[]): Pick<RunOptions, 'taskId' | 'estimate' | 'timeoutMs' | 'stream'> {
+export function mergeRunOptions(...sources: (CallRunOptions | undefined)[]): Pick<RunOptions, 'taskId' | 'estimate' | 'timeoutMs' | 'stream' | 'conditions'> {
   const out: Record<string, unknown> = {};
   for (const source of sources) {
     if (source === null || typeof source !== 'object') continue;
@@ -60,6 +63,6 @@ export function mergeRunOptions(...sources: (CallRunOptions | undefined)[]): Pic
 }
 
 // Only these: the chain, the signal and the provider belong to the wrapper.
-const KEYS = ['taskId', 'estimate', 'timeoutMs', 'stream'] as const;
+const KEYS = ['taskId', 'estimate', 'timeoutMs', 'stream', 'conditions'] as const;
 
 const definedOnly = (o: object) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));

@@ -5,7 +5,7 @@ import { z } from 'zod';
  * schemas to keep each file to one concern; one type-level test checks them all.
  */
 
-const failureKind = z.enum(['rate_limit', 'quota', 'overloaded', 'server', 'network', 'timeout', 'deadline', 'auth', 'not_found', 'client', 'context_length', 'content_filter', 'abort', 'circuit_open', 'budget', 'queue_full', 'unknown']);
+const failureKind = z.enum(['rate_limit', 'quota', 'overloaded', 'server', 'network', 'timeout', 'deadline', 'auth', 'not_found', 'client', 'context_length', 'content_filter', 'abort', 'circuit_open', 'budget', 'queue_full', 'rejected', 'unknown']);
 const breakerState = z.enum(['closed', 'open', 'half-open']);
 const base = { timestamp: z.number(), taskId: z.string().optional() };
 const streamBase = { ...base, model: z.string(), attempt: z.number().int().min(1) };

@@ -25,6 +25,7 @@ export const failureKindSchema = z.enum([
   'circuit_open',
   'budget',
   'queue_full',
+  'rejected',
   'unknown',
 ]);
 

@@ -27,6 +27,7 @@ const PAGES = [
   'docs/rate-limits.md',
   'docs/content-fallbacks.md',
   'docs/hedging.md',
+  'docs/conditions.md',
   'docs/observability.md',
   'docs/performance.md',
   'docs/reliability.md',

@@ -76,6 +76,7 @@ const EVENT_FIELDS: { readonly [K in ResilienceEventName]: Fields<ResilienceEven
 };
 const RUN_OPTIONS: Fields<RunOptions> = {
   hedge: true,
+  conditions: true,
   models: true,
   provider: true,
   taskId: true,

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { classifyError } from '../../src/classify/classify.js';
 import { isRefusal } from '../../src/fallback/content.js';
-import { ResilientClient, isConfigError, isContextWindowError, type ResilienceEvents } from '../../src/index.js';
+import { ResilientClient, isConfigError, isContextWindowError } from '../../src/index.js';
 import { createFakeClock } from '../../src/testing/index.js';
+import { setup } from './setup.js';
 
 const apiError = (status: number, message: string, error: Record<string, unknown>) => Object.assign(new Error(message), { status, error, headers: new Headers() });
 const openaiContext = () => apiError(400, "This model's maximum context length is 128000 tokens.", { code: 'context_length_exceeded', type: 'invalid_request_error', message: '…' });
@@ -56,23 +57,6 @@ describe('classifying fit and content failures', () => {
     expect(isRefusal(hostile)).toBe(false);
   });
 });
-
-type Fn = (model: string, n: number) => unknown;
-function setup(models: string[], behave: Fn, options: Partial<ConstructorParameters<typeof ResilientClient>[0]> = {}) {
-  const clock = createFakeClock();
-  const client = new ResilientClient({ models, clock, random: () => 0.5, ...options });
-  const calls: string[] = [];
-  // biome-ignore lint/suspicious/noExplicitAny: payloads of several events in one list; each test reads its own event's fields
-  const events: { name: keyof ResilienceEvents; payload: any }[] = [];
-  for (const name of ['fallback', 'retry', 'failure', 'breaker:open'] as const) client.on(name, (payload) => events.push({ name, payload }));
-  const fn = async ({ model }: { model: string }) => {
-    calls.push(model);
-    const r = behave(model, calls.filter((m) => m === model).length);
-    if (r instanceof Error) throw r;
-    return r;
-  };
-  return { clock, client, calls, events, fn };
-}
 
 const longPrompt = { messages: [{ role: 'user', content: 'x'.repeat(40_000) }], max_tokens: 1000 }; // ≈ 10k tokens
 
