@@ -1,4 +1,4 @@
-import { DDSketch } from '@datadog/sketches-js';
+import { QuantileSketch } from './sketch.js';
 import type { Clock } from '../clock/clock.js';
 import type { BreakerState } from '../events/events.js';
 import { redact } from '../errors/redact.js';
@@ -31,7 +31,7 @@ const NO_EMITTER: MonitorEmitter = { wants: () => false, emit: () => {} };
 const BUDGET_SCOPES_KEPT = 100;
 
 /**
- * Watches every model the client calls: rolling-window counters and DDSketch
+ * Watches every model the client calls: rolling-window counters and quantile sketches (DDSketch's algorithm)
  * latency percentiles, health, anomalies and alerts. The client calls the
  * `record*` methods on its hot path; they allocate nothing per sample beyond
  * the sketch's own bins, and the monitor holds no timer per model.
@@ -94,7 +94,7 @@ export class Monitor {
       b.calls++;
       if (outcome === 'success') {
         b.successes++;
-        (b.latency ??= new DDSketch({ relativeAccuracy: this.options.relativeAccuracy })).accept(ms);
+        (b.latency ??= new QuantileSketch(this.options.relativeAccuracy)).accept(ms);
       } else if (outcome === 'timeout') b.timeouts++;
       else if (outcome === 'rate_limited') b.rateLimited++;
       else b.errors++;
@@ -142,7 +142,7 @@ export class Monitor {
     for (const ring of this.#state(model, now).rings) {
       const b = ring.at(now);
       b.streams++;
-      if (ttftMs >= 0) (b.ttft ??= new DDSketch({ relativeAccuracy: acc })).accept(ttftMs);
+      if (ttftMs >= 0) (b.ttft ??= new QuantileSketch(acc)).accept(ttftMs);
     }
     void durationMs; // the attempt's latency already carries the duration
   }

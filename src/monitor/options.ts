@@ -70,7 +70,7 @@ export interface MonitorOptions {
    * nothing older than W is ever counted. @default 6
    */
   readonly buckets?: number;
-  /** DDSketch relative accuracy of percentiles. @default 0.01 */
+  /** Relative accuracy of the percentiles' sketches (DDSketch's algorithm). @default 0.01 */
   readonly relativeAccuracy?: number;
   readonly health?: HealthOptions;
   /** How {@link Monitor.rank} orders models by default. @default 'fixed' */

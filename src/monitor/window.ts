@@ -1,4 +1,4 @@
-import { DDSketch } from '@datadog/sketches-js';
+import { QuantileSketch } from './sketch.js';
 
 /**
  * Counters of one time bucket. Buckets are allocated once per ring and reset
@@ -21,8 +21,8 @@ export class Bucket {
   breakerOpenMs = 0;
   unhealthyMs = 0;
   streams = 0;
-  latency: DDSketch | undefined;
-  ttft: DDSketch | undefined;
+  latency: QuantileSketch | undefined;
+  ttft: QuantileSketch | undefined;
 
   reset(index: number): void {
     this.index = index;
@@ -140,12 +140,12 @@ export class Ring {
   }
 
   /** Merges the live buckets' sketches into a fresh one; undefined when there is no sample. */
-  merged(now: number, which: 'latency' | 'ttft', relativeAccuracy: number): DDSketch | undefined {
-    let out: DDSketch | undefined;
+  merged(now: number, which: 'latency' | 'ttft', relativeAccuracy: number): QuantileSketch | undefined {
+    let out: QuantileSketch | undefined;
     this.forEach(now, (b) => {
       const s = b[which];
       if (!s || s.count === 0) return;
-      out ??= new DDSketch({ relativeAccuracy });
+      out ??= new QuantileSketch(relativeAccuracy);
       out.merge(s);
     });
     return out;
@@ -166,7 +166,7 @@ export interface LatencyStats {
 const round = (n: number) => Math.round(n * 100) / 100;
 
 /** Summary of a sketch, every figure rounded to 0.01 ms. min, max and mean are exact before that rounding; percentiles are within the sketch's relative accuracy. */
-export function latencyStats(s: DDSketch | undefined): LatencyStats | undefined {
+export function latencyStats(s: QuantileSketch | undefined): LatencyStats | undefined {
   if (!s || s.count === 0) return undefined;
   // Clamp to [min, max]: the sketch returns a bin's representative value, which can sit just outside.
   const q = (p: number) => round(Math.min(s.max, Math.max(s.min, s.getValueAtQuantile(p))));

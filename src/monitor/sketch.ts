@@ -1,0 +1,103 @@
+/**
+ * A quantile sketch with relative accuracy: the DDSketch algorithm (Masson,
+ * Rim and Lee, "DDSketch: a fast and fully-mergeable quantile sketch with
+ * relative-error guarantees", VLDB 2019), written for what the monitor needs.
+ *
+ * A value v > 0 falls in the bin i = ⌈log_γ v⌉, that is (γ^(i−1), γ^i], with
+ * γ = (1 + α) / (1 − α); a quantile is answered with its bin's representative
+ * 2γ^i / (γ + 1), within a relative error α of the true value. Values too small
+ * to bin (0 ms on a fake clock) are counted apart and answered as 0.
+ *
+ * Why our own instead of a package: the monitor keeps a sketch per bucket of
+ * every window, most holding a handful of samples. Bins here are one dense
+ * array that starts at the first value's bin and grows only as far as the
+ * values spread, so a sketch of a few latencies costs a few numbers, and
+ * importing it costs nothing (decision record 0012).
+ */
+const MIN_BINNED = 1e-9;
+
+export class QuantileSketch {
+  /** Number of values accepted. */
+  count = 0;
+  /** Sum of the values accepted. */
+  sum = 0;
+  /** Smallest value accepted (Infinity when empty). */
+  min = Number.POSITIVE_INFINITY;
+  /** Largest value accepted (−Infinity when empty). */
+  max = Number.NEGATIVE_INFINITY;
+  readonly relativeAccuracy: number;
+  readonly #gamma: number;
+  readonly #multiplier: number;
+  #zeros = 0;
+  /** Bin index of `#bins[0]`. */
+  #offset = 0;
+  #bins: number[] = [];
+
+  constructor(relativeAccuracy = 0.01) {
+    this.relativeAccuracy = relativeAccuracy;
+    this.#gamma = (1 + relativeAccuracy) / (1 - relativeAccuracy);
+    this.#multiplier = 1 / Math.log(this.#gamma);
+  }
+
+  /** Adds one value (negative values count as 0: latencies are never negative). */
+  accept(value: number): void {
+    this.count++;
+    this.sum += value;
+    if (value < this.min) this.min = value;
+    if (value > this.max) this.max = value;
+    if (!(value > MIN_BINNED)) {
+      this.#zeros++;
+      return;
+    }
+    this.#add(Math.ceil(Math.log(value) * this.#multiplier), 1);
+  }
+
+  /** Adds every value of `other` (same relative accuracy). */
+  merge(other: QuantileSketch): void {
+    if (other.count === 0) return;
+    if (other.relativeAccuracy !== this.relativeAccuracy) throw new RangeError('cannot merge sketches of different relative accuracy');
+    this.count += other.count;
+    this.sum += other.sum;
+    if (other.min < this.min) this.min = other.min;
+    if (other.max > this.max) this.max = other.max;
+    this.#zeros += other.#zeros;
+    const bins = other.#bins;
+    for (let j = 0; j < bins.length; j++) if (bins[j]! > 0) this.#add(other.#offset + j, bins[j]!);
+  }
+
+  /** The value at quantile `q` in [0, 1], within the relative accuracy; NaN when empty. */
+  getValueAtQuantile(q: number): number {
+    if (this.count === 0 || !(q >= 0 && q <= 1)) return Number.NaN;
+    const rank = q * (this.count - 1);
+    let seen = this.#zeros;
+    if (seen > rank) return 0;
+    const bins = this.#bins;
+    for (let j = 0; j < bins.length; j++) {
+      seen += bins[j]!;
+      if (seen > rank) return this.#value(this.#offset + j);
+    }
+    return this.#value(this.#offset + bins.length - 1);
+  }
+
+  #value(index: number): number {
+    return (2 * this.#gamma ** index) / (this.#gamma + 1);
+  }
+
+  #add(index: number, n: number): void {
+    const bins = this.#bins;
+    if (bins.length === 0) {
+      this.#offset = index;
+      bins.push(n);
+      return;
+    }
+    if (index < this.#offset) {
+      // Rare (a value smaller than every one before): shift once by the gap.
+      this.#bins = [n, ...new Array<number>(this.#offset - index - 1).fill(0), ...bins];
+      this.#offset = index;
+      return;
+    }
+    const j = index - this.#offset;
+    while (bins.length <= j) bins.push(0);
+    bins[j]! += n;
+  }
+}
