@@ -6,9 +6,9 @@ import { sleepUnlessAborted } from '../clock/signals.js';
 import { outcomeOf } from '../monitor/outcome.js';
 import { decideRetry } from '../retry/backoff.js';
 import { runWithRetry } from '../retry/retry.js';
-import type { StreamOptions } from '../stream/options.js';
 import type { PumpOptions, StreamSummary } from '../stream/pump.js';
 import { streamEventHooks } from '../stream/events.js';
+import { type StreamOptions, firstChunkLimitMs } from '../stream/options.js';
 import { type Usage, extractUsage } from '../usage/extract.js';
 import type { AdmitOptions, CallWeight, Release } from '../limits/limiter.js';
 import { type CallState, runAttempt } from './attempt.js';
@@ -53,6 +53,7 @@ export async function tryModel<T>(deps: PipelineDeps, fn: AttemptFn<T>, model: s
   const state: TryState = { error: undefined, cls: undefined, streamed: false, signal: call.signal, disposeSignal: deps.disposeSignal };
   const breaker = deps.breakerFor(model);
   const neutral = (error: unknown) => classifyOnce(state, error, clock.now());
+  const firstChunkMs = firstChunkLimitMs(call.stream ?? deps.stream, call.run?.request);
 
   let reservation: Reservation | undefined;
   if (budget) {
@@ -90,7 +91,7 @@ export async function tryModel<T>(deps: PipelineDeps, fn: AttemptFn<T>, model: s
     try {
       const streamHooks = streamHooksFor(deps, model, n, call, state, breaker, neutral, settle);
       if (deps.sharedCheck) await deps.sharedCheck(model);
-      const invoke = () => runAttempt(fn, model, n, call, clock, deps.disposeSignal, deps.onDispose, streamHooks, guard.limit);
+      const invoke = () => runAttempt(fn, model, n, call, clock, deps.disposeSignal, deps.onDispose, streamHooks, guard.limit, firstChunkMs);
       const value = breaker ? await breaker.execute(invoke, neutral) : await invoke();
       const now = clock.now();
       deps.retryBudget?.recordSuccess(model, now);

@@ -134,7 +134,9 @@ export function resilienceMiddleware<V extends MiddlewareSpecVersion = 'v4'>(
       {
         ...mergeRunOptions(o.runOptions?.(), params.providerOptions?.[RUN_OPTIONS_KEY] as CallRunOptions | undefined),
         models: chain,
-        request: params,
+        // `stream: true` tells the client before the answer that it is a stream: `firstChunkTimeoutMs`
+        // then counts from the attempt's start (a provider's doStream can wait for the first event).
+        request: method === 'doStream' ? { ...params, stream: true } : params,
         ...(params.abortSignal ? { signal: params.abortSignal } : {}),
       },
     );
