@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Packs the library, installs the tarball into a throwaway project and uses it
-// once from ESM and once from CommonJS, as a consumer would.
+// once from ESM and once from CommonJS, as a consumer would; then checks that it
+// installs beside the oldest SDK majors we support without ERESOLVE.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -80,6 +81,23 @@ openai.chat.completions.create({ model: 'a', messages: [] }).then(
     if (out !== 'ok') throw new Error(`${file}: expected "ok", got ${JSON.stringify(out)}`);
     console.log(`pack-smoke: ${file} ok`);
   }
+
+  // A project that already has an older SDK major (on Node 20, `npm install openai`
+  // gives 6.x) must be able to add us: the lowest major of each SDK the tests run
+  // (the devDependency aliases below) must satisfy our peer ranges, or npm stops
+  // with ERESOLVE. A dry run resolves the tree from the registry's metadata
+  // (cached by `npm ci`) without downloading or writing anything.
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  const lowest = Object.entries({ openai: 'openai6', '@anthropic-ai/sdk': 'anthropic0', ai: 'ai5' }).map(([name, alias]) => {
+    const m = /^npm:(.+)@([^@]+)$/.exec(pkg.devDependencies?.[alias] ?? '');
+    if (!m || m[1] !== name) throw new Error(`devDependency "${alias}" should be "npm:${name}@<version>", got ${JSON.stringify(pkg.devDependencies?.[alias])}`);
+    return `${name}@${m[2]}`;
+  });
+  const beside = join(dir, 'beside');
+  mkdirSync(beside);
+  writeFileSync(join(beside, 'package.json'), JSON.stringify({ name: 'beside', private: true, version: '0.0.0' }));
+  run('npm', ['install', '--dry-run', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...lowest, join(dir, tarball)], beside);
+  console.log(`pack-smoke: installs beside ${lowest.join(', ')} (no ERESOLVE)`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

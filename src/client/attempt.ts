@@ -103,8 +103,9 @@ export function runAttempt<T>(
   onDispose: Callbacks<unknown>,
   streamHooks?: () => StreamHooks,
   limit?: AttemptLimit,
+  firstChunkMs?: number,
 ): Promise<T> {
-  if (call.timeoutMs !== undefined || call.signal || limit) return runGuarded(fn, model, attempt, call, clock, disposeSignal, streamHooks, limit);
+  if (call.timeoutMs !== undefined || call.signal || limit || firstChunkMs !== undefined) return runGuarded(fn, model, attempt, call, clock, disposeSignal, streamHooks, limit, firstChunkMs);
   // The common path: no controller of our own, the attempt gets the shared dispose
   // signal. Its promise is settled by hand (no async function around it) and its
   // reject sits in `onDispose`, so dispose still ends an attempt whose function
@@ -134,7 +135,11 @@ export function runAttempt<T>(
   });
 }
 
-/** An attempt with a timeout or a caller signal: its own controller, raced. */
+/**
+ * An attempt with a timeout, a caller signal or a first-chunk limit: its own controller, raced.
+ * `firstChunkMs` (a call known to stream) counts from the attempt's start: a provider that
+ * never sends headers is cut like one that sends no content; priming keeps the same deadline.
+ */
 async function runGuarded<T>(
   fn: AttemptFn<T>,
   model: string,
@@ -144,6 +149,7 @@ async function runGuarded<T>(
   disposeSignal: AbortSignal,
   streamHooks: (() => StreamHooks) | undefined,
   limit: AttemptLimit | undefined,
+  firstChunkMs?: number,
 ): Promise<T> {
   const timeoutMs = limit ? limit.ms : call.timeoutMs;
   const callerSignal = call.signal;
@@ -158,11 +164,15 @@ async function runGuarded<T>(
     timeoutMs === undefined
       ? undefined
       : clock.setTimeout(() => controller.abort(limit?.scope === 'call' ? new TimeoutError(model, timeoutMs, 'Call deadline', 'call') : new TimeoutError(model, timeoutMs)), timeoutMs, KEEP_ALIVE);
+  let firstTimer =
+    firstChunkMs === undefined ? undefined : clock.setTimeout(() => controller.abort(new TimeoutError(model, firstChunkMs, 'First chunk')), firstChunkMs, KEEP_ALIVE);
   const race = abortRace(controller.signal);
   let handedOff = false;
   try {
     const ctx = new Context(model, attempt, call, controller.signal);
     const value = await Promise.race([Promise.resolve().then(() => fn(ctx)), race.promise]);
+    if (firstTimer !== undefined) clock.clearTimeout(firstTimer);
+    firstTimer = undefined;
     if (!streamHooks || !isStreamResult(value)) return value;
     const hooks = streamHooks();
     const priming = primeStream(value, {
@@ -185,6 +195,7 @@ async function runGuarded<T>(
     return primed.value;
   } finally {
     if (timer !== undefined) clock.clearTimeout(timer);
+    if (firstTimer !== undefined) clock.clearTimeout(firstTimer);
     race.detach();
     if (!handedOff) unlink();
   }

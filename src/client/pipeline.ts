@@ -7,9 +7,9 @@ import { judgeError, judgeResult } from '../fallback/conditions.js';
 import { outcomeOf } from '../monitor/outcome.js';
 import { decideRetry } from '../retry/backoff.js';
 import { runWithRetry } from '../retry/retry.js';
-import type { StreamOptions } from '../stream/options.js';
 import type { PumpOptions, StreamSummary } from '../stream/pump.js';
 import { streamEventHooks } from '../stream/events.js';
+import { type StreamOptions, firstChunkLimitMs } from '../stream/options.js';
 import { type Usage, addUsage, extractUsage } from '../usage/extract.js';
 import type { AdmitOptions, CallWeight, Release } from '../limits/limiter.js';
 import { type CallState, runAttempt } from './attempt.js';
@@ -54,6 +54,7 @@ export async function tryModel<T>(deps: PipelineDeps, fn: AttemptFn<T>, model: s
   const state: TryState = { error: undefined, cls: undefined, streamed: false, signal: call.signal, disposeSignal: deps.disposeSignal };
   const breaker = deps.breakerFor(model);
   const neutral = (error: unknown) => classifyOnce(state, error, clock.now());
+  const firstChunkMs = firstChunkLimitMs(call.stream ?? deps.stream, call.run?.request);
 
   let reservation: Reservation | undefined;
   if (budget) {
@@ -94,7 +95,7 @@ export async function tryModel<T>(deps: PipelineDeps, fn: AttemptFn<T>, model: s
     try {
       const streamHooks = streamHooksFor(deps, model, n, call, state, breaker, neutral, settle);
       if (deps.sharedCheck) await deps.sharedCheck(model);
-      const run = () => runAttempt(fn, model, n, call, clock, deps.disposeSignal, deps.onDispose, streamHooks, guard.limit);
+      const run = () => runAttempt(fn, model, n, call, clock, deps.disposeSignal, deps.onDispose, streamHooks, guard.limit, firstChunkMs);
       const conditions = call.conditions;
       // Judged inside the breaker's execute, so a rejected answer counts against the model only when you ask (its classification says).
       const invoke = conditions?.result

@@ -56,7 +56,9 @@ export interface RunOptions<T = unknown> {
   readonly deadlineMs?: number;
   /**
    * The request you send, read only to estimate its tokens for the budget
-   * (message text length, `max_tokens`). Never stored or emitted.
+   * (message text length, `max_tokens`). Never stored or emitted. With
+   * `stream: true` the answer is known to be a stream before it arrives, so
+   * `stream.firstChunkTimeoutMs` counts from the attempt's start.
    */
   readonly request?: unknown;
   /** Overrides parts of the budget's estimate. */

@@ -1,7 +1,7 @@
 /**
  * `llm-resilience/ai-sdk`: a language-model middleware for the Vercel AI SDK's
  * `wrapLanguageModel`, putting breaker, retry and fallback around `doGenerate`
- * and `doStream`. Works with `ai` 7 (middleware spec `v4`) and `ai` 6 (`v3`).
+ * and `doStream`. Works with `ai` 7 (middleware spec `v4`), `ai` 6 (`v3`) and `ai` 5 (`v2`).
  */
 import { z } from 'zod';
 import type { ResilientClientOptions } from '../client/options.js';
@@ -37,14 +37,14 @@ export interface LanguageModelCallOptionsLike {
  */
 export const RUN_OPTIONS_KEY = 'llm-resilience';
 
-/** A language model as the middleware sees it (`LanguageModelV3` / `LanguageModelV4`). */
+/** A language model as the middleware sees it (`LanguageModelV2` / `LanguageModelV3` / `LanguageModelV4`). */
 export interface LanguageModelLike<P extends LanguageModelCallOptionsLike = LanguageModelCallOptionsLike> {
   readonly modelId: string;
   doGenerate(options: P): PromiseLike<unknown>;
   doStream(options: P): PromiseLike<unknown>;
 }
 
-export type MiddlewareSpecVersion = 'v3' | 'v4';
+export type MiddlewareSpecVersion = 'v2' | 'v3' | 'v4';
 
 export interface ResilienceMiddlewareOptions<V extends MiddlewareSpecVersion = 'v4'> extends AdapterOptions {
   /**
@@ -55,8 +55,8 @@ export interface ResilienceMiddlewareOptions<V extends MiddlewareSpecVersion = '
    */
   readonly models?: Readonly<Record<string, LanguageModelLike<never>>>;
   /**
-   * The middleware spec the installed `ai` expects: `'v4'` for ai 7, `'v3'` for ai 6.
-   * Only the type differs; the runtime behaviour is the same.
+   * The middleware spec the installed `ai` expects: `'v4'` for ai 7, `'v3'` for ai 6,
+   * `'v2'` for ai 5. Only the type differs; the runtime behaviour is the same.
    * @default 'v4'
    */
   readonly specificationVersion?: V;
@@ -80,8 +80,27 @@ export interface ResilienceMiddleware<V extends MiddlewareSpecVersion = 'v4', R 
 const schema = z.strictObject({
   ...adapterOptionShape,
   models: z.record(z.string(), z.custom<LanguageModelLike<never>>((v) => typeof v === 'object' && v !== null && typeof (v as LanguageModelLike).doGenerate === 'function', { error: 'expected a language model instance' }), { error: 'expected an object of model id → language model' }).optional(),
-  specificationVersion: z.enum(['v3', 'v4'], { error: "expected 'v3' or 'v4'" }).optional(),
+  specificationVersion: z.enum(['v2', 'v3', 'v4'], { error: "expected 'v2', 'v3' or 'v4'" }).optional(),
 });
+
+/**
+ * What the middleware throws is final: the chain already retried and fell back
+ * as configured. The AI SDK re-runs a call (its `maxRetries`, default 2) only
+ * for an `APICallError` or `GatewayError` whose `isRetryable` is true. Our own
+ * errors are neither; a provider error the chain passes through unchanged (a
+ * 400 that another model would fail the same way) is marked `isRetryable:
+ * false`, so the AI SDK never starts a second chain run.
+ */
+function final(error: unknown): never {
+  if (typeof error === 'object' && error !== null && (error as { isRetryable?: unknown }).isRetryable === true) {
+    try {
+      Object.defineProperty(error, 'isRetryable', { value: false, writable: true, enumerable: true, configurable: true });
+    } catch {
+      // a frozen error: nothing to mark, the AI SDK may retry it
+    }
+  }
+  throw error;
+}
 
 /**
  * A `LanguageModelMiddleware` that runs each `doGenerate` / `doStream` through
@@ -118,7 +137,7 @@ export function resilienceMiddleware<V extends MiddlewareSpecVersion = 'v4'>(
     const { params, model } = args;
     const primary = model.modelId;
     const chain = chainFor(primary, runner.models).filter((id) => id === primary || Object.hasOwn(others, id));
-    return runner.run<R>(
+    const result = runner.run<R>(
       async (ctx): Promise<R> => {
         const target = (ctx.model === primary ? model : others[ctx.model]) as unknown as WrapArgs<P, R>['model'];
         try {
@@ -134,10 +153,13 @@ export function resilienceMiddleware<V extends MiddlewareSpecVersion = 'v4'>(
       {
         ...mergeRunOptions(o.runOptions?.(), params.providerOptions?.[RUN_OPTIONS_KEY] as CallRunOptions | undefined),
         models: chain,
-        request: params,
+        // `stream: true` tells the client before the answer that it is a stream: `firstChunkTimeoutMs`
+        // then counts from the attempt's start (a provider's doStream can wait for the first event).
+        request: method === 'doStream' ? { ...params, stream: true } : params,
         ...(params.abortSignal ? { signal: params.abortSignal } : {}),
       },
     );
+    return result.catch(final);
   };
 
   return Object.freeze({

@@ -12,6 +12,6 @@ export {
   type StreamUsageRequestedEvent,
 } from './events.js';
 export { ensureIncludeUsage, type IncludeUsageResult } from './include-usage.js';
-export { streamOptionsSchema, validateStreamOptions, type StreamOptions } from './options.js';
+export { firstChunkLimitMs, isStreamRequest, streamOptionsSchema, validateStreamOptions, type StreamOptions } from './options.js';
 export { primeStream, type PrimeOptions, type Primed, type StreamCommitInfo, type StreamOutcome, type StreamSummary } from './prime.js';
 export { StreamUsageAccumulator, usageFromChunks, type StreamUsage } from './usage.js';

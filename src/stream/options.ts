@@ -13,6 +13,10 @@ export interface StreamOptions {
   /**
    * No content chunk within this many ms of the attempt's start → the attempt
    * fails with `TimeoutError` and is retried / falls back like any timeout.
+   * The wait for the response headers counts too when the call is known to
+   * stream before it answers: the wrappers' `stream: true` and `messages.stream`,
+   * the AI SDK middleware's `doStream`, and `client.run` given a `request`
+   * with `stream: true`. Otherwise the limit applies once a stream comes back.
    * @default undefined (no limit)
    */
   readonly firstChunkTimeoutMs?: number;
@@ -60,4 +64,19 @@ export const streamOptionsSchema = z.lazy(() => z.strictObject({
 /** Validates `stream` options; a bad one throws ConfigError naming `stream.<key>`. */
 export function validateStreamOptions(input: unknown, root = 'stream'): StreamOptions {
   return Object.freeze(validateOptions(streamOptionsSchema, input, root));
+}
+
+/** True when a call's `request` says the answer will be a stream (`stream: true`, as the SDKs take it). */
+export function isStreamRequest(request: unknown): boolean {
+  return typeof request === 'object' && request !== null && (request as { stream?: unknown }).stream === true;
+}
+
+/**
+ * The first-chunk limit an attempt arms when it starts, before any stream
+ * object exists, so a provider that never even sends headers is cut. Only for
+ * a call known to stream: a plain call's whole answer is not a first chunk.
+ */
+export function firstChunkLimitMs(options: StreamOptions | undefined, request: unknown): number | undefined {
+  const ms = options?.firstChunkTimeoutMs;
+  return ms !== undefined && isStreamRequest(request) ? ms : undefined;
 }

@@ -108,3 +108,42 @@ describe('primeStream composed with ResilientClient.run (harness)', () => {
     expect(clock.pending()).toBe(0);
   });
 });
+
+describe('firstChunkTimeoutMs before the stream object exists (client.run, fake clock)', () => {
+  const never = <T>() => new Promise<T>(() => {});
+
+  it('with request.stream: true, a call that never answers is cut at the limit, its signal aborted, and falls back', async () => {
+    const { clock, client, log } = makeClient(['silent', 'fast'], 0);
+    const signals: AbortSignal[] = [];
+    const p = client.run(
+      async ({ model, signal }) => {
+        signals.push(signal);
+        if (model === 'silent') return never<AsyncIterable<unknown>>(); // no headers, ever
+        const { iterable, it } = scriptedIterable();
+        it.push(text('hi')).end();
+        return iterable;
+      },
+      { request: { model: 'silent', stream: true }, stream: { firstChunkTimeoutMs: 3000 } },
+    );
+    await clock.advance(2999);
+    expect(log).toEqual(['attempt:silent']);
+    await clock.advance(1);
+    expect((await drain(await p)).chunks).toEqual([text('hi')]);
+    expect(log).toEqual(['attempt:silent', 'failure:silent', 'fallback:fast', 'attempt:fast', 'success:fast']);
+    expect(signals[0]!.aborted).toBe(true);
+    expect(signals[0]!.reason).toMatchObject({ name: 'TimeoutError', message: 'First chunk on model "silent" timed out after 3000 ms' });
+    expect(clock.pending()).toBe(0);
+    client.dispose();
+  });
+
+  it('without stream: true the limit does not apply before an answer: a slow plain call is left alone', async () => {
+    const { clock, client, log } = makeClient(['slow'], 0);
+    let answer!: (v: string) => void;
+    const p = client.run(() => new Promise<string>((r) => (answer = r)), { request: { model: 'slow' }, stream: { firstChunkTimeoutMs: 3000 } });
+    await clock.advance(10_000);
+    answer('done');
+    expect(await p).toBe('done');
+    expect(log).toEqual(['attempt:slow', 'success:slow']);
+    client.dispose();
+  });
+});

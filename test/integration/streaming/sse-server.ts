@@ -30,7 +30,12 @@ export interface SseServer {
   close(): Promise<void>;
 }
 
-export async function startSseServer(): Promise<SseServer> {
+export interface SseServerOptions {
+  /** Requests (1-based) that never get response headers: the server reads them and stays silent. */
+  readonly withoutHeaders?: (n: number) => boolean;
+}
+
+export async function startSseServer(options: SseServerOptions = {}): Promise<SseServer> {
   const responses: SseResponse[] = [];
   const waiters: { n: number; resolve: (r: SseResponse) => void }[] = [];
   const sockets = new Set<Socket>();
@@ -44,8 +49,10 @@ export async function startSseServer(): Promise<SseServer> {
     } catch {
       /* not JSON */
     }
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-    res.flushHeaders();
+    if (!options.withoutHeaders?.(responses.length + 1)) {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+      res.flushHeaders();
+    }
     let isClosed = false;
     const closed = new Promise<void>((resolve) => res.on('close', () => ((isClosed = true), resolve())));
     const r: SseResponse = {
