@@ -102,6 +102,7 @@ export async function tryModel<T>(deps: PipelineDeps, fn: AttemptFn<T>, model: s
       const cls = classifyOnce(state, error, clock.now());
       const now = clock.now();
       if (cls.kind === 'rate_limit') deps.limiter.throttled(model, cls.retryAfterMs, admit?.weight);
+      if (cls.scope !== undefined) deps.onAccountStop(model, error, cls, call.chain);
       const outcome = outcomeOf(cls.kind);
       if (monitor && outcome) monitor.recordAttempt(model, outcome, now - start, now);
       if (cls.countsAsFailure) breaker?.noteDuration(now - start, guard.slowMs);
