@@ -1,9 +1,9 @@
-import { type Clock } from '../clock/clock.js';
+import type { Clock } from '../clock/clock.js';
 import { sleepUnlessAborted } from '../clock/signals.js';
 import { DisposedError, NoCapacityError, QueueFullError } from '../errors/errors.js';
 import type { RateLimitInfo } from '../classify/ratelimit-headers.js';
 import { type AdmitOptions, type CallWeight, DEFAULT_429_HOLD_MS, type Limiter, type LimiterEmitter, type ModelLimitSnapshot, type Release } from '../limits/limiter.js';
-import { BUCKET_DIMS, type BucketDim, type BucketReading, type DimRequest, type DimState, type SharedBucketStore } from './bucket-store.js';
+import { BUCKET_DIMS, type BucketDim, type BucketReading, type DimRequest, type DimState, type SharedAnswer, type SharedBucketStore } from './bucket-store.js';
 import { Health } from './health.js';
 import type { RedisEmitter } from './types.js';
 
@@ -95,7 +95,7 @@ export class SharedBuckets implements Limiter {
     // Spill, a full queue or no time left: take the call's share only if it fits now.
     const maxWait = spill || full ? 0 : Math.max(0, Math.min(bound, 2_147_483_647));
     const dims = this.#request(model, w);
-    let answer;
+    let answer: SharedAnswer;
     try {
       answer = await this.#store.admit(model, { now, maxWaitMs: maxWait, dims });
     } catch (error) {
