@@ -12,16 +12,20 @@ export interface Org {
   readonly stats: { ok: number; throttled: number };
 }
 
-export function simulatedOrg(clock: FakeClock, o: { rpm: number; latencyMs: number }): Org {
+export function simulatedOrg(clock: FakeClock, o: { rpm: number; latencyMs: number; format?: 'openai' | 'anthropic' }): Org {
   const rate = o.rpm / 60_000;
   let level = o.rpm;
   let at = clock.now();
   const stats = { ok: 0, throttled: 0 };
-  const headers = () => ({
-    'x-ratelimit-limit-requests': String(o.rpm),
-    'x-ratelimit-remaining-requests': String(Math.max(0, Math.floor(level))),
-    'x-ratelimit-reset-requests': `${Math.ceil((o.rpm - level) / rate)}ms`,
-  });
+  const headers = (): Record<string, string> => {
+    const remaining = String(Math.max(0, Math.floor(level)));
+    const fullInMs = Math.ceil((o.rpm - level) / rate);
+    // Anthropic: RFC 3339 reset times, retry-after in seconds; OpenAI: Go-style durations.
+    if (o.format === 'anthropic') {
+      return { 'anthropic-ratelimit-requests-limit': String(o.rpm), 'anthropic-ratelimit-requests-remaining': remaining, 'anthropic-ratelimit-requests-reset': new Date(clock.now() + fullInMs).toISOString() };
+    }
+    return { 'x-ratelimit-limit-requests': String(o.rpm), 'x-ratelimit-remaining-requests': remaining, 'x-ratelimit-reset-requests': `${fullInMs}ms` };
+  };
   return {
     stats,
     async call(ctx) {
@@ -41,7 +45,7 @@ export function simulatedOrg(clock: FakeClock, o: { rpm: number; latencyMs: numb
       stats.throttled++;
       throw Object.assign(new Error('429 Rate limit reached for requests'), {
         status: 429,
-        headers: new Headers({ ...h, 'retry-after-ms': String(retryAfterMs) }),
+        headers: new Headers({ ...h, ...(o.format === 'anthropic' ? { 'retry-after': String(Math.ceil(retryAfterMs / 1000)) } : { 'retry-after-ms': String(retryAfterMs) }) }),
         error: { type: 'requests', code: 'rate_limit_exceeded', message: 'Rate limit reached for requests', param: null },
       });
     },

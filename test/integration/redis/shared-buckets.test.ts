@@ -26,9 +26,9 @@ afterAll(async () => {
  * `workers` clients, each sending one call at a time with `thinkMs` between
  * calls for `calls` calls, against an organisation allowing `rpm` per minute.
  */
-async function storm(o: { workers: number; calls: number; thinkMs: number; rpm: number; shared: boolean; prefix: string }) {
+async function storm(o: { workers: number; calls: number; thinkMs: number; rpm: number; shared: boolean; prefix: string; format?: 'openai' | 'anthropic' }) {
   const clock = createFakeClock();
-  const org = simulatedOrg(clock, { rpm: o.rpm, latencyMs: 200 });
+  const org = simulatedOrg(clock, { rpm: o.rpm, latencyMs: 200, format: o.format ?? 'openai' });
   const c = counted(redis);
   const stores: string[] = [];
   const clients = Array.from({ length: o.workers }, () => {
@@ -66,6 +66,14 @@ describe('header-driven buckets shared on Redis', () => {
     expect(shared.failed).toBe(0);
     expect(shared.scripts).toBeGreaterThanOrEqual(shared.ok);
     expect(shared.scripts).toBeLessThanOrEqual(shared.ok + 2 * scenario.workers);
+  }, 60_000);
+
+  it('8 workers on Anthropic headers (RFC 3339 resets, retry-after in seconds), demand three times the limit: none', async () => {
+    const scenario = { workers: 8, calls: 40, thinkMs: 1_000, rpm: 120, format: 'anthropic' as const };
+    const local = await storm({ ...scenario, shared: false, prefix: `sb${run}:alocal:` });
+    const shared = await storm({ ...scenario, shared: true, prefix: `sb${run}:ashared:` });
+    expect(local.throttled).toBeGreaterThan(0);
+    expect(shared).toMatchObject({ throttled: 0, failed: 0, ok: scenario.workers * scenario.calls, degraded: [] });
   }, 60_000);
 
   it('8 workers with demand under the limit: nobody waits, nothing is refused', async () => {
