@@ -8,6 +8,13 @@ import { Health } from './health.js';
 import type { RedisEmitter } from './types.js';
 
 const NOOP: Release = () => {};
+/** Models whose state is kept at most (model names can come from callers); the oldest is forgotten first. */
+const MAX_MODELS = 10_000;
+const bounded = <V>(map: Map<string, V>, key: string, value: V) => {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > MAX_MODELS) map.delete(map.keys().next().value!);
+};
 type Dims = Partial<Record<BucketDim, DimState>>;
 
 /** The shared buckets as the last admission on a model saw them. */
@@ -104,7 +111,7 @@ export class SharedBuckets implements Limiter {
       return this.#local.admit(model, options);
     }
     this.#health.recover(0);
-    this.#views.set(model, { dims: answer.dims, at: now });
+    bounded(this.#views, model, { dims: answer.dims, at: now });
     if (answer.taken && answer.waitMs === 0) return NOOP;
     if (!answer.taken) {
       if (spill) throw new NoCapacityError(model, answer.waitMs, 'spill');
@@ -127,7 +134,9 @@ export class SharedBuckets implements Limiter {
       for (const dim of BUCKET_DIMS) if (answer.dims[dim]) out.giveBack[dim] = (out.giveBack[dim] ?? 0) + Math.max(0, dims[dim]?.take ?? 0);
       throw this.#dispose.signal.aborted ? new DisposedError() : error;
     } finally {
-      this.#waiting.set(model, (this.#waiting.get(model) ?? 1) - 1);
+      const left = (this.#waiting.get(model) ?? 1) - 1;
+      if (left > 0) this.#waiting.set(model, left);
+      else this.#waiting.delete(model);
     }
   }
 
@@ -146,7 +155,7 @@ export class SharedBuckets implements Limiter {
 
   #box(model: string): Outbox {
     let b = this.#outbox.get(model);
-    if (!b) this.#outbox.set(model, (b = { readings: {}, giveBack: {} }));
+    if (!b) bounded(this.#outbox, model, (b = { readings: {}, giveBack: {} }));
     return b;
   }
 
@@ -167,7 +176,7 @@ export class SharedBuckets implements Limiter {
     // The 429's own reading (remaining ~0) reaches the store with the next admission; its share is
     // not given back, which errs on the side of fewer calls. The hold steers this process's calls.
     const until = this.#clock.now() + (retryAfterMs ?? DEFAULT_429_HOLD_MS);
-    if (until > (this.#held.get(model) ?? 0)) this.#held.set(model, until);
+    if (until > (this.#held.get(model) ?? 0)) bounded(this.#held, model, until);
   }
 
   available(model: string, weight?: AdmitOptions['weight']): boolean {

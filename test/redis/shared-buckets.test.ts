@@ -99,6 +99,17 @@ describe('SharedBuckets: admission on a shared store, decisions local', () => {
     expect(limiter.snapshot().b?.requests).toMatchObject({ available: 1, capacity: 60, perMinute: 60 });
   });
 
+  it('keeps state for at most 10,000 models (names can come from callers)', async () => {
+    const store = new ScriptedStore();
+    store.answer = () => ({ taken: true, waitMs: 0, reason: undefined, dims: { requests: { level: 5, limit: 60 } } });
+    const { limiter } = setup(store);
+    for (let i = 0; i < 10_005; i++) await limiter.admit(`m${i}`);
+    const models = Object.keys(limiter.snapshot());
+    expect(models).toHaveLength(10_000);
+    expect(models).not.toContain('m0');
+    expect(models).toContain('m10004');
+  });
+
   it('a 429 holds the model in this process: calls spill while a later model has room', async () => {
     const { limiter } = setup();
     limiter.throttled('a', 2_000);
