@@ -11,6 +11,7 @@ import { cpus } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { getGc } from './lib/gc.js';
 import { fmtBytes, fmtNs, fmtRate, nsPerCall, stats, throughput, type Stats } from './lib/measure.js';
+import { measureRedisCost } from './lib/redis-cost.js';
 import { measureScale } from './lib/scale.js';
 import { measureImports } from './lib/import-time.js';
 import { loadLibrary } from './lib/load.js';
@@ -114,6 +115,24 @@ for (const s of tpSubjects) {
 }
 print();
 for (const i of instances.values()) i.dispose();
+
+// ---- shared header buckets on Redis -----------------------------------------
+{
+  const r = await measureRedisCost(lib, gc, { rounds: QUICK ? 3 : ROUNDS, calls: QUICK ? 500 : 3_000, tpTotal: QUICK ? 2_000 : 20_000 });
+  print('## Header-driven admission shared on Redis (a local redis-server started by the bench)');
+  print();
+  if ('na' in r) print(`n/a: ${r.na}`);
+  else {
+    print(`Same client, same headers on every call; sequential calls, ${QUICK ? 3 : ROUNDS} rounds. Shared: one script round trip per admission (${r.scriptsPerCall.toFixed(2)} per call measured); a bare PING on the same connection takes ${fmtNs(r.pingWall.median)} of wall time. Admissions that fell back to local buckets (Redis slower than the 100 ms timeout): ${r.degraded}.`);
+    print();
+    print('| admission | CPU / call | wall / call (median) | calls per wall-second at concurrency 100 |');
+    print('|---|---:|---:|---:|');
+    print(`| local buckets (default) | ${fmtNs(r.local.cpu.median)} | ${fmtNs(r.local.wall.median)} | ${fmtRate(r.local.tp)} |`);
+    print(`| shared on Redis (\`createRedisLimiter(redis, {})\`) | ${fmtNs(r.shared.cpu.median)} | ${fmtNs(r.shared.wall.median)} | ${fmtRate(r.shared.tp)} |`);
+    print(`| cost of sharing | +${fmtNs(r.shared.cpu.median - r.local.cpu.median)} | +${fmtNs(r.shared.wall.median - r.local.wall.median)} | |`);
+  }
+  print();
+}
 
 // ---- 10,000 models ---------------------------------------------------------
 const scale = await measureScale(lib, gc, SCALE_MODELS, IDLE_MS);

@@ -8,7 +8,10 @@ import { join } from 'node:path';
 // Ceilings for the published tarball (bytes). Measured 285 kB packed and
 // 1,052 kB unpacked (75 files) when they were set: about 20% headroom.
 // Raise them on purpose, in the commit that needs it, and say why.
-const BUDGET = { packed: 350_000, unpacked: 1_300_000, files: 90 };
+// +15 kB packed / +45 kB unpacked: every quota, billing and permission signal of both providers
+// classified (all entries), and the header-driven buckets shared on Redis (its script and admission,
+// in the ESM and CJS builds of the redis entry); measured 343.9 → 357.8 kB packed, 1,263 → 1,308 kB unpacked.
+const BUDGET = { packed: 365_000, unpacked: 1_345_000, files: 90 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;

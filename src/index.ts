@@ -10,7 +10,7 @@ export type { CallRunOptions } from './providers/run-options.js';
 export { systemClock, systemRandom } from './clock/clock.js';
 export type { Clock, RandomSource, TimerHandle } from './clock/clock.js';
 export { classifyError } from './classify/classify.js';
-export type { Classification, FailureKind } from './classify/classify.js';
+export type { Classification, FailureKind, StopScope } from './classify/classify.js';
 export { parseRetryAfter } from './classify/headers.js';
 export {
   ResilienceError,

@@ -1,5 +1,8 @@
 import { isResilienceError } from '../errors/errors.js';
+import { ACCOUNT_CODES, QUOTA_CODES, type StopScope, accountStop } from './account-stop.js';
 import { parseRetryAfter, readHeader } from './headers.js';
+
+export type { StopScope } from './account-stop.js';
 
 /**
  * What went wrong, in the library's words. Retry, breaker, fallback and the
@@ -7,13 +10,13 @@ import { parseRetryAfter, readHeader } from './headers.js';
  */
 export type FailureKind =
   | 'rate_limit' // 429, transient
-  | 'quota' // 429 insufficient_quota / spend limit, 402: will not clear by waiting
+  | 'quota' // credit balance, spend or usage limit (429 insufficient_quota, 402, Anthropic's 400 billing messages): will not clear by waiting
   | 'overloaded' // Anthropic 529 / overloaded_error
   | 'server' // 5xx, 409
   | 'network' // connection refused / reset / dropped mid-stream
   | 'timeout' // our attempt timeout, SDK connection timeout, 408
   | 'deadline' // the call's own deadline ran out, or left too little time to start an attempt
-  | 'auth' // 401, 403
+  | 'auth' // 401, 403, a disabled organisation
   | 'not_found' // 404 (e.g. unknown model)
   | 'client' // other 4xx: the request itself is wrong
   | 'context_length' // 400: the request does not fit this model's context window
@@ -38,6 +41,15 @@ export interface Classification {
   readonly status?: number;
   /** Provider error type or code (`overloaded_error`, `insufficient_quota`, …), when known. */
   readonly type?: string;
+  /**
+   * Set when the provider refused the account rather than the request, which
+   * waiting does not clear: `provider` — no model of that provider will serve
+   * this key (credit balance, spend or usage limit, disabled organisation,
+   * invalid key, unsupported region); `model` — this model is not available to
+   * the account. The client then opens the breakers it reaches for
+   * `breaker.quotaResetTimeoutMs` and the chain moves on to another provider's models.
+   */
+  readonly scope?: StopScope;
 }
 
 interface KindTraits {
@@ -76,12 +88,6 @@ export const KIND_TRAITS: Readonly<Record<FailureKind, KindTraits>> = Object.fre
   unknown: t(false, false, false),
 });
 
-const QUOTA_CODES = new Set([
-  'insufficient_quota',
-  'billing_hard_limit_reached',
-  'billing_not_active',
-  'enforced_spend_limit_reached',
-]);
 const NETWORK_CODES = new Set([
   'ECONNRESET',
   'ECONNREFUSED',
@@ -121,6 +127,8 @@ const TYPE_KINDS: Readonly<Record<string, FailureKind>> = {
 // "input length and `max_tokens` exceed context limit"); OpenAI-compatible servers without the
 // code say "maximum context length". Read, never echoed.
 const CONTEXT_MESSAGE = /prompt is too long|exceeds? (?:the )?context (?:limit|window)|exceed context limit|maximum context length|context length exceeded|context_length_exceeded/i;
+
+const PROVIDER_QUOTA = Object.freeze({ kind: 'quota', scope: 'provider' } as const);
 
 type Bag = Record<string, unknown>;
 const obj = (v: unknown): Bag | undefined => (v !== null && typeof v === 'object' ? (v as Bag) : undefined);
@@ -296,15 +304,21 @@ function classifyUnsafe(error: unknown, nowMs: number, depth: number): Classific
   else if (name === 'EnforcedSpendLimitReachedError') kind = 'quota';
   else if (status !== undefined && status >= 400) kind = kindFromStatus(status, types);
   else kind = kindWithoutStatus(e, types);
-  if (kind === 'client') kind = refineClient(e, types);
+  // An account the provider will not serve, whatever status and type it came with (Anthropic sends
+  // a spent balance as a 400 invalid_request_error): never a client error, never transient.
+  // Every quota is the account's, so it reaches every model of the provider.
+  const stop = kind === 'abort' ? undefined : (accountStop(status, types, () => messages(e)) ?? (kind === 'quota' ? PROVIDER_QUOTA : undefined));
+  if (stop) kind = stop.kind;
+  else if (kind === 'client') kind = refineClient(e, types);
 
   const retryAfterMs = parseRetryAfter(headers, nowMs);
   // Only well-known codes are echoed back: a provider body is free text and
   // may carry anything, keys included.
-  const type = types.find((x) => QUOTA_CODES.has(x) || Object.hasOwn(TYPE_KINDS, x) || NETWORK_CODES.has(x));
+  const type = types.find((x) => QUOTA_CODES.has(x) || ACCOUNT_CODES.has(x) || Object.hasOwn(TYPE_KINDS, x) || NETWORK_CODES.has(x));
   const extra: { -readonly [K in keyof Classification]?: Classification[K] } = {};
   if (status !== undefined) extra.status = status;
   if (retryAfterMs !== undefined) extra.retryAfterMs = retryAfterMs;
   if (type !== undefined) extra.type = type;
+  if (stop) extra.scope = stop.scope;
   return build(kind, extra, readHeader(headers, 'x-should-retry'));
 }

@@ -4,7 +4,7 @@ import { RetryBudget, type RetryBudgetState } from '../retry/budget.js';
 import { derivedTimeoutMs } from '../retry/deadline.js';
 import { BudgetManager } from '../budget/manager.js';
 import type { BudgetSnapshot } from '../budget/snapshot.js';
-import { classifyError } from '../classify/classify.js';
+import { type Classification, classifyError } from '../classify/classify.js';
 import { type Clock, systemClock, systemRandom } from '../clock/clock.js';
 import { Callbacks, keepAbortListener, onAbort } from '../clock/signals.js';
 import { AllModelsFailedError, CircuitOpenError, ContextWindowError, DisposedError, type ModelFailure, isCircuitOpenError } from '../errors/errors.js';
@@ -28,6 +28,7 @@ import { resolveClientOptions } from './resolve.js';
 import type { CallState } from './attempt.js';
 import type { Listener, ResilienceEventName, ResilienceEvents } from './events-map.js';
 import type { PipelineDeps } from './deps.js';
+import { holdOpen, stoppedModels } from './account-stop.js';
 import { tryModel } from './pipeline.js';
 import { callEstimate, checkRunOptions, checkedUsage, reportListenerError, tee } from './support.js';
 import type { AttemptFn, Outcome, RunOptions } from './types.js';
@@ -151,6 +152,7 @@ export class ResilientClient {
       disposeSignal: this.#dispose.signal,
       onDispose: this.#pending,
       breakerFor: (model) => this.#breakerFor(model),
+      onAccountStop: (model, error, cls, chain) => this.#accountStop(model, error, cls, chain),
       sharedCheck: this.#shared ? (model) => this.#sharedCheck(model) : undefined,
     };
   }
@@ -479,6 +481,14 @@ export class ResilientClient {
       if (ms !== undefined && (retryAfterMs === undefined || ms < retryAfterMs)) retryAfterMs = ms;
     }
     return new AllModelsFailedError(failures, retryAfterMs);
+  }
+
+  /** A provider or model the account may not use: its breakers open for the quota period (no breakers: nothing to hold). */
+  #accountStop(model: string, error: unknown, cls: Classification, chain: readonly string[] | undefined): void {
+    if (!this.#breakerOptions) return;
+    for (const m of stoppedModels(model, cls.scope, [...this.models, ...(chain ?? NONE)], (x) => this.#providers.get(x))) {
+      holdOpen(this.#breakerFor(m)!, error, cls.retryAfterMs);
+    }
   }
 
   #breakerFor(model: string): ModelBreaker | undefined {

@@ -1,5 +1,6 @@
 import type { ModelBreaker } from '../breaker/breaker.js';
 import type { BudgetManager } from '../budget/manager.js';
+import type { Classification } from '../classify/classify.js';
 import type { Clock, RandomSource } from '../clock/clock.js';
 import type { Callbacks } from '../clock/signals.js';
 import type { EventBus } from '../events/events.js';
@@ -29,6 +30,11 @@ export interface PipelineDeps {
   /** Rejects of pending common-path attempts: `dispose()` calls each (not a listener per attempt). */
   readonly onDispose: Callbacks<unknown>;
   breakerFor(model: string): ModelBreaker | undefined;
+  /**
+   * An account stop (the classification has a `scope`) on `model`: opens the
+   * breakers it reaches, so this call and the next go to another provider at once.
+   */
+  onAccountStop(model: string, error: unknown, cls: Classification, chain: readonly string[] | undefined): void;
   /** Cross-process breaker check; undefined unless `shared.breaker` is configured. */
   readonly sharedCheck: ((model: string) => Promise<void>) | undefined;
 }

@@ -120,6 +120,7 @@ export async function tryModel<T>(deps: PipelineDeps, fn: AttemptFn<T>, model: s
       if (call.conditions?.error) cls = state.cls = judgeError(call.conditions, error, cls, { model, attempt: n });
       const now = clock.now();
       if (cls.kind === 'rate_limit') deps.limiter.throttled(model, cls.retryAfterMs, admit?.weight);
+      if (cls.scope !== undefined) deps.onAccountStop(model, error, cls, call.chain);
       const outcome = cls.kind === 'rejected' && cls.countsAsFailure ? 'error' : outcomeOf(cls.kind);
       if (monitor && outcome) monitor.recordAttempt(model, outcome, now - start, now);
       if (cls.countsAsFailure) breaker?.noteDuration(now - start, guard.slowMs);

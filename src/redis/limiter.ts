@@ -6,7 +6,9 @@ import { type AdmitOptions, type Limiter, type LimiterEmitter, type ModelLimitSn
 import { type LimitsOptions, type ModelLimits, resolveLimits } from '../limits/options.js';
 import { hold, race } from '../limits/slots.js';
 import type { RateLimitInfo } from '../classify/ratelimit-headers.js';
+import { RedisBucketStore } from './bucket-store.js';
 import { Health } from './health.js';
+import { SharedBuckets } from './shared-buckets.js';
 import { type RedisLimiterConfig, resolveLimiterConfig } from './options.js';
 import type { RedisEmitter, RedisLike } from './types.js';
 
@@ -151,7 +153,18 @@ class RedisLimiter implements Limiter {
     this.#health = new Health('limits', clock, emitter, resolveLimiterConfig(config).heartbeatMs);
     this.#local = createLimiter(options, { clock, ...(emitter ? { emitter } : {}) });
     const { default: _d, models: _m, ...rest } = options;
-    this.#headers = createLimiter(rest, { clock, ...(emitter ? { emitter } : {}) });
+    const headers = createLimiter(rest, { clock, ...(emitter ? { emitter } : {}) });
+    const cfg = resolveLimiterConfig(config);
+    // The header-driven buckets themselves live on Redis (one script per admission); this process's
+    // own header limiter keeps learning and admits whenever Redis does not answer in time.
+    this.#headers =
+      cfg.shareHeaders && headers.enabled
+        ? new SharedBuckets(new RedisBucketStore(redis, clock, cfg), headers, {
+            clock,
+            emitter,
+            options: { maxWaitMs: this.#limits.maxWaitMs, maxQueue: this.#limits.maxQueue, minRemainingRequests: this.#limits.minRemainingRequests, retryMs: cfg.retryMs },
+          })
+        : headers;
   }
 
   #shared(model: string): Shared {

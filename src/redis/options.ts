@@ -97,7 +97,15 @@ const breakerSchema = z
   .strictObject({ ...common, syncMs: positiveMs().optional(), clientId: clientId().optional() })
   .refine(retryCoversTimeout, retryIssue);
 
-const limiterSchema = z.strictObject({ prefix: prefix().optional(), heartbeatMs: positiveMs().optional() });
+const limiterSchema = z
+  .strictObject({
+    prefix: prefix().optional(),
+    heartbeatMs: positiveMs().optional(),
+    shareHeaders: z.boolean({ error: 'expected a boolean' }).optional(),
+    timeoutMs: positiveMs().optional(),
+    retryMs: positiveMs().optional(),
+  })
+  .refine((o) => (o.retryMs ?? DEFAULTS.retryMs) >= (o.timeoutMs ?? LIMITER_TIMEOUT_MS), { error: 'expected at least timeoutMs', path: ['retryMs'] });
 
 type Resolved<T> = { readonly [K in keyof T]-?: Exclude<T[K], undefined> };
 
@@ -134,11 +142,40 @@ export interface RedisLimiterConfig {
    * @default 1000
    */
   readonly heartbeatMs?: number;
+  /**
+   * Share the buckets that follow the provider's rate-limit headers: every
+   * process's headers feed one set of buckets per model on Redis, and every
+   * admission takes from them (one script round trip per admission). `false`
+   * keeps header-driven admission per process.
+   * @default true
+   */
+  readonly shareHeaders?: boolean;
+  /**
+   * The longest an admission waits for Redis; past it the call is admitted by
+   * this process's own buckets and `store:degraded` is emitted.
+   * @default 100
+   */
+  readonly timeoutMs?: number;
+  /**
+   * After a failure, how long admissions stay local before Redis is tried
+   * again. At least `timeoutMs`.
+   * @default 1000
+   */
+  readonly retryMs?: number;
 }
 
-export function resolveLimiterConfig(o: RedisLimiterConfig | undefined): { prefix: string; heartbeatMs: number } {
+/** The default bound on one shared admission's round trip. */
+export const LIMITER_TIMEOUT_MS = 100;
+
+export function resolveLimiterConfig(o: RedisLimiterConfig | undefined): { prefix: string; heartbeatMs: number; shareHeaders: boolean; timeoutMs: number; retryMs: number } {
   const v = validateOptions(limiterSchema, o ?? {}, 'redisLimiter');
-  return { prefix: v.prefix ?? DEFAULTS.prefix, heartbeatMs: v.heartbeatMs ?? 1_000 };
+  return {
+    prefix: v.prefix ?? DEFAULTS.prefix,
+    heartbeatMs: v.heartbeatMs ?? 1_000,
+    shareHeaders: v.shareHeaders ?? true,
+    timeoutMs: v.timeoutMs ?? LIMITER_TIMEOUT_MS,
+    retryMs: v.retryMs ?? DEFAULTS.retryMs,
+  };
 }
 
 /** A random id for this process's bookkeeping fields. */

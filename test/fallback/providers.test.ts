@@ -37,7 +37,8 @@ describe('client.run with provider entries', () => {
     expect(() => new ResilientClient({ models: [{ model: 'a', provider: '' }] })).toThrow(/models\.0/);
     expect(() => new ResilientClient({ models: ['a', { model: 'a', provider: 'openai' }] })).toThrow(/without duplicates/);
     const clock = createFakeClock();
-    const provider = createFakeProvider(clock, { c1: [step.quota()] });
+    // A quota would hold every Anthropic model (an account stop); an overload is c1's alone.
+    const provider = createFakeProvider(clock, { c1: [step.overloaded()] });
     const client = new ResilientClient({ models: [...providers].map(([model, p]) => ({ model, provider: p })), clock, monitor: false });
     expect(client.models).toEqual(['c1', 'g1', 'c2']);
     expect(client.providerOf('g1')).toBe('openai');
@@ -45,7 +46,7 @@ describe('client.run with provider entries', () => {
     const fallbacks: FallbackEvent[] = [];
     client.on('fallback', (e) => fallbacks.push(e));
     await expect(client.run(provider.call, { provider: 'anthropic' })).resolves.toMatchObject({ model: 'c2' });
-    expect(fallbacks).toMatchObject([{ from: 'c1', to: 'c2', reason: 'quota', skipped: ['g1'] }]);
+    expect(fallbacks).toMatchObject([{ from: 'c1', to: 'c2', reason: 'overloaded', skipped: ['g1'] }]);
     await expect(client.run(provider.call, { provider: '' })).rejects.toThrow(/run\.provider/);
     client.dispose();
   });

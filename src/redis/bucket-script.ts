@@ -1,0 +1,90 @@
+import { script } from './health.js';
+
+/** The dimensions of a shared model bucket, in the order the script's arguments and reply list them. */
+export const BUCKET_DIMS = ['requests', 'tokens', 'inputTokens', 'outputTokens'] as const;
+export type BucketDim = (typeof BUCKET_DIMS)[number];
+/** Arguments per dimension in {@link BUCKET_ADMIT}. */
+export const ARGS_PER_DIM = 6;
+
+/**
+ * Shared header-driven buckets: one admission, fed by every process's headers,
+ * in one atomic round trip on one hash per model. Token buckets, one per
+ * dimension: capacity = the provider's limit per minute, refilled continuously
+ * at limit / 60 000 per ms (as OpenAI and Anthropic refill). Time is the
+ * caller's clock (`now`), so a simulated clock drives it; a caller whose clock
+ * is behind never refills the bucket backwards.
+ *
+ * KEYS[1] the model's hash (fields `<dim>l` level, `<dim>t` time of level, `<dim>c` limit,
+ *   `<dim>u` units taken while no limit was known yet: the first reading may not count
+ *   them, so they are taken from it).
+ * ARGV: now, ttlMs, maxWaitMs (take only when the call's wait is at most this;
+ *   -1 = never take: a look), then per dimension in {@link BUCKET_DIMS} order six
+ *   values: take (units this call takes), need (units that must be there: take plus
+ *   a reserve), remaining, limit, observedAt (a header reading to fold in: the
+ *   provider's remaining, a latency ago; '' when none), giveBack (units of calls
+ *   that were not sent or not counted by the provider).
+ * Folding a reading: the level becomes the lower of the bucket's and the
+ * reading's remaining plus its refill since it was read (the provider cannot
+ * know of calls admitted since; a lower reading means use the buckets did not see).
+ * Returns {taken, waitMs, dim (1-based, 0 = none), then per dimension: level
+ * after the call (as text; '' when the dimension is unknown), limit}.
+ */
+export const BUCKET_ADMIT = script(`
+local k = KEYS[1]
+local now, ttl, maxWait = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local f = function (x) return string.format('%.6f', x) end
+local n = ${BUCKET_DIMS.length}
+local L, C, T = {}, {}, {}
+local wait, wdim = 0, 0
+for d = 1, n do
+  local a = 3 + (d - 1) * ${ARGS_PER_DIM}
+  local p = tostring(d)
+  local v = redis.call('HMGET', k, p .. 'l', p .. 't', p .. 'c', p .. 'u')
+  local l, t, c = tonumber(v[1]), tonumber(v[2]), tonumber(v[3])
+  local rem, lim, at = tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5])
+  if lim and lim > 0 and rem then
+    c = math.max(lim, rem)
+  end
+  if c then
+    local rate = c / 60000
+    if l == nil then
+      -- The first reading: calls admitted before any limit was known may not be in it yet.
+      l, t = c - (tonumber(v[4]) or 0), now
+      redis.call('HDEL', k, p .. 'u')
+    end
+    if now > t then l = math.min(c, l + (now - t) * rate); t = now end
+    l = math.min(l, c)
+    if lim and lim > 0 and rem and at then
+      l = math.min(l, rem + math.max(0, now - at) * rate)
+    end
+    local back = tonumber(ARGV[a + 6]) or 0
+    if back > 0 then l = math.min(c, l + back) end
+    local need = math.min(c, tonumber(ARGV[a + 2]) or 0)
+    if l < need then
+      local ms = math.ceil((need - l) / rate)
+      if ms > wait then wait, wdim = ms, d end
+    end
+    L[d], C[d], T[d] = l, c, t
+  end
+end
+local taken = 0
+if maxWait >= 0 and wait <= maxWait then taken = 1 end
+local out = {taken, wait, wdim}
+for d = 1, n do
+  if C[d] then
+    local p = tostring(d)
+    local a = 3 + (d - 1) * ${ARGS_PER_DIM}
+    if taken == 1 then L[d] = L[d] - math.min(C[d], tonumber(ARGV[a + 1]) or 0) end
+    redis.call('HSET', k, p .. 'l', f(L[d]), p .. 't', f(T[d]), p .. 'c', f(C[d]))
+    out[#out + 1] = f(L[d])
+    out[#out + 1] = f(C[d])
+  else
+    local take = tonumber(ARGV[3 + (d - 1) * ${ARGS_PER_DIM} + 1]) or 0
+    if taken == 1 and take > 0 then redis.call('HINCRBYFLOAT', k, tostring(d) .. 'u', take) end
+    out[#out + 1] = ''
+    out[#out + 1] = ''
+  end
+end
+redis.call('PEXPIRE', k, ttl)
+return out
+`);

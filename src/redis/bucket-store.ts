@@ -1,0 +1,105 @@
+import type { Clock } from '../clock/clock.js';
+import { ARGS_PER_DIM, BUCKET_ADMIT, BUCKET_DIMS, type BucketDim } from './bucket-script.js';
+import { runScript } from './health.js';
+import type { RedisLike } from './types.js';
+
+export { BUCKET_DIMS, type BucketDim } from './bucket-script.js';
+
+/** A header reading of one dimension, as the provider sent it. */
+export interface BucketReading {
+  readonly remaining: number;
+  /** The provider's limit per minute. */
+  readonly limit: number;
+  /** Clock time the reading was taken. */
+  readonly observedAt: number;
+}
+
+/** What one admission sends for one dimension. */
+export interface DimRequest {
+  /** Units this call takes when admitted. */
+  readonly take: number;
+  /** Units that must be in the bucket for the call to go now (take plus a reserve). */
+  readonly need: number;
+  /** The latest header reading of this process not yet shared, if any. */
+  readonly reading?: BucketReading | undefined;
+  /** Units of calls admitted earlier but never sent (given back). */
+  readonly giveBack?: number;
+}
+
+/** One shared admission: one atomic step on the model's buckets. */
+export interface SharedAdmission {
+  /** The caller's clock. */
+  readonly now: number;
+  /** Take the call's units only when its wait is at most this; -1: never take (a look). */
+  readonly maxWaitMs: number;
+  readonly dims: Readonly<Partial<Record<BucketDim, DimRequest>>>;
+}
+
+/** A dimension's state right after the admission. */
+export interface DimState {
+  /** Units in the bucket (negative while admitted calls wait for their share). */
+  readonly level: number;
+  /** Limit per minute (capacity; refilled at limit / 60 000 per ms). */
+  readonly limit: number;
+}
+
+export interface SharedAnswer {
+  /** The call's units were taken: it goes now (`waitMs` 0) or after `waitMs`. */
+  readonly taken: boolean;
+  /** Ms until the call's share has refilled (0: there is room now). */
+  readonly waitMs: number;
+  /** The dimension that decided `waitMs`. */
+  readonly reason: BucketDim | undefined;
+  /** The dimensions the store knows, as of `now`. */
+  readonly dims: Readonly<Partial<Record<BucketDim, DimState>>>;
+}
+
+/**
+ * The seam between admission and a store shared by every process: one call,
+ * one atomic step (fold in this process's header readings and give-backs,
+ * refill to `now`, decide, take). `admit` rejects when the store cannot answer;
+ * the caller then admits on its own.
+ */
+export interface SharedBucketStore {
+  admit(model: string, request: SharedAdmission): Promise<SharedAnswer>;
+}
+
+/** Idle model hashes expire after this; the next reading recreates them. */
+const IDLE_EXPIRY_MS = 10 * 60_000;
+
+/**
+ * {@link SharedBucketStore} on Redis: one `EVALSHA` of the bucket script per
+ * admission on `<prefix>buckets:<model>`, bounded by `timeoutMs` on the clock.
+ */
+export class RedisBucketStore implements SharedBucketStore {
+  readonly #redis: RedisLike;
+  readonly #clock: Clock;
+  readonly #prefix: string;
+  readonly #timeoutMs: number;
+
+  constructor(redis: RedisLike, clock: Clock, o: { readonly prefix: string; readonly timeoutMs: number }) {
+    this.#redis = redis;
+    this.#clock = clock;
+    this.#prefix = o.prefix;
+    this.#timeoutMs = o.timeoutMs;
+  }
+
+  async admit(model: string, request: SharedAdmission): Promise<SharedAnswer> {
+    const args: (string | number)[] = [Math.floor(request.now), IDLE_EXPIRY_MS, request.maxWaitMs];
+    for (const dim of BUCKET_DIMS) {
+      const d = request.dims[dim];
+      const r = d?.reading;
+      args.push(d?.take ?? 0, d?.need ?? 0, r ? r.remaining : '', r ? r.limit : '', r ? Math.floor(r.observedAt) : '', d?.giveBack ?? 0);
+    }
+    if (args.length !== 3 + BUCKET_DIMS.length * ARGS_PER_DIM) throw new Error('bucket script arguments out of step');
+    const reply = (await runScript(this.#redis, this.#clock, this.#timeoutMs, BUCKET_ADMIT, [`${this.#prefix}buckets:${model}`], args)) as unknown[];
+    const dims: Partial<Record<BucketDim, DimState>> = {};
+    BUCKET_DIMS.forEach((dim, i) => {
+      const level = reply[3 + 2 * i];
+      const limit = reply[4 + 2 * i];
+      if (level !== '' && level !== undefined && limit !== '' && limit !== undefined) dims[dim] = { level: Number(level), limit: Number(limit) };
+    });
+    const d = Number(reply[2]);
+    return { taken: Number(reply[0]) === 1, waitMs: Number(reply[1]), reason: d > 0 ? BUCKET_DIMS[d - 1] : undefined, dims };
+  }
+}

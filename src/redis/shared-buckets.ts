@@ -1,0 +1,231 @@
+import type { Clock } from '../clock/clock.js';
+import { sleepUnlessAborted } from '../clock/signals.js';
+import { DisposedError, NoCapacityError, QueueFullError } from '../errors/errors.js';
+import type { RateLimitInfo } from '../classify/ratelimit-headers.js';
+import { type AdmitOptions, type CallWeight, DEFAULT_429_HOLD_MS, type Limiter, type LimiterEmitter, type ModelLimitSnapshot, type Release } from '../limits/limiter.js';
+import { BUCKET_DIMS, type BucketDim, type BucketReading, type DimRequest, type DimState, type SharedAnswer, type SharedBucketStore } from './bucket-store.js';
+import { Health } from './health.js';
+import type { RedisEmitter } from './types.js';
+
+const NOOP: Release = () => {};
+/** Models whose state is kept at most (model names can come from callers); the oldest is forgotten first. */
+const MAX_MODELS = 10_000;
+const bounded = <V>(map: Map<string, V>, key: string, value: V) => {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > MAX_MODELS) map.delete(map.keys().next().value!);
+};
+type Dims = Partial<Record<BucketDim, DimState>>;
+
+/** The shared buckets as the last admission on a model saw them. */
+interface View {
+  readonly dims: Dims;
+  readonly at: number;
+}
+
+/** What this process has to tell the store about a model on its next admission there. */
+interface Outbox {
+  readings: Partial<Record<BucketDim, BucketReading>>;
+  giveBack: Partial<Record<BucketDim, number>>;
+}
+
+export interface SharedBucketsOptions {
+  readonly maxWaitMs: number;
+  readonly maxQueue: number;
+  readonly minRemainingRequests: number;
+  /** Degraded → next probe after this (ms). */
+  readonly retryMs: number;
+}
+
+const weightOf = (w: AdmitOptions['weight']): CallWeight | number => (typeof w === 'function' ? w() : (w ?? 1));
+/** A call's units in one dimension (the same split as local admission). */
+export const unitsOf = (dim: BucketDim, w: CallWeight | number): number =>
+  dim === 'requests' ? 1 : typeof w === 'number' ? (dim === 'outputTokens' ? 0 : w) : dim === 'inputTokens' ? w.inputTokens : dim === 'outputTokens' ? w.outputTokens : w.inputTokens + w.outputTokens;
+
+const levelAt = (d: DimState, since: number, now: number) => Math.min(d.limit, d.level + Math.max(0, now - since) * (d.limit / 60_000));
+
+/**
+ * Header-driven admission whose buckets live in a {@link SharedBucketStore}
+ * (Redis): every process's headers feed them and every admission takes from
+ * them, in one store call per admission. This process's header readings ride
+ * on its next admission of that model (no extra round trip).
+ *
+ * Decisions stay local: where to spill (from the store's last answer for each
+ * later model), the hold after a 429, the wait itself (on this process's clock).
+ * The `local` limiter sees every header and 429 too; while the store cannot
+ * answer (an error, or no answer within its timeout) calls are admitted by it,
+ * `store:degraded` is emitted, and the store is tried again after `retryMs`.
+ */
+export class SharedBuckets implements Limiter {
+  readonly enabled = true;
+  readonly #store: SharedBucketStore;
+  readonly #local: Limiter;
+  readonly #clock: Clock;
+  readonly #emitter: (LimiterEmitter & RedisEmitter) | undefined;
+  readonly #o: SharedBucketsOptions;
+  readonly #health: Health;
+  readonly #views = new Map<string, View>();
+  readonly #outbox = new Map<string, Outbox>();
+  readonly #held = new Map<string, number>();
+  readonly #waiting = new Map<string, number>();
+  readonly #dispose = new AbortController();
+
+  constructor(store: SharedBucketStore, local: Limiter, deps: { clock: Clock; emitter?: (LimiterEmitter & RedisEmitter) | undefined; options: SharedBucketsOptions }) {
+    this.#store = store;
+    this.#local = local;
+    this.#clock = deps.clock;
+    this.#emitter = deps.emitter;
+    this.#o = deps.options;
+    this.#health = new Health('limits', deps.clock, deps.emitter, deps.options.retryMs);
+  }
+
+  /** False while the store is out of reach and its next probe is not due: calls go to the local limiter. */
+  get shared(): boolean {
+    return this.#health.mayTry();
+  }
+
+  admit(model: string, options?: AdmitOptions): Release | Promise<Release> {
+    if (this.#dispose.signal.aborted) return Promise.reject(new DisposedError());
+    if (!this.#health.mayTry()) return this.#local.admit(model, options);
+    return this.#admit(model, options);
+  }
+
+  async #admit(model: string, options: AdmitOptions | undefined): Promise<Release> {
+    const now = this.#clock.now();
+    const w = weightOf(options?.weight);
+    const held = (this.#held.get(model) ?? 0) > now;
+    const spill = options?.spillTo?.some((m) => this.available(m, w)) ?? false;
+    if (held && spill) throw new NoCapacityError(model, this.#held.get(model)! - now, 'spill');
+    const bound = Math.min(this.#o.maxWaitMs, options?.deadline === undefined ? Infinity : options.deadline - now);
+    const waiting = this.#waiting.get(model) ?? 0;
+    const full = waiting >= this.#o.maxQueue;
+    // Spill, a full queue or no time left: take the call's share only if it fits now.
+    const maxWait = spill || full ? 0 : Math.max(0, Math.min(bound, 2_147_483_647));
+    const dims = this.#request(model, w);
+    let answer: SharedAnswer;
+    try {
+      answer = await this.#store.admit(model, { now, maxWaitMs: maxWait, dims });
+    } catch (error) {
+      if (this.#dispose.signal.aborted) throw new DisposedError();
+      this.#health.fail(error);
+      return this.#local.admit(model, options);
+    }
+    this.#health.recover(0);
+    bounded(this.#views, model, { dims: answer.dims, at: now });
+    if (answer.taken && answer.waitMs === 0) return NOOP;
+    if (!answer.taken) {
+      if (spill) throw new NoCapacityError(model, answer.waitMs, 'spill');
+      if (full) throw new QueueFullError(model, this.#o.maxQueue);
+      throw new NoCapacityError(model, answer.waitMs, bound < this.#o.maxWaitMs ? 'deadline' : 'wait_limit');
+    }
+    // Taken, with a wait: the share is ours now, so calls behind wait for theirs, not for the same one.
+    const e = this.#emitter;
+    if (e?.wants('limit:wait')) {
+      const payload = { timestamp: now, model, waitMs: answer.waitMs, reason: answer.reason ?? 'requests' };
+      e.emit('limit:wait', options?.taskId !== undefined ? { ...payload, taskId: options.taskId } : payload);
+    }
+    this.#waiting.set(model, waiting + 1);
+    try {
+      await sleepUnlessAborted(this.#clock, answer.waitMs, [options?.signal, this.#dispose.signal]);
+      return NOOP;
+    } catch (error) {
+      // Never sent: the share goes back to everyone with this process's next admission.
+      const out = this.#box(model);
+      for (const dim of BUCKET_DIMS) if (answer.dims[dim]) out.giveBack[dim] = (out.giveBack[dim] ?? 0) + Math.max(0, dims[dim]?.take ?? 0);
+      throw this.#dispose.signal.aborted ? new DisposedError() : error;
+    } finally {
+      const left = (this.#waiting.get(model) ?? 1) - 1;
+      if (left > 0) this.#waiting.set(model, left);
+      else this.#waiting.delete(model);
+    }
+  }
+
+  /** The call's units per dimension, with the readings and give-backs waiting to be shared. */
+  #request(model: string, w: CallWeight | number): Partial<Record<BucketDim, DimRequest>> {
+    const out = this.#outbox.get(model);
+    this.#outbox.delete(model);
+    const dims: Partial<Record<BucketDim, DimRequest>> = {};
+    for (const dim of BUCKET_DIMS) {
+      const take = unitsOf(dim, w);
+      const need = dim === 'requests' ? take + this.#o.minRemainingRequests : take;
+      dims[dim] = { take, need, reading: out?.readings[dim], giveBack: out?.giveBack[dim] ?? 0 };
+    }
+    return dims;
+  }
+
+  #box(model: string): Outbox {
+    let b = this.#outbox.get(model);
+    if (!b) bounded(this.#outbox, model, (b = { readings: {}, giveBack: {} }));
+    return b;
+  }
+
+  observe(model: string, info: RateLimitInfo): void {
+    this.#local.observe(model, info);
+    if (this.#dispose.signal.aborted) return;
+    const out = this.#box(model);
+    for (const dim of BUCKET_DIMS) {
+      const win = info[dim];
+      if (win?.remaining === undefined || win.limit === undefined || !(win.limit > 0)) continue;
+      const prev = out.readings[dim];
+      if (!prev || prev.observedAt <= info.observedAt) out.readings[dim] = { remaining: win.remaining, limit: win.limit, observedAt: info.observedAt };
+    }
+  }
+
+  throttled(model: string, retryAfterMs: number | undefined, weight?: AdmitOptions['weight']): void {
+    this.#local.throttled(model, retryAfterMs, weight);
+    // The 429's own reading (remaining ~0) reaches the store with the next admission; its share is
+    // not given back, which errs on the side of fewer calls. The hold steers this process's calls.
+    const until = this.#clock.now() + (retryAfterMs ?? DEFAULT_429_HOLD_MS);
+    if (until > (this.#held.get(model) ?? 0)) bounded(this.#held, model, until);
+  }
+
+  available(model: string, weight?: AdmitOptions['weight']): boolean {
+    if (!this.#health.mayTry()) return this.#local.available(model, weight);
+    const now = this.#clock.now();
+    if ((this.#held.get(model) ?? 0) > now) return false;
+    const view = this.#views.get(model);
+    if (!view) return this.#local.available(model, weight);
+    let w: CallWeight | number | undefined;
+    for (const dim of BUCKET_DIMS) {
+      const d = view.dims[dim];
+      if (!d) continue;
+      w ??= weightOf(weight);
+      const need = Math.min(d.limit, unitsOf(dim, w) + (dim === 'requests' ? this.#o.minRemainingRequests : 0));
+      if (levelAt(d, view.at, now) < need) return false;
+    }
+    return true;
+  }
+
+  waiting(model: string): number {
+    return (this.#waiting.get(model) ?? 0) + this.#local.waiting(model);
+  }
+
+  snapshot(): Readonly<Record<string, ModelLimitSnapshot>> {
+    const local = this.#local.snapshot();
+    if (!this.#health.mayTry()) return local;
+    const now = this.#clock.now();
+    const out: Record<string, ModelLimitSnapshot> = { ...local };
+    for (const [model, view] of this.#views) {
+      const base = local[model];
+      const s: { -readonly [K in keyof ModelLimitSnapshot]: ModelLimitSnapshot[K] } = {
+        ...(base ?? { inFlight: 0 }),
+        waiting: this.waiting(model),
+        heldForMs: Math.max(0, (this.#held.get(model) ?? 0) - now),
+      };
+      for (const dim of BUCKET_DIMS) {
+        const d = view.dims[dim];
+        if (d) s[dim] = { available: Math.floor(levelAt(d, view.at, now)), capacity: d.limit, perMinute: Math.round(d.limit) };
+      }
+      out[model] = s;
+    }
+    return out;
+  }
+
+  dispose(): void {
+    if (this.#dispose.signal.aborted) return;
+    this.#dispose.abort(new DisposedError());
+    this.#local.dispose();
+    this.#views.clear();
+    this.#outbox.clear();
+  }
+}

@@ -1,0 +1,160 @@
+import { describe, expect, it } from 'vitest';
+import { isNoCapacityError } from '../../src/errors/errors.js';
+import type { RateLimitInfo } from '../../src/classify/ratelimit-headers.js';
+import { createLimiter } from '../../src/limits/limiter.js';
+import { RedisBucketStore, type SharedAdmission, type SharedAnswer, type SharedBucketStore } from '../../src/redis/bucket-store.js';
+import { SharedBuckets } from '../../src/redis/shared-buckets.js';
+import type { RedisLike } from '../../src/redis/types.js';
+import { createFakeClock } from '../../src/testing/index.js';
+
+const OPTIONS = { maxWaitMs: 10_000, maxQueue: 8, minRemainingRequests: 0, retryMs: 1_000 };
+
+/** A store the test answers by hand, recording what each admission sent. */
+class ScriptedStore implements SharedBucketStore {
+  readonly sent: { model: string; request: SharedAdmission }[] = [];
+  answer: (request: SharedAdmission) => SharedAnswer | Promise<SharedAnswer> = () => ({ taken: true, waitMs: 0, reason: undefined, dims: {} });
+  async admit(model: string, request: SharedAdmission): Promise<SharedAnswer> {
+    this.sent.push({ model, request });
+    return this.answer(request);
+  }
+}
+
+function setup(store: SharedBucketStore = new ScriptedStore()) {
+  const clock = createFakeClock();
+  const events: { name: string; payload: Record<string, unknown> }[] = [];
+  const emitter = { wants: () => true, emit: (name: string, payload: unknown) => events.push({ name, payload: payload as Record<string, unknown> }) };
+  const local = createLimiter({}, { clock });
+  const limiter = new SharedBuckets(store, local, { clock, emitter, options: OPTIONS });
+  return { clock, events, local, limiter };
+}
+
+const info = (now: number, remaining: number, limit = 60): RateLimitInfo => ({ observedAt: now, requests: { limit, remaining } }) as RateLimitInfo;
+
+describe('SharedBuckets: admission on a shared store, decisions local', () => {
+  it('sends the call’s units and the headers seen since, on its next admission of that model (no extra round trip)', async () => {
+    const store = new ScriptedStore();
+    const { limiter, clock } = setup(store);
+    limiter.observe('m', info(clock.now(), 41));
+    expect(store.sent).toHaveLength(0);
+    await limiter.admit('m', { weight: { inputTokens: 100, outputTokens: 20 } });
+    expect(store.sent).toHaveLength(1);
+    const dims = store.sent[0]!.request.dims;
+    expect(dims.requests).toMatchObject({ take: 1, need: 1, reading: { remaining: 41, limit: 60 } });
+    expect(dims.tokens).toMatchObject({ take: 120 });
+    expect(dims.inputTokens).toMatchObject({ take: 100 });
+    expect(dims.outputTokens).toMatchObject({ take: 20 });
+    await limiter.admit('m');
+    expect(store.sent[1]!.request.dims.requests?.reading).toBeUndefined();
+  });
+
+  it('waits on the clock for its share when the store took it with a wait, and says so', async () => {
+    const store = new ScriptedStore();
+    store.answer = () => ({ taken: true, waitMs: 500, reason: 'requests', dims: { requests: { level: -1, limit: 60 } } });
+    const { limiter, clock, events } = setup(store);
+    let done = false;
+    const p = Promise.resolve(limiter.admit('m')).then(() => (done = true));
+    await clock.advance(499);
+    expect(done).toBe(false);
+    await clock.advance(1);
+    await p;
+    expect(events.find((e) => e.name === 'limit:wait')?.payload).toMatchObject({ model: 'm', waitMs: 500, reason: 'requests' });
+  });
+
+  it('spills locally: with a later model that has room it asks the store to take only what fits now', async () => {
+    const store = new ScriptedStore();
+    store.answer = () => ({ taken: false, waitMs: 800, reason: 'requests', dims: { requests: { level: 0, limit: 60 } } });
+    const { limiter } = setup(store);
+    const err = await Promise.resolve(limiter.admit('a', { spillTo: ['b'] })).catch((e: unknown) => e);
+    expect(isNoCapacityError(err) && err.reason).toBe('spill');
+    expect(store.sent[0]!.request.maxWaitMs).toBe(0);
+    // Without a later model the same answer is a wait bound.
+    store.answer = () => ({ taken: false, waitMs: 20_000, reason: 'requests', dims: {} });
+    const bound = await Promise.resolve(limiter.admit('a')).catch((e: unknown) => e);
+    expect(isNoCapacityError(bound) && bound.reason).toBe('wait_limit');
+    expect(store.sent[1]!.request.maxWaitMs).toBe(OPTIONS.maxWaitMs);
+  });
+
+  it('a call aborted while it waits gives its share back with the next admission', async () => {
+    const store = new ScriptedStore();
+    store.answer = () => ({ taken: true, waitMs: 1_000, reason: 'requests', dims: { requests: { level: -1, limit: 60 } } });
+    const { limiter, clock } = setup(store);
+    const ac = new AbortController();
+    const p = Promise.resolve(limiter.admit('m', { signal: ac.signal })).catch((e: unknown) => e);
+    await clock.advance(10);
+    ac.abort(new Error('caller'));
+    expect(((await p) as Error).message).toBe('caller');
+    store.answer = () => ({ taken: true, waitMs: 0, reason: undefined, dims: {} });
+    await limiter.admit('m');
+    expect(store.sent[1]!.request.dims.requests?.giveBack).toBe(1);
+  });
+
+  it('reads later models’ room from the store’s last answer (refilled on the clock)', async () => {
+    const store = new ScriptedStore();
+    store.answer = () => ({ taken: true, waitMs: 0, reason: undefined, dims: { requests: { level: 0, limit: 60 } } });
+    const { limiter, clock } = setup(store);
+    await limiter.admit('b');
+    expect(limiter.available('b')).toBe(false);
+    await clock.advance(1_000); // one request per second refills
+    expect(limiter.available('b')).toBe(true);
+    expect(limiter.snapshot().b?.requests).toMatchObject({ available: 1, capacity: 60, perMinute: 60 });
+  });
+
+  it('keeps state for at most 10,000 models (names can come from callers)', async () => {
+    const store = new ScriptedStore();
+    store.answer = () => ({ taken: true, waitMs: 0, reason: undefined, dims: { requests: { level: 5, limit: 60 } } });
+    const { limiter } = setup(store);
+    for (let i = 0; i < 10_005; i++) await limiter.admit(`m${i}`);
+    const models = Object.keys(limiter.snapshot());
+    expect(models).toHaveLength(10_000);
+    expect(models).not.toContain('m0');
+    expect(models).toContain('m10004');
+  });
+
+  it('a 429 holds the model in this process: calls spill while a later model has room', async () => {
+    const { limiter } = setup();
+    limiter.throttled('a', 2_000);
+    const err = await Promise.resolve(limiter.admit('a', { spillTo: ['b'] })).catch((e: unknown) => e);
+    expect(isNoCapacityError(err) && err.reason).toBe('spill');
+  });
+});
+
+describe('SharedBuckets when the store cannot answer', () => {
+  it('Redis that does not answer: the call is admitted locally after timeoutMs, one store:degraded, no Redis until retryMs, then back', async () => {
+    let answer = false;
+    let calls = 0;
+    const redis: RedisLike = {
+      status: 'ready',
+      evalsha: () => {
+        calls++;
+        return answer ? Promise.resolve([1, 0, 0, '', '', '', '', '', '', '', '']) : new Promise(() => {});
+      },
+      eval: () => new Promise(() => {}),
+    };
+    const clock = createFakeClock();
+    const events: string[] = [];
+    const emitter = { wants: () => true, emit: (name: string) => events.push(name) };
+    const limiter = new SharedBuckets(new RedisBucketStore(redis, clock, { prefix: 't:', timeoutMs: 100 }), createLimiter({}, { clock }), { clock, emitter, options: OPTIONS });
+    let admitted = false;
+    const p = Promise.resolve(limiter.admit('m')).then(() => (admitted = true));
+    await clock.advance(99);
+    expect(admitted).toBe(false);
+    await clock.advance(1);
+    await p;
+    expect(events).toEqual(['store:degraded']);
+    // Degraded: admissions are local and synchronous, nothing is sent.
+    expect(typeof limiter.admit('m')).toBe('function');
+    expect(calls).toBe(1);
+    await clock.advance(1_000);
+    answer = true;
+    await limiter.admit('m');
+    expect(calls).toBe(2);
+    expect(events).toEqual(['store:degraded', 'store:recovered']);
+  });
+
+  it('a dropped connection is local at once, without waiting for the timeout', async () => {
+    const redis: RedisLike = { status: 'reconnecting', evalsha: () => Promise.reject(new Error('x')), eval: () => Promise.reject(new Error('x')) };
+    const clock = createFakeClock();
+    const limiter = new SharedBuckets(new RedisBucketStore(redis, clock, { prefix: 't:', timeoutMs: 100 }), createLimiter({}, { clock }), { clock, options: OPTIONS });
+    await expect(Promise.resolve(limiter.admit('m'))).resolves.toBeTypeOf('function');
+  });
+});
