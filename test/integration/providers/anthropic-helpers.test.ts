@@ -6,6 +6,7 @@ import { betaTool } from '@anthropic-ai/sdk/helpers/beta/json-schema';
 import { BetaMessageStream } from '@anthropic-ai/sdk/lib/BetaMessageStream';
 import { MessageStream } from '@anthropic-ai/sdk/lib/MessageStream';
 import { afterEach, describe, expect, it } from 'vitest';
+import { isAllModelsFailedError } from '../../../src/index.js';
 import { wrapAnthropic } from '../../../src/providers/anthropic.js';
 import { type Harness, countingRunner, drive, harness } from './helpers.js';
 import { replies } from './server.js';
@@ -84,6 +85,16 @@ describe('wrapAnthropic covers the SDK helpers', () => {
     allThroughPipeline(h!);
   });
 
+  it('beta.messages.stream: when every model fails, the SDK’s error carries ours in `cause`', async () => {
+    const { anthropic, server } = await setup();
+    server.script({ model: 'claude-a' }, [replies.quota('anthropic')]);
+    server.script({ model: 'claude-b' }, [replies.quota('anthropic')]);
+    const err = await drive(anthropic.beta.messages.stream({ model: 'claude-a', max_tokens: 64, messages }).finalMessage(), h!.clock).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Anthropic.AnthropicError);
+    expect(isAllModelsFailedError((err as Error).cause)).toBe(true);
+    allThroughPipeline(h!);
+  });
+
   it('beta.messages.parse goes through the pipeline', async () => {
     const { anthropic, server } = await setup();
     server.script({ model: 'claude-a' }, [replies.quota('anthropic')]);
@@ -132,7 +143,7 @@ describe('wrapAnthropic covers the SDK helpers', () => {
   it('withOptions(...) returns a wrapped client on the same ResilientClient', async () => {
     const { anthropic, server } = await setup();
     const scoped = anthropic.withOptions({ timeout: 5_000 });
-    expect((scoped as typeof anthropic).resilience).toBe(runner);
+    expect(scoped.resilience).toBe(runner);
     server.script({ model: 'claude-a' }, [replies.quota('anthropic')]);
     const msg = await drive(scoped.messages.create({ model: 'claude-a', max_tokens: 64, messages }), h!.clock);
     expect(msg.model).toBe('claude-b');

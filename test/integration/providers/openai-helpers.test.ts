@@ -5,6 +5,7 @@ import OpenAI from 'openai';
 import { ChatCompletionStream } from 'openai/lib/ChatCompletionStream';
 import { ResponseStream } from 'openai/lib/responses/ResponseStream';
 import { afterEach, describe, expect, it } from 'vitest';
+import { isAllModelsFailedError } from '../../../src/index.js';
 import { wrapOpenAI } from '../../../src/providers/openai.js';
 import { type Harness, countingRunner, drive, harness } from './helpers.js';
 import { replies } from './server.js';
@@ -76,6 +77,16 @@ describe('wrapOpenAI covers the SDK helpers', () => {
     allThroughPipeline(h!);
   });
 
+  it('chat.completions.stream(): when every model fails, the SDK’s error carries ours in `cause`', async () => {
+    const { openai, server } = await setup();
+    server.script({ model: 'gpt-a' }, [replies.quota('openai-chat')]);
+    server.script({ model: 'gpt-b' }, [replies.quota('openai-chat')]);
+    const err = await drive(openai.chat.completions.stream({ model: 'gpt-a', messages }).finalChatCompletion(), h!.clock).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.OpenAIError);
+    expect(isAllModelsFailedError((err as Error).cause)).toBe(true);
+    allThroughPipeline(h!);
+  });
+
   it('responses.stream(): still a ResponseStream; falls back before the first token; finalResponse works', async () => {
     const { openai, server } = await setup();
     server.script({ model: 'gpt-a' }, [replies.quota('openai-responses')]);
@@ -117,7 +128,7 @@ describe('wrapOpenAI covers the SDK helpers', () => {
   it('withOptions(...) returns a wrapped client on the same ResilientClient, helpers included', async () => {
     const { openai, server } = await setup();
     const scoped = openai.withOptions({ timeout: 5_000 });
-    expect((scoped as typeof openai).resilience).toBe(runner);
+    expect(scoped.resilience).toBe(runner);
     server.script({ model: 'gpt-a' }, [replies.quota('openai-chat'), replies.quota('openai-chat')]);
     const res = await drive(scoped.chat.completions.create({ model: 'gpt-a', messages }), h!.clock);
     expect(res.model).toBe('gpt-b');
