@@ -1,6 +1,7 @@
 /**
  * `llm-resilience/anthropic`: the user's own `new Anthropic()` client, with
- * `messages.create` and `messages.stream` running through the resilient pipeline.
+ * every method that asks a model for a message (`messages` and `beta.messages`:
+ * `create`, `parse`, `stream`, the tool runner) running through the resilient pipeline.
  */
 import type { ResilientClient } from '../client/client.js';
 import type { ResilientClientOptions } from '../client/options.js';
@@ -15,6 +16,7 @@ import {
   resolveAdapterOptions,
   toRunner,
 } from './shared.js';
+import { type ViewSpec, resourceView } from './view.js';
 
 export { withRunOptions } from './run-options.js';
 export type { CallRunOptions } from './run-options.js';
@@ -33,19 +35,21 @@ export type WrapAnthropicOptions = AdapterOptions;
 /** The provider name a `{ model, provider }` chain entry uses for models this wrapper serves. */
 export const ANTHROPIC = 'anthropic';
 
-type AnyStream = (this: unknown, body: unknown, options?: unknown) => unknown;
-
 /**
- * Returns a view of `anthropic` whose `messages.create` goes through `client.run`
+ * Returns a view of `anthropic` whose model calls go through `client.run`
  * (breaker, 429/529-aware retry, fallback — except to chain entries that name
- * another provider) with the SDK's own retries off. `resilience` is the client
- * the calls run through.
+ * another provider) with the SDK's own retries off. Covered: `messages` and
+ * `beta.messages` `create`, `parse` and `stream`, `beta.messages.toolRunner`
+ * and `thread`, also on the client `withOptions(...)` returns. `resilience` is
+ * the client the calls run through.
  *
- * `messages.stream(...)` keeps returning the SDK's `MessageStream`: the SDK builds
- * it on top of `messages.create({ stream: true })`, and the wrapper hands it the
- * resilient `create`: until the first content chunk (an `overloaded_error` event
- * inside the 200 stream included) the call is retried and falls back; a later
- * failure is thrown as `StreamInterruptedError`. The events are not changed.
+ * The helpers are the SDK's own: `messages.stream(...)` keeps returning the SDK's
+ * `MessageStream`, built on top of `messages.create({ stream: true })`, which is
+ * the resilient one here: until the first content chunk (an `overloaded_error`
+ * event inside the 200 stream included) the call is retried and falls back; a
+ * later failure is thrown as `StreamInterruptedError`. The events are not changed.
+ * A request for a model the chain assigns to another provider is refused with
+ * a `ConfigError` before anything is sent.
  *
  * @example
  * const anthropic = wrapAnthropic(new Anthropic(), { models: ['claude-sonnet-4-6', 'claude-haiku-4-5'] });
@@ -59,17 +63,28 @@ export function wrapAnthropic<C extends AnthropicLike>(
   clientOrOptions: ResilientRunner | ResilientClientOptions,
   options?: WrapAnthropicOptions,
 ): C & Resilient<ResilientRunner> {
-  const opts = resolveAdapterOptions(options, clientOrOptions, 'wrapAnthropic');
-  const runner = toRunner(clientOrOptions);
-  const messages = anthropic.messages;
-  const create = resilientCreate(runner, (b, o) => (messages.create as unknown as AnyCreate).call(messages, b, o), opts, { provider: ANTHROPIC });
-  const overrides: Record<string, unknown> = { create };
-  const stream = messages.stream as AnyStream | undefined;
-  if (typeof stream === 'function') {
-    // `stream` only reads `this._client` and calls `this.create(...).withResponse()`:
-    // an object inheriting from the real resource with our `create` is all it needs.
-    const shim: object = Object.create(messages as object, { create: { value: create } });
-    overrides.stream = (body: unknown, streamOptions?: unknown) => stream.call(shim, body, streamOptions);
-  }
-  return overlay(anthropic, { messages: overlay(messages, overrides), resilience: runner }) as C & Resilient<ResilientRunner>;
+  return wrap(anthropic, toRunner(clientOrOptions), resolveAdapterOptions(options, clientOrOptions, 'wrapAnthropic'));
+}
+
+type Resource = { readonly create?: unknown; readonly [key: string]: unknown };
+const resourceAt = (v: unknown): Resource | undefined => (v !== null && typeof v === 'object' ? (v as Resource) : undefined);
+
+function wrap<C extends AnthropicLike>(anthropic: C, runner: ResilientRunner, opts: Parameters<typeof resilientCreate>[2]): C & Resilient<ResilientRunner> {
+  // Only `create` is replaced: `parse`, `stream`, `toolRunner` and `thread` are the SDK's
+  // own, and inside the view they reach `this.create` / `this._client.beta.messages.create`,
+  // which are ours (see view.ts for why the interception sits here).
+  const resilient = (resource: Resource) =>
+    resilientCreate(runner, (b, o) => (resource.create as unknown as AnyCreate).call(resource, b, o), opts, { provider: ANTHROPIC });
+  const views: Record<string, ViewSpec> = { messages: { methods: { create: resilient(anthropic.messages as unknown as Resource) } } };
+  const betaMessages = resourceAt(resourceAt((anthropic as { beta?: unknown }).beta)?.messages);
+  if (typeof betaMessages?.create === 'function') views.beta = { children: { messages: { methods: { create: resilient(betaMessages) } } } };
+  let wrapped: (C & Resilient<ResilientRunner>) | undefined;
+  const self = () => wrapped as object;
+  const overrides: Record<string, unknown> = { resilience: runner };
+  for (const [key, view] of Object.entries(views)) overrides[key] = resourceView((anthropic as unknown as Record<string, object>)[key]!, view, self);
+  const withOptions = (anthropic as { withOptions?: unknown }).withOptions;
+  // `withOptions` builds a new SDK client; wrap it too, on the same client and adapter options.
+  if (typeof withOptions === 'function') overrides.withOptions = (o: unknown) => wrap(withOptions.call(anthropic, o) as C, runner, opts);
+  wrapped = overlay(anthropic, overrides) as C & Resilient<ResilientRunner>;
+  return wrapped;
 }

@@ -14,6 +14,8 @@ export interface WithResponse<T> {
 /** The SDK call as a wrapper sees it: an `APIPromise`, of which only `.withResponse()` is used. */
 export interface APIPromiseLike<T> extends PromiseLike<T> {
   withResponse?(): Promise<WithResponse<T>>;
+  /** The SDK's internal transform; used only to read the response props. */
+  _thenUnwrap?(transform: (data: T, props: unknown) => T): APIPromiseLike<T>;
 }
 
 export type ResilientPromise<T> = Promise<T> & {
@@ -21,12 +23,19 @@ export type ResilientPromise<T> = Promise<T> & {
   asResponse(): Promise<Response>;
 };
 
+/** What the winning attempt leaves behind: its `Response`, and the SDK's own response props when it gave them. */
+export interface LastAttempt {
+  response?: Response;
+  /** `{ response, options, … }` as the SDK hands them to an `APIPromise` transform (the request as sent). */
+  props?: unknown;
+}
+
 /**
  * A promise of the data that also answers `.withResponse()` and `.asResponse()`,
  * like the SDK's own `APIPromise`; `last` holds the response of the attempt that
  * succeeded.
  */
-export function resilientPromise<T>(data: Promise<T>, last: { response?: Response }): ResilientPromise<T> {
+export function resilientPromise<T>(data: Promise<T>, last: LastAttempt): ResilientPromise<T> {
   const withResponse = data.then((d) => {
     const response = last.response as Response;
     return { data: d, response, request_id: response?.headers?.get?.('request-id') ?? response?.headers?.get?.('x-request-id') ?? null };
@@ -36,6 +45,19 @@ export function resilientPromise<T>(data: Promise<T>, last: { response?: Respons
   return Object.assign(data, {
     withResponse: () => withResponse,
     asResponse: () => withResponse.then(({ data: d, response }) => rebuildResponse(d, response)),
+    // The SDKs' own helpers (`chat.completions.parse`, `responses.parse`) post-process the
+    // promise `create` returns with this internal `APIPromise` method; the transform sees
+    // the winning attempt's data and request, as it would on the SDK's promise.
+    _thenUnwrap: <U>(transform: (d: T, props: unknown) => U) =>
+      resilientPromise(
+        data.then((d) => transform(d, last.props ?? { response: last.response, options: {} })),
+        last,
+      ),
+    // Anthropic's message threads (and the tool runner on them) take the unparsed
+    // response props and parse the body themselves; the body they get is the
+    // winning attempt's, rebuilt from the data as for `.asResponse()`.
+    _responseProps: () =>
+      withResponse.then(({ data: d, response }) => ({ ...(last.props as object | undefined), response: rebuildResponse(d, response) })),
   });
 }
 

@@ -12,7 +12,8 @@ import type { ResilientClientOptions } from '../client/options.js';
 import { clockSchema, fn } from '../options/schema-helpers.js';
 import { validateOptions } from '../options/validate.js';
 import { type RateLimitInfo, parseRateLimitHeaders } from '../classify/ratelimit-headers.js';
-import { type APIPromiseLike, resilientPromise } from './response.js';
+import { ConfigError } from '../errors/errors.js';
+import { type APIPromiseLike, type LastAttempt, type WithResponse, resilientPromise } from './response.js';
 import { type CallRunOptions, mergeRunOptions, takeRunOptions } from './run-options.js';
 
 export type { APIPromiseLike, ResilientPromise, WithResponse } from './response.js';
@@ -21,6 +22,8 @@ export type { APIPromiseLike, ResilientPromise, WithResponse } from './response.
 export interface ResilientRunner {
   readonly models: readonly string[];
   run<T>(fn: (context: AttemptContext) => Promise<T>, options?: RunOptions): Promise<T>;
+  /** The provider a `{ model, provider }` chain entry names; a runner without it names none. */
+  providerOf?(model: string): string | undefined;
 }
 
 /** Options every adapter accepts. */
@@ -75,12 +78,13 @@ export function toRunner(clientOrOptions: ResilientRunner | ResilientClientOptio
   return isRunner(clientOrOptions) ? clientOrOptions : new ResilientClient(clientOrOptions);
 }
 
-export function resolveAdapterOptions(
-  options: AdapterOptions | undefined,
+export function resolveAdapterOptions<O extends AdapterOptions = AdapterOptions>(
+  options: O | undefined,
   clientOrOptions: ResilientRunner | ResilientClientOptions,
   root: string,
-): AdapterOptions & { clock: Clock } {
-  const o = validateOptions(adapterSchema, options ?? {}, root);
+  schema: z.ZodType<O> = adapterSchema as unknown as z.ZodType<O>,
+): O & { clock: Clock } {
+  const o = validateOptions(schema, options ?? {}, root);
   const fromClient = isRunner(clientOrOptions) ? undefined : clientOrOptions.clock;
   return Object.freeze({ ...o, clock: o.clock ?? fromClient ?? systemClock });
 }
@@ -124,14 +128,23 @@ export async function attemptWithResponse<T>(
   context: AttemptContext,
   call: () => APIPromiseLike<T>,
   options: AdapterOptions & { clock: Clock },
-  last: { response?: Response },
+  last: LastAttempt,
 ): Promise<T> {
   try {
-    const pending = call();
+    let pending = call();
     // Not an APIPromise (a user's own stub, an older SDK): no headers to read.
     if (typeof pending.withResponse !== 'function') return await pending;
-    const result = await pending.withResponse();
+    // Keep the SDK's response props (the request as sent) for helpers that post-process with them.
+    let props: unknown;
+    if (typeof pending._thenUnwrap === 'function') {
+      pending = pending._thenUnwrap((d, p) => {
+        props = p;
+        return d;
+      });
+    }
+    const result = await (pending.withResponse as () => Promise<WithResponse<T>>)();
     last.response = result.response;
+    last.props = props;
     reportHeaders(context, result.response?.headers, options);
     return result.data;
   } catch (error) {
@@ -153,6 +166,27 @@ export interface CreateSpec {
   readonly provider: string;
   /** Turns the pipeline's result into what the caller receives (e.g. hides what the wrapper asked for itself). */
   readonly deliver?: (value: unknown) => unknown;
+  /** The models tried after the request's own; the client's chain when not given. */
+  readonly fallbacks?: readonly string[];
+  /** Run options this method always sets (embeddings: no output tokens to reserve). */
+  readonly run?: Pick<RunOptions, 'estimate'>;
+}
+
+/**
+ * A request whose `model` the chain assigns to another provider cannot be sent
+ * through this SDK; answering it with the chain's next model would hide that
+ * the model asked for never ran. Returns the error to reject with, if any.
+ */
+export function foreignModel(runner: ResilientRunner, model: unknown, provider: string): ConfigError | undefined {
+  if (typeof model !== 'string' || typeof runner.providerOf !== 'function') return undefined;
+  const named = runner.providerOf(model);
+  if (named === undefined || named === provider) return undefined;
+  return new ConfigError([
+    {
+      path: 'request.model',
+      message: `the chain names "${named}" as the provider of "${model}", and this wrapper sends requests to "${provider}" only; nothing was sent (call it through the ${named} SDK, or client.run with byProvider)`,
+    },
+  ]);
 }
 
 /**
@@ -163,14 +197,16 @@ export interface CreateSpec {
  */
 export function resilientCreate(runner: ResilientRunner, create: AnyCreate, options: AdapterOptions & { clock: Clock }, spec: CreateSpec) {
   return (body: Record<string, unknown>, givenOptions?: RequestOptionsLike) => {
+    const last: LastAttempt = {};
+    const foreign = foreignModel(runner, body?.model, spec.provider);
+    if (foreign) return resilientPromise(Promise.reject(foreign), last);
     const { request: requestOptions, run: perCall } = takeRunOptions(givenOptions);
     const signal = requestOptions?.signal ?? undefined;
-    const last: { response?: Response } = {};
     const data = runner.run(
       (ctx) => attemptWithResponse(ctx, () => create({ ...body, model: ctx.model }, { ...requestOptions, signal: ctx.signal, maxRetries: 0 }), options, last),
       {
-        ...mergeRunOptions(options.runOptions?.(), perCall),
-        models: chainFor(body?.model, runner.models),
+        ...mergeRunOptions(spec.run, options.runOptions?.(), perCall),
+        models: chainFor(body?.model, spec.fallbacks ?? runner.models),
         provider: spec.provider,
         // `request` lets the budget estimate the call; it is never stored or emitted.
         request: body,

@@ -56,3 +56,26 @@ export async function harness(models: ResilientClientOptions['models'], options:
     times: (model) => (model ? server.requestsTo(model) : server.requests).map((r) => r.at - t0),
   };
 }
+
+/**
+ * The harness client as a runner that counts the attempts that really ran the SDK
+ * call: when every request the server saw is one of them, nothing bypassed the pipeline.
+ */
+export function countingRunner(client: ResilientClient) {
+  let ran = 0;
+  const runner = {
+    get models() {
+      return client.models;
+    },
+    providerOf: (model: string) => client.providerOf(model),
+    run: <T>(fn: Parameters<ResilientClient['run']>[0], options?: Parameters<ResilientClient['run']>[1]) =>
+      client.run((ctx) => {
+        ran++;
+        return fn(ctx);
+      }, options) as Promise<T>,
+    get ran() {
+      return ran;
+    },
+  };
+  return runner;
+}

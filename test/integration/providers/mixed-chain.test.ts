@@ -53,11 +53,23 @@ describe('a chain that spans providers, one shared client', () => {
     expect(events.some((e) => e.name === 'fallback')).toBe(false);
   });
 
-  it('a wrapper left with no model of its provider throws a ConfigError naming the skipped entries, and sends nothing', async () => {
+  it('a request for a model of another provider is refused with a ConfigError naming both, and nothing is sent', async () => {
     const { openai, server } = await setup([{ model: 'claude-sonnet', provider: 'anthropic' }]);
     const err = await openai.chat.completions.create({ model: 'claude-sonnet', messages }).catch((e: unknown) => e);
     expect(isConfigError(err)).toBe(true);
-    expect((err as Error).message).toContain('no model in the chain is served by "openai"; skipped claude-sonnet (anthropic)');
+    expect(err).toMatchObject({ issues: [{ path: 'request.model' }] });
+    expect((err as Error).message).toContain('the chain names "anthropic" as the provider of "claude-sonnet", and this wrapper sends requests to "openai" only');
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('…even when the chain has a model of the wrapper’s provider: it is not silently answered by that model', async () => {
+    const { openai, anthropic, server } = await setup();
+    const err = await openai.chat.completions.create({ model: 'claude-haiku', messages }).catch((e: unknown) => e);
+    expect(isConfigError(err)).toBe(true);
+    const fromAnthropic = await anthropic.messages.create({ model: 'gpt-4o', max_tokens: 8, messages }).catch((e: unknown) => e);
+    expect(fromAnthropic).toMatchObject({ name: 'ConfigError', issues: [{ path: 'request.model' }] });
+    // The stream helpers reach the same check (the SDK's stream wraps errors that are not its own, keeping them in `cause`).
+    await expect(openai.chat.completions.stream({ model: 'claude-haiku', messages }).finalChatCompletion()).rejects.toMatchObject({ cause: { name: 'ConfigError' } });
     expect(server.requests).toHaveLength(0);
   });
 

@@ -1,13 +1,13 @@
 /**
  * A loopback server speaking just enough of the OpenAI (`/v1/chat/completions`,
- * `/v1/responses`) and Anthropic (`/v1/messages`) wire formats for the real SDKs
+ * `/v1/responses`, `/v1/embeddings`) and Anthropic (`/v1/messages`) wire formats for the real SDKs
  * to talk to. Each request takes the next scripted reply for its path and model;
  * unscripted requests get a plain success in the right format.
  */
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
-export type Wire = 'openai-chat' | 'openai-responses' | 'anthropic';
+export type Wire = 'openai-chat' | 'openai-responses' | 'openai-embeddings' | 'anthropic';
 
 export type Reply =
   | { readonly kind: 'json'; readonly status: number; readonly body: unknown; readonly headers?: Readonly<Record<string, string>> }
@@ -60,6 +60,7 @@ const SECRET_HEADERS = new Set(['authorization', 'x-api-key', 'api-key']);
 function wireOf(path: string): Wire | undefined {
   if (path.endsWith('/chat/completions')) return 'openai-chat';
   if (path.endsWith('/responses')) return 'openai-responses';
+  if (path.endsWith('/embeddings')) return 'openai-embeddings';
   if (path.endsWith('/messages')) return 'anthropic';
   return undefined;
 }
@@ -192,6 +193,13 @@ export const replies = {
         choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null }, finish_reason: 'stop', logprobs: null }],
         ...(u ? { usage: { prompt_tokens: u.input, completion_tokens: u.output, total_tokens: u.input + u.output } } : {}),
       };
+    } else if (wire === 'openai-embeddings') {
+      body = {
+        object: 'list',
+        data: [{ object: 'embedding', index: 0, embedding: [0.25, -0.5, 1] }],
+        model,
+        ...(u ? { usage: { prompt_tokens: u.input, total_tokens: u.input } } : {}),
+      };
     } else if (wire === 'openai-responses') {
       body = {
         id: 'resp_test',
@@ -279,12 +287,50 @@ export const replies = {
     const events: SseEvent[] = [];
     (o.chunks ?? ['Hel', 'lo']).forEach((c, i) => {
       if (o.errorAfter === i) events.push({ data: openaiError(500, 'server_error', 'server_error', 'The server had an error while processing your request') });
-      events.push({ data: { ...base, choices: [{ index: 0, delta: { content: c }, finish_reason: null }] } });
+      events.push({ data: { ...base, choices: [{ index: 0, delta: i === 0 ? { role: 'assistant', content: c } : { content: c }, finish_reason: null }] } });
     });
     events.push({ data: { ...base, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] } });
     if (o.usage) events.push({ data: { ...base, choices: [], usage: { prompt_tokens: o.usage.input, completion_tokens: o.usage.output, total_tokens: o.usage.input + o.usage.output } } });
     events.push({ data: '[DONE]' });
     return { kind: 'sse', events, ...(o.headers ? { headers: o.headers } : {}), ...(o.cut !== undefined ? { cut: o.cut } : {}) };
+  },
+
+  /** An OpenAI chat completion that asks for one function call. */
+  openaiToolCall(o: { model?: string; name: string; args: unknown }): Reply {
+    const reply = replies.success('openai-chat', { model: o.model ?? 'test-model' }) as Extract<Reply, { kind: 'json' }>;
+    const message = { role: 'assistant', content: null, refusal: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: o.name, arguments: JSON.stringify(o.args) } }] };
+    return { ...reply, body: { ...(reply.body as object), choices: [{ index: 0, message, finish_reason: 'tool_calls', logprobs: null }] } };
+  },
+
+  /** An Anthropic message that asks for one tool call. */
+  anthropicToolUse(o: { model?: string; name: string; input: unknown }): Reply {
+    const reply = replies.success('anthropic', { model: o.model ?? 'test-model' }) as Extract<Reply, { kind: 'json' }>;
+    return { ...reply, body: { ...(reply.body as object), content: [{ type: 'tool_use', id: 'toolu_1', name: o.name, input: o.input }], stop_reason: 'tool_use' } };
+  },
+
+  /** An OpenAI Responses stream: created, one message with `chunks` as text deltas, completed with usage. */
+  openaiResponsesStream(o: { model?: string; chunks?: readonly string[]; usage?: UsageSpec } = {}): Reply {
+    const model = o.model ?? 'test-model';
+    const chunks = o.chunks ?? ['Hel', 'lo'];
+    const u = o.usage ?? { input: 10, output: 5 };
+    const text = chunks.join('');
+    const base = { id: 'resp_test', object: 'response', created_at: 1_767_225_600, model, output: [] as unknown[], status: 'in_progress' };
+    const ids = { item_id: 'msg_test', output_index: 0, content_index: 0 };
+    const done = { type: 'message', id: 'msg_test', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text, annotations: [] }] };
+    const list: Record<string, unknown>[] = [
+      { type: 'response.created', response: base },
+      { type: 'response.output_item.added', output_index: 0, item: { ...done, status: 'in_progress', content: [] } },
+      { type: 'response.content_part.added', ...ids, part: { type: 'output_text', text: '', annotations: [] } },
+      ...chunks.map((delta) => ({ type: 'response.output_text.delta', ...ids, delta, logprobs: [] })),
+      { type: 'response.output_text.done', ...ids, text, logprobs: [] },
+      { type: 'response.content_part.done', ...ids, part: done.content[0] },
+      { type: 'response.output_item.done', output_index: 0, item: done },
+      {
+        type: 'response.completed',
+        response: { ...base, status: 'completed', output: [done], usage: { input_tokens: u.input, output_tokens: u.output, total_tokens: u.input + u.output, input_tokens_details: { cached_tokens: 0 }, output_tokens_details: { reasoning_tokens: 0 } } },
+      },
+    ];
+    return { kind: 'sse', events: list.map((data, i) => ({ event: data.type as string, data: { ...data, sequence_number: i } })) };
   },
 
   /** An Anthropic message stream; `errorAfter` inserts an `overloaded_error` event after that many text deltas. */
