@@ -28,6 +28,7 @@ import type { CallState } from './attempt.js';
 import type { Listener, ResilienceEventName, ResilienceEvents } from './events-map.js';
 import type { PipelineDeps } from './deps.js';
 import { tryModel } from './pipeline.js';
+import { UsageWeights } from './weights.js';
 import { callEstimate, checkRunOptions, checkedUsage, reportListenerError, tee } from './support.js';
 import type { AttemptFn, Outcome, RunOptions } from './types.js';
 
@@ -145,6 +146,8 @@ export class ResilientClient {
       budget: this.#budget,
       monitor: this.#monitor,
       limiter: this.#limiter,
+      // Priced like a call with no request: the default estimate until the model's real usage is known.
+      weights: this.#limiter.enabled ? new UsageWeights(callEstimate(undefined, undefined)) : undefined,
       disposeSignal: this.#dispose.signal,
       onDispose: this.#pending,
       breakerFor: (model) => this.#breakerFor(model),
@@ -453,6 +456,7 @@ export class ResilientClient {
     this.#breakers.delete(model);
     this.#monitor?.forget(model);
     this.#rateLimits.delete(model);
+    this.#deps.weights?.forget(model);
   }
 
   /** Models outside `models` whose state the client keeps (at most {@link MAX_EXTRA_MODELS} when idle). */
