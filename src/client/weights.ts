@@ -12,7 +12,7 @@ export const WEIGHT_HALF_LIFE_MS = 60_000;
 export const MAX_WEIGHT_MODELS = 2_048;
 
 const DECAY_PER_MS = Math.LN2 / WEIGHT_HALF_LIFE_MS;
-/** Below this many (decayed) calls the learned usage is forgotten: about 30 half-lives of silence. */
+/** Below this many (decayed) calls the learned usage is forgotten (the prior is all that is left): 30 half-lives of silence after one call. */
 const MIN_COUNT = 1e-9;
 
 /** Time-decayed sums of one model's usage: count, and per dimension the sum and the sum of squares. */
@@ -32,9 +32,12 @@ interface Sums {
  * counting less as it ages (half as much after {@link WEIGHT_HALF_LIFE_MS}).
  * Mean plus a deviation, not the mean: a call's share is taken before its size
  * is known, and counting the typical call a little high costs a spill where
- * counting it low costs a 429. Before a model's first usage the `prior` (the
- * default estimate) counts as one call, so a cold model starts from it and
- * moves to its real usage as calls finish.
+ * counting it low costs a 429.
+ *
+ * The `prior` (the default estimate) counts as one call that never ages: a
+ * model with no usage yet weighs the prior, one with a single finished call
+ * half of each, and one busy with calls in the last minutes its real usage.
+ * A model idle for many minutes drifts back to the prior.
  *
  * Memory: six numbers per model, at most {@link MAX_WEIGHT_MODELS} models.
  * Time comes only from the `now` passed in (the client's clock).
@@ -54,8 +57,7 @@ export class UsageWeights {
     if (s) {
       this.#models.delete(model); // re-inserted below: the map stays ordered by last update
     } else {
-      const p = this.#prior;
-      s = { at: now, n: 1, in: p.inputTokens, in2: p.inputTokens ** 2, out: p.outputTokens, out2: p.outputTokens ** 2 };
+      s = { at: now, n: 0, in: 0, in2: 0, out: 0, out2: 0 };
     }
     s.n += 1;
     s.in += usage.inputTokens;
@@ -70,7 +72,8 @@ export class UsageWeights {
   weight(model: string, now: number): LearnedWeight {
     const s = this.#current(model, now);
     if (!s) return this.#prior;
-    return { inputTokens: upper(s.in, s.in2, s.n), outputTokens: upper(s.out, s.out2, s.n) };
+    const p = this.#prior;
+    return { inputTokens: blend(p.inputTokens, s.in, s.in2, s.n), outputTokens: blend(p.outputTokens, s.out, s.out2, s.n) };
   }
 
   forget(model: string): void {
@@ -90,7 +93,7 @@ export class UsageWeights {
     if (!(dt > 0)) return s; // same instant, or a clock set back: nothing ages
     const f = Math.exp(-DECAY_PER_MS * dt);
     if (s.n * f < MIN_COUNT) {
-      // Idle for many half-lives: start again from the prior rather than from vanishing sums.
+      // Idle for many half-lives: the weight is the prior's already; drop the vanishing sums.
       this.#models.delete(model);
       return undefined;
     }
@@ -104,9 +107,9 @@ export class UsageWeights {
   }
 }
 
-/** Mean plus one standard deviation of decayed sums, rounded up. */
-function upper(sum: number, sumSq: number, n: number): number {
+/** Mean plus one standard deviation of decayed sums, blended with the prior counted as one call; rounded up. */
+function blend(prior: number, sum: number, sumSq: number, n: number): number {
   const mean = sum / n;
-  const variance = Math.max(0, sumSq / n - mean * mean);
-  return Math.ceil(mean + Math.sqrt(variance));
+  const upper = mean + Math.sqrt(Math.max(0, sumSq / n - mean * mean));
+  return Math.ceil((prior + n * upper) / (1 + n));
 }
