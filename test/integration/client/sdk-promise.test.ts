@@ -15,15 +15,12 @@ import { type Harness, drive, harness } from '../providers/helpers.js';
 import { anthropicRateLimitHeaders, openaiRateLimitHeaders, replies } from '../providers/server.js';
 
 const messages = [{ role: 'user' as const, content: 'hi' }];
-let h: Harness | undefined;
-afterEach(async () => {
-  h?.client.dispose();
-  await h?.server.close();
-  h = undefined;
-});
+const open: Harness[] = [];
+afterEach(() => Promise.all(open.splice(0).map(({ client, server }) => (client.dispose(), server.close()))));
 
 async function setup(models = ['gpt-a', 'gpt-b'], retry?: false) {
-  h = await harness(models, retry === false ? { retry } : {});
+  const h = await harness(models, retry === false ? { retry } : {});
+  open.push(h);
   const ratelimit: unknown[] = [];
   h.client.on('ratelimit', (e) => ratelimit.push(e));
   return { ...h, ratelimit };
@@ -126,19 +123,19 @@ describe.each(ANTHROPIC)('client.run returning the %s APIPromise', (_name, SDK) 
 
 describe("the wrappers read a 429's rate-limit headers too", () => {
   it('wrapOpenAI', async () => {
-    const { client, server } = await setup(['gpt-a'], false);
+    const { client, server, clock } = await setup(['gpt-a'], false);
     server.script({ model: 'gpt-a' }, [replies.rateLimit('openai-chat', { retryAfterMs: 800, headers: openaiRateLimitHeaders({ remainingRequests: 0 }) })]);
     const openai = wrapOpenAI(new OpenAI({ apiKey: 'sk-test-not-a-real-key', baseURL: server.openaiBaseURL }), client);
-    await expect(drive(openai.chat.completions.create({ model: 'gpt-a', messages }), h!.clock)).rejects.toThrow();
+    await expect(drive(openai.chat.completions.create({ model: 'gpt-a', messages }), clock)).rejects.toThrow();
     expect(client.rateLimits('gpt-a')?.requests).toMatchObject({ limit: 60, remaining: 0 });
   });
 
   it('wrapAnthropic', async () => {
-    const { client, server, t0 } = await setup(['claude-a'], false);
+    const { client, server, t0, clock } = await setup(['claude-a'], false);
     const headers = anthropicRateLimitHeaders({ remainingRequests: 0, resetRequests: new Date(t0 + 30_000).toISOString() });
     server.script({ model: 'claude-a' }, [replies.rateLimit('anthropic', { retryAfter: 1, headers })]);
     const anthropic = wrapAnthropic(new Anthropic({ apiKey: 'sk-ant-test-not-a-real-key', baseURL: server.anthropicBaseURL }), client);
-    await expect(drive(anthropic.messages.create({ model: 'claude-a', max_tokens: 64, messages }), h!.clock)).rejects.toThrow();
+    await expect(drive(anthropic.messages.create({ model: 'claude-a', max_tokens: 64, messages }), clock)).rejects.toThrow();
     expect(client.rateLimits('claude-a')?.requests).toMatchObject({ limit: 50, remaining: 0 });
   });
 });
