@@ -73,7 +73,11 @@ export interface RunOptions {
    * (message text length, `max_tokens`). Never stored or emitted.
    */
   readonly request?: unknown;
-  /** Overrides parts of the budget's estimate. */
+  /**
+   * Overrides parts of the budget's estimate. With neither `request` nor
+   * `estimate`, admission weighs the call by the model's recent real usage
+   * (the default estimate before its first answer).
+   */
   readonly estimate?: { readonly inputTokens?: number; readonly outputTokens?: number };
   /** Reads usage from your result when the built-in extraction cannot. */
   readonly usage?: (value: unknown) => Usage | undefined;
