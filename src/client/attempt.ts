@@ -94,8 +94,8 @@ class Context implements AttemptContext {
  * When `value` is an SDK's own `APIPromise` (openai, @anthropic-ai/sdk: it has
  * `asResponse()` and `withResponse()`), hands its response headers to `report`
  * as soon as they arrive and returns the promise that settles after that; a
- * stream object with `withResponse()` (the SDKs' stream helpers) is reported
- * in the background. The value itself is never touched: `asResponse()` gives
+ * stream object with `withResponse()` (Anthropic's `messages.stream()`) is
+ * reported in the background, before its first event. The value itself is never touched: `asResponse()` gives
  * the SDK's raw `Response` without reading its body, and the SDK parses the
  * body for the caller exactly as before. Undefined when there is nothing to read.
  */

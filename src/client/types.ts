@@ -26,8 +26,9 @@ export interface AttemptContext {
    * Returns the SDK call unchanged, after arranging for its response headers
    * to reach the client as soon as they arrive: for an `async` function that
    * awaits the SDK instead of returning its promise. Works with the `openai`
-   * and `@anthropic-ai/sdk` promises (`APIPromise`) and their stream helpers;
-   * anything else is returned as it is. Never reads the body.
+   * and `@anthropic-ai/sdk` promises (`APIPromise`, `stream: true` included)
+   * and Anthropic's `messages.stream()`; anything else is returned as it is.
+   * Never reads the body.
    * @example
    * client.run(async ({ model, signal, track }) => {
    *   const completion = await track(openai.chat.completions.create({ model, messages }, { signal }));
