@@ -151,6 +151,22 @@ export const CONTENDERS: readonly Contender[] = [
     make: (env) => ours(env, documentedRateLimitSetup(env.sim.clock)),
   },
   {
+    // The README's quick start exactly as written: the SDK with maxRetries 0, the README's client
+    // options, and `client.run` around the SDK call (no wrapper, no `request`, no limits).
+    id: 'ours-quickstart',
+    label: 'ours, README quick start (client.run)',
+    ours: true,
+    make(env) {
+      const openai = sdk(env, 0);
+      const client = new ResilientClient({ models: [PRIMARY, BACKUP], retry: { maxRetries: 3 }, breaker: { resetTimeoutMs: 30_000 }, clock: env.sim.clock });
+      return {
+        call: (r, signal) =>
+          client.run(({ model, signal: s }) => openai.chat.completions.create({ ...r.body, model }, { signal: s, headers: { [CALL_HEADER]: String(r.callId) } }), { signal }).then((c) => c.model),
+        dispose: () => client.dispose(),
+      };
+    },
+  },
+  {
     // Opt-in: measured on every incident for its latency and its extra requests; the targets are for the two above.
     id: 'ours-hedged',
     label: 'ours + hedging (auto delay, maxShare 0.5)',

@@ -4,7 +4,7 @@
  *   --quick              6 simulated minutes per run instead of 30 (incident times scale)
  *   --minutes N          any other length
  *   --incident a,b       only these incidents (ids: steady, storm, storm-10s, overload, outage, quota, slow)
- *   --contender a,b      only these contenders (ids: sdk, sdk-fallback, cockatiel, ours, ours-documented, ours-hedged, oracle);
+ *   --contender a,b      only these contenders (ids: sdk, sdk-fallback, cockatiel, ours, ours-documented, ours-quickstart, ours-hedged, oracle);
  *                        the oracle always runs, the p95 target needs it
  *   --seed N             another workload and fault draw (default 1)
  *   --jobs N             run the scenarios on N processes (default 2; 1 = in this process)

@@ -3,7 +3,8 @@
  * quickstarts run without an API key. It answers each endpoint's first request
  * with a 429 carrying `retry-after-ms` (a chain with a second model spills there;
  * a chain of one retries after it) and every later one
- * with a well-formed response with usage. It never sees a real key.
+ * with a well-formed response with usage (and, from OpenAI, rate-limit headers).
+ * It never sees a real key.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -34,6 +35,16 @@ async function readJson(req: IncomingMessage): Promise<{ model?: string }> {
   }
 }
 
+/** OpenAI's rate-limit headers, as the real API sends them on every response: a tier with room to spare. */
+const rateLimitHeaders = (n: number): Record<string, string> => ({
+  'x-ratelimit-limit-requests': '500',
+  'x-ratelimit-remaining-requests': String(500 - n),
+  'x-ratelimit-reset-requests': '120ms',
+  'x-ratelimit-limit-tokens': '30000',
+  'x-ratelimit-remaining-tokens': String(30_000 - 15 * n),
+  'x-ratelimit-reset-tokens': '30ms',
+});
+
 export async function startLocalApi(): Promise<LocalApi> {
   const seen = new Map<string, number>();
   const server = createServer(async (req, res) => {
@@ -55,7 +66,7 @@ export async function startLocalApi(): Promise<LocalApi> {
         model,
         choices: [{ index: 0, message: { role: 'assistant', content: 'Hello!', refusal: null }, finish_reason: 'stop', logprobs: null }],
         usage: { prompt_tokens: 12, completion_tokens: 3, total_tokens: 15 },
-      });
+      }, rateLimitHeaders(n));
     }
     if (req.method === 'POST' && req.url === '/v1/messages') {
       if (rateLimited) {

@@ -41,12 +41,23 @@ export interface AttemptLimit {
 
 export type StreamHooks = Pick<PumpOptions, 'onCommit' | 'onEnd' | 'onError'> & { readonly options: StreamOptions | undefined };
 
+const isThenable = <T>(v: T | PromiseLike<T>): v is PromiseLike<T> => typeof (v as { then?: unknown } | null)?.then === 'function';
+
+/**
+ * What the user's function receives. Every member works when destructured
+ * (`({ model, reportHeaders }) => …`): the functions are bound to this attempt,
+ * built on first read so an attempt that never reads them allocates nothing.
+ */
 class Context implements AttemptContext {
   readonly model: string;
   readonly attempt: number;
   readonly taskId: string | undefined;
   #signal: AbortSignal | (() => AbortSignal);
   readonly #onHeaders: CallState['onHeaders'];
+  #report: ((headers: unknown) => void) | undefined;
+  #track: (<P>(sdkCall: P) => P) | undefined;
+  /** The headers handed over last, so the same ones (a wrapper reports an error's before rethrowing it) count once. */
+  #last: unknown;
 
   constructor(model: string, attempt: number, call: CallState, signal: AbortSignal | (() => AbortSignal)) {
     this.model = model;
@@ -56,12 +67,23 @@ class Context implements AttemptContext {
     this.#onHeaders = call.onHeaders;
   }
 
-  reportHeaders(headers: unknown): void {
-    try {
-      this.#onHeaders?.(this.model, headers, this.taskId);
-    } catch {
-      // observing headers must never fail the call
-    }
+  get reportHeaders(): (headers: unknown) => void {
+    return (this.#report ??= (headers) => {
+      if (headers === null || typeof headers !== 'object' || headers === this.#last) return;
+      this.#last = headers;
+      try {
+        this.#onHeaders?.(this.model, headers, this.taskId);
+      } catch {
+        // observing headers must never fail the call
+      }
+    });
+  }
+
+  get track(): <P>(sdkCall: P) => P {
+    return (this.#track ??= (sdkCall) => {
+      observeResponse(sdkCall, this.reportHeaders);
+      return sdkCall;
+    });
   }
 
   // Built on first read: most calls that never look at the signal allocate nothing for it.
@@ -71,7 +93,59 @@ class Context implements AttemptContext {
   }
 }
 
-const isThenable = <T>(v: T | PromiseLike<T>): v is PromiseLike<T> => typeof (v as { then?: unknown } | null)?.then === 'function';
+/**
+ * When `value` is an SDK's own `APIPromise` (openai, @anthropic-ai/sdk: it has
+ * `asResponse()` and `withResponse()`), hands its response headers to `report`
+ * as soon as they arrive and returns the promise that settles after that; a
+ * stream object with `withResponse()` (Anthropic's `messages.stream()`) is
+ * reported in the background, before its first event. The value itself is never touched: `asResponse()` gives
+ * the SDK's raw `Response` without reading its body, and the SDK parses the
+ * body for the caller exactly as before. Undefined when there is nothing to read.
+ */
+function observeResponse(value: unknown, report: (headers: unknown) => void): Promise<void> | undefined {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return undefined;
+  const sdk = value as { asResponse?: unknown; withResponse?: unknown; then?: unknown };
+  if (typeof sdk.withResponse !== 'function') return undefined;
+  try {
+    if (typeof sdk.then === 'function' && typeof sdk.asResponse === 'function') {
+      const response = (sdk.asResponse as () => unknown).call(value);
+      if (!isThenable(response)) return undefined;
+      return Promise.resolve(response).then(
+        (r) => report((r as { headers?: unknown } | null)?.headers),
+        () => {}, // the request failed: its error (and the error's headers) reach the attempt through the value
+      );
+    }
+    const pending = (sdk.withResponse as () => unknown).call(value);
+    if (isThenable(pending)) Promise.resolve(pending).then((r) => report((r as { response?: { headers?: unknown } } | null)?.response?.headers), () => {});
+  } catch {
+    // not the SDK's shape after all
+  }
+  return undefined;
+}
+
+/** The headers a thrown provider error carries: `headers` (openai, anthropic) or `responseHeaders` (Vercel AI SDK). */
+function errorHeaders(error: unknown): unknown {
+  if (error === null || typeof error !== 'object') return undefined;
+  try {
+    return (error as { headers?: unknown }).headers ?? (error as { responseHeaders?: unknown }).responseHeaders;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Calls `fn`; when it returns an SDK `APIPromise`, the result settles only once
+ * the response's headers are handed to the client (they arrive before the body,
+ * so this adds no wait).
+ */
+function invoke<T>(fn: AttemptFn<T>, ctx: Context): T | PromiseLike<T> {
+  const pending = fn(ctx);
+  const headers = observeResponse(pending, ctx.reportHeaders);
+  return headers && isThenable(pending) ? Promise.all([pending, headers]).then(([value]) => value) : pending;
+}
+
+/** A failed attempt's headers (a 429's rate-limit headers) go to the client before the failure is handled. */
+const reportFailure = (ctx: Context, error: unknown): void => ctx.reportHeaders(errorHeaders(error));
 
 /** Rejects as soon as `signal` aborts; `detach` removes the listener. */
 function abortRace(signal: AbortSignal): { promise: Promise<never>; detach: () => void } {
@@ -114,8 +188,10 @@ export function runAttempt<T>(
   const startedAt = clock.now();
   return new Promise<T>((resolve, reject) => {
     const entry = onDispose.add(reject);
+    const ctx = new Context(model, attempt, call, disposeSignal);
     const fail = (error: unknown) => {
       onDispose.remove(entry);
+      reportFailure(ctx, error);
       reject(error);
     };
     const done = (value: T) => {
@@ -126,7 +202,7 @@ export function runAttempt<T>(
     };
     let pending: T | PromiseLike<T>;
     try {
-      pending = fn(new Context(model, attempt, call, disposeSignal));
+      pending = invoke(fn, ctx);
     } catch (error) {
       return fail(error);
     }
@@ -170,7 +246,13 @@ async function runGuarded<T>(
   let handedOff = false;
   try {
     const ctx = new Context(model, attempt, call, controller.signal);
-    const value = await Promise.race([Promise.resolve().then(() => fn(ctx)), race.promise]);
+    const running = Promise.resolve()
+      .then(() => invoke(fn, ctx))
+      .then(undefined, (error: unknown) => {
+        reportFailure(ctx, error);
+        throw error;
+      });
+    const value = await Promise.race([running, race.promise]);
     if (firstTimer !== undefined) clock.clearTimeout(firstTimer);
     firstTimer = undefined;
     if (!streamHooks || !isStreamResult(value)) return value;

@@ -30,6 +30,7 @@ import type { Listener, ResilienceEventName, ResilienceEvents } from './events-m
 import type { PipelineDeps } from './deps.js';
 import { holdOpen, stoppedModels } from './account-stop.js';
 import { tryModel } from './pipeline.js';
+import { UsageWeights } from './weights.js';
 import { callEstimate, checkRunOptions, checkedUsage, reportListenerError, tee } from './support.js';
 import type { AttemptFn, Outcome, RunOptions } from './types.js';
 
@@ -149,6 +150,8 @@ export class ResilientClient {
       budget: this.#budget,
       monitor: this.#monitor,
       limiter: this.#limiter,
+      // Priced like a call with no request: the default estimate until the model's real usage is known.
+      weights: this.#limiter.enabled ? new UsageWeights(callEstimate(undefined, undefined)) : undefined,
       disposeSignal: this.#dispose.signal,
       onDispose: this.#pending,
       breakerFor: (model) => this.#breakerFor(model),
@@ -460,6 +463,7 @@ export class ResilientClient {
     this.#breakers.delete(model);
     this.#monitor?.forget(model);
     this.#rateLimits.delete(model);
+    this.#deps.weights?.forget(model);
   }
 
   /** Models outside `models` whose state the client keeps (at most {@link MAX_EXTRA_MODELS} when idle). */

@@ -10,6 +10,7 @@ import type { RetryBudget } from '../retry/budget.js';
 import type { ResolvedAdaptiveTimeout, ResolvedRetry } from '../retry/options.js';
 import type { StreamOptions } from '../stream/options.js';
 import type { ResilienceEvents } from './events-map.js';
+import type { UsageWeights } from './weights.js';
 
 /** Everything a model try needs from the client, built once at construction. */
 export interface PipelineDeps {
@@ -26,6 +27,8 @@ export interface PipelineDeps {
   readonly monitor: Monitor | undefined;
   /** Admission: the provider's buckets from its headers, plus configured limits (docs/rate-limits.md). */
   readonly limiter: Limiter;
+  /** The weight of calls without a request, learned from each model's recent usage; undefined when admission is off. */
+  readonly weights: UsageWeights | undefined;
   readonly disposeSignal: AbortSignal;
   /** Rejects of pending common-path attempts: `dispose()` calls each (not a listener per attempt). */
   readonly onDispose: Callbacks<unknown>;

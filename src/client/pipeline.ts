@@ -50,7 +50,7 @@ export async function tryModel<T>(deps: PipelineDeps, fn: AttemptFn<T>, model: s
   const { clock, bus, monitor, budget } = deps;
   // Models after this one in the chain being run: where a call spills when this one has no capacity.
   const later = chain.length > index + 1 ? chain.slice(index + 1) : undefined;
-  const admit = deps.limiter.enabled ? admitOptions(call, later) : undefined;
+  const admit = deps.limiter.enabled ? admitOptions(deps, model, call, later) : undefined;
   const state: TryState = { error: undefined, cls: undefined, streamed: false, signal: call.signal, disposeSignal: deps.disposeSignal };
   const breaker = deps.breakerFor(model);
   const neutral = (error: unknown) => classifyOnce(state, error, clock.now());
@@ -70,6 +70,7 @@ export async function tryModel<T>(deps: PipelineDeps, fn: AttemptFn<T>, model: s
   let rejectedUsage: Usage | undefined;
   const settle = (final: Usage | undefined) => {
     const usage = rejectedUsage ? addUsage(rejectedUsage, final) : final;
+    deps.weights?.record(model, final, clock.now());
     if (budget && reservation) return budget.settle(reservation, usage);
     if (monitor && usage) monitor.recordUsage(model, usage.inputTokens, usage.outputTokens, costOf(model, usage) ?? 0);
     return undefined;
@@ -176,7 +177,7 @@ export async function tryModel<T>(deps: PipelineDeps, fn: AttemptFn<T>, model: s
         )
       : await attempt(1);
     // A committed stream settles when it ends (see streamHooksFor).
-    if (!state.streamed && (reservation || monitor)) await settle((call.usage ?? extractUsage)(value));
+    if (!state.streamed && (reservation || monitor || deps.weights)) await settle((call.usage ?? extractUsage)(value));
     return { ok: true, value };
   } catch (error) {
     if (budget && reservation) await (rejectedUsage ? budget.settle(reservation, rejectedUsage) : budget.release(reservation));
@@ -193,13 +194,15 @@ export async function tryModel<T>(deps: PipelineDeps, fn: AttemptFn<T>, model: s
 
 /**
  * What admission needs from a call, built once per model try: the token
- * estimate (computed on first need: the budget's, else from the request, else
- * the default output cap), the later models to spill to, the deadline.
+ * estimate (computed on first need: from the call's `request` or `estimate`
+ * when it has one, else the model's learned usage, else the default output
+ * cap), the later models to spill to, the deadline.
  */
-function admitOptions(call: CallState, later: readonly string[] | undefined): AdmitOptions {
+function admitOptions(deps: PipelineDeps, model: string, call: CallState, later: readonly string[] | undefined): AdmitOptions {
   let weight: CallWeight | undefined;
+  const given = call.run?.request !== undefined || call.run?.estimate !== undefined;
   const o: { -readonly [K in keyof AdmitOptions]: AdmitOptions[K] } = {
-    weight: () => (weight ??= call.estimate ?? callEstimate(undefined, call.run)),
+    weight: () => (weight ??= (given ? call.estimate : deps.weights?.weight(model, deps.clock.now())) ?? call.estimate ?? callEstimate(undefined, call.run)),
   };
   if (call.signal) o.signal = call.signal;
   if (call.taskId !== undefined) o.taskId = call.taskId;

@@ -160,7 +160,8 @@ export function tee(bus: EventBus<ResilienceEvents>, monitor: Monitor | undefine
 /**
  * A call's token estimate: the budget's estimator (or the default one) on
  * `request`, with the caller's `estimate` overrides. With neither a request nor
- * an estimate it is the default output cap (4,096) plus 3 tokens.
+ * an estimate it is the default output cap (4,096) plus 3 tokens (admission
+ * then prefers the model's learned usage: see `UsageWeights`).
  */
 export function callEstimate(budget: BudgetManager | undefined, o: RunOptions | undefined): RequestEstimate {
   const base = budget ? budget.estimate(o?.request) : estimateRequest(o?.request);

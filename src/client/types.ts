@@ -18,9 +18,25 @@ export interface AttemptContext {
   /**
    * Hands the response's (or error's) headers to the client: rate-limit headers
    * update `client.rateLimits(model)`, the `ratelimit` event and the limiter's
-   * admission. The drop-in wrappers call it for you. Never throws.
+   * admission. You rarely need it: the headers of an SDK call your function
+   * returns (or passes through `track`), and of any error it throws, are read
+   * for you, and the drop-in wrappers call it too. Never throws.
    */
   reportHeaders(headers: unknown): void;
+  /**
+   * Returns the SDK call unchanged, after arranging for its response headers
+   * to reach the client as soon as they arrive: for an `async` function that
+   * awaits the SDK instead of returning its promise. Works with the `openai`
+   * and `@anthropic-ai/sdk` promises (`APIPromise`, `stream: true` included)
+   * and Anthropic's `messages.stream()`; anything else is returned as it is.
+   * Never reads the body.
+   * @example
+   * client.run(async ({ model, signal, track }) => {
+   *   const completion = await track(openai.chat.completions.create({ model, messages }, { signal }));
+   *   return completion.choices[0]?.message.content;
+   * });
+   */
+  track<P>(sdkCall: P): P;
 }
 
 export type AttemptFn<T> = (context: AttemptContext) => Promise<T> | T;
@@ -61,7 +77,11 @@ export interface RunOptions<T = unknown> {
    * `stream.firstChunkTimeoutMs` counts from the attempt's start.
    */
   readonly request?: unknown;
-  /** Overrides parts of the budget's estimate. */
+  /**
+   * Overrides parts of the budget's estimate. With neither `request` nor
+   * `estimate`, admission weighs the call by the model's recent real usage
+   * (the default estimate before its first answer).
+   */
   readonly estimate?: { readonly inputTokens?: number; readonly outputTokens?: number };
   /** Reads usage from your result when the built-in extraction cannot. */
   readonly usage?: (value: unknown) => Usage | undefined;

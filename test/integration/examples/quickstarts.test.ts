@@ -25,6 +25,14 @@ describe('quickstart examples', () => {
     expect(stdout).toMatch(/^gpt-4\.1-mini: Hello!$/m);
   });
 
+  it('quickstart-track: an async function hands the headers of the SDK call it awaits to the client', async () => {
+    const { stdout } = await runExample('examples/quickstart-track.ts');
+    expect(stdout).toContain('OPENAI_API_KEY is not set');
+    expect(stdout).toMatch(/^gpt-4\.1-mini answered in 15 tokens$/m);
+    // The stand-in's rate-limit headers (500 a minute, its second request) reached the client.
+    expect(stdout).toMatch(/^gpt-4\.1-mini: Hello! \(498 requests left this minute\)$/m);
+  });
+
   it('quickstart-anthropic spills the stand-in 429 to the second model and prints the answer', async () => {
     const { stdout, stderr } = await runExample('examples/quickstart-anthropic.ts');
     expect(stdout).toContain('ANTHROPIC_API_KEY is not set');
