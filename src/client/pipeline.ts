@@ -3,6 +3,7 @@ import type { Reservation } from '../budget/manager.js';
 import { costOf } from '../budget/pricing.js';
 import { type Classification, classifyError } from '../classify/classify.js';
 import { sleepUnlessAborted } from '../clock/signals.js';
+import { isHedgeLoss } from '../fallback/hedge.js';
 import { outcomeOf } from '../monitor/outcome.js';
 import { decideRetry } from '../retry/backoff.js';
 import { runWithRetry } from '../retry/retry.js';
@@ -112,7 +113,8 @@ export async function tryModel<T>(deps: PipelineDeps, fn: AttemptFn<T>, model: s
           model,
           attempt: n,
           latencyMs: now - start,
-          kind: cls.kind,
+          // A hedge's losing request was aborted by us, not by the caller: its own kind.
+          kind: call.signal?.aborted && isHedgeLoss(call.signal.reason) ? 'hedge_lost' : cls.kind,
           retryable: cls.retryable,
           ...(cls.status !== undefined ? { status: cls.status } : {}),
           ...(cls.retryAfterMs !== undefined ? { retryAfterMs: cls.retryAfterMs } : {}),
