@@ -107,6 +107,8 @@ export interface Limiter {
 }
 
 const NOOP: Release = () => {};
+/** A call waiting for admission is awaited like a request in flight: its timer keeps the process alive (dispose clears it). */
+const KEEP_ALIVE = Object.freeze({ keepAlive: true });
 /** How long a 429 without Retry-After steers calls away from its model. */
 export const DEFAULT_429_HOLD_MS = 1_000;
 /** The smallest burst a model is allowed after 429s its headers did not explain, as a share of its limit. */
@@ -351,7 +353,7 @@ class ModelLimiter implements Limiter {
         reject(error);
       };
       let off: (() => void) | undefined;
-      const handle: TimerHandle = this.#clock.setTimeout(() => fail(new NoCapacityError(model, ms, 'wait_limit')), Math.max(0, ms));
+      const handle: TimerHandle = this.#clock.setTimeout(() => fail(new NoCapacityError(model, ms, 'wait_limit')), Math.max(0, ms), KEEP_ALIVE);
       const cleanup = () => {
         this.#clock.clearTimeout(handle);
         this.#timers.delete(fail);
@@ -380,7 +382,7 @@ class ModelLimiter implements Limiter {
       const handle = this.#clock.setTimeout(() => {
         finish();
         resolve();
-      }, ms);
+      }, ms, KEEP_ALIVE);
       this.#timers.add(stop);
       if (signal) off = onAbort(signal, () => stop(signal.reason));
     });
