@@ -321,10 +321,9 @@ class ModelLimiter implements Limiter {
       if (slotBound !== undefined && !this.#slotFree(s)) await this.#slot(s, model, slotBound - waitMs, signal);
       return this.#occupy(s);
     } catch (error) {
-      if (!due) {
-        this.#giveBack(s, weight);
-        this.#pending(s, weight, -1);
-      }
+      // Never admitted (a timeout or abort, also while waiting for a slot after its share was due): never sent, so its share goes back.
+      this.#giveBack(s, weight);
+      if (!due) this.#pending(s, weight, -1);
       throw this.#disposed ? new DisposedError() : error;
     } finally {
       s.waiting--;
