@@ -92,7 +92,7 @@ export async function tryModel<T>(deps: PipelineDeps, fn: AttemptFn<T>, model: s
       const streamHooks = streamHooksFor(deps, model, n, call, state, breaker, neutral, settle);
       if (deps.sharedCheck) await deps.sharedCheck(model);
       const invoke = () => runAttempt(fn, model, n, call, clock, deps.disposeSignal, deps.onDispose, streamHooks, guard.limit);
-      const value = breaker ? await breaker.execute(invoke, neutral) : await invoke();
+      const value = breaker ? await breaker.execute(invoke, neutral, call.signal) : await invoke();
       const now = clock.now();
       deps.retryBudget?.recordSuccess(model, now);
       breaker?.noteDuration(now - start, guard.slowMs);
