@@ -453,13 +453,15 @@ export class ResilientClient {
     if (n !== undefined) this.#extra.set(model, n - 1);
   }
 
-  /** Drops a model's breaker, monitor state and rate-limit headers. */
+  /** Drops a model's breaker, monitor state, rate-limit headers, admission state and retry-budget ledger. */
   #forget(model: string): void {
     this.#extra.delete(model);
     this.#breakers.get(model)?.dispose();
     this.#breakers.delete(model);
     this.#monitor?.forget(model);
     this.#rateLimits.delete(model);
+    this.#limiter.forget?.(model);
+    this.#retryBudget?.forget(model);
   }
 
   /** Models outside `models` whose state the client keeps (at most {@link MAX_EXTRA_MODELS} when idle). */

@@ -102,6 +102,8 @@ export interface Limiter {
   waiting(model: string): number;
   /** Admission state per model seen so far. */
   snapshot(): Readonly<Record<string, ModelLimitSnapshot>>;
+  /** Drops `model`'s admission state (the client forgets idle models beyond its bound); kept while calls are in flight or waiting. */
+  forget?(model: string): void;
   /** Cancels waits (`DisposedError`) and clears their timers. Safe to call twice. */
   dispose(): void;
 }
@@ -455,6 +457,11 @@ class ModelLimiter implements Limiter {
 
   waiting(model: string): number {
     return this.#states.get(model)?.waiting ?? 0;
+  }
+
+  forget(model: string): void {
+    const s = this.#states.get(model);
+    if (s && s.inFlight === 0 && s.waiting === 0) this.#states.delete(model);
   }
 
   snapshot(): Readonly<Record<string, ModelLimitSnapshot>> {
