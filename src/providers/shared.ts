@@ -131,12 +131,29 @@ export async function attemptWithResponse<T>(
     // Not an APIPromise (a user's own stub, an older SDK): no headers to read.
     if (typeof pending.withResponse !== 'function') return await pending;
     const result = await pending.withResponse();
-    last.response = result.response;
+    if (last instanceof AttemptResponses) last.record(result.response, context.signal);
+    else last.response = result.response;
     reportHeaders(context, result.response?.headers, options);
     return result.data;
   } catch (error) {
     reportHeaders(context, errorHeaders(error), options);
     throw error;
+  }
+}
+
+/**
+ * The responses of one call's attempts. The one `.withResponse()` reports is
+ * the latest of an attempt still running: a hedge's two requests send their
+ * headers in any order, and the losing one is aborted when the winner commits.
+ */
+class AttemptResponses {
+  readonly #seen: { readonly response: Response; readonly signal: AbortSignal }[] = [];
+  record(response: Response, signal: AbortSignal): void {
+    this.#seen.push({ response, signal });
+  }
+  get response(): Response | undefined {
+    for (let i = this.#seen.length - 1; i >= 0; i--) if (!this.#seen[i]!.signal.aborted) return this.#seen[i]!.response;
+    return this.#seen.at(-1)?.response;
   }
 }
 
@@ -165,7 +182,7 @@ export function resilientCreate(runner: ResilientRunner, create: AnyCreate, opti
   return (body: Record<string, unknown>, givenOptions?: RequestOptionsLike) => {
     const { request: requestOptions, run: perCall } = takeRunOptions(givenOptions);
     const signal = requestOptions?.signal ?? undefined;
-    const last: { response?: Response } = {};
+    const last = new AttemptResponses();
     const data = runner.run(
       (ctx) => attemptWithResponse(ctx, () => create({ ...body, model: ctx.model }, { ...requestOptions, signal: ctx.signal, maxRetries: 0 }), options, last),
       {
