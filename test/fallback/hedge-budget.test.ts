@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { isBudgetExceededError } from '../../src/index.js';
+import type { BudgetStore } from '../../src/budget/store.js';
+import { MemoryBudgetStore, isBudgetExceededError, isDisposedError } from '../../src/index.js';
 import { settle, setup } from './hedge-setup.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -39,15 +40,19 @@ describe('hedging with a token budget', () => {
     expect(clock.pending()).toBe(0);
   });
 
-  it('dispose() clears a pending hedge timer', async () => {
-    const { clock, client } = setup({ primary: 2_000, backup: 100 }, { hedge: { delayMs: 1_000 }, monitor: false });
-    // A function that ignores its signal: only the client's own bookkeeping can clear the hedge timer.
-    const p = client.run(() => new Promise(() => {})).catch((e: unknown) => e);
+  it('dispose() clears a pending hedge timer, also while the first model waits for a slow budget store', async () => {
+    const inner = new MemoryBudgetStore();
+    const hanging: BudgetStore = { get: (k) => inner.get(k), reserve: () => new Promise(() => {}), settle: (k, r, u) => inner.settle(k, r, u), release: (k, a) => inner.release(k, a) };
+    const { clock, client, fn } = setup({ primary: 2_000, backup: 100 }, { hedge: { delayMs: 1_000 }, monitor: false, budget: { day: { maxTokens: 1_000_000 }, store: hanging, storeTimeoutMs: 60_000 } });
+    const p = client.run(fn, { request }).catch((e: unknown) => e);
     await clock.advance(10);
-    expect(clock.pending()).toBe(1);
+    expect(clock.pending()).toBe(2); // the hedge's 1 s and the store's 60 s
     client.dispose();
-    await p;
+    expect(isDisposedError(await p)).toBe(true);
     await clock.flush();
+    // Only the store call's own timeout is left, and it ends on its own.
+    expect(clock.pending()).toBe(1);
+    await clock.advance(60_000);
     expect(clock.pending()).toBe(0);
   });
 
