@@ -8,7 +8,8 @@ import { join } from 'node:path';
 // Ceilings for the published tarball (bytes). Measured 285 kB packed and
 // 1,052 kB unpacked (75 files) when they were set: about 20% headroom.
 // Raise them on purpose, in the commit that needs it, and say why.
-const BUDGET = { packed: 350_000, unpacked: 1_300_000, files: 90 };
+// +6.5 kB packed / +22 kB unpacked: the providers' image token rules (with image header parsing) and hedging fixes.
+const BUDGET = { packed: 356_500, unpacked: 1_322_000, files: 90 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;

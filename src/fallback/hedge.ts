@@ -126,12 +126,12 @@ export async function runHedged<T>(models: readonly string[], callerSignal: Abor
   const a = linkSignals([callerSignal]);
   const b = linkSignals([callerSignal]);
   let timer: TimerHandle | undefined;
-  // A stopped call (caller's abort, dispose) never hedges: its timer goes at once.
-  const unstop = onAnyAbort([callerSignal, deps.stopSignal], () => clear());
   const clear = () => {
     if (timer !== undefined) deps.clock.clearTimeout(timer);
     timer = undefined;
   };
+  // A stopped call (caller's abort, dispose) never hedges: its timer goes at once.
+  const unstop = onAnyAbort([callerSignal, deps.stopSignal], clear);
   try {
     const primary = startBranch(deps, 'first', [first], a.signal);
     const due = new Promise<'due'>((resolve) => {
