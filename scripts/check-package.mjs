@@ -11,7 +11,8 @@ import { join } from 'node:path';
 // +15 kB packed / +45 kB unpacked: every quota, billing and permission signal of both providers
 // classified (all entries), and the header-driven buckets shared on Redis (its script and admission,
 // in the ESM and CJS builds of the redis entry); measured 343.9 → 357.8 kB packed, 1,263 → 1,308 kB unpacked.
-const BUDGET = { packed: 365_000, unpacked: 1_345_000, files: 90 };
+// +6.5 kB packed / +22 kB unpacked: the providers' image token rules (with image header parsing) and hedging fixes.
+const BUDGET = { packed: 371_500, unpacked: 1_367_000, files: 90 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;

@@ -1,5 +1,6 @@
 import CircuitBreaker from 'opossum';
 import type { Clock } from '../clock/clock.js';
+import { onAbort } from '../clock/signals.js';
 import { CircuitOpenError } from '../errors/errors.js';
 import type { BreakerState } from '../events/events.js';
 import type { ResolvedBreaker } from './options.js';
@@ -260,18 +261,34 @@ export class ModelBreaker {
    * {@link Judgement} with `countsAsFailure: false`: they never count as
    * failures — opossum records them as successes (the provider answered), so
    * they do enter the window's call count. Not `async`: the success path adds
-   * no promise hop of its own.
+   * no promise hop of its own. When `signal` (the caller's) aborts a half-open
+   * probe, the next call becomes the probe at once, before the aborted one
+   * has even settled.
    */
-  execute<T>(thunk: () => Promise<T>, neutral: (error: unknown) => boolean | Judgement): Promise<T> {
+  execute<T>(thunk: () => Promise<T>, neutral: (error: unknown) => boolean | Judgement, signal?: AbortSignal): Promise<T> {
     const now = this.#clock.now();
     if (now - this.#lastRotation >= this.#bucketMs) this.#catchUp(now);
     const cb = this.#cb;
     if (!cb.closed) {
       this.#maybeHalfOpen(now);
       if (!this.#cb.closed && !this.#cb.pendingClose) return Promise.reject(new CircuitOpenError(this.model, this.retryAfterMs(now)));
-      if (this.#cb.halfOpen) this.#probeOut = true;
+      if (this.#cb.halfOpen) {
+        this.#probeOut = true;
+        if (signal) return this.#probe(thunk, neutral, signal);
+      }
     }
     return this.#cb.fire(thunk, neutral) as Promise<T>;
+  }
+
+  /** A half-open probe whose caller may abort it: then a fresh half-open breaker lets the next call probe. */
+  #probe<T>(thunk: () => Promise<T>, neutral: Neutral, signal: AbortSignal): Promise<T> {
+    const engine = this.#cb;
+    const fired = engine.fire(thunk, neutral) as Promise<T>;
+    const off = onAbort(signal, () => {
+      if (this.#cb === engine && engine.halfOpen) this.#reviveHalfOpen(false);
+    });
+    fired.then(off, off);
+    return fired;
   }
 
   /**

@@ -421,9 +421,16 @@ export class ResilientClient {
     };
     return runHedged<T>(models, call.signal, delayMs, this.#hedgeBudget, {
       clock: this.#clock,
-      runBranch: (chain, signal) => runChain(chain, tryIn({ ...call, signal }), hooks),
-      // Never hedge into a model that would refuse at once or has callers queued already.
-      canHedgeInto: (model) => this.breakerState(model) === 'closed' && this.#limiter.waiting(model) === 0 && this.#limiter.available(model),
+      stopSignal: this.#dispose.signal,
+      runBranch: (chain, signal, onModel) => {
+        const tryOne = tryIn({ ...call, signal });
+        // Each branch sees its place in the whole chain: a model out of room spills to the next one with room, as without hedging.
+        const offset = models.indexOf(chain[0]!);
+        return runChain(chain, (model, index) => (onModel(model), tryOne(model, offset + index, models)), hooks);
+      },
+      // Never hedge into a model that would refuse at once, lacks room for this call now, or has callers queued already.
+      canHedgeInto: (model) =>
+        this.breakerState(model) === 'closed' && this.#limiter.waiting(model) === 0 && this.#limiter.available(model, () => call.estimate ?? callEstimate(undefined, call.run)),
       onFallback: (from, to, reason) => hooks.onFallback(from, to, reason as FallbackReason),
       onStarted: (model, hedgeModel, ms) => emit('hedge:started', { model, hedge: hedgeModel, delayMs: ms }),
       onWon: (model, loser) => emit('hedge:won', { model, ...(loser !== undefined ? { loser } : {}) }),
@@ -456,7 +463,7 @@ export class ResilientClient {
     if (n !== undefined) this.#extra.set(model, n - 1);
   }
 
-  /** Drops a model's breaker, monitor state and rate-limit headers. */
+  /** Drops a model's breaker, monitor state, rate-limit headers, admission state and retry-budget ledger. */
   #forget(model: string): void {
     this.#extra.delete(model);
     this.#breakers.get(model)?.dispose();
@@ -464,6 +471,8 @@ export class ResilientClient {
     this.#monitor?.forget(model);
     this.#rateLimits.delete(model);
     this.#deps.weights?.forget(model);
+    this.#limiter.forget?.(model);
+    this.#retryBudget?.forget(model);
   }
 
   /** Models outside `models` whose state the client keeps (at most {@link MAX_EXTRA_MODELS} when idle). */

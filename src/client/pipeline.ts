@@ -4,6 +4,7 @@ import { costOf } from '../budget/pricing.js';
 import { type Classification, KIND_TRAITS, classifyError } from '../classify/classify.js';
 import { sleepUnlessAborted } from '../clock/signals.js';
 import { judgeError, judgeResult } from '../fallback/conditions.js';
+import { isHedgeLoss } from '../fallback/hedge.js';
 import { outcomeOf } from '../monitor/outcome.js';
 import { decideRetry } from '../retry/backoff.js';
 import { runWithRetry } from '../retry/retry.js';
@@ -108,7 +109,7 @@ export async function tryModel<T>(deps: PipelineDeps, fn: AttemptFn<T>, model: s
               }),
             )
         : run;
-      const value = breaker ? await breaker.execute(invoke, neutral) : await invoke();
+      const value = breaker ? await breaker.execute(invoke, neutral, call.signal) : await invoke();
       const now = clock.now();
       deps.retryBudget?.recordSuccess(model, now);
       breaker?.noteDuration(now - start, guard.slowMs);
@@ -132,7 +133,8 @@ export async function tryModel<T>(deps: PipelineDeps, fn: AttemptFn<T>, model: s
           model,
           attempt: n,
           latencyMs: now - start,
-          kind: cls.kind,
+          // A hedge's losing request was aborted by us, not by the caller: its own kind.
+          kind: call.signal?.aborted && isHedgeLoss(call.signal.reason) ? 'hedge_lost' : cls.kind,
           retryable: cls.retryable,
           ...(cls.status !== undefined ? { status: cls.status } : {}),
           ...(cls.retryAfterMs !== undefined ? { retryAfterMs: cls.retryAfterMs } : {}),

@@ -66,7 +66,8 @@ export interface RunOptions<T = unknown> {
    * a call that could not be admitted in time fails at once with
    * `NoCapacityError` instead of at your deadline. Running out is never
    * counted against a model; the call rejects with `AllModelsFailedError`
-   * whose reasons are `deadline` (or `rate_limit` for admission).
+   * whose reasons are `deadline` (or `rate_limit` for admission). Any length
+   * is honoured, also beyond the 24.8 days one platform timer can hold.
    * @example { deadlineMs: 120_000 }
    */
   readonly deadlineMs?: number;

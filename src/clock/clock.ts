@@ -14,8 +14,9 @@ export interface Clock {
    * Runs `fn` once after `ms` milliseconds. Background timers never keep the
    * process alive (the system clock unrefs them). `keepAlive: true` is only
    * for a wait that a pending call's promise depends on (a backoff sleep, an
-   * attempt timeout): the caller is awaiting it, so the process must not exit
-   * under it, as it would not exit under the HTTP request itself.
+   * attempt timeout, an admission wait): the caller is awaiting it, so the
+   * process must not exit under it, as it would not exit under the HTTP
+   * request itself. A delay of any length waits that long (`Infinity`: never).
    */
   setTimeout(fn: () => void, ms: number, options?: { readonly keepAlive?: boolean }): TimerHandle;
   clearTimeout(handle: TimerHandle): void;
@@ -24,17 +25,46 @@ export interface Clock {
 /** Returns a number in [0, 1). */
 export type RandomSource = () => number;
 
+/**
+ * The longest delay one platform timer holds: Node (and browsers) fire a
+ * longer one after 1 ms instead, with a `TimeoutOverflowWarning`.
+ */
+const MAX_TIMER_STEP_MS = 2_147_483_647;
+
+type Native = { unref?: () => void };
+
 // Read the globals at call time rather than at import time, so that
 // `vi.useFakeTimers()` installed after import still takes effect.
+function arm(fn: () => void, ms: number, keepAlive: boolean | undefined): Native {
+  const handle = globalThis.setTimeout(fn, ms) as unknown as Native;
+  if (!keepAlive) handle.unref?.();
+  return handle;
+}
+
+/** A wait longer than one platform timer: a chain of timers, each at most {@link MAX_TIMER_STEP_MS}. */
+class ChainedTimer {
+  current: Native;
+  constructor(fn: () => void, ms: number, keepAlive: boolean | undefined) {
+    let left = ms;
+    const step = (): Native => {
+      if (left <= MAX_TIMER_STEP_MS) return arm(fn, left, keepAlive);
+      left -= MAX_TIMER_STEP_MS;
+      return arm(() => (this.current = step()), MAX_TIMER_STEP_MS, keepAlive);
+    };
+    this.current = step();
+  }
+}
+
 export const systemClock: Clock = Object.freeze({
   now: () => Date.now(),
+  /** A long duration means long: past about 24.8 days the wait is chained, never fired early (`Infinity` never fires). */
   setTimeout(fn: () => void, ms: number, options?: { readonly keepAlive?: boolean }): TimerHandle {
-    const handle = globalThis.setTimeout(fn, ms) as unknown as { unref?: () => void };
-    if (!options?.keepAlive) handle.unref?.();
-    return handle as TimerHandle;
+    if (ms > MAX_TIMER_STEP_MS) return new ChainedTimer(fn, ms, options?.keepAlive) as TimerHandle;
+    return arm(fn, ms, options?.keepAlive) as TimerHandle;
   },
   clearTimeout(handle: TimerHandle): void {
-    globalThis.clearTimeout(handle as Parameters<typeof clearTimeout>[0]);
+    const native = handle instanceof ChainedTimer ? handle.current : handle;
+    globalThis.clearTimeout(native as Parameters<typeof clearTimeout>[0]);
   },
 });
 

@@ -21,7 +21,8 @@ export interface SuccessEvent extends AttemptEvent {
 }
 export interface FailureEvent extends AttemptEvent {
   readonly latencyMs: number;
-  readonly kind: FailureKind;
+  /** The classified kind; `hedge_lost` for a hedged request aborted because the other branch answered first (not the caller's abort). */
+  readonly kind: FailureKind | 'hedge_lost';
   readonly status?: number;
   readonly retryable: boolean;
   /** The server-requested delay, or for a refusal by an open breaker, the time until its probe. */

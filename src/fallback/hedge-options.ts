@@ -26,6 +26,7 @@ export interface HedgeOptions {
   /**
    * Share of calls that may be hedged (the hedging budget): each call adds
    * `maxShare` of a hedge, each hedge spends one, and at most 10 are banked.
+   * A new client starts with one banked, so its first slow call can hedge.
    * @default 0.1
    */
   readonly maxShare?: number;

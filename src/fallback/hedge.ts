@@ -1,5 +1,5 @@
 import type { Clock, TimerHandle } from '../clock/clock.js';
-import { linkSignals } from '../clock/signals.js';
+import { linkSignals, onAnyAbort } from '../clock/signals.js';
 import type { ModelFailure } from '../errors/errors.js';
 import type { ChainResult } from './chain.js';
 import type { ResolvedHedge } from './hedge-options.js';
@@ -8,13 +8,16 @@ import { streamKind } from '../stream/detect.js';
 /** What a hedged run needs from the client. */
 export interface HedgeDeps<T> {
   readonly clock: Clock;
-  /** Runs `models` as a chain whose attempts see `signal` (linked to the caller's). */
-  runBranch(models: readonly string[], signal: AbortSignal): Promise<ChainResult<T>>;
+  /** Runs `models` as a chain whose attempts see `signal` (linked to the caller's); `onModel` hears each model as it is tried. */
+  runBranch(models: readonly string[], signal: AbortSignal, onModel: (model: string) => void): Promise<ChainResult<T>>;
+  /** Aborts when the client is disposed: no hedge starts after it. */
+  readonly stopSignal?: AbortSignal;
   /** The hedge may start on `model` now: its breaker lets calls through and admission has room. */
   canHedgeInto(model: string): boolean;
   /** Called when the first model failed before the hedge: the chain moves on as usual. */
   onFallback(from: string, to: string, reason: ModelFailure['reason']): void;
   onStarted(model: string, hedge: string, delayMs: number): void;
+  /** The model that answered, and the model whose request was aborted in its favour (emitted before `onCancelled`). */
   onWon(winner: string, loser: string | undefined): void;
   onCancelled(model: string): void;
 }
@@ -22,7 +25,12 @@ export interface HedgeDeps<T> {
 // Whole thousandths of a hedge: ten calls at 0.1 make exactly one (no float drift).
 const UNIT = 1_000;
 
-/** The hedging budget: each call earns `maxShare` of a hedge, each hedge spends one; at most `CAP` banked. */
+/**
+ * The hedging budget: each call earns `maxShare` of a hedge, each hedge spends
+ * one; at most `CAP` banked. It starts with one banked on purpose (documented):
+ * the first slow call of a new client can hedge, and hedges never exceed one
+ * plus `maxShare` of the calls made.
+ */
 export class HedgeBudget {
   static readonly CAP = 10;
   #milli = UNIT;
@@ -52,7 +60,17 @@ export function hedgeDelay(o: ResolvedHedge, recentP95: number | undefined): num
   return Math.min(o.maxDelayMs, Math.max(o.minDelayMs, Math.round(recentP95)));
 }
 
-const lost = () => new DOMException('The hedged request lost the race', 'AbortError');
+const HEDGE_LOST = Symbol.for('llm-resilience.hedge-lost');
+
+/** The abort reason a losing branch's request sees: an `AbortError`, marked so it is never taken for the caller's abort. */
+function lost(): DOMException {
+  return Object.defineProperty(new DOMException('The hedged request lost the race', 'AbortError'), HEDGE_LOST, { value: true });
+}
+
+/** True for the reason a hedged request that lost the race was aborted with. */
+export function isHedgeLoss(reason: unknown): boolean {
+  return typeof reason === 'object' && reason !== null && (reason as Record<symbol, unknown>)[HEDGE_LOST] === true;
+}
 
 /** Best effort: a committed stream that lost the race is closed, so its request and resources end. */
 function discard(value: unknown): void {
@@ -72,6 +90,21 @@ function discard(value: unknown): void {
 
 type Settled<T> = { readonly branch: 'first' | 'hedge'; readonly result: ChainResult<T> };
 
+/** One branch of a hedged call: never rejects (a throw, such as a budget refusal, becomes its result), and knows the model it is on. */
+interface Branch<T> {
+  readonly done: Promise<Settled<T>>;
+  model(): string;
+}
+
+function startBranch<T>(deps: HedgeDeps<T>, which: Settled<T>['branch'], models: readonly string[], signal: AbortSignal): Branch<T> {
+  let current = models[0]!;
+  const done = deps.runBranch(models, signal, (m) => (current = m)).then(
+    (result): Settled<T> => ({ branch: which, result }),
+    (error: unknown): Settled<T> => ({ branch: which, result: { ok: false, error } }),
+  );
+  return { done, model: () => current };
+}
+
 /** Both branches failed: their failures in chain order, or the first branch's own error. */
 function combine<T>(a: ChainResult<T>, b: ChainResult<T>): ChainResult<T> {
   if (!a.ok && a.failures && !b.ok && b.failures) return { ok: false, failures: [...a.failures, ...b.failures] };
@@ -83,54 +116,70 @@ function combine<T>(a: ChainResult<T>, b: ChainResult<T>): ChainResult<T> {
  * after `delayMs`, the rest of the chain starts alongside it. The first branch
  * to answer wins and the other is aborted at once (its reservation is released
  * by the pipeline, its committed stream closed). If the first model fails
- * before the delay, the chain simply moves on, as without hedging.
+ * before the delay, the chain simply moves on, as without hedging. A branch
+ * that throws (a budget refusing its reservation, even late) only loses: the
+ * other branch's answer is awaited.
  */
 export async function runHedged<T>(models: readonly string[], callerSignal: AbortSignal | undefined, delayMs: number, budget: HedgeBudget, deps: HedgeDeps<T>): Promise<ChainResult<T>> {
   const [first, ...rest] = models as [string, ...string[]];
   // One listener on the caller's signal per branch however many hedged calls share it.
   const a = linkSignals([callerSignal]);
   const b = linkSignals([callerSignal]);
+  let timer: TimerHandle | undefined;
+  const clear = () => {
+    if (timer !== undefined) deps.clock.clearTimeout(timer);
+    timer = undefined;
+  };
+  // A stopped call (caller's abort, dispose) never hedges: its timer goes at once.
+  const unstop = onAnyAbort([callerSignal, deps.stopSignal], clear);
   try {
-    const primary = deps.runBranch([first], a.signal).then((result): Settled<T> => ({ branch: 'first', result }));
-    let timer: TimerHandle | undefined;
+    const primary = startBranch(deps, 'first', [first], a.signal);
     const due = new Promise<'due'>((resolve) => {
       timer = deps.clock.setTimeout(() => resolve('due'), delayMs);
     });
-    const early = await Promise.race([primary, due]);
+    const early = await Promise.race([primary.done, due]);
+    clear();
     if (early !== 'due') {
-      deps.clock.clearTimeout(timer!);
       if (early.result.ok || !early.result.failures) return early.result;
       // Failed before the hedge was due: the ordinary chain goes on.
       deps.onFallback(first, rest[0]!, early.result.failures[0]!.reason);
-      return combine(early.result, await deps.runBranch(rest, b.signal));
+      return combine(early.result, await settledChain(deps, rest, b.signal));
     }
     const hedgeModel = rest[0]!;
     if (!deps.canHedgeInto(hedgeModel) || !budget.trySpend()) {
-      const r = (await primary).result;
+      const r = (await primary.done).result;
       if (r.ok || !r.failures) return r;
       deps.onFallback(first, hedgeModel, r.failures[0]!.reason);
-      return combine(r, await deps.runBranch(rest, b.signal));
+      return combine(r, await settledChain(deps, rest, b.signal));
     }
     deps.onStarted(first, hedgeModel, delayMs);
-    const hedge = deps.runBranch(rest, b.signal).then((result): Settled<T> => ({ branch: 'hedge', result }));
-    const winner = await Promise.race([primary, hedge]);
-    const other = winner.branch === 'first' ? hedge : primary;
-    const otherBranch = winner.branch === 'first' ? b : a;
-    const otherModel = winner.branch === 'first' ? hedgeModel : first;
+    const hedge = startBranch(deps, 'hedge', rest, b.signal);
+    const winner = await Promise.race([primary.done, hedge.done]);
+    const [won, other, otherLink] = winner.branch === 'first' ? [primary, hedge, b] : [hedge, primary, a];
     if (winner.result.ok) {
-      otherBranch.abort(lost());
-      deps.onCancelled(otherModel);
-      deps.onWon(winner.branch === 'first' ? first : hedgeModel, otherModel);
+      const loser = other.model();
+      otherLink.abort(lost());
+      deps.onWon(won.model(), loser);
+      deps.onCancelled(loser);
       // A loser that had already answered: close what it returned.
-      void other.then((s) => s.result.ok && discard(s.result.value));
+      void other.done.then((s) => s.result.ok && discard(s.result.value));
       return winner.result;
     }
-    const second = await other;
-    if (second.result.ok) deps.onWon(second.branch === 'first' ? first : hedgeModel, undefined);
-    if (second.result.ok) return second.result;
+    const second = await other.done;
+    if (second.result.ok) {
+      deps.onWon(other.model(), undefined);
+      return second.result;
+    }
     return winner.branch === 'first' ? combine(winner.result, second.result) : combine(second.result, winner.result);
   } finally {
+    clear();
+    unstop();
     a.unlink();
     b.unlink();
   }
+}
+
+/** The rest of the chain after the first model failed, as a result even when it throws. */
+function settledChain<T>(deps: HedgeDeps<T>, models: readonly string[], signal: AbortSignal): Promise<ChainResult<T>> {
+  return startBranch(deps, 'hedge', models, signal).done.then((s) => s.result);
 }

@@ -102,11 +102,15 @@ export interface Limiter {
   waiting(model: string): number;
   /** Admission state per model seen so far. */
   snapshot(): Readonly<Record<string, ModelLimitSnapshot>>;
+  /** Drops `model`'s admission state (the client forgets idle models beyond its bound); kept while calls are in flight or waiting. */
+  forget?(model: string): void;
   /** Cancels waits (`DisposedError`) and clears their timers. Safe to call twice. */
   dispose(): void;
 }
 
 const NOOP: Release = () => {};
+/** A call waiting for admission is awaited like a request in flight: its timer keeps the process alive (dispose clears it). */
+const KEEP_ALIVE = Object.freeze({ keepAlive: true });
 /** How long a 429 without Retry-After steers calls away from its model. */
 export const DEFAULT_429_HOLD_MS = 1_000;
 /** The smallest burst a model is allowed after 429s its headers did not explain, as a share of its limit. */
@@ -319,10 +323,9 @@ class ModelLimiter implements Limiter {
       if (slotBound !== undefined && !this.#slotFree(s)) await this.#slot(s, model, slotBound - waitMs, signal);
       return this.#occupy(s);
     } catch (error) {
-      if (!due) {
-        this.#giveBack(s, weight);
-        this.#pending(s, weight, -1);
-      }
+      // Never admitted (a timeout or abort, also while waiting for a slot after its share was due): never sent, so its share goes back.
+      this.#giveBack(s, weight);
+      if (!due) this.#pending(s, weight, -1);
       throw this.#disposed ? new DisposedError() : error;
     } finally {
       s.waiting--;
@@ -351,7 +354,7 @@ class ModelLimiter implements Limiter {
         reject(error);
       };
       let off: (() => void) | undefined;
-      const handle: TimerHandle = this.#clock.setTimeout(() => fail(new NoCapacityError(model, ms, 'wait_limit')), Math.max(0, ms));
+      const handle: TimerHandle = this.#clock.setTimeout(() => fail(new NoCapacityError(model, ms, 'wait_limit')), Math.max(0, ms), KEEP_ALIVE);
       const cleanup = () => {
         this.#clock.clearTimeout(handle);
         this.#timers.delete(fail);
@@ -380,7 +383,7 @@ class ModelLimiter implements Limiter {
       const handle = this.#clock.setTimeout(() => {
         finish();
         resolve();
-      }, ms);
+      }, ms, KEEP_ALIVE);
       this.#timers.add(stop);
       if (signal) off = onAbort(signal, () => stop(signal.reason));
     });
@@ -454,6 +457,11 @@ class ModelLimiter implements Limiter {
 
   waiting(model: string): number {
     return this.#states.get(model)?.waiting ?? 0;
+  }
+
+  forget(model: string): void {
+    const s = this.#states.get(model);
+    if (s && s.inFlight === 0 && s.waiting === 0) this.#states.delete(model);
   }
 
   snapshot(): Readonly<Record<string, ModelLimitSnapshot>> {

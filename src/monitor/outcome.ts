@@ -7,7 +7,7 @@ import type { AttemptOutcome } from './events.js';
  * or queue refused, or the request itself was malformed — a 400 fails the same
  * everywhere). Auth and not-found do count: the model is unusable as configured.
  */
-export function outcomeOf(kind: FailureKind): AttemptOutcome | undefined {
+export function outcomeOf(kind: FailureKind | 'hedge_lost'): AttemptOutcome | undefined {
   switch (kind) {
     case 'rate_limit':
     case 'quota':
@@ -15,6 +15,7 @@ export function outcomeOf(kind: FailureKind): AttemptOutcome | undefined {
     case 'timeout':
       return 'timeout';
     case 'abort':
+    case 'hedge_lost':
     case 'circuit_open':
     case 'budget':
     case 'queue_full':

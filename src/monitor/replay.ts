@@ -45,7 +45,7 @@ function apply(m: Monitor, e: LoggedEvent): boolean {
       return true;
     case 'failure': {
       if (!model || typeof e.kind !== 'string') return false;
-      const outcome = outcomeOf(e.kind as FailureKind);
+      const outcome = outcomeOf(e.kind as FailureKind | 'hedge_lost');
       if (outcome) m.recordAttempt(model, outcome, num(e.latencyMs) ?? 0);
       return true;
     }

@@ -128,7 +128,7 @@ export async function attemptWithResponse<T>(
   context: AttemptContext,
   call: () => APIPromiseLike<T>,
   options: AdapterOptions & { clock: Clock },
-  last: LastAttempt,
+  last: AttemptResponses,
 ): Promise<T> {
   try {
     let pending = call();
@@ -143,13 +143,35 @@ export async function attemptWithResponse<T>(
       });
     }
     const result = await (pending.withResponse as () => Promise<WithResponse<T>>)();
-    last.response = result.response;
-    last.props = props;
+    last.record(result.response, props, context.signal);
     reportHeaders(context, result.response?.headers, options);
     return result.data;
   } catch (error) {
     reportHeaders(context, errorHeaders(error), options);
     throw error;
+  }
+}
+
+/**
+ * The responses of one call's attempts. The one `.withResponse()` reports is
+ * the latest of an attempt still running: a hedge's two requests send their
+ * headers in any order, and the losing one is aborted when the winner commits.
+ */
+export class AttemptResponses implements LastAttempt {
+  readonly #seen: { readonly response: Response; readonly props: unknown; readonly signal: AbortSignal }[] = [];
+  record(response: Response, props: unknown, signal: AbortSignal): void {
+    this.#seen.push({ response, props, signal });
+  }
+  #winner() {
+    for (let i = this.#seen.length - 1; i >= 0; i--) if (!this.#seen[i]!.signal.aborted) return this.#seen[i];
+    return this.#seen.at(-1);
+  }
+  get response(): Response | undefined {
+    return this.#winner()?.response;
+  }
+  /** The SDK's response props of the same attempt as {@link response}. */
+  get props(): unknown {
+    return this.#winner()?.props;
   }
 }
 
@@ -197,7 +219,7 @@ export function foreignModel(runner: ResilientRunner, model: unknown, provider: 
  */
 export function resilientCreate(runner: ResilientRunner, create: AnyCreate, options: AdapterOptions & { clock: Clock }, spec: CreateSpec) {
   return (body: Record<string, unknown>, givenOptions?: RequestOptionsLike) => {
-    const last: LastAttempt = {};
+    const last = new AttemptResponses();
     const foreign = foreignModel(runner, body?.model, spec.provider);
     if (foreign) return resilientPromise(Promise.reject(foreign), last);
     const { request: requestOptions, run: perCall } = takeRunOptions(givenOptions);

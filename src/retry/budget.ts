@@ -132,6 +132,11 @@ export class RetryBudget {
     return o.ratio * successes + (o.minPerSecond * o.windowMs) / 1000;
   }
 
+  /** Drops `model`'s ledger (the client forgets idle models beyond its bound). */
+  forget(model: string): void {
+    this.#ledgers.delete(model);
+  }
+
   /** Every model's budget as of now, as plain data. */
   snapshot(now = this.#clock.now()): Record<string, RetryBudgetState> {
     const out: Record<string, RetryBudgetState> = {};

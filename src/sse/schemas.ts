@@ -40,7 +40,7 @@ const attempt = { ...base, model: z.string(), attempt: z.number().int().min(1) }
 export const attemptEventSchema = z.object(attempt).readonly();
 export const successEventSchema = z.object({ ...attempt, latencyMs: z.number() }).readonly();
 export const failureEventSchema = z
-  .object({ ...attempt, latencyMs: z.number(), kind: failureKindSchema, status: z.number().int().optional(), retryable: z.boolean(), retryAfterMs: z.number().optional() })
+  .object({ ...attempt, latencyMs: z.number(), kind: z.union([failureKindSchema, z.literal('hedge_lost')]), status: z.number().int().optional(), retryable: z.boolean(), retryAfterMs: z.number().optional() })
   .readonly();
 export const retryEventSchema = z
   .object({ ...attempt, delayMs: z.number(), reason: failureKindSchema, retryAfterMs: z.number().optional() })

@@ -5,13 +5,15 @@
  * that is too small is what lets concurrent calls overshoot a budget.
  */
 
+import { imagePartTokens } from './image-tokens.js';
+
 /** Characters per token for the heuristic: ~4 for English text with OpenAI and Anthropic tokenizers. */
 export const CHARS_PER_TOKEN = 4;
 /** Added per message for role markers and separators (OpenAI documents 3–4). */
 export const TOKENS_PER_MESSAGE = 4;
 /** Added once per request for the reply primer. */
 export const TOKENS_PER_REQUEST = 3;
-/** Flat charge for a non-text part (image, audio, file): a mid-size image on either provider. */
+/** Flat charge for a non-text part that is not an image (audio, a file, a document). Images follow each provider's rule (see `imagePartTokens`). */
 export const TOKENS_PER_MEDIA_PART = 1_000;
 /** Output reserved when the request sets no output cap. */
 export const DEFAULT_OUTPUT_TOKENS = 4_096;
@@ -43,6 +45,8 @@ interface Tally {
   texts: string[];
   messages: number;
   media: number;
+  /** Tokens of image parts, by the providers' documented rules. */
+  images: number;
   nodes: number;
 }
 
@@ -67,9 +71,16 @@ function walk(v: unknown, t: Tally, depth: number, inMessages: boolean): void {
   }
   const b = bag(v);
   if (!b) return;
-  if (typeof b.type === 'string' && MEDIA_TYPES.has(b.type)) {
-    t.media++;
-    return;
+  if (typeof b.type === 'string') {
+    const image = imagePartTokens(b);
+    if (image !== undefined) {
+      t.images += image;
+      return;
+    }
+    if (MEDIA_TYPES.has(b.type)) {
+      t.media++;
+      return;
+    }
   }
   for (const [k, child] of Object.entries(b)) {
     if (SKIP.has(k)) continue;
@@ -90,7 +101,11 @@ const nonNegInt = (v: unknown): number | undefined =>
  *
  * Input: `ceil(chars / 4)` over every prompt string (or the sum of `tokenizer(text)`
  * per string when given), plus {@link TOKENS_PER_MESSAGE} per message,
- * {@link TOKENS_PER_REQUEST} per request and {@link TOKENS_PER_MEDIA_PART} per image / file.
+ * {@link TOKENS_PER_REQUEST} per request, each image by its provider's rule
+ * (OpenAI: 85 at low detail, 85 + 170 per 512 px tile at high detail;
+ * Anthropic: width × height / 750, at most 1,600; the lower figure whenever
+ * the size or the provider is unknown, so a model is never skipped for an
+ * image's sake), and {@link TOKENS_PER_MEDIA_PART} per other media part (audio, file).
  * Output: the request's cap (`max_tokens`, `max_output_tokens`,
  * `max_completion_tokens`, `maxOutputTokens`), else {@link DEFAULT_OUTPUT_TOKENS}.
  * Never throws: an unreadable request estimates as an empty one.
@@ -101,7 +116,7 @@ const nonNegInt = (v: unknown): number | undefined =>
  */
 export function estimateRequest(request: unknown, tokenizer?: (text: string) => number, options: EstimateOptions = {}): RequestEstimate {
   const defaultOut = nonNegInt(options.defaultOutputTokens) ?? DEFAULT_OUTPUT_TOKENS;
-  const t: Tally = { texts: [], messages: 0, media: 0, nodes: 0 };
+  const t: Tally = { texts: [], messages: 0, media: 0, images: 0, nodes: 0 };
   let outputTokens = defaultOut;
   try {
     const b = bag(request);
@@ -117,7 +132,7 @@ export function estimateRequest(request: unknown, tokenizer?: (text: string) => 
   let text = 0;
   for (const s of t.texts) text += countText(s, tokenizer);
   return Object.freeze({
-    inputTokens: text + t.messages * TOKENS_PER_MESSAGE + t.media * TOKENS_PER_MEDIA_PART + TOKENS_PER_REQUEST,
+    inputTokens: text + t.messages * TOKENS_PER_MESSAGE + t.images + t.media * TOKENS_PER_MEDIA_PART + TOKENS_PER_REQUEST,
     outputTokens,
   });
 }

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -29,5 +29,38 @@ describe('process lifetime on the system clock', () => {
       console.log(client.breakerState('m'));
     `);
     expect(out.trim()).toBe('open');
+  });
+});
+
+describe('admission waits and process lifetime', () => {
+  const spawn = (code: string) => spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: root, encoding: 'utf8', timeout: 15_000 });
+  // The provider's headers: 600 requests a minute, none left now (one comes back every 100 ms).
+  const empty = `new Headers({ 'x-ratelimit-limit-requests': '600', 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '100ms' })`;
+
+  it('a call waiting in admission keeps the process alive until it is sent, like a request in flight', () => {
+    const child = spawn(`
+      import { ResilientClient } from './src/index.ts';
+      const client = new ResilientClient({ models: ['m'] });
+      client.on('limit:wait', (e) => console.log('wait', e.reason));
+      await client.run((ctx) => { ctx.reportHeaders(${empty}); return 'first'; });
+      console.log(await client.run(() => 'second'));
+    `);
+    expect(child.stdout.trim().split('\n')).toEqual(['wait requests', 'second']);
+    expect(child.status).toBe(0);
+  });
+
+  it('after dispose() a waiting call holds nothing: the process exits at once', () => {
+    const child = spawn(`
+      import { ResilientClient } from './src/index.ts';
+      const client = new ResilientClient({ models: ['m'], limits: { maxWaitMs: 600_000, models: { m: { requestsPerMinute: 1 } } } });
+      await client.run(() => 'first');
+      const t0 = performance.now();
+      const waiting = client.run(() => 'second').catch((e) => e.name);
+      setTimeout(() => client.dispose(), 20);
+      console.log(await waiting);
+      process.on('exit', () => console.log(performance.now() - t0 < 5_000 ? 'exited promptly' : 'held'));
+    `);
+    expect(child.stdout.trim().split('\n')).toEqual(['DisposedError', 'exited promptly']);
+    expect(child.status).toBe(0);
   });
 });

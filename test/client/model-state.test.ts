@@ -39,3 +39,19 @@ describe('per-model state for models outside `models`', () => {
     expect(client.breakerState('flaky')).toBe('open');
   });
 });
+
+describe('admission state and retry-budget ledgers of models outside `models`', () => {
+  it('are forgotten with the rest of an idle model’s state', async () => {
+    const clock = createFakeClock();
+    const client = new ResilientClient({ models: ['configured'], clock, monitor: false, limits: { default: { maxConcurrent: 4, requestsPerMinute: 10_000 } } });
+    await client.run(() => 'ok');
+    for (let i = 0; i < MAX_EXTRA_MODELS + 500; i++) await client.run(() => 'ok', { models: [`caller-model-${i}`] });
+    const snap = client.snapshot();
+    expect(Object.keys(snap.limits)).toHaveLength(MAX_EXTRA_MODELS + 1);
+    expect(Object.keys(snap.retryBudget!)).toHaveLength(MAX_EXTRA_MODELS + 1);
+    expect(snap.limits['caller-model-0']).toBeUndefined();
+    expect(snap.retryBudget!['caller-model-0']).toBeUndefined();
+    expect(snap.limits.configured).toBeDefined();
+    expect(snap.limits[`caller-model-${MAX_EXTRA_MODELS + 499}`]).toBeDefined();
+  });
+});

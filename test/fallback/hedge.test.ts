@@ -1,40 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { HedgeBudget, hedgeDelay } from '../../src/fallback/hedge.js';
 import { HEDGE_DEFAULTS } from '../../src/fallback/hedge-options.js';
-import { ResilientClient, isAllModelsFailedError, isConfigError, type ResilienceEvents } from '../../src/index.js';
-import { createFakeClock, type FakeClock } from '../../src/testing/index.js';
-
-/** Each model answers after its latency on the fake clock, or fails; records whether its signal was aborted. */
-function setup(latency: Record<string, number | Error>, options: Partial<ConstructorParameters<typeof ResilientClient>[0]> = {}) {
-  const clock = createFakeClock();
-  const client = new ResilientClient({ models: ['primary', 'backup'], clock, random: () => 0.5, ...options });
-  const calls: { model: string; signal: AbortSignal }[] = [];
-  // biome-ignore lint/suspicious/noExplicitAny: payloads of several events in one list; each test reads its own event's fields
-  const events: { name: keyof ResilienceEvents; payload: any }[] = [];
-  for (const name of ['hedge:started', 'hedge:won', 'hedge:cancelled', 'fallback', 'failure'] as const) client.on(name, (payload) => events.push({ name, payload }));
-  const fn = ({ model, signal }: { model: string; signal: AbortSignal }) => {
-    calls.push({ model, signal });
-    const l = latency[model]!;
-    if (l instanceof Error) return Promise.reject(l);
-    // A well-behaved SDK: the request ends when its signal aborts.
-    return new Promise((resolve, reject) => {
-      const t = clock.setTimeout(() => resolve({ model, usage: { input_tokens: 10, output_tokens: 5 } }), l);
-      signal.addEventListener('abort', () => {
-        clock.clearTimeout(t);
-        reject(signal.reason);
-      });
-    });
-  };
-  const names = () => events.map((e) => e.name).filter((n) => n.startsWith('hedge:'));
-  return { clock, client, calls, events, fn, names };
-}
-
-async function settle<T>(clock: FakeClock, p: Promise<T>, ms: number): Promise<T> {
-  await clock.advance(ms);
-  return p;
-}
-
-const overloaded = () => Object.assign(new Error('Overloaded'), { status: 529, error: { type: 'error', error: { type: 'overloaded_error' } } });
+import { ResilientClient, isAllModelsFailedError, isConfigError } from '../../src/index.js';
+import { createFakeClock } from '../../src/testing/index.js';
+import { overloaded, settle, setup } from './hedge-setup.js';
 
 describe('hedged requests', () => {
   it('starts the next model after the delay; the first answer wins and the loser is aborted at once', async () => {
@@ -49,7 +18,7 @@ describe('hedged requests', () => {
     expect(clock.now() - t0).toBe(1_100);
     expect(calls[0]!.signal.aborted).toBe(true);
     expect(calls[1]!.signal.aborted).toBe(false);
-    expect(names()).toEqual(['hedge:started', 'hedge:cancelled', 'hedge:won']);
+    expect(names()).toEqual(['hedge:started', 'hedge:won', 'hedge:cancelled']);
     expect(events.find((e) => e.name === 'hedge:started')!.payload).toMatchObject({ model: 'primary', hedge: 'backup', delayMs: 1_000 });
     expect(events.find((e) => e.name === 'hedge:won')!.payload).toMatchObject({ model: 'backup', loser: 'primary' });
     // The loser's abort is not the model's fault.

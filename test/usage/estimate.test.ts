@@ -33,10 +33,10 @@ describe('estimateRequest', () => {
     expect(estimateRequest({ prompt: 'd'.repeat(4) }).inputTokens).toBe(1 + 3);
   });
 
-  it('charges a flat amount for images instead of counting base64 characters', () => {
+  it('never counts base64 characters as text: an image whose size cannot be read counts as 85 tokens', () => {
     const img = { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'A'.repeat(400_000) } };
     const est = estimateRequest({ messages: [{ role: 'user', content: [img] }] });
-    expect(est.inputTokens).toBe(1_000 + 4 + 3);
+    expect(est.inputTokens).toBe(85 + 4 + 3);
   });
 
   it('uses the tokenizer hook when given, and falls back when it misbehaves', () => {
