@@ -5,7 +5,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { getRetryable } from '@langchain/core/errors';
 import { ChatAnthropic } from '@langchain/anthropic';
-import { ChatOpenAI, ChatOpenAICompletions } from '@langchain/openai';
+import { ChatOpenAI, ChatOpenAICompletions, ChatOpenAIResponses } from '@langchain/openai';
 import { createAgent, modelFallbackMiddleware, tool } from 'langchain';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
@@ -21,12 +21,15 @@ useHarness(['gpt-4.1', 'gpt-4.1-mini']);
 
 const names = () => h.events.map((e) => e.name);
 
-/** ChatOpenAI has no client option; its `completions` part takes one, and `bindTools` / `withConfig` reuse that part. */
-function chatOpenAI(client: ResilientClient = h.client): ChatOpenAI {
-  const fields = { model: 'gpt-4.1', apiKey: 'test-key' };
+/** ChatOpenAI has no client option; its two parts take one, and `bindTools` / `withConfig` reuse those parts. */
+function chatOpenAI(options: { useResponsesApi?: boolean } = {}): ChatOpenAI {
+  const fields = { model: 'gpt-4.1', apiKey: 'test-key', ...options };
+  const openai = wrapOpenAI(new OpenAI({ apiKey: 'test-key', baseURL: h.server.openaiBaseURL }), h.client);
   const completions = new ChatOpenAICompletions(fields);
-  completions.client = wrapOpenAI(new OpenAI({ apiKey: 'test-key', baseURL: h.server.openaiBaseURL }), client);
-  return new ChatOpenAI({ ...fields, completions });
+  const responses = new ChatOpenAIResponses(fields);
+  completions.client = openai;
+  responses.client = openai;
+  return new ChatOpenAI({ ...fields, completions, responses });
 }
 
 /** ChatAnthropic builds its clients through `createClient`; it bundles an older SDK major, hence the cast. */
@@ -34,7 +37,7 @@ function chatAnthropic(client: ResilientClient): ChatAnthropic {
   return new ChatAnthropic({
     model: 'claude-sonnet-4-6',
     apiKey: 'test-key',
-    createClient: (options) => wrapAnthropic(new Anthropic({ ...options, baseURL: h.server.anthropicBaseURL } as ConstructorParameters<typeof Anthropic>[0]), client) as never,
+    createClient: (options) => wrapAnthropic(new Anthropic({ ...(options as ConstructorParameters<typeof Anthropic>[0]), baseURL: h.server.anthropicBaseURL }), client),
   });
 }
 
@@ -53,6 +56,19 @@ describe('LangChain ChatOpenAI on a wrapped client', () => {
     expect(h.server.requests.map((r) => r.model)).toEqual(['gpt-4.1', 'gpt-4.1-mini', 'gpt-4.1', 'gpt-4.1-mini']);
     expect(h.server.requests[3]!.body.tools).toHaveLength(1);
     expect(names().filter((n) => n === 'fallback')).toHaveLength(2);
+  });
+
+  it('with the Responses API (useResponsesApi, or chosen by ChatOpenAI itself): the same chain', async () => {
+    h.server.script({ model: 'gpt-4.1' }, [replies.serverError('openai-responses', 503)]);
+
+    const answer = await drive(chatOpenAI({ useResponsesApi: true }).bindTools([weather]).invoke('Say hello.'), h.clock);
+
+    expect(answer.text).toBe('ok');
+    expect(h.server.requests.map((r) => [r.path, r.model])).toEqual([
+      ['/v1/responses', 'gpt-4.1'],
+      ['/v1/responses', 'gpt-4.1-mini'],
+    ]);
+    expect(names()).toContain('fallback');
   });
 
   it("every model failing: AllModelsFailedError after one chain run, not seven (LangChain's six retries)", async () => {

@@ -45,6 +45,20 @@ describe('OpenAI Agents SDK over a wrapped client', () => {
     expect(h.events.find((e) => e.name === 'fallback')?.payload).toMatchObject({ from: 'gpt-4.1', to: 'gpt-4.1-mini' });
   });
 
+  it('with Chat Completions instead of the Responses API (useResponses: false): the same chain', async () => {
+    h.server.script({ model: 'gpt-4.1' }, [replies.serverError('openai-chat', 503)]);
+    const runner = new Runner({ modelProvider: new OpenAIProvider({ openAIClient: wrapped(), useResponses: false }) });
+
+    const result = await drive(runner.run(agent(), 'Say hello.'), h.clock);
+
+    expect(result.finalOutput).toBe('ok');
+    expect(h.server.requests.map((r) => [r.path, r.model])).toEqual([
+      ['/v1/chat/completions', 'gpt-4.1'],
+      ['/v1/chat/completions', 'gpt-4.1-mini'],
+    ]);
+    expect(names()).toContain('fallback');
+  });
+
   it('setDefaultOpenAIClient before the first run: run() goes through the chain', async () => {
     setDefaultOpenAIClient(wrapped());
     h.server.script({ model: 'gpt-4.1' }, [replies.rateLimit('openai-responses', { retryAfter: 0 })]);
