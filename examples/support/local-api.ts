@@ -1,5 +1,5 @@
 /**
- * A tiny stand-in for the OpenAI and Anthropic HTTP APIs on 127.0.0.1, so the
+ * A tiny stand-in for the OpenAI (Chat Completions, Responses) and Anthropic HTTP APIs on 127.0.0.1, so the
  * quickstarts run without an API key. It answers each endpoint's first request
  * with a 429 carrying `retry-after-ms` (a chain with a second model spills there;
  * a chain of one retries after it) and every later one
@@ -68,6 +68,20 @@ export async function startLocalApi(): Promise<LocalApi> {
         usage: { prompt_tokens: 12, completion_tokens: 3, total_tokens: 15 },
       }, rateLimitHeaders(n));
     }
+    if (req.method === 'POST' && req.url === '/v1/responses') {
+      if (rateLimited) {
+        return json(res, 429, { error: { message: 'Rate limit reached (local stand-in)', type: 'requests', code: 'rate_limit_exceeded', param: null } }, retryAfter);
+      }
+      return json(res, 200, {
+        id: `resp_local_${n}`,
+        object: 'response',
+        created_at: 0,
+        status: 'completed',
+        model,
+        output: [{ type: 'message', id: `msg_local_${n}`, status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: 'Hello!', annotations: [] }] }],
+        usage: { input_tokens: 12, output_tokens: 3, total_tokens: 15, input_tokens_details: { cached_tokens: 0 }, output_tokens_details: { reasoning_tokens: 0 } },
+      });
+    }
     if (req.method === 'POST' && req.url === '/v1/messages') {
       if (rateLimited) {
         return json(res, 429, { type: 'error', error: { type: 'rate_limit_error', message: 'Rate limit reached (local stand-in)' } }, retryAfter);
@@ -109,20 +123,19 @@ const ENV = {
  * Without it, starts the stand-in and points the SDK at it through its own
  * environment variables, so example code stays exactly what you would write.
  */
-let started: LocalApi | undefined;
+const started: LocalApi[] = [];
 
 export async function useLocalApiUnlessKey(provider: keyof typeof ENV): Promise<void> {
   const names = ENV[provider];
   if (process.env[names.key]) return;
   const api = await startLocalApi();
-  started = api;
+  started.push(api);
   process.env[names.key] = 'local-stand-in';
   process.env[names.baseURL] = names.url(api);
   console.log(`${names.key} is not set: using a local stand-in at ${names.url(api)}\n`);
 }
 
-/** Stops the stand-in, if one was started. */
+/** Stops the stand-ins, if any were started. */
 export function stopLocalApi(): void {
-  started?.close();
-  started = undefined;
+  for (const api of started.splice(0)) api.close();
 }

@@ -9,6 +9,9 @@
 import { redact } from './redact.js';
 
 const BRAND = Symbol.for('llm-resilience.error');
+// LangChain's AsyncCaller (and anything else built on @langchain/core) reads this
+// registered symbol as an own property and never retries an error marked `false`.
+const LANGCHAIN_RETRYABLE = Symbol.for('langchain.errors.retryable');
 // Node's `util.inspect` hook, by its registered name: no `node:util` import, so this module loads anywhere.
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 
@@ -61,6 +64,10 @@ export class ResilienceError extends Error {
     this.name = 'ResilienceError';
     this.code = code;
     Object.defineProperty(this, BRAND, { value: true });
+    // Our errors are final: the library already retried and fell back as
+    // configured, so an outer loop re-running the call would multiply its
+    // requests. Frameworks that honour a marker read this one.
+    Object.defineProperty(this, LANGCHAIN_RETRYABLE, { value: false, configurable: true });
   }
 
   /**
@@ -146,7 +153,11 @@ export interface ModelFailure {
   readonly error: unknown;
 }
 
-/** Every model in the chain failed. `failures` holds each model's cause, in order. */
+/**
+ * Every model in the chain failed. `failures` holds each model's error, in
+ * order; there is no `cause`, so that nothing on this error or under it carries
+ * a provider's HTTP status or headers for an outer retry loop to act on.
+ */
 export class AllModelsFailedError extends ResilienceError {
   /** Each model's cause, raw (the provider's own error). Not enumerable; summarized by `toJSON`. */
   declare readonly failures: readonly ModelFailure[];
@@ -154,9 +165,10 @@ export class AllModelsFailedError extends ResilienceError {
   readonly retryAfterMs: number | undefined;
   constructor(failures: readonly ModelFailure[], retryAfterMs?: number) {
     const summary = failures.map((f) => `${f.model} (${f.reason})`).join(', ');
-    super('ALL_MODELS_FAILED', `All models failed: ${summary || 'no model was available'}`, {
-      cause: failures.at(-1)?.error,
-    });
+    // No `cause`: the provider errors stay in `failures`. Outer retry loops (the
+    // OpenAI Agents SDK's runner policies) walk `cause` chains for an HTTP status
+    // or Retry-After and would re-run the whole chain on finding one.
+    super('ALL_MODELS_FAILED', `All models failed: ${summary || 'no model was available'}`);
     this.name = 'AllModelsFailedError';
     // Not enumerable: loggers that walk an error's own fields (pino's `err`
     // serializer) would otherwise serialize every provider error in full.
@@ -232,9 +244,8 @@ export class ContextWindowError extends ResilienceError {
   readonly contextWindow: number | undefined;
   readonly failures: readonly ModelFailure[];
   constructor(model: string | undefined, reason: string, estimatedInputTokens: number | undefined, contextWindow: number | undefined, failures: readonly ModelFailure[] = []) {
-    super('CONTEXT_WINDOW', model === undefined ? `No model of the chain fits the request: ${reason}` : `Model "${model}" skipped: ${reason}`, {
-      cause: failures.at(-1)?.error,
-    });
+    // No `cause`, as for AllModelsFailedError: each model's error is in `failures`.
+    super('CONTEXT_WINDOW', model === undefined ? `No model of the chain fits the request: ${reason}` : `Model "${model}" skipped: ${reason}`);
     this.name = 'ContextWindowError';
     this.model = model;
     this.estimatedInputTokens = estimatedInputTokens;

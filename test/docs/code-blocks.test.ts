@@ -24,6 +24,7 @@ const PAGES = [
   'docs/streaming.md',
   'docs/distributed.md',
   'docs/providers.md',
+  'docs/frameworks.md',
   'docs/rate-limits.md',
   'docs/content-fallbacks.md',
   'docs/hedging.md',

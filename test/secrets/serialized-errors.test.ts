@@ -82,7 +82,7 @@ describe('serialized errors carry no keys, headers, prompts or completions', () 
   it('keeps the raw provider errors reachable for code that asks', async () => {
     const err = await exhausted();
     expect((err.failures[0]!.error as { requestBodyValues: unknown }).requestBodyValues).toBeDefined();
-    expect(err.cause).toBe(err.failures[1]!.error);
+    expect(err.failures[1]!.error).toMatchObject({ status: 503 });
     expect(err.failures).toHaveLength(2);
   });
 
