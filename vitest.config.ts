@@ -40,7 +40,7 @@ optional.push({
 });
 
 // @mastra/core requires Node >= 22.13: on older Node its tests skip themselves
-// (CI runs them on Node 22 and 24). Said here so the skip is seen, not inferred.
+// (CI runs them on Node 22, 24 and 26). Said here so the skip is seen, not inferred.
 const [nodeMajor = 0, nodeMinor = 0] = process.versions.node.split('.').map(Number);
 if (nodeMajor < 22 || (nodeMajor === 22 && nodeMinor < 13)) {
   console.warn(`skipped the Mastra tests and example: @mastra/core requires Node >= 22.13, this is ${process.version}; run them with npx -p node@22 npx vitest run test/integration/frameworks/mastra.test.ts`);
