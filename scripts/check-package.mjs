@@ -12,7 +12,10 @@ import { join } from 'node:path';
 // classified (all entries), and the header-driven buckets shared on Redis (its script and admission,
 // in the ESM and CJS builds of the redis entry); measured 343.9 → 357.8 kB packed, 1,263 → 1,308 kB unpacked.
 // +6.5 kB packed / +22 kB unpacked: the providers' image token rules (with image header parsing) and hedging fixes.
-const BUDGET = { packed: 371_500, unpacked: 1_367_000, files: 90 };
+// +13.5 kB packed / +31 kB unpacked: every request-sending SDK method wrapped (resource views, helper
+// props), conditions of your own, headers from the SDK's promise and the learned call weight, the
+// first-chunk timer from the attempt's start; measured 385 kB packed, 1,398 kB unpacked with all of it.
+const BUDGET = { packed: 390_000, unpacked: 1_410_000, files: 90 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;
