@@ -45,6 +45,7 @@ export default defineConfig([
     format: ['esm'],
     sourcemap: false, // see docs/decisions/0008: no maps in the package
     target: 'node20',
-    banner: { js: '#!/usr/bin/env node' },
+    // No `banner` here: esbuild keeps the entry's own `#!` line, and a second one
+    // is a syntax error on every Node.
   },
 ]);

@@ -80,6 +80,21 @@ openai.chat.completions.create({ model: 'a', messages: [] }).then(
     if (out !== 'ok') throw new Error(`${file}: expected "ok", got ${JSON.stringify(out)}`);
     console.log(`pack-smoke: ${file} ok`);
   }
+
+  // The `llm-resilience` command, run as a user runs it: through npx, from the
+  // installed package's bin link, on this Node.
+  const now = Date.now();
+  const log = [
+    { event: 'success', timestamp: now - 60_000, model: 'a', attempt: 1, latencyMs: 900 },
+    { event: 'failure', timestamp: now - 30_000, model: 'a', attempt: 1, latencyMs: 300, kind: 'server', status: 500, retryable: true },
+  ];
+  writeFileSync(join(dir, 'events.jsonl'), `${log.map((e) => JSON.stringify(e)).join('\n')}\n`);
+  const report = run('npx', ['--no-install', 'llm-resilience', 'report', 'events.jsonl', '--since', '1h', '--format', 'json'], dir);
+  const a = JSON.parse(report).models?.find((m) => m.model === 'a')?.windows?.[0];
+  if (a?.calls !== 2 || a?.errors !== 1) throw new Error(`npx llm-resilience report: unexpected output ${report.slice(0, 300)}`);
+  const help = run('npx', ['--no-install', 'llm-resilience', '--help'], dir);
+  if (!help.startsWith('Usage: llm-resilience report')) throw new Error(`npx llm-resilience --help: unexpected output ${help.slice(0, 300)}`);
+  console.log('pack-smoke: npx llm-resilience report ok');
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
