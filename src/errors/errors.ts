@@ -6,7 +6,7 @@
  * package are installed side by side.
  */
 
-import { redact } from './redact.js';
+import { maskedView, redact } from './redact.js';
 
 const BRAND = Symbol.for('llm-resilience.error');
 // Node's `util.inspect` hook, by its registered name: no `node:util` import, so this module loads anywhere.
@@ -56,7 +56,9 @@ export class ResilienceError extends Error {
   declare readonly [BRAND]: true;
 
   constructor(code: ResilienceErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    // `cause` is the original seen through a mask: loggers walk cause chains
+    // and print each level's message and stack, which may quote the API key.
+    super(message, options && 'cause' in options ? { cause: maskedView(options.cause, isResilienceError) } : options);
     this.name = 'ResilienceError';
     this.code = code;
     Object.defineProperty(this, BRAND, { value: true });
@@ -145,6 +147,8 @@ export interface ModelFailure {
   readonly error: unknown;
 }
 
+const summarizeFailures = (failures: readonly ModelFailure[]) => failures.map((f) => ({ model: f.model, reason: f.reason, error: errorSummary(f.error) }));
+
 /** Every model in the chain failed. `failures` holds each model's cause, in order. */
 export class AllModelsFailedError extends ResilienceError {
   /** Each model's cause, raw (the provider's own error). Not enumerable; summarized by `toJSON`. */
@@ -164,7 +168,7 @@ export class AllModelsFailedError extends ResilienceError {
   }
 
   override toJSON(): Record<string, unknown> {
-    return { ...super.toJSON(), failures: this.failures.map((f) => ({ model: f.model, reason: f.reason, error: errorSummary(f.error) })) };
+    return { ...super.toJSON(), failures: summarizeFailures(this.failures) };
   }
 }
 export const isAllModelsFailedError = (v: unknown): v is AllModelsFailedError => has(v, 'ALL_MODELS_FAILED');
@@ -229,7 +233,8 @@ export class ContextWindowError extends ResilienceError {
   readonly estimatedInputTokens: number | undefined;
   /** The skipped model's window; on the error `run` throws, the largest window in the chain. */
   readonly contextWindow: number | undefined;
-  readonly failures: readonly ModelFailure[];
+  /** Each model's cause, raw. Not enumerable; summarized by `toJSON`, as on {@link AllModelsFailedError}. */
+  declare readonly failures: readonly ModelFailure[];
   constructor(model: string | undefined, reason: string, estimatedInputTokens: number | undefined, contextWindow: number | undefined, failures: readonly ModelFailure[] = []) {
     super('CONTEXT_WINDOW', model === undefined ? `No model of the chain fits the request: ${reason}` : `Model "${model}" skipped: ${reason}`, {
       cause: failures.at(-1)?.error,
@@ -238,7 +243,11 @@ export class ContextWindowError extends ResilienceError {
     this.model = model;
     this.estimatedInputTokens = estimatedInputTokens;
     this.contextWindow = contextWindow;
-    this.failures = Object.freeze([...failures]);
+    Object.defineProperty(this, 'failures', { value: Object.freeze([...failures]), enumerable: false });
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), failures: summarizeFailures(this.failures) };
   }
 }
 export const isContextWindowError = (v: unknown): v is ContextWindowError => has(v, 'CONTEXT_WINDOW');

@@ -102,7 +102,7 @@ describe('ResilientClient retry', () => {
       ['secondary', 'overloaded'],
     ]);
     expect((err.failures[0]!.error as { status: number }).status).toBe(503);
-    expect(err.cause).toBe(err.failures[1]!.error);
+    expect((err.failures[1]!.error as { status: number }).status).toBe(529);
     expect(provider.calls).toHaveLength(4);
     expect(names().filter((n) => n === 'fallback')).toHaveLength(1);
     expect(names().at(-1)).toBe('exhausted');
