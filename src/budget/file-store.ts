@@ -7,14 +7,14 @@ export interface FileBudgetStoreOptions {
    * process) keeps it. Costs a disk flush per settled call.
    * @default false
    */
-  readonly fsync?: boolean;
+  readonly fsync?: boolean | undefined;
   /**
    * Rewrite the log as one line per live key after this many appended
    * records (and on open when the log holds more), so the file stays about
    * as large as the live totals. `0` turns compaction off.
    * @default 10_000
    */
-  readonly compactEvery?: number;
+  readonly compactEvery?: number | undefined;
 }
 
 /** One settled amount, one line: `{"k":"day:2026-01-01","t":1234,"c":5678}`. */

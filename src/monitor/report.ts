@@ -6,9 +6,9 @@ export type SignalStatus = 'normal' | 'caution' | 'warning';
 
 export interface ReportOptions {
   /** @default 'markdown' */
-  readonly format?: 'markdown' | 'json';
+  readonly format?: 'markdown' | 'json' | undefined;
   /** Notable events listed in the Markdown report. @default 10 */
-  readonly maxEvents?: number;
+  readonly maxEvents?: number | undefined;
 }
 
 // Rate limits get their own bands: a few are normal traffic shaping, a quarter is a capacity problem.
