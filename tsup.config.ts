@@ -4,6 +4,8 @@ import { defineConfig } from 'tsup';
 const entry = {
   index: 'src/index.ts',
   testing: 'src/testing/index.ts',
+  'testing-openai': 'src/testing/openai.ts',
+  'testing-anthropic': 'src/testing/anthropic.ts',
   openai: 'src/providers/openai.ts',
   anthropic: 'src/providers/anthropic.ts',
   'ai-sdk': 'src/providers/ai-sdk.ts',

@@ -9,7 +9,9 @@ import type OpenAI from 'openai';
 import { ResilientClient, byProvider, systemClock, withRunOptions } from 'llm-resilience';
 import { wrapAnthropic } from 'llm-resilience/anthropic';
 import { wrapOpenAI } from 'llm-resilience/openai';
-import { createFakeAnthropic, createFakeOpenAI, createFakeProvider, step } from 'llm-resilience/testing';
+import { createFakeProvider, step } from 'llm-resilience/testing';
+import { createFakeAnthropic } from 'llm-resilience/testing/anthropic';
+import { createFakeOpenAI } from 'llm-resilience/testing/openai';
 
 export const client = new ResilientClient({
   models: [

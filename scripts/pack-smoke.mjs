@@ -43,7 +43,7 @@ clock.advance(1000).then(async () => {
   // One core across entry points: an error thrown through a subpath entry is an
   // instance of the class the root exports, and a client built by one entry is
   // the root's ResilientClient — from ESM and from CommonJS alike.
-  const ENTRIES = ['llm-resilience', 'llm-resilience/openai', 'llm-resilience/anthropic', 'llm-resilience/ai-sdk', 'llm-resilience/testing'];
+  const ENTRIES = ['llm-resilience', 'llm-resilience/openai', 'llm-resilience/anthropic', 'llm-resilience/ai-sdk', 'llm-resilience/testing', 'llm-resilience/testing/openai', 'llm-resilience/testing/anthropic'];
   const shared = (load) => `
 ${load}
 const [root, { wrapOpenAI }, { wrapAnthropic }, { resilienceMiddleware }, { createFakeClock, FakeAPIError }] = entries;

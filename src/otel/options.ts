@@ -1,4 +1,4 @@
-import type { Meter, Tracer } from '@opentelemetry/api';
+import type { OtelMeter as Meter, OtelTracer as Tracer } from './api.js';
 import { z } from 'zod';
 import { fn } from '../options/schema-helpers.js';
 import { validateOptions } from '../options/validate.js';
