@@ -8,7 +8,10 @@ import { join } from 'node:path';
 // Ceilings for the published tarball (bytes). Measured 285 kB packed and
 // 1,052 kB unpacked (75 files) when they were set: about 20% headroom.
 // Raise them on purpose, in the commit that needs it, and say why.
-const BUDGET = { packed: 350_000, unpacked: 1_300_000, files: 90 };
+// Raised to 358 kB / 1,320 kB / 96 files for the SDK fakes' own entries
+// (`testing/openai`, `testing/anthropic`: 8 files) and `| undefined` on every
+// optional option in the types (353 kB / 1,288 kB / 89 files measured).
+const BUDGET = { packed: 358_000, unpacked: 1_320_000, files: 96 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;
