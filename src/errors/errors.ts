@@ -145,9 +145,12 @@ export interface ModelFailure {
   readonly reason: string;
   /** The last error seen for this model: a provider error, untouched, or one of ours. */
   readonly error: unknown;
+  /** Set when the retry budget refused a retry on this model, so it was left before `maxRetries`. */
+  readonly retryThrottled?: true | undefined;
 }
 
-const summarizeFailures = (failures: readonly ModelFailure[]) => failures.map((f) => ({ model: f.model, reason: f.reason, error: errorSummary(f.error) }));
+const summarizeFailures = (failures: readonly ModelFailure[]) =>
+  failures.map((f) => ({ model: f.model, reason: f.reason, ...(f.retryThrottled ? { retryThrottled: true } : {}), error: errorSummary(f.error) }));
 
 /** Every model in the chain failed. `failures` holds each model's cause, in order. */
 export class AllModelsFailedError extends ResilienceError {
@@ -156,7 +159,7 @@ export class AllModelsFailedError extends ResilienceError {
   /** The smallest wait after which some model may be tried again, when known. */
   readonly retryAfterMs: number | undefined;
   constructor(failures: readonly ModelFailure[], retryAfterMs?: number) {
-    const summary = failures.map((f) => `${f.model} (${f.reason})`).join(', ');
+    const summary = failures.map((f) => `${f.model} (${f.reason}${f.retryThrottled ? '; retry refused by the retry budget' : ''})`).join(', ');
     super('ALL_MODELS_FAILED', `All models failed: ${summary || 'no model was available'}`, {
       cause: failures.at(-1)?.error,
     });
