@@ -40,3 +40,22 @@ describe('rate-limited attempts are not errors', () => {
     expect(monitor.snapshot().models[0]!.health).toBe('healthy');
   });
 });
+
+describe('the report explains itself', () => {
+  it('says what n/a means when a signal is not judged', () => {
+    const { monitor } = setup();
+    monitor.recordAttempt('m', 'success', 50);
+    const md = renderReport(monitor.snapshot());
+    expect(md).toContain('| m | healthy | 1 | 0% n/a |');
+    expect(md).toContain('_n/a: not judged, fewer than 10 attempts answered (rate-limited ones aside) over 5m, or no successful call to time._');
+  });
+
+  it('a budget at or past its limit is "exceeded", not "warning"', () => {
+    const { monitor } = setup();
+    monitor.recordBudget('day:2026-01-01', 1.019);
+    monitor.recordBudget('task:t1', 0.95);
+    const md = renderReport(monitor.snapshot());
+    expect(md).toContain('| day:2026-01-01 | 101.9% | 0 | exceeded |');
+    expect(md).toContain('| task:t1 | 95% | 0 | caution |');
+  });
+});
