@@ -4,6 +4,8 @@ import { defineConfig } from 'tsup';
 const entry = {
   index: 'src/index.ts',
   testing: 'src/testing/index.ts',
+  'testing-openai': 'src/testing/openai.ts',
+  'testing-anthropic': 'src/testing/anthropic.ts',
   openai: 'src/providers/openai.ts',
   anthropic: 'src/providers/anthropic.ts',
   'ai-sdk': 'src/providers/ai-sdk.ts',
@@ -45,6 +47,7 @@ export default defineConfig([
     format: ['esm'],
     sourcemap: false, // see docs/decisions/0008: no maps in the package
     target: 'node20',
-    banner: { js: '#!/usr/bin/env node' },
+    // No `banner` here: esbuild keeps the entry's own `#!` line, and a second one
+    // is a syntax error on every Node.
   },
 ]);

@@ -9,7 +9,9 @@ import type OpenAI from 'openai';
 import { ResilientClient, byProvider, systemClock, withRunOptions } from 'llm-resilience';
 import { wrapAnthropic } from 'llm-resilience/anthropic';
 import { wrapOpenAI } from 'llm-resilience/openai';
-import { createFakeAnthropic, createFakeOpenAI, createFakeProvider, step } from 'llm-resilience/testing';
+import { createFakeProvider, step } from 'llm-resilience/testing';
+import { createFakeAnthropic } from 'llm-resilience/testing/anthropic';
+import { createFakeOpenAI } from 'llm-resilience/testing/openai';
 
 export const client = new ResilientClient({
   models: [
@@ -18,6 +20,7 @@ export const client = new ResilientClient({
     { model: 'claude-haiku-4-5', provider: 'anthropic' },
   ],
   retry: { maxRetries: 1, initialDelayMs: 20 },
+  budget: { task: { maxTokens: 200_000 } }, // each research task: at most 200k tokens, counted from real usage
 });
 
 const ask = (content: string) => [{ role: 'user' as const, content }];
@@ -30,13 +33,15 @@ export async function researchAgent(rawAnthropic: Anthropic, rawOpenAI: OpenAI, 
   const taskId = `research:${topic}`;
 
   // 1. An outline from whichever provider is up: Claude first, then GPT.
-  const outline = await client.run(
+  //    Each handler returns the SDK's own response, so the budget reads its real usage; take the text after.
+  const answer = await client.run(
     byProvider(client, {
-      anthropic: async ({ model, signal }) => text(await rawAnthropic.messages.create({ model, max_tokens: 512, messages: ask(`Outline: ${topic}`) }, { signal, maxRetries: 0 })),
-      openai: async ({ model, signal }) => (await rawOpenAI.chat.completions.create({ model, messages: ask(`Outline: ${topic}`) }, { signal, maxRetries: 0 })).choices[0]?.message.content ?? '',
+      anthropic: ({ model, signal }) => rawAnthropic.messages.create({ model, max_tokens: 512, messages: ask(`Outline: ${topic}`) }, { signal, maxRetries: 0 }),
+      openai: ({ model, signal }) => rawOpenAI.chat.completions.create({ model, messages: ask(`Outline: ${topic}`) }, { signal, maxRetries: 0 }),
     }),
     { taskId },
   );
+  const outline = 'choices' in answer ? (answer.choices[0]?.message.content ?? '') : text(answer);
   // 2. A draft from GPT, with the task id passed along with the call.
   const draft = await openai.chat.completions.create({ model: 'gpt-4.1', messages: ask(`Draft from: ${outline}`) }, withRunOptions({ taskId }));
   // 3. A review by Claude: sonnet, else haiku — never the GPT entry.
@@ -49,7 +54,7 @@ export async function main(log: (line: string) => void = console.log): Promise<v
   // Offline stand-ins: claude-sonnet-4-6 is overloaded for the whole run.
   const provider = createFakeProvider(systemClock, {
     'claude-sonnet-4-6': [step.overloaded()],
-    'gpt-4.1': [step.success({ text: 'outline by GPT' }), step.success({ text: 'draft by GPT' })],
+    'gpt-4.1': [step.success({ text: 'outline by GPT', usage: { input_tokens: 1_000, output_tokens: 200 } }), step.success({ text: 'draft by GPT' })],
     'claude-haiku-4-5': [step.success({ text: 'review by Claude Haiku' })],
   });
   const result = await researchAgent(createFakeAnthropic(provider), createFakeOpenAI(provider), 'circuit breakers');

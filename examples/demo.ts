@@ -67,7 +67,8 @@ async function main(argv: readonly string[]): Promise<void> {
     demo.finish();
     return;
   }
-  const live = await startDashboardDemo({ port: Number(process.env.DASHBOARD_PORT ?? 0) });
+  const { DASHBOARD_PORT } = process.env;
+  const live = await startDashboardDemo({ port: Number(DASHBOARD_PORT ?? 0) });
   console.log(`\nDashboard: ${live.url}  (open it in a browser at any time: it shows the story so far; Ctrl+C to stop)`);
   console.log('The story plays in real time, about 80 seconds.\n');
   process.once('SIGINT', () => void live.close().then(() => process.exit(130)));

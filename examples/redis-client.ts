@@ -22,7 +22,7 @@ export function createSharedClient(redis: Redis): ResilientClient {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const url = process.env.REDIS_URL;
+  const { REDIS_URL: url } = process.env;
   if (!url) {
     console.log('Set REDIS_URL to run this example (see docs/distributed.md).');
   } else {

@@ -50,7 +50,7 @@ async function freePort(): Promise<number> {
 
 async function main(): Promise<void> {
   let server: ChildProcess | undefined;
-  let url = process.env.REDIS_URL;
+  let { REDIS_URL: url } = process.env;
   if (!url) {
     const port = await freePort();
     server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });

@@ -15,7 +15,9 @@ import { join } from 'node:path';
 // +13.5 kB packed / +31 kB unpacked: every request-sending SDK method wrapped (resource views, helper
 // props), conditions of your own, headers from the SDK's promise and the learned call weight, the
 // first-chunk timer from the attempt's start; measured 385 kB packed, 1,398 kB unpacked with all of it.
-const BUDGET = { packed: 390_000, unpacked: 1_410_000, files: 90 };
+// +8 kB packed / +20 kB unpacked / +6 files: the SDK fakes' own entries (`testing/openai`,
+// `testing/anthropic`) and `| undefined` on every optional option in the types.
+const BUDGET = { packed: 400_000, unpacked: 1_440_000, files: 96 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;

@@ -44,7 +44,7 @@ clock.advance(1000).then(async () => {
   // One core across entry points: an error thrown through a subpath entry is an
   // instance of the class the root exports, and a client built by one entry is
   // the root's ResilientClient — from ESM and from CommonJS alike.
-  const ENTRIES = ['llm-resilience', 'llm-resilience/openai', 'llm-resilience/anthropic', 'llm-resilience/ai-sdk', 'llm-resilience/testing'];
+  const ENTRIES = ['llm-resilience', 'llm-resilience/openai', 'llm-resilience/anthropic', 'llm-resilience/ai-sdk', 'llm-resilience/testing', 'llm-resilience/testing/openai', 'llm-resilience/testing/anthropic'];
   const shared = (load) => `
 ${load}
 const [root, { wrapOpenAI }, { wrapAnthropic }, { resilienceMiddleware }, { createFakeClock, FakeAPIError }] = entries;
@@ -98,6 +98,21 @@ openai.chat.completions.create({ model: 'a', messages: [] }).then(
   writeFileSync(join(beside, 'package.json'), JSON.stringify({ name: 'beside', private: true, version: '0.0.0' }));
   run('npm', ['install', '--dry-run', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...lowest, join(dir, tarball)], beside);
   console.log(`pack-smoke: installs beside ${lowest.join(', ')} (no ERESOLVE)`);
+
+  // The `llm-resilience` command, run as a user runs it: through npx, from the
+  // installed package's bin link, on this Node.
+  const now = Date.now();
+  const log = [
+    { event: 'success', timestamp: now - 60_000, model: 'a', attempt: 1, latencyMs: 900 },
+    { event: 'failure', timestamp: now - 30_000, model: 'a', attempt: 1, latencyMs: 300, kind: 'server', status: 500, retryable: true },
+  ];
+  writeFileSync(join(dir, 'events.jsonl'), `${log.map((e) => JSON.stringify(e)).join('\n')}\n`);
+  const report = run('npx', ['--no-install', 'llm-resilience', 'report', 'events.jsonl', '--since', '1h', '--format', 'json'], dir);
+  const a = JSON.parse(report).models?.find((m) => m.model === 'a')?.windows?.[0];
+  if (a?.calls !== 2 || a?.errors !== 1) throw new Error(`npx llm-resilience report: unexpected output ${report.slice(0, 300)}`);
+  const help = run('npx', ['--no-install', 'llm-resilience', '--help'], dir);
+  if (!help.startsWith('Usage: llm-resilience report')) throw new Error(`npx llm-resilience --help: unexpected output ${help.slice(0, 300)}`);
+  console.log('pack-smoke: npx llm-resilience report ok');
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -85,9 +85,9 @@ const FORMAT: Formatters = {
   'breaker:close': (e) => `breaker   ${e.model} CLOSED`,
   fallback: (e) => `fallback  ${e.from} → ${e.to} (${e.reason})`,
   exhausted: (e) => `exhausted ${e.failures.map((f) => `${f.model} (${f.reason})`).join(', ')}`,
-  'budget:warning': (e) => `budget    ${e.scope} ${e.key}: ${Math.round(e.threshold * 100)}% threshold reached (${amount(e.unit, e.used)} of ${amount(e.unit, e.limit)})`,
+  'budget:warning': (e) => `budget    ${e.key}: ${Math.round(e.threshold * 100)}% threshold reached (${amount(e.unit, e.used)} of ${amount(e.unit, e.limit)})`,
   'budget:exceeded': (e) =>
-    `budget    ${e.scope} ${e.key} EXCEEDED for ${e.model}: ${amount(e.unit, e.used)} used + ${amount(e.unit, e.requested)} requested > ${amount(e.unit, e.limit)} → ${e.action}`,
+    `budget    ${e.key} EXCEEDED for ${e.model}: ${amount(e.unit, e.used)} used + ${amount(e.unit, e.requested)} requested > ${amount(e.unit, e.limit)} → ${e.action}`,
   'health:change': (e) => `health    ${e.model} ${e.from} → ${e.to}${e.reasons.length ? ` (${e.reasons.join('; ')})` : ''}`,
   anomaly: (e) => `anomaly   ${e.model} ${e.metric} ${e.value.toFixed(2)} vs baseline ${e.baseline.toFixed(2)} (${e.method})`,
   alert: (e) => `alert     ${e.level} [${e.rule}] ${e.message}`,

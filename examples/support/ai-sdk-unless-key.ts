@@ -13,8 +13,9 @@ import { type LocalApi, startLocalApi } from './local-api.js';
 const OPENAI = 'https://api.openai.com/v1';
 let api: LocalApi | undefined;
 
-if (!process.env.OPENAI_API_KEY) {
-  process.env.OPENAI_API_KEY = 'local-stand-in';
+const { OPENAI_API_KEY } = process.env;
+if (!OPENAI_API_KEY) {
+  Object.assign(process.env, { OPENAI_API_KEY: 'local-stand-in' });
   const starting = startLocalApi();
   const realFetch = globalThis.fetch;
   globalThis.fetch = async (input, init) => {

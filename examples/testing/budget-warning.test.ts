@@ -4,7 +4,8 @@
 import { expect, it } from 'vitest';
 import { ResilientClient, type BudgetWarningEvent } from 'llm-resilience';
 import { wrapAnthropic } from 'llm-resilience/anthropic';
-import { createFakeAnthropic, createFakeClock, createFakeProvider, step } from 'llm-resilience/testing';
+import { createFakeClock, createFakeProvider, step } from 'llm-resilience/testing';
+import { createFakeAnthropic } from 'llm-resilience/testing/anthropic';
 
 it('calls the budget handler once when usage crosses 90%', async () => {
   const clock = createFakeClock();

@@ -5,7 +5,9 @@ import type Anthropic from '@anthropic-ai/sdk';
 import type OpenAI from 'openai';
 import { expect, it } from 'vitest';
 import { ResilientClient, byProvider, type FallbackEvent } from 'llm-resilience';
-import { createFakeAnthropic, createFakeClock, createFakeOpenAI, createFakeProvider, step } from 'llm-resilience/testing';
+import { createFakeClock, createFakeProvider, step } from 'llm-resilience/testing';
+import { createFakeAnthropic } from 'llm-resilience/testing/anthropic';
+import { createFakeOpenAI } from 'llm-resilience/testing/openai';
 
 /** Your code: one question, whichever provider is up. */
 function ask(client: ResilientClient, anthropic: Anthropic, openai: OpenAI, question: string): Promise<string> {

@@ -5,7 +5,8 @@ import type OpenAI from 'openai';
 import { expect, it } from 'vitest';
 import { ResilientClient } from 'llm-resilience';
 import { wrapOpenAI } from 'llm-resilience/openai';
-import { createFakeClock, createFakeOpenAI, createFakeProvider, step } from 'llm-resilience/testing';
+import { createFakeClock, createFakeProvider, step } from 'llm-resilience/testing';
+import { createFakeOpenAI } from 'llm-resilience/testing/openai';
 
 /** Your code: it takes the SDK client, as it does in production. */
 async function summarize(openai: OpenAI, text: string): Promise<string> {

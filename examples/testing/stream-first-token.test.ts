@@ -5,7 +5,8 @@ import type Anthropic from '@anthropic-ai/sdk';
 import { expect, it } from 'vitest';
 import { ResilientClient } from 'llm-resilience';
 import { wrapAnthropic } from 'llm-resilience/anthropic';
-import { createFakeAnthropic, createFakeClock, createFakeProvider, step } from 'llm-resilience/testing';
+import { createFakeClock, createFakeProvider, step } from 'llm-resilience/testing';
+import { createFakeAnthropic } from 'llm-resilience/testing/anthropic';
 
 /** Your code: streams the answer to the screen, returns the whole text. */
 async function streamAnswer(anthropic: Anthropic, print: (text: string) => void): Promise<string> {

@@ -3,48 +3,48 @@ import { nonNegativeInt, percentage, positiveInt, positiveMs } from '../options/
 
 export interface BreakerOptions {
   /** Error percentage within the rolling window that opens the breaker. @default 50 */
-  readonly errorThresholdPercentage?: number;
+  readonly errorThresholdPercentage?: number | undefined;
   /** Minimum calls in the window before the error percentage is considered. @default 5 */
-  readonly volumeThreshold?: number;
+  readonly volumeThreshold?: number | undefined;
   /** Length of the rolling window, in ms. @default 10_000 */
-  readonly rollingWindowMs?: number;
+  readonly rollingWindowMs?: number | undefined;
   /** Buckets the rolling window is divided into. @default 10 */
-  readonly rollingBuckets?: number;
+  readonly rollingBuckets?: number | undefined;
   /**
    * Time an open breaker waits before letting one half-open probe through, in ms,
    * after its first trip. Each further trip without a sustained healthy spell in
    * between doubles it, up to `maxResetTimeoutMs`.
    * @default 30_000
    */
-  readonly resetTimeoutMs?: number;
+  readonly resetTimeoutMs?: number | undefined;
   /**
    * Cap of the learned open period. The count of trips starts over once the
    * breaker has stayed closed this long. Set it equal to `resetTimeoutMs` for a
    * fixed open period. A value below `resetTimeoutMs` counts as `resetTimeoutMs`.
    * @default 120_000
    */
-  readonly maxResetTimeoutMs?: number;
+  readonly maxResetTimeoutMs?: number | undefined;
   /**
    * How long a breaker opened by an exhausted quota (`insufficient_quota`, a
    * spend limit, 402) stays open: the failure's `retry-after` when it has one,
    * at most this long. A quota does not come back by waiting 30 s.
    * @default 600_000
    */
-  readonly quotaResetTimeoutMs?: number;
+  readonly quotaResetTimeoutMs?: number | undefined;
   /**
    * Percentage of slow attempts within the rolling window (with at least
    * `volumeThreshold` attempts) that opens the breaker; a slow half-open probe
    * re-opens it. `100` only opens when every attempt is slow.
    * @default 50
    */
-  readonly slowCallRateThreshold?: number;
+  readonly slowCallRateThreshold?: number | undefined;
   /**
    * An attempt that takes longer than this (in ms) is slow. By default half the
    * model's derived attempt deadline (see `adaptiveTimeout`); without one (too
    * few samples, or the monitor off) no attempt counts as slow.
    * @default undefined (derived)
    */
-  readonly slowCallDurationMs?: number;
+  readonly slowCallDurationMs?: number | undefined;
 }
 
 export const breakerSchema = z.lazy(() => z.strictObject({

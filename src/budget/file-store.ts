@@ -7,14 +7,14 @@ export interface FileBudgetStoreOptions {
    * process) keeps it. Costs a disk flush per settled call.
    * @default false
    */
-  readonly fsync?: boolean;
+  readonly fsync?: boolean | undefined;
   /**
    * Rewrite the log as one line per live key after this many appended
    * records (and on open when the log holds more), so the file stays about
    * as large as the live totals. `0` turns compaction off.
    * @default 10_000
    */
-  readonly compactEvery?: number;
+  readonly compactEvery?: number | undefined;
 }
 
 /** One settled amount, one line: `{"k":"day:2026-01-01","t":1234,"c":5678}`. */
@@ -23,6 +23,17 @@ interface LogRecord {
   readonly t: number;
   readonly c: number;
 }
+
+/**
+ * A key the budget dropped (its period is over, or a task idle past
+ * `taskTtlMs`): `{"k":"task:job","d":1}`. Replayed as a deletion, so the key's
+ * earlier records do not bring its total back after a restart.
+ */
+interface Tombstone {
+  readonly k: string;
+  readonly d: 1;
+}
+const isTombstone = (v: unknown): v is Tombstone => typeof v === 'object' && v !== null && typeof (v as Tombstone).k === 'string' && (v as Tombstone).d === 1;
 
 const isRecord = (v: unknown): v is LogRecord => {
   const r = v as Partial<LogRecord> | null;
@@ -107,9 +118,9 @@ export class FileBudgetStore implements BudgetStore {
     return this.#compactEvery > 0 && this.#records >= this.#memory.keys().length + this.#compactEvery;
   }
 
-  #append(key: string, used: Amount): Promise<void> {
+  #append(key: string, used: Amount | 'deleted'): Promise<void> {
     if (this.#closed) return Promise.reject(new Error(`FileBudgetStore is closed: ${this.path}`));
-    const text = line(key, used);
+    const text = used === 'deleted' ? `${JSON.stringify({ k: key, d: 1 } satisfies Tombstone)}\n` : line(key, used);
     // Chained so lines are written whole and in order; one failure does not block later records.
     const write = this.#tail.then(async () => {
       await this.#handle.appendFile(text, 'utf8');
@@ -185,9 +196,13 @@ export class FileBudgetStore implements BudgetStore {
     return this.#memory.settleSync(key, reserved, ZERO);
   }
 
-  /** Drops a key whose period is over; the next compaction leaves it out of the file. */
-  delete(key: string): void {
+  /**
+   * Drops a key whose period is over, at once, and records the deletion so it
+   * holds across a restart; the next compaction leaves the key out of the file.
+   */
+  delete(key: string): Promise<void> {
     this.#memory.delete(key);
+    return this.#append(key, 'deleted');
   }
 
   keys(): readonly string[] {
@@ -234,6 +249,9 @@ async function readLog(fs: Fs, path: string, memory: MemoryBudgetStore): Promise
     }
     if (isRecord(parsed)) {
       memory.addUsedSync(parsed.k, { tokens: parsed.t, costNanos: parsed.c });
+      records++;
+    } else if (isTombstone(parsed)) {
+      memory.delete(parsed.k);
       records++;
     } else skipped++;
   };

@@ -11,14 +11,14 @@ export interface BudgetLimit {
    * Tokens (input + output) per period.
    * @example 2_000_000
    */
-  readonly maxTokens?: number;
+  readonly maxTokens?: number | undefined;
   /**
    * Cost in USD per period, priced with `budget.prices`.
    * @example 25
    */
-  readonly maxCostUsd?: number;
+  readonly maxCostUsd?: number | undefined;
   /** What to do when a call does not fit this scope. @default budget.action */
-  readonly action?: BudgetAction;
+  readonly action?: BudgetAction | undefined;
 }
 
 export interface WindowLimit extends BudgetLimit {
@@ -31,55 +31,55 @@ export interface WindowLimit extends BudgetLimit {
    * Slots the window is counted in; it slides by `windowMs / buckets`.
    * @default 60
    */
-  readonly buckets?: number;
+  readonly buckets?: number | undefined;
 }
 
 export interface BudgetOptions {
   /** Currency of every `maxCostUsd` and price. Only USD is supported. @default 'USD' */
-  readonly currency?: 'USD';
+  readonly currency?: 'USD' | undefined;
   /**
    * Per task: all calls made with the same `taskId` (calls without one are not counted here).
    * @example { maxTokens: 200_000 }
    */
-  readonly task?: BudgetLimit;
+  readonly task?: BudgetLimit | undefined;
   /**
    * Per calendar day in `timeZone`.
    * @example { maxCostUsd: 50, action: 'fallback' }
    */
-  readonly day?: BudgetLimit;
+  readonly day?: BudgetLimit | undefined;
   /**
    * Per model, per calendar day in `timeZone`.
    * @example { 'claude-opus-4-5': { maxCostUsd: 10, action: 'fallback' } }
    */
-  readonly models?: Readonly<Record<string, BudgetLimit>>;
+  readonly models?: Readonly<Record<string, BudgetLimit>> | undefined;
   /**
    * A rolling window, e.g. the last hour.
    * @example { windowMs: 3_600_000, maxTokens: 500_000 }
    */
-  readonly window?: WindowLimit;
+  readonly window?: WindowLimit | undefined;
   /** Default action for every scope at 100%. @default 'reject' */
-  readonly action?: BudgetAction;
+  readonly action?: BudgetAction | undefined;
   /**
    * Fractions of a limit at which `budget:warning` fires, once per scope period each.
    * @default [0.9]
    * @example [0.5, 0.9, 1]
    */
-  readonly thresholds?: readonly number[];
+  readonly thresholds?: readonly number[] | undefined;
   /**
    * IANA time zone whose midnight starts a new day.
    * @default 'UTC'
    * @example 'America/Los_Angeles'
    */
-  readonly timeZone?: string;
+  readonly timeZone?: string | undefined;
   /**
    * Prices in USD per million tokens, merged over {@link DEFAULT_PRICES} (yours win).
    * @example { 'my-finetune': { input: 3, output: 12, cachedInput: 1.5 } }
    */
-  readonly prices?: PriceTable;
+  readonly prices?: PriceTable | undefined;
   /** Use only `prices`, ignoring the built-in table. @default false */
-  readonly replaceDefaultPrices?: boolean;
+  readonly replaceDefaultPrices?: boolean | undefined;
   /** Where totals are kept. @default new MemoryBudgetStore() */
-  readonly store?: BudgetStore;
+  readonly store?: BudgetStore | undefined;
   /**
    * What a call does when the store fails (throws, or does not answer within
    * `storeTimeoutMs`) while reserving: `'closed'` refuses it with
@@ -89,27 +89,27 @@ export interface BudgetOptions {
    * (`reason: 'store'`) is emitted.
    * @default 'closed'
    */
-  readonly onStoreError?: 'closed' | 'open';
+  readonly onStoreError?: 'closed' | 'open' | undefined;
   /**
    * A store operation not answered within this many ms is a store failure.
    * Not applied to the default in-memory store, which answers synchronously.
    * @default 5_000
    */
-  readonly storeTimeoutMs?: number;
+  readonly storeTimeoutMs?: number | undefined;
   /**
    * A task's totals are dropped once the task has made no call for this long,
    * so a process that sees a new `taskId` per request keeps bounded memory.
    * Past days and window buckets are dropped when their period ends.
    * @default 86_400_000 (24 h)
    */
-  readonly taskTtlMs?: number;
+  readonly taskTtlMs?: number | undefined;
   /** Output tokens reserved when a request sets no output cap. @default 4096 */
-  readonly defaultOutputTokens?: number;
+  readonly defaultOutputTokens?: number | undefined;
   /**
    * Counts tokens in a text, replacing the chars/4 heuristic when estimating input.
    * @example (text) => encoder.encode(text).length
    */
-  readonly tokenizer?: (text: string) => number;
+  readonly tokenizer?: ((text: string) => number) | undefined;
 }
 
 const money = () =>

@@ -31,6 +31,7 @@ import type { PipelineDeps } from './deps.js';
 import { holdOpen, stoppedModels } from './account-stop.js';
 import { tryModel } from './pipeline.js';
 import { UsageWeights } from './weights.js';
+import { retryThrottledOn } from './guards.js';
 import { callEstimate, checkRunOptions, checkedUsage, reportListenerError, tee } from './support.js';
 import type { AttemptFn, Outcome, RunOptions } from './types.js';
 
@@ -493,7 +494,9 @@ export class ResilientClient {
       const ms = isCircuitOpenError(f.error) ? f.error.retryAfterMs : classifyError(f.error, this.#clock.now()).retryAfterMs;
       if (ms !== undefined && (retryAfterMs === undefined || ms < retryAfterMs)) retryAfterMs = ms;
     }
-    return new AllModelsFailedError(failures, retryAfterMs);
+    // A retry the retry budget refused is why a model was left early: say so.
+    const marked = failures.map((f) => (retryThrottledOn(call, f.model) ? Object.freeze({ ...f, retryThrottled: true as const }) : f));
+    return new AllModelsFailedError(marked, retryAfterMs);
   }
 
   /** A provider or model the account may not use: its breakers open for the quota period (no breakers: nothing to hold). */

@@ -29,6 +29,12 @@ export function guardAttempt(deps: PipelineDeps, model: string, call: CallState,
   return { start: true, limit, slowMs: derived !== undefined ? derived / 2 : undefined };
 }
 
+// The models on which a call's retry was refused by the retry budget: its final error says so.
+const throttled = new WeakMap<CallState, Set<string>>();
+
+/** True when a retry of `call` on `model` was refused by the retry budget. */
+export const retryThrottledOn = (call: CallState, model: string): boolean => throttled.get(call)?.has(model) === true;
+
 /** Whether a retry that backoff allows is made after all (see {@link gateRetry}); undefined: retry. */
 export function vetoRetry(deps: PipelineDeps, model: string, call: CallState, cls: Classification, delayMs: number, attempt: number): RetryVeto | undefined {
   const now = deps.clock.now();
@@ -45,6 +51,14 @@ export function vetoRetry(deps: PipelineDeps, model: string, call: CallState, cl
       if (next === undefined) return false;
       return (deps.breakerFor(next)?.state(now) ?? 'closed') === 'closed' && deps.monitor?.health(next) !== 'unhealthy';
     },
-    acquire: () => deps.retryBudget?.tryAcquire(model, { taskId: call.taskId, attempt, kind: 'retry', reason: cls.kind }) ?? true,
+    acquire: () => {
+      const ok = deps.retryBudget?.tryAcquire(model, { taskId: call.taskId, attempt, kind: 'retry', reason: cls.kind }) ?? true;
+      if (!ok) {
+        let models = throttled.get(call);
+        if (!models) throttled.set(call, (models = new Set()));
+        models.add(model);
+      }
+      return ok;
+    },
   });
 }

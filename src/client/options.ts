@@ -32,11 +32,11 @@ export interface SharedDeps {
  */
 export interface SharedStateOptions {
   /** Replaces `budget.store`. */
-  readonly budgetStore?: (deps: SharedDeps) => BudgetStore;
+  readonly budgetStore?: ((deps: SharedDeps) => BudgetStore) | undefined;
   /** Replaces the limiter built from `limits`. */
-  readonly limiter?: (deps: SharedDeps) => Limiter;
+  readonly limiter?: ((deps: SharedDeps) => Limiter) | undefined;
   /** Adds cross-process breaker state to each model's local breaker. */
-  readonly breaker?: (deps: SharedDeps) => SharedBreaker;
+  readonly breaker?: ((deps: SharedDeps) => SharedBreaker) | undefined;
 }
 /**
  * A chain entry that names the provider serving it. The drop-in wrappers send a
@@ -59,15 +59,15 @@ export interface ResilientClientOptions {
    */
   readonly models: readonly (string | ModelEntry)[];
   /** Retry with exponential backoff on 429 / overloaded / 5xx / network / timeout. `false` disables it. */
-  readonly retry?: RetryOptions | false;
+  readonly retry?: RetryOptions | false | undefined;
   /** One circuit breaker per model. `false` disables breakers. */
-  readonly breaker?: BreakerOptions | false;
+  readonly breaker?: BreakerOptions | false | undefined;
   /**
    * Per-attempt timeout in ms; aborts the signal handed to your function. When
    * not set, each model's deadline is derived from its recent latency (see
    * `adaptiveTimeout`).
    */
-  readonly timeoutMs?: number;
+  readonly timeoutMs?: number | undefined;
   /**
    * Without `timeoutMs`, each attempt's deadline is derived from what the
    * monitor has seen of its model: `multiplier` × its p99 latency, between
@@ -77,38 +77,38 @@ export interface ResilientClientOptions {
    * counts against the model and falls back. Needs the monitor; `false` turns it off.
    * @default { multiplier: 3, minTimeoutMs: 10_000, maxTimeoutMs: 600_000, minSamples: 100 }
    */
-  readonly adaptiveTimeout?: AdaptiveTimeoutOptions | false;
+  readonly adaptiveTimeout?: AdaptiveTimeoutOptions | false | undefined;
   /**
    * Token and cost budgets: reserved before each call, settled after (docs/budget.md). Off by default.
    * @example { day: { maxCostUsd: 20 }, task: { maxTokens: 200_000 }, timeZone: 'Europe/Paris' }
    */
-  readonly budget?: BudgetOptions;
+  readonly budget?: BudgetOptions | undefined;
   /** The performance monitor: windows, percentiles, health, anomalies, alerts (docs/monitoring.md). `false` turns it off. @default {} (on) */
-  readonly monitor?: MonitorOptions | false;
+  readonly monitor?: MonitorOptions | false | undefined;
   /** Stream timeouts and commit buffering (docs/streaming.md). */
-  readonly stream?: StreamOptions;
+  readonly stream?: StreamOptions | undefined;
   /**
    * Admission per model: requests and tokens buckets that follow the provider's
    * rate-limit headers (on by default), optional caps (concurrency, requests and
    * tokens per minute), spilling to a later model, a bounded wait (docs/rate-limits.md).
    * @example { default: { maxConcurrent: 8 }, models: { 'gpt-4.1': { requestsPerMinute: 500 } } }
    */
-  readonly limits?: LimitsOptions;
+  readonly limits?: LimitsOptions | undefined;
   /** Budget store, limiter and breaker state shared across processes, e.g. on Redis. Off by default. */
-  readonly shared?: SharedStateOptions;
+  readonly shared?: SharedStateOptions | undefined;
   /**
    * Fallbacks for the request's fit and content: context windows, output limits
    * and refused responses (docs/content-fallbacks.md). Context-window fit is on
    * with the catalog's windows; refusals are returned as they are by default.
    */
-  readonly content?: ContentOptions;
+  readonly content?: ContentOptions | undefined;
   /**
    * Hedged requests: when the first model has not answered after a delay, the
    * same request starts on the next model and the first answer wins
    * (docs/hedging.md). Off by default; `run(fn, { hedge })` turns it on or off per call.
    * @example { delayMs: 'auto', maxShare: 0.1 }
    */
-  readonly hedge?: HedgeOptions | false;
+  readonly hedge?: HedgeOptions | false | undefined;
   /**
    * Conditions of your own: retry or fall back on answers (or errors) only you
    * can judge — an empty answer, JSON that does not parse, a refusal phrased as
@@ -116,17 +116,17 @@ export interface ResilientClientOptions {
    * (docs/conditions.md).
    * @example { result: (r) => (isEmpty(r) ? 'retry' : 'accept') }
    */
-  readonly conditions?: Conditions;
+  readonly conditions?: Conditions | undefined;
   /** Where time comes from. @default systemClock */
-  readonly clock?: Clock;
+  readonly clock?: Clock | undefined;
   /** Where jitter comes from; returns a number in [0, 1). @default Math.random */
-  readonly random?: RandomSource;
+  readonly random?: RandomSource | undefined;
   /**
    * Called when one of your event listeners throws. The call in progress and
    * the other listeners are never affected.
    * @default reports it with `process.emitWarning`
    */
-  readonly onListenerError?: (error: unknown, event: string) => void;
+  readonly onListenerError?: ((error: unknown, event: string) => void) | undefined;
 }
 
 const modelEntrySchema = z.lazy(() => z.strictObject(

@@ -43,20 +43,20 @@ export type AttemptFn<T> = (context: AttemptContext) => Promise<T> | T;
 
 export interface RunOptions<T = unknown> {
   /** Overrides the client's fallback chain for this call. */
-  readonly models?: readonly string[];
+  readonly models?: readonly string[] | undefined;
   /**
    * The provider your function calls (`'openai'`, `'anthropic'`): chain entries
    * that name another provider are skipped, and the `fallback` event lists them
    * in `skipped`. If none is left, `run` throws a `ConfigError`. The drop-in
    * wrappers set it for you.
    */
-  readonly provider?: string;
+  readonly provider?: string | undefined;
   /** Groups calls of one agent task: carried on every event, and the key of per-task budgets. */
-  readonly taskId?: string;
+  readonly taskId?: string | undefined;
   /** The caller's abort signal. An abort is never retried and never counts against a model. */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
   /** Per-attempt timeout for this call, overriding the client's `timeoutMs`. */
-  readonly timeoutMs?: number;
+  readonly timeoutMs?: number | undefined;
   /**
    * The whole call's deadline, in ms from now on the client's clock, across
    * every retry and fallback. No attempt starts when fewer ms remain than its
@@ -70,7 +70,7 @@ export interface RunOptions<T = unknown> {
    * is honoured, also beyond the 24.8 days one platform timer can hold.
    * @example { deadlineMs: 120_000 }
    */
-  readonly deadlineMs?: number;
+  readonly deadlineMs?: number | undefined;
   /**
    * The request you send, read only to estimate its tokens for the budget
    * (message text length, `max_tokens`). Never stored or emitted. With
@@ -83,22 +83,22 @@ export interface RunOptions<T = unknown> {
    * `estimate`, admission weighs the call by the model's recent real usage
    * (the default estimate before its first answer).
    */
-  readonly estimate?: { readonly inputTokens?: number; readonly outputTokens?: number };
+  readonly estimate?: { readonly inputTokens?: number | undefined; readonly outputTokens?: number | undefined } | undefined;
   /** Reads usage from your result when the built-in extraction cannot. */
-  readonly usage?: (value: unknown) => Usage | undefined;
+  readonly usage?: ((value: unknown) => Usage | undefined) | undefined;
   /** Stream timeouts for this call, overriding the client's `stream` options. */
-  readonly stream?: StreamOptions;
+  readonly stream?: StreamOptions | undefined;
   /**
    * Hedging for this call: `true` with the client's hedge options (or the
    * defaults), `false` to skip it, or this call's own `delayMs`.
    */
-  readonly hedge?: boolean | { readonly delayMs?: number | 'auto' };
+  readonly hedge?: boolean | { readonly delayMs?: number | 'auto' | undefined } | undefined;
   /**
    * Your conditions for this call, typed by its result; they replace the
    * client's `conditions` field by field.
    * @example { result: (r) => (r.choices[0]?.message.content ? 'accept' : 'fallback') }
    */
-  readonly conditions?: Conditions<T>;
+  readonly conditions?: Conditions<T> | undefined;
 }
 
 export type { Outcome } from '../fallback/outcome.js';

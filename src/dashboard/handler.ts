@@ -18,9 +18,9 @@ export interface DashboardOptions {
    * @default '/'
    * @example basePath: '/internal/llm'
    */
-  readonly basePath?: string;
+  readonly basePath?: string | undefined;
   /** Options of the SSE feed (event names, snapshot and heartbeat intervals, clock). */
-  readonly stream?: Omit<EventStreamOptions, 'signal' | 'history'>;
+  readonly stream?: Omit<EventStreamOptions, 'signal' | 'history'> | undefined;
   /**
    * Records the client's recent events (and a snapshot every couple of seconds)
    * from the moment the handler is created, and replays them to every page that
@@ -29,9 +29,9 @@ export interface DashboardOptions {
    * from the current snapshot. The stream's `clock` and `events` apply.
    * @default { maxEvents: 500, maxSnapshots: 60 }
    */
-  readonly history?: boolean | Omit<EventHistoryOptions, 'clock' | 'events'>;
+  readonly history?: boolean | Omit<EventHistoryOptions, 'clock' | 'events'> | undefined;
   /** @default 'llm-resilience' */
-  readonly title?: string;
+  readonly title?: string | undefined;
 }
 
 export interface DashboardHandler {

@@ -4,9 +4,9 @@ import { createDashboardHandler, type DashboardOptions } from './handler.js';
 
 export interface DashboardServerOptions extends Omit<DashboardOptions, 'client'> {
   /** @default 0 (any free port) */
-  readonly port?: number;
+  readonly port?: number | undefined;
   /** Loopback by default: the page has no auth of its own. @default '127.0.0.1' */
-  readonly host?: string;
+  readonly host?: string | undefined;
 }
 
 export interface DashboardServer {

@@ -6,7 +6,7 @@
  * package are installed side by side.
  */
 
-import { redact } from './redact.js';
+import { maskedView, redact } from './redact.js';
 
 const BRAND = Symbol.for('llm-resilience.error');
 // LangChain's AsyncCaller (and anything else built on @langchain/core) reads this
@@ -60,7 +60,9 @@ export class ResilienceError extends Error {
   declare readonly [BRAND]: true;
 
   constructor(code: ResilienceErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    // `cause` is the original seen through a mask: loggers walk cause chains
+    // and print each level's message and stack, which may quote the API key.
+    super(message, options && 'cause' in options ? { cause: maskedView(options.cause, isResilienceError) } : options);
     this.name = 'ResilienceError';
     this.code = code;
     Object.defineProperty(this, BRAND, { value: true });
@@ -151,7 +153,12 @@ export interface ModelFailure {
   readonly reason: string;
   /** The last error seen for this model: a provider error, untouched, or one of ours. */
   readonly error: unknown;
+  /** Set when the retry budget refused a retry on this model, so it was left before `maxRetries`. */
+  readonly retryThrottled?: true | undefined;
 }
+
+const summarizeFailures = (failures: readonly ModelFailure[]) =>
+  failures.map((f) => ({ model: f.model, reason: f.reason, ...(f.retryThrottled ? { retryThrottled: true } : {}), error: errorSummary(f.error) }));
 
 /**
  * Every model in the chain failed. `failures` holds each model's error, in
@@ -164,7 +171,7 @@ export class AllModelsFailedError extends ResilienceError {
   /** The smallest wait after which some model may be tried again, when known. */
   readonly retryAfterMs: number | undefined;
   constructor(failures: readonly ModelFailure[], retryAfterMs?: number) {
-    const summary = failures.map((f) => `${f.model} (${f.reason})`).join(', ');
+    const summary = failures.map((f) => `${f.model} (${f.reason}${f.retryThrottled ? '; retry refused by the retry budget' : ''})`).join(', ');
     // No `cause`: the provider errors stay in `failures`. Outer retry loops (the
     // OpenAI Agents SDK's runner policies) walk `cause` chains for an HTTP status
     // or Retry-After and would re-run the whole chain on finding one.
@@ -177,7 +184,7 @@ export class AllModelsFailedError extends ResilienceError {
   }
 
   override toJSON(): Record<string, unknown> {
-    return { ...super.toJSON(), failures: this.failures.map((f) => ({ model: f.model, reason: f.reason, error: errorSummary(f.error) })) };
+    return { ...super.toJSON(), failures: summarizeFailures(this.failures) };
   }
 }
 export const isAllModelsFailedError = (v: unknown): v is AllModelsFailedError => has(v, 'ALL_MODELS_FAILED');
@@ -242,7 +249,8 @@ export class ContextWindowError extends ResilienceError {
   readonly estimatedInputTokens: number | undefined;
   /** The skipped model's window; on the error `run` throws, the largest window in the chain. */
   readonly contextWindow: number | undefined;
-  readonly failures: readonly ModelFailure[];
+  /** Each model's cause, raw. Not enumerable; summarized by `toJSON`, as on {@link AllModelsFailedError}. */
+  declare readonly failures: readonly ModelFailure[];
   constructor(model: string | undefined, reason: string, estimatedInputTokens: number | undefined, contextWindow: number | undefined, failures: readonly ModelFailure[] = []) {
     // No `cause`, as for AllModelsFailedError: each model's error is in `failures`.
     super('CONTEXT_WINDOW', model === undefined ? `No model of the chain fits the request: ${reason}` : `Model "${model}" skipped: ${reason}`);
@@ -250,7 +258,11 @@ export class ContextWindowError extends ResilienceError {
     this.model = model;
     this.estimatedInputTokens = estimatedInputTokens;
     this.contextWindow = contextWindow;
-    this.failures = Object.freeze([...failures]);
+    Object.defineProperty(this, 'failures', { value: Object.freeze([...failures]), enumerable: false });
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), failures: summarizeFailures(this.failures) };
   }
 }
 export const isContextWindowError = (v: unknown): v is ContextWindowError => has(v, 'CONTEXT_WINDOW');

@@ -108,6 +108,9 @@ export class EventBus<M extends EventMap> {
   }
 
   emit<K extends keyof M & string>(name: K, payload: M[K]): void {
+    // A field with no value is absent (the docs' `taskId?`), not a key holding undefined.
+    const fields = payload as Record<string, unknown>;
+    if (!Object.isFrozen(fields)) for (const key in fields) if (fields[key] === undefined) delete fields[key];
     Object.freeze(payload);
     this.#emitter.emit(name, payload);
   }

@@ -44,19 +44,19 @@ export interface Conditions<T = unknown> {
    * on. A streamed answer is never judged: its content has reached your code
    * by the time it could be.
    */
-  readonly result?: (value: T, context: ConditionContext) => ResultVerdict;
+  readonly result?: ((value: T, context: ConditionContext) => ResultVerdict) | undefined;
   /**
    * Judges each failure after the built-in classification; return undefined to
    * keep it. Never asked about your own abort, `dispose()`, or the library's
    * own refusals (open breaker, budget, full queue, deadline).
    */
-  readonly error?: (error: unknown, context: ConditionContext & { readonly kind: FailureKind }) => ErrorVerdict;
+  readonly error?: ((error: unknown, context: ConditionContext & { readonly kind: FailureKind }) => ErrorVerdict) | undefined;
   /**
    * Whether an answer your `result` condition rejects counts against the
    * model's circuit breaker and health, like a provider failure.
    * @default false
    */
-  readonly countAgainstModel?: boolean;
+  readonly countAgainstModel?: boolean | undefined;
 }
 
 export const conditionsSchema = z.lazy(() =>

@@ -16,12 +16,12 @@ export interface ContentOptions {
    * whose window is unknown is never skipped before it is tried.
    * @example { 'ft:gpt-4.1-mini:acme': 1_000_000 }
    */
-  readonly contextWindows?: Readonly<Record<string, number>>;
+  readonly contextWindows?: Readonly<Record<string, number>> | undefined;
   /**
    * Also skip a model whose output limit (`maxOutputTokens` in the catalog)
    * is below the request's `max_tokens`. @default false
    */
-  readonly fitOutput?: boolean;
+  readonly fitOutput?: boolean | undefined;
   /**
    * What to do with a response the provider filtered or the model refused
    * (OpenAI `finish_reason: 'content_filter'` or a 400 `content_policy_violation`,
@@ -31,7 +31,7 @@ export interface ContentOptions {
    * answers, you get the refused response (or the provider's error) back.
    * @default 'return'
    */
-  readonly onRefusal?: 'return' | 'fallback' | { readonly models: readonly string[] };
+  readonly onRefusal?: 'return' | 'fallback' | { readonly models: readonly string[] } | undefined;
 }
 
 export const contentSchema = z.lazy(() => z.strictObject({

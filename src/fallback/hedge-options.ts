@@ -18,18 +18,18 @@ export interface HedgeOptions {
    * were seen.
    * @default 'auto'
    */
-  readonly delayMs?: number | 'auto';
+  readonly delayMs?: number | 'auto' | undefined;
   /** Lower bound of an `'auto'` delay. @default 250 */
-  readonly minDelayMs?: number;
+  readonly minDelayMs?: number | undefined;
   /** Upper bound of an `'auto'` delay, and its value before enough calls were seen. @default 10_000 */
-  readonly maxDelayMs?: number;
+  readonly maxDelayMs?: number | undefined;
   /**
    * Share of calls that may be hedged (the hedging budget): each call adds
    * `maxShare` of a hedge, each hedge spends one, and at most 10 are banked.
    * A new client starts with one banked, so its first slow call can hedge.
    * @default 0.1
    */
-  readonly maxShare?: number;
+  readonly maxShare?: number | undefined;
 }
 
 export const hedgeSchema = z.lazy(() => z.strictObject({

@@ -8,59 +8,59 @@ export interface ModelLimits {
    * Calls to this model in flight at once.
    * @example 8
    */
-  readonly maxConcurrent?: number;
+  readonly maxConcurrent?: number | undefined;
   /**
    * Calls started per minute: a bucket of this size refilled continuously
    * (one call's worth every `60 000 / requestsPerMinute` ms). Seeds admission
    * before the provider's headers arrive; below the provider's limit it stays the cap.
    * @example 500
    */
-  readonly requestsPerMinute?: number;
+  readonly requestsPerMinute?: number | undefined;
   /**
    * Tokens per minute, refilled continuously like `requestsPerMinute`. A call
    * weighs its token estimate: input estimate plus its output cap.
    * @example 200_000
    */
-  readonly tokensPerMinute?: number;
+  readonly tokensPerMinute?: number | undefined;
 }
 
 export interface LimitsOptions {
   /** Limits for every model without an entry in `models`. */
-  readonly default?: ModelLimits;
+  readonly default?: ModelLimits | undefined;
   /**
    * Limits by model name; replaces `default` for that model (no merging).
    * @example { 'gpt-4.1': { requestsPerMinute: 500, tokensPerMinute: 30_000 } }
    */
-  readonly models?: Readonly<Record<string, ModelLimits>>;
+  readonly models?: Readonly<Record<string, ModelLimits>> | undefined;
   /**
    * Calls allowed to wait per model. One more is refused at once with `QueueFullError`
    * (the chain moves on) instead of letting a queue grow.
    * @default 32
    */
-  readonly maxQueue?: number;
+  readonly maxQueue?: number | undefined;
   /**
    * Follow the provider's rate-limit headers: each model's requests and tokens
    * buckets take their state from the latest headers and refill at the
    * provider's rate between them. With `false` only configured limits apply.
    * @default true
    */
-  readonly respectHeaders?: boolean;
+  readonly respectHeaders?: boolean | undefined;
   /**
    * The longest a call waits for capacity when no model of the chain has any now.
    * A longer wait (or one past the call's `deadlineMs`) fails at once with
    * `NoCapacityError` instead of queueing.
    * @default 20_000
    */
-  readonly maxWaitMs?: number;
+  readonly maxWaitMs?: number | undefined;
   /**
    * Requests to leave untouched: a call waits while the requests left would fall below this.
    * @default 0
    */
-  readonly minRemainingRequests?: number;
+  readonly minRemainingRequests?: number | undefined;
   /**
    * @deprecated Use `maxWaitMs`; read as `maxWaitMs` when that is not set.
    */
-  readonly maxHeaderWaitMs?: number;
+  readonly maxHeaderWaitMs?: number | undefined;
 }
 
 export interface ResolvedLimits {

@@ -27,7 +27,8 @@ function windowSnapshot(ring: Ring, s: ModelState, now: number, accuracy: number
   const unhealthyMs = c.unhealthyMs + running(s.unhealthySince);
   // A replayed period covers all of itself, however late its first event came.
   const covered = exact ? ring.windowMs : Math.max(0, now - Math.max(from, s.createdAt));
-  const failures = c.errors + c.timeouts + c.rateLimited;
+  // Rate-limited attempts are not errors: they have their own rate.
+  const failures = c.errors + c.timeouts;
   const latency = latencyStats(ring.merged(now, 'latency', accuracy));
   const ttft = latencyStats(ring.merged(now, 'ttft', accuracy));
   return {
@@ -41,7 +42,7 @@ function windowSnapshot(ring: Ring, s: ModelState, now: number, accuracy: number
     errors: c.errors,
     timeouts: c.timeouts,
     rateLimited: c.rateLimited,
-    errorRate: ratio(failures, c.calls),
+    errorRate: ratio(failures, c.calls - c.rateLimited),
     timeoutRate: ratio(c.timeouts, c.calls),
     rateLimitRate: ratio(c.rateLimited, c.calls),
     retries: c.retries,

@@ -85,7 +85,8 @@ export class Monitor {
     const s = this.#state(model, now);
     const ms = latencyMs >= 0 && latencyMs < Infinity ? latencyMs : 0;
     s.lastAttemptAt = now;
-    if (s.recoveredAt !== undefined) {
+    // A 429 is capacity, not health: health reads the attempts the model answered.
+    if (s.recoveredAt !== undefined && outcome !== 'rate_limited') {
       s.sinceRecovery.calls++;
       if (outcome !== 'success') s.sinceRecovery.failures++;
     }
@@ -108,7 +109,7 @@ export class Monitor {
     }
     const a = this.options.anomaly;
     if (s.anomaly && a) {
-      const findings = s.anomaly.observe(now, outcome !== 'success', ms, a);
+      const findings = s.anomaly.observe(now, outcome === 'error' || outcome === 'timeout', ms, a);
       if (findings) for (const f of findings) this.#anomaly(model, f, a.intervalMs, now);
     }
     this.#refresh(s, model, now, false);

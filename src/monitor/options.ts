@@ -7,85 +7,85 @@ export type RoutingStrategy = 'fixed' | 'healthiest' | 'fastest';
 
 export interface HealthThresholds {
   /** Share of failed attempts (error + timeout + rate limited), 0..1. */
-  readonly errorRate?: number;
+  readonly errorRate?: number | undefined;
   /** p95 latency of successful attempts, in ms. */
-  readonly p95LatencyMs?: number;
+  readonly p95LatencyMs?: number | undefined;
 }
 
 export interface HealthOptions {
   /** Window the health rules read; must be one of `windows`. @default 300_000 (5 min) */
-  readonly windowMs?: number;
+  readonly windowMs?: number | undefined;
   /** Attempts needed in the window before error rate and latency are judged. @default 10 */
-  readonly minCalls?: number;
+  readonly minCalls?: number | undefined;
   /** Crossing any of these makes a model `degraded`. @default { errorRate: 0.1, p95LatencyMs: 15_000 } */
-  readonly degraded?: HealthThresholds;
+  readonly degraded?: HealthThresholds | undefined;
   /** Crossing any of these makes a model `unhealthy`. @default { errorRate: 0.3, p95LatencyMs: 30_000 } */
-  readonly unhealthy?: HealthThresholds;
+  readonly unhealthy?: HealthThresholds | undefined;
   /** Percentiles for health are recomputed at most this often per model (error rates on every call). @default 1_000 */
-  readonly latencyRefreshMs?: number;
+  readonly latencyRefreshMs?: number | undefined;
 }
 
 export interface AnomalyOptions {
   /** Samples are aggregated per interval; each closed interval is compared to the baseline. @default 30_000 */
-  readonly intervalMs?: number;
+  readonly intervalMs?: number | undefined;
   /** EWMA smoothing factor for baseline mean and variance. @default 0.2 */
-  readonly alpha?: number;
+  readonly alpha?: number | undefined;
   /** Upward z-score that counts as an anomaly. @default 3 */
-  readonly zThreshold?: number;
+  readonly zThreshold?: number | undefined;
   /** Intervals folded into the baseline before anomalies are reported. @default 5 */
-  readonly warmupIntervals?: number;
+  readonly warmupIntervals?: number | undefined;
   /** Attempts an interval needs to be judged. @default 3 */
-  readonly minCalls?: number;
+  readonly minCalls?: number | undefined;
   /** Fixed thresholds that fire whatever the baseline (interval mean latency, interval error rate). */
-  readonly fixed?: { readonly latencyMs?: number; readonly errorRate?: number };
+  readonly fixed?: { readonly latencyMs?: number | undefined; readonly errorRate?: number | undefined } | undefined;
 }
 
 /** A rule's level and optional cooldown; `false` turns the rule off. */
 export interface RuleBase {
-  readonly level?: AlertLevel;
+  readonly level?: AlertLevel | undefined;
   /** Overrides `alerts.cooldownMs` for this rule. */
-  readonly cooldownMs?: number;
+  readonly cooldownMs?: number | undefined;
 }
 
 export interface AlertRules {
   /** Budget use at or above `threshold` (0..1). @default { threshold: 0.9, level: 'warning' } (≥ 1 raises `error`) */
-  readonly budget?: (RuleBase & { readonly threshold?: number }) | false;
+  readonly budget?: (RuleBase & { readonly threshold?: number | undefined }) | false | undefined;
   /** `count` rate-limited attempts on one model within `windowMs`. @default { count: 5, windowMs: 60_000, level: 'warning' } */
-  readonly rateLimits?: (RuleBase & { readonly count?: number; readonly windowMs?: number }) | false;
+  readonly rateLimits?: (RuleBase & { readonly count?: number | undefined; readonly windowMs?: number | undefined }) | false | undefined;
   /** A model's breaker opened. @default { level: 'error' } */
-  readonly breakerOpen?: RuleBase | false;
+  readonly breakerOpen?: RuleBase | false | undefined;
   /** A call still running after `thresholdMs`. @default { thresholdMs: 120_000, level: 'warning' } */
-  readonly longRunning?: (RuleBase & { readonly thresholdMs?: number }) | false;
+  readonly longRunning?: (RuleBase & { readonly thresholdMs?: number | undefined }) | false | undefined;
   /** An `anomaly` event. @default { level: 'warning' } */
-  readonly anomaly?: RuleBase | false;
+  readonly anomaly?: RuleBase | false | undefined;
   /** A model became unhealthy. @default { level: 'error' } */
-  readonly unhealthy?: RuleBase | false;
+  readonly unhealthy?: RuleBase | false | undefined;
 }
 
 export interface MonitorOptions {
   /** Rolling windows, in ms. @default [60_000, 300_000, 3_600_000] */
-  readonly windows?: readonly number[];
+  readonly windows?: readonly number[] | undefined;
   /**
    * Buckets per window. A window of W reports between W − W/buckets and W of history:
    * nothing older than W is ever counted. @default 6
    */
-  readonly buckets?: number;
+  readonly buckets?: number | undefined;
   /** Relative accuracy of the percentiles' sketches (DDSketch's algorithm). @default 0.01 */
-  readonly relativeAccuracy?: number;
-  readonly health?: HealthOptions;
+  readonly relativeAccuracy?: number | undefined;
+  readonly health?: HealthOptions | undefined;
   /** How {@link Monitor.rank} orders models by default. @default 'fixed' */
-  readonly routing?: RoutingStrategy;
+  readonly routing?: RoutingStrategy | undefined;
   /** `false` turns anomaly detection off. */
-  readonly anomaly?: AnomalyOptions | false;
+  readonly anomaly?: AnomalyOptions | false | undefined;
   readonly alerts?: {
     /** The same alert key is not raised again within this time. @default 300_000 */
-    readonly cooldownMs?: number;
-    readonly rules?: AlertRules;
-  };
+    readonly cooldownMs?: number | undefined;
+    readonly rules?: AlertRules | undefined;
+  } | undefined;
   /** Notable events kept for the snapshot and report. @default 50 */
-  readonly recentEvents?: number;
+  readonly recentEvents?: number | undefined;
   /** Process signals: `eventLoopDelay: true` keeps a libuv event-loop-delay histogram running. */
-  readonly process?: { readonly eventLoopDelay?: boolean };
+  readonly process?: { readonly eventLoopDelay?: boolean | undefined } | undefined;
 }
 
 const fraction = () =>

@@ -6,9 +6,9 @@ export type SignalStatus = 'normal' | 'caution' | 'warning';
 
 export interface ReportOptions {
   /** @default 'markdown' */
-  readonly format?: 'markdown' | 'json';
+  readonly format?: 'markdown' | 'json' | undefined;
   /** Notable events listed in the Markdown report. @default 10 */
-  readonly maxEvents?: number;
+  readonly maxEvents?: number | undefined;
 }
 
 // Rate limits get their own bands: a few are normal traffic shaping, a quarter is a capacity problem.
@@ -35,12 +35,14 @@ export function signals(m: ModelSnapshot, snap: MonitorSnapshot): Signals {
   const t = snap.thresholds;
   const w = m.windows.find((x) => x.window === snap.primaryWindow);
   const judged = (w?.calls ?? 0) >= t.minCalls;
+  // Errors and latency read the attempts the model answered, as health does: a 429 is capacity.
+  const answered = (w?.calls ?? 0) - (w?.rateLimited ?? 0) >= t.minCalls;
   const p95 = w?.latency?.p95;
   return {
     w,
     judged,
-    errors: judged ? band(w!.errorRate, t.degraded.errorRate, t.unhealthy.errorRate) : undefined,
-    latency: judged && p95 !== undefined ? band(p95, t.degraded.p95LatencyMs, t.unhealthy.p95LatencyMs) : undefined,
+    errors: answered ? band(w!.errorRate, t.degraded.errorRate, t.unhealthy.errorRate) : undefined,
+    latency: answered && p95 !== undefined ? band(p95, t.degraded.p95LatencyMs, t.unhealthy.p95LatencyMs) : undefined,
     rateLimits: judged ? band(w!.rateLimitRate, RATE_LIMIT_CAUTION, RATE_LIMIT_WARNING) : undefined,
     breaker: m.breaker === 'open' ? 'warning' : m.breaker === 'half-open' ? 'caution' : 'normal',
   };
@@ -150,10 +152,18 @@ export function renderReport(snap: MonitorSnapshot, options: ReportOptions = {})
   if (options.format === 'json') return redact(JSON.stringify({ ...snap, recommendations: recommendations(snap) }, null, 2));
   const lines = ['# LLM resilience report', '', `Taken ${iso(snap.takenAt)} · window ${snap.primaryWindow} · routing ${snap.routing}`, ''];
   if (snap.models.length === 0) lines.push('No model has been called yet.', '');
-  else lines.push('## Status', '', ...statusTable(snap), '', ...detailTables(snap), '');
+  else {
+    const table = statusTable(snap);
+    // Say what `n/a` means where it appears.
+    const legend = table.some((r) => r.includes(' n/a '))
+      ? ['', `_n/a: not judged, fewer than ${snap.thresholds.minCalls} attempts answered (rate-limited ones aside) over ${snap.primaryWindow}, or no successful call to time._`]
+      : [];
+    lines.push('## Status', '', ...table, ...legend, '', ...detailTables(snap), '');
+  }
   if (snap.budgets.length > 0) {
     lines.push('## Budgets', '', '| Scope | Used | Refused calls | Status |', '|---|---:|---:|---|');
-    for (const b of snap.budgets) lines.push(`| ${cell(b.scope)} | ${pct(b.fraction)} | ${b.refused} | ${band(b.fraction, snap.thresholds.budget, 1)} |`);
+    // At or past the limit is not a warning any more: the scope refuses calls (or lets them through, with `warn`).
+    for (const b of snap.budgets) lines.push(`| ${cell(b.scope)} | ${pct(b.fraction)} | ${b.refused} | ${b.fraction >= 1 ? 'exceeded' : band(b.fraction, snap.thresholds.budget, 1)} |`);
     lines.push('');
   }
   const p = snap.process;

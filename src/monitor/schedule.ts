@@ -8,16 +8,16 @@ export interface DailyReportOptions {
   /** Local time of day, `HH:MM` (24 h). @example '09:00' */
   readonly at: string;
   /** IANA time zone the times are read in. @default 'UTC' */
-  readonly timeZone?: string;
+  readonly timeZone?: string | undefined;
   /**
    * A run falling in [from, to) local time is deferred to `to`, so nothing is
    * delivered inside the window. It may wrap midnight (`22:00`–`06:00`).
    * @example { from: '02:00', to: '07:00' }
    */
-  readonly quietHours?: { readonly from: string; readonly to: string };
+  readonly quietHours?: { readonly from: string; readonly to: string } | undefined;
   /** Builds and delivers the report; a rejection goes to `onError`, the schedule continues. */
   readonly produce: (at: number) => unknown;
-  readonly onError?: (error: unknown) => void;
+  readonly onError?: ((error: unknown) => void) | undefined;
 }
 
 export interface DailyReportHandle {

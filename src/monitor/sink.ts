@@ -11,7 +11,7 @@ export interface JsonlSink {
 
 export interface JsonlSinkOptions {
   /** Called on a write or open error (disk full, permission). The sink never throws into the caller. */
-  readonly onError?: (error: unknown) => void;
+  readonly onError?: ((error: unknown) => void) | undefined;
 }
 
 /**

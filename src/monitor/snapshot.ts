@@ -19,7 +19,10 @@ export interface WindowSnapshot {
   readonly errors: number;
   readonly timeouts: number;
   readonly rateLimited: number;
-  /** (errors + timeouts + rateLimited) / calls, 0 when there was no call. */
+  /**
+   * (errors + timeouts) / the attempts the model answered (`calls − rateLimited`), 0 when there was none.
+   * A 429 is capacity, not health: rate-limited attempts have their own `rateLimitRate` (of `calls`).
+   */
   readonly errorRate: number;
   readonly timeoutRate: number;
   readonly rateLimitRate: number;

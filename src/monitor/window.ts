@@ -112,19 +112,23 @@ export class Ring {
     }
   }
 
-  /** Attempts in the window. With {@link failures}, cheap enough to run on every recorded attempt. */
+  /**
+   * Attempts in the window the model answered: rate-limited ones aside (a 429
+   * is capacity, not health). With {@link failures}, what health reads; cheap
+   * enough to run on every recorded attempt.
+   */
   calls(now: number): number {
     const oldest = this.#index(now) - this.#slots.length + 1;
     let n = 0;
-    for (const b of this.#slots) if (b && b.index >= oldest) n += b.calls;
+    for (const b of this.#slots) if (b && b.index >= oldest) n += b.calls - b.rateLimited;
     return n;
   }
 
-  /** Errors, timeouts and rate limits in the window. */
+  /** Errors and timeouts in the window: what health reads. Rate limits are capacity, counted apart. */
   failures(now: number): number {
     const oldest = this.#index(now) - this.#slots.length + 1;
     let n = 0;
-    for (const b of this.#slots) if (b && b.index >= oldest) n += b.errors + b.timeouts + b.rateLimited;
+    for (const b of this.#slots) if (b && b.index >= oldest) n += b.errors + b.timeouts;
     return n;
   }
 

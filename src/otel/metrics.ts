@@ -1,4 +1,4 @@
-import type { Attributes, Meter, ObservableResult } from '@opentelemetry/api';
+import type { OtelAttributes as Attributes, OtelMeter as Meter, OtelObservableResult as ObservableResult } from './api.js';
 import { type ObservableClient, readBudget as readClientBudget } from '../sse/observable.js';
 import { type BudgetReading, budgetFromSnapshot } from './options.js';
 

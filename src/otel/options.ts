@@ -1,4 +1,4 @@
-import type { Meter, Tracer } from '@opentelemetry/api';
+import type { OtelMeter as Meter, OtelTracer as Tracer } from './api.js';
 import { z } from 'zod';
 import { fn } from '../options/schema-helpers.js';
 import { validateOptions } from '../options/validate.js';
@@ -20,28 +20,28 @@ export interface InstrumentOptions {
    * Without one, no metric is recorded and no listener is added for them.
    * @example meter: metrics.getMeter('my-app')
    */
-  readonly meter?: Meter;
+  readonly meter?: Meter | undefined;
   /**
    * Value of `gen_ai.provider.name` for a model.
    * @default guesses from the model name: `claude*` → `anthropic`, `gpt*` / `o1`… → `openai`, `gemini*` → `gcp.gemini`, else `unknown`
    * @example providerName: (model) => (model.startsWith('claude') ? 'anthropic' : 'openai')
    */
-  readonly providerName?: (model: string) => string;
+  readonly providerName?: ((model: string) => string) | undefined;
   /**
    * A tracer for one span per `run` (best effort: only runs given a `taskId`
    * get a span, because events carry no other run identity).
    */
-  readonly tracer?: Tracer;
+  readonly tracer?: Tracer | undefined;
   /**
    * Value of `gen_ai.operation.name`.
    * @default 'chat'
    */
-  readonly operationName?: string;
+  readonly operationName?: string | undefined;
   /**
    * Budget readings for the `llm_resilience.budget.used` / `.remaining` gauges.
    * @default read from `client.snapshot().budget` when the client has a snapshot
    */
-  readonly budget?: () => readonly BudgetReading[];
+  readonly budget?: (() => readonly BudgetReading[]) | undefined;
 }
 
 const meterSchema = z.custom<Meter>(

@@ -1,4 +1,4 @@
-import type { Span, Tracer } from '@opentelemetry/api';
+import type { OtelSpan as Span, OtelTracer as Tracer } from './api.js';
 import { type FailureKind, KIND_TRAITS } from '../classify/classify.js';
 import type { ObservableClient } from '../sse/observable.js';
 

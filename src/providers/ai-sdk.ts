@@ -53,13 +53,13 @@ export interface ResilienceMiddlewareOptions<V extends MiddlewareSpecVersion = '
    * These models are called directly: wrap them first if they need other middleware.
    * @example { 'gpt-4.1-mini': openai('gpt-4.1-mini') }
    */
-  readonly models?: Readonly<Record<string, LanguageModelLike<never>>>;
+  readonly models?: Readonly<Record<string, LanguageModelLike<never>>> | undefined;
   /**
    * The middleware spec the installed `ai` expects: `'v4'` for ai 7, `'v3'` for ai 6,
    * `'v2'` for ai 5. Only the type differs; the runtime behaviour is the same.
    * @default 'v4'
    */
-  readonly specificationVersion?: V;
+  readonly specificationVersion?: V | undefined;
 }
 
 interface WrapArgs<P, R> {

@@ -5,6 +5,9 @@
  */
 import type { RunOptions } from '../client/types.js';
 import type { Conditions } from '../fallback/conditions.js';
+import { ConfigError } from '../errors/errors.js';
+import { redact } from '../errors/redact.js';
+import { closestKey, unreadable } from '../options/validate.js';
 import type { StreamOptions } from '../stream/options.js';
 
 /**
@@ -34,11 +37,49 @@ const RUN_OPTIONS = Symbol.for('llm-resilience.runOptions');
  * removes them, and an unwrapped SDK never looks at them. Returns a copy of
  * `requestOptions` with the SDK's own type, so the call type-checks unchanged.
  *
+ * @throws ConfigError for a key a wrapped call does not read (`taskid`, `models`,
+ * `deadlineMs`…), naming the closest known key. A `runOptions` hook's result
+ * and the AI SDK's `providerOptions['llm-resilience']` are checked the same
+ * way when the call starts.
+ *
  * @example
  * await openai.chat.completions.create({ model, messages }, withRunOptions({ taskId: 'ticket-42' }, { signal }));
  */
 export function withRunOptions<O extends object = Record<never, never>>(run: CallRunOptions, requestOptions?: O): O {
+  checkCallRunOptions(run);
   return Object.assign({ ...requestOptions }, { [RUN_OPTIONS]: run }) as O;
+}
+
+const ESTIMATE_KEYS = ['inputTokens', 'outputTokens'] as const;
+
+/**
+ * Refuses keys a wrapped call does not read. A misspelt `taskid` dropped in
+ * silence would bypass the per-task budget, so every unknown key is a
+ * `ConfigError`, with the closest known name when there is one. Values are
+ * checked where every call's are, when the call runs.
+ */
+function checkCallRunOptions(source: unknown): void {
+  if (source === undefined || source === null) return;
+  if (typeof source !== 'object') throw new ConfigError([{ path: 'run', message: `expected an object of run options, received ${typeof source}` }]);
+  const issues: { path: string; message: string }[] = [];
+  const unknown = (path: string, key: string, known: readonly string[], why?: string) => {
+    const near = closestKey(key, known);
+    // Key names are echoed redacted (a credential pasted as a key is still a credential); values never.
+    issues.push({ path: redact(`${path}.${key}`), message: `unknown option${near ? ` (did you mean "${near}"?)` : why ? ` (${why})` : ''}` });
+  };
+  try {
+    for (const key of Object.keys(source)) {
+      if ((KEYS as readonly string[]).includes(key)) continue;
+      unknown('run', key, KEYS, WRAPPER_OWNED.has(key) ? `a wrapped call reads only ${KEYS.join(', ')}; the request and the wrapper set the rest` : undefined);
+    }
+    const estimate = (source as { estimate?: unknown }).estimate;
+    if (estimate !== null && typeof estimate === 'object') {
+      for (const key of Object.keys(estimate)) if (!(ESTIMATE_KEYS as readonly string[]).includes(key)) unknown('run.estimate', key, ESTIMATE_KEYS);
+    }
+  } catch {
+    throw unreadable(source, 'run');
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
 }
 
 /** Splits request options into the SDK's part (symbol removed) and the call's run options. */
@@ -52,6 +93,8 @@ export function takeRunOptions<O extends object>(requestOptions: O | undefined):
 export function mergeRunOptions(...sources: (CallRunOptions | undefined)[]): Pick<RunOptions, 'taskId' | 'estimate' | 'timeoutMs' | 'stream' | 'conditions'> {
   const out: Record<string, unknown> = {};
   for (const source of sources) {
+    // The hook's result and the AI SDK's provider options reach here unchecked.
+    checkCallRunOptions(source);
     if (source === null || typeof source !== 'object') continue;
     for (const k of KEYS) {
       const v = source[k];
@@ -64,5 +107,7 @@ export function mergeRunOptions(...sources: (CallRunOptions | undefined)[]): Pic
 
 // Only these: the chain, the signal and the provider belong to the wrapper.
 const KEYS = ['taskId', 'estimate', 'timeoutMs', 'stream', 'conditions'] as const;
+// Options of `client.run` that a wrapped call takes from its request and its wrapper instead.
+const WRAPPER_OWNED = new Set(['models', 'provider', 'signal', 'request', 'deadlineMs', 'usage', 'hedge']);
 
 const definedOnly = (o: object) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));

@@ -33,7 +33,7 @@ export interface AdapterOptions {
    * headers, with the model the attempt went to. A throwing callback is ignored.
    * @example onRateLimit: (model, info) => console.log(model, info.requests?.remaining)
    */
-  readonly onRateLimit?: (model: string, info: RateLimitInfo) => void;
+  readonly onRateLimit?: ((model: string, info: RateLimitInfo) => void) | undefined;
   /**
    * Clock that time-stamps rate-limit observations (each window's `resetsAt`).
    * Given client options, the adapter builds its client on their `clock` and uses
@@ -41,7 +41,7 @@ export interface AdapterOptions {
    * clock: pass the same one here (a fake clock in tests), or the system clock is used.
    * @default the options' `clock` when options are given; otherwise systemClock
    */
-  readonly clock?: Clock;
+  readonly clock?: Clock | undefined;
   /**
    * Run options for each wrapped call, read when the call starts — e.g. the
    * current agent task's id from your own AsyncLocalStorage, so budgets per
@@ -49,7 +49,7 @@ export interface AdapterOptions {
    * `undefined` is not set. Options given with the call (`withRunOptions`) win.
    * @example runOptions: () => ({ taskId: taskStore.getStore()?.id })
    */
-  readonly runOptions?: () => CallRunOptions | undefined;
+  readonly runOptions?: (() => CallRunOptions | undefined) | undefined;
 }
 
 /**

@@ -9,19 +9,19 @@ export interface RedisCommonOptions {
    * @default 'llmr:'
    * @example 'billing-agents:'
    */
-  readonly prefix?: string;
+  readonly prefix?: string | undefined;
   /**
    * The longest wait for one Redis command, on the injected clock. Past it the
    * piece decides on local state and emits `store:degraded`.
    * @default 250
    */
-  readonly timeoutMs?: number;
+  readonly timeoutMs?: number | undefined;
   /**
    * While degraded, how often an operation tries Redis again (no timer: the
    * next operation after this delay is the probe). At least `timeoutMs`.
    * @default 1000
    */
-  readonly retryMs?: number;
+  readonly retryMs?: number | undefined;
 }
 
 export interface RedisBudgetStoreOptions extends RedisCommonOptions {
@@ -32,22 +32,22 @@ export interface RedisBudgetStoreOptions extends RedisCommonOptions {
    * written back when Redis returns.
    * @default 'open'
    */
-  readonly onUnavailable?: 'open' | 'closed';
+  readonly onUnavailable?: 'open' | 'closed' | undefined;
   /**
    * Lifetime of a `task:` key (and of keys of unknown shape), renewed on every write.
    * @default 86_400_000 (one day)
    */
-  readonly taskTtlMs?: number;
+  readonly taskTtlMs?: number | undefined;
   /**
    * Lifetime of a rolling-window bucket, renewed on every write. Must cover your budget's `window.windowMs`.
    * @default 90_000_000 (25 hours)
    */
-  readonly windowTtlMs?: number;
+  readonly windowTtlMs?: number | undefined;
   /**
    * Names this process in the keys' bookkeeping fields. Random when absent;
    * set it only if you need stable names (it must be unique per live process).
    */
-  readonly clientId?: string;
+  readonly clientId?: string | undefined;
 }
 
 export interface RedisBreakerStateOptions extends RedisCommonOptions {
@@ -56,9 +56,9 @@ export interface RedisBreakerStateOptions extends RedisCommonOptions {
    * again (in the background; the call uses the cached answer meanwhile).
    * @default 1000
    */
-  readonly syncMs?: number;
+  readonly syncMs?: number | undefined;
   /** See {@link RedisBudgetStoreOptions.clientId}. */
-  readonly clientId?: string;
+  readonly clientId?: string | undefined;
 }
 
 export const DEFAULTS = Object.freeze({
@@ -135,13 +135,13 @@ export function resolveBreakerStateOptions(o: RedisBreakerStateOptions | undefin
 
 export interface RedisLimiterConfig {
   /** @default 'llmr:' */
-  readonly prefix?: string;
+  readonly prefix?: string | undefined;
   /**
    * How often each limiter checks the shared reservoir (bottleneck's
    * `heartbeatInterval`): a refill is seen at most this late.
    * @default 1000
    */
-  readonly heartbeatMs?: number;
+  readonly heartbeatMs?: number | undefined;
   /**
    * Share the buckets that follow the provider's rate-limit headers: every
    * process's headers feed one set of buckets per model on Redis, and every
@@ -149,19 +149,19 @@ export interface RedisLimiterConfig {
    * keeps header-driven admission per process.
    * @default true
    */
-  readonly shareHeaders?: boolean;
+  readonly shareHeaders?: boolean | undefined;
   /**
    * The longest an admission waits for Redis; past it the call is admitted by
    * this process's own buckets and `store:degraded` is emitted.
    * @default 100
    */
-  readonly timeoutMs?: number;
+  readonly timeoutMs?: number | undefined;
   /**
    * After a failure, how long admissions stay local before Redis is tried
    * again. At least `timeoutMs`.
    * @default 1000
    */
-  readonly retryMs?: number;
+  readonly retryMs?: number | undefined;
 }
 
 /** The default bound on one shared admission's round trip. */

@@ -9,26 +9,26 @@ export interface RetryOptions {
    * Retries per model after the first attempt (so `maxRetries: 4` means up to 5 attempts).
    * @default 3
    */
-  readonly maxRetries?: number;
+  readonly maxRetries?: number | undefined;
   /** Delay before the first retry, in ms. @default 500 */
-  readonly initialDelayMs?: number;
+  readonly initialDelayMs?: number | undefined;
   /** Growth factor between retries. @default 2 */
-  readonly multiplier?: number;
+  readonly multiplier?: number | undefined;
   /** Upper bound of a computed backoff delay, in ms. @default 30_000 */
-  readonly maxDelayMs?: number;
+  readonly maxDelayMs?: number | undefined;
   /**
    * How backoff delays are randomized: `equal` keeps half and randomizes the other half,
    * `full` picks uniformly in [0, delay], `none` waits the computed delay exactly.
    * A server's `retry-after` is always honoured exactly, never jittered.
    * @default 'equal'
    */
-  readonly jitter?: Jitter;
+  readonly jitter?: Jitter | undefined;
   /**
    * A `retry-after` longer than this is not waited for: the model is given up at once
    * and the chain falls back. The official OpenAI SDK applies the same 60 s ceiling.
    * @default 60_000
    */
-  readonly maxRetryAfterMs?: number;
+  readonly maxRetryAfterMs?: number | undefined;
   /**
    * Bounds re-sends per model to a share of its recent successful attempts, with
    * a small floor, so a failing model cannot multiply its own traffic. A retry the
@@ -36,7 +36,7 @@ export interface RetryOptions {
    * `false` turns the budget off (every retry up to `maxRetries` is made).
    * @default { ratio: 0.1, minPerSecond: 0.5, windowMs: 10_000 }
    */
-  readonly budget?: RetryBudgetOptions | false;
+  readonly budget?: RetryBudgetOptions | false | undefined;
   /**
    * After a transient failure (5xx, overloaded, network error, timeout), try the
    * next model at once instead of sleeping a backoff and retrying this one, when
@@ -45,31 +45,31 @@ export interface RetryOptions {
    * A rate limit with a `retry-after` is unaffected by this setting.
    * @default true
    */
-  readonly preferFallback?: boolean;
+  readonly preferFallback?: boolean | undefined;
 }
 
 export interface RetryBudgetOptions {
   /** Retries earned per successful attempt in the window (0.1: one retry per ten successes). @default 0.1 */
-  readonly ratio?: number;
+  readonly ratio?: number | undefined;
   /** Retries always allowed per second whatever the traffic, so a quiet client can still retry. @default 0.5 */
-  readonly minPerSecond?: number;
+  readonly minPerSecond?: number | undefined;
   /** How far back successes and retries are counted, in ms. @default 10_000 */
-  readonly windowMs?: number;
+  readonly windowMs?: number | undefined;
 }
 
 export interface AdaptiveTimeoutOptions {
   /** The attempt deadline is this many times the model's recent p99 latency. @default 3 */
-  readonly multiplier?: number;
+  readonly multiplier?: number | undefined;
   /** Floor of the derived deadline, in ms. @default 10_000 */
-  readonly minTimeoutMs?: number;
+  readonly minTimeoutMs?: number | undefined;
   /** Cap of the derived deadline, in ms. @default 600_000 */
-  readonly maxTimeoutMs?: number;
+  readonly maxTimeoutMs?: number | undefined;
   /**
    * Successful attempts the monitor must have seen (within its longest window)
    * before a deadline is derived: fewer make a p99 that a normal slow answer
    * exceeds now and then. @default 100
    */
-  readonly minSamples?: number;
+  readonly minSamples?: number | undefined;
 }
 
 export const retrySchema = z.lazy(() => z.strictObject({

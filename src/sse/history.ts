@@ -6,19 +6,19 @@ import { EVENT_NAMES, type ObservableClient, readSnapshot } from './observable.j
 
 export interface EventHistoryOptions {
   /** Events kept, oldest dropped first. @default 500 */
-  readonly maxEvents?: number;
+  readonly maxEvents?: number | undefined;
   /** Snapshot frames kept (the dashboard's latency chart shows 60). @default 60 */
-  readonly maxSnapshots?: number;
+  readonly maxSnapshots?: number | undefined;
   /**
    * A snapshot is recorded with the first event at least this long after the
    * previous one, so quiet periods cost nothing and no timer runs.
    * @default 2_000
    */
-  readonly snapshotEveryMs?: number;
+  readonly snapshotEveryMs?: number | undefined;
   /** Event names to record. @default every event the client emits */
-  readonly events?: readonly string[];
+  readonly events?: readonly string[] | undefined;
   /** Timestamps of recorded snapshots. @default systemClock */
-  readonly clock?: Clock;
+  readonly clock?: Clock | undefined;
 }
 
 /** One recorded frame: an event with its payload, or a `snapshot` frame. */

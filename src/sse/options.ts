@@ -10,33 +10,33 @@ export interface EventStreamOptions {
    * @default every event the client emits
    * @example events: ['fallback', 'breaker:open', 'breaker:close', 'exhausted']
    */
-  readonly events?: readonly string[];
+  readonly events?: readonly string[] | undefined;
   /**
    * Interval of `snapshot` frames, in ms; `false` sends only the first one, on connect.
    * @default 2_000
    */
-  readonly snapshotEveryMs?: number | false;
+  readonly snapshotEveryMs?: number | false | undefined;
   /**
    * Interval of `: heartbeat` comments, in ms, which keep proxies from closing an idle stream; `false` disables them.
    * @default 15_000
    */
-  readonly heartbeatMs?: number | false;
+  readonly heartbeatMs?: number | false | undefined;
   /** Where the snapshot and heartbeat timers run. @default systemClock */
-  readonly clock?: Clock;
+  readonly clock?: Clock | undefined;
   /** Ends the stream and removes every listener when it aborts: pass the request's signal. */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
   /**
    * Frames buffered for a slow reader before new ones are dropped (a `: dropped N` comment says so).
    * @default 1_000
    */
-  readonly maxQueuedFrames?: number;
+  readonly maxQueuedFrames?: number | undefined;
   /**
    * Replays these recorded frames (events and earlier snapshots, oldest first)
    * on connect, before the current snapshot, so a late reader sees the recent
    * past. Make one with `createEventHistory(client)` and share it between streams.
    * @default none: a stream starts from the current snapshot
    */
-  readonly history?: EventHistory;
+  readonly history?: EventHistory | undefined;
 }
 
 const intervalOrOff = () => z.union([positiveMs(), z.literal(false)], { error: 'expected a positive number of milliseconds or false' });

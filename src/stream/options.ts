@@ -19,14 +19,14 @@ export interface StreamOptions {
    * with `stream: true`. Otherwise the limit applies once a stream comes back.
    * @default undefined (no limit)
    */
-  readonly firstChunkTimeoutMs?: number;
+  readonly firstChunkTimeoutMs?: number | undefined;
   /**
    * No chunk for this many ms while the caller waits for one → the request is
    * aborted. Before the commit that is a retryable `TimeoutError`; after it, a
    * `StreamInterruptedError`. The SDKs' own `timeout` covers headers only.
    * @default undefined (no limit)
    */
-  readonly stallTimeoutMs?: number;
+  readonly stallTimeoutMs?: number | undefined;
   /**
    * A committed stream that you stop reading (no read pending) for this many
    * ms, without cancelling it, is ended: the request is aborted, the budget is
@@ -36,13 +36,13 @@ export interface StreamOptions {
    * until `dispose()`. Time spent waiting for a chunk you asked for never counts.
    * @default 300_000 (5 min)
    */
-  readonly idleTimeoutMs?: number;
+  readonly idleTimeoutMs?: number | undefined;
   /**
    * Hold chunks this many ms after the first content chunk before handing the
    * stream over, so an early provider error can still be retried. Adds latency.
    * @default 0
    */
-  readonly bufferMs?: number;
+  readonly bufferMs?: number | undefined;
   /**
    * Hold chunks until this many content chunks arrived before handing the
    * stream over. With `bufferMs` too, whichever comes first commits — so
@@ -50,7 +50,7 @@ export interface StreamOptions {
    * `{ bufferMs: 500 }` alone holds for the full 500 ms.
    * @default undefined (no chunk count: without `bufferMs`, the first content chunk commits)
    */
-  readonly bufferChunks?: number;
+  readonly bufferChunks?: number | undefined;
 }
 
 export const streamOptionsSchema = z.lazy(() => z.strictObject({

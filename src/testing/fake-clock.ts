@@ -49,7 +49,7 @@ export interface FakeClockOptions {
    * Starting time in ms since the epoch.
    * @default Date.parse('2026-01-01T00:00:00Z')
    */
-  readonly start?: number;
+  readonly start?: number | undefined;
 }
 
 // Two macrotask hops: enough for promise chains of any depth plus one layer of

@@ -29,7 +29,7 @@ export interface EstimateOptions {
    * `max_completion_tokens` / `maxOutputTokens`.
    * @default 4096
    */
-  readonly defaultOutputTokens?: number;
+  readonly defaultOutputTokens?: number | undefined;
 }
 
 type Bag = Record<string, unknown>;

@@ -49,6 +49,30 @@ describe('FileBudgetStore', () => {
     await s2.close();
   });
 
+  it('a key the budget swept (a task idle past taskTtlMs) stays swept after a restart', async () => {
+    const path = join(dir, 'budget.jsonl');
+    const clock = createFakeClock();
+    const s1 = await FileBudgetStore.open(path, { compactEvery: 0 });
+    const budget = new BudgetManager({ ...options, store: s1, taskTtlMs: 60_000 }, { clock });
+    const first = await budget.reserve({ model: 'gpt-4.1', taskId: 'job', estimate: { inputTokens: 4_500, outputTokens: 100 } });
+    if (!first.ok) throw first.error;
+    await budget.settle(first.reservation, usage(4_500, 50));
+    await clock.advance(120_000);
+    // The next call (of another task) sweeps the idle one.
+    const other = await budget.reserve({ model: 'gpt-4.1', taskId: 'other', estimate: { inputTokens: 10, outputTokens: 10 } });
+    if (!other.ok) throw other.error;
+    await budget.release(other.reservation);
+    expect(s1.keys()).not.toContain('task:job');
+    await s1.close();
+
+    const s2 = await FileBudgetStore.open(path, { compactEvery: 0 });
+    expect((await s2.get('task:job')).used).toEqual({ tokens: 0, costNanos: 0 });
+    expect((await s2.get(s2.keys().find((k) => k.startsWith('day:'))!)).used.tokens).toBe(4_550); // the day keeps its total
+    const again = await new BudgetManager({ ...options, store: s2, taskTtlMs: 60_000 }, { clock }).reserve({ model: 'gpt-4.1', taskId: 'job', estimate: { inputTokens: 1_000, outputTokens: 100 } });
+    expect(again.ok).toBe(true);
+    await s2.close();
+  });
+
   it('a torn last line (crash mid-write) loses only that record and is cut before new appends', async () => {
     const path = join(dir, 'budget.jsonl');
     const s1 = await FileBudgetStore.open(path);

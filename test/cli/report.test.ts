@@ -29,7 +29,8 @@ describe('llm-resilience report', () => {
     const gpt = snap.models.find((m) => m.model === 'gpt-4.1')!;
     const w = gpt.windows[0]!;
     expect(w).toMatchObject({ window: '24h', calls: 32, successes: 20, errors: 8, rateLimited: 4, retries: 12, fallbacksOut: 12, coveredMs: 86_400_000 });
-    expect(w.errorRate).toBe(0.375);
+    expect(w.errorRate).toBe(0.2857); // 8 errors of the 28 attempts answered; the 4 rate-limited ones are counted apart
+    expect(w.rateLimitRate).toBe(0.125);
     expect(gpt.breaker).toBe('open');
     expect(gpt.health).toBe('unhealthy');
     expect(w.uptime).toBeLessThan(1);

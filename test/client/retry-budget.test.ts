@@ -105,3 +105,32 @@ describe('failing over instead of sleeping', () => {
     expect(names()).toEqual(['breaker:open', 'fallback']);
   });
 });
+
+describe('a retry refused by the retry budget is visible in the final error', () => {
+  it('names the refusal in the message, in the failure and in toJSON', async () => {
+    const { provider, client } = setup(
+      { 'claude-sonnet-4-5': [step.serverError(500)], 'gpt-4.1': [step.serverError(503)] },
+      { models: ['claude-sonnet-4-5', 'gpt-4.1'], breaker: false, retry: { preferFallback: false, budget: { ratio: 0, minPerSecond: 0, windowMs: 10_000 } } },
+    );
+    const err = await client.run(provider.call).catch((e: unknown) => e);
+    expect(isAllModelsFailedError(err)).toBe(true);
+    const e = err as import('../../src/index.js').AllModelsFailedError;
+    expect(e.message).toBe('All models failed: claude-sonnet-4-5 (server; retry refused by the retry budget), gpt-4.1 (server; retry refused by the retry budget)');
+    expect(e.failures.map((f) => f.retryThrottled)).toEqual([true, true]);
+    expect(JSON.parse(JSON.stringify(e)).failures[0]).toMatchObject({ model: 'claude-sonnet-4-5', reason: 'server', retryThrottled: true });
+  });
+
+  it('a 429 whose retry the budget refused, on a chain of one', async () => {
+    const { provider, client } = setup({ 'gpt-4.1': [step.rateLimit({ retryAfter: 1 })] }, { models: ['gpt-4.1'], breaker: false, retry: { budget: { ratio: 0, minPerSecond: 0, windowMs: 10_000 } } });
+    const err = (await client.run(provider.call).catch((e: unknown) => e)) as Error;
+    expect(err.message).toBe('All models failed: gpt-4.1 (rate_limit; retry refused by the retry budget)');
+    expect(provider.calls).toHaveLength(1);
+  });
+
+  it('says nothing of the budget when no retry was refused', async () => {
+    const { clock, provider, client } = setup({ primary: [step.serverError(500)] }, { models: ['primary'], breaker: false, retry: { maxRetries: 1, initialDelayMs: 100, jitter: 'none', budget: false } });
+    const p = client.run(provider.call).catch((e: unknown) => e);
+    await clock.advance(100);
+    expect(((await p) as Error).message).toBe('All models failed: primary (server)');
+  });
+});

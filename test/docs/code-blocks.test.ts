@@ -67,6 +67,7 @@ function blocks(page: string): Block[] {
 
 const normalize = (code: string) =>
   code
+    .replace(/from '(?:\.\.\/)+src\/testing\/(openai|anthropic)\.js'/g, "from 'llm-resilience/testing/$1'")
     .replace(/from '(?:\.\.\/)+src\/(testing|redis|otel|sse|dashboard)\/index\.js'/g, "from 'llm-resilience/$1'")
     .replace(/from '(?:\.\.\/)+src\/providers\/(openai|anthropic|ai-sdk)\.js'/g, "from 'llm-resilience/$1'")
     .replace(/from '(?:\.\.\/)+src\/index\.js'/g, "from 'llm-resilience'")

@@ -10,6 +10,7 @@ import * as api from '../../src/index.js';
 import type { ResilienceEventName, ResilienceEvents, RunOptions } from '../../src/index.js';
 import { resolveLimits } from '../../src/limits/options.js';
 import { resolveMonitorOptions } from '../../src/monitor/options.js';
+import { outcomeOf } from '../../src/monitor/outcome.js';
 import { BREAKER_DEFAULTS } from '../../src/breaker/options.js';
 import { coreOptionShape } from '../../src/client/options.js';
 import { ADAPTIVE_TIMEOUT_DEFAULTS, RETRY_DEFAULTS } from '../../src/retry/options.js';
@@ -167,5 +168,31 @@ describe('docs/errors.md', () => {
     const names = Object.keys(api).filter((k) => /Error$/.test(k) && k !== 'classifyError');
     expect(names.length).toBeGreaterThanOrEqual(7);
     for (const name of names) expect(text, name).toContain(`\`${name}\``);
+  });
+});
+
+describe('numbers and behaviours stated in prose', () => {
+  it('docs/monitoring.md lists exactly the failure kinds the monitor does not count', () => {
+    const para = doc('monitoring.md').split("How an attempt's failure is counted")[1]!.split('are not counted')[0]!.split('→ timeout;')[1]!;
+    const listed = [...para.matchAll(/`(\w+)`/g)].map((m) => m[1]!).sort();
+    const uncounted = (Object.keys(KIND_TRAITS) as (keyof typeof KIND_TRAITS)[]).filter((k) => outcomeOf(k) === undefined).sort();
+    expect(listed).toEqual(uncounted);
+  });
+
+  it('README and docs/providers.md multiply SDK retries with the defaults: (1 + maxRetries) × (1 + the SDK default of 2)', async () => {
+    const { default: OpenAI } = await import('openai');
+    const sdk = new OpenAI({ apiKey: 'x' }).maxRetries;
+    const ours = RETRY_DEFAULTS.maxRetries;
+    const fact = `${ours + 1} × ${sdk + 1} = ${(ours + 1) * (sdk + 1)}`;
+    expect(readFileSync(`${root}/README.md`, 'utf8')).toContain(fact);
+    expect(doc('providers.md').replace(/\s+/g, ' ')).toContain(fact);
+    expect(doc('providers.md')).not.toMatch(/3 × 3 = 9/);
+  });
+
+  it('the quick start and the 429 triage describe a 429 spilling to the next model, not a retry of the same one', () => {
+    expect(readFileSync(`${root}/README.md`, 'utf8')).not.toContain('so you see one retry');
+    const triage = doc('providers.md').split('## 429 triage')[1]!.split('\n## ')[0]!;
+    const row = triage.split('\n').find((l) => l.startsWith('| 429 transient'))!;
+    expect(row).toMatch(/spills at once to a later model/);
   });
 });

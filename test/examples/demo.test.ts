@@ -57,8 +57,10 @@ describe('examples/demo', () => {
     expect(demo.provider.callsTo(EXPENSIVE)).toHaveLength(fits);
     expect(demo.provider.callsTo(CHEAP)).toHaveLength(6 - fits);
 
-    const warning = text.search(new RegExp(`budget +model model:[\\d-]+:${esc(EXPENSIVE)}: 90% threshold reached`));
-    const exceeded = text.search(new RegExp(`budget +model model:[\\d-]+:${esc(EXPENSIVE)} EXCEEDED for ${esc(EXPENSIVE)}: .* → fallback`));
+    // The key names its scope (`model:<day>:<model>`): printed once, not as `model model:…`.
+    expect(text).not.toMatch(/budget +(\w+) \1:/);
+    const warning = text.search(new RegExp(`budget +model:[\\d-]+:${esc(EXPENSIVE)}: 90% threshold reached`));
+    const exceeded = text.search(new RegExp(`budget +model:[\\d-]+:${esc(EXPENSIVE)} EXCEEDED for ${esc(EXPENSIVE)}: .* → fallback`));
     const fallback = text.indexOf(`fallback  ${EXPENSIVE} → ${CHEAP} (budget)`);
     expect(warning).toBeGreaterThan(0);
     expect(exceeded).toBeGreaterThan(warning);

@@ -82,11 +82,12 @@ describe('run options with the call', () => {
     expect(takeRunOptions(undefined)).toEqual({ request: undefined, run: undefined });
   });
 
-  it('mergeRunOptions: later sources win field by field, undefined is "not set", other keys are ignored', () => {
+  it('mergeRunOptions: later sources win field by field, undefined is "not set", other keys are refused', () => {
     const merged = mergeRunOptions(
       { taskId: 'hook', estimate: { inputTokens: 10, outputTokens: 20 }, timeoutMs: 5_000 },
-      { taskId: undefined, estimate: { outputTokens: 99, inputTokens: undefined }, models: ['x'] } as never,
+      { taskId: undefined, estimate: { outputTokens: 99, inputTokens: undefined } },
     );
     expect(merged).toEqual({ taskId: 'hook', estimate: { inputTokens: 10, outputTokens: 99 }, timeoutMs: 5_000 });
+    expect(() => mergeRunOptions({ taskId: 'hook' }, { models: ['x'] } as never)).toThrow(/run\.models: unknown option/);
   });
 });

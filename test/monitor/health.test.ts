@@ -32,7 +32,7 @@ describe('health rules', () => {
     const change = of('health:change').at(-1)!;
     expect(change).toMatchObject({ from: 'degraded', to: 'unhealthy' });
     expect(change.reasons).toEqual(['error rate 33.3% ≥ 30% over 5m']);
-    monitor.recordAttempt('m', 'rate_limited', 100); // still unhealthy: no new event
+    monitor.recordAttempt('m', 'rate_limited', 100); // a 429 is capacity, not health: still 2 of 6, no new event
     expect(of('health:change')).toHaveLength(2);
     await clock.advance(300_000);
     for (let i = 0; i < 4; i++) monitor.recordAttempt('m', 'success', 100);

@@ -43,7 +43,7 @@ describe('rolling windows', () => {
     await clock.advance(10_000);
     const w = win('a', '1m')!;
     expect(w).toMatchObject({
-      calls: 4, successes: 1, errors: 1, timeouts: 1, rateLimited: 1, errorRate: 0.75, timeoutRate: 0.25, rateLimitRate: 0.25,
+      calls: 4, successes: 1, errors: 1, timeouts: 1, rateLimited: 1, errorRate: 0.6667, timeoutRate: 0.25, rateLimitRate: 0.25,
       retries: 1, fallbacksOut: 1, fallbacksIn: 0, inputTokens: 150, outputTokens: 30, costUsd: 0.0025, coveredMs: 10_000, throughput: 0.4,
     });
     expect(w.latency).toMatchObject({ count: 1, min: 100, max: 100 });

@@ -93,6 +93,8 @@ describe('serialized errors carry no keys, headers, prompts or completions', () 
       for (const leak of LEAKS) expect(text, `${how} leaks ${leak}`).not.toContain(leak);
     }
     expect(JSON.parse(JSON.stringify(err))).toMatchObject({ code: 'STREAM_INTERRUPTED', chunks: 3, cause: { name: 'AI_APICallError', status: 502 } });
-    expect(err.cause).toBe(cause);
+    // `cause` reads through to the original: its class and every field, for code that asks.
+    expect(err.cause).toBeInstanceOf(Error);
+    expect((err.cause as { requestBodyValues: unknown }).requestBodyValues).toBe((cause as unknown as { requestBodyValues: unknown }).requestBodyValues);
   });
 });

@@ -65,7 +65,9 @@ describe('AI SDK doStream results', () => {
     ctrl.close();
     const { parts, error } = await readAll(primed.value.stream);
     expect(error).toBeUndefined();
-    expect(parts[1]).toMatchObject({ type: 'error', error: { code: 'STREAM_INTERRUPTED', reason: 'overloaded', cause: provider } });
+    expect(parts[1]).toMatchObject({ type: 'error', error: { code: 'STREAM_INTERRUPTED', reason: 'overloaded' } });
+    // The original, seen through the credential mask: its fields read through.
+    expect(((parts[1] as { error: Error }).error.cause as { type: unknown }).type).toBe(provider.type);
     expect(parts[2]).toBe(finish);
     expect(errors).toHaveLength(1);
     expect(ends).toEqual([expect.objectContaining({ outcome: 'failed', committed: true })]);

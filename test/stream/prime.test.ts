@@ -203,7 +203,10 @@ describe('primeStream after the commit', () => {
     const primed = await primeStream(iterable, options);
     const { chunks, error } = await drain(primed.value);
     expect(chunks).toEqual([text('a')]);
-    expect(error).toMatchObject({ code: 'STREAM_INTERRUPTED', reason: 'network', chunks: 1, cause: dropped });
+    expect(error).toMatchObject({ code: 'STREAM_INTERRUPTED', reason: 'network', chunks: 1 });
+    // The original, seen through the credential mask: same class, same fields.
+    expect((error as Error).cause).toBeInstanceOf(TypeError);
+    expect((error as Error).cause).toMatchObject({ message: dropped.message });
     expect(errors).toHaveLength(1);
     expect(abort).not.toHaveBeenCalled();
   });

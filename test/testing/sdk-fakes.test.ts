@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { ResilientClient, type RetryEvent } from '../../src/index.js';
 import { wrapAnthropic } from '../../src/providers/anthropic.js';
 import { wrapOpenAI } from '../../src/providers/openai.js';
-import { FakeStream, createFakeAnthropic, createFakeClock, createFakeOpenAI, createFakeProvider, step } from '../../src/testing/index.js';
+import { FakeStream, createFakeClock, createFakeProvider, step } from '../../src/testing/index.js';
+import { createFakeAnthropic } from '../../src/testing/anthropic.js';
+import { createFakeOpenAI } from '../../src/testing/openai.js';
 
 const messages = [{ role: 'user' as const, content: 'hi' }];
 
