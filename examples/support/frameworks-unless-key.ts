@@ -5,8 +5,8 @@ import { useLocalApiUnlessKey } from './local-api.js';
 
 export { stopLocalApi } from './local-api.js';
 
-const offline = { openai: !process.env.OPENAI_API_KEY, anthropic: !process.env.ANTHROPIC_API_KEY };
-if (offline.openai) process.env.OPENAI_AGENTS_DISABLE_TRACING = '1';
+const offline = { openai: !process.env['OPENAI_API_KEY'], anthropic: !process.env['ANTHROPIC_API_KEY'] };
+if (offline.openai) process.env['OPENAI_AGENTS_DISABLE_TRACING'] = '1';
 await useLocalApiUnlessKey('openai');
 await useLocalApiUnlessKey('anthropic');
 
@@ -14,8 +14,8 @@ await useLocalApiUnlessKey('anthropic');
 // URL when their module loads, before the stand-ins have a port: their requests
 // are redirected here instead (the AI SDK looks `fetch` up on every request).
 const redirects: [string, string][] = [];
-if (offline.openai) redirects.push(['https://api.openai.com/v1', process.env.OPENAI_BASE_URL!]);
-if (offline.anthropic) redirects.push(['https://api.anthropic.com/v1', `${process.env.ANTHROPIC_BASE_URL}/v1`]);
+if (offline.openai) redirects.push(['https://api.openai.com/v1', process.env['OPENAI_BASE_URL']!]);
+if (offline.anthropic) redirects.push(['https://api.anthropic.com/v1', `${process.env['ANTHROPIC_BASE_URL']}/v1`]);
 if (redirects.length > 0) {
   const realFetch = globalThis.fetch;
   globalThis.fetch = (input, init) => {

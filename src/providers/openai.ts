@@ -48,7 +48,7 @@ export interface WrapOpenAIOptions extends AdapterOptions {
    * @default []
    * @example embeddingModels: ['text-embedding-3-small-eu']
    */
-  readonly embeddingModels?: readonly string[];
+  readonly embeddingModels?: readonly string[] | undefined;
 }
 
 const openaiSchema = z.strictObject({ ...adapterOptionShape, embeddingModels: z.array(modelName(), { error: 'expected an array of model names' }).readonly().optional() });

@@ -108,7 +108,8 @@ describe('cause chains print no secrets, however they are logged', () => {
     // Still useful: the logs say what happened.
     const text = printed(err).pino;
     expect(text).toContain('All models failed');
-    expect(text).toContain('429 Rate limit reached for key');
+    // No cause (an outer retry loop would act on it): the message names each model and why it failed.
+    expect(text).toContain('a (rate_limit), b (rate_limit)');
     client.dispose();
   });
 
