@@ -13,7 +13,10 @@ import type { RateLimitWindow } from '../classify/ratelimit-headers.js';
  */
 export interface Bucket {
   capacity: number;
+  /** The refill this process allows itself: `base`, or less while others use part of the limit. */
   ratePerMs: number;
+  /** The refill of the limit itself (the provider's, or the configured one). */
+  base: number;
   /** Units left at clock time `at` (before refill since then). */
   level: number;
   at: number;
@@ -27,7 +30,7 @@ export const MINUTE_MS = 60_000;
 
 /** A full bucket for a limit per minute (what the user configured). */
 export function perMinute(limit: number, now: number): Bucket {
-  return { capacity: limit, ratePerMs: limit / MINUTE_MS, level: limit, at: now, pending: 0 };
+  return { capacity: limit, ratePerMs: limit / MINUTE_MS, base: limit / MINUTE_MS, level: limit, at: now, pending: 0 };
 }
 
 /** Units in the bucket at `now`, refilled since the last update. */
@@ -54,6 +57,14 @@ export function take(b: Bucket, weight: number, now: number): void {
   if (b.fullAt !== undefined && now >= b.fullAt) b.fullAt = undefined;
 }
 
+/** Changes the refill rate from `now` on (what refilled so far at the old rate is kept). */
+export function setRate(b: Bucket, ratePerMs: number, now: number): void {
+  if (b.ratePerMs === ratePerMs) return;
+  b.level = levelAt(b, now);
+  b.at = Math.max(b.at, now);
+  b.ratePerMs = ratePerMs;
+}
+
 /** Gives back what a call took but never used (it was aborted while waiting). */
 export function giveBack(b: Bucket, weight: number, now: number): void {
   b.level = Math.min(b.capacity, levelAt(b, now) + clamp(b, weight));
@@ -75,7 +86,8 @@ export function fromWindow(w: RateLimitWindow | undefined, pending: number, now:
   if (limit === undefined && w.resetAt === undefined) return undefined;
   // Without a limit the size is unknown: what remains now, and no cap once it is full again.
   const capacity = limit === undefined ? Infinity : Math.max(limit, w.remaining);
-  const b: Bucket = { capacity, ratePerMs: limit !== undefined ? limit / MINUTE_MS : 0, level: w.remaining - pending, at: now, pending };
+  const rate = limit !== undefined ? limit / MINUTE_MS : 0;
+  const b: Bucket = { capacity, ratePerMs: rate, base: rate, level: w.remaining - pending, at: now, pending };
   if (limit === undefined && w.resetAt !== undefined) b.fullAt = w.resetAt;
   return b;
 }
