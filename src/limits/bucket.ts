@@ -17,6 +17,8 @@ export interface Bucket {
   ratePerMs: number;
   /** The refill of the limit itself (the provider's, or the configured one). */
   base: number;
+  /** The most this process lets build up (its share of `capacity`); `capacity` when absent. */
+  ceiling?: number;
   /** Units left at clock time `at` (before refill since then). */
   level: number;
   at: number;
@@ -35,12 +37,13 @@ export function perMinute(limit: number, now: number): Bucket {
 
 /** Units in the bucket at `now`, refilled since the last update. */
 export function levelAt(b: Bucket, now: number): number {
-  if (b.fullAt !== undefined && now >= b.fullAt) return b.capacity;
-  return Math.min(b.capacity, b.level + Math.max(0, now - b.at) * b.ratePerMs);
+  const top = b.ceiling ?? b.capacity;
+  if (b.fullAt !== undefined && now >= b.fullAt) return top;
+  return Math.min(top, b.level + Math.max(0, now - b.at) * b.ratePerMs);
 }
 
-/** The most one call can take: a call heavier than the whole bucket takes the whole bucket. */
-const clamp = (b: Bucket, weight: number) => Math.min(Math.max(0, weight), b.capacity);
+/** The most one call can take: a call heavier than what the bucket can hold takes all of it. */
+const clamp = (b: Bucket, weight: number) => Math.min(Math.max(0, weight), b.ceiling ?? b.capacity);
 
 /** Milliseconds until `weight` units are in the bucket (0: now). Does not change the bucket. */
 export function waitFor(b: Bucket, weight: number, now: number): number {
@@ -57,17 +60,27 @@ export function take(b: Bucket, weight: number, now: number): void {
   if (b.fullAt !== undefined && now >= b.fullAt) b.fullAt = undefined;
 }
 
-/** Changes the refill rate from `now` on (what refilled so far at the old rate is kept). */
+/**
+ * Changes the refill rate from `now` on (what refilled so far at the old rate
+ * is kept), and holds at most the same share of the capacity (at least 1 unit):
+ * processes sharing a limit must not each keep a whole burst.
+ */
 export function setRate(b: Bucket, ratePerMs: number, now: number): void {
-  if (b.ratePerMs === ratePerMs) return;
+  const ceiling = b.base > 0 && ratePerMs < b.base && Number.isFinite(b.capacity) ? Math.max(1, (b.capacity * ratePerMs) / b.base) : undefined;
+  if (b.ratePerMs === ratePerMs && b.ceiling === ceiling) return;
   b.level = levelAt(b, now);
   b.at = Math.max(b.at, now);
   b.ratePerMs = ratePerMs;
+  if (ceiling === undefined) delete b.ceiling;
+  else {
+    b.ceiling = ceiling;
+    b.level = Math.min(b.level, ceiling);
+  }
 }
 
 /** Gives back what a call took but never used (it was aborted while waiting). */
 export function giveBack(b: Bucket, weight: number, now: number): void {
-  b.level = Math.min(b.capacity, levelAt(b, now) + clamp(b, weight));
+  b.level = Math.min(b.ceiling ?? b.capacity, levelAt(b, now) + clamp(b, weight));
   b.at = now;
 }
 

@@ -65,7 +65,8 @@ export function observeShare(d: DimShare, remaining: number, rate: number, capac
     if (dt === 0) d.remaining = Math.min(d.remaining, remaining);
     return;
   }
-  // Refill past capacity is lost: then the fall is a lower bound of what was used.
+  // Refill past capacity is lost: then the fall is a lower bound of what was used. (Leaving such spells
+  // out instead overrates the others, as the rest are the busiest spells: processes then starve.)
   const expected = Math.min(capacity, d.remaining + rate * dt);
   const others = expected - remaining - d.sent;
   const keep = Math.exp(-dt / SHARE_WINDOW_MS);
