@@ -197,6 +197,8 @@ export class NoCapacityError extends ResilienceError {
   /** How long the call would have had to wait for its share (may be `Infinity` for a concurrency slot). */
   readonly waitMs: number;
   readonly reason: NoCapacityReason;
+  /** When to try this model again: `waitMs` when it is known (a bucket's refill), else undefined. */
+  readonly retryAfterMs: number | undefined;
   constructor(model: string, waitMs: number, reason: NoCapacityReason) {
     const why = reason === 'spill' ? 'a later model can serve sooner' : reason === 'deadline' ? 'the wait would pass the deadline' : 'the wait would pass maxWaitMs';
     super('NO_CAPACITY', `No rate-limit capacity on model "${model}" for ${Number.isFinite(waitMs) ? `${Math.ceil(waitMs)} ms` : 'now'}: ${why}`);
@@ -204,6 +206,7 @@ export class NoCapacityError extends ResilienceError {
     this.model = model;
     this.waitMs = waitMs;
     this.reason = reason;
+    this.retryAfterMs = Number.isFinite(waitMs) ? Math.max(0, Math.ceil(waitMs)) : undefined;
   }
 }
 export const isNoCapacityError = (v: unknown): v is NoCapacityError => has(v, 'NO_CAPACITY');

@@ -202,7 +202,7 @@ describe('createLimiter: bounds', () => {
     limiter.observe('m', { observedAt: clock.now(), requests: { limit: 6, remaining: 0 } }); // 10 s per request
     const tooLong = await Promise.resolve(limiter.admit('m')).catch((e: unknown) => e);
     expect(isNoCapacityError(tooLong)).toBe(true);
-    expect(tooLong).toMatchObject({ model: 'm', waitMs: 10_000, reason: 'wait_limit' });
+    expect(tooLong).toMatchObject({ model: 'm', waitMs: 10_000, retryAfterMs: 10_000, reason: 'wait_limit' });
     limiter.observe('m', { observedAt: clock.now(), requests: { limit: 60, remaining: 0 } }); // 1 s per request
     const late = await Promise.resolve(limiter.admit('m', { deadline: clock.now() + 500 })).catch((e: unknown) => e);
     expect(late).toMatchObject({ reason: 'deadline', waitMs: 1_000 });
