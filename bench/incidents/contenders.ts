@@ -5,7 +5,7 @@
 import { ConsecutiveBreaker, ExponentialBackoff, circuitBreaker, fallback, handleAll, retry, wrap } from 'cockatiel';
 import OpenAI from 'openai';
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
-import { type Clock, ResilientClient, type ResilientClientOptions } from '../../src/index.js';
+import { type Clock, ResilientClient, type ResilientClientOptions, withRunOptions } from '../../src/index.js';
 import { wrapOpenAI } from '../../src/providers/openai.js';
 import { BACKUP, MODELS, PRIMARY } from './incidents.js';
 import { CALL_HEADER, RESERVED_HEADER, SimulatedProvider } from './provider.js';
@@ -13,7 +13,8 @@ import type { SimTime } from './sim-time.js';
 
 export interface CallRequest {
   readonly callId: number;
-  /** The call's place in its task (0: the task's first call). */
+  /** The task the call belongs to, and its place in it (0: the task's first call). */
+  readonly taskId: number;
   readonly step: number;
   /** Prompt tokens as the provider counts them, and `max_tokens`: the oracle's weight. */
   readonly inputTokens: number;
@@ -86,7 +87,10 @@ export function documentedRateLimitSetup(clock: Clock): ResilientClientOptions {
   };
 }
 
-/** Ours through the drop-in wrapper: it reports every attempt's headers and turns the SDK's retries off. */
+/**
+ * Ours through the drop-in wrapper: it reports every attempt's headers and turns the SDK's retries off.
+ * Each call carries its task's id (`withRunOptions({ taskId })`), as the docs show for agent tasks.
+ */
 function ours(env: Env, options: ResilientClientOptions): Runner {
   const client = new ResilientClient(env.shared ? { ...options, ...env.shared.clientOptions(env.worker) } : options);
   const openai = wrapOpenAI(sdk(env, 0), client);
@@ -96,14 +100,16 @@ function ours(env: Env, options: ResilientClientOptions): Runner {
   client.on('retry', (e) => bump(`retry (${e.reason})`));
   client.on('fallback', (e) => bump(`fallback (${e.reason})`));
   client.on('breaker:open', (e) => bump(`breaker:open ${e.model}`));
-  client.on('exhausted', () => bump('exhausted'));
+  client.on('exhausted', (e) => bump(`exhausted (${e.failures.map((f) => f.reason).join(', ')})`));
   client.on('limit:wait', () => bump('limit:wait'));
   client.on('hedge:started', () => bump('hedge:started'));
   client.on('hedge:won', (e) => bump(`hedge:won ${e.model}`));
   return {
     diagnostics: () => counts,
     call: (request, signal) =>
-      openai.chat.completions.create({ ...request.body, model: PRIMARY }, { signal, headers: { [CALL_HEADER]: String(request.callId) } }).then((r) => (r as ChatCompletion).model),
+      openai.chat.completions
+        .create({ ...request.body, model: PRIMARY }, withRunOptions({ taskId: `task-${request.taskId}` }, { signal, headers: { [CALL_HEADER]: String(request.callId) } }))
+        .then((r) => (r as ChatCompletion).model),
     dispose: () => client.dispose(),
   };
 }

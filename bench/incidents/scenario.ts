@@ -88,6 +88,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
           const model = await runner.call(
             {
               callId: spec.id,
+              taskId: task.id,
               step,
               inputTokens: spec.inputTokens + 4 + 3, // as the provider counts: 4 per message, 3 per request
               body: { model: PRIMARY, messages: [{ role: 'user', content: promptFor(spec) }], max_tokens: spec.maxTokens },

@@ -31,7 +31,7 @@ export interface BreakerOptions {
   /**
    * How long a breaker opened by an exhausted quota (`insufficient_quota`, a
    * spend limit, 402) stays open: the failure's `retry-after` when it has one,
-   * at most this long. A quota does not come back by waiting 30 s.
+   * at most this long. A quota does not come back by waiting a few seconds.
    * @default 600_000
    */
   readonly quotaResetTimeoutMs?: number;

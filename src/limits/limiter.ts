@@ -6,6 +6,7 @@ import { type LimitsOptions, type ModelLimits, type ResolvedLimits, resolveLimit
 import { type Backoff, type DimShare, cut, newDimShare, observeShare, shareRate } from './share.js';
 import type { Release } from './slots.js';
 import type { AdmitOptions, CallWeight, LimitWaitReason, Limiter, LimiterEmitter, ModelLimitSnapshot } from './types.js';
+import { TaskMemory } from './tasks.js';
 import { Waits } from './waits.js';
 
 export type { Release } from './slots.js';
@@ -16,6 +17,15 @@ const NOOP: Release = () => {};
 export const DEFAULT_429_HOLD_MS = 1_000;
 /** The smallest burst a model is allowed after 429s its headers did not explain, as a share of its limit. */
 const MIN_BURST = 1 / 16;
+/**
+ * Over capacity, the longest the first call of a new task waits (with a
+ * `taskId`): past it the task is refused at once, and the capacity goes to
+ * tasks already under way, whose next calls wait up to `maxWaitMs`. A task's
+ * calls are only worth serving if all of them can be.
+ */
+export const NEW_TASK_MAX_WAIT_MS = 5_000;
+/** …once this many calls already wait on the model: demand above capacity, not a passing burst. */
+export const NEW_TASK_QUEUE = 1;
 const DIMS = ['requests', 'tokens', 'inputTokens', 'outputTokens'] as const;
 type Dim = (typeof DIMS)[number];
 
@@ -78,6 +88,7 @@ class ModelLimiter implements Limiter {
   readonly #emitter: LimiterEmitter | undefined;
   readonly #states = new Map<string, ModelState>();
   readonly #waits: Waits;
+  readonly #tasks = new TaskMemory();
   #disposed = false;
   /** The dimension that decided the last `#waitMs` (for the event). */
   #reason: LimitWaitReason = 'requests';
@@ -156,8 +167,10 @@ class ModelLimiter implements Limiter {
     const reason: LimitWaitReason = wait > 0 ? this.#reason : 'concurrency';
     const slot = this.#slotFree(s);
     const held = s.heldUntil > now;
+    const taskId = options?.taskId;
     if (wait === 0 && slot && !held) {
       this.#take(s, lazy, now);
+      this.#tasks.started(taskId, now);
       return this.#occupy(s);
     }
     // Spill: a later model that can serve sooner takes the call now.
@@ -173,11 +186,14 @@ class ModelLimiter implements Limiter {
     // sent, and the provider's answer (its Retry-After, the retry policy) decides.
     if (wait === 0 && slot) {
       this.#take(s, lazy, now);
+      this.#tasks.started(taskId, now);
       return this.#occupy(s);
     }
     const deadline = options?.deadline;
     const bound = Math.min(this.#o.maxWaitMs, deadline === undefined ? Infinity : deadline - now);
     if (wait > bound) return Promise.reject(new NoCapacityError(model, wait, bound < this.#o.maxWaitMs ? 'deadline' : 'wait_limit'));
+    // Demand above capacity: a new task waits only briefly; tasks under way keep the capacity.
+    if (taskId !== undefined && s.waiting >= NEW_TASK_QUEUE && wait > NEW_TASK_MAX_WAIT_MS && !this.#tasks.underWay(taskId, now)) return Promise.reject(new NoCapacityError(model, wait, 'over_capacity'));
     if (s.waiting >= this.#o.maxQueue) return Promise.reject(new QueueFullError(model, this.#o.maxQueue));
     return this.#wait(s, model, lazy, wait, slot ? undefined : bound, reason, options);
   }
@@ -252,6 +268,7 @@ class ModelLimiter implements Limiter {
       this.#pending(s, weight, -1);
       due = true;
       if (slotBound !== undefined && !this.#slotFree(s)) await this.#waits.slot(s.slotWaiters, model, slotBound - waitMs, signal);
+      this.#tasks.started(options?.taskId, this.#clock.now());
       return this.#occupy(s);
     } catch (error) {
       if (!due) {
@@ -365,5 +382,6 @@ class ModelLimiter implements Limiter {
     this.#disposed = true;
     this.#waits.stopAll(new DisposedError());
     this.#states.clear();
+    this.#tasks.clear();
   }
 }

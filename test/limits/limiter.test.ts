@@ -303,3 +303,21 @@ describe('createLimiter: bounds', () => {
     expect(isDisposedError(late)).toBe(true);
   });
 });
+
+describe('createLimiter: demand above capacity', () => {
+  it('refuses the first call of a new task at once while calls wait, and lets the next calls of tasks under way wait', async () => {
+    const clock = createFakeClock();
+    limiter = createLimiter({ default: { requestsPerMinute: 1 }, maxWaitMs: 600_000 }, { clock });
+    expect(typeof limiter.admit('m', { taskId: 't1' })).toBe('function'); // the only request of the minute
+    const second = track(limiter.admit('m', { taskId: 't2' })); // nobody waits yet: a new task may queue
+    let refused: unknown;
+    await Promise.resolve(limiter.admit('m', { taskId: 't3' })).catch((e: unknown) => (refused = e));
+    expect(isNoCapacityError(refused)).toBe(true);
+    expect(refused).toMatchObject({ reason: 'over_capacity', waitMs: 120_000, retryAfterMs: 120_000 });
+    const next = track(limiter.admit('m', { taskId: 't1' })); // t1 is under way: its next call waits its turn
+    const anonymous = track(limiter.admit('m')); // without a task id nothing changes
+    await clock.advance(180_000);
+    expect([second.done, next.done, anonymous.done]).toEqual([true, true, true]);
+    expect([second.error, next.error, anonymous.error]).toEqual([undefined, undefined, undefined]);
+  });
+});
