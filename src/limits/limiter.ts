@@ -23,7 +23,7 @@ const MIN_BURST = 1 / 16;
  * tasks already under way, whose next calls wait up to `maxWaitMs`. A task's
  * calls are only worth serving if all of them can be.
  */
-export const NEW_TASK_MAX_WAIT_MS = 5_000;
+export const NEW_TASK_MAX_WAIT_MS = 10_000;
 /** …once this many calls already wait on the model: demand above capacity, not a passing burst. */
 export const NEW_TASK_QUEUE = 1;
 const DIMS = ['requests', 'tokens', 'inputTokens', 'outputTokens'] as const;
