@@ -20,8 +20,8 @@ export const defaultOptions = {
     volumeThreshold: 5,
     rollingWindowMs: 10_000,
     rollingBuckets: 10,
-    resetTimeoutMs: 30_000, // the first open period; doubles per repeated trip
-    maxResetTimeoutMs: 120_000,
+    resetTimeoutMs: 10_000, // the first open period; doubles per repeated trip
+    maxResetTimeoutMs: 20_000,
     quotaResetTimeoutMs: 600_000, // an exhausted quota stays open this long (or its retry-after)
     slowCallRateThreshold: 50, // % of slow attempts in the window that opens the breaker
     slowCallDurationMs: undefined, // slow = over half the derived attempt deadline

@@ -5,8 +5,7 @@
 import { ConsecutiveBreaker, ExponentialBackoff, circuitBreaker, fallback, handleAll, retry, wrap } from 'cockatiel';
 import OpenAI from 'openai';
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
-import { type Clock, ResilientClient, type ResilientClientOptions } from '../../src/index.js';
-import { sleep } from '../../src/clock/clock.js';
+import { type Clock, ResilientClient, type ResilientClientOptions, withRunOptions } from '../../src/index.js';
 import { wrapOpenAI } from '../../src/providers/openai.js';
 import { BACKUP, MODELS, PRIMARY } from './incidents.js';
 import { CALL_HEADER, RESERVED_HEADER, SimulatedProvider } from './provider.js';
@@ -14,14 +13,35 @@ import type { SimTime } from './sim-time.js';
 
 export interface CallRequest {
   readonly callId: number;
+  /** The task the call belongs to, and its place in it (0: the task's first call). */
+  readonly taskId: number;
+  readonly step: number;
   /** Prompt tokens as the provider counts them, and `max_tokens`: the oracle's weight. */
   readonly inputTokens: number;
   readonly body: ChatCompletionCreateParamsNonStreaming;
 }
 
+/**
+ * State several workers of one run share on purpose, outside the contenders'
+ * own memory: the seam for a shared store (e.g. Redis-backed buckets). A run
+ * given one hands each worker of ours `clientOptions(worker)`, merged into its
+ * options; it is disposed after the run. Peers ignore it.
+ */
+export interface SharedStore {
+  readonly id: string;
+  clientOptions(worker: number): Partial<ResilientClientOptions>;
+  dispose(): void | Promise<void>;
+}
+
 export interface Env {
   readonly sim: SimTime;
   readonly provider: SimulatedProvider;
+  /** This worker's index, 0 … workers − 1; each worker is a separate client with no shared memory. */
+  readonly worker: number;
+  readonly workers: number;
+  /** Shared by the oracle's workers only (it is omniscient anyway); never read by a real contender. */
+  readonly org: Map<string, unknown>;
+  readonly shared?: SharedStore;
 }
 
 export interface Runner {
@@ -67,9 +87,12 @@ export function documentedRateLimitSetup(clock: Clock): ResilientClientOptions {
   };
 }
 
-/** Ours through the drop-in wrapper: it reports every attempt's headers and turns the SDK's retries off. */
+/**
+ * Ours through the drop-in wrapper: it reports every attempt's headers and turns the SDK's retries off.
+ * Each call carries its task's id (`withRunOptions({ taskId })`), as the docs show for agent tasks.
+ */
 function ours(env: Env, options: ResilientClientOptions): Runner {
-  const client = new ResilientClient(options);
+  const client = new ResilientClient(env.shared ? { ...options, ...env.shared.clientOptions(env.worker) } : options);
   const openai = wrapOpenAI(sdk(env, 0), client);
   // Listening only counts: no decision reads these. Add event names here as the library grows them.
   const counts: Record<string, number> = {};
@@ -77,14 +100,16 @@ function ours(env: Env, options: ResilientClientOptions): Runner {
   client.on('retry', (e) => bump(`retry (${e.reason})`));
   client.on('fallback', (e) => bump(`fallback (${e.reason})`));
   client.on('breaker:open', (e) => bump(`breaker:open ${e.model}`));
-  client.on('exhausted', () => bump('exhausted'));
+  client.on('exhausted', (e) => bump(`exhausted (${e.failures.map((f) => f.reason).join(', ')})`));
   client.on('limit:wait', () => bump('limit:wait'));
   client.on('hedge:started', () => bump('hedge:started'));
   client.on('hedge:won', (e) => bump(`hedge:won ${e.model}`));
   return {
     diagnostics: () => counts,
     call: (request, signal) =>
-      openai.chat.completions.create({ ...request.body, model: PRIMARY }, { signal, headers: { [CALL_HEADER]: String(request.callId) } }).then((r) => (r as ChatCompletion).model),
+      openai.chat.completions
+        .create({ ...request.body, model: PRIMARY }, withRunOptions({ taskId: `task-${request.taskId}` }, { signal, headers: { [CALL_HEADER]: String(request.callId) } }))
+        .then((r) => (r as ChatCompletion).model),
     dispose: () => client.dispose(),
   };
 }
@@ -178,27 +203,121 @@ export const CONTENDERS: readonly Contender[] = [
     label: 'best possible (oracle)',
     ours: false,
     make(env) {
-      // Omniscient: knows each model's buckets and faults, sends each call once
-      // to the first model that can serve it now, or waits for the first that will.
       const openai = sdk(env, 0);
+      const dispatcher = (env.org.get('oracle') as OracleDispatcher | undefined) ?? new OracleDispatcher(env);
+      env.org.set('oracle', dispatcher);
       return {
         async call(r, signal) {
-          const weight = SimulatedProvider.weigh(r.inputTokens, r.body.max_tokens ?? 4_096);
-          for (;;) {
-            let wait = Number.POSITIVE_INFINITY;
-            for (const model of [PRIMARY, BACKUP]) {
-              const ms = env.provider.whenServable(model, weight);
-              if (ms <= 0) {
-                env.provider.reserve(model, weight);
-                return send(openai, model, r, signal, { [RESERVED_HEADER]: '1' });
-              }
-              wait = Math.min(wait, ms);
-            }
-            await sleep(env.sim.clock, Number.isFinite(wait) ? Math.ceil(wait) : 600_000, signal);
-          }
+          const model = await dispatcher.admit(r, signal);
+          return send(openai, model, r, signal, { [RESERVED_HEADER]: '1' });
         },
-        dispose: () => {},
+        dispose: () => dispatcher.dispose(),
       };
     },
   },
 ];
+
+/** How long the oracle lets a task's first call wait before refusing the task (capacity then goes to tasks already under way). */
+const ORACLE_ADMIT_MS = 20_000;
+
+interface OracleWaiter {
+  readonly step: number;
+  readonly seq: number;
+  readonly weight: number;
+  readonly resolve: (model: string) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * The oracle: omniscient (it reads each model's buckets and faults), shared by
+ * all workers of a run, it sends each call once to the first model that can
+ * serve it now. When none can, calls queue with a task's later calls first, so
+ * capacity goes to tasks already under way; a task's first call that would
+ * wait more than {@link ORACLE_ADMIT_MS} behind the queue is refused at once.
+ * Over capacity that is what keeps it an upper bound: it never spends capacity
+ * on a task that cannot finish.
+ */
+class OracleDispatcher {
+  readonly #env: Env;
+  readonly #queue: OracleWaiter[] = [];
+  #seq = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timerDue = Number.POSITIVE_INFINITY;
+  readonly #callsPerMs = MODELS.reduce((n, m) => n + m.rpm, 0) / 60_000;
+
+  constructor(env: Env) {
+    this.#env = env;
+  }
+
+  #servable(weight: number): string | number {
+    let wait = Number.POSITIVE_INFINITY;
+    for (const model of [PRIMARY, BACKUP]) {
+      const ms = this.#env.provider.whenServable(model, weight);
+      if (ms <= 0) return model;
+      wait = Math.min(wait, ms);
+    }
+    return wait;
+  }
+
+  admit(r: CallRequest, signal: AbortSignal): Promise<string> {
+    const weight = SimulatedProvider.weigh(r.inputTokens, r.body.max_tokens ?? 4_096);
+    if (this.#queue.length === 0) {
+      const now = this.#servable(weight);
+      if (typeof now === 'string') {
+        this.#env.provider.reserve(now, weight);
+        return Promise.resolve(now);
+      }
+    }
+    if (r.step === 0 && (this.#queue.length + 1) / this.#callsPerMs > ORACLE_ADMIT_MS) return Promise.reject(new Error('oracle: over capacity, task refused'));
+    return new Promise<string>((resolve, reject) => {
+      const w: OracleWaiter = {
+        step: r.step,
+        seq: ++this.#seq,
+        weight,
+        resolve: (m) => (signal.removeEventListener('abort', abort), resolve(m)),
+        reject,
+      };
+      const abort = () => {
+        const i = this.#queue.indexOf(w);
+        if (i >= 0) this.#queue.splice(i, 1);
+        reject(signal.reason);
+      };
+      signal.addEventListener('abort', abort, { once: true });
+      // Later steps first, then arrival order.
+      let i = this.#queue.findIndex((q) => q.step < w.step);
+      if (i < 0) i = this.#queue.length;
+      this.#queue.splice(i, 0, w);
+      this.#pump();
+    });
+  }
+
+  #pump(): void {
+    for (;;) {
+      const head = this.#queue[0];
+      if (!head) return;
+      const now = this.#servable(head.weight);
+      if (typeof now === 'string') {
+        this.#queue.shift();
+        this.#env.provider.reserve(now, head.weight);
+        head.resolve(now);
+        continue;
+      }
+      const ms = Number.isFinite(now) ? Math.max(1, Math.ceil(now)) : 600_000;
+      const due = this.#env.sim.now() + ms;
+      if (this.#timer !== undefined && this.#timerDue <= due) return;
+      if (this.#timer !== undefined) clearTimeout(this.#timer);
+      this.#timerDue = due;
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        this.#timerDue = Number.POSITIVE_INFINITY;
+        this.#pump();
+      }, ms);
+      return;
+    }
+  }
+
+  dispose(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}

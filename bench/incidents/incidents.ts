@@ -47,6 +47,13 @@ export interface Incident {
   /** Logical calls per minute offered: the base load, and a storm over [fromMin, toMin). */
   readonly baseCallsPerMin: number;
   readonly storm?: { readonly fromMin: number; readonly toMin: number; readonly callsPerMin: number };
+  /**
+   * Worker processes sharing the organisation's limits: each its own client
+   * (no shared memory), the tasks dealt round-robin. 1 when absent.
+   */
+  readonly workers?: number;
+  /** The incident whose workload (tasks, prompts, latencies) this one replays: itself when absent. */
+  readonly workload?: string;
 }
 
 /** Minutes of a full run. */
@@ -54,8 +61,10 @@ export const FULL_MINUTES = 30;
 /** Base load: half the primary's RPM. */
 const BASE = 50;
 const STORM = { fromMin: 10, toMin: 20, callsPerMin: 200 } as const;
+/** Demand above both models together (250 calls a minute) for 10 minutes. */
+const OVER = { fromMin: 10, toMin: 20, callsPerMin: 400 } as const;
 
-export const INCIDENTS: readonly Incident[] = [
+const SINGLE: readonly Incident[] = [
   { id: 'steady', label: 'steady, no faults', windowMs: 60_000, faults: [], baseCallsPerMin: BASE },
   { id: 'storm', label: 'rate-limit storm (demand ≈ 2× primary RPM for 10 min)', windowMs: 60_000, faults: [], baseCallsPerMin: BASE, storm: STORM },
   { id: 'storm-10s', label: 'same storm, limits enforced over 10 s windows', windowMs: 10_000, faults: [], baseCallsPerMin: BASE, storm: STORM },
@@ -63,6 +72,21 @@ export const INCIDENTS: readonly Incident[] = [
   { id: 'outage', label: 'hard outage (5 min)', windowMs: 60_000, faults: [{ model: PRIMARY, kind: 'outage', fromMin: 10, toMin: 15 }], baseCallsPerMin: BASE },
   { id: 'quota', label: 'quota exhausted (from minute 5 on)', windowMs: 60_000, faults: [{ model: PRIMARY, kind: 'quota', fromMin: 5, toMin: Number.POSITIVE_INFINITY }], baseCallsPerMin: BASE },
   { id: 'slow', label: 'slow primary (latency ×20 for 5 min)', windowMs: 60_000, faults: [{ model: PRIMARY, kind: 'slow', fromMin: 10, toMin: 15, value: 20 }], baseCallsPerMin: BASE },
+  { id: 'over-capacity', label: "demand above both models' capacity (400 calls/min for 10 min)", windowMs: 60_000, faults: [], baseCallsPerMin: BASE, storm: OVER },
+];
+
+/** Worker counts replayed for the incidents where sharing one organisation's limits matters. */
+export const WORKER_COUNTS = [4, 8, 16] as const;
+const SHARED = ['storm', 'storm-10s', 'over-capacity'];
+
+/** The same workload spread over `n` workers: id `<incident>-w<n>`. */
+export function withWorkers(base: Incident, n: number): Incident {
+  return { ...base, id: `${base.id}-w${n}`, label: `${base.label}, ${n} workers`, workers: n, workload: base.workload ?? base.id };
+}
+
+export const INCIDENTS: readonly Incident[] = [
+  ...SINGLE,
+  ...SINGLE.filter((i) => SHARED.includes(i.id)).flatMap((i) => WORKER_COUNTS.map((n) => withWorkers(i, n))),
 ];
 
 /** A fault window in ms since the start of a run lasting `minutes`. */

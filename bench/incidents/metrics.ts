@@ -11,7 +11,8 @@
  *   request it received before the first stretch of 10 s or more in which
  *   calls started but none of them reached it ("never" when no such stretch
  *   comes before the fault ends);
- * - time to come back: from the fault's end to the primary's first success;
+ * - back to primary: from the fault's end to the end of the primary's first success
+ *   sent after it;
  * - tokens billed for failed tasks: prompt + completion tokens of the
  *   successful responses of tasks that failed anyway.
  */

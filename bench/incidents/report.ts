@@ -32,7 +32,7 @@ export function incidentTable(incident: Incident, contenders: readonly Contender
   const lines = [
     `### ${incident.label}`,
     '',
-    '| contender | task success % | call success % | p50 | p95 | p99 | requests / call | 429s (% of requests) | requests while down | fail over | come back | tokens billed for failed tasks |',
+    '| contender | task success % | call success % | p50 | p95 | p99 | requests / call | 429s (% of requests) | requests while down | fail over | back to primary | tokens billed for failed tasks |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const c of contenders) {
@@ -61,7 +61,15 @@ interface Check {
 const PEERS = ['sdk', 'sdk-fallback', 'cockatiel'];
 
 const CHECKS: readonly Check[] = [
-  { target: '≥ 99.5% task success', test: (x) => ({ ok: x.taskSuccess >= 99.5, shown: `${pct(x.taskSuccess)}%` }) },
+  {
+    // Over capacity no one reaches 99.5%: the oracle's figure (an upper bound) is the target there. "Level" allows the last shown digit.
+    target: "task success ≥ 99.5%, or level with the oracle's when it is below",
+    test: (x, row) => {
+      const o = row.get('oracle');
+      const bar = Math.min(99.5, o ? o.taskSuccess - 0.1 : 99.5);
+      return { ok: x.taskSuccess >= bar, shown: `${pct(x.taskSuccess)}%${o && o.taskSuccess < 99.5 ? ` vs oracle ${pct(o.taskSuccess)}%` : ''}` };
+    },
+  },
   { target: '≤ 1.05 provider requests per logical call', test: (x) => ({ ok: x.requestsPerCall <= 1.05, shown: x.requestsPerCall.toFixed(2) }) },
   {
     target: "p95 ≤ 1.2× the oracle's",
@@ -71,6 +79,10 @@ const CHECKS: readonly Check[] = [
     },
   },
   { target: '429s ≤ 1% of requests', test: (x) => ({ ok: x.pct429 <= 1, shown: `${pct(x.pct429)}%` }) },
+  {
+    target: 'back to the primary ≤ 30 s after a fault ends',
+    test: (x) => (x.comebackMs === undefined ? undefined : { ok: x.comebackMs !== null && x.comebackMs <= 30_000, shown: optSecs(x.comebackMs) }),
+  },
   {
     // "Level" allows the last shown digit: 0.1 point of task success.
     target: 'task success level with or ahead of every peer',

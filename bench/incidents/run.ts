@@ -3,7 +3,8 @@
  *
  *   --quick              6 simulated minutes per run instead of 30 (incident times scale)
  *   --minutes N          any other length
- *   --incident a,b       only these incidents (ids: steady, storm, storm-10s, overload, outage, quota, slow)
+ *   --incident a,b       only these incidents (ids: steady, storm, storm-10s, overload, outage, quota, slow, over-capacity,
+ *                        and storm / storm-10s / over-capacity shared by N workers: storm-w4, storm-w8, storm-w16, …)
  *   --contender a,b      only these contenders (ids: sdk, sdk-fallback, cockatiel, ours, ours-documented, ours-quickstart, ours-hedged, oracle);
  *                        the oracle always runs, the p95 target needs it
  *   --seed N             another workload and fault draw (default 1)

@@ -3,7 +3,7 @@
  * time. Returns the raw record (every logical call, every provider request);
  * metrics.ts turns it into figures.
  */
-import type { Contender } from './contenders.js';
+import type { Contender, Runner, SharedStore } from './contenders.js';
 import type { Incident } from './incidents.js';
 import { PRIMARY } from './incidents.js';
 import { type RequestRecord, SimulatedProvider } from './provider.js';
@@ -47,6 +47,11 @@ export interface ScenarioOptions {
   /** Simulated minutes of arrivals. */
   readonly minutes: number;
   readonly seed: number;
+  /**
+   * A store the run's workers share (one per run, disposed after it): the seam
+   * for shared-state rows such as Redis-backed buckets. None: workers share nothing.
+   */
+  readonly shared?: (sim: SimTime) => SharedStore | Promise<SharedStore>;
 }
 
 /** Time allowed after the last arrival for every call to settle. */
@@ -56,7 +61,8 @@ const errorName = (e: unknown): string => (e instanceof Error ? e.constructor.na
 
 export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
   const wallStart = wallNow();
-  const incidentSeed = o.seed + o.incident.id.split('').reduce((n, c) => (n * 31 + c.charCodeAt(0)) >>> 0, 7);
+  // Worker variants replay their base incident's workload exactly.
+  const incidentSeed = o.seed + (o.incident.workload ?? o.incident.id).split('').reduce((n, c) => (n * 31 + c.charCodeAt(0)) >>> 0, 7);
   const tasks = generateWorkload(o.incident, o.minutes, incidentSeed);
   const specs = new Map<number, CallSpec>(tasks.flatMap((t) => t.calls.map((c) => [c.id, c] as const)));
   const sim = new SimTime(incidentSeed ^ 0x5eed);
@@ -66,10 +72,15 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
   sim.install();
   try {
     const provider = new SimulatedProvider(sim, o.incident, o.minutes, incidentSeed + 1, specs);
-    const runner = o.contender.make({ sim, provider });
+    const workers = Math.max(1, o.incident.workers ?? 1);
+    const org = new Map<string, unknown>();
+    const shared = o.shared ? await o.shared(sim) : undefined;
+    const runners: Runner[] = Array.from({ length: workers }, (_, worker) => o.contender.make({ sim, provider, worker, workers, org, ...(shared ? { shared } : {}) }));
     const runTask = async (task: TaskSpec) => {
+      // Tasks are dealt round-robin: each worker sees an even share of the load.
+      const runner = runners[task.id % workers]!;
       let ok = true;
-      for (const spec of task.calls) {
+      for (const [step, spec] of task.calls.entries()) {
         started++;
         const start = sim.elapsed();
         const deadline = sim.deadline(CALL_DEADLINE_MS);
@@ -77,6 +88,8 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
           const model = await runner.call(
             {
               callId: spec.id,
+              taskId: task.id,
+              step,
               inputTokens: spec.inputTokens + 4 + 3, // as the provider counts: 4 per message, 3 per request
               body: { model: PRIMARY, messages: [{ role: 'user', content: promptFor(spec) }], max_tokens: spec.maxTokens },
             },
@@ -95,7 +108,10 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     };
     for (const task of tasks) sim.setTimer(() => void runTask(task), task.arriveAt);
     await sim.runUntil(() => taskOk.size === tasks.length, o.minutes * 60_000 + DRAIN_MS);
-    runner.dispose();
+    for (const r of runners) r.dispose();
+    await shared?.dispose();
+    const diagnostics: Record<string, number> = {};
+    for (const r of runners) for (const [k, n] of Object.entries(r.diagnostics?.() ?? {})) diagnostics[k] = (diagnostics[k] ?? 0) + n;
     return {
       incident: o.incident,
       contender: o.contender,
@@ -109,7 +125,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
       isDown: (model, t) => provider.isDown(model, t),
       wallMs: wallNow() - wallStart,
       timersFired: sim.fired,
-      diagnostics: { ...runner.diagnostics?.() },
+      diagnostics,
     };
   } finally {
     sim.uninstall();

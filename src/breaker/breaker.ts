@@ -13,6 +13,9 @@ import { SlowCallRate, learnedOpenMs } from './slow.js';
  */
 const OPOSSUM_RESET_NEVER = 2 ** 31 - 1;
 
+/** The shortest open period a failure's Retry-After can set (a `retry-after: 0` must not turn the breaker into a retry loop). */
+const MIN_HINTED_OPEN_MS = 1_000;
+
 /** Why a breaker opened. */
 export type OpenReason = 'failures' | 'slow_calls' | 'quota';
 
@@ -92,6 +95,8 @@ export class ModelBreaker {
   /** Length of the current open period: learned from repeated trips, or a quota's. */
   #openForMs: number;
   #trips = 0;
+  /** The trips counted before the last close, restored when the probe that closed it was slow. */
+  #tripsBeforeClose = 0;
   /** Since when the breaker has been closed (+∞ while open or half-open). */
   #closedSince = Number.NEGATIVE_INFINITY;
   /** The last failure that counted, so the open period can follow its kind (a quota). */
@@ -138,6 +143,10 @@ export class ModelBreaker {
       const now = this.#clock.now();
       this.#openMsTotal += now - this.#openedAt;
       this.#closedSince = now;
+      // A successful probe: the provider is back, so the next incident starts from the first open period
+      // again (unless the probe turns out slow: see noteDuration).
+      this.#tripsBeforeClose = this.#trips;
+      this.#trips = 0;
       this.#hooks.onTransition(this.model, 'closed');
     });
     return cb;
@@ -160,8 +169,12 @@ export class ModelBreaker {
     const reason: OpenReason = this.#opening ?? (quota ? 'quota' : 'failures');
     this.#opening = undefined;
     const hint = this.#lastFailure?.retryAfterMs;
+    const hinted = hint !== undefined && hint > 0 ? hint : undefined;
+    // The provider's own Retry-After on the failure that opened it says when to look again: sooner than learned, never later.
     this.#openForMs =
-      reason === 'quota' ? Math.min(o.quotaResetTimeoutMs, hint !== undefined && hint > 0 ? hint : o.quotaResetTimeoutMs) : learnedOpenMs(this.#trips, o.resetTimeoutMs, o.maxResetTimeoutMs);
+      reason === 'quota'
+        ? Math.min(o.quotaResetTimeoutMs, hinted ?? o.quotaResetTimeoutMs)
+        : Math.min(learnedOpenMs(this.#trips, o.resetTimeoutMs, o.maxResetTimeoutMs), Math.max(MIN_HINTED_OPEN_MS, hinted ?? Infinity));
     this.#openedAt = now;
     this.#slow.reset();
     this.#hooks.onTransition(this.model, 'open', this.#openForMs, { reason, trips: this.#trips });
@@ -187,6 +200,7 @@ export class ModelBreaker {
     if (threshold === undefined) return;
     const slow = latencyMs > threshold;
     if (probe && slow) {
+      this.#trips = Math.max(this.#trips, this.#tripsBeforeClose);
       this.#trip('slow_calls');
       return;
     }

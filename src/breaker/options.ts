@@ -12,22 +12,26 @@ export interface BreakerOptions {
   readonly rollingBuckets?: number | undefined;
   /**
    * Time an open breaker waits before letting one half-open probe through, in ms,
-   * after its first trip. Each further trip without a sustained healthy spell in
-   * between doubles it, up to `maxResetTimeoutMs`.
-   * @default 30_000
+   * after its first trip. Each further trip without a successful probe or a
+   * sustained healthy spell in between doubles it, up to `maxResetTimeoutMs`.
+   * A failure with a `retry-after` shorter than that opens it for the `retry-after`
+   * (at least 1 s).
+   * @default 10_000
    */
   readonly resetTimeoutMs?: number | undefined;
   /**
-   * Cap of the learned open period. The count of trips starts over once the
-   * breaker has stayed closed this long. Set it equal to `resetTimeoutMs` for a
-   * fixed open period. A value below `resetTimeoutMs` counts as `resetTimeoutMs`.
-   * @default 120_000
+   * Cap of the learned open period: the longest a recovered model waits for its
+   * next probe, so about how long after an incident ends calls are back on it.
+   * The count of trips starts over after a successful probe, or once the breaker
+   * has stayed closed this long. Set it equal to `resetTimeoutMs` for a fixed
+   * open period. A value below `resetTimeoutMs` counts as `resetTimeoutMs`.
+   * @default 20_000
    */
   readonly maxResetTimeoutMs?: number | undefined;
   /**
    * How long a breaker opened by an exhausted quota (`insufficient_quota`, a
    * spend limit, 402) stays open: the failure's `retry-after` when it has one,
-   * at most this long. A quota does not come back by waiting 30 s.
+   * at most this long. A quota does not come back by waiting a few seconds.
    * @default 600_000
    */
   readonly quotaResetTimeoutMs?: number | undefined;
@@ -66,8 +70,8 @@ export const BREAKER_DEFAULTS: ResolvedBreaker = Object.freeze({
   volumeThreshold: 5,
   rollingWindowMs: 10_000,
   rollingBuckets: 10,
-  resetTimeoutMs: 30_000,
-  maxResetTimeoutMs: 120_000,
+  resetTimeoutMs: 10_000,
+  maxResetTimeoutMs: 20_000,
   quotaResetTimeoutMs: 600_000,
   slowCallRateThreshold: 50,
   slowCallDurationMs: undefined,

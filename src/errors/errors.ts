@@ -203,27 +203,38 @@ export class QueueFullError extends ResilienceError {
 export const isQueueFullError = (v: unknown): v is QueueFullError => has(v, 'QUEUE_FULL');
 
 /** Why admission refused a call on a model without sending it. */
-export type NoCapacityReason = 'spill' | 'wait_limit' | 'deadline';
+export type NoCapacityReason = 'spill' | 'wait_limit' | 'deadline' | 'over_capacity';
 
 /**
  * A model had no rate-limit capacity for the call: a later model could serve
  * sooner (`spill`: the chain moves on, you see this only inside
  * `AllModelsFailedError.failures`), or the wait for capacity would pass
- * `limits.maxWaitMs` (`wait_limit`) or the call's `deadlineMs` (`deadline`).
- * The provider was not called.
+ * `limits.maxWaitMs` (`wait_limit`) or the call's `deadlineMs` (`deadline`),
+ * or the first call of a new task would wait while tasks already under way
+ * need the capacity (`over_capacity`). The provider was not called.
  */
 export class NoCapacityError extends ResilienceError {
   readonly model: string;
   /** How long the call would have had to wait for its share (may be `Infinity` for a concurrency slot). */
   readonly waitMs: number;
   readonly reason: NoCapacityReason;
+  /** When to try this model again: `waitMs` when it is known (a bucket's refill), else undefined. */
+  readonly retryAfterMs: number | undefined;
   constructor(model: string, waitMs: number, reason: NoCapacityReason) {
-    const why = reason === 'spill' ? 'a later model can serve sooner' : reason === 'deadline' ? 'the wait would pass the deadline' : 'the wait would pass maxWaitMs';
+    const why =
+      reason === 'spill'
+        ? 'a later model can serve sooner'
+        : reason === 'deadline'
+          ? 'the wait would pass the deadline'
+          : reason === 'over_capacity'
+            ? 'tasks already under way come first'
+            : 'the wait would pass maxWaitMs';
     super('NO_CAPACITY', `No rate-limit capacity on model "${model}" for ${Number.isFinite(waitMs) ? `${Math.ceil(waitMs)} ms` : 'now'}: ${why}`);
     this.name = 'NoCapacityError';
     this.model = model;
     this.waitMs = waitMs;
     this.reason = reason;
+    this.retryAfterMs = Number.isFinite(waitMs) ? Math.max(0, Math.ceil(waitMs)) : undefined;
   }
 }
 export const isNoCapacityError = (v: unknown): v is NoCapacityError => has(v, 'NO_CAPACITY');

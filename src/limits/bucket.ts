@@ -13,7 +13,12 @@ import type { RateLimitWindow } from '../classify/ratelimit-headers.js';
  */
 export interface Bucket {
   capacity: number;
+  /** The refill this process allows itself: `base`, or less while others use part of the limit. */
   ratePerMs: number;
+  /** The refill of the limit itself (the provider's, or the configured one). */
+  base: number;
+  /** The most this process lets build up (its share of `capacity`); `capacity` when absent. */
+  ceiling?: number;
   /** Units left at clock time `at` (before refill since then). */
   level: number;
   at: number;
@@ -27,17 +32,18 @@ export const MINUTE_MS = 60_000;
 
 /** A full bucket for a limit per minute (what the user configured). */
 export function perMinute(limit: number, now: number): Bucket {
-  return { capacity: limit, ratePerMs: limit / MINUTE_MS, level: limit, at: now, pending: 0 };
+  return { capacity: limit, ratePerMs: limit / MINUTE_MS, base: limit / MINUTE_MS, level: limit, at: now, pending: 0 };
 }
 
 /** Units in the bucket at `now`, refilled since the last update. */
 export function levelAt(b: Bucket, now: number): number {
-  if (b.fullAt !== undefined && now >= b.fullAt) return b.capacity;
-  return Math.min(b.capacity, b.level + Math.max(0, now - b.at) * b.ratePerMs);
+  const top = b.ceiling ?? b.capacity;
+  if (b.fullAt !== undefined && now >= b.fullAt) return top;
+  return Math.min(top, b.level + Math.max(0, now - b.at) * b.ratePerMs);
 }
 
-/** The most one call can take: a call heavier than the whole bucket takes the whole bucket. */
-const clamp = (b: Bucket, weight: number) => Math.min(Math.max(0, weight), b.capacity);
+/** The most one call can take: a call heavier than what the bucket can hold takes all of it. */
+const clamp = (b: Bucket, weight: number) => Math.min(Math.max(0, weight), b.ceiling ?? b.capacity);
 
 /** Milliseconds until `weight` units are in the bucket (0: now). Does not change the bucket. */
 export function waitFor(b: Bucket, weight: number, now: number): number {
@@ -54,9 +60,27 @@ export function take(b: Bucket, weight: number, now: number): void {
   if (b.fullAt !== undefined && now >= b.fullAt) b.fullAt = undefined;
 }
 
+/**
+ * Changes the refill rate from `now` on (what refilled so far at the old rate
+ * is kept), and holds at most the same share of the capacity (at least 1 unit):
+ * processes sharing a limit must not each keep a whole burst.
+ */
+export function setRate(b: Bucket, ratePerMs: number, now: number): void {
+  const ceiling = b.base > 0 && ratePerMs < b.base && Number.isFinite(b.capacity) ? Math.max(1, (b.capacity * ratePerMs) / b.base) : undefined;
+  if (b.ratePerMs === ratePerMs && b.ceiling === ceiling) return;
+  b.level = levelAt(b, now);
+  b.at = Math.max(b.at, now);
+  b.ratePerMs = ratePerMs;
+  if (ceiling === undefined) delete b.ceiling;
+  else {
+    b.ceiling = ceiling;
+    b.level = Math.min(b.level, ceiling);
+  }
+}
+
 /** Gives back what a call took but never used (it was aborted while waiting). */
 export function giveBack(b: Bucket, weight: number, now: number): void {
-  b.level = Math.min(b.capacity, levelAt(b, now) + clamp(b, weight));
+  b.level = Math.min(b.ceiling ?? b.capacity, levelAt(b, now) + clamp(b, weight));
   b.at = now;
 }
 
@@ -75,7 +99,8 @@ export function fromWindow(w: RateLimitWindow | undefined, pending: number, now:
   if (limit === undefined && w.resetAt === undefined) return undefined;
   // Without a limit the size is unknown: what remains now, and no cap once it is full again.
   const capacity = limit === undefined ? Infinity : Math.max(limit, w.remaining);
-  const b: Bucket = { capacity, ratePerMs: limit !== undefined ? limit / MINUTE_MS : 0, level: w.remaining - pending, at: now, pending };
+  const rate = limit !== undefined ? limit / MINUTE_MS : 0;
+  const b: Bucket = { capacity, ratePerMs: rate, base: rate, level: w.remaining - pending, at: now, pending };
   if (limit === undefined && w.resetAt !== undefined) b.fullAt = w.resetAt;
   return b;
 }

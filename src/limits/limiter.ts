@@ -1,120 +1,31 @@
-import { type Clock, type TimerHandle, systemClock } from '../clock/clock.js';
-import { onAbort } from '../clock/signals.js';
+import { type Clock, systemClock } from '../clock/clock.js';
 import { DisposedError, NoCapacityError, QueueFullError } from '../errors/errors.js';
-import type { EventBase } from '../events/events.js';
 import type { RateLimitInfo } from '../classify/ratelimit-headers.js';
-import { type Bucket, fromWindow, giveBack, levelAt, perMinute, take, waitFor } from './bucket.js';
+import { type Bucket, fromWindow, giveBack, levelAt, perMinute, setRate, take, waitFor } from './bucket.js';
 import { type LimitsOptions, type ModelLimits, type ResolvedLimits, resolveLimits } from './options.js';
+import { type Backoff, type DimShare, cut, newDimShare, observeShare, shareRate } from './share.js';
 import type { Release } from './slots.js';
+import type { AdmitOptions, CallWeight, LimitWaitReason, Limiter, LimiterEmitter, ModelLimitSnapshot } from './types.js';
+import { TaskMemory } from './tasks.js';
+import { Waits } from './waits.js';
 
 export type { Release } from './slots.js';
-
-/** What a call was held for: a rate-limit dimension, the concurrency cap, or a 429's Retry-After. */
-export type LimitWaitReason = 'requests' | 'tokens' | 'inputTokens' | 'outputTokens' | 'concurrency';
-
-export interface LimitWaitEvent extends EventBase {
-  readonly model: string;
-  /** How long admission holds the call, in ms (for `concurrency`: the most it will wait for a free slot). */
-  readonly waitMs: number;
-  /** What ran out: the dimension whose capacity the call waits to refill, or `concurrency`. */
-  readonly reason: LimitWaitReason;
-}
-
-export interface LimiterEvents {
-  'limit:wait': LimitWaitEvent;
-}
-
-export interface LimiterEmitter {
-  wants(name: keyof LimiterEvents): boolean;
-  emit<K extends keyof LimiterEvents>(name: K, payload: LimiterEvents[K]): void;
-}
-
-/** The tokens a call is expected to use: input estimate and output cap. */
-export interface CallWeight {
-  readonly inputTokens: number;
-  readonly outputTokens: number;
-}
-
-export interface AdmitOptions {
-  /**
-   * The call's token estimate, or a function computing it (called only when the
-   * model has a token limit). A number is the total, counted as input.
-   * @default 1
-   */
-  readonly weight?: number | CallWeight | (() => CallWeight | number);
-  readonly signal?: AbortSignal;
-  readonly taskId?: string;
-  /**
-   * Later models of the chain. When `model` cannot take the call now and one of
-   * these can (or will sooner), admission refuses at once with `NoCapacityError`
-   * (reason `spill`) so the call moves on instead of waiting.
-   */
-  readonly spillTo?: readonly string[];
-  /** Clock time past which admission never waits (the caller's deadline). */
-  readonly deadline?: number;
-}
-
-/** One rate-limit dimension of a model, for snapshots. */
-export interface BucketSnapshot {
-  /** Units available now (negative while calls wait for their share). */
-  readonly available: number;
-  readonly capacity: number;
-  readonly perMinute: number;
-}
-
-/** A model's admission state, plain data. */
-export interface ModelLimitSnapshot {
-  readonly requests?: BucketSnapshot;
-  readonly tokens?: BucketSnapshot;
-  readonly inputTokens?: BucketSnapshot;
-  readonly outputTokens?: BucketSnapshot;
-  readonly inFlight: number;
-  readonly waiting: number;
-  /** Ms until a 429's Retry-After has passed (0: not held); a held model gets calls only when no later one has room. */
-  readonly heldForMs: number;
-}
-
-export interface Limiter {
-  /** False when admission is switched off (`respectHeaders: false` and no limits): `admit` then returns a no-op release synchronously. */
-  readonly enabled: boolean;
-  /**
-   * Admits a call on `model`. Returns the release synchronously when there is
-   * capacity now. Otherwise rejects at once with `NoCapacityError` when a
-   * `spillTo` model can serve sooner, or when the wait would pass `maxWaitMs`
-   * or the deadline; with `QueueFullError` when `maxQueue` calls already wait;
-   * else waits for the call's own share to refill (abortable).
-   */
-  admit(model: string, options?: AdmitOptions): Release | Promise<Release>;
-  /** Records the provider's latest rate-limit headers for `model`. */
-  observe(model: string, info: RateLimitInfo): void;
-  /**
-   * A rate-limit 429 on `model` for a call of `weight`: its share is given back
-   * (the provider did not count it) and for `retryAfterMs` (1 s when the
-   * provider gave none) new calls go to a later model with room when there is one. When the 429's own headers still showed
-   * room for the call, the provider enforces a shorter window than its headers
-   * describe: the model's buckets start again from empty, and the burst allowed
-   * on it is halved (down to 1/16 of its limit) for the life of the client.
-   */
-  throttled(model: string, retryAfterMs: number | undefined, weight?: AdmitOptions['weight']): void;
-  /** True when `model` could admit a call of `weight` right now. */
-  available(model: string, weight?: AdmitOptions['weight']): boolean;
-  /** Calls waiting for admission on `model`. */
-  waiting(model: string): number;
-  /** Admission state per model seen so far. */
-  snapshot(): Readonly<Record<string, ModelLimitSnapshot>>;
-  /** Drops `model`'s admission state (the client forgets idle models beyond its bound); kept while calls are in flight or waiting. */
-  forget?(model: string): void;
-  /** Cancels waits (`DisposedError`) and clears their timers. Safe to call twice. */
-  dispose(): void;
-}
+export type { AdmitOptions, BucketSnapshot, CallWeight, LimitWaitEvent, LimitWaitReason, Limiter, LimiterEmitter, LimiterEvents, ModelLimitSnapshot } from './types.js';
 
 const NOOP: Release = () => {};
-/** A call waiting for admission is awaited like a request in flight: its timer keeps the process alive (dispose clears it). */
-const KEEP_ALIVE = Object.freeze({ keepAlive: true });
 /** How long a 429 without Retry-After steers calls away from its model. */
 export const DEFAULT_429_HOLD_MS = 1_000;
 /** The smallest burst a model is allowed after 429s its headers did not explain, as a share of its limit. */
 const MIN_BURST = 1 / 16;
+/**
+ * Over capacity, the longest the first call of a new task waits (with a
+ * `taskId`): past it the task is refused at once, and the capacity goes to
+ * tasks already under way, whose next calls wait up to `maxWaitMs`. A task's
+ * calls are only worth serving if all of them can be.
+ */
+export const NEW_TASK_MAX_WAIT_MS = 10_000;
+/** …once this many calls already wait on the model: demand above capacity, not a passing burst. */
+export const NEW_TASK_QUEUE = 1;
 const DIMS = ['requests', 'tokens', 'inputTokens', 'outputTokens'] as const;
 type Dim = (typeof DIMS)[number];
 
@@ -142,6 +53,10 @@ interface ModelState {
   last: RateLimitInfo | undefined;
   /** Share of the provider's limit usable as a burst: below 1 once 429s came while headers showed room. */
   burst: number;
+  /** What the headers tell of others using the same limit, per dimension (see share.ts). */
+  readonly share: { [K in Dim]?: DimShare };
+  /** The refill factor after 429s this process did not expect. */
+  readonly backoff: Backoff;
 }
 
 /**
@@ -172,7 +87,8 @@ class ModelLimiter implements Limiter {
   readonly #clock: Clock;
   readonly #emitter: LimiterEmitter | undefined;
   readonly #states = new Map<string, ModelState>();
-  readonly #timers = new Set<(error: unknown) => void>();
+  readonly #waits: Waits;
+  readonly #tasks = new TaskMemory();
   #disposed = false;
   /** The dimension that decided the last `#waitMs` (for the event). */
   #reason: LimitWaitReason = 'requests';
@@ -181,6 +97,7 @@ class ModelLimiter implements Limiter {
     this.#o = o;
     this.#clock = clock;
     this.#emitter = emitter;
+    this.#waits = new Waits(clock);
   }
 
   #limitsOf(model: string): ModelLimits | undefined {
@@ -193,7 +110,7 @@ class ModelLimiter implements Limiter {
     if (found || !create) return found;
     const limits = this.#limitsOf(model);
     const now = this.#clock.now();
-    const s: ModelState = { limits, buckets: {}, inFlight: 0, waiting: 0, slotWaiters: [], heldUntil: 0, observedAt: -Infinity, last: undefined, burst: 1 };
+    const s: ModelState = { limits, buckets: {}, inFlight: 0, waiting: 0, slotWaiters: [], heldUntil: 0, observedAt: -Infinity, last: undefined, burst: 1, share: {}, backoff: { factor: 1, at: now } };
     if (limits?.requestsPerMinute) s.buckets.requests = perMinute(limits.requestsPerMinute, now);
     if (limits?.tokensPerMinute) s.buckets.tokens = perMinute(limits.tokensPerMinute, now);
     this.#states.set(model, s);
@@ -250,8 +167,10 @@ class ModelLimiter implements Limiter {
     const reason: LimitWaitReason = wait > 0 ? this.#reason : 'concurrency';
     const slot = this.#slotFree(s);
     const held = s.heldUntil > now;
+    const taskId = options?.taskId;
     if (wait === 0 && slot && !held) {
       this.#take(s, lazy, now);
+      this.#tasks.started(taskId, now);
       return this.#occupy(s);
     }
     // Spill: a later model that can serve sooner takes the call now.
@@ -267,11 +186,14 @@ class ModelLimiter implements Limiter {
     // sent, and the provider's answer (its Retry-After, the retry policy) decides.
     if (wait === 0 && slot) {
       this.#take(s, lazy, now);
+      this.#tasks.started(taskId, now);
       return this.#occupy(s);
     }
     const deadline = options?.deadline;
     const bound = Math.min(this.#o.maxWaitMs, deadline === undefined ? Infinity : deadline - now);
     if (wait > bound) return Promise.reject(new NoCapacityError(model, wait, bound < this.#o.maxWaitMs ? 'deadline' : 'wait_limit'));
+    // Demand above capacity: a new task waits only briefly; tasks under way keep the capacity.
+    if (taskId !== undefined && s.waiting >= NEW_TASK_QUEUE && wait > NEW_TASK_MAX_WAIT_MS && !this.#tasks.underWay(taskId, now)) return Promise.reject(new NoCapacityError(model, wait, 'over_capacity'));
     if (s.waiting >= this.#o.maxQueue) return Promise.reject(new QueueFullError(model, this.#o.maxQueue));
     return this.#wait(s, model, lazy, wait, slot ? undefined : bound, reason, options);
   }
@@ -279,7 +201,32 @@ class ModelLimiter implements Limiter {
   #take(s: ModelState, weight: () => CallWeight | number, now: number): void {
     for (const dim of DIMS) {
       const b = s.buckets[dim];
-      if (b) take(b, dim === 'requests' ? 1 : share(dim, weight()), now);
+      if (!b) continue;
+      const units = dim === 'requests' ? 1 : share(dim, weight());
+      take(b, units, now);
+      const d = s.share[dim];
+      if (d) d.sent += units;
+    }
+  }
+
+  /** The provider never counted the call: neither this process's sending nor (unless `keep`) its bucket. */
+  #giveBack(s: ModelState, weight: () => CallWeight | number, keep = false): void {
+    const now = this.#clock.now();
+    for (const dim of DIMS) {
+      const b = s.buckets[dim];
+      if (!b) continue;
+      const units = dim === 'requests' ? 1 : share(dim, weight());
+      if (!keep) giveBack(b, units, now);
+      const d = s.share[dim];
+      if (d) d.sent -= units;
+    }
+  }
+
+  /** Every bucket refills at this process's share of its limit, as of `now`. */
+  #pace(s: ModelState, now: number): void {
+    for (const dim of DIMS) {
+      const b = s.buckets[dim];
+      if (b && b.base > 0) setRate(b, Math.min(b.base, shareRate(b.base, s.share[dim], s.backoff, now)), now);
     }
   }
 
@@ -317,10 +264,11 @@ class ModelLimiter implements Limiter {
     let due = false;
     try {
       signal?.throwIfAborted();
-      if (waitMs > 0) await this.#sleep(waitMs, signal);
+      if (waitMs > 0) await this.#waits.sleep(waitMs, signal);
       this.#pending(s, weight, -1);
       due = true;
-      if (slotBound !== undefined && !this.#slotFree(s)) await this.#slot(s, model, slotBound - waitMs, signal);
+      if (slotBound !== undefined && !this.#slotFree(s)) await this.#waits.slot(s.slotWaiters, model, slotBound - waitMs, signal);
+      this.#tasks.started(options?.taskId, this.#clock.now());
       return this.#occupy(s);
     } catch (error) {
       // Never admitted (a timeout or abort, also while waiting for a slot after its share was due): never sent, so its share goes back.
@@ -332,63 +280,6 @@ class ModelLimiter implements Limiter {
     }
   }
 
-  #giveBack(s: ModelState, weight: () => CallWeight | number): void {
-    const now = this.#clock.now();
-    for (const dim of DIMS) {
-      const b = s.buckets[dim];
-      if (b) giveBack(b, dim === 'requests' ? 1 : share(dim, weight()), now);
-    }
-  }
-
-  /** Waits for a concurrency slot, at most `ms`. */
-  #slot(s: ModelState, model: string, ms: number, signal: AbortSignal | undefined): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const grant = () => {
-        cleanup();
-        resolve();
-      };
-      const fail = (error: unknown) => {
-        const i = s.slotWaiters.indexOf(grant);
-        if (i >= 0) s.slotWaiters.splice(i, 1);
-        cleanup();
-        reject(error);
-      };
-      let off: (() => void) | undefined;
-      const handle: TimerHandle = this.#clock.setTimeout(() => fail(new NoCapacityError(model, ms, 'wait_limit')), Math.max(0, ms), KEEP_ALIVE);
-      const cleanup = () => {
-        this.#clock.clearTimeout(handle);
-        this.#timers.delete(fail);
-        off?.();
-      };
-      s.slotWaiters.push(grant);
-      this.#timers.add(fail);
-      // One listener on a caller's signal however many calls wait on it.
-      if (signal) off = onAbort(signal, () => fail(signal.reason));
-    });
-  }
-
-  /** Like `sleep` from the clock module, but woken by dispose without a listener on a shared signal. */
-  #sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      let off: (() => void) | undefined;
-      const stop = (error: unknown) => {
-        this.#clock.clearTimeout(handle);
-        finish();
-        reject(error);
-      };
-      const finish = () => {
-        this.#timers.delete(stop);
-        off?.();
-      };
-      const handle = this.#clock.setTimeout(() => {
-        finish();
-        resolve();
-      }, ms, KEEP_ALIVE);
-      this.#timers.add(stop);
-      if (signal) off = onAbort(signal, () => stop(signal.reason));
-    });
-  }
-
   observe(model: string, info: RateLimitInfo): void {
     if (!this.#o.respectHeaders || this.#disposed) return;
     const s = this.#state(model, true)!;
@@ -397,12 +288,18 @@ class ModelLimiter implements Limiter {
     s.last = info;
     const now = info.observedAt;
     for (const dim of DIMS) {
+      const w = info[dim];
       const old = s.buckets[dim];
-      const fresh = fromWindow(info[dim], old?.pending ?? 0, now);
+      const fresh = fromWindow(w, old?.pending ?? 0, now);
       if (!fresh) continue;
+      if (fresh.base > 0 && Number.isFinite(fresh.capacity)) {
+        const d = s.share[dim];
+        if (d) observeShare(d, w!.remaining!, fresh.base, fresh.capacity, now);
+        else s.share[dim] = newDimShare(w!.remaining!, now);
+      }
       if (s.burst < 1 && Number.isFinite(fresh.capacity)) fresh.capacity = Math.max(1, fresh.capacity * s.burst);
       const cap = dim === 'requests' ? s.limits?.requestsPerMinute : dim === 'tokens' ? s.limits?.tokensPerMinute : undefined;
-      if (old && ((cap !== undefined && cap < fresh.capacity) || (old.capacity === fresh.capacity && old.ratePerMs === fresh.ratePerMs))) {
+      if (old && ((cap !== undefined && cap < fresh.capacity) || (old.capacity === fresh.capacity && old.base === fresh.base))) {
         // Headers describe the provider's state when it received that request, a latency ago; what we
         // sent since is only in our own accounting. The lower of the two is the one to trust. (A
         // configured limit below the provider's also keeps its own bucket this way.)
@@ -414,27 +311,33 @@ class ModelLimiter implements Limiter {
         s.buckets[dim] = fresh;
       }
     }
+    this.#pace(s, now);
   }
 
   throttled(model: string, retryAfterMs: number | undefined, weight?: AdmitOptions['weight']): void {
     if (this.#disposed) return;
     const s = this.#state(model, true)!;
     const now = this.#clock.now();
+    // The first 429 after a spell without one: this process took more than its share (AIMD's decrease).
+    if (s.heldUntil <= now) {
+      cut(s.backoff, now);
+      this.#pace(s, now);
+    }
     if (weight !== undefined) {
       let w: CallWeight | number | undefined;
       const lazy = () => (w ??= weightOf(weight));
-      if (this.#unexplained(s, lazy, now)) {
+      const unexplained = this.#unexplained(s, lazy, now);
+      this.#giveBack(s, lazy, unexplained);
+      if (unexplained) {
         // The provider is empty in a window its headers do not show: start from empty, with a smaller burst.
         s.burst = Math.max(MIN_BURST, s.burst / 2);
         for (const dim of DIMS) {
           const b = s.buckets[dim];
           if (!b || !Number.isFinite(b.capacity)) continue;
-          b.capacity = Math.max(1, b.capacity / 2, b.ratePerMs * 60_000 * MIN_BURST);
+          b.capacity = Math.max(1, b.capacity / 2, b.base * 60_000 * MIN_BURST);
           b.level = Math.min(levelAt(b, now), 0);
           b.at = now;
         }
-      } else {
-        this.#giveBack(s, lazy);
       }
     }
     const until = now + (retryAfterMs ?? DEFAULT_429_HOLD_MS);
@@ -481,7 +384,8 @@ class ModelLimiter implements Limiter {
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    for (const stop of [...this.#timers]) stop(new DisposedError());
+    this.#waits.stopAll(new DisposedError());
     this.#states.clear();
+    this.#tasks.clear();
   }
 }

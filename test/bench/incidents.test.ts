@@ -93,6 +93,25 @@ describe('scenario harness', () => {
   }, 60_000);
 });
 
+describe('several workers on one organisation', () => {
+  it('makes one contender instance per worker, deals the tasks round-robin, and replays exactly', async () => {
+    const base = incident('storm-10s');
+    const four = incident('storm-10s-w4');
+    expect(four).toMatchObject({ workers: 4, workload: 'storm-10s' });
+    const made: number[] = [];
+    const counting = { ...contender('ours'), make: (env: Parameters<ReturnType<typeof contender>['make']>[0]) => (made.push(env.worker), contender('ours').make(env)) };
+    const run = (i: Incident) => runScenario({ incident: i, contender: counting, minutes: 2, seed: 3 });
+    const a = await run(four);
+    expect(made).toEqual([0, 1, 2, 3]);
+    expect(a.unsettled).toBe(0);
+    // The same tasks as the single-worker incident it is built on.
+    const single = await run(base);
+    expect(single.tasks).toEqual(a.tasks);
+    const b = await run(four);
+    expect(b.requests).toEqual(a.requests);
+  }, 60_000);
+});
+
 describe('metrics', () => {
   // The primary fails at 60 s and recovers at 120 s. It gets requests at 61 and 63 s,
   // then calls keep starting (on the backup) until one reaches it again at 125 s.

@@ -56,7 +56,7 @@ describe('open periods that learn', () => {
     expect(provider.calls).toHaveLength(5);
   });
 
-  it('starts over after a sustained healthy spell, but not after a brief one', async () => {
+  it('starts over after a successful probe, and keeps doubling while probes fail', async () => {
     // Threshold 0 %: one failure after the good probe opens again.
     const { clock, provider, client, opens } = setup({}, { models: ['primary'], retry: false, breaker: { volumeThreshold: 1, errorThresholdPercentage: 0, resetTimeoutMs: 1_000, maxResetTimeoutMs: 4_000 } });
     const fail = () => {
@@ -69,15 +69,30 @@ describe('open periods that learn', () => {
     };
     await fail(); // trip 1: 1 s
     await clock.advance(1_000);
-    await probeOk();
-    await clock.advance(3_999); // closed, but not for 4 s
-    await fail(); // trip 2: 2 s
+    await fail(); // the probe fails: trip 2, 2 s
     await clock.advance(2_000);
-    await probeOk();
-    await clock.advance(4_000); // closed for 4 s: forgiven
+    await fail(); // trip 3: 4 s (the cap)
+    await clock.advance(4_000);
+    await probeOk(); // back: the doubling ends
+    await clock.advance(100); // closed only briefly
     await fail(); // trip 1 again
-    expect(opens.map((o) => o.retryAfterMs)).toEqual([1_000, 2_000, 1_000]);
+    expect(opens.map((o) => o.retryAfterMs)).toEqual([1_000, 2_000, 4_000, 1_000]);
     expect(client.snapshot().breakers.primary).toMatchObject({ state: 'open', trips: 1, openPeriodMs: 1_000, retryAfterMs: 1_000 });
+  });
+
+  it("opens for a server error's retry-after when it is shorter than the learned period, never below 1 s", async () => {
+    const overloaded = (retryAfter: Record<string, string>): FakeStep => ({
+      kind: 'error',
+      make: () => new FakeAPIError(503, '503 Service Unavailable', { type: 'server_error', headers: retryAfter }),
+    });
+    const { provider, client, opens } = setup({}, { models: ['primary'], retry: false, breaker: { volumeThreshold: 1, resetTimeoutMs: 10_000 } });
+    provider.script('primary', [overloaded({ 'retry-after': '3' })]);
+    await client.run(provider.call).catch(() => {});
+    expect(opens).toMatchObject([{ retryAfterMs: 3_000, reason: 'failures' }]);
+    const other = setup({}, { models: ['primary'], retry: false, breaker: { volumeThreshold: 1, resetTimeoutMs: 10_000 } });
+    other.provider.script('primary', [overloaded({ 'retry-after-ms': '200' })]);
+    await other.client.run(other.provider.call).catch(() => {});
+    expect(other.opens).toMatchObject([{ retryAfterMs: 1_000 }]);
   });
 
   it('maxResetTimeoutMs equal to resetTimeoutMs keeps a fixed open period', async () => {

@@ -94,7 +94,7 @@ describe('slow calls', () => {
       expect((await p).model).toBe('primary');
     }
     // 2 slow of 4 = 50 %: open.
-    expect(events.find((e) => e.name === 'breaker:open')?.payload).toMatchObject({ model: 'primary', reason: 'slow_calls', trips: 1, retryAfterMs: 30_000 });
+    expect(events.find((e) => e.name === 'breaker:open')?.payload).toMatchObject({ model: 'primary', reason: 'slow_calls', trips: 1, retryAfterMs: 10_000 });
     expect((await client.run(provider.call)).model).toBe('secondary');
   });
 

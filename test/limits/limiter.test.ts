@@ -202,7 +202,7 @@ describe('createLimiter: bounds', () => {
     limiter.observe('m', { observedAt: clock.now(), requests: { limit: 6, remaining: 0 } }); // 10 s per request
     const tooLong = await Promise.resolve(limiter.admit('m')).catch((e: unknown) => e);
     expect(isNoCapacityError(tooLong)).toBe(true);
-    expect(tooLong).toMatchObject({ model: 'm', waitMs: 10_000, reason: 'wait_limit' });
+    expect(tooLong).toMatchObject({ model: 'm', waitMs: 10_000, retryAfterMs: 10_000, reason: 'wait_limit' });
     limiter.observe('m', { observedAt: clock.now(), requests: { limit: 60, remaining: 0 } }); // 1 s per request
     const late = await Promise.resolve(limiter.admit('m', { deadline: clock.now() + 500 })).catch((e: unknown) => e);
     expect(late).toMatchObject({ reason: 'deadline', waitMs: 1_000 });
@@ -301,5 +301,23 @@ describe('createLimiter: bounds', () => {
     expect(clock.pending()).toBe(0);
     const late = await Promise.resolve(limiter.admit('m')).catch((e: unknown) => e);
     expect(isDisposedError(late)).toBe(true);
+  });
+});
+
+describe('createLimiter: demand above capacity', () => {
+  it('refuses the first call of a new task at once while calls wait, and lets the next calls of tasks under way wait', async () => {
+    const clock = createFakeClock();
+    limiter = createLimiter({ default: { requestsPerMinute: 1 }, maxWaitMs: 600_000 }, { clock });
+    expect(typeof limiter.admit('m', { taskId: 't1' })).toBe('function'); // the only request of the minute
+    const second = track(limiter.admit('m', { taskId: 't2' })); // nobody waits yet: a new task may queue
+    let refused: unknown;
+    await Promise.resolve(limiter.admit('m', { taskId: 't3' })).catch((e: unknown) => (refused = e));
+    expect(isNoCapacityError(refused)).toBe(true);
+    expect(refused).toMatchObject({ reason: 'over_capacity', waitMs: 120_000, retryAfterMs: 120_000 });
+    const next = track(limiter.admit('m', { taskId: 't1' })); // t1 is under way: its next call waits its turn
+    const anonymous = track(limiter.admit('m')); // without a task id nothing changes
+    await clock.advance(180_000);
+    expect([second.done, next.done, anonymous.done]).toEqual([true, true, true]);
+    expect([second.error, next.error, anonymous.error]).toEqual([undefined, undefined, undefined]);
   });
 });

@@ -13,8 +13,9 @@ import { FakeAPIError, createFakeClock } from '../../src/testing/index.js';
  * - open: refuse without calling the provider until the open period has passed
  *   on the clock; the next call then finds it half-open with a fresh window.
  *   The open period is resetTimeoutMs × 2^(trips − 1), capped at
- *   max(resetTimeoutMs, maxResetTimeoutMs); trips start over when the breaker
- *   had been closed for max(resetTimeoutMs, maxResetTimeoutMs) before opening;
+ *   max(resetTimeoutMs, maxResetTimeoutMs); trips start over after a
+ *   successful probe, and when the breaker had been closed for
+ *   max(resetTimeoutMs, maxResetTimeoutMs) before opening;
  * - half-open: one probe; success closes, failure re-opens.
  * Neutral outcomes (a 400) never count as failures: opossum's errorFilter
  * counts them as successes, and a neutral half-open probe leaves the breaker
@@ -78,6 +79,7 @@ class ReferenceBreaker {
       if (this.state === 'half-open') {
         this.state = 'closed';
         this.#closedSince = now;
+        this.#trips = 0;
         this.transitions.push('closed');
       }
       return true;
