@@ -83,6 +83,14 @@ export function maskedView<T>(raw: T, isSafe: (value: object) => boolean = () =>
     // Fields the view holds come from it; every other read goes to the original.
     get: (t, key) => (Object.hasOwn(t, key) ? t[key] : Reflect.get(raw, key)),
     has: (t, key) => Object.hasOwn(t, key) || Reflect.has(raw, key),
+    // The original's other own fields are own fields of the view too (`Object.hasOwn` holds),
+    // but never enumerable: `ownKeys` lists the view's fields only, so loggers do not walk them.
+    getOwnPropertyDescriptor: (t, key) => {
+      const mine = Reflect.getOwnPropertyDescriptor(t, key);
+      if (mine) return mine;
+      const theirs = Reflect.getOwnPropertyDescriptor(raw, key);
+      return theirs ? { ...theirs, enumerable: false, configurable: true } : undefined;
+    },
   });
   MASKED.set(raw, view);
   // After the entry above: a cause chain that loops back finds this view.
