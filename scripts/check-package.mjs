@@ -17,7 +17,8 @@ import { join } from 'node:path';
 // first-chunk timer from the attempt's start; measured 385 kB packed, 1,398 kB unpacked with all of it.
 // +8 kB packed / +20 kB unpacked / +6 files: the SDK fakes' own entries (`testing/openai`,
 // `testing/anthropic`) and `| undefined` on every optional option in the types.
-const BUDGET = { packed: 400_000, unpacked: 1_440_000, files: 96 };
+// Everything of this round merged: 399 kB packed, 1,445 kB unpacked, 93 files.
+const BUDGET = { packed: 410_000, unpacked: 1_470_000, files: 96 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;
