@@ -94,6 +94,16 @@ describe('a provider-level stop falls back to the other provider at once (real S
     expect(server.requests.map((r) => r.model)).toEqual(['gpt-4o', 'gpt-4o-mini', 'gpt-4o-mini']);
   });
 
+  it('with no other provider in the chain, a provider-wide stop holds only the failing model: the next one is asked once and answers', async () => {
+    const { run, server, client } = await setup([CHAIN[2], CHAIN[3]]);
+    server.script({ model: 'gpt-4o' }, [openaiStop(429, 'insufficient_quota', 'insufficient_quota', 'You exceeded your current quota, please check your plan and billing details.')]);
+    expect(await run()).toBe('gpt-4o-mini: ok');
+    expect(client.breakerState('gpt-4o')).toBe('open');
+    expect(client.breakerState('gpt-4o-mini')).toBe('closed');
+    expect(await run()).toBe('gpt-4o-mini: ok');
+    expect(server.requests.map((r) => r.model)).toEqual(['gpt-4o', 'gpt-4o-mini', 'gpt-4o-mini']);
+  });
+
   it('a malformed request stays a client error: the provider’s own error, no fallback, breakers closed', async () => {
     const { run, server, client } = await setup();
     server.script({ path: '/v1/messages' }, [anthropicStop(400, 'invalid_request_error', 'messages: at least one message is required')]);
