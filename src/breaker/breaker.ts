@@ -193,10 +193,15 @@ export class ModelBreaker {
    * breaker at `slowCallRateThreshold`; a slow half-open probe re-opens it even
    * though it succeeded. `slowMs` undefined: nothing is slow yet.
    */
+  /** How long an attempt may run before it is slow: `slowCallDurationMs`, else `derivedMs`. */
+  slowThreshold(derivedMs: number | undefined): number | undefined {
+    return this.#options.slowCallDurationMs ?? derivedMs;
+  }
+
   noteDuration(latencyMs: number, slowMs: number | undefined): void {
     const probe = this.#probeOut;
     this.#probeOut = false;
-    const threshold = this.#options.slowCallDurationMs ?? slowMs;
+    const threshold = this.slowThreshold(slowMs);
     if (threshold === undefined) return;
     const slow = latencyMs > threshold;
     if (probe && slow) {

@@ -25,8 +25,17 @@ export function guardAttempt(deps: PipelineDeps, model: string, call: CallState,
   const median = derived !== undefined ? baseline!.p50 : undefined;
   const plan = planAttempt(now, call.deadlineAt, call.timeoutMs ?? derived, median);
   if (!plan.start) return { start: false, error: new TimeoutError(model, plan.remainingMs, 'Call deadline (too little time left to start)', 'call') };
-  const limit = plan.timeoutMs === undefined ? undefined : { ms: plan.timeoutMs, scope: plan.callDeadline ? ('call' as const) : ('attempt' as const) };
-  return { start: true, limit, slowMs: derived !== undefined ? derived / 2 : undefined };
+  let limit: AttemptLimit | undefined = plan.timeoutMs === undefined ? undefined : { ms: plan.timeoutMs, scope: plan.callDeadline ? 'call' : 'attempt' };
+  const slowMs = derived !== undefined ? derived / 2 : undefined;
+  // A half-open probe that runs past "slow" has already failed (a slow probe re-opens the
+  // breaker): when the call has a next model, cut it there, so the call moves on and the
+  // next probe comes sooner. With no next model the caller's answer is worth the wait.
+  const breaker = deps.breakerFor(model);
+  const chain = call.chain;
+  const hasNext = chain !== undefined && chain.indexOf(model) < chain.length - 1;
+  const probeMs = hasNext && breaker?.state(now) === 'half-open' ? breaker.slowThreshold(slowMs) : undefined;
+  if (probeMs !== undefined && (limit === undefined || probeMs < limit.ms)) limit = { ms: probeMs, scope: 'attempt' };
+  return { start: true, limit, slowMs };
 }
 
 // The models on which a call's retry was refused by the retry budget: its final error says so.

@@ -177,3 +177,26 @@ describe('the call deadline (run option deadlineMs)', () => {
     await expect(client.run(provider.call, { deadlineMs: -1 })).rejects.toThrow('run.deadlineMs: expected a positive number of milliseconds, received -1');
   });
 });
+
+describe('a half-open probe', () => {
+  it('is cut at the slow threshold (half the derived deadline): the call falls back at once and the breaker opens again', async () => {
+    const { clock, provider, client, events } = setup({}, { retry: false, adaptiveTimeout: { minTimeoutMs: 1_000 }, breaker: { volumeThreshold: 1, rollingWindowMs: 1_000, resetTimeoutMs: 10_000 } });
+    await prime(clock, client, provider, 'primary', 100, 2_000); // derived deadline 6 s, slow past 3 s
+    // Open the breaker with one server error (the primer's successes have left its 1-s window), then let the reset pass: the next call is the probe.
+    await clock.advance(2_000);
+    provider.script('primary', [step.serverError(503)]);
+    await client.run(provider.call, { models: ['primary', 'secondary'] });
+    expect(client.breakerState('primary')).toBe('open');
+    await clock.advance(10_000);
+    provider.script('primary', [step.hang()]);
+    provider.script('secondary', [step.success()]);
+    const start = clock.now();
+    const p = client.run(provider.call, { models: ['primary', 'secondary'] });
+    await clock.advance(3_000);
+    await p;
+    const failure = events.filter((e) => e.name === 'failure' && e.payload.model === 'primary').at(-1)!.payload;
+    expect([failure.kind, (failure.timestamp as number) - start]).toEqual(['timeout', 3_000]);
+    expect(provider.callsTo('secondary').at(-1)!.at).toBe(start + 3_000);
+    expect(client.breakerState('primary')).toBe('open');
+  });
+});
