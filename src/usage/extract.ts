@@ -64,8 +64,10 @@ class Reader {
 const present = (b: Bag, key: string) => b[key] !== undefined && b[key] !== null;
 
 function finish(r: Reader, u: Omit<Usage, 'invalid'>): Usage {
-  if (r.invalid !== undefined) {
-    return Object.freeze({ inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, invalid: r.invalid });
+  // Each count is finite, but a total summed from parts can still overflow (parts near Number.MAX_VALUE).
+  const invalid = r.invalid ?? (Number.isFinite(u.inputTokens + u.outputTokens + u.cachedInputTokens + u.cacheWriteTokens + u.reasoningTokens) ? undefined : 'usage (counts too large to add up)');
+  if (invalid !== undefined) {
+    return Object.freeze({ inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, invalid });
   }
   // `u` is a fresh literal built by the caller: returned as is (no copy, no freeze) — this runs on every call.
   return u;

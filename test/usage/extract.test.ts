@@ -99,6 +99,11 @@ describe('extractUsage', () => {
       },
     };
     expect(extractUsage(evil)).toBeUndefined();
+    // Found by the property below on one run: finite parts whose total overflows to Infinity.
+    expect(extractUsage({ inputTokens: { noCache: 2.2952163559649278e293, cacheRead: 0, cacheWrite: 1.7976931348623135e308 } })).toMatchObject({
+      inputTokens: 0,
+      invalid: 'usage (counts too large to add up)',
+    });
     const count = fc.oneof(fc.integer({ min: -10, max: 1e9 }), fc.double(), fc.string(), fc.constant(null), fc.constant(undefined));
     const usageLike = fc.record(
       {
