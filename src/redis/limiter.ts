@@ -129,6 +129,11 @@ export function createRedisLimiter(
   return new RedisLimiter(redis, options, deps.clock ?? systemClock, deps.emitter, deps.config);
 }
 
+/** Stops a model's reservoirs once their start-up settled (a start-up still under way would start a heartbeat again). */
+const disconnect = (s: Shared) => {
+  for (const b of [s.requests, s.tokens]) if (b) void b.ready().then(noop, noop).then(() => b.disconnect(false)).catch(noop);
+};
+
 class RedisLimiter implements Limiter {
   readonly enabled = true;
   readonly shared: RedisLimiterOptions;
@@ -268,6 +273,16 @@ class RedisLimiter implements Limiter {
     return (this.#models.get(model)?.waiting ?? 0) + this.#local.waiting(model);
   }
 
+  /** Drops an idle `model`'s reservoirs in this process (their state on Redis stays, and expires there). */
+  forget(model: string): void {
+    const s = this.#models.get(model);
+    if (s && s.waiting > 0) return;
+    this.#models.delete(model);
+    if (s) disconnect(s);
+    this.#headers.forget?.(model);
+    this.#local.forget?.(model);
+  }
+
   dispose(): void {
     if (this.#dispose.signal.aborted) return;
     this.#dispose.abort(new DisposedError());
@@ -278,9 +293,7 @@ class RedisLimiter implements Limiter {
     void this.shared.disconnect();
     // On a shared connection bottleneck's disconnect stops the heartbeat and forgets the
     // limiter; after its start-up, which would start a heartbeat again.
-    for (const s of this.#models.values()) {
-      for (const b of [s.requests, s.tokens]) if (b) void b.ready().then(noop, noop).then(() => b.disconnect(false)).catch(noop);
-    }
+    for (const s of this.#models.values()) disconnect(s);
     this.#models.clear();
   }
 }

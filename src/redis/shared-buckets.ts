@@ -221,6 +221,15 @@ export class SharedBuckets implements Limiter {
     return out;
   }
 
+  /** Drops what this process keeps for an idle `model` (the shared buckets on Redis stay, and expire there). */
+  forget(model: string): void {
+    if (this.#waiting.has(model)) return;
+    this.#views.delete(model);
+    this.#outbox.delete(model);
+    this.#held.delete(model);
+    this.#local.forget?.(model);
+  }
+
   dispose(): void {
     if (this.#dispose.signal.aborted) return;
     this.#dispose.abort(new DisposedError());
