@@ -1,12 +1,11 @@
 import { setMaxListeners } from 'node:events';
-import { RetryBudget } from '../retry/budget.js';
-import { BudgetManager } from '../budget/manager.js';
+import type { RetryBudget } from '../retry/budget.js';
+import type { BudgetManager } from '../budget/manager.js';
 import type { BudgetSnapshot } from '../budget/snapshot.js';
-import { classifyError } from '../classify/classify.js';
-import { type Clock, systemClock, systemRandom } from '../clock/clock.js';
+import type { Clock } from '../clock/clock.js';
 import { Callbacks, keepAbortListener, onAbort } from '../clock/signals.js';
-import { AllModelsFailedError, DisposedError, type ModelFailure, isCircuitOpenError } from '../errors/errors.js';
-import { type BreakerState, EventBus, type Unsubscribe } from '../events/events.js';
+import { DisposedError } from '../errors/errors.js';
+import type { BreakerState, EventBus, Unsubscribe } from '../events/events.js';
 import { type ChainHooks, runChain } from '../fallback/chain.js';
 import { servedBy } from '../fallback/providers.js';
 import { ContentPolicy, type FitState } from '../fallback/content.js';
@@ -17,22 +16,22 @@ import { HedgeBudget } from '../fallback/hedge.js';
 import { hedgeFor, runHedgedCall } from '../fallback/hedge-call.js';
 import type { Health } from '../monitor/events.js';
 import type { Ranking } from '../monitor/health.js';
-import { Monitor } from '../monitor/monitor.js';
-import { type Limiter, createLimiter } from '../limits/limiter.js';
+import type { Monitor } from '../monitor/monitor.js';
+import type { Limiter } from '../limits/limiter.js';
 import type { RateLimitInfo } from '../classify/ratelimit-headers.js';
 import type { ResolvedDeployment } from '../deployments/resolve.js';
-import type { ResilientClientOptions, SharedDeps } from './options.js';
+import type { ResilientClientOptions } from './options.js';
 import { resolveClientOptions } from './resolve.js';
 import type { CallState } from './attempt.js';
 import type { Listener, ResilienceEventName, ResilienceEvents } from './events-map.js';
 import type { PipelineDeps } from './deps.js';
 import { tryDeployments } from './deployments.js';
-import { ModelStates } from './model-state.js';
+import type { ModelStates } from './model-state.js';
+import { wireClient } from './wiring.js';
 import { tryModel } from './pipeline.js';
 import { type ClientSnapshot, buildSnapshot } from './snapshot.js';
-import { UsageWeights } from './weights.js';
-import { retryThrottledOn } from './guards.js';
-import { callEstimate, checkRunOptions, checkedUsage, reportListenerError, tee } from './support.js';
+import { exhausted } from './exhausted.js';
+import { callEstimate, checkRunOptions, checkedUsage } from './support.js';
 import type { AttemptFn, RunOptions } from './types.js';
 
 export { MAX_EXTRA_MODELS } from './model-state.js';
@@ -89,71 +88,16 @@ export class ResilientClient {
     this.models = o.models;
     this.#providers = o.providers;
     this.#deployments = o.deployments;
-    this.#clock = o.clock ?? systemClock;
     this.#timeoutMs = o.timeoutMs;
-    this.#bus = new EventBus<ResilienceEvents>(o.onListenerError ?? reportListenerError);
-    this.#monitor = o.monitor === false ? undefined : new Monitor(o.monitor, { clock: this.#clock, events: this.#bus });
-    const sharedDeps = { clock: this.#clock, emitter: this.#bus as unknown as SharedDeps['emitter'] };
-    const budgetStore = o.shared?.budgetStore?.(sharedDeps);
-    // The budget's events also feed the monitor (usage, and the budget alert rule).
-    this.#budget = o.budget
-      ? new BudgetManager(budgetStore ? { ...o.budget, store: budgetStore } : o.budget, { clock: this.#clock, emitter: tee(this.#bus, this.#monitor) })
-      : undefined;
-    const shared = o.shared?.breaker?.(sharedDeps);
     this.#content = new ContentPolicy(o.content);
     this.#hedge = o.hedge;
     this.#conditions = o.conditions;
     this.#hedgeBudget = new HedgeBudget((o.hedge ?? HEDGE_DEFAULTS).maxShare);
-    this.#limiter = o.shared?.limiter?.(sharedDeps) ?? createLimiter(o.limits, { clock: this.#clock, emitter: this.#bus });
-    // One ledger per model and deployment, on the client's budget options (or the first override's when retry is off client-wide).
-    const retryBudget = o.retry ? o.retry.budget : [...o.targets.values()].map((t) => t.retry?.budget).find((b) => b);
-    this.#retryBudget = retryBudget
-      ? new RetryBudget(retryBudget, this.#clock, (t, c) => {
-          if (!this.#bus.wants('retry:throttled')) return;
-          this.#bus.emit('retry:throttled', { timestamp: this.#clock.now(), ...(c?.taskId !== undefined ? { taskId: c.taskId } : {}), ...t, ...(c?.attempt !== undefined ? { attempt: c.attempt } : {}), kind: c?.kind ?? 'retry', ...(c?.reason !== undefined ? { reason: c.reason } : {}) });
-        })
-      : undefined;
-    this.#waitsOutsideAttempts = this.#budget !== undefined || shared !== undefined || this.#limiter.enabled;
-    // Priced like a call with no request: the default estimate until the model's real usage is known.
-    const weights = this.#limiter.enabled ? new UsageWeights(callEstimate(undefined, undefined)) : undefined;
-    const states = (this.#states = new ModelStates({
-      clock: this.#clock,
-      bus: this.#bus,
-      monitor: this.#monitor,
-      limiter: this.#limiter,
-      retryBudget: this.#retryBudget,
-      shared,
-      breaker: o.breaker,
-      timeoutMs: o.timeoutMs,
-      models: o.models,
-      providers: o.providers,
-      deployments: o.deployments,
-      targets: o.targets,
-      weights: () => weights,
-    }));
+    const w = wireClient(o, this.#dispose.signal, this.#pending);
+    ({ clock: this.#clock, bus: this.#bus, monitor: this.#monitor, budget: this.#budget, limiter: this.#limiter, retryBudget: this.#retryBudget } = w);
+    ({ states: this.#states, deps: this.#deps, waitsOutsideAttempts: this.#waitsOutsideAttempts } = w);
+    const states = this.#states;
     this.#onHeaders = (key, headers, taskId) => states.observeHeaders(key, headers, taskId);
-    const targets = o.targets;
-    this.#deps = {
-      clock: this.#clock,
-      random: o.random ?? systemRandom,
-      bus: this.#bus,
-      retry: o.retry,
-      retryFor: targets.size === 0 ? undefined : (key) => (targets.has(key) ? targets.get(key)!.retry : o.retry),
-      timeoutFor: targets.size === 0 ? undefined : (key) => targets.get(key)?.timeoutMs,
-      retryBudget: this.#retryBudget,
-      adaptiveTimeout: o.adaptiveTimeout,
-      stream: o.stream,
-      budget: this.#budget,
-      monitor: this.#monitor,
-      limiter: this.#limiter,
-      weights,
-      disposeSignal: this.#dispose.signal,
-      onDispose: this.#pending,
-      breakerFor: (key) => states.breakerFor(key),
-      breakerState: (key) => states.breakerState(key),
-      onAccountStop: (key, error, cls, chain) => states.accountStop(key, error, cls, chain),
-      sharedCheck: shared ? (key) => states.sharedCheck(key) : undefined,
-    };
   }
 
   /** Subscribes to an event; returns a function that unsubscribes. */
@@ -359,7 +303,7 @@ export class ResilientClient {
     const result = await content.finish(first, tryOne, hooks);
     if (result.ok) return result.value;
     if (result.failures) {
-      const error = this.#exhausted(result.failures, call);
+      const error = exhausted(result.failures, call, this.#bus, this.#clock.now());
       throw result.error ?? error;
     }
     throw result.error;
@@ -382,24 +326,6 @@ export class ResilientClient {
   /** Models outside `models` whose state the client keeps (at most {@link MAX_EXTRA_MODELS} when idle). */
   get extraModels(): number {
     return this.#states.extraModels;
-  }
-
-  #exhausted(failures: readonly ModelFailure[], call: CallState): AllModelsFailedError {
-    if (this.#bus.wants('exhausted')) {
-      this.#bus.emit('exhausted', {
-        timestamp: this.#clock.now(),
-        taskId: call.taskId,
-        failures: failures.map((f) => Object.freeze({ model: f.model, reason: f.reason })),
-      });
-    }
-    let retryAfterMs: number | undefined;
-    for (const f of failures) {
-      const ms = isCircuitOpenError(f.error) ? f.error.retryAfterMs : classifyError(f.error, this.#clock.now()).retryAfterMs;
-      if (ms !== undefined && (retryAfterMs === undefined || ms < retryAfterMs)) retryAfterMs = ms;
-    }
-    // A retry the retry budget refused is why a model was left early: say so.
-    const marked = failures.map((f) => (retryThrottledOn(call, f.model) ? Object.freeze({ ...f, retryThrottled: true as const }) : f));
-    return new AllModelsFailedError(marked, retryAfterMs);
   }
 
   /**
