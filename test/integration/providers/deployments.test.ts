@@ -7,6 +7,9 @@ import Anthropic from '@anthropic-ai/sdk';
 import { AnthropicBedrock } from '@anthropic-ai/bedrock-sdk';
 import { AnthropicVertex } from '@anthropic-ai/vertex-sdk';
 import OpenAI, { AzureOpenAI } from 'openai';
+import { createOpenAI } from '@ai-sdk/openai';
+import { generateText, wrapLanguageModel } from 'ai';
+import { resilienceMiddleware } from '../../../src/providers/ai-sdk.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ResilientClient, type ResilienceEventName, type ResilientClientOptions } from '../../../src/index.js';
 import { wrapAnthropic } from '../../../src/providers/anthropic.js';
@@ -187,5 +190,25 @@ describe('deployments of Claude: Anthropic direct, Amazon Bedrock and Google Ver
     expect(h.server.requests.filter((r) => r.path === '/v1/messages')).toHaveLength(1);
     expect(h.server.requestsTo('anthropic.claude-sonnet-4-6-v1:0')).toHaveLength(3);
     expect(h.events.filter((e) => e.name === 'retry')).toEqual([]);
+  });
+});
+
+describe('deployments through the AI SDK middleware: each deployment its own model instance', () => {
+  it('OpenAI direct 503 → a second account’s instance answers for gpt-4.1', async () => {
+    const clock: FakeClock = createFakeClock();
+    server = await startProviderServer({ now: () => clock.now() });
+    const direct = createOpenAI({ apiKey: KEYS.openai, baseURL: server.openaiBaseURL }).chat('gpt-4.1');
+    const second = createOpenAI({ apiKey: KEYS.azure, baseURL: `${server.url}/second/v1` }).chat('gpt-4-1-prod');
+    client = new ResilientClient({
+      models: [{ model: 'gpt-4.1', deployments: [{ id: 'direct', client: direct }, { id: 'second', client: second, priority: 1 }] }],
+      clock,
+      monitor: false,
+      retry: { jitter: 'none', initialDelayMs: 100, maxRetries: 2 },
+    });
+    server.script({ path: '/v1/chat/completions', model: 'gpt-4.1' }, [replies.serverError('openai-chat', 503)]);
+    const model = wrapLanguageModel({ model: direct, middleware: resilienceMiddleware(client) });
+    const { text } = await drive(generateText({ model, prompt: 'hi', maxRetries: 0 }), clock);
+    expect(text).toBe('ok');
+    expect(server.requests.map((r) => `${r.path} ${r.model}`)).toEqual(['/v1/chat/completions gpt-4.1', '/second/v1/chat/completions gpt-4-1-prod']);
   });
 });
