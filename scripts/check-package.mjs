@@ -18,7 +18,10 @@ import { join } from 'node:path';
 // +8 kB packed / +20 kB unpacked / +6 files: the SDK fakes' own entries (`testing/openai`,
 // `testing/anthropic`) and `| undefined` on every optional option in the types.
 // Everything of this round merged: 399 kB packed, 1,445 kB unpacked, 93 files.
-const BUDGET = { packed: 410_000, unpacked: 1_470_000, files: 96 };
+// +12 kB packed / +46 kB unpacked: deployments per model (options, ordering, per-deployment state and
+// snapshot, the wrappers calling a deployment's client) and options per model; measured 410.4 kB packed,
+// 1,492 kB unpacked, 93 files on its own branch.
+const BUDGET = { packed: 422_000, unpacked: 1_516_000, files: 96 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;

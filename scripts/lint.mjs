@@ -39,7 +39,7 @@ for (const file of src) {
 // the client that wires the policies. Edge: entries and adapters around it.
 const LAYERS = [
   ['foundations', ['clock', 'errors', 'events', 'classify', 'options', 'usage', 'catalog']],
-  ['policies', ['retry', 'breaker', 'budget', 'limits', 'monitor', 'stream', 'fallback']],
+  ['policies', ['retry', 'breaker', 'budget', 'limits', 'monitor', 'stream', 'fallback', 'deployments']],
   ['composition', ['client']],
   ['edge', ['providers', 'redis', 'otel', 'sse', 'dashboard', 'cli', 'testing']],
 ];
@@ -47,6 +47,8 @@ const LAYERS = [
 const POLICY_IMPORTS = {
   // hedging races attempts and must tell a stream from a plain result to race to the first chunk.
   fallback: ['stream'],
+  // a deployment may set its own retry, breaker and limits: it validates and merges their options.
+  deployments: ['retry', 'breaker', 'limits'],
 };
 const rank = new Map(LAYERS.flatMap(([, folders], i) => folders.map((f) => [f, i])));
 const IMPORT = /\bfrom\s*'(\.[^']*)'|\bimport\s*\(?\s*'(\.[^']*)'/g;

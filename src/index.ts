@@ -1,6 +1,8 @@
 export { ResilientClient } from './client/client.js';
 export type { AttemptContext, AttemptFn, RunOptions } from './client/types.js';
 export type { ResilientClientOptions, ModelEntry } from './client/options.js';
+export type { DeploymentOptions, ModelOverrides } from './deployments/options.js';
+export type { DeploymentEvents, DeploymentFailoverEvent } from './deployments/events.js';
 export type { RetryOptions, Jitter } from './retry/options.js';
 export type { BreakerOptions } from './breaker/options.js';
 export { byProvider } from './client/by-provider.js';
@@ -126,6 +128,7 @@ export type {
 export { createJsonlSink } from './monitor/sink.js';
 export type { JsonlSink, JsonlSinkOptions } from './monitor/sink.js';
 export type { ClientSnapshot } from './client/client.js';
+export type { DeploymentInfo } from './client/snapshot.js';
 
 // Provider rate-limit headers and client-side limits.
 export { parseRateLimitHeaders } from './classify/ratelimit-headers.js';

@@ -7,7 +7,7 @@ import OpenAI from 'openai';
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import { type Clock, ResilientClient, type ResilientClientOptions, withRunOptions } from '../../src/index.js';
 import { wrapOpenAI } from '../../src/providers/openai.js';
-import { BACKUP, MODELS, PRIMARY } from './incidents.js';
+import { BACKUP, DEPLOYMENT_MODELS, type Incident, MODELS, PRIMARY, PRIMARY_DEPLOYMENT } from './incidents.js';
 import { CALL_HEADER, RESERVED_HEADER, SimulatedProvider } from './provider.js';
 import type { SimTime } from './sim-time.js';
 
@@ -42,6 +42,8 @@ export interface Env {
   /** Shared by the oracle's workers only (it is omniscient anyway); never read by a real contender. */
   readonly org: Map<string, unknown>;
   readonly shared?: SharedStore;
+  /** The incident being replayed (ours configures the primary's deployments when it has some). */
+  readonly incident?: Incident;
 }
 
 export interface Runner {
@@ -88,10 +90,27 @@ export function documentedRateLimitSetup(clock: Clock): ResilientClientOptions {
 }
 
 /**
+ * The primary as a user with two deployments of it sets it up (docs/deployments.md):
+ * the account that is normally used first, the second deployment (its own SDK
+ * client and model name) as the backup of the same model; the limits the
+ * options give the primary go to each deployment, with the second's own figures.
+ */
+function withDeployments(env: Env, options: ResilientClientOptions): ResilientClientOptions {
+  const limited = options.limits?.models?.[PRIMARY] !== undefined;
+  const second = DEPLOYMENT_MODELS.find((m) => m.name === PRIMARY_DEPLOYMENT)!;
+  const deployments = [
+    { id: 'direct', client: sdk(env, 0), ...(limited ? { limits: options.limits!.models![PRIMARY] } : {}) },
+    { id: 'second', client: sdk(env, 0), model: PRIMARY_DEPLOYMENT, priority: 1, ...(limited ? { limits: { requestsPerMinute: second.rpm, tokensPerMinute: second.tpm } } : {}) },
+  ];
+  return { ...options, models: options.models.map((m) => (m === PRIMARY ? { model: PRIMARY, deployments } : m)) };
+}
+
+/**
  * Ours through the drop-in wrapper: it reports every attempt's headers and turns the SDK's retries off.
  * Each call carries its task's id (`withRunOptions({ taskId })`), as the docs show for agent tasks.
  */
-function ours(env: Env, options: ResilientClientOptions): Runner {
+function ours(env: Env, given: ResilientClientOptions): Runner {
+  const options = env.incident?.deployments ? withDeployments(env, given) : given;
   const client = new ResilientClient(env.shared ? { ...options, ...env.shared.clientOptions(env.worker) } : options);
   const openai = wrapOpenAI(sdk(env, 0), client);
   // Listening only counts: no decision reads these. Add event names here as the library grows them.

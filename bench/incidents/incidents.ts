@@ -26,6 +26,15 @@ export const MODELS: readonly ModelSpec[] = [
   { name: BACKUP, rpm: 150, tpm: 450_000, medianMs: 1_500, sigma: 0.5 },
 ];
 
+/**
+ * A second deployment of the primary (another account or region, e.g. an Azure
+ * OpenAI deployment called `gpt-4.1-azure`), served only in incidents with
+ * `deployments`: limits and latency of its own, no fault. Not in MODELS: the
+ * oracle and the other incidents do not know it.
+ */
+export const PRIMARY_DEPLOYMENT = 'gpt-4.1-azure';
+export const DEPLOYMENT_MODELS: readonly ModelSpec[] = [{ name: PRIMARY_DEPLOYMENT, rpm: 100, tpm: 300_000, medianMs: 2_500, sigma: 0.6 }];
+
 export type FaultKind = 'overload' | 'outage' | 'quota' | 'slow';
 
 /** A fault on one model over [fromMin, toMin) of a 30-minute run. */
@@ -54,6 +63,8 @@ export interface Incident {
   readonly workers?: number;
   /** The incident whose workload (tasks, prompts, latencies) this one replays: itself when absent. */
   readonly workload?: string;
+  /** The primary has a second deployment ({@link PRIMARY_DEPLOYMENT}); our contenders configure both. */
+  readonly deployments?: boolean;
 }
 
 /** Minutes of a full run. */
@@ -73,6 +84,17 @@ const SINGLE: readonly Incident[] = [
   { id: 'quota', label: 'quota exhausted (from minute 5 on)', windowMs: 60_000, faults: [{ model: PRIMARY, kind: 'quota', fromMin: 5, toMin: Number.POSITIVE_INFINITY }], baseCallsPerMin: BASE },
   { id: 'slow', label: 'slow primary (latency ×20 for 5 min)', windowMs: 60_000, faults: [{ model: PRIMARY, kind: 'slow', fromMin: 10, toMin: 15, value: 20 }], baseCallsPerMin: BASE },
   { id: 'over-capacity', label: "demand above both models' capacity (400 calls/min for 10 min)", windowMs: 60_000, faults: [], baseCallsPerMin: BASE, storm: OVER },
+  {
+    id: 'deployment-out',
+    label: 'one deployment of the primary out (outage min 5–10, quota from min 15) while its second deployment has room',
+    windowMs: 60_000,
+    faults: [
+      { model: PRIMARY, kind: 'outage', fromMin: 5, toMin: 10 },
+      { model: PRIMARY, kind: 'quota', fromMin: 15, toMin: Number.POSITIVE_INFINITY },
+    ],
+    baseCallsPerMin: BASE,
+    deployments: true,
+  },
 ];
 
 /** Worker counts replayed for the incidents where sharing one organisation's limits matters. */

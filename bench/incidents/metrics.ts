@@ -16,7 +16,7 @@
  * - tokens billed for failed tasks: prompt + completion tokens of the
  *   successful responses of tasks that failed anyway.
  */
-import { PRIMARY } from './incidents.js';
+import { PRIMARY, PRIMARY_DEPLOYMENT } from './incidents.js';
 import type { ScenarioResult } from './scenario.js';
 
 export interface Metrics {
@@ -37,6 +37,8 @@ export interface Metrics {
   readonly comebackMs: number | null | undefined;
   readonly wastedTokens: number;
   readonly unsettled: number;
+  /** % of tasks whose every call was answered by the primary model (directly or through its second deployment). */
+  readonly primaryServed: number;
 }
 
 /** The quiet gap that marks a model as failed over. */
@@ -100,8 +102,13 @@ export function computeMetrics(r: ScenarioResult): Metrics {
     }
   }
 
+  const byPrimary = new Map<number, boolean>();
+  for (const c of r.calls) byPrimary.set(c.taskId, (byPrimary.get(c.taskId) ?? true) && c.ok && (c.model === PRIMARY || c.model === PRIMARY_DEPLOYMENT));
+  const primaryTasks = [...byPrimary.values()].filter(Boolean).length;
+
   return {
     tasks,
+    primaryServed: tasks ? (100 * primaryTasks) / tasks : 100,
     taskSuccess: tasks ? (100 * tasksOk) / tasks : 100,
     calls,
     callSuccess: calls ? (100 * callsOk) / calls : 100,

@@ -7,7 +7,7 @@
  */
 import { createPrng } from '../lib/prng.js';
 import { ModelLimits } from './buckets.js';
-import { type FaultKind, type Incident, MODELS, type ModelSpec, faultSpan, isHardDown } from './incidents.js';
+import { DEPLOYMENT_MODELS, type FaultKind, type Incident, MODELS, type ModelSpec, faultSpan, isHardDown } from './incidents.js';
 import type { SimTime } from './sim-time.js';
 import { gaussian, type CallSpec } from './workload.js';
 
@@ -58,7 +58,7 @@ export class SimulatedProvider {
     private readonly calls: ReadonlyMap<number, CallSpec>,
   ) {
     this.random = createPrng(seed);
-    for (const m of MODELS) {
+    for (const m of incident.deployments ? [...MODELS, ...DEPLOYMENT_MODELS] : MODELS) {
       this.specs.set(m.name, m);
       this.limits.set(m.name, new ModelLimits(m.rpm, m.tpm, incident.windowMs, sim.now()));
       this.faults.set(m.name, []);

@@ -102,6 +102,11 @@ const CHECKS: readonly Check[] = [
       return s ? { ok: x.p50 <= 1.05 * s.p50, shown: `${secs(x.p50)} vs ${secs(s.p50)}` } : undefined;
     },
   },
+  {
+    target: '≥ 99.5% of tasks served by the primary model (one of its deployments out)',
+    only: 'deployment-out',
+    test: (x) => ({ ok: x.primaryServed >= 99.5, shown: `${pct(x.primaryServed)}%` }),
+  },
   { target: 'every call settles', test: (x) => ({ ok: x.unsettled === 0, shown: `${x.unsettled} unsettled` }) },
 ];
 

@@ -75,7 +75,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     const workers = Math.max(1, o.incident.workers ?? 1);
     const org = new Map<string, unknown>();
     const shared = o.shared ? await o.shared(sim) : undefined;
-    const runners: Runner[] = Array.from({ length: workers }, (_, worker) => o.contender.make({ sim, provider, worker, workers, org, ...(shared ? { shared } : {}) }));
+    const runners: Runner[] = Array.from({ length: workers }, (_, worker) => o.contender.make({ sim, provider, worker, workers, org, incident: o.incident, ...(shared ? { shared } : {}) }));
     const runTask = async (task: TaskSpec) => {
       // Tasks are dealt round-robin: each worker sees an even share of the load.
       const runner = runners[task.id % workers]!;

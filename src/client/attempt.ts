@@ -17,6 +17,8 @@ export interface CallState {
   readonly taskId: string | undefined;
   readonly signal: AbortSignal | undefined;
   readonly timeoutMs: number | undefined;
+  /** Whether `timeoutMs` is the call's own (it then wins over a model's or deployment's). */
+  readonly timeoutGiven?: boolean;
   /** The call's token estimate (budget, admission weight, context fit), computed once; undefined when nothing could be estimated. */
   readonly estimate: { readonly inputTokens: number; readonly outputTokens: number } | undefined;
   /** The run options, read only to estimate the call's tokens for admission when there is no budget estimate. */
@@ -31,6 +33,17 @@ export interface CallState {
   readonly deadlineAt?: number | undefined;
   /** Your conditions for this call (the call's own over the client's), when any. */
   readonly conditions?: Conditions | undefined;
+}
+
+/**
+ * Where one attempt goes: `key` names its state (a model, or a deployment's
+ * id), `model` is what the function sends, `client` the deployment's SDK.
+ */
+export interface AttemptTarget {
+  readonly key: string;
+  readonly model: string;
+  readonly deployment?: string | undefined;
+  readonly client?: object | undefined;
 }
 
 /** How long one attempt may run, decided by the pipeline (`call`: the call's deadline, not the model's). */
@@ -52,6 +65,9 @@ class Context implements AttemptContext {
   readonly model: string;
   readonly attempt: number;
   readonly taskId: string | undefined;
+  readonly deployment: string | undefined;
+  readonly client: object | undefined;
+  readonly #key: string;
   #signal: AbortSignal | (() => AbortSignal);
   readonly #onHeaders: CallState['onHeaders'];
   #report: ((headers: unknown) => void) | undefined;
@@ -59,8 +75,11 @@ class Context implements AttemptContext {
   /** The headers handed over last, so the same ones (a wrapper reports an error's before rethrowing it) count once. */
   #last: unknown;
 
-  constructor(model: string, attempt: number, call: CallState, signal: AbortSignal | (() => AbortSignal)) {
-    this.model = model;
+  constructor(target: AttemptTarget, attempt: number, call: CallState, signal: AbortSignal | (() => AbortSignal)) {
+    this.model = target.model;
+    this.#key = target.key;
+    this.deployment = target.deployment;
+    this.client = target.client;
     this.attempt = attempt;
     this.taskId = call.taskId;
     this.#signal = signal;
@@ -72,7 +91,7 @@ class Context implements AttemptContext {
       if (headers === null || typeof headers !== 'object' || headers === this.#last) return;
       this.#last = headers;
       try {
-        this.#onHeaders?.(this.model, headers, this.taskId);
+        this.#onHeaders?.(this.#key, headers, this.taskId);
       } catch {
         // observing headers must never fail the call
       }
@@ -169,7 +188,7 @@ function abortRace(signal: AbortSignal): { promise: Promise<never>; detach: () =
  */
 export function runAttempt<T>(
   fn: AttemptFn<T>,
-  model: string,
+  target: AttemptTarget,
   attempt: number,
   call: CallState,
   clock: Clock,
@@ -179,7 +198,7 @@ export function runAttempt<T>(
   limit?: AttemptLimit,
   firstChunkMs?: number,
 ): Promise<T> {
-  if (call.timeoutMs !== undefined || call.signal || limit || firstChunkMs !== undefined) return runGuarded(fn, model, attempt, call, clock, disposeSignal, streamHooks, limit, firstChunkMs);
+  if (call.timeoutMs !== undefined || call.signal || limit || firstChunkMs !== undefined) return runGuarded(fn, target, attempt, call, clock, disposeSignal, streamHooks, limit, firstChunkMs);
   // The common path: no controller of our own, the attempt gets the shared dispose
   // signal. Its promise is settled by hand (no async function around it) and its
   // reject sits in `onDispose`, so dispose still ends an attempt whose function
@@ -188,7 +207,8 @@ export function runAttempt<T>(
   const startedAt = clock.now();
   return new Promise<T>((resolve, reject) => {
     const entry = onDispose.add(reject);
-    const ctx = new Context(model, attempt, call, disposeSignal);
+    const ctx = new Context(target, attempt, call, disposeSignal);
+    const model = target.key;
     const fail = (error: unknown) => {
       onDispose.remove(entry);
       reportFailure(ctx, error);
@@ -218,7 +238,7 @@ export function runAttempt<T>(
  */
 async function runGuarded<T>(
   fn: AttemptFn<T>,
-  model: string,
+  target: AttemptTarget,
   attempt: number,
   call: CallState,
   clock: Clock,
@@ -227,6 +247,7 @@ async function runGuarded<T>(
   limit: AttemptLimit | undefined,
   firstChunkMs?: number,
 ): Promise<T> {
+  const model = target.key;
   const timeoutMs = limit ? limit.ms : call.timeoutMs;
   const callerSignal = call.signal;
   throwIfStopped(callerSignal, disposeSignal);
@@ -245,7 +266,7 @@ async function runGuarded<T>(
   const race = abortRace(controller.signal);
   let handedOff = false;
   try {
-    const ctx = new Context(model, attempt, call, controller.signal);
+    const ctx = new Context(target, attempt, call, controller.signal);
     const running = Promise.resolve()
       .then(() => invoke(fn, ctx))
       .then(undefined, (error: unknown) => {

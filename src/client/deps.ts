@@ -3,7 +3,7 @@ import type { BudgetManager } from '../budget/manager.js';
 import type { Classification } from '../classify/classify.js';
 import type { Clock, RandomSource } from '../clock/clock.js';
 import type { Callbacks } from '../clock/signals.js';
-import type { EventBus } from '../events/events.js';
+import type { BreakerState, EventBus } from '../events/events.js';
 import type { Limiter } from '../limits/limiter.js';
 import type { Monitor } from '../monitor/monitor.js';
 import type { RetryBudget } from '../retry/budget.js';
@@ -18,6 +18,10 @@ export interface PipelineDeps {
   readonly random: RandomSource;
   readonly bus: EventBus<ResilienceEvents>;
   readonly retry: ResolvedRetry | undefined;
+  /** Retry of a model or deployment id with its own (undefined: every key uses `retry`). */
+  readonly retryFor: ((key: string) => ResolvedRetry | undefined) | undefined;
+  /** Attempt timeout of a model or deployment id with its own, else undefined. */
+  readonly timeoutFor: ((key: string) => number | undefined) | undefined;
   /** Per-model retry budget; undefined when retry or its budget is off. */
   readonly retryBudget: RetryBudget | undefined;
   /** Attempt deadlines derived from the monitor; undefined when off. */
@@ -33,6 +37,8 @@ export interface PipelineDeps {
   /** Rejects of pending common-path attempts: `dispose()` calls each (not a listener per attempt). */
   readonly onDispose: Callbacks<unknown>;
   breakerFor(model: string): ModelBreaker | undefined;
+  /** A model's (or deployment's) breaker state now, without creating a breaker; the best of its deployments' for a model with some. */
+  breakerState(model: string): BreakerState;
   /**
    * An account stop (the classification has a `scope`) on `model`: opens the
    * breakers it reaches, so this call and the next go to another provider at once.

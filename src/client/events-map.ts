@@ -7,16 +7,19 @@ import type { StreamEvents } from '../stream/events.js';
 import type { RedisEvents } from '../events/store-events.js';
 import type { RetryEvents } from '../retry/events.js';
 import type { HedgeEvents } from '../fallback/hedge-events.js';
+import type { DeploymentEvents } from '../deployments/events.js';
 
 /**
  * Every event the client emits, by name: the core pipeline's plus each
  * capability's. Names are public API; see docs/events.md.
  */
-export interface ResilienceEvents extends CoreEvents, StreamEvents, BudgetEvents, MonitorEvents, LimiterEvents, RateLimitEvents, RedisEvents, HedgeEvents, RetryEvents {}
+export interface ResilienceEvents extends CoreEvents, StreamEvents, BudgetEvents, MonitorEvents, LimiterEvents, RateLimitEvents, RedisEvents, HedgeEvents, RetryEvents, DeploymentEvents {}
 
 /** The provider's latest rate-limit headers for a model, as plain data. */
 export interface RateLimitEvent extends EventBase {
   readonly model: string;
+  /** The deployment's id, when the headers came from one deployment of `model`. */
+  readonly deployment?: string;
   readonly info: RateLimitInfo;
 }
 

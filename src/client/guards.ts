@@ -4,6 +4,7 @@ import { derivedTimeoutMs, planAttempt } from '../retry/deadline.js';
 import { type RetryVeto, gateRetry } from '../retry/gate.js';
 import type { AttemptLimit, CallState } from './attempt.js';
 import type { PipelineDeps } from './deps.js';
+import type { ResolvedRetry } from '../retry/options.js';
 
 /** What the pipeline needs before an attempt: start it or not, its limit, and what counts as slow. */
 export type AttemptGuard =
@@ -45,23 +46,31 @@ const throttled = new WeakMap<CallState, Set<string>>();
 export const retryThrottledOn = (call: CallState, model: string): boolean => throttled.get(call)?.has(model) === true;
 
 /** Whether a retry that backoff allows is made after all (see {@link gateRetry}); undefined: retry. */
-export function vetoRetry(deps: PipelineDeps, model: string, call: CallState, cls: Classification, delayMs: number, attempt: number): RetryVeto | undefined {
+export function vetoRetry(
+  deps: PipelineDeps,
+  retry: ResolvedRetry,
+  model: string,
+  key: string,
+  call: CallState,
+  cls: Classification,
+  delayMs: number,
+  attempt: number,
+): RetryVeto | undefined {
   const now = deps.clock.now();
-  const retry = deps.retry!;
   return gateRetry({
     kind: cls.kind,
     delayMs,
-    breakerOpen: (deps.breakerFor(model)?.state(now) ?? 'closed') !== 'closed',
+    breakerOpen: (deps.breakerFor(key)?.state(now) ?? 'closed') !== 'closed',
     remainingMs: call.deadlineAt === undefined ? undefined : call.deadlineAt - now,
     preferFallback: retry.preferFallback,
     nextAvailable: () => {
       const chain = call.chain;
       const next = chain ? chain[chain.indexOf(model) + 1] : undefined;
       if (next === undefined) return false;
-      return (deps.breakerFor(next)?.state(now) ?? 'closed') === 'closed' && deps.monitor?.health(next) !== 'unhealthy';
+      return deps.breakerState(next) === 'closed' && deps.monitor?.health(next) !== 'unhealthy';
     },
     acquire: () => {
-      const ok = deps.retryBudget?.tryAcquire(model, { taskId: call.taskId, attempt, kind: 'retry', reason: cls.kind }) ?? true;
+      const ok = deps.retryBudget?.tryAcquire(key, { taskId: call.taskId, attempt, kind: 'retry', reason: cls.kind }) ?? true;
       if (!ok) {
         let models = throttled.get(call);
         if (!models) throttled.set(call, (models = new Set()));

@@ -13,6 +13,7 @@ import { type MonitorOptions, monitorSchema } from '../monitor/options.js';
 import { clockSchema, fn, modelName, positiveMs } from '../options/schema-helpers.js';
 import { type AdaptiveTimeoutOptions, type RetryOptions, adaptiveTimeoutSchema, retrySchema } from '../retry/options.js';
 import { type StreamOptions, streamOptionsSchema } from '../stream/options.js';
+import { type DeploymentOptions, type ModelOverrides, deploymentsSchema, overrideShape } from '../deployments/options.js';
 
 /** What a shared-state factory receives: the client's clock and event bus (for `store:degraded` and the like). */
 export interface SharedDeps {
@@ -39,21 +40,30 @@ export interface SharedStateOptions {
   readonly breaker?: ((deps: SharedDeps) => SharedBreaker) | undefined;
 }
 /**
- * A chain entry that names the provider serving it. The drop-in wrappers send a
- * model only to the SDK of its provider (`'openai'`, `'anthropic'`) and skip
- * entries of other providers; `byProvider` dispatches `client.run` on it.
- * A plain string names no provider: every wrapper may send it.
+ * A chain entry: a logical model, optionally naming the provider serving it,
+ * reached through one or several deployments, with options of its own. The
+ * drop-in wrappers send a model only to the SDK of its provider (`'openai'`,
+ * `'anthropic'`) and skip entries of other providers; `byProvider` dispatches
+ * `client.run` on it. A plain string names no provider: every wrapper may send it.
  * @example { model: 'gpt-4.1', provider: 'openai' }
+ * @example { model: 'claude-sonnet-4-6', provider: 'anthropic', deployments: [{ client: anthropic }, { client: bedrock, model: 'anthropic.claude-sonnet-4-6' }] }
  */
-export interface ModelEntry {
+export interface ModelEntry extends ModelOverrides {
   readonly model: string;
-  readonly provider: 'openai' | 'anthropic' | (string & {});
+  readonly provider?: 'openai' | 'anthropic' | (string & {}) | undefined;
+  /**
+   * Several ways to reach this model, each with its own breaker, admission,
+   * health and monitor row (docs/deployments.md). Calls spread over them by
+   * weight; the chain moves to the next model only when none can serve.
+   */
+  readonly deployments?: readonly DeploymentOptions[] | undefined;
 }
 
 export interface ResilientClientOptions {
   /**
    * The fallback chain, tried in order: the first is the primary. An entry is a
-   * model name, or `{ model, provider }` when the chain spans providers.
+   * model name, or `{ model, provider }` when the chain spans providers, with
+   * optional `deployments` and per-model `retry`, `breaker`, `timeoutMs`, `limits`.
    * @example ['claude-sonnet-4-6', 'claude-haiku-4-5']
    * @example [{ model: 'claude-sonnet-4-6', provider: 'anthropic' }, { model: 'gpt-4.1', provider: 'openai' }]
    */
@@ -130,8 +140,13 @@ export interface ResilientClientOptions {
 }
 
 const modelEntrySchema = z.lazy(() => z.strictObject(
-  { model: modelName(), provider: z.string({ error: 'expected a provider name (non-empty string)' }).min(1, { error: 'expected a provider name (non-empty string)' }) },
-  { error: 'expected a model name or { model, provider }' },
+  {
+    model: modelName(),
+    provider: z.string({ error: 'expected a provider name (non-empty string)' }).min(1, { error: 'expected a provider name (non-empty string)' }).optional(),
+    deployments: deploymentsSchema().optional(),
+    ...overrideShape(),
+  },
+  { error: 'expected a model name or { model, provider?, deployments?, … }' },
 ));
 
 /** The model name of a chain entry. */

@@ -13,12 +13,18 @@ import { streamEventHooks } from '../stream/events.js';
 import { type StreamOptions, firstChunkLimitMs } from '../stream/options.js';
 import { type Usage, addUsage, extractUsage } from '../usage/extract.js';
 import type { AdmitOptions, CallWeight, Release } from '../limits/limiter.js';
-import { type CallState, runAttempt } from './attempt.js';
+import { type AttemptTarget, type CallState, runAttempt } from './attempt.js';
 import { guardAttempt, vetoRetry } from './guards.js';
 import { callEstimate } from './support.js';
 import type { PipelineDeps } from './deps.js';
 import { STOPPED, stoppedBy, throwIfStopped } from './stop.js';
 import type { AttemptFn, Outcome } from './types.js';
+
+/** A deployment of the model being tried: where its attempts go, where a full one spills, and whether another can take over now. */
+export interface DeploymentTarget extends AttemptTarget {
+  readonly spillTo?: readonly string[] | undefined;
+  failover?(): boolean;
+}
 
 /** One model try's state: the last failure's classification, computed once. */
 interface TryState {
@@ -47,13 +53,28 @@ function classifyOnce(state: TryState, error: unknown, now: number): Classificat
  * breaker → timeout → your call → stream priming. Resolves with data, never
  * rejects for a provider failure; only a budget `reject` throws, to end the chain.
  */
-export async function tryModel<T>(deps: PipelineDeps, fn: AttemptFn<T>, model: string, call: CallState, index = 0, chain: readonly string[] = []): Promise<Outcome<T>> {
+export async function tryModel<T>(
+  deps: PipelineDeps,
+  fn: AttemptFn<T>,
+  model: string,
+  given: CallState,
+  index = 0,
+  chain: readonly string[] = [],
+  target?: DeploymentTarget,
+): Promise<Outcome<T>> {
   const { clock, bus, monitor, budget } = deps;
+  // Breaker, admission, health, retry budget and headers are the deployment's; budget and fallbacks the model's.
+  const key = target?.key ?? model;
+  const to: AttemptTarget = target ?? { key, model };
+  const dep = target ? { deployment: target.key } : undefined;
+  // A model's or deployment's own timeout, unless the call gave one.
+  const ownMs = given.timeoutGiven ? undefined : deps.timeoutFor?.(key);
+  const call = ownMs !== undefined && ownMs !== given.timeoutMs ? { ...given, timeoutMs: ownMs } : given;
   // Models after this one in the chain being run: where a call spills when this one has no capacity.
-  const later = chain.length > index + 1 ? chain.slice(index + 1) : undefined;
-  const admit = deps.limiter.enabled ? admitOptions(deps, model, call, later) : undefined;
+  const later = target?.spillTo ?? (chain.length > index + 1 ? chain.slice(index + 1) : undefined);
+  const admit = deps.limiter.enabled ? admitOptions(deps, key, call, later) : undefined;
   const state: TryState = { error: undefined, cls: undefined, streamed: false, signal: call.signal, disposeSignal: deps.disposeSignal };
-  const breaker = deps.breakerFor(model);
+  const breaker = deps.breakerFor(key);
   const neutral = (error: unknown) => classifyOnce(state, error, clock.now());
   const firstChunkMs = firstChunkLimitMs(call.stream ?? deps.stream, call.run?.request);
 
@@ -71,7 +92,7 @@ export async function tryModel<T>(deps: PipelineDeps, fn: AttemptFn<T>, model: s
   let rejectedUsage: Usage | undefined;
   const settle = (final: Usage | undefined) => {
     const usage = rejectedUsage ? addUsage(rejectedUsage, final) : final;
-    deps.weights?.record(model, final, clock.now());
+    deps.weights?.record(key, final, clock.now());
     if (budget && reservation) return budget.settle(reservation, usage);
     if (monitor && usage) monitor.recordUsage(model, usage.inputTokens, usage.outputTokens, costOf(model, usage) ?? 0);
     return undefined;
@@ -82,22 +103,22 @@ export async function tryModel<T>(deps: PipelineDeps, fn: AttemptFn<T>, model: s
     // Admission before the attempt (and its timeout) starts: queueing is not the provider's latency.
     let release: Release | undefined;
     if (admit) {
-      const admitted = deps.limiter.admit(model, admit);
+      const admitted = deps.limiter.admit(key, admit);
       release = typeof admitted === 'function' ? admitted : await admitted;
     }
-    const guard = guardAttempt(deps, model, call, clock.now());
+    const guard = guardAttempt(deps, key, call, clock.now());
     if (!guard.start) {
       release?.();
       throw guard.error; // not started: the chain moves on with reason `deadline`
     }
     // Latency counts from admission: time in the limiter's queue is not the provider's.
     const start = clock.now();
-    if (bus.wants('attempt')) bus.emit('attempt', { timestamp: start, taskId: call.taskId, model, attempt: n });
-    const token = monitor?.startCall(model, start);
+    if (bus.wants('attempt')) bus.emit('attempt', { timestamp: start, taskId: call.taskId, model, ...dep, attempt: n });
+    const token = monitor?.startCall(key, start);
     try {
-      const streamHooks = streamHooksFor(deps, model, n, call, state, breaker, neutral, settle);
-      if (deps.sharedCheck) await deps.sharedCheck(model);
-      const run = () => runAttempt(fn, model, n, call, clock, deps.disposeSignal, deps.onDispose, streamHooks, guard.limit, firstChunkMs);
+      const streamHooks = streamHooksFor(deps, model, key, n, call, state, breaker, neutral, settle);
+      if (deps.sharedCheck) await deps.sharedCheck(key);
+      const run = () => runAttempt(fn, to, n, call, clock, deps.disposeSignal, deps.onDispose, streamHooks, guard.limit, firstChunkMs);
       const conditions = call.conditions;
       // Judged inside the breaker's execute, so a rejected answer counts against the model only when you ask (its classification says).
       const invoke = conditions?.result
@@ -111,26 +132,27 @@ export async function tryModel<T>(deps: PipelineDeps, fn: AttemptFn<T>, model: s
         : run;
       const value = breaker ? await breaker.execute(invoke, neutral, call.signal) : await invoke();
       const now = clock.now();
-      deps.retryBudget?.recordSuccess(model, now);
+      deps.retryBudget?.recordSuccess(key, now);
       breaker?.noteDuration(now - start, guard.slowMs);
-      monitor?.recordAttempt(model, 'success', now - start, now);
-      if (bus.wants('success')) bus.emit('success', { timestamp: now, taskId: call.taskId, model, attempt: n, latencyMs: now - start });
+      monitor?.recordAttempt(key, 'success', now - start, now);
+      if (bus.wants('success')) bus.emit('success', { timestamp: now, taskId: call.taskId, model, ...dep, attempt: n, latencyMs: now - start });
       return value;
     } catch (error) {
       let cls = classifyOnce(state, error, clock.now());
       // Your `conditions.error` may change what happens next (retry, next model, end); the breaker already counted by the built-in reading.
       if (call.conditions?.error) cls = state.cls = judgeError(call.conditions, error, cls, { model, attempt: n });
       const now = clock.now();
-      if (cls.kind === 'rate_limit') deps.limiter.throttled(model, cls.retryAfterMs, admit?.weight);
-      if (cls.scope !== undefined) deps.onAccountStop(model, error, cls, call.chain);
+      if (cls.kind === 'rate_limit') deps.limiter.throttled(key, cls.retryAfterMs, admit?.weight);
+      if (cls.scope !== undefined) deps.onAccountStop(key, error, cls, call.chain);
       const outcome = cls.kind === 'rejected' && cls.countsAsFailure ? 'error' : outcomeOf(cls.kind);
-      if (monitor && outcome) monitor.recordAttempt(model, outcome, now - start, now);
+      if (monitor && outcome) monitor.recordAttempt(key, outcome, now - start, now);
       if (cls.countsAsFailure) breaker?.noteDuration(now - start, guard.slowMs);
       if (bus.wants('failure')) {
         bus.emit('failure', {
           timestamp: now,
           taskId: call.taskId,
           model,
+          ...dep,
           attempt: n,
           latencyMs: now - start,
           // A hedge's losing request was aborted by us, not by the caller: its own kind.
@@ -147,7 +169,7 @@ export async function tryModel<T>(deps: PipelineDeps, fn: AttemptFn<T>, model: s
     }
   };
 
-  const retry = deps.retry;
+  const retry = deps.retryFor ? deps.retryFor(key) : deps.retry;
   try {
     const value = retry
       ? await runWithRetry(
@@ -155,16 +177,19 @@ export async function tryModel<T>(deps: PipelineDeps, fn: AttemptFn<T>, model: s
             attempt,
             onFailure: async (error, n) => {
               const cls = classifyOnce(state, error, clock.now());
+              // Another deployment of this model can serve now: go there rather than retry here.
+              if (cls.retryable && target?.failover?.()) return false;
               // A full model with a later one that has room now: spill rather than sleep on Retry-After.
               if (cls.kind === 'rate_limit' && admit && later?.some((m) => deps.limiter.available(m, admit.weight))) return false;
               const decision = decideRetry(cls, n - 1, retry, deps.random);
-              if (!decision.retry || vetoRetry(deps, model, call, cls, decision.delayMs, n)) return false;
-              monitor?.recordRetry(model);
+              if (!decision.retry || vetoRetry(deps, retry, model, key, call, cls, decision.delayMs, n)) return false;
+              monitor?.recordRetry(key);
               if (bus.wants('retry')) {
                 bus.emit('retry', {
                   timestamp: clock.now(),
                   taskId: call.taskId,
                   model,
+                  ...dep,
                   attempt: n,
                   delayMs: decision.delayMs,
                   reason: cls.kind,
@@ -224,6 +249,7 @@ type StreamHooks = Pick<PumpOptions, 'onCommit' | 'onEnd' | 'onError'> & { reado
 function streamHooksFor(
   deps: PipelineDeps,
   model: string,
+  key: string,
   attempt: number,
   call: CallState,
   state: TryState,
@@ -245,13 +271,13 @@ function streamHooksFor(
         const cause = error.cause;
         const kind = classifyOnce(state, cause, deps.clock.now()).kind;
         const outcome = outcomeOf(kind);
-        if (deps.monitor && outcome) deps.monitor.recordAttempt(model, outcome, summary.durationMs);
+        if (deps.monitor && outcome) deps.monitor.recordAttempt(key, outcome, summary.durationMs);
         breaker?.execute(() => Promise.reject(cause), neutral).catch(() => {});
       },
       onEnd(summary: StreamSummary) {
         ev.onEnd?.(summary);
         if (!summary.committed) return; // a failure before the commit is the attempt's own failure
-        if (deps.monitor && summary.ttftMs !== undefined) deps.monitor.recordStream(model, summary.ttftMs, summary.durationMs);
+        if (deps.monitor && summary.ttftMs !== undefined) deps.monitor.recordStream(key, summary.ttftMs, summary.durationMs);
         void settle(summary.usage);
       },
     };

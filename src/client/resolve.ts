@@ -10,6 +10,7 @@ import type { MonitorOptions } from '../monitor/options.js';
 import { validateOptions, withDefaults } from '../options/validate.js';
 import { ADAPTIVE_TIMEOUT_DEFAULTS, type ResolvedAdaptiveTimeout, type ResolvedRetry, resolveRetry } from '../retry/options.js';
 import type { StreamOptions } from '../stream/options.js';
+import { type EntryLike, type ResolvedDeployment, type TargetOptions, resolveDeployments } from '../deployments/resolve.js';
 import { type ResilientClientOptions, type SharedStateOptions, coreOptionShape, modelIdOf } from './options.js';
 
 export const clientOptionsSchema = z.lazy(() => z.strictObject(coreOptionShape()));
@@ -18,6 +19,10 @@ export interface ResolvedClientOptions {
   readonly models: readonly string[];
   /** The provider named by each `{ model, provider }` entry. */
   readonly providers: ReadonlyMap<string, string>;
+  /** The deployments of each model that has some. */
+  readonly deployments: ReadonlyMap<string, readonly ResolvedDeployment[]>;
+  /** Retry, breaker and timeout of each model or deployment id that sets its own. */
+  readonly targets: ReadonlyMap<string, TargetOptions>;
   readonly retry: ResolvedRetry | undefined;
   readonly breaker: ResolvedBreaker | undefined;
   readonly timeoutMs: number | undefined;
@@ -38,9 +43,14 @@ export interface ResolvedClientOptions {
 /** Validates once, fills defaults, freezes. Throws ConfigError naming every bad option. */
 export function resolveClientOptions(options: ResilientClientOptions): ResolvedClientOptions {
   const o = validateOptions(clientOptionsSchema, options);
+  const models = o.models.map(modelIdOf);
+  const entries = o.models.filter((m): m is Exclude<typeof m, string> => typeof m !== 'string');
+  const d = resolveDeployments(o.models as readonly (string | EntryLike)[], models, { retry: o.retry, breaker: o.breaker, timeoutMs: o.timeoutMs, limits: o.limits as LimitsOptions | undefined });
   return Object.freeze({
-    models: Object.freeze(o.models.map(modelIdOf)),
-    providers: new Map(o.models.flatMap((m) => (typeof m === 'string' ? [] : [[m.model, m.provider] as const]))),
+    models: Object.freeze(models),
+    providers: new Map(entries.flatMap((m) => (m.provider === undefined ? [] : [[m.model, m.provider] as const]))),
+    deployments: d.deployments,
+    targets: d.targets,
     retry: o.retry === false ? undefined : resolveRetry(o.retry),
     breaker: o.breaker === false ? undefined : withDefaults(BREAKER_DEFAULTS, o.breaker),
     timeoutMs: o.timeoutMs,
@@ -48,7 +58,7 @@ export function resolveClientOptions(options: ResilientClientOptions): ResolvedC
     budget: o.budget as BudgetOptions | undefined,
     monitor: o.monitor as MonitorOptions | false | undefined,
     stream: o.stream as StreamOptions | undefined,
-    limits: o.limits as LimitsOptions | undefined,
+    limits: d.limits,
     shared: o.shared as SharedStateOptions | undefined,
     content: o.content as ContentOptions | undefined,
     hedge: o.hedge === undefined || o.hedge === false ? undefined : withDefaults(HEDGE_DEFAULTS, o.hedge),

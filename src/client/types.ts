@@ -4,8 +4,19 @@ import type { Usage } from '../usage/extract.js';
 
 /** What your function receives on each attempt. */
 export interface AttemptContext {
-  /** The model chosen for this attempt: pass it to the provider. */
+  /**
+   * The model chosen for this attempt: pass it to the provider. For a
+   * deployment, the name it is called with (its `model`, else the logical one).
+   */
   readonly model: string;
+  /** The id of the deployment this attempt goes to; undefined for a model without deployments. */
+  readonly deployment?: string | undefined;
+  /**
+   * The SDK client of that deployment: make this attempt's call with it.
+   * Undefined for a model without deployments (call your own client).
+   * @example client.run(({ model, signal, client }) => (client as OpenAI).chat.completions.create({ model, messages }, { signal }))
+   */
+  readonly client?: object | undefined;
   /**
    * Aborted when the attempt times out, the caller's signal aborts, or the
    * client is disposed. Pass it to the SDK (`{ signal }`) so the request is cancelled.

@@ -13,6 +13,8 @@ export type BreakerState = 'closed' | 'open' | 'half-open';
 
 export interface AttemptEvent extends EventBase {
   readonly model: string;
+  /** The deployment's id, when the model is reached through deployments. */
+  readonly deployment?: string;
   /** 1-based attempt number on this model. */
   readonly attempt: number;
 }
@@ -38,6 +40,8 @@ export interface RetryEvent extends AttemptEvent {
 }
 export interface BreakerEvent extends EventBase {
   readonly model: string;
+  /** The deployment's id, for the breaker of one deployment of `model`. */
+  readonly deployment?: string;
   readonly state: BreakerState;
   /** For `breaker:open`: when a half-open probe will be allowed (the open period). */
   readonly retryAfterMs?: number;

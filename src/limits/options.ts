@@ -72,7 +72,7 @@ export interface ResolvedLimits {
   readonly minRemainingRequests: number;
 }
 
-const modelLimitsSchema = z.lazy(() => z.strictObject({
+export const modelLimitsSchema = z.lazy(() => z.strictObject({
   maxConcurrent: positiveInt().optional(),
   requestsPerMinute: positiveInt().optional(),
   tokensPerMinute: positiveInt().optional(),

@@ -4,6 +4,7 @@
  * and `doStream`. Works with `ai` 7 (middleware spec `v4`), `ai` 6 (`v3`) and `ai` 5 (`v2`).
  */
 import { z } from 'zod';
+import { ConfigError } from '../errors/errors.js';
 import type { ResilientClientOptions } from '../client/options.js';
 import { validateOptions } from '../options/validate.js';
 import {
@@ -102,6 +103,12 @@ function final(error: unknown): never {
   throw error;
 }
 
+/** A deployment's client as a model instance, or a ConfigError when it is not one. */
+function deploymentModel(client: object, method: 'doGenerate' | 'doStream', deployment: string | undefined): object {
+  if (typeof (client as Record<string, unknown>)[method] === 'function') return client;
+  throw new ConfigError([{ path: 'deployments.client', message: `expected the client of deployment "${deployment}" to be an AI SDK model instance (with ${method}) for the AI SDK middleware` }]);
+}
+
 /**
  * A `LanguageModelMiddleware` that runs each `doGenerate` / `doStream` through
  * `client.run`. The wrapped model is the primary; the chain continues with the
@@ -139,7 +146,8 @@ export function resilienceMiddleware<V extends MiddlewareSpecVersion = 'v4'>(
     const chain = chainFor(primary, runner.models).filter((id) => id === primary || Object.hasOwn(others, id));
     const result = runner.run<R>(
       async (ctx): Promise<R> => {
-        const target = (ctx.model === primary ? model : others[ctx.model]) as unknown as WrapArgs<P, R>['model'];
+        // A deployment's client is its own model instance (e.g. `azure('gpt-4-1-prod')` for `openai('gpt-4.1')`).
+        const target = (ctx.client !== undefined ? deploymentModel(ctx.client, method, ctx.deployment) : ctx.model === primary ? model : others[ctx.model]) as unknown as WrapArgs<P, R>['model'];
         try {
           // Calling the model directly (not `args.doGenerate`) lets each attempt carry its own signal.
           const result: R = await target[method]({ ...params, abortSignal: ctx.signal });

@@ -73,11 +73,11 @@ function wrap<C extends AnthropicLike>(anthropic: C, runner: ResilientRunner, op
   // Only `create` is replaced: `parse`, `stream`, `toolRunner` and `thread` are the SDK's
   // own, and inside the view they reach `this.create` / `this._client.beta.messages.create`,
   // which are ours (see view.ts for why the interception sits here).
-  const resilient = (resource: Resource) =>
-    resilientCreate(runner, (b, o) => (resource.create as unknown as AnyCreate).call(resource, b, o), opts, { provider: ANTHROPIC });
-  const views: Record<string, ViewSpec> = { messages: { methods: { create: resilient(anthropic.messages as unknown as Resource) } } };
+  const resilient = (resource: Resource, path: readonly string[]) =>
+    resilientCreate(runner, (b, o) => (resource.create as unknown as AnyCreate).call(resource, b, o), opts, { provider: ANTHROPIC, path });
+  const views: Record<string, ViewSpec> = { messages: { methods: { create: resilient(anthropic.messages as unknown as Resource, ['messages']) } } };
   const betaMessages = resourceAt(resourceAt((anthropic as { beta?: unknown }).beta)?.messages);
-  if (typeof betaMessages?.create === 'function') views.beta = { children: { messages: { methods: { create: resilient(betaMessages) } } } };
+  if (typeof betaMessages?.create === 'function') views.beta = { children: { messages: { methods: { create: resilient(betaMessages, ['beta', 'messages']) } } } };
   let wrapped: (C & Resilient<ResilientRunner>) | undefined;
   const self = () => wrapped as object;
   const overrides: Record<string, unknown> = { resilience: runner };

@@ -108,12 +108,13 @@ function wrap<C extends OpenAILike>(openai: C, runner: ResilientRunner, opts: Op
   const spec = { provider: OPENAI };
   const completions = openai.chat.completions as unknown as Resource;
   const create = rawCreate(completions);
-  const plainChat = resilientCreate(runner, create, opts, spec);
+  const chat = { ...spec, path: ['chat', 'completions'] };
+  const plainChat = resilientCreate(runner, create, opts, chat);
   // A chat stream reports usage only when asked (`stream_options.include_usage`);
   // without it the budget can only settle its estimate. Ask, say so once, and
   // keep the extra usage chunk from the caller: their loop sees the chunks the
   // SDK yields for the request they wrote.
-  const usageChat = resilientCreate(runner, create, opts, { ...spec, deliver: withoutUsageChunk });
+  const usageChat = resilientCreate(runner, create, opts, { ...chat, deliver: withoutUsageChunk });
   const chatCreate = (body: Record<string, unknown>, requestOptions?: never) => {
     const { request, added } = ensureIncludeUsage(body);
     if (!added) return plainChat(body, requestOptions);
@@ -124,15 +125,15 @@ function wrap<C extends OpenAILike>(openai: C, runner: ResilientRunner, opts: Op
   // is the SDK's own, run inside the view so it reaches our `create`.
   const views: Record<string, ViewSpec> = { chat: { children: { completions: { methods: { create: chatCreate } } } } };
   const responses = at(openai, 'responses');
-  if (typeof responses?.create === 'function') views.responses = { methods: { create: resilientCreate(runner, rawCreate(responses), opts, spec) } };
+  if (typeof responses?.create === 'function') views.responses = { methods: { create: resilientCreate(runner, rawCreate(responses), opts, { ...spec, path: ['responses'] }) } };
   const betaResponses = at(openai, 'beta', 'responses');
   if (typeof betaResponses?.create === 'function') {
-    views.beta = { children: { responses: { methods: { create: resilientCreate(runner, rawCreate(betaResponses), opts, spec) } } } };
+    views.beta = { children: { responses: { methods: { create: resilientCreate(runner, rawCreate(betaResponses), opts, { ...spec, path: ['beta', 'responses'] }) } } } };
   }
   const embeddings = at(openai, 'embeddings');
   if (typeof embeddings?.create === 'function') {
     // An embedding has no output tokens to reserve, and falls back only where the user said vectors match.
-    const embed = { ...spec, fallbacks: opts.embeddingModels ?? [], run: { estimate: { outputTokens: 0 } } };
+    const embed = { ...spec, path: ['embeddings'], fallbacks: opts.embeddingModels ?? [], run: { estimate: { outputTokens: 0 } } };
     views.embeddings = { methods: { create: resilientCreate(runner, rawCreate(embeddings), opts, embed) } };
   }
   let wrapped: C & Resilient<ResilientRunner> | undefined;

@@ -192,6 +192,22 @@ export interface CreateSpec {
   readonly fallbacks?: readonly string[];
   /** Run options this method always sets (embeddings: no output tokens to reserve). */
   readonly run?: Pick<RunOptions, 'estimate'>;
+  /** Where this method's resource sits on an SDK client (`['chat', 'completions']`): a deployment's attempt calls it on the deployment's client. */
+  readonly path?: readonly string[];
+}
+
+/**
+ * The same method on a deployment's own SDK client (its key, Azure, Bedrock,
+ * Vertex), or a ConfigError when that client has none.
+ */
+function createOn(client: object, path: readonly string[], deployment: string | undefined): AnyCreate {
+  let resource: unknown = client;
+  for (const k of path) resource = resource !== null && typeof resource === 'object' ? (resource as Record<string, unknown>)[k] : undefined;
+  const create = resource !== null && typeof resource === 'object' ? (resource as { create?: unknown }).create : undefined;
+  if (typeof create !== 'function') {
+    throw new ConfigError([{ path: 'deployments.client', message: `expected the client of deployment "${deployment}" to have ${path.join('.')}.create, as the wrapped SDK has` }]);
+  }
+  return (b, o) => (create as AnyCreate).call(resource, b, o);
 }
 
 /**
@@ -225,7 +241,11 @@ export function resilientCreate(runner: ResilientRunner, create: AnyCreate, opti
     const { request: requestOptions, run: perCall } = takeRunOptions(givenOptions);
     const signal = requestOptions?.signal ?? undefined;
     const data = runner.run(
-      (ctx) => attemptWithResponse(ctx, () => create({ ...body, model: ctx.model }, { ...requestOptions, signal: ctx.signal, maxRetries: 0 }), options, last),
+      (ctx) => {
+        // A deployment's attempt goes through the deployment's own SDK client.
+        const send = ctx.client !== undefined && spec.path ? createOn(ctx.client, spec.path, ctx.deployment) : create;
+        return attemptWithResponse(ctx, () => send({ ...body, model: ctx.model }, { ...requestOptions, signal: ctx.signal, maxRetries: 0 }), options, last);
+      },
       {
         ...mergeRunOptions(spec.run, options.runOptions?.(), perCall),
         models: chainFor(body?.model, spec.fallbacks ?? runner.models),

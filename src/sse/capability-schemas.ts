@@ -104,6 +104,7 @@ export const rateLimitEventSchema = z
   .object({
     ...base,
     model: z.string(),
+    deployment: z.string().optional(),
     info: z
       .object({
         requests: rateLimitWindow.optional(),
@@ -142,7 +143,12 @@ export const hedgeStartedEventSchema = z.object({ ...base, model: z.string(), he
 export const hedgeWonEventSchema = z.object({ ...base, model: z.string(), loser: z.string().optional() }).readonly();
 export const hedgeCancelledEventSchema = z.object({ ...base, model: z.string() }).readonly();
 
+export const deploymentFailoverEventSchema = z
+  .object({ ...base, model: z.string(), from: z.string(), to: z.string(), reason: z.union([failureKind, z.literal('retry_after_too_long')]) })
+  .readonly();
+
 export const capabilityEventSchemas = {
+  'deployment:failover': deploymentFailoverEventSchema,
   'retry:throttled': retryThrottledEventSchema,
   'hedge:started': hedgeStartedEventSchema,
   'hedge:won': hedgeWonEventSchema,

@@ -31,6 +31,7 @@ export const EVENT_NAMES = [
   'breaker:half-open',
   'breaker:close',
   'fallback',
+  'deployment:failover',
   'exhausted',
   'budget:warning',
   'budget:exceeded',

@@ -35,7 +35,7 @@ const base = {
   timestamp: z.number(),
   taskId: z.string().optional(),
 };
-const attempt = { ...base, model: z.string(), attempt: z.number().int().min(1) };
+const attempt = { ...base, model: z.string(), deployment: z.string().optional(), attempt: z.number().int().min(1) };
 
 export const attemptEventSchema = z.object(attempt).readonly();
 export const successEventSchema = z.object({ ...attempt, latencyMs: z.number() }).readonly();
@@ -49,6 +49,7 @@ export const breakerEventSchema = z
   .object({
     ...base,
     model: z.string(),
+    deployment: z.string().optional(),
     state: breakerStateSchema,
     retryAfterMs: z.number().optional(),
     reason: z.enum(['failures', 'slow_calls', 'quota']).optional(),

@@ -55,3 +55,23 @@ describe('admission state and retry-budget ledgers of models outside `models`', 
     expect(snap.limits[`caller-model-${MAX_EXTRA_MODELS + 499}`]).toBeDefined();
   });
 });
+
+describe('per-deployment state', () => {
+  it('is kept for the configured deployments while callers’ extra models come and go, and bounded with them', async () => {
+    const client = new ResilientClient({
+      models: [{ model: 'm', deployments: [{ id: 'd1', client: {} }, { id: 'd2', client: {} }] }],
+      clock: createFakeClock(),
+      retry: false,
+    });
+    for (let i = 0; i < 20; i++) await client.run(() => 'ok');
+    for (let i = 0; i < MAX_EXTRA_MODELS + 200; i++) await client.run(() => 'ok', { models: [`caller-model-${i}`] });
+    const snap = client.snapshot();
+    expect(client.extraModels).toBe(MAX_EXTRA_MODELS);
+    // The deployments' breakers (never one for the logical model) plus the kept extra models: nothing else grows.
+    expect(Object.keys(snap.breakers)).toHaveLength(MAX_EXTRA_MODELS + 2);
+    expect(snap.breakers.d1 ?? snap.breakers.d2).toBeDefined();
+    expect(snap.breakers.m).toBeUndefined();
+    expect(Object.keys(snap.monitor!.models).length).toBeLessThanOrEqual(MAX_EXTRA_MODELS + 3);
+    client.dispose();
+  });
+});

@@ -29,6 +29,7 @@ const PAGES = [
   'docs/content-fallbacks.md',
   'docs/hedging.md',
   'docs/conditions.md',
+  'docs/deployments.md',
   'docs/observability.md',
   'docs/performance.md',
   'docs/reliability.md',

@@ -35,15 +35,16 @@ type Fields<T> = { readonly [K in keyof T]-?: true };
  * ResilienceEvents and missing here (or misspelled) fails the typecheck.
  */
 const EVENT_FIELDS: { readonly [K in ResilienceEventName]: Fields<ResilienceEvents[K]> } = {
-  attempt: { timestamp: true, taskId: true, model: true, attempt: true },
-  success: { timestamp: true, taskId: true, model: true, attempt: true, latencyMs: true },
-  failure: { timestamp: true, taskId: true, model: true, attempt: true, latencyMs: true, kind: true, status: true, retryable: true, retryAfterMs: true },
-  retry: { timestamp: true, taskId: true, model: true, attempt: true, delayMs: true, reason: true, retryAfterMs: true },
+  attempt: { timestamp: true, taskId: true, model: true, deployment: true, attempt: true },
+  success: { timestamp: true, taskId: true, model: true, deployment: true, attempt: true, latencyMs: true },
+  failure: { timestamp: true, taskId: true, model: true, deployment: true, attempt: true, latencyMs: true, kind: true, status: true, retryable: true, retryAfterMs: true },
+  retry: { timestamp: true, taskId: true, model: true, deployment: true, attempt: true, delayMs: true, reason: true, retryAfterMs: true },
   'retry:throttled': { timestamp: true, taskId: true, model: true, attempt: true, kind: true, reason: true, retries: true, successes: true, allowed: true },
-  'breaker:open': { timestamp: true, taskId: true, model: true, state: true, retryAfterMs: true, reason: true, trips: true },
-  'breaker:half-open': { timestamp: true, taskId: true, model: true, state: true, retryAfterMs: true, reason: true, trips: true },
-  'breaker:close': { timestamp: true, taskId: true, model: true, state: true, retryAfterMs: true, reason: true, trips: true },
+  'breaker:open': { timestamp: true, taskId: true, model: true, deployment: true, state: true, retryAfterMs: true, reason: true, trips: true },
+  'breaker:half-open': { timestamp: true, taskId: true, model: true, deployment: true, state: true, retryAfterMs: true, reason: true, trips: true },
+  'breaker:close': { timestamp: true, taskId: true, model: true, deployment: true, state: true, retryAfterMs: true, reason: true, trips: true },
   fallback: { timestamp: true, taskId: true, from: true, to: true, reason: true, skipped: true },
+  'deployment:failover': { timestamp: true, taskId: true, model: true, from: true, to: true, reason: true },
   exhausted: { timestamp: true, taskId: true, failures: true },
   'budget:warning': { timestamp: true, taskId: true, scope: true, key: true, unit: true, limit: true, used: true, reserved: true, threshold: true },
   'budget:exceeded': { timestamp: true, taskId: true, scope: true, key: true, unit: true, limit: true, used: true, reserved: true, model: true, action: true, requested: true },
@@ -71,7 +72,7 @@ const EVENT_FIELDS: { readonly [K in ResilienceEventName]: Fields<ResilienceEven
   'hedge:started': { timestamp: true, taskId: true, model: true, hedge: true, delayMs: true },
   'hedge:won': { timestamp: true, taskId: true, model: true, loser: true },
   'hedge:cancelled': { timestamp: true, taskId: true, model: true },
-  ratelimit: { timestamp: true, taskId: true, model: true, info: true },
+  ratelimit: { timestamp: true, taskId: true, model: true, deployment: true, info: true },
   'store:degraded': { timestamp: true, taskId: true, store: true, reason: true, message: true },
   'store:recovered': { timestamp: true, taskId: true, store: true, degradedMs: true, reconciledKeys: true },
 };

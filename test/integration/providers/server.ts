@@ -25,6 +25,8 @@ export interface SseEvent {
 
 export interface RecordedRequest {
   readonly path: string;
+  /** The query string, without the `?` (Azure's `api-version`). */
+  readonly query: string;
   readonly model: string | undefined;
   /** Request headers, lower-cased, without `authorization` / `x-api-key`. */
   readonly headers: Readonly<Record<string, string>>;
@@ -62,7 +64,15 @@ function wireOf(path: string): Wire | undefined {
   if (path.endsWith('/responses')) return 'openai-responses';
   if (path.endsWith('/embeddings')) return 'openai-embeddings';
   if (path.endsWith('/messages')) return 'anthropic';
+  // Claude on Amazon Bedrock (`/model/{id}/invoke`) and Google Vertex (`…/models/{id}:rawPredict`): the Messages body, the model in the URL.
+  if (path.endsWith('/invoke') || path.endsWith(':rawPredict')) return 'anthropic';
   return undefined;
+}
+
+/** The model named by a Bedrock or Vertex URL, which carry it in the path instead of the body. */
+function modelInPath(path: string): string | undefined {
+  const m = /\/model\/([^/]+)\/invoke$/.exec(path) ?? /\/models\/([^/:]+):rawPredict$/.exec(path);
+  return m ? decodeURIComponent(m[1]!) : undefined;
 }
 
 export async function startProviderServer(options: { now?: () => number } = {}): Promise<ProviderServer> {
@@ -92,11 +102,11 @@ export async function startProviderServer(options: { now?: () => number } = {}):
     } catch {
       // a non-JSON body is recorded as empty
     }
-    const path = (req.url ?? '/').split('?')[0]!;
-    const model = typeof body.model === 'string' ? body.model : undefined;
+    const [path = '/', query = ''] = (req.url ?? '/').split('?');
+    const model = typeof body.model === 'string' ? body.model : modelInPath(path);
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) if (!SECRET_HEADERS.has(k) && typeof v === 'string') headers[k] = v;
-    requests.push(Object.freeze({ path, model, headers, body, at: now() }));
+    requests.push(Object.freeze({ path, query, model, headers, body, at: now() }));
     for (const w of [...waiters]) if (requests.length >= w.n) (waiters.splice(waiters.indexOf(w), 1), w.resolve());
 
     const wire = wireOf(path);
