@@ -52,6 +52,7 @@ class Context implements AttemptContext {
   readonly model: string;
   readonly attempt: number;
   readonly taskId: string | undefined;
+  readonly request: unknown;
   #signal: AbortSignal | (() => AbortSignal);
   readonly #onHeaders: CallState['onHeaders'];
   #report: ((headers: unknown) => void) | undefined;
@@ -63,6 +64,7 @@ class Context implements AttemptContext {
     this.model = model;
     this.attempt = attempt;
     this.taskId = call.taskId;
+    this.request = call.run?.request;
     this.#signal = signal;
     this.#onHeaders = call.onHeaders;
   }

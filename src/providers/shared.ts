@@ -225,7 +225,8 @@ export function resilientCreate(runner: ResilientRunner, create: AnyCreate, opti
     const { request: requestOptions, run: perCall } = takeRunOptions(givenOptions);
     const signal = requestOptions?.signal ?? undefined;
     const data = runner.run(
-      (ctx) => attemptWithResponse(ctx, () => create({ ...body, model: ctx.model }, { ...requestOptions, signal: ctx.signal, maxRetries: 0 }), options, last),
+      // `ctx.request` is `body`, or a continuation of it when a stream is resumed mid-answer.
+      (ctx) => attemptWithResponse(ctx, () => create({ ...((ctx.request as Record<string, unknown> | undefined) ?? body), model: ctx.model }, { ...requestOptions, signal: ctx.signal, maxRetries: 0 }), options, last),
       {
         ...mergeRunOptions(spec.run, options.runOptions?.(), perCall),
         models: chainFor(body?.model, spec.fallbacks ?? runner.models),
