@@ -86,11 +86,14 @@ export function withResume<T>(value: T, host: ResumeHost): T {
   const first = kind === undefined ? undefined : partReader(value);
   if (kind === undefined || first === undefined) return value;
   const target = value as Bag;
-  const splice = new Splice(first, host, kind === 'ai-sdk', isHelper(target) ? 'unsupported-format' : undefined);
-  return (kind === 'readable-stream' ? toReadable(splice)
-    : kind === 'ai-sdk' ? { ...target, stream: toReadable(splice) }
-    : typeof target.next === 'function' ? iteratorOf(splice)
-    : proxyOf(target, splice)) as T;
+  const splice = new Splice(first, host, kind === 'ai-sdk', isHelper(target) ? 'unsupported-format' : undefined, target);
+  if (kind === 'readable-stream') return toReadable(splice) as T;
+  if (kind === 'ai-sdk') return { ...target, stream: toReadable(splice) } as T;
+  if (typeof target.next === 'function') return iteratorOf(splice) as T;
+  // `controller` is the running part's: the SDK aborts a failed part's own, and a helper
+  // built on this stream (MessageStream, ChatCompletionStream) would take that for your abort.
+  const shaped = proxyOf(target, splice) as Bag;
+  return new Proxy(shaped, { get: (t, prop) => (prop === 'controller' ? splice.current.controller : Reflect.get(t, prop)) }) as T;
 }
 
 class Splice implements Pullable {
@@ -98,6 +101,8 @@ class Splice implements Pullable {
   readonly #aiSdk: boolean;
   readonly #refusal: StreamResumeRefusal | undefined;
   #part: Pullable;
+  /** The running part's stream object. */
+  current: Bag;
   #format: Format | undefined;
   #remap: ((chunk: unknown) => unknown) | undefined;
   #delivered = 0;
@@ -106,8 +111,9 @@ class Splice implements Pullable {
   #starting: AbortController | undefined;
   #chain: Promise<unknown> = Promise.resolve();
 
-  constructor(first: Pullable, host: ResumeHost, aiSdk: boolean, refusal: StreamResumeRefusal | undefined) {
+  constructor(first: Pullable, host: ResumeHost, aiSdk: boolean, refusal: StreamResumeRefusal | undefined, value: Bag) {
     this.#part = first;
+    this.current = value;
     this.#host = host;
     this.#aiSdk = aiSdk;
     this.#refusal = refusal;
@@ -191,6 +197,7 @@ class Splice implements Pullable {
       return this.#refuse(error, next.usedRequest ? 'continuation-failed' : 'request-unused');
     }
     this.#part = reader;
+    this.current = next.value as Bag;
     this.#remap = format!.remapper();
     const usage = error.received.usage;
     host.onResumed?.({
