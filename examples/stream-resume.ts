@@ -27,11 +27,11 @@ const server = createServer((req, res) => {
     for (const w of words.slice(0, cut)) send('content_block_delta', { index: 0, delta: { type: 'text_delta', text: `${w}${prefill === '' && w === words[cut - 1] ? ' ' : ''}` } });
     if (cut < words.length) {
       send('error', { error: { type: 'overloaded_error', message: 'Overloaded' } });
-      return res.end();
+    } else {
+      send('content_block_stop', { index: 0 });
+      send('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 11 } });
+      send('message_stop', {});
     }
-    send('content_block_stop', { index: 0 });
-    send('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 11 } });
-    send('message_stop', {});
     res.end();
   });
 });
