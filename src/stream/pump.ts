@@ -304,18 +304,18 @@ export class StreamPump {
     this.#resolveEnded(summary);
   }
 
-  #progress(): StreamProgress {
+  #progress(cut = true): StreamProgress {
     return {
       chunks: this.#delivered,
       ttftMs: this.#firstAt === undefined ? undefined : this.#firstAt - this.#startedAt,
       durationMs: this.#o.clock.now() - this.#startedAt,
       // Cut short: output the provider had not counted yet is estimated from the text delivered.
-      usage: this.#sourceDone ? this.#usage.result() : this.#usage.partial(),
+      usage: cut ? this.#usage.partial() : this.#usage.result(),
     };
   }
 
   #summary(outcome: StreamOutcome): StreamSummary {
-    return Object.freeze({ ...this.#progress(), outcome, committed: this.#committed });
+    return Object.freeze({ ...this.#progress(outcome !== 'complete'), outcome, committed: this.#committed });
   }
 
   // A throwing hook is the hook's bug; it must never break the caller's stream.

@@ -10,7 +10,7 @@ import { wrapAnthropic } from '../../../src/providers/anthropic.js';
 import { wrapOpenAI } from '../../../src/providers/openai.js';
 import { isStreamInterruptedError } from '../../../src/stream/errors.js';
 import { createFakeClock, type FakeClock } from '../../../src/testing/fake-clock.js';
-import { type SseResponse, type SseServer, startSseServer } from './sse-server.js';
+import { type SseResponse, type SseServer, startSseServer, until } from './sse-server.js';
 
 /** The intended answer, as the provider streams it; a fault cuts it after `cut` deltas. */
 const ANSWER = ['Hel', 'lo, ', 'wor', 'ld! ', 'Bye.'];
@@ -201,6 +201,57 @@ describe.each(Object.entries(FAULTS))('AI SDK streamText resumed after a fault a
     expect(await result.text).toBe(INTENDED);
     expect(await result.finishReason).toBe('stop');
     expect((body.messages as unknown[]).length).toBe(3);
+  });
+});
+
+// --- A dropped connection (undici's `TypeError: terminated`) ---------------------------------
+describe('a connection dropped mid-answer is continued too', () => {
+  it('Anthropic: the caller has read two deltas when the socket is destroyed', async () => {
+    const anthropic = wrapAnthropic(new Anthropic({ apiKey: 'sk-ant-test-not-a-real-key', baseURL: server.url }), client);
+    const events: unknown[] = [];
+    const reading = (async () => {
+      for await (const e of await anthropic.messages.create({ model: 'm1', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }], stream: true })) events.push(e);
+    })();
+    const first = await server.response(1);
+    a.start(first);
+    a.block(first);
+    a.delta(first, ANSWER[0]!);
+    a.delta(first, ANSWER[1]!);
+    await until(() => events.length === 4, 'two deltas read');
+    first.drop();
+    const second = await server.response(2);
+    const prefill = (second.body.messages as { content: string }[]).at(-1)!.content;
+    expect(prefill).toBe('Hello,');
+    a.start(second);
+    a.block(second);
+    for (const t of pieces(INTENDED.slice(prefill.length))) a.delta(second, t);
+    a.finish(second, 9);
+    await reading;
+    expect(anthropicText(events)).toBe(INTENDED);
+    expect(resumed).toMatchObject([{ reason: 'network', afterChars: 7 }]);
+  });
+
+  it('OpenAI chat: the caller has read two chunks when the socket is destroyed', async () => {
+    const openai = wrapOpenAI(new OpenAI({ apiKey: 'sk-test-not-a-real-key', baseURL: `${server.url}/v1` }), client);
+    const chunks: unknown[] = [];
+    const reading = (async () => {
+      for await (const c of await openai.chat.completions.create({ model: 'm1', messages: [{ role: 'user', content: 'hi' }], stream: true })) chunks.push(c);
+    })();
+    const first = await server.response(1);
+    first.send(o.role);
+    first.send(o.chunk('c1', ANSWER[0]!));
+    first.send(o.chunk('c1', ANSWER[1]!));
+    await until(() => chunks.length === 3, 'two chunks read');
+    first.drop();
+    const second = await server.response(2);
+    expect((second.body.messages as unknown[]).at(-2)).toEqual({ role: 'assistant', content: 'Hello, ' });
+    for (const t of pieces(INTENDED.slice(7))) second.send(o.chunk('c2', t));
+    second.send(o.stop('c2'));
+    second.send(o.usage('c2'));
+    second.done();
+    await reading;
+    expect(chatText(chunks)).toBe(INTENDED);
+    expect(resumed).toMatchObject([{ reason: 'network' }]);
   });
 });
 
