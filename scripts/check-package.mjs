@@ -18,7 +18,9 @@ import { join } from 'node:path';
 // +8 kB packed / +20 kB unpacked / +6 files: the SDK fakes' own entries (`testing/openai`,
 // `testing/anthropic`) and `| undefined` on every optional option in the types.
 // Everything of this round merged: 399 kB packed, 1,445 kB unpacked, 93 files.
-const BUDGET = { packed: 410_000, unpacked: 1_470_000, files: 96 };
+// +15 kB packed / +58 kB unpacked: streams that survive mid-answer (the continuation formats, the
+// splice, the client's glue) bundled into each entry that reaches the client; measured 414 kB / 1,505 kB.
+const BUDGET = { packed: 425_000, unpacked: 1_528_000, files: 96 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;
