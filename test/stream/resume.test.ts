@@ -111,6 +111,15 @@ describe('stream.resume through client.run', () => {
     expect(sent[1]!.stream.it.returned).toBeGreaterThan(0);
   });
 
+  it('the Responses API is not continued (unsupported-format): the original error, nothing resent', async () => {
+    const parts: Part[] = [{ events: [{ type: 'response.created', response: {} }, { type: 'response.output_text.delta', delta: 'Hi' }], fail: true }];
+    const { error } = await drain((await client.run(fnFor(parts), { request: { model: 'm1', input: 'hi', stream: true } })) as AsyncIterable<unknown>);
+    expect(isStreamInterruptedError(error)).toBe(true);
+    expect((error as { resumeRefused?: string }).resumeRefused).toBe('unsupported-format');
+    expect(JSON.parse(JSON.stringify(error))).toMatchObject({ code: 'STREAM_INTERRUPTED', resumeRefused: 'unsupported-format' });
+    expect(sent).toHaveLength(1);
+  });
+
   it('an answer whose stop reason had arrived is not sent again (finished)', async () => {
     const parts: Part[] = [{ events: [start, textBlock(), delta('Done'), stop(), end[0]], fail: true }];
     const { error } = await drain((await client.run(fnFor(parts), { request })) as AsyncIterable<unknown>);
