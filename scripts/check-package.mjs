@@ -21,7 +21,10 @@ import { join } from 'node:path';
 // +12 kB packed / +46 kB unpacked: deployments per model (options, ordering, per-deployment state and
 // snapshot, the wrappers calling a deployment's client) and options per model; measured 410.4 kB packed,
 // 1,492 kB unpacked, 93 files on its own branch.
-const BUDGET = { packed: 422_000, unpacked: 1_516_000, files: 96 };
+// +15 kB packed / +58 kB unpacked: streams that survive mid-answer (the continuation formats, the
+// splice, the client's glue) bundled into each entry that reaches the client; measured 414 kB / 1,505 kB.
+// Both together: 437 kB packed / 1,574 kB unpacked.
+const BUDGET = { packed: 437_000, unpacked: 1_574_000, files: 96 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;

@@ -68,6 +68,7 @@ class Context implements AttemptContext {
   readonly deployment: string | undefined;
   readonly client: object | undefined;
   readonly #key: string;
+  readonly request: unknown;
   #signal: AbortSignal | (() => AbortSignal);
   readonly #onHeaders: CallState['onHeaders'];
   #report: ((headers: unknown) => void) | undefined;
@@ -82,6 +83,7 @@ class Context implements AttemptContext {
     this.client = target.client;
     this.attempt = attempt;
     this.taskId = call.taskId;
+    this.request = call.run?.request;
     this.#signal = signal;
     this.#onHeaders = call.onHeaders;
   }

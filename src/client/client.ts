@@ -1,3 +1,4 @@
+import { type ResumeDeps, resumable } from './resume.js';
 import { setMaxListeners } from 'node:events';
 import type { RetryBudget } from '../retry/budget.js';
 import type { BudgetManager } from '../budget/manager.js';
@@ -240,10 +241,15 @@ export class ResilientClient {
     const extra = this.#states.extraOf(options?.models);
     for (const m of extra) this.#states.enter(m);
     try {
-      return await this.#run(fn, options);
+      const value = await this.#run(fn, options);
+      return options?.stream?.resume !== undefined || this.#deps.stream?.resume !== undefined ? resumable(value, fn, options, this.#resumeDeps) : value;
     } finally {
       for (const m of extra) this.#states.leave(m);
     }
+  }
+
+  get #resumeDeps(): ResumeDeps {
+    return { clock: this.#clock, bus: this.#bus, stream: this.#deps.stream, models: this.models, run: (fn, options) => this.run(fn, options) };
   }
 
   async #run<T>(fn: AttemptFn<T>, options: RunOptions | undefined): Promise<T> {

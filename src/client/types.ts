@@ -27,6 +27,15 @@ export interface AttemptContext {
   /** The `taskId` given to `run`, if any. */
   readonly taskId?: string;
   /**
+   * The `request` given to `run`, for your function to send. With
+   * `stream.resume`, a continuation runs your function again with the
+   * continuation request here (your messages plus the partial answer): send
+   * it (`create({ ...request, model })`) and the stream is continued; a
+   * function that never reads it is taken to send its own request, and the
+   * stream is not continued.
+   */
+  readonly request?: unknown;
+  /**
    * Hands the response's (or error's) headers to the client: rate-limit headers
    * update `client.rateLimits(model)`, the `ratelimit` event and the limiter's
    * admission. You rarely need it: the headers of an SDK call your function

@@ -92,6 +92,13 @@ const schema = z.strictObject({
  * 400 that another model would fail the same way) is marked `isRetryable:
  * false`, so the AI SDK never starts a second chain run.
  */
+/** The params an attempt sends: the run's `request` (a continuation when a stream is resumed) without the `stream` flag the client reads. */
+function paramsOf<P>(request: unknown, params: P): P {
+  if (request === null || typeof request !== 'object') return params;
+  const { stream: _stream, ...given } = request as Record<string, unknown>;
+  return given as P;
+}
+
 function final(error: unknown): never {
   if (typeof error === 'object' && error !== null && (error as { isRetryable?: unknown }).isRetryable === true) {
     try {
@@ -150,7 +157,7 @@ export function resilienceMiddleware<V extends MiddlewareSpecVersion = 'v4'>(
         const target = (ctx.client !== undefined ? deploymentModel(ctx.client, method, ctx.deployment) : ctx.model === primary ? model : others[ctx.model]) as unknown as WrapArgs<P, R>['model'];
         try {
           // Calling the model directly (not `args.doGenerate`) lets each attempt carry its own signal.
-          const result: R = await target[method]({ ...params, abortSignal: ctx.signal });
+          const result: R = await target[method]({ ...paramsOf(ctx.request, params), abortSignal: ctx.signal });
           reportHeaders(ctx, (result as { response?: { headers?: unknown } } | undefined)?.response?.headers, adapter);
           return result;
         } catch (error) {

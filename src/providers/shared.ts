@@ -241,10 +241,12 @@ export function resilientCreate(runner: ResilientRunner, create: AnyCreate, opti
     const { request: requestOptions, run: perCall } = takeRunOptions(givenOptions);
     const signal = requestOptions?.signal ?? undefined;
     const data = runner.run(
+      // `ctx.request` is `body`, or a continuation of it when a stream is resumed mid-answer.
       (ctx) => {
+        const request = (ctx.request as Record<string, unknown> | undefined) ?? body;
         // A deployment's attempt goes through the deployment's own SDK client.
         const send = ctx.client !== undefined && spec.path ? createOn(ctx.client, spec.path, ctx.deployment) : create;
-        return attemptWithResponse(ctx, () => send({ ...body, model: ctx.model }, { ...requestOptions, signal: ctx.signal, maxRetries: 0 }), options, last);
+        return attemptWithResponse(ctx, () => send({ ...request, model: ctx.model }, { ...requestOptions, signal: ctx.signal, maxRetries: 0 }), options, last);
       },
       {
         ...mergeRunOptions(spec.run, options.runOptions?.(), perCall),

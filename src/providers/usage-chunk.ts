@@ -23,7 +23,12 @@ export function withoutUsageChunk(value: unknown): unknown {
   async function* chunks() {
     for await (const chunk of source) if (!isUsageOnly(chunk)) yield chunk;
   }
+  // A controller of its own that aborts the source's current one: a resumed stream
+  // changes controllers, and the SDK aborts a failed part's (which a helper such as
+  // ChatCompletionStream would take for your abort).
+  const controller = new AbortController();
+  controller.signal.addEventListener('abort', () => source.controller.abort(controller.signal.reason), { once: true });
   const Ctor = Object.getPrototypeOf(source)?.constructor as (new (it: () => AsyncIterator<unknown>, c: AbortController) => unknown) | undefined;
-  if (typeof Ctor !== 'function' || Ctor === Object) return Object.assign(chunks(), { controller: source.controller });
-  return new Ctor(chunks, source.controller);
+  if (typeof Ctor !== 'function' || Ctor === Object) return Object.assign(chunks(), { controller });
+  return new Ctor(chunks, controller);
 }

@@ -28,6 +28,21 @@ export const streamEndEventSchema = z
   })
   .readonly();
 export const streamUsageRequestedEventSchema = z.object({ ...base, model: z.string() }).readonly();
+export const streamResumedEventSchema = z
+  .object({
+    ...base,
+    model: z.string(),
+    resumedOn: z.string().optional(),
+    afterChunks: z.number(),
+    afterChars: z.number(),
+    resume: z.number().int().min(1),
+    reason: failureKind,
+    usage: streamUsage.optional(),
+    usageEstimated: z.boolean(),
+  })
+  .readonly();
+const resumeRefusal = z.enum(['tool-call', 'reasoning', 'structured-output', 'refusal', 'multiple-choices', 'logprobs', 'unsupported-format', 'unsupported-request', 'finished', 'idle', 'request-unused', 'max-resumes', 'continuation-failed']);
+export const streamResumeRefusedEventSchema = z.object({ ...base, model: z.string(), reason: resumeRefusal, afterChunks: z.number() }).readonly();
 
 const scopeFields = {
   ...base,
@@ -161,6 +176,8 @@ export const capabilityEventSchemas = {
   'stream:failed': streamFailedEventSchema,
   'stream:end': streamEndEventSchema,
   'stream:usage-requested': streamUsageRequestedEventSchema,
+  'stream:resumed': streamResumedEventSchema,
+  'stream:resume-refused': streamResumeRefusedEventSchema,
   'budget:warning': budgetWarningEventSchema,
   'budget:exceeded': budgetExceededEventSchema,
   'budget:usage': budgetUsageEventSchema,

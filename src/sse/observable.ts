@@ -46,6 +46,8 @@ export const EVENT_NAMES = [
   'stream:failed',
   'stream:end',
   'stream:usage-requested',
+  'stream:resumed',
+  'stream:resume-refused',
   'store:degraded',
   'store:recovered',
   'hedge:started',

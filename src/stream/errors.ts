@@ -21,6 +21,37 @@ export interface StreamProgress {
   readonly usage: StreamUsage | undefined;
 }
 
+/**
+ * Why a stream that failed mid-answer was not continued although `stream.resume` was on:
+ * - `tool-call`: a tool call's arguments were being streamed (half a JSON cannot be continued)
+ * - `reasoning`: the answer had reasoning / thinking blocks (signed or hidden: no prefill can carry them)
+ * - `structured-output`: a JSON schema or JSON response format (a half document is not valid output)
+ * - `refusal`: the model was streaming a refusal
+ * - `multiple-choices`: `n` > 1 or several choices in the stream
+ * - `logprobs`: log probabilities were asked for (a continuation would change them)
+ * - `unsupported-format`: a format that cannot be spliced (the Responses API, SDK helper streams, unknown chunks)
+ * - `unsupported-request`: the request has no message list a continuation can extend
+ * - `finished`: the provider had already reported the end of the answer; only its trailer was lost
+ * - `idle`: you had stopped reading the stream (see `idleTimeoutMs`)
+ * - `request-unused`: your function sent its own request instead of the context's `request`
+ * - `max-resumes`: the answer was already continued `maxResumes` times
+ * - `continuation-failed`: the continuation itself could not start on any model
+ */
+export type StreamResumeRefusal =
+  | 'tool-call'
+  | 'reasoning'
+  | 'structured-output'
+  | 'refusal'
+  | 'multiple-choices'
+  | 'logprobs'
+  | 'unsupported-format'
+  | 'unsupported-request'
+  | 'finished'
+  | 'idle'
+  | 'request-unused'
+  | 'max-resumes'
+  | 'continuation-failed';
+
 /** Why a committed stream stopped early, in the classifier's words (`timeout` for a stall). */
 export type StreamInterruptReason = FailureKind;
 
@@ -36,6 +67,8 @@ export class StreamInterruptedError extends ResilienceError {
   readonly chunks: number;
   readonly reason: StreamInterruptReason;
   readonly received: StreamProgress;
+  /** Set when `stream.resume` was on and this stream could not be continued: why. */
+  declare readonly resumeRefused?: StreamResumeRefusal;
 
   constructor(model: string, reason: StreamInterruptReason, received: StreamProgress, cause: unknown) {
     // The message names counts and a kind only: a provider's error text may
@@ -57,6 +90,22 @@ function describe(reason: StreamInterruptReason): string {
   if (reason === 'timeout') return 'stalled: no chunk within the stall timeout';
   if (reason === 'network') return 'connection lost';
   return `provider error: ${reason}`;
+}
+
+const idle = new WeakSet<StreamInterruptedError>();
+
+/** Marks the error of a stream ended because its reader stopped reading: never continued. */
+export function markIdle(error: StreamInterruptedError): StreamInterruptedError {
+  idle.add(error);
+  return error;
+}
+
+export const isIdleFailure = (error: StreamInterruptedError): boolean => idle.has(error);
+
+/** Sets `resumeRefused` (once) on an error that is about to reach the caller unchanged otherwise. */
+export function refuseResume(error: StreamInterruptedError, reason: StreamResumeRefusal): StreamInterruptedError {
+  if (error.resumeRefused === undefined) Object.defineProperty(error, 'resumeRefused', { value: reason, enumerable: true, configurable: false, writable: false });
+  return error;
 }
 
 /** Brand check (not `instanceof`), so it works across two installed copies of the package. */

@@ -1,7 +1,7 @@
 import type { Clock } from '../clock/clock.js';
 import type { FailureKind } from '../classify/classify.js';
 import type { EventBase } from '../events/events.js';
-import type { StreamInterruptedError } from './errors.js';
+import type { StreamInterruptedError, StreamResumeRefusal } from './errors.js';
 import type { PumpOptions, StreamOutcome } from './pump.js';
 import type { StreamUsage } from './usage.js';
 
@@ -42,7 +42,40 @@ export interface StreamUsageRequestedEvent extends EventBase {
   readonly model: string;
 }
 
+/**
+ * A stream that failed mid-answer is being continued: the continuation
+ * committed and is spliced into the stream you are reading. `stream:failed`
+ * was emitted for the part that failed, just before.
+ */
+export interface StreamResumedEvent extends EventBase {
+  /** The model whose stream failed. */
+  readonly model: string;
+  /** The model the continuation runs on. */
+  readonly resumedOn: string | undefined;
+  /** Items you had received when it failed (every part so far). */
+  readonly afterChunks: number;
+  /** Characters of answer text you had received: the continuation starts right after them. */
+  readonly afterChars: number;
+  /** 1-based: which continuation of this answer this is. */
+  readonly resume: number;
+  /** Why the part failed (`timeout` for a stall). */
+  readonly reason: FailureKind;
+  /** The failed part's usage, as its budget settled it; absent when the provider had reported none (the budget then settled the call's estimate). */
+  readonly usage?: StreamUsage;
+  /** True when `usage`'s output count is an estimate from the text delivered, or there was no usage at all. */
+  readonly usageEstimated: boolean;
+}
+
+/** `stream.resume` was on but the failed stream could not be continued; you get its `StreamInterruptedError`, with `resumeRefused`. */
+export interface StreamResumeRefusedEvent extends EventBase {
+  readonly model: string;
+  readonly reason: StreamResumeRefusal;
+  readonly afterChunks: number;
+}
+
 export interface StreamEvents {
+  'stream:resumed': StreamResumedEvent;
+  'stream:resume-refused': StreamResumeRefusedEvent;
   'stream:committed': StreamCommittedEvent;
   'stream:failed': StreamFailedEvent;
   'stream:end': StreamEndEvent;

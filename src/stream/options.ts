@@ -51,7 +51,67 @@ export interface StreamOptions {
    * @default undefined (no chunk count: without `bufferMs`, the first content chunk commits)
    */
   readonly bufferChunks?: number | undefined;
+  /**
+   * Continue a committed stream that fails mid-answer instead of ending it
+   * with `StreamInterruptedError`: the same request is sent again with the
+   * text you already received as the point to go on from, and the new stream
+   * is spliced into the one you are reading (no repeated, no missing text).
+   * `true` is `{ model: 'same', maxResumes: 1 }`. Streams that cannot be
+   * continued (tool calls, reasoning, structured output, several choices,
+   * log probabilities, the Responses API) still end with
+   * `StreamInterruptedError`, whose `resumeRefused` says why.
+   * @default false
+   * @example stream: { resume: { model: 'next', maxResumes: 2 } }
+   */
+  readonly resume?: boolean | StreamResumeOptions | undefined;
 }
+
+/** How a stream that failed mid-answer is continued (see {@link StreamOptions.resume}). */
+export interface StreamResumeOptions {
+  /**
+   * Which model continues: `'same'` (the model that was streaming; the chain's
+   * later models if it cannot start) or `'next'` (the chain's next model, then
+   * the later ones; the same model when it was the last).
+   * @default 'same'
+   */
+  readonly model?: 'same' | 'next' | undefined;
+  /** How many times one answer may be continued. @default 1 */
+  readonly maxResumes?: number | undefined;
+  /**
+   * The user message that asks an OpenAI chat model (or an AI SDK model) to
+   * go on after the partial answer. Anthropic needs none: the partial answer is
+   * a prefilled assistant turn.
+   * @default 'Continue exactly where your previous message stopped, mid-word if needed. Do not repeat anything and add no preamble.'
+   */
+  readonly instruction?: string | undefined;
+}
+
+/** The resume options with their defaults, or undefined when resuming is off. */
+export interface ResolvedResume {
+  readonly model: 'same' | 'next';
+  readonly maxResumes: number;
+  readonly instruction: string;
+}
+
+export const DEFAULT_RESUME_INSTRUCTION = 'Continue exactly where your previous message stopped, mid-word if needed. Do not repeat anything and add no preamble.';
+
+export function resolveResume(given: StreamOptions['resume']): ResolvedResume | undefined {
+  if (given === undefined || given === false) return undefined;
+  const o = given === true ? {} : given;
+  return Object.freeze({ model: o.model ?? 'same', maxResumes: o.maxResumes ?? 1, instruction: o.instruction ?? DEFAULT_RESUME_INSTRUCTION });
+}
+
+const resumeSchema = z.union(
+  [
+    z.boolean(),
+    z.strictObject({
+      model: z.enum(['same', 'next'], { error: "expected 'same' or 'next'" }).optional(),
+      maxResumes: positiveInt().max(10, { error: 'expected at most 10' }).optional(),
+      instruction: z.string({ error: 'expected a non-empty string' }).min(1, { error: 'expected a non-empty string' }).max(2_000, { error: 'expected at most 2000 characters' }).optional(),
+    }),
+  ],
+  { error: 'expected true, false or { model, maxResumes, instruction }' },
+);
 
 export const streamOptionsSchema = z.lazy(() => z.strictObject({
   firstChunkTimeoutMs: positiveMs().optional(),
@@ -59,6 +119,7 @@ export const streamOptionsSchema = z.lazy(() => z.strictObject({
   idleTimeoutMs: positiveMs().optional(),
   bufferMs: nonNegativeMs().optional(),
   bufferChunks: positiveInt().max(10_000, { error: 'expected at most 10000' }).optional(),
+  resume: resumeSchema.optional(),
 }));
 
 /** Validates `stream` options; a bad one throws ConfigError naming `stream.<key>`. */

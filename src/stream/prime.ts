@@ -1,5 +1,6 @@
 import { type StreamKind, streamKind } from './detect.js';
 import { type ChunkSource, type PumpOptions, type StreamCommitInfo, StreamPump, type StreamSummary } from './pump.js';
+import { iteratorOf, proxyOf, toReadable } from './shape.js';
 
 export type { StreamCommitInfo, StreamOutcome, StreamSummary } from './pump.js';
 
@@ -81,87 +82,4 @@ function readerSource(stream: ReadableStream<unknown>, errorParts: boolean): Chu
     next: () => reader.read() as Promise<IteratorResult<unknown>>,
     close: () => void reader.cancel().catch(noop),
   };
-}
-
-function iteratorOf(pump: StreamPump): AsyncIterableIterator<unknown> {
-  return {
-    next: () => pump.next(),
-    return: () => pump.return(),
-    throw: async (e?: unknown) => {
-      await pump.return();
-      throw e;
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
-}
-
-/** Iterating twice is an error, as in the SDKs; the second iterator says so instead of stealing chunks. */
-function once(pump: StreamPump): () => AsyncIterableIterator<unknown> {
-  let used = false;
-  return () => {
-    if (!used) {
-      used = true;
-      return iteratorOf(pump);
-    }
-    const err = async () => {
-      throw new Error('Cannot iterate over a consumed stream');
-    };
-    return { next: err, return: async () => ({ value: undefined, done: true }), [Symbol.asyncIterator]() { return this; } };
-  };
-}
-
-function toReadable(pump: StreamPump): ReadableStream<unknown> {
-  return new ReadableStream<unknown>(
-    {
-      async pull(c) {
-        const r = await pump.next(); // a rejection errors the stream with it
-        if (r.done) c.close();
-        else c.enqueue(r.value);
-      },
-      async cancel() {
-        await pump.return();
-      },
-    },
-    // 0: pull only when the caller reads, so a slow reader is never taken for a stalled provider.
-    { highWaterMark: 0 },
-  );
-}
-
-/**
- * The SDK object with its iteration swapped for ours. Other members are read
- * from the original and methods bound to it (the SDK classes keep private
- * fields, which a proxy as `this` cannot reach), so `finalMessage()`,
- * `controller`, `on()`, `withResponse()` work as before.
- */
-function proxyOf(target: Bag, pump: StreamPump): unknown {
-  const iterate = once(pump);
-  const bound = new Map<PropertyKey, unknown>();
-  // The SDK `Stream` class (openai, anthropic): `tee()` and `toReadableStream()`
-  // read `this.iterator` and private fields, so they run on a fresh Stream of the
-  // same class built over our iterator.
-  const isSdkStream = typeof target.iterator === 'function';
-  let rebuilt: Bag | undefined;
-  const fresh = (): Bag => {
-    const Ctor = target.constructor as new (it: () => AsyncIterator<unknown>, c: unknown) => Bag;
-    return (rebuilt ??= new Ctor(iterate, target.controller));
-  };
-  const proxy: object = new Proxy(target, {
-    get(t, prop) {
-      if (prop === Symbol.asyncIterator) return iterate;
-      if (isSdkStream && prop === 'iterator') return iterate;
-      if (isSdkStream && (prop === 'tee' || prop === 'toReadableStream')) {
-        return (...args: unknown[]) => (fresh()[prop] as (...a: unknown[]) => unknown)(...args);
-      }
-      const v = Reflect.get(t, prop, t);
-      if (typeof v !== 'function') return v;
-      // MessageStream / ChatCompletionStream build their readable from `this[Symbol.asyncIterator]`.
-      if (prop === 'toReadableStream') return v.bind(proxy);
-      let b = bound.get(prop);
-      if (b === undefined) bound.set(prop, (b = v.bind(t)));
-      return b;
-    },
-  });
-  return proxy;
 }

@@ -2,7 +2,7 @@ import { classifyError } from '../classify/classify.js';
 import type { TimerHandle } from '../clock/clock.js';
 import { TimeoutError } from '../errors/errors.js';
 import { errorOfPart, isPreamble } from './detect.js';
-import { StreamInterruptedError, type StreamProgress } from './errors.js';
+import { StreamInterruptedError, type StreamProgress, markIdle } from './errors.js';
 import type { ChunkSource, PumpOptions, StreamCommitInfo, StreamOutcome, StreamSummary } from './types.js';
 
 export type { ChunkSource, PumpOptions, StreamCommitInfo, StreamOutcome, StreamSummary } from './types.js';
@@ -18,7 +18,6 @@ type Step =
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
 /** `idleTimeoutMs` when none is given: long enough for any reader that is still reading. */
 export const DEFAULT_IDLE_TIMEOUT_MS = 300_000;
-const _noop = () => {};
 
 /**
  * One stream's life: priming (pull until the first content chunk, all
@@ -147,7 +146,7 @@ export class StreamPump {
       const idleFor = this.#o.clock.now() - this.#lastRead;
       // A pending read is the provider's wait (the stall limit's business), not the caller's.
       if (this.#reads > 0 || idleFor < limit) return this.#armIdle(this.#reads > 0 ? limit : limit - idleFor);
-      this.#failure = new StreamInterruptedError(this.#o.model, 'timeout', this.#progress(), new TimeoutError(this.#o.model, limit, 'Stream left unread'));
+      this.#failure = markIdle(new StreamInterruptedError(this.#o.model, 'timeout', this.#progress(), new TimeoutError(this.#o.model, limit, 'Stream left unread')));
       this.#finish('idle', true);
     }, delay);
   }
@@ -305,17 +304,18 @@ export class StreamPump {
     this.#resolveEnded(summary);
   }
 
-  #progress(): StreamProgress {
+  #progress(cut = true): StreamProgress {
     return {
       chunks: this.#delivered,
       ttftMs: this.#firstAt === undefined ? undefined : this.#firstAt - this.#startedAt,
       durationMs: this.#o.clock.now() - this.#startedAt,
-      usage: this.#usage.result(),
+      // Cut short: output the provider had not counted yet is estimated from the text delivered.
+      usage: cut ? this.#usage.partial() : this.#usage.result(),
     };
   }
 
   #summary(outcome: StreamOutcome): StreamSummary {
-    return Object.freeze({ ...this.#progress(), outcome, committed: this.#committed });
+    return Object.freeze({ ...this.#progress(outcome !== 'complete'), outcome, committed: this.#committed });
   }
 
   // A throwing hook is the hook's bug; it must never break the caller's stream.

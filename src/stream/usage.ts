@@ -33,6 +33,11 @@ const count = (b: Bag | undefined, key: string): number | undefined => {
   return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
 };
 
+const estimated = new WeakSet<StreamUsage>();
+
+/** True for a usage whose output count {@link StreamUsageAccumulator.partial} estimated from text. */
+export const isEstimatedUsage = (usage: StreamUsage): boolean => estimated.has(usage);
+
 /** Collects usage across the chunks of one stream. Feed every chunk to `add`. */
 export class StreamUsageAccumulator {
   #input: number | undefined;
@@ -40,12 +45,19 @@ export class StreamUsageAccumulator {
   #cached = 0;
   #cacheWrite = 0;
   #reasoning = 0;
+  /** Characters of answer text seen: the estimate of output the provider has not counted yet. */
+  #chars = 0;
 
   add(chunk: unknown): void {
     const c = bag(chunk);
     if (!c) return;
     const type = c.type;
     if (typeof type === 'string') {
+      if (type === 'content_block_delta' || type === 'text-delta') {
+        const t = type === 'text-delta' ? c.delta : bag(c.delta)?.text;
+        if (typeof t === 'string') this.#chars += t.length;
+        return;
+      }
       if (type === 'message_start') {
         this.#anthropic(bag(bag(c.message)?.usage), true);
         return;
@@ -65,6 +77,8 @@ export class StreamUsageAccumulator {
       return;
     }
     // OpenAI chat chunks carry no `type`; `usage` is null except on the last one.
+    const text = bag(bag((c.choices as unknown[] | undefined)?.[0])?.delta)?.content;
+    if (typeof text === 'string') this.#chars += text.length;
     const u = bag(c.usage);
     if (u && count(u, 'prompt_tokens') !== undefined) this.#openaiChat(u);
   }
@@ -79,6 +93,21 @@ export class StreamUsageAccumulator {
       cacheWriteTokens: this.#cacheWrite,
       reasoningTokens: this.#reasoning,
     });
+  }
+
+  /**
+   * The usage of a stream cut short: as {@link result}, with `outputTokens`
+   * raised to an estimate from the text seen (about 4 characters a token) when
+   * the provider had counted less — Anthropic counts output only at the end,
+   * OpenAI chat reports no usage before its last chunk (then: undefined).
+   */
+  partial(): StreamUsage | undefined {
+    const r = this.result();
+    const estimate = Math.ceil(this.#chars / 4);
+    if (!r || r.outputTokens >= estimate) return r;
+    const raised = Object.freeze({ ...r, outputTokens: estimate });
+    estimated.add(raised);
+    return raised;
   }
 
   #openaiChat(u: Bag): void {

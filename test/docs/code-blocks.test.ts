@@ -28,6 +28,7 @@ const PAGES = [
   'docs/rate-limits.md',
   'docs/content-fallbacks.md',
   'docs/hedging.md',
+  'docs/stream-resume.md',
   'docs/conditions.md',
   'docs/deployments.md',
   'docs/observability.md',

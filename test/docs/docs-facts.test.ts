@@ -67,6 +67,8 @@ const EVENT_FIELDS: { readonly [K in ResilienceEventName]: Fields<ResilienceEven
   'stream:committed': { timestamp: true, taskId: true, model: true, attempt: true, ttftMs: true, bufferedChunks: true },
   'stream:failed': { timestamp: true, taskId: true, model: true, attempt: true, kind: true, chunks: true, ttftMs: true, durationMs: true },
   'stream:end': { timestamp: true, taskId: true, model: true, attempt: true, outcome: true, chunks: true, ttftMs: true, durationMs: true, usage: true },
+  'stream:resumed': { timestamp: true, taskId: true, model: true, resumedOn: true, afterChunks: true, afterChars: true, resume: true, reason: true, usage: true, usageEstimated: true },
+  'stream:resume-refused': { timestamp: true, taskId: true, model: true, reason: true, afterChunks: true },
   'stream:usage-requested': { timestamp: true, taskId: true, model: true },
   'limit:wait': { timestamp: true, taskId: true, model: true, waitMs: true, reason: true },
   'hedge:started': { timestamp: true, taskId: true, model: true, hedge: true, delayMs: true },
