@@ -3,9 +3,9 @@ import { safeErrorMessage } from '../errors/redact.js';
 import { validateOptions } from '../options/validate.js';
 import { type RequestEstimate, estimateRequest } from '../usage/estimate.js';
 import type { Usage } from '../usage/extract.js';
-import { BudgetExceededError, type BudgetDenialDetails, BudgetStoreError, type BudgetStoreOperation } from './errors.js';
+import { BudgetExceededError, type BudgetDenialDetails, BudgetStoreError } from './errors.js';
 import { KeyExpiry } from './expiry.js';
-import { StoreTimeoutError, storeCall } from './store-call.js';
+import { StoreFault, type StoreOp, StoreRunner, StoreTimeoutError, type Steps } from './store-call.js';
 import type { BudgetEmitter, BudgetScope } from './events.js';
 import { type BudgetOptions, budgetOptionsSchema } from './options.js';
 import { DayTracker, type WindowShape, windowBuckets, windowResetsAt } from './period.js';
@@ -49,15 +49,6 @@ const DEFAULT_STORE_TIMEOUT_MS = 5_000;
 const DEFAULT_TASK_TTL_MS = 86_400_000;
 const MAX_UNPRICED_REMEMBERED = 1_000;
 
-/** A store failure inside `reserve`, with where it happened. */
-class StoreFault {
-  constructor(
-    readonly operation: BudgetStoreOperation,
-    readonly key: string,
-    readonly error: unknown,
-  ) {}
-}
-
 export interface BudgetDeps {
   readonly clock: Clock;
   /** The client's event bus; optional so the manager can be used alone. */
@@ -91,7 +82,7 @@ export class BudgetManager {
   readonly #recentTasks = new Map<string, true>();
   readonly #unpricedWarned = new Set<string>();
   readonly #limitsCost: boolean;
-  readonly #storeTimeoutMs: number | undefined;
+  readonly #runner: StoreRunner;
   readonly #expiry: KeyExpiry | undefined;
   #adopted = false;
   #nextId = 1;
@@ -110,8 +101,8 @@ export class BudgetManager {
     this.#window = w ? { windowMs: w.windowMs, buckets: w.buckets ?? 60 } : undefined;
     this.#limitsCost = [o.task, o.day, o.window, ...Object.values(o.models ?? {})].some((l) => l?.maxCostUsd !== undefined);
     this.#thresholds = Object.freeze([...new Set(this.#o.thresholds ?? [0.9])].sort((a, b) => a - b));
-    // The in-memory store answers synchronously: no timer per operation for it.
-    this.#storeTimeoutMs = this.store instanceof MemoryBudgetStore ? undefined : (o.storeTimeoutMs ?? DEFAULT_STORE_TIMEOUT_MS);
+    // The in-memory store answers synchronously: no promise hop or timer per operation for it.
+    this.#runner = new StoreRunner(this.store, this.#clock, o.storeTimeoutMs ?? DEFAULT_STORE_TIMEOUT_MS);
     // Keys are only tracked for a store that can drop them (Redis expires its own).
     this.#expiry = typeof this.store.delete === 'function' ? new KeyExpiry(this.#day, this.#window, o.taskTtlMs ?? DEFAULT_TASK_TTL_MS) : undefined;
   }
@@ -141,16 +132,16 @@ export class BudgetManager {
   }
 
   /** Settled and reserved usage of the window's older buckets (the current one is in the store key). */
-  async #windowOthers(now: number): Promise<Totals> {
+  *#windowOthers(now: number): Steps<Totals> {
     const buckets = windowBuckets(now, this.#window!).slice(0, -1);
     let sum = EMPTY;
-    for (const b of buckets) sum = add(sum, await this.#call('get', `window:${b}`, () => this.store.get(`window:${b}`)));
+    for (const b of buckets) sum = add(sum, yield { op: 'get', key: `window:${b}` });
     return sum;
   }
 
-  async #windowTotals(now: number): Promise<Totals> {
+  *#windowTotals(now: number): Steps<Totals> {
     const current = windowBuckets(now, this.#window!).at(-1);
-    return add(await this.#windowOthers(now), await this.#call('get', `window:${current}`, () => this.store.get(`window:${current}`)));
+    return add(yield* this.#windowOthers(now), yield { op: 'get', key: `window:${current}` });
   }
 
   /** Runs `fn` after every earlier `reserve` finished: one reservation decision at a time per manager. */
@@ -166,12 +157,14 @@ export class BudgetManager {
    * and holds anyway). Never sends anything: call before the request.
    */
   reserve(request: ReserveRequest): Promise<ReserveResult> {
-    return this.#serial(() => this.#reserve(request));
+    // Synchronous steps cannot interleave: the queue is only for a store that answers later.
+    if (this.#runner.sync) return this.#runner.run(this.#reserve(request));
+    return this.#serial(() => this.#runner.run(this.#reserve(request)));
   }
 
-  async #reserve({ model, taskId, estimate }: ReserveRequest): Promise<ReserveResult> {
+  *#reserve({ model, taskId, estimate }: ReserveRequest): Steps<ReserveResult> {
     const now = this.#clock.now();
-    await this.#sweep(now, model, taskId);
+    yield* this.#sweep(now, model, taskId);
     const inTokens = Math.max(0, Math.ceil(estimate.inputTokens) || 0);
     const outTokens = Math.max(0, Math.ceil(estimate.outputTokens) || 0);
     const est = Object.freeze({ inputTokens: inTokens, outputTokens: outTokens });
@@ -186,16 +179,16 @@ export class BudgetManager {
     let holding = amount;
     try {
       const withOthers: ScopeHold[] = [];
-      for (const s of scopes) withOthers.push(s.scope === 'window' ? { ...s, others: await this.#windowOthers(now) } : s);
+      for (const s of scopes) withOthers.push(s.scope === 'window' ? { ...s, others: yield* this.#windowOthers(now) } : s);
       for (const s of withOthers) this.#expiry?.touch(s.key, now);
       const enforced = withOthers.filter((s) => s.action !== 'warn-only');
       const advisory = withOthers.filter((s) => s.action === 'warn-only');
 
       for (const s of enforced) {
-        const r = await this.#reserveIn(s.key, amount, storeLimit(s));
+        const r: StoreReserveResult = yield { op: 'reserve', key: s.key, amount, limit: storeLimit(s) };
         if (!r.ok) {
           // Undo the scopes already held: a refused call holds nothing.
-          await this.#undo(held, amount, model, taskId);
+          yield* this.#undo(held, amount, model, taskId);
           const details = denialOf(s, model, amount, s.others ? add(s.others, r.totals) : r.totals) as BudgetDenialDetails;
           this.#emitExceeded(details, taskId);
           const error = new BudgetExceededError(details);
@@ -204,7 +197,7 @@ export class BudgetManager {
         held.push(s);
       }
       for (const s of advisory) {
-        const r = await this.#reserveIn(s.key, amount);
+        const r: StoreReserveResult = yield { op: 'reserve', key: s.key, amount };
         held.push(s);
         const totals = s.others ? add(s.others, r.totals) : r.totals;
         const over = overBy(s, totals);
@@ -213,7 +206,7 @@ export class BudgetManager {
       holds = held;
     } catch (fault) {
       // All or nothing: a store failure on one scope gives back every scope already held.
-      await this.#undo(held, amount, model, taskId);
+      yield* this.#undo(held, amount, model, taskId);
       const f = fault instanceof StoreFault ? fault : new StoreFault('reserve', scopes[0]?.key ?? '', fault);
       this.#usageWarning(model, 'store', taskId, safeErrorMessage(f.error));
       if ((this.#o.onStoreError ?? 'closed') === 'closed') throw new BudgetStoreError(f.operation, f.key, model, f.error, f.error instanceof StoreTimeoutError);
@@ -234,29 +227,12 @@ export class BudgetManager {
     return Object.freeze({ ok: true as const, reservation });
   }
 
-  /** One store operation, bounded by `storeTimeoutMs`; a failure becomes a {@link StoreFault} naming it. */
-  async #call<T>(operation: BudgetStoreOperation, key: string, op: () => Promise<T>, onLate?: (value: T) => void): Promise<T> {
-    try {
-      return await storeCall(this.#clock, this.#storeTimeoutMs, op, onLate);
-    } catch (error) {
-      throw error instanceof StoreFault ? error : new StoreFault(operation, key, error);
-    }
-  }
-
-  #reserveIn(key: string, amount: Amount, limit?: ReturnType<typeof storeLimit>): Promise<StoreReserveResult> {
-    // A reservation that lands after its timeout belongs to a call already refused or let through: give it back.
-    const late = (r: StoreReserveResult) => {
-      if (r.ok) void this.store.release(key, amount).catch(() => {});
-    };
-    return this.#call('reserve', key, () => this.store.reserve(key, amount, limit), late);
-  }
-
-  async #undo(held: readonly ScopeHold[], amount: Amount, model: string, taskId: string | undefined): Promise<void> {
-    for (const h of held) await this.#safe(() => this.store.release(h.key, amount), model, taskId);
+  *#undo(held: readonly ScopeHold[], amount: Amount, model: string, taskId: string | undefined): Steps<void> {
+    for (const h of held) yield* this.#safe({ op: 'release', key: h.key, reserved: amount }, model, taskId);
   }
 
   /** Drops store keys whose period is over (at most once a minute of clock time). Never fails a call. */
-  async #sweep(now: number, model: string, taskId: string | undefined): Promise<void> {
+  *#sweep(now: number, model: string, taskId: string | undefined): Steps<void> {
     const expiry = this.#expiry;
     if (!expiry) return;
     if (!this.#adopted) {
@@ -264,7 +240,7 @@ export class BudgetManager {
       this.#adopted = true;
       for (const key of this.store.keys?.() ?? []) expiry.touch(key, now);
     }
-    for (const key of expiry.due(now)) await this.#safe(async () => this.store.delete!(key), model, taskId);
+    for (const key of expiry.due(now)) yield* this.#safe({ op: 'delete', key }, model, taskId);
   }
 
   #emitExceeded(d: Denial, taskId: string | undefined): void {
@@ -294,13 +270,12 @@ export class BudgetManager {
     });
   }
 
-  /** Runs a store call (bounded by `storeTimeoutMs`); a failure becomes a `budget:usage-warning`, never a failed user call. */
-  async #safe<T>(op: () => Promise<T>, model: string, taskId: string | undefined): Promise<T | undefined> {
+  /** One store operation whose failure becomes a `budget:usage-warning`, never a failed user call. */
+  *#safe<T>(op: StoreOp, model: string, taskId: string | undefined): Steps<T | undefined> {
     try {
-      return await storeCall(this.#clock, this.#storeTimeoutMs, op);
-    } catch (error) {
-      this.#usageWarning(model, 'store', taskId, safeErrorMessage(error instanceof StoreFault ? error.error : error));
-      return undefined;
+      return (yield op) as T;
+    } catch (fault) {
+      return this.#storeWarning(fault, model, taskId);
     }
   }
 
@@ -309,7 +284,11 @@ export class BudgetManager {
    * response had none) or invalid, the estimate is settled instead and a
    * `budget:usage-warning` is emitted. Settling twice, or after a release, does nothing.
    */
-  async settle(reservation: Reservation, usage: Usage | undefined): Promise<void> {
+  settle(reservation: Reservation, usage: Usage | undefined): Promise<void> {
+    return this.#runner.run(this.#settle(reservation, usage));
+  }
+
+  *#settle(reservation: Reservation, usage: Usage | undefined): Steps<void> {
     const held = this.#open.get(reservation.id);
     if (!held) return;
     this.#open.delete(reservation.id);
@@ -343,16 +322,20 @@ export class BudgetManager {
     const now = this.#clock.now();
     for (const h of held.holds) {
       this.#expiry?.touch(h.key, now);
-      const after = await this.#safe(() => this.store.settle(h.key, held.amount, used), model, taskId);
+      const after = yield* this.#safe<Totals>({ op: 'settle', key: h.key, reserved: held.amount, used }, model, taskId);
       if (!after || !this.#wants('budget:warning')) continue;
       // A window's level is the sum of its buckets at this moment, not the one bucket this call was held in.
-      const level = h.scope === 'window' ? await this.#safe(() => this.#windowTotals(this.#clock.now()), model, taskId) : after;
+      const level = h.scope === 'window' ? yield* this.#safeTotals(model, taskId) : after;
       if (level) this.#checkThresholds(h, level, used, taskId);
     }
   }
 
   /** Gives the hold back unused (a failed or aborted call). Releasing twice, or after a settle, does nothing. */
-  async release(reservation: Reservation): Promise<void> {
+  release(reservation: Reservation): Promise<void> {
+    return this.#runner.run(this.#release(reservation));
+  }
+
+  *#release(reservation: Reservation): Steps<void> {
     const held = this.#open.get(reservation.id);
     if (!held) return;
     this.#open.delete(reservation.id);
@@ -360,7 +343,21 @@ export class BudgetManager {
     const now = this.#clock.now();
     for (const h of held.holds) {
       this.#expiry?.touch(h.key, now);
-      await this.#safe(() => this.store.release(h.key, held.amount), held.reservation.model, held.reservation.taskId);
+      yield* this.#safe({ op: 'release', key: h.key, reserved: held.amount }, held.reservation.model, held.reservation.taskId);
+    }
+  }
+
+  #storeWarning(fault: unknown, model: string, taskId: string | undefined): undefined {
+    this.#usageWarning(model, 'store', taskId, safeErrorMessage(fault instanceof StoreFault ? fault.error : fault));
+    return undefined;
+  }
+
+  /** The window's level now, or undefined (with a warning) when the store fails. */
+  *#safeTotals(model: string, taskId: string | undefined): Steps<Totals | undefined> {
+    try {
+      return yield* this.#windowTotals(this.#clock.now());
+    } catch (fault) {
+      return this.#storeWarning(fault, model, taskId);
     }
   }
 
@@ -421,7 +418,7 @@ export class BudgetManager {
     }
     if (o.window && this.#window) {
       const key = `window:${windowBuckets(now, this.#window).at(-1)}`;
-      scopes.push(scopeSnapshot('window', key, o.window, dflt, await this.#windowTotals(now), windowResetsAt(now, this.#window)));
+      scopes.push(scopeSnapshot('window', key, o.window, dflt, await this.#runner.run(this.#windowTotals(now)), windowResetsAt(now, this.#window)));
     }
     if (o.task) {
       for (const taskId of taskIds ?? [...this.#recentTasks.keys()].reverse()) {
