@@ -35,7 +35,7 @@ export type StoreOp =
  * any other.
  */
 // The answer's type depends on the operation yielded: the generator reads it as the one it asked for.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: each answer is the one its operation returns, read as such by the step that asked
 export type Steps<T> = Generator<StoreOp, T, any>;
 
 const operationOf = (op: StoreOp): BudgetStoreOperation => (op.op === 'delete' ? 'settle' : op.op);
