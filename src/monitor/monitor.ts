@@ -90,12 +90,20 @@ export class Monitor {
       s.sinceRecovery.calls++;
       if (outcome !== 'success') s.sinceRecovery.failures++;
     }
+    // One bin for every window's sketch: the logarithm is taken once per success, not once per window.
+    let bin = Number.NaN;
+    let binned = false;
     for (const ring of s.rings) {
       const b = ring.at(now);
       b.calls++;
       if (outcome === 'success') {
         b.successes++;
-        (b.latency ??= new QuantileSketch(this.options.relativeAccuracy)).accept(ms);
+        const sketch = (b.latency ??= new QuantileSketch(this.options.relativeAccuracy));
+        if (!binned) {
+          bin = sketch.binOf(ms);
+          binned = true;
+        }
+        sketch.acceptInBin(ms, bin);
       } else if (outcome === 'timeout') b.timeouts++;
       else if (outcome === 'rate_limited') b.rateLimited++;
       else b.errors++;
