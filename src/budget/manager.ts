@@ -9,11 +9,11 @@ import { StoreFault, type StoreOp, StoreRunner, StoreTimeoutError, type Steps } 
 import type { BudgetEmitter, BudgetScope } from './events.js';
 import { type BudgetOptions, budgetOptionsSchema } from './options.js';
 import type { Held, ReserveRequest, ReserveResult, Reservation } from './reservation.js';
-import { DayTracker, type WindowShape, windowBuckets, windowOthers, windowTotals } from './period.js';
+import { DayTracker, type WindowShape, windowBuckets } from './period.js';
 import { type PriceTable, costOf, mergePrices, pricesInfo } from './pricing.js';
 import { type ScopeSnapshot, type BudgetSnapshot, type PricesInfo, assembleSnapshot } from './snapshot.js';
 import { BudgetSignals } from './signals.js';
-import { NANOS_PER_USD, type ScopeHold, add, costNanos, denialOf, overBy, scopesFor, storeLimit } from './scopes.js';
+import { NANOS_PER_USD, type ScopeHold, add, costNanos, denialOf, overBy, scopesFor, storeLimit, windowOthers, windowTotals } from './scopes.js';
 import { type Amount, type BudgetStore, MemoryBudgetStore, type StoreReserveResult, type Totals, ZERO } from './store.js';
 
 export type { ReserveRequest, Reservation, ReserveResult } from './reservation.js';

@@ -1,6 +1,3 @@
-import { EMPTY, add } from './scopes.js';
-import type { Steps } from './store-call.js';
-import type { Totals } from './store.js';
 /**
  * Calendar arithmetic for budget periods, as pure functions of a clock time:
  * the local day in an IANA time zone (through Intl, so DST and odd offsets
@@ -105,17 +102,3 @@ export function windowBuckets(now: number, w: WindowShape): number[] {
 
 /** When the oldest bucket leaves the window: the next bucket boundary. */
 export const windowResetsAt = (now: number, w: WindowShape): number => (Math.floor(now / bucketMs(w)) + 1) * bucketMs(w);
-
-/** Settled and reserved usage of the window's older buckets (the current one is in the store key). */
-export function* windowOthers(w: WindowShape, now: number): Steps<Totals> {
-  const buckets = windowBuckets(now, w).slice(0, -1);
-  let sum = EMPTY;
-  for (const b of buckets) sum = add(sum, yield { op: 'get', key: `window:${b}` });
-  return sum;
-}
-
-/** The whole window's usage: its older buckets and the current one. */
-export function* windowTotals(w: WindowShape, now: number): Steps<Totals> {
-  const current = windowBuckets(now, w).at(-1);
-  return add(yield* windowOthers(w, now), yield { op: 'get', key: `window:${current}` });
-}

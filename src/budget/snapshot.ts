@@ -2,7 +2,8 @@ import type { BudgetAction, BudgetScope } from './events.js';
 import type { BudgetLimit } from './options.js';
 import type { PricesInfo } from './pricing.js';
 import type { BudgetOptions } from './options.js';
-import { type DayTracker, type WindowShape, windowBuckets, windowResetsAt, windowTotals } from './period.js';
+import { type DayTracker, type WindowShape, windowBuckets, windowResetsAt } from './period.js';
+import { windowTotals } from './scopes.js';
 import type { Steps } from './store-call.js';
 import type { BudgetStore, Totals } from './store.js';
 
