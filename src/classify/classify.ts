@@ -1,5 +1,5 @@
 import { isResilienceError } from '../errors/errors.js';
-import { ACCOUNT_CODES, QUOTA_CODES, type StopScope, accountStop } from './account-stop.js';
+import { ACCOUNT_CODES, QUOTA_CODES, accountStop } from './account-stop.js';
 import { parseRetryAfter, readHeader } from './headers.js';
 import { type Classification, type FailureKind, KIND_TRAITS } from './kinds.js';
 
