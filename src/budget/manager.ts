@@ -3,60 +3,23 @@ import { safeErrorMessage } from '../errors/redact.js';
 import { validateOptions } from '../options/validate.js';
 import { type RequestEstimate, estimateRequest } from '../usage/estimate.js';
 import type { Usage } from '../usage/extract.js';
-import { BudgetExceededError, type BudgetDenialDetails, BudgetStoreError, type BudgetStoreOperation } from './errors.js';
+import { BudgetExceededError, type BudgetDenialDetails, BudgetStoreError } from './errors.js';
 import { KeyExpiry } from './expiry.js';
-import { StoreTimeoutError, storeCall } from './store-call.js';
+import { StoreFault, type StoreOp, StoreRunner, StoreTimeoutError, type Steps } from './store-call.js';
 import type { BudgetEmitter, BudgetScope } from './events.js';
 import { type BudgetOptions, budgetOptionsSchema } from './options.js';
-import { DayTracker, type WindowShape, windowBuckets, windowResetsAt } from './period.js';
+import type { Held, ReserveRequest, ReserveResult, Reservation } from './reservation.js';
+import { DayTracker, type WindowShape, windowBuckets } from './period.js';
 import { type PriceTable, costOf, mergePrices, pricesInfo } from './pricing.js';
-import { type ScopeSnapshot, type BudgetSnapshot, type PricesInfo, scopeSnapshot } from './snapshot.js';
-import { type Denial, EMPTY, NANOS_PER_USD, type ScopeHold, add, costNanos, crossings, denialOf, overBy, scopesFor, storeLimit } from './scopes.js';
+import { type ScopeSnapshot, type BudgetSnapshot, type PricesInfo, assembleSnapshot } from './snapshot.js';
+import { BudgetSignals } from './signals.js';
+import { NANOS_PER_USD, type ScopeHold, add, costNanos, denialOf, overBy, scopesFor, storeLimit, windowOthers, windowTotals } from './scopes.js';
 import { type Amount, type BudgetStore, MemoryBudgetStore, type StoreReserveResult, type Totals, ZERO } from './store.js';
 
-/** What `reserve` needs to know about a call. */
-export interface ReserveRequest {
-  readonly model: string;
-  readonly taskId?: string;
-  /** Tokens the call may use: from the caller, or `budget.estimate(request)`. */
-  readonly estimate: RequestEstimate;
-}
-
-/** A budget hold for one call. Settle it with the real usage, or release it. */
-export interface Reservation {
-  readonly id: number;
-  readonly model: string;
-  readonly taskId: string | undefined;
-  readonly estimate: RequestEstimate;
-  /** Tokens held (input + output estimate). */
-  readonly tokens: number;
-  /** USD held, 0 when the model has no price. */
-  readonly costUsd: number;
-}
-
-export type ReserveResult =
-  | { readonly ok: true; readonly reservation: Reservation }
-  | ({ readonly ok: false; readonly action: 'reject' | 'fallback'; readonly error: BudgetExceededError } & BudgetDenialDetails);
-
-interface Held {
-  readonly reservation: Reservation;
-  /** What each hold holds in the store: the estimate, or zero for a call let through by `onStoreError: 'open'`. */
-  readonly amount: Amount;
-  readonly holds: readonly ScopeHold[];
-}
+export type { ReserveRequest, Reservation, ReserveResult } from './reservation.js';
 
 const DEFAULT_STORE_TIMEOUT_MS = 5_000;
 const DEFAULT_TASK_TTL_MS = 86_400_000;
-const MAX_UNPRICED_REMEMBERED = 1_000;
-
-/** A store failure inside `reserve`, with where it happened. */
-class StoreFault {
-  constructor(
-    readonly operation: BudgetStoreOperation,
-    readonly key: string,
-    readonly error: unknown,
-  ) {}
-}
 
 export interface BudgetDeps {
   readonly clock: Clock;
@@ -83,15 +46,13 @@ export class BudgetManager {
   readonly #o: BudgetOptions;
   readonly #pricesInfo: PricesInfo;
   readonly #clock: Clock;
-  readonly #emitter: BudgetEmitter | undefined;
+  readonly #signals: BudgetSignals;
   readonly #day: DayTracker;
   readonly #window: WindowShape | undefined;
-  readonly #thresholds: readonly number[];
   readonly #open = new Map<number, Held>();
   readonly #recentTasks = new Map<string, true>();
-  readonly #unpricedWarned = new Set<string>();
   readonly #limitsCost: boolean;
-  readonly #storeTimeoutMs: number | undefined;
+  readonly #runner: StoreRunner;
   readonly #expiry: KeyExpiry | undefined;
   #adopted = false;
   #nextId = 1;
@@ -101,7 +62,6 @@ export class BudgetManager {
     const o = validateOptions(budgetOptionsSchema, options, 'budget') as BudgetOptions;
     this.#o = o;
     this.#clock = deps.clock;
-    this.#emitter = deps.emitter;
     this.store = this.#o.store ?? new MemoryBudgetStore();
     this.prices = mergePrices(this.#o.prices, this.#o.replaceDefaultPrices);
     this.#pricesInfo = pricesInfo(this.#o.prices, this.#o.replaceDefaultPrices === true);
@@ -109,9 +69,9 @@ export class BudgetManager {
     const w = this.#o.window;
     this.#window = w ? { windowMs: w.windowMs, buckets: w.buckets ?? 60 } : undefined;
     this.#limitsCost = [o.task, o.day, o.window, ...Object.values(o.models ?? {})].some((l) => l?.maxCostUsd !== undefined);
-    this.#thresholds = Object.freeze([...new Set(this.#o.thresholds ?? [0.9])].sort((a, b) => a - b));
-    // The in-memory store answers synchronously: no timer per operation for it.
-    this.#storeTimeoutMs = this.store instanceof MemoryBudgetStore ? undefined : (o.storeTimeoutMs ?? DEFAULT_STORE_TIMEOUT_MS);
+    this.#signals = new BudgetSignals(deps, this.prices, this.#limitsCost, o.thresholds);
+    // The in-memory store answers synchronously: no promise hop or timer per operation for it.
+    this.#runner = new StoreRunner(this.store, this.#clock, o.storeTimeoutMs ?? DEFAULT_STORE_TIMEOUT_MS);
     // Keys are only tracked for a store that can drop them (Redis expires its own).
     this.#expiry = typeof this.store.delete === 'function' ? new KeyExpiry(this.#day, this.#window, o.taskTtlMs ?? DEFAULT_TASK_TTL_MS) : undefined;
   }
@@ -136,23 +96,6 @@ export class BudgetManager {
     return this.#limitsCost;
   }
 
-  #wants(name: Parameters<BudgetEmitter['wants']>[0]): boolean {
-    return this.#emitter?.wants(name) === true;
-  }
-
-  /** Settled and reserved usage of the window's older buckets (the current one is in the store key). */
-  async #windowOthers(now: number): Promise<Totals> {
-    const buckets = windowBuckets(now, this.#window!).slice(0, -1);
-    let sum = EMPTY;
-    for (const b of buckets) sum = add(sum, await this.#call('get', `window:${b}`, () => this.store.get(`window:${b}`)));
-    return sum;
-  }
-
-  async #windowTotals(now: number): Promise<Totals> {
-    const current = windowBuckets(now, this.#window!).at(-1);
-    return add(await this.#windowOthers(now), await this.#call('get', `window:${current}`, () => this.store.get(`window:${current}`)));
-  }
-
   /** Runs `fn` after every earlier `reserve` finished: one reservation decision at a time per manager. */
   #serial<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.#queue.then(fn, fn);
@@ -166,16 +109,18 @@ export class BudgetManager {
    * and holds anyway). Never sends anything: call before the request.
    */
   reserve(request: ReserveRequest): Promise<ReserveResult> {
-    return this.#serial(() => this.#reserve(request));
+    // Synchronous steps cannot interleave: the queue is only for a store that answers later.
+    if (this.#runner.sync) return this.#runner.run(this.#reserve(request));
+    return this.#serial(() => this.#runner.run(this.#reserve(request)));
   }
 
-  async #reserve({ model, taskId, estimate }: ReserveRequest): Promise<ReserveResult> {
+  *#reserve({ model, taskId, estimate }: ReserveRequest): Steps<ReserveResult> {
     const now = this.#clock.now();
-    await this.#sweep(now, model, taskId);
+    yield* this.#sweep(now, model, taskId);
     const inTokens = Math.max(0, Math.ceil(estimate.inputTokens) || 0);
     const outTokens = Math.max(0, Math.ceil(estimate.outputTokens) || 0);
     const est = Object.freeze({ inputTokens: inTokens, outputTokens: outTokens });
-    const usd = this.#costOrWarn(model, { inputTokens: inTokens, outputTokens: outTokens }, taskId);
+    const usd = this.#signals.costOrWarn(model, { inputTokens: inTokens, outputTokens: outTokens }, taskId);
     const amount: Amount = { tokens: inTokens + outTokens, costNanos: costNanos(usd) };
     if (taskId !== undefined) this.#trackTask(taskId);
 
@@ -186,36 +131,36 @@ export class BudgetManager {
     let holding = amount;
     try {
       const withOthers: ScopeHold[] = [];
-      for (const s of scopes) withOthers.push(s.scope === 'window' ? { ...s, others: await this.#windowOthers(now) } : s);
+      for (const s of scopes) withOthers.push(s.scope === 'window' ? { ...s, others: yield* windowOthers(this.#window!, now) } : s);
       for (const s of withOthers) this.#expiry?.touch(s.key, now);
       const enforced = withOthers.filter((s) => s.action !== 'warn-only');
       const advisory = withOthers.filter((s) => s.action === 'warn-only');
 
       for (const s of enforced) {
-        const r = await this.#reserveIn(s.key, amount, storeLimit(s));
+        const r: StoreReserveResult = yield { op: 'reserve', key: s.key, amount, limit: storeLimit(s) };
         if (!r.ok) {
           // Undo the scopes already held: a refused call holds nothing.
-          await this.#undo(held, amount, model, taskId);
+          yield* this.#undo(held, amount, model, taskId);
           const details = denialOf(s, model, amount, s.others ? add(s.others, r.totals) : r.totals) as BudgetDenialDetails;
-          this.#emitExceeded(details, taskId);
+          this.#signals.exceeded(details, taskId);
           const error = new BudgetExceededError(details);
           return Object.freeze({ ok: false as const, ...details, error });
         }
         held.push(s);
       }
       for (const s of advisory) {
-        const r = await this.#reserveIn(s.key, amount);
+        const r: StoreReserveResult = yield { op: 'reserve', key: s.key, amount };
         held.push(s);
         const totals = s.others ? add(s.others, r.totals) : r.totals;
         const over = overBy(s, totals);
-        if (over) this.#emitExceeded(denialOf(s, model, amount, totals, over, true), taskId);
+        if (over) this.#signals.exceeded(denialOf(s, model, amount, totals, over, true), taskId);
       }
       holds = held;
     } catch (fault) {
       // All or nothing: a store failure on one scope gives back every scope already held.
-      await this.#undo(held, amount, model, taskId);
+      yield* this.#undo(held, amount, model, taskId);
       const f = fault instanceof StoreFault ? fault : new StoreFault('reserve', scopes[0]?.key ?? '', fault);
-      this.#usageWarning(model, 'store', taskId, safeErrorMessage(f.error));
+      this.#signals.usageWarning(model, 'store', taskId, safeErrorMessage(f.error));
       if ((this.#o.onStoreError ?? 'closed') === 'closed') throw new BudgetStoreError(f.operation, f.key, model, f.error, f.error instanceof StoreTimeoutError);
       // Open: the call goes ahead holding nothing; its usage is still added to every scope at settle.
       holds = scopes;
@@ -234,29 +179,12 @@ export class BudgetManager {
     return Object.freeze({ ok: true as const, reservation });
   }
 
-  /** One store operation, bounded by `storeTimeoutMs`; a failure becomes a {@link StoreFault} naming it. */
-  async #call<T>(operation: BudgetStoreOperation, key: string, op: () => Promise<T>, onLate?: (value: T) => void): Promise<T> {
-    try {
-      return await storeCall(this.#clock, this.#storeTimeoutMs, op, onLate);
-    } catch (error) {
-      throw error instanceof StoreFault ? error : new StoreFault(operation, key, error);
-    }
-  }
-
-  #reserveIn(key: string, amount: Amount, limit?: ReturnType<typeof storeLimit>): Promise<StoreReserveResult> {
-    // A reservation that lands after its timeout belongs to a call already refused or let through: give it back.
-    const late = (r: StoreReserveResult) => {
-      if (r.ok) void this.store.release(key, amount).catch(() => {});
-    };
-    return this.#call('reserve', key, () => this.store.reserve(key, amount, limit), late);
-  }
-
-  async #undo(held: readonly ScopeHold[], amount: Amount, model: string, taskId: string | undefined): Promise<void> {
-    for (const h of held) await this.#safe(() => this.store.release(h.key, amount), model, taskId);
+  *#undo(held: readonly ScopeHold[], amount: Amount, model: string, taskId: string | undefined): Steps<void> {
+    for (const h of held) yield* this.#safe({ op: 'release', key: h.key, reserved: amount }, model, taskId);
   }
 
   /** Drops store keys whose period is over (at most once a minute of clock time). Never fails a call. */
-  async #sweep(now: number, model: string, taskId: string | undefined): Promise<void> {
+  *#sweep(now: number, model: string, taskId: string | undefined): Steps<void> {
     const expiry = this.#expiry;
     if (!expiry) return;
     if (!this.#adopted) {
@@ -264,43 +192,15 @@ export class BudgetManager {
       this.#adopted = true;
       for (const key of this.store.keys?.() ?? []) expiry.touch(key, now);
     }
-    for (const key of expiry.due(now)) await this.#safe(async () => this.store.delete!(key), model, taskId);
+    for (const key of expiry.due(now)) yield* this.#safe({ op: 'delete', key }, model, taskId);
   }
 
-  #emitExceeded(d: Denial, taskId: string | undefined): void {
-    if (!this.#wants('budget:exceeded')) return;
-    this.#emitter!.emit('budget:exceeded', { timestamp: this.#clock.now(), ...(taskId !== undefined ? { taskId } : {}), ...d });
-  }
-
-  #costOrWarn(model: string, usage: Pick<Usage, 'inputTokens' | 'outputTokens'> & Partial<Usage>, taskId: string | undefined): number | undefined {
-    const usd = costOf(model, usage, this.prices);
-    if (usd === undefined && this.#limitsCost && !this.#unpricedWarned.has(model)) {
-      // Model names may come from requests: remembered up to a bound, then warned about again.
-      if (this.#unpricedWarned.size >= MAX_UNPRICED_REMEMBERED) this.#unpricedWarned.clear();
-      this.#unpricedWarned.add(model);
-      this.#usageWarning(model, 'unpriced', taskId);
-    }
-    return usd;
-  }
-
-  #usageWarning(model: string, reason: 'missing' | 'invalid' | 'unpriced' | 'store', taskId: string | undefined, detail?: string): void {
-    if (!this.#wants('budget:usage-warning')) return;
-    this.#emitter!.emit('budget:usage-warning', {
-      timestamp: this.#clock.now(),
-      ...(taskId !== undefined ? { taskId } : {}),
-      model,
-      reason,
-      ...(detail !== undefined ? { detail } : {}),
-    });
-  }
-
-  /** Runs a store call (bounded by `storeTimeoutMs`); a failure becomes a `budget:usage-warning`, never a failed user call. */
-  async #safe<T>(op: () => Promise<T>, model: string, taskId: string | undefined): Promise<T | undefined> {
+  /** One store operation whose failure becomes a `budget:usage-warning`, never a failed user call. */
+  *#safe<T>(op: StoreOp, model: string, taskId: string | undefined): Steps<T | undefined> {
     try {
-      return await storeCall(this.#clock, this.#storeTimeoutMs, op);
-    } catch (error) {
-      this.#usageWarning(model, 'store', taskId, safeErrorMessage(error instanceof StoreFault ? error.error : error));
-      return undefined;
+      return (yield op) as T;
+    } catch (fault) {
+      return this.#storeWarning(fault, model, taskId);
     }
   }
 
@@ -309,7 +209,11 @@ export class BudgetManager {
    * response had none) or invalid, the estimate is settled instead and a
    * `budget:usage-warning` is emitted. Settling twice, or after a release, does nothing.
    */
-  async settle(reservation: Reservation, usage: Usage | undefined): Promise<void> {
+  settle(reservation: Reservation, usage: Usage | undefined): Promise<void> {
+    return this.#runner.run(this.#settle(reservation, usage));
+  }
+
+  *#settle(reservation: Reservation, usage: Usage | undefined): Steps<void> {
     const held = this.#open.get(reservation.id);
     if (!held) return;
     this.#open.delete(reservation.id);
@@ -317,17 +221,17 @@ export class BudgetManager {
     let actual: Usage;
     let estimated = false;
     if (usage === undefined || usage.invalid !== undefined) {
-      this.#usageWarning(model, usage === undefined ? 'missing' : 'invalid', taskId, usage?.invalid);
+      this.#signals.usageWarning(model, usage === undefined ? 'missing' : 'invalid', taskId, usage?.invalid);
       const e = held.reservation.estimate;
       actual = { inputTokens: e.inputTokens, outputTokens: e.outputTokens, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
       estimated = true;
     } else {
       actual = usage;
     }
-    const usd = this.#costOrWarn(model, actual, taskId);
+    const usd = this.#signals.costOrWarn(model, actual, taskId);
     const used: Amount = { tokens: actual.inputTokens + actual.outputTokens, costNanos: costNanos(usd) };
-    if (this.#wants('budget:usage')) {
-      this.#emitter!.emit('budget:usage', {
+    if (this.#signals.wants('budget:usage')) {
+      this.#signals.emit('budget:usage', {
         timestamp: this.#clock.now(),
         ...(taskId !== undefined ? { taskId } : {}),
         model,
@@ -343,16 +247,20 @@ export class BudgetManager {
     const now = this.#clock.now();
     for (const h of held.holds) {
       this.#expiry?.touch(h.key, now);
-      const after = await this.#safe(() => this.store.settle(h.key, held.amount, used), model, taskId);
-      if (!after || !this.#wants('budget:warning')) continue;
+      const after = yield* this.#safe<Totals>({ op: 'settle', key: h.key, reserved: held.amount, used }, model, taskId);
+      if (!after || !this.#signals.wants('budget:warning')) continue;
       // A window's level is the sum of its buckets at this moment, not the one bucket this call was held in.
-      const level = h.scope === 'window' ? await this.#safe(() => this.#windowTotals(this.#clock.now()), model, taskId) : after;
-      if (level) this.#checkThresholds(h, level, used, taskId);
+      const level = h.scope === 'window' ? yield* this.#safeTotals(model, taskId) : after;
+      if (level) this.#signals.thresholds(h, level, used, taskId);
     }
   }
 
   /** Gives the hold back unused (a failed or aborted call). Releasing twice, or after a settle, does nothing. */
-  async release(reservation: Reservation): Promise<void> {
+  release(reservation: Reservation): Promise<void> {
+    return this.#runner.run(this.#release(reservation));
+  }
+
+  *#release(reservation: Reservation): Steps<void> {
     const held = this.#open.get(reservation.id);
     if (!held) return;
     this.#open.delete(reservation.id);
@@ -360,13 +268,21 @@ export class BudgetManager {
     const now = this.#clock.now();
     for (const h of held.holds) {
       this.#expiry?.touch(h.key, now);
-      await this.#safe(() => this.store.release(h.key, held.amount), held.reservation.model, held.reservation.taskId);
+      yield* this.#safe({ op: 'release', key: h.key, reserved: held.amount }, held.reservation.model, held.reservation.taskId);
     }
   }
 
-  #checkThresholds(h: ScopeHold, after: Totals, used: Amount, taskId: string | undefined): void {
-    for (const w of crossings(h, after, used, this.#thresholds)) {
-      this.#emitter!.emit('budget:warning', { timestamp: this.#clock.now(), ...(taskId !== undefined ? { taskId } : {}), ...w });
+  #storeWarning(fault: unknown, model: string, taskId: string | undefined): undefined {
+    this.#signals.usageWarning(model, 'store', taskId, safeErrorMessage(fault instanceof StoreFault ? fault.error : fault));
+    return undefined;
+  }
+
+  /** The window's level now, or undefined (with a warning) when the store fails. */
+  *#safeTotals(model: string, taskId: string | undefined): Steps<Totals | undefined> {
+    try {
+      return yield* windowTotals(this.#window!, this.#clock.now());
+    } catch (fault) {
+      return this.#storeWarning(fault, model, taskId);
     }
   }
 
@@ -408,27 +324,9 @@ export class BudgetManager {
     return snap.scopes.find((s) => s.scope === scope && (scope === 'model' ? s.model === id : scope === 'task' ? s.taskId === id : true));
   }
 
-  async #snapshot(taskIds: readonly string[] | undefined): Promise<BudgetSnapshot> {
-    const now = this.#clock.now();
+  #snapshot(taskIds: readonly string[] | undefined): Promise<BudgetSnapshot> {
     const o = this.#o;
-    const day = this.#day.at(now);
-    const dflt = o.action ?? 'reject';
-    const scopes: ScopeSnapshot[] = [];
-    if (o.day) scopes.push(scopeSnapshot('day', `day:${day.key}`, o.day, dflt, await this.store.get(`day:${day.key}`), day.resetsAt));
-    for (const [model, limit] of Object.entries(o.models ?? {})) {
-      const key = `model:${day.key}:${model}`;
-      scopes.push({ ...scopeSnapshot('model', key, limit, dflt, await this.store.get(key), day.resetsAt), model });
-    }
-    if (o.window && this.#window) {
-      const key = `window:${windowBuckets(now, this.#window).at(-1)}`;
-      scopes.push(scopeSnapshot('window', key, o.window, dflt, await this.#windowTotals(now), windowResetsAt(now, this.#window)));
-    }
-    if (o.task) {
-      for (const taskId of taskIds ?? [...this.#recentTasks.keys()].reverse()) {
-        const key = `task:${taskId}`;
-        scopes.push({ ...scopeSnapshot('task', key, o.task, dflt, await this.store.get(key), null), taskId });
-      }
-    }
-    return Object.freeze({ at: now, currency: 'USD', timeZone: this.#day.timeZone, prices: this.#pricesInfo, openReservations: this.#open.size, scopes: Object.freeze(scopes) });
+    const parts = { day: this.#day, window: this.#window, prices: this.#pricesInfo, openReservations: this.#open.size };
+    return assembleSnapshot(o, parts, this.store, this.#clock.now(), taskIds ?? [...this.#recentTasks.keys()].reverse(), (steps) => this.#runner.run(steps));
   }
 }

@@ -1,6 +1,8 @@
 import type { BudgetDenialDetails } from './errors.js';
 import type { BudgetAction, BudgetScope, BudgetUnit, BudgetWarningEvent } from './events.js';
 import type { BudgetOptions } from './options.js';
+import { type WindowShape, windowBuckets } from './period.js';
+import type { Steps } from './store-call.js';
 import { type Amount, type StoreLimit, type Totals, ZERO } from './store.js';
 
 /** Budget arithmetic as pure functions: limits per store key, refusal details, threshold crossings. */
@@ -112,4 +114,18 @@ export function scopesFor(o: BudgetOptions, model: string, taskId: string | unde
   if (o.window && windowBucket !== undefined) push('window', `window:${windowBucket}`, o.window);
   if (o.day) push('day', `day:${day}`, o.day);
   return out;
+}
+
+/** Settled and reserved usage of the window's older buckets (the current one is in the store key). */
+export function* windowOthers(w: WindowShape, now: number): Steps<Totals> {
+  const buckets = windowBuckets(now, w).slice(0, -1);
+  let sum = EMPTY;
+  for (const b of buckets) sum = add(sum, yield { op: 'get', key: `window:${b}` });
+  return sum;
+}
+
+/** The whole window's usage: its older buckets and the current one. */
+export function* windowTotals(w: WindowShape, now: number): Steps<Totals> {
+  const current = windowBuckets(now, w).at(-1);
+  return add(yield* windowOthers(w, now), yield { op: 'get', key: `window:${current}` });
 }

@@ -1,7 +1,11 @@
 import type { BudgetAction, BudgetScope } from './events.js';
 import type { BudgetLimit } from './options.js';
 import type { PricesInfo } from './pricing.js';
-import type { Totals } from './store.js';
+import type { BudgetOptions } from './options.js';
+import { type DayTracker, type WindowShape, windowBuckets, windowResetsAt } from './period.js';
+import { windowTotals } from './scopes.js';
+import type { Steps } from './store-call.js';
+import type { BudgetStore, Totals } from './store.js';
 
 /** One scope's state, as plain JSON-safe data (no `undefined`: absent limits are `null`). */
 export interface ScopeSnapshot {
@@ -59,4 +63,42 @@ export function scopeSnapshot(scope: BudgetScope, key: string, limit: BudgetLimi
     remainingUsd: lu === undefined ? null : Math.max(0, usd(Math.round(lu * 1e9) - t.used.costNanos - t.reserved.costNanos)),
     resetsAt,
   });
+}
+
+/** What a budget snapshot is assembled from, besides the store. */
+export interface SnapshotParts {
+  readonly day: DayTracker;
+  readonly window: WindowShape | undefined;
+  readonly prices: PricesInfo;
+  readonly openReservations: number;
+}
+
+/** Every configured scope's current period as plain data; task scopes for `taskIds`. */
+export async function assembleSnapshot(
+  o: BudgetOptions,
+  parts: SnapshotParts,
+  store: BudgetStore,
+  now: number,
+  taskIds: readonly string[],
+  run: (steps: Steps<Totals>) => Promise<Totals>,
+): Promise<BudgetSnapshot> {
+  const day = parts.day.at(now);
+  const dflt = o.action ?? 'reject';
+  const scopes: ScopeSnapshot[] = [];
+  if (o.day) scopes.push(scopeSnapshot('day', `day:${day.key}`, o.day, dflt, await store.get(`day:${day.key}`), day.resetsAt));
+  for (const [model, limit] of Object.entries(o.models ?? {})) {
+    const key = `model:${day.key}:${model}`;
+    scopes.push({ ...scopeSnapshot('model', key, limit, dflt, await store.get(key), day.resetsAt), model });
+  }
+  if (o.window && parts.window) {
+    const key = `window:${windowBuckets(now, parts.window).at(-1)}`;
+    scopes.push(scopeSnapshot('window', key, o.window, dflt, await run(windowTotals(parts.window, now)), windowResetsAt(now, parts.window)));
+  }
+  if (o.task) {
+    for (const taskId of taskIds) {
+      const key = `task:${taskId}`;
+      scopes.push({ ...scopeSnapshot('task', key, o.task, dflt, await store.get(key), null), taskId });
+    }
+  }
+  return Object.freeze({ at: now, currency: 'USD', timeZone: parts.day.timeZone, prices: parts.prices, openReservations: parts.openReservations, scopes: Object.freeze(scopes) });
 }

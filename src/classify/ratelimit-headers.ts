@@ -27,9 +27,6 @@ export type RateLimitDimension = 'requests' | 'tokens' | 'inputTokens' | 'output
 
 const NUMBER = /^\d+(?:\.\d+)?$/;
 // Go's time.Duration.String(): `1h2m3.5s`, `6m0s`, `12ms`, `0s`. OpenAI sends these for resets.
-const GO_DURATION = /^(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+$/;
-const GO_PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g;
-const UNIT_MS: Readonly<Record<string, number>> = { ns: 1e-6, us: 1e-3, µs: 1e-3, μs: 1e-3, ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
 // RFC 3339 needs a full date, a time and a zone; Date.parse alone accepts far more.
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
 
@@ -46,10 +43,44 @@ export function parseGoDuration(raw: string | undefined): number | undefined {
   const v = raw?.trim();
   if (!v) return undefined;
   if (v === '0') return 0;
-  if (v.length > 64 || !GO_DURATION.test(v)) return undefined;
+  if (v.length > 64) return undefined;
+  // A hand-written scan of `(number unit)+`: it runs on every answer with OpenAI headers,
+  // and a global regex with matchAll cost several times the rest of the parse.
   let ms = 0;
-  for (const m of v.matchAll(GO_PART)) ms += Number(m[1]) * UNIT_MS[m[2]!]!;
+  let i = 0;
+  while (i < v.length) {
+    const start = i;
+    while (isDigit(v.charCodeAt(i))) i++;
+    const whole = i > start;
+    if (v.charCodeAt(i) === DOT) {
+      i++;
+      const fraction = i;
+      while (isDigit(v.charCodeAt(i))) i++;
+      if (!whole && i === fraction) return undefined; // a lone `.`
+    } else if (!whole) return undefined;
+    const n = Number(v.slice(start, i));
+    const unit = goUnitAt(v, i);
+    if (!unit) return undefined;
+    ms += n * unit[0];
+    i += unit[1];
+  }
   return Number.isFinite(ms) ? ms : undefined;
+}
+
+const DOT = 0x2e;
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
+const MICRO = [0xb5, 0x3bc]; // µ (micro sign) and μ (Greek mu): Go writes the first, both are accepted
+
+/** The Go duration unit at `i` as [ms per unit, length]; two-letter units first, so `ms` is never read as `m`. */
+function goUnitAt(v: string, i: number): readonly [number, number] | undefined {
+  const c = v.charCodeAt(i);
+  const s = v.charCodeAt(i + 1) === 0x73; // a second letter `s`
+  if (c === 0x6e /* n */) return s ? [1e-6, 2] : undefined;
+  if (c === 0x75 /* u */ || MICRO.includes(c)) return s ? [1e-3, 2] : undefined;
+  if (c === 0x6d /* m */) return s ? [1, 2] : [60_000, 1];
+  if (c === 0x73 /* s */) return [1_000, 1];
+  if (c === 0x68 /* h */) return [3_600_000, 1];
+  return undefined;
 }
 
 /** An RFC 3339 timestamp in ms since epoch, or `undefined` when malformed. */
@@ -69,21 +100,55 @@ function window(limit: number | undefined, remaining: number | undefined, resetA
   return Object.freeze(w);
 }
 
-function openaiWindow(headers: unknown, dim: 'requests' | 'tokens', nowMs: number): RateLimitWindow | undefined {
-  const reset = parseGoDuration(readHeader(headers, `x-ratelimit-reset-${dim}`));
-  return window(
-    parseCount(readHeader(headers, `x-ratelimit-limit-${dim}`)),
-    parseCount(readHeader(headers, `x-ratelimit-remaining-${dim}`)),
-    reset === undefined ? undefined : nowMs + reset,
-  );
+/** Where each family's three headers (limit, remaining, reset) sit in the values read. */
+const OPENAI_SLOT = { requests: 12, tokens: 15 } as const;
+const ANTHROPIC_SLOT = { requests: 0, tokens: 3, inputTokens: 6, outputTokens: 9 } as const;
+/** Every name read, built once: a name put together per call is a fresh string to hash on every lookup. */
+const NAMES: readonly string[] = [
+  ...['requests', 'tokens', 'input-tokens', 'output-tokens'].flatMap((d) => [`anthropic-ratelimit-${d}-limit`, `anthropic-ratelimit-${d}-remaining`, `anthropic-ratelimit-${d}-reset`]),
+  ...['requests', 'tokens'].flatMap((d) => [`x-ratelimit-limit-${d}`, `x-ratelimit-remaining-${d}`, `x-ratelimit-reset-${d}`]),
+];
+const SLOT: ReadonlyMap<string, number> = new Map(NAMES.map((name, i) => [name, i]));
+type Values = (string | undefined)[];
+
+function openaiWindow(v: Values, at: number, nowMs: number): RateLimitWindow | undefined {
+  const reset = parseGoDuration(v[at + 2]);
+  return window(parseCount(v[at]), parseCount(v[at + 1]), reset === undefined ? undefined : nowMs + reset);
 }
 
-function anthropicWindow(headers: unknown, dim: string): RateLimitWindow | undefined {
-  return window(
-    parseCount(readHeader(headers, `anthropic-ratelimit-${dim}-limit`)),
-    parseCount(readHeader(headers, `anthropic-ratelimit-${dim}-remaining`)),
-    parseRfc3339(readHeader(headers, `anthropic-ratelimit-${dim}-reset`)),
-  );
+function anthropicWindow(v: Values, at: number): RateLimitWindow | undefined {
+  return window(parseCount(v[at]), parseCount(v[at + 1]), parseRfc3339(v[at + 2]));
+}
+
+/**
+ * The rate-limit header values of a plain record, in one pass over its keys
+ * (reading each of the 20 names case-insensitively would scan every key 20
+ * times). As {@link readHeader}: an exact lower-case key wins over another
+ * spelling, else the first spelling in key order; an array gives its first
+ * item. `undefined` when the record has none.
+ */
+function recordValues(record: Record<string, unknown>): Values | undefined {
+  let values: Values | undefined;
+  let exact = 0; // a bit per slot read from its exact lower-case name
+  for (const key in record) {
+    let slot = SLOT.get(key);
+    const isExact = slot !== undefined;
+    if (slot === undefined) {
+      // Most response headers are not spelled differently: lower-case only what may be one of ours.
+      const first = key.charCodeAt(0) | 0x20;
+      if (first !== 0x78 /* x */ && first !== 0x61 /* a */) continue;
+      slot = SLOT.get(key.toLowerCase());
+      if (slot === undefined) continue;
+    }
+    let v = record[key];
+    if (v === undefined) continue;
+    values ??= new Array<string | undefined>(NAMES.length);
+    if (exact & (1 << slot) || (!isExact && values[slot] !== undefined)) continue;
+    if (Array.isArray(v)) v = v[0];
+    values[slot] = typeof v === 'string' ? v : undefined;
+    if (isExact) exact |= 1 << slot;
+  }
+  return values;
 }
 
 /**
@@ -101,21 +166,20 @@ function anthropicWindow(headers: unknown, dim: string): RateLimitWindow | undef
 export function parseRateLimitHeaders(headers: unknown, nowMs: number): RateLimitInfo | undefined {
   if (headers === null || typeof headers !== 'object') return undefined;
   try {
-    const info: { -readonly [K in RateLimitDimension]?: RateLimitWindow } & { observedAt: number } = { observedAt: nowMs };
-    let found = false;
-    const set = (dim: RateLimitDimension, w: RateLimitWindow | undefined) => {
-      if (!w) return;
-      info[dim] = w;
-      found = true;
-    };
+    const v = typeof (headers as { get?: unknown }).get === 'function' ? NAMES.map((name) => readHeader(headers, name)) : recordValues(headers as Record<string, unknown>);
+    if (!v) return undefined;
     // Anthropic first: when a proxy forwards both families, the provider-specific one is richer.
-    set('requests', anthropicWindow(headers, 'requests'));
-    set('tokens', anthropicWindow(headers, 'tokens'));
-    set('inputTokens', anthropicWindow(headers, 'input-tokens'));
-    set('outputTokens', anthropicWindow(headers, 'output-tokens'));
-    if (!info.requests) set('requests', openaiWindow(headers, 'requests', nowMs));
-    if (!info.tokens) set('tokens', openaiWindow(headers, 'tokens', nowMs));
-    return found ? Object.freeze(info) : undefined;
+    const requests = anthropicWindow(v, ANTHROPIC_SLOT.requests) ?? openaiWindow(v, OPENAI_SLOT.requests, nowMs);
+    const tokens = anthropicWindow(v, ANTHROPIC_SLOT.tokens) ?? openaiWindow(v, OPENAI_SLOT.tokens, nowMs);
+    const inputTokens = anthropicWindow(v, ANTHROPIC_SLOT.inputTokens);
+    const outputTokens = anthropicWindow(v, ANTHROPIC_SLOT.outputTokens);
+    if (!requests && !tokens && !inputTokens && !outputTokens) return undefined;
+    const info: { -readonly [K in keyof RateLimitInfo]: RateLimitInfo[K] } = { observedAt: nowMs };
+    if (requests) info.requests = requests;
+    if (tokens) info.tokens = tokens;
+    if (inputTokens) info.inputTokens = inputTokens;
+    if (outputTokens) info.outputTokens = outputTokens;
+    return Object.freeze(info);
   } catch {
     return undefined;
   }

@@ -2,8 +2,9 @@ import { QuantileSketch } from './sketch.js';
 import type { Clock } from '../clock/clock.js';
 import type { BreakerState } from '../events/events.js';
 import { redact } from '../errors/redact.js';
-import { AlertGate, RateLimitTrail, type AlertInput } from './alerts.js';
-import { AnomalyDetector, type Finding } from './anomaly.js';
+import { RateLimitTrail } from './alerts.js';
+import { Notices } from './notices.js';
+import { AnomalyDetector } from './anomaly.js';
 import type { AttemptOutcome, Health, MonitorEmitter } from './events.js';
 import { classifyHealth, fmtMs, healthReasons, pct, rankModels, type Ranking } from './health.js';
 import { InFlight, type CallToken } from './inflight.js';
@@ -42,26 +43,25 @@ export class Monitor {
   readonly #events: MonitorEmitter;
   readonly #models = new Map<string, ModelState>();
   readonly #budgets = new Map<string, { fraction: number; refused: number; updatedAt: number }>();
-  readonly #recent: NotableEvent[] = [];
-  readonly #gate = new AlertGate();
+  readonly #notices: Notices;
   readonly #inFlight: InFlight;
   readonly #process: ProcessSampler;
   readonly #period: MonitorDeps['period'];
   readonly #healthLabel: string;
   /** Index of the longest window in each model's rings: the latency baseline reads it. */
   readonly #longest: number;
-  #disposed = false;
 
   constructor(options: MonitorOptions | undefined, deps: MonitorDeps) {
     this.options = resolveMonitorOptions(options);
     this.#clock = deps.clock;
     this.#events = deps.events ?? NO_EMITTER;
+    this.#notices = new Notices(this.#clock, this.#events, this.options);
     this.#period = deps.period;
     this.#healthLabel = windowLabel(this.options.health.windowMs);
     this.#longest = this.options.windows.indexOf(Math.max(...this.options.windows));
     const long = this.options.rules.longRunning;
     this.#inFlight = new InFlight(this.#clock, long?.thresholdMs, (model, age) =>
-      this.#alert(long!.cooldownMs, { level: long!.level, rule: 'long_running', key: `long_running:${model}`, model, value: age, threshold: long!.thresholdMs, message: `A call to ${model} has been running for ${fmtMs(age)} (threshold ${fmtMs(long!.thresholdMs)})` }),
+      this.#notices.alert(long!.cooldownMs, { level: long!.level, rule: 'long_running', key: `long_running:${model}`, model, value: age, threshold: long!.thresholdMs, message: `A call to ${model} has been running for ${fmtMs(age)} (threshold ${fmtMs(long!.thresholdMs)})` }),
     );
     this.#process = new ProcessSampler(this.options.eventLoopDelay);
   }
@@ -90,12 +90,20 @@ export class Monitor {
       s.sinceRecovery.calls++;
       if (outcome !== 'success') s.sinceRecovery.failures++;
     }
+    // One bin for every window's sketch: the logarithm is taken once per success, not once per window.
+    let bin = Number.NaN;
+    let binned = false;
     for (const ring of s.rings) {
       const b = ring.at(now);
       b.calls++;
       if (outcome === 'success') {
         b.successes++;
-        (b.latency ??= new QuantileSketch(this.options.relativeAccuracy)).accept(ms);
+        const sketch = (b.latency ??= new QuantileSketch(this.options.relativeAccuracy));
+        if (!binned) {
+          bin = sketch.binOf(ms);
+          binned = true;
+        }
+        sketch.acceptInBin(ms, bin);
       } else if (outcome === 'timeout') b.timeouts++;
       else if (outcome === 'rate_limited') b.rateLimited++;
       else b.errors++;
@@ -104,13 +112,13 @@ export class Monitor {
     if (outcome === 'rate_limited' && rl) {
       s.rateLimits ??= new RateLimitTrail(rl.count);
       if (s.rateLimits.push(now, rl.windowMs)) {
-        this.#alert(rl.cooldownMs, { level: rl.level, rule: 'rate_limits', key: `rate_limits:${model}`, model, value: rl.count, threshold: rl.count, message: `${model} was rate limited ${rl.count} times within ${fmtMs(rl.windowMs)}` });
+        this.#notices.alert(rl.cooldownMs, { level: rl.level, rule: 'rate_limits', key: `rate_limits:${model}`, model, value: rl.count, threshold: rl.count, message: `${model} was rate limited ${rl.count} times within ${fmtMs(rl.windowMs)}` });
       }
     }
     const a = this.options.anomaly;
     if (s.anomaly && a) {
       const findings = s.anomaly.observe(now, outcome === 'error' || outcome === 'timeout', ms, a);
-      if (findings) for (const f of findings) this.#anomaly(model, f, a.intervalMs, now);
+      if (findings) for (const f of findings) this.#notices.anomaly(model, f, a.intervalMs, now);
     }
     this.#refresh(s, model, now, false);
   }
@@ -165,10 +173,10 @@ export class Monitor {
     s.breaker = state;
     s.breakerSince = now;
     if (state === 'open') s.openSince = now;
-    this.#note({ timestamp: now, kind: 'breaker', level: state === 'open' ? 'error' : 'info', model, message: `${model} breaker ${state}` });
+    this.#notices.note({ timestamp: now, kind: 'breaker', level: state === 'open' ? 'error' : 'info', model, message: `${model} breaker ${state}` });
     const rule = this.options.rules.breakerOpen;
     if (state === 'open' && rule) {
-      this.#alert(rule.cooldownMs, { level: rule.level, rule: 'breaker_open', key: `breaker_open:${model}`, model, message: `${model} circuit opened: calls skip it until a probe succeeds` });
+      this.#notices.alert(rule.cooldownMs, { level: rule.level, rule: 'breaker_open', key: `breaker_open:${model}`, model, message: `${model} circuit opened: calls skip it until a probe succeeds` });
     }
     this.#refresh(s, model, now, false);
   }
@@ -191,10 +199,10 @@ export class Monitor {
     const level = rule.level === 'critical' ? 'critical' : 'error';
     const base = { rule: 'budget', scope: safe, value: fraction, threshold: rule.threshold } as const;
     if (refusedModel !== undefined) {
-      this.#alert(rule.cooldownMs, { ...base, level, key: `budget:refused:${safe}`, model: refusedModel, message: `Budget ${safe} had no room for a call to ${refusedModel} at ${pct(fraction)} used` });
+      this.#notices.alert(rule.cooldownMs, { ...base, level, key: `budget:refused:${safe}`, model: refusedModel, message: `Budget ${safe} had no room for a call to ${refusedModel} at ${pct(fraction)} used` });
     } else if (fraction >= rule.threshold) {
       const over = fraction >= 1;
-      this.#alert(rule.cooldownMs, { ...base, level: over ? level : rule.level, key: `budget:${over ? 'exceeded' : 'near'}:${safe}`, message: `Budget ${safe} at ${pct(fraction)} (alert at ${pct(rule.threshold)})` });
+      this.#notices.alert(rule.cooldownMs, { ...base, level: over ? level : rule.level, key: `budget:${over ? 'exceeded' : 'near'}:${safe}`, message: `Budget ${safe} at ${pct(fraction)} (alert at ${pct(rule.threshold)})` });
     }
   }
 
@@ -261,7 +269,7 @@ export class Monitor {
       models: this.#models,
       inFlight: this.#inFlight.summary(),
       budgets: this.#budgets,
-      recent: this.#recent,
+      recent: this.#notices.recent,
       period: this.#period?.ms,
       process: opts.process ? this.#process.sample(now) : undefined,
       reasons: (s) => healthReasons(s, this.options.health, this.#over(s)),
@@ -270,7 +278,7 @@ export class Monitor {
 
   /** Adds a notable event from outside (e.g. a replayed log). @internal */
   note(e: NotableEvent): void {
-    this.#note(e);
+    this.#notices.note(e);
   }
 
   /** Re-judges health. `read`: called from a read, not on an event, so a change may have happened earlier. */
@@ -299,7 +307,7 @@ export class Monitor {
     s.health = next;
     s.healthSince = now;
     const reasons = healthReasons(s, this.options.health, this.#over(s));
-    this.#note({ timestamp: now, kind: 'health', level: next === 'unhealthy' ? 'error' : next === 'degraded' ? 'warning' : 'info', model, message: `${model} ${from} → ${next}${reasons.length ? `: ${reasons.join(', ')}` : ''}` });
+    this.#notices.note({ timestamp: now, kind: 'health', level: next === 'unhealthy' ? 'error' : next === 'degraded' ? 'warning' : 'info', model, message: `${model} ${from} → ${next}${reasons.length ? `: ${reasons.join(', ')}` : ''}` });
     if (this.#events.wants('health:change')) {
       this.#events.emit('health:change', {
         timestamp: now, model, from, to: next, reasons, breaker: s.breaker,
@@ -309,34 +317,13 @@ export class Monitor {
     }
     const rule = this.options.rules.unhealthy;
     if (next === 'unhealthy' && rule) {
-      this.#alert(rule.cooldownMs, { level: rule.level, rule: 'unhealthy', key: `unhealthy:${model}`, model, message: `${model} is unhealthy: ${reasons.join(', ')}` });
+      this.#notices.alert(rule.cooldownMs, { level: rule.level, rule: 'unhealthy', key: `unhealthy:${model}`, model, message: `${model} is unhealthy: ${reasons.join(', ')}` });
     }
   }
 
   /** What the health figures cover: the window, or the attempts since a recovery. */
   #over(s: ModelState): string {
     return s.recoveredAt !== undefined ? 'since recovery' : `over ${this.#healthLabel}`;
-  }
-
-  #anomaly(model: string, f: Finding, intervalMs: number, now: number): void {
-    const what = f.metric === 'latency' ? `mean latency ${fmtMs(f.value)} vs baseline ${fmtMs(f.baseline)}` : `error rate ${pct(f.value)} vs baseline ${pct(f.baseline)}`;
-    const message = `${model} ${what}${f.zScore !== undefined ? ` (z = ${f.zScore})` : ` (threshold ${f.metric === 'latency' ? fmtMs(f.threshold) : pct(f.threshold)})`}`;
-    this.#note({ timestamp: now, kind: 'anomaly', level: 'warning', model, message });
-    if (this.#events.wants('anomaly')) this.#events.emit('anomaly', { timestamp: now, model, intervalMs, ...f });
-    const rule = this.options.rules.anomaly;
-    if (rule) this.#alert(rule.cooldownMs, { level: rule.level, rule: 'anomaly', key: `anomaly:${f.metric}:${model}`, model, value: f.value, threshold: f.threshold, message: `Anomaly: ${message}` });
-  }
-
-  #alert(cooldownMs: number, a: AlertInput): void {
-    const now = this.#clock.now();
-    if (this.#disposed || !this.#gate.pass(a.key, now, cooldownMs)) return;
-    this.#note({ timestamp: now, kind: 'alert', level: a.level, ...(a.model !== undefined ? { model: a.model } : {}), message: a.message });
-    if (this.#events.wants('alert')) this.#events.emit('alert', { timestamp: now, ...a });
-  }
-
-  #note(e: NotableEvent): void {
-    this.#recent.push(e);
-    if (this.#recent.length > this.options.recentEvents) this.#recent.shift();
   }
 
   /** Drops everything kept for `model` (its windows, health and anomaly baseline): the client forgets idle models it was not configured with. */
@@ -346,7 +333,7 @@ export class Monitor {
 
   /** Clears the watchdog timer and stops the event-loop histogram. Safe to call twice. */
   dispose(): void {
-    this.#disposed = true;
+    this.#notices.dispose();
     this.#inFlight.dispose();
     this.#process.dispose();
   }

@@ -41,15 +41,29 @@ export class QuantileSketch {
 
   /** Adds one value (negative values count as 0: latencies are never negative). */
   accept(value: number): void {
+    this.acceptInBin(value, this.binOf(value));
+  }
+
+  /**
+   * The bin `value` falls in (NaN for a value too small to bin). Sketches of the
+   * same relative accuracy share bins: a value recorded in several of them (one
+   * per window) is binned once, a logarithm saved per extra sketch.
+   */
+  binOf(value: number): number {
+    return value > MIN_BINNED ? Math.ceil(Math.log(value) * this.#multiplier) : Number.NaN;
+  }
+
+  /** Adds `value` whose bin, from {@link binOf} on a sketch of the same relative accuracy, is `bin`. */
+  acceptInBin(value: number, bin: number): void {
     this.count++;
     this.sum += value;
     if (value < this.min) this.min = value;
     if (value > this.max) this.max = value;
-    if (!(value > MIN_BINNED)) {
+    if (Number.isNaN(bin)) {
       this.#zeros++;
       return;
     }
-    this.#add(Math.ceil(Math.log(value) * this.#multiplier), 1);
+    this.#add(bin, 1);
   }
 
   /** Adds every value of `other` (same relative accuracy). */

@@ -1,5 +1,5 @@
 import type { ObservableClient } from '../sse/observable.js';
-import { instrumentMetrics } from './metrics.js';
+import { MAX_TRACKED_EXTRA_MODELS, instrumentMetrics } from './metrics.js';
 import { guessProvider, type InstrumentOptions, resolveInstrumentOptions } from './options.js';
 import { instrumentSpans } from './spans.js';
 
@@ -32,6 +32,8 @@ export function instrument(client: ObservableClient, options: InstrumentOptions 
   };
 }
 
+const MAX_MEMO = 2 * MAX_TRACKED_EXTRA_MODELS;
+
 /** The user's `providerName` is called once per model, not once per call. */
 function memo(f: (model: string) => string): (model: string) => string {
   const cache = new Map<string, string>();
@@ -39,6 +41,8 @@ function memo(f: (model: string) => string): (model: string) => string {
     let v = cache.get(model);
     if (v === undefined) {
       v = String(f(model));
+      // Model names can come from callers: bounded like the rest of the per-model state (recomputed after a reset).
+      if (cache.size >= MAX_MEMO) cache.clear();
       cache.set(model, v);
     }
     return v;

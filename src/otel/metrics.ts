@@ -12,6 +12,9 @@ const TTFT_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 export const BREAKER_GAUGE = Object.freeze({ closed: 0, 'half-open': 1, open: 2 } as Record<string, number>);
 
 type Payload = Record<string, unknown>;
+/** Models outside the client's `models` tracked here: the client keeps as many (least recently used beyond that are forgotten). */
+export const MAX_TRACKED_EXTRA_MODELS = 1_000;
+
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined);
 
 interface MetricsConfig {
@@ -51,28 +54,45 @@ export function instrumentMetrics(client: ObservableClient, config: MetricsConfi
   const budgetUsed = meter.createObservableGauge('llm_resilience.budget.used', { description: 'Budget used per scope' });
   const budgetRemaining = meter.createObservableGauge('llm_resilience.budget.remaining', { description: 'Budget remaining per scope' });
 
-  const base = new Map<string, Attributes>();
-  const attrs = (model: string): Attributes => {
-    let a = base.get(model);
-    if (!a) {
-      a = Object.freeze({ 'gen_ai.operation.name': operationName, 'gen_ai.request.model': model, 'gen_ai.provider.name': provider(model) });
-      base.set(model, a);
+  // Per-model attributes and breaker states, least recently used first. Model names can come from
+  // callers (a wrapper passes the request's model): beyond the configured models and as many more
+  // as the client itself keeps, the least recently used one is forgotten here too.
+  const configured = new Set(client.models ?? []);
+  const cap = configured.size + MAX_TRACKED_EXTRA_MODELS;
+  const perModel = new Map<string, { readonly base: Attributes; readonly keyed: Map<string, Attributes> }>();
+  const breakerStates = new Map<string, string>();
+  const entry = (model: string) => {
+    let e = perModel.get(model);
+    if (e) {
+      perModel.delete(model); // most recently used last
+      perModel.set(model, e);
+      return e;
     }
-    return a;
+    e = { base: Object.freeze({ 'gen_ai.operation.name': operationName, 'gen_ai.request.model': model, 'gen_ai.provider.name': provider(model) }), keyed: new Map() };
+    perModel.set(model, e);
+    if (perModel.size > cap) {
+      for (const m of perModel.keys()) {
+        if (perModel.size <= cap) break;
+        if (configured.has(m) || m === model) continue;
+        perModel.delete(m);
+        breakerStates.delete(m);
+      }
+    }
+    return e;
   };
-  const keyed = new Map<string, Attributes>();
+  const attrs = (model: string): Attributes => entry(model).base;
   const attrsWith = (model: string, key: string, value: string): Attributes => {
-    const k = `${model}\u0000${key}\u0000${value}`;
-    let a = keyed.get(k);
+    const e = entry(model);
+    const k = `${key}\u0000${value}`;
+    let a = e.keyed.get(k);
     if (!a) {
-      a = Object.freeze({ ...attrs(model), [key]: value });
-      keyed.set(k, a);
+      a = Object.freeze({ ...e.base, [key]: value });
+      e.keyed.set(k, a);
     }
     return a;
   };
 
-  const breakerStates = new Map<string, string>();
-  for (const m of client.models ?? []) breakerStates.set(m, 'closed');
+  for (const m of configured) breakerStates.set(m, 'closed');
 
   const unsubs: (() => void)[] = [
     client.on('success', (p: Payload) => {
@@ -107,7 +127,13 @@ export function instrumentMetrics(client: ObservableClient, config: MetricsConfi
     }),
   ];
   for (const name of ['breaker:open', 'breaker:half-open', 'breaker:close']) {
-    unsubs.push(client.on(name, (p: Payload) => breakerStates.set(String(p.model), String(p.state))));
+    unsubs.push(
+      client.on(name, (p: Payload) => {
+        const model = String(p.model);
+        entry(model);
+        breakerStates.set(model, String(p.state));
+      }),
+    );
   }
 
   const observeBreakers = (result: ObservableResult) => {

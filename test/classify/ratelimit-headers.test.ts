@@ -15,11 +15,17 @@ describe('parseGoDuration', () => {
     ['500us', 0.5],
     ['2h', 7_200_000],
     [' 20ms ', 20],
+    ['3µs', 0.003],
+    ['3μs', 0.003],
+    ['7ns', 7e-6],
+    ['.5s', 500],
+    ['1.s', 1_000],
+    ['1m1ms', 60_001],
   ])('%j → %d ms', (raw, ms) => {
     expect(parseGoDuration(raw)).toBe(ms);
   });
 
-  it.each([undefined, '', 'banana', '6', '-1s', '1x', 's', '1s2', 'ms1', '1 s', 'Infinity', '1e3s'])('%j → undefined', (raw) => {
+  it.each([undefined, '', 'banana', '6', '-1s', '1x', 's', '1s2', 'ms1', '1 s', 'Infinity', '1e3s', '.s', '1.5', '1n', '1u', 'm', `${'1s'.repeat(33)}`])('%j → undefined', (raw) => {
     expect(parseGoDuration(raw)).toBeUndefined();
   });
 });
@@ -108,5 +114,25 @@ describe('parseRateLimitHeaders', () => {
     const info = parseRateLimitHeaders({ 'x-ratelimit-remaining-tokens': '10' }, NOW)!;
     expect(Object.isFrozen(info)).toBe(true);
     expect(Object.isFrozen(info.tokens)).toBe(true);
+  });
+
+  it('reads a plain record in any spelling: the exact lower-case name wins, else the first spelling', () => {
+    const info = parseRateLimitHeaders(
+      {
+        'X-RateLimit-Limit-Requests': '1',
+        'x-ratelimit-limit-requests': '2',
+        'x-ratelimit-remaining-requests': ['3', '4'],
+        'X-RATELIMIT-REMAINING-TOKENS': '5',
+        'x-ratelimit-Remaining-tokens': '6',
+        'x-ratelimit-limit-tokens': 7,
+        'anthropic-ratelimit-output-tokens-LIMIT': '8',
+      },
+      NOW,
+    );
+    expect(info).toEqual({ observedAt: NOW, requests: { limit: 2, remaining: 3 }, tokens: { remaining: 5 }, outputTokens: { limit: 8 } });
+  });
+
+  it('returns undefined for a record with no rate-limit header', () => {
+    expect(parseRateLimitHeaders({ 'content-type': 'application/json', 'x-request-id': 'r', 'anthropic-version': 'v' }, NOW)).toBeUndefined();
   });
 });

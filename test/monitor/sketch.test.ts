@@ -46,4 +46,22 @@ describe('QuantileSketch', () => {
     other.accept(1);
     expect(() => s.merge(other)).toThrow(RangeError);
   });
+
+  it('a value binned once and added to several sketches gives each the same answers as accept', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.constant(0), fc.double({ min: 0, max: 1e6, noNaN: true })), { minLength: 1, maxLength: 200 }), (values) => {
+        const direct = new QuantileSketch(0.01);
+        const shared = [new QuantileSketch(0.01), new QuantileSketch(0.01)];
+        for (const v of values) {
+          direct.accept(v);
+          const bin = shared[0]!.binOf(v);
+          for (const s of shared) s.acceptInBin(v, bin);
+        }
+        for (const s of shared) {
+          expect([s.count, s.sum, s.min, s.max]).toEqual([direct.count, direct.sum, direct.min, direct.max]);
+          for (const q of [0, 0.5, 0.95, 0.99, 1]) expect(s.getValueAtQuantile(q)).toBe(direct.getValueAtQuantile(q));
+        }
+      }),
+    );
+  });
 });

@@ -124,6 +124,34 @@ describe('instrument (OpenTelemetry metrics)', () => {
     expect(listeners.size).toBe(0);
   });
 
+  it('keeps per-model state bounded when callers name ever new models: the least recently used extra ones are forgotten', async () => {
+    const listeners = new Map<string, ((p: unknown) => void)[]>();
+    const client = {
+      models: ['primary'],
+      on(event: string, fn: (p: unknown) => void) {
+        listeners.set(event, [...(listeners.get(event) ?? []), fn]);
+        return () => {};
+      },
+    };
+    const emit = (event: string, p: unknown) => {
+      for (const fn of listeners.get(event) ?? []) fn(p);
+    };
+    const reader = new PullReader();
+    const stop = instrument(client, { meter: new MeterProvider({ readers: [reader] }).getMeter('test') });
+    for (let i = 0; i < 3_000; i++) {
+      emit('breaker:open', { model: `caller-model-${i}`, state: 'open' });
+      emit('success', { model: `caller-model-${i}`, latencyMs: 10 });
+      // One model stays in use throughout: recently used, so never forgotten.
+      emit('failure', { model: 'caller-model-0', latencyMs: 10, kind: 'server' });
+    }
+    const states = points((await collect(reader)).get('llm_resilience.breaker.state'));
+    const models = states.map((p) => p.attributes['gen_ai.request.model']);
+    expect(models.length).toBe(1 + 1_000);
+    expect(models).toEqual(expect.arrayContaining(['primary', 'caller-model-0', 'caller-model-2999']));
+    expect(models).not.toContain('caller-model-1');
+    stop();
+  });
+
   it('records nothing and adds no listener without a meter or tracer', () => {
     const { client } = setup({});
     const stop = instrument(client, {});
