@@ -38,7 +38,7 @@ for (const file of src) {
 // A file past this many lines is split (STYLE.md rule 1: ~300 lines; the margin is for a file that grows a little).
 const MAX_LINES = 350;
 // TEMPORARY: being split on other branches this session; the lead removes each entry as its split lands.
-const SIZE_ALLOW = new Set(['src/client/client.ts', 'src/stream/pump.ts', 'src/limits/limiter.ts']);
+const SIZE_ALLOW = new Set(['src/limits/limiter.ts']);
 for (const file of src) {
   const rel = relative(root, file);
   const lines = readFileSync(file, 'utf8').split('\n').length - 1;

@@ -9,7 +9,7 @@ import { DisposedError } from '../errors/errors.js';
 import type { BreakerState, EventBus, Unsubscribe } from '../events/events.js';
 import { type ChainHooks, runChain } from '../fallback/chain.js';
 import { servedBy } from '../fallback/providers.js';
-import { ContentPolicy, type FitState } from '../fallback/content.js';
+import { ContentPolicy } from '../fallback/content.js';
 import { contentChain } from '../fallback/content-chain.js';
 import { type Conditions, mergeConditions } from '../fallback/conditions.js';
 import { HEDGE_DEFAULTS, type ResolvedHedge } from '../fallback/hedge-options.js';
@@ -32,7 +32,7 @@ import { wireClient } from './wiring.js';
 import { tryModel } from './pipeline.js';
 import { type ClientSnapshot, buildSnapshot } from './snapshot.js';
 import { exhausted } from './exhausted.js';
-import { callEstimate, checkRunOptions, checkedUsage } from './support.js';
+import { callEstimate, checkRunOptions, checkedUsage, fitStateOf } from './support.js';
 import type { AttemptFn, RunOptions } from './types.js';
 
 export { MAX_EXTRA_MODELS } from './model-state.js';
@@ -275,7 +275,7 @@ export class ResilientClient {
       deadlineAt: options?.deadlineMs !== undefined ? this.#clock.now() + options.deadlineMs : undefined,
       conditions: mergeConditions(this.#conditions, options?.conditions as Conditions | undefined),
     };
-    const fit = this.#fitState(options, call);
+    const fit = fitStateOf(options, call.estimate);
     const content = contentChain<T>(this.#content, fit, models);
     const hooks: ChainHooks = {
       onFallback: (from: string, to: string, reason: FallbackReason) => {
@@ -320,13 +320,6 @@ export class ResilientClient {
     const list = this.#deployments.get(model);
     if (list) return tryDeployments(this.#deps, fn, model, list, call, index, chain, (id) => this.#states.breakerState(id));
     return tryModel(this.#deps, fn, model, call, index, chain);
-  }
-
-  /** What the content rules know of this call: its estimated size, when a request or estimate was given. */
-  #fitState(options: RunOptions | undefined, call: CallState): FitState {
-    const known = options?.request !== undefined || options?.estimate !== undefined;
-    const est = known ? call.estimate : undefined;
-    return { inputTokens: est?.inputTokens, outputTokens: est?.outputTokens, refusedWindow: undefined, refused: undefined, filtered: undefined };
   }
 
   /** Models outside `models` whose state the client keeps (at most {@link MAX_EXTRA_MODELS} when idle). */

@@ -10,6 +10,8 @@ import type { EventBus } from '../events/events.js';
 import type { Monitor } from '../monitor/monitor.js';
 import type { ResilienceEvents } from './events-map.js';
 import type { RunOptions } from './types.js';
+import type { CallState } from './attempt.js';
+import type { FitState } from '../fallback/content.js';
 import { type Usage, checkUsage } from '../usage/extract.js';
 
 export function reportListenerError(error: unknown, event: string): void {
@@ -168,4 +170,11 @@ export function callEstimate(budget: BudgetManager | undefined, o: RunOptions | 
   const e = o?.estimate;
   if (!e) return base;
   return { inputTokens: e.inputTokens ?? base.inputTokens, outputTokens: e.outputTokens ?? base.outputTokens };
+}
+
+/** What the content rules know of a call: its estimated size, when a request or estimate was given. */
+export function fitStateOf(options: RunOptions | undefined, estimate: CallState['estimate']): FitState {
+  const known = options?.request !== undefined || options?.estimate !== undefined;
+  const est = known ? estimate : undefined;
+  return { inputTokens: est?.inputTokens, outputTokens: est?.outputTokens, refusedWindow: undefined, refused: undefined, filtered: undefined };
 }
