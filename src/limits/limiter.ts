@@ -3,7 +3,7 @@ import { DisposedError, NoCapacityError, QueueFullError } from '../errors/errors
 import type { RateLimitInfo } from '../classify/ratelimit-headers.js';
 import { type Bucket, fromWindow, giveBack, levelAt, perMinute, setRate, take, waitFor } from './bucket.js';
 import { type LimitsOptions, type ModelLimits, type ResolvedLimits, resolveLimits } from './options.js';
-import { type Backoff, type DimShare, cut, newDimShare, observeShare, shareRate } from './share.js';
+import { type Backoff, type DimShare, cut, newDimShare, noteSent, observeShare, saturated, shareRate } from './share.js';
 import type { Release } from './slots.js';
 import type { AdmitOptions, CallWeight, LimitWaitReason, Limiter, LimiterEmitter, ModelLimitSnapshot } from './types.js';
 import { TaskMemory } from './tasks.js';
@@ -205,7 +205,7 @@ class ModelLimiter implements Limiter {
       const units = dim === 'requests' ? 1 : share(dim, weight());
       take(b, units, now);
       const d = s.share[dim];
-      if (d) d.sent += units;
+      if (d) noteSent(d, units, now);
     }
   }
 
@@ -218,7 +218,7 @@ class ModelLimiter implements Limiter {
       const units = dim === 'requests' ? 1 : share(dim, weight());
       if (!keep) giveBack(b, units, now);
       const d = s.share[dim];
-      if (d) d.sent -= units;
+      if (d) noteSent(d, -units, now);
     }
   }
 
@@ -318,9 +318,15 @@ class ModelLimiter implements Limiter {
     if (this.#disposed) return;
     const s = this.#state(model, true)!;
     const now = this.#clock.now();
-    // The first 429 after a spell without one: this process took more than its share (AIMD's decrease).
+    // The first 429 after a spell without one: this process took more than its share. With others known to
+    // use the limit, it is used up now and their estimate jumps there (see share.ts); alone, AIMD's decrease.
     if (s.heldUntil <= now) {
-      cut(s.backoff, now);
+      let shared = false;
+      for (const dim of DIMS) {
+        const d = s.share[dim];
+        if (d && saturated(d)) shared = true;
+      }
+      if (!shared) cut(s.backoff, now);
       this.#pace(s, now);
     }
     if (weight !== undefined) {

@@ -30,6 +30,11 @@ export const SHARE_WINDOW_MS = 60_000;
  * absorbs calls sent in the same instant on stale headers.
  */
 export const HEADROOM = 0.1;
+/**
+ * Others "known" to use a limit: measured at a quarter of it or more. Below that a process may be
+ * alone and reading its own latency as others; its 429s are left to its burst and its 429 factor.
+ */
+export const KNOWN_OTHERS = 1 / 4;
 /** Time for the 429 factor to climb from 0 back to 1 (from a halving: half of it). */
 export const RECOVER_MS = 20_000;
 
@@ -43,8 +48,22 @@ export interface DimShare {
   /** Exponentially decayed sums of the others' units and of the time they were measured over. */
   others: number;
   span: number;
+  /** The same sum of this process's own units. */
+  mine: number;
+  /** The same sum of lower bounds: a fall of `remaining` when all of the refill past capacity counts as lost. */
+  low: number;
+  /**
+   * The provider's level since the last header as this process expects it: its
+   * own sends where they happened, the others' at their estimated rate, the
+   * refill up to `capacity`; `lost` is the refill that expected level lost at
+   * the capacity (the part of `rate × Δt` nobody could have used).
+   */
+  level: number;
+  levelAt: number;
+  lost: number;
+  rate: number;
+  capacity: number;
 }
-
 /** The 429 factor of one model. */
 export interface Backoff {
   factor: number;
@@ -52,7 +71,30 @@ export interface Backoff {
 }
 
 export function newDimShare(remaining: number, now: number): DimShare {
-  return { remaining, at: now, sent: 0, others: 0, span: 0 };
+  return { remaining, at: now, sent: 0, others: 0, span: 0, mine: 0, low: 0, level: remaining, levelAt: now, lost: 0, rate: 0, capacity: Number.POSITIVE_INFINITY };
+}
+
+/** The others' measured rate, units per ms, without headroom. */
+const measured = (d: DimShare): number => (d.span > 0 ? Math.max(0, d.others / d.span) : 0);
+/** Its lower bound: what the expected level assumes the others drain (never the estimate itself, which would feed on itself). */
+const lowRate = (d: DimShare): number => (d.span > 0 ? Math.max(0, d.low / d.span) : 0);
+
+/** Moves the expected level to `now`: refilled at `rate`, drained by the others at their measured rate, capped. */
+function advance(d: DimShare, rate: number, capacity: number, now: number): void {
+  const dt = now - d.levelAt;
+  if (dt <= 0) return;
+  const top = Math.max(capacity, d.level);
+  const next = d.level + (rate - lowRate(d)) * dt;
+  if (next > top) d.lost += next - top;
+  d.level = Math.min(next, top);
+  d.levelAt = now;
+}
+
+/** This process sent `units` now (negative: gives back units the provider never counted). */
+export function noteSent(d: DimShare, units: number, now: number): void {
+  advance(d, d.rate, d.capacity, now);
+  d.level -= units;
+  d.sent += units;
 }
 
 /**
@@ -65,22 +107,47 @@ export function observeShare(d: DimShare, remaining: number, rate: number, capac
     if (dt === 0) d.remaining = Math.min(d.remaining, remaining);
     return;
   }
-  // Refill past capacity is lost: then the fall is a lower bound of what was used. (Leaving such spells
-  // out instead overrates the others, as the rest are the busiest spells: processes then starve.)
-  const expected = Math.min(capacity, d.remaining + rate * dt);
-  const others = expected - remaining - d.sent;
+  // Refill past capacity is lost, and the headers do not say how much: a fall of `remaining` is then only a
+  // lower bound of what was used. The expected level says how much: this process's sends where they
+  // happened and the others' at the rate measured so far. Assuming none of the others' use (the upper
+  // bound of the loss) underrates them whenever the bucket stays below its top while shared, e.g. under a
+  // limit enforced over windows shorter than the headers show, where the level seen never falls far.
+  advance(d, d.rate || rate, Number.isFinite(d.capacity) ? d.capacity : capacity, now);
+  const others = d.remaining + rate * dt - Math.min(d.lost, rate * dt) - remaining - d.sent;
+  const low = Math.min(capacity, d.remaining + rate * dt) - remaining - d.sent;
   const keep = Math.exp(-dt / SHARE_WINDOW_MS);
+  d.low = d.low * keep + low;
+  d.mine = d.mine * keep + d.sent;
   // Signed: a reading skewed one way by a response's latency is skewed the other way by the next.
   d.others = d.others * keep + others;
   d.span = d.span * keep + dt;
   d.remaining = remaining;
   d.at = now;
   d.sent = 0;
+  d.level = remaining;
+  d.levelAt = now;
+  d.lost = 0;
+  d.rate = rate;
+  d.capacity = capacity;
+}
+
+/**
+ * A 429 says the limit is used up now. When others are known to share it, they used
+ * at least what this process left of it: the estimate jumps there at once instead
+ * of catching up over its time constant. (A process alone measures no others and
+ * keeps its whole limit, as does one that measures others below `KNOWN_OTHERS`: its 429s
+ * are handled by its burst and its 429 factor.)
+ */
+export function saturated(d: DimShare): boolean {
+  if (d.span <= 0 || d.rate <= 0 || measured(d) < d.rate * KNOWN_OTHERS) return false;
+  d.others = Math.max(d.others, d.rate * d.span - Math.max(0, d.mine));
+  d.low = Math.max(d.low, d.others);
+  return true;
 }
 
 /** The others' rate, units per ms (0 until measured). */
 export function othersRate(d: DimShare): number {
-  return d.span > 0 ? Math.max(0, (d.others / d.span) * (1 + HEADROOM)) : 0;
+  return measured(d) * (1 + HEADROOM);
 }
 
 /** The 429 factor at `now`: recovered linearly since its last cut. */
@@ -94,8 +161,20 @@ export function cut(b: Backoff, now: number): void {
   b.at = now;
 }
 
+/**
+ * The limit split in proportion to recent use: this process's part of everyone's
+ * use (the others' with headroom), times the limit. While everyone together uses
+ * more than the limit (a full bucket draining at a storm's start), `rate − others`
+ * falls below zero for every process at once; this keeps each at its part instead.
+ */
+function proportional(rate: number, d: DimShare): number {
+  const mine = Math.max(0, d.mine);
+  const others = Math.max(0, d.others) * (1 + HEADROOM);
+  return mine + others > 0 ? (rate * mine) / (mine + others) : rate;
+}
+
 /** The refill this process allows itself, per ms: what the others leave of `rate`, times the 429 factor. */
 export function shareRate(rate: number, d: DimShare | undefined, b: Backoff, now: number): number {
-  const left = d ? Math.min(rate, Math.max(rate * MIN_SHARE, rate - othersRate(d))) : rate;
+  const left = d ? Math.min(rate, Math.max(rate * MIN_SHARE, rate - othersRate(d), proportional(rate, d))) : rate;
   return Math.max(rate * MIN_SHARE, left * backoffAt(b, now));
 }

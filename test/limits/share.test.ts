@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Limiter, createLimiter } from '../../src/limits/limiter.js';
-import { HEADROOM, MIN_SHARE, RECOVER_MS, backoffAt, cut, newDimShare, observeShare, othersRate, shareRate } from '../../src/limits/share.js';
+import { HEADROOM, MIN_SHARE, RECOVER_MS, backoffAt, cut, newDimShare, noteSent, observeShare, othersRate, saturated, shareRate } from '../../src/limits/share.js';
 import { createFakeClock } from '../../src/testing/index.js';
 
 const RATE = 60 / 60_000; // 60 a minute: one per second
@@ -27,6 +27,41 @@ describe('the others’ rate from the headers', () => {
     expect(d).toMatchObject({ remaining: 10, at: 1_000, span: 0 });
     observeShare(d, 12, RATE, 60, 2_000); // rose by more than the refill
     expect(othersRate(d)).toBe(0);
+  });
+
+  it('counts the others’ use while the level stays below its top, though refill could have passed it', () => {
+    // The others use exactly the refill (1 a second), so `remaining` stays at 50 of 60; a reading every 20 s.
+    // All of the refill past the top counted as lost, the others would read as half of that.
+    const d = newDimShare(50, 0);
+    for (let t = 20_000; t <= 200_000; t += 20_000) observeShare(d, 50, RATE, 60, t);
+    expect(othersRate(d) / (1 + HEADROOM)).toBeGreaterThan(0.9 * RATE);
+  });
+
+  it('still counts the refill a bucket at its top lost: a lone process sending bursts sees no others', () => {
+    const d = newDimShare(60, 0);
+    for (let t = 0; t < 200_000; t += 20_000) {
+      // Full for 19 s, then this process sends 10 at once; the reading comes 1 s later.
+      noteSent(d, 10, t + 19_000);
+      observeShare(d, 51, RATE, 60, t + 20_000);
+    }
+    expect(othersRate(d)).toBeLessThan(0.05 * RATE);
+  });
+
+  it('a 429 while others share the limit says it is used up: the others took what this process left of it', () => {
+    const d = newDimShare(30, 0);
+    noteSent(d, 2, 5_000);
+    observeShare(d, 35, RATE, 60, 10_000); // over 10 s: refill 10, we sent 2, the others 3
+    expect(saturated(d)).toBe(true);
+    expect(othersRate(d) / (1 + HEADROOM)).toBeCloseTo(RATE - (2 / 10_000), 12);
+    // Everyone together at the limit: this process keeps its part, in proportion to its use.
+    const share = shareRate(RATE, d, { factor: 1, at: 0 }, 10_000);
+    expect(share).toBeCloseTo((RATE * 2) / (2 + 8 * (1 + HEADROOM)), 12);
+    // Alone (no others measured), a 429 changes nothing here: the burst and the 429 factor handle it.
+    const alone = newDimShare(30, 0);
+    noteSent(alone, 10, 5_000);
+    observeShare(alone, 30, RATE, 60, 10_000);
+    expect(saturated(alone)).toBe(false);
+    expect(othersRate(alone)).toBe(0);
   });
 
   it('leaves the share the others do not use, with headroom, never below MIN_SHARE', () => {
@@ -59,8 +94,11 @@ describe('the 429 factor (multiplicative decrease, additive increase)', () => {
  * trying to send every 100 ms whatever its own demand; the provider answers
  * with its headers at once (remaining floored, like OpenAI's).
  */
-async function shareOneLimit(workers: number, seconds: number) {
+async function shareOneLimit(workers: number, seconds: number, each?: (limiters: readonly Limiter[], second: number) => void, windowUnits?: number) {
   const clock = createFakeClock();
+  // A limit also enforced over a shorter window the headers do not show: a second bucket, as small as
+  // that window's part of the limit, refilled at the same rate.
+  let short = windowUnits ?? Number.POSITIVE_INFINITY;
   const limiters: Limiter[] = Array.from({ length: workers }, () => createLimiter(undefined, { clock }));
   let level = 60;
   let at = clock.now();
@@ -69,6 +107,8 @@ async function shareOneLimit(workers: number, seconds: number) {
   for (const l of limiters) l.observe('m', headers());
   for (let step = 0; step < seconds * 10; step++) {
     await clock.advance(100);
+    if (step % 10 === 0) each?.(limiters, step / 10);
+    short = Math.min(windowUnits ?? Number.POSITIVE_INFINITY, short + (clock.now() - at) * RATE);
     level = Math.min(60, level + (clock.now() - at) * RATE);
     at = clock.now();
     const last = step >= (seconds - 60) * 10;
@@ -76,8 +116,9 @@ async function shareOneLimit(workers: number, seconds: number) {
       const l = limiters[(i + step) % workers]!;
       if (!l.available('m')) continue;
       (l.admit('m') as () => void)();
-      if (level >= 1) {
+      if (level >= 1 && short >= 1) {
         level -= 1;
+        short -= 1;
         counts.ok++;
         if (last) counts.okLastMinute++;
         l.observe('m', headers());
@@ -109,5 +150,25 @@ describe('several processes on one limit, learning their share from the headers 
     expect(c.limitedLastMinute / (c.okLastMinute + c.limitedLastMinute)).toBeLessThan(0.05);
     expect(c.limited / (c.ok + c.limited)).toBeLessThan(0.1);
     expect(c.okLastMinute).toBeGreaterThanOrEqual(50); // the limit stays used
+  });
+
+  it('eight processes under a limit also enforced over 10-s windows the headers do not show: few 429s', async () => {
+    // The minute bucket the headers show stays near its top, so refill past it looks lost: counted lost,
+    // the others' use read low and 17% of requests were answered 429.
+    const c = await shareOneLimit(8, 240, undefined, 10);
+    expect(c.limited / (c.ok + c.limited)).toBeLessThan(0.1);
+    expect(c.limitedLastMinute / (c.okLastMinute + c.limitedLastMinute)).toBeLessThan(0.05);
+    expect(c.okLastMinute).toBeGreaterThanOrEqual(45); // most of the limit stays used
+  });
+
+  it('at a storm’s start, processes draining a full bucket together keep their part of the limit rather than all falling to the floor', async () => {
+    // While the bucket drains, everyone together uses more than the limit, so each sees the others above it.
+    let lowest = Number.POSITIVE_INFINITY;
+    await shareOneLimit(4, 60, (limiters, second) => {
+      if (second < 5) return;
+      const allowed = limiters.reduce((n, l) => n + (l.snapshot().m?.requests?.perMinute ?? 0), 0);
+      lowest = Math.min(lowest, allowed);
+    });
+    expect(lowest).toBeGreaterThanOrEqual(30); // half the limit of 60 a minute (all four at the floor: 4 × 2)
   });
 });
