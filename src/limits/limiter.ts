@@ -1,12 +1,13 @@
 import { type Clock, systemClock } from '../clock/clock.js';
 import { DisposedError, NoCapacityError, QueueFullError } from '../errors/errors.js';
 import type { RateLimitInfo } from '../classify/ratelimit-headers.js';
-import { type Bucket, fromWindow, giveBack, levelAt, perMinute, setRate, take, waitFor } from './bucket.js';
+import { giveBack, levelAt, perMinute, take, waitFor } from './bucket.js';
 import { type LimitsOptions, type ModelLimits, type ResolvedLimits, resolveLimits } from './options.js';
-import { type Backoff, type DimShare, cut, newDimShare, noteSent, observeShare, saturated, shareRate } from './share.js';
+import { noteSent } from './share.js';
 import type { Release } from './slots.js';
 import type { AdmitOptions, CallWeight, LimitWaitReason, Limiter, LimiterEmitter, ModelLimitSnapshot } from './types.js';
 import { TaskMemory } from './tasks.js';
+import { DIMS, type ModelState, after429, learnFromHeaders, share, shrinkBurst, unexplained } from './learn.js';
 import { Waits } from './waits.js';
 
 export type { Release } from './slots.js';
@@ -16,7 +17,6 @@ const NOOP: Release = () => {};
 /** How long a 429 without Retry-After steers calls away from its model. */
 export const DEFAULT_429_HOLD_MS = 1_000;
 /** The smallest burst a model is allowed after 429s its headers did not explain, as a share of its limit. */
-const MIN_BURST = 1 / 16;
 /**
  * Over capacity, the longest the first call of a new task waits (with a
  * `taskId`): past it the task is refused at once, and the capacity goes to
@@ -26,8 +26,6 @@ const MIN_BURST = 1 / 16;
 export const NEW_TASK_MAX_WAIT_MS = 10_000;
 /** …once this many calls already wait on the model: demand above capacity, not a passing burst. */
 export const NEW_TASK_QUEUE = 1;
-const DIMS = ['requests', 'tokens', 'inputTokens', 'outputTokens'] as const;
-type Dim = (typeof DIMS)[number];
 
 const OFF: Limiter = Object.freeze({
   enabled: false,
@@ -39,25 +37,6 @@ const OFF: Limiter = Object.freeze({
   snapshot: () => ({}),
   dispose() {},
 });
-
-interface ModelState {
-  readonly limits: ModelLimits | undefined;
-  readonly buckets: { [K in Dim]?: Bucket };
-  inFlight: number;
-  waiting: number;
-  /** FIFO of calls waiting for a concurrency slot. */
-  readonly slotWaiters: (() => void)[];
-  heldUntil: number;
-  observedAt: number;
-  /** The latest headers, to tell whether a 429 was explained by them. */
-  last: RateLimitInfo | undefined;
-  /** Share of the provider's limit usable as a burst: below 1 once 429s came while headers showed room. */
-  burst: number;
-  /** What the headers tell of others using the same limit, per dimension (see share.ts). */
-  readonly share: { [K in Dim]?: DimShare };
-  /** The refill factor after 429s this process did not expect. */
-  readonly backoff: Backoff;
-}
 
 /**
  * Per-model admission on the injected clock: token buckets for requests and
@@ -78,9 +57,6 @@ export function createLimiter(options: LimitsOptions | undefined, deps: { clock?
 }
 
 const weightOf = (w: AdmitOptions['weight']): CallWeight | number => (typeof w === 'function' ? w() : (w ?? 1));
-const share = (dim: Dim, w: CallWeight | number): number =>
-  typeof w === 'number' ? (dim === 'outputTokens' ? 0 : w) : dim === 'inputTokens' ? w.inputTokens : dim === 'outputTokens' ? w.outputTokens : w.inputTokens + w.outputTokens;
-
 class ModelLimiter implements Limiter {
   readonly enabled = true;
   readonly #o: ResolvedLimits;
@@ -222,14 +198,6 @@ class ModelLimiter implements Limiter {
     }
   }
 
-  /** Every bucket refills at this process's share of its limit, as of `now`. */
-  #pace(s: ModelState, now: number): void {
-    for (const dim of DIMS) {
-      const b = s.buckets[dim];
-      if (b && b.base > 0) setRate(b, Math.min(b.base, shareRate(b.base, s.share[dim], s.backoff, now)), now);
-    }
-  }
-
   /** Units of calls still waiting to be sent: fresh headers cannot know about them (see `fromWindow`). */
   #pending(s: ModelState, weight: () => CallWeight | number, sign: 1 | -1): void {
     for (const dim of DIMS) {
@@ -286,82 +254,23 @@ class ModelLimiter implements Limiter {
     if (s.observedAt > info.observedAt) return; // a late answer to an older call
     s.observedAt = info.observedAt;
     s.last = info;
-    const now = info.observedAt;
-    for (const dim of DIMS) {
-      const w = info[dim];
-      const old = s.buckets[dim];
-      const fresh = fromWindow(w, old?.pending ?? 0, now);
-      if (!fresh) continue;
-      if (fresh.base > 0 && Number.isFinite(fresh.capacity)) {
-        const d = s.share[dim];
-        if (d) observeShare(d, w!.remaining!, fresh.base, fresh.capacity, now);
-        else s.share[dim] = newDimShare(w!.remaining!, now);
-      }
-      if (s.burst < 1 && Number.isFinite(fresh.capacity)) fresh.capacity = Math.max(1, fresh.capacity * s.burst);
-      const cap = dim === 'requests' ? s.limits?.requestsPerMinute : dim === 'tokens' ? s.limits?.tokensPerMinute : undefined;
-      if (old && ((cap !== undefined && cap < fresh.capacity) || (old.capacity === fresh.capacity && old.base === fresh.base))) {
-        // Headers describe the provider's state when it received that request, a latency ago; what we
-        // sent since is only in our own accounting. The lower of the two is the one to trust. (A
-        // configured limit below the provider's also keeps its own bucket this way.)
-        old.level = Math.min(levelAt(old, now), fresh.level);
-        old.at = now;
-        old.fullAt = fresh.fullAt;
-      } else {
-        fresh.level = Math.min(fresh.level, fresh.capacity);
-        s.buckets[dim] = fresh;
-      }
-    }
-    this.#pace(s, now);
+    learnFromHeaders(s, info);
   }
 
   throttled(model: string, retryAfterMs: number | undefined, weight?: AdmitOptions['weight']): void {
     if (this.#disposed) return;
     const s = this.#state(model, true)!;
     const now = this.#clock.now();
-    // The first 429 after a spell without one: this process took more than its share. With others known to
-    // use the limit, it is used up now and their estimate jumps there (see share.ts); alone, AIMD's decrease.
-    if (s.heldUntil <= now) {
-      let shared = false;
-      for (const dim of DIMS) {
-        const d = s.share[dim];
-        if (d && saturated(d)) shared = true;
-      }
-      if (!shared) cut(s.backoff, now);
-      this.#pace(s, now);
-    }
+    after429(s, now);
     if (weight !== undefined) {
       let w: CallWeight | number | undefined;
       const lazy = () => (w ??= weightOf(weight));
-      const unexplained = this.#unexplained(s, lazy, now);
-      this.#giveBack(s, lazy, unexplained);
-      if (unexplained) {
-        // The provider is empty in a window its headers do not show: start from empty, with a smaller burst.
-        s.burst = Math.max(MIN_BURST, s.burst / 2);
-        for (const dim of DIMS) {
-          const b = s.buckets[dim];
-          if (!b || !Number.isFinite(b.capacity)) continue;
-          b.capacity = Math.max(1, b.capacity / 2, b.base * 60_000 * MIN_BURST);
-          b.level = Math.min(levelAt(b, now), 0);
-          b.at = now;
-        }
-      }
+      const surprise = unexplained(s, lazy, now);
+      this.#giveBack(s, lazy, surprise);
+      if (surprise) shrinkBurst(s, now);
     }
     const until = now + (retryAfterMs ?? DEFAULT_429_HOLD_MS);
     if (until > s.heldUntil) s.heldUntil = until;
-  }
-
-  /** The 429's own headers (read just now) still showed room for the call in every dimension they carry. */
-  #unexplained(s: ModelState, weight: () => CallWeight | number, now: number): boolean {
-    const info = s.last;
-    if (!info || info.observedAt !== now) return false;
-    let seen = false;
-    for (const dim of DIMS) {
-      const remaining = info[dim]?.remaining;
-      if (remaining === undefined) continue;
-      seen = true;
-      if (remaining < (dim === 'requests' ? 1 : share(dim, weight()))) return false;
-    }
-    return seen;
   }
 
   waiting(model: string): number {

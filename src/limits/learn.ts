@@ -1,0 +1,118 @@
+import type { RateLimitInfo } from '../classify/ratelimit-headers.js';
+import { type Bucket, fromWindow, levelAt, setRate } from './bucket.js';
+import type { ModelLimits } from './options.js';
+import { type Backoff, type DimShare, cut, newDimShare, observeShare, saturated, shareRate } from './share.js';
+import type { CallWeight } from './types.js';
+
+// What a model's admission learns from the provider: its buckets from the rate-limit
+// headers, this process's share of them, and what a 429 changes. The limiter admits
+// and waits on this state (limiter.ts).
+
+export const DIMS = ['requests', 'tokens', 'inputTokens', 'outputTokens'] as const;
+export type Dim = (typeof DIMS)[number];
+
+/** Smallest part of the provider's burst kept after 429s its headers did not explain. */
+const MIN_BURST = 1 / 16;
+
+/** A call's units in one token dimension (a bare number is input tokens). */
+export const share = (dim: Dim, w: CallWeight | number): number =>
+  typeof w === 'number' ? (dim === 'outputTokens' ? 0 : w) : dim === 'inputTokens' ? w.inputTokens : dim === 'outputTokens' ? w.outputTokens : w.inputTokens + w.outputTokens;
+
+/** One model's admission state. */
+export interface ModelState {
+  readonly limits: ModelLimits | undefined;
+  readonly buckets: { [K in Dim]?: Bucket };
+  inFlight: number;
+  waiting: number;
+  /** FIFO of calls waiting for a concurrency slot. */
+  readonly slotWaiters: (() => void)[];
+  heldUntil: number;
+  observedAt: number;
+  /** The latest headers, to tell whether a 429 was explained by them. */
+  last: RateLimitInfo | undefined;
+  /** Share of the provider's limit usable as a burst: below 1 once 429s came while headers showed room. */
+  burst: number;
+  /** What the headers tell of others using the same limit, per dimension (see share.ts). */
+  readonly share: { [K in Dim]?: DimShare };
+  /** The refill factor after 429s this process did not expect. */
+  readonly backoff: Backoff;
+}
+
+/** Every bucket refills at this process's share of its limit, as of `now`. */
+export function pace(s: ModelState, now: number): void {
+  for (const dim of DIMS) {
+    const b = s.buckets[dim];
+    if (b && b.base > 0) setRate(b, Math.min(b.base, shareRate(b.base, s.share[dim], s.backoff, now)), now);
+  }
+}
+
+/** Fresh headers (not older than the last ones read): the buckets follow them, the share learns from them. */
+export function learnFromHeaders(s: ModelState, info: RateLimitInfo): void {
+  const now = info.observedAt;
+  for (const dim of DIMS) {
+    const w = info[dim];
+    const old = s.buckets[dim];
+    const fresh = fromWindow(w, old?.pending ?? 0, now);
+    if (!fresh) continue;
+    if (fresh.base > 0 && Number.isFinite(fresh.capacity)) {
+      const d = s.share[dim];
+      if (d) observeShare(d, w!.remaining!, fresh.base, fresh.capacity, now);
+      else s.share[dim] = newDimShare(w!.remaining!, now);
+    }
+    if (s.burst < 1 && Number.isFinite(fresh.capacity)) fresh.capacity = Math.max(1, fresh.capacity * s.burst);
+    const cap = dim === 'requests' ? s.limits?.requestsPerMinute : dim === 'tokens' ? s.limits?.tokensPerMinute : undefined;
+    if (old && ((cap !== undefined && cap < fresh.capacity) || (old.capacity === fresh.capacity && old.base === fresh.base))) {
+      // Headers describe the provider's state when it received that request, a latency ago; what we
+      // sent since is only in our own accounting. The lower of the two is the one to trust. (A
+      // configured limit below the provider's also keeps its own bucket this way.)
+      old.level = Math.min(levelAt(old, now), fresh.level);
+      old.at = now;
+      old.fullAt = fresh.fullAt;
+    } else {
+      fresh.level = Math.min(fresh.level, fresh.capacity);
+      s.buckets[dim] = fresh;
+    }
+  }
+  pace(s, now);
+}
+
+/**
+ * The first 429 after a spell without one: this process took more than its share. With others known to
+ * use the limit, it is used up now and their estimate jumps there (see share.ts); alone, AIMD's decrease.
+ */
+export function after429(s: ModelState, now: number): void {
+  if (s.heldUntil > now) return;
+  let shared = false;
+  for (const dim of DIMS) {
+    const d = s.share[dim];
+    if (d && saturated(d)) shared = true;
+  }
+  if (!shared) cut(s.backoff, now);
+  pace(s, now);
+}
+
+/** The 429's own headers (read just now) still showed room for the call in every dimension they carry. */
+export function unexplained(s: ModelState, weight: () => CallWeight | number, now: number): boolean {
+  const info = s.last;
+  if (!info || info.observedAt !== now) return false;
+  let seen = false;
+  for (const dim of DIMS) {
+    const remaining = info[dim]?.remaining;
+    if (remaining === undefined) continue;
+    seen = true;
+    if (remaining < (dim === 'requests' ? 1 : share(dim, weight()))) return false;
+  }
+  return seen;
+}
+
+/** The provider is empty in a window its headers do not show: start from empty, with a smaller burst. */
+export function shrinkBurst(s: ModelState, now: number): void {
+  s.burst = Math.max(MIN_BURST, s.burst / 2);
+  for (const dim of DIMS) {
+    const b = s.buckets[dim];
+    if (!b || !Number.isFinite(b.capacity)) continue;
+    b.capacity = Math.max(1, b.capacity / 2, b.base * 60_000 * MIN_BURST);
+    b.level = Math.min(levelAt(b, now), 0);
+    b.at = now;
+  }
+}
