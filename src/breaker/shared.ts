@@ -11,4 +11,10 @@ export interface SharedBreaker {
   publishClosed(model: string): Promise<void>;
   /** True for exactly one process per lease: the one that sends the half-open probe. */
   acquireProbe(model: string, leaseMs: number): Promise<boolean>;
+  /**
+   * Frees this process's probe lease without a verdict (the probe was aborted by its caller, or
+   * ended in an answer that says nothing of the model's health), so another process may probe
+   * at once instead of after the lease. Optional: without it the lease lapses on its own.
+   */
+  releaseProbe?(model: string): Promise<void>;
 }

@@ -45,5 +45,7 @@ export interface PipelineDeps {
    */
   onAccountStop(model: string, error: unknown, cls: Classification, chain: readonly string[] | undefined): void;
   /** Cross-process breaker check; undefined unless `shared.breaker` is configured. */
-  readonly sharedCheck: ((model: string) => Promise<void>) | undefined;
+  readonly sharedCheck: ((model: string) => Promise<boolean>) | undefined;
+  /** The call `sharedCheck` granted the shared probe to has ended: a success, or no verdict. */
+  readonly probeEnded: (model: string, ok: boolean) => void;
 }

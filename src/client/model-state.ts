@@ -170,7 +170,7 @@ export class ModelStates {
    * Cross-process breaker state, before the local breaker: another process's
    * open fails fast here, and only the holder of the probe lease probes.
    */
-  async sharedCheck(key: string): Promise<void> {
+  async sharedCheck(key: string): Promise<boolean> {
     const shared = this.#d.shared!;
     const now = this.#d.clock.now();
     const local = this.breakers.get(key)?.state(now) ?? 'closed';
@@ -178,10 +178,21 @@ export class ModelStates {
     if (local === 'closed') {
       const view = shared.readState(key);
       if (view.state === 'open') throw new CircuitOpenError(key, (view.openUntil ?? now) - now);
-      if (view.state === 'half-open' && !(await shared.acquireProbe(key, leaseMs))) throw new CircuitOpenError(key, 0);
-    } else if (local === 'half-open' && !(await shared.acquireProbe(key, leaseMs))) {
-      throw new CircuitOpenError(key, 0); // another process holds the probe
-    }
+      if (view.state !== 'half-open') return false;
+    } else if (local !== 'half-open') return false;
+    if (!(await shared.acquireProbe(key, leaseMs))) throw new CircuitOpenError(key, 0); // another process holds the probe
+    return true;
+  }
+
+  /**
+   * The probe this process held the lease for has ended. A success tells every process the model
+   * recovered (also when this process's own breaker was closed all along, so no transition did);
+   * an answer without a verdict (the caller's abort, a 400) frees the lease for another process.
+   */
+  probeEnded(key: string, ok: boolean): void {
+    const shared = this.#d.shared;
+    if (ok) void shared?.publishClosed(key).catch(() => {});
+    else void shared?.releaseProbe?.(key).catch(() => {});
   }
 
   #onBreaker(key: string, state: BreakerState, retryAfterMs?: number, open?: { reason: OpenReason; trips: number }): void {

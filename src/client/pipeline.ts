@@ -115,9 +115,10 @@ export async function tryModel<T>(
     const start = clock.now();
     if (bus.wants('attempt')) bus.emit('attempt', { timestamp: start, taskId: call.taskId, model, ...dep, attempt: n });
     const token = monitor?.startCall(key, start);
+    let probing = false;
     try {
       const streamHooks = streamHooksFor(deps, model, key, n, call, state, breaker, neutral, settle);
-      if (deps.sharedCheck) await deps.sharedCheck(key);
+      if (deps.sharedCheck) probing = await deps.sharedCheck(key);
       const run = () => runAttempt(fn, to, n, call, clock, deps.disposeSignal, deps.onDispose, streamHooks, guard.limit, firstChunkMs);
       const conditions = call.conditions;
       // Judged inside the breaker's execute, so a rejected answer counts against the model only when you ask (its classification says).
@@ -133,6 +134,7 @@ export async function tryModel<T>(
       const value = breaker ? await breaker.execute(invoke, neutral, call.signal) : await invoke();
       const now = clock.now();
       deps.retryBudget?.recordSuccess(key, now);
+      if (probing) deps.probeEnded(key, true);
       breaker?.noteDuration(now - start, guard.slowMs);
       monitor?.recordAttempt(key, 'success', now - start, now);
       if (bus.wants('success')) bus.emit('success', { timestamp: now, taskId: call.taskId, model, ...dep, attempt: n, latencyMs: now - start });
@@ -147,6 +149,8 @@ export async function tryModel<T>(
       const outcome = cls.kind === 'rejected' && cls.countsAsFailure ? 'error' : outcomeOf(cls.kind);
       if (monitor && outcome) monitor.recordAttempt(key, outcome, now - start, now);
       if (cls.countsAsFailure) breaker?.noteDuration(now - start, guard.slowMs);
+      // A probe that ends without a verdict (the caller's abort, a 400) leaves the breaker half-open: free the lease.
+      else if (probing) deps.probeEnded(key, false);
       if (bus.wants('failure')) {
         bus.emit('failure', {
           timestamp: now,

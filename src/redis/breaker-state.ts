@@ -2,7 +2,7 @@ import { type Clock, systemClock, systemRandom } from '../clock/clock.js';
 import { Health, type Script, runScript } from './health.js';
 import type { RedisStoreDeps } from './budget-store.js';
 import { type RedisBreakerStateOptions, randomId, resolveBreakerStateOptions } from './options.js';
-import { BREAKER_CLOSE, BREAKER_OPEN, BREAKER_PROBE, BREAKER_READ } from './scripts.js';
+import { BREAKER_CLOSE, BREAKER_OPEN, BREAKER_PROBE, BREAKER_READ, BREAKER_RELEASE } from './scripts.js';
 import type { RedisLike } from './types.js';
 
 /** One model's breaker as the other processes published it. */
@@ -147,5 +147,10 @@ export class RedisBreakerState {
   async acquireProbe(model: string, leaseMs: number): Promise<boolean> {
     const r = await this.#run(BREAKER_PROBE, [this.#keys(model)[1]], [this.#client, Math.max(1, Math.ceil(leaseMs))]);
     return r === undefined ? true : Number(r) === 1;
+  }
+
+  /** Frees the probe lease of `model` if this process holds it (a probe that ended without a verdict). Never rejects. */
+  async releaseProbe(model: string): Promise<void> {
+    await this.#run(BREAKER_RELEASE, [this.#keys(model)[1]], [this.#client]);
   }
 }

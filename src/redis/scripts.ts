@@ -76,6 +76,12 @@ redis.call('DEL', KEYS[1], KEYS[2])
 return 1
 `);
 
+/** Breaker: KEYS[1] probe lease. ARGV: client. Frees the lease only when this client holds it. */
+export const BREAKER_RELEASE = script(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 1
+`);
+
 /** Breaker: KEYS[1] open key. Returns openUntil as a string, or nil when closed (expired or deleted). */
 export const BREAKER_READ = script(`
 return redis.call('GET', KEYS[1])

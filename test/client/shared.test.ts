@@ -17,7 +17,14 @@ function stubShared(initial: Record<string, { state: 'closed' | 'open' | 'half-o
       log.push(`closed ${m}`);
       views.delete(m);
     },
-    acquireProbe: async () => leases++ === 0,
+    acquireProbe: async (m) => {
+      log.push(`probe ${m}`);
+      return leases++ === 0;
+    },
+    releaseProbe: async (m) => {
+      log.push(`release ${m}`);
+      leases = 0;
+    },
   };
   return { shared, log };
 }
@@ -48,6 +55,29 @@ describe('shared state factories', () => {
     // First caller gets the lease and probes; the breaker closes and that is published.
     await expect(client.run(provider.call)).resolves.toMatchObject({ model: 'a' });
     expect(log.at(-1)).toBe('closed a');
+  });
+
+  it('a probe granted while this process saw the model closed publishes the recovery when it succeeds', async () => {
+    const clock = createFakeClock();
+    const provider = createFakeProvider(clock);
+    const { shared, log } = stubShared({ a: { state: 'half-open' } });
+    const client = new ResilientClient({ models: ['a'], clock, shared: { breaker: () => shared } });
+    await expect(client.run(provider.call)).resolves.toMatchObject({ model: 'a' });
+    expect(log).toEqual(['probe a', 'closed a']); // without it the other processes kept the model half-open
+  });
+
+  it('a probe the caller aborts frees the lease at once, and nothing is published about the model', async () => {
+    const clock = createFakeClock();
+    const provider = createFakeProvider(clock, { a: [step.success({ latencyMs: 5_000 })] });
+    const { shared, log } = stubShared({ a: { state: 'half-open' } });
+    const client = new ResilientClient({ models: ['a'], clock, shared: { breaker: () => shared } });
+    const stop = new AbortController();
+    const call = client.run(provider.call, { signal: stop.signal });
+    await clock.advance(100);
+    stop.abort(new Error('user left'));
+    await expect(call).rejects.toThrow('user left');
+    await clock.flush();
+    expect(log).toEqual(['probe a', 'release a']); // before: the lease stayed until it lapsed (timeout + 1 s)
   });
 
   it('uses the shared budget store factory with the client clock', async () => {

@@ -43,6 +43,16 @@ describe('RedisBreakerState', () => {
     expect((await b.refresh('m')).open).toBe(false);
   });
 
+  it('a probe without a verdict frees only its own lease', async () => {
+    const { clock, a, b } = setup();
+    await a.publishOpen('m', clock.now());
+    expect(await a.acquireProbe('m', 30_000)).toBe(true);
+    await b.releaseProbe('m'); // not b's lease: nothing happens
+    expect(await b.acquireProbe('m', 30_000)).toBe(false);
+    await a.releaseProbe('m');
+    expect(await b.acquireProbe('m', 30_000)).toBe(true); // at once, not after 30 s
+  });
+
   it('keeps the later openUntil of two publishers', async () => {
     const { clock, a, b } = setup();
     await a.publishOpen('m', clock.now() + 9_000);

@@ -2,7 +2,7 @@
 // selected by script sha, with faults the tests switch on: no answer, an
 // error, a dropped connection, or "ran on the server but the answer was lost".
 import type { Clock } from '../../src/clock/clock.js';
-import { BREAKER_CLOSE, BREAKER_OPEN, BREAKER_PROBE, BREAKER_READ, BUDGET_APPLY, BUDGET_GET } from '../../src/redis/scripts.js';
+import { BREAKER_CLOSE, BREAKER_OPEN, BREAKER_PROBE, BREAKER_READ, BREAKER_RELEASE, BUDGET_APPLY, BUDGET_GET } from '../../src/redis/scripts.js';
 import type { RedisLike } from '../../src/redis/types.js';
 
 export type Fault = 'none' | 'hang' | 'error' | 'down' | 'lost-reply';
@@ -38,7 +38,7 @@ export class StubRedis implements RedisLike {
 
   async eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown> {
     this.evals++;
-    const s = [BUDGET_APPLY, BUDGET_GET, BREAKER_OPEN, BREAKER_CLOSE, BREAKER_READ, BREAKER_PROBE].find((x) => x.lua === script)!;
+    const s = [BUDGET_APPLY, BUDGET_GET, BREAKER_OPEN, BREAKER_CLOSE, BREAKER_READ, BREAKER_PROBE, BREAKER_RELEASE].find((x) => x.lua === script)!;
     this.loaded.add(s.sha);
     return this.evalsha(s.sha, numKeys, ...args);
   }
@@ -72,6 +72,10 @@ export class StubRedis implements RedisLike {
     if (sha === BREAKER_CLOSE.sha) {
       this.strings.delete(open);
       this.strings.delete(probe);
+      return 1;
+    }
+    if (sha === BREAKER_RELEASE.sha) {
+      if (this.#get(open) === argv[0]) this.strings.delete(open); // KEYS[1] is the probe lease here
       return 1;
     }
     if (sha === BREAKER_PROBE.sha) {
