@@ -3,8 +3,11 @@
  *
  *   --quick              6 simulated minutes per run instead of 30 (incident times scale)
  *   --minutes N          any other length
- *   --incident a,b       only these incidents (ids: steady, storm, storm-10s, overload, outage, quota, slow, over-capacity,
- *                        and storm / storm-10s / over-capacity shared by N workers: storm-w4, storm-w8, storm-w16, …)
+ *   --incident a,b       only these incidents (ids: steady, storm, storm-10s, overload, outage, quota, billing, slow, over-capacity;
+ *                        storm / storm-10s / over-capacity shared by N workers: storm-w4, storm-w8, storm-w16, …;
+ *                        the same with the workers' state on Redis: storm-w4-redis, …; each in Anthropic's
+ *                        wire format with the suffix -anthropic: storm-anthropic, storm-w4-redis-anthropic, …)
+ *   --format a,b         only incidents in these wire formats (openai, anthropic; default both)
  *   --contender a,b      only these contenders (ids: sdk, sdk-fallback, cockatiel, ours, ours-documented, ours-quickstart, ours-hedged, oracle);
  *                        the oracle always runs, the p95 target needs it
  *   --seed N             another workload and fault draw (default 1)
@@ -18,7 +21,7 @@ import { execSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { CONTENDERS, type Contender } from './contenders.js';
-import { FULL_MINUTES, INCIDENTS, type Incident } from './incidents.js';
+import { FORMATS, FULL_MINUTES, INCIDENTS, type Incident, type WireFormat } from './incidents.js';
 import type { Metrics } from './metrics.js';
 import { type Job, runJobs } from './pool.js';
 import { incidentTable, summaryTable, targets, targetsTable } from './report.js';
@@ -40,7 +43,9 @@ const pick = <T extends { id: string }>(all: readonly T[], list: string | undefi
 const minutes = Number(value('--minutes') ?? (flag('--quick') ? 6 : FULL_MINUTES));
 const seed = Number(value('--seed') ?? 1);
 const processes = Math.max(1, Number(value('--jobs') ?? Math.min(2, cpus().length)));
-const incidents: Incident[] = pick(INCIDENTS, value('--incident'), 'incident');
+const formats = (value('--format') ?? FORMATS.join(',')).split(',');
+for (const f of formats) if (!FORMATS.includes(f as WireFormat)) throw new Error(`unknown format '${f}'; expected one of ${FORMATS.join(', ')}`);
+const incidents: Incident[] = pick(INCIDENTS, value('--incident'), 'incident').filter((i) => formats.includes(i.format ?? 'openai'));
 const contenders: Contender[] = pick(CONTENDERS, value('--contender'), 'contender');
 if (!contenders.some((c) => c.id === 'oracle')) contenders.push(CONTENDERS.find((c) => c.id === 'oracle')!);
 const command = `npm run bench:incidents${argv.length ? ` -- ${argv.join(' ')}` : ''}`;

@@ -287,7 +287,11 @@ class ModelLimiter implements Limiter {
     s.observedAt = info.observedAt;
     s.last = info;
     const now = info.observedAt;
+    // Anthropic's `tokens-*` repeats the most restrictive of its input and output limits, in that
+    // limit's units: with those two present it adds nothing, and a call's combined weight misreads it.
+    const split = info.inputTokens !== undefined || info.outputTokens !== undefined;
     for (const dim of DIMS) {
+      if (split && dim === 'tokens') continue;
       const w = info[dim];
       const old = s.buckets[dim];
       const fresh = fromWindow(w, old?.pending ?? 0, now);
