@@ -61,6 +61,11 @@ export interface Contender {
   readonly label: string;
   /** Our library: the targets apply. */
   readonly ours: boolean;
+  /**
+   * In incidents whose workers share state on Redis: `uses` it; `ignores` it (its
+   * figures are the same run's without Redis); or is not measured there.
+   */
+  readonly redis: 'uses' | 'ignores' | 'unmeasured';
   make(env: Env): Runner;
 }
 
@@ -102,6 +107,7 @@ function ours(env: Env, options: ResilientClientOptions): Runner {
   client.on('limit:wait', () => bump('limit:wait'));
   client.on('hedge:started', () => bump('hedge:started'));
   client.on('hedge:won', (e) => bump(`hedge:won ${e.model}`));
+  client.on('store:degraded', (e) => bump(`store:degraded ${e.store}`));
   return {
     diagnostics: () => counts,
     call,
@@ -114,6 +120,7 @@ export const CONTENDERS: readonly Contender[] = [
     id: 'sdk',
     label: 'SDK alone (maxRetries 2)',
     ours: false,
+    redis: 'ignores',
     make(env) {
       const t = transport(env, 2);
       return { call: (r, signal) => t.send(env.models.primary, r, signal), dispose: () => {} };
@@ -123,6 +130,7 @@ export const CONTENDERS: readonly Contender[] = [
     id: 'sdk-fallback',
     label: 'SDK + try/catch fallback',
     ours: false,
+    redis: 'ignores',
     make(env) {
       const t = transport(env, 2);
       return {
@@ -142,6 +150,7 @@ export const CONTENDERS: readonly Contender[] = [
     id: 'cockatiel',
     label: 'cockatiel retry+breaker+fallback',
     ours: false,
+    redis: 'ignores',
     make(env) {
       // cockatiel's README set-up, one retry+breaker per model; the SDK's own retries off so they do not multiply.
       const t = transport(env, 0);
@@ -162,12 +171,14 @@ export const CONTENDERS: readonly Contender[] = [
     id: 'ours',
     label: 'ours, defaults',
     ours: true,
+    redis: 'uses',
     make: (env) => ours(env, { models: [env.models.primary, env.models.backup], clock: env.sim.clock }),
   },
   {
     id: 'ours-documented',
     label: 'ours, documented rate-limit set-up',
     ours: true,
+    redis: 'unmeasured',
     make: (env) => ours(env, documentedRateLimitSetup(env.sim.clock, env.models)),
   },
   {
@@ -176,6 +187,7 @@ export const CONTENDERS: readonly Contender[] = [
     id: 'ours-quickstart',
     label: 'ours, README quick start (client.run)',
     ours: true,
+    redis: 'uses',
     make(env) {
       const t = transport(env, 0);
       const options = { models: [env.models.primary, env.models.backup], retry: { maxRetries: 3 }, breaker: { resetTimeoutMs: 30_000 }, clock: env.sim.clock };
@@ -191,12 +203,14 @@ export const CONTENDERS: readonly Contender[] = [
     id: 'ours-hedged',
     label: 'ours + hedging (auto delay, maxShare 0.5)',
     ours: false,
+    redis: 'unmeasured',
     make: (env) => ours(env, { models: [env.models.primary, env.models.backup], clock: env.sim.clock, hedge: { delayMs: 'auto', maxShare: 0.5 } }),
   },
   {
     id: 'oracle',
     label: 'best possible (oracle)',
     ours: false,
+    redis: 'ignores',
     make(env) {
       const t = transport(env, 0);
       const dispatcher = (env.org.get('oracle') as OracleDispatcher | undefined) ?? new OracleDispatcher(env);

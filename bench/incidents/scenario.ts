@@ -39,6 +39,9 @@ export interface ScenarioResult {
   readonly isDown: (model: string, t: number) => boolean;
   readonly wallMs: number;
   readonly timersFired: number;
+  /** Real I/O on the run's time base (Redis round trips), and the wall time waited for it. */
+  readonly ioCount: number;
+  readonly ioWaitMs: number;
   /** The contender's own counts (ours: events by name), if it keeps any. */
   readonly diagnostics: Readonly<Record<string, number>>;
 }
@@ -132,6 +135,8 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
       isDown: (model, t) => provider.isDown(model, t),
       wallMs: wallNow() - wallStart,
       timersFired: sim.fired,
+      ioCount: sim.ioCount,
+      ioWaitMs: sim.ioWaitMs,
       diagnostics,
     };
   } finally {

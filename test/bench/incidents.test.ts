@@ -131,6 +131,8 @@ describe('metrics', () => {
     isDown: (model: string, t: number) => model === PRIMARY && t >= 60_000 && t < 120_000,
     wallMs: 0,
     timersFired: 0,
+    ioCount: 0,
+    ioWaitMs: 0,
     diagnostics: {},
   } satisfies ScenarioResult;
 
