@@ -25,7 +25,7 @@ import { FORMATS, FULL_MINUTES, INCIDENTS, type Incident, type WireFormat } from
 import type { Metrics } from './metrics.js';
 import { type Job, runJobs } from './pool.js';
 import { type RedisServer, redisServerAvailable, startRedisServer } from './redis.js';
-import { incidentTable, summaryTable, targets, targetsTable } from './report.js';
+import { incidentTable, summaryTable, targets, targetsByScope, targetsTable } from './report.js';
 import { wallNow } from './sim-time.js';
 
 const argv = process.argv.slice(2);
@@ -148,6 +148,11 @@ print('## Targets');
 print();
 for (const l of targetsTable(verdicts)) print(l);
 print();
+print('### Targets by wire format and worker count');
+print();
+const byScope = targetsByScope(incidents, contenders, matrix);
+for (const l of byScope) print(l);
+print();
 
 if (flag('--save')) {
   let commit = 'unknown';
@@ -177,6 +182,10 @@ if (flag('--save')) {
       ...summaryTable(incidents, contenders, matrix),
       '',
       ...targetsTable(verdicts),
+      '',
+      'By wire format and worker count (met when met in every incident of the column):',
+      '',
+      ...byScope,
       '',
       'Every metric per incident (latency percentiles, requests per call, 429s, requests while down, fail-over and come-back times, tokens billed for failed tasks): [bench/results/incidents.md](../bench/results/incidents.md).',
       '',
