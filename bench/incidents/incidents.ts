@@ -9,7 +9,7 @@ export const FORMATS: readonly WireFormat[] = ['openai', 'anthropic'];
 
 export const PRIMARY = 'gpt-4.1';
 export const BACKUP = 'gpt-4.1-mini';
-export const CLAUDE_PRIMARY = 'claude-sonnet-4-5';
+export const CLAUDE_PRIMARY = 'claude-sonnet-4-6';
 export const CLAUDE_BACKUP = 'claude-haiku-4-5';
 
 export interface ModelSpec {

@@ -62,7 +62,11 @@ const wallStart = wallNow();
 const notes: string[] = [];
 let redisServer: RedisServer | undefined;
 if (incidents.some((i) => i.redis)) {
-  if (redisServerAvailable()) redisServer = await startRedisServer();
+  if (redisServerAvailable()) {
+    const server = await startRedisServer();
+    redisServer = server;
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void server.stop().finally(() => process.exit(130)));
+  }
   else {
     notes.push(`Redis rows skipped: \`redis-server\` is not on PATH (${incidents.filter((i) => i.redis).length} incidents left out).`);
     incidents = incidents.filter((i) => !i.redis);
