@@ -39,9 +39,10 @@ export class TokenBucket {
     return need <= 0 ? 0 : need / this.rate;
   }
 
+  /** Takes `amount` (a negative amount gives back, up to a full bucket). */
   take(amount: number, now: number): void {
     this.refill(now);
-    this.level -= Math.min(amount, this.capacity);
+    this.level = Math.min(this.capacity, this.level - Math.min(amount, this.capacity));
   }
 
   /** Ms until the bucket is full again: what OpenAI's `x-ratelimit-reset-*` reports. */
@@ -64,64 +65,83 @@ export function goDuration(ms: number): string {
   return sec;
 }
 
+/** A request's weight for the limits: prompt tokens as counted, and `max_tokens`. */
+export interface Weight {
+  readonly input: number;
+  readonly output: number;
+}
+
+/** A limited dimension, named as in the provider's headers. */
+export type Dimension = 'requests' | 'tokens' | 'input-tokens' | 'output-tokens';
+
+/** Units of `dim` a request of `w` takes: OpenAI counts prompt + `max_tokens` as tokens; Anthropic input and output apart. */
+export const unitsOf = (dim: Dimension, w: Weight): number =>
+  dim === 'requests' ? 1 : dim === 'tokens' ? w.input + w.output : dim === 'input-tokens' ? w.input : w.output;
+
+interface Dim {
+  readonly name: Dimension;
+  readonly limit: number;
+  readonly minute: TokenBucket;
+  readonly short: TokenBucket | undefined;
+}
+
 /**
- * One model's limits. The minute buckets are what the headers describe. With
- * `windowMs` below a minute the provider also enforces limit × window/60 s per
- * window (a second pair of buckets), which the headers do not show.
+ * One model's limits, per dimension. The minute buckets are what the headers
+ * describe. With `windowMs` below a minute the provider also enforces
+ * limit × window/60 s per window (a second bucket per dimension), which the
+ * headers do not show.
  */
 export class ModelLimits {
-  readonly requests: TokenBucket;
-  readonly tokens: TokenBucket;
-  private readonly short: { requests: TokenBucket; tokens: TokenBucket } | undefined;
+  readonly dims: readonly Dim[];
 
-  constructor(
-    readonly rpm: number,
-    readonly tpm: number,
-    windowMs: number,
-    now: number,
-  ) {
-    this.requests = new TokenBucket(rpm, rpm, now);
-    this.tokens = new TokenBucket(tpm, tpm, now);
-    if (windowMs < 60_000) {
-      const f = windowMs / 60_000;
-      this.short = { requests: new TokenBucket(Math.max(1, rpm * f), rpm, now), tokens: new TokenBucket(tpm * f, tpm, now) };
-    }
+  constructor(limits: Partial<Record<Dimension, number>>, windowMs: number, now: number) {
+    const f = windowMs / 60_000;
+    this.dims = Object.entries(limits).map(([name, limit]) => ({
+      name: name as Dimension,
+      limit: limit!,
+      minute: new TokenBucket(limit!, limit!, now),
+      short: windowMs < 60_000 ? new TokenBucket(name === 'requests' ? Math.max(1, limit! * f) : limit! * f, limit!, now) : undefined,
+    }));
   }
 
-  /** Ms until a request weighing `tokens` fits every bucket, and which dimension binds. */
-  waitFor(tokens: number, now: number): { ms: number; dimension: 'requests' | 'tokens' } {
-    let ms = this.requests.waitFor(1, now);
-    let dimension: 'requests' | 'tokens' = 'requests';
-    const consider = (wait: number, d: 'requests' | 'tokens') => {
+  dim(name: Dimension): Dim | undefined {
+    return this.dims.find((d) => d.name === name);
+  }
+
+  /** Ms until a request of `w` fits every bucket, and which dimension binds. */
+  waitFor(w: Weight, now: number): { ms: number; dimension: Dimension } {
+    let ms = 0;
+    let dimension: Dimension = 'requests';
+    for (const d of this.dims) {
+      const units = unitsOf(d.name, w);
+      const wait = Math.max(d.minute.waitFor(units, now), d.short?.waitFor(units, now) ?? 0);
       if (wait > ms) {
         ms = wait;
-        dimension = d;
+        dimension = d.name;
       }
-    };
-    consider(this.tokens.waitFor(tokens, now), 'tokens');
-    if (this.short) {
-      consider(this.short.requests.waitFor(1, now), 'requests');
-      consider(this.short.tokens.waitFor(tokens, now), 'tokens');
     }
     return { ms, dimension };
   }
 
-  take(tokens: number, now: number): void {
-    this.requests.take(1, now);
-    this.tokens.take(tokens, now);
-    this.short?.requests.take(1, now);
-    this.short?.tokens.take(tokens, now);
+  take(w: Weight, now: number): void {
+    for (const d of this.dims) {
+      const units = unitsOf(d.name, w);
+      d.minute.take(units, now);
+      d.short?.take(units, now);
+    }
   }
 
-  /** OpenAI's rate-limit headers for the minute buckets, as of `now`. */
-  headers(now: number): Record<string, string> {
-    return {
-      'x-ratelimit-limit-requests': String(this.rpm),
-      'x-ratelimit-limit-tokens': String(this.tpm),
-      'x-ratelimit-remaining-requests': String(Math.max(0, Math.floor(this.requests.available(now)))),
-      'x-ratelimit-remaining-tokens': String(Math.max(0, Math.floor(this.tokens.available(now)))),
-      'x-ratelimit-reset-requests': goDuration(this.requests.untilFull(now)),
-      'x-ratelimit-reset-tokens': goDuration(this.tokens.untilFull(now)),
-    };
+  /** Gives back `amount` of `dim` (Anthropic: output reserved as `max_tokens` but not generated). */
+  refund(name: Dimension, amount: number, now: number): void {
+    const d = this.dim(name);
+    if (!d || amount <= 0) return;
+    d.minute.take(-amount, now);
+    d.short?.take(-amount, now);
+  }
+
+  /** Units left in the minute bucket of `dim`, floored. */
+  remaining(name: Dimension, now: number): number {
+    const d = this.dim(name);
+    return d ? Math.max(0, Math.floor(d.minute.available(now))) : 0;
   }
 }

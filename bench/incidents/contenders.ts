@@ -1,15 +1,15 @@
 /**
  * The contenders, each set up the way its own docs show a new user, all calling
- * the simulated provider through the real `openai` SDK.
+ * the simulated provider through the real SDK of the incident's wire format
+ * (`openai`, or `@anthropic-ai/sdk` for Claude models; transport.ts).
  */
 import { ConsecutiveBreaker, ExponentialBackoff, circuitBreaker, fallback, handleAll, retry, wrap } from 'cockatiel';
-import OpenAI from 'openai';
-import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
-import { type Clock, ResilientClient, type ResilientClientOptions, withRunOptions } from '../../src/index.js';
-import { wrapOpenAI } from '../../src/providers/openai.js';
-import { BACKUP, DEPLOYMENT_MODELS, type Incident, MODELS, PRIMARY, PRIMARY_DEPLOYMENT } from './incidents.js';
-import { CALL_HEADER, RESERVED_HEADER, SimulatedProvider } from './provider.js';
+import { type Clock, ResilientClient, type ResilientClientOptions } from '../../src/index.js';
+import { DEPLOYMENT_MODELS, type Incident, type ModelSet, PRIMARY_DEPLOYMENT, type WireFormat } from './incidents.js';
+import { OracleDispatcher } from './oracle.js';
+import { RESERVED_HEADER, type SimulatedProvider } from './provider.js';
 import type { SimTime } from './sim-time.js';
+import { type ChatBody, openaiSdk, transport, wrapped } from './transport.js';
 
 export interface CallRequest {
   readonly callId: number;
@@ -18,7 +18,8 @@ export interface CallRequest {
   readonly step: number;
   /** Prompt tokens as the provider counts them, and `max_tokens`: the oracle's weight. */
   readonly inputTokens: number;
-  readonly body: ChatCompletionCreateParamsNonStreaming;
+  /** The request body without its model (each contender names the model it asks). */
+  readonly body: ChatBody;
 }
 
 /**
@@ -36,6 +37,9 @@ export interface SharedStore {
 export interface Env {
   readonly sim: SimTime;
   readonly provider: SimulatedProvider;
+  /** The wire format of the run, and its two models (primary first). */
+  readonly format: WireFormat;
+  readonly models: ModelSet;
   /** This worker's index, 0 … workers − 1; each worker is a separate client with no shared memory. */
   readonly worker: number;
   readonly workers: number;
@@ -59,15 +63,13 @@ export interface Contender {
   readonly label: string;
   /** Our library: the targets apply. */
   readonly ours: boolean;
+  /**
+   * In incidents whose workers share state on Redis: `uses` it; `ignores` it (its
+   * figures are the same run's without Redis); or is not measured there.
+   */
+  readonly redis: 'uses' | 'ignores' | 'unmeasured';
   make(env: Env): Runner;
 }
-
-const sdk = (env: Env, maxRetries: number) => new OpenAI({ apiKey: 'sk-test', baseURL: 'https://simulated.invalid/v1', fetch: env.provider.fetch, maxRetries });
-
-const send = (openai: OpenAI, model: string, request: CallRequest, signal: AbortSignal, extra: Record<string, string> = {}): Promise<string> =>
-  openai.chat.completions
-    .create({ ...request.body, model }, { signal, headers: { [CALL_HEADER]: String(request.callId), ...extra } })
-    .then((r: ChatCompletion) => r.model);
 
 /**
  * Our library as docs/rate-limits.md recommends setting it up for rate limits:
@@ -77,18 +79,23 @@ const send = (openai: OpenAI, model: string, request: CallRequest, signal: Abort
  * measure itself, not the rate-limit handling. Keep this the single place those
  * options live, so the benchmark follows the doc when the doc changes.
  */
-export function documentedRateLimitSetup(clock: Clock): ResilientClientOptions {
+export function documentedRateLimitSetup(clock: Clock, models: ModelSet): ResilientClientOptions {
   const limitsOf = (name: string) => {
-    const m = MODELS.find((x) => x.name === name)!;
-    return { requestsPerMinute: m.rpm, tokensPerMinute: m.tpm };
+    const m = models.specs.find((x) => x.name === name)!;
+    // The library's configured token limit is one tokens-per-minute figure; Anthropic's tiers state input and output apart.
+    return m.tpm === undefined ? { requestsPerMinute: m.rpm } : { requestsPerMinute: m.rpm, tokensPerMinute: m.tpm };
   };
   return {
-    models: [PRIMARY, BACKUP],
+    models: [models.primary, models.backup],
     clock,
-    limits: { models: { [PRIMARY]: limitsOf(PRIMARY), [BACKUP]: limitsOf(BACKUP) } },
+    limits: { models: { [models.primary]: limitsOf(models.primary), [models.backup]: limitsOf(models.backup) } },
   };
 }
 
+/**
+ * Ours through the drop-in wrapper: it reports every attempt's headers and turns the SDK's retries off.
+ * Each call carries its task's id (`withRunOptions({ taskId })`), as the docs show for agent tasks.
+ */
 /**
  * The primary as a user with two deployments of it sets it up (docs/deployments.md):
  * the account that is normally used first, the second deployment (its own SDK
@@ -96,23 +103,20 @@ export function documentedRateLimitSetup(clock: Clock): ResilientClientOptions {
  * options give the primary go to each deployment, with the second's own figures.
  */
 function withDeployments(env: Env, options: ResilientClientOptions): ResilientClientOptions {
-  const limited = options.limits?.models?.[PRIMARY] !== undefined;
+  const primary = env.models.primary;
+  const limited = options.limits?.models?.[primary] !== undefined;
   const second = DEPLOYMENT_MODELS.find((m) => m.name === PRIMARY_DEPLOYMENT)!;
   const deployments = [
-    { id: 'direct', client: sdk(env, 0), ...(limited ? { limits: options.limits!.models![PRIMARY] } : {}) },
-    { id: 'second', client: sdk(env, 0), model: PRIMARY_DEPLOYMENT, priority: 1, ...(limited ? { limits: { requestsPerMinute: second.rpm, tokensPerMinute: second.tpm } } : {}) },
+    { id: 'direct', client: openaiSdk(env, 0), ...(limited ? { limits: options.limits!.models![primary] } : {}) },
+    { id: 'second', client: openaiSdk(env, 0), model: PRIMARY_DEPLOYMENT, priority: 1, ...(limited ? { limits: { requestsPerMinute: second.rpm, tokensPerMinute: second.tpm } } : {}) },
   ];
-  return { ...options, models: options.models.map((m) => (m === PRIMARY ? { model: PRIMARY, deployments } : m)) };
+  return { ...options, models: options.models.map((m) => (m === primary ? { model: primary, deployments } : m)) };
 }
 
-/**
- * Ours through the drop-in wrapper: it reports every attempt's headers and turns the SDK's retries off.
- * Each call carries its task's id (`withRunOptions({ taskId })`), as the docs show for agent tasks.
- */
 function ours(env: Env, given: ResilientClientOptions): Runner {
   const options = env.incident?.deployments ? withDeployments(env, given) : given;
   const client = new ResilientClient(env.shared ? { ...options, ...env.shared.clientOptions(env.worker) } : options);
-  const openai = wrapOpenAI(sdk(env, 0), client);
+  const call = wrapped(env, client);
   // Listening only counts: no decision reads these. Add event names here as the library grows them.
   const counts: Record<string, number> = {};
   const bump = (key: string) => void (counts[key] = (counts[key] ?? 0) + 1);
@@ -123,12 +127,10 @@ function ours(env: Env, given: ResilientClientOptions): Runner {
   client.on('limit:wait', () => bump('limit:wait'));
   client.on('hedge:started', () => bump('hedge:started'));
   client.on('hedge:won', (e) => bump(`hedge:won ${e.model}`));
+  client.on('store:degraded', (e) => bump(`store:degraded ${e.store}`));
   return {
     diagnostics: () => counts,
-    call: (request, signal) =>
-      openai.chat.completions
-        .create({ ...request.body, model: PRIMARY }, withRunOptions({ taskId: `task-${request.taskId}` }, { signal, headers: { [CALL_HEADER]: String(request.callId) } }))
-        .then((r) => (r as ChatCompletion).model),
+    call,
     dispose: () => client.dispose(),
   };
 }
@@ -138,24 +140,26 @@ export const CONTENDERS: readonly Contender[] = [
     id: 'sdk',
     label: 'SDK alone (maxRetries 2)',
     ours: false,
+    redis: 'ignores',
     make(env) {
-      const openai = sdk(env, 2);
-      return { call: (r, signal) => send(openai, PRIMARY, r, signal), dispose: () => {} };
+      const t = transport(env, 2);
+      return { call: (r, signal) => t.send(env.models.primary, r, signal), dispose: () => {} };
     },
   },
   {
     id: 'sdk-fallback',
     label: 'SDK + try/catch fallback',
     ours: false,
+    redis: 'ignores',
     make(env) {
-      const openai = sdk(env, 2);
+      const t = transport(env, 2);
       return {
         async call(r, signal) {
           try {
-            return await send(openai, PRIMARY, r, signal);
+            return await t.send(env.models.primary, r, signal);
           } catch (error) {
             if (signal.aborted) throw error;
-            return send(openai, BACKUP, r, signal);
+            return t.send(env.models.backup, r, signal);
           }
         },
         dispose: () => {},
@@ -166,17 +170,18 @@ export const CONTENDERS: readonly Contender[] = [
     id: 'cockatiel',
     label: 'cockatiel retry+breaker+fallback',
     ours: false,
+    redis: 'ignores',
     make(env) {
       // cockatiel's README set-up, one retry+breaker per model; the SDK's own retries off so they do not multiply.
-      const openai = sdk(env, 0);
+      const t = transport(env, 0);
       const policy = () =>
         wrap(retry(handleAll, { maxAttempts: 3, backoff: new ExponentialBackoff() }), circuitBreaker(handleAll, { halfOpenAfter: 10 * 1000, breaker: new ConsecutiveBreaker(5) }));
       const primary = policy();
       const backup = policy();
       return {
         call: (r, signal) =>
-          fallback(handleAll, () => backup.execute(({ signal: s }) => send(openai, BACKUP, r, s), signal)).execute(() =>
-            primary.execute(({ signal: s }) => send(openai, PRIMARY, r, s), signal),
+          fallback(handleAll, () => backup.execute(({ signal: s }) => t.send(env.models.backup, r, s), signal)).execute(() =>
+            primary.execute(({ signal: s }) => t.send(env.models.primary, r, s), signal),
           ),
         dispose: () => {},
       };
@@ -186,13 +191,15 @@ export const CONTENDERS: readonly Contender[] = [
     id: 'ours',
     label: 'ours, defaults',
     ours: true,
-    make: (env) => ours(env, { models: [PRIMARY, BACKUP], clock: env.sim.clock }),
+    redis: 'uses',
+    make: (env) => ours(env, { models: [env.models.primary, env.models.backup], clock: env.sim.clock }),
   },
   {
     id: 'ours-documented',
     label: 'ours, documented rate-limit set-up',
     ours: true,
-    make: (env) => ours(env, documentedRateLimitSetup(env.sim.clock)),
+    redis: 'unmeasured',
+    make: (env) => ours(env, documentedRateLimitSetup(env.sim.clock, env.models)),
   },
   {
     // The README's quick start exactly as written: the SDK with maxRetries 0, the README's client
@@ -200,12 +207,13 @@ export const CONTENDERS: readonly Contender[] = [
     id: 'ours-quickstart',
     label: 'ours, README quick start (client.run)',
     ours: true,
+    redis: 'uses',
     make(env) {
-      const openai = sdk(env, 0);
-      const client = new ResilientClient({ models: [PRIMARY, BACKUP], retry: { maxRetries: 3 }, breaker: { resetTimeoutMs: 30_000 }, clock: env.sim.clock });
+      const t = transport(env, 0);
+      const options = { models: [env.models.primary, env.models.backup], retry: { maxRetries: 3 }, breaker: { resetTimeoutMs: 30_000 }, clock: env.sim.clock };
+      const client = new ResilientClient(env.shared ? { ...options, ...env.shared.clientOptions(env.worker) } : options);
       return {
-        call: (r, signal) =>
-          client.run(({ model, signal: s }) => openai.chat.completions.create({ ...r.body, model }, { signal: s, headers: { [CALL_HEADER]: String(r.callId) } }), { signal }).then((c) => c.model),
+        call: (r, signal) => client.run(({ model, signal: s }) => t.create(model, r, s), { signal }).then((c) => c.model),
         dispose: () => client.dispose(),
       };
     },
@@ -215,20 +223,22 @@ export const CONTENDERS: readonly Contender[] = [
     id: 'ours-hedged',
     label: 'ours + hedging (auto delay, maxShare 0.5)',
     ours: false,
-    make: (env) => ours(env, { models: [PRIMARY, BACKUP], clock: env.sim.clock, hedge: { delayMs: 'auto', maxShare: 0.5 } }),
+    redis: 'unmeasured',
+    make: (env) => ours(env, { models: [env.models.primary, env.models.backup], clock: env.sim.clock, hedge: { delayMs: 'auto', maxShare: 0.5 } }),
   },
   {
     id: 'oracle',
     label: 'best possible (oracle)',
     ours: false,
+    redis: 'ignores',
     make(env) {
-      const openai = sdk(env, 0);
+      const t = transport(env, 0);
       const dispatcher = (env.org.get('oracle') as OracleDispatcher | undefined) ?? new OracleDispatcher(env);
       env.org.set('oracle', dispatcher);
       return {
         async call(r, signal) {
           const model = await dispatcher.admit(r, signal);
-          return send(openai, model, r, signal, { [RESERVED_HEADER]: '1' });
+          return t.send(model, r, signal, { [RESERVED_HEADER]: '1' });
         },
         dispose: () => dispatcher.dispose(),
       };
@@ -236,107 +246,3 @@ export const CONTENDERS: readonly Contender[] = [
   },
 ];
 
-/** How long the oracle lets a task's first call wait before refusing the task (capacity then goes to tasks already under way). */
-const ORACLE_ADMIT_MS = 20_000;
-
-interface OracleWaiter {
-  readonly step: number;
-  readonly seq: number;
-  readonly weight: number;
-  readonly resolve: (model: string) => void;
-  readonly reject: (error: unknown) => void;
-}
-
-/**
- * The oracle: omniscient (it reads each model's buckets and faults), shared by
- * all workers of a run, it sends each call once to the first model that can
- * serve it now. When none can, calls queue with a task's later calls first, so
- * capacity goes to tasks already under way; a task's first call that would
- * wait more than {@link ORACLE_ADMIT_MS} behind the queue is refused at once.
- * Over capacity that is what keeps it an upper bound: it never spends capacity
- * on a task that cannot finish.
- */
-class OracleDispatcher {
-  readonly #env: Env;
-  readonly #queue: OracleWaiter[] = [];
-  #seq = 0;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #timerDue = Number.POSITIVE_INFINITY;
-  readonly #callsPerMs = MODELS.reduce((n, m) => n + m.rpm, 0) / 60_000;
-
-  constructor(env: Env) {
-    this.#env = env;
-  }
-
-  #servable(weight: number): string | number {
-    let wait = Number.POSITIVE_INFINITY;
-    for (const model of [PRIMARY, BACKUP]) {
-      const ms = this.#env.provider.whenServable(model, weight);
-      if (ms <= 0) return model;
-      wait = Math.min(wait, ms);
-    }
-    return wait;
-  }
-
-  admit(r: CallRequest, signal: AbortSignal): Promise<string> {
-    const weight = SimulatedProvider.weigh(r.inputTokens, r.body.max_tokens ?? 4_096);
-    if (this.#queue.length === 0) {
-      const now = this.#servable(weight);
-      if (typeof now === 'string') {
-        this.#env.provider.reserve(now, weight);
-        return Promise.resolve(now);
-      }
-    }
-    if (r.step === 0 && (this.#queue.length + 1) / this.#callsPerMs > ORACLE_ADMIT_MS) return Promise.reject(new Error('oracle: over capacity, task refused'));
-    return new Promise<string>((resolve, reject) => {
-      const w: OracleWaiter = {
-        step: r.step,
-        seq: ++this.#seq,
-        weight,
-        resolve: (m) => (signal.removeEventListener('abort', abort), resolve(m)),
-        reject,
-      };
-      const abort = () => {
-        const i = this.#queue.indexOf(w);
-        if (i >= 0) this.#queue.splice(i, 1);
-        reject(signal.reason);
-      };
-      signal.addEventListener('abort', abort, { once: true });
-      // Later steps first, then arrival order.
-      let i = this.#queue.findIndex((q) => q.step < w.step);
-      if (i < 0) i = this.#queue.length;
-      this.#queue.splice(i, 0, w);
-      this.#pump();
-    });
-  }
-
-  #pump(): void {
-    for (;;) {
-      const head = this.#queue[0];
-      if (!head) return;
-      const now = this.#servable(head.weight);
-      if (typeof now === 'string') {
-        this.#queue.shift();
-        this.#env.provider.reserve(now, head.weight);
-        head.resolve(now);
-        continue;
-      }
-      const ms = Number.isFinite(now) ? Math.max(1, Math.ceil(now)) : 600_000;
-      const due = this.#env.sim.now() + ms;
-      if (this.#timer !== undefined && this.#timerDue <= due) return;
-      if (this.#timer !== undefined) clearTimeout(this.#timer);
-      this.#timerDue = due;
-      this.#timer = setTimeout(() => {
-        this.#timer = undefined;
-        this.#timerDue = Number.POSITIVE_INFINITY;
-        this.#pump();
-      }, ms);
-      return;
-    }
-  }
-
-  dispose(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-  }
-}

@@ -16,7 +16,7 @@
  * - tokens billed for failed tasks: prompt + completion tokens of the
  *   successful responses of tasks that failed anyway.
  */
-import { PRIMARY, PRIMARY_DEPLOYMENT } from './incidents.js';
+import { PRIMARY_DEPLOYMENT } from './incidents.js';
 import type { ScenarioResult } from './scenario.js';
 
 export interface Metrics {
@@ -81,7 +81,7 @@ export function computeMetrics(r: ScenarioResult): Metrics {
   if (fault) {
     const end = r.minutes * 60_000;
     const until = Math.min(fault.to, end);
-    const during = r.requests.filter((q) => q.model === PRIMARY && q.at >= fault.from && q.at < until).map((q) => q.at);
+    const during = r.requests.filter((q) => q.model === r.primary && q.at >= fault.from && q.at < until).map((q) => q.at);
     const starts = r.calls.map((c) => c.start).sort((a, b) => a - b);
     const startedWithin = (a: number, b: number) => {
       const i = lowerBound(starts, a + 1e-9);
@@ -97,13 +97,13 @@ export function computeMetrics(r: ScenarioResult): Metrics {
       last = t;
     }
     if (fault.to < end) {
-      const back = r.requests.find((q) => q.model === PRIMARY && q.outcome === 'ok' && q.at >= fault.to);
+      const back = r.requests.find((q) => q.model === r.primary && q.outcome === 'ok' && q.at >= fault.to);
       comebackMs = back ? back.endedAt - fault.to : null;
     }
   }
 
   const byPrimary = new Map<number, boolean>();
-  for (const c of r.calls) byPrimary.set(c.taskId, (byPrimary.get(c.taskId) ?? true) && c.ok && (c.model === PRIMARY || c.model === PRIMARY_DEPLOYMENT));
+  for (const c of r.calls) byPrimary.set(c.taskId, (byPrimary.get(c.taskId) ?? true) && c.ok && (c.model === r.primary || c.model === PRIMARY_DEPLOYMENT));
   const primaryTasks = [...byPrimary.values()].filter(Boolean).length;
 
   return {

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { CONTENDERS } from './contenders.js';
 import { INCIDENTS } from './incidents.js';
 import { type Metrics, computeMetrics } from './metrics.js';
+import { closeRedisConnection, redisConnection, redisStore } from './redis.js';
 import { runScenario } from './scenario.js';
 
 export interface Job {
@@ -15,6 +16,8 @@ export interface Job {
   readonly contender: string;
   readonly minutes: number;
   readonly seed: number;
+  /** The bench's Redis (its Unix socket), for incidents whose workers share state there. */
+  readonly redis?: string;
 }
 
 export interface JobResult {
@@ -24,18 +27,31 @@ export interface JobResult {
   readonly cpuMs: number;
   readonly timersFired: number;
   readonly diagnostics: Readonly<Record<string, number>>;
+  /** Redis round trips, and the wall time the run waited for them. */
+  readonly ioCount: number;
+  readonly ioWaitMs: number;
 }
 
 export async function runJob(job: Job): Promise<JobResult> {
   const cpu = process.cpuUsage();
-  const r = await runScenario({
-    incident: INCIDENTS.find((i) => i.id === job.incident)!,
-    contender: CONTENDERS.find((c) => c.id === job.contender)!,
-    minutes: job.minutes,
-    seed: job.seed,
-  });
+  const incident = INCIDENTS.find((i) => i.id === job.incident)!;
+  const contender = CONTENDERS.find((c) => c.id === job.contender)!;
+  if (incident.redis && !job.redis) throw new Error(`${job.incident} needs the bench's Redis`);
+  // Connected before the run, outside simulated time.
+  const redis = incident.redis && job.redis ? await redisConnection(job.redis) : undefined;
+  const prefix = `bench:${job.incident}:${job.contender}:${job.seed}:${job.minutes}:`;
+  const r = await runScenario({ incident, contender, minutes: job.minutes, seed: job.seed, ...(redis ? { shared: (sim) => redisStore(redis, sim, prefix) } : {}) });
   const used = process.cpuUsage(cpu);
-  return { job, metrics: computeMetrics(r), wallMs: r.wallMs, cpuMs: (used.user + used.system) / 1000, timersFired: r.timersFired, diagnostics: r.diagnostics };
+  return {
+    job,
+    metrics: computeMetrics(r),
+    wallMs: r.wallMs,
+    cpuMs: (used.user + used.system) / 1000,
+    timersFired: r.timersFired,
+    diagnostics: r.diagnostics,
+    ioCount: r.ioCount,
+    ioWaitMs: r.ioWaitMs,
+  };
 }
 
 /** In a child: answer jobs until the parent disconnects. */
@@ -43,7 +59,7 @@ export function serveJobs(): void {
   process.on('message', (job: Job) => {
     void runJob(job).then((result) => process.send!(result));
   });
-  process.on('disconnect', () => process.exit(0));
+  process.on('disconnect', () => void closeRedisConnection().finally(() => process.exit(0)));
 }
 
 /** Runs every job on `processes` children (in this process when 1); `onDone` sees each result as it lands. */
@@ -55,6 +71,7 @@ export async function runJobs(jobs: readonly Job[], processes: number, onDone: (
       onDone(r);
       results.push(r);
     }
+    await closeRedisConnection();
     return results;
   }
   const queue = [...jobs];

@@ -1,17 +1,19 @@
 /**
- * A simulated OpenAI-compatible chat completions endpoint, reached through the
- * real `openai` SDK's `fetch` option. Per model: token buckets for requests and
- * tokens (minute-long, or also over short windows), OpenAI's rate-limit headers
- * on every response, `retry-after-ms` / `retry-after` on 429s, and the faults
- * of the incident being replayed. Every request is logged for the metrics.
+ * A simulated provider endpoint (OpenAI chat completions or Anthropic
+ * messages, by the incident's wire format), reached through the real SDK's
+ * `fetch` option. Per model: token buckets per limited dimension (minute-long,
+ * or also over short windows), the format's rate-limit headers on every
+ * response and its retry headers on 429s (wire.ts), and the faults of the
+ * incident being replayed. Every request is logged for the metrics.
  */
 import { createPrng } from '../lib/prng.js';
-import { ModelLimits } from './buckets.js';
-import { DEPLOYMENT_MODELS, type FaultKind, type Incident, MODELS, type ModelSpec, faultSpan, isHardDown } from './incidents.js';
+import { ModelLimits, type Weight } from './buckets.js';
+import { DEPLOYMENT_MODELS, type FaultKind, type Incident, type ModelSpec, faultSpan, isHardDown, modelsOf } from './incidents.js';
 import type { SimTime } from './sim-time.js';
+import { WIRES, type Wire } from './wire.js';
 import { gaussian, type CallSpec } from './workload.js';
 
-export type RequestOutcome = 'ok' | 'rate_limited' | 'insufficient_quota' | 'server_error' | 'overloaded' | 'connection_reset' | 'aborted';
+export type RequestOutcome = 'ok' | 'rate_limited' | 'insufficient_quota' | 'billing' | 'server_error' | 'overloaded' | 'connection_reset' | 'aborted';
 
 export interface RequestRecord {
   readonly at: number;
@@ -48,6 +50,7 @@ export class SimulatedProvider {
   private readonly faults = new Map<string, ActiveFault[]>();
   private readonly attempts = new Map<number, number>();
   private readonly random: () => number;
+  private readonly wire: Wire;
   private seq = 0;
 
   constructor(
@@ -58,14 +61,16 @@ export class SimulatedProvider {
     private readonly calls: ReadonlyMap<number, CallSpec>,
   ) {
     this.random = createPrng(seed);
-    for (const m of incident.deployments ? [...MODELS, ...DEPLOYMENT_MODELS] : MODELS) {
+    this.wire = WIRES[incident.format ?? 'openai'];
+    const set = modelsOf(incident);
+    for (const m of incident.deployments ? [...set.specs, ...DEPLOYMENT_MODELS] : set.specs) {
       this.specs.set(m.name, m);
-      this.limits.set(m.name, new ModelLimits(m.rpm, m.tpm, incident.windowMs, sim.now()));
+      this.limits.set(m.name, new ModelLimits(this.wire.limitsOf(m), incident.windowMs, sim.now()));
       this.faults.set(m.name, []);
     }
     for (const f of incident.faults) {
       const { from, to } = faultSpan(f, minutes);
-      this.faults.get(f.model)!.push({ kind: f.kind, from, to, value: f.value ?? 1 });
+      this.faults.get(set[f.model])!.push({ kind: f.kind, from, to, value: f.value ?? 1 });
     }
   }
 
@@ -84,15 +89,15 @@ export class SimulatedProvider {
     return this.faults.get(model) ?? [];
   }
 
-  /** Tokens a request weighs for the limits: prompt estimate plus `max_tokens`, as OpenAI counts. */
-  static weigh(inputTokens: number, maxTokens: number): number {
-    return inputTokens + maxTokens;
+  /** What a request weighs for the limits: its prompt tokens and its `max_tokens`. */
+  static weigh(inputTokens: number, maxTokens: number): Weight {
+    return { input: inputTokens, output: maxTokens };
   }
 
   // ---- oracle support: the provider's ground truth ------------------------
 
   /** Ms until `model` would serve a request of `weight` tokens normally (Infinity while a fault lasts to the end). */
-  whenServable(model: string, weight: number): number {
+  whenServable(model: string, weight: Weight): number {
     const now = this.sim.elapsed();
     const f = this.activeFault(model, now);
     if (f) return f.to - now;
@@ -100,13 +105,13 @@ export class SimulatedProvider {
   }
 
   /** Takes the capacity now, for a request that will carry {@link RESERVED_HEADER}. */
-  reserve(model: string, weight: number): void {
+  reserve(model: string, weight: Weight): void {
     this.limits.get(model)!.take(weight, this.sim.now());
   }
 
   // ---- the endpoint --------------------------------------------------------
 
-  /** The `fetch` handed to `new OpenAI({ fetch })`. */
+  /** The `fetch` handed to `new OpenAI({ fetch })` or `new Anthropic({ fetch })`. */
   readonly fetch = async (_url: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const signal = init?.signal ?? undefined;
     const headers = new Headers(init?.headers);
@@ -115,6 +120,7 @@ export class SimulatedProvider {
     const callId = Number(headers.get(CALL_HEADER) ?? -1);
     const spec = this.specs.get(model);
     const now = this.sim.now();
+    const id = `req_${++this.seq}`;
     const record: RequestRecord = { at: this.sim.elapsed(), model, callId, outcome: 'ok', billed: 0, endedAt: 0 };
     this.log.push(record);
     if (signal?.aborted) {
@@ -122,21 +128,27 @@ export class SimulatedProvider {
       record.endedAt = record.at;
       throw abortError(signal);
     }
+    const wire = this.wire;
     const end = async <T>(ms: number, outcome: RequestOutcome, result: () => T): Promise<T> => {
       record.outcome = outcome;
       await this.wait(ms, signal, record);
       record.endedAt = this.sim.elapsed();
       return result();
     };
-    if (!spec) return end(50, 'server_error', () => json(404, { error: { message: `The model \`${model}\` does not exist`, type: 'invalid_request_error', code: 'model_not_found' } }, {}));
+    const answer = (status: number, payload: unknown, extra: Record<string, string>) => json(status, payload, extra);
+    const small = () => Math.round(50 + 100 * this.random());
+    if (!spec) {
+      const a = wire.notFound(model, id);
+      return end(50, 'server_error', () => answer(a.status, a.body, wire.format === 'anthropic' ? { 'request-id': id } : {}));
+    }
 
     const limits = this.limits.get(model)!;
     const fault = this.activeFault(model);
-    const small = () => Math.round(50 + 100 * this.random());
     const messages = body.messages ?? [];
     const inputTokens = messages.reduce((n, m) => n + Math.ceil(String(m.content ?? '').length / 4) + 4, 3);
     const maxTokens = body.max_tokens ?? 4_096;
     const weight = SimulatedProvider.weigh(inputTokens, maxTokens);
+    const faultAnswer = (a: { status: number; body: unknown }) => () => answer(a.status, a.body, wire.headers(limits, now, id));
 
     if (fault?.kind === 'outage') {
       if (this.random() < 0.4) {
@@ -144,40 +156,23 @@ export class SimulatedProvider {
           throw Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }) });
         });
       }
-      return end(200 + Math.round(1_300 * this.random()), 'server_error', () =>
-        json(500, { error: { message: 'The server had an error while processing your request. Sorry about that!', type: 'server_error', param: null, code: null } }, limits.headers(now)),
-      );
+      return end(200 + Math.round(1_300 * this.random()), 'server_error', faultAnswer(wire.serverError(id)));
     }
-    if (fault?.kind === 'quota') {
-      return end(small(), 'insufficient_quota', () =>
-        json(
-          429,
-          { error: { message: 'You exceeded your current quota, please check your plan and billing details.', type: 'insufficient_quota', param: null, code: 'insufficient_quota' } },
-          limits.headers(now),
-        ),
-      );
-    }
+    if (fault?.kind === 'quota') return end(small(), 'insufficient_quota', faultAnswer(wire.quota(id)));
+    if (fault?.kind === 'billing') return end(small(), 'billing', faultAnswer(wire.billing(id)));
     if (fault?.kind === 'overload' && this.random() < fault.value) {
-      return end(100 + Math.round(400 * this.random()), 'overloaded', () => json(529, { error: { message: 'Overloaded', type: 'overloaded_error', param: null, code: null } }, limits.headers(now)));
+      return end(100 + Math.round(400 * this.random()), 'overloaded', faultAnswer(wire.overloaded(id)));
     }
 
     if (headers.get(RESERVED_HEADER) !== '1') {
       const { ms, dimension } = limits.waitFor(weight, now);
       if (ms > 0) {
-        const h = limits.headers(now);
-        const used = dimension === 'requests' ? limits.rpm - Number(h['x-ratelimit-remaining-requests']) : limits.tpm - Number(h['x-ratelimit-remaining-tokens']);
-        const what = dimension === 'requests' ? `requests per min (RPM): Limit ${limits.rpm}, Used ${used}, Requested 1` : `tokens per min (TPM): Limit ${limits.tpm}, Used ${used}, Requested ${weight}`;
-        return end(small(), 'rate_limited', () =>
-          json(
-            429,
-            { error: { message: `Rate limit reached for ${model} on ${what}. Please try again in ${Math.ceil(ms)}ms.`, type: dimension, param: null, code: 'rate_limit_exceeded' } },
-            { ...h, 'retry-after-ms': String(Math.ceil(ms)), 'retry-after': String(Math.ceil(ms / 1000)) },
-          ),
-        );
+        const a = wire.rateLimited(model, limits, dimension, ms, weight, now, id);
+        return end(small(), 'rate_limited', () => answer(a.status, a.body, a.headers));
       }
       limits.take(weight, now);
     }
-    const headersNow = limits.headers(now);
+    const headersNow = wire.headers(limits, now, id);
 
     const call = this.calls.get(callId);
     const attempt = (this.attempts.get(callId) ?? 0) + 1;
@@ -188,18 +183,9 @@ export class SimulatedProvider {
     const completion = call?.outputTokens ?? Math.min(maxTokens, 300);
     return end(latency, 'ok', () => {
       record.billed = inputTokens + completion;
-      return json(
-        200,
-        {
-          id: `chatcmpl-${++this.seq}`,
-          object: 'chat.completion',
-          created: Math.floor(this.sim.now() / 1000),
-          model,
-          choices: [{ index: 0, message: { role: 'assistant', content: 'done', refusal: null }, logprobs: null, finish_reason: 'stop' }],
-          usage: { prompt_tokens: inputTokens, completion_tokens: completion, total_tokens: inputTokens + completion },
-        },
-        headersNow,
-      );
+      // Anthropic counts output as `max_tokens` until the answer is done, then as generated.
+      limits.refund('output-tokens', maxTokens - completion, this.sim.now());
+      return answer(200, wire.ok(model, inputTokens, completion, this.sim.now(), id), headersNow);
     });
   };
 

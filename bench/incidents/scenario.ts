@@ -5,7 +5,7 @@
  */
 import type { Contender, Runner, SharedStore } from './contenders.js';
 import type { Incident } from './incidents.js';
-import { PRIMARY } from './incidents.js';
+import { modelsOf } from './incidents.js';
 import { type RequestRecord, SimulatedProvider } from './provider.js';
 import { SimTime, wallNow } from './sim-time.js';
 import { CALL_DEADLINE_MS, type CallSpec, type TaskSpec, generateWorkload, promptFor } from './workload.js';
@@ -31,12 +31,17 @@ export interface ScenarioResult {
   readonly calls: readonly CallOutcome[];
   readonly taskOk: ReadonlyMap<number, boolean>;
   readonly requests: readonly RequestRecord[];
+  /** The run's primary model (the one faults hit and calls come back to). */
+  readonly primary: string;
   /** Calls started but never settled (must be 0). */
   readonly unsettled: number;
   readonly faultWindows: readonly { from: number; to: number; kind: string }[];
   readonly isDown: (model: string, t: number) => boolean;
   readonly wallMs: number;
   readonly timersFired: number;
+  /** Real I/O on the run's time base (Redis round trips), and the wall time waited for it. */
+  readonly ioCount: number;
+  readonly ioWaitMs: number;
   /** The contender's own counts (ours: events by name), if it keeps any. */
   readonly diagnostics: Readonly<Record<string, number>>;
 }
@@ -75,7 +80,11 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     const workers = Math.max(1, o.incident.workers ?? 1);
     const org = new Map<string, unknown>();
     const shared = o.shared ? await o.shared(sim) : undefined;
-    const runners: Runner[] = Array.from({ length: workers }, (_, worker) => o.contender.make({ sim, provider, worker, workers, org, incident: o.incident, ...(shared ? { shared } : {}) }));
+    const format = o.incident.format ?? 'openai';
+    const models = modelsOf(o.incident);
+    const runners: Runner[] = Array.from({ length: workers }, (_, worker) =>
+      o.contender.make({ sim, provider, format, models, worker, workers, org, incident: o.incident, ...(shared ? { shared } : {}) }),
+    );
     const runTask = async (task: TaskSpec) => {
       // Tasks are dealt round-robin: each worker sees an even share of the load.
       const runner = runners[task.id % workers]!;
@@ -91,7 +100,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
               taskId: task.id,
               step,
               inputTokens: spec.inputTokens + 4 + 3, // as the provider counts: 4 per message, 3 per request
-              body: { model: PRIMARY, messages: [{ role: 'user', content: promptFor(spec) }], max_tokens: spec.maxTokens },
+              body: { messages: [{ role: 'user', content: promptFor(spec) }], max_tokens: spec.maxTokens },
             },
             deadline.signal,
           );
@@ -121,10 +130,13 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
       taskOk,
       requests: provider.log,
       unsettled: started - calls.length,
-      faultWindows: provider.faultWindows(PRIMARY),
+      primary: models.primary,
+      faultWindows: provider.faultWindows(models.primary),
       isDown: (model, t) => provider.isDown(model, t),
       wallMs: wallNow() - wallStart,
       timersFired: sim.fired,
+      ioCount: sim.ioCount,
+      ioWaitMs: sim.ioWaitMs,
       diagnostics,
     };
   } finally {

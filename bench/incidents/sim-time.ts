@@ -105,6 +105,12 @@ export class SimTime {
   private installed = false;
   /** Timers fired so far (a cost figure for the bench's own report). */
   fired = 0;
+  /** Real I/O done through {@link io}: round trips, and the wall time the run waited for them. */
+  ioCount = 0;
+  ioWaitMs = 0;
+  private ioPending = 0;
+  private ioChain: Promise<unknown> = Promise.resolve();
+  private ioIdle: (() => void) | undefined;
   readonly random: () => number;
 
   constructor(seed: number) {
@@ -176,6 +182,22 @@ export class SimTime {
     Math.random = real.random;
   }
 
+  /**
+   * Real I/O on simulated time (a Redis round trip): `start` runs once every
+   * earlier one has settled, one at a time in call order, so a run replays
+   * the same; simulated time does not move on until none is pending.
+   */
+  io<T>(start: () => Promise<T>): Promise<T> {
+    this.ioPending++;
+    const run = this.ioChain.then(start);
+    const done = () => {
+      this.ioCount++;
+      if (--this.ioPending === 0) this.ioIdle?.();
+    };
+    this.ioChain = run.then(done, done);
+    return run;
+  }
+
   /** One real macrotask hop: every pending microtask and `process.nextTick` has run when it resolves. */
   private settle(): Promise<void> {
     return new Promise((resolve) => real.setImmediate(resolve));
@@ -189,6 +211,13 @@ export class SimTime {
     const limit = SIM_EPOCH + limitMs;
     for (;;) {
       await this.settle();
+      while (this.ioPending > 0) {
+        const waited = real.performanceNow();
+        await new Promise<void>((resolve) => (this.ioIdle = resolve));
+        this.ioIdle = undefined;
+        this.ioWaitMs += real.performanceNow() - waited;
+        await this.settle();
+      }
       if (done()) return true;
       let t = this.heap.pop();
       while (t?.cancelled) t = this.heap.pop();

@@ -49,7 +49,11 @@ export function pace(s: ModelState, now: number): void {
 /** Fresh headers (not older than the last ones read): the buckets follow them, the share learns from them. */
 export function learnFromHeaders(s: ModelState, info: RateLimitInfo): void {
   const now = info.observedAt;
+  // Anthropic's `tokens-*` repeats the most restrictive of its input and output limits, in that
+  // limit's units: with those two present it adds nothing, and a call's combined weight misreads it.
+  const split = info.inputTokens !== undefined || info.outputTokens !== undefined;
   for (const dim of DIMS) {
+    if (split && dim === 'tokens') continue;
     const w = info[dim];
     const old = s.buckets[dim];
     const fresh = fromWindow(w, old?.pending ?? 0, now);

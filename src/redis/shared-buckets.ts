@@ -163,7 +163,10 @@ export class SharedBuckets implements Limiter {
     this.#local.observe(model, info);
     if (this.#dispose.signal.aborted) return;
     const out = this.#box(model);
+    // As locally: Anthropic's `tokens-*` only repeats its input or output limit.
+    const split = info.inputTokens !== undefined || info.outputTokens !== undefined;
     for (const dim of BUCKET_DIMS) {
+      if (split && dim === 'tokens') continue;
       const win = info[dim];
       if (win?.remaining === undefined || win.limit === undefined || !(win.limit > 0)) continue;
       const prev = out.readings[dim];

@@ -124,12 +124,15 @@ describe('metrics', () => {
     tasks: [],
     calls: [call(61), call(70), call(80), call(100), call(125)],
     taskOk: new Map(),
+    primary: PRIMARY,
     requests: [primary(61, 'server_error'), primary(63, 'server_error'), primary(125, 'ok')],
     unsettled: 0,
     faultWindows: [{ from: 60_000, to: 120_000, kind: 'outage' }],
     isDown: (model: string, t: number) => model === PRIMARY && t >= 60_000 && t < 120_000,
     wallMs: 0,
     timersFired: 0,
+    ioCount: 0,
+    ioWaitMs: 0,
     diagnostics: {},
   } satisfies ScenarioResult;
 

@@ -1,0 +1,57 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseRateLimitHeaders } from '../../src/classify/ratelimit-headers.js';
+import { type Limiter, createLimiter } from '../../src/limits/limiter.js';
+import { createFakeClock } from '../../src/testing/index.js';
+
+let limiter: Limiter | undefined;
+/** Admitted at once (a release, synchronously); a call left waiting is refused when the limiter is disposed. */
+const admittedNow = (r: ReturnType<Limiter['admit']>): boolean => {
+  if (typeof r === 'function') return true;
+  void r.catch(() => {});
+  return false;
+};
+afterEach(() => limiter?.dispose());
+
+describe('Anthropic token headers', () => {
+  // Anthropic states input and output token limits apart; `tokens-*` repeats the most restrictive
+  // of the two (here the output limit, 8,000 a minute), in that limit's units.
+  const headers = (now: number) => {
+    const reset = new Date(now + 60_000).toISOString();
+    return {
+      'anthropic-ratelimit-requests-limit': '1000',
+      'anthropic-ratelimit-requests-remaining': '999',
+      'anthropic-ratelimit-requests-reset': reset,
+      'anthropic-ratelimit-input-tokens-limit': '80000',
+      'anthropic-ratelimit-input-tokens-remaining': '79000',
+      'anthropic-ratelimit-input-tokens-reset': reset,
+      'anthropic-ratelimit-output-tokens-limit': '8000',
+      'anthropic-ratelimit-output-tokens-remaining': '7000',
+      'anthropic-ratelimit-output-tokens-reset': reset,
+      'anthropic-ratelimit-tokens-limit': '8000',
+      'anthropic-ratelimit-tokens-remaining': '7000',
+      'anthropic-ratelimit-tokens-reset': reset,
+    };
+  };
+
+  it('admits by input and output apart: the combined tokens-* figure does not hold calls that both limits have room for', async () => {
+    const clock = createFakeClock();
+    limiter = createLimiter(undefined, { clock });
+    limiter.observe('claude', parseRateLimitHeaders(headers(clock.now()), clock.now())!);
+    // Each call: 3,000 input tokens, 500 output. Input room 79,000, output room 7,000: 14 calls fit now.
+    // Counted as 3,500 combined tokens against the 7,000 of `tokens-*`, only 2 would.
+    const weight = { inputTokens: 3_000, outputTokens: 500 };
+    const now: boolean[] = [];
+    for (let i = 0; i < 10; i++) now.push(admittedNow(limiter.admit('claude', { weight })));
+    expect(now.every(Boolean)).toBe(true);
+  });
+
+  it('still holds calls when the output limit itself is spent', async () => {
+    const clock = createFakeClock();
+    limiter = createLimiter(undefined, { clock });
+    limiter.observe('claude', parseRateLimitHeaders(headers(clock.now()), clock.now())!);
+    const weight = { inputTokens: 100, outputTokens: 2_000 };
+    const now: boolean[] = [];
+    for (let i = 0; i < 6; i++) now.push(admittedNow(limiter.admit('claude', { weight })));
+    expect(now.filter(Boolean).length).toBeLessThan(6);
+  });
+});
