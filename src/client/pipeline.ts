@@ -208,7 +208,11 @@ export async function tryModel<T>(
         )
       : await attempt(1);
     // A committed stream settles when it ends (see streamHooksFor).
-    if (!state.streamed && (reservation || monitor || deps.weights)) await settle((call.usage ?? extractUsage)(value));
+    if (!state.streamed && (reservation || monitor || deps.weights || admit)) {
+      const usage = (call.usage ?? extractUsage)(value);
+      if (admit && usage) deps.limiter.used?.(key, admit.weight, usage);
+      await settle(usage);
+    }
     return { ok: true, value };
   } catch (error) {
     if (budget && reservation) await (rejectedUsage ? budget.settle(reservation, rejectedUsage) : budget.release(reservation));

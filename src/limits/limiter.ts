@@ -273,6 +273,13 @@ class ModelLimiter implements Limiter {
     if (until > s.heldUntil) s.heldUntil = until;
   }
 
+  used(model: string, weight: AdmitOptions['weight'], usage: { readonly outputTokens: number }): void {
+    const b = this.#states.get(model)?.buckets.outputTokens;
+    if (!b || this.#disposed) return;
+    const unused = share('outputTokens', weightOf(weight)) - usage.outputTokens;
+    if (unused > 0) giveBack(b, unused, this.#clock.now());
+  }
+
   waiting(model: string): number {
     return this.#states.get(model)?.waiting ?? 0;
   }

@@ -103,6 +103,13 @@ export interface Limiter {
   waiting(model: string): number;
   /** Admission state per model seen so far. */
   snapshot(): Readonly<Record<string, ModelLimitSnapshot>>;
+  /**
+   * A call admitted with `weight` answered having used `usage`: the output tokens it was weighed
+   * with beyond what it produced go back to the output-token bucket (a provider that limits
+   * output tokens apart, as Anthropic does, counts `max_tokens` while the answer is written and
+   * the real length once it is done). Optional: without it the headers correct the level later.
+   */
+  used?(model: string, weight: AdmitOptions['weight'], usage: { readonly outputTokens: number }): void;
   /** Drops `model`'s admission state (the client forgets idle models beyond its bound); kept while calls are in flight or waiting. */
   forget?(model: string): void;
   /** Cancels waits (`DisposedError`) and clears their timers. Safe to call twice. */

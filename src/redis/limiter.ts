@@ -261,6 +261,11 @@ class RedisLimiter implements Limiter {
     this.#local.throttled(model, retryAfterMs, weight);
   }
 
+  used(model: string, weight: AdmitOptions['weight'], usage: { readonly outputTokens: number }): void {
+    this.#headers.used?.(model, weight, usage);
+    this.#local.used?.(model, weight, usage);
+  }
+
   available(model: string, weight?: AdmitOptions['weight']): boolean {
     return this.#up() ? this.#headers.available(model, weight) : this.#local.available(model, weight);
   }

@@ -159,6 +159,15 @@ export class SharedBuckets implements Limiter {
     return b;
   }
 
+  used(model: string, weight: AdmitOptions['weight'], usage: { readonly outputTokens: number }): void {
+    this.#local.used?.(model, weight, usage);
+    if (this.#dispose.signal.aborted || !this.#views.get(model)?.dims.outputTokens) return;
+    const unused = unitsOf('outputTokens', weightOf(weight)) - usage.outputTokens;
+    // Rides on this model's next admission, like a 429's give-back.
+    const out = this.#box(model);
+    if (unused > 0) out.giveBack.outputTokens = (out.giveBack.outputTokens ?? 0) + unused;
+  }
+
   observe(model: string, info: RateLimitInfo): void {
     this.#local.observe(model, info);
     if (this.#dispose.signal.aborted) return;

@@ -54,4 +54,31 @@ describe('Anthropic token headers', () => {
     for (let i = 0; i < 6; i++) now.push(admittedNow(limiter.admit('claude', { weight })));
     expect(now.filter(Boolean).length).toBeLessThan(6);
   });
+
+  it("gives back a finished call's unused max_tokens: the output limit serves what was really written", async () => {
+    const clock = createFakeClock();
+    limiter = createLimiter(undefined, { clock });
+    limiter.observe('claude', parseRateLimitHeaders(headers(clock.now()), clock.now())!);
+    // max_tokens 2,000 each, 7,000 of output room: 3 fit. Each answer writes 200 tokens.
+    const weight = { inputTokens: 100, outputTokens: 2_000 };
+    for (let i = 0; i < 3; i++) {
+      const release = limiter.admit('claude', { weight });
+      expect(typeof release).toBe('function');
+      (release as () => void)();
+      limiter.used?.('claude', weight, { outputTokens: 200 });
+    }
+    // 600 written, so 6,400 left: three more fit at once (before: 1,000 left, none did).
+    const now: boolean[] = [];
+    for (let i = 0; i < 3; i++) now.push(admittedNow(limiter.admit('claude', { weight })));
+    expect(now).toEqual([true, true, true]);
+  });
+
+  it('never takes more than the call was weighed with when it wrote more', async () => {
+    const clock = createFakeClock();
+    limiter = createLimiter(undefined, { clock });
+    limiter.observe('claude', parseRateLimitHeaders(headers(clock.now()), clock.now())!);
+    const before = limiter.snapshot().claude?.outputTokens?.available;
+    limiter.used?.('claude', { inputTokens: 100, outputTokens: 500 }, { outputTokens: 900 });
+    expect(limiter.snapshot().claude?.outputTokens?.available).toBe(before);
+  });
 });
