@@ -23,8 +23,9 @@ import { join } from 'node:path';
 // 1,492 kB unpacked, 93 files on its own branch.
 // +15 kB packed / +58 kB unpacked: streams that survive mid-answer (the continuation formats, the
 // splice, the client's glue) bundled into each entry that reaches the client; measured 414 kB / 1,505 kB.
-// Both together: 437 kB packed / 1,574 kB unpacked.
-const BUDGET = { packed: 437_000, unpacked: 1_574_000, files: 96 };
+// Everything of this round merged (the splits' module glue, the Anthropic output give-back, the
+// shared probe release and CHANGELOG lines besides): 434 kB packed, 1,580 kB unpacked, 93 files.
+const BUDGET = { packed: 440_000, unpacked: 1_595_000, files: 96 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;
