@@ -2,7 +2,7 @@ import type { RateLimitInfo } from '../classify/ratelimit-headers.js';
 import { type Bucket, fromWindow, levelAt, setRate } from './bucket.js';
 import type { ModelLimits } from './options.js';
 import { type Backoff, type DimShare, cut, newDimShare, observeShare, saturated, shareRate } from './share.js';
-import type { CallWeight } from './types.js';
+import type { AdmitOptions, CallWeight } from './types.js';
 
 // What a model's admission learns from the provider: its buckets from the rate-limit
 // headers, this process's share of them, and what a 429 changes. The limiter admits
@@ -14,9 +14,12 @@ export type Dim = (typeof DIMS)[number];
 /** Smallest part of the provider's burst kept after 429s its headers did not explain. */
 const MIN_BURST = 1 / 16;
 
-/** A call's units in one token dimension (a bare number is input tokens). */
-export const share = (dim: Dim, w: CallWeight | number): number =>
-  typeof w === 'number' ? (dim === 'outputTokens' ? 0 : w) : dim === 'inputTokens' ? w.inputTokens : dim === 'outputTokens' ? w.outputTokens : w.inputTokens + w.outputTokens;
+/** A call's weight as given: a number, a split, or a function computing either (1 when absent). */
+export const weightOf = (w: AdmitOptions['weight']): CallWeight | number => (typeof w === 'function' ? w() : (w ?? 1));
+
+/** A call's units in one dimension: one request; its tokens, a bare number counting as input. */
+export const unitsOf = (dim: Dim, w: CallWeight | number): number =>
+  dim === 'requests' ? 1 : typeof w === 'number' ? (dim === 'outputTokens' ? 0 : w) : dim === 'inputTokens' ? w.inputTokens : dim === 'outputTokens' ? w.outputTokens : w.inputTokens + w.outputTokens;
 
 /** One model's admission state. */
 export interface ModelState {
@@ -104,7 +107,7 @@ export function unexplained(s: ModelState, weight: () => CallWeight | number, no
     const remaining = info[dim]?.remaining;
     if (remaining === undefined) continue;
     seen = true;
-    if (remaining < (dim === 'requests' ? 1 : share(dim, weight()))) return false;
+    if (remaining < (dim === 'requests' ? 1 : unitsOf(dim, weight()))) return false;
   }
   return seen;
 }

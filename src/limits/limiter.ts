@@ -7,7 +7,7 @@ import { noteSent } from './share.js';
 import type { Release } from './slots.js';
 import type { AdmitOptions, CallWeight, LimitWaitReason, Limiter, LimiterEmitter, ModelLimitSnapshot } from './types.js';
 import { TaskMemory } from './tasks.js';
-import { DIMS, type ModelState, after429, learnFromHeaders, share, shrinkBurst, unexplained } from './learn.js';
+import { DIMS, type ModelState, after429, learnFromHeaders, shrinkBurst, unexplained, unitsOf, weightOf } from './learn.js';
 import { Waits } from './waits.js';
 
 export type { Release } from './slots.js';
@@ -56,7 +56,6 @@ export function createLimiter(options: LimitsOptions | undefined, deps: { clock?
   return resolved.respectHeaders || configured ? new ModelLimiter(resolved, deps.clock ?? systemClock, deps.emitter) : OFF;
 }
 
-const weightOf = (w: AdmitOptions['weight']): CallWeight | number => (typeof w === 'function' ? w() : (w ?? 1));
 class ModelLimiter implements Limiter {
   readonly enabled = true;
   readonly #o: ResolvedLimits;
@@ -101,7 +100,7 @@ class ModelLimiter implements Limiter {
       const b = s.buckets[dim];
       if (!b) continue;
       if (dim !== 'requests') w ??= weightOf(weight);
-      const ms = waitFor(b, dim === 'requests' ? 1 + this.#o.minRemainingRequests : share(dim, w!), now);
+      const ms = waitFor(b, dim === 'requests' ? 1 + this.#o.minRemainingRequests : unitsOf(dim, w!), now);
       if (ms > wait) {
         wait = ms;
         this.#reason = dim;
@@ -178,7 +177,7 @@ class ModelLimiter implements Limiter {
     for (const dim of DIMS) {
       const b = s.buckets[dim];
       if (!b) continue;
-      const units = dim === 'requests' ? 1 : share(dim, weight());
+      const units = dim === 'requests' ? 1 : unitsOf(dim, weight());
       take(b, units, now);
       const d = s.share[dim];
       if (d) noteSent(d, units, now);
@@ -191,7 +190,7 @@ class ModelLimiter implements Limiter {
     for (const dim of DIMS) {
       const b = s.buckets[dim];
       if (!b) continue;
-      const units = dim === 'requests' ? 1 : share(dim, weight());
+      const units = dim === 'requests' ? 1 : unitsOf(dim, weight());
       if (!keep) giveBack(b, units, now);
       const d = s.share[dim];
       if (d) noteSent(d, -units, now);
@@ -202,7 +201,7 @@ class ModelLimiter implements Limiter {
   #pending(s: ModelState, weight: () => CallWeight | number, sign: 1 | -1): void {
     for (const dim of DIMS) {
       const b = s.buckets[dim];
-      if (b) b.pending = Math.max(0, b.pending + sign * (dim === 'requests' ? 1 : share(dim, weight())));
+      if (b) b.pending = Math.max(0, b.pending + sign * (dim === 'requests' ? 1 : unitsOf(dim, weight())));
     }
   }
 
@@ -276,7 +275,7 @@ class ModelLimiter implements Limiter {
   used(model: string, weight: AdmitOptions['weight'], usage: { readonly outputTokens: number }): void {
     const b = this.#states.get(model)?.buckets.outputTokens;
     if (!b || this.#disposed) return;
-    const unused = share('outputTokens', weightOf(weight)) - usage.outputTokens;
+    const unused = unitsOf('outputTokens', weightOf(weight)) - usage.outputTokens;
     if (unused > 0) giveBack(b, unused, this.#clock.now());
   }
 

@@ -3,6 +3,7 @@ import { sleepUnlessAborted } from '../clock/signals.js';
 import { DisposedError, NoCapacityError, QueueFullError } from '../errors/errors.js';
 import type { RateLimitInfo } from '../classify/ratelimit-headers.js';
 import { type AdmitOptions, type CallWeight, DEFAULT_429_HOLD_MS, type Limiter, type LimiterEmitter, type ModelLimitSnapshot, type Release } from '../limits/limiter.js';
+import { unitsOf, weightOf } from '../limits/learn.js';
 import { BUCKET_DIMS, type BucketDim, type BucketReading, type DimRequest, type DimState, type SharedAnswer, type SharedBucketStore } from './bucket-store.js';
 import { Health } from './health.js';
 import type { RedisEmitter } from './types.js';
@@ -37,10 +38,6 @@ export interface SharedBucketsOptions {
   readonly retryMs: number;
 }
 
-const weightOf = (w: AdmitOptions['weight']): CallWeight | number => (typeof w === 'function' ? w() : (w ?? 1));
-/** A call's units in one dimension (the same split as local admission). */
-export const unitsOf = (dim: BucketDim, w: CallWeight | number): number =>
-  dim === 'requests' ? 1 : typeof w === 'number' ? (dim === 'outputTokens' ? 0 : w) : dim === 'inputTokens' ? w.inputTokens : dim === 'outputTokens' ? w.outputTokens : w.inputTokens + w.outputTokens;
 
 const levelAt = (d: DimState, since: number, now: number) => Math.min(d.limit, d.level + Math.max(0, now - since) * (d.limit / 60_000));
 
