@@ -38,6 +38,18 @@ afterEach(async () => {
 });
 
 /** Splits the rest of the answer into deltas of at most 4 characters, as a provider would. */
+/** Reads a stream to its end; what it threw (undefined when it ended cleanly). */
+async function drainError(stream: PromiseLike<AsyncIterable<unknown>>): Promise<unknown> {
+  try {
+    for await (const _ of await stream) {
+      /* drain */
+    }
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}
+
 const pieces = (text: string) => text.match(/[\s\S]{1,4}/g) ?? [];
 
 // --- Anthropic Messages ---------------------------------------------------------------------
@@ -266,14 +278,7 @@ describe('streams that cannot be continued end as before, with the reason', () =
     first.send({ type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: '{"a":' } }, 'content_block_delta');
     first.send({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }, 'error');
     first.end();
-    let error: unknown;
-    try {
-      for await (const _ of await stream) {
-        /* drain */
-      }
-    } catch (e) {
-      error = e;
-    }
+    const error = await drainError(stream);
     expect(isStreamInterruptedError(error)).toBe(true);
     expect((error as { resumeRefused?: string }).resumeRefused).toBe('tool-call');
     expect(refused).toMatchObject([{ model: 'm1', reason: 'tool-call' }]);
@@ -292,14 +297,7 @@ describe('streams that cannot be continued end as before, with the reason', () =
     first.send(o.chunk('c1', '{"a":'));
     first.send({ error: { message: 'The server had an error', type: 'server_error' } });
     first.end();
-    let error: unknown;
-    try {
-      for await (const _ of await stream) {
-        /* drain */
-      }
-    } catch (e) {
-      error = e;
-    }
+    const error = await drainError(stream);
     expect((error as { resumeRefused?: string }).resumeRefused).toBe('structured-output');
     expect(server.responses).toHaveLength(1);
   });
@@ -319,16 +317,7 @@ describe('streams that cannot be continued end as before, with the reason', () =
       r.send({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }, 'error');
       r.end();
     };
-    const drained = (async () => {
-      try {
-        for await (const _ of await stream) {
-          /* drain */
-        }
-      } catch (e) {
-        return e;
-      }
-      return undefined;
-    })();
+    const drained = drainError(stream);
     // m1, then m2: every start fails before a content chunk.
     await failStart(2);
     await failStart(3);
