@@ -1,3 +1,4 @@
+import type { SharedProbe } from './model-state.js';
 import type { ModelBreaker } from '../breaker/breaker.js';
 import type { BudgetManager } from '../budget/manager.js';
 import type { Classification } from '../classify/classify.js';
@@ -45,7 +46,7 @@ export interface PipelineDeps {
    */
   onAccountStop(model: string, error: unknown, cls: Classification, chain: readonly string[] | undefined): void;
   /** Cross-process breaker check; undefined unless `shared.breaker` is configured. */
-  readonly sharedCheck: ((model: string) => Promise<boolean>) | undefined;
+  readonly sharedCheck: ((model: string) => Promise<SharedProbe | undefined>) | undefined;
   /** The call `sharedCheck` granted the shared probe to has ended: a success, or no verdict. */
-  readonly probeEnded: (model: string, ok: boolean) => void;
+  readonly probeEnded: (model: string, probe: SharedProbe, ok: boolean) => void;
 }

@@ -24,6 +24,12 @@ export const MAX_EXTRA_MODELS = 1_000;
 
 const NONE: readonly string[] = Object.freeze([]);
 
+/**
+ * The shared half-open probe this process holds for an attempt: `local` when its own breaker is
+ * half-open too (its close publishes the recovery), `shared` when only the shared view was.
+ */
+export type SharedProbe = 'local' | 'shared';
+
 export interface ModelStateDeps {
   readonly clock: Clock;
   readonly bus: EventBus<ResilienceEvents>;
@@ -170,7 +176,7 @@ export class ModelStates {
    * Cross-process breaker state, before the local breaker: another process's
    * open fails fast here, and only the holder of the probe lease probes.
    */
-  async sharedCheck(key: string): Promise<boolean> {
+  async sharedCheck(key: string): Promise<SharedProbe | undefined> {
     const shared = this.#d.shared!;
     const now = this.#d.clock.now();
     const local = this.breakers.get(key)?.state(now) ?? 'closed';
@@ -178,21 +184,21 @@ export class ModelStates {
     if (local === 'closed') {
       const view = shared.readState(key);
       if (view.state === 'open') throw new CircuitOpenError(key, (view.openUntil ?? now) - now);
-      if (view.state !== 'half-open') return false;
-    } else if (local !== 'half-open') return false;
+      if (view.state !== 'half-open') return undefined;
+    } else if (local !== 'half-open') return undefined;
     if (!(await shared.acquireProbe(key, leaseMs))) throw new CircuitOpenError(key, 0); // another process holds the probe
-    return true;
+    return local === 'closed' ? 'shared' : 'local';
   }
 
   /**
-   * The probe this process held the lease for has ended. A success tells every process the model
-   * recovered (also when this process's own breaker was closed all along, so no transition did);
-   * an answer without a verdict (the caller's abort, a 400) frees the lease for another process.
+   * The probe this process held the lease for has ended. A success of a probe only the shared view
+   * was half-open for tells every process the model recovered (a local half-open breaker closing
+   * publishes that itself); an answer without a verdict (the caller's abort, a 400) frees the lease.
    */
-  probeEnded(key: string, ok: boolean): void {
+  probeEnded(key: string, probe: SharedProbe, ok: boolean): void {
     const shared = this.#d.shared;
-    if (ok) void shared?.publishClosed(key).catch(() => {});
-    else void shared?.releaseProbe?.(key).catch(() => {});
+    if (!ok) void shared?.releaseProbe?.(key).catch(() => {});
+    else if (probe === 'shared') void shared?.publishClosed(key).catch(() => {});
   }
 
   #onBreaker(key: string, state: BreakerState, retryAfterMs?: number, open?: { reason: OpenReason; trips: number }): void {

@@ -1,3 +1,4 @@
+import type { SharedProbe } from './model-state.js';
 import type { Judgement, ModelBreaker } from '../breaker/breaker.js';
 import type { Reservation } from '../budget/manager.js';
 import { costOf } from '../budget/pricing.js';
@@ -115,7 +116,7 @@ export async function tryModel<T>(
     const start = clock.now();
     if (bus.wants('attempt')) bus.emit('attempt', { timestamp: start, taskId: call.taskId, model, ...dep, attempt: n });
     const token = monitor?.startCall(key, start);
-    let probing = false;
+    let probing: SharedProbe | undefined;
     try {
       const streamHooks = streamHooksFor(deps, model, key, n, call, state, breaker, neutral, settle);
       if (deps.sharedCheck) probing = await deps.sharedCheck(key);
@@ -134,7 +135,7 @@ export async function tryModel<T>(
       const value = breaker ? await breaker.execute(invoke, neutral, call.signal) : await invoke();
       const now = clock.now();
       deps.retryBudget?.recordSuccess(key, now);
-      if (probing) deps.probeEnded(key, true);
+      if (probing) deps.probeEnded(key, probing, true);
       breaker?.noteDuration(now - start, guard.slowMs);
       monitor?.recordAttempt(key, 'success', now - start, now);
       if (bus.wants('success')) bus.emit('success', { timestamp: now, taskId: call.taskId, model, ...dep, attempt: n, latencyMs: now - start });
@@ -150,7 +151,7 @@ export async function tryModel<T>(
       if (monitor && outcome) monitor.recordAttempt(key, outcome, now - start, now);
       if (cls.countsAsFailure) breaker?.noteDuration(now - start, guard.slowMs);
       // A probe that ends without a verdict (the caller's abort, a 400) leaves the breaker half-open: free the lease.
-      else if (probing) deps.probeEnded(key, false);
+      else if (probing) deps.probeEnded(key, probing, false);
       if (bus.wants('failure')) {
         bus.emit('failure', {
           timestamp: now,

@@ -75,7 +75,7 @@ export function wireClient(o: ResolvedClientOptions, disposeSignal: AbortSignal,
     breakerState: (key) => states.breakerState(key),
     onAccountStop: (key, error, cls, chain) => states.accountStop(key, error, cls, chain),
     sharedCheck: shared ? (key) => states.sharedCheck(key) : undefined,
-    probeEnded: (key, ok) => states.probeEnded(key, ok),
+    probeEnded: (key, probe, ok) => states.probeEnded(key, probe, ok),
   };
   return { clock, bus, monitor, budget, limiter, retryBudget, states, deps, waitsOutsideAttempts: budget !== undefined || shared !== undefined || limiter.enabled };
 }

@@ -55,6 +55,7 @@ describe('shared state factories', () => {
     // First caller gets the lease and probes; the breaker closes and that is published.
     await expect(client.run(provider.call)).resolves.toMatchObject({ model: 'a' });
     expect(log.at(-1)).toBe('closed a');
+    expect(log.filter((l) => l === 'closed a')).toHaveLength(1); // the breaker's close publishes it, once
   });
 
   it('a probe granted while this process saw the model closed publishes the recovery when it succeeds', async () => {
