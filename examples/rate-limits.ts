@@ -34,8 +34,8 @@ export function createLimitedClient(): ResilientClient {
     models: ['gpt-4.1', 'gpt-4.1-mini'],
     limits: {
       models: { 'gpt-4.1': { maxConcurrent: 4, requestsPerMinute: 500, tokensPerMinute: 30_000 } },
-      maxWaitMs: 20_000,          // the longest wait when no model has room (then NoCapacityError)
-      maxQueue: 32,               // calls waiting per model; the next one gets QueueFullError at once
+      maxWaitMs: 60_000,          // the longest wait when no model has room (then NoCapacityError)
+      maxQueue: 128,              // calls waiting per model; the next one gets QueueFullError at once
     }
   });
 }

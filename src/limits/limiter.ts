@@ -8,7 +8,7 @@ import type { Release } from './slots.js';
 import type { AdmitOptions, CallWeight, LimitWaitReason, Limiter, LimiterEmitter, ModelLimitSnapshot } from './types.js';
 import { TaskMemory } from './tasks.js';
 import { DIMS, type ModelState, after429, learnFromHeaders, shrinkBurst, unexplained, unitsOf, weightOf } from './learn.js';
-import { Waits } from './waits.js';
+import { type Lane, type Turn, Waits } from './waits.js';
 
 export type { Release } from './slots.js';
 export type { AdmitOptions, BucketSnapshot, CallWeight, LimitWaitEvent, LimitWaitReason, Limiter, LimiterEmitter, LimiterEvents, ModelLimitSnapshot } from './types.js';
@@ -19,11 +19,12 @@ export const DEFAULT_429_HOLD_MS = 1_000;
 /** The smallest burst a model is allowed after 429s its headers did not explain, as a share of its limit. */
 /**
  * Over capacity, the longest the first call of a new task waits (with a
- * `taskId`): past it the task is refused at once, and the capacity goes to
- * tasks already under way, whose next calls wait up to `maxWaitMs`. A task's
- * calls are only worth serving if all of them can be.
+ * `taskId`): past it the task is refused at once. Calls of tasks under way go
+ * before waiting first calls, and wait up to `maxWaitMs`: a task's calls are
+ * only worth serving if all of them can be. Measured on the over-capacity
+ * replay (10 / 20 / 40 s with `maxWaitMs` 20 / 40 / 60 s).
  */
-export const NEW_TASK_MAX_WAIT_MS = 10_000;
+export const NEW_TASK_MAX_WAIT_MS = 40_000;
 /** …once this many calls already wait on the model: demand above capacity, not a passing burst. */
 export const NEW_TASK_QUEUE = 1;
 
@@ -64,6 +65,8 @@ class ModelLimiter implements Limiter {
   readonly #states = new Map<string, ModelState>();
   readonly #waits: Waits;
   readonly #tasks = new TaskMemory();
+  /** Per model, the calls of tasks asleep until their turn (only when calls carry a `taskId`). */
+  readonly #lanes = new WeakMap<ModelState, Lane>();
   #disposed = false;
   /** The dimension that decided the last `#waitMs` (for the event). */
   #reason: LimitWaitReason = 'requests';
@@ -166,11 +169,26 @@ class ModelLimiter implements Limiter {
     }
     const deadline = options?.deadline;
     const bound = Math.min(this.#o.maxWaitMs, deadline === undefined ? Infinity : deadline - now);
-    if (wait > bound) return Promise.reject(new NoCapacityError(model, wait, bound < this.#o.maxWaitMs ? 'deadline' : 'wait_limit'));
-    // Demand above capacity: a new task waits only briefly; tasks under way keep the capacity.
-    if (taskId !== undefined && s.waiting >= NEW_TASK_QUEUE && wait > NEW_TASK_MAX_WAIT_MS && !this.#tasks.underWay(taskId, now)) return Promise.reject(new NoCapacityError(model, wait, 'over_capacity'));
-    if (s.waiting >= this.#o.maxQueue) return Promise.reject(new QueueFullError(model, this.#o.maxQueue));
-    return this.#wait(s, model, lazy, wait, slot ? undefined : bound, reason, options);
+    // Demand above capacity: a call of a task under way takes the turn of a new task's first call waiting
+    // before it; a new task waits only briefly. Tasks under way keep the capacity.
+    const underWay = taskId !== undefined && this.#tasks.underWay(taskId, now);
+    const lane = taskId === undefined ? undefined : this.#lane(s);
+    const turnWait = underWay ? this.#waits.yieldTo(lane!, now + wait) - now : wait;
+    if (turnWait > bound) return Promise.reject(new NoCapacityError(model, turnWait, bound < this.#o.maxWaitMs ? 'deadline' : 'wait_limit'));
+    if (taskId !== undefined && !underWay && s.waiting >= NEW_TASK_QUEUE && wait > NEW_TASK_MAX_WAIT_MS) return Promise.reject(new NoCapacityError(model, wait, 'over_capacity'));
+    const refused = (ms: number) => new NoCapacityError(model, ms, 'over_capacity');
+    // A full queue makes room for a task under way by refusing the new task that waits last.
+    if (s.waiting >= this.#o.maxQueue && !(underWay && this.#waits.refuseLast(lane!, refused))) return Promise.reject(new QueueFullError(model, this.#o.maxQueue));
+    // The first calls whose turn this one takes each move one turn later.
+    if (turnWait < wait) this.#waits.yieldTo(lane!, now + wait, refused);
+    const turn = lane && { lane, yields: !underWay, latest: now + bound };
+    return this.#wait(s, model, lazy, turnWait, slot ? undefined : bound, reason, options, turn);
+  }
+
+  #lane(s: ModelState): Lane {
+    let lane = this.#lanes.get(s);
+    if (!lane) this.#lanes.set(s, (lane = []));
+    return lane;
   }
 
   #take(s: ModelState, weight: () => CallWeight | number, now: number): void {
@@ -217,7 +235,7 @@ class ModelLimiter implements Limiter {
     };
   }
 
-  async #wait(s: ModelState, model: string, weight: () => CallWeight | number, waitMs: number, slotBound: number | undefined, reason: LimitWaitReason, options: AdmitOptions | undefined): Promise<Release> {
+  async #wait(s: ModelState, model: string, weight: () => CallWeight | number, waitMs: number, slotBound: number | undefined, reason: LimitWaitReason, options: AdmitOptions | undefined, turn: Turn | undefined): Promise<Release> {
     const signal = options?.signal;
     const e = this.#emitter;
     if (e?.wants('limit:wait')) {
@@ -231,7 +249,7 @@ class ModelLimiter implements Limiter {
     let due = false;
     try {
       signal?.throwIfAborted();
-      if (waitMs > 0) await this.#waits.sleep(waitMs, signal);
+      if (waitMs > 0) await this.#waits.sleep(waitMs, signal, turn);
       this.#pending(s, weight, -1);
       due = true;
       if (slotBound !== undefined && !this.#slotFree(s)) await this.#waits.slot(s.slotWaiters, model, slotBound - waitMs, signal);

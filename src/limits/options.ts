@@ -35,7 +35,7 @@ export interface LimitsOptions {
   /**
    * Calls allowed to wait per model. One more is refused at once with `QueueFullError`
    * (the chain moves on) instead of letting a queue grow.
-   * @default 32
+   * @default 128
    */
   readonly maxQueue?: number | undefined;
   /**
@@ -49,7 +49,7 @@ export interface LimitsOptions {
    * The longest a call waits for capacity when no model of the chain has any now.
    * A longer wait (or one past the call's `deadlineMs`) fails at once with
    * `NoCapacityError` instead of queueing.
-   * @default 20_000
+   * @default 60_000
    */
   readonly maxWaitMs?: number | undefined;
   /**
@@ -88,7 +88,7 @@ export const limitsSchema = z.lazy(() => z.strictObject({
   minRemainingRequests: nonNegativeInt().optional(),
 }));
 
-export const LIMITS_DEFAULTS = Object.freeze({ maxQueue: 32, respectHeaders: true, maxWaitMs: 20_000, minRemainingRequests: 0 });
+export const LIMITS_DEFAULTS = Object.freeze({ maxQueue: 128, respectHeaders: true, maxWaitMs: 60_000, minRemainingRequests: 0 });
 
 /** Validates once; no options means the defaults (header-driven admission on). Throws ConfigError naming `limits.<path>`. */
 export function resolveLimits(options: LimitsOptions | undefined): ResolvedLimits {

@@ -36,6 +36,11 @@ export interface AdmitOptions {
    */
   readonly weight?: number | CallWeight | (() => CallWeight | number);
   readonly signal?: AbortSignal;
+  /**
+   * The call's task. Over capacity, calls of tasks under way take the turns of
+   * waiting first calls of new tasks, and a new task's first call that would
+   * wait long while others wait is refused (`NoCapacityError`, `over_capacity`).
+   */
   readonly taskId?: string;
   /**
    * Later models of the chain. When `model` cannot take the call now and one of
@@ -79,8 +84,10 @@ export interface Limiter {
    * Admits a call on `model`. Returns the release synchronously when there is
    * capacity now. Otherwise rejects at once with `NoCapacityError` when a
    * `spillTo` model can serve sooner, or when the wait would pass `maxWaitMs`
-   * or the deadline; with `QueueFullError` when `maxQueue` calls already wait;
-   * else waits for the call's own share to refill (abortable).
+   * or the deadline, or (`over_capacity`) when it is a new task's first call that
+   * would wait long behind others; with `QueueFullError` when `maxQueue` calls
+   * already wait; else waits for the call's own share to refill (abortable),
+   * after the calls of tasks under way.
    */
   admit(model: string, options?: AdmitOptions): Release | Promise<Release>;
   /** Records the provider's latest rate-limit headers for `model`. */

@@ -10,6 +10,27 @@ import { NoCapacityError } from '../errors/errors.js';
 /** A call waiting for admission is awaited like a request in flight: its timer keeps the process alive (dispose clears it). */
 const KEEP_ALIVE = Object.freeze({ keepAlive: true });
 
+/** A call asleep until its turn on a model. */
+interface Sleeper {
+  due: number;
+  /** The first call of a new task: calls of tasks under way may take its turn. */
+  readonly yields: boolean;
+  /** The latest it may be moved to (its wait bound). */
+  readonly latest: number;
+  move(due: number): void;
+  stop(error: unknown): void;
+}
+
+/** The calls asleep on one model, in no particular order. */
+export type Lane = Sleeper[];
+
+/** Where a sleep is listed, and whether it gives its turn to a task under way. */
+export interface Turn {
+  readonly lane: Lane;
+  readonly yields: boolean;
+  readonly latest: number;
+}
+
 export class Waits {
   readonly #clock: Clock;
   readonly #stops = new Set<(error: unknown) => void>();
@@ -18,8 +39,12 @@ export class Waits {
     this.#clock = clock;
   }
 
-  /** Like `sleep` from the clock module, but woken by `stopAll` without a listener on a shared signal. */
-  sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  /**
+   * Like `sleep` from the clock module, but woken by `stopAll` without a listener on a shared signal.
+   * With a `turn`, the sleep is listed in `turn.lane` until it ends, and may be moved later (up to
+   * `turn.latest`) by {@link Waits.yieldTo} when `turn.yields`.
+   */
+  sleep(ms: number, signal: AbortSignal | undefined, turn?: Turn): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       let off: (() => void) | undefined;
       const stop = (error: unknown) => {
@@ -30,14 +55,60 @@ export class Waits {
       const finish = () => {
         this.#stops.delete(stop);
         off?.();
+        const i = sleeper ? turn!.lane.indexOf(sleeper) : -1;
+        if (i >= 0) turn!.lane.splice(i, 1);
       };
-      const handle = this.#clock.setTimeout(() => {
+      const wake = () => {
         finish();
         resolve();
-      }, ms, KEEP_ALIVE);
+      };
+      let handle = this.#clock.setTimeout(wake, ms, KEEP_ALIVE);
+      const sleeper: Sleeper | undefined = turn && {
+        due: this.#clock.now() + ms,
+        yields: turn.yields,
+        latest: turn.latest,
+        stop,
+        move: (due) => {
+          this.#clock.clearTimeout(handle);
+          sleeper!.due = due;
+          handle = this.#clock.setTimeout(wake, Math.max(0, due - this.#clock.now()), KEEP_ALIVE);
+        },
+      };
+      if (sleeper) turn!.lane.push(sleeper);
       this.#stops.add(stop);
       if (signal) off = onAbort(signal, () => stop(signal.reason));
     });
+  }
+
+  /**
+   * The turn a call of a task under way, due at `due`, takes in `lane`: the earliest of the first
+   * calls of new tasks waiting there, each of which moves to the next one's turn (the last to
+   * `due`); `due` itself when none waits before it. Without `refused` nothing moves. With it the
+   * turns are taken, and a first call that would move past its own bound is refused with
+   * `refused(wait)` instead: its turn goes to the one before it, and the move stops there.
+   */
+  yieldTo(lane: Lane, due: number, refused?: (waitMs: number) => unknown): number {
+    const movable = lane.filter((s) => s.yields && s.due < due).sort((a, b) => a.due - b.due);
+    const dues = movable.map((s) => s.due);
+    if (refused) {
+      for (const [i, s] of movable.entries()) {
+        const to = dues[i + 1] ?? due;
+        if (to > s.latest) {
+          s.stop(refused(to - this.#clock.now()));
+          break;
+        }
+        s.move(to);
+      }
+    }
+    return dues[0] ?? due;
+  }
+
+  /** Refuses the first call of a new task waiting last in `lane` (to make room for a task under way); false when none waits. */
+  refuseLast(lane: Lane, refused: (waitMs: number) => unknown): boolean {
+    let last: Sleeper | undefined;
+    for (const s of lane) if (s.yields && (!last || s.due > last.due)) last = s;
+    last?.stop(refused(last.due - this.#clock.now()));
+    return last !== undefined;
   }
 
   /** Waits in `queue` (FIFO) for a concurrency slot of `model`, at most `ms`. */

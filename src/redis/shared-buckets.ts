@@ -2,8 +2,9 @@ import type { Clock } from '../clock/clock.js';
 import { sleepUnlessAborted } from '../clock/signals.js';
 import { DisposedError, NoCapacityError, QueueFullError } from '../errors/errors.js';
 import type { RateLimitInfo } from '../classify/ratelimit-headers.js';
-import { type AdmitOptions, type CallWeight, DEFAULT_429_HOLD_MS, type Limiter, type LimiterEmitter, type ModelLimitSnapshot, type Release } from '../limits/limiter.js';
+import { type AdmitOptions, type CallWeight, DEFAULT_429_HOLD_MS, type Limiter, type LimiterEmitter, type ModelLimitSnapshot, NEW_TASK_MAX_WAIT_MS, NEW_TASK_QUEUE, type Release } from '../limits/limiter.js';
 import { unitsOf, weightOf } from '../limits/learn.js';
+import { TaskMemory } from '../limits/tasks.js';
 import { BUCKET_DIMS, type BucketDim, type BucketReading, type DimRequest, type DimState, type SharedAnswer, type SharedBucketStore } from './bucket-store.js';
 import { Health } from './health.js';
 import type { RedisEmitter } from './types.js';
@@ -66,6 +67,7 @@ export class SharedBuckets implements Limiter {
   readonly #held = new Map<string, number>();
   readonly #waiting = new Map<string, number>();
   readonly #dispose = new AbortController();
+  readonly #tasks = new TaskMemory();
 
   constructor(store: SharedBucketStore, local: Limiter, deps: { clock: Clock; emitter?: (LimiterEmitter & RedisEmitter) | undefined; options: SharedBucketsOptions }) {
     this.#store = store;
@@ -96,8 +98,11 @@ export class SharedBuckets implements Limiter {
     const bound = Math.min(this.#o.maxWaitMs, options?.deadline === undefined ? Infinity : options.deadline - now);
     const waiting = this.#waiting.get(model) ?? 0;
     const full = waiting >= this.#o.maxQueue;
+    // Demand above capacity, as locally: a new task's first call waits only briefly, tasks under way keep the capacity.
+    const taskId = options?.taskId;
+    const newTask = taskId !== undefined && waiting >= NEW_TASK_QUEUE && !this.#tasks.underWay(taskId, now) && bound > NEW_TASK_MAX_WAIT_MS;
     // Spill, a full queue or no time left: take the call's share only if it fits now.
-    const maxWait = spill || full ? 0 : Math.max(0, Math.min(bound, 2_147_483_647));
+    const maxWait = spill || full ? 0 : Math.max(0, Math.min(newTask ? NEW_TASK_MAX_WAIT_MS : bound, 2_147_483_647));
     const dims = this.#request(model, w);
     let answer: SharedAnswer;
     try {
@@ -109,10 +114,12 @@ export class SharedBuckets implements Limiter {
     }
     this.#health.recover(0);
     bounded(this.#views, model, { dims: answer.dims, at: now });
+    if (answer.taken) this.#tasks.started(taskId, now);
     if (answer.taken && answer.waitMs === 0) return NOOP;
     if (!answer.taken) {
       if (spill) throw new NoCapacityError(model, answer.waitMs, 'spill');
       if (full) throw new QueueFullError(model, this.#o.maxQueue);
+      if (answer.waitMs <= bound) throw new NoCapacityError(model, answer.waitMs, 'over_capacity'); // only a new task is refused below its bound
       throw new NoCapacityError(model, answer.waitMs, bound < this.#o.maxWaitMs ? 'deadline' : 'wait_limit');
     }
     // Taken, with a wait: the share is ours now, so calls behind wait for theirs, not for the same one.
@@ -245,5 +252,6 @@ export class SharedBuckets implements Limiter {
     this.#local.dispose();
     this.#views.clear();
     this.#outbox.clear();
+    this.#tasks.clear();
   }
 }

@@ -321,3 +321,64 @@ describe('createLimiter: demand above capacity', () => {
     expect([second.error, next.error, anonymous.error]).toEqual([undefined, undefined, undefined]);
   });
 });
+
+describe('createLimiter: tasks under way go first', () => {
+  it('a call of a task under way takes the turn of a new task’s first call waiting before it', async () => {
+    const clock = createFakeClock();
+    limiter = createLimiter({ default: { requestsPerMinute: 1 }, maxWaitMs: 600_000 }, { clock });
+    expect(typeof limiter.admit('m', { taskId: 't1' })).toBe('function'); // the only request of the minute
+    const fresh = track(limiter.admit('m', { taskId: 't2' })); // a new task's first call: due in 60 s
+    const next = track(limiter.admit('m', { taskId: 't1' })); // t1 under way: would be due in 120 s
+    await clock.advance(60_000);
+    expect([next.done, fresh.done]).toEqual([true, false]);
+    await clock.advance(60_000);
+    expect(fresh.done).toBe(true);
+    expect([next.error, fresh.error]).toEqual([undefined, undefined]);
+  });
+
+  it('refuses a new task’s first call rather than move it past its own wait bound: its turn goes to the task under way', async () => {
+    const clock = createFakeClock();
+    limiter = createLimiter({ default: { requestsPerMinute: 1 }, maxWaitMs: 90_000 }, { clock });
+    limiter.admit('m', { taskId: 't1' });
+    const fresh = track(limiter.admit('m', { taskId: 't2' })); // due in 60 s, bound 90 s
+    const next = track(limiter.admit('m', { taskId: 't1' })); // would be due in 120 s (past its bound): takes the 60 s
+    await clock.flush();
+    expect(fresh.error).toMatchObject({ reason: 'over_capacity', waitMs: 120_000 });
+    await clock.advance(60_000);
+    expect([next.done, next.error]).toEqual([true, undefined]);
+    const after = track(limiter.admit('m', { taskId: 't3' })); // the refused call's share came back: one turn, not two
+    await clock.advance(60_000);
+    expect([after.done, after.error]).toEqual([true, undefined]);
+  });
+
+  it('makes room in a full queue for a task under way by refusing the new task that waits last', async () => {
+    const clock = createFakeClock();
+    limiter = createLimiter({ default: { requestsPerMinute: 1 }, maxWaitMs: 600_000, maxQueue: 1 }, { clock });
+    limiter.admit('m', { taskId: 't1' });
+    const fresh = track(limiter.admit('m', { taskId: 't2' }));
+    const next = track(limiter.admit('m', { taskId: 't1' }));
+    const anonymous = await Promise.resolve(limiter.admit('m')).catch((e: unknown) => e); // still full for a call without a task
+    expect(isQueueFullError(anonymous)).toBe(true);
+    await clock.flush();
+    expect(fresh.error).toMatchObject({ reason: 'over_capacity' });
+    await clock.advance(60_000);
+    expect([next.done, next.error]).toEqual([true, undefined]);
+  });
+
+  it('moves the first calls it passes one turn later each, in their order', async () => {
+    const clock = createFakeClock();
+    limiter = createLimiter({ default: { requestsPerMinute: 12 }, maxWaitMs: 600_000 }, { clock }); // a turn every 5 s
+    limiter.admit('m', { taskId: 't1' });
+    for (let i = 0; i < 11; i++) limiter.admit('m'); // the rest of the burst
+    const a = track(limiter.admit('m', { taskId: 'a' })); // due in 5 s
+    const b = track(limiter.admit('m', { taskId: 'b' })); // due in 10 s
+    const next = track(limiter.admit('m', { taskId: 't1' })); // would be due in 15 s: takes a's turn, a takes b's, b the 15 s
+    await clock.advance(5_000);
+    expect([next.done, a.done, b.done]).toEqual([true, false, false]);
+    await clock.advance(5_000);
+    expect([a.done, b.done]).toEqual([true, false]);
+    await clock.advance(5_000);
+    expect(b.done).toBe(true);
+    expect([next.error, a.error, b.error]).toEqual([undefined, undefined, undefined]);
+  });
+});

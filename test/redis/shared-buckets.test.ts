@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isNoCapacityError } from '../../src/errors/errors.js';
 import type { RateLimitInfo } from '../../src/classify/ratelimit-headers.js';
-import { createLimiter } from '../../src/limits/limiter.js';
+import { NEW_TASK_MAX_WAIT_MS, createLimiter } from '../../src/limits/limiter.js';
 import { RedisBucketStore, type SharedAdmission, type SharedAnswer, type SharedBucketStore } from '../../src/redis/bucket-store.js';
 import { SharedBuckets } from '../../src/redis/shared-buckets.js';
 import type { RedisLike } from '../../src/redis/types.js';
@@ -115,6 +115,29 @@ describe('SharedBuckets: admission on a shared store, decisions local', () => {
     limiter.throttled('a', 2_000);
     const err = await Promise.resolve(limiter.admit('a', { spillTo: ['b'] })).catch((e: unknown) => e);
     expect(isNoCapacityError(err) && err.reason).toBe('spill');
+  });
+});
+
+describe('SharedBuckets: demand above capacity', () => {
+  it('a new task’s first call waits at most 40 s while this process has calls waiting; a task under way waits up to maxWaitMs', async () => {
+    const store = new ScriptedStore();
+    const clock = createFakeClock();
+    const limiter = new SharedBuckets(store, createLimiter({}, { clock }), { clock, options: { ...OPTIONS, maxWaitMs: 90_000 } });
+    await limiter.admit('m', { taskId: 't1' }); // admitted now: t1 is under way
+    store.answer = () => ({ taken: true, waitMs: 5_000, reason: 'requests', dims: {} });
+    void limiter.admit('m'); // one call waits in this process
+    await clock.flush();
+    store.answer = (r) => ({ taken: r.maxWaitMs >= 50_000, waitMs: 50_000, reason: 'requests', dims: {} });
+    const fresh = await Promise.resolve(limiter.admit('m', { taskId: 't2' })).catch((e: unknown) => e);
+    expect(store.sent.at(-1)!.request.maxWaitMs).toBe(NEW_TASK_MAX_WAIT_MS);
+    expect(isNoCapacityError(fresh) && fresh.reason).toBe('over_capacity');
+    expect(fresh).toMatchObject({ waitMs: 50_000, retryAfterMs: 50_000 });
+    const next = limiter.admit('m', { taskId: 't1' });
+    await clock.flush();
+    expect(store.sent.at(-1)!.request.maxWaitMs).toBe(90_000);
+    await clock.advance(50_000);
+    await expect(Promise.resolve(next)).resolves.toBeTypeOf('function');
+    limiter.dispose();
   });
 });
 
