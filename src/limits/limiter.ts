@@ -252,6 +252,10 @@ class ModelLimiter implements Limiter {
       if (waitMs > 0) await this.#waits.sleep(waitMs, signal, turn);
       this.#pending(s, weight, -1);
       due = true;
+      // Headers that came while it waited can show less room than when its turn was set (others on
+      // the key used it): sent now, it would meet a 429. It waits for the room to come back instead.
+      const behind = waitMs > 0 ? this.#behind(s, this.#clock.now()) : 0;
+      if (behind > 0) await this.#waits.sleep(Math.min(behind, this.#o.maxWaitMs), signal);
       if (slotBound !== undefined && !this.#slotFree(s)) await this.#waits.slot(s.slotWaiters, model, slotBound - waitMs, signal);
       this.#tasks.started(options?.taskId, this.#clock.now());
       return this.#occupy(s);
@@ -263,6 +267,17 @@ class ModelLimiter implements Limiter {
     } finally {
       s.waiting--;
     }
+  }
+
+  /** Ms until `s` has room again for a call whose share is already taken (0: on schedule). */
+  #behind(s: ModelState, now: number): number {
+    let ms = 0;
+    for (const dim of DIMS) {
+      const b = s.buckets[dim];
+      const short = b && b.ratePerMs > 0 ? -(levelAt(b, now) + b.pending) : 0;
+      if (short > 0) ms = Math.max(ms, Math.ceil(short / b!.ratePerMs));
+    }
+    return ms;
   }
 
   observe(model: string, info: RateLimitInfo): void {

@@ -382,3 +382,19 @@ describe('createLimiter: tasks under way go first', () => {
     expect([next.error, a.error, b.error]).toEqual([undefined, undefined, undefined]);
   });
 });
+
+describe('createLimiter: a turn the headers overtook', () => {
+  it('a waiting call whose turn comes while headers show the room used by others waits for it to come back', async () => {
+    const clock = createFakeClock();
+    limiter = createLimiter(undefined, { clock });
+    limiter.observe('m', { observedAt: clock.now(), requests: { limit: 60, remaining: 0 } }); // one request a second
+    const waiting = track(limiter.admit('m')); // its turn: in 1 s
+    await clock.advance(500);
+    // Half a second later the provider still has none left: someone else took the half request refilled.
+    limiter.observe('m', { observedAt: clock.now(), requests: { limit: 60, remaining: 0 } });
+    await clock.advance(500);
+    expect(waiting.done).toBe(false); // sent now, it would meet a 429
+    await clock.advance(500);
+    expect([waiting.done, waiting.error]).toEqual([true, undefined]);
+  });
+});
