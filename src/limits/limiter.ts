@@ -7,6 +7,7 @@ import { noteSent } from './share.js';
 import type { Release } from './slots.js';
 import type { AdmitOptions, CallWeight, LimitWaitReason, Limiter, LimiterEmitter, ModelLimitSnapshot } from './types.js';
 import { TaskMemory } from './tasks.js';
+import { NEW_TASK_MAX_WAIT_MS, NEW_TASK_QUEUE, behindMs } from './turns.js';
 import { DIMS, type ModelState, after429, learnFromHeaders, shrinkBurst, unexplained, unitsOf, weightOf } from './learn.js';
 import { type Lane, type Turn, Waits } from './waits.js';
 
@@ -17,16 +18,7 @@ const NOOP: Release = () => {};
 /** How long a 429 without Retry-After steers calls away from its model. */
 export const DEFAULT_429_HOLD_MS = 1_000;
 /** The smallest burst a model is allowed after 429s its headers did not explain, as a share of its limit. */
-/**
- * Over capacity, the longest the first call of a new task waits (with a
- * `taskId`): past it the task is refused at once. Calls of tasks under way go
- * before waiting first calls, and wait up to `maxWaitMs`: a task's calls are
- * only worth serving if all of them can be. Measured on the over-capacity
- * replay (10 / 20 / 40 s with `maxWaitMs` 20 / 40 / 60 s).
- */
-export const NEW_TASK_MAX_WAIT_MS = 40_000;
-/** …once this many calls already wait on the model: demand above capacity, not a passing burst. */
-export const NEW_TASK_QUEUE = 1;
+export { NEW_TASK_MAX_WAIT_MS, NEW_TASK_QUEUE } from './turns.js';
 
 const OFF: Limiter = Object.freeze({
   enabled: false,
@@ -254,7 +246,7 @@ class ModelLimiter implements Limiter {
       due = true;
       // Headers that came while it waited can show less room than when its turn was set (others on
       // the key used it): sent now, it would meet a 429. It waits for the room to come back instead.
-      const behind = waitMs > 0 ? this.#behind(s, this.#clock.now()) : 0;
+      const behind = waitMs > 0 ? behindMs(s, this.#clock.now()) : 0;
       if (behind > 0) await this.#waits.sleep(Math.min(behind, this.#o.maxWaitMs), signal);
       if (slotBound !== undefined && !this.#slotFree(s)) await this.#waits.slot(s.slotWaiters, model, slotBound - waitMs, signal);
       this.#tasks.started(options?.taskId, this.#clock.now());
@@ -267,17 +259,6 @@ class ModelLimiter implements Limiter {
     } finally {
       s.waiting--;
     }
-  }
-
-  /** Ms until `s` has room again for a call whose share is already taken (0: on schedule). */
-  #behind(s: ModelState, now: number): number {
-    let ms = 0;
-    for (const dim of DIMS) {
-      const b = s.buckets[dim];
-      const short = b && b.ratePerMs > 0 ? -(levelAt(b, now) + b.pending) : 0;
-      if (short > 0) ms = Math.max(ms, Math.ceil(short / b!.ratePerMs));
-    }
-    return ms;
   }
 
   observe(model: string, info: RateLimitInfo): void {

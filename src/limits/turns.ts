@@ -1,0 +1,29 @@
+import { levelAt } from './bucket.js';
+import { DIMS, type ModelState } from './learn.js';
+
+/**
+ * Over capacity, the longest the first call of a new task waits (with a
+ * `taskId`): past it the task is refused at once. Calls of tasks under way go
+ * before waiting first calls, and wait up to `maxWaitMs`: a task's calls are
+ * only worth serving if all of them can be. Measured on the over-capacity
+ * replay (10 / 20 / 40 s with `maxWaitMs` 20 / 40 / 60 s).
+ */
+export const NEW_TASK_MAX_WAIT_MS = 40_000;
+/** …once this many calls already wait on the model: demand above capacity, not a passing burst. */
+export const NEW_TASK_QUEUE = 1;
+
+/**
+ * Ms until `s` has room again for a call whose share is already taken and whose
+ * turn has come (0: on schedule). Headers that arrived while it waited can show
+ * the room used by others on the key: the level, with the shares of calls still
+ * waiting added back, is then below zero.
+ */
+export function behindMs(s: ModelState, now: number): number {
+  let ms = 0;
+  for (const dim of DIMS) {
+    const b = s.buckets[dim];
+    const short = b && b.ratePerMs > 0 ? -(levelAt(b, now) + b.pending) : 0;
+    if (short > 0) ms = Math.max(ms, Math.ceil(short / b!.ratePerMs));
+  }
+  return ms;
+}
