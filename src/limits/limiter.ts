@@ -7,7 +7,7 @@ import { noteSent } from './share.js';
 import type { Release } from './slots.js';
 import type { AdmitOptions, CallWeight, LimitWaitReason, Limiter, LimiterEmitter, ModelLimitSnapshot } from './types.js';
 import { TaskMemory } from './tasks.js';
-import { NEW_TASK_MAX_WAIT_MS, NEW_TASK_QUEUE, behindMs } from './turns.js';
+import { NEW_TASK_MAX_WAIT_MS, NEW_TASK_QUEUE, TURN_AFTER_MS, behindMs } from './turns.js';
 import { DIMS, type ModelState, after429, learnFromHeaders, shrinkBurst, unexplained, unitsOf, weightOf } from './learn.js';
 import { type Lane, type Turn, Waits } from './waits.js';
 
@@ -165,7 +165,7 @@ class ModelLimiter implements Limiter {
     // before it; a new task waits only briefly. Tasks under way keep the capacity.
     const underWay = taskId !== undefined && this.#tasks.underWay(taskId, now);
     const lane = taskId === undefined ? undefined : this.#lane(s);
-    const turnWait = underWay ? this.#waits.yieldTo(lane!, now + wait) - now : wait;
+    const turnWait = underWay && wait > TURN_AFTER_MS ? this.#waits.yieldTo(lane!, now + wait) - now : wait;
     if (turnWait > bound) return Promise.reject(new NoCapacityError(model, turnWait, bound < this.#o.maxWaitMs ? 'deadline' : 'wait_limit'));
     if (taskId !== undefined && !underWay && s.waiting >= NEW_TASK_QUEUE && wait > NEW_TASK_MAX_WAIT_MS) return Promise.reject(new NoCapacityError(model, wait, 'over_capacity'));
     const refused = (ms: number) => new NoCapacityError(model, ms, 'over_capacity');

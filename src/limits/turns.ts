@@ -11,6 +11,12 @@ import { DIMS, type ModelState } from './learn.js';
 export const NEW_TASK_MAX_WAIT_MS = 40_000;
 /** …once this many calls already wait on the model: demand above capacity, not a passing burst. */
 export const NEW_TASK_QUEUE = 1;
+/**
+ * A call of a task under way takes a waiting first call's turn only when it would wait longer than
+ * this: demand above capacity. Below it (a storm the chain can absorb) turns keep their order, and
+ * first calls their latency.
+ */
+export const TURN_AFTER_MS = 5_000;
 
 /**
  * Ms until `s` has room again for a call whose share is already taken and whose

@@ -336,6 +336,19 @@ describe('createLimiter: tasks under way go first', () => {
     expect([next.error, fresh.error]).toEqual([undefined, undefined]);
   });
 
+  it('keeps arrival order below capacity: a task under way that would wait only a few seconds takes no turn', async () => {
+    const clock = createFakeClock();
+    limiter = createLimiter({ default: { requestsPerMinute: 60 } }, { clock }); // a turn every second
+    limiter.admit('m', { taskId: 't1' });
+    for (let i = 0; i < 59; i++) limiter.admit('m'); // the rest of the burst
+    const fresh = track(limiter.admit('m', { taskId: 't2' })); // due in 1 s
+    const next = track(limiter.admit('m', { taskId: 't1' })); // due in 2 s: not worth reordering
+    await clock.advance(1_000);
+    expect([fresh.done, next.done]).toEqual([true, false]);
+    await clock.advance(1_000);
+    expect(next.done).toBe(true);
+  });
+
   it('refuses a new task’s first call rather than move it past its own wait bound: its turn goes to the task under way', async () => {
     const clock = createFakeClock();
     limiter = createLimiter({ default: { requestsPerMinute: 1 }, maxWaitMs: 90_000 }, { clock });
