@@ -7,7 +7,7 @@ import { noteSent } from './share.js';
 import type { Release } from './slots.js';
 import type { AdmitOptions, CallWeight, LimitWaitReason, Limiter, LimiterEmitter, ModelLimitSnapshot } from './types.js';
 import { TaskMemory } from './tasks.js';
-import { DIMS, type ModelState, after429, learnFromHeaders, shrinkBurst, unexplained, unitsOf, weightOf } from './learn.js';
+import { DIMS, EARLY_CALLS, type ModelState, after429, learnFromHeaders, noEarly, shrinkBurst, unexplained, unitsOf, weightOf } from './learn.js';
 import { Waits } from './waits.js';
 
 export type { Release } from './slots.js';
@@ -85,7 +85,7 @@ class ModelLimiter implements Limiter {
     if (found || !create) return found;
     const limits = this.#limitsOf(model);
     const now = this.#clock.now();
-    const s: ModelState = { limits, buckets: {}, inFlight: 0, waiting: 0, slotWaiters: [], heldUntil: 0, observedAt: -Infinity, last: undefined, burst: 1, share: {}, backoff: { factor: 1, at: now } };
+    const s: ModelState = { limits, buckets: {}, inFlight: 0, waiting: 0, slotWaiters: [], heldUntil: 0, observedAt: -Infinity, last: undefined, burst: 1, share: {}, backoff: { factor: 1, at: now }, early: this.#o.respectHeaders ? noEarly() : undefined };
     if (limits?.requestsPerMinute) s.buckets.requests = perMinute(limits.requestsPerMinute, now);
     if (limits?.tokensPerMinute) s.buckets.tokens = perMinute(limits.tokensPerMinute, now);
     this.#states.set(model, s);
@@ -132,8 +132,9 @@ class ModelLimiter implements Limiter {
 
   admit(model: string, options?: AdmitOptions): Release | Promise<Release> {
     if (this.#disposed) return Promise.reject(new DisposedError());
-    const s = this.#state(model, this.#limitsOf(model) !== undefined);
-    if (!s) return NOOP; // nothing configured and no headers seen yet
+    // Headers will be read: the model's state exists from its first call, to count what it sends before them.
+    const s = this.#state(model, this.#o.respectHeaders || this.#limitsOf(model) !== undefined);
+    if (!s) return NOOP; // nothing configured, headers ignored
     const now = this.#clock.now();
     // One weight per call, computed at most once.
     let weight: CallWeight | number | undefined;
@@ -174,6 +175,11 @@ class ModelLimiter implements Limiter {
   }
 
   #take(s: ModelState, weight: () => CallWeight | number, now: number): void {
+    const e = s.early;
+    if (e) {
+      if (e.requests < EARLY_CALLS) for (const dim of DIMS) e[dim] += unitsOf(dim, weight());
+      else s.early = undefined;
+    }
     for (const dim of DIMS) {
       const b = s.buckets[dim];
       if (!b) continue;
@@ -292,6 +298,7 @@ class ModelLimiter implements Limiter {
     const now = this.#clock.now();
     const out: Record<string, ModelLimitSnapshot> = {};
     for (const [model, s] of this.#states) {
+      if (s.observedAt === -Infinity && s.limits === undefined && s.heldUntil === 0) continue; // no headers yet: nothing to show
       const view: { -readonly [K in keyof ModelLimitSnapshot]: ModelLimitSnapshot[K] } = { inFlight: s.inFlight, waiting: s.waiting, heldForMs: Math.max(0, s.heldUntil - now) };
       for (const dim of DIMS) {
         const b = s.buckets[dim];

@@ -172,3 +172,29 @@ describe('several processes on one limit, learning their share from the headers 
     expect(lowest).toBeGreaterThanOrEqual(30); // half the limit of 60 a minute (all four at the floor: 4 × 2)
   });
 });
+
+describe('a model used for the first time', () => {
+  it('counts the burst it sent before the first headers as its own, not as others’ use', async () => {
+    // A fallback taking over: 20 calls go out at once to a model that has sent no headers yet. Its
+    // answers then come back one by one, each header's `remaining` lower by one of this process's calls
+    // and up by the refill (150 a minute: 0.25 per 100 ms).
+    const clock = createFakeClock();
+    const l = createLimiter(undefined, { clock });
+    cleanup = () => l.dispose();
+    for (let i = 0; i < 20; i++) (l.admit('backup', { weight: 1 }) as () => void)();
+    for (let i = 1; i <= 20; i++) {
+      await clock.advance(100);
+      l.observe('backup', { observedAt: clock.now(), requests: { limit: 150, remaining: Math.floor(150 - 0.75 * i), resetAt: clock.now() + i * 300 } });
+    }
+    // Alone on the key, it keeps the whole limit. (Counting the burst as others' use put it at the floor: 5 a minute.)
+    expect(l.snapshot().backup?.requests?.perMinute).toBe(150);
+  });
+
+  it('a model that never sends headers stays out of the snapshot, however many calls it takes', () => {
+    const clock = createFakeClock();
+    const l = createLimiter(undefined, { clock });
+    cleanup = () => l.dispose();
+    for (let i = 0; i < 300; i++) (l.admit('quiet') as () => void)();
+    expect(l.snapshot()).toEqual({});
+  });
+});
