@@ -278,11 +278,22 @@ class ModelLimiter implements Limiter {
     if (until > s.heldUntil) s.heldUntil = until;
   }
 
-  used(model: string, weight: AdmitOptions['weight'], usage: { readonly outputTokens: number }): void {
-    const b = this.#states.get(model)?.buckets.outputTokens;
-    if (!b || this.#disposed) return;
-    const unused = unitsOf('outputTokens', weightOf(weight)) - usage.outputTokens;
-    if (unused > 0) giveBack(b, unused, this.#clock.now());
+  used(model: string, weight: AdmitOptions['weight'], usage: { readonly outputTokens: number; readonly inputTokens?: number }): void {
+    const s = this.#states.get(model);
+    if (!s || this.#disposed) return;
+    const w = weightOf(weight);
+    const now = this.#clock.now();
+    const out = s.buckets.outputTokens;
+    const unused = out ? unitsOf('outputTokens', w) - usage.outputTokens : 0;
+    if (unused > 0) giveBack(out!, unused, now);
+    // The provider counts the real input; what the estimate counted beyond it was never used, by this process either.
+    const input = s.buckets.inputTokens;
+    const over = input && usage.inputTokens !== undefined ? unitsOf('inputTokens', w) - usage.inputTokens : 0;
+    if (over > 0) {
+      giveBack(input!, over, now);
+      const d = s.share.inputTokens;
+      if (d) noteSent(d, -over, now);
+    }
   }
 
   waiting(model: string): number {
