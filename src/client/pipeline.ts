@@ -267,7 +267,7 @@ function streamHooksFor(
   settle: (usage: Usage | undefined) => Promise<void> | undefined,
 ): () => StreamHooks {
   return () => {
-    const ev = streamEventHooks(deps.bus, { clock: deps.clock, model, attempt, ...(call.taskId !== undefined ? { taskId: call.taskId } : {}) });
+    const ev = streamEventHooks(deps.bus, { clock: deps.clock, model, deployment: key !== model ? key : undefined, attempt, ...(call.taskId !== undefined ? { taskId: call.taskId } : {}) });
     const options = call.stream ?? deps.stream;
     return {
       options,
