@@ -3,7 +3,7 @@ import { sleepUnlessAborted } from '../clock/signals.js';
 import { DisposedError, NoCapacityError, QueueFullError } from '../errors/errors.js';
 import type { RateLimitInfo } from '../classify/ratelimit-headers.js';
 import { type AdmitOptions, type CallWeight, DEFAULT_429_HOLD_MS, type Limiter, type LimiterEmitter, type ModelLimitSnapshot, type Release } from '../limits/limiter.js';
-import { unitsOf, weightOf } from '../limits/learn.js';
+import { unexplained, unitsOf, weightOf } from '../limits/learn.js';
 import { BUCKET_DIMS, type BucketDim, type BucketReading, type DimRequest, type DimState, type SharedAnswer, type SharedBucketStore } from './bucket-store.js';
 import { Health } from './health.js';
 import type { RedisEmitter } from './types.js';
@@ -28,6 +28,8 @@ interface View {
 interface Outbox {
   readings: Partial<Record<BucketDim, BucketReading>>;
   giveBack: Partial<Record<BucketDim, number>>;
+  /** The latest 429 that came while this process's headers still showed room, and its likely dimension. */
+  cut?: { readonly at: number; readonly dim: BucketDim | undefined };
 }
 
 export interface SharedBucketsOptions {
@@ -39,7 +41,22 @@ export interface SharedBucketsOptions {
 }
 
 
-const levelAt = (d: DimState, since: number, now: number) => Math.min(d.limit, d.level + Math.max(0, now - since) * (d.limit / 60_000));
+const levelAt = (d: DimState, since: number, now: number) => Math.min(d.capacity ?? d.limit, d.level + Math.max(0, now - since) * (d.limit / 60_000));
+
+/** The dimension the headers show the most used (least room for its limit): the likeliest one a hidden window filled. */
+function mostUsed(info: RateLimitInfo): BucketDim | undefined {
+  let best: BucketDim | undefined;
+  let room = Infinity;
+  // As in observe: Anthropic's `tokens-*` only repeats its input or output limit.
+  const split = info.inputTokens !== undefined || info.outputTokens !== undefined;
+  for (const dim of BUCKET_DIMS) {
+    const win = split && dim === 'tokens' ? undefined : info[dim];
+    if (win?.remaining === undefined || !(win.limit! > 0)) continue;
+    const r = win.remaining / win.limit!;
+    if (r < room) [best, room] = [dim, r];
+  }
+  return best;
+}
 
 /**
  * Header-driven admission whose buckets live in a {@link SharedBucketStore}
@@ -64,6 +81,8 @@ export class SharedBuckets implements Limiter {
   readonly #views = new Map<string, View>();
   readonly #outbox = new Map<string, Outbox>();
   readonly #held = new Map<string, number>();
+  /** Each model's latest headers, to tell whether a 429 was explained by them. */
+  readonly #last = new Map<string, RateLimitInfo>();
   readonly #waiting = new Map<string, number>();
   readonly #dispose = new AbortController();
 
@@ -98,10 +117,10 @@ export class SharedBuckets implements Limiter {
     const full = waiting >= this.#o.maxQueue;
     // Spill, a full queue or no time left: take the call's share only if it fits now.
     const maxWait = spill || full ? 0 : Math.max(0, Math.min(bound, 2_147_483_647));
-    const dims = this.#request(model, w);
+    const { dims, cut } = this.#request(model, w);
     let answer: SharedAnswer;
     try {
-      answer = await this.#store.admit(model, { now, maxWaitMs: maxWait, dims });
+      answer = await this.#store.admit(model, { now, maxWaitMs: maxWait, dims, cutAt: cut?.at, cutDim: cut?.dim });
     } catch (error) {
       if (this.#dispose.signal.aborted) throw new DisposedError();
       this.#health.fail(error);
@@ -137,8 +156,8 @@ export class SharedBuckets implements Limiter {
     }
   }
 
-  /** The call's units per dimension, with the readings and give-backs waiting to be shared. */
-  #request(model: string, w: CallWeight | number): Partial<Record<BucketDim, DimRequest>> {
+  /** The call's units per dimension, with the readings, give-backs and 429 waiting to be shared. */
+  #request(model: string, w: CallWeight | number): { dims: Partial<Record<BucketDim, DimRequest>>; cut: Outbox['cut'] } {
     const out = this.#outbox.get(model);
     this.#outbox.delete(model);
     const dims: Partial<Record<BucketDim, DimRequest>> = {};
@@ -147,7 +166,7 @@ export class SharedBuckets implements Limiter {
       const need = dim === 'requests' ? take + this.#o.minRemainingRequests : take;
       dims[dim] = { take, need, reading: out?.readings[dim], giveBack: out?.giveBack[dim] ?? 0 };
     }
-    return dims;
+    return { dims, cut: out?.cut };
   }
 
   #box(model: string): Outbox {
@@ -168,6 +187,7 @@ export class SharedBuckets implements Limiter {
   observe(model: string, info: RateLimitInfo): void {
     this.#local.observe(model, info);
     if (this.#dispose.signal.aborted) return;
+    if ((this.#last.get(model)?.observedAt ?? -Infinity) <= info.observedAt) bounded(this.#last, model, info);
     const out = this.#box(model);
     // As locally: Anthropic's `tokens-*` only repeats its input or output limit.
     const split = info.inputTokens !== undefined || info.outputTokens !== undefined;
@@ -184,7 +204,14 @@ export class SharedBuckets implements Limiter {
     this.#local.throttled(model, retryAfterMs, weight);
     // The 429's own reading (remaining ~0) reaches the store with the next admission; its share is
     // not given back, which errs on the side of fewer calls. The hold steers this process's calls.
-    const until = this.#clock.now() + (retryAfterMs ?? DEFAULT_429_HOLD_MS);
+    const now = this.#clock.now();
+    if (weight !== undefined && !this.#dispose.signal.aborted) {
+      let w: CallWeight | number | undefined;
+      const last = this.#last.get(model);
+      // Its headers showed room: a window they do not describe is full. Every process's burst shrinks.
+      if (last && unexplained({ last }, () => (w ??= weightOf(weight)), now)) this.#box(model).cut = { at: now, dim: mostUsed(last) };
+    }
+    const until = now + (retryAfterMs ?? DEFAULT_429_HOLD_MS);
     if (until > (this.#held.get(model) ?? 0)) bounded(this.#held, model, until);
   }
 
@@ -199,7 +226,7 @@ export class SharedBuckets implements Limiter {
       const d = view.dims[dim];
       if (!d) continue;
       w ??= weightOf(weight);
-      const need = Math.min(d.limit, unitsOf(dim, w) + (dim === 'requests' ? this.#o.minRemainingRequests : 0));
+      const need = Math.min(d.capacity ?? d.limit, unitsOf(dim, w) + (dim === 'requests' ? this.#o.minRemainingRequests : 0));
       if (levelAt(d, view.at, now) < need) return false;
     }
     return true;
@@ -223,7 +250,7 @@ export class SharedBuckets implements Limiter {
       };
       for (const dim of BUCKET_DIMS) {
         const d = view.dims[dim];
-        if (d) s[dim] = { available: Math.floor(levelAt(d, view.at, now)), capacity: d.limit, perMinute: Math.round(d.limit) };
+        if (d) s[dim] = { available: Math.floor(levelAt(d, view.at, now)), capacity: d.capacity ?? d.limit, perMinute: Math.round(d.limit) };
       }
       out[model] = s;
     }
@@ -236,6 +263,7 @@ export class SharedBuckets implements Limiter {
     this.#views.delete(model);
     this.#outbox.delete(model);
     this.#held.delete(model);
+    this.#last.delete(model);
     this.#local.forget?.(model);
   }
 
@@ -245,5 +273,6 @@ export class SharedBuckets implements Limiter {
     this.#local.dispose();
     this.#views.clear();
     this.#outbox.clear();
+    this.#last.clear();
   }
 }

@@ -110,6 +110,46 @@ describe('SharedBuckets: admission on a shared store, decisions local', () => {
     expect(models).toContain('m10004');
   });
 
+  it('a 429 whose own headers still showed room goes to the store with the next admission, so every process’s burst shrinks', async () => {
+    const store = new ScriptedStore();
+    const { limiter, clock } = setup(store);
+    await clock.advance(5_000);
+    // A window the headers do not describe is full: the minute bucket still had 30 requests.
+    limiter.observe('m', info(clock.now(), 30));
+    limiter.throttled('m', 1_000, 1);
+    const at = clock.now();
+    await clock.advance(1_000);
+    await limiter.admit('m');
+    expect(store.sent[0]!.request.cutAt).toBe(at);
+    // Reported once.
+    await limiter.admit('m');
+    expect(store.sent[1]!.request.cutAt).toBeUndefined();
+  });
+
+  it('a 429 its headers explain (no room left), or one with older headers, shrinks nothing', async () => {
+    const store = new ScriptedStore();
+    const { limiter, clock } = setup(store);
+    limiter.observe('m', info(clock.now(), 0));
+    limiter.throttled('m', 1_000, 1);
+    await clock.advance(1_000);
+    await limiter.admit('m');
+    limiter.observe('m', info(clock.now(), 30));
+    await clock.advance(10);
+    limiter.throttled('m', 1_000, 1); // its own headers did not arrive: nothing to tell
+    await clock.advance(1_000);
+    await limiter.admit('m');
+    expect(store.sent.map((s) => s.request.cutAt)).toEqual([undefined, undefined]);
+  });
+
+  it('reads the room from the shared burst: capacity is the store’s, not the whole limit', async () => {
+    const store = new ScriptedStore();
+    store.answer = () => ({ taken: true, waitMs: 0, reason: undefined, burst: 0.125, dims: { requests: { level: 0, limit: 60, capacity: 7.5 } } });
+    const { limiter, clock } = setup(store);
+    await limiter.admit('b');
+    await clock.advance(60_000);
+    expect(limiter.snapshot().b?.requests).toMatchObject({ available: 7, capacity: 7.5, perMinute: 60 });
+  });
+
   it('a 429 holds the model in this process: calls spill while a later model has room', async () => {
     const { limiter } = setup();
     limiter.throttled('a', 2_000);
@@ -126,7 +166,7 @@ describe('SharedBuckets when the store cannot answer', () => {
       status: 'ready',
       evalsha: () => {
         calls++;
-        return answer ? Promise.resolve([1, 0, 0, '', '', '', '', '', '', '', '']) : new Promise(() => {});
+        return answer ? Promise.resolve([1, 0, 0, '1.000000', '', '', '', '', '', '', '', '']) : new Promise(() => {});
       },
       eval: () => new Promise(() => {}),
     };
