@@ -6,37 +6,41 @@ export type BucketDim = (typeof BUCKET_DIMS)[number];
 /** Arguments per dimension in {@link BUCKET_ADMIT}. */
 export const ARGS_PER_DIM = 6;
 /** Arguments before the first dimension's in {@link BUCKET_ADMIT}. */
-export const HEAD_ARGS = 5;
+export const HEAD_ARGS = 6;
 /** Smallest share of the limit kept as the shared burst after 429s the headers did not explain. */
 export const MIN_BURST = 1 / 16;
-/** The shared burst grows back by this share of the limit per minute without such a 429. */
-export const BURST_RECOVERY_PER_MIN = 1 / 16;
 /** Unexplained 429s within this long of the last cut come from the same burst: one cut for all. */
 export const CUT_GUARD_MS = 1_000;
 
 /**
  * Shared header-driven buckets: one admission, fed by every process's headers,
  * in one atomic round trip on one hash per model. Token buckets, one per
- * dimension: capacity = the provider's limit per minute, refilled continuously
- * at limit / 60 000 per ms (as OpenAI and Anthropic refill). Time is the
- * caller's clock (`now`), so a simulated clock drives it; a caller whose clock
- * is behind never refills the bucket backwards.
+ * dimension, refilled continuously at limit / 60 000 per ms (as OpenAI and
+ * Anthropic refill) up to a capacity of limit × the shared burst share. Time is
+ * the caller's clock (`now`), so a simulated clock drives it; a caller whose
+ * clock is behind never refills the bucket backwards.
  *
- * The burst is shared too: the provider may enforce its limit over windows shorter than
- * the minute its headers describe (limit × window / 60 s per window), which shows only as a
- * 429 whose own headers still had room. Any process reporting such a 429 halves the burst
- * every process may take (capacity = limit × burst, down to {@link MIN_BURST}) and empties
- * the bucket of the dimension it names (the one its headers showed most used: the other
- * dimensions' short windows need not be empty, and emptying them would only queue calls);
- * the burst grows back by {@link BURST_RECOVERY_PER_MIN} of the limit per minute.
- * The refill rate stays the limit's.
+ * The burst share starts at 1. A provider may also enforce its limit over windows
+ * shorter than the minute its headers describe (limit × window / 60 s each), which
+ * shows only as a 429 whose own headers still had room. A process reporting such a
+ * 429 (`cutAt`) shrinks the share for every process: to half, or to the share of the
+ * limit its headers showed used if less (from full, the hidden window and the minute
+ * drain alike until the hidden one is empty), not below {@link MIN_BURST}; and it
+ * empties the bucket of the dimension it names (`cutDim`, the one its headers showed
+ * the most used; the others' windows need not be empty, and emptying them would only
+ * queue calls). Reports within {@link CUT_GUARD_MS} of the last cut are the same burst.
+ * The share does not grow back while the hash lives: each step up would cost another
+ * 429 to learn again. Being a share, it scales with a higher limit, and a model idle
+ * until the hash expires starts again from the whole limit.
  *
  * KEYS[1] the model's hash (fields `<dim>l` level, `<dim>t` time of level, `<dim>c` limit,
  *   `<dim>u` units taken while no limit was known yet: the first reading may not count
- *   them, so they are taken from it; `bf` burst share, `bt` its time, `bc` time of the last cut).
+ *   them, so they are taken from it; `bf` burst share, `bc` time of the last cut).
  * ARGV: now, ttlMs, maxWaitMs (take only when the call's wait is at most this;
- *   -1 = never take: a look), cutAt (clock time of an unexplained 429 this process saw; ''
- *   when none), cutDim (the dimension to empty, 1-based; 0 = none), then per dimension in {@link BUCKET_DIMS} order six
+ *   -1 = never take: a look), cutAt (clock time of an unexplained 429 this process saw;
+ *   '' when none), cutDim (the dimension to empty, 1-based; 0 = none), cutTo (the share
+ *   of its limit the 429's headers showed used; '' when unknown), then per dimension in
+ *   {@link BUCKET_DIMS} order six
  *   values: take (units this call takes), need (units that must be there: take plus
  *   a reserve), remaining, limit, observedAt (a header reading to fold in: the
  *   provider's remaining, a latency ago; '' when none), giveBack (units of calls
@@ -49,16 +53,16 @@ export const CUT_GUARD_MS = 1_000;
  */
 export const BUCKET_ADMIT = script(`
 local k = KEYS[1]
-local now, ttl, maxWait, cutAt, cutDim = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local now, ttl, maxWait = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local cutAt, cutDim, cutTo = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local f = function (x) return string.format('%.6f', x) end
 local n = ${BUCKET_DIMS.length}
 local L, C, T, K = {}, {}, {}, {}
 local wait, wdim = 0, 0
-local bv = redis.call('HMGET', k, 'bf', 'bt', 'bc')
-local bf, bt, bc = tonumber(bv[1]) or 1, tonumber(bv[2]) or now, tonumber(bv[3])
-if now > bt then bf = math.min(1, bf + (now - bt) * ${BURST_RECOVERY_PER_MIN} / 60000); bt = now end
+local bv = redis.call('HMGET', k, 'bf', 'bc')
+local bf, bc = tonumber(bv[1]) or 1, tonumber(bv[2])
 local cut = cutAt ~= nil and (bc == nil or cutAt >= bc + ${CUT_GUARD_MS})
-if cut then bf, bc = math.max(${MIN_BURST}, bf / 2), cutAt end
+if cut then bf, bc = math.max(${MIN_BURST}, math.min(bf / 2, cutTo or 1)), cutAt end
 for d = 1, n do
   local a = ${HEAD_ARGS} + (d - 1) * ${ARGS_PER_DIM}
   local p = tostring(d)
@@ -95,8 +99,7 @@ end
 local taken = 0
 if maxWait >= 0 and wait <= maxWait then taken = 1 end
 local out = {taken, wait, wdim, f(bf)}
-redis.call('HSET', k, 'bf', f(bf), 'bt', f(bt))
-if bc then redis.call('HSET', k, 'bc', f(bc)) end
+if cut then redis.call('HSET', k, 'bf', f(bf), 'bc', f(bc)) end
 for d = 1, n do
   if C[d] then
     local p = tostring(d)

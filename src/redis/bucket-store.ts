@@ -39,6 +39,8 @@ export interface SharedAdmission {
   readonly cutAt?: number | undefined;
   /** The dimension that 429 most likely hit (its headers showed it the most used): its bucket is emptied. */
   readonly cutDim?: BucketDim | undefined;
+  /** The share of `cutDim`'s limit that 429's headers showed used: the burst shrinks at least to it. */
+  readonly cutTo?: number | undefined;
   readonly dims: Readonly<Partial<Record<BucketDim, DimRequest>>>;
 }
 
@@ -98,7 +100,7 @@ export class RedisBucketStore implements SharedBucketStore {
   async admit(model: string, request: SharedAdmission): Promise<SharedAnswer> {
     const cut = request.cutAt;
     const cutDim = request.cutDim === undefined ? 0 : BUCKET_DIMS.indexOf(request.cutDim) + 1;
-    const args: (string | number)[] = [Math.floor(request.now), IDLE_EXPIRY_MS, request.maxWaitMs, cut === undefined ? '' : Math.floor(cut), cutDim];
+    const args: (string | number)[] = [Math.floor(request.now), IDLE_EXPIRY_MS, request.maxWaitMs, cut === undefined ? '' : Math.floor(cut), cutDim, request.cutTo ?? ''];
     for (const dim of BUCKET_DIMS) {
       const d = request.dims[dim];
       const r = d?.reading;

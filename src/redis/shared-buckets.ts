@@ -24,12 +24,19 @@ interface View {
   readonly at: number;
 }
 
+/** A 429 its headers did not explain: when, the dimension they showed most used, and the share of its limit used. */
+interface Cut {
+  readonly at: number;
+  readonly dim: BucketDim | undefined;
+  readonly to: number | undefined;
+}
+
 /** What this process has to tell the store about a model on its next admission there. */
 interface Outbox {
   readings: Partial<Record<BucketDim, BucketReading>>;
   giveBack: Partial<Record<BucketDim, number>>;
   /** The latest 429 that came while this process's headers still showed room, and its likely dimension. */
-  cut?: { readonly at: number; readonly dim: BucketDim | undefined };
+  cut?: Cut;
 }
 
 export interface SharedBucketsOptions {
@@ -43,19 +50,23 @@ export interface SharedBucketsOptions {
 
 const levelAt = (d: DimState, since: number, now: number) => Math.min(d.capacity ?? d.limit, d.level + Math.max(0, now - since) * (d.limit / 60_000));
 
-/** The dimension the headers show the most used (least room for its limit): the likeliest one a hidden window filled. */
-function mostUsed(info: RateLimitInfo): BucketDim | undefined {
+/**
+ * The dimension the headers show the most used (least room for its limit): the likeliest one a
+ * hidden window filled; and the share of its limit used, less the unit the refused call needed.
+ */
+function mostUsed(info: RateLimitInfo, at: number): Cut {
   let best: BucketDim | undefined;
   let room = Infinity;
+  let to: number | undefined;
   // As in observe: Anthropic's `tokens-*` only repeats its input or output limit.
   const split = info.inputTokens !== undefined || info.outputTokens !== undefined;
   for (const dim of BUCKET_DIMS) {
     const win = split && dim === 'tokens' ? undefined : info[dim];
     if (win?.remaining === undefined || !(win.limit! > 0)) continue;
     const r = win.remaining / win.limit!;
-    if (r < room) [best, room] = [dim, r];
+    if (r < room) [best, room, to] = [dim, r, Math.max(0, win.limit! - win.remaining - 1) / win.limit!];
   }
-  return best;
+  return { at, dim: best, to };
 }
 
 /**
@@ -120,7 +131,7 @@ export class SharedBuckets implements Limiter {
     const { dims, cut } = this.#request(model, w);
     let answer: SharedAnswer;
     try {
-      answer = await this.#store.admit(model, { now, maxWaitMs: maxWait, dims, cutAt: cut?.at, cutDim: cut?.dim });
+      answer = await this.#store.admit(model, { now, maxWaitMs: maxWait, dims, cutAt: cut?.at, cutDim: cut?.dim, cutTo: cut?.to });
     } catch (error) {
       if (this.#dispose.signal.aborted) throw new DisposedError();
       this.#health.fail(error);
@@ -209,10 +220,38 @@ export class SharedBuckets implements Limiter {
       let w: CallWeight | number | undefined;
       const last = this.#last.get(model);
       // Its headers showed room: a window they do not describe is full. Every process's burst shrinks.
-      if (last && unexplained({ last }, () => (w ??= weightOf(weight)), now)) this.#box(model).cut = { at: now, dim: mostUsed(last) };
+      if (last && unexplained({ last }, () => (w ??= weightOf(weight)), now)) this.#report(model, mostUsed(last, now));
     }
     const until = now + (retryAfterMs ?? DEFAULT_429_HOLD_MS);
     if (until > (this.#held.get(model) ?? 0)) bounded(this.#held, model, until);
+  }
+
+  /**
+   * Tells the store at once (one round trip, taking nothing): calls other processes admit in the
+   * meantime would meet the same full window. Not sent (store degraded, or it fails): it rides on
+   * this process's next admission of the model instead.
+   */
+  #report(model: string, cut: Cut): void {
+    if (!this.#health.mayTry()) {
+      this.#box(model).cut = cut;
+      return;
+    }
+    const dims: Partial<Record<BucketDim, DimRequest>> = {};
+    for (const dim of BUCKET_DIMS) dims[dim] = { take: 0, need: 0 };
+    const now = this.#clock.now();
+    this.#store.admit(model, { now, maxWaitMs: -1, dims, cutAt: cut.at, cutDim: cut.dim, cutTo: cut.to }).then(
+      (answer) => {
+        if (this.#dispose.signal.aborted) return;
+        this.#health.recover(0);
+        bounded(this.#views, model, { dims: answer.dims, at: now });
+      },
+      (error: unknown) => {
+        if (this.#dispose.signal.aborted) return;
+        this.#health.fail(error);
+        const box = this.#box(model);
+        if (!box.cut || box.cut.at < cut.at) box.cut = cut;
+      },
+    );
   }
 
   available(model: string, weight?: AdmitOptions['weight']): boolean {
