@@ -122,7 +122,7 @@ export function after429(s: ModelState, now: number): void {
 }
 
 /** The 429's own headers (read just now) still showed room for the call in every dimension they carry. */
-export function unexplained(s: ModelState, weight: () => CallWeight | number, now: number): boolean {
+export function unexplained(s: Pick<ModelState, 'last'>, weight: () => CallWeight | number, now: number): boolean {
   const info = s.last;
   if (!info || info.observedAt !== now) return false;
   let seen = false;
