@@ -186,13 +186,19 @@ export class SharedBuckets implements Limiter {
     return b;
   }
 
-  used(model: string, weight: AdmitOptions['weight'], usage: { readonly outputTokens: number }): void {
+  used(model: string, weight: AdmitOptions['weight'], usage: { readonly outputTokens: number; readonly inputTokens?: number }): void {
     this.#local.used?.(model, weight, usage);
-    if (this.#dispose.signal.aborted || !this.#views.get(model)?.dims.outputTokens) return;
-    const unused = unitsOf('outputTokens', weightOf(weight)) - usage.outputTokens;
+    const dims = this.#views.get(model)?.dims;
+    if (this.#dispose.signal.aborted || !dims) return;
+    const w = weightOf(weight);
+    // As locally: unused output (max_tokens held while writing), and input an estimate counted beyond the real input.
+    const unused = dims.outputTokens ? unitsOf('outputTokens', w) - usage.outputTokens : 0;
+    const over = dims.inputTokens && usage.inputTokens !== undefined ? unitsOf('inputTokens', w) - usage.inputTokens : 0;
+    if (unused <= 0 && over <= 0) return;
     // Rides on this model's next admission, like a 429's give-back.
     const out = this.#box(model);
     if (unused > 0) out.giveBack.outputTokens = (out.giveBack.outputTokens ?? 0) + unused;
+    if (over > 0) out.giveBack.inputTokens = (out.giveBack.inputTokens ?? 0) + over;
   }
 
   observe(model: string, info: RateLimitInfo): void {

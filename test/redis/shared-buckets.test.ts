@@ -47,6 +47,18 @@ describe('SharedBuckets: admission on a shared store, decisions local', () => {
     expect(store.sent[1]!.request.dims.requests?.reading).toBeUndefined();
   });
 
+  it('a finished call gives back, with the next admission, the output it did not write and the input its estimate counted beyond the real one', async () => {
+    const store = new ScriptedStore();
+    store.answer = () => ({ taken: true, waitMs: 0, reason: undefined, dims: { inputTokens: { level: 10_000, limit: 20_000 }, outputTokens: { level: 5_000, limit: 8_000 } } });
+    const { limiter } = setup(store);
+    const weight = { inputTokens: 3_000, outputTokens: 500 };
+    await limiter.admit('claude', { weight });
+    limiter.used('claude', weight, { inputTokens: 1_000, outputTokens: 100 });
+    await limiter.admit('claude', { weight });
+    expect(store.sent[1]!.request.dims.inputTokens).toMatchObject({ giveBack: 2_000 });
+    expect(store.sent[1]!.request.dims.outputTokens).toMatchObject({ giveBack: 400 });
+  });
+
   it('waits on the clock for its share when the store took it with a wait, and says so', async () => {
     const store = new ScriptedStore();
     store.answer = () => ({ taken: true, waitMs: 500, reason: 'requests', dims: { requests: { level: -1, limit: 60 } } });
