@@ -68,6 +68,8 @@ export interface Contender {
    * figures are the same run's without Redis); or is not measured there.
    */
   readonly redis: 'uses' | 'ignores' | 'unmeasured';
+  /** Configures the primary's second deployment where an incident has one (the README's quick start as written does not). */
+  readonly deployments?: false;
   make(env: Env): Runner;
 }
 
@@ -208,6 +210,7 @@ export const CONTENDERS: readonly Contender[] = [
     label: 'ours, README quick start (client.run)',
     ours: true,
     redis: 'uses',
+    deployments: false,
     make(env) {
       const t = transport(env, 0);
       const options = { models: [env.models.primary, env.models.backup], retry: { maxRetries: 3 }, breaker: { resetTimeoutMs: 30_000 }, clock: env.sim.clock };
@@ -238,7 +241,9 @@ export const CONTENDERS: readonly Contender[] = [
       return {
         async call(r, signal) {
           const model = await dispatcher.admit(r, signal);
-          return t.send(model, r, signal, { [RESERVED_HEADER]: '1' });
+          const served = await t.send(model, r, signal, { [RESERVED_HEADER]: '1' });
+          // The primary's second deployment is the primary model, as for our contenders.
+          return served === PRIMARY_DEPLOYMENT ? env.models.primary : served;
         },
         dispose: () => dispatcher.dispose(),
       };

@@ -4,6 +4,7 @@
  */
 import type { CallRequest, Env } from './contenders.js';
 import type { Weight } from './buckets.js';
+import { DEPLOYMENT_MODELS, PRIMARY_DEPLOYMENT } from './incidents.js';
 import { SimulatedProvider } from './provider.js';
 
 /**
@@ -39,15 +40,19 @@ export class OracleDispatcher {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timerDue = Number.POSITIVE_INFINITY;
   readonly #callsPerMs: number;
+  /** In the chain's order; with the primary's second deployment (as our contenders are configured) right after it. */
+  readonly #models: readonly string[];
 
   constructor(env: Env) {
     this.#env = env;
-    this.#callsPerMs = env.models.specs.reduce((n, m) => n + m.rpm, 0) / 60_000;
+    const deployments = env.incident?.deployments === true;
+    this.#models = deployments ? [env.models.primary, PRIMARY_DEPLOYMENT, env.models.backup] : [env.models.primary, env.models.backup];
+    this.#callsPerMs = [...env.models.specs, ...(deployments ? DEPLOYMENT_MODELS : [])].reduce((n, m) => n + m.rpm, 0) / 60_000;
   }
 
   #servable(weight: Weight): string | number {
     let wait = Number.POSITIVE_INFINITY;
-    for (const model of [this.#env.models.primary, this.#env.models.backup]) {
+    for (const model of this.#models) {
       const ms = this.#env.provider.whenServable(model, weight);
       if (ms <= 0) return model;
       wait = Math.min(wait, ms);

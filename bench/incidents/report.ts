@@ -54,7 +54,7 @@ export interface Verdict {
 interface Check {
   readonly target: string;
   /** undefined = cannot be judged in this run (a contender it compares with did not run). */
-  readonly test: (x: Metrics, row: ReadonlyMap<string, Metrics>, incident: Incident) => { ok: boolean; shown: string } | undefined;
+  readonly test: (x: Metrics, row: ReadonlyMap<string, Metrics>, incident: Incident, contender: Contender) => { ok: boolean; shown: string } | undefined;
   /** The incidents the target is for (all when absent), and how the table names them. */
   readonly only?: { readonly applies: (i: Incident) => boolean; readonly scope: string };
 }
@@ -107,7 +107,8 @@ const CHECKS: readonly Check[] = [
   {
     target: '≥ 99.5% of tasks served by the primary model',
     only: { applies: (i) => i.deployments === true, scope: ' with a deployment of the primary out' },
-    test: (x) => ({ ok: x.primaryServed >= 99.5, shown: `${pct(x.primaryServed)}%` }),
+    // Only for set-ups that configure the second deployment (a client that does not know it can only fall back).
+    test: (x, _row, _i, c) => (c.deployments === false ? undefined : { ok: x.primaryServed >= 99.5, shown: `${pct(x.primaryServed)}%` }),
   },
   { target: 'every call settles', test: (x) => ({ ok: x.unsettled === 0, shown: `${x.unsettled} unsettled` }) },
 ];
@@ -125,7 +126,7 @@ export function targets(incidents: readonly Incident[], contenders: readonly Con
         const row = m.get(i.id);
         const x = row?.get(c.id);
         if (!row || !x) continue;
-        const r = check.test(x, row, i);
+        const r = check.test(x, row, i, c);
         if (!r) continue;
         judged++;
         (r.ok ? hits : misses).push(`${i.id} ${r.shown}`);
@@ -172,7 +173,7 @@ export function targetsByScope(incidents: readonly Incident[], contenders: reado
           if (scopeOf(i) !== scope || (check.only && !check.only.applies(i))) continue;
           const row = m.get(i.id);
           const x = row?.get(c.id);
-          const r = row && x ? check.test(x, row, i) : undefined;
+          const r = row && x ? check.test(x, row, i, c) : undefined;
           if (!r) continue;
           judged++;
           if (!r.ok) missed++;

@@ -6,6 +6,7 @@ import type { BreakerState } from '../events/events.js';
 import type { ResolvedBreaker } from './options.js';
 import { LazyRotation } from './rotation.js';
 import { SlowCallRate, learnedOpenMs } from './slow.js';
+import { fireClosed } from './closed.js';
 
 /**
  * opossum arms a real `setTimeout(resetTimeout)` whenever it opens. We own the
@@ -83,6 +84,8 @@ export class ModelBreaker {
   readonly #slow: SlowCallRate;
   /** A half-open probe was let through and has not reported its duration yet. */
   #probeOut = false;
+  /** `#filter`, bound once: the closed-state path calls it for a failure. */
+  readonly #filterOn = (engine: Engine, error: unknown, neutral: Neutral) => this.#filter(engine, error, neutral);
 
   constructor(model: string, options: ResolvedBreaker, clock: Clock, hooks: BreakerHooks) {
     this.model = model;
@@ -265,13 +268,13 @@ export class ModelBreaker {
     const now = this.#clock.now();
     if (now - this.#lastRotation >= this.#bucketMs) this.#catchUp(now);
     const cb = this.#cb;
-    if (!cb.closed) {
-      this.#maybeHalfOpen(now);
-      if (!this.#cb.closed && !this.#cb.pendingClose) return Promise.reject(new CircuitOpenError(this.model, this.retryAfterMs(now)));
-      if (this.#cb.halfOpen) {
-        this.#probeOut = true;
-        if (signal) return this.#probe(thunk, neutral, signal);
-      }
+    // Closed: opossum counts and decides as ever, without its own promise chain per call (decision 0013).
+    if (cb.closed) return fireClosed(cb, thunk, neutral, this.#filterOn, this.#options.errorThresholdPercentage);
+    this.#maybeHalfOpen(now);
+    if (!this.#cb.closed && !this.#cb.pendingClose) return Promise.reject(new CircuitOpenError(this.model, this.retryAfterMs(now)));
+    if (this.#cb.halfOpen) {
+      this.#probeOut = true;
+      if (signal) return this.#probe(thunk, neutral, signal);
     }
     return this.#cb.fire(thunk, neutral) as Promise<T>;
   }

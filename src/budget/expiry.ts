@@ -17,6 +17,14 @@ export class KeyExpiry {
   readonly #taskTtlMs: number;
   readonly #until = new Map<string, number>();
   #nextSweep = Number.NEGATIVE_INFINITY;
+  /**
+   * Keys whose end does not move with the time of use (today's day keys, window buckets), already
+   * tracked: touching one again on the same day changes nothing, so it is not recomputed (every call
+   * touches its scopes). Forgotten when the day ends or the clock goes back.
+   */
+  readonly #settled = new Set<string>();
+  #settledFrom = Number.POSITIVE_INFINITY;
+  #settledUntil = Number.NEGATIVE_INFINITY;
 
   constructor(day: DayTracker, window: WindowShape | undefined, taskTtlMs: number) {
     this.#day = day;
@@ -31,8 +39,17 @@ export class KeyExpiry {
 
   /** Notes a use of `key` at `now` (a task's TTL restarts). Keys of unknown shape are left alone. */
   touch(key: string, now: number): void {
+    if (now >= this.#settledFrom && now < this.#settledUntil) {
+      if (this.#settled.has(key)) return;
+    } else {
+      this.#settled.clear();
+      this.#settledFrom = now;
+      this.#settledUntil = this.#day.at(now).resetsAt;
+    }
     const until = this.#untilOf(key, now);
-    if (until !== undefined) this.#until.set(key, until);
+    if (until === undefined) return;
+    this.#until.set(key, until);
+    if (until > now && !key.startsWith('task:') && until !== now + FUTURE_GRACE_MS) this.#settled.add(key);
   }
 
   /** The keys whose period is over, removed from tracking; empty unless a sweep is due. */
@@ -43,6 +60,7 @@ export class KeyExpiry {
     for (const [key, until] of this.#until) {
       if (until > now) continue;
       this.#until.delete(key);
+      this.#settled.delete(key);
       out.push(key);
     }
     return out;

@@ -1,14 +1,15 @@
-import type { Clock } from '../clock/clock.js';
+import type { Clock, TimerHandle } from '../clock/clock.js';
 import type { Conditions } from '../fallback/conditions.js';
-import { type Callbacks, onAnyAbort } from '../clock/signals.js';
+import { type Callbacks, onAbort } from '../clock/signals.js';
 import { TimeoutError } from '../errors/errors.js';
 import { isStreamResult } from '../stream/detect.js';
 import type { StreamOptions } from '../stream/options.js';
 import { primeStream } from '../stream/prime.js';
 import type { PumpOptions } from '../stream/pump.js';
 import type { Usage } from '../usage/extract.js';
-import { throwIfStopped } from './stop.js';
-import type { AttemptContext, AttemptFn, RunOptions } from './types.js';
+import { Context, type AttemptTarget, invoke, isThenable, reportFailure } from './context.js';
+import { stoppedBy } from './stop.js';
+import type { AttemptFn, RunOptions } from './types.js';
 
 const KEEP_ALIVE = Object.freeze({ keepAlive: true });
 
@@ -35,16 +36,7 @@ export interface CallState {
   readonly conditions?: Conditions | undefined;
 }
 
-/**
- * Where one attempt goes: `key` names its state (a model, or a deployment's
- * id), `model` is what the function sends, `client` the deployment's SDK.
- */
-export interface AttemptTarget {
-  readonly key: string;
-  readonly model: string;
-  readonly deployment?: string | undefined;
-  readonly client?: object | undefined;
-}
+export type { AttemptTarget } from './context.js';
 
 /** How long one attempt may run, decided by the pipeline (`call`: the call's deadline, not the model's). */
 export interface AttemptLimit {
@@ -53,131 +45,6 @@ export interface AttemptLimit {
 }
 
 export type StreamHooks = Pick<PumpOptions, 'onCommit' | 'onEnd' | 'onError'> & { readonly options: StreamOptions | undefined };
-
-const isThenable = <T>(v: T | PromiseLike<T>): v is PromiseLike<T> => typeof (v as { then?: unknown } | null)?.then === 'function';
-
-/**
- * What the user's function receives. Every member works when destructured
- * (`({ model, reportHeaders }) => …`): the functions are bound to this attempt,
- * built on first read so an attempt that never reads them allocates nothing.
- */
-class Context implements AttemptContext {
-  readonly model: string;
-  readonly attempt: number;
-  readonly taskId: string | undefined;
-  readonly deployment: string | undefined;
-  readonly client: object | undefined;
-  readonly #key: string;
-  readonly request: unknown;
-  #signal: AbortSignal | (() => AbortSignal);
-  readonly #onHeaders: CallState['onHeaders'];
-  #report: ((headers: unknown) => void) | undefined;
-  #track: (<P>(sdkCall: P) => P) | undefined;
-  /** The headers handed over last, so the same ones (a wrapper reports an error's before rethrowing it) count once. */
-  #last: unknown;
-
-  constructor(target: AttemptTarget, attempt: number, call: CallState, signal: AbortSignal | (() => AbortSignal)) {
-    this.model = target.model;
-    this.#key = target.key;
-    this.deployment = target.deployment;
-    this.client = target.client;
-    this.attempt = attempt;
-    this.taskId = call.taskId;
-    this.request = call.run?.request;
-    this.#signal = signal;
-    this.#onHeaders = call.onHeaders;
-  }
-
-  get reportHeaders(): (headers: unknown) => void {
-    return (this.#report ??= (headers) => {
-      if (headers === null || typeof headers !== 'object' || headers === this.#last) return;
-      this.#last = headers;
-      try {
-        this.#onHeaders?.(this.#key, headers, this.taskId);
-      } catch {
-        // observing headers must never fail the call
-      }
-    });
-  }
-
-  get track(): <P>(sdkCall: P) => P {
-    return (this.#track ??= (sdkCall) => {
-      observeResponse(sdkCall, this.reportHeaders);
-      return sdkCall;
-    });
-  }
-
-  // Built on first read: most calls that never look at the signal allocate nothing for it.
-  get signal(): AbortSignal {
-    if (typeof this.#signal === 'function') this.#signal = this.#signal();
-    return this.#signal;
-  }
-}
-
-/**
- * When `value` is an SDK's own `APIPromise` (openai, @anthropic-ai/sdk: it has
- * `asResponse()` and `withResponse()`), hands its response headers to `report`
- * as soon as they arrive and returns the promise that settles after that; a
- * stream object with `withResponse()` (Anthropic's `messages.stream()`) is
- * reported in the background, before its first event. The value itself is never touched: `asResponse()` gives
- * the SDK's raw `Response` without reading its body, and the SDK parses the
- * body for the caller exactly as before. Undefined when there is nothing to read.
- */
-function observeResponse(value: unknown, report: (headers: unknown) => void): Promise<void> | undefined {
-  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return undefined;
-  const sdk = value as { asResponse?: unknown; withResponse?: unknown; then?: unknown };
-  if (typeof sdk.withResponse !== 'function') return undefined;
-  try {
-    if (typeof sdk.then === 'function' && typeof sdk.asResponse === 'function') {
-      const response = (sdk.asResponse as () => unknown).call(value);
-      if (!isThenable(response)) return undefined;
-      return Promise.resolve(response).then(
-        (r) => report((r as { headers?: unknown } | null)?.headers),
-        () => {}, // the request failed: its error (and the error's headers) reach the attempt through the value
-      );
-    }
-    const pending = (sdk.withResponse as () => unknown).call(value);
-    if (isThenable(pending)) Promise.resolve(pending).then((r) => report((r as { response?: { headers?: unknown } } | null)?.response?.headers), () => {});
-  } catch {
-    // not the SDK's shape after all
-  }
-  return undefined;
-}
-
-/** The headers a thrown provider error carries: `headers` (openai, anthropic) or `responseHeaders` (Vercel AI SDK). */
-function errorHeaders(error: unknown): unknown {
-  if (error === null || typeof error !== 'object') return undefined;
-  try {
-    return (error as { headers?: unknown }).headers ?? (error as { responseHeaders?: unknown }).responseHeaders;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Calls `fn`; when it returns an SDK `APIPromise`, the result settles only once
- * the response's headers are handed to the client (they arrive before the body,
- * so this adds no wait).
- */
-function invoke<T>(fn: AttemptFn<T>, ctx: Context): T | PromiseLike<T> {
-  const pending = fn(ctx);
-  const headers = observeResponse(pending, ctx.reportHeaders);
-  return headers && isThenable(pending) ? Promise.all([pending, headers]).then(([value]) => value) : pending;
-}
-
-/** A failed attempt's headers (a 429's rate-limit headers) go to the client before the failure is handled. */
-const reportFailure = (ctx: Context, error: unknown): void => ctx.reportHeaders(errorHeaders(error));
-
-/** Rejects as soon as `signal` aborts; `detach` removes the listener. */
-function abortRace(signal: AbortSignal): { promise: Promise<never>; detach: () => void } {
-  let onAbort!: () => void;
-  const promise = new Promise<never>((_, reject) => {
-    onAbort = () => reject(signal.reason);
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-  });
-  return { promise, detach: () => signal.removeEventListener('abort', onAbort) };
-}
 
 /**
  * Runs one attempt of the user's function. It always settles: if the function
@@ -234,11 +101,18 @@ export function runAttempt<T>(
 }
 
 /**
- * An attempt with a timeout, a caller signal or a first-chunk limit: its own controller, raced.
- * `firstChunkMs` (a call known to stream) counts from the attempt's start: a provider that
- * never sends headers is cut like one that sends no content; priming keeps the same deadline.
+ * An attempt with a timeout, a caller signal or a first-chunk limit, settled by
+ * hand: the timeout, the caller's abort and dispose each end it at once, whether
+ * or not the function listens. `firstChunkMs` (a call known to stream) counts
+ * from the attempt's start: a provider that never sends headers is cut like one
+ * that sends no content; priming keeps the same deadline.
+ *
+ * The attempt's own AbortController is built only when something reads its
+ * signal (the function, through `ctx.signal`, or a stream being primed), born
+ * aborted if the attempt already ended: an attempt whose function never looks
+ * at the signal pays for no controller and no listener on it.
  */
-async function runGuarded<T>(
+function runGuarded<T>(
   fn: AttemptFn<T>,
   target: AttemptTarget,
   attempt: number,
@@ -249,59 +123,105 @@ async function runGuarded<T>(
   limit: AttemptLimit | undefined,
   firstChunkMs?: number,
 ): Promise<T> {
+  const callerSignal = call.signal;
+  const stopped = stoppedBy(callerSignal, disposeSignal);
+  if (stopped) return Promise.reject(stopped.reason);
   const model = target.key;
   const timeoutMs = limit ? limit.ms : call.timeoutMs;
-  const callerSignal = call.signal;
-  throwIfStopped(callerSignal, disposeSignal);
   const startedAt = clock.now();
-
-  // A controller of our own, linked to the caller's signal and to dispose; the
-  // timeout aborts it with a TimeoutError.
-  const controller = new AbortController();
-  const unlink = onAnyAbort([callerSignal, disposeSignal], (reason) => controller.abort(reason));
-  const timer =
-    timeoutMs === undefined
-      ? undefined
-      : clock.setTimeout(() => controller.abort(limit?.scope === 'call' ? new TimeoutError(model, timeoutMs, 'Call deadline', 'call') : new TimeoutError(model, timeoutMs)), timeoutMs, KEEP_ALIVE);
-  let firstTimer =
-    firstChunkMs === undefined ? undefined : clock.setTimeout(() => controller.abort(new TimeoutError(model, firstChunkMs, 'First chunk')), firstChunkMs, KEEP_ALIVE);
-  const race = abortRace(controller.signal);
-  let handedOff = false;
-  try {
-    const ctx = new Context(target, attempt, call, controller.signal);
-    const running = Promise.resolve()
-      .then(() => invoke(fn, ctx))
-      .then(undefined, (error: unknown) => {
-        reportFailure(ctx, error);
-        throw error;
-      });
-    const value = await Promise.race([running, race.promise]);
-    if (firstTimer !== undefined) clock.clearTimeout(firstTimer);
-    firstTimer = undefined;
-    if (!streamHooks || !isStreamResult(value)) return value;
-    const hooks = streamHooks();
-    const priming = primeStream(value, {
-      ...hooks.options,
-      ...hooks,
-      clock,
-      model,
-      startedAt,
-      signal: controller.signal,
-      abort: (reason) => controller.abort(reason),
-      // The caller's abort must keep reaching the request until the stream ends.
-      onEnd: (summary) => {
-        unlink();
-        hooks.onEnd?.(summary);
-      },
-    });
-    priming.catch(() => {}); // settles through the signal too if the race wins
-    const primed = await Promise.race([priming, race.promise]);
-    handedOff = true;
-    return primed.value;
-  } finally {
-    if (timer !== undefined) clock.clearTimeout(timer);
-    if (firstTimer !== undefined) clock.clearTimeout(firstTimer);
-    race.detach();
-    if (!handedOff) unlink();
-  }
+  return new Promise<T>((resolve, reject) => {
+    let controller: AbortController | undefined;
+    /** Why the attempt was stopped (timeout, caller, dispose, the stream's own abort), once it has been. */
+    let stop: { readonly reason: unknown } | undefined;
+    /** 0: running or priming; 1: a committed stream was handed over (the links stay until it ends); 2: done. */
+    let phase = 0;
+    let timer: TimerHandle | undefined;
+    let firstTimer: TimerHandle | undefined;
+    let linked = true;
+    const signal = (): AbortSignal => {
+      if (!controller) {
+        controller = new AbortController();
+        if (stop) controller.abort(stop.reason);
+      }
+      return controller.signal;
+    };
+    const clearTimers = () => {
+      if (timer !== undefined) clock.clearTimeout(timer);
+      if (firstTimer !== undefined) clock.clearTimeout(firstTimer);
+      timer = firstTimer = undefined;
+    };
+    const unlink = () => {
+      if (!linked) return;
+      linked = false;
+      offDispose();
+      offCaller?.();
+    };
+    const end = (): boolean => {
+      if (phase !== 0) return false;
+      phase = 2;
+      clearTimers();
+      unlink();
+      return true;
+    };
+    const abort = (reason: unknown) => {
+      if (stop) return;
+      stop = { reason };
+      controller?.abort(reason);
+      if (end()) reject(reason);
+    };
+    const offDispose = onAbort(disposeSignal, () => abort(disposeSignal.reason));
+    const offCaller = callerSignal ? onAbort(callerSignal, () => abort(callerSignal.reason)) : undefined;
+    if (timeoutMs !== undefined) {
+      const scope = limit?.scope;
+      timer = clock.setTimeout(() => abort(scope === 'call' ? new TimeoutError(model, timeoutMs, 'Call deadline', 'call') : new TimeoutError(model, timeoutMs)), timeoutMs, KEEP_ALIVE);
+    }
+    if (firstChunkMs !== undefined) firstTimer = clock.setTimeout(() => abort(new TimeoutError(model, firstChunkMs, 'First chunk')), firstChunkMs, KEEP_ALIVE);
+    const ctx = new Context(target, attempt, call, signal);
+    const fail = (error: unknown) => {
+      reportFailure(ctx, error); // a late failure's headers still count
+      if (end()) reject(error);
+    };
+    const done = (value: T) => {
+      if (phase !== 0) return; // the late result of an attempt that already ended is dropped
+      if (firstTimer !== undefined) clock.clearTimeout(firstTimer);
+      firstTimer = undefined;
+      if (!streamHooks || !isStreamResult(value)) {
+        if (end()) resolve(value);
+        return;
+      }
+      const hooks = streamHooks();
+      primeStream(value, {
+        ...hooks.options,
+        ...hooks,
+        clock,
+        model,
+        startedAt,
+        signal: signal(),
+        abort,
+        // The caller's abort must keep reaching the request until the stream ends.
+        onEnd: (summary) => {
+          unlink();
+          hooks.onEnd?.(summary);
+        },
+      }).then(
+        (primed) => {
+          if (phase !== 0) return;
+          phase = 1;
+          clearTimers();
+          resolve(primed.value);
+        },
+        (error: unknown) => {
+          if (end()) reject(error);
+        },
+      );
+    };
+    let pending: T | PromiseLike<T>;
+    try {
+      pending = invoke(fn, ctx);
+    } catch (error) {
+      return fail(error);
+    }
+    if (isThenable(pending)) pending.then(done, fail);
+    else done(pending);
+  });
 }

@@ -115,7 +115,7 @@ export async function tryModel<T>(
     // Latency counts from admission: time in the limiter's queue is not the provider's.
     const start = clock.now();
     if (bus.wants('attempt')) bus.emit('attempt', { timestamp: start, taskId: call.taskId, model, ...dep, attempt: n });
-    const token = monitor?.startCall(key, start);
+    const token = monitor?.startCall(key, start, guard.limit?.ms);
     let probing: SharedProbe | undefined;
     try {
       const streamHooks = streamHooksFor(deps, model, key, n, call, state, breaker, neutral, settle);
@@ -267,7 +267,7 @@ function streamHooksFor(
   settle: (usage: Usage | undefined) => Promise<void> | undefined,
 ): () => StreamHooks {
   return () => {
-    const ev = streamEventHooks(deps.bus, { clock: deps.clock, model, attempt, ...(call.taskId !== undefined ? { taskId: call.taskId } : {}) });
+    const ev = streamEventHooks(deps.bus, { clock: deps.clock, model, deployment: key !== model ? key : undefined, attempt, ...(call.taskId !== undefined ? { taskId: call.taskId } : {}) });
     const options = call.stream ?? deps.stream;
     return {
       options,

@@ -44,6 +44,8 @@ interface Sums {
  */
 export class UsageWeights {
   readonly #models = new Map<string, Sums>();
+  /** The model updated last (the map's last entry while it is in the map). */
+  #last: string | undefined;
   readonly #prior: LearnedWeight;
 
   constructor(prior: LearnedWeight) {
@@ -54,8 +56,9 @@ export class UsageWeights {
   record(model: string, usage: Usage | undefined, now: number): void {
     if (!usage || usage.invalid !== undefined || usage.inputTokens + usage.outputTokens <= 0) return;
     let s = this.#current(model, now);
+    // Re-inserted below so the map stays ordered by last update; already last (a steady caller of one model): left in place.
     if (s) {
-      this.#models.delete(model); // re-inserted below: the map stays ordered by last update
+      if (this.#last !== model) this.#models.delete(model);
     } else {
       s = { at: now, n: 0, in: 0, in2: 0, out: 0, out2: 0 };
     }
@@ -65,6 +68,7 @@ export class UsageWeights {
     s.out += usage.outputTokens;
     s.out2 += usage.outputTokens ** 2;
     this.#models.set(model, s);
+    this.#last = model;
     if (this.#models.size > MAX_WEIGHT_MODELS) this.#models.delete(this.#models.keys().next().value!);
   }
 

@@ -1,6 +1,6 @@
 import { BudgetManager } from '../budget/manager.js';
 import { type Clock, systemClock, systemRandom } from '../clock/clock.js';
-import type { Callbacks } from '../clock/signals.js';
+import { type Callbacks, keepAbortListener } from '../clock/signals.js';
 import { EventBus } from '../events/events.js';
 import { type Limiter, createLimiter } from '../limits/limiter.js';
 import { Monitor } from '../monitor/monitor.js';
@@ -35,6 +35,8 @@ export interface Wired {
 /** Builds the bus, monitor, budget, limiter, retry budget and per-model state, and the pipeline's view of them. */
 export function wireClient(o: ResolvedClientOptions, disposeSignal: AbortSignal, onDispose: Callbacks<unknown>): Wired {
   const clock = o.clock ?? systemClock;
+  // Attempts with a deadline link to the dispose signal: one listener for the client's life, none added per call.
+  keepAbortListener(disposeSignal);
   const bus = new EventBus<ResilienceEvents>(o.onListenerError ?? reportListenerError);
   const monitor = o.monitor === false ? undefined : new Monitor(o.monitor, { clock, events: bus });
   const sharedDeps = { clock, emitter: bus as unknown as SharedDeps['emitter'] };

@@ -39,7 +39,24 @@ export interface ModelState {
   readonly share: { [K in Dim]?: DimShare };
   /** The refill factor after 429s this process did not expect. */
   readonly backoff: Backoff;
+  /**
+   * Units this process sent before the model's first headers came back (see
+   * {@link EARLY_CALLS}); undefined once they have.
+   */
+  early: { [K in Dim]: number } | undefined;
 }
+
+/**
+ * Calls whose units are counted while a model has sent no headers yet. A burst
+ * sent to a model used for the first time (a fallback taking over) is in flight
+ * when the first headers arrive, which do not count it yet: unless it is known as
+ * this process's own, the later headers' fall reads as others' use, and the
+ * share drops to its floor at once. Past this many calls without headers the
+ * provider sends none, and counting would only cost time.
+ */
+export const EARLY_CALLS = 256;
+
+export const noEarly = (): { [K in Dim]: number } => ({ requests: 0, tokens: 0, inputTokens: 0, outputTokens: 0 });
 
 /** Every bucket refills at this process's share of its limit, as of `now`. */
 export function pace(s: ModelState, now: number): void {
@@ -64,7 +81,12 @@ export function learnFromHeaders(s: ModelState, info: RateLimitInfo): void {
     if (fresh.base > 0 && Number.isFinite(fresh.capacity)) {
       const d = s.share[dim];
       if (d) observeShare(d, w!.remaining!, fresh.base, fresh.capacity, now);
-      else s.share[dim] = newDimShare(w!.remaining!, now);
+      else {
+        const share = (s.share[dim] = newDimShare(w!.remaining!, now));
+        // What this process sent before these headers, but for (about) the call that carried them, is not in them yet.
+        const e = s.early;
+        if (e && e.requests > 1) share.sent = e[dim] * (1 - 1 / e.requests);
+      }
     }
     if (s.burst < 1 && Number.isFinite(fresh.capacity)) fresh.capacity = Math.max(1, fresh.capacity * s.burst);
     const cap = dim === 'requests' ? s.limits?.requestsPerMinute : dim === 'tokens' ? s.limits?.tokensPerMinute : undefined;
@@ -80,6 +102,7 @@ export function learnFromHeaders(s: ModelState, info: RateLimitInfo): void {
       s.buckets[dim] = fresh;
     }
   }
+  s.early = undefined;
   pace(s, now);
 }
 
@@ -99,7 +122,7 @@ export function after429(s: ModelState, now: number): void {
 }
 
 /** The 429's own headers (read just now) still showed room for the call in every dimension they carry. */
-export function unexplained(s: ModelState, weight: () => CallWeight | number, now: number): boolean {
+export function unexplained(s: Pick<ModelState, 'last'>, weight: () => CallWeight | number, now: number): boolean {
   const info = s.last;
   if (!info || info.observedAt !== now) return false;
   let seen = false;

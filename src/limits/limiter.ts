@@ -8,7 +8,7 @@ import type { Release } from './slots.js';
 import type { AdmitOptions, CallWeight, LimitWaitReason, Limiter, LimiterEmitter, ModelLimitSnapshot } from './types.js';
 import { TaskMemory } from './tasks.js';
 import { NEW_TASK_MAX_WAIT_MS, NEW_TASK_QUEUE, TURN_AFTER_MS, behindMs } from './turns.js';
-import { DIMS, type ModelState, after429, learnFromHeaders, shrinkBurst, unexplained, unitsOf, weightOf } from './learn.js';
+import { DIMS, EARLY_CALLS, type ModelState, after429, learnFromHeaders, noEarly, shrinkBurst, unexplained, unitsOf, weightOf } from './learn.js';
 import { type Lane, type Turn, Waits } from './waits.js';
 
 export type { Release } from './slots.js';
@@ -80,7 +80,7 @@ class ModelLimiter implements Limiter {
     if (found || !create) return found;
     const limits = this.#limitsOf(model);
     const now = this.#clock.now();
-    const s: ModelState = { limits, buckets: {}, inFlight: 0, waiting: 0, slotWaiters: [], heldUntil: 0, observedAt: -Infinity, last: undefined, burst: 1, share: {}, backoff: { factor: 1, at: now } };
+    const s: ModelState = { limits, buckets: {}, inFlight: 0, waiting: 0, slotWaiters: [], heldUntil: 0, observedAt: -Infinity, last: undefined, burst: 1, share: {}, backoff: { factor: 1, at: now }, early: this.#o.respectHeaders ? noEarly() : undefined };
     if (limits?.requestsPerMinute) s.buckets.requests = perMinute(limits.requestsPerMinute, now);
     if (limits?.tokensPerMinute) s.buckets.tokens = perMinute(limits.tokensPerMinute, now);
     this.#states.set(model, s);
@@ -127,8 +127,9 @@ class ModelLimiter implements Limiter {
 
   admit(model: string, options?: AdmitOptions): Release | Promise<Release> {
     if (this.#disposed) return Promise.reject(new DisposedError());
-    const s = this.#state(model, this.#limitsOf(model) !== undefined);
-    if (!s) return NOOP; // nothing configured and no headers seen yet
+    // Headers will be read: the model's state exists from its first call, to count what it sends before them.
+    const s = this.#state(model, this.#o.respectHeaders || this.#limitsOf(model) !== undefined);
+    if (!s) return NOOP; // nothing configured, headers ignored
     const now = this.#clock.now();
     // One weight per call, computed at most once.
     let weight: CallWeight | number | undefined;
@@ -184,6 +185,11 @@ class ModelLimiter implements Limiter {
   }
 
   #take(s: ModelState, weight: () => CallWeight | number, now: number): void {
+    const e = s.early;
+    if (e) {
+      if (e.requests < EARLY_CALLS) for (const dim of DIMS) e[dim] += unitsOf(dim, weight());
+      else s.early = undefined;
+    }
     for (const dim of DIMS) {
       const b = s.buckets[dim];
       if (!b) continue;
@@ -286,11 +292,22 @@ class ModelLimiter implements Limiter {
     if (until > s.heldUntil) s.heldUntil = until;
   }
 
-  used(model: string, weight: AdmitOptions['weight'], usage: { readonly outputTokens: number }): void {
-    const b = this.#states.get(model)?.buckets.outputTokens;
-    if (!b || this.#disposed) return;
-    const unused = unitsOf('outputTokens', weightOf(weight)) - usage.outputTokens;
-    if (unused > 0) giveBack(b, unused, this.#clock.now());
+  used(model: string, weight: AdmitOptions['weight'], usage: { readonly outputTokens: number; readonly inputTokens?: number }): void {
+    const s = this.#states.get(model);
+    if (!s || this.#disposed) return;
+    const w = weightOf(weight);
+    const now = this.#clock.now();
+    const out = s.buckets.outputTokens;
+    const unused = out ? unitsOf('outputTokens', w) - usage.outputTokens : 0;
+    if (unused > 0) giveBack(out!, unused, now);
+    // The provider counts the real input; what the estimate counted beyond it was never used, by this process either.
+    const input = s.buckets.inputTokens;
+    const over = input && usage.inputTokens !== undefined ? unitsOf('inputTokens', w) - usage.inputTokens : 0;
+    if (over > 0) {
+      giveBack(input!, over, now);
+      const d = s.share.inputTokens;
+      if (d) noteSent(d, -over, now);
+    }
   }
 
   waiting(model: string): number {
@@ -306,6 +323,7 @@ class ModelLimiter implements Limiter {
     const now = this.#clock.now();
     const out: Record<string, ModelLimitSnapshot> = {};
     for (const [model, s] of this.#states) {
+      if (s.observedAt === -Infinity && s.limits === undefined && s.heldUntil === 0) continue; // no headers yet: nothing to show
       const view: { -readonly [K in keyof ModelLimitSnapshot]: ModelLimitSnapshot[K] } = { inFlight: s.inFlight, waiting: s.waiting, heldForMs: Math.max(0, s.heldUntil - now) };
       for (const dim of DIMS) {
         const b = s.buckets[dim];

@@ -11,7 +11,8 @@
  *
  * Summed over a sliding, exponentially decayed spell (`SHARE_WINDOW_MS`), that
  * gives the others' rate; this process then refills its own bucket at what is
- * left (`rate − others`, never below `MIN_SHARE` of the rate, so no process
+ * left: its part of everyone's use scaled to the limit, plus a little of what
+ * the others leave unused (never below `MIN_SHARE` of the rate, so no process
  * starves). A process alone measures no others and keeps the whole limit.
  *
  * On top of that, a multiplicative decrease / additive increase factor (as TCP
@@ -140,7 +141,14 @@ export function observeShare(d: DimShare, remaining: number, rate: number, capac
  */
 export function saturated(d: DimShare): boolean {
   if (d.span <= 0 || d.rate <= 0 || measured(d) < d.rate * KNOWN_OTHERS) return false;
-  d.others = Math.max(d.others, d.rate * d.span - Math.max(0, d.mine));
+  const full = d.rate * d.span;
+  const mine = Math.max(0, d.mine);
+  // Everyone's use rose to the limit, and the headers do not say whose use rose. Only the others':
+  // this process keeps its use of before (at a storm's start, well below its part) and waits a
+  // minute to grow back. Everyone's alike: the others' estimate, read low while refill looked
+  // lost, oversells this process's part. Between the two, its use rises by the square root.
+  if (mine > 0 && mine + d.others < full) d.mine = mine * Math.sqrt(full / (mine + d.others));
+  d.others = Math.max(d.others, full - d.mine);
   d.low = Math.max(d.low, d.others);
   return true;
 }
@@ -173,8 +181,20 @@ function proportional(rate: number, d: DimShare): number {
   return mine + others > 0 ? (rate * mine) / (mine + others) : rate;
 }
 
-/** The refill this process allows itself, per ms: what the others leave of `rate`, times the 429 factor. */
+/**
+ * The limit left to this process: its part of everyone's use, scaled to the limit
+ * ({@link proportional}), plus at most `MIN_SHARE` of the limit of what the others leave
+ * unused. Each of N processes taking all of that room would grant itself N times it: at 16
+ * processes, a lull in demand let each refill at a sixth of the limit, and the demand that
+ * followed came back as bursts of 429s.
+ */
+function grown(rate: number, d: DimShare): number {
+  const part = proportional(rate, d);
+  return Math.max(part, Math.min(rate - othersRate(d), part + rate * MIN_SHARE));
+}
+
+/** The refill this process allows itself, per ms: its part of the limit and a little room (see {@link grown}), times the 429 factor. */
 export function shareRate(rate: number, d: DimShare | undefined, b: Backoff, now: number): number {
-  const left = d ? Math.min(rate, Math.max(rate * MIN_SHARE, rate - othersRate(d), proportional(rate, d))) : rate;
+  const left = d ? Math.min(rate, Math.max(rate * MIN_SHARE, grown(rate, d))) : rate;
   return Math.max(rate * MIN_SHARE, left * backoffAt(b, now));
 }

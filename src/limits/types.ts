@@ -114,9 +114,11 @@ export interface Limiter {
    * A call admitted with `weight` answered having used `usage`: the output tokens it was weighed
    * with beyond what it produced go back to the output-token bucket (a provider that limits
    * output tokens apart, as Anthropic does, counts `max_tokens` while the answer is written and
-   * the real length once it is done). Optional: without it the headers correct the level later.
+   * the real length once it is done), and the input tokens beyond its real input go back to the
+   * input-token bucket (an estimate counted high: the provider counts the real input).
+   * Optional: without it the headers correct the level later.
    */
-  used?(model: string, weight: AdmitOptions['weight'], usage: { readonly outputTokens: number }): void;
+  used?(model: string, weight: AdmitOptions['weight'], usage: { readonly outputTokens: number; readonly inputTokens?: number }): void;
   /** Drops `model`'s admission state (the client forgets idle models beyond its bound); kept while calls are in flight or waiting. */
   forget?(model: string): void;
   /** Cancels waits (`DisposedError`) and clears their timers. Safe to call twice. */

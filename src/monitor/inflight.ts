@@ -26,13 +26,18 @@ export class InFlight {
     this.#onLong = onLong;
   }
 
-  start(model: string, now: number): CallToken {
+  /**
+   * `limitMs`: the call is ended by a deadline of its own after at most that long. One shorter
+   * than the threshold can never run long, so it is counted but not watched (no timer armed for it).
+   */
+  start(model: string, now: number, limitMs?: number): CallToken {
     const slot = this.#free.pop() ?? this.#models.length;
     this.#models[slot] = model;
     this.#starts[slot] = now;
-    this.#flagged[slot] = false;
+    const watched = this.#thresholdMs !== undefined && !(limitMs !== undefined && limitMs < this.#thresholdMs);
+    this.#flagged[slot] = !watched;
     this.#active++;
-    if (this.#thresholdMs !== undefined && this.#timer === undefined) this.#arm(now + this.#thresholdMs);
+    if (watched && this.#timer === undefined) this.#arm(now + this.#thresholdMs!);
     return slot;
   }
 

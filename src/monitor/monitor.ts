@@ -206,11 +206,14 @@ export class Monitor {
     }
   }
 
-  /** A call started; pass the token to {@link Monitor.endCall} when it settles. Feeds in-flight counts and the long-running rule. */
-  startCall(model: string, at?: number): CallToken {
+  /**
+   * A call started; pass the token to {@link Monitor.endCall} when it settles. Feeds in-flight counts and the
+   * long-running rule. `limitMs`: the call's own deadline, when it has one (a call ended sooner than the rule's threshold is not watched).
+   */
+  startCall(model: string, at?: number, limitMs?: number): CallToken {
     const now = at ?? this.#clock.now();
     this.#state(model, now);
-    return this.#inFlight.start(model, now);
+    return this.#inFlight.start(model, now, limitMs);
   }
 
   endCall(token: CallToken): void {

@@ -5,20 +5,42 @@ export const BUCKET_DIMS = ['requests', 'tokens', 'inputTokens', 'outputTokens']
 export type BucketDim = (typeof BUCKET_DIMS)[number];
 /** Arguments per dimension in {@link BUCKET_ADMIT}. */
 export const ARGS_PER_DIM = 6;
+/** Arguments before the first dimension's in {@link BUCKET_ADMIT}. */
+export const HEAD_ARGS = 6;
+/** Smallest share of the limit kept as the shared burst after 429s the headers did not explain. */
+export const MIN_BURST = 1 / 16;
+/** Unexplained 429s within this long of the last cut come from the same burst: one cut for all. */
+export const CUT_GUARD_MS = 1_000;
 
 /**
  * Shared header-driven buckets: one admission, fed by every process's headers,
  * in one atomic round trip on one hash per model. Token buckets, one per
- * dimension: capacity = the provider's limit per minute, refilled continuously
- * at limit / 60 000 per ms (as OpenAI and Anthropic refill). Time is the
- * caller's clock (`now`), so a simulated clock drives it; a caller whose clock
- * is behind never refills the bucket backwards.
+ * dimension, refilled continuously at limit / 60 000 per ms (as OpenAI and
+ * Anthropic refill) up to a capacity of limit × the shared burst share. Time is
+ * the caller's clock (`now`), so a simulated clock drives it; a caller whose
+ * clock is behind never refills the bucket backwards.
+ *
+ * The burst share starts at 1. A provider may also enforce its limit over windows
+ * shorter than the minute its headers describe (limit × window / 60 s each), which
+ * shows only as a 429 whose own headers still had room. A process reporting such a
+ * 429 (`cutAt`) shrinks the share for every process: to half, or to the share of the
+ * limit its headers showed used if less (from full, the hidden window and the minute
+ * drain alike until the hidden one is empty), not below {@link MIN_BURST}; and it
+ * empties the bucket of the dimension it names (`cutDim`, the one its headers showed
+ * the most used; the others' windows need not be empty, and emptying them would only
+ * queue calls). Reports within {@link CUT_GUARD_MS} of the last cut are the same burst.
+ * The share does not grow back while the hash lives: each step up would cost another
+ * 429 to learn again. Being a share, it scales with a higher limit, and a model idle
+ * until the hash expires starts again from the whole limit.
  *
  * KEYS[1] the model's hash (fields `<dim>l` level, `<dim>t` time of level, `<dim>c` limit,
  *   `<dim>u` units taken while no limit was known yet: the first reading may not count
- *   them, so they are taken from it).
+ *   them, so they are taken from it; `bf` burst share, `bc` time of the last cut).
  * ARGV: now, ttlMs, maxWaitMs (take only when the call's wait is at most this;
- *   -1 = never take: a look), then per dimension in {@link BUCKET_DIMS} order six
+ *   -1 = never take: a look), cutAt (clock time of an unexplained 429 this process saw;
+ *   '' when none), cutDim (the dimension to empty, 1-based; 0 = none), cutTo (the share
+ *   of its limit the 429's headers showed used; '' when unknown), then per dimension in
+ *   {@link BUCKET_DIMS} order six
  *   values: take (units this call takes), need (units that must be there: take plus
  *   a reserve), remaining, limit, observedAt (a header reading to fold in: the
  *   provider's remaining, a latency ago; '' when none), giveBack (units of calls
@@ -26,18 +48,23 @@ export const ARGS_PER_DIM = 6;
  * Folding a reading: the level becomes the lower of the bucket's and the
  * reading's remaining plus its refill since it was read (the provider cannot
  * know of calls admitted since; a lower reading means use the buckets did not see).
- * Returns {taken, waitMs, dim (1-based, 0 = none), then per dimension: level
- * after the call (as text; '' when the dimension is unknown), limit}.
+ * Returns {taken, waitMs, dim (1-based, 0 = none), burst share (as text), then per
+ * dimension: level after the call (as text; '' when the dimension is unknown), limit}.
  */
 export const BUCKET_ADMIT = script(`
 local k = KEYS[1]
 local now, ttl, maxWait = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local cutAt, cutDim, cutTo = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local f = function (x) return string.format('%.6f', x) end
 local n = ${BUCKET_DIMS.length}
-local L, C, T = {}, {}, {}
+local L, C, T, K = {}, {}, {}, {}
 local wait, wdim = 0, 0
+local bv = redis.call('HMGET', k, 'bf', 'bc')
+local bf, bc = tonumber(bv[1]) or 1, tonumber(bv[2])
+local cut = cutAt ~= nil and (bc == nil or cutAt >= bc + ${CUT_GUARD_MS})
+if cut then bf, bc = math.max(${MIN_BURST}, math.min(bf / 2, cutTo or 1)), cutAt end
 for d = 1, n do
-  local a = 3 + (d - 1) * ${ARGS_PER_DIM}
+  local a = ${HEAD_ARGS} + (d - 1) * ${ARGS_PER_DIM}
   local p = tostring(d)
   local v = redis.call('HMGET', k, p .. 'l', p .. 't', p .. 'c', p .. 'u')
   local l, t, c = tonumber(v[1]), tonumber(v[2]), tonumber(v[3])
@@ -46,40 +73,43 @@ for d = 1, n do
     c = math.max(lim, rem)
   end
   if c then
-    local rate = c / 60000
+    local rate, cap = c / 60000, math.max(1, c * bf)
     if l == nil then
       -- The first reading: calls admitted before any limit was known may not be in it yet.
-      l, t = c - (tonumber(v[4]) or 0), now
+      l, t = cap - (tonumber(v[4]) or 0), now
       redis.call('HDEL', k, p .. 'u')
     end
-    if now > t then l = math.min(c, l + (now - t) * rate); t = now end
-    l = math.min(l, c)
+    if now > t then l = math.min(cap, l + (now - t) * rate); t = now end
+    l = math.min(l, cap)
     if lim and lim > 0 and rem and at then
       l = math.min(l, rem + math.max(0, now - at) * rate)
     end
+    -- The provider is empty in a window its headers do not show.
+    if cut and cutDim == d then l = math.min(l, 0) end
     local back = tonumber(ARGV[a + 6]) or 0
-    if back > 0 then l = math.min(c, l + back) end
-    local need = math.min(c, tonumber(ARGV[a + 2]) or 0)
+    if back > 0 then l = math.min(cap, l + back) end
+    local need = math.min(cap, tonumber(ARGV[a + 2]) or 0)
     if l < need then
       local ms = math.ceil((need - l) / rate)
       if ms > wait then wait, wdim = ms, d end
     end
-    L[d], C[d], T[d] = l, c, t
+    L[d], C[d], T[d], K[d] = l, c, t, cap
   end
 end
 local taken = 0
 if maxWait >= 0 and wait <= maxWait then taken = 1 end
-local out = {taken, wait, wdim}
+local out = {taken, wait, wdim, f(bf)}
+if cut then redis.call('HSET', k, 'bf', f(bf), 'bc', f(bc)) end
 for d = 1, n do
   if C[d] then
     local p = tostring(d)
-    local a = 3 + (d - 1) * ${ARGS_PER_DIM}
-    if taken == 1 then L[d] = L[d] - math.min(C[d], tonumber(ARGV[a + 1]) or 0) end
+    local a = ${HEAD_ARGS} + (d - 1) * ${ARGS_PER_DIM}
+    if taken == 1 then L[d] = L[d] - math.min(K[d], tonumber(ARGV[a + 1]) or 0) end
     redis.call('HSET', k, p .. 'l', f(L[d]), p .. 't', f(T[d]), p .. 'c', f(C[d]))
     out[#out + 1] = f(L[d])
     out[#out + 1] = f(C[d])
   else
-    local take = tonumber(ARGV[3 + (d - 1) * ${ARGS_PER_DIM} + 1]) or 0
+    local take = tonumber(ARGV[${HEAD_ARGS} + (d - 1) * ${ARGS_PER_DIM} + 1]) or 0
     if taken == 1 and take > 0 then redis.call('HINCRBYFLOAT', k, tostring(d) .. 'u', take) end
     out[#out + 1] = ''
     out[#out + 1] = ''

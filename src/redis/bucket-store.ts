@@ -1,5 +1,5 @@
 import type { Clock } from '../clock/clock.js';
-import { ARGS_PER_DIM, BUCKET_ADMIT, BUCKET_DIMS, type BucketDim } from './bucket-script.js';
+import { ARGS_PER_DIM, BUCKET_ADMIT, BUCKET_DIMS, type BucketDim, HEAD_ARGS } from './bucket-script.js';
 import { runScript } from './health.js';
 import type { RedisLike } from './types.js';
 
@@ -32,6 +32,15 @@ export interface SharedAdmission {
   readonly now: number;
   /** Take the call's units only when its wait is at most this; -1: never take (a look). */
   readonly maxWaitMs: number;
+  /**
+   * Clock time of a 429 this process saw while its headers still showed room (the provider
+   * enforces a window they do not show): the shared burst is halved and the buckets emptied.
+   */
+  readonly cutAt?: number | undefined;
+  /** The dimension that 429 most likely hit (its headers showed it the most used): its bucket is emptied. */
+  readonly cutDim?: BucketDim | undefined;
+  /** The share of `cutDim`'s limit that 429's headers showed used: the burst shrinks at least to it. */
+  readonly cutTo?: number | undefined;
   readonly dims: Readonly<Partial<Record<BucketDim, DimRequest>>>;
 }
 
@@ -39,8 +48,10 @@ export interface SharedAdmission {
 export interface DimState {
   /** Units in the bucket (negative while admitted calls wait for their share). */
   readonly level: number;
-  /** Limit per minute (capacity; refilled at limit / 60 000 per ms). */
+  /** Limit per minute (refilled at limit / 60 000 per ms). */
   readonly limit: number;
+  /** Most units the bucket holds: the limit times the shared burst share (the limit when absent). */
+  readonly capacity?: number;
 }
 
 export interface SharedAnswer {
@@ -50,6 +61,8 @@ export interface SharedAnswer {
   readonly waitMs: number;
   /** The dimension that decided `waitMs`. */
   readonly reason: BucketDim | undefined;
+  /** Share of the limit every process may take as a burst (1 until unexplained 429s; 1 when absent). */
+  readonly burst?: number;
   /** The dimensions the store knows, as of `now`. */
   readonly dims: Readonly<Partial<Record<BucketDim, DimState>>>;
 }
@@ -85,21 +98,26 @@ export class RedisBucketStore implements SharedBucketStore {
   }
 
   async admit(model: string, request: SharedAdmission): Promise<SharedAnswer> {
-    const args: (string | number)[] = [Math.floor(request.now), IDLE_EXPIRY_MS, request.maxWaitMs];
+    const cut = request.cutAt;
+    const cutDim = request.cutDim === undefined ? 0 : BUCKET_DIMS.indexOf(request.cutDim) + 1;
+    const args: (string | number)[] = [Math.floor(request.now), IDLE_EXPIRY_MS, request.maxWaitMs, cut === undefined ? '' : Math.floor(cut), cutDim, request.cutTo ?? ''];
     for (const dim of BUCKET_DIMS) {
       const d = request.dims[dim];
       const r = d?.reading;
       args.push(d?.take ?? 0, d?.need ?? 0, r ? r.remaining : '', r ? r.limit : '', r ? Math.floor(r.observedAt) : '', d?.giveBack ?? 0);
     }
-    if (args.length !== 3 + BUCKET_DIMS.length * ARGS_PER_DIM) throw new Error('bucket script arguments out of step');
+    if (args.length !== HEAD_ARGS + BUCKET_DIMS.length * ARGS_PER_DIM) throw new Error('bucket script arguments out of step');
     const reply = (await runScript(this.#redis, this.#clock, this.#timeoutMs, BUCKET_ADMIT, [`${this.#prefix}buckets:${model}`], args)) as unknown[];
+    const burst = Number(reply[3]);
     const dims: Partial<Record<BucketDim, DimState>> = {};
     BUCKET_DIMS.forEach((dim, i) => {
-      const level = reply[3 + 2 * i];
-      const limit = reply[4 + 2 * i];
-      if (level !== '' && level !== undefined && limit !== '' && limit !== undefined) dims[dim] = { level: Number(level), limit: Number(limit) };
+      const level = reply[4 + 2 * i];
+      const limit = reply[5 + 2 * i];
+      if (level !== '' && level !== undefined && limit !== '' && limit !== undefined) {
+        dims[dim] = { level: Number(level), limit: Number(limit), capacity: Math.max(1, Number(limit) * burst) };
+      }
     });
     const d = Number(reply[2]);
-    return { taken: Number(reply[0]) === 1, waitMs: Number(reply[1]), reason: d > 0 ? BUCKET_DIMS[d - 1] : undefined, dims };
+    return { taken: Number(reply[0]) === 1, waitMs: Number(reply[1]), reason: d > 0 ? BUCKET_DIMS[d - 1] : undefined, burst, dims };
   }
 }

@@ -261,7 +261,7 @@ class RedisLimiter implements Limiter {
     this.#local.throttled(model, retryAfterMs, weight);
   }
 
-  used(model: string, weight: AdmitOptions['weight'], usage: { readonly outputTokens: number }): void {
+  used(model: string, weight: AdmitOptions['weight'], usage: { readonly outputTokens: number; readonly inputTokens?: number }): void {
     this.#headers.used?.(model, weight, usage);
     this.#local.used?.(model, weight, usage);
   }

@@ -3,7 +3,7 @@ import { sleepUnlessAborted } from '../clock/signals.js';
 import { DisposedError, NoCapacityError, QueueFullError } from '../errors/errors.js';
 import type { RateLimitInfo } from '../classify/ratelimit-headers.js';
 import { type AdmitOptions, type CallWeight, DEFAULT_429_HOLD_MS, type Limiter, type LimiterEmitter, type ModelLimitSnapshot, NEW_TASK_MAX_WAIT_MS, NEW_TASK_QUEUE, type Release } from '../limits/limiter.js';
-import { unitsOf, weightOf } from '../limits/learn.js';
+import { unexplained, unitsOf, weightOf } from '../limits/learn.js';
 import { TaskMemory } from '../limits/tasks.js';
 import { BUCKET_DIMS, type BucketDim, type BucketReading, type DimRequest, type DimState, type SharedAnswer, type SharedBucketStore } from './bucket-store.js';
 import { Health } from './health.js';
@@ -25,10 +25,19 @@ interface View {
   readonly at: number;
 }
 
+/** A 429 its headers did not explain: when, the dimension they showed most used, and the share of its limit used. */
+interface Cut {
+  readonly at: number;
+  readonly dim: BucketDim | undefined;
+  readonly to: number | undefined;
+}
+
 /** What this process has to tell the store about a model on its next admission there. */
 interface Outbox {
   readings: Partial<Record<BucketDim, BucketReading>>;
   giveBack: Partial<Record<BucketDim, number>>;
+  /** The latest 429 that came while this process's headers still showed room, and its likely dimension. */
+  cut?: Cut;
 }
 
 export interface SharedBucketsOptions {
@@ -40,7 +49,26 @@ export interface SharedBucketsOptions {
 }
 
 
-const levelAt = (d: DimState, since: number, now: number) => Math.min(d.limit, d.level + Math.max(0, now - since) * (d.limit / 60_000));
+const levelAt = (d: DimState, since: number, now: number) => Math.min(d.capacity ?? d.limit, d.level + Math.max(0, now - since) * (d.limit / 60_000));
+
+/**
+ * The dimension the headers show the most used (least room for its limit): the likeliest one a
+ * hidden window filled; and the share of its limit used, less the unit the refused call needed.
+ */
+function mostUsed(info: RateLimitInfo, at: number): Cut {
+  let best: BucketDim | undefined;
+  let room = Infinity;
+  let to: number | undefined;
+  // As in observe: Anthropic's `tokens-*` only repeats its input or output limit.
+  const split = info.inputTokens !== undefined || info.outputTokens !== undefined;
+  for (const dim of BUCKET_DIMS) {
+    const win = split && dim === 'tokens' ? undefined : info[dim];
+    if (win?.remaining === undefined || !(win.limit! > 0)) continue;
+    const r = win.remaining / win.limit!;
+    if (r < room) [best, room, to] = [dim, r, Math.max(0, win.limit! - win.remaining - 1) / win.limit!];
+  }
+  return { at, dim: best, to };
+}
 
 /**
  * Header-driven admission whose buckets live in a {@link SharedBucketStore}
@@ -65,6 +93,8 @@ export class SharedBuckets implements Limiter {
   readonly #views = new Map<string, View>();
   readonly #outbox = new Map<string, Outbox>();
   readonly #held = new Map<string, number>();
+  /** Each model's latest headers, to tell whether a 429 was explained by them. */
+  readonly #last = new Map<string, RateLimitInfo>();
   readonly #waiting = new Map<string, number>();
   readonly #dispose = new AbortController();
   readonly #tasks = new TaskMemory();
@@ -103,10 +133,10 @@ export class SharedBuckets implements Limiter {
     const newTask = taskId !== undefined && waiting >= NEW_TASK_QUEUE && !this.#tasks.underWay(taskId, now) && bound > NEW_TASK_MAX_WAIT_MS;
     // Spill, a full queue or no time left: take the call's share only if it fits now.
     const maxWait = spill || full ? 0 : Math.max(0, Math.min(newTask ? NEW_TASK_MAX_WAIT_MS : bound, 2_147_483_647));
-    const dims = this.#request(model, w);
+    const { dims, cut } = this.#request(model, w);
     let answer: SharedAnswer;
     try {
-      answer = await this.#store.admit(model, { now, maxWaitMs: maxWait, dims });
+      answer = await this.#store.admit(model, { now, maxWaitMs: maxWait, dims, cutAt: cut?.at, cutDim: cut?.dim, cutTo: cut?.to });
     } catch (error) {
       if (this.#dispose.signal.aborted) throw new DisposedError();
       this.#health.fail(error);
@@ -144,8 +174,8 @@ export class SharedBuckets implements Limiter {
     }
   }
 
-  /** The call's units per dimension, with the readings and give-backs waiting to be shared. */
-  #request(model: string, w: CallWeight | number): Partial<Record<BucketDim, DimRequest>> {
+  /** The call's units per dimension, with the readings, give-backs and 429 waiting to be shared. */
+  #request(model: string, w: CallWeight | number): { dims: Partial<Record<BucketDim, DimRequest>>; cut: Outbox['cut'] } {
     const out = this.#outbox.get(model);
     this.#outbox.delete(model);
     const dims: Partial<Record<BucketDim, DimRequest>> = {};
@@ -154,7 +184,7 @@ export class SharedBuckets implements Limiter {
       const need = dim === 'requests' ? take + this.#o.minRemainingRequests : take;
       dims[dim] = { take, need, reading: out?.readings[dim], giveBack: out?.giveBack[dim] ?? 0 };
     }
-    return dims;
+    return { dims, cut: out?.cut };
   }
 
   #box(model: string): Outbox {
@@ -163,18 +193,25 @@ export class SharedBuckets implements Limiter {
     return b;
   }
 
-  used(model: string, weight: AdmitOptions['weight'], usage: { readonly outputTokens: number }): void {
+  used(model: string, weight: AdmitOptions['weight'], usage: { readonly outputTokens: number; readonly inputTokens?: number }): void {
     this.#local.used?.(model, weight, usage);
-    if (this.#dispose.signal.aborted || !this.#views.get(model)?.dims.outputTokens) return;
-    const unused = unitsOf('outputTokens', weightOf(weight)) - usage.outputTokens;
+    const dims = this.#views.get(model)?.dims;
+    if (this.#dispose.signal.aborted || !dims) return;
+    const w = weightOf(weight);
+    // As locally: unused output (max_tokens held while writing), and input an estimate counted beyond the real input.
+    const unused = dims.outputTokens ? unitsOf('outputTokens', w) - usage.outputTokens : 0;
+    const over = dims.inputTokens && usage.inputTokens !== undefined ? unitsOf('inputTokens', w) - usage.inputTokens : 0;
+    if (unused <= 0 && over <= 0) return;
     // Rides on this model's next admission, like a 429's give-back.
     const out = this.#box(model);
     if (unused > 0) out.giveBack.outputTokens = (out.giveBack.outputTokens ?? 0) + unused;
+    if (over > 0) out.giveBack.inputTokens = (out.giveBack.inputTokens ?? 0) + over;
   }
 
   observe(model: string, info: RateLimitInfo): void {
     this.#local.observe(model, info);
     if (this.#dispose.signal.aborted) return;
+    if ((this.#last.get(model)?.observedAt ?? -Infinity) <= info.observedAt) bounded(this.#last, model, info);
     const out = this.#box(model);
     // As locally: Anthropic's `tokens-*` only repeats its input or output limit.
     const split = info.inputTokens !== undefined || info.outputTokens !== undefined;
@@ -191,8 +228,43 @@ export class SharedBuckets implements Limiter {
     this.#local.throttled(model, retryAfterMs, weight);
     // The 429's own reading (remaining ~0) reaches the store with the next admission; its share is
     // not given back, which errs on the side of fewer calls. The hold steers this process's calls.
-    const until = this.#clock.now() + (retryAfterMs ?? DEFAULT_429_HOLD_MS);
+    const now = this.#clock.now();
+    if (weight !== undefined && !this.#dispose.signal.aborted) {
+      let w: CallWeight | number | undefined;
+      const last = this.#last.get(model);
+      // Its headers showed room: a window they do not describe is full. Every process's burst shrinks.
+      if (last && unexplained({ last }, () => (w ??= weightOf(weight)), now)) this.#report(model, mostUsed(last, now));
+    }
+    const until = now + (retryAfterMs ?? DEFAULT_429_HOLD_MS);
     if (until > (this.#held.get(model) ?? 0)) bounded(this.#held, model, until);
+  }
+
+  /**
+   * Tells the store at once (one round trip, taking nothing): calls other processes admit in the
+   * meantime would meet the same full window. Not sent (store degraded, or it fails): it rides on
+   * this process's next admission of the model instead.
+   */
+  #report(model: string, cut: Cut): void {
+    if (!this.#health.mayTry()) {
+      this.#box(model).cut = cut;
+      return;
+    }
+    const dims: Partial<Record<BucketDim, DimRequest>> = {};
+    for (const dim of BUCKET_DIMS) dims[dim] = { take: 0, need: 0 };
+    const now = this.#clock.now();
+    this.#store.admit(model, { now, maxWaitMs: -1, dims, cutAt: cut.at, cutDim: cut.dim, cutTo: cut.to }).then(
+      (answer) => {
+        if (this.#dispose.signal.aborted) return;
+        this.#health.recover(0);
+        bounded(this.#views, model, { dims: answer.dims, at: now });
+      },
+      (error: unknown) => {
+        if (this.#dispose.signal.aborted) return;
+        this.#health.fail(error);
+        const box = this.#box(model);
+        if (!box.cut || box.cut.at < cut.at) box.cut = cut;
+      },
+    );
   }
 
   available(model: string, weight?: AdmitOptions['weight']): boolean {
@@ -206,7 +278,7 @@ export class SharedBuckets implements Limiter {
       const d = view.dims[dim];
       if (!d) continue;
       w ??= weightOf(weight);
-      const need = Math.min(d.limit, unitsOf(dim, w) + (dim === 'requests' ? this.#o.minRemainingRequests : 0));
+      const need = Math.min(d.capacity ?? d.limit, unitsOf(dim, w) + (dim === 'requests' ? this.#o.minRemainingRequests : 0));
       if (levelAt(d, view.at, now) < need) return false;
     }
     return true;
@@ -230,7 +302,7 @@ export class SharedBuckets implements Limiter {
       };
       for (const dim of BUCKET_DIMS) {
         const d = view.dims[dim];
-        if (d) s[dim] = { available: Math.floor(levelAt(d, view.at, now)), capacity: d.limit, perMinute: Math.round(d.limit) };
+        if (d) s[dim] = { available: Math.floor(levelAt(d, view.at, now)), capacity: d.capacity ?? d.limit, perMinute: Math.round(d.limit) };
       }
       out[model] = s;
     }
@@ -243,6 +315,7 @@ export class SharedBuckets implements Limiter {
     this.#views.delete(model);
     this.#outbox.delete(model);
     this.#held.delete(model);
+    this.#last.delete(model);
     this.#local.forget?.(model);
   }
 
@@ -253,5 +326,6 @@ export class SharedBuckets implements Limiter {
     this.#views.clear();
     this.#outbox.clear();
     this.#tasks.clear();
+    this.#last.clear();
   }
 }

@@ -7,6 +7,8 @@ import type { StreamUsage } from './usage.js';
 
 interface StreamEventBase extends EventBase {
   readonly model: string;
+  /** The deployment's id, when the model is reached through deployments. */
+  readonly deployment?: string;
   /** 1-based attempt number on this model. */
   readonly attempt: number;
 }
@@ -91,6 +93,7 @@ export interface StreamEmitter {
 export interface StreamEventContext {
   readonly clock: Clock;
   readonly model: string;
+  readonly deployment?: string | undefined;
   readonly attempt: number;
   readonly taskId?: string;
 }
@@ -102,7 +105,13 @@ export interface StreamEventContext {
  * already reported by `failure`.
  */
 export function streamEventHooks(bus: StreamEmitter, ctx: StreamEventContext): Pick<PumpOptions, 'onCommit' | 'onEnd' | 'onError'> {
-  const base = () => ({ timestamp: ctx.clock.now(), model: ctx.model, attempt: ctx.attempt, ...(ctx.taskId !== undefined ? { taskId: ctx.taskId } : {}) });
+  const base = () => ({
+    timestamp: ctx.clock.now(),
+    model: ctx.model,
+    ...(ctx.deployment !== undefined ? { deployment: ctx.deployment } : {}),
+    attempt: ctx.attempt,
+    ...(ctx.taskId !== undefined ? { taskId: ctx.taskId } : {}),
+  });
   return {
     onCommit(info) {
       if (bus.wants('stream:committed')) bus.emit('stream:committed', { ...base(), ttftMs: info.ttftMs, bufferedChunks: info.bufferedChunks });

@@ -44,6 +44,22 @@ describe('a model with deployments', () => {
     expect(a).not.toBe(b);
   });
 
+  it('stream events name the deployment that streamed', async () => {
+    const { c } = client();
+    const seen: string[] = [];
+    for (const name of ['stream:committed', 'stream:end'] as const) c.on(name, (e) => void seen.push(`${name} ${e.model} ${e.deployment}`));
+    let used: string | undefined;
+    const stream = await c.run(async ({ deployment }) => {
+      used = deployment;
+      return (async function* () {
+        yield { choices: [{ delta: { content: 'hi' } }] };
+      })();
+    });
+    for await (const _ of stream as AsyncIterable<unknown>) void _;
+    expect(seen).toEqual([`stream:committed gpt-4.1 ${used}`, `stream:end gpt-4.1 ${used}`]);
+    expect(used).toMatch(/^(east|west)$/);
+  });
+
   it('spreads calls by weight', async () => {
     const c = new ResilientClient({
       models: [{ model: 'm', deployments: [{ id: 'big', client: {}, weight: 3 }, { id: 'small', client: {}, weight: 1 }] }],

@@ -73,6 +73,23 @@ describe('Anthropic token headers', () => {
     expect(now).toEqual([true, true, true]);
   });
 
+  it('gives back input tokens an estimate counted beyond the real input: the provider counts the real input', async () => {
+    const clock = createFakeClock();
+    limiter = createLimiter(undefined, { clock });
+    limiter.observe('claude', parseRateLimitHeaders(headers(clock.now()), clock.now())!);
+    // Weighed by a guess of 30,000 input tokens (79,000 of room: 2 fit); each really sent 5,000.
+    const weight = { inputTokens: 30_000, outputTokens: 10 };
+    for (let i = 0; i < 2; i++) {
+      const release = limiter.admit('claude', { weight });
+      expect(typeof release).toBe('function');
+      (release as () => void)();
+      limiter.used?.('claude', weight, { inputTokens: 5_000, outputTokens: 10 });
+    }
+    // 10,000 really sent, so 69,000 left: two more fit at once (before: 19,000 left, none did).
+    expect(limiter.snapshot().claude?.inputTokens?.available).toBe(69_000);
+    expect([admittedNow(limiter.admit('claude', { weight })), admittedNow(limiter.admit('claude', { weight }))]).toEqual([true, true]);
+  });
+
   it('never takes more than the call was weighed with when it wrote more', async () => {
     const clock = createFakeClock();
     limiter = createLimiter(undefined, { clock });

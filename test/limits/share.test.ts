@@ -52,10 +52,12 @@ describe('the others’ rate from the headers', () => {
     noteSent(d, 2, 5_000);
     observeShare(d, 35, RATE, 60, 10_000); // over 10 s: refill 10, we sent 2, the others 3
     expect(saturated(d)).toBe(true);
-    expect(othersRate(d) / (1 + HEADROOM)).toBeCloseTo(RATE - (2 / 10_000), 12);
+    // Everyone's use (5 of 10) doubled to the limit: this process's rises by √2, the others take the rest.
+    const mine = 2 * Math.SQRT2;
+    expect(othersRate(d) / (1 + HEADROOM)).toBeCloseTo(RATE - mine / 10_000, 12);
     // Everyone together at the limit: this process keeps its part, in proportion to its use.
     const share = shareRate(RATE, d, { factor: 1, at: 0 }, 10_000);
-    expect(share).toBeCloseTo((RATE * 2) / (2 + 8 * (1 + HEADROOM)), 12);
+    expect(share).toBeCloseTo((RATE * mine) / (mine + (10 - mine) * (1 + HEADROOM)), 12);
     // Alone (no others measured), a 429 changes nothing here: the burst and the 429 factor handle it.
     const alone = newDimShare(30, 0);
     noteSent(alone, 10, 5_000);
@@ -68,11 +70,46 @@ describe('the others’ rate from the headers', () => {
     const b = { factor: 1, at: 0 };
     const d = newDimShare(0, 0);
     expect(shareRate(RATE, undefined, b, 0)).toBe(RATE); // alone: the whole limit
-    d.others = 0.5 * 10_000 * RATE; // the others used half the limit over 10 s
+    d.others = 0.5 * 10_000 * RATE; // the others used half the limit over 10 s, this process 40%
+    d.mine = 0.4 * 10_000 * RATE;
     d.span = 10_000;
     expect(shareRate(RATE, d, b, 0)).toBeCloseTo(RATE * (1 - 0.5 * (1 + HEADROOM)), 12);
     d.others = 2 * 10_000 * RATE;
+    d.mine = 0;
     expect(shareRate(RATE, d, b, 0)).toBe(RATE * MIN_SHARE);
+  });
+
+  it('takes at most MIN_SHARE of the limit beyond its part of everyone’s use: many processes cannot each claim all the room left', () => {
+    // 16 processes, each using 1/20 of the limit (80% in all): each sees the others at 75% and 25% left.
+    // Each taking all of it would grant them 16 × 25% between them; its part scaled to the limit is
+    // 1/20 ÷ (1/20 + 1.1 × 3/4), and it may grow by 1/32 of the limit beyond that.
+    const d = newDimShare(0, 0);
+    d.span = 10_000;
+    d.mine = 0.05 * 10_000 * RATE;
+    d.others = 0.75 * 10_000 * RATE;
+    const part = 0.05 / (0.05 + 0.75 * (1 + HEADROOM));
+    const share = shareRate(RATE, d, { factor: 1, at: 0 }, 0);
+    expect(share).toBeCloseTo(RATE * (part + MIN_SHARE), 12);
+    expect((16 * share) / RATE).toBeLessThan(1.6); // room for 16 × 25% would be 4 × the limit
+  });
+
+  it('a 429 at a storm’s start splits the limit between this process and the others, its own use raised too', () => {
+    // Before the storm four processes used half the limit: this one 1/8, the others 3/8. Now it is used up.
+    const d = newDimShare(0, 0);
+    d.rate = RATE;
+    d.span = 60_000;
+    d.mine = 0.125 * 60_000 * RATE;
+    d.others = 0.375 * 60_000 * RATE;
+    expect(saturated(d)).toBe(true);
+    // Everyone's use doubled; this process's use rises by √2 (not at all, and it would keep 11.5% of
+    // the limit, less than half its part of a quarter, and wait a minute for the estimate to forget).
+    const mine = 0.125 * Math.SQRT2;
+    expect(d.mine).toBeCloseTo(mine * 60_000 * RATE, 9);
+    expect(othersRate(d) / (1 + HEADROOM)).toBeCloseTo(RATE * (1 - mine), 12);
+    const share = shareRate(RATE, d, { factor: 1, at: 0 }, 0) / RATE;
+    expect(share).toBeCloseTo(mine / (mine + (1 - mine) * (1 + HEADROOM)), 12);
+    expect(share).toBeGreaterThan(0.15);
+    expect(share).toBeLessThan(0.25); // never more than its part: the others' estimate may read low
   });
 });
 
@@ -94,7 +131,14 @@ describe('the 429 factor (multiplicative decrease, additive increase)', () => {
  * trying to send every 100 ms whatever its own demand; the provider answers
  * with its headers at once (remaining floored, like OpenAI's).
  */
-async function shareOneLimit(workers: number, seconds: number, each?: (limiters: readonly Limiter[], second: number) => void, windowUnits?: number) {
+async function shareOneLimit(
+  workers: number,
+  seconds: number,
+  each?: (limiters: readonly Limiter[], second: number) => void,
+  windowUnits?: number,
+  /** Whether worker `i` has a call to send at this 100-ms step (always when absent). */
+  wants?: (i: number, step: number) => boolean,
+) {
   const clock = createFakeClock();
   // A limit also enforced over a shorter window the headers do not show: a second bucket, as small as
   // that window's part of the limit, refilled at the same rate.
@@ -113,8 +157,9 @@ async function shareOneLimit(workers: number, seconds: number, each?: (limiters:
     at = clock.now();
     const last = step >= (seconds - 60) * 10;
     for (let i = 0; i < workers; i++) {
-      const l = limiters[(i + step) % workers]!;
-      if (!l.available('m')) continue;
+      const w = (i + step) % workers;
+      const l = limiters[w]!;
+      if ((wants && !wants(w, step)) || !l.available('m')) continue;
       (l.admit('m') as () => void)();
       if (level >= 1 && short >= 1) {
         level -= 1;
@@ -170,5 +215,52 @@ describe('several processes on one limit, learning their share from the headers 
       lowest = Math.min(lowest, allowed);
     });
     expect(lowest).toBeGreaterThanOrEqual(30); // half the limit of 60 a minute (all four at the floor: 4 × 2)
+  });
+
+  it('a storm under 10-s windows: after the first 429s, four processes that used half the limit still allow themselves most of it', async () => {
+    // Two minutes at half the limit (each process a call every 8 s), then every process greedy.
+    let lowest = Number.POSITIVE_INFINITY;
+    const c = await shareOneLimit(
+      4,
+      240,
+      (limiters, second) => {
+        if (second <= 125) return;
+        const allowed = limiters.reduce((n, l) => n + (l.snapshot().m?.requests?.perMinute ?? 0), 0);
+        lowest = Math.min(lowest, allowed);
+      },
+      10,
+      (i, step) => step >= 1_200 || (step + i * 20) % 80 === 0,
+    );
+    // A 429 left each at its use of before the storm (an eighth of the limit) while the estimate
+    // forgot it: the four together allowed themselves 45 a minute of 60.
+    expect(lowest).toBeGreaterThanOrEqual(54);
+    expect(c.okLastMinute).toBeGreaterThanOrEqual(55);
+    expect(c.limitedLastMinute / (c.okLastMinute + c.limitedLastMinute)).toBeLessThan(0.05);
+  });
+});
+
+describe('a model used for the first time', () => {
+  it('counts the burst it sent before the first headers as its own, not as others’ use', async () => {
+    // A fallback taking over: 20 calls go out at once to a model that has sent no headers yet. Its
+    // answers then come back one by one, each header's `remaining` lower by one of this process's calls
+    // and up by the refill (150 a minute: 0.25 per 100 ms).
+    const clock = createFakeClock();
+    const l = createLimiter(undefined, { clock });
+    cleanup = () => l.dispose();
+    for (let i = 0; i < 20; i++) (l.admit('backup', { weight: 1 }) as () => void)();
+    for (let i = 1; i <= 20; i++) {
+      await clock.advance(100);
+      l.observe('backup', { observedAt: clock.now(), requests: { limit: 150, remaining: Math.floor(150 - 0.75 * i), resetAt: clock.now() + i * 300 } });
+    }
+    // Alone on the key, it keeps the whole limit. (Counting the burst as others' use put it at the floor: 5 a minute.)
+    expect(l.snapshot().backup?.requests?.perMinute).toBe(150);
+  });
+
+  it('a model that never sends headers stays out of the snapshot, however many calls it takes', () => {
+    const clock = createFakeClock();
+    const l = createLimiter(undefined, { clock });
+    cleanup = () => l.dispose();
+    for (let i = 0; i < 300; i++) (l.admit('quiet') as () => void)();
+    expect(l.snapshot()).toEqual({});
   });
 });

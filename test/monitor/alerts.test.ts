@@ -98,6 +98,19 @@ describe('alerts', () => {
     expect(monitor.snapshot().models.find((m) => m.model === 'c')!.inFlight).toBe(0);
   });
 
+  it('a call with its own deadline shorter than the threshold is counted in flight but arms no watchdog', async () => {
+    const { clock, monitor, of } = setup({ alerts: { rules: { longRunning: { thresholdMs: 30_000 } } } });
+    const bounded = monitor.startCall('a', undefined, 10_000);
+    expect(clock.pending()).toBe(0);
+    expect(monitor.snapshot().models.find((m) => m.model === 'a')!.inFlight).toBe(1);
+    // A deadline as long as the threshold (or none) is watched as before.
+    monitor.startCall('b', undefined, 30_000);
+    expect(clock.pending()).toBe(1);
+    await clock.advance(30_000);
+    expect(of('alert').map((x) => x.model)).toEqual(['b']);
+    monitor.endCall(bounded);
+  });
+
   it('dispose clears the watchdog timer', () => {
     const { clock, monitor } = setup();
     monitor.startCall('a');

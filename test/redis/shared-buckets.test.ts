@@ -47,6 +47,18 @@ describe('SharedBuckets: admission on a shared store, decisions local', () => {
     expect(store.sent[1]!.request.dims.requests?.reading).toBeUndefined();
   });
 
+  it('a finished call gives back, with the next admission, the output it did not write and the input its estimate counted beyond the real one', async () => {
+    const store = new ScriptedStore();
+    store.answer = () => ({ taken: true, waitMs: 0, reason: undefined, dims: { inputTokens: { level: 10_000, limit: 20_000 }, outputTokens: { level: 5_000, limit: 8_000 } } });
+    const { limiter } = setup(store);
+    const weight = { inputTokens: 3_000, outputTokens: 500 };
+    await limiter.admit('claude', { weight });
+    limiter.used('claude', weight, { inputTokens: 1_000, outputTokens: 100 });
+    await limiter.admit('claude', { weight });
+    expect(store.sent[1]!.request.dims.inputTokens).toMatchObject({ giveBack: 2_000 });
+    expect(store.sent[1]!.request.dims.outputTokens).toMatchObject({ giveBack: 400 });
+  });
+
   it('waits on the clock for its share when the store took it with a wait, and says so', async () => {
     const store = new ScriptedStore();
     store.answer = () => ({ taken: true, waitMs: 500, reason: 'requests', dims: { requests: { level: -1, limit: 60 } } });
@@ -110,6 +122,77 @@ describe('SharedBuckets: admission on a shared store, decisions local', () => {
     expect(models).toContain('m10004');
   });
 
+  it('a 429 whose own headers still showed room is told to the store at once, so every process’s burst shrinks', async () => {
+    const store = new ScriptedStore();
+    const { limiter, clock } = setup(store);
+    await clock.advance(5_000);
+    // A window the headers do not describe is full: the minute bucket still had 30 of 60 requests.
+    limiter.observe('m', info(clock.now(), 30));
+    limiter.throttled('m', 1_000, 1);
+    const at = clock.now();
+    // One round trip that takes nothing (a look), with the 429's time, dimension and the share used.
+    expect(store.sent).toHaveLength(1);
+    expect(store.sent[0]!.request).toMatchObject({ now: at, maxWaitMs: -1, cutAt: at, cutDim: 'requests' });
+    expect(store.sent[0]!.request.cutTo).toBeCloseTo(29 / 60, 9);
+    expect(store.sent[0]!.request.dims.requests).toMatchObject({ take: 0, need: 0 });
+    await clock.advance(1_000);
+    await limiter.admit('m');
+    expect(store.sent[1]!.request.cutAt).toBeUndefined();
+  });
+
+  it('the dimension its headers showed most used is the one named (Anthropic: input, output, not the combined tokens)', async () => {
+    const store = new ScriptedStore();
+    const { limiter, clock } = setup(store);
+    limiter.observe('m', {
+      observedAt: clock.now(),
+      requests: { limit: 100, remaining: 90 },
+      tokens: { limit: 1_000, remaining: 100 },
+      inputTokens: { limit: 10_000, remaining: 6_000 },
+      outputTokens: { limit: 1_000, remaining: 900 },
+    } as RateLimitInfo);
+    limiter.throttled('m', 1_000, { inputTokens: 10, outputTokens: 10 });
+    expect(store.sent[0]!.request).toMatchObject({ cutDim: 'inputTokens' });
+    expect(store.sent[0]!.request.cutTo).toBeCloseTo(3_999 / 10_000, 9);
+  });
+
+  it('when the store cannot take the report, the 429 rides on the next admission instead', async () => {
+    const store = new ScriptedStore();
+    const { limiter, clock } = setup(store);
+    store.answer = () => Promise.reject(new Error('down'));
+    limiter.observe('m', info(clock.now(), 30));
+    limiter.throttled('m', 1_000, 1);
+    const at = clock.now();
+    await clock.advance(1_000); // the store is tried again after retryMs
+    store.answer = () => ({ taken: true, waitMs: 0, reason: undefined, dims: {} });
+    await limiter.admit('m');
+    expect(store.sent.map((s) => s.request.cutAt)).toEqual([at, at]);
+    expect(store.sent[1]!.request.maxWaitMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('a 429 its headers explain (no room left), or one with older headers, shrinks nothing', async () => {
+    const store = new ScriptedStore();
+    const { limiter, clock } = setup(store);
+    limiter.observe('m', info(clock.now(), 0));
+    limiter.throttled('m', 1_000, 1);
+    await clock.advance(1_000);
+    await limiter.admit('m');
+    limiter.observe('m', info(clock.now(), 30));
+    await clock.advance(10);
+    limiter.throttled('m', 1_000, 1); // its own headers did not arrive: nothing to tell
+    await clock.advance(1_000);
+    await limiter.admit('m');
+    expect(store.sent.map((s) => s.request.cutAt)).toEqual([undefined, undefined]);
+  });
+
+  it('reads the room from the shared burst: capacity is the store’s, not the whole limit', async () => {
+    const store = new ScriptedStore();
+    store.answer = () => ({ taken: true, waitMs: 0, reason: undefined, burst: 0.125, dims: { requests: { level: 0, limit: 60, capacity: 7.5 } } });
+    const { limiter, clock } = setup(store);
+    await limiter.admit('b');
+    await clock.advance(60_000);
+    expect(limiter.snapshot().b?.requests).toMatchObject({ available: 7, capacity: 7.5, perMinute: 60 });
+  });
+
   it('a 429 holds the model in this process: calls spill while a later model has room', async () => {
     const { limiter } = setup();
     limiter.throttled('a', 2_000);
@@ -149,7 +232,7 @@ describe('SharedBuckets when the store cannot answer', () => {
       status: 'ready',
       evalsha: () => {
         calls++;
-        return answer ? Promise.resolve([1, 0, 0, '', '', '', '', '', '', '', '']) : new Promise(() => {});
+        return answer ? Promise.resolve([1, 0, 0, '1.000000', '', '', '', '', '', '', '', '']) : new Promise(() => {});
       },
       eval: () => new Promise(() => {}),
     };

@@ -1,7 +1,9 @@
 // A simulated provider organisation for several workers on one fake clock: one
 // requests-per-minute token bucket shared by every caller (as the provider
 // enforces it per organisation), OpenAI's rate-limit headers on every answer,
-// and a 429 with Retry-After when the bucket is empty.
+// and a 429 with Retry-After when the bucket is empty. With `windowMs` below a minute the
+// organisation also enforces rpm × windowMs / 60 s per window (a second bucket, refilled at
+// the same rate), which the headers do not show.
 import type { Redis } from 'ioredis';
 import type { AttemptContext } from '../../../src/index.js';
 import type { FakeClock } from '../../../src/testing/index.js';
@@ -12,9 +14,11 @@ export interface Org {
   readonly stats: { ok: number; throttled: number };
 }
 
-export function simulatedOrg(clock: FakeClock, o: { rpm: number; latencyMs: number; format?: 'openai' | 'anthropic' }): Org {
+export function simulatedOrg(clock: FakeClock, o: { rpm: number; latencyMs: number; format?: 'openai' | 'anthropic'; windowMs?: number }): Org {
   const rate = o.rpm / 60_000;
   let level = o.rpm;
+  const short = (o.rpm * Math.min(60_000, o.windowMs ?? 60_000)) / 60_000;
+  let hidden = short;
   let at = clock.now();
   const stats = { ok: 0, throttled: 0 };
   const headers = (): Record<string, string> => {
@@ -31,11 +35,15 @@ export function simulatedOrg(clock: FakeClock, o: { rpm: number; latencyMs: numb
     async call(ctx) {
       const now = clock.now();
       level = Math.min(o.rpm, level + (now - at) * rate);
+      hidden = Math.min(short, hidden + (now - at) * rate);
       at = now;
-      const ok = level >= 1;
-      if (ok) level -= 1;
+      const ok = level >= 1 && hidden >= 1;
+      if (ok) {
+        level -= 1;
+        hidden -= 1;
+      }
       const h = headers();
-      const retryAfterMs = Math.ceil((1 - level) / rate);
+      const retryAfterMs = Math.ceil((1 - Math.min(level, hidden)) / rate);
       await new Promise<void>((r) => clock.setTimeout(r, o.latencyMs));
       ctx.reportHeaders(h);
       if (ok) {

@@ -4,6 +4,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ResilientClient, type ResilientClientOptions } from '../../../src/index.js';
+import { RedisBucketStore, type SharedAdmission } from '../../../src/redis/bucket-store.js';
 import { createRedisLimiter } from '../../../src/redis/index.js';
 import { createFakeClock } from '../../../src/testing/index.js';
 import { counted, driveAll, simulatedOrg } from './org-sim.js';
@@ -26,9 +27,9 @@ afterAll(async () => {
  * `workers` clients, each sending one call at a time with `thinkMs` between
  * calls for `calls` calls, against an organisation allowing `rpm` per minute.
  */
-async function storm(o: { workers: number; calls: number; thinkMs: number; rpm: number; shared: boolean; prefix: string; format?: 'openai' | 'anthropic' }) {
+async function storm(o: { workers: number; calls: number; thinkMs: number; rpm: number; shared: boolean; prefix: string; format?: 'openai' | 'anthropic'; windowMs?: number }) {
   const clock = createFakeClock();
-  const org = simulatedOrg(clock, { rpm: o.rpm, latencyMs: 200, format: o.format ?? 'openai' });
+  const org = simulatedOrg(clock, { rpm: o.rpm, latencyMs: 200, format: o.format ?? 'openai', ...(o.windowMs ? { windowMs: o.windowMs } : {}) });
   const c = counted(redis);
   const stores: string[] = [];
   const clients = Array.from({ length: o.workers }, () => {
@@ -77,8 +78,62 @@ describe('header-driven buckets shared on Redis', () => {
     expect(shared.throttled).toBeLessThanOrEqual(local.throttled);
   }, 60_000);
 
+  it('8 workers, limits enforced over 10-s windows the headers do not show: one 429 teaches every process a smaller burst', async () => {
+    // The organisation allows 120 a minute but only 20 per 10 s; the headers describe the minute.
+    const scenario = { workers: 8, calls: 30, thinkMs: 1_000, rpm: 120, windowMs: 10_000 };
+    const shared = await storm({ ...scenario, shared: true, prefix: `sb${run}:win:` });
+    // The first burst meets the hidden window once (the calls in flight then, at most one per
+    // worker, come back 429 together); from then on every process's burst is the learnt one.
+    expect(shared.throttled).toBeGreaterThan(0);
+    expect(shared.throttled).toBeLessThanOrEqual(scenario.workers);
+    expect(shared).toMatchObject({ failed: 0, ok: scenario.workers * scenario.calls, degraded: [] });
+    const hash = await redis.hgetall(`sb${run}:win:buckets:${MODEL}`);
+    expect(Number(hash.bf)).toBeGreaterThan(0);
+    expect(Number(hash.bf)).toBeLessThanOrEqual(20 / 120);
+  }, 60_000);
+
   it('8 workers with demand under the limit: nobody waits, nothing is refused', async () => {
     const r = await storm({ workers: 8, calls: 10, thinkMs: 10_000, rpm: 120, shared: true, prefix: `sb${run}:under:` });
     expect(r).toMatchObject({ ok: 80, throttled: 0, failed: 0 });
   }, 60_000);
+});
+
+describe('the bucket script on Redis: a 429 the headers did not explain', () => {
+  const clock = createFakeClock();
+  const reading = (remaining: number, limit: number, at: number) => ({ remaining, limit, observedAt: at });
+  const admit = (store: RedisBucketStore, now: number, extra: Partial<SharedAdmission> = {}) =>
+    store.admit(MODEL, { now, maxWaitMs: 0, dims: { requests: { take: 1, need: 1 }, tokens: { take: 100, need: 100 } }, ...extra });
+
+  it('shrinks the shared burst to the share its headers showed used, empties only the dimension named, and cuts once per burst', async () => {
+    const store = new RedisBucketStore(redis, clock, { prefix: `sb${run}:cut:`, timeoutMs: 5_000 });
+    const t0 = 1_000_000;
+    await admit(store, t0, { dims: { requests: { take: 1, need: 1, reading: reading(100, 100, t0) }, tokens: { take: 100, need: 100, reading: reading(10_000, 10_000, t0) } } });
+    const before = await admit(store, t0 + 1);
+    expect(before.burst).toBe(1);
+    expect(before.dims.requests).toMatchObject({ capacity: 100 });
+    // 17 requests used of 100 when the 429 came: the hidden window held about that much.
+    const cut = await admit(store, t0 + 2, { cutAt: t0 + 2, cutDim: 'requests', cutTo: 0.16 });
+    expect(cut.burst).toBeCloseTo(0.16, 6);
+    expect(cut.taken).toBe(false);
+    expect(cut.dims.requests!.level).toBeLessThanOrEqual(0);
+    expect(cut.dims.requests!.capacity).toBeCloseTo(16, 6);
+    expect(cut.dims.tokens!.level).toBeGreaterThan(1_000); // its own short window need not be empty
+    // Other 429s of the same burst (within a second) change nothing; a later one halves again.
+    const same = await admit(store, t0 + 500, { cutAt: t0 + 400, cutDim: 'requests', cutTo: 0.1 });
+    expect(same.burst).toBeCloseTo(0.16, 6);
+    const later = await admit(store, t0 + 5_000, { cutAt: t0 + 5_000, cutDim: 'requests', cutTo: 0.5 });
+    expect(later.burst).toBeCloseTo(0.08, 6);
+    // The refill rate stays the limit's: 100 a minute, one every 600 ms, up to the smaller capacity.
+    const full = await admit(store, t0 + 120_000);
+    expect(full.dims.requests!.level).toBeCloseTo(8 - 1, 6);
+  });
+
+  it('never below 1/16 of the limit, and a look (maxWaitMs -1) reports a cut without taking', async () => {
+    const store = new RedisBucketStore(redis, clock, { prefix: `sb${run}:floor:`, timeoutMs: 5_000 });
+    const t0 = 2_000_000;
+    await admit(store, t0, { dims: { requests: { take: 1, need: 1, reading: reading(100, 100, t0) } } });
+    const look = await store.admit(MODEL, { now: t0 + 10, maxWaitMs: -1, dims: { requests: { take: 0, need: 0 } }, cutAt: t0 + 10, cutDim: 'requests', cutTo: 0 });
+    expect(look.taken).toBe(false);
+    expect(look.burst).toBeCloseTo(1 / 16, 6);
+  });
 });
