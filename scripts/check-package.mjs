@@ -25,7 +25,10 @@ import { join } from 'node:path';
 // splice, the client's glue) bundled into each entry that reaches the client; measured 414 kB / 1,505 kB.
 // Everything of this round merged (the splits' module glue, the Anthropic output give-back, the
 // shared probe release and CHANGELOG lines besides): 434 kB packed, 1,580 kB unpacked, 93 files.
-const BUDGET = { packed: 440_000, unpacked: 1_595_000, files: 96 };
+// +10 kB packed / +34 kB unpacked: the closed-breaker path beside opossum, turns over capacity, the
+// shared burst on Redis, early sends and the docs' decision records 0013-0016 besides; measured 444 kB
+// packed, 1,614 kB unpacked, 93 files with everything of this round merged.
+const BUDGET = { packed: 450_000, unpacked: 1_630_000, files: 96 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;
