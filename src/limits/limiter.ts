@@ -17,7 +17,6 @@ export type { AdmitOptions, BucketSnapshot, CallWeight, LimitWaitEvent, LimitWai
 const NOOP: Release = () => {};
 /** How long a 429 without Retry-After steers calls away from its model. */
 export const DEFAULT_429_HOLD_MS = 1_000;
-/** The smallest burst a model is allowed after 429s its headers did not explain, as a share of its limit. */
 export { NEW_TASK_MAX_WAIT_MS, NEW_TASK_QUEUE } from './turns.js';
 
 const OFF: Limiter = Object.freeze({
