@@ -7,7 +7,7 @@ import type { StreamOptions } from '../stream/options.js';
 import { primeStream } from '../stream/prime.js';
 import type { PumpOptions } from '../stream/pump.js';
 import type { Usage } from '../usage/extract.js';
-import { Context, type AttemptTarget, invoke, isThenable, reportFailure } from './context.js';
+import { Context, type AttemptTarget, invokeThen, reportFailure } from './context.js';
 import { stoppedBy } from './stop.js';
 import type { AttemptFn, RunOptions } from './types.js';
 
@@ -89,14 +89,7 @@ export function runAttempt<T>(
       const hooks = streamHooks();
       primeStream(value, { ...hooks.options, ...hooks, clock, model, startedAt, signal: disposeSignal }).then((primed) => resolve(primed.value), reject);
     };
-    let pending: T | PromiseLike<T>;
-    try {
-      pending = invoke(fn, ctx);
-    } catch (error) {
-      return fail(error);
-    }
-    if (isThenable(pending)) pending.then(done, fail);
-    else done(pending);
+    invokeThen(fn, ctx, done, fail);
   });
 }
 
@@ -215,13 +208,6 @@ function runGuarded<T>(
         },
       );
     };
-    let pending: T | PromiseLike<T>;
-    try {
-      pending = invoke(fn, ctx);
-    } catch (error) {
-      return fail(error);
-    }
-    if (isThenable(pending)) pending.then(done, fail);
-    else done(pending);
+    invokeThen(fn, ctx, done, fail);
   });
 }

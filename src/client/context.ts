@@ -135,5 +135,18 @@ export function invoke<T>(fn: AttemptFn<T>, ctx: Context): T | PromiseLike<T> {
   return headers && isThenable(pending) ? Promise.all([pending, headers]).then(([value]) => value) : pending;
 }
 
+/** Runs `fn` through {@link invoke} and hands its value (awaited when it is a promise) to `done`; a throw or a rejection to `fail`. */
+export function invokeThen<T>(fn: AttemptFn<T>, ctx: Context, done: (value: T) => void, fail: (error: unknown) => void): void {
+  let pending: T | PromiseLike<T>;
+  try {
+    pending = invoke(fn, ctx);
+  } catch (error) {
+    fail(error);
+    return;
+  }
+  if (isThenable(pending)) pending.then(done, fail);
+  else done(pending);
+}
+
 /** A failed attempt's headers (a 429's rate-limit headers) go to the client before the failure is handled. */
 export const reportFailure = (ctx: Context, error: unknown): void => ctx.reportHeaders(errorHeaders(error));
