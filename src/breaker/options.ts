@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { nonNegativeInt, percentage, positiveInt, positiveMs } from '../options/schema-helpers.js';
+import { nonNegativeInt, percentage, positiveInt, positiveMs, schemaOnFirstUse } from '../options/schema-helpers.js';
 
 export interface BreakerOptions {
   /** Error percentage within the rolling window that opens the breaker. @default 50 */
@@ -51,7 +51,7 @@ export interface BreakerOptions {
   readonly slowCallDurationMs?: number | undefined;
 }
 
-export const breakerSchema = z.lazy(() => z.strictObject({
+export const breakerSchema = schemaOnFirstUse(() => z.strictObject({
   errorThresholdPercentage: percentage().optional(),
   volumeThreshold: nonNegativeInt().optional(),
   rollingWindowMs: positiveMs().optional(),

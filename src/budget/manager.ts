@@ -59,7 +59,7 @@ export class BudgetManager {
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: BudgetOptions, deps: BudgetDeps) {
-    const o = validateOptions(budgetOptionsSchema, options, 'budget') as BudgetOptions;
+    const o = validateOptions(budgetOptionsSchema(), options, 'budget') as BudgetOptions;
     this.#o = o;
     this.#clock = deps.clock;
     this.store = this.#o.store ?? new MemoryBudgetStore();

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { fn, longMs, nonNegativeInt, positiveInt, positiveMs } from '../options/schema-helpers.js';
+import { fn, longMs, nonNegativeInt, positiveInt, positiveMs, schemaOnFirstUse } from '../options/schema-helpers.js';
 import type { BudgetAction } from './events.js';
 import { isValidTimeZone } from './period.js';
 import type { ModelPrice, PriceTable } from './pricing.js';
@@ -126,9 +126,9 @@ const limitShape = () => ({
 const hasALimit = (l: { maxTokens?: number | undefined; maxCostUsd?: number | undefined }) => l.maxTokens !== undefined || l.maxCostUsd !== undefined;
 const LIMIT_REQUIRED = { error: 'expected maxTokens and/or maxCostUsd' };
 
-export const budgetLimitSchema = z.lazy(() => z.strictObject(limitShape()).refine(hasALimit, LIMIT_REQUIRED));
+export const budgetLimitSchema = schemaOnFirstUse(() => z.strictObject(limitShape()).refine(hasALimit, LIMIT_REQUIRED));
 
-export const windowLimitSchema = z.lazy(() => z
+export const windowLimitSchema = schemaOnFirstUse(() => z
   .strictObject({
     ...limitShape(),
     windowMs: longMs(),
@@ -139,7 +139,7 @@ export const windowLimitSchema = z.lazy(() => z
 const perMillion = () =>
   z.number({ error: 'expected a non-negative price in USD per million tokens' }).min(0, { error: 'expected a non-negative price in USD per million tokens' }).finite({ error: 'expected a finite price' });
 
-const tierSchema = z.lazy(() => z.strictObject({
+const tierSchema = schemaOnFirstUse(() => z.strictObject({
   aboveInputTokens: nonNegativeInt(),
   input: perMillion(),
   output: perMillion(),
@@ -147,15 +147,15 @@ const tierSchema = z.lazy(() => z.strictObject({
   cacheWrite: perMillion().optional(),
 }));
 
-export const modelPriceSchema = z.lazy(() => z.strictObject({
+export const modelPriceSchema = schemaOnFirstUse(() => z.strictObject({
   input: perMillion(),
   output: perMillion(),
   cachedInput: perMillion().optional(),
   cacheWrite: perMillion().optional(),
-  tiers: z.array(tierSchema, { error: 'expected an array of { aboveInputTokens, input, output } tiers' }).readonly().optional(),
+  tiers: z.array(tierSchema(), { error: 'expected an array of { aboveInputTokens, input, output } tiers' }).readonly().optional(),
 }));
 
-const storeSchema = z.lazy(() => z.custom<BudgetStore>(
+const storeSchema = schemaOnFirstUse(() => z.custom<BudgetStore>(
   (v) => {
     const s = v as Partial<BudgetStore> | null;
     return typeof s === 'object' && s !== null && ['get', 'reserve', 'settle', 'release'].every((k) => typeof (s as Record<string, unknown>)[k] === 'function');
@@ -163,12 +163,12 @@ const storeSchema = z.lazy(() => z.custom<BudgetStore>(
   { error: 'expected a budget store with get(), reserve(), settle() and release()' },
 ));
 
-export const budgetOptionsSchema = z.lazy(() => z.strictObject({
+export const budgetOptionsSchema = schemaOnFirstUse(() => z.strictObject({
   currency: z.literal('USD', { error: "expected 'USD' (the only supported currency)" }).optional(),
-  task: budgetLimitSchema.optional(),
-  day: budgetLimitSchema.optional(),
-  models: z.record(z.string().min(1, { error: 'expected a model name' }), budgetLimitSchema, { error: 'expected an object of model name → limits' }).optional(),
-  window: windowLimitSchema.optional(),
+  task: budgetLimitSchema().optional(),
+  day: budgetLimitSchema().optional(),
+  models: z.record(z.string().min(1, { error: 'expected a model name' }), budgetLimitSchema(), { error: 'expected an object of model name → limits' }).optional(),
+  window: windowLimitSchema().optional(),
   action: action().optional(),
   thresholds: z
     .array(
@@ -177,9 +177,9 @@ export const budgetOptionsSchema = z.lazy(() => z.strictObject({
     )
     .optional(),
   timeZone: z.string({ error: "expected an IANA time zone such as 'Europe/Paris'" }).refine(isValidTimeZone, { error: "expected an IANA time zone such as 'Europe/Paris'" }).optional(),
-  prices: z.record(z.string().min(1, { error: 'expected a model name' }), modelPriceSchema, { error: 'expected an object of model name → prices' }).optional(),
+  prices: z.record(z.string().min(1, { error: 'expected a model name' }), modelPriceSchema(), { error: 'expected an object of model name → prices' }).optional(),
   replaceDefaultPrices: z.boolean({ error: 'expected true or false' }).optional(),
-  store: storeSchema.optional(),
+  store: storeSchema().optional(),
   onStoreError: z.enum(['closed', 'open'], { error: "expected 'closed' or 'open'" }).optional(),
   storeTimeoutMs: positiveMs().optional(),
   taskTtlMs: longMs().optional(),
@@ -190,7 +190,7 @@ export const budgetOptionsSchema = z.lazy(() => z.strictObject({
 // Keeps the schema and the public type from drifting apart: each must accept the other.
 type Equals<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Stripped<T> = { [K in keyof T]-?: Exclude<T[K], undefined> };
-const schemaMatchesType: Equals<keyof z.input<typeof budgetOptionsSchema>, keyof BudgetOptions> = true;
-const priceMatches: Equals<Stripped<z.input<typeof modelPriceSchema>>, Stripped<ModelPrice>> = true;
+const schemaMatchesType: Equals<keyof z.input<ReturnType<typeof budgetOptionsSchema>>, keyof BudgetOptions> = true;
+const priceMatches: Equals<Stripped<z.input<ReturnType<typeof modelPriceSchema>>>, Stripped<ModelPrice>> = true;
 void schemaMatchesType;
 void priceMatches;

@@ -10,7 +10,7 @@ import { type HedgeOptions, hedgeSchema } from '../fallback/hedge-options.js';
 import type { Limiter } from '../limits/limiter.js';
 import { type LimitsOptions, limitsSchema } from '../limits/options.js';
 import { type MonitorOptions, monitorSchema } from '../monitor/options.js';
-import { clockSchema, fn, modelName, positiveMs } from '../options/schema-helpers.js';
+import { clockSchema, fn, modelName, positiveMs, schemaOnFirstUse } from '../options/schema-helpers.js';
 import { type AdaptiveTimeoutOptions, type RetryOptions, adaptiveTimeoutSchema, retrySchema } from '../retry/options.js';
 import { type StreamOptions, streamOptionsSchema } from '../stream/options.js';
 import { type DeploymentOptions, type ModelOverrides, deploymentsSchema, overrideShape } from '../deployments/options.js';
@@ -139,7 +139,7 @@ export interface ResilientClientOptions {
   readonly onListenerError?: ((error: unknown, event: string) => void) | undefined;
 }
 
-const modelEntrySchema = z.lazy(() => z.strictObject(
+const modelEntrySchema = schemaOnFirstUse(() => z.strictObject(
   {
     model: modelName(),
     provider: z.string({ error: 'expected a provider name (non-empty string)' }).min(1, { error: 'expected a provider name (non-empty string)' }).optional(),
@@ -154,22 +154,22 @@ export const modelIdOf = (entry: string | ModelEntry): string => (typeof entry =
 
 export const coreOptionShape = () => ({
   models: z
-    .array(z.union([modelName(), modelEntrySchema]), { error: 'expected a non-empty array of model names or { model, provider } entries' })
+    .array(z.union([modelName(), modelEntrySchema()]), { error: 'expected a non-empty array of model names or { model, provider } entries' })
     .min(1, { error: 'expected a non-empty array of model names or { model, provider } entries' })
     .refine((m) => new Set(m.map(modelIdOf)).size === m.length, { error: 'expected model names without duplicates' }),
-  retry: z.union([retrySchema, z.literal(false)], { error: 'expected retry options or false' }).optional(),
-  breaker: z.union([breakerSchema, z.literal(false)], { error: 'expected breaker options or false' }).optional(),
+  retry: z.union([retrySchema(), z.literal(false)], { error: 'expected retry options or false' }).optional(),
+  breaker: z.union([breakerSchema(), z.literal(false)], { error: 'expected breaker options or false' }).optional(),
   timeoutMs: positiveMs().optional(),
   adaptiveTimeout: z
-    .union([adaptiveTimeoutSchema, z.literal(false)], { error: 'expected adaptive timeout options or false' })
+    .union([adaptiveTimeoutSchema(), z.literal(false)], { error: 'expected adaptive timeout options or false' })
     .refine((a) => a === false || a.minTimeoutMs === undefined || a.maxTimeoutMs === undefined || a.minTimeoutMs <= a.maxTimeoutMs, {
       error: 'expected minTimeoutMs <= maxTimeoutMs',
     })
     .optional(),
-  budget: budgetOptionsSchema.optional(),
-  monitor: z.union([monitorSchema, z.literal(false)], { error: 'expected monitor options or false' }).optional(),
-  stream: streamOptionsSchema.optional(),
-  limits: limitsSchema.optional(),
+  budget: budgetOptionsSchema().optional(),
+  monitor: z.union([monitorSchema(), z.literal(false)], { error: 'expected monitor options or false' }).optional(),
+  stream: streamOptionsSchema().optional(),
+  limits: limitsSchema().optional(),
   shared: z
     .strictObject({
       budgetStore: fn<(deps: SharedDeps) => BudgetStore>('a function (deps) => BudgetStore').optional(),
@@ -177,9 +177,9 @@ export const coreOptionShape = () => ({
       breaker: fn<(deps: SharedDeps) => SharedBreaker>('a function (deps) => SharedBreaker').optional(),
     })
     .optional(),
-  content: contentSchema.optional(),
-  hedge: z.union([hedgeSchema, z.literal(false)], { error: 'expected hedge options or false' }).optional(),
-  conditions: conditionsSchema.optional(),
+  content: contentSchema().optional(),
+  hedge: z.union([hedgeSchema(), z.literal(false)], { error: 'expected hedge options or false' }).optional(),
+  conditions: conditionsSchema().optional(),
   clock: clockSchema().optional(),
   random: fn<RandomSource>('a function returning a number in [0, 1)').optional(),
   onListenerError: fn<(error: unknown, event: string) => void>('a function (error, event) => void').optional(),

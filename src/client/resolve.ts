@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { schemaOnFirstUse } from '../options/schema-helpers.js';
 import type { Clock, RandomSource } from '../clock/clock.js';
 import type { BudgetOptions } from '../budget/options.js';
 import { BREAKER_DEFAULTS, type ResolvedBreaker } from '../breaker/options.js';
@@ -13,7 +14,7 @@ import type { StreamOptions } from '../stream/options.js';
 import { type EntryLike, type ResolvedDeployment, type TargetOptions, resolveDeployments } from '../deployments/resolve.js';
 import { type ResilientClientOptions, type SharedStateOptions, coreOptionShape, modelIdOf } from './options.js';
 
-export const clientOptionsSchema = z.lazy(() => z.strictObject(coreOptionShape()));
+export const clientOptionsSchema = schemaOnFirstUse(() => z.strictObject(coreOptionShape()));
 
 export interface ResolvedClientOptions {
   readonly models: readonly string[];
@@ -42,7 +43,7 @@ export interface ResolvedClientOptions {
 
 /** Validates once, fills defaults, freezes. Throws ConfigError naming every bad option. */
 export function resolveClientOptions(options: ResilientClientOptions): ResolvedClientOptions {
-  const o = validateOptions(clientOptionsSchema, options);
+  const o = validateOptions(clientOptionsSchema(), options);
   const models = o.models.map(modelIdOf);
   const entries = o.models.filter((m): m is Exclude<typeof m, string> => typeof m !== 'string');
   const d = resolveDeployments(o.models as readonly (string | EntryLike)[], models, { retry: o.retry, breaker: o.breaker, timeoutMs: o.timeoutMs, limits: o.limits as LimitsOptions | undefined });

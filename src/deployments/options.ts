@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { type BreakerOptions, breakerSchema } from '../breaker/options.js';
 import { type ModelLimits, modelLimitsSchema } from '../limits/options.js';
-import { modelName, positiveMs } from '../options/schema-helpers.js';
+import { modelName, positiveMs, schemaOnFirstUse } from '../options/schema-helpers.js';
 import { type RetryOptions, retrySchema } from '../retry/options.js';
 
 /**
@@ -59,13 +59,13 @@ export interface DeploymentOptions extends ModelOverrides {
 }
 
 export const overrideShape = () => ({
-  retry: z.union([retrySchema, z.literal(false)], { error: 'expected retry options or false' }).optional(),
-  breaker: z.union([breakerSchema, z.literal(false)], { error: 'expected breaker options or false' }).optional(),
+  retry: z.union([retrySchema(), z.literal(false)], { error: 'expected retry options or false' }).optional(),
+  breaker: z.union([breakerSchema(), z.literal(false)], { error: 'expected breaker options or false' }).optional(),
   timeoutMs: positiveMs().optional(),
-  limits: modelLimitsSchema.optional(),
+  limits: modelLimitsSchema().optional(),
 });
 
-const deploymentSchema = z.lazy(() =>
+const deploymentSchema = schemaOnFirstUse(() =>
   z.strictObject(
     {
       ...overrideShape(),
@@ -80,4 +80,4 @@ const deploymentSchema = z.lazy(() =>
 );
 
 export const deploymentsSchema = () =>
-  z.array(deploymentSchema, { error: 'expected a non-empty array of deployments' }).min(1, { error: 'expected a non-empty array of deployments' });
+  z.array(deploymentSchema(), { error: 'expected a non-empty array of deployments' }).min(1, { error: 'expected a non-empty array of deployments' });

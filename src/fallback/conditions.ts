@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Classification, FailureKind } from '../classify/classify.js';
 import { ResultRejectedError } from '../errors/errors.js';
-import { fn } from '../options/schema-helpers.js';
+import { fn, schemaOnFirstUse } from '../options/schema-helpers.js';
 import { isStreamResult } from '../stream/detect.js';
 
 /**
@@ -59,7 +59,7 @@ export interface Conditions<T = unknown> {
   readonly countAgainstModel?: boolean | undefined;
 }
 
-export const conditionsSchema = z.lazy(() =>
+export const conditionsSchema = schemaOnFirstUse(() =>
   z.strictObject(
     {
       result: fn<NonNullable<Conditions['result']>>('a function (result, context) => verdict').optional(),

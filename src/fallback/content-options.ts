@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { modelName, positiveInt } from '../options/schema-helpers.js';
+import { modelName, positiveInt, schemaOnFirstUse } from '../options/schema-helpers.js';
 
 /**
  * Fallbacks for failures that are about the request, not the model's health:
@@ -34,7 +34,7 @@ export interface ContentOptions {
   readonly onRefusal?: 'return' | 'fallback' | { readonly models: readonly string[] } | undefined;
 }
 
-export const contentSchema = z.lazy(() => z.strictObject({
+export const contentSchema = schemaOnFirstUse(() => z.strictObject({
   contextWindows: z.record(modelName(), positiveInt(), { error: 'expected an object of model name → context window in tokens' }).optional(),
   fitOutput: z.boolean({ error: 'expected true or false' }).optional(),
   onRefusal: z

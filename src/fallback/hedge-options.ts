@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { nonNegativeMs, positiveMs } from '../options/schema-helpers.js';
+import { nonNegativeMs, positiveMs, schemaOnFirstUse } from '../options/schema-helpers.js';
 
 /**
  * Hedged requests: when the first model of the chain has not answered (or, for
@@ -32,7 +32,7 @@ export interface HedgeOptions {
   readonly maxShare?: number | undefined;
 }
 
-export const hedgeSchema = z.lazy(() => z.strictObject({
+export const hedgeSchema = schemaOnFirstUse(() => z.strictObject({
   delayMs: z.union([nonNegativeMs(), z.literal('auto')], { error: "expected a number of milliseconds or 'auto'" }).optional(),
   minDelayMs: nonNegativeMs().optional(),
   maxDelayMs: positiveMs().optional(),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { nonNegativeInt, nonNegativeMs, positiveInt } from '../options/schema-helpers.js';
+import { nonNegativeInt, nonNegativeMs, positiveInt, schemaOnFirstUse } from '../options/schema-helpers.js';
 import { validateOptions } from '../options/validate.js';
 
 /** Client-side limits for one model. Every field is off unless set. */
@@ -72,15 +72,15 @@ export interface ResolvedLimits {
   readonly minRemainingRequests: number;
 }
 
-export const modelLimitsSchema = z.lazy(() => z.strictObject({
+export const modelLimitsSchema = schemaOnFirstUse(() => z.strictObject({
   maxConcurrent: positiveInt().optional(),
   requestsPerMinute: positiveInt().optional(),
   tokensPerMinute: positiveInt().optional(),
 }));
 
-export const limitsSchema = z.lazy(() => z.strictObject({
-  default: modelLimitsSchema.optional(),
-  models: z.record(z.string(), modelLimitsSchema, { error: 'expected an object of model name → limits' }).optional(),
+export const limitsSchema = schemaOnFirstUse(() => z.strictObject({
+  default: modelLimitsSchema().optional(),
+  models: z.record(z.string(), modelLimitsSchema(), { error: 'expected an object of model name → limits' }).optional(),
   maxQueue: nonNegativeInt().optional(),
   respectHeaders: z.boolean({ error: 'expected true or false' }).optional(),
   maxWaitMs: nonNegativeMs().optional(),
@@ -92,7 +92,7 @@ export const LIMITS_DEFAULTS = Object.freeze({ maxQueue: 128, respectHeaders: tr
 
 /** Validates once; no options means the defaults (header-driven admission on). Throws ConfigError naming `limits.<path>`. */
 export function resolveLimits(options: LimitsOptions | undefined): ResolvedLimits {
-  const o = options === undefined ? {} : validateOptions(limitsSchema, options, 'limits');
+  const o = options === undefined ? {} : validateOptions(limitsSchema(), options, 'limits');
   return Object.freeze({
     default: o.default,
     models: Object.freeze({ ...o.models }),

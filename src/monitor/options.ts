@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { positiveInt, positiveMs } from '../options/schema-helpers.js';
+import { positiveInt, positiveMs, schemaOnFirstUse } from '../options/schema-helpers.js';
 import { validateOptions } from '../options/validate.js';
 
 export type AlertLevel = 'info' | 'warning' | 'error' | 'critical';
@@ -36,7 +36,7 @@ export interface AnomalyOptions {
   readonly warmupIntervals?: number | undefined;
   /** Attempts an interval needs to be judged. @default 3 */
   readonly minCalls?: number | undefined;
-  /** Fixed thresholds that fire whatever the baseline (interval mean latency, interval error rate). */
+  /** Fixed thresholds() that fire whatever the baseline (interval mean latency, interval error rate). */
   readonly fixed?: { readonly latencyMs?: number | undefined; readonly errorRate?: number | undefined } | undefined;
 }
 
@@ -93,9 +93,9 @@ const fraction = () =>
 const level = () => z.enum(['info', 'warning', 'error', 'critical'], { error: "expected 'info', 'warning', 'error' or 'critical'" });
 const rule = <S extends z.core.$ZodLooseShape>(shape: S) =>
   z.union([z.strictObject({ level: level().optional(), cooldownMs: positiveMs().optional(), ...shape }), z.literal(false)], { error: 'expected rule options or false' }).optional();
-const thresholds = z.lazy(() => z.strictObject({ errorRate: fraction().optional(), p95LatencyMs: positiveMs().optional() }));
+const thresholds = schemaOnFirstUse(() => z.strictObject({ errorRate: fraction().optional(), p95LatencyMs: positiveMs().optional() }));
 
-export const monitorSchema = z.lazy(() => z
+export const monitorSchema = schemaOnFirstUse(() => z
   .strictObject({
     windows: z.array(positiveMs(), { error: 'expected a non-empty array of window lengths in ms' }).min(1, { error: 'expected a non-empty array of window lengths in ms' }).readonly().optional(),
     buckets: positiveInt().max(120, { error: 'expected at most 120' }).optional(),
@@ -104,8 +104,8 @@ export const monitorSchema = z.lazy(() => z
       .strictObject({
         windowMs: positiveMs().optional(),
         minCalls: positiveInt().optional(),
-        degraded: thresholds.optional(),
-        unhealthy: thresholds.optional(),
+        degraded: thresholds().optional(),
+        unhealthy: thresholds().optional(),
         latencyRefreshMs: positiveMs().optional(),
       })
       .optional(),
@@ -159,7 +159,7 @@ export const monitorSchema = z.lazy(() => z
   }));
 
 // Type-level check: the schema accepts exactly the public option type.
-type _SchemaMatches = z.input<typeof monitorSchema> extends MonitorOptions ? (MonitorOptions extends z.input<typeof monitorSchema> ? true : never) : never;
+type _SchemaMatches = z.input<ReturnType<typeof monitorSchema>> extends MonitorOptions ? (MonitorOptions extends z.input<ReturnType<typeof monitorSchema>> ? true : never) : never;
 export const _schemaMatches: _SchemaMatches = true;
 
 const DEFAULT_WINDOWS: readonly number[] = [60_000, 300_000, 3_600_000];
@@ -210,7 +210,7 @@ function resolveRule<D extends { level: AlertLevel }>(given: (object & Partial<D
 
 /** Validates once (throws ConfigError naming path, expectation and value), fills defaults, freezes. */
 export function resolveMonitorOptions(options: MonitorOptions | undefined, root = 'monitor'): ResolvedMonitorOptions {
-  const o = validateOptions(monitorSchema, options ?? {}, root);
+  const o = validateOptions(monitorSchema(), options ?? {}, root);
   const h = o.health ?? {};
   const cooldownMs = o.alerts?.cooldownMs ?? 300_000;
   const r = o.alerts?.rules ?? {};

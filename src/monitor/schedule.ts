@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Clock, TimerHandle } from '../clock/clock.js';
-import { fn } from '../options/schema-helpers.js';
+import { fn, schemaOnFirstUse } from '../options/schema-helpers.js';
 import { validateOptions } from '../options/validate.js';
 
 export interface DailyReportOptions {
@@ -27,7 +27,7 @@ export interface DailyReportHandle {
 }
 
 const hhmm = () => z.string({ error: "expected a time 'HH:MM'" }).regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: "expected a time 'HH:MM'" });
-const schema = z.lazy(() => z.strictObject({
+const schema = schemaOnFirstUse(() => z.strictObject({
   clock: z.custom<Clock>((v) => typeof (v as Clock | undefined)?.setTimeout === 'function', { error: 'expected a clock' }),
   at: hhmm(),
   timeZone: z
@@ -83,7 +83,7 @@ export function nextRun(now: number, o: { at: string; timeZone: string; quietHou
  * With `quietHours`, a run that would fall inside the window moves to its end.
  */
 export function scheduleDailyReport(options: DailyReportOptions): DailyReportHandle {
-  const o = validateOptions(schema, options, 'scheduleDailyReport');
+  const o = validateOptions(schema(), options, 'scheduleDailyReport');
   const clock = o.clock;
   const cfg = { at: o.at, timeZone: o.timeZone ?? 'UTC', ...(o.quietHours ? { quietHours: o.quietHours } : {}) } as const;
   let timer: TimerHandle | undefined;

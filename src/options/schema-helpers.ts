@@ -53,3 +53,14 @@ export const clockSchema = () =>
       typeof (v as Clock).clearTimeout === 'function',
     { error: 'expected a clock with now(), setTimeout() and clearTimeout()' },
   );
+
+/**
+ * A schema built the first time it is asked for, then kept. Options schemas
+ * are declared this way rather than built at module level so that importing
+ * the package constructs no zod schema at all (zod's first construction alone
+ * costs about a millisecond); a client pays for the ones it validates, once.
+ */
+export function schemaOnFirstUse<T>(build: () => T): () => T {
+  let built: T | undefined;
+  return () => (built ??= build());
+}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { nonNegativeInt, nonNegativeMs, positiveInt, positiveMs } from '../options/schema-helpers.js';
+import { nonNegativeInt, nonNegativeMs, positiveInt, positiveMs, schemaOnFirstUse } from '../options/schema-helpers.js';
 import { withDefaults } from '../options/validate.js';
 
 export type Jitter = 'none' | 'full' | 'equal';
@@ -72,7 +72,7 @@ export interface AdaptiveTimeoutOptions {
   readonly minSamples?: number | undefined;
 }
 
-export const retrySchema = z.lazy(() => z.strictObject({
+export const retrySchema = schemaOnFirstUse(() => z.strictObject({
   maxRetries: nonNegativeInt().max(100, { error: 'expected at most 100' }).optional(),
   initialDelayMs: nonNegativeMs().optional(),
   multiplier: z.number({ error: 'expected a number >= 1' }).min(1, { error: 'expected a number >= 1' }).finite({ error: 'expected a number >= 1' }).optional(),
@@ -95,7 +95,7 @@ export const retrySchema = z.lazy(() => z.strictObject({
   preferFallback: z.boolean({ error: 'expected true or false' }).optional(),
 }));
 
-export const adaptiveTimeoutSchema = z.lazy(() => z.strictObject({
+export const adaptiveTimeoutSchema = schemaOnFirstUse(() => z.strictObject({
   multiplier: z.number({ error: 'expected a number >= 1' }).min(1, { error: 'expected a number >= 1' }).max(100, { error: 'expected at most 100' }).optional(),
   minTimeoutMs: positiveMs().optional(),
   maxTimeoutMs: positiveMs().optional(),

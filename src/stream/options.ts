@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { positiveInt, positiveMs, nonNegativeMs } from '../options/schema-helpers.js';
+import { positiveInt, positiveMs, nonNegativeMs, schemaOnFirstUse } from '../options/schema-helpers.js';
 import { validateOptions } from '../options/validate.js';
 
 /**
@@ -101,7 +101,8 @@ export function resolveResume(given: StreamOptions['resume']): ResolvedResume | 
   return Object.freeze({ model: o.model ?? 'same', maxResumes: o.maxResumes ?? 1, instruction: o.instruction ?? DEFAULT_RESUME_INSTRUCTION });
 }
 
-const resumeSchema = z.union(
+// Built inside the options schema's own `z.lazy`, so importing the package builds no schema.
+const resumeSchema = () => z.union(
   [
     z.boolean(),
     z.strictObject({
@@ -113,18 +114,18 @@ const resumeSchema = z.union(
   { error: 'expected true, false or { model, maxResumes, instruction }' },
 );
 
-export const streamOptionsSchema = z.lazy(() => z.strictObject({
+export const streamOptionsSchema = schemaOnFirstUse(() => z.strictObject({
   firstChunkTimeoutMs: positiveMs().optional(),
   stallTimeoutMs: positiveMs().optional(),
   idleTimeoutMs: positiveMs().optional(),
   bufferMs: nonNegativeMs().optional(),
   bufferChunks: positiveInt().max(10_000, { error: 'expected at most 10000' }).optional(),
-  resume: resumeSchema.optional(),
+  resume: resumeSchema().optional(),
 }));
 
 /** Validates `stream` options; a bad one throws ConfigError naming `stream.<key>`. */
 export function validateStreamOptions(input: unknown, root = 'stream'): StreamOptions {
-  return Object.freeze(validateOptions(streamOptionsSchema, input, root));
+  return Object.freeze(validateOptions(streamOptionsSchema(), input, root));
 }
 
 /** True when a call's `request` says the answer will be a stream (`stream: true`, as the SDKs take it). */

@@ -5,7 +5,7 @@ import type { ResilientClientOptions } from '../../src/client/options.js';
 import type { AttemptContext, ResilientClient } from '../../src/index.js';
 
 // Keeps the zod schema and the documented public option type from drifting apart.
-type SchemaInput = z.input<typeof clientOptionsSchema>;
+type SchemaInput = z.input<ReturnType<typeof clientOptionsSchema>>;
 
 test('every public option has a schema entry and vice versa', () => {
   expectTypeOf<keyof SchemaInput>().toEqualTypeOf<keyof ResilientClientOptions>();
