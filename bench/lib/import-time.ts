@@ -10,7 +10,8 @@ import { stats, type Stats } from './measure.js';
 const CHILD = `
 const cpu = process.cpuUsage();
 const t = process.hrtime.bigint();
-await import(process.env.IMPORT_SPECIFIER);
+const m = await import(process.env.IMPORT_SPECIFIER);
+if (process.env.IMPORT_THEN) new Function('m', process.env.IMPORT_THEN)(m);
 const used = process.cpuUsage(cpu);
 process.stdout.write(JSON.stringify({ wall: Number(process.hrtime.bigint() - t) / 1e6, cpu: (used.user + used.system) / 1000 }));
 `;
@@ -22,11 +23,18 @@ export interface ImportTime {
   readonly wall: Stats;
 }
 
-export function measureImports(specifiers: Readonly<Record<string, string>>, rounds: number, cwd: string): Map<string, ImportTime> {
+/**
+ * A subject: the specifier to import, and optionally code run right after the
+ * import with the module as `m` (e.g. building the first client), timed with it.
+ */
+export type ImportSubject = string | { readonly specifier: string; readonly then: string };
+
+export function measureImports(specifiers: Readonly<Record<string, ImportSubject>>, rounds: number, cwd: string): Map<string, ImportTime> {
   const samples = new Map<string, { cpu: number[]; wall: number[] }>(Object.keys(specifiers).map((id) => [id, { cpu: [], wall: [] }]));
   for (let round = -1; round < rounds; round++) {
-    for (const [id, specifier] of Object.entries(specifiers)) {
-      const out = execFileSync(process.execPath, ['--input-type=module', '-e', CHILD], { cwd, env: { ...process.env, IMPORT_SPECIFIER: specifier }, encoding: 'utf8' });
+    for (const [id, subject] of Object.entries(specifiers)) {
+      const { specifier, then } = typeof subject === 'string' ? { specifier: subject, then: '' } : subject;
+      const out = execFileSync(process.execPath, ['--input-type=module', '-e', CHILD], { cwd, env: { ...process.env, IMPORT_SPECIFIER: specifier, IMPORT_THEN: then }, encoding: 'utf8' });
       const { cpu, wall } = JSON.parse(out) as { cpu: number; wall: number };
       // Round −1 warms the file system cache and is discarded.
       if (round < 0) continue;

@@ -152,35 +152,52 @@ const modelEntrySchema = schemaOnFirstUse(() => z.strictObject(
 /** The model name of a chain entry. */
 export const modelIdOf = (entry: string | ModelEntry): string => (typeof entry === 'string' ? entry : entry.model);
 
-export const coreOptionShape = () => ({
-  models: z
-    .array(z.union([modelName(), modelEntrySchema()]), { error: 'expected a non-empty array of model names or { model, provider } entries' })
-    .min(1, { error: 'expected a non-empty array of model names or { model, provider } entries' })
-    .refine((m) => new Set(m.map(modelIdOf)).size === m.length, { error: 'expected model names without duplicates' }),
-  retry: z.union([retrySchema(), z.literal(false)], { error: 'expected retry options or false' }).optional(),
-  breaker: z.union([breakerSchema(), z.literal(false)], { error: 'expected breaker options or false' }).optional(),
-  timeoutMs: positiveMs().optional(),
-  adaptiveTimeout: z
-    .union([adaptiveTimeoutSchema(), z.literal(false)], { error: 'expected adaptive timeout options or false' })
-    .refine((a) => a === false || a.minTimeoutMs === undefined || a.maxTimeoutMs === undefined || a.minTimeoutMs <= a.maxTimeoutMs, {
-      error: 'expected minTimeoutMs <= maxTimeoutMs',
-    })
-    .optional(),
-  budget: budgetOptionsSchema().optional(),
-  monitor: z.union([monitorSchema(), z.literal(false)], { error: 'expected monitor options or false' }).optional(),
-  stream: streamOptionsSchema().optional(),
-  limits: limitsSchema().optional(),
-  shared: z
-    .strictObject({
-      budgetStore: fn<(deps: SharedDeps) => BudgetStore>('a function (deps) => BudgetStore').optional(),
-      limiter: fn<(deps: SharedDeps) => Limiter>('a function (deps) => Limiter').optional(),
-      breaker: fn<(deps: SharedDeps) => SharedBreaker>('a function (deps) => SharedBreaker').optional(),
-    })
-    .optional(),
-  content: contentSchema().optional(),
-  hedge: z.union([hedgeSchema(), z.literal(false)], { error: 'expected hedge options or false' }).optional(),
-  conditions: conditionsSchema().optional(),
-  clock: clockSchema().optional(),
-  random: fn<RandomSource>('a function returning a number in [0, 1)').optional(),
-  onListenerError: fn<(error: unknown, event: string) => void>('a function (error, event) => void').optional(),
-});
+/**
+ * Each option's schema, built the first time it is needed: a client's options
+ * are checked against the schemas of the keys they set (see `clientSchemaFor`),
+ * so a small options object builds a few schemas, not all of them.
+ */
+export const coreOptionParts = {
+  models: schemaOnFirstUse(() =>
+    z
+      // An entry object's schema is built only when an entry is not a plain model name.
+      .array(z.union([modelName(), z.lazy(modelEntrySchema)]), { error: 'expected a non-empty array of model names or { model, provider } entries' })
+      .min(1, { error: 'expected a non-empty array of model names or { model, provider } entries' })
+      .refine((m) => new Set(m.map(modelIdOf)).size === m.length, { error: 'expected model names without duplicates' }),
+  ),
+  retry: schemaOnFirstUse(() => z.union([retrySchema(), z.literal(false)], { error: 'expected retry options or false' }).optional()),
+  breaker: schemaOnFirstUse(() => z.union([breakerSchema(), z.literal(false)], { error: 'expected breaker options or false' }).optional()),
+  timeoutMs: schemaOnFirstUse(() => positiveMs().optional()),
+  adaptiveTimeout: schemaOnFirstUse(() =>
+    z
+      .union([adaptiveTimeoutSchema(), z.literal(false)], { error: 'expected adaptive timeout options or false' })
+      .refine((a) => a === false || a.minTimeoutMs === undefined || a.maxTimeoutMs === undefined || a.minTimeoutMs <= a.maxTimeoutMs, {
+        error: 'expected minTimeoutMs <= maxTimeoutMs',
+      })
+      .optional(),
+  ),
+  budget: schemaOnFirstUse(() => budgetOptionsSchema().optional()),
+  monitor: schemaOnFirstUse(() => z.union([monitorSchema(), z.literal(false)], { error: 'expected monitor options or false' }).optional()),
+  stream: schemaOnFirstUse(() => streamOptionsSchema().optional()),
+  limits: schemaOnFirstUse(() => limitsSchema().optional()),
+  shared: schemaOnFirstUse(() =>
+    z
+      .strictObject({
+        budgetStore: fn<(deps: SharedDeps) => BudgetStore>('a function (deps) => BudgetStore').optional(),
+        limiter: fn<(deps: SharedDeps) => Limiter>('a function (deps) => Limiter').optional(),
+        breaker: fn<(deps: SharedDeps) => SharedBreaker>('a function (deps) => SharedBreaker').optional(),
+      })
+      .optional(),
+  ),
+  content: schemaOnFirstUse(() => contentSchema().optional()),
+  hedge: schemaOnFirstUse(() => z.union([hedgeSchema(), z.literal(false)], { error: 'expected hedge options or false' }).optional()),
+  conditions: schemaOnFirstUse(() => conditionsSchema().optional()),
+  clock: schemaOnFirstUse(() => clockSchema().optional()),
+  random: schemaOnFirstUse(() => fn<RandomSource>('a function returning a number in [0, 1)').optional()),
+  onListenerError: schemaOnFirstUse(() => fn<(error: unknown, event: string) => void>('a function (error, event) => void').optional()),
+};
+
+type Parts = typeof coreOptionParts;
+/** Every option's schema (building all of them). */
+export const coreOptionShape = (): { [K in keyof Parts]: ReturnType<Parts[K]> } =>
+  Object.fromEntries(Object.entries(coreOptionParts).map(([key, part]) => [key, part()])) as { [K in keyof Parts]: ReturnType<Parts[K]> };

@@ -12,9 +12,42 @@ import { validateOptions, withDefaults } from '../options/validate.js';
 import { ADAPTIVE_TIMEOUT_DEFAULTS, type ResolvedAdaptiveTimeout, type ResolvedRetry, resolveRetry } from '../retry/options.js';
 import type { StreamOptions } from '../stream/options.js';
 import { type EntryLike, type ResolvedDeployment, type TargetOptions, resolveDeployments } from '../deployments/resolve.js';
-import { type ResilientClientOptions, type SharedStateOptions, coreOptionShape, modelIdOf } from './options.js';
+import { type ResilientClientOptions, type SharedStateOptions, coreOptionParts, coreOptionShape, modelIdOf } from './options.js';
 
+/** The whole options schema (every option's schema built). */
 export const clientOptionsSchema = schemaOnFirstUse(() => z.strictObject(coreOptionShape()));
+
+/*
+ * Building a schema costs far more than checking a value with it: every
+ * option's schema together is about 25 ms of CPU on Node 20, paid by the
+ * first client of a cold start. So a client's options are checked against the
+ * schemas of the keys they set; every other known key is checked only to be
+ * absent. The object stays strict and knows every name, so an unknown key is
+ * still refused with the same "did you mean" suggestion.
+ */
+const absent = schemaOnFirstUse(() => z.undefined().optional());
+const OPTION_KEYS = Object.keys(coreOptionParts) as (keyof typeof coreOptionParts)[];
+const byKeySet = new Map<string, z.ZodType>();
+const MAX_KEY_SETS = 64;
+
+function clientSchemaFor(input: unknown): z.ZodType {
+  if (typeof input !== 'object' || input === null) return clientOptionsSchema();
+  let set: (keyof typeof coreOptionParts)[];
+  try {
+    set = OPTION_KEYS.filter((key) => key === 'models' || key in input); // `models` is required: always checked
+  } catch {
+    return clientOptionsSchema(); // a Proxy that throws: validateOptions names the path
+  }
+  const id = set.join(',');
+  let schema = byKeySet.get(id);
+  if (schema === undefined) {
+    const given = new Set<string>(set);
+    schema = z.strictObject(Object.fromEntries(OPTION_KEYS.map((key) => [key, given.has(key) ? coreOptionParts[key]() : absent()])));
+    if (byKeySet.size >= MAX_KEY_SETS) byKeySet.clear();
+    byKeySet.set(id, schema);
+  }
+  return schema;
+}
 
 export interface ResolvedClientOptions {
   readonly models: readonly string[];
@@ -43,7 +76,7 @@ export interface ResolvedClientOptions {
 
 /** Validates once, fills defaults, freezes. Throws ConfigError naming every bad option. */
 export function resolveClientOptions(options: ResilientClientOptions): ResolvedClientOptions {
-  const o = validateOptions(clientOptionsSchema(), options);
+  const o = validateOptions(clientSchemaFor(options), options) as z.output<ReturnType<typeof clientOptionsSchema>>;
   const models = o.models.map(modelIdOf);
   const entries = o.models.filter((m): m is Exclude<typeof m, string> => typeof m !== 'string');
   const d = resolveDeployments(o.models as readonly (string | EntryLike)[], models, { retry: o.retry, breaker: o.breaker, timeoutMs: o.timeoutMs, limits: o.limits as LimitsOptions | undefined });

@@ -210,7 +210,8 @@ function resolveRule<D extends { level: AlertLevel }>(given: (object & Partial<D
 
 /** Validates once (throws ConfigError naming path, expectation and value), fills defaults, freezes. */
 export function resolveMonitorOptions(options: MonitorOptions | undefined, root = 'monitor'): ResolvedMonitorOptions {
-  const o = validateOptions(monitorSchema(), options ?? {}, root);
+  // No options: nothing to check, and no schema to build (a first client's cold start pays for every schema it builds).
+  const o = options === undefined ? {} : validateOptions(monitorSchema(), options, root);
   const h = o.health ?? {};
   const cooldownMs = o.alerts?.cooldownMs ?? 300_000;
   const r = o.alerts?.rules ?? {};

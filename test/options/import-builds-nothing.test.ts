@@ -38,4 +38,24 @@ describe('importing the package', () => {
     expect(() => new lib.ResilientClient({ models: ['gpt-4o'], stream: { resume: { maxResumes: 11 } } })).toThrow(/stream\.resume\.maxResumes: expected at most 10, received 11/);
     expect(() => new lib.ResilientClient({ models: ['gpt-4o'], retry: { maxRetries: -1 } })).toThrow(/retry\.maxRetries: expected a non-negative integer, received -1/);
   });
+
+  it('a first client builds the schemas of the options it sets, not all of them', async () => {
+    const lib = await import('../../src/index.js');
+    new lib.ResilientClient({ models: ['gpt-4o', 'gpt-4o-mini'] }).dispose();
+    const minimal = built.length;
+    built.length = 0;
+    vi.resetModules();
+    const again = await import('../../src/index.js');
+    const full = { models: [{ model: 'gpt-4o', provider: 'openai' }], retry: { maxRetries: 2 }, breaker: { volumeThreshold: 5 }, budget: { day: { maxCostUsd: 20 } }, monitor: { windows: [60_000] }, stream: { resume: true }, limits: { maxQueue: 10 } };
+    new again.ResilientClient(full).dispose();
+    expect(minimal).toBeGreaterThan(0);
+    expect(minimal * 3).toBeLessThan(built.length);
+  });
+
+  it('still knows every option name when a client sets few', async () => {
+    const lib = await import('../../src/index.js');
+    expect(() => new lib.ResilientClient({ models: ['gpt-4o'], retyr: {} } as never)).toThrow(/retyr: unknown option, did you mean `retry`\?/);
+    expect(() => new lib.ResilientClient({} as never)).toThrow(/models: expected a non-empty array/);
+    expect(() => new lib.ResilientClient({ models: ['gpt-4o'], monitor: undefined, budget: undefined }).dispose()).not.toThrow();
+  });
 });
