@@ -27,14 +27,14 @@ export interface ImportTime {
  * A subject: the specifier to import, and optionally code run right after the
  * import with the module as `m` (e.g. building the first client), timed with it.
  */
-export type ImportSubject = string | { readonly specifier: string; readonly then: string };
+export type ImportSubject = string | { readonly specifier: string; readonly afterImport: string };
 
 export function measureImports(specifiers: Readonly<Record<string, ImportSubject>>, rounds: number, cwd: string): Map<string, ImportTime> {
   const samples = new Map<string, { cpu: number[]; wall: number[] }>(Object.keys(specifiers).map((id) => [id, { cpu: [], wall: [] }]));
   for (let round = -1; round < rounds; round++) {
     for (const [id, subject] of Object.entries(specifiers)) {
-      const { specifier, then } = typeof subject === 'string' ? { specifier: subject, then: '' } : subject;
-      const out = execFileSync(process.execPath, ['--input-type=module', '-e', CHILD], { cwd, env: { ...process.env, IMPORT_SPECIFIER: specifier, IMPORT_THEN: then }, encoding: 'utf8' });
+      const { specifier, afterImport } = typeof subject === 'string' ? { specifier: subject, afterImport: '' } : subject;
+      const out = execFileSync(process.execPath, ['--input-type=module', '-e', CHILD], { cwd, env: { ...process.env, IMPORT_SPECIFIER: specifier, IMPORT_THEN: afterImport }, encoding: 'utf8' });
       const { cpu, wall } = JSON.parse(out) as { cpu: number; wall: number };
       // Round −1 warms the file system cache and is discarded.
       if (round < 0) continue;
