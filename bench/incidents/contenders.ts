@@ -200,7 +200,7 @@ export const CONTENDERS: readonly Contender[] = [
     id: 'ours-documented',
     label: 'ours, documented rate-limit set-up',
     ours: true,
-    redis: 'unmeasured',
+    redis: 'uses',
     make: (env) => ours(env, documentedRateLimitSetup(env.sim.clock, env.models)),
   },
   {
