@@ -1,6 +1,6 @@
 import type { SharedProbe } from './model-state.js';
 import type { Judgement, ModelBreaker } from '../breaker/breaker.js';
-import type { Reservation } from '../budget/manager.js';
+import { type Reservation, budgetNow } from '../budget/manager.js';
 import { costOf } from '../budget/pricing.js';
 import { type Classification, KIND_TRAITS, classifyError } from '../classify/classify.js';
 import { sleepUnlessAborted } from '../clock/signals.js';
@@ -81,7 +81,9 @@ export async function tryModel<T>(
 
   let reservation: Reservation | undefined;
   if (budget) {
-    const r = await budget.reserve({ model, ...(call.taskId !== undefined ? { taskId: call.taskId } : {}), estimate: call.estimate ?? budget.estimate(undefined) });
+    const request = { model, ...(call.taskId !== undefined ? { taskId: call.taskId } : {}), estimate: call.estimate ?? budget.estimate(undefined) };
+    // The in-memory store answers now: no promise hop for it.
+    const r = budgetNow.reserveNow(budget, request) ?? (await budget.reserve(request));
     if (!r.ok) {
       if (r.action === 'reject') throw r.error;
       return { ok: false, error: r.error, kind: 'budget' };
@@ -94,7 +96,7 @@ export async function tryModel<T>(
   const settle = (final: Usage | undefined) => {
     const usage = rejectedUsage ? addUsage(rejectedUsage, final) : final;
     deps.weights?.record(key, final, clock.now());
-    if (budget && reservation) return budget.settle(reservation, usage);
+    if (budget && reservation) return budgetNow.settleNow(budget, reservation, usage) ? undefined : budget.settle(reservation, usage);
     if (monitor && usage) monitor.recordUsage(model, usage.inputTokens, usage.outputTokens, costOf(model, usage) ?? 0);
     return undefined;
   };
@@ -212,7 +214,8 @@ export async function tryModel<T>(
     if (!state.streamed && (reservation || monitor || deps.weights || admit)) {
       const usage = (call.usage ?? extractUsage)(value);
       if (admit && usage) deps.limiter.used?.(key, admit.weight, usage);
-      await settle(usage);
+      const settling = settle(usage);
+      if (settling) await settling;
     }
     return { ok: true, value };
   } catch (error) {
