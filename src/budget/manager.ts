@@ -255,8 +255,8 @@ export class BudgetManager {
     }
     const usd = this.#signals.costOrWarn(model, actual, taskId);
     const used: Amount = { tokens: actual.inputTokens + actual.outputTokens, costNanos: costNanos(usd) };
-    this.#signals.usage(model, taskId, actual, usd === undefined ? null : used.costNanos / NANOS_PER_USD, estimated);
     const now = this.#clock.now();
+    this.#signals.usage(now, model, taskId, actual, usd === undefined ? null : used.costNanos / NANOS_PER_USD, estimated);
     for (const h of held.holds) {
       this.#expiry?.touch(h.key, now);
       // #safe inlined: no generator per scope on every settle.

@@ -33,10 +33,10 @@ export class BudgetSignals {
   }
 
   /** `budget:usage` for a settled call. */
-  usage(model: string, taskId: string | undefined, actual: Usage, costUsd: number | null, estimated: boolean): void {
+  usage(now: number, model: string, taskId: string | undefined, actual: Usage, costUsd: number | null, estimated: boolean): void {
     if (!this.wants('budget:usage')) return;
     this.#emitter!.emit('budget:usage', {
-      timestamp: this.#clock.now(),
+      timestamp: now,
       ...(taskId !== undefined ? { taskId } : {}),
       model,
       inputTokens: actual.inputTokens,

@@ -68,6 +68,7 @@ export async function tryModel<T>(
   const key = target?.key ?? model;
   const to: AttemptTarget = target ?? { key, model };
   const dep = target ? { deployment: target.key } : undefined;
+  const plain = !dep && given.taskId === undefined;
   // A model's or deployment's own timeout, unless the call gave one.
   const ownMs = given.timeoutGiven ? undefined : deps.timeoutFor?.(key);
   const call = ownMs !== undefined && ownMs !== given.timeoutMs ? { ...given, timeoutMs: ownMs } : given;
@@ -109,20 +110,26 @@ export async function tryModel<T>(
       const admitted = deps.limiter.admit(key, admit);
       release = typeof admitted === 'function' ? admitted : await admitted;
     }
-    const guard = guardAttempt(deps, key, call, clock.now());
+    // Latency counts from admission: time in the limiter's queue is not the provider's.
+    const start = clock.now();
+    const guard = guardAttempt(deps, key, call, start);
     if (!guard.start) {
       release?.();
       throw guard.error; // not started: the chain moves on with reason `deadline`
     }
-    // Latency counts from admission: time in the limiter's queue is not the provider's.
-    const start = clock.now();
-    if (bus.wants('attempt')) bus.emit('attempt', { timestamp: start, taskId: call.taskId, model, ...dep, attempt: n });
+    // Without a task id or a deployment the payload is built without them, so the bus has no undefined field to strip.
+    if (bus.wants('attempt')) bus.emit('attempt', plain ? { timestamp: start, model, attempt: n } : { timestamp: start, taskId: call.taskId, model, ...dep, attempt: n });
     const token = monitor?.startCall(key, start, guard.limit?.ms);
     let probing: SharedProbe | undefined;
     try {
       const streamHooks = streamHooksFor(deps, model, key, n, call, state, breaker, neutral, settle);
-      if (deps.sharedCheck) probing = await deps.sharedCheck(key);
-      const run = () => runAttempt(fn, to, n, call, clock, deps.disposeSignal, deps.onDispose, streamHooks, guard.limit, firstChunkMs);
+      // The attempt starts now, unless a shared-state check came first.
+      let startedAt: number | undefined = start;
+      if (deps.sharedCheck) {
+        probing = await deps.sharedCheck(key);
+        startedAt = undefined;
+      }
+      const run = () => runAttempt(fn, to, n, call, clock, deps.disposeSignal, deps.onDispose, streamHooks, guard.limit, firstChunkMs, startedAt);
       const conditions = call.conditions;
       // Judged inside the breaker's execute, so a rejected answer counts against the model only when you ask (its classification says).
       const invoke = conditions?.result
@@ -140,7 +147,10 @@ export async function tryModel<T>(
       if (probing) deps.probeEnded(key, probing, true);
       breaker?.noteDuration(now - start, guard.slowMs);
       monitor?.recordAttempt(key, 'success', now - start, now);
-      if (bus.wants('success')) bus.emit('success', { timestamp: now, taskId: call.taskId, model, ...dep, attempt: n, latencyMs: now - start });
+      if (bus.wants('success')) {
+        const latencyMs = now - start;
+        bus.emit('success', plain ? { timestamp: now, model, attempt: n, latencyMs } : { timestamp: now, taskId: call.taskId, model, ...dep, attempt: n, latencyMs });
+      }
       return value;
     } catch (error) {
       let cls = classifyOnce(state, error, clock.now());
