@@ -145,7 +145,7 @@ export class BudgetManager {
     if (taskId !== undefined) this.#recentTasks.note(taskId);
 
     const bucket = this.#window ? windowBuckets(now, this.#window).at(-1) : undefined;
-    const scopes = this.#scopes.get(model, taskId, this.#day.at(now).key, bucket);
+    const scopes = this.#scopes.get(model, taskId, this.#day.keyAt(now), bucket);
     const held: ScopeHold[] = [];
     let holds: readonly ScopeHold[];
     let holding = amount;

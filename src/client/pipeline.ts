@@ -82,7 +82,8 @@ export async function tryModel<T>(
 
   let reservation: Reservation | undefined;
   if (budget) {
-    const request = { model, ...(call.taskId !== undefined ? { taskId: call.taskId } : {}), estimate: call.estimate ?? budget.estimate(undefined) };
+    const estimate = call.estimate ?? budget.estimate(undefined);
+    const request = call.taskId === undefined ? { model, estimate } : { model, taskId: call.taskId, estimate };
     // The in-memory store answers now: no promise hop for it.
     const r = budgetNow.reserveNow(budget, request) ?? (await budget.reserve(request));
     if (!r.ok) {
