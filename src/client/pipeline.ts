@@ -249,7 +249,7 @@ export async function tryModel<T>(
 const tails = new WeakMap<readonly string[], (readonly string[] | undefined)[]>();
 
 /** The models after `index` in `chain`, or undefined when none. */
-function laterOf(chain: readonly string[], index: number): readonly string[] | undefined {
+export function laterOf(chain: readonly string[], index: number): readonly string[] | undefined {
   if (chain.length <= index + 1) return undefined;
   if (!Object.isFrozen(chain)) return chain.slice(index + 1);
   let list = tails.get(chain);
