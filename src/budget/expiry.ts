@@ -52,6 +52,11 @@ export class KeyExpiry {
     if (until > now && !key.startsWith('task:') && until !== now + FUTURE_GRACE_MS) this.#settled.add(key);
   }
 
+  /** Whether {@link due} would look at the keys at `now` (a sweep is due). */
+  sweepDue(now: number): boolean {
+    return now >= this.#nextSweep;
+  }
+
   /** The keys whose period is over, removed from tracking; empty unless a sweep is due. */
   due(now: number): string[] {
     if (now < this.#nextSweep) return [];

@@ -8,15 +8,24 @@ import { KeyExpiry } from './expiry.js';
 import { StoreFault, type StoreOp, StoreRunner, StoreTimeoutError, type Steps } from './store-call.js';
 import type { BudgetEmitter, BudgetScope } from './events.js';
 import { type BudgetOptions, budgetOptionsSchema } from './options.js';
-import type { Held, ReserveRequest, ReserveResult, Reservation } from './reservation.js';
+import { type Held, RecentTasks, type ReserveRequest, type ReserveResult, type Reservation } from './reservation.js';
 import { DayTracker, type WindowShape, windowBuckets } from './period.js';
 import { type PriceTable, costOf, mergePrices, pricesInfo } from './pricing.js';
 import { type ScopeSnapshot, type BudgetSnapshot, type PricesInfo, assembleSnapshot } from './snapshot.js';
 import { BudgetSignals } from './signals.js';
-import { NANOS_PER_USD, type ScopeHold, add, costNanos, denialOf, overBy, scopesFor, storeLimit, windowOthers, windowTotals } from './scopes.js';
+import { NANOS_PER_USD, type ScopeHold, add, costNanos, denialOf, overBy, ScopeCache, storeLimit, windowOthers, windowTotals } from './scopes.js';
 import { type Amount, type BudgetStore, MemoryBudgetStore, type StoreReserveResult, type Totals, ZERO } from './store.js';
 
 export type { ReserveRequest, Reservation, ReserveResult } from './reservation.js';
+
+/**
+ * For the client's pipeline (not public API): `reserve`/`settle` done now, with no promise, for a store that
+ * answers synchronously (the built-in in-memory one); undefined/false for any other. Same steps and events.
+ */
+export const budgetNow = {} as {
+  reserveNow(budget: BudgetManager, request: ReserveRequest): ReserveResult | undefined;
+  settleNow(budget: BudgetManager, reservation: Reservation, usage: Usage | undefined): boolean;
+};
 
 const DEFAULT_STORE_TIMEOUT_MS = 5_000;
 const DEFAULT_TASK_TTL_MS = 86_400_000;
@@ -50,13 +59,23 @@ export class BudgetManager {
   readonly #day: DayTracker;
   readonly #window: WindowShape | undefined;
   readonly #open = new Map<number, Held>();
-  readonly #recentTasks = new Map<string, true>();
+  readonly #recentTasks = new RecentTasks();
   readonly #limitsCost: boolean;
   readonly #runner: StoreRunner;
+  readonly #scopes: ScopeCache;
   readonly #expiry: KeyExpiry | undefined;
   #adopted = false;
   #nextId = 1;
   #queue: Promise<unknown> = Promise.resolve();
+
+  static {
+    budgetNow.reserveNow = (b, request) => (b.#runner.sync ? b.#runner.runSync(b.#reserve(request)) : undefined);
+    budgetNow.settleNow = (b, reservation, usage) => {
+      if (!b.#runner.sync) return false;
+      b.#runner.runSync(b.#settle(reservation, usage));
+      return true;
+    };
+  }
 
   constructor(options: BudgetOptions, deps: BudgetDeps) {
     const o = validateOptions(budgetOptionsSchema(), options, 'budget') as BudgetOptions;
@@ -69,6 +88,7 @@ export class BudgetManager {
     const w = this.#o.window;
     this.#window = w ? { windowMs: w.windowMs, buckets: w.buckets ?? 60 } : undefined;
     this.#limitsCost = [o.task, o.day, o.window, ...Object.values(o.models ?? {})].some((l) => l?.maxCostUsd !== undefined);
+    this.#scopes = new ScopeCache(o);
     this.#signals = new BudgetSignals(deps, this.prices, this.#limitsCost, o.thresholds);
     // The in-memory store answers synchronously: no promise hop or timer per operation for it.
     this.#runner = new StoreRunner(this.store, this.#clock, o.storeTimeoutMs ?? DEFAULT_STORE_TIMEOUT_MS);
@@ -116,27 +136,31 @@ export class BudgetManager {
 
   *#reserve({ model, taskId, estimate }: ReserveRequest): Steps<ReserveResult> {
     const now = this.#clock.now();
-    yield* this.#sweep(now, model, taskId);
+    if (this.#expiry && (!this.#adopted || this.#expiry.sweepDue(now))) yield* this.#sweep(now, model, taskId);
     const inTokens = Math.max(0, Math.ceil(estimate.inputTokens) || 0);
     const outTokens = Math.max(0, Math.ceil(estimate.outputTokens) || 0);
     const est = Object.freeze({ inputTokens: inTokens, outputTokens: outTokens });
     const usd = this.#signals.costOrWarn(model, { inputTokens: inTokens, outputTokens: outTokens }, taskId);
     const amount: Amount = { tokens: inTokens + outTokens, costNanos: costNanos(usd) };
-    if (taskId !== undefined) this.#trackTask(taskId);
+    if (taskId !== undefined) this.#recentTasks.note(taskId);
 
     const bucket = this.#window ? windowBuckets(now, this.#window).at(-1) : undefined;
-    const scopes = scopesFor(this.#o, model, taskId, this.#day.at(now).key, bucket);
+    const scopes = this.#scopes.get(model, taskId, this.#day.keyAt(now), bucket);
     const held: ScopeHold[] = [];
     let holds: readonly ScopeHold[];
     let holding = amount;
     try {
-      const withOthers: ScopeHold[] = [];
-      for (const s of scopes) withOthers.push(s.scope === 'window' ? { ...s, others: yield* windowOthers(this.#window!, now) } : s);
-      for (const s of withOthers) this.#expiry?.touch(s.key, now);
-      const enforced = withOthers.filter((s) => s.action !== 'warn-only');
-      const advisory = withOthers.filter((s) => s.action === 'warn-only');
+      let withOthers = scopes;
+      if (this.#window) {
+        const list: ScopeHold[] = [];
+        for (const s of scopes) list.push(s.scope === 'window' ? { ...s, others: yield* windowOthers(this.#window, now) } : s);
+        withOthers = list;
+      }
+      if (this.#expiry) for (const s of withOthers) this.#expiry.touch(s.key, now);
 
-      for (const s of enforced) {
+      // Enforced scopes first, then the warn-only ones.
+      for (const s of withOthers) {
+        if (s.action === 'warn-only') continue;
         const r: StoreReserveResult = yield { op: 'reserve', key: s.key, amount, limit: storeLimit(s) };
         if (!r.ok) {
           // Undo the scopes already held: a refused call holds nothing.
@@ -148,7 +172,8 @@ export class BudgetManager {
         }
         held.push(s);
       }
-      for (const s of advisory) {
+      for (const s of withOthers) {
+        if (s.action !== 'warn-only') continue;
         const r: StoreReserveResult = yield { op: 'reserve', key: s.key, amount };
         held.push(s);
         const totals = s.others ? add(s.others, r.totals) : r.totals;
@@ -230,24 +255,17 @@ export class BudgetManager {
     }
     const usd = this.#signals.costOrWarn(model, actual, taskId);
     const used: Amount = { tokens: actual.inputTokens + actual.outputTokens, costNanos: costNanos(usd) };
-    if (this.#signals.wants('budget:usage')) {
-      this.#signals.emit('budget:usage', {
-        timestamp: this.#clock.now(),
-        ...(taskId !== undefined ? { taskId } : {}),
-        model,
-        inputTokens: actual.inputTokens,
-        outputTokens: actual.outputTokens,
-        cachedInputTokens: actual.cachedInputTokens,
-        cacheWriteTokens: actual.cacheWriteTokens,
-        reasoningTokens: actual.reasoningTokens,
-        costUsd: usd === undefined ? null : used.costNanos / NANOS_PER_USD,
-        estimated,
-      });
-    }
     const now = this.#clock.now();
+    this.#signals.usage(now, model, taskId, actual, usd === undefined ? null : used.costNanos / NANOS_PER_USD, estimated);
     for (const h of held.holds) {
       this.#expiry?.touch(h.key, now);
-      const after = yield* this.#safe<Totals>({ op: 'settle', key: h.key, reserved: held.amount, used }, model, taskId);
+      // #safe inlined: no generator per scope on every settle.
+      let after: Totals | undefined;
+      try {
+        after = yield { op: 'settle', key: h.key, reserved: held.amount, used };
+      } catch (fault) {
+        after = this.#storeWarning(fault, model, taskId);
+      }
       if (!after || !this.#signals.wants('budget:warning')) continue;
       // A window's level is the sum of its buckets at this moment, not the one bucket this call was held in.
       const level = h.scope === 'window' ? yield* this.#safeTotals(model, taskId) : after;
@@ -286,13 +304,6 @@ export class BudgetManager {
     }
   }
 
-  #trackTask(taskId: string): void {
-    // Most recent 1,000 tasks, for `snapshot()`: a bounded list, since task ids are unbounded.
-    this.#recentTasks.delete(taskId);
-    this.#recentTasks.set(taskId, true);
-    if (this.#recentTasks.size > 1_000) this.#recentTasks.delete(this.#recentTasks.keys().next().value!);
-  }
-
   /** Store keys this manager tracks for expiry (live periods and tasks); 0 for stores that expire keys themselves. */
   get trackedKeys(): number {
     return this.#expiry?.size ?? 0;
@@ -327,6 +338,6 @@ export class BudgetManager {
   #snapshot(taskIds: readonly string[] | undefined): Promise<BudgetSnapshot> {
     const o = this.#o;
     const parts = { day: this.#day, window: this.#window, prices: this.#pricesInfo, openReservations: this.#open.size };
-    return assembleSnapshot(o, parts, this.store, this.#clock.now(), taskIds ?? [...this.#recentTasks.keys()].reverse(), (steps) => this.#runner.run(steps));
+    return assembleSnapshot(o, parts, this.store, this.#clock.now(), taskIds ?? this.#recentTasks.list(), (steps) => this.#runner.run(steps));
   }
 }

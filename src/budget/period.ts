@@ -72,6 +72,11 @@ export class DayTracker {
 
   /** The day key at `now` and the instant it ends. */
   at(now: number): { key: string; resetsAt: number } {
+    return { key: this.keyAt(now), resetsAt: this.#until };
+  }
+
+  /** The day key at `now` (what {@link at} returns, without building an object). */
+  keyAt(now: number): string {
     // `#from` is the first time we saw this day, not its start: a clock moved
     // backwards (tests, NTP) recomputes, never reuses a later day.
     if (now < this.#from || now >= this.#until) {
@@ -79,7 +84,7 @@ export class DayTracker {
       this.#until = nextDayStart(now, this.timeZone);
       this.#from = now;
     }
-    return { key: this.#key, resetsAt: this.#until };
+    return this.#key;
   }
 }
 

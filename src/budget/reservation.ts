@@ -33,3 +33,19 @@ export interface Held {
   readonly amount: Amount;
   readonly holds: readonly ScopeHold[];
 }
+
+/** The most recent 1,000 task ids a manager has seen, for its snapshot: a bounded list, since task ids are unbounded. */
+export class RecentTasks {
+  readonly #ids = new Map<string, true>();
+
+  note(taskId: string): void {
+    this.#ids.delete(taskId);
+    this.#ids.set(taskId, true);
+    if (this.#ids.size > 1_000) this.#ids.delete(this.#ids.keys().next().value!);
+  }
+
+  /** Newest first. */
+  list(): string[] {
+    return [...this.#ids.keys()].reverse();
+  }
+}

@@ -116,6 +116,52 @@ export function scopesFor(o: BudgetOptions, model: string, taskId: string | unde
   return out;
 }
 
+/** How many models' scope lists {@link ScopeCache} keeps before starting over. */
+const SCOPE_CACHE_MODELS = 1_000;
+
+/**
+ * {@link scopesFor} remembered per model for the current day and window bucket:
+ * every call of a model counts against the same scopes, so their store keys are
+ * built once a period (and, being the same strings, hash once in every map
+ * that holds them). Task scopes are built per call: task ids are unbounded.
+ */
+export class ScopeCache {
+  readonly #o: BudgetOptions;
+  readonly #byModel = new Map<string, { readonly day: string; readonly bucket: number | undefined; readonly holds: readonly ScopeHold[] }>();
+
+  constructor(o: BudgetOptions) {
+    this.#o = o;
+  }
+
+  get(model: string, taskId: string | undefined, day: string, bucket: number | undefined): readonly ScopeHold[] {
+    if (taskId !== undefined && this.#o.task) return scopesFor(this.#o, model, taskId, day, bucket);
+    const hit = this.#byModel.get(model);
+    if (hit && hit.day === day && hit.bucket === bucket) return hit.holds;
+    const holds = Object.freeze(scopesFor(this.#o, model, undefined, day, bucket));
+    if (!hit && this.#byModel.size >= SCOPE_CACHE_MODELS) this.#byModel.clear();
+    this.#byModel.set(model, { day, bucket, holds });
+    return holds;
+  }
+}
+
+/**
+ * Whether settling `delta` (leaving totals `after`) crossed any threshold of
+ * `h`: a check that allocates nothing, so {@link crossings} runs only when one did.
+ */
+export function crossedAny(h: ScopeHold, after: Totals, delta: Amount, thresholds: readonly number[]): boolean {
+  for (const t of thresholds) {
+    if (h.limitTokens !== undefined && delta.tokens > 0) {
+      const mark = h.limitTokens * t;
+      if (after.used.tokens - delta.tokens < mark && after.used.tokens >= mark) return true;
+    }
+    if (h.limitNanos !== undefined && delta.costNanos > 0) {
+      const mark = h.limitNanos * t;
+      if (after.used.costNanos - delta.costNanos < mark && after.used.costNanos >= mark) return true;
+    }
+  }
+  return false;
+}
+
 /** Settled and reserved usage of the window's older buckets (the current one is in the store key). */
 export function* windowOthers(w: WindowShape, now: number): Steps<Totals> {
   const buckets = windowBuckets(now, w).slice(0, -1);

@@ -2,7 +2,7 @@ import type { Usage } from '../usage/extract.js';
 import type { Clock } from '../clock/clock.js';
 import type { BudgetEmitter, BudgetEvents } from './events.js';
 import { type PriceTable, costOf } from './pricing.js';
-import { type Denial, type ScopeHold, crossings } from './scopes.js';
+import { type Denial, type ScopeHold, crossedAny, crossings } from './scopes.js';
 import type { Amount, Totals } from './store.js';
 
 const MAX_UNPRICED_REMEMBERED = 1_000;
@@ -30,6 +30,19 @@ export class BudgetSignals {
 
   emit<K extends keyof BudgetEvents>(name: K, payload: BudgetEvents[K]): void {
     this.#emitter?.emit(name, payload);
+  }
+
+  /** `budget:usage` for a settled call. */
+  usage(now: number, model: string, taskId: string | undefined, actual: Usage, costUsd: number | null, estimated: boolean): void {
+    if (!this.wants('budget:usage')) return;
+    const { inputTokens, outputTokens, cachedInputTokens, cacheWriteTokens, reasoningTokens } = actual;
+    // Two literals rather than a spread: built on every settle the monitor sees.
+    this.#emitter!.emit(
+      'budget:usage',
+      taskId === undefined
+        ? { timestamp: now, model, inputTokens, outputTokens, cachedInputTokens, cacheWriteTokens, reasoningTokens, costUsd, estimated }
+        : { timestamp: now, taskId, model, inputTokens, outputTokens, cachedInputTokens, cacheWriteTokens, reasoningTokens, costUsd, estimated },
+    );
   }
 
   exceeded(d: Denial, taskId: string | undefined): void {
@@ -62,6 +75,7 @@ export class BudgetSignals {
 
   /** `budget:warning` for each threshold the settle of `used` crossed. */
   thresholds(h: ScopeHold, after: Totals, used: Amount, taskId: string | undefined): void {
+    if (!crossedAny(h, after, used, this.#thresholds)) return;
     for (const w of crossings(h, after, used, this.#thresholds)) {
       this.#emitter!.emit('budget:warning', { timestamp: this.#clock.now(), ...(taskId !== undefined ? { taskId } : {}), ...w });
     }

@@ -71,7 +71,8 @@ export class StoreRunner {
     }
   }
 
-  runSync<T>(steps: Steps<T>, store: MemoryBudgetStore): T {
+  /** Runs `steps` to the end now; only for a {@link sync} runner (a thrown error throws). */
+  runSync<T>(steps: Steps<T>, store: MemoryBudgetStore = this.#memory!): T {
     let r = steps.next();
     while (!r.done) {
       const op = r.value;

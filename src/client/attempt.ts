@@ -66,14 +66,16 @@ export function runAttempt<T>(
   streamHooks?: () => StreamHooks,
   limit?: AttemptLimit,
   firstChunkMs?: number,
+  /** The clock's time now, when the caller has just read it. */
+  now?: number,
 ): Promise<T> {
-  if (call.timeoutMs !== undefined || call.signal || limit || firstChunkMs !== undefined) return runGuarded(fn, target, attempt, call, clock, disposeSignal, streamHooks, limit, firstChunkMs);
+  if (call.timeoutMs !== undefined || call.signal || limit || firstChunkMs !== undefined) return runGuarded(fn, target, attempt, call, clock, disposeSignal, streamHooks, limit, firstChunkMs, now);
   // The common path: no controller of our own, the attempt gets the shared dispose
   // signal. Its promise is settled by hand (no async function around it) and its
   // reject sits in `onDispose`, so dispose still ends an attempt whose function
   // ignores the signal, for the cost of a list entry.
   if (disposeSignal.aborted) return Promise.reject(disposeSignal.reason);
-  const startedAt = clock.now();
+  const startedAt = now ?? clock.now();
   return new Promise<T>((resolve, reject) => {
     const entry = onDispose.add(reject);
     const ctx = new Context(target, attempt, call, disposeSignal);
@@ -115,13 +117,14 @@ function runGuarded<T>(
   streamHooks: (() => StreamHooks) | undefined,
   limit: AttemptLimit | undefined,
   firstChunkMs?: number,
+  now?: number,
 ): Promise<T> {
   const callerSignal = call.signal;
   const stopped = stoppedBy(callerSignal, disposeSignal);
   if (stopped) return Promise.reject(stopped.reason);
   const model = target.key;
   const timeoutMs = limit ? limit.ms : call.timeoutMs;
-  const startedAt = clock.now();
+  const startedAt = now ?? clock.now();
   return new Promise<T>((resolve, reject) => {
     let controller: AbortController | undefined;
     /** Why the attempt was stopped (timeout, caller, dispose, the stream's own abort), once it has been. */

@@ -237,7 +237,12 @@ export class ResilientClient {
     });
   }
 
-  async #tracked<T>(fn: AttemptFn<T>, options: RunOptions | undefined): Promise<T> {
+  #tracked<T>(fn: AttemptFn<T>, options: RunOptions | undefined): Promise<T> {
+    // No model outside `models` and nothing to resume: no wrapper (and promise) of its own.
+    if (options?.models === undefined && options?.stream?.resume === undefined && this.#deps.stream?.resume === undefined) return this.#run(fn, options);
+    return this.#trackedExtra(fn, options);
+  }
+  async #trackedExtra<T>(fn: AttemptFn<T>, options: RunOptions | undefined): Promise<T> {
     const extra = this.#states.extraOf(options?.models);
     for (const m of extra) this.#states.enter(m);
     try {
@@ -248,9 +253,7 @@ export class ResilientClient {
     }
   }
 
-  get #resumeDeps(): ResumeDeps {
-    return { clock: this.#clock, bus: this.#bus, stream: this.#deps.stream, models: this.models, run: (fn, options) => this.run(fn, options) };
-  }
+  get #resumeDeps(): ResumeDeps { return { clock: this.#clock, bus: this.#bus, stream: this.#deps.stream, models: this.models, run: (fn, options) => this.run(fn, options) }; }
 
   async #run<T>(fn: AttemptFn<T>, options: RunOptions | undefined): Promise<T> {
     // Entries naming another provider than the caller's are left out (decision 0006).
@@ -306,7 +309,7 @@ export class ResilientClient {
           },
         })
       : await runChain(models, tryOne, hooks);
-    const result = await content.finish(first, tryOne, hooks);
+    const result = first.ok ? first : await content.finish(first, tryOne, hooks);
     if (result.ok) return result.value;
     if (result.failures) {
       const error = exhausted(result.failures, call, this.#bus, this.#clock.now());

@@ -4,7 +4,7 @@ import { orderDeployments } from '../deployments/order.js';
 import type { BreakerState } from '../events/events.js';
 import type { CallState } from './attempt.js';
 import type { PipelineDeps } from './deps.js';
-import { tryModel } from './pipeline.js';
+import { laterOf, tryModel } from './pipeline.js';
 import { callEstimate } from './support.js';
 import type { AttemptFn, Outcome } from './types.js';
 
@@ -32,7 +32,7 @@ export async function tryDeployments<T>(
   const weight = () => call.estimate ?? callEstimate(undefined, call.run);
   const ready = (id: string) => stateOf(id) !== 'open' && (!limiter.enabled || limiter.available(id, weight));
   const order = orderDeployments(list, deps.random, ready);
-  const laterModels = chain.slice(index + 1);
+  const laterModels = laterOf(chain, index) ?? [];
   let failed: Failure<T> | undefined;
   for (let i = 0; i < order.length; i++) {
     const d = order[i]!;

@@ -21,7 +21,7 @@ const NO_GUARD: AttemptGuard = Object.freeze({ start: true, limit: undefined, sl
 export function guardAttempt(deps: PipelineDeps, model: string, call: CallState, now: number): AttemptGuard {
   const adaptive = deps.adaptiveTimeout;
   if (call.deadlineAt === undefined && call.timeoutMs === undefined && (!adaptive || !deps.monitor)) return NO_GUARD;
-  const baseline = adaptive ? deps.monitor?.latencyBaseline(model) : undefined;
+  const baseline = adaptive ? deps.monitor?.latencyBaseline(model, now) : undefined;
   const derived = derivedTimeoutMs(baseline, adaptive);
   const median = derived !== undefined ? baseline!.p50 : undefined;
   const plan = planAttempt(now, call.deadlineAt, call.timeoutMs ?? derived, median);

@@ -1,6 +1,6 @@
 import type { SharedProbe } from './model-state.js';
 import type { Judgement, ModelBreaker } from '../breaker/breaker.js';
-import type { Reservation } from '../budget/manager.js';
+import { type Reservation, budgetNow } from '../budget/manager.js';
 import { costOf } from '../budget/pricing.js';
 import { type Classification, KIND_TRAITS, classifyError } from '../classify/classify.js';
 import { sleepUnlessAborted } from '../clock/signals.js';
@@ -68,11 +68,12 @@ export async function tryModel<T>(
   const key = target?.key ?? model;
   const to: AttemptTarget = target ?? { key, model };
   const dep = target ? { deployment: target.key } : undefined;
+  const plain = !dep && given.taskId === undefined;
   // A model's or deployment's own timeout, unless the call gave one.
   const ownMs = given.timeoutGiven ? undefined : deps.timeoutFor?.(key);
   const call = ownMs !== undefined && ownMs !== given.timeoutMs ? { ...given, timeoutMs: ownMs } : given;
   // Models after this one in the chain being run: where a call spills when this one has no capacity.
-  const later = target?.spillTo ?? (chain.length > index + 1 ? chain.slice(index + 1) : undefined);
+  const later = target?.spillTo ?? laterOf(chain, index);
   const admit = deps.limiter.enabled ? admitOptions(deps, key, call, later) : undefined;
   const state: TryState = { error: undefined, cls: undefined, streamed: false, signal: call.signal, disposeSignal: deps.disposeSignal };
   const breaker = deps.breakerFor(key);
@@ -81,7 +82,10 @@ export async function tryModel<T>(
 
   let reservation: Reservation | undefined;
   if (budget) {
-    const r = await budget.reserve({ model, ...(call.taskId !== undefined ? { taskId: call.taskId } : {}), estimate: call.estimate ?? budget.estimate(undefined) });
+    const estimate = call.estimate ?? budget.estimate(undefined);
+    const request = call.taskId === undefined ? { model, estimate } : { model, taskId: call.taskId, estimate };
+    // The in-memory store answers now: no promise hop for it.
+    const r = budgetNow.reserveNow(budget, request) ?? (await budget.reserve(request));
     if (!r.ok) {
       if (r.action === 'reject') throw r.error;
       return { ok: false, error: r.error, kind: 'budget' };
@@ -94,7 +98,7 @@ export async function tryModel<T>(
   const settle = (final: Usage | undefined) => {
     const usage = rejectedUsage ? addUsage(rejectedUsage, final) : final;
     deps.weights?.record(key, final, clock.now());
-    if (budget && reservation) return budget.settle(reservation, usage);
+    if (budget && reservation) return budgetNow.settleNow(budget, reservation, usage) ? undefined : budget.settle(reservation, usage);
     if (monitor && usage) monitor.recordUsage(model, usage.inputTokens, usage.outputTokens, costOf(model, usage) ?? 0);
     return undefined;
   };
@@ -107,20 +111,26 @@ export async function tryModel<T>(
       const admitted = deps.limiter.admit(key, admit);
       release = typeof admitted === 'function' ? admitted : await admitted;
     }
-    const guard = guardAttempt(deps, key, call, clock.now());
+    // Latency counts from admission: time in the limiter's queue is not the provider's.
+    const start = clock.now();
+    const guard = guardAttempt(deps, key, call, start);
     if (!guard.start) {
       release?.();
       throw guard.error; // not started: the chain moves on with reason `deadline`
     }
-    // Latency counts from admission: time in the limiter's queue is not the provider's.
-    const start = clock.now();
-    if (bus.wants('attempt')) bus.emit('attempt', { timestamp: start, taskId: call.taskId, model, ...dep, attempt: n });
+    // Without a task id or a deployment the payload is built without them, so the bus has no undefined field to strip.
+    if (bus.wants('attempt')) bus.emit('attempt', plain ? { timestamp: start, model, attempt: n } : { timestamp: start, taskId: call.taskId, model, ...dep, attempt: n });
     const token = monitor?.startCall(key, start, guard.limit?.ms);
     let probing: SharedProbe | undefined;
     try {
       const streamHooks = streamHooksFor(deps, model, key, n, call, state, breaker, neutral, settle);
-      if (deps.sharedCheck) probing = await deps.sharedCheck(key);
-      const run = () => runAttempt(fn, to, n, call, clock, deps.disposeSignal, deps.onDispose, streamHooks, guard.limit, firstChunkMs);
+      // The attempt starts now, unless a shared-state check came first.
+      let startedAt: number | undefined = start;
+      if (deps.sharedCheck) {
+        probing = await deps.sharedCheck(key);
+        startedAt = undefined;
+      }
+      const run = () => runAttempt(fn, to, n, call, clock, deps.disposeSignal, deps.onDispose, streamHooks, guard.limit, firstChunkMs, startedAt);
       const conditions = call.conditions;
       // Judged inside the breaker's execute, so a rejected answer counts against the model only when you ask (its classification says).
       const invoke = conditions?.result
@@ -138,7 +148,10 @@ export async function tryModel<T>(
       if (probing) deps.probeEnded(key, probing, true);
       breaker?.noteDuration(now - start, guard.slowMs);
       monitor?.recordAttempt(key, 'success', now - start, now);
-      if (bus.wants('success')) bus.emit('success', { timestamp: now, taskId: call.taskId, model, ...dep, attempt: n, latencyMs: now - start });
+      if (bus.wants('success')) {
+        const latencyMs = now - start;
+        bus.emit('success', plain ? { timestamp: now, model, attempt: n, latencyMs } : { timestamp: now, taskId: call.taskId, model, ...dep, attempt: n, latencyMs });
+      }
       return value;
     } catch (error) {
       let cls = classifyOnce(state, error, clock.now());
@@ -212,7 +225,8 @@ export async function tryModel<T>(
     if (!state.streamed && (reservation || monitor || deps.weights || admit)) {
       const usage = (call.usage ?? extractUsage)(value);
       if (admit && usage) deps.limiter.used?.(key, admit.weight, usage);
-      await settle(usage);
+      const settling = settle(usage);
+      if (settling) await settling;
     }
     return { ok: true, value };
   } catch (error) {
@@ -226,6 +240,21 @@ export async function tryModel<T>(
     // Your error condition can move a failure on (or stop it) against its kind's usual trait.
     return call.conditions?.error && cls.fallback !== KIND_TRAITS[cls.kind].fallback ? { ok: false, error, kind, moveOn: cls.fallback } : { ok: false, error, kind };
   }
+}
+
+// Per frozen chain (the client's `models`), the models after each index: built
+// once rather than sliced on every model try, since slicing a frozen array takes
+// V8's slow path (half a microsecond per call). An array that can change (a
+// call's own `models`) is sliced each time.
+const tails = new WeakMap<readonly string[], (readonly string[] | undefined)[]>();
+
+/** The models after `index` in `chain`, or undefined when none. */
+export function laterOf(chain: readonly string[], index: number): readonly string[] | undefined {
+  if (chain.length <= index + 1) return undefined;
+  if (!Object.isFrozen(chain)) return chain.slice(index + 1);
+  let list = tails.get(chain);
+  if (!list) tails.set(chain, (list = []));
+  return (list[index] ??= Object.freeze(chain.slice(index + 1)));
 }
 
 /**

@@ -145,7 +145,7 @@ export function tee(bus: EventBus<ResilienceEvents>, monitor: Monitor | undefine
     emit(name, payload) {
       if (name === 'budget:usage') {
         const p = payload as ResilienceEvents['budget:usage'];
-        monitor.recordUsage(p.model, p.inputTokens, p.outputTokens, p.costUsd ?? 0);
+        monitor.recordUsage(p.model, p.inputTokens, p.outputTokens, p.costUsd ?? 0, p.timestamp);
       } else if (name === 'budget:warning' || name === 'budget:exceeded') {
         // The real share committed (settled + reserved); a call refused for lack
         // of room is reported as a refusal, not as "100% used".

@@ -225,10 +225,10 @@ export class Monitor {
    * the sample count), refreshed at most every `health.latencyRefreshMs`.
    * Undefined before its first success. Derived attempt deadlines read it.
    */
-  latencyBaseline(model: string): LatencyBaseline | undefined {
+  latencyBaseline(model: string, at?: number): LatencyBaseline | undefined {
     const s = this.#models.get(model);
     if (!s) return undefined;
-    return s.baseline.read(s.rings[this.#longest]!, this.#clock.now(), this.options.health.latencyRefreshMs, this.options.relativeAccuracy);
+    return s.baseline.read(s.rings[this.#longest]!, at ?? this.#clock.now(), this.options.health.latencyRefreshMs, this.options.relativeAccuracy);
   }
 
   /** Current health of `model`, re-evaluated now. */

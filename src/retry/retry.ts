@@ -28,12 +28,13 @@ export interface RetryLoop<T> {
  * p-retry owns the loop; its own delay is zero and the wait happens on our
  * clock inside `shouldRetry`.
  */
-export async function runWithRetry<T>(loop: RetryLoop<T>, maxRetries: number): Promise<T> {
-  try {
-    return await loop.attempt(1);
-  } catch (first) {
-    if (maxRetries <= 0 || !(await loop.onFailure(first, 1))) throw first;
-  }
+export function runWithRetry<T>(loop: RetryLoop<T>, maxRetries: number): Promise<T> {
+  // No async function around the first attempt: a success passes straight through.
+  return loop.attempt(1).then(undefined, (first: unknown) => retryAfter(loop, maxRetries, first));
+}
+
+async function retryAfter<T>(loop: RetryLoop<T>, maxRetries: number, first: unknown): Promise<T> {
+  if (maxRetries <= 0 || !(await loop.onFailure(first, 1))) throw first;
   try {
     return await pRetry(
       async (n) => {
