@@ -31,8 +31,11 @@ const IMPORT_ROUNDS = QUICK ? 3 : 15;
 const STACK_RATIO = 3;
 const THROUGHPUT_RATIO = 1 / 3;
 const HEADER_PARSE_NS = 1_000;
-/** Heap a used model's breaker may hold before its first failure (no opossum instance yet). */
-const BREAKER_BYTES = 1_024;
+/**
+ * Heap a used model's breaker may hold before its first failure: a regression check, not a target.
+ * Measured 0.7 KB alone in a process and 1.3 KB after this bench's other sections; one opossum instance is ≈ 7 KB.
+ */
+const BREAKER_BYTES = 2_048;
 /** A real provider tier the rate-limited path must serve: 30,000 requests per minute. */
 const TIER_RPS = 30_000 / 60;
 
