@@ -41,7 +41,7 @@ const NO_SLOW_CALLS = Object.freeze({ calls: 0, slow: 0 });
  * owns every timing decision (window rotation, reset to half-open). Its
  * opossum instance is created when first needed — at the model's first
  * counted failure, or when the breaker must open — and until then a
- * {@link ClosedTally} counts the calls, replayed into opossum's window when it
+ * tally of its window counts the calls, replayed into opossum's window when it
  * is created (decision record 0019): a model that never fails holds no opossum.
  */
 export class ModelBreaker implements ClosedOwner {
@@ -52,8 +52,9 @@ export class ModelBreaker implements ClosedOwner {
   readonly #bucketMs: number;
   #rotation: LazyRotation | undefined;
   #lastRotation: number;
-  /** The opossum breaker; undefined until first needed, while `#tally` counts (closed). */
+  /** The opossum breaker; undefined until first needed (closed meanwhile). */
   #cb: Engine | undefined;
+  /** The closed path while `#cb` is undefined; dropped once it exists. */
   #calls: TalliedCalls | undefined;
   #openedAt = 0;
   /** Milliseconds spent open, summed over closed episodes (the monitor reads it). */
