@@ -9,6 +9,13 @@ export interface ScaleResult {
   readonly heapConfigured: number;
   /** Heap bytes per model after one call per model (each model's breaker exists). */
   readonly heapAfterCalls: number;
+  /**
+   * Heap bytes per used model with breakers on and off (medians of rounds run
+   * alternately): the difference is what a model's breaker holds before its first failure.
+   */
+  readonly breakerShare: { readonly on: number; readonly off: number };
+  /** Heap bytes per model after one call per model that failed (counted by the breaker; `retry: false`). */
+  readonly heapAfterFailure: number;
   readonly timersConfigured: number;
   readonly timersAfterCalls: number;
   /** CPU time over the idle window as a percentage of one core, client alive. */
@@ -38,10 +45,19 @@ export async function measureScale(lib: Library, gc: () => void, n: number, idle
     const idleCpuPercent = await idleCpu(gc, idleMs);
     client.dispose();
     const baselineCpuPercent = await idleCpu(gc, idleMs);
+    const on: number[] = [];
+    const off: number[] = [];
+    for (let round = 0; round < SHARE_ROUNDS; round++) {
+      off.push(await heapPerUsedModel(lib, gc, names, { breaker: false }, fn));
+      on.push(await heapPerUsedModel(lib, gc, names, {}, fn));
+    }
+    const heapAfterFailure = await heapPerUsedModel(lib, gc, names, { retry: false }, () => Promise.reject(Object.assign(new Error('503'), { status: 503 })));
     return {
       models: n,
       heapConfigured: (configured - base) / n,
       heapAfterCalls: (afterCalls - base) / n,
+      breakerShare: { on: median(on), off: median(off) },
+      heapAfterFailure,
       timersConfigured,
       timersAfterCalls,
       idleCpuPercent,
@@ -51,6 +67,19 @@ export async function measureScale(lib: Library, gc: () => void, n: number, idle
   } finally {
     timers.restore();
   }
+}
+
+const SHARE_ROUNDS = 3;
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Heap bytes per model of a client with `names` and `options`, after one call of `fn` per model (each settled, the client still alive). */
+async function heapPerUsedModel(lib: Library, gc: () => void, names: readonly string[], options: object, fn: () => Promise<unknown>): Promise<number> {
+  const base = heapAfterGc(gc);
+  const client = new lib.ResilientClient({ models: names, ...options });
+  for (const model of names) await client.run(fn, { models: [model] }).catch(() => {});
+  const heap = heapAfterGc(gc);
+  client.dispose();
+  return (heap - base) / names.length;
 }
 
 /** CPU use over `ms` of doing nothing, after a GC and a short settle so earlier work does not spill in. */

@@ -1,4 +1,3 @@
-import CircuitBreaker from 'opossum';
 import type { Clock } from '../clock/clock.js';
 import { onAbort } from '../clock/signals.js';
 import { CircuitOpenError } from '../errors/errors.js';
@@ -6,14 +5,10 @@ import type { BreakerState } from '../events/events.js';
 import type { ResolvedBreaker } from './options.js';
 import { LazyRotation } from './rotation.js';
 import { SlowCallRate, learnedOpenMs } from './slow.js';
-import { fireClosed } from './closed.js';
+import { TalliedCalls, type ClosedOwner, fireClosed } from './closed.js';
+import { type Engine, type Judgement, type Neutral, createEngine, isNeutral } from './engine.js';
 
-/**
- * opossum arms a real `setTimeout(resetTimeout)` whenever it opens. We own the
- * reset on the injected clock instead, so we hand opossum the largest delay a
- * timer accepts (it is unref'd by opossum and cleared on close / shutdown).
- */
-const OPOSSUM_RESET_NEVER = 2 ** 31 - 1;
+export type { Judgement } from './engine.js';
 
 /** The shortest open period a failure's Retry-After can set (a `retry-after: 0` must not turn the breaker into a retry loop). */
 const MIN_HINTED_OPEN_MS = 1_000;
@@ -23,16 +18,6 @@ export type OpenReason = 'failures' | 'slow_calls' | 'quota';
 
 export interface BreakerHooks {
   onTransition(model: string, state: BreakerState, retryAfterMs?: number, open?: { readonly reason: OpenReason; readonly trips: number }): void;
-}
-
-/**
- * What the breaker needs to know about a failure: whether it counts, and for a
- * quota, how long the provider says it lasts. A `Classification` is one.
- */
-export interface Judgement {
-  readonly countsAsFailure: boolean;
-  readonly kind?: string;
-  readonly retryAfterMs?: number;
 }
 
 /** The breaker as plain data (the client's snapshot). */
@@ -49,24 +34,28 @@ export interface BreakerInfo {
   readonly calls: number;
 }
 
-type Thunk = () => Promise<unknown>;
-type Neutral = (error: unknown) => boolean | Judgement;
-type Engine = CircuitBreaker<[Thunk, Neutral], unknown>;
-const invoke = (thunk: Thunk) => thunk();
+const NO_SLOW_CALLS = Object.freeze({ calls: 0, slow: 0 });
 
 /**
  * One model's circuit breaker: opossum counts and decides, the injected clock
- * owns every timing decision (window rotation, reset to half-open).
+ * owns every timing decision (window rotation, reset to half-open). Its
+ * opossum instance is created when first needed — at the model's first
+ * counted failure, or when the breaker must open — and until then a
+ * tally of its window counts the calls, replayed into opossum's window when it
+ * is created (decision record 0019): a model that never fails holds no opossum.
  */
-export class ModelBreaker {
+export class ModelBreaker implements ClosedOwner {
   readonly model: string;
   readonly #options: ResolvedBreaker;
   readonly #clock: Clock;
   readonly #hooks: BreakerHooks;
   readonly #bucketMs: number;
-  #rotation = new LazyRotation();
+  #rotation: LazyRotation | undefined;
   #lastRotation: number;
-  #cb: Engine;
+  /** The opossum breaker; undefined until first needed (closed meanwhile). */
+  #cb: Engine | undefined;
+  /** The closed path while `#cb` is undefined; dropped once it exists. */
+  #calls: TalliedCalls | undefined;
   #openedAt = 0;
   /** Milliseconds spent open, summed over closed episodes (the monitor reads it). */
   #openMsTotal = 0;
@@ -81,11 +70,11 @@ export class ModelBreaker {
   #lastFailure: Judgement | undefined;
   /** Why the breaker is being opened by us rather than by opossum's error rate. */
   #opening: OpenReason | undefined;
-  readonly #slow: SlowCallRate;
+  /** Created when an attempt first has a slow threshold to be measured against. */
+  #slow: SlowCallRate | undefined;
   /** A half-open probe was let through and has not reported its duration yet. */
   #probeOut = false;
-  /** `#filter`, bound once: the closed-state path calls it for a failure. */
-  readonly #filterOn = (engine: Engine, error: unknown, neutral: Neutral) => this.#filter(engine, error, neutral);
+  #disposed = false;
 
   constructor(model: string, options: ResolvedBreaker, clock: Clock, hooks: BreakerHooks) {
     this.model = model;
@@ -95,29 +84,12 @@ export class ModelBreaker {
     this.#bucketMs = options.rollingWindowMs / options.rollingBuckets;
     this.#lastRotation = clock.now();
     this.#openForMs = options.resetTimeoutMs;
-    this.#slow = new SlowCallRate(options.rollingWindowMs, options.rollingBuckets);
-    this.#cb = this.#create(undefined);
+    this.#calls = new TalliedCalls(options.rollingBuckets, this);
   }
 
-  #create(state: { halfOpen: true } | undefined): Engine {
-    this.#rotation = new LazyRotation();
-    // eslint-disable-next-line prefer-const -- referenced by errorFilter before assignment completes
-    let cb: Engine;
-    cb = new CircuitBreaker<[Thunk, Neutral], unknown>(invoke, {
-      name: this.model,
-      timeout: false, // the client owns timeouts, on its clock
-      resetTimeout: OPOSSUM_RESET_NEVER,
-      errorThresholdPercentage: this.#options.errorThresholdPercentage,
-      volumeThreshold: this.#options.volumeThreshold,
-      rollingCountTimeout: this.#options.rollingWindowMs,
-      rollingCountBuckets: this.#options.rollingBuckets,
-      rollingPercentilesEnabled: false, // it keeps every latency in an array; the monitor has a sketch
-      enableSnapshots: false, // snapshots run on a per-breaker interval
-      rotateBucketController: this.#rotation as never,
-      // opossum passes the fired arguments to errorFilter after the error.
-      errorFilter: (error: unknown, _thunk: Thunk, neutral?: Neutral) => this.#filter(cb, error, neutral),
-      ...(state ? { state: { closed: false, open: false, halfOpen: true } } : {}),
-    } as unknown as CircuitBreaker.Options<[Thunk, Neutral]>);
+  #create(halfOpen: boolean): Engine {
+    const rotation = (this.#rotation = new LazyRotation());
+    const cb: Engine = createEngine(this.model, this.#options, rotation, (error, neutral) => this.#filter(cb, error, neutral), halfOpen);
     cb.on('open', () => this.#onOpen());
     cb.on('close', () => {
       const now = this.#clock.now();
@@ -156,15 +128,39 @@ export class ModelBreaker {
         ? Math.min(o.quotaResetTimeoutMs, hinted ?? o.quotaResetTimeoutMs)
         : Math.min(learnedOpenMs(this.#trips, o.resetTimeoutMs, o.maxResetTimeoutMs), Math.max(MIN_HINTED_OPEN_MS, hinted ?? Infinity));
     this.#openedAt = now;
-    this.#slow.reset();
+    this.#slow?.reset();
     this.#hooks.onTransition(this.model, 'open', this.#openForMs, { reason, trips: this.#trips });
   }
 
   /** Opens the breaker through opossum's public `open()`, for a reason its error rate cannot see. */
   #trip(reason: OpenReason): void {
-    if (this.#cb.opened) return;
+    const cb = this.#cb ?? this.promote();
+    if (cb.opened) return;
     this.#opening = reason;
-    this.#cb.open();
+    cb.open();
+  }
+
+  /**
+   * Creates the opossum breaker of a breaker that has been closed since it was
+   * made, and replays the tally into its window, bucket by bucket: from here
+   * on it counts and decides exactly as if it had seen every call.
+   */
+  promote(): Engine {
+    this.#catchUp(this.#clock.now());
+    const calls = this.#calls!;
+    const cb = this.#create(false);
+    calls.tally.replay(cb, () => this.#rotation!.rotate(1));
+    calls.handOver(cb);
+    this.#calls = undefined;
+    this.#cb = cb;
+    // A call that outlived dispose() failed: it may count, but opens nothing and arms no timer (as before dispose).
+    if (this.#disposed) cb.shutdown();
+    return cb;
+  }
+
+  /** The error rate above which opossum opens (the tallied calls apply its rule). */
+  get errorThresholdPercentage(): number {
+    return this.#options.errorThresholdPercentage;
   }
 
   /**
@@ -189,14 +185,14 @@ export class ModelBreaker {
       this.#trip('slow_calls');
       return;
     }
-    if (!this.#cb.closed) return;
-    const w = this.#slow.record(this.#clock.now(), slow);
+    if (this.#cb && !this.#cb.closed) return;
+    const w = (this.#slow ??= new SlowCallRate(this.#options.rollingWindowMs, this.#options.rollingBuckets)).record(this.#clock.now(), slow);
     if (slow && w.calls >= this.#options.volumeThreshold && (w.slow / w.calls) * 100 >= this.#options.slowCallRateThreshold) this.#trip('slow_calls');
   }
 
   /** Plain data for the snapshot. */
   info(now = this.#clock.now()): BreakerInfo {
-    const w = this.#slow.totals(now);
+    const w = this.#slow?.totals(now) ?? NO_SLOW_CALLS;
     return {
       state: this.state(now),
       retryAfterMs: this.retryAfterMs(now),
@@ -212,25 +208,30 @@ export class ModelBreaker {
     const elapsed = now - this.#lastRotation;
     if (elapsed < this.#bucketMs) return;
     const steps = Math.floor(elapsed / this.#bucketMs);
-    this.#rotation.rotate(Math.min(steps, this.#options.rollingBuckets));
+    const times = Math.min(steps, this.#options.rollingBuckets);
+    if (this.#cb) this.#rotation!.rotate(times);
+    else this.#calls!.tally.rotate(times);
     this.#lastRotation += steps * this.#bucketMs;
   }
 
   /** The state as of now on the clock (an open breaker past its reset reads as half-open). */
   state(now = this.#clock.now()): BreakerState {
-    if (this.#cb.halfOpen) return 'half-open';
-    if (this.#cb.opened) return now - this.#openedAt >= this.#openForMs ? 'half-open' : 'open';
+    const cb = this.#cb;
+    if (!cb) return 'closed';
+    if (cb.halfOpen) return 'half-open';
+    if (cb.opened) return now - this.#openedAt >= this.#openForMs ? 'half-open' : 'open';
     return 'closed';
   }
 
   /** Total ms spent open, including the current episode. */
   openMs(now = this.#clock.now()): number {
-    return this.#openMsTotal + (this.#cb.opened || this.#cb.halfOpen ? now - this.#openedAt : 0);
+    const cb = this.#cb;
+    return this.#openMsTotal + (cb && (cb.opened || cb.halfOpen) ? now - this.#openedAt : 0);
   }
 
   /** Time until a probe is allowed, or 0 when calls may go through. */
   retryAfterMs(now = this.#clock.now()): number {
-    if (!this.#cb.opened) return 0;
+    if (!this.#cb?.opened) return 0;
     return Math.max(0, this.#openedAt + this.#openForMs - now);
   }
 
@@ -240,14 +241,14 @@ export class ModelBreaker {
    * with a fresh window, so old failures do not re-open it after recovery).
    */
   #maybeHalfOpen(now: number): void {
-    if (!this.#cb.opened || now - this.#openedAt < this.#openForMs) return;
+    if (!this.#cb?.opened || now - this.#openedAt < this.#openForMs) return;
     this.#reviveHalfOpen();
   }
 
   #reviveHalfOpen(announce = true): void {
     this.#probeOut = false;
-    this.#cb.shutdown(); // clears opossum's own reset timer and listeners
-    this.#cb = this.#create({ halfOpen: true });
+    this.#cb!.shutdown(); // clears opossum's own reset timer and listeners
+    this.#cb = this.#create(true);
     this.#lastRotation = this.#clock.now();
     if (announce) this.#hooks.onTransition(this.model, 'half-open');
   }
@@ -268,20 +269,22 @@ export class ModelBreaker {
     const now = this.#clock.now();
     if (now - this.#lastRotation >= this.#bucketMs) this.#catchUp(now);
     const cb = this.#cb;
+    // Never failed: counted by the tally, no opossum instance yet (decision 0019).
+    if (!cb) return this.#calls!.fire(thunk, neutral);
     // Closed: opossum counts and decides as ever, without its own promise chain per call (decision 0013).
-    if (cb.closed) return fireClosed(cb, thunk, neutral, this.#filterOn, this.#options.errorThresholdPercentage);
+    if (cb.closed) return fireClosed(cb, thunk, neutral, this);
     this.#maybeHalfOpen(now);
-    if (!this.#cb.closed && !this.#cb.pendingClose) return Promise.reject(new CircuitOpenError(this.model, this.retryAfterMs(now)));
-    if (this.#cb.halfOpen) {
+    const engine = this.#cb!;
+    if (!engine.closed && !engine.pendingClose) return Promise.reject(new CircuitOpenError(this.model, this.retryAfterMs(now)));
+    if (engine.halfOpen) {
       this.#probeOut = true;
-      if (signal) return this.#probe(thunk, neutral, signal);
+      if (signal) return this.#probe(engine, thunk, neutral, signal);
     }
-    return this.#cb.fire(thunk, neutral) as Promise<T>;
+    return engine.fire(thunk, neutral) as Promise<T>;
   }
 
   /** A half-open probe whose caller may abort it: then a fresh half-open breaker lets the next call probe. */
-  #probe<T>(thunk: () => Promise<T>, neutral: Neutral, signal: AbortSignal): Promise<T> {
-    const engine = this.#cb;
+  #probe<T>(engine: Engine, thunk: () => Promise<T>, neutral: Neutral, signal: AbortSignal): Promise<T> {
     const fired = engine.fire(thunk, neutral) as Promise<T>;
     const off = onAbort(signal, () => {
       if (this.#cb === engine && engine.halfOpen) this.#reviveHalfOpen(false);
@@ -297,9 +300,12 @@ export class ModelBreaker {
    * one (listeners removed) may then count whatever it likes.
    */
   #filter(cb: Engine, error: unknown, neutral: Neutral | undefined): boolean {
-    const verdict = neutral?.(error);
-    const isNeutral = typeof verdict === 'boolean' ? verdict : verdict !== undefined && !verdict.countsAsFailure;
-    if (!isNeutral) {
+    return this.judge(cb, neutral?.(error));
+  }
+
+  /** {@link #filter} for a verdict already made (the tallied calls judge a failure before the opossum breaker exists). */
+  judge(cb: Engine, verdict: boolean | Judgement | undefined): boolean {
+    if (!isNeutral(verdict)) {
       if (this.#cb !== cb) return false;
       this.#lastFailure = typeof verdict === 'object' ? verdict : undefined;
       // An exhausted quota does not clear by waiting: open at once, before opossum counts it.
@@ -311,6 +317,7 @@ export class ModelBreaker {
   }
 
   dispose(): void {
-    this.#cb.shutdown();
+    this.#disposed = true;
+    this.#cb?.shutdown();
   }
 }

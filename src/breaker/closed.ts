@@ -1,10 +1,18 @@
 import type CircuitBreaker from 'opossum';
+import { type Engine as Opossum, type Judgement, type Neutral, isNeutral } from './engine.js';
+import { ClosedTally } from './tally.js';
 
 /** The part of an opossum breaker the closed-state path drives: its events and its public getters. */
-type Engine = Pick<CircuitBreaker, 'emit' | 'stats' | 'volumeThreshold' | 'halfOpen' | 'warmUp' | 'open'>;
+type Driven = Pick<CircuitBreaker, 'emit' | 'stats' | 'volumeThreshold' | 'halfOpen' | 'warmUp' | 'open'>;
 
-/** opossum's `errorFilter` for this engine: true when the failure says nothing about the provider (counted as a success). */
-type Filter<E, N> = (engine: E, error: unknown, neutral: N) => boolean;
+/** The breaker the closed-state paths belong to. */
+export interface ClosedOwner {
+  readonly errorThresholdPercentage: number;
+  /** Creates the opossum breaker, replays the tally into it and hands it over ({@link TalliedCalls.handOver}). */
+  promote(): Opossum;
+  /** opossum's `errorFilter` on `engine` for a verdict already made: true when the failure is neutral (counted as a success). */
+  judge(engine: Opossum, verdict: boolean | Judgement | undefined): boolean;
+}
 
 /**
  * A call through a breaker that is closed, without opossum's `fire()`
@@ -21,24 +29,25 @@ type Filter<E, N> = (engine: E, error: unknown, neutral: N) => boolean;
  * Latencies handed to opossum are 0: it keeps them only for its rolling
  * percentiles, which the breaker turns off (the monitor keeps latency).
  */
-export function fireClosed<T, E extends Engine, N>(engine: E, thunk: () => Promise<T>, neutral: N, filter: Filter<E, N>, errorThresholdPercentage: number): Promise<T> {
+export function fireClosed<T>(engine: Opossum, thunk: () => Promise<T>, neutral: Neutral, owner: ClosedOwner): Promise<T> {
   engine.emit('fire');
   let pending: Promise<T>;
   try {
     pending = thunk();
   } catch (error) {
-    return failed(engine, error, filter(engine, error, neutral), errorThresholdPercentage);
+    return failClosed(engine, error, owner.judge(engine, neutral(error)), owner.errorThresholdPercentage);
   }
   return pending.then(
     (value) => {
       engine.emit('success', value, 0);
       return value;
     },
-    (error: unknown) => failed(engine, error, filter(engine, error, neutral), errorThresholdPercentage),
+    (error: unknown) => failClosed(engine, error, owner.judge(engine, neutral(error)), owner.errorThresholdPercentage),
   );
 }
 
-function failed(engine: Engine, error: unknown, filtered: boolean, errorThresholdPercentage: number): Promise<never> {
+/** The end of a failed call on a closed breaker: opossum counts it (a filtered one as a success), then its open rule. */
+export function failClosed(engine: Driven, error: unknown, filtered: boolean, errorThresholdPercentage: number): Promise<never> {
   if (filtered) engine.emit('success', error, 0);
   else {
     engine.emit('failure', error, 0);
@@ -49,4 +58,68 @@ function failed(engine: Engine, error: unknown, filtered: boolean, errorThreshol
     }
   }
   return Promise.reject(error);
+}
+
+/**
+ * {@link fireClosed} for a breaker that has no opossum instance yet (decision
+ * record 0019): the tally counts the call's start and its end, and the first
+ * counted failure has the owner create the opossum breaker (the tally replayed
+ * into it), which then counts and judges that failure as {@link failClosed}
+ * does. Calls that started before it existed end in it, as they would have.
+ */
+export class TalliedCalls {
+  readonly tally: ClosedTally;
+  readonly #owner: ClosedOwner;
+  /** Calls the tally saw start that have not ended yet. */
+  #running = 0;
+  /** The opossum breaker the tally was replayed into, while calls it saw start are still running. */
+  #heir: Opossum | undefined;
+  /** A success, bound once: no closure per call for it. */
+  readonly #ok = (value: unknown): unknown => {
+    const heir = this.#end();
+    if (heir) heir.emit('success', value, 0);
+    else this.tally.succeed();
+    return value;
+  };
+
+  constructor(buckets: number, owner: ClosedOwner) {
+    this.tally = new ClosedTally(buckets);
+    this.#owner = owner;
+  }
+
+  fire<T>(thunk: () => Promise<T>, neutral: Neutral): Promise<T> {
+    this.tally.fire();
+    this.#running++;
+    let pending: Promise<T>;
+    try {
+      pending = thunk();
+    } catch (error) {
+      return this.#failed(error, neutral);
+    }
+    return pending.then(this.#ok as (value: T) => T, (error: unknown) => this.#failed(error, neutral));
+  }
+
+  /** The tally now lives in `engine`: calls still running end there. */
+  handOver(engine: Opossum): void {
+    if (this.#running > 0) this.#heir = engine;
+  }
+
+  #end(): Opossum | undefined {
+    const heir = this.#heir;
+    if (--this.#running === 0) this.#heir = undefined;
+    return heir;
+  }
+
+  #failed(error: unknown, neutral: Neutral): Promise<never> {
+    const heir = this.#end();
+    const owner = this.#owner;
+    const verdict = neutral(error);
+    if (heir) return failClosed(heir, error, owner.judge(heir, verdict), owner.errorThresholdPercentage);
+    if (isNeutral(verdict)) {
+      this.tally.succeed();
+      return Promise.reject(error);
+    }
+    const engine = owner.promote();
+    return failClosed(engine, error, owner.judge(engine, verdict), owner.errorThresholdPercentage);
+  }
 }

@@ -1,4 +1,4 @@
-import { ModelBreaker, type OpenReason } from '../breaker/breaker.js';
+import { type BreakerHooks, ModelBreaker, type OpenReason } from '../breaker/breaker.js';
 import type { ResolvedBreaker } from '../breaker/options.js';
 import type { SharedBreaker } from '../breaker/shared.js';
 import type { Classification } from '../classify/classify.js';
@@ -61,6 +61,8 @@ export class ModelStates {
   /** Models outside `models` (from `run({ models })`, e.g. a wrapper's request), least recently used first, with their calls in flight. */
   readonly #extra = new Map<string, number>();
   readonly #d: ModelStateDeps;
+  /** One set of hooks for every breaker (not a closure per model). */
+  readonly #hooks: BreakerHooks = { onTransition: (k, state, retryAfterMs, open) => this.#onBreaker(k, state, retryAfterMs, open) };
 
   constructor(deps: ModelStateDeps) {
     this.#d = deps;
@@ -79,7 +81,7 @@ export class ModelStates {
     let b = this.breakers.get(key);
     if (!b) {
       // Created on first use: a configured model that is never called costs nothing.
-      b = new ModelBreaker(key, opts, this.#d.clock, { onTransition: (k, state, retryAfterMs, open) => this.#onBreaker(k, state, retryAfterMs, open) });
+      b = new ModelBreaker(key, opts, this.#d.clock, this.#hooks);
       this.breakers.set(key, b);
     }
     return b;
