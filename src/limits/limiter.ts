@@ -9,6 +9,7 @@ import { Queue } from './queue.js';
 import type { Release } from './slots.js';
 import type { AdmitOptions, CallWeight, LimitWaitReason, Limiter, LimiterEmitter, ModelLimitSnapshot } from './types.js';
 import { TaskMemory } from './tasks.js';
+import { shareRoom } from './turns.js';
 import { DIMS, type ModelState, after429, learnFromHeaders, noEarly, shrinkBurst, unexplained, unitsOf, weightOf } from './learn.js';
 
 export type { Release } from './slots.js';
@@ -160,6 +161,7 @@ class ModelLimiter implements Limiter {
     s.observedAt = info.observedAt;
     s.last = info;
     learnFromHeaders(s, info);
+    shareRoom(s, info, info.observedAt);
   }
 
   throttled(model: string, retryAfterMs: number | undefined, weight?: AdmitOptions['weight']): void {
