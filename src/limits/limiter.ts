@@ -1,15 +1,16 @@
 import { type Clock, systemClock } from '../clock/clock.js';
-import { DisposedError, NoCapacityError, QueueFullError } from '../errors/errors.js';
+import { DisposedError, NoCapacityError } from '../errors/errors.js';
 import type { RateLimitInfo } from '../classify/ratelimit-headers.js';
-import { giveBack, levelAt, perMinute, take, waitFor } from './bucket.js';
+import { giveShareBack, occupy, slotFree, takeShare } from './account.js';
+import { giveBack, levelAt, perMinute, waitFor } from './bucket.js';
 import { type LimitsOptions, type ModelLimits, type ResolvedLimits, resolveLimits } from './options.js';
 import { noteSent } from './share.js';
+import { Queue } from './queue.js';
 import type { Release } from './slots.js';
 import type { AdmitOptions, CallWeight, LimitWaitReason, Limiter, LimiterEmitter, ModelLimitSnapshot } from './types.js';
 import { TaskMemory } from './tasks.js';
-import { NEW_TASK_MAX_WAIT_MS, NEW_TASK_QUEUE, TURN_AFTER_MS, behindMs } from './turns.js';
-import { DIMS, EARLY_CALLS, type ModelState, after429, learnFromHeaders, noEarly, shrinkBurst, unexplained, unitsOf, weightOf } from './learn.js';
-import { type Lane, type Turn, Waits } from './waits.js';
+import { shareRoom } from './turns.js';
+import { DIMS, type ModelState, after429, learnFromHeaders, noEarly, shrinkBurst, unexplained, unitsOf, weightOf } from './learn.js';
 
 export type { Release } from './slots.js';
 export type { AdmitOptions, BucketSnapshot, CallWeight, LimitWaitEvent, LimitWaitReason, Limiter, LimiterEmitter, LimiterEvents, ModelLimitSnapshot } from './types.js';
@@ -52,12 +53,9 @@ class ModelLimiter implements Limiter {
   readonly enabled = true;
   readonly #o: ResolvedLimits;
   readonly #clock: Clock;
-  readonly #emitter: LimiterEmitter | undefined;
   readonly #states = new Map<string, ModelState>();
-  readonly #waits: Waits;
   readonly #tasks = new TaskMemory();
-  /** Per model, the calls of tasks asleep until their turn (only when calls carry a `taskId`). */
-  readonly #lanes = new WeakMap<ModelState, Lane>();
+  readonly #queue: Queue;
   #disposed = false;
   /** The dimension that decided the last `#waitMs` (for the event). */
   #reason: LimitWaitReason = 'requests';
@@ -65,8 +63,7 @@ class ModelLimiter implements Limiter {
   constructor(o: ResolvedLimits, clock: Clock, emitter: LimiterEmitter | undefined) {
     this.#o = o;
     this.#clock = clock;
-    this.#emitter = emitter;
-    this.#waits = new Waits(clock);
+    this.#queue = new Queue(o, clock, emitter, this.#tasks, () => this.#disposed);
   }
 
   #limitsOf(model: string): ModelLimits | undefined {
@@ -103,16 +100,11 @@ class ModelLimiter implements Limiter {
     return wait;
   }
 
-  #slotFree(s: ModelState): boolean {
-    const mc = s.limits?.maxConcurrent;
-    return mc === undefined || (s.inFlight < mc && s.slotWaiters.length === 0);
-  }
-
   available(model: string, weight?: AdmitOptions['weight']): boolean {
     const s = this.#state(model, false);
     if (!s) return true;
     const now = this.#clock.now();
-    return this.#slotFree(s) && s.heldUntil <= now && this.#waitMs(s, weight, now) === 0;
+    return slotFree(s) && s.heldUntil <= now && this.#waitMs(s, weight, now) === 0;
   }
 
   /**
@@ -120,7 +112,7 @@ class ModelLimiter implements Limiter {
    * 429 never (it is avoided while another has room), else its bucket wait.
    */
   #spillWait(s: ModelState, weight: AdmitOptions['weight'], now: number): number {
-    if (s.heldUntil > now || !this.#slotFree(s)) return Infinity;
+    if (s.heldUntil > now || !slotFree(s)) return Infinity;
     return this.#waitMs(s, weight, now);
   }
 
@@ -135,13 +127,13 @@ class ModelLimiter implements Limiter {
     const lazy = () => (weight ??= weightOf(options?.weight));
     const wait = this.#waitMs(s, lazy, now);
     const reason: LimitWaitReason = wait > 0 ? this.#reason : 'concurrency';
-    const slot = this.#slotFree(s);
+    const slot = slotFree(s);
     const held = s.heldUntil > now;
     const taskId = options?.taskId;
     if (wait === 0 && slot && !held) {
-      this.#take(s, lazy, now);
+      takeShare(s, lazy, now);
       this.#tasks.started(taskId, now);
-      return this.#occupy(s);
+      return occupy(s);
     }
     // Spill: a later model that can serve sooner takes the call now.
     const later = options?.spillTo;
@@ -155,115 +147,11 @@ class ModelLimiter implements Limiter {
     // A 429's hold only steers calls elsewhere. With nowhere better to go the call is
     // sent, and the provider's answer (its Retry-After, the retry policy) decides.
     if (wait === 0 && slot) {
-      this.#take(s, lazy, now);
+      takeShare(s, lazy, now);
       this.#tasks.started(taskId, now);
-      return this.#occupy(s);
+      return occupy(s);
     }
-    const deadline = options?.deadline;
-    const bound = Math.min(this.#o.maxWaitMs, deadline === undefined ? Infinity : deadline - now);
-    // Demand above capacity: a call of a task under way takes the turn of a new task's first call waiting
-    // before it; a new task waits only briefly. Tasks under way keep the capacity.
-    const underWay = taskId !== undefined && this.#tasks.underWay(taskId, now);
-    const lane = taskId === undefined ? undefined : this.#lane(s);
-    const turnWait = underWay && wait > TURN_AFTER_MS ? this.#waits.yieldTo(lane!, now + wait) - now : wait;
-    if (turnWait > bound) return Promise.reject(new NoCapacityError(model, turnWait, bound < this.#o.maxWaitMs ? 'deadline' : 'wait_limit'));
-    if (taskId !== undefined && !underWay && s.waiting >= NEW_TASK_QUEUE && wait > NEW_TASK_MAX_WAIT_MS) return Promise.reject(new NoCapacityError(model, wait, 'over_capacity'));
-    const refused = (ms: number) => new NoCapacityError(model, ms, 'over_capacity');
-    // A full queue makes room for a task under way by refusing the new task that waits last.
-    if (s.waiting >= this.#o.maxQueue && !(underWay && this.#waits.refuseLast(lane!, refused))) return Promise.reject(new QueueFullError(model, this.#o.maxQueue));
-    // The first calls whose turn this one takes each move one turn later.
-    if (turnWait < wait) this.#waits.yieldTo(lane!, now + wait, refused);
-    const turn = lane && { lane, yields: !underWay, latest: now + bound };
-    return this.#wait(s, model, lazy, turnWait, slot ? undefined : bound, reason, options, turn);
-  }
-
-  #lane(s: ModelState): Lane {
-    let lane = this.#lanes.get(s);
-    if (!lane) this.#lanes.set(s, (lane = []));
-    return lane;
-  }
-
-  #take(s: ModelState, weight: () => CallWeight | number, now: number): void {
-    const e = s.early;
-    if (e) {
-      if (e.requests < EARLY_CALLS) for (const dim of DIMS) e[dim] += unitsOf(dim, weight());
-      else s.early = undefined;
-    }
-    for (const dim of DIMS) {
-      const b = s.buckets[dim];
-      if (!b) continue;
-      const units = dim === 'requests' ? 1 : unitsOf(dim, weight());
-      take(b, units, now);
-      const d = s.share[dim];
-      if (d) noteSent(d, units, now);
-    }
-  }
-
-  /** The provider never counted the call: neither this process's sending nor (unless `keep`) its bucket. */
-  #giveBack(s: ModelState, weight: () => CallWeight | number, keep = false): void {
-    const now = this.#clock.now();
-    for (const dim of DIMS) {
-      const b = s.buckets[dim];
-      if (!b) continue;
-      const units = dim === 'requests' ? 1 : unitsOf(dim, weight());
-      if (!keep) giveBack(b, units, now);
-      const d = s.share[dim];
-      if (d) noteSent(d, -units, now);
-    }
-  }
-
-  /** Units of calls still waiting to be sent: fresh headers cannot know about them (see `fromWindow`). */
-  #pending(s: ModelState, weight: () => CallWeight | number, sign: 1 | -1): void {
-    for (const dim of DIMS) {
-      const b = s.buckets[dim];
-      if (b) b.pending = Math.max(0, b.pending + sign * (dim === 'requests' ? 1 : unitsOf(dim, weight())));
-    }
-  }
-
-  #occupy(s: ModelState): Release {
-    if (s.limits?.maxConcurrent === undefined) return NOOP;
-    s.inFlight++;
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      s.inFlight--;
-      s.slotWaiters.shift()?.();
-    };
-  }
-
-  async #wait(s: ModelState, model: string, weight: () => CallWeight | number, waitMs: number, slotBound: number | undefined, reason: LimitWaitReason, options: AdmitOptions | undefined, turn: Turn | undefined): Promise<Release> {
-    const signal = options?.signal;
-    const e = this.#emitter;
-    if (e?.wants('limit:wait')) {
-      const payload = { timestamp: this.#clock.now(), model, waitMs: waitMs > 0 ? waitMs : (slotBound ?? 0), reason };
-      e.emit('limit:wait', options?.taskId !== undefined ? { ...payload, taskId: options.taskId } : payload);
-    }
-    s.waiting++;
-    // The call's share is taken now, so calls behind it wait for theirs, not for the same one.
-    this.#take(s, weight, this.#clock.now());
-    this.#pending(s, weight, 1);
-    let due = false;
-    try {
-      signal?.throwIfAborted();
-      if (waitMs > 0) await this.#waits.sleep(waitMs, signal, turn);
-      this.#pending(s, weight, -1);
-      due = true;
-      // Headers that came while it waited can show less room than when its turn was set (others on
-      // the key used it): sent now, it would meet a 429. It waits for the room to come back instead.
-      const behind = waitMs > 0 ? behindMs(s, this.#clock.now()) : 0;
-      if (behind > 0) await this.#waits.sleep(Math.min(behind, this.#o.maxWaitMs), signal);
-      if (slotBound !== undefined && !this.#slotFree(s)) await this.#waits.slot(s.slotWaiters, model, slotBound - waitMs, signal);
-      this.#tasks.started(options?.taskId, this.#clock.now());
-      return this.#occupy(s);
-    } catch (error) {
-      // Never admitted (a timeout or abort, also while waiting for a slot after its share was due): never sent, so its share goes back.
-      this.#giveBack(s, weight);
-      if (!due) this.#pending(s, weight, -1);
-      throw this.#disposed ? new DisposedError() : error;
-    } finally {
-      s.waiting--;
-    }
+    return this.#queue.enqueue(s, { model, weight: lazy, wait, slot, reason, options }, now);
   }
 
   observe(model: string, info: RateLimitInfo): void {
@@ -273,6 +161,7 @@ class ModelLimiter implements Limiter {
     s.observedAt = info.observedAt;
     s.last = info;
     learnFromHeaders(s, info);
+    shareRoom(s, info, info.observedAt);
   }
 
   throttled(model: string, retryAfterMs: number | undefined, weight?: AdmitOptions['weight']): void {
@@ -284,7 +173,7 @@ class ModelLimiter implements Limiter {
       let w: CallWeight | number | undefined;
       const lazy = () => (w ??= weightOf(weight));
       const surprise = unexplained(s, lazy, now);
-      this.#giveBack(s, lazy, surprise);
+      giveShareBack(s, lazy, now, surprise);
       if (surprise) shrinkBurst(s, now);
     }
     const until = now + (retryAfterMs ?? DEFAULT_429_HOLD_MS);
@@ -336,7 +225,7 @@ class ModelLimiter implements Limiter {
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    this.#waits.stopAll(new DisposedError());
+    this.#queue.stopAll(new DisposedError());
     this.#states.clear();
     this.#tasks.clear();
   }

@@ -1,5 +1,7 @@
+import type { RateLimitInfo } from '../classify/ratelimit-headers.js';
 import { levelAt } from './bucket.js';
 import { DIMS, type ModelState } from './learn.js';
+import { type DimShare, HEADROOM, KNOWN_OTHERS, othersRate } from './share.js';
 
 /**
  * Over capacity, the longest the first call of a new task waits (with a
@@ -32,4 +34,30 @@ export function behindMs(s: ModelState, now: number): number {
     if (short > 0) ms = Math.max(ms, Math.ceil(short / b!.ratePerMs));
   }
   return ms;
+}
+
+/** Others use a quarter of the limit or more (below that, a process alone may read its own latency as others). */
+const othersKnown = (d: DimShare, rate: number): boolean => othersRate(d) / (1 + HEADROOM) >= rate * KNOWN_OTHERS;
+
+/**
+ * Fresh headers' `remaining` is room for everyone on the key, not for this process alone: every
+ * process that reads it as its own sends into the same room, and all but the first meet a 429.
+ * With others known to use the limit (this process refills at a part `f` of it, see share.ts),
+ * it takes at most its part of that room now, `f × remaining`, less the shares of its own calls
+ * still waiting; the rest comes with its refill. Alone (`f` = 1) nothing changes.
+ */
+export function shareRoom(s: ModelState, info: RateLimitInfo, now: number): void {
+  const split = info.inputTokens !== undefined || info.outputTokens !== undefined;
+  for (const dim of DIMS) {
+    if (split && dim === 'tokens') continue;
+    const b = s.buckets[dim];
+    const remaining = info[dim]?.remaining;
+    const d = s.share[dim];
+    if (!b || !d || remaining === undefined || !(b.base > 0) || b.ratePerMs >= b.base || !othersKnown(d, b.base)) continue;
+    const room = (remaining * b.ratePerMs) / b.base - b.pending;
+    if (levelAt(b, now) > room) {
+      b.level = room;
+      b.at = now;
+    }
+  }
 }

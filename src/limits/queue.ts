@@ -1,0 +1,116 @@
+import type { Clock } from '../clock/clock.js';
+import { DisposedError, NoCapacityError, QueueFullError } from '../errors/errors.js';
+import { giveShareBack, markPending, occupy, slotFree, takeShare } from './account.js';
+import type { ModelState } from './learn.js';
+import type { ResolvedLimits } from './options.js';
+import type { Release } from './slots.js';
+import type { TaskMemory } from './tasks.js';
+import { NEW_TASK_MAX_WAIT_MS, NEW_TASK_QUEUE, TURN_AFTER_MS, behindMs } from './turns.js';
+import type { AdmitOptions, CallWeight, LimitWaitReason, LimiterEmitter } from './types.js';
+import { type Lane, type Turn, Waits } from './waits.js';
+
+/** What the limiter knows of a call it cannot admit now and cannot spill. */
+export interface Queued {
+  readonly model: string;
+  readonly weight: () => CallWeight | number;
+  /** Ms until the model's buckets have room for it. */
+  readonly wait: number;
+  /** A concurrency slot is free now. */
+  readonly slot: boolean;
+  readonly reason: LimitWaitReason;
+  readonly options: AdmitOptions | undefined;
+}
+
+/**
+ * The waiting path of admission: a call no model of the chain can take now is
+ * refused at once (its wait past `maxWaitMs` or its deadline, a new task's first
+ * call over capacity, a full queue) or waits for its turn on the model, the
+ * calls of tasks under way before the first calls of new tasks.
+ */
+export class Queue {
+  readonly #o: ResolvedLimits;
+  readonly #clock: Clock;
+  readonly #emitter: LimiterEmitter | undefined;
+  readonly #tasks: TaskMemory;
+  readonly #disposed: () => boolean;
+  readonly #waits: Waits;
+  /** Per model, the calls of tasks asleep until their turn (only when calls carry a `taskId`). */
+  readonly #lanes = new WeakMap<ModelState, Lane>();
+
+  constructor(o: ResolvedLimits, clock: Clock, emitter: LimiterEmitter | undefined, tasks: TaskMemory, disposed: () => boolean) {
+    this.#o = o;
+    this.#clock = clock;
+    this.#emitter = emitter;
+    this.#tasks = tasks;
+    this.#disposed = disposed;
+    this.#waits = new Waits(clock);
+  }
+
+  /** Refuses the call at once, or resolves with its release once its turn has come. */
+  enqueue(s: ModelState, q: Queued, now: number): Promise<Release> {
+    const { model, wait, options } = q;
+    const taskId = options?.taskId;
+    const deadline = options?.deadline;
+    const bound = Math.min(this.#o.maxWaitMs, deadline === undefined ? Infinity : deadline - now);
+    // Demand above capacity: a call of a task under way takes the turn of a new task's first call waiting
+    // before it; a new task waits only briefly. Tasks under way keep the capacity.
+    const underWay = taskId !== undefined && this.#tasks.underWay(taskId, now);
+    const lane = taskId === undefined ? undefined : this.#lane(s);
+    const turnWait = underWay && wait > TURN_AFTER_MS ? this.#waits.yieldTo(lane!, now + wait) - now : wait;
+    if (turnWait > bound) return Promise.reject(new NoCapacityError(model, turnWait, bound < this.#o.maxWaitMs ? 'deadline' : 'wait_limit'));
+    if (taskId !== undefined && !underWay && s.waiting >= NEW_TASK_QUEUE && wait > NEW_TASK_MAX_WAIT_MS) return Promise.reject(new NoCapacityError(model, wait, 'over_capacity'));
+    const refused = (ms: number) => new NoCapacityError(model, ms, 'over_capacity');
+    // A full queue makes room for a task under way by refusing the new task that waits last.
+    if (s.waiting >= this.#o.maxQueue && !(underWay && this.#waits.refuseLast(lane!, refused))) return Promise.reject(new QueueFullError(model, this.#o.maxQueue));
+    // The first calls whose turn this one takes each move one turn later.
+    if (turnWait < wait) this.#waits.yieldTo(lane!, now + wait, refused);
+    const turn = lane && { lane, yields: !underWay, latest: now + bound };
+    return this.#wait(s, q, turnWait, q.slot ? undefined : bound, turn);
+  }
+
+  #lane(s: ModelState): Lane {
+    let lane = this.#lanes.get(s);
+    if (!lane) this.#lanes.set(s, (lane = []));
+    return lane;
+  }
+
+  async #wait(s: ModelState, q: Queued, waitMs: number, slotBound: number | undefined, turn: Turn | undefined): Promise<Release> {
+    const { model, weight, options } = q;
+    const signal = options?.signal;
+    const e = this.#emitter;
+    if (e?.wants('limit:wait')) {
+      const payload = { timestamp: this.#clock.now(), model, waitMs: waitMs > 0 ? waitMs : (slotBound ?? 0), reason: q.reason };
+      e.emit('limit:wait', options?.taskId !== undefined ? { ...payload, taskId: options.taskId } : payload);
+    }
+    s.waiting++;
+    // The call's share is taken now, so calls behind it wait for theirs, not for the same one.
+    takeShare(s, weight, this.#clock.now());
+    markPending(s, weight, 1);
+    let due = false;
+    try {
+      signal?.throwIfAborted();
+      if (waitMs > 0) await this.#waits.sleep(waitMs, signal, turn);
+      markPending(s, weight, -1);
+      due = true;
+      // Headers that came while it waited can show less room than when its turn was set (others on
+      // the key used it): sent now, it would meet a 429. It waits for the room to come back instead.
+      const behind = waitMs > 0 ? behindMs(s, this.#clock.now()) : 0;
+      if (behind > 0) await this.#waits.sleep(Math.min(behind, this.#o.maxWaitMs), signal);
+      if (slotBound !== undefined && !slotFree(s)) await this.#waits.slot(s.slotWaiters, model, slotBound - waitMs, signal);
+      this.#tasks.started(options?.taskId, this.#clock.now());
+      return occupy(s);
+    } catch (error) {
+      // Never admitted (a timeout or abort, also while waiting for a slot after its share was due): never sent, so its share goes back.
+      giveShareBack(s, weight, this.#clock.now());
+      if (!due) markPending(s, weight, -1);
+      throw this.#disposed() ? new DisposedError() : error;
+    } finally {
+      s.waiting--;
+    }
+  }
+
+  /** Ends every pending wait with `error`. */
+  stopAll(error: unknown): void {
+    this.#waits.stopAll(error);
+  }
+}
