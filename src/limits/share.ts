@@ -140,7 +140,9 @@ export function observeShare(d: DimShare, remaining: number, rate: number, capac
  * are handled by its burst and its 429 factor.)
  */
 export function saturated(d: DimShare): boolean {
-  if (d.span <= 0 || d.rate <= 0 || measured(d) < d.rate * KNOWN_OTHERS) return false;
+  if (d.span <= 0 || d.rate <= 0) return false;
+  const o = measured(d);
+  if (o < d.rate * KNOWN_OTHERS && !(o >= d.rate * MIN_SHARE && o * d.span >= d.mine)) return false;
   const full = d.rate * d.span;
   const mine = Math.max(0, d.mine);
   // Everyone's use rose to the limit, and the headers do not say whose use rose. Only the others':
@@ -154,8 +156,8 @@ export function saturated(d: DimShare): boolean {
 }
 
 /** The others' rate, units per ms (0 until measured). */
-export function othersRate(d: DimShare): number {
-  return measured(d) * (1 + HEADROOM);
+export function othersRate(d: DimShare, headroom = HEADROOM): number {
+  return measured(d) * (1 + headroom);
 }
 
 /** The 429 factor at `now`: recovered linearly since its last cut. */
@@ -175,9 +177,9 @@ export function cut(b: Backoff, now: number): void {
  * more than the limit (a full bucket draining at a storm's start), `rate − others`
  * falls below zero for every process at once; this keeps each at its part instead.
  */
-function proportional(rate: number, d: DimShare): number {
+function proportional(rate: number, d: DimShare, headroom: number): number {
   const mine = Math.max(0, d.mine);
-  const others = Math.max(0, d.others) * (1 + HEADROOM);
+  const others = Math.max(0, d.others) * (1 + headroom);
   return mine + others > 0 ? (rate * mine) / (mine + others) : rate;
 }
 
@@ -188,13 +190,13 @@ function proportional(rate: number, d: DimShare): number {
  * processes, a lull in demand let each refill at a sixth of the limit, and the demand that
  * followed came back as bursts of 429s.
  */
-function grown(rate: number, d: DimShare): number {
-  const part = proportional(rate, d);
-  return Math.max(part, Math.min(rate - othersRate(d), part + rate * MIN_SHARE));
+function grown(rate: number, d: DimShare, headroom: number): number {
+  const part = proportional(rate, d, headroom);
+  return Math.max(part, Math.min(rate - othersRate(d, headroom), part + rate * MIN_SHARE));
 }
 
 /** The refill this process allows itself, per ms: its part of the limit and a little room (see {@link grown}), times the 429 factor. */
-export function shareRate(rate: number, d: DimShare | undefined, b: Backoff, now: number): number {
-  const left = d ? Math.min(rate, Math.max(rate * MIN_SHARE, grown(rate, d))) : rate;
+export function shareRate(rate: number, d: DimShare | undefined, b: Backoff, now: number, headroom = HEADROOM): number {
+  const left = d ? Math.min(rate, Math.max(rate * MIN_SHARE, grown(rate, d, headroom))) : rate;
   return Math.max(rate * MIN_SHARE, left * backoffAt(b, now));
 }
