@@ -151,25 +151,34 @@ export function unexplained(s: Pick<ModelState, 'last'>, weight: () => CallWeigh
   return seen;
 }
 
-/** The largest share of its limit a dimension of `info` shows used (1 when none shows a limit). */
-function usedShare(info: RateLimitInfo | undefined): number {
-  let used = 1;
+/**
+ * The dimension the headers show the most used (least room for its limit): the likeliest one a
+ * hidden window filled; and the share of its limit used, less the unit the refused call needed.
+ */
+export function mostUsed(info: RateLimitInfo): { dim: Dim | undefined; used: number | undefined } {
+  let dim: Dim | undefined;
+  let used: number | undefined;
   let room = Infinity;
-  if (!info) return used;
+  // Anthropic's `tokens-*` only repeats its input or output limit (see learnFromHeaders).
   const split = info.inputTokens !== undefined || info.outputTokens !== undefined;
-  for (const dim of DIMS) {
-    const w = split && dim === 'tokens' ? undefined : info[dim];
+  for (const d of DIMS) {
+    const w = split && d === 'tokens' ? undefined : info[d];
     if (w?.remaining === undefined || !(w.limit! > 0)) continue;
     const r = w.remaining / w.limit!;
-    if (r < room) [room, used] = [r, Math.max(0, w.limit! - w.remaining - 1) / w.limit!];
+    if (r < room) [dim, room, used] = [d, r, Math.max(0, w.limit! - w.remaining - 1) / w.limit!];
   }
-  return used;
+  return { dim, used };
 }
 
-/** The provider is empty in a window its headers do not show: start from empty, with a smaller burst. */
-export function shrinkBurst(s: ModelState, now: number): void {
+/**
+ * The provider is empty in a window its headers do not show: start from empty, with a smaller burst.
+ * From a full bucket that window and the minute the headers show drain alike, so the share of the
+ * limit they show used is what the window holds: the burst falls there at once (at least by half).
+ * Returns the new burst.
+ */
+export function shrinkBurst(s: ModelState, now: number): number {
   const was = s.burst;
-  s.burst = Math.max(MIN_BURST, Math.min(s.burst / 2, usedShare(s.last)));
+  s.burst = Math.max(MIN_BURST, Math.min(s.burst / 2, (s.last && mostUsed(s.last).used) ?? 1));
   for (const dim of DIMS) {
     const b = s.buckets[dim];
     if (!b || !Number.isFinite(b.capacity)) continue;
@@ -177,4 +186,5 @@ export function shrinkBurst(s: ModelState, now: number): void {
     b.level = Math.min(levelAt(b, now), 0);
     b.at = now;
   }
+  return s.burst;
 }

@@ -59,6 +59,7 @@ class ModelLimiter implements Limiter {
   /** Per model, the calls of tasks asleep until their turn (only when calls carry a `taskId`). */
   readonly #lanes = new WeakMap<ModelState, Lane>();
   #disposed = false;
+  /** The smallest burst a window the headers do not show left on any model: the provider's policy, assumed on every model. */
   #shortest = 1;
   /** The dimension that decided the last `#waitMs` (for the event). */
   #reason: LimitWaitReason = 'requests';
@@ -273,9 +274,8 @@ class ModelLimiter implements Limiter {
     if (s.observedAt > info.observedAt) return; // a late answer to an older call
     s.observedAt = info.observedAt;
     s.last = info;
-    if (s.burst > this.#shortest) s.burst = this.#shortest;
+    s.burst = Math.min(s.burst, this.#shortest);
     learnFromHeaders(s, info);
-    (globalThis as any).__trace?.(this, model, s, info.observedAt, 'h');
   }
 
   throttled(model: string, retryAfterMs: number | undefined, weight?: AdmitOptions['weight']): void {
@@ -283,16 +283,12 @@ class ModelLimiter implements Limiter {
     const s = this.#state(model, true)!;
     const now = this.#clock.now();
     after429(s, now);
-    (globalThis as any).__trace?.(this, model, s, now, '429');
     if (weight !== undefined) {
       let w: CallWeight | number | undefined;
       const lazy = () => (w ??= weightOf(weight));
       const surprise = unexplained(s, lazy, now);
       this.#giveBack(s, lazy, surprise);
-      if (surprise) {
-        shrinkBurst(s, now);
-        this.#shortest = Math.min(this.#shortest, s.burst);
-      }
+      if (surprise) this.#shortest = Math.min(this.#shortest, shrinkBurst(s, now));
     }
     const until = now + (retryAfterMs ?? DEFAULT_429_HOLD_MS);
     if (until > s.heldUntil) s.heldUntil = until;

@@ -28,12 +28,16 @@ export const SHARE_WINDOW_MS = 60_000;
  * The others' use is counted this much larger. With N processes each leaving
  * room for the others, they settle at N / (1 + (1 + HEADROOM)(N − 1)) of the
  * limit (97.7% for 2, 93% for 4, 91% for 16; all of it for one): the slack that
- * absorbs calls sent in the same instant on stale headers.
+ * absorbs calls sent in the same instant on stale headers. Once a window the headers do not
+ * show has cut a model's burst, calls go out in bursts that small anyway: half of it is left there.
  */
 export const HEADROOM = 0.1;
 /**
- * Others "known" to use a limit: measured at a quarter of it or more. Below that a process may be
- * alone and reading its own latency as others; its 429s are left to its burst and its 429 factor.
+ * Others "known" to use a limit: measured at a quarter of it or more, or at `MIN_SHARE` or more
+ * and at least this process's own use. Below that a process may be alone and reading its own
+ * latency as others (a fifth of its own use, measured); its 429s are left to its burst and its
+ * 429 factor. Many processes each read the others at several times their own use, even while
+ * a bucket resting near its top hides half of it.
  */
 export const KNOWN_OTHERS = 1 / 4;
 /** Time for the 429 factor to climb from 0 back to 1 (from a halving: half of it). */
@@ -141,8 +145,8 @@ export function observeShare(d: DimShare, remaining: number, rate: number, capac
  */
 export function saturated(d: DimShare): boolean {
   if (d.span <= 0 || d.rate <= 0) return false;
-  const o = measured(d);
-  if (o < d.rate * KNOWN_OTHERS && !(o >= d.rate * MIN_SHARE && o * d.span >= d.mine)) return false;
+  const others = measured(d);
+  if (others < d.rate * KNOWN_OTHERS && !(others >= d.rate * MIN_SHARE && others * d.span >= d.mine)) return false;
   const full = d.rate * d.span;
   const mine = Math.max(0, d.mine);
   // Everyone's use rose to the limit, and the headers do not say whose use rose. Only the others':
