@@ -168,7 +168,7 @@ describe('createLimiter: buckets from headers', () => {
     expect(limiter.snapshot().m!.requests).toMatchObject({ capacity: 9.5 });
   });
 
-  it('a shorter window learned on one model is assumed on the models first used after it: their first burst fits it', async () => {
+  it('a shorter window learned on one model is assumed on the client’s other models: a fallback’s first burst fits it', async () => {
     const clock = createFakeClock();
     limiter = createLimiter(undefined, { clock });
     limiter.observe('primary', { observedAt: clock.now(), requests: { limit: 100, remaining: 100 } });
