@@ -281,6 +281,18 @@ describe('a model used for the first time', () => {
     expect(l.snapshot().backup?.requests?.perMinute).toBe(150);
   });
 
+  it('a fallback taking over a limit others already drain: its first burst is its part of what the headers show used', () => {
+    // Two calls go out to the backup; its first headers show 30 of 150 used: 28 of them by others.
+    const clock = createFakeClock();
+    const l = createLimiter(undefined, { clock });
+    cleanup = () => l.dispose();
+    for (let i = 0; i < 2; i++) (l.admit('backup', { weight: 1 }) as () => void)();
+    l.observe('backup', { observedAt: clock.now(), requests: { limit: 150, remaining: 120 } });
+    // Its part of the limit: 2 ÷ (2 + 28 × 1.1) of 150, about 9. All 120 left: every process taking over
+    // at once would each send that much into the limit the others are draining.
+    expect(l.snapshot().backup?.requests?.available).toBe(Math.floor(150 * (2 / (2 + 28 * (1 + HEADROOM)))));
+  });
+
   it('a model that never sends headers stays out of the snapshot, however many calls it takes', () => {
     const clock = createFakeClock();
     const l = createLimiter(undefined, { clock });
