@@ -114,7 +114,7 @@ export function learnFromHeaders(s: ModelState, info: RateLimitInfo): void {
     }
     if (first < 1) {
       const b = s.buckets[dim]!;
-      b.level = Math.min(levelAt(b, now), b.capacity * first);
+      b.level = Math.min(levelAt(b, now), fresh.capacity * first); // a part of the provider's burst: a configured cap below it is already this process's own
       b.at = now;
     }
   }
