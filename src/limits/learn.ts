@@ -1,7 +1,7 @@
 import type { RateLimitInfo } from '../classify/ratelimit-headers.js';
 import { type Bucket, fromWindow, levelAt, setRate } from './bucket.js';
 import type { ModelLimits } from './options.js';
-import { type Backoff, type DimShare, cut, newDimShare, observeShare, saturated, shareRate } from './share.js';
+import { type Backoff, type DimShare, HEADROOM, MIN_SHARE, cut, newDimShare, observeShare, saturated, shareRate } from './share.js';
 import type { AdmitOptions, CallWeight } from './types.js';
 
 // What a model's admission learns from the provider: its buckets from the rate-limit
@@ -33,7 +33,7 @@ export interface ModelState {
   observedAt: number;
   /** The latest headers, to tell whether a 429 was explained by them. */
   last: RateLimitInfo | undefined;
-  /** Share of the provider's limit usable as a burst: below 1 once 429s came while headers showed room. */
+  /** Share of the provider's limit usable as a burst: below 1 once 429s came while headers showed room (here, or on another model of the client). */
   burst: number;
   /** What the headers tell of others using the same limit, per dimension (see share.ts). */
   readonly share: { [K in Dim]?: DimShare };
@@ -58,11 +58,20 @@ export const EARLY_CALLS = 256;
 
 export const noEarly = (): { [K in Dim]: number } => ({ requests: 0, tokens: 0, inputTokens: 0, outputTokens: 0 });
 
+/**
+ * A model's first headers: what its limit shows used beyond all this process sent to it is the
+ * others' use (a fallback taking over a limit others already drain). Its first burst is its part of it.
+ */
+function firstPart(used: number, mine: number): number {
+  const others = used - mine;
+  return others > 0 ? Math.max(MIN_SHARE, mine / (mine + (1 + HEADROOM) * others)) : 1;
+}
+
 /** Every bucket refills at this process's share of its limit, as of `now`. */
 export function pace(s: ModelState, now: number): void {
   for (const dim of DIMS) {
     const b = s.buckets[dim];
-    if (b && b.base > 0) setRate(b, Math.min(b.base, shareRate(b.base, s.share[dim], s.backoff, now)), now);
+    if (b && b.base > 0) setRate(b, Math.min(b.base, shareRate(b.base, s.share[dim], s.backoff, now, s.burst < 1 ? HEADROOM / 2 : HEADROOM)), now);
   }
 }
 
@@ -78,6 +87,7 @@ export function learnFromHeaders(s: ModelState, info: RateLimitInfo): void {
     const old = s.buckets[dim];
     const fresh = fromWindow(w, old?.pending ?? 0, now);
     if (!fresh) continue;
+    let first = 1;
     if (fresh.base > 0 && Number.isFinite(fresh.capacity)) {
       const d = s.share[dim];
       if (d) observeShare(d, w!.remaining!, fresh.base, fresh.capacity, now);
@@ -86,6 +96,7 @@ export function learnFromHeaders(s: ModelState, info: RateLimitInfo): void {
         // What this process sent before these headers, but for (about) the call that carried them, is not in them yet.
         const e = s.early;
         if (e && e.requests > 1) share.sent = e[dim] * (1 - 1 / e.requests);
+        if (e && e.requests > 0) first = firstPart(fresh.capacity - w!.remaining!, e[dim]);
       }
     }
     if (s.burst < 1 && Number.isFinite(fresh.capacity)) fresh.capacity = Math.max(1, fresh.capacity * s.burst);
@@ -100,6 +111,11 @@ export function learnFromHeaders(s: ModelState, info: RateLimitInfo): void {
     } else {
       fresh.level = Math.min(fresh.level, fresh.capacity);
       s.buckets[dim] = fresh;
+    }
+    if (first < 1) {
+      const b = s.buckets[dim]!;
+      b.level = Math.min(levelAt(b, now), fresh.capacity * first); // a part of the provider's burst: a configured cap below it is already this process's own
+      b.at = now;
     }
   }
   s.early = undefined;
@@ -135,14 +151,40 @@ export function unexplained(s: Pick<ModelState, 'last'>, weight: () => CallWeigh
   return seen;
 }
 
-/** The provider is empty in a window its headers do not show: start from empty, with a smaller burst. */
-export function shrinkBurst(s: ModelState, now: number): void {
-  s.burst = Math.max(MIN_BURST, s.burst / 2);
+/**
+ * The dimension the headers show the most used (least room for its limit): the likeliest one a
+ * hidden window filled; and the share of its limit used, less the unit the refused call needed.
+ */
+export function mostUsed(info: RateLimitInfo): { dim: Dim | undefined; used: number | undefined } {
+  let dim: Dim | undefined;
+  let used: number | undefined;
+  let room = Infinity;
+  // Anthropic's `tokens-*` only repeats its input or output limit (see learnFromHeaders).
+  const split = info.inputTokens !== undefined || info.outputTokens !== undefined;
+  for (const d of DIMS) {
+    const w = split && d === 'tokens' ? undefined : info[d];
+    if (w?.remaining === undefined || !(w.limit! > 0)) continue;
+    const r = w.remaining / w.limit!;
+    if (r < room) [dim, room, used] = [d, r, Math.max(0, w.limit! - w.remaining - 1) / w.limit!];
+  }
+  return { dim, used };
+}
+
+/**
+ * The provider is empty in a window its headers do not show: start from empty, with a smaller burst.
+ * From a full bucket that window and the minute the headers show drain alike, so the share of the
+ * limit they show used is what the window holds: the burst falls there at once (at least by half).
+ * Returns the new burst.
+ */
+export function shrinkBurst(s: ModelState, now: number): number {
+  const was = s.burst;
+  s.burst = Math.max(MIN_BURST, Math.min(s.burst / 2, (s.last && mostUsed(s.last).used) ?? 1));
   for (const dim of DIMS) {
     const b = s.buckets[dim];
     if (!b || !Number.isFinite(b.capacity)) continue;
-    b.capacity = Math.max(1, b.capacity / 2, b.base * 60_000 * MIN_BURST);
+    b.capacity = Math.max(1, (b.capacity * s.burst) / was, b.base * 60_000 * MIN_BURST);
     b.level = Math.min(levelAt(b, now), 0);
     b.at = now;
   }
+  return s.burst;
 }

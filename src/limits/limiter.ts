@@ -57,6 +57,8 @@ class ModelLimiter implements Limiter {
   readonly #tasks = new TaskMemory();
   readonly #queue: Queue;
   #disposed = false;
+  /** The smallest burst a window the headers do not show left on any model: the provider's policy, assumed on every model. */
+  #shortest = 1;
   /** The dimension that decided the last `#waitMs` (for the event). */
   #reason: LimitWaitReason = 'requests';
 
@@ -160,6 +162,7 @@ class ModelLimiter implements Limiter {
     if (s.observedAt > info.observedAt) return; // a late answer to an older call
     s.observedAt = info.observedAt;
     s.last = info;
+    s.burst = Math.min(s.burst, this.#shortest);
     learnFromHeaders(s, info);
     shareRoom(s, info, info.observedAt);
   }
@@ -174,7 +177,7 @@ class ModelLimiter implements Limiter {
       const lazy = () => (w ??= weightOf(weight));
       const surprise = unexplained(s, lazy, now);
       giveShareBack(s, lazy, now, surprise);
-      if (surprise) shrinkBurst(s, now);
+      if (surprise) this.#shortest = Math.min(this.#shortest, shrinkBurst(s, now));
     }
     const until = now + (retryAfterMs ?? DEFAULT_429_HOLD_MS);
     if (until > s.heldUntil) s.heldUntil = until;

@@ -28,12 +28,16 @@ export const SHARE_WINDOW_MS = 60_000;
  * The others' use is counted this much larger. With N processes each leaving
  * room for the others, they settle at N / (1 + (1 + HEADROOM)(N − 1)) of the
  * limit (97.7% for 2, 93% for 4, 91% for 16; all of it for one): the slack that
- * absorbs calls sent in the same instant on stale headers.
+ * absorbs calls sent in the same instant on stale headers. Once a window the headers do not
+ * show has cut a model's burst, calls go out in bursts that small anyway: half of it is left there.
  */
 export const HEADROOM = 0.1;
 /**
- * Others "known" to use a limit: measured at a quarter of it or more. Below that a process may be
- * alone and reading its own latency as others; its 429s are left to its burst and its 429 factor.
+ * Others "known" to use a limit: measured at a quarter of it or more, or at `MIN_SHARE` or more
+ * and at least this process's own use. Below that a process may be alone and reading its own
+ * latency as others (a fifth of its own use, measured); its 429s are left to its burst and its
+ * 429 factor. Many processes each read the others at several times their own use, even while
+ * a bucket resting near its top hides half of it.
  */
 export const KNOWN_OTHERS = 1 / 4;
 /** Time for the 429 factor to climb from 0 back to 1 (from a halving: half of it). */
@@ -140,7 +144,9 @@ export function observeShare(d: DimShare, remaining: number, rate: number, capac
  * are handled by its burst and its 429 factor.)
  */
 export function saturated(d: DimShare): boolean {
-  if (d.span <= 0 || d.rate <= 0 || measured(d) < d.rate * KNOWN_OTHERS) return false;
+  if (d.span <= 0 || d.rate <= 0) return false;
+  const others = measured(d);
+  if (others < d.rate * KNOWN_OTHERS && !(others >= d.rate * MIN_SHARE && others * d.span >= d.mine)) return false;
   const full = d.rate * d.span;
   const mine = Math.max(0, d.mine);
   // Everyone's use rose to the limit, and the headers do not say whose use rose. Only the others':
@@ -154,8 +160,8 @@ export function saturated(d: DimShare): boolean {
 }
 
 /** The others' rate, units per ms (0 until measured). */
-export function othersRate(d: DimShare): number {
-  return measured(d) * (1 + HEADROOM);
+export function othersRate(d: DimShare, headroom = HEADROOM): number {
+  return measured(d) * (1 + headroom);
 }
 
 /** The 429 factor at `now`: recovered linearly since its last cut. */
@@ -175,9 +181,9 @@ export function cut(b: Backoff, now: number): void {
  * more than the limit (a full bucket draining at a storm's start), `rate − others`
  * falls below zero for every process at once; this keeps each at its part instead.
  */
-function proportional(rate: number, d: DimShare): number {
+function proportional(rate: number, d: DimShare, headroom: number): number {
   const mine = Math.max(0, d.mine);
-  const others = Math.max(0, d.others) * (1 + HEADROOM);
+  const others = Math.max(0, d.others) * (1 + headroom);
   return mine + others > 0 ? (rate * mine) / (mine + others) : rate;
 }
 
@@ -188,13 +194,13 @@ function proportional(rate: number, d: DimShare): number {
  * processes, a lull in demand let each refill at a sixth of the limit, and the demand that
  * followed came back as bursts of 429s.
  */
-function grown(rate: number, d: DimShare): number {
-  const part = proportional(rate, d);
-  return Math.max(part, Math.min(rate - othersRate(d), part + rate * MIN_SHARE));
+function grown(rate: number, d: DimShare, headroom: number): number {
+  const part = proportional(rate, d, headroom);
+  return Math.max(part, Math.min(rate - othersRate(d, headroom), part + rate * MIN_SHARE));
 }
 
 /** The refill this process allows itself, per ms: its part of the limit and a little room (see {@link grown}), times the 429 factor. */
-export function shareRate(rate: number, d: DimShare | undefined, b: Backoff, now: number): number {
-  const left = d ? Math.min(rate, Math.max(rate * MIN_SHARE, grown(rate, d))) : rate;
+export function shareRate(rate: number, d: DimShare | undefined, b: Backoff, now: number, headroom = HEADROOM): number {
+  const left = d ? Math.min(rate, Math.max(rate * MIN_SHARE, grown(rate, d, headroom))) : rate;
   return Math.max(rate * MIN_SHARE, left * backoffAt(b, now));
 }

@@ -3,7 +3,7 @@ import { sleepUnlessAborted } from '../clock/signals.js';
 import { DisposedError, NoCapacityError, QueueFullError } from '../errors/errors.js';
 import type { RateLimitInfo } from '../classify/ratelimit-headers.js';
 import { type AdmitOptions, type CallWeight, DEFAULT_429_HOLD_MS, type Limiter, type LimiterEmitter, type ModelLimitSnapshot, NEW_TASK_MAX_WAIT_MS, NEW_TASK_QUEUE, type Release } from '../limits/limiter.js';
-import { unexplained, unitsOf, weightOf } from '../limits/learn.js';
+import { mostUsed, unexplained, unitsOf, weightOf } from '../limits/learn.js';
 import { TaskMemory } from '../limits/tasks.js';
 import { BUCKET_DIMS, type BucketDim, type BucketReading, type DimRequest, type DimState, type SharedAnswer, type SharedBucketStore } from './bucket-store.js';
 import { Health } from './health.js';
@@ -32,6 +32,12 @@ interface Cut {
   readonly to: number | undefined;
 }
 
+/** A 429's report: the dimension its headers show the most used, and the share of its limit used (see {@link mostUsed}). */
+const cutAt = (info: RateLimitInfo, at: number): Cut => {
+  const { dim, used } = mostUsed(info);
+  return { at, dim, to: used };
+};
+
 /** What this process has to tell the store about a model on its next admission there. */
 interface Outbox {
   readings: Partial<Record<BucketDim, BucketReading>>;
@@ -50,25 +56,6 @@ export interface SharedBucketsOptions {
 
 
 const levelAt = (d: DimState, since: number, now: number) => Math.min(d.capacity ?? d.limit, d.level + Math.max(0, now - since) * (d.limit / 60_000));
-
-/**
- * The dimension the headers show the most used (least room for its limit): the likeliest one a
- * hidden window filled; and the share of its limit used, less the unit the refused call needed.
- */
-function mostUsed(info: RateLimitInfo, at: number): Cut {
-  let best: BucketDim | undefined;
-  let room = Infinity;
-  let to: number | undefined;
-  // As in observe: Anthropic's `tokens-*` only repeats its input or output limit.
-  const split = info.inputTokens !== undefined || info.outputTokens !== undefined;
-  for (const dim of BUCKET_DIMS) {
-    const win = split && dim === 'tokens' ? undefined : info[dim];
-    if (win?.remaining === undefined || !(win.limit! > 0)) continue;
-    const r = win.remaining / win.limit!;
-    if (r < room) [best, room, to] = [dim, r, Math.max(0, win.limit! - win.remaining - 1) / win.limit!];
-  }
-  return { at, dim: best, to };
-}
 
 /**
  * Header-driven admission whose buckets live in a {@link SharedBucketStore}
@@ -233,7 +220,7 @@ export class SharedBuckets implements Limiter {
       let w: CallWeight | number | undefined;
       const last = this.#last.get(model);
       // Its headers showed room: a window they do not describe is full. Every process's burst shrinks.
-      if (last && unexplained({ last }, () => (w ??= weightOf(weight)), now)) this.#report(model, mostUsed(last, now));
+      if (last && unexplained({ last }, () => (w ??= weightOf(weight)), now)) this.#report(model, cutAt(last, now));
     }
     const until = now + (retryAfterMs ?? DEFAULT_429_HOLD_MS);
     if (until > (this.#held.get(model) ?? 0)) bounded(this.#held, model, until);

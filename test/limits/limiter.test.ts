@@ -142,7 +142,7 @@ describe('createLimiter: buckets from headers', () => {
     expect(limiter.available('n')).toBe(false);
   });
 
-  it('a 429 gives the refused call’s share back; one its headers do not explain empties the buckets and halves the burst', async () => {
+  it('a 429 gives the refused call’s share back; one its headers do not explain empties the buckets and cuts the burst to the share they showed used', async () => {
     const clock = createFakeClock();
     limiter = createLimiter(undefined, { clock });
     limiter.observe('m', { observedAt: clock.now(), requests: { limit: 60, remaining: 1 } });
@@ -151,14 +151,37 @@ describe('createLimiter: buckets from headers', () => {
     limiter.throttled('m', 0, 1);
     expect(limiter.snapshot().m!.requests).toMatchObject({ available: 1, capacity: 60 });
     limiter.admit('m');
-    // A 429 while its headers still show 40 requests left: a shorter window is enforced.
+    // A 429 while its headers still show 40 requests left: a shorter window is enforced. From a full
+    // bucket the hidden window and the minute one drain alike, so the 19 used (all but the refused call)
+    // are what that window holds: the burst falls to 19 at once (halving it, to 30, took two more 429s).
     limiter.observe('m', { observedAt: clock.now(), requests: { limit: 60, remaining: 40 } });
     limiter.throttled('m', 0, 1);
-    expect(limiter.snapshot().m!.requests).toMatchObject({ available: 0, capacity: 30 });
+    expect(limiter.snapshot().m!.requests).toMatchObject({ available: 0, capacity: 19 });
     // Later headers keep the smaller burst.
     await clock.advance(60_000);
     limiter.observe('m', { observedAt: clock.now(), requests: { limit: 60, remaining: 60 } });
-    expect(limiter.snapshot().m!.requests).toMatchObject({ capacity: 30, perMinute: 60 });
+    expect(limiter.snapshot().m!.requests).toMatchObject({ capacity: 19, perMinute: 60 });
+    // A second such 429 at least halves it again (its headers showing 14 used).
+    limiter.admit('m');
+    limiter.observe('m', { observedAt: clock.now(), requests: { limit: 60, remaining: 45 } });
+    limiter.throttled('m', 0, 1);
+    expect(limiter.snapshot().m!.requests).toMatchObject({ capacity: 9.5 });
+  });
+
+  it('a shorter window learned on one model is assumed on the client’s other models: a fallback’s first burst fits it', async () => {
+    const clock = createFakeClock();
+    limiter = createLimiter(undefined, { clock });
+    limiter.observe('primary', { observedAt: clock.now(), requests: { limit: 100, remaining: 100 } });
+    limiter.admit('primary');
+    // Headers showing 83 of 100 left on a 429: the provider enforces a window of about a sixth of the limit.
+    limiter.observe('primary', { observedAt: clock.now(), requests: { limit: 100, remaining: 83 } });
+    limiter.throttled('primary', 0, 1);
+    // The backup takes over: its first headers show its limit of 150 nearly full, and its burst is a
+    // sixth of it, not all 150 the same provider would refuse after 25.
+    limiter.admit('backup');
+    limiter.observe('backup', { observedAt: clock.now(), requests: { limit: 150, remaining: 149 } });
+    expect(limiter.snapshot().backup!.requests).toMatchObject({ capacity: 24, perMinute: 150 });
+    expect(limiter.snapshot().backup!.requests!.available).toBeLessThanOrEqual(24);
   });
 
   it('ignores headers older than the ones it has', () => {

@@ -93,6 +93,31 @@ describe('the others’ rate from the headers', () => {
     expect((16 * share) / RATE).toBeLessThan(1.6); // room for 16 × 25% would be 4 × the limit
   });
 
+  it('others are known from a quarter of the limit, or from MIN_SHARE when they use more than this process', () => {
+    // 16 processes before a storm: the others read at a fifth of the limit (half their real use, the
+    // bucket resting near its top), this one at a thirtieth. A 429 now says the limit is used up.
+    const many = newDimShare(0, 0);
+    Object.assign(many, { rate: RATE, span: 60_000, mine: (60_000 * RATE) / 30, others: (60_000 * RATE) / 5 });
+    expect(saturated(many)).toBe(true);
+    expect(othersRate(many) / (1 + HEADROOM)).toBeGreaterThan(0.9 * RATE);
+    // A process alone reads a little of its own latency as others, far less than its own use: no others.
+    const alone = newDimShare(0, 0);
+    Object.assign(alone, { rate: RATE, span: 60_000, mine: 0.6 * 60_000 * RATE, others: 0.12 * 60_000 * RATE });
+    expect(saturated(alone)).toBe(false);
+    // Under MIN_SHARE of the limit, others are never known.
+    const few = newDimShare(0, 0);
+    Object.assign(few, { rate: RATE, span: 60_000, mine: 0.01 * 60_000 * RATE, others: 0.02 * 60_000 * RATE });
+    expect(saturated(few)).toBe(false);
+  });
+
+  it('leaves half the headroom once the burst is cut to a window the headers do not show', () => {
+    const d = newDimShare(0, 0);
+    Object.assign(d, { span: 60_000, mine: 0.25 * 60_000 * RATE, others: 0.75 * 60_000 * RATE });
+    const b = { factor: 1, at: 0 };
+    expect(shareRate(RATE, d, b, 0)).toBeCloseTo((RATE * 0.25) / (0.25 + 0.75 * (1 + HEADROOM)), 12);
+    expect(shareRate(RATE, d, b, 0, HEADROOM / 2)).toBeCloseTo((RATE * 0.25) / (0.25 + 0.75 * (1 + HEADROOM / 2)), 12);
+  });
+
   it('a 429 at a storm’s start splits the limit between this process and the others, its own use raised too', () => {
     // Before the storm four processes used half the limit: this one 1/8, the others 3/8. Now it is used up.
     const d = newDimShare(0, 0);
@@ -254,6 +279,18 @@ describe('a model used for the first time', () => {
     }
     // Alone on the key, it keeps the whole limit. (Counting the burst as others' use put it at the floor: 5 a minute.)
     expect(l.snapshot().backup?.requests?.perMinute).toBe(150);
+  });
+
+  it('a fallback taking over a limit others already drain: its first burst is its part of what the headers show used', () => {
+    // Two calls go out to the backup; its first headers show 30 of 150 used: 28 of them by others.
+    const clock = createFakeClock();
+    const l = createLimiter(undefined, { clock });
+    cleanup = () => l.dispose();
+    for (let i = 0; i < 2; i++) (l.admit('backup', { weight: 1 }) as () => void)();
+    l.observe('backup', { observedAt: clock.now(), requests: { limit: 150, remaining: 120 } });
+    // Its part of the limit: 2 ÷ (2 + 28 × 1.1) of 150, about 9. All 120 left: every process taking over
+    // at once would each send that much into the limit the others are draining.
+    expect(l.snapshot().backup?.requests?.available).toBe(Math.floor(150 * (2 / (2 + 28 * (1 + HEADROOM)))));
   });
 
   it('a model that never sends headers stays out of the snapshot, however many calls it takes', () => {
