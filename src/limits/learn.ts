@@ -1,7 +1,7 @@
 import type { RateLimitInfo } from '../classify/ratelimit-headers.js';
 import { type Bucket, fromWindow, levelAt, setRate } from './bucket.js';
 import type { ModelLimits } from './options.js';
-import { type Backoff, type DimShare, HEADROOM, MIN_SHARE, cut, newDimShare, observeShare, saturated, shareRate } from './share.js';
+import { type Backoff, CUT_HEADROOM, type DimShare, HEADROOM, MIN_SHARE, cut, newDimShare, observeShare, saturated, shareRate } from './share.js';
 import type { AdmitOptions, CallWeight } from './types.js';
 
 // What a model's admission learns from the provider: its buckets from the rate-limit
@@ -71,7 +71,7 @@ function firstPart(used: number, mine: number): number {
 export function pace(s: ModelState, now: number): void {
   for (const dim of DIMS) {
     const b = s.buckets[dim];
-    if (b && b.base > 0) setRate(b, Math.min(b.base, shareRate(b.base, s.share[dim], s.backoff, now, s.burst < 1 ? HEADROOM / 2 : HEADROOM)), now);
+    if (b && b.base > 0) setRate(b, Math.min(b.base, shareRate(b.base, s.share[dim], s.backoff, now, s.burst < 1 ? CUT_HEADROOM : HEADROOM)), now);
   }
 }
 

@@ -28,10 +28,14 @@ export const SHARE_WINDOW_MS = 60_000;
  * The others' use is counted this much larger. With N processes each leaving
  * room for the others, they settle at N / (1 + (1 + HEADROOM)(N − 1)) of the
  * limit (97.7% for 2, 93% for 4, 91% for 16; all of it for one): the slack that
- * absorbs calls sent in the same instant on stale headers. Once a window the headers do not
- * show has cut a model's burst, calls go out in bursts that small anyway: half of it is left there.
+ * absorbs calls sent in the same instant on stale headers.
  */
 export const HEADROOM = 0.1;
+/**
+ * The headroom once a window the headers do not show has cut a model's burst: calls go out in
+ * bursts that small anyway, and a storm is held back by the refill the headroom leaves unused.
+ */
+export const CUT_HEADROOM = HEADROOM / 4;
 /**
  * Others "known" to use a limit: measured at a quarter of it or more, or at `MIN_SHARE` or more
  * and at least this process's own use. Below that a process may be alone and reading its own

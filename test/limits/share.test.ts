@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { perMinute } from '../../src/limits/bucket.js';
+import { type ModelState, pace } from '../../src/limits/learn.js';
 import { type Limiter, createLimiter } from '../../src/limits/limiter.js';
-import { HEADROOM, MIN_SHARE, RECOVER_MS, backoffAt, cut, newDimShare, noteSent, observeShare, othersRate, saturated, shareRate } from '../../src/limits/share.js';
+import { CUT_HEADROOM, HEADROOM, MIN_SHARE, RECOVER_MS, backoffAt, cut, newDimShare, noteSent, observeShare, othersRate, saturated, shareRate } from '../../src/limits/share.js';
 import { createFakeClock } from '../../src/testing/index.js';
 
 const RATE = 60 / 60_000; // 60 a minute: one per second
@@ -110,12 +112,20 @@ describe('the others’ rate from the headers', () => {
     expect(saturated(few)).toBe(false);
   });
 
-  it('leaves half the headroom once the burst is cut to a window the headers do not show', () => {
+  it('leaves a quarter of the headroom once the burst is cut to a window the headers do not show', () => {
     const d = newDimShare(0, 0);
     Object.assign(d, { span: 60_000, mine: 0.25 * 60_000 * RATE, others: 0.75 * 60_000 * RATE });
     const b = { factor: 1, at: 0 };
     expect(shareRate(RATE, d, b, 0)).toBeCloseTo((RATE * 0.25) / (0.25 + 0.75 * (1 + HEADROOM)), 12);
-    expect(shareRate(RATE, d, b, 0, HEADROOM / 2)).toBeCloseTo((RATE * 0.25) / (0.25 + 0.75 * (1 + HEADROOM / 2)), 12);
+    expect(CUT_HEADROOM).toBe(HEADROOM / 4);
+    expect(shareRate(RATE, d, b, 0, CUT_HEADROOM)).toBeCloseTo((RATE * 0.25) / (0.25 + 0.75 * 1.025), 12);
+    // A model's buckets refill at that share once its burst was cut, and only then.
+    const s = { buckets: { requests: perMinute(60, 0) }, share: { requests: d }, backoff: b, burst: 1 } as unknown as ModelState;
+    pace(s, 0);
+    expect(s.buckets.requests!.ratePerMs).toBeCloseTo(shareRate(RATE, d, b, 0), 12);
+    s.burst = 0.25;
+    pace(s, 0);
+    expect(s.buckets.requests!.ratePerMs).toBeCloseTo(shareRate(RATE, d, b, 0, CUT_HEADROOM), 12);
   });
 
   it('a 429 at a storm’s start splits the limit between this process and the others, its own use raised too', () => {
