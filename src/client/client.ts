@@ -80,8 +80,14 @@ export class ResilientClient {
     ({ states: this.#states, deps: this.#deps, waitsOutsideAttempts: this.#waitsOutsideAttempts } = w);
     const states = this.#states;
     this.#call = {
-      ...w,
       models: this.models,
+      clock: w.clock,
+      bus: w.bus,
+      monitor: w.monitor,
+      budget: w.budget,
+      limiter: w.limiter,
+      deps: w.deps,
+      states,
       stop: this.#dispose.signal,
       timeoutMs: o.timeoutMs,
       providers: o.providers,
