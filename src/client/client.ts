@@ -7,14 +7,9 @@ import type { Clock } from '../clock/clock.js';
 import { Callbacks, keepAbortListener, onAbort } from '../clock/signals.js';
 import { DisposedError } from '../errors/errors.js';
 import type { BreakerState, EventBus, Unsubscribe } from '../events/events.js';
-import { type ChainHooks, runChain } from '../fallback/chain.js';
-import { servedBy } from '../fallback/providers.js';
 import { ContentPolicy } from '../fallback/content.js';
-import { contentChain } from '../fallback/content-chain.js';
-import { type Conditions, mergeConditions } from '../fallback/conditions.js';
-import { HEDGE_DEFAULTS, type ResolvedHedge } from '../fallback/hedge-options.js';
+import { HEDGE_DEFAULTS } from '../fallback/hedge-options.js';
 import { HedgeBudget } from '../fallback/hedge.js';
-import { hedgeFor, runHedgedCall } from '../fallback/hedge-call.js';
 import type { Health } from '../monitor/events.js';
 import type { Ranking } from '../monitor/health.js';
 import type { Monitor } from '../monitor/monitor.js';
@@ -23,22 +18,17 @@ import type { RateLimitInfo } from '../classify/ratelimit-headers.js';
 import type { ResolvedDeployment } from '../deployments/resolve.js';
 import type { ResilientClientOptions } from './options.js';
 import { resolveClientOptions } from './resolve.js';
-import type { CallState } from './attempt.js';
+import { type CallDeps, runCall } from './call.js';
 import type { Listener, ResilienceEventName, ResilienceEvents } from './events-map.js';
 import type { PipelineDeps } from './deps.js';
-import { tryDeployments } from './deployments.js';
 import type { ModelStates } from './model-state.js';
 import { wireClient } from './wiring.js';
-import { tryModel } from './pipeline.js';
 import { type ClientSnapshot, buildSnapshot } from './snapshot.js';
-import { exhausted } from './exhausted.js';
-import { callEstimate, checkRunOptions, checkedUsage, fitStateOf } from './support.js';
+import { checkRunOptions } from './support.js';
 import type { AttemptFn, RunOptions } from './types.js';
 
 export { MAX_EXTRA_MODELS } from './model-state.js';
 export type { ClientSnapshot } from './snapshot.js';
-
-type FallbackReason = Parameters<ChainHooks['onFallback']>[2];
 
 /**
  * Wraps the model calls you already make with a circuit breaker per model,
@@ -53,7 +43,6 @@ type FallbackReason = Parameters<ChainHooks['onFallback']>[2];
 export class ResilientClient {
   readonly models: readonly string[];
   readonly #clock: Clock;
-  readonly #timeoutMs: number | undefined;
   readonly #bus: EventBus<ResilienceEvents>;
   readonly #dispose = new AbortController();
   /** Rejects of pending calls and common-path attempts: `dispose()` calls each. A list, not a listener per call. */
@@ -71,13 +60,10 @@ export class ResilientClient {
   readonly #retryBudget: RetryBudget | undefined;
   readonly #providers: ReadonlyMap<string, string>;
   readonly #deployments: ReadonlyMap<string, readonly ResolvedDeployment[]>;
-  readonly #content: ContentPolicy;
-  readonly #hedge: ResolvedHedge | undefined;
-  readonly #conditions: Conditions | undefined;
-  readonly #hedgeBudget: HedgeBudget;
   /** Breakers, headers and kept models, per model and per deployment. */
   readonly #states: ModelStates;
-  readonly #onHeaders: (key: string, headers: unknown, taskId: string | undefined) => void;
+  /** What a call through the chain reads of this client. */
+  readonly #call: CallDeps;
 
   constructor(options: ResilientClientOptions) {
     const o = resolveClientOptions(options);
@@ -89,16 +75,29 @@ export class ResilientClient {
     this.models = o.models;
     this.#providers = o.providers;
     this.#deployments = o.deployments;
-    this.#timeoutMs = o.timeoutMs;
-    this.#content = new ContentPolicy(o.content);
-    this.#hedge = o.hedge;
-    this.#conditions = o.conditions;
-    this.#hedgeBudget = new HedgeBudget((o.hedge ?? HEDGE_DEFAULTS).maxShare);
     const w = wireClient(o, this.#dispose.signal, this.#pending);
     ({ clock: this.#clock, bus: this.#bus, monitor: this.#monitor, budget: this.#budget, limiter: this.#limiter, retryBudget: this.#retryBudget } = w);
     ({ states: this.#states, deps: this.#deps, waitsOutsideAttempts: this.#waitsOutsideAttempts } = w);
     const states = this.#states;
-    this.#onHeaders = (key, headers, taskId) => states.observeHeaders(key, headers, taskId);
+    this.#call = {
+      models: this.models,
+      clock: w.clock,
+      bus: w.bus,
+      monitor: w.monitor,
+      budget: w.budget,
+      limiter: w.limiter,
+      deps: w.deps,
+      states,
+      stop: this.#dispose.signal,
+      timeoutMs: o.timeoutMs,
+      providers: o.providers,
+      deployments: o.deployments,
+      content: new ContentPolicy(o.content),
+      hedge: o.hedge,
+      conditions: o.conditions,
+      hedgeBudget: new HedgeBudget((o.hedge ?? HEDGE_DEFAULTS).maxShare),
+      onHeaders: (key, headers, taskId) => states.observeHeaders(key, headers, taskId),
+    };
   }
 
   /** Subscribes to an event; returns a function that unsubscribes. */
@@ -239,14 +238,14 @@ export class ResilientClient {
 
   #tracked<T>(fn: AttemptFn<T>, options: RunOptions | undefined): Promise<T> {
     // No model outside `models` and nothing to resume: no wrapper (and promise) of its own.
-    if (options?.models === undefined && options?.stream?.resume === undefined && this.#deps.stream?.resume === undefined) return this.#run(fn, options);
+    if (options?.models === undefined && options?.stream?.resume === undefined && this.#deps.stream?.resume === undefined) return runCall(this.#call, fn, options);
     return this.#trackedExtra(fn, options);
   }
   async #trackedExtra<T>(fn: AttemptFn<T>, options: RunOptions | undefined): Promise<T> {
     const extra = this.#states.extraOf(options?.models);
     for (const m of extra) this.#states.enter(m);
     try {
-      const value = await this.#run(fn, options);
+      const value = await runCall(this.#call, fn, options);
       return options?.stream?.resume !== undefined || this.#deps.stream?.resume !== undefined ? resumable(value, fn, options, this.#resumeDeps) : value;
     } finally {
       for (const m of extra) this.#states.leave(m);
@@ -254,76 +253,6 @@ export class ResilientClient {
   }
 
   get #resumeDeps(): ResumeDeps { return { clock: this.#clock, bus: this.#bus, stream: this.#deps.stream, models: this.models, run: (fn, options) => this.run(fn, options) }; }
-
-  async #run<T>(fn: AttemptFn<T>, options: RunOptions | undefined): Promise<T> {
-    // Entries naming another provider than the caller's are left out (decision 0006).
-    const served = servedBy(options?.models ?? this.models, options?.provider, this.#providers);
-    const chain = served.models;
-    const skipped = served.skipped.length > 0 ? { skipped: served.skipped } : {};
-    const monitor = this.#monitor;
-    const models = monitor && monitor.options.routing !== 'fixed' ? monitor.rank(chain).order : chain;
-    const call: CallState = {
-      taskId: options?.taskId,
-      signal: options?.signal,
-      timeoutMs: options?.timeoutMs ?? this.#timeoutMs,
-      timeoutGiven: options?.timeoutMs !== undefined,
-      // Estimated once per call when something can be estimated: the budget, admission's weight and the
-      // context-window fit all read this one (admission falls back to the default weight without it).
-      estimate: this.#budget || options?.request !== undefined || options?.estimate !== undefined ? callEstimate(this.#budget, options) : undefined,
-      run: options,
-      usage: options?.usage ? checkedUsage(options.usage) : undefined,
-      stream: options?.stream,
-      onHeaders: this.#onHeaders,
-      chain: models,
-      deadlineAt: options?.deadlineMs !== undefined ? this.#clock.now() + options.deadlineMs : undefined,
-      conditions: mergeConditions(this.#conditions, options?.conditions as Conditions | undefined),
-    };
-    const fit = fitStateOf(options, call.estimate);
-    const content = contentChain<T>(this.#content, fit, models);
-    const hooks: ChainHooks = {
-      onFallback: (from: string, to: string, reason: FallbackReason) => {
-        monitor?.recordFallback(from, to);
-        if (this.#bus.wants('fallback')) this.#bus.emit('fallback', { timestamp: this.#clock.now(), taskId: call.taskId, from, to, reason, ...skipped });
-      },
-      beforeModel: () => {
-        call.signal?.throwIfAborted();
-        if (this.#dispose.signal.aborted) throw new DisposedError();
-      },
-      moveOn: content.moveOn,
-    };
-    const tryIn = (branch: CallState) => this.#content.wrap<T>((model, index, tried) => this.#tryEntry(fn, model, branch, index, tried), fit);
-    const tryOne = tryIn(call);
-    const hedge = models.length > 1 ? hedgeFor(this.#hedge, options?.hedge) : undefined;
-    const first = hedge
-      ? await runHedgedCall<T>(models, hedge, hooks, {
-          clock: this.#clock,
-          budget: this.#hedgeBudget,
-          stopSignal: this.#dispose.signal,
-          callerSignal: call.signal,
-          recentP95: (m) => this.#monitor?.recentP95(m, (options?.request as { stream?: unknown } | undefined)?.stream === true ? 'ttft' : 'latency'),
-          tryIn: (signal) => tryIn({ ...call, signal }),
-          canHedgeInto: (m) =>
-            this.breakerState(m) === 'closed' && this.#limiter.waiting(m) === 0 && this.#limiter.available(m, () => call.estimate ?? callEstimate(undefined, call.run)),
-          emit: (name, payload) => {
-            if (this.#bus.wants(name)) this.#bus.emit(name, { timestamp: this.#clock.now(), taskId: call.taskId, ...payload } as never);
-          },
-        })
-      : await runChain(models, tryOne, hooks);
-    const result = first.ok ? first : await content.finish(first, tryOne, hooks);
-    if (result.ok) return result.value;
-    if (result.failures) {
-      const error = exhausted(result.failures, call, this.#bus, this.#clock.now());
-      throw result.error ?? error;
-    }
-    throw result.error;
-  }
-
-  /** One chain entry: a model, or a model reached through its deployments. */
-  #tryEntry<T>(fn: AttemptFn<T>, model: string, call: CallState, index: number, chain: readonly string[]) {
-    const list = this.#deployments.get(model);
-    if (list) return tryDeployments(this.#deps, fn, model, list, call, index, chain, (id) => this.#states.breakerState(id));
-    return tryModel(this.#deps, fn, model, call, index, chain);
-  }
 
   /** Models outside `models` whose state the client keeps (at most {@link MAX_EXTRA_MODELS} when idle). */
   get extraModels(): number {

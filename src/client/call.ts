@@ -1,0 +1,124 @@
+import type { BudgetManager } from '../budget/manager.js';
+import type { Clock } from '../clock/clock.js';
+import { DisposedError } from '../errors/errors.js';
+import type { EventBus } from '../events/events.js';
+import { type ChainHooks, runChain } from '../fallback/chain.js';
+import { servedBy } from '../fallback/providers.js';
+import type { ContentPolicy } from '../fallback/content.js';
+import { contentChain } from '../fallback/content-chain.js';
+import { type Conditions, mergeConditions } from '../fallback/conditions.js';
+import type { ResolvedHedge } from '../fallback/hedge-options.js';
+import type { HedgeBudget } from '../fallback/hedge.js';
+import { hedgeFor, runHedgedCall } from '../fallback/hedge-call.js';
+import type { Monitor } from '../monitor/monitor.js';
+import type { Limiter } from '../limits/limiter.js';
+import type { ResolvedDeployment } from '../deployments/resolve.js';
+import type { CallState } from './attempt.js';
+import type { ResilienceEvents } from './events-map.js';
+import type { PipelineDeps } from './deps.js';
+import { tryDeployments } from './deployments.js';
+import type { ModelStates } from './model-state.js';
+import { tryModel } from './pipeline.js';
+import { exhausted } from './exhausted.js';
+import { callEstimate, checkedUsage, fitStateOf } from './support.js';
+import type { AttemptFn, RunOptions } from './types.js';
+
+type FallbackReason = Parameters<ChainHooks['onFallback']>[2];
+
+/** What one call through the chain reads of its client, built once at construction. */
+export interface CallDeps {
+  readonly models: readonly string[];
+  readonly clock: Clock;
+  readonly bus: EventBus<ResilienceEvents>;
+  /** The client's dispose signal: no model starts after it aborts. */
+  readonly stop: AbortSignal;
+  readonly timeoutMs: number | undefined;
+  readonly monitor: Monitor | undefined;
+  readonly budget: BudgetManager | undefined;
+  readonly limiter: Limiter;
+  readonly deps: PipelineDeps;
+  readonly providers: ReadonlyMap<string, string>;
+  readonly deployments: ReadonlyMap<string, readonly ResolvedDeployment[]>;
+  readonly content: ContentPolicy;
+  readonly hedge: ResolvedHedge | undefined;
+  readonly conditions: Conditions | undefined;
+  readonly hedgeBudget: HedgeBudget;
+  /** Breakers, headers and kept models, per model and per deployment. */
+  readonly states: ModelStates;
+  readonly onHeaders: (key: string, headers: unknown, taskId: string | undefined) => void;
+}
+
+/**
+ * One call through the chain: the call's state, then each model in turn (or
+ * hedged), content fallback after them; resolves with what `fn` resolved or
+ * throws the call's error (an exhausted chain emits `exhausted`).
+ */
+export async function runCall<T>(c: CallDeps, fn: AttemptFn<T>, options: RunOptions | undefined): Promise<T> {
+  // Entries naming another provider than the caller's are left out (decision 0006).
+  const served = servedBy(options?.models ?? c.models, options?.provider, c.providers);
+  const chain = served.models;
+  const skipped = served.skipped.length > 0 ? { skipped: served.skipped } : {};
+  const monitor = c.monitor;
+  const models = monitor && monitor.options.routing !== 'fixed' ? monitor.rank(chain).order : chain;
+  const call: CallState = {
+    taskId: options?.taskId,
+    signal: options?.signal,
+    timeoutMs: options?.timeoutMs ?? c.timeoutMs,
+    timeoutGiven: options?.timeoutMs !== undefined,
+    // Estimated once per call when something can be estimated: the budget, admission's weight and the
+    // context-window fit all read this one (admission falls back to the default weight without it).
+    estimate: c.budget || options?.request !== undefined || options?.estimate !== undefined ? callEstimate(c.budget, options) : undefined,
+    run: options,
+    usage: options?.usage ? checkedUsage(options.usage) : undefined,
+    stream: options?.stream,
+    onHeaders: c.onHeaders,
+    chain: models,
+    deadlineAt: options?.deadlineMs !== undefined ? c.clock.now() + options.deadlineMs : undefined,
+    conditions: mergeConditions(c.conditions, options?.conditions as Conditions | undefined),
+  };
+  const fit = fitStateOf(options, call.estimate);
+  const content = contentChain<T>(c.content, fit, models);
+  const hooks: ChainHooks = {
+    onFallback: (from: string, to: string, reason: FallbackReason) => {
+      monitor?.recordFallback(from, to);
+      if (c.bus.wants('fallback')) c.bus.emit('fallback', { timestamp: c.clock.now(), taskId: call.taskId, from, to, reason, ...skipped });
+    },
+    beforeModel: () => {
+      call.signal?.throwIfAborted();
+      if (c.stop.aborted) throw new DisposedError();
+    },
+    moveOn: content.moveOn,
+  };
+  const tryIn = (branch: CallState) => c.content.wrap<T>((model, index, tried) => tryEntry(c, fn, model, branch, index, tried), fit);
+  const tryOne = tryIn(call);
+  const hedge = models.length > 1 ? hedgeFor(c.hedge, options?.hedge) : undefined;
+  const first = hedge
+    ? await runHedgedCall<T>(models, hedge, hooks, {
+        clock: c.clock,
+        budget: c.hedgeBudget,
+        stopSignal: c.stop,
+        callerSignal: call.signal,
+        recentP95: (m) => c.monitor?.recentP95(m, (options?.request as { stream?: unknown } | undefined)?.stream === true ? 'ttft' : 'latency'),
+        tryIn: (signal) => tryIn({ ...call, signal }),
+        canHedgeInto: (m) =>
+          c.states.breakerState(m) === 'closed' && c.limiter.waiting(m) === 0 && c.limiter.available(m, () => call.estimate ?? callEstimate(undefined, call.run)),
+        emit: (name, payload) => {
+          if (c.bus.wants(name)) c.bus.emit(name, { timestamp: c.clock.now(), taskId: call.taskId, ...payload } as never);
+        },
+      })
+    : await runChain(models, tryOne, hooks);
+  const result = first.ok ? first : await content.finish(first, tryOne, hooks);
+  if (result.ok) return result.value;
+  if (result.failures) {
+    const error = exhausted(result.failures, call, c.bus, c.clock.now());
+    throw result.error ?? error;
+  }
+  throw result.error;
+}
+
+/** One chain entry: a model, or a model reached through its deployments. */
+function tryEntry<T>(c: CallDeps, fn: AttemptFn<T>, model: string, call: CallState, index: number, chain: readonly string[]) {
+  const list = c.deployments.get(model);
+  if (list) return tryDeployments(c.deps, fn, model, list, call, index, chain, (id) => c.states.breakerState(id));
+  return tryModel(c.deps, fn, model, call, index, chain);
+}
