@@ -1,7 +1,7 @@
 import type { BreakerState } from '../events/events.js';
 import type { RateLimitTrail } from './alerts.js';
 import type { AnomalyDetector } from './anomaly.js';
-import { BaselineCache } from './baseline.js';
+import type { BaselineCache } from './baseline.js';
 import type { Health } from './events.js';
 import type { Ring } from './window.js';
 
@@ -26,11 +26,15 @@ export class ModelState {
   latencyAt = Number.NEGATIVE_INFINITY;
   lastAttemptAt = Number.NEGATIVE_INFINITY;
   readonly createdAt: number;
+  // Made on first need, not with the model: a model that only succeeds quietly
+  // never reads a baseline, never closes an anomaly interval, never hits a 429.
   anomaly: AnomalyDetector | undefined;
   rateLimits: RateLimitTrail | undefined;
-  readonly baseline = new BaselineCache();
-  /** Recent percentiles over the health window, for hedge delays. */
-  readonly recent = { latency: new BaselineCache('latency'), ttft: new BaselineCache('ttft') };
+  /** Latency over the longest window, for derived attempt deadlines: made at the first read. */
+  baseline: BaselineCache | undefined;
+  /** Recent percentiles over the health window, for hedge delays: each made at its first read. */
+  recentLatency: BaselineCache | undefined;
+  recentTtft: BaselineCache | undefined;
 
   constructor(rings: Ring[], healthRing: Ring, now: number) {
     this.rings = rings;
