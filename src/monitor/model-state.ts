@@ -5,6 +5,8 @@ import type { BaselineCache } from './baseline.js';
 import type { Health } from './events.js';
 import type { Ring } from './window.js';
 
+const NOT_RECOVERED = Object.freeze({ calls: 0, failures: 0 }) as { calls: number; failures: number };
+
 /** Per-model state, created on the model's first record. Doubles as the health rule's input. */
 export class ModelState {
   readonly rings: Ring[];
@@ -17,8 +19,8 @@ export class ModelState {
   unhealthySince: number | undefined;
   /** When the breaker last closed after a successful probe; cleared once the health window holds nothing older. */
   recoveredAt: number | undefined;
-  /** Attempts and failures since `recoveredAt`. */
-  sinceRecovery = { calls: 0, failures: 0 };
+  /** Attempts and failures since `recoveredAt`: a fresh pair at each recovery, a shared empty one before the first. */
+  sinceRecovery: { calls: number; failures: number } = NOT_RECOVERED;
   calls = 0;
   failures = 0;
   p95LatencyMs: number | undefined;

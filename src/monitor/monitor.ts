@@ -125,13 +125,13 @@ export class Monitor {
 
   recordRetry(model: string): void {
     const now = this.#clock.now();
-    for (const ring of this.#state(model, now).rings) ring.at(now).retries++;
+    for (const ring of this.#state(model, now).rings) ring.at(now).more().retries++;
   }
 
   recordFallback(from: string, to: string): void {
     const now = this.#clock.now();
-    for (const ring of this.#state(from, now).rings) ring.at(now).fallbacksOut++;
-    for (const ring of this.#state(to, now).rings) ring.at(now).fallbacksIn++;
+    for (const ring of this.#state(from, now).rings) ring.at(now).more().fallbacksOut++;
+    for (const ring of this.#state(to, now).rings) ring.at(now).more().fallbacksIn++;
   }
 
   recordUsage(model: string, inputTokens: number, outputTokens: number, costUsd = 0, at?: number): void {
@@ -149,7 +149,7 @@ export class Monitor {
     const now = this.#clock.now();
     const acc = this.options.relativeAccuracy;
     for (const ring of this.#state(model, now).rings) {
-      const b = ring.at(now);
+      const b = ring.at(now).more();
       b.streams++;
       if (ttftMs >= 0) (b.ttft ??= new QuantileSketch(acc)).accept(ttftMs);
     }

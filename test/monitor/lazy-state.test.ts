@@ -87,6 +87,29 @@ describe('state made on first need', () => {
   });
 });
 
+describe("a bucket's rarer counters (retries, fallbacks, streams, open time)", () => {
+  it('count from their first use and leave with their bucket when it rotates', async () => {
+    const ctx = setup({ windows: [60_000, 300_000], buckets: 6, health: { windowMs: 300_000 } });
+    ctx.monitor.recordAttempt('m', 'success', 100);
+    ctx.monitor.recordRetry('m');
+    ctx.monitor.recordFallback('m', 'n');
+    ctx.monitor.recordStream('m', 30, 100);
+    ctx.monitor.recordBreaker('m', 'open');
+    await ctx.clock.advance(5_000);
+    ctx.monitor.recordBreaker('m', 'half-open');
+    const pick = (label: string) => {
+      const w = ctx.win('m', label)!;
+      return { retries: w.retries, fallbacksOut: w.fallbacksOut, streams: w.streams, ttft: w.ttft?.count, breakerOpenMs: w.breakerOpenMs };
+    };
+    expect(pick('1m')).toEqual({ retries: 1, fallbacksOut: 1, streams: 1, ttft: 1, breakerOpenMs: 5_000 });
+    expect(ctx.win('n', '1m')!.fallbacksIn).toBe(1);
+    await ctx.clock.advance(60_000); // the 1-minute window's slot of t=0 is reused now
+    ctx.monitor.recordAttempt('m', 'success', 100);
+    expect(pick('1m')).toEqual({ retries: 0, fallbacksOut: 0, streams: 0, ttft: undefined, breakerOpenMs: 0 });
+    expect(pick('5m')).toEqual({ retries: 1, fallbacksOut: 1, streams: 1, ttft: 1, breakerOpenMs: 5_000 });
+  });
+});
+
 describe('QuantileSketch bins made on first value', () => {
   it('a first value, then a smaller one, then zero, answer as one sketch fed in order', () => {
     const s = new QuantileSketch(0.01);
