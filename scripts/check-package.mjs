@@ -28,7 +28,10 @@ import { join } from 'node:path';
 // +10 kB packed / +34 kB unpacked: the closed-breaker path beside opossum, turns over capacity, the
 // shared burst on Redis, early sends and the docs' decision records 0013-0016 besides; measured 444 kB
 // packed, 1,614 kB unpacked, 93 files with everything of this round merged.
-const BUDGET = { packed: 450_000, unpacked: 1_630_000, files: 96 };
+// +2.6 kB packed / +6 kB unpacked: the monitor's per-model state made on first need (its lazy
+// pieces, in each entry that bundles the monitor, and a CHANGELOG line); main measured 449.9 kB
+// packed and already 1,636 kB unpacked before it, 452.4 kB / 1,642 kB / 93 files with it.
+const BUDGET = { packed: 453_000, unpacked: 1_643_000, files: 96 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;

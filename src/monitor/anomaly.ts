@@ -45,8 +45,9 @@ const ERROR_RATE_STD_FLOOR = 0.05;
  * Only upward moves count: a model getting faster or more reliable is not news.
  */
 export class AnomalyDetector {
-  readonly latency = new Ewma();
-  readonly errorRate = new Ewma();
+  /** Baselines, each made when the first interval with enough attempts closes (until then nothing has been folded in). */
+  latency: Ewma | undefined;
+  errorRate: Ewma | undefined;
   #index = Number.NEGATIVE_INFINITY;
   #calls = 0;
   #failures = 0;
@@ -75,10 +76,11 @@ export class AnomalyDetector {
     if (this.#calls < c.minCalls) return undefined;
     const out: Finding[] = [];
     const rate = this.#failures / this.#calls;
-    this.#check(out, 'error_rate', rate, this.errorRate, ERROR_RATE_STD_FLOOR, c.fixed.errorRate, c);
+    this.#check(out, 'error_rate', rate, (this.errorRate ??= new Ewma()), ERROR_RATE_STD_FLOOR, c.fixed.errorRate, c);
     if (this.#latencyN > 0) {
       const mean = this.#latencySum / this.#latencyN;
-      this.#check(out, 'latency', mean, this.latency, Math.max(1, this.latency.mean * LATENCY_STD_FLOOR_RATIO), c.fixed.latencyMs, c);
+      const e = (this.latency ??= new Ewma());
+      this.#check(out, 'latency', mean, e, Math.max(1, e.mean * LATENCY_STD_FLOOR_RATIO), c.fixed.latencyMs, c);
     }
     return out.length > 0 ? out : undefined;
   }

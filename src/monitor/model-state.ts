@@ -1,9 +1,11 @@
 import type { BreakerState } from '../events/events.js';
 import type { RateLimitTrail } from './alerts.js';
 import type { AnomalyDetector } from './anomaly.js';
-import { BaselineCache } from './baseline.js';
+import type { BaselineCache } from './baseline.js';
 import type { Health } from './events.js';
 import type { Ring } from './window.js';
+
+const NOT_RECOVERED = Object.freeze({ calls: 0, failures: 0 }) as { calls: number; failures: number };
 
 /** Per-model state, created on the model's first record. Doubles as the health rule's input. */
 export class ModelState {
@@ -17,8 +19,8 @@ export class ModelState {
   unhealthySince: number | undefined;
   /** When the breaker last closed after a successful probe; cleared once the health window holds nothing older. */
   recoveredAt: number | undefined;
-  /** Attempts and failures since `recoveredAt`. */
-  sinceRecovery = { calls: 0, failures: 0 };
+  /** Attempts and failures since `recoveredAt`: a fresh pair at each recovery, a shared empty one before the first. */
+  sinceRecovery: { calls: number; failures: number } = NOT_RECOVERED;
   calls = 0;
   failures = 0;
   p95LatencyMs: number | undefined;
@@ -26,11 +28,15 @@ export class ModelState {
   latencyAt = Number.NEGATIVE_INFINITY;
   lastAttemptAt = Number.NEGATIVE_INFINITY;
   readonly createdAt: number;
+  // Made on first need, not with the model: a model that only succeeds quietly
+  // never reads a baseline, never closes an anomaly interval, never hits a 429.
   anomaly: AnomalyDetector | undefined;
   rateLimits: RateLimitTrail | undefined;
-  readonly baseline = new BaselineCache();
-  /** Recent percentiles over the health window, for hedge delays. */
-  readonly recent = { latency: new BaselineCache('latency'), ttft: new BaselineCache('ttft') };
+  /** Latency over the longest window, for derived attempt deadlines: made at the first read. */
+  baseline: BaselineCache | undefined;
+  /** Recent percentiles over the health window, for hedge delays: each made at its first read. */
+  recentLatency: BaselineCache | undefined;
+  recentTtft: BaselineCache | undefined;
 
   constructor(rings: Ring[], healthRing: Ring, now: number) {
     this.rings = rings;

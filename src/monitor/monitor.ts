@@ -11,7 +11,7 @@ import { InFlight, type CallToken } from './inflight.js';
 import { type MonitorOptions, type ResolvedMonitorOptions, type RoutingStrategy, resolveMonitorOptions } from './options.js';
 import { ProcessSampler } from './process.js';
 import { buildSnapshot } from './build-snapshot.js';
-import type { LatencyBaseline } from './baseline.js';
+import { BaselineCache, type LatencyBaseline } from './baseline.js';
 import { ModelState } from './model-state.js';
 import type { MonitorSnapshot, NotableEvent } from './snapshot.js';
 import { windowLabel } from './snapshot.js';
@@ -73,7 +73,6 @@ export class Monitor {
       const rings = o.windows.map((w) => new Ring(w, o.buckets));
       if (this.#period) rings.push(new Ring(this.#period.ms, 1, this.#period.origin));
       s = new ModelState(rings, rings[o.windows.indexOf(o.health.windowMs)]!, now);
-      if (o.anomaly) s.anomaly = new AnomalyDetector();
       this.#models.set(model, s);
     }
     return s;
@@ -116,8 +115,9 @@ export class Monitor {
       }
     }
     const a = this.options.anomaly;
-    if (s.anomaly && a) {
-      const findings = s.anomaly.observe(now, outcome === 'error' || outcome === 'timeout', ms, a);
+    if (a) {
+      // Made at the model's first attempt: only attempts feed it.
+      const findings = (s.anomaly ??= new AnomalyDetector()).observe(now, outcome === 'error' || outcome === 'timeout', ms, a);
       if (findings) for (const f of findings) this.#notices.anomaly(model, f, a.intervalMs, now);
     }
     this.#refresh(s, model, now, false);
@@ -125,13 +125,13 @@ export class Monitor {
 
   recordRetry(model: string): void {
     const now = this.#clock.now();
-    for (const ring of this.#state(model, now).rings) ring.at(now).retries++;
+    for (const ring of this.#state(model, now).rings) ring.at(now).more().retries++;
   }
 
   recordFallback(from: string, to: string): void {
     const now = this.#clock.now();
-    for (const ring of this.#state(from, now).rings) ring.at(now).fallbacksOut++;
-    for (const ring of this.#state(to, now).rings) ring.at(now).fallbacksIn++;
+    for (const ring of this.#state(from, now).rings) ring.at(now).more().fallbacksOut++;
+    for (const ring of this.#state(to, now).rings) ring.at(now).more().fallbacksIn++;
   }
 
   recordUsage(model: string, inputTokens: number, outputTokens: number, costUsd = 0, at?: number): void {
@@ -149,7 +149,7 @@ export class Monitor {
     const now = this.#clock.now();
     const acc = this.options.relativeAccuracy;
     for (const ring of this.#state(model, now).rings) {
-      const b = ring.at(now);
+      const b = ring.at(now).more();
       b.streams++;
       if (ttftMs >= 0) (b.ttft ??= new QuantileSketch(acc)).accept(ttftMs);
     }
@@ -228,7 +228,7 @@ export class Monitor {
   latencyBaseline(model: string, at?: number): LatencyBaseline | undefined {
     const s = this.#models.get(model);
     if (!s) return undefined;
-    return s.baseline.read(s.rings[this.#longest]!, at ?? this.#clock.now(), this.options.health.latencyRefreshMs, this.options.relativeAccuracy);
+    return (s.baseline ??= new BaselineCache()).read(s.rings[this.#longest]!, at ?? this.#clock.now(), this.options.health.latencyRefreshMs, this.options.relativeAccuracy);
   }
 
   /** Current health of `model`, re-evaluated now. */
@@ -247,7 +247,8 @@ export class Monitor {
   recentP95(model: string, which: 'latency' | 'ttft'): number | undefined {
     const s = this.#models.get(model);
     if (!s) return undefined;
-    const b = s.recent[which].read(s.healthRing, this.#clock.now(), this.options.health.latencyRefreshMs, this.options.relativeAccuracy);
+    const cache = which === 'ttft' ? (s.recentTtft ??= new BaselineCache('ttft')) : (s.recentLatency ??= new BaselineCache('latency'));
+    const b = cache.read(s.healthRing, this.#clock.now(), this.options.health.latencyRefreshMs, this.options.relativeAccuracy);
     return b && b.samples >= this.options.health.minCalls ? b.p95 : undefined;
   }
 

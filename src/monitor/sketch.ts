@@ -16,6 +16,27 @@
  */
 const MIN_BINNED = 1e-9;
 
+interface Mapping {
+  readonly relativeAccuracy: number;
+  readonly gamma: number;
+  readonly multiplier: number;
+}
+
+// One per accuracy in use (a monitor has one); the empty bins every new sketch starts with, never written.
+const MAPPINGS = new Map<number, Mapping>();
+const NO_BINS: number[] = Object.freeze([]) as unknown as number[];
+
+function mapping(relativeAccuracy: number): Mapping {
+  let m = MAPPINGS.get(relativeAccuracy);
+  if (!m) {
+    const gamma = (1 + relativeAccuracy) / (1 - relativeAccuracy);
+    m = Object.freeze({ relativeAccuracy, gamma, multiplier: 1 / Math.log(gamma) });
+    // Bounded: accuracies come from options; past a few, stop caching.
+    if (MAPPINGS.size < 16) MAPPINGS.set(relativeAccuracy, m);
+  }
+  return m;
+}
+
 export class QuantileSketch {
   /** Number of values accepted. */
   count = 0;
@@ -25,18 +46,20 @@ export class QuantileSketch {
   min = Number.POSITIVE_INFINITY;
   /** Largest value accepted (−Infinity when empty). */
   max = Number.NEGATIVE_INFINITY;
-  readonly relativeAccuracy: number;
-  readonly #gamma: number;
-  readonly #multiplier: number;
+  /** γ and 1 / ln γ of this accuracy, shared by every sketch of it: a sketch per bucket need not hold its own. */
+  readonly #map: Mapping;
   #zeros = 0;
   /** Bin index of `#bins[0]`. */
   #offset = 0;
-  #bins: number[] = [];
+  /** Empty until the first binned value, then sized to the values' spread. */
+  #bins: number[] = NO_BINS;
 
   constructor(relativeAccuracy = 0.01) {
-    this.relativeAccuracy = relativeAccuracy;
-    this.#gamma = (1 + relativeAccuracy) / (1 - relativeAccuracy);
-    this.#multiplier = 1 / Math.log(this.#gamma);
+    this.#map = mapping(relativeAccuracy);
+  }
+
+  get relativeAccuracy(): number {
+    return this.#map.relativeAccuracy;
   }
 
   /** Adds one value (negative values count as 0: latencies are never negative). */
@@ -50,7 +73,7 @@ export class QuantileSketch {
    * per window) is binned once, a logarithm saved per extra sketch.
    */
   binOf(value: number): number {
-    return value > MIN_BINNED ? Math.ceil(Math.log(value) * this.#multiplier) : Number.NaN;
+    return value > MIN_BINNED ? Math.ceil(Math.log(value) * this.#map.multiplier) : Number.NaN;
   }
 
   /** Adds `value` whose bin, from {@link binOf} on a sketch of the same relative accuracy, is `bin`. */
@@ -94,14 +117,16 @@ export class QuantileSketch {
   }
 
   #value(index: number): number {
-    return (2 * this.#gamma ** index) / (this.#gamma + 1);
+    const g = this.#map.gamma;
+    return (2 * g ** index) / (g + 1);
   }
 
   #add(index: number, n: number): void {
     const bins = this.#bins;
     if (bins.length === 0) {
+      // One element, not a grown array's spare capacity: most bucket sketches hold a handful of close values.
       this.#offset = index;
-      bins.push(n);
+      this.#bins = [n];
       return;
     }
     if (index < this.#offset) {

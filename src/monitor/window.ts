@@ -1,9 +1,24 @@
 import { QuantileSketch } from './sketch.js';
 
+/** A bucket's counters that a model calling quietly never moves: made at the first of them. */
+export class BucketExtras {
+  retries = 0;
+  fallbacksIn = 0;
+  fallbacksOut = 0;
+  breakerOpenMs = 0;
+  unhealthyMs = 0;
+  streams = 0;
+  ttft: QuantileSketch | undefined;
+}
+
+const EXTRA_FIELDS = ['retries', 'fallbacksIn', 'fallbacksOut', 'breakerOpenMs', 'unhealthyMs', 'streams'] as const;
+const NO_EXTRAS: Readonly<BucketExtras> = Object.freeze(new BucketExtras());
+
 /**
  * Counters of one time bucket. Buckets are allocated once per ring and reset
  * in place when they rotate, so recording a sample allocates nothing but,
- * at most once per bucket period, the bucket's sketch.
+ * at most once per bucket period, the bucket's sketch (and its extras, for
+ * retries, fallbacks, streams and open or unhealthy time).
  */
 export class Bucket {
   index = Number.NEGATIVE_INFINITY;
@@ -12,25 +27,27 @@ export class Bucket {
   errors = 0;
   timeouts = 0;
   rateLimited = 0;
-  retries = 0;
-  fallbacksIn = 0;
-  fallbacksOut = 0;
   inputTokens = 0;
   outputTokens = 0;
   costUsd = 0;
-  breakerOpenMs = 0;
-  unhealthyMs = 0;
-  streams = 0;
   latency: QuantileSketch | undefined;
-  ttft: QuantileSketch | undefined;
+  #extras: BucketExtras | undefined;
+
+  /** The rarer counters, made on first use. */
+  more(): BucketExtras {
+    return (this.#extras ??= new BucketExtras());
+  }
+
+  /** The rarer counters to read: all zero when never used. */
+  get extras(): Readonly<BucketExtras> {
+    return this.#extras ?? NO_EXTRAS;
+  }
 
   reset(index: number): void {
     this.index = index;
     this.calls = this.successes = this.errors = this.timeouts = this.rateLimited = 0;
-    this.retries = this.fallbacksIn = this.fallbacksOut = 0;
     this.inputTokens = this.outputTokens = this.costUsd = 0;
-    this.breakerOpenMs = this.unhealthyMs = this.streams = 0;
-    this.latency = this.ttft = undefined;
+    this.latency = this.#extras = undefined;
   }
 }
 
@@ -108,7 +125,7 @@ export class Ring {
     for (let i = this.#index(start); i <= this.#index(to - 1); i++) {
       const bStart = this.#origin + i * this.bucketMs;
       const overlap = Math.min(to, bStart + this.bucketMs) - Math.max(start, bStart);
-      if (overlap > 0) this.at(bStart)[field] += overlap;
+      if (overlap > 0) this.at(bStart).more()[field] += overlap;
     }
   }
 
@@ -138,7 +155,16 @@ export class Ring {
       fallbacksOut: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, breakerOpenMs: 0, unhealthyMs: 0, streams: 0,
     };
     this.forEach(now, (b) => {
-      for (const k of Object.keys(c) as (keyof WindowCounts)[]) c[k] += b[k];
+      c.calls += b.calls;
+      c.successes += b.successes;
+      c.errors += b.errors;
+      c.timeouts += b.timeouts;
+      c.rateLimited += b.rateLimited;
+      c.inputTokens += b.inputTokens;
+      c.outputTokens += b.outputTokens;
+      c.costUsd += b.costUsd;
+      const x = b.extras;
+      for (const k of EXTRA_FIELDS) c[k] += x[k];
     });
     return c;
   }
@@ -147,7 +173,7 @@ export class Ring {
   merged(now: number, which: 'latency' | 'ttft', relativeAccuracy: number): QuantileSketch | undefined {
     let out: QuantileSketch | undefined;
     this.forEach(now, (b) => {
-      const s = b[which];
+      const s = which === 'latency' ? b.latency : b.extras.ttft;
       if (!s || s.count === 0) return;
       out ??= new QuantileSketch(relativeAccuracy);
       out.merge(s);
