@@ -81,6 +81,7 @@ export function learnFromHeaders(s: ModelState, info: RateLimitInfo): void {
   // Anthropic's `tokens-*` repeats the most restrictive of its input and output limits, in that
   // limit's units: with those two present it adds nothing, and a call's combined weight misreads it.
   const split = info.inputTokens !== undefined || info.outputTokens !== undefined;
+  let firstOfRequests = 1;
   for (const dim of DIMS) {
     if (split && dim === 'tokens') continue;
     const w = info[dim];
@@ -96,7 +97,15 @@ export function learnFromHeaders(s: ModelState, info: RateLimitInfo): void {
         // What this process sent before these headers, but for (about) the call that carried them, is not in them yet.
         const e = s.early;
         if (e && e.requests > 1) share.sent = e[dim] * (1 - 1 / e.requests);
-        if (e && e.requests > 0) first = firstPart(fresh.capacity - w!.remaining!, e[dim]);
+        // Whether others drain the limit is told by the requests, the one dimension this process
+        // counts exactly: its tokens are estimates (a bare-number weight counts no output at all), and
+        // an estimate below the real use would read as others' use and cut the first burst for nothing.
+        // A token dimension takes the requests' part, or its own where that is larger.
+        if (e && e.requests > 0) {
+          const used = fresh.capacity - w!.remaining!;
+          if (dim === 'requests') first = firstOfRequests = firstPart(used, e.requests);
+          else if (firstOfRequests < 1) first = Math.max(firstOfRequests, e[dim] > 0 ? firstPart(used, e[dim]) : 0);
+        }
       }
     }
     if (s.burst < 1 && Number.isFinite(fresh.capacity)) fresh.capacity = Math.max(1, fresh.capacity * s.burst);

@@ -303,6 +303,26 @@ describe('a model used for the first time', () => {
     expect(l.snapshot().backup?.requests?.available).toBe(Math.floor(150 * (2 / (2 + 28 * (1 + HEADROOM)))));
   });
 
+  it('a fallback alone on its limit does not read its own tokens beyond its estimates as others’ use', () => {
+    // The requests show this process alone (2 sent, 2 used). Its tokens are estimates: a bare number
+    // counts as input and no output, and the real input ran past the estimate. Neither may look like
+    // others draining the limit (it once cut the backup to 1/32 of its output and input limits).
+    const clock = createFakeClock();
+    const l = createLimiter(undefined, { clock });
+    cleanup = () => l.dispose();
+    for (let i = 0; i < 2; i++) (l.admit('backup', { weight: 2_000 }) as () => void)();
+    l.observe('backup', {
+      observedAt: clock.now(),
+      requests: { limit: 150, remaining: 148 },
+      inputTokens: { limit: 225_000, remaining: 215_000 },
+      outputTokens: { limit: 75_000, remaining: 74_000 },
+    });
+    const b = l.snapshot().backup!;
+    expect(b.requests?.available).toBe(148);
+    expect(b.inputTokens?.available).toBe(215_000);
+    expect(b.outputTokens?.available).toBe(74_000);
+  });
+
   it('a model that never sends headers stays out of the snapshot, however many calls it takes', () => {
     const clock = createFakeClock();
     const l = createLimiter(undefined, { clock });
