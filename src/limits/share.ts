@@ -85,6 +85,9 @@ export function newDimShare(remaining: number, now: number): DimShare {
 
 /** The others' measured rate, units per ms, without headroom. */
 const measured = (d: DimShare): number => (d.span > 0 ? Math.max(0, d.others / d.span) : 0);
+
+/** Others measured at `KNOWN_OTHERS` of `rate` or more: known to use the limit (below it, a process alone may read its own latency as others). */
+export const othersKnown = (d: DimShare, rate: number): boolean => measured(d) >= rate * KNOWN_OTHERS;
 /** Its lower bound: what the expected level assumes the others drain (never the estimate itself, which would feed on itself). */
 const lowRate = (d: DimShare): number => (d.span > 0 ? Math.max(0, d.low / d.span) : 0);
 
@@ -150,7 +153,7 @@ export function observeShare(d: DimShare, remaining: number, rate: number, capac
 export function saturated(d: DimShare): boolean {
   if (d.span <= 0 || d.rate <= 0) return false;
   const others = measured(d);
-  if (others < d.rate * KNOWN_OTHERS && !(others >= d.rate * MIN_SHARE && others * d.span >= d.mine)) return false;
+  if (!othersKnown(d, d.rate) && !(others >= d.rate * MIN_SHARE && others * d.span >= d.mine)) return false;
   const full = d.rate * d.span;
   const mine = Math.max(0, d.mine);
   // Everyone's use rose to the limit, and the headers do not say whose use rose. Only the others':

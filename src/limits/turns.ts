@@ -1,7 +1,7 @@
 import type { RateLimitInfo } from '../classify/ratelimit-headers.js';
 import { levelAt } from './bucket.js';
 import { DIMS, type ModelState } from './learn.js';
-import { type DimShare, HEADROOM, KNOWN_OTHERS, othersRate } from './share.js';
+import { othersKnown } from './share.js';
 
 /**
  * Over capacity, the longest the first call of a new task waits (with a
@@ -35,9 +35,6 @@ export function behindMs(s: ModelState, now: number): number {
   }
   return ms;
 }
-
-/** Others use a quarter of the limit or more (below that, a process alone may read its own latency as others). */
-const othersKnown = (d: DimShare, rate: number): boolean => othersRate(d) / (1 + HEADROOM) >= rate * KNOWN_OTHERS;
 
 /**
  * Fresh headers' `remaining` is room for everyone on the key, not for this process alone: every
