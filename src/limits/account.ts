@@ -10,33 +10,42 @@ import type { CallWeight } from './types.js';
 
 const NOOP: Release = () => {};
 
-/** A call's share is taken from every bucket of `s` now (and counted as this process's sending). */
-export function takeShare(s: ModelState, weight: () => CallWeight | number, now: number): void {
+/**
+ * A call's share is taken from every bucket of `s` now. With `sent` (a call admitted at once) it is
+ * also counted as this process's sending; a call that starts waiting is counted when it is sent
+ * ({@link countSent}): what the provider's `remaining` falls by is compared with what was sent, and
+ * a queue's calls counted before they leave it read, as the queue drains, as others' use.
+ */
+export function takeShare(s: ModelState, weight: () => CallWeight | number, now: number, sent = true): void {
+  for (const dim of DIMS) {
+    const b = s.buckets[dim];
+    if (b) take(b, dim === 'requests' ? 1 : unitsOf(dim, weight()), now);
+  }
+  if (sent) countSent(s, weight, now, 1);
+}
+
+/** A call's units count as this process's sending from `now` (−1: the provider never counted them). */
+export function countSent(s: ModelState, weight: () => CallWeight | number, now: number, sign: 1 | -1): void {
   const e = s.early;
-  if (e) {
+  if (e && sign > 0) {
     if (e.requests < EARLY_CALLS) for (const dim of DIMS) e[dim] += unitsOf(dim, weight());
     else s.early = undefined;
   }
   for (const dim of DIMS) {
-    const b = s.buckets[dim];
-    if (!b) continue;
-    const units = dim === 'requests' ? 1 : unitsOf(dim, weight());
-    take(b, units, now);
     const d = s.share[dim];
-    if (d) noteSent(d, units, now);
+    if (d && s.buckets[dim]) noteSent(d, sign * (dim === 'requests' ? 1 : unitsOf(dim, weight())), now);
   }
 }
 
-/** The provider never counted the call: neither this process's sending nor (unless `keep`) its bucket. */
-export function giveShareBack(s: ModelState, weight: () => CallWeight | number, now: number, keep = false): void {
-  for (const dim of DIMS) {
-    const b = s.buckets[dim];
-    if (!b) continue;
-    const units = dim === 'requests' ? 1 : unitsOf(dim, weight());
-    if (!keep) giveBack(b, units, now);
-    const d = s.share[dim];
-    if (d) noteSent(d, -units, now);
+/** The provider never counted the call: neither its bucket (unless `keep`) nor, when it was `sent`, this process's sending. */
+export function giveShareBack(s: ModelState, weight: () => CallWeight | number, now: number, keep = false, sent = true): void {
+  if (!keep) {
+    for (const dim of DIMS) {
+      const b = s.buckets[dim];
+      if (b) giveBack(b, dim === 'requests' ? 1 : unitsOf(dim, weight()), now);
+    }
   }
+  if (sent) countSent(s, weight, now, -1);
 }
 
 /** Units of calls still waiting to be sent: fresh headers cannot know about them (see `fromWindow`). */

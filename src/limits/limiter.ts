@@ -5,6 +5,7 @@ import { giveShareBack, occupy, slotFree, takeShare } from './account.js';
 import { giveBack, levelAt, perMinute, waitFor } from './bucket.js';
 import { type LimitsOptions, type ModelLimits, type ResolvedLimits, resolveLimits } from './options.js';
 import { noteSent } from './share.js';
+import { Flights } from './flights.js';
 import { Queue } from './queue.js';
 import type { Release } from './slots.js';
 import type { AdmitOptions, CallWeight, LimitWaitReason, Limiter, LimiterEmitter, ModelLimitSnapshot } from './types.js';
@@ -56,6 +57,8 @@ class ModelLimiter implements Limiter {
   readonly #states = new Map<string, ModelState>();
   readonly #tasks = new TaskMemory();
   readonly #queue: Queue;
+  /** Per model, its calls in flight (only while headers are followed). */
+  readonly #flights = new WeakMap<ModelState, Flights>();
   #disposed = false;
   /** The smallest burst a window the headers do not show left on any model: the provider's policy, assumed on every model. */
   #shortest = 1;
@@ -65,7 +68,16 @@ class ModelLimiter implements Limiter {
   constructor(o: ResolvedLimits, clock: Clock, emitter: LimiterEmitter | undefined) {
     this.#o = o;
     this.#clock = clock;
-    this.#queue = new Queue(o, clock, emitter, this.#tasks, () => this.#disposed);
+    this.#queue = new Queue(o, clock, emitter, this.#tasks, () => this.#disposed, (s, weight) => this.#send(s, weight));
+  }
+
+  /** A call admitted now: its concurrency slot, and its flight while headers are followed. */
+  #send(s: ModelState, weight: () => CallWeight | number): Release {
+    const release = occupy(s);
+    if (!this.#o.respectHeaders) return release;
+    let f = this.#flights.get(s);
+    if (!f) this.#flights.set(s, (f = new Flights()));
+    return f.start(weight, release);
   }
 
   #limitsOf(model: string): ModelLimits | undefined {
@@ -135,7 +147,7 @@ class ModelLimiter implements Limiter {
     if (wait === 0 && slot && !held) {
       takeShare(s, lazy, now);
       this.#tasks.started(taskId, now);
-      return occupy(s);
+      return this.#send(s, lazy);
     }
     // Spill: a later model that can serve sooner takes the call now.
     const later = options?.spillTo;
@@ -151,7 +163,7 @@ class ModelLimiter implements Limiter {
     if (wait === 0 && slot) {
       takeShare(s, lazy, now);
       this.#tasks.started(taskId, now);
-      return occupy(s);
+      return this.#send(s, lazy);
     }
     return this.#queue.enqueue(s, { model, weight: lazy, wait, slot, reason, options }, now);
   }
@@ -165,6 +177,7 @@ class ModelLimiter implements Limiter {
     s.burst = Math.min(s.burst, this.#shortest);
     learnFromHeaders(s, info);
     shareRoom(s, info, info.observedAt);
+    this.#flights.get(s)?.reconcile(s, info, info.observedAt);
   }
 
   throttled(model: string, retryAfterMs: number | undefined, weight?: AdmitOptions['weight']): void {

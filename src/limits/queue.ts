@@ -1,6 +1,6 @@
 import type { Clock } from '../clock/clock.js';
 import { DisposedError, NoCapacityError, QueueFullError } from '../errors/errors.js';
-import { giveShareBack, markPending, occupy, slotFree, takeShare } from './account.js';
+import { countSent, giveShareBack, markPending, slotFree, takeShare } from './account.js';
 import type { ModelState } from './learn.js';
 import type { ResolvedLimits } from './options.js';
 import type { Release } from './slots.js';
@@ -33,16 +33,19 @@ export class Queue {
   readonly #emitter: LimiterEmitter | undefined;
   readonly #tasks: TaskMemory;
   readonly #disposed: () => boolean;
+  /** Sends an admitted call: its release. */
+  readonly #send: (s: ModelState, weight: () => CallWeight | number) => Release;
   readonly #waits: Waits;
   /** Per model, the calls of tasks asleep until their turn (only when calls carry a `taskId`). */
   readonly #lanes = new WeakMap<ModelState, Lane>();
 
-  constructor(o: ResolvedLimits, clock: Clock, emitter: LimiterEmitter | undefined, tasks: TaskMemory, disposed: () => boolean) {
+  constructor(o: ResolvedLimits, clock: Clock, emitter: LimiterEmitter | undefined, tasks: TaskMemory, disposed: () => boolean, send: (s: ModelState, weight: () => CallWeight | number) => Release) {
     this.#o = o;
     this.#clock = clock;
     this.#emitter = emitter;
     this.#tasks = tasks;
     this.#disposed = disposed;
+    this.#send = send;
     this.#waits = new Waits(clock);
   }
 
@@ -83,8 +86,8 @@ export class Queue {
       e.emit('limit:wait', options?.taskId !== undefined ? { ...payload, taskId: options.taskId } : payload);
     }
     s.waiting++;
-    // The call's share is taken now, so calls behind it wait for theirs, not for the same one.
-    takeShare(s, weight, this.#clock.now());
+    // The call's share is taken now, so calls behind it wait for theirs, not for the same one; it counts as sent when it is.
+    takeShare(s, weight, this.#clock.now(), false);
     markPending(s, weight, 1);
     let due = false;
     try {
@@ -97,11 +100,13 @@ export class Queue {
       const behind = waitMs > 0 ? behindMs(s, this.#clock.now()) : 0;
       if (behind > 0) await this.#waits.sleep(Math.min(behind, this.#o.maxWaitMs), signal);
       if (slotBound !== undefined && !slotFree(s)) await this.#waits.slot(s.slotWaiters, model, slotBound - waitMs, signal);
-      this.#tasks.started(options?.taskId, this.#clock.now());
-      return occupy(s);
+      const now = this.#clock.now();
+      this.#tasks.started(options?.taskId, now);
+      countSent(s, weight, now, 1);
+      return this.#send(s, weight);
     } catch (error) {
       // Never admitted (a timeout or abort, also while waiting for a slot after its share was due): never sent, so its share goes back.
-      giveShareBack(s, weight, this.#clock.now());
+      giveShareBack(s, weight, this.#clock.now(), false, false);
       if (!due) markPending(s, weight, -1);
       throw this.#disposed() ? new DisposedError() : error;
     } finally {

@@ -424,13 +424,19 @@ describe('createLimiter: a turn the headers overtook', () => {
     const clock = createFakeClock();
     limiter = createLimiter(undefined, { clock });
     limiter.observe('m', { observedAt: clock.now(), requests: { limit: 60, remaining: 0 } }); // one request a second
+    // Ten seconds alone at the limit: each second's call leaves the provider empty (no others on the key).
+    for (let i = 0; i < 10; i++) {
+      await clock.advance(1_000);
+      (limiter.admit('m') as () => void)();
+      limiter.observe('m', { observedAt: clock.now(), requests: { limit: 60, remaining: 0 } });
+    }
     const waiting = track(limiter.admit('m')); // its turn: in 1 s
     await clock.advance(500);
     // Half a second later the provider still has none left: someone else took the half request refilled.
     limiter.observe('m', { observedAt: clock.now(), requests: { limit: 60, remaining: 0 } });
     await clock.advance(500);
     expect(waiting.done).toBe(false); // sent now, it would meet a 429
-    await clock.advance(500);
+    await clock.advance(1_000); // the half request back (at the refill this process now allows itself: the others took some)
     expect([waiting.done, waiting.error]).toEqual([true, undefined]);
   });
 });
