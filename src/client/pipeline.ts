@@ -14,7 +14,7 @@ import type { Release } from '../limits/limiter.js';
 import { type AttemptTarget, type CallState, runAttempt } from './attempt.js';
 import { guardAttempt, vetoRetry } from './guards.js';
 import type { PipelineDeps } from './deps.js';
-import { stoppedBy } from './stop.js';
+import { stoppedBy, throwIfStopped } from './stop.js';
 import { type TryState, admitOptions, classifyOnce, laterOf, streamHooksFor } from './try-parts.js';
 import type { AttemptFn, Outcome } from './types.js';
 
@@ -84,17 +84,13 @@ export async function tryModel<T>(
 
   // The clock's time when the last attempt ended well: the success path's settle reads no clock of its own.
   let endedAt: number | undefined;
-  /**
-   * One attempt. Not `async`: when nothing needs to wait before the call
-   * (admission answers at once, no shared-state check) it runs synchronously
-   * up to `fn` and attaches one continuation to the breaker's promise.
-   */
-  const attempt = (n: number): Promise<T> => {
-    try {
-      const stopped = stoppedBy(call.signal, deps.disposeSignal);
-      if (stopped) return Promise.reject(stopped.reason);
-      if (!admit) return started(n, undefined, undefined);
-      // Admission before the attempt (and its timeout) starts: queueing is not the provider's latency.
+  const attempt = async (n: number): Promise<T> => {
+    throwIfStopped(call.signal, deps.disposeSignal);
+    // Admission before the attempt (and its timeout) starts: queueing is not the provider's latency.
+    let release: Release | undefined;
+    let start: number | undefined;
+    if (admit) {
+      // The clock's time, read once for admission's weight and, when it answers at once, the attempt's start.
       const at = (admit.at = clock.now());
       let admitted: Release | Promise<Release>;
       try {
@@ -102,86 +98,61 @@ export async function tryModel<T>(
       } finally {
         admit.at = undefined;
       }
-      return typeof admitted === 'function' ? started(n, admitted, at) : admitted.then((release) => started(n, release, undefined));
-    } catch (error) {
-      return Promise.reject(error);
+      if (typeof admitted === 'function') {
+        release = admitted;
+        start = at;
+      } else release = await admitted;
     }
-  };
-
-  /** The attempt once admitted (`at`: the clock's time when admission answered at once). Throws where an `async` function would reject. */
-  const started = (n: number, release: Release | undefined, at: number | undefined): Promise<T> => {
     // Latency counts from admission: time in the limiter's queue is not the provider's.
-    const start = at ?? clock.now();
+    start ??= clock.now();
     const guard = guardAttempt(deps, key, call, start);
     if (!guard.start) {
       release?.();
-      return Promise.reject(guard.error); // not started: the chain moves on with reason `deadline`
+      throw guard.error; // not started: the chain moves on with reason `deadline`
     }
     // Without a task id or a deployment the payload is built without them, so the bus has no undefined field to strip.
     if (bus.wants('attempt')) bus.emit('attempt', plain ? { timestamp: start, model, attempt: n } : { timestamp: start, taskId: call.taskId, model, ...dep, attempt: n });
-    const limit = guard.limit;
-    const token = monitor?.startCall(key, start, limit?.ms);
+    const token = monitor?.startCall(key, start, guard.limit?.ms);
     let probing: SharedProbe | undefined;
-    const cleanup = () => {
-      if (token !== undefined) monitor!.endCall(token);
-      release?.();
-    };
-    const failed = (error: unknown): never => {
-      try {
-        attemptFailed(error, n, start, guard.slowMs, probing);
-      } finally {
-        cleanup();
-      }
-      throw error;
-    };
-    const succeeded = (value: T): T => {
-      try {
-        const now = clock.now();
-        endedAt = now;
-        deps.retryBudget?.recordSuccess(key, now);
-        if (probing) deps.probeEnded(key, probing, true);
-        breaker?.noteDuration(now - start, guard.slowMs);
-        monitor?.recordAttempt(key, 'success', now - start, now);
-        if (bus.wants('success')) {
-          const latencyMs = now - start;
-          bus.emit('success', plain ? { timestamp: now, model, attempt: n, latencyMs } : { timestamp: now, taskId: call.taskId, model, ...dep, attempt: n, latencyMs });
-        }
-      } catch (error) {
-        return failed(error);
-      }
-      cleanup();
-      return value;
-    };
     try {
       const streamHooks = streamHooksFor(deps, model, key, n, call, state, breaker, neutral, settle);
-      const launch = (startedAt: number | undefined): Promise<T> => {
-        const run = () => runAttempt(fn, to, n, call, clock, deps.disposeSignal, deps.onDispose, deps.deadlines, streamHooks, limit, firstChunkMs, startedAt);
-        const conditions = call.conditions;
-        // Judged inside the breaker's execute, so a rejected answer counts against the model only when you ask (its classification says).
-        const invoke = conditions?.result
-          ? () =>
-              run().then((v) =>
-                judgeResult(conditions, v, { model, attempt: n }, (rejected) => {
-                  const usage = (call.usage ?? extractUsage)(rejected);
-                  if (usage) rejectedUsage = rejectedUsage ? addUsage(rejectedUsage, usage) : usage;
-                }),
-              )
-          : run;
-        return breaker ? breaker.execute(invoke, neutral, call.signal, startedAt) : invoke();
-      };
       // The attempt starts now, unless a shared-state check came first.
+      let startedAt: number | undefined = start;
       if (deps.sharedCheck) {
-        return deps
-          .sharedCheck(key)
-          .then((p) => {
-            probing = p;
-            return launch(undefined);
-          })
-          .then(succeeded, failed);
+        probing = await deps.sharedCheck(key);
+        startedAt = undefined;
       }
-      return launch(start).then(succeeded, failed);
+      const limit = guard.limit;
+      const run = () => runAttempt(fn, to, n, call, clock, deps.disposeSignal, deps.onDispose, deps.deadlines, streamHooks, limit, firstChunkMs, startedAt);
+      const conditions = call.conditions;
+      // Judged inside the breaker's execute, so a rejected answer counts against the model only when you ask (its classification says).
+      const invoke = conditions?.result
+        ? () =>
+            run().then((v) =>
+              judgeResult(conditions, v, { model, attempt: n }, (rejected) => {
+                const usage = (call.usage ?? extractUsage)(rejected);
+                if (usage) rejectedUsage = rejectedUsage ? addUsage(rejectedUsage, usage) : usage;
+              }),
+            )
+        : run;
+      const value = breaker ? await breaker.execute(invoke, neutral, call.signal, startedAt) : await invoke();
+      const now = clock.now();
+      endedAt = now;
+      deps.retryBudget?.recordSuccess(key, now);
+      if (probing) deps.probeEnded(key, probing, true);
+      breaker?.noteDuration(now - start, guard.slowMs);
+      monitor?.recordAttempt(key, 'success', now - start, now);
+      if (bus.wants('success')) {
+        const latencyMs = now - start;
+        bus.emit('success', plain ? { timestamp: now, model, attempt: n, latencyMs } : { timestamp: now, taskId: call.taskId, model, ...dep, attempt: n, latencyMs });
+      }
+      return value;
     } catch (error) {
-      return failed(error); // throws: the attempt's caller turns it into its rejection
+      attemptFailed(error, n, start, guard.slowMs, probing);
+      throw error;
+    } finally {
+      if (token !== undefined) monitor!.endCall(token);
+      release?.();
     }
   };
 
