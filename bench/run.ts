@@ -63,6 +63,20 @@ for (const s of SUBJECTS) {
 const LIMITED_CALLS = QUICK ? 200 : 1_000;
 const LIMITED_TP_TOTAL = QUICK ? 1_000 : 5_000;
 const callsFor = (id: string) => (id === rateLimited.id ? LIMITED_CALLS : CALLS_PER_ROUND);
+const WARM_CALLS = 10_000;
+const warmCallsFor = (id: string) => (id === rateLimited.id ? LIMITED_CALLS / 2 : WARM_CALLS);
+/**
+ * A collection before each measurement, so no subject pays for another's garbage, then
+ * untimed calls: a forced `gc()` (unlike the collections V8 runs on its own) deoptimises
+ * optimised code that embeds objects it collects ("weak objects" in `--trace-deopt`), and
+ * the calls right after it run unoptimised while the compiler thread, whose CPU time
+ * `process.cpuUsage` counts, builds the code again. Without these calls the first
+ * thousands of calls of each round measured that recompilation, not a call.
+ */
+async function collectAndWarm(call: () => Promise<unknown>, calls: number): Promise<void> {
+  gc();
+  for (let i = 0; i < calls; i++) await call();
+}
 const samples = new Map<string, number[]>([...instances.keys()].map((id) => [id, []]));
 const wallSamples = new Map<string, number[]>([...instances.keys()].map((id) => [id, []]));
 for (let round = -1; round < ROUNDS; round++) {
@@ -70,7 +84,7 @@ for (let round = -1; round < ROUNDS; round++) {
   const ids = [...instances.keys()];
   const order = ids.map((_, i) => ids[(i + Math.max(0, round)) % ids.length]!);
   for (const id of order) {
-    gc();
+    await collectAndWarm(instances.get(id)!.call, warmCallsFor(id));
     const ns = await nsPerCall(instances.get(id)!.call, callsFor(id));
     if (round >= 0) {
       samples.get(id)!.push(ns.cpu);
@@ -107,7 +121,7 @@ const tp = new Map<string, number[]>(tpSubjects.map((s) => [s.id, []]));
 const tpWall = new Map<string, number[]>(tpSubjects.map((s) => [s.id, []]));
 for (let round = 0; round < TP_ROUNDS; round++) {
   for (const s of round % 2 ? [...tpSubjects].reverse() : tpSubjects) {
-    gc();
+    await collectAndWarm(instances.get(s.id)!.call, warmCallsFor(s.id));
     const r = await throughput(instances.get(s.id)!.call, s.id === rateLimited.id ? LIMITED_TP_TOTAL : TP_TOTAL, TP_CONCURRENCY);
     tp.get(s.id)!.push(r.cpu);
     tpWall.get(s.id)!.push(r.wall);

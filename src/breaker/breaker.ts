@@ -263,10 +263,9 @@ export class ModelBreaker implements ClosedOwner {
    * they do enter the window's call count. Not `async`: the success path adds
    * no promise hop of its own. When `signal` (the caller's) aborts a half-open
    * probe, the next call becomes the probe at once, before the aborted one
-   * has even settled.
+   * has even settled. `now`: the clock's time, when the caller has just read it.
    */
-  execute<T>(thunk: () => Promise<T>, neutral: (error: unknown) => boolean | Judgement, signal?: AbortSignal): Promise<T> {
-    const now = this.#clock.now();
+  execute<T>(thunk: () => Promise<T>, neutral: (error: unknown) => boolean | Judgement, signal?: AbortSignal, now = this.#clock.now()): Promise<T> {
     if (now - this.#lastRotation >= this.#bucketMs) this.#catchUp(now);
     const cb = this.#cb;
     // Never failed: counted by the tally, no opossum instance yet (decision 0019).

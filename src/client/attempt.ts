@@ -1,4 +1,5 @@
-import type { Clock, TimerHandle } from '../clock/clock.js';
+import type { Clock } from '../clock/clock.js';
+import type { Deadline, Deadlines } from '../clock/deadlines.js';
 import type { Conditions } from '../fallback/conditions.js';
 import { type Callbacks, onAbort } from '../clock/signals.js';
 import { TimeoutError } from '../errors/errors.js';
@@ -10,8 +11,6 @@ import type { Usage } from '../usage/extract.js';
 import { Context, type AttemptTarget, invokeThen, reportFailure } from './context.js';
 import { stoppedBy } from './stop.js';
 import type { AttemptFn, RunOptions } from './types.js';
-
-const KEEP_ALIVE = Object.freeze({ keepAlive: true });
 
 /** Per-call state shared by every attempt of one `run`. */
 export interface CallState {
@@ -63,13 +62,15 @@ export function runAttempt<T>(
   clock: Clock,
   disposeSignal: AbortSignal,
   onDispose: Callbacks<unknown>,
+  /** Where the attempt's timeout and first-chunk limit wait: the client's one timer for all of them. */
+  deadlines: Deadlines,
   streamHooks?: () => StreamHooks,
   limit?: AttemptLimit,
   firstChunkMs?: number,
   /** The clock's time now, when the caller has just read it. */
   now?: number,
 ): Promise<T> {
-  if (call.timeoutMs !== undefined || call.signal || limit || firstChunkMs !== undefined) return runGuarded(fn, target, attempt, call, clock, disposeSignal, streamHooks, limit, firstChunkMs, now);
+  if (call.timeoutMs !== undefined || call.signal || limit || firstChunkMs !== undefined) return runGuarded(fn, target, attempt, call, clock, disposeSignal, deadlines, streamHooks, limit, firstChunkMs, now);
   // The common path: no controller of our own, the attempt gets the shared dispose
   // signal. Its promise is settled by hand (no async function around it) and its
   // reject sits in `onDispose`, so dispose still ends an attempt whose function
@@ -114,6 +115,7 @@ function runGuarded<T>(
   call: CallState,
   clock: Clock,
   disposeSignal: AbortSignal,
+  deadlines: Deadlines,
   streamHooks: (() => StreamHooks) | undefined,
   limit: AttemptLimit | undefined,
   firstChunkMs?: number,
@@ -131,8 +133,8 @@ function runGuarded<T>(
     let stop: { readonly reason: unknown } | undefined;
     /** 0: running or priming; 1: a committed stream was handed over (the links stay until it ends); 2: done. */
     let phase = 0;
-    let timer: TimerHandle | undefined;
-    let firstTimer: TimerHandle | undefined;
+    let timer: Deadline | undefined;
+    let firstTimer: Deadline | undefined;
     let linked = true;
     const signal = (): AbortSignal => {
       if (!controller) {
@@ -142,8 +144,8 @@ function runGuarded<T>(
       return controller.signal;
     };
     const clearTimers = () => {
-      if (timer !== undefined) clock.clearTimeout(timer);
-      if (firstTimer !== undefined) clock.clearTimeout(firstTimer);
+      if (timer !== undefined) deadlines.remove(timer);
+      if (firstTimer !== undefined) deadlines.remove(firstTimer);
       timer = firstTimer = undefined;
     };
     const unlink = () => {
@@ -169,9 +171,9 @@ function runGuarded<T>(
     const offCaller = callerSignal ? onAbort(callerSignal, () => abort(callerSignal.reason)) : undefined;
     if (timeoutMs !== undefined) {
       const scope = limit?.scope;
-      timer = clock.setTimeout(() => abort(scope === 'call' ? new TimeoutError(model, timeoutMs, 'Call deadline', 'call') : new TimeoutError(model, timeoutMs)), timeoutMs, KEEP_ALIVE);
+      timer = deadlines.add(startedAt + timeoutMs, () => abort(scope === 'call' ? new TimeoutError(model, timeoutMs, 'Call deadline', 'call') : new TimeoutError(model, timeoutMs)), startedAt);
     }
-    if (firstChunkMs !== undefined) firstTimer = clock.setTimeout(() => abort(new TimeoutError(model, firstChunkMs, 'First chunk')), firstChunkMs, KEEP_ALIVE);
+    if (firstChunkMs !== undefined) firstTimer = deadlines.add(startedAt + firstChunkMs, () => abort(new TimeoutError(model, firstChunkMs, 'First chunk')), startedAt);
     const ctx = new Context(target, attempt, call, signal);
     const fail = (error: unknown) => {
       reportFailure(ctx, error); // a late failure's headers still count
@@ -179,7 +181,7 @@ function runGuarded<T>(
     };
     const done = (value: T) => {
       if (phase !== 0) return; // the late result of an attempt that already ended is dropped
-      if (firstTimer !== undefined) clock.clearTimeout(firstTimer);
+      if (firstTimer !== undefined) deadlines.remove(firstTimer);
       firstTimer = undefined;
       if (!streamHooks || !isStreamResult(value)) {
         if (end()) resolve(value);

@@ -270,6 +270,7 @@ export class ResilientClient {
     this.#dispose.abort(new DisposedError());
     // After the abort (committed streams end and settle first): every pending call rejects now.
     this.#pending.drain(this.#dispose.signal.reason);
+    this.#deps.deadlines.dispose();
     this.#states.dispose();
     this.#monitor?.dispose();
     this.#limiter.dispose();

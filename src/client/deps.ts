@@ -4,6 +4,7 @@ import type { BudgetManager } from '../budget/manager.js';
 import type { Classification } from '../classify/classify.js';
 import type { Clock, RandomSource } from '../clock/clock.js';
 import type { Callbacks } from '../clock/signals.js';
+import type { Deadlines } from '../clock/deadlines.js';
 import type { BreakerState, EventBus } from '../events/events.js';
 import type { Limiter } from '../limits/limiter.js';
 import type { Monitor } from '../monitor/monitor.js';
@@ -37,6 +38,8 @@ export interface PipelineDeps {
   readonly disposeSignal: AbortSignal;
   /** Rejects of pending common-path attempts: `dispose()` calls each (not a listener per attempt). */
   readonly onDispose: Callbacks<unknown>;
+  /** Attempt deadlines (timeouts, first-chunk limits): one clock timer for all of them, cleared on dispose. */
+  readonly deadlines: Deadlines;
   breakerFor(model: string): ModelBreaker | undefined;
   /** A model's (or deployment's) breaker state now, without creating a breaker; the best of its deployments' for a model with some. */
   breakerState(model: string): BreakerState;

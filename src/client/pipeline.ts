@@ -1,25 +1,24 @@
 import type { SharedProbe } from './model-state.js';
-import type { Judgement, ModelBreaker } from '../breaker/breaker.js';
 import { type Reservation, budgetNow } from '../budget/manager.js';
 import { costOf } from '../budget/pricing.js';
-import { type Classification, KIND_TRAITS, classifyError } from '../classify/classify.js';
+import { KIND_TRAITS } from '../classify/classify.js';
 import { sleepUnlessAborted } from '../clock/signals.js';
 import { judgeError, judgeResult } from '../fallback/conditions.js';
 import { isHedgeLoss } from '../fallback/hedge.js';
 import { outcomeOf } from '../monitor/outcome.js';
 import { decideRetry } from '../retry/backoff.js';
 import { runWithRetry } from '../retry/retry.js';
-import type { PumpOptions, StreamSummary } from '../stream/pump.js';
-import { streamEventHooks } from '../stream/events.js';
-import { type StreamOptions, firstChunkLimitMs } from '../stream/options.js';
+import { firstChunkLimitMs } from '../stream/options.js';
 import { type Usage, addUsage, extractUsage } from '../usage/extract.js';
-import type { AdmitOptions, CallWeight, Release } from '../limits/limiter.js';
+import type { Release } from '../limits/limiter.js';
 import { type AttemptTarget, type CallState, runAttempt } from './attempt.js';
 import { guardAttempt, vetoRetry } from './guards.js';
-import { callEstimate } from './support.js';
 import type { PipelineDeps } from './deps.js';
-import { STOPPED, stoppedBy, throwIfStopped } from './stop.js';
+import { stoppedBy, throwIfStopped } from './stop.js';
+import { type TryState, admitOptions, classifyOnce, laterOf, streamHooksFor } from './try-parts.js';
 import type { AttemptFn, Outcome } from './types.js';
+
+export { laterOf } from './try-parts.js';
 
 /** A deployment of the model being tried: where its attempts go, where a full one spills, and whether another can take over now. */
 export interface DeploymentTarget extends AttemptTarget {
@@ -27,27 +26,7 @@ export interface DeploymentTarget extends AttemptTarget {
   failover?(): boolean;
 }
 
-/** One model try's state: the last failure's classification, computed once. */
-interface TryState {
-  error: unknown;
-  cls: Classification | undefined;
-  /** Set when an attempt handed a committed stream to the caller: settling moves to the stream's end. */
-  streamed: boolean;
-  readonly signal: AbortSignal | undefined;
-  readonly disposeSignal: AbortSignal;
-}
-
 const KEEP_ALIVE = true;
-
-function classifyOnce(state: TryState, error: unknown, now: number): Classification {
-  // Once the caller aborted (or the client was disposed), any failure is that stop, whatever its shape.
-  if (stoppedBy(state.signal, state.disposeSignal)) return STOPPED;
-  if (state.error === error && state.cls) return state.cls;
-  const cls = classifyError(error, now);
-  state.error = error;
-  state.cls = cls;
-  return cls;
-}
 
 /**
  * One model of the chain: budget reservation → retry loop → (per attempt)
@@ -95,24 +74,37 @@ export async function tryModel<T>(
 
   // Answers your `conditions.result` rejected were still paid for: their usage is settled with the call's.
   let rejectedUsage: Usage | undefined;
-  const settle = (final: Usage | undefined) => {
+  const settle = (final: Usage | undefined, now?: number) => {
     const usage = rejectedUsage ? addUsage(rejectedUsage, final) : final;
-    deps.weights?.record(key, final, clock.now());
+    deps.weights?.record(key, final, now ?? clock.now());
     if (budget && reservation) return budgetNow.settleNow(budget, reservation, usage) ? undefined : budget.settle(reservation, usage);
     if (monitor && usage) monitor.recordUsage(model, usage.inputTokens, usage.outputTokens, costOf(model, usage) ?? 0);
     return undefined;
   };
 
+  // The clock's time when the last attempt ended well: the success path's settle reads no clock of its own.
+  let endedAt: number | undefined;
   const attempt = async (n: number): Promise<T> => {
     throwIfStopped(call.signal, deps.disposeSignal);
     // Admission before the attempt (and its timeout) starts: queueing is not the provider's latency.
     let release: Release | undefined;
+    let start: number | undefined;
     if (admit) {
-      const admitted = deps.limiter.admit(key, admit);
-      release = typeof admitted === 'function' ? admitted : await admitted;
+      // The clock's time, read once for admission's weight and, when it answers at once, the attempt's start.
+      const at = (admit.at = clock.now());
+      let admitted: Release | Promise<Release>;
+      try {
+        admitted = deps.limiter.admit(key, admit);
+      } finally {
+        admit.at = undefined;
+      }
+      if (typeof admitted === 'function') {
+        release = admitted;
+        start = at;
+      } else release = await admitted;
     }
     // Latency counts from admission: time in the limiter's queue is not the provider's.
-    const start = clock.now();
+    start ??= clock.now();
     const guard = guardAttempt(deps, key, call, start);
     if (!guard.start) {
       release?.();
@@ -130,7 +122,8 @@ export async function tryModel<T>(
         probing = await deps.sharedCheck(key);
         startedAt = undefined;
       }
-      const run = () => runAttempt(fn, to, n, call, clock, deps.disposeSignal, deps.onDispose, streamHooks, guard.limit, firstChunkMs, startedAt);
+      const limit = guard.limit;
+      const run = () => runAttempt(fn, to, n, call, clock, deps.disposeSignal, deps.onDispose, deps.deadlines, streamHooks, limit, firstChunkMs, startedAt);
       const conditions = call.conditions;
       // Judged inside the breaker's execute, so a rejected answer counts against the model only when you ask (its classification says).
       const invoke = conditions?.result
@@ -142,8 +135,9 @@ export async function tryModel<T>(
               }),
             )
         : run;
-      const value = breaker ? await breaker.execute(invoke, neutral, call.signal) : await invoke();
+      const value = breaker ? await breaker.execute(invoke, neutral, call.signal, startedAt) : await invoke();
       const now = clock.now();
+      endedAt = now;
       deps.retryBudget?.recordSuccess(key, now);
       if (probing) deps.probeEnded(key, probing, true);
       breaker?.noteDuration(now - start, guard.slowMs);
@@ -154,36 +148,41 @@ export async function tryModel<T>(
       }
       return value;
     } catch (error) {
-      let cls = classifyOnce(state, error, clock.now());
-      // Your `conditions.error` may change what happens next (retry, next model, end); the breaker already counted by the built-in reading.
-      if (call.conditions?.error) cls = state.cls = judgeError(call.conditions, error, cls, { model, attempt: n });
-      const now = clock.now();
-      if (cls.kind === 'rate_limit') deps.limiter.throttled(key, cls.retryAfterMs, admit?.weight);
-      if (cls.scope !== undefined) deps.onAccountStop(key, error, cls, call.chain);
-      const outcome = cls.kind === 'rejected' && cls.countsAsFailure ? 'error' : outcomeOf(cls.kind);
-      if (monitor && outcome) monitor.recordAttempt(key, outcome, now - start, now);
-      if (cls.countsAsFailure) breaker?.noteDuration(now - start, guard.slowMs);
-      // A probe that ends without a verdict (the caller's abort, a 400) leaves the breaker half-open: free the lease.
-      else if (probing) deps.probeEnded(key, probing, false);
-      if (bus.wants('failure')) {
-        bus.emit('failure', {
-          timestamp: now,
-          taskId: call.taskId,
-          model,
-          ...dep,
-          attempt: n,
-          latencyMs: now - start,
-          // A hedge's losing request was aborted by us, not by the caller: its own kind.
-          kind: call.signal?.aborted && isHedgeLoss(call.signal.reason) ? 'hedge_lost' : cls.kind,
-          retryable: cls.retryable,
-          ...(cls.status !== undefined ? { status: cls.status } : {}),
-          ...(cls.retryAfterMs !== undefined ? { retryAfterMs: cls.retryAfterMs } : {}),
-        });
-      }
+      attemptFailed(error, n, start, guard.slowMs, probing);
       throw error;
     } finally {
       if (token !== undefined) monitor!.endCall(token);
       release?.();
+    }
+  };
+
+  /** What a failed attempt records (the monitor, the breaker's slow calls, a 429's hold, events) before its error goes on. */
+  const attemptFailed = (error: unknown, n: number, start: number, slowMs: number | undefined, probing: SharedProbe | undefined): void => {
+    let cls = classifyOnce(state, error, clock.now());
+    // Your `conditions.error` may change what happens next (retry, next model, end); the breaker already counted by the built-in reading.
+    if (call.conditions?.error) cls = state.cls = judgeError(call.conditions, error, cls, { model, attempt: n });
+    const now = clock.now();
+    if (cls.kind === 'rate_limit') deps.limiter.throttled(key, cls.retryAfterMs, admit?.weight);
+    if (cls.scope !== undefined) deps.onAccountStop(key, error, cls, call.chain);
+    const outcome = cls.kind === 'rejected' && cls.countsAsFailure ? 'error' : outcomeOf(cls.kind);
+    if (monitor && outcome) monitor.recordAttempt(key, outcome, now - start, now);
+    if (cls.countsAsFailure) breaker?.noteDuration(now - start, slowMs);
+    // A probe that ends without a verdict (the caller's abort, a 400) leaves the breaker half-open: free the lease.
+    else if (probing) deps.probeEnded(key, probing, false);
+    if (bus.wants('failure')) {
+      bus.emit('failure', {
+        timestamp: now,
+        taskId: call.taskId,
+        model,
+        ...dep,
+        attempt: n,
+        latencyMs: now - start,
+        // A hedge's losing request was aborted by us, not by the caller: its own kind.
+        kind: call.signal?.aborted && isHedgeLoss(call.signal.reason) ? 'hedge_lost' : cls.kind,
+        retryable: cls.retryable,
+        ...(cls.status !== undefined ? { status: cls.status } : {}),
+        ...(cls.retryAfterMs !== undefined ? { retryAfterMs: cls.retryAfterMs } : {}),
+      });
     }
   };
 
@@ -225,7 +224,7 @@ export async function tryModel<T>(
     if (!state.streamed && (reservation || monitor || deps.weights || admit)) {
       const usage = (call.usage ?? extractUsage)(value);
       if (admit && usage) deps.limiter.used?.(key, admit.weight, usage);
-      const settling = settle(usage);
+      const settling = settle(usage, endedAt);
       if (settling) await settling;
     }
     return { ok: true, value };
@@ -240,84 +239,4 @@ export async function tryModel<T>(
     // Your error condition can move a failure on (or stop it) against its kind's usual trait.
     return call.conditions?.error && cls.fallback !== KIND_TRAITS[cls.kind].fallback ? { ok: false, error, kind, moveOn: cls.fallback } : { ok: false, error, kind };
   }
-}
-
-// Per frozen chain (the client's `models`), the models after each index: built
-// once rather than sliced on every model try, since slicing a frozen array takes
-// V8's slow path (half a microsecond per call). An array that can change (a
-// call's own `models`) is sliced each time.
-const tails = new WeakMap<readonly string[], (readonly string[] | undefined)[]>();
-
-/** The models after `index` in `chain`, or undefined when none. */
-export function laterOf(chain: readonly string[], index: number): readonly string[] | undefined {
-  if (chain.length <= index + 1) return undefined;
-  if (!Object.isFrozen(chain)) return chain.slice(index + 1);
-  let list = tails.get(chain);
-  if (!list) tails.set(chain, (list = []));
-  return (list[index] ??= Object.freeze(chain.slice(index + 1)));
-}
-
-/**
- * What admission needs from a call, built once per model try: the token
- * estimate (computed on first need: from the call's `request` or `estimate`
- * when it has one, else the model's learned usage, else the default output
- * cap), the later models to spill to, the deadline.
- */
-function admitOptions(deps: PipelineDeps, model: string, call: CallState, later: readonly string[] | undefined): AdmitOptions {
-  let weight: CallWeight | undefined;
-  const given = call.run?.request !== undefined || call.run?.estimate !== undefined;
-  const o: { -readonly [K in keyof AdmitOptions]: AdmitOptions[K] } = {
-    weight: () => (weight ??= (given ? call.estimate : deps.weights?.weight(model, deps.clock.now())) ?? call.estimate ?? callEstimate(undefined, call.run)),
-  };
-  if (call.signal) o.signal = call.signal;
-  if (call.taskId !== undefined) o.taskId = call.taskId;
-  if (later) o.spillTo = later;
-  if (call.deadlineAt !== undefined) o.deadline = call.deadlineAt;
-  return o;
-}
-
-type StreamHooks = Pick<PumpOptions, 'onCommit' | 'onEnd' | 'onError'> & { readonly options: StreamOptions | undefined };
-
-/**
- * Hooks for a stream this attempt may return: events, the monitor's TTFT and
- * duration, settling the budget when the stream ends, and counting a failure
- * after the commit against the breaker (the attempt itself already succeeded).
- * Built lazily by runAttempt only when the result is a stream.
- */
-function streamHooksFor(
-  deps: PipelineDeps,
-  model: string,
-  key: string,
-  attempt: number,
-  call: CallState,
-  state: TryState,
-  breaker: ModelBreaker | undefined,
-  neutral: (e: unknown) => boolean | Judgement,
-  settle: (usage: Usage | undefined) => Promise<void> | undefined,
-): () => StreamHooks {
-  return () => {
-    const ev = streamEventHooks(deps.bus, { clock: deps.clock, model, deployment: key !== model ? key : undefined, attempt, ...(call.taskId !== undefined ? { taskId: call.taskId } : {}) });
-    const options = call.stream ?? deps.stream;
-    return {
-      options,
-      onCommit(info) {
-        state.streamed = true;
-        ev.onCommit?.(info);
-      },
-      onError(error, summary) {
-        ev.onError?.(error, summary);
-        const cause = error.cause;
-        const kind = classifyOnce(state, cause, deps.clock.now()).kind;
-        const outcome = outcomeOf(kind);
-        if (deps.monitor && outcome) deps.monitor.recordAttempt(key, outcome, summary.durationMs);
-        breaker?.execute(() => Promise.reject(cause), neutral).catch(() => {});
-      },
-      onEnd(summary: StreamSummary) {
-        ev.onEnd?.(summary);
-        if (!summary.committed) return; // a failure before the commit is the attempt's own failure
-        if (deps.monitor && summary.ttftMs !== undefined) deps.monitor.recordStream(key, summary.ttftMs, summary.durationMs);
-        void settle(summary.usage);
-      },
-    };
-  };
 }

@@ -1,6 +1,7 @@
 import { BudgetManager } from '../budget/manager.js';
 import { type Clock, systemClock, systemRandom } from '../clock/clock.js';
 import { type Callbacks, keepAbortListener } from '../clock/signals.js';
+import { Deadlines } from '../clock/deadlines.js';
 import { EventBus } from '../events/events.js';
 import { type Limiter, createLimiter } from '../limits/limiter.js';
 import { Monitor } from '../monitor/monitor.js';
@@ -73,6 +74,7 @@ export function wireClient(o: ResolvedClientOptions, disposeSignal: AbortSignal,
     weights,
     disposeSignal,
     onDispose,
+    deadlines: new Deadlines(clock),
     breakerFor: (key) => states.breakerFor(key),
     breakerState: (key) => states.breakerState(key),
     onAccountStop: (key, error, cls, chain) => states.accountStop(key, error, cls, chain),

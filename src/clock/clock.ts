@@ -20,6 +20,13 @@ export interface Clock {
    */
   setTimeout(fn: () => void, ms: number, options?: { readonly keepAlive?: boolean }): TimerHandle;
   clearTimeout(handle: TimerHandle): void;
+  /**
+   * Optional: makes an armed timer hold the process alive (`true`) or stop
+   * holding it (`false`) without re-arming it, as `ref()` / `unref()` do on a
+   * Node timer. A clock without it is fine: a timer that must stop holding the
+   * process is cleared instead.
+   */
+  keepAlive?(handle: TimerHandle, keepAlive: boolean): void;
 }
 
 /** Returns a number in [0, 1). */
@@ -31,7 +38,7 @@ export type RandomSource = () => number;
  */
 const MAX_TIMER_STEP_MS = 2_147_483_647;
 
-type Native = { unref?: () => void };
+type Native = { unref?: () => void; ref?: () => void };
 
 // Read the globals at call time rather than at import time, so that
 // `vi.useFakeTimers()` installed after import still takes effect.
@@ -44,12 +51,14 @@ function arm(fn: () => void, ms: number, keepAlive: boolean | undefined): Native
 /** A wait longer than one platform timer: a chain of timers, each at most {@link MAX_TIMER_STEP_MS}. */
 class ChainedTimer {
   current: Native;
+  keepAlive: boolean | undefined;
   constructor(fn: () => void, ms: number, keepAlive: boolean | undefined) {
     let left = ms;
+    this.keepAlive = keepAlive;
     const step = (): Native => {
-      if (left <= MAX_TIMER_STEP_MS) return arm(fn, left, keepAlive);
+      if (left <= MAX_TIMER_STEP_MS) return arm(fn, left, this.keepAlive);
       left -= MAX_TIMER_STEP_MS;
-      return arm(() => (this.current = step()), MAX_TIMER_STEP_MS, keepAlive);
+      return arm(() => (this.current = step()), MAX_TIMER_STEP_MS, this.keepAlive);
     };
     this.current = step();
   }
@@ -65,6 +74,12 @@ export const systemClock: Clock = Object.freeze({
   clearTimeout(handle: TimerHandle): void {
     const native = handle instanceof ChainedTimer ? handle.current : handle;
     globalThis.clearTimeout(native as Parameters<typeof clearTimeout>[0]);
+  },
+  keepAlive(handle: TimerHandle, keepAlive: boolean): void {
+    if (handle instanceof ChainedTimer) handle.keepAlive = keepAlive;
+    const native = handle instanceof ChainedTimer ? handle.current : (handle as Native);
+    if (keepAlive) native.ref?.();
+    else native.unref?.();
   },
 });
 

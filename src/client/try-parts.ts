@@ -1,0 +1,126 @@
+import type { ModelBreaker } from '../breaker/breaker.js';
+import type { Judgement } from '../breaker/engine.js';
+import type { Classification } from '../classify/classify.js';
+import { classifyError } from '../classify/classify.js';
+import type { AdmitOptions, CallWeight } from '../limits/limiter.js';
+import { outcomeOf } from '../monitor/outcome.js';
+import { streamEventHooks } from '../stream/events.js';
+import type { StreamOptions } from '../stream/options.js';
+import type { PumpOptions, StreamSummary } from '../stream/pump.js';
+import type { Usage } from '../usage/extract.js';
+import type { CallState } from './attempt.js';
+import type { PipelineDeps } from './deps.js';
+import { STOPPED, stoppedBy } from './stop.js';
+import { callEstimate } from './support.js';
+
+/*
+ * The parts of a model try built once per try (pipeline.ts runs it): the later
+ * models a call may spill to, admission's view of the call, the stream hooks,
+ * and the try's once-per-failure classification.
+ */
+
+/** One model try's state: the last failure's classification, computed once. */
+export interface TryState {
+  error: unknown;
+  cls: Classification | undefined;
+  /** Set when an attempt handed a committed stream to the caller: settling moves to the stream's end. */
+  streamed: boolean;
+  readonly signal: AbortSignal | undefined;
+  readonly disposeSignal: AbortSignal;
+}
+
+export function classifyOnce(state: TryState, error: unknown, now: number): Classification {
+  // Once the caller aborted (or the client was disposed), any failure is that stop, whatever its shape.
+  if (stoppedBy(state.signal, state.disposeSignal)) return STOPPED;
+  if (state.error === error && state.cls) return state.cls;
+  const cls = classifyError(error, now);
+  state.error = error;
+  state.cls = cls;
+  return cls;
+}
+
+// Per frozen chain (the client's `models`), the models after each index: built
+// once rather than sliced on every model try, since slicing a frozen array takes
+// V8's slow path (half a microsecond per call). An array that can change (a
+// call's own `models`) is sliced each time.
+const tails = new WeakMap<readonly string[], (readonly string[] | undefined)[]>();
+
+/** The models after `index` in `chain`, or undefined when none. */
+export function laterOf(chain: readonly string[], index: number): readonly string[] | undefined {
+  if (chain.length <= index + 1) return undefined;
+  if (!Object.isFrozen(chain)) return chain.slice(index + 1);
+  let list = tails.get(chain);
+  if (!list) tails.set(chain, (list = []));
+  return (list[index] ??= Object.freeze(chain.slice(index + 1)));
+}
+
+/** Admission's view of a call, plus the clock's time while an `admit` of it runs (the attempt read it just before; undefined otherwise). */
+export interface TryAdmit extends AdmitOptions {
+  at: number | undefined;
+}
+
+/**
+ * What admission needs from a call, built once per model try: the token
+ * estimate (computed on first need: from the call's `request` or `estimate`
+ * when it has one, else the model's learned usage, else the default output
+ * cap), the later models to spill to, the deadline.
+ */
+export function admitOptions(deps: PipelineDeps, model: string, call: CallState, later: readonly string[] | undefined): TryAdmit {
+  let weight: CallWeight | undefined;
+  const given = call.run?.request !== undefined || call.run?.estimate !== undefined;
+  const o: { -readonly [K in keyof TryAdmit]: TryAdmit[K] } = {
+    at: undefined,
+    weight: () => (weight ??= (given ? call.estimate : deps.weights?.weight(model, o.at ?? deps.clock.now())) ?? call.estimate ?? callEstimate(undefined, call.run)),
+  };
+  if (call.signal) o.signal = call.signal;
+  if (call.taskId !== undefined) o.taskId = call.taskId;
+  if (later) o.spillTo = later;
+  if (call.deadlineAt !== undefined) o.deadline = call.deadlineAt;
+  return o;
+}
+
+type StreamHooks = Pick<PumpOptions, 'onCommit' | 'onEnd' | 'onError'> & { readonly options: StreamOptions | undefined };
+
+/**
+ * Hooks for a stream this attempt may return: events, the monitor's TTFT and
+ * duration, settling the budget when the stream ends, and counting a failure
+ * after the commit against the breaker (the attempt itself already succeeded).
+ * Built lazily by runAttempt only when the result is a stream.
+ */
+export function streamHooksFor(
+  deps: PipelineDeps,
+  model: string,
+  key: string,
+  attempt: number,
+  call: CallState,
+  state: TryState,
+  breaker: ModelBreaker | undefined,
+  neutral: (e: unknown) => boolean | Judgement,
+  settle: (usage: Usage | undefined) => Promise<void> | undefined,
+): () => StreamHooks {
+  return () => {
+    const ev = streamEventHooks(deps.bus, { clock: deps.clock, model, deployment: key !== model ? key : undefined, attempt, ...(call.taskId !== undefined ? { taskId: call.taskId } : {}) });
+    const options = call.stream ?? deps.stream;
+    return {
+      options,
+      onCommit(info) {
+        state.streamed = true;
+        ev.onCommit?.(info);
+      },
+      onError(error, summary) {
+        ev.onError?.(error, summary);
+        const cause = error.cause;
+        const kind = classifyOnce(state, cause, deps.clock.now()).kind;
+        const outcome = outcomeOf(kind);
+        if (deps.monitor && outcome) deps.monitor.recordAttempt(key, outcome, summary.durationMs);
+        breaker?.execute(() => Promise.reject(cause), neutral).catch(() => {});
+      },
+      onEnd(summary: StreamSummary) {
+        ev.onEnd?.(summary);
+        if (!summary.committed) return; // a failure before the commit is the attempt's own failure
+        if (deps.monitor && summary.ttftMs !== undefined) deps.monitor.recordStream(key, summary.ttftMs, summary.durationMs);
+        void settle(summary.usage);
+      },
+    };
+  };
+}
