@@ -1,12 +1,13 @@
 import { QuantileSketch } from './sketch.js';
 import type { Clock } from '../clock/clock.js';
 import type { BreakerState } from '../events/events.js';
-import { redact } from '../errors/redact.js';
 import { RateLimitTrail } from './alerts.js';
 import { Notices } from './notices.js';
 import { AnomalyDetector } from './anomaly.js';
 import type { AttemptOutcome, Health, MonitorEmitter } from './events.js';
-import { classifyHealth, fmtMs, healthReasons, pct, rankModels, type Ranking } from './health.js';
+import { fmtMs, healthReasons, rankModels, type Ranking } from './health.js';
+import { HealthJudge } from './judge.js';
+import { BudgetWatch } from './budget-use.js';
 import { InFlight, type CallToken } from './inflight.js';
 import { type MonitorOptions, type ResolvedMonitorOptions, type RoutingStrategy, resolveMonitorOptions } from './options.js';
 import { ProcessSampler } from './process.js';
@@ -29,7 +30,6 @@ export interface MonitorDeps {
 }
 
 const NO_EMITTER: MonitorEmitter = { wants: () => false, emit: () => {} };
-const BUDGET_SCOPES_KEPT = 100;
 
 /**
  * Watches every model the client calls: rolling-window counters and quantile sketches (DDSketch's algorithm)
@@ -42,7 +42,8 @@ export class Monitor {
   readonly #clock: Clock;
   readonly #events: MonitorEmitter;
   readonly #models = new Map<string, ModelState>();
-  readonly #budgets = new Map<string, { fraction: number; refused: number; updatedAt: number }>();
+  readonly #budgets: BudgetWatch;
+  readonly #judge: HealthJudge;
   readonly #notices: Notices;
   readonly #inFlight: InFlight;
   readonly #process: ProcessSampler;
@@ -58,6 +59,8 @@ export class Monitor {
     this.#notices = new Notices(this.#clock, this.#events, this.options);
     this.#period = deps.period;
     this.#healthLabel = windowLabel(this.options.health.windowMs);
+    this.#judge = new HealthJudge(this.options, this.#notices, this.#events, this.#healthLabel);
+    this.#budgets = new BudgetWatch(this.#clock, this.options, this.#notices);
     this.#longest = this.options.windows.indexOf(Math.max(...this.options.windows));
     const long = this.options.rules.longRunning;
     this.#inFlight = new InFlight(this.#clock, long?.thresholdMs, (model, age) =>
@@ -120,7 +123,7 @@ export class Monitor {
       const findings = (s.anomaly ??= new AnomalyDetector()).observe(now, outcome === 'error' || outcome === 'timeout', ms, a);
       if (findings) for (const f of findings) this.#notices.anomaly(model, f, a.intervalMs, now);
     }
-    this.#refresh(s, model, now, false);
+    this.#judge.refresh(s, model, now, false);
   }
 
   recordRetry(model: string): void {
@@ -178,7 +181,7 @@ export class Monitor {
     if (state === 'open' && rule) {
       this.#notices.alert(rule.cooldownMs, { level: rule.level, rule: 'breaker_open', key: `breaker_open:${model}`, model, message: `${model} circuit opened: calls skip it until a probe succeeds` });
     }
-    this.#refresh(s, model, now, false);
+    this.#judge.refresh(s, model, now, false);
   }
 
   /**
@@ -188,22 +191,7 @@ export class Monitor {
    * refused at 50%).
    */
   recordBudget(scope: string, fraction: number, refusedModel?: string): void {
-    const now = this.#clock.now();
-    const refused = (this.#budgets.get(scope)?.refused ?? 0) + (refusedModel !== undefined ? 1 : 0);
-    this.#budgets.delete(scope);
-    this.#budgets.set(scope, { fraction, refused, updatedAt: now });
-    if (this.#budgets.size > BUDGET_SCOPES_KEPT) this.#budgets.delete(this.#budgets.keys().next().value!);
-    const rule = this.options.rules.budget;
-    if (!rule) return;
-    const safe = redact(scope);
-    const level = rule.level === 'critical' ? 'critical' : 'error';
-    const base = { rule: 'budget', scope: safe, value: fraction, threshold: rule.threshold } as const;
-    if (refusedModel !== undefined) {
-      this.#notices.alert(rule.cooldownMs, { ...base, level, key: `budget:refused:${safe}`, model: refusedModel, message: `Budget ${safe} had no room for a call to ${refusedModel} at ${pct(fraction)} used` });
-    } else if (fraction >= rule.threshold) {
-      const over = fraction >= 1;
-      this.#notices.alert(rule.cooldownMs, { ...base, level: over ? level : rule.level, key: `budget:${over ? 'exceeded' : 'near'}:${safe}`, message: `Budget ${safe} at ${pct(fraction)} (alert at ${pct(rule.threshold)})` });
-    }
+    this.#budgets.record(scope, fraction, refusedModel);
   }
 
   /**
@@ -235,7 +223,7 @@ export class Monitor {
   health(model: string): Health {
     const s = this.#models.get(model);
     if (!s) return 'healthy';
-    this.#refresh(s, model, this.#clock.now(), true);
+    this.#judge.refresh(s, model, this.#clock.now(), true);
     return s.health;
   }
 
@@ -257,7 +245,7 @@ export class Monitor {
     const now = this.#clock.now();
     const inputs = models.map((model) => {
       const s = this.#models.get(model);
-      if (s) this.#refresh(s, model, now, true, false); // percentiles stay throttled: rank runs per call
+      if (s) this.#judge.refresh(s, model, now, true, false); // percentiles stay throttled: rank runs per call
       return { model, health: s?.health ?? 'healthy', calls: s?.calls ?? 0, errorRate: s && s.calls > 0 ? s.failures / s.calls : 0, p50LatencyMs: s?.p50LatencyMs };
     });
     return rankModels(inputs, strategy, this.options.health.minCalls, this.#healthLabel);
@@ -266,68 +254,23 @@ export class Monitor {
   /** Plain JSON-serializable state. `process: true` samples memory, CPU and event-loop delay into it. */
   snapshot(opts: { process?: boolean } = {}): MonitorSnapshot {
     const now = this.#clock.now();
-    for (const [model, s] of this.#models) this.#refresh(s, model, now, true);
+    for (const [model, s] of this.#models) this.#judge.refresh(s, model, now, true);
     return buildSnapshot({
       now,
       options: this.options,
       models: this.#models,
       inFlight: this.#inFlight.summary(),
-      budgets: this.#budgets,
+      budgets: this.#budgets.scopes,
       recent: this.#notices.recent,
       period: this.#period?.ms,
       process: opts.process ? this.#process.sample(now) : undefined,
-      reasons: (s) => healthReasons(s, this.options.health, this.#over(s)),
+      reasons: (s) => healthReasons(s, this.options.health, this.#judge.over(s)),
     });
   }
 
   /** Adds a notable event from outside (e.g. a replayed log). @internal */
   note(e: NotableEvent): void {
     this.#notices.note(e);
-  }
-
-  /** Re-judges health. `read`: called from a read, not on an event, so a change may have happened earlier. */
-  #refresh(s: ModelState, model: string, now: number, read: boolean, fullLatency = read): void {
-    if (fullLatency || now - s.latencyAt >= this.options.health.latencyRefreshMs) {
-      const sk = s.healthRing.merged(now, 'latency', this.options.relativeAccuracy);
-      s.p95LatencyMs = sk ? Math.min(sk.max, sk.getValueAtQuantile(0.95)) : undefined;
-      s.p50LatencyMs = sk ? Math.min(sk.max, sk.getValueAtQuantile(0.5)) : undefined;
-      s.latencyAt = now;
-    }
-    if (s.recoveredAt !== undefined && now - s.recoveredAt >= this.options.health.windowMs) s.recoveredAt = undefined;
-    const recent = s.recoveredAt !== undefined;
-    s.calls = recent ? s.sinceRecovery.calls : s.healthRing.calls(now);
-    s.failures = recent ? s.sinceRecovery.failures : s.healthRing.failures(now);
-    const next = classifyHealth(s, this.options.health);
-    if (next === s.health) return;
-    const from = s.health;
-    if (from === 'unhealthy' && s.unhealthySince !== undefined) {
-      // Health is re-judged lazily. Without new attempts, the window's failures had
-      // aged out by the last attempt + window length at the latest: end the spell there.
-      const end = read ? Math.min(now, Math.max(s.lastAttemptAt, s.unhealthySince) + this.options.health.windowMs) : now;
-      for (const ring of s.rings) ring.addInterval('unhealthyMs', s.unhealthySince, end, now);
-      s.unhealthySince = undefined;
-    }
-    if (next === 'unhealthy') s.unhealthySince = now;
-    s.health = next;
-    s.healthSince = now;
-    const reasons = healthReasons(s, this.options.health, this.#over(s));
-    this.#notices.note({ timestamp: now, kind: 'health', level: next === 'unhealthy' ? 'error' : next === 'degraded' ? 'warning' : 'info', model, message: `${model} ${from} → ${next}${reasons.length ? `: ${reasons.join(', ')}` : ''}` });
-    if (this.#events.wants('health:change')) {
-      this.#events.emit('health:change', {
-        timestamp: now, model, from, to: next, reasons, breaker: s.breaker,
-        ...(s.calls >= this.options.health.minCalls ? { errorRate: s.failures / s.calls } : {}),
-        ...(s.p95LatencyMs !== undefined ? { p95LatencyMs: Math.round(s.p95LatencyMs) } : {}),
-      });
-    }
-    const rule = this.options.rules.unhealthy;
-    if (next === 'unhealthy' && rule) {
-      this.#notices.alert(rule.cooldownMs, { level: rule.level, rule: 'unhealthy', key: `unhealthy:${model}`, model, message: `${model} is unhealthy: ${reasons.join(', ')}` });
-    }
-  }
-
-  /** What the health figures cover: the window, or the attempts since a recovery. */
-  #over(s: ModelState): string {
-    return s.recoveredAt !== undefined ? 'since recovery' : `over ${this.#healthLabel}`;
   }
 
   /** Drops everything kept for `model` (its windows, health and anomaly baseline): the client forgets idle models it was not configured with. */
