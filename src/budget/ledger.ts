@@ -62,12 +62,17 @@ export class Ledger {
     return this.#recentTasks.list();
   }
 
-  *reserve({ model, taskId, estimate }: ReserveRequest): Steps<ReserveResult> {
+  /**
+   * `internal`: the reservation stays inside the library (the client's pipeline holds it and hands
+   * it back), so it and its result are not frozen: three `Object.freeze` calls were a tenth of a
+   * budgeted call's own cost. What `reserve` gives a caller is frozen as before.
+   */
+  *reserve({ model, taskId, estimate }: ReserveRequest, internal = false): Steps<ReserveResult> {
     const now = this.#clock.now();
     if (this.#expiry && (!this.#adopted || this.#expiry.sweepDue(now))) yield* this.#sweep(now, model, taskId);
     const inTokens = Math.max(0, Math.ceil(estimate.inputTokens) || 0);
     const outTokens = Math.max(0, Math.ceil(estimate.outputTokens) || 0);
-    const est = Object.freeze({ inputTokens: inTokens, outputTokens: outTokens });
+    const est = { inputTokens: inTokens, outputTokens: outTokens };
     const usd = this.#signals.costOrWarn(model, { inputTokens: inTokens, outputTokens: outTokens }, taskId);
     const amount: Amount = { tokens: inTokens + outTokens, costNanos: costNanos(usd) };
     if (taskId !== undefined) this.#recentTasks.note(taskId);
@@ -120,16 +125,16 @@ export class Ledger {
       holding = ZERO;
     }
 
-    const reservation: Reservation = Object.freeze({
+    const reservation: Reservation = {
       id: this.#nextId++,
       model,
       taskId,
-      estimate: est,
+      estimate: internal ? est : Object.freeze(est),
       tokens: amount.tokens,
       costUsd: amount.costNanos / NANOS_PER_USD,
-    });
+    };
     this.#open.set(reservation.id, { reservation, amount: holding, holds });
-    return Object.freeze({ ok: true as const, reservation });
+    return internal ? { ok: true as const, reservation } : Object.freeze({ ok: true as const, reservation: Object.freeze(reservation) });
   }
 
   *#undo(held: readonly ScopeHold[], amount: Amount, model: string, taskId: string | undefined): Steps<void> {

@@ -21,6 +21,8 @@ export type { ReserveRequest, Reservation, ReserveResult } from './reservation.j
  * answers synchronously (the built-in in-memory one); undefined/false for any other. Same steps and events.
  */
 export const budgetNow = {} as {
+  /** True when the budget's store answers synchronously: a budgeted call then never waits outside its attempts. */
+  answersNow(budget: BudgetManager): boolean;
   reserveNow(budget: BudgetManager, request: ReserveRequest): ReserveResult | undefined;
   settleNow(budget: BudgetManager, reservation: Reservation, usage: Usage | undefined): boolean;
 };
@@ -63,7 +65,8 @@ export class BudgetManager {
   #queue: Promise<unknown> = Promise.resolve();
 
   static {
-    budgetNow.reserveNow = (b, request) => (b.#runner.sync ? b.#runner.runSync(b.#ledger.reserve(request)) : undefined);
+    budgetNow.answersNow = (b) => b.#runner.sync;
+    budgetNow.reserveNow = (b, request) => (b.#runner.sync ? b.#runner.runSync(b.#ledger.reserve(request, true)) : undefined);
     budgetNow.settleNow = (b, reservation, usage) => {
       if (!b.#runner.sync) return false;
       b.#runner.runSync(b.#ledger.settle(reservation, usage));
