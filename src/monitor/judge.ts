@@ -25,6 +25,7 @@ export class HealthJudge {
   /** Re-judges health. `read`: called from a read, not on an event, so a change may have happened earlier. */
   refresh(s: ModelState, model: string, now: number, read: boolean, fullLatency = read): void {
     if (fullLatency || now - s.latencyAt >= this.#options.health.latencyRefreshMs) {
+      s.flush();
       const sk = s.healthRing.merged(now, 'latency', this.#options.relativeAccuracy);
       s.p95LatencyMs = sk ? Math.min(sk.max, sk.getValueAtQuantile(0.95)) : undefined;
       s.p50LatencyMs = sk ? Math.min(sk.max, sk.getValueAtQuantile(0.5)) : undefined;
@@ -32,11 +33,23 @@ export class HealthJudge {
     }
     if (s.recoveredAt !== undefined && now - s.recoveredAt >= this.#options.health.windowMs) s.recoveredAt = undefined;
     const recent = s.recoveredAt !== undefined;
-    s.calls = recent ? s.sinceRecovery.calls : s.healthRing.calls(now);
-    s.failures = recent ? s.sinceRecovery.failures : s.healthRing.failures(now);
+    const p = s.pending;
+    if (recent) {
+      s.calls = s.sinceRecovery.calls;
+      s.failures = s.sinceRecovery.failures;
+    } else if (p.fits(s.rings, now)) {
+      // Nothing has rotated since the batch began: the window is what it was then, plus the batch.
+      s.calls = p.baseCalls + p.count;
+      s.failures = p.baseFailures;
+    } else {
+      s.flush();
+      s.calls = s.healthRing.calls(now);
+      s.failures = s.healthRing.failures(now);
+    }
     const next = classifyHealth(s, this.#options.health);
     if (next === s.health) return;
     const from = s.health;
+    s.flush(); // a change is rare: its bookkeeping reads and writes the windows
     if (from === 'unhealthy' && s.unhealthySince !== undefined) {
       // Health is re-judged lazily. Without new attempts, the window's failures had
       // aged out by the last attempt + window length at the latest: end the spell there.

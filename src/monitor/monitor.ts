@@ -27,6 +27,11 @@ export interface MonitorDeps {
    * @internal
    */
   readonly period?: { readonly ms: number; readonly origin: number };
+  /**
+   * Successes batched per model before they are written to the windows (1: each at once).
+   * Not part of the public options; tests compare the two. @internal
+   */
+  readonly batch?: number;
 }
 
 const NO_EMITTER: MonitorEmitter = { wants: () => false, emit: () => {} };
@@ -34,8 +39,10 @@ const NO_EMITTER: MonitorEmitter = { wants: () => false, emit: () => {} };
 /**
  * Watches every model the client calls: rolling-window counters and quantile sketches (DDSketch's algorithm)
  * latency percentiles, health, anomalies and alerts. The client calls the
- * `record*` methods on its hot path; they allocate nothing per sample beyond
- * the sketch's own bins, and the monitor holds no timer per model.
+ * `record*` methods on its hot path: a success is counted and binned once into
+ * its model's pending batch, written to every window before anything reads or
+ * rotates them (so every figure is what recording it at once would give); the
+ * monitor holds no timer per model.
  */
 export class Monitor {
   readonly options: ResolvedMonitorOptions;
@@ -48,6 +55,7 @@ export class Monitor {
   readonly #inFlight: InFlight;
   readonly #process: ProcessSampler;
   readonly #period: MonitorDeps['period'];
+  readonly #batch: number | undefined;
   readonly #healthLabel: string;
   /** Index of the longest window in each model's rings: the latency baseline reads it. */
   readonly #longest: number;
@@ -58,6 +66,7 @@ export class Monitor {
     this.#events = deps.events ?? NO_EMITTER;
     this.#notices = new Notices(this.#clock, this.#events, this.options);
     this.#period = deps.period;
+    this.#batch = deps.batch;
     this.#healthLabel = windowLabel(this.options.health.windowMs);
     this.#judge = new HealthJudge(this.options, this.#notices, this.#events, this.#healthLabel);
     this.#budgets = new BudgetWatch(this.#clock, this.options, this.#notices);
@@ -75,7 +84,7 @@ export class Monitor {
       const o = this.options;
       const rings = o.windows.map((w) => new Ring(w, o.buckets));
       if (this.#period) rings.push(new Ring(this.#period.ms, 1, this.#period.origin));
-      s = new ModelState(rings, rings[o.windows.indexOf(o.health.windowMs)]!, now);
+      s = new ModelState(rings, rings[o.windows.indexOf(o.health.windowMs)]!, now, o.relativeAccuracy, this.#batch);
       this.#models.set(model, s);
     }
     return s;
@@ -92,23 +101,17 @@ export class Monitor {
       s.sinceRecovery.calls++;
       if (outcome !== 'success') s.sinceRecovery.failures++;
     }
-    // One bin for every window's sketch: the logarithm is taken once per success, not once per window.
-    let bin = Number.NaN;
-    let binned = false;
-    for (const ring of s.rings) {
-      const b = ring.at(now);
-      b.calls++;
-      if (outcome === 'success') {
-        b.successes++;
-        const sketch = (b.latency ??= new QuantileSketch(this.options.relativeAccuracy));
-        if (!binned) {
-          bin = sketch.binOf(ms);
-          binned = true;
-        }
-        sketch.acceptInBin(ms, bin);
-      } else if (outcome === 'timeout') b.timeouts++;
-      else if (outcome === 'rate_limited') b.rateLimited++;
-      else b.errors++;
+    if (outcome === 'success') s.pending.add(s.rings, s.healthRing, now, ms);
+    else {
+      // A failure moves the health window's failures: the pending successes are written first.
+      s.flush();
+      for (const ring of s.rings) {
+        const b = ring.at(now);
+        b.calls++;
+        if (outcome === 'timeout') b.timeouts++;
+        else if (outcome === 'rate_limited') b.rateLimited++;
+        else b.errors++;
+      }
     }
     const rl = this.options.rules.rateLimits;
     if (outcome === 'rate_limited' && rl) {
@@ -128,19 +131,18 @@ export class Monitor {
 
   recordRetry(model: string): void {
     const now = this.#clock.now();
-    for (const ring of this.#state(model, now).rings) ring.at(now).more().retries++;
+    for (const b of this.#state(model, now).bucketsAt(now)) b.more().retries++;
   }
 
   recordFallback(from: string, to: string): void {
     const now = this.#clock.now();
-    for (const ring of this.#state(from, now).rings) ring.at(now).more().fallbacksOut++;
-    for (const ring of this.#state(to, now).rings) ring.at(now).more().fallbacksIn++;
+    for (const b of this.#state(from, now).bucketsAt(now)) b.more().fallbacksOut++;
+    for (const b of this.#state(to, now).bucketsAt(now)) b.more().fallbacksIn++;
   }
 
   recordUsage(model: string, inputTokens: number, outputTokens: number, costUsd = 0, at?: number): void {
     const now = at ?? this.#clock.now();
-    for (const ring of this.#state(model, now).rings) {
-      const b = ring.at(now);
+    for (const b of this.#state(model, now).bucketsAt(now)) {
       b.inputTokens += inputTokens || 0;
       b.outputTokens += outputTokens || 0;
       b.costUsd += costUsd || 0;
@@ -151,8 +153,8 @@ export class Monitor {
   recordStream(model: string, ttftMs: number, durationMs: number): void {
     const now = this.#clock.now();
     const acc = this.options.relativeAccuracy;
-    for (const ring of this.#state(model, now).rings) {
-      const b = ring.at(now).more();
+    for (const bucket of this.#state(model, now).bucketsAt(now)) {
+      const b = bucket.more();
       b.streams++;
       if (ttftMs >= 0) (b.ttft ??= new QuantileSketch(acc)).accept(ttftMs);
     }
@@ -164,6 +166,7 @@ export class Monitor {
     const s = this.#state(model, now);
     if (s.breaker === state) return;
     if (s.breaker === 'open' && s.openSince !== undefined) {
+      s.flush();
       for (const ring of s.rings) ring.addInterval('breakerOpenMs', s.openSince, now, now);
       s.openSince = undefined;
     }
@@ -216,7 +219,7 @@ export class Monitor {
   latencyBaseline(model: string, at?: number): LatencyBaseline | undefined {
     const s = this.#models.get(model);
     if (!s) return undefined;
-    return (s.baseline ??= new BaselineCache()).read(s.rings[this.#longest]!, at ?? this.#clock.now(), this.options.health.latencyRefreshMs, this.options.relativeAccuracy);
+    return (s.baseline ??= new BaselineCache()).read(s.rings[this.#longest]!, at ?? this.#clock.now(), this.options.health.latencyRefreshMs, this.options.relativeAccuracy, s);
   }
 
   /** Current health of `model`, re-evaluated now. */
@@ -236,7 +239,7 @@ export class Monitor {
     const s = this.#models.get(model);
     if (!s) return undefined;
     const cache = which === 'ttft' ? (s.recentTtft ??= new BaselineCache('ttft')) : (s.recentLatency ??= new BaselineCache('latency'));
-    const b = cache.read(s.healthRing, this.#clock.now(), this.options.health.latencyRefreshMs, this.options.relativeAccuracy);
+    const b = cache.read(s.healthRing, this.#clock.now(), this.options.health.latencyRefreshMs, this.options.relativeAccuracy, s);
     return b && b.samples >= this.options.health.minCalls ? b.p95 : undefined;
   }
 
