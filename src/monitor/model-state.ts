@@ -14,7 +14,7 @@ export class ModelState {
   readonly healthRing: Ring;
   /** Successes not yet written to `rings`: call {@link flush} before reading them. */
   readonly pending: PendingSuccesses;
-  readonly #scratch: Bucket[] = [];
+  #scratch: Bucket[] | undefined;
   health: Health = 'healthy';
   healthSince: number;
   breaker: BreakerState = 'closed';
@@ -45,7 +45,7 @@ export class ModelState {
   constructor(rings: Ring[], healthRing: Ring, now: number, relativeAccuracy: number, maxBatch?: number) {
     this.rings = rings;
     this.healthRing = healthRing;
-    this.pending = new PendingSuccesses(relativeAccuracy, maxBatch);
+    this.pending = new PendingSuccesses(relativeAccuracy, rings.length, maxBatch);
     this.healthSince = this.breakerSince = this.createdAt = now;
   }
 
@@ -63,7 +63,7 @@ export class ModelState {
     const p = this.pending;
     if (p.fits(this.rings, now)) return p.buckets;
     p.flush(this.rings);
-    const out = this.#scratch;
+    const out = (this.#scratch ??= new Array<Bucket>(this.rings.length));
     for (let i = 0; i < this.rings.length; i++) out[i] = this.rings[i]!.at(now);
     return out;
   }

@@ -3,6 +3,7 @@ import type { Bucket, Ring } from './window.js';
 
 /** Successes a batch holds before it is written out, whatever happens: bounds the memory a busy model holds. */
 export const MAX_BATCH = 64;
+const NO_VALUES: number[] = Object.freeze([]) as unknown as number[];
 
 /**
  * A model's latest successful attempts, not yet written to its windows.
@@ -27,22 +28,23 @@ export class PendingSuccesses {
   #at = 0;
   /** The last time {@link fits} said yes: calls come many to a millisecond, and this spares the division per window. */
   #fitAt = Number.NaN;
-  readonly #indices: number[] = [];
   /** Each window's bucket of the batch, rotated to when the batch began (as recording its first success did). */
-  readonly buckets: Bucket[] = [];
-  readonly #values: number[] = [];
+  readonly buckets: Bucket[];
+  /** The batch's values in order; a fresh one-element array per batch, not a grown array's spare room. */
+  #values: number[] = NO_VALUES;
   #sketch: QuantileSketch | undefined;
 
-  constructor(relativeAccuracy: number, maxBatch = MAX_BATCH) {
+  constructor(relativeAccuracy: number, windows: number, maxBatch = MAX_BATCH) {
     this.#relativeAccuracy = relativeAccuracy;
     this.#maxBatch = maxBatch;
+    this.buckets = new Array<Bucket>(windows);
   }
 
   /** Whether a batch is open and `now` falls in its buckets in every window (so nothing has rotated). */
   fits(rings: readonly Ring[], now: number): boolean {
     if (this.count === 0 || this.count >= this.#maxBatch) return false;
     if (now === this.#fitAt) return true;
-    for (let i = 0; i < rings.length; i++) if (rings[i]!.indexOf(now) !== this.#indices[i]) return false;
+    for (let i = 0; i < rings.length; i++) if (rings[i]!.indexOf(now) !== this.buckets[i]!.index) return false;
     this.#fitAt = now;
     return true;
   }
@@ -52,15 +54,12 @@ export class PendingSuccesses {
     if (!this.fits(rings, now)) {
       this.flush(rings);
       this.#at = this.#fitAt = now;
-      for (let i = 0; i < rings.length; i++) {
-        this.buckets[i] = rings[i]!.at(now);
-        this.#indices[i] = rings[i]!.indexOf(now);
-      }
+      for (let i = 0; i < rings.length; i++) this.buckets[i] = rings[i]!.at(now);
       this.baseCalls = health.calls(now);
       this.baseFailures = health.failures(now);
     }
-    this.count++;
-    this.#values.push(ms);
+    if (this.count++ === 0) this.#values = [ms];
+    else this.#values.push(ms);
     (this.#sketch ??= new QuantileSketch(this.#relativeAccuracy)).accept(ms);
   }
 
@@ -76,7 +75,7 @@ export class PendingSuccesses {
       (b.latency ??= new QuantileSketch(this.#relativeAccuracy)).absorb(batch, this.#values);
     }
     this.count = 0;
-    this.#values.length = 0;
+    this.#values = NO_VALUES;
     this.#sketch = undefined;
   }
 }
