@@ -38,6 +38,12 @@ const SNAPSHOT_SUFFIX = /-(?:\d{4}-\d{2}-\d{2}|\d{8}|latest)$/;
 // `openai/gpt-4.1`, `anthropic:claude-…` (gateway and registry ids).
 const PROVIDER_PREFIX = /^[a-z][a-z0-9-]*[/:]/;
 
+const PRICE_MEMO = new WeakMap<PriceTable, Map<string, ModelPrice>>();
+/** Memoized "this model has no price". */
+const NO_PRICE: ModelPrice = Object.freeze({ input: 0, output: 0 });
+let lastTable: PriceTable | undefined;
+let lastMemo: Map<string, ModelPrice> | undefined;
+
 /**
  * The price of `model`: an exact key first, then the id without a provider
  * prefix and without a snapshot date, then the catalog's canonical id for it
@@ -45,10 +51,14 @@ const PROVIDER_PREFIX = /^[a-z][a-z0-9-]*[/:]/;
  * pricing `gpt-5.4-pro` as `gpt-5.4` would under-count a budget twelvefold.
  */
 export function priceFor(model: string, table: PriceTable): ModelPrice | undefined {
-  // Looked up on every settled call: remember each model's answer per (frozen) table.
-  let memo = PRICE_MEMO.get(table);
+  // Looked up on every settled call: remember each model's answer per (frozen) table. A client
+  // uses one table, so the last one's memo is kept at hand (a WeakMap lookup costs more than the rest).
+  let memo = table === lastTable ? lastMemo : PRICE_MEMO.get(table);
   if (!memo) PRICE_MEMO.set(table, (memo = new Map()));
-  if (memo.has(model)) return memo.get(model);
+  lastTable = table;
+  lastMemo = memo;
+  const hit = memo.get(model);
+  if (hit !== undefined) return hit === NO_PRICE ? undefined : hit;
   const has = (k: string) => (Object.hasOwn(table, k) ? table[k] : undefined);
   const bare = model.replace(PROVIDER_PREFIX, '');
   const canonical = () => {
@@ -56,11 +66,9 @@ export function priceFor(model: string, table: PriceTable): ModelPrice | undefin
     return id === undefined ? undefined : has(id);
   };
   const price = has(model) ?? has(bare) ?? has(bare.replace(SNAPSHOT_SUFFIX, '')) ?? canonical();
-  if (Object.isFrozen(table) && memo.size < 10_000) memo.set(model, price);
+  if (Object.isFrozen(table) && memo.size < 10_000) memo.set(model, price ?? NO_PRICE);
   return price;
 }
-
-const PRICE_MEMO = new WeakMap<PriceTable, Map<string, ModelPrice | undefined>>();
 
 /**
  * Cost in USD of `usage` on `model`, or `undefined` when the table has no price

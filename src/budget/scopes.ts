@@ -15,6 +15,8 @@ export interface ScopeHold {
   readonly action: BudgetAction;
   /** Window scope: usage of the other buckets in the window, counted against the limit. */
   readonly others?: Totals;
+  /** {@link storeLimit} without `others`, built once with the scope rather than on every reserve. */
+  readonly ownLimit?: StoreLimit;
 }
 
 export type Denial = Omit<BudgetDenialDetails, 'action'> & { readonly action: BudgetAction };
@@ -32,6 +34,7 @@ export const EMPTY: Totals = { used: ZERO, reserved: ZERO };
 /** The store limit for scope `s`; a window's older buckets are taken off its limit. */
 export function storeLimit(s: ScopeHold): StoreLimit {
   const o = s.others;
+  if (!o && s.ownLimit) return s.ownLimit;
   const limit: { tokens?: number; costNanos?: number } = {};
   if (s.limitTokens !== undefined) limit.tokens = s.limitTokens - (o ? o.used.tokens + o.reserved.tokens : 0);
   if (s.limitNanos !== undefined) limit.costNanos = s.limitNanos - (o ? o.used.costNanos + o.reserved.costNanos : 0);
@@ -100,14 +103,10 @@ export function crossings(h: ScopeHold, after: Totals, delta: Amount, thresholds
 export function scopesFor(o: BudgetOptions, model: string, taskId: string | undefined, day: string, windowBucket: number | undefined): ScopeHold[] {
   const dflt = o.action ?? 'reject';
   const out: ScopeHold[] = [];
-  const push = (scope: BudgetScope, key: string, l: { maxTokens?: number; maxCostUsd?: number; action?: BudgetAction }) =>
-    out.push({
-      scope,
-      key,
-      limitTokens: l.maxTokens,
-      limitNanos: l.maxCostUsd === undefined ? undefined : toNanos(l.maxCostUsd),
-      action: l.action ?? dflt,
-    });
+  const push = (scope: BudgetScope, key: string, l: { maxTokens?: number; maxCostUsd?: number; action?: BudgetAction }) => {
+    const hold: ScopeHold = { scope, key, limitTokens: l.maxTokens, limitNanos: l.maxCostUsd === undefined ? undefined : toNanos(l.maxCostUsd), action: l.action ?? dflt };
+    out.push({ ...hold, ownLimit: Object.freeze(storeLimit(hold)) });
+  };
   if (o.task && taskId !== undefined) push('task', `task:${taskId}`, o.task);
   const perModel = o.models && Object.hasOwn(o.models, model) ? o.models[model] : undefined;
   if (perModel) push('model', `model:${day}:${model}`, perModel);
@@ -137,7 +136,8 @@ export class ScopeCache {
     if (taskId !== undefined && this.#o.task) return scopesFor(this.#o, model, taskId, day, bucket);
     const hit = this.#byModel.get(model);
     if (hit && hit.day === day && hit.bucket === bucket) return hit.holds;
-    const holds = Object.freeze(scopesFor(this.#o, model, undefined, day, bucket));
+    // Not frozen: iterating a frozen array takes V8's slow path, and these are iterated on every reserve and settle.
+    const holds: readonly ScopeHold[] = scopesFor(this.#o, model, undefined, day, bucket);
     if (!hit && this.#byModel.size >= SCOPE_CACHE_MODELS) this.#byModel.clear();
     this.#byModel.set(model, { day, bucket, holds });
     return holds;

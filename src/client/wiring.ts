@@ -1,4 +1,4 @@
-import { BudgetManager } from '../budget/manager.js';
+import { BudgetManager, budgetNow } from '../budget/manager.js';
 import { type Clock, systemClock, systemRandom } from '../clock/clock.js';
 import { type Callbacks, keepAbortListener } from '../clock/signals.js';
 import { Deadlines } from '../clock/deadlines.js';
@@ -81,5 +81,7 @@ export function wireClient(o: ResolvedClientOptions, disposeSignal: AbortSignal,
     sharedCheck: shared ? (key) => states.sharedCheck(key) : undefined,
     probeEnded: (key, probe, ok) => states.probeEnded(key, probe, ok),
   };
-  return { clock, bus, monitor, budget, limiter, retryBudget, states, deps, waitsOutsideAttempts: budget !== undefined || shared !== undefined || limiter.enabled };
+  // A budget on the in-memory store reserves and settles synchronously: it never holds a call between attempts.
+  const budgetWaits = budget !== undefined && !budgetNow.answersNow(budget);
+  return { clock, bus, monitor, budget, limiter, retryBudget, states, deps, waitsOutsideAttempts: budgetWaits || shared !== undefined || limiter.enabled };
 }

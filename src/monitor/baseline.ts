@@ -24,9 +24,11 @@ export class BaselineCache {
     this.#which = which;
   }
 
-  read(ring: Ring, now: number, refreshMs: number, relativeAccuracy: number): LatencyBaseline | undefined {
+  /** `pending`: the model's successes not yet in `ring`, written out only when the cache is recomputed. */
+  read(ring: Ring, now: number, refreshMs: number, relativeAccuracy: number, pending?: { flush(): void }): LatencyBaseline | undefined {
     if (now - this.#at < refreshMs) return this.#value;
     this.#at = now;
+    pending?.flush();
     const sk = ring.merged(now, this.#which, relativeAccuracy);
     // Clamp to [min, max]: a sketch returns a bin's representative value, which can sit just outside.
     const q = (p: number) => Math.min(sk!.max, Math.max(sk!.min, sk!.getValueAtQuantile(p)));

@@ -3,7 +3,8 @@ import type { RateLimitTrail } from './alerts.js';
 import type { AnomalyDetector } from './anomaly.js';
 import type { BaselineCache } from './baseline.js';
 import type { Health } from './events.js';
-import type { Ring } from './window.js';
+import { PendingSuccesses } from './pending.js';
+import type { Bucket, Ring } from './window.js';
 
 const NOT_RECOVERED = Object.freeze({ calls: 0, failures: 0 }) as { calls: number; failures: number };
 
@@ -11,6 +12,9 @@ const NOT_RECOVERED = Object.freeze({ calls: 0, failures: 0 }) as { calls: numbe
 export class ModelState {
   readonly rings: Ring[];
   readonly healthRing: Ring;
+  /** Successes not yet written to `rings`: call {@link flush} before reading them. */
+  readonly pending: PendingSuccesses;
+  #scratch: Bucket[] | undefined;
   health: Health = 'healthy';
   healthSince: number;
   breaker: BreakerState = 'closed';
@@ -38,9 +42,29 @@ export class ModelState {
   recentLatency: BaselineCache | undefined;
   recentTtft: BaselineCache | undefined;
 
-  constructor(rings: Ring[], healthRing: Ring, now: number) {
+  constructor(rings: Ring[], healthRing: Ring, now: number, relativeAccuracy: number, maxBatch?: number) {
     this.rings = rings;
     this.healthRing = healthRing;
+    this.pending = new PendingSuccesses(relativeAccuracy, rings.length, maxBatch);
     this.healthSince = this.breakerSince = this.createdAt = now;
+  }
+
+  /** Writes pending successes to the windows: before anything reads them or writes at another time. */
+  flush(): void {
+    this.pending.flush(this.rings);
+  }
+
+  /**
+   * Each window's bucket for a write at `now` (token counts, retries, streams): the pending
+   * batch's own buckets while `now` falls in them, so the successes stay pending; else the batch
+   * is written out first. The array is reused: read it before the next call.
+   */
+  bucketsAt(now: number): readonly Bucket[] {
+    const p = this.pending;
+    if (p.fits(this.rings, now)) return p.buckets;
+    p.flush(this.rings);
+    const out = (this.#scratch ??= new Array<Bucket>(this.rings.length));
+    for (let i = 0; i < this.rings.length; i++) out[i] = this.rings[i]!.at(now);
+    return out;
   }
 }

@@ -1,12 +1,13 @@
 import { QuantileSketch } from './sketch.js';
 import type { Clock } from '../clock/clock.js';
 import type { BreakerState } from '../events/events.js';
-import { redact } from '../errors/redact.js';
 import { RateLimitTrail } from './alerts.js';
 import { Notices } from './notices.js';
 import { AnomalyDetector } from './anomaly.js';
 import type { AttemptOutcome, Health, MonitorEmitter } from './events.js';
-import { classifyHealth, fmtMs, healthReasons, pct, rankModels, type Ranking } from './health.js';
+import { fmtMs, healthReasons, rankModels, type Ranking } from './health.js';
+import { HealthJudge } from './judge.js';
+import { BudgetWatch } from './budget-use.js';
 import { InFlight, type CallToken } from './inflight.js';
 import { type MonitorOptions, type ResolvedMonitorOptions, type RoutingStrategy, resolveMonitorOptions } from './options.js';
 import { ProcessSampler } from './process.js';
@@ -26,27 +27,35 @@ export interface MonitorDeps {
    * @internal
    */
   readonly period?: { readonly ms: number; readonly origin: number };
+  /**
+   * Successes batched per model before they are written to the windows (1: each at once).
+   * Not part of the public options; tests compare the two. @internal
+   */
+  readonly batch?: number;
 }
 
 const NO_EMITTER: MonitorEmitter = { wants: () => false, emit: () => {} };
-const BUDGET_SCOPES_KEPT = 100;
 
 /**
  * Watches every model the client calls: rolling-window counters and quantile sketches (DDSketch's algorithm)
  * latency percentiles, health, anomalies and alerts. The client calls the
- * `record*` methods on its hot path; they allocate nothing per sample beyond
- * the sketch's own bins, and the monitor holds no timer per model.
+ * `record*` methods on its hot path: a success is counted and binned once into
+ * its model's pending batch, written to every window before anything reads or
+ * rotates them (so every figure is what recording it at once would give); the
+ * monitor holds no timer per model.
  */
 export class Monitor {
   readonly options: ResolvedMonitorOptions;
   readonly #clock: Clock;
   readonly #events: MonitorEmitter;
   readonly #models = new Map<string, ModelState>();
-  readonly #budgets = new Map<string, { fraction: number; refused: number; updatedAt: number }>();
+  readonly #budgets: BudgetWatch;
+  readonly #judge: HealthJudge;
   readonly #notices: Notices;
   readonly #inFlight: InFlight;
   readonly #process: ProcessSampler;
   readonly #period: MonitorDeps['period'];
+  readonly #batch: number | undefined;
   readonly #healthLabel: string;
   /** Index of the longest window in each model's rings: the latency baseline reads it. */
   readonly #longest: number;
@@ -57,7 +66,10 @@ export class Monitor {
     this.#events = deps.events ?? NO_EMITTER;
     this.#notices = new Notices(this.#clock, this.#events, this.options);
     this.#period = deps.period;
+    this.#batch = deps.batch;
     this.#healthLabel = windowLabel(this.options.health.windowMs);
+    this.#judge = new HealthJudge(this.options, this.#notices, this.#events, this.#healthLabel);
+    this.#budgets = new BudgetWatch(this.#clock, this.options, this.#notices);
     this.#longest = this.options.windows.indexOf(Math.max(...this.options.windows));
     const long = this.options.rules.longRunning;
     this.#inFlight = new InFlight(this.#clock, long?.thresholdMs, (model, age) =>
@@ -72,7 +84,7 @@ export class Monitor {
       const o = this.options;
       const rings = o.windows.map((w) => new Ring(w, o.buckets));
       if (this.#period) rings.push(new Ring(this.#period.ms, 1, this.#period.origin));
-      s = new ModelState(rings, rings[o.windows.indexOf(o.health.windowMs)]!, now);
+      s = new ModelState(rings, rings[o.windows.indexOf(o.health.windowMs)]!, now, o.relativeAccuracy, this.#batch);
       this.#models.set(model, s);
     }
     return s;
@@ -89,23 +101,17 @@ export class Monitor {
       s.sinceRecovery.calls++;
       if (outcome !== 'success') s.sinceRecovery.failures++;
     }
-    // One bin for every window's sketch: the logarithm is taken once per success, not once per window.
-    let bin = Number.NaN;
-    let binned = false;
-    for (const ring of s.rings) {
-      const b = ring.at(now);
-      b.calls++;
-      if (outcome === 'success') {
-        b.successes++;
-        const sketch = (b.latency ??= new QuantileSketch(this.options.relativeAccuracy));
-        if (!binned) {
-          bin = sketch.binOf(ms);
-          binned = true;
-        }
-        sketch.acceptInBin(ms, bin);
-      } else if (outcome === 'timeout') b.timeouts++;
-      else if (outcome === 'rate_limited') b.rateLimited++;
-      else b.errors++;
+    if (outcome === 'success') s.pending.add(s.rings, s.healthRing, now, ms);
+    else {
+      // A failure moves the health window's failures: the pending successes are written first.
+      s.flush();
+      for (const ring of s.rings) {
+        const b = ring.at(now);
+        b.calls++;
+        if (outcome === 'timeout') b.timeouts++;
+        else if (outcome === 'rate_limited') b.rateLimited++;
+        else b.errors++;
+      }
     }
     const rl = this.options.rules.rateLimits;
     if (outcome === 'rate_limited' && rl) {
@@ -120,24 +126,23 @@ export class Monitor {
       const findings = (s.anomaly ??= new AnomalyDetector()).observe(now, outcome === 'error' || outcome === 'timeout', ms, a);
       if (findings) for (const f of findings) this.#notices.anomaly(model, f, a.intervalMs, now);
     }
-    this.#refresh(s, model, now, false);
+    this.#judge.refresh(s, model, now, false);
   }
 
   recordRetry(model: string): void {
     const now = this.#clock.now();
-    for (const ring of this.#state(model, now).rings) ring.at(now).more().retries++;
+    for (const b of this.#state(model, now).bucketsAt(now)) b.more().retries++;
   }
 
   recordFallback(from: string, to: string): void {
     const now = this.#clock.now();
-    for (const ring of this.#state(from, now).rings) ring.at(now).more().fallbacksOut++;
-    for (const ring of this.#state(to, now).rings) ring.at(now).more().fallbacksIn++;
+    for (const b of this.#state(from, now).bucketsAt(now)) b.more().fallbacksOut++;
+    for (const b of this.#state(to, now).bucketsAt(now)) b.more().fallbacksIn++;
   }
 
   recordUsage(model: string, inputTokens: number, outputTokens: number, costUsd = 0, at?: number): void {
     const now = at ?? this.#clock.now();
-    for (const ring of this.#state(model, now).rings) {
-      const b = ring.at(now);
+    for (const b of this.#state(model, now).bucketsAt(now)) {
       b.inputTokens += inputTokens || 0;
       b.outputTokens += outputTokens || 0;
       b.costUsd += costUsd || 0;
@@ -148,8 +153,8 @@ export class Monitor {
   recordStream(model: string, ttftMs: number, durationMs: number): void {
     const now = this.#clock.now();
     const acc = this.options.relativeAccuracy;
-    for (const ring of this.#state(model, now).rings) {
-      const b = ring.at(now).more();
+    for (const bucket of this.#state(model, now).bucketsAt(now)) {
+      const b = bucket.more();
       b.streams++;
       if (ttftMs >= 0) (b.ttft ??= new QuantileSketch(acc)).accept(ttftMs);
     }
@@ -161,6 +166,7 @@ export class Monitor {
     const s = this.#state(model, now);
     if (s.breaker === state) return;
     if (s.breaker === 'open' && s.openSince !== undefined) {
+      s.flush();
       for (const ring of s.rings) ring.addInterval('breakerOpenMs', s.openSince, now, now);
       s.openSince = undefined;
     }
@@ -178,7 +184,7 @@ export class Monitor {
     if (state === 'open' && rule) {
       this.#notices.alert(rule.cooldownMs, { level: rule.level, rule: 'breaker_open', key: `breaker_open:${model}`, model, message: `${model} circuit opened: calls skip it until a probe succeeds` });
     }
-    this.#refresh(s, model, now, false);
+    this.#judge.refresh(s, model, now, false);
   }
 
   /**
@@ -188,22 +194,7 @@ export class Monitor {
    * refused at 50%).
    */
   recordBudget(scope: string, fraction: number, refusedModel?: string): void {
-    const now = this.#clock.now();
-    const refused = (this.#budgets.get(scope)?.refused ?? 0) + (refusedModel !== undefined ? 1 : 0);
-    this.#budgets.delete(scope);
-    this.#budgets.set(scope, { fraction, refused, updatedAt: now });
-    if (this.#budgets.size > BUDGET_SCOPES_KEPT) this.#budgets.delete(this.#budgets.keys().next().value!);
-    const rule = this.options.rules.budget;
-    if (!rule) return;
-    const safe = redact(scope);
-    const level = rule.level === 'critical' ? 'critical' : 'error';
-    const base = { rule: 'budget', scope: safe, value: fraction, threshold: rule.threshold } as const;
-    if (refusedModel !== undefined) {
-      this.#notices.alert(rule.cooldownMs, { ...base, level, key: `budget:refused:${safe}`, model: refusedModel, message: `Budget ${safe} had no room for a call to ${refusedModel} at ${pct(fraction)} used` });
-    } else if (fraction >= rule.threshold) {
-      const over = fraction >= 1;
-      this.#notices.alert(rule.cooldownMs, { ...base, level: over ? level : rule.level, key: `budget:${over ? 'exceeded' : 'near'}:${safe}`, message: `Budget ${safe} at ${pct(fraction)} (alert at ${pct(rule.threshold)})` });
-    }
+    this.#budgets.record(scope, fraction, refusedModel);
   }
 
   /**
@@ -228,14 +219,14 @@ export class Monitor {
   latencyBaseline(model: string, at?: number): LatencyBaseline | undefined {
     const s = this.#models.get(model);
     if (!s) return undefined;
-    return (s.baseline ??= new BaselineCache()).read(s.rings[this.#longest]!, at ?? this.#clock.now(), this.options.health.latencyRefreshMs, this.options.relativeAccuracy);
+    return (s.baseline ??= new BaselineCache()).read(s.rings[this.#longest]!, at ?? this.#clock.now(), this.options.health.latencyRefreshMs, this.options.relativeAccuracy, s);
   }
 
   /** Current health of `model`, re-evaluated now. */
   health(model: string): Health {
     const s = this.#models.get(model);
     if (!s) return 'healthy';
-    this.#refresh(s, model, this.#clock.now(), true);
+    this.#judge.refresh(s, model, this.#clock.now(), true);
     return s.health;
   }
 
@@ -248,7 +239,7 @@ export class Monitor {
     const s = this.#models.get(model);
     if (!s) return undefined;
     const cache = which === 'ttft' ? (s.recentTtft ??= new BaselineCache('ttft')) : (s.recentLatency ??= new BaselineCache('latency'));
-    const b = cache.read(s.healthRing, this.#clock.now(), this.options.health.latencyRefreshMs, this.options.relativeAccuracy);
+    const b = cache.read(s.healthRing, this.#clock.now(), this.options.health.latencyRefreshMs, this.options.relativeAccuracy, s);
     return b && b.samples >= this.options.health.minCalls ? b.p95 : undefined;
   }
 
@@ -257,7 +248,7 @@ export class Monitor {
     const now = this.#clock.now();
     const inputs = models.map((model) => {
       const s = this.#models.get(model);
-      if (s) this.#refresh(s, model, now, true, false); // percentiles stay throttled: rank runs per call
+      if (s) this.#judge.refresh(s, model, now, true, false); // percentiles stay throttled: rank runs per call
       return { model, health: s?.health ?? 'healthy', calls: s?.calls ?? 0, errorRate: s && s.calls > 0 ? s.failures / s.calls : 0, p50LatencyMs: s?.p50LatencyMs };
     });
     return rankModels(inputs, strategy, this.options.health.minCalls, this.#healthLabel);
@@ -266,68 +257,23 @@ export class Monitor {
   /** Plain JSON-serializable state. `process: true` samples memory, CPU and event-loop delay into it. */
   snapshot(opts: { process?: boolean } = {}): MonitorSnapshot {
     const now = this.#clock.now();
-    for (const [model, s] of this.#models) this.#refresh(s, model, now, true);
+    for (const [model, s] of this.#models) this.#judge.refresh(s, model, now, true);
     return buildSnapshot({
       now,
       options: this.options,
       models: this.#models,
       inFlight: this.#inFlight.summary(),
-      budgets: this.#budgets,
+      budgets: this.#budgets.scopes,
       recent: this.#notices.recent,
       period: this.#period?.ms,
       process: opts.process ? this.#process.sample(now) : undefined,
-      reasons: (s) => healthReasons(s, this.options.health, this.#over(s)),
+      reasons: (s) => healthReasons(s, this.options.health, this.#judge.over(s)),
     });
   }
 
   /** Adds a notable event from outside (e.g. a replayed log). @internal */
   note(e: NotableEvent): void {
     this.#notices.note(e);
-  }
-
-  /** Re-judges health. `read`: called from a read, not on an event, so a change may have happened earlier. */
-  #refresh(s: ModelState, model: string, now: number, read: boolean, fullLatency = read): void {
-    if (fullLatency || now - s.latencyAt >= this.options.health.latencyRefreshMs) {
-      const sk = s.healthRing.merged(now, 'latency', this.options.relativeAccuracy);
-      s.p95LatencyMs = sk ? Math.min(sk.max, sk.getValueAtQuantile(0.95)) : undefined;
-      s.p50LatencyMs = sk ? Math.min(sk.max, sk.getValueAtQuantile(0.5)) : undefined;
-      s.latencyAt = now;
-    }
-    if (s.recoveredAt !== undefined && now - s.recoveredAt >= this.options.health.windowMs) s.recoveredAt = undefined;
-    const recent = s.recoveredAt !== undefined;
-    s.calls = recent ? s.sinceRecovery.calls : s.healthRing.calls(now);
-    s.failures = recent ? s.sinceRecovery.failures : s.healthRing.failures(now);
-    const next = classifyHealth(s, this.options.health);
-    if (next === s.health) return;
-    const from = s.health;
-    if (from === 'unhealthy' && s.unhealthySince !== undefined) {
-      // Health is re-judged lazily. Without new attempts, the window's failures had
-      // aged out by the last attempt + window length at the latest: end the spell there.
-      const end = read ? Math.min(now, Math.max(s.lastAttemptAt, s.unhealthySince) + this.options.health.windowMs) : now;
-      for (const ring of s.rings) ring.addInterval('unhealthyMs', s.unhealthySince, end, now);
-      s.unhealthySince = undefined;
-    }
-    if (next === 'unhealthy') s.unhealthySince = now;
-    s.health = next;
-    s.healthSince = now;
-    const reasons = healthReasons(s, this.options.health, this.#over(s));
-    this.#notices.note({ timestamp: now, kind: 'health', level: next === 'unhealthy' ? 'error' : next === 'degraded' ? 'warning' : 'info', model, message: `${model} ${from} → ${next}${reasons.length ? `: ${reasons.join(', ')}` : ''}` });
-    if (this.#events.wants('health:change')) {
-      this.#events.emit('health:change', {
-        timestamp: now, model, from, to: next, reasons, breaker: s.breaker,
-        ...(s.calls >= this.options.health.minCalls ? { errorRate: s.failures / s.calls } : {}),
-        ...(s.p95LatencyMs !== undefined ? { p95LatencyMs: Math.round(s.p95LatencyMs) } : {}),
-      });
-    }
-    const rule = this.options.rules.unhealthy;
-    if (next === 'unhealthy' && rule) {
-      this.#notices.alert(rule.cooldownMs, { level: rule.level, rule: 'unhealthy', key: `unhealthy:${model}`, model, message: `${model} is unhealthy: ${reasons.join(', ')}` });
-    }
-  }
-
-  /** What the health figures cover: the window, or the attempts since a recovery. */
-  #over(s: ModelState): string {
-    return s.recoveredAt !== undefined ? 'since recovery' : `over ${this.#healthLabel}`;
   }
 
   /** Drops everything kept for `model` (its windows, health and anomaly baseline): the client forgets idle models it was not configured with. */

@@ -102,6 +102,22 @@ export class QuantileSketch {
     for (let j = 0; j < bins.length; j++) if (bins[j]! > 0) this.#add(other.#offset + j, bins[j]!);
   }
 
+  /**
+   * Adds every value of `batch`, a sketch of `values` (the same values, in the order it accepted them),
+   * exactly as accepting each value here would: the sum is added value by value, so it is the same number.
+   */
+  absorb(batch: QuantileSketch, values: readonly number[]): void {
+    if (batch.count === 0) return;
+    if (batch.relativeAccuracy !== this.relativeAccuracy) throw new RangeError('cannot merge sketches of different relative accuracy');
+    this.count += batch.count;
+    for (let i = 0; i < values.length; i++) this.sum += values[i]!;
+    if (batch.min < this.min) this.min = batch.min;
+    if (batch.max > this.max) this.max = batch.max;
+    this.#zeros += batch.#zeros;
+    const bins = batch.#bins;
+    for (let j = 0; j < bins.length; j++) if (bins[j]! > 0) this.#add(batch.#offset + j, bins[j]!);
+  }
+
   /** The value at quantile `q` in [0, 1], within the relative accuracy; NaN when empty. */
   getValueAtQuantile(q: number): number {
     if (this.count === 0 || !(q >= 0 && q <= 1)) return Number.NaN;

@@ -96,6 +96,11 @@ export class Ring {
     return Math.floor((t - this.#origin) / this.bucketMs);
   }
 
+  /** The index of the bucket period that holds time `t` (what {@link at} rotates to). */
+  indexOf(t: number): number {
+    return this.#index(t);
+  }
+
   /** The bucket for time `t`, rotated if it last held an older period. */
   at(t: number): Bucket {
     const i = this.#index(t);

@@ -61,13 +61,20 @@ export function instrumentMetrics(client: ObservableClient, config: MetricsConfi
   const cap = configured.size + MAX_TRACKED_EXTRA_MODELS;
   const perModel = new Map<string, { readonly base: Attributes; readonly keyed: Map<string, Attributes> }>();
   const breakerStates = new Map<string, string>();
+  let last: string | undefined;
   const entry = (model: string) => {
     let e = perModel.get(model);
     if (e) {
-      perModel.delete(model); // most recently used last
-      perModel.set(model, e);
+      // Most recently used last. A configured model is never forgotten, and the last one used is
+      // already last: neither moves, which spares a map delete and insert on nearly every call.
+      if (model !== last && !configured.has(model)) {
+        perModel.delete(model);
+        perModel.set(model, e);
+      }
+      last = model;
       return e;
     }
+    last = model;
     e = { base: Object.freeze({ 'gen_ai.operation.name': operationName, 'gen_ai.request.model': model, 'gen_ai.provider.name': provider(model) }), keyed: new Map() };
     perModel.set(model, e);
     if (perModel.size > cap) {
@@ -96,9 +103,8 @@ export function instrumentMetrics(client: ObservableClient, config: MetricsConfi
 
   const unsubs: (() => void)[] = [
     client.on('success', (p: Payload) => {
-      const model = String(p.model);
       const latency = num(p.latencyMs);
-      if (latency !== undefined) duration.record(latency / 1000, attrs(model));
+      if (latency !== undefined) duration.record(latency / 1000, attrs(typeof p.model === 'string' ? p.model : String(p.model)));
     }),
     client.on('failure', (p: Payload) => {
       const latency = num(p.latencyMs);

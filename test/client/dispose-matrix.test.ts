@@ -68,6 +68,24 @@ describe('dispose matrix: every pending call rejects with DisposedError, nothing
     });
   }
 
+  // The built-in in-memory store answers at once: such a budget never holds a call between its attempts.
+  for (const stage of ['attempt (fn ignores its signal)', 'backoff sleep', 'stream priming'] as const) {
+    it(`with a budget on the in-memory store, ${stage}: DisposedError at once, the reservation given back`, async () => {
+      const call = stagedCall(stage, { budget: 'memory' });
+      await call.reach();
+      expect(call.client.budget!.openReservations).toBe(1);
+      call.client.dispose();
+      await call.clock.flush();
+      expect(call.settled.done).toBe(true);
+      expect(isDisposedError(call.settled.error)).toBe(true);
+      await call.finish();
+      expect(call.calls()).toBe(1);
+      expect(call.clock.pending()).toBe(0);
+      expect(call.client.budget!.openReservations).toBe(0);
+      expect((await call.client.budgetSnapshot())!.scopes[0]!.reservedTokens).toBe(0);
+    });
+  }
+
   it('a function that ignores its signal: the late result is dropped, the call already rejected', async () => {
     const call = stagedCall('attempt (fn ignores its signal)');
     await call.reach();

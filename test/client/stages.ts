@@ -96,7 +96,7 @@ export interface StageOptions {
   readonly timeoutMs?: number;
   readonly breaker?: false;
   /** No budget: nothing but attempts and backoff waits can hold the call. */
-  readonly budget?: false;
+  readonly budget?: false | 'memory';
 }
 
 /**
@@ -114,7 +114,7 @@ export function stagedCall(stage: Stage, o: StageOptions = {}): StagedCall {
     // Retries on the same model (not a failover to the next one), never throttled by the retry budget.
     retry: { maxRetries: 2, initialDelayMs: 1_000, jitter: 'none', preferFallback: false, budget: false },
     breaker: o.breaker === false ? false : { volumeThreshold: 2, errorThresholdPercentage: 50 },
-    ...(o.budget === false ? {} : { budget: { day: { maxTokens: 1_000_000 }, store } }),
+    ...(o.budget === false ? {} : { budget: { day: { maxTokens: 1_000_000 }, ...(o.budget === 'memory' ? {} : { store }) } }),
     ...(stage === 'limiter wait' ? { limits: { models: { primary: { maxConcurrent: 1 } } } } : {}),
   });
   const failures: ResilienceEvents['failure'][] = [];

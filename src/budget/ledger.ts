@@ -1,0 +1,225 @@
+import type { Clock } from '../clock/clock.js';
+import { safeErrorMessage } from '../errors/redact.js';
+import type { Usage } from '../usage/extract.js';
+import { BudgetExceededError, type BudgetDenialDetails, BudgetStoreError } from './errors.js';
+import type { KeyExpiry } from './expiry.js';
+import { StoreFault, type StoreOp, StoreTimeoutError, type Steps } from './store-call.js';
+import type { BudgetOptions } from './options.js';
+import { type Held, RecentTasks, type ReserveRequest, type ReserveResult, type Reservation } from './reservation.js';
+import { type DayTracker, type WindowShape, windowBuckets } from './period.js';
+import type { BudgetSignals } from './signals.js';
+import { NANOS_PER_USD, type ScopeHold, add, costNanos, denialOf, overBy, ScopeCache, storeLimit, windowOthers, windowTotals } from './scopes.js';
+import { type Amount, type BudgetStore, type StoreReserveResult, type Totals, ZERO } from './store.js';
+
+/** What the ledger shares with its manager: the periods, the store and its key expiry. */
+export interface LedgerParts {
+  readonly options: BudgetOptions;
+  readonly store: BudgetStore;
+  readonly clock: Clock;
+  readonly signals: BudgetSignals;
+  readonly day: DayTracker;
+  readonly window: WindowShape | undefined;
+  readonly expiry: KeyExpiry | undefined;
+}
+
+/**
+ * The accounting steps of a {@link BudgetManager}: reserve, settle and release,
+ * each written once as {@link Steps} that the manager's store runner drives
+ * (synchronously for the in-memory store). Holds the open reservations.
+ */
+export class Ledger {
+  readonly store: BudgetStore;
+  readonly #o: BudgetOptions;
+  readonly #clock: Clock;
+  readonly #signals: BudgetSignals;
+  readonly #day: DayTracker;
+  readonly #window: WindowShape | undefined;
+  readonly #open = new Map<number, Held>();
+  readonly #recentTasks = new RecentTasks();
+  readonly #scopes: ScopeCache;
+  readonly #expiry: KeyExpiry | undefined;
+  #adopted = false;
+  #nextId = 1;
+
+  constructor(p: LedgerParts) {
+    this.#o = p.options;
+    this.store = p.store;
+    this.#clock = p.clock;
+    this.#signals = p.signals;
+    this.#day = p.day;
+    this.#window = p.window;
+    this.#expiry = p.expiry;
+    this.#scopes = new ScopeCache(p.options);
+  }
+
+  /** Reservations not yet settled or released. */
+  get openReservations(): number {
+    return this.#open.size;
+  }
+
+  /** The most recent task ids, newest first (for the snapshot). */
+  recentTasks(): string[] {
+    return this.#recentTasks.list();
+  }
+
+  /**
+   * `internal`: the reservation stays inside the library (the client's pipeline holds it and hands
+   * it back), so it and its result are not frozen: three `Object.freeze` calls were a tenth of a
+   * budgeted call's own cost. What `reserve` gives a caller is frozen as before.
+   */
+  *reserve({ model, taskId, estimate }: ReserveRequest, internal = false): Steps<ReserveResult> {
+    const now = this.#clock.now();
+    if (this.#expiry && (!this.#adopted || this.#expiry.sweepDue(now))) yield* this.#sweep(now, model, taskId);
+    const inTokens = Math.max(0, Math.ceil(estimate.inputTokens) || 0);
+    const outTokens = Math.max(0, Math.ceil(estimate.outputTokens) || 0);
+    const est = { inputTokens: inTokens, outputTokens: outTokens };
+    const usd = this.#signals.costOrWarn(model, { inputTokens: inTokens, outputTokens: outTokens }, taskId);
+    const amount: Amount = { tokens: inTokens + outTokens, costNanos: costNanos(usd) };
+    if (taskId !== undefined) this.#recentTasks.note(taskId);
+
+    const bucket = this.#window ? windowBuckets(now, this.#window).at(-1) : undefined;
+    const scopes = this.#scopes.get(model, taskId, this.#day.keyAt(now), bucket);
+    const held: ScopeHold[] = [];
+    let holds: readonly ScopeHold[];
+    let holding = amount;
+    try {
+      let withOthers = scopes;
+      if (this.#window) {
+        const list: ScopeHold[] = [];
+        for (const s of scopes) list.push(s.scope === 'window' ? { ...s, others: yield* windowOthers(this.#window, now) } : s);
+        withOthers = list;
+      }
+      if (this.#expiry) for (const s of withOthers) this.#expiry.touch(s.key, now);
+
+      // Enforced scopes first, then the warn-only ones.
+      for (const s of withOthers) {
+        if (s.action === 'warn-only') continue;
+        const r: StoreReserveResult = yield { op: 'reserve', key: s.key, amount, limit: storeLimit(s) };
+        if (!r.ok) {
+          // Undo the scopes already held: a refused call holds nothing.
+          yield* this.#undo(held, amount, model, taskId);
+          const details = denialOf(s, model, amount, s.others ? add(s.others, r.totals) : r.totals) as BudgetDenialDetails;
+          this.#signals.exceeded(details, taskId);
+          const error = new BudgetExceededError(details);
+          return Object.freeze({ ok: false as const, ...details, error });
+        }
+        held.push(s);
+      }
+      for (const s of withOthers) {
+        if (s.action !== 'warn-only') continue;
+        const r: StoreReserveResult = yield { op: 'reserve', key: s.key, amount };
+        held.push(s);
+        const totals = s.others ? add(s.others, r.totals) : r.totals;
+        const over = overBy(s, totals);
+        if (over) this.#signals.exceeded(denialOf(s, model, amount, totals, over, true), taskId);
+      }
+      holds = held;
+    } catch (fault) {
+      // All or nothing: a store failure on one scope gives back every scope already held.
+      yield* this.#undo(held, amount, model, taskId);
+      const f = fault instanceof StoreFault ? fault : new StoreFault('reserve', scopes[0]?.key ?? '', fault);
+      this.#signals.usageWarning(model, 'store', taskId, safeErrorMessage(f.error));
+      if ((this.#o.onStoreError ?? 'closed') === 'closed') throw new BudgetStoreError(f.operation, f.key, model, f.error, f.error instanceof StoreTimeoutError);
+      // Open: the call goes ahead holding nothing; its usage is still added to every scope at settle.
+      holds = scopes;
+      holding = ZERO;
+    }
+
+    const reservation: Reservation = {
+      id: this.#nextId++,
+      model,
+      taskId,
+      estimate: internal ? est : Object.freeze(est),
+      tokens: amount.tokens,
+      costUsd: amount.costNanos / NANOS_PER_USD,
+    };
+    this.#open.set(reservation.id, { reservation, amount: holding, holds });
+    return internal ? { ok: true as const, reservation } : Object.freeze({ ok: true as const, reservation: Object.freeze(reservation) });
+  }
+
+  *#undo(held: readonly ScopeHold[], amount: Amount, model: string, taskId: string | undefined): Steps<void> {
+    for (const h of held) yield* this.#safe({ op: 'release', key: h.key, reserved: amount }, model, taskId);
+  }
+
+  /** Drops store keys whose period is over (at most once a minute of clock time). Never fails a call. */
+  *#sweep(now: number, model: string, taskId: string | undefined): Steps<void> {
+    const expiry = this.#expiry;
+    if (!expiry) return;
+    if (!this.#adopted) {
+      // Keys left by an earlier run (a file store's log) get a period too, or they would stay forever.
+      this.#adopted = true;
+      for (const key of this.store.keys?.() ?? []) expiry.touch(key, now);
+    }
+    for (const key of expiry.due(now)) yield* this.#safe({ op: 'delete', key }, model, taskId);
+  }
+
+  /** One store operation whose failure becomes a `budget:usage-warning`, never a failed user call. */
+  *#safe<T>(op: StoreOp, model: string, taskId: string | undefined): Steps<T | undefined> {
+    try {
+      return (yield op) as T;
+    } catch (fault) {
+      return this.#storeWarning(fault, model, taskId);
+    }
+  }
+
+  *settle(reservation: Reservation, usage: Usage | undefined): Steps<void> {
+    const held = this.#open.get(reservation.id);
+    if (!held) return;
+    this.#open.delete(reservation.id);
+    const { model, taskId } = held.reservation;
+    let actual: Usage;
+    let estimated = false;
+    if (usage === undefined || usage.invalid !== undefined) {
+      this.#signals.usageWarning(model, usage === undefined ? 'missing' : 'invalid', taskId, usage?.invalid);
+      const e = held.reservation.estimate;
+      actual = { inputTokens: e.inputTokens, outputTokens: e.outputTokens, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
+      estimated = true;
+    } else {
+      actual = usage;
+    }
+    const usd = this.#signals.costOrWarn(model, actual, taskId);
+    const used: Amount = { tokens: actual.inputTokens + actual.outputTokens, costNanos: costNanos(usd) };
+    const now = this.#clock.now();
+    this.#signals.usage(now, model, taskId, actual, usd === undefined ? null : used.costNanos / NANOS_PER_USD, estimated);
+    for (const h of held.holds) {
+      this.#expiry?.touch(h.key, now);
+      // #safe inlined: no generator per scope on every settle.
+      let after: Totals | undefined;
+      try {
+        after = yield { op: 'settle', key: h.key, reserved: held.amount, used };
+      } catch (fault) {
+        after = this.#storeWarning(fault, model, taskId);
+      }
+      if (!after || !this.#signals.wants('budget:warning')) continue;
+      // A window's level is the sum of its buckets at this moment, not the one bucket this call was held in.
+      const level = h.scope === 'window' ? yield* this.#safeTotals(model, taskId) : after;
+      if (level) this.#signals.thresholds(h, level, used, taskId);
+    }
+  }
+
+  *release(reservation: Reservation): Steps<void> {
+    const held = this.#open.get(reservation.id);
+    if (!held) return;
+    this.#open.delete(reservation.id);
+    if (held.amount.tokens === 0 && held.amount.costNanos === 0) return; // nothing was held (onStoreError: 'open')
+    const now = this.#clock.now();
+    for (const h of held.holds) {
+      this.#expiry?.touch(h.key, now);
+      yield* this.#safe({ op: 'release', key: h.key, reserved: held.amount }, held.reservation.model, held.reservation.taskId);
+    }
+  }
+
+  #storeWarning(fault: unknown, model: string, taskId: string | undefined): undefined {
+    this.#signals.usageWarning(model, 'store', taskId, safeErrorMessage(fault instanceof StoreFault ? fault.error : fault));
+    return undefined;
+  }
+
+  /** The window's level now, or undefined (with a warning) when the store fails. */
+  *#safeTotals(model: string, taskId: string | undefined): Steps<Totals | undefined> {
+    try {
+      return yield* windowTotals(this.#window!, this.#clock.now());
+    } catch (fault) {
+      return this.#storeWarning(fault, model, taskId);
+    }
+  }
+}

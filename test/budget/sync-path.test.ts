@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { BudgetManager, budgetNow } from '../../src/budget/manager.js';
+import { costOf, mergePrices, priceFor } from '../../src/budget/pricing.js';
+import { MemoryBudgetStore } from '../../src/budget/store.js';
+import { createFakeClock } from '../../src/testing/fake-clock.js';
+import { recorder, usage } from './helpers.js';
+
+const options = { day: { maxTokens: 1_000 }, models: { m: { maxTokens: 600, action: 'warn-only' as const } }, window: { windowMs: 60_000, maxTokens: 800, buckets: 6 }, thresholds: [0.5] };
+
+function setup(store?: MemoryBudgetStore) {
+  const clock = createFakeClock();
+  const emitter = recorder();
+  const budget = new BudgetManager(store ? { ...options, store } : options, { clock, emitter });
+  return { clock, emitter, budget };
+}
+
+class SlowStore extends MemoryBudgetStore {}
+
+describe("the client's synchronous budget path (in-memory store)", () => {
+  it('answers now only for the built-in in-memory store', () => {
+    expect(budgetNow.answersNow(setup().budget)).toBe(true);
+    // A subclass may override with real I/O: it goes through promises.
+    const slow = setup(new SlowStore()).budget;
+    expect(budgetNow.answersNow(slow)).toBe(false);
+    expect(budgetNow.reserveNow(slow, { model: 'm', estimate: { inputTokens: 1, outputTokens: 1 } })).toBeUndefined();
+  });
+
+  it('reserves, refuses and settles exactly as reserve/settle do: same events, same totals', async () => {
+    const a = setup();
+    const b = setup();
+    const sizes = [200, 150, 300, 250, 100];
+    for (const [i, tokens] of sizes.entries()) {
+      const request = { model: 'm', estimate: { inputTokens: tokens, outputTokens: 0 } };
+      const ra = await a.budget.reserve(request);
+      const rb = budgetNow.reserveNow(b.budget, request)!;
+      expect(rb.ok).toBe(ra.ok);
+      if (ra.ok && rb.ok) {
+        expect({ ...rb.reservation, estimate: { ...rb.reservation.estimate } }).toEqual(ra.reservation);
+        await a.budget.settle(ra.reservation, usage(tokens - i, 3));
+        expect(budgetNow.settleNow(b.budget, rb.reservation, usage(tokens - i, 3))).toBe(true);
+      }
+      await a.clock.advance(7_000);
+      await b.clock.advance(7_000);
+    }
+    expect(b.emitter.events).toEqual(a.emitter.events);
+    expect(a.emitter.of('budget:exceeded').length).toBeGreaterThan(0);
+    expect(a.emitter.of('budget:warning').length).toBeGreaterThan(0);
+    expect(await b.budget.snapshot()).toEqual(await a.budget.snapshot());
+  });
+
+  it('what reserve gives a caller stays frozen', async () => {
+    const r = await setup().budget.reserve({ model: 'm', estimate: { inputTokens: 10, outputTokens: 5 } });
+    expect(Object.isFrozen(r)).toBe(true);
+    if (!r.ok) throw r.error;
+    expect(Object.isFrozen(r.reservation)).toBe(true);
+    expect(Object.isFrozen(r.reservation.estimate)).toBe(true);
+  });
+});
+
+describe('priceFor memo', () => {
+  it('answers for the table asked, whichever table was asked last', () => {
+    const cheap = mergePrices({ m: { input: 1, output: 1 } });
+    const dear = mergePrices({ m: { input: 10, output: 10 } });
+    for (let i = 0; i < 3; i++) {
+      expect(costOf('m', usage(1_000_000, 0), cheap)).toBe(1);
+      expect(costOf('m', usage(1_000_000, 0), dear)).toBe(10);
+      expect(priceFor('not-a-model', cheap)).toBeUndefined();
+    }
+  });
+});
