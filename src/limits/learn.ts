@@ -135,9 +135,10 @@ export function learnFromHeaders(s: ModelState, info: RateLimitInfo): void {
 /**
  * The first 429 after a spell without one: this process took more than its share. With others known to
  * use the limit, it is used up now and their estimate jumps there (see share.ts); alone, AIMD's decrease.
- * Among others, when that jump lowers this process's refill by less than a tenth (the estimate already
- * had everyone above the limit: a model others took over in a rush, its burst already cut by a hidden
- * window), the 429 factor is cut too: else the refill that drew the 429 stays and draws the next.
+ * On a model whose burst a hidden window already cut, among others, when that jump lowers this process's
+ * refill by less than a tenth (the estimate already had everyone above the limit: a model the workers
+ * took over in a rush), the 429 factor is cut too: else the refill that drew the 429 stays and draws the
+ * next. (Over capacity under a minute's window, where no burst is cut, a cut there cost tasks.)
  */
 export function after429(s: ModelState, now: number): void {
   if (s.heldUntil > now) return;
@@ -150,7 +151,7 @@ export function after429(s: ModelState, now: number): void {
   if (!shared) cut(s.backoff, now);
   pace(s, now);
   const after = s.buckets.requests?.ratePerMs;
-  if (shared && before !== undefined && after !== undefined && after > before * 0.9) {
+  if (shared && s.burst < 1 && before !== undefined && after !== undefined && after > before * 0.9) {
     cut(s.backoff, now, UNANSWERED_CUT);
     pace(s, now);
   }

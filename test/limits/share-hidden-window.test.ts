@@ -28,10 +28,10 @@ describe('the others’ rate once a window the headers do not show was found', (
 
 describe('a 429 among others that the share estimate does not answer', () => {
   /** A model whose burst a hidden window cut, at `mine` of the limit and the others at `others` (both measured over a minute). */
-  const model = (mine: number, others: number): ModelState => {
+  const model = (mine: number, others: number, burst = 1 / 6): ModelState => {
     const d = newDimShare(50, 0);
     Object.assign(d, { rate: RATE, capacity: 60, span: 60_000, mine: mine * 60_000 * RATE, others: others * 60_000 * RATE });
-    const s = { buckets: { requests: perMinute(60, 0) }, share: { requests: d }, backoff: { factor: 1, at: 0 }, burst: 1 / 6, heldUntil: 0 } as unknown as ModelState;
+    const s = { buckets: { requests: perMinute(60, 0) }, share: { requests: d }, backoff: { factor: 1, at: 0 }, burst, heldUntil: 0 } as unknown as ModelState;
     pace(s, 0); // as after its last headers
     return s;
   };
@@ -43,6 +43,11 @@ describe('a 429 among others that the share estimate does not answer', () => {
     expect(backoffAt(s.backoff, 1_000)).toBeCloseTo(UNANSWERED_CUT, 12);
     const part = 0.2 / (0.2 + 1.6 * (1 + HEADROOM / 4));
     expect(s.buckets.requests!.ratePerMs).toBeCloseTo(RATE * part * UNANSWERED_CUT, 12);
+    // A model whose limit holds over the minute its headers show (no burst cut: over capacity, say)
+    // keeps its factor: the split alone answers there.
+    const minute = model(0.2, 1.6, 1);
+    after429(minute, 1_000);
+    expect(backoffAt(minute.backoff, 1_000)).toBe(1);
   });
 
   it('leaves the factor alone when the estimate itself steps back (a storm’s start)', () => {
