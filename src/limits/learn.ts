@@ -1,7 +1,7 @@
 import type { RateLimitInfo } from '../classify/ratelimit-headers.js';
 import { type Bucket, fromWindow, levelAt, setRate } from './bucket.js';
 import type { ModelLimits } from './options.js';
-import { type Backoff, CUT_HEADROOM, type DimShare, HEADROOM, MIN_SHARE, cut, newDimShare, observeShare, saturated, shareRate } from './share.js';
+import { type Backoff, CUT_HEADROOM, type DimShare, HEADROOM, MIN_SHARE, UNANSWERED_CUT, cut, newDimShare, observeShare, saturated, shareRate } from './share.js';
 import type { AdmitOptions, CallWeight } from './types.js';
 
 // What a model's admission learns from the provider: its buckets from the rate-limit
@@ -91,7 +91,8 @@ export function learnFromHeaders(s: ModelState, info: RateLimitInfo): void {
     let first = 1;
     if (fresh.base > 0 && Number.isFinite(fresh.capacity)) {
       const d = s.share[dim];
-      if (d) observeShare(d, w!.remaining!, fresh.base, fresh.capacity, now);
+      // Once a hidden window cut the burst, the level where it was found empty is known (see observeShare).
+      if (d) observeShare(d, w!.remaining!, fresh.base, fresh.capacity, now, s.burst < 1 ? fresh.capacity * (1 - s.burst) : 0);
       else {
         const share = (s.share[dim] = newDimShare(w!.remaining!, now));
         // What this process sent before these headers, but for (about) the call that carried them, is not in them yet.
@@ -134,6 +135,10 @@ export function learnFromHeaders(s: ModelState, info: RateLimitInfo): void {
 /**
  * The first 429 after a spell without one: this process took more than its share. With others known to
  * use the limit, it is used up now and their estimate jumps there (see share.ts); alone, AIMD's decrease.
+ * On a model whose burst a hidden window already cut, among others, when that jump lowers this process's
+ * refill by less than a tenth (the estimate already had everyone above the limit: a model the workers
+ * took over in a rush), the 429 factor is cut too: else the refill that drew the 429 stays and draws the
+ * next. (Over capacity under a minute's window, where no burst is cut, a cut there cost tasks.)
  */
 export function after429(s: ModelState, now: number): void {
   if (s.heldUntil > now) return;
@@ -142,8 +147,14 @@ export function after429(s: ModelState, now: number): void {
     const d = s.share[dim];
     if (d && saturated(d)) shared = true;
   }
+  const before = s.buckets.requests?.ratePerMs;
   if (!shared) cut(s.backoff, now);
   pace(s, now);
+  const after = s.buckets.requests?.ratePerMs;
+  if (shared && s.burst < 1 && before !== undefined && after !== undefined && after > before * 0.9) {
+    cut(s.backoff, now, UNANSWERED_CUT);
+    pace(s, now);
+  }
 }
 
 /** The 429's own headers (read just now) still showed room for the call in every dimension they carry. */

@@ -46,6 +46,11 @@ export const CUT_HEADROOM = HEADROOM / 4;
 export const KNOWN_OTHERS = 1 / 4;
 /** Time for the 429 factor to climb from 0 back to 1 (from a halving: half of it). */
 export const RECOVER_MS = 20_000;
+/**
+ * The 429 factor's cut after a 429 among others that the share estimate does not answer: everyone's
+ * use already measured above the limit, so saying "the limit is used up" lowers nothing (see after429).
+ */
+export const UNANSWERED_CUT = 0.7;
 
 /** What this process knows about one dimension's use by everyone else. */
 export interface DimShare {
@@ -112,20 +117,26 @@ export function noteSent(d: DimShare, units: number, now: number): void {
 /**
  * Folds one header reading into the estimate. `rate` is the provider's refill
  * per ms, `capacity` its limit. A reading older than the last one is ignored.
+ * `floor` (0: none) is the level at which a window the headers do not show was
+ * found empty: two readings at or below it mean the limit was in use throughout.
  */
-export function observeShare(d: DimShare, remaining: number, rate: number, capacity: number, now: number): void {
+export function observeShare(d: DimShare, remaining: number, rate: number, capacity: number, now: number, floor = 0): void {
   const dt = now - d.at;
   if (dt <= 0) {
     if (dt === 0) d.remaining = Math.min(d.remaining, remaining);
     return;
   }
+  // Held at the floor: the hidden window was empty at both readings, so (within the unit a call in
+  // flight makes) the minute bucket the headers show sat 'floor' below its top, and refilling to the
+  // top would have refilled that window first. No refill was lost: everyone used all of it.
+  const held = floor > 0 && d.remaining <= floor + 1 && remaining <= floor + 1;
   // Refill past capacity is lost, and the headers do not say how much: a fall of `remaining` is then only a
   // lower bound of what was used. The expected level says how much: this process's sends where they
   // happened and the others' at the rate measured so far. Assuming none of the others' use (the upper
   // bound of the loss) underrates them whenever the bucket stays below its top while shared, e.g. under a
   // limit enforced over windows shorter than the headers show, where the level seen never falls far.
   advance(d, d.rate || rate, Number.isFinite(d.capacity) ? d.capacity : capacity, now);
-  const others = d.remaining + rate * dt - Math.min(d.lost, rate * dt) - remaining - d.sent;
+  const others = d.remaining + rate * dt - (held ? 0 : Math.min(d.lost, rate * dt)) - remaining - d.sent;
   const low = Math.min(capacity, d.remaining + rate * dt) - remaining - d.sent;
   const keep = Math.exp(-dt / SHARE_WINDOW_MS);
   d.low = d.low * keep + low;
@@ -176,9 +187,9 @@ export function backoffAt(b: Backoff, now: number): number {
   return Math.min(1, b.factor + Math.max(0, now - b.at) / RECOVER_MS);
 }
 
-/** A 429 on a call admitted with room: halve the factor (not below `MIN_SHARE`). */
-export function cut(b: Backoff, now: number): void {
-  b.factor = Math.max(MIN_SHARE, backoffAt(b, now) / 2);
+/** A 429 on a call admitted with room: halve the factor, or multiply it `by` (not below `MIN_SHARE`). */
+export function cut(b: Backoff, now: number, by = 0.5): void {
+  b.factor = Math.max(MIN_SHARE, backoffAt(b, now) * by);
   b.at = now;
 }
 
