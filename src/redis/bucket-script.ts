@@ -75,8 +75,9 @@ local bf, bc = tonumber(bv[1]) or 1, tonumber(bv[2])
 local cut = cutAt ~= nil and (bc == nil or cutAt >= bc + ${CUT_GUARD_MS})
 if cut then bf, bc = math.max(${MIN_BURST}, math.min(bf / 2, cutTo or 1)), cutAt end
 -- Another model of the caller's met a window its headers did not show: it is most likely the account's.
+if most ~= nil then most = math.max(most, ${SPILL_BURST}) end
 local capped = most ~= nil and most < bf
-if capped then bf = math.max(${MIN_BURST}, most) end
+if capped then bf = most end
 for d = 1, n do
   local a = ${HEAD_ARGS} + (d - 1) * ${ARGS_PER_DIM}
   local p = tostring(d)
@@ -96,7 +97,10 @@ for d = 1, n do
     if now > t then l = math.min(cap, l + (now - t) * rate); t = now end
     l = math.min(l, cap)
     if lim and lim > 0 and rem and at then
-      l = math.min(l, rem + math.max(0, now - at) * rate)
+      -- Calls waiting for the short window's part of the burst are taken but not sent: the
+      -- provider's remaining does not count them yet.
+      local queued = math.max(0, math.min(cap - math.min(cap, math.max(1, c * ${SPILL_BURST})) - l, ${RESERVE_AFTER_MS} * rate))
+      l = math.min(l, rem + math.max(0, now - at) * rate - queued)
     end
     -- The provider is empty in a window its headers do not show.
     if cut and cutDim == d then l = math.min(l, 0) end
@@ -119,7 +123,7 @@ for d = 1, n do
     local reserve = 0
     if not blind then reserve = K[d] - math.min(K[d], math.max(1, C[d] * ${SPILL_BURST})) end
     local ms = math.max(0, math.ceil((need + reserve - l) / rate))
-    if not keep then ms = math.min(ms, math.max(math.ceil((need - l) / rate), ${RESERVE_AFTER_MS})) end
+    if not keep and ms > ${RESERVE_AFTER_MS} then ms = math.max(0, math.ceil((need - l) / rate)) end
     if ms > wait then wait, wdim = ms, d end
   end
 end
