@@ -6,11 +6,18 @@ export type BucketDim = (typeof BUCKET_DIMS)[number];
 /** Arguments per dimension in {@link BUCKET_ADMIT}. */
 export const ARGS_PER_DIM = 6;
 /** Arguments before the first dimension's in {@link BUCKET_ADMIT}. */
-export const HEAD_ARGS = 6;
+export const HEAD_ARGS = 8;
 /** Smallest share of the limit kept as the shared burst after 429s the headers did not explain. */
 export const MIN_BURST = 1 / 16;
 /** Unexplained 429s within this long of the last cut come from the same burst: one cut for all. */
 export const CUT_GUARD_MS = 1_000;
+/**
+ * Share of the limit a call that could go elsewhere may take as a burst: the part of a window of
+ * 10 s (limit × 10 s / 60 s), the shortest window the providers' headers leave unsaid in practice.
+ */
+export const SPILL_BURST = 10 / 60;
+/** A call with nowhere else to go waits this long at most before it takes from the rest of the burst. */
+export const RESERVE_AFTER_MS = 10_000;
 
 /**
  * Shared header-driven buckets: one admission, fed by every process's headers,
@@ -39,7 +46,9 @@ export const CUT_GUARD_MS = 1_000;
  * ARGV: now, ttlMs, maxWaitMs (take only when the call's wait is at most this;
  *   -1 = never take: a look), cutAt (clock time of an unexplained 429 this process saw;
  *   '' when none), cutDim (the dimension to empty, 1-based; 0 = none), cutTo (the share
- *   of its limit the 429's headers showed used; '' when unknown), then per dimension in
+ *   of its limit the 429's headers showed used; '' when unknown), keep ('1': the call has somewhere else to go, so it
+ *   takes only from the first {@link SPILL_BURST} of the burst and leaves the rest to calls
+ *   that have not; '0' or '' otherwise), then per dimension in
  *   {@link BUCKET_DIMS} order six
  *   values: take (units this call takes), need (units that must be there: take plus
  *   a reserve), remaining, limit, observedAt (a header reading to fold in: the
@@ -55,14 +64,20 @@ export const BUCKET_ADMIT = script(`
 local k = KEYS[1]
 local now, ttl, maxWait = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local cutAt, cutDim, cutTo = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local keep = ARGV[7] == '1'
+local most = tonumber(ARGV[8])
 local f = function (x) return string.format('%.6f', x) end
 local n = ${BUCKET_DIMS.length}
-local L, C, T, K = {}, {}, {}, {}
+local L, C, T, K, N = {}, {}, {}, {}, {}
 local wait, wdim = 0, 0
 local bv = redis.call('HMGET', k, 'bf', 'bc')
 local bf, bc = tonumber(bv[1]) or 1, tonumber(bv[2])
 local cut = cutAt ~= nil and (bc == nil or cutAt >= bc + ${CUT_GUARD_MS})
 if cut then bf, bc = math.max(${MIN_BURST}, math.min(bf / 2, cutTo or 1)), cutAt end
+-- Another model of the caller's met a window its headers did not show: it is most likely the account's.
+if most ~= nil then most = math.max(most, ${SPILL_BURST}) end
+local capped = most ~= nil and most < bf
+if capped then bf = most end
 for d = 1, n do
   local a = ${HEAD_ARGS} + (d - 1) * ${ARGS_PER_DIM}
   local p = tostring(d)
@@ -82,24 +97,40 @@ for d = 1, n do
     if now > t then l = math.min(cap, l + (now - t) * rate); t = now end
     l = math.min(l, cap)
     if lim and lim > 0 and rem and at then
-      l = math.min(l, rem + math.max(0, now - at) * rate)
+      -- Calls waiting for the short window's part of the burst are taken but not sent: the
+      -- provider's remaining does not count them yet.
+      local queued = math.max(0, math.min(cap - math.min(cap, math.max(1, c * ${SPILL_BURST})) - l, ${RESERVE_AFTER_MS} * rate))
+      l = math.min(l, rem + math.max(0, now - at) * rate - queued)
     end
     -- The provider is empty in a window its headers do not show.
     if cut and cutDim == d then l = math.min(l, 0) end
     local back = tonumber(ARGV[a + 6]) or 0
     if back > 0 then l = math.min(cap, l + back) end
-    local need = math.min(cap, tonumber(ARGV[a + 2]) or 0)
-    if l < need then
-      local ms = math.ceil((need - l) / rate)
-      if ms > wait then wait, wdim = ms, d end
-    end
+    N[d] = math.min(cap, tonumber(ARGV[a + 2]) or 0)
     L[d], C[d], T[d], K[d] = l, c, t, cap
+  end
+end
+-- A call whose weight leaves a limited dimension uncounted cannot keep to a share of it.
+local blind = false
+for d = 1, n do
+  if C[d] and (tonumber(ARGV[${HEAD_ARGS} + (d - 1) * ${ARGS_PER_DIM} + 1]) or 0) <= 0 then blind = true end
+end
+for d = 1, n do
+  if C[d] then
+    local rate, l, need = C[d] / 60000, L[d], N[d]
+    -- The burst beyond a short window's part: a call that can go elsewhere leaves it alone, and
+    -- one that cannot takes from it only once it would wait long for the short window's part.
+    local reserve = 0
+    if not blind then reserve = K[d] - math.min(K[d], math.max(1, C[d] * ${SPILL_BURST})) end
+    local ms = math.max(0, math.ceil((need + reserve - l) / rate))
+    if not keep and ms > ${RESERVE_AFTER_MS} then ms = math.max(0, math.ceil((need - l) / rate)) end
+    if ms > wait then wait, wdim = ms, d end
   end
 end
 local taken = 0
 if maxWait >= 0 and wait <= maxWait then taken = 1 end
 local out = {taken, wait, wdim, f(bf)}
-if cut then redis.call('HSET', k, 'bf', f(bf), 'bc', f(bc)) end
+if cut then redis.call('HSET', k, 'bf', f(bf), 'bc', f(bc)) elseif capped then redis.call('HSET', k, 'bf', f(bf)) end
 for d = 1, n do
   if C[d] then
     local p = tostring(d)

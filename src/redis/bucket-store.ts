@@ -41,6 +41,16 @@ export interface SharedAdmission {
   readonly cutDim?: BucketDim | undefined;
   /** The share of `cutDim`'s limit that 429's headers showed used: the burst shrinks at least to it. */
   readonly cutTo?: number | undefined;
+  /**
+   * The call has another model to go to: it takes only from the burst's first part (a 10-s
+   * window's share of the limit) and leaves the rest of the burst to calls that have nowhere else.
+   */
+  readonly keep?: boolean | undefined;
+  /**
+   * The smallest burst share a window the headers do not show left on another model of this
+   * process: the model's burst is capped to it (such windows are the account's more often than a model's).
+   */
+  readonly burstAtMost?: number | undefined;
   readonly dims: Readonly<Partial<Record<BucketDim, DimRequest>>>;
 }
 
@@ -100,7 +110,7 @@ export class RedisBucketStore implements SharedBucketStore {
   async admit(model: string, request: SharedAdmission): Promise<SharedAnswer> {
     const cut = request.cutAt;
     const cutDim = request.cutDim === undefined ? 0 : BUCKET_DIMS.indexOf(request.cutDim) + 1;
-    const args: (string | number)[] = [Math.floor(request.now), IDLE_EXPIRY_MS, request.maxWaitMs, cut === undefined ? '' : Math.floor(cut), cutDim, request.cutTo ?? ''];
+    const args: (string | number)[] = [Math.floor(request.now), IDLE_EXPIRY_MS, request.maxWaitMs, cut === undefined ? '' : Math.floor(cut), cutDim, request.cutTo ?? '', request.keep ? 1 : 0, request.burstAtMost ?? ''];
     for (const dim of BUCKET_DIMS) {
       const d = request.dims[dim];
       const r = d?.reading;

@@ -85,6 +85,8 @@ export class SharedBuckets implements Limiter {
   readonly #waiting = new Map<string, number>();
   readonly #dispose = new AbortController();
   readonly #tasks = new TaskMemory();
+  /** The smallest shared burst share any model's admission showed: every model's burst is capped to it. */
+  #burst = 1;
 
   constructor(store: SharedBucketStore, local: Limiter, deps: { clock: Clock; emitter?: (LimiterEmitter & RedisEmitter) | undefined; options: SharedBucketsOptions }) {
     this.#store = store;
@@ -123,7 +125,7 @@ export class SharedBuckets implements Limiter {
     const { dims, cut } = this.#request(model, w);
     let answer: SharedAnswer;
     try {
-      answer = await this.#store.admit(model, { now, maxWaitMs: maxWait, dims, cutAt: cut?.at, cutDim: cut?.dim, cutTo: cut?.to });
+      answer = await this.#store.admit(model, { now, maxWaitMs: maxWait, dims, cutAt: cut?.at, cutDim: cut?.dim, cutTo: cut?.to, keep: spill, burstAtMost: this.#burst < 1 ? this.#burst : undefined });
     } catch (error) {
       if (this.#dispose.signal.aborted) throw new DisposedError();
       this.#health.fail(error);
@@ -131,6 +133,7 @@ export class SharedBuckets implements Limiter {
     }
     this.#health.recover(0);
     bounded(this.#views, model, { dims: answer.dims, at: now });
+    if (answer.burst !== undefined && answer.burst < this.#burst) this.#burst = answer.burst;
     if (answer.taken) this.#tasks.started(taskId, now);
     if (answer.taken && answer.waitMs === 0) return NOOP;
     if (!answer.taken) {

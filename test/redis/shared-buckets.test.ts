@@ -79,11 +79,14 @@ describe('SharedBuckets: admission on a shared store, decisions local', () => {
     const err = await Promise.resolve(limiter.admit('a', { spillTo: ['b'] })).catch((e: unknown) => e);
     expect(isNoCapacityError(err) && err.reason).toBe('spill');
     expect(store.sent[0]!.request.maxWaitMs).toBe(0);
+    // It leaves the burst beyond a short window's part to calls with nowhere else to go.
+    expect(store.sent[0]!.request.keep).toBe(true);
     // Without a later model the same answer is a wait bound.
     store.answer = () => ({ taken: false, waitMs: 20_000, reason: 'requests', dims: {} });
     const bound = await Promise.resolve(limiter.admit('a')).catch((e: unknown) => e);
     expect(isNoCapacityError(bound) && bound.reason).toBe('wait_limit');
     expect(store.sent[1]!.request.maxWaitMs).toBe(OPTIONS.maxWaitMs);
+    expect(store.sent[1]!.request.keep).toBe(false);
   });
 
   it('a call aborted while it waits gives its share back with the next admission', async () => {
@@ -191,6 +194,19 @@ describe('SharedBuckets: admission on a shared store, decisions local', () => {
     await limiter.admit('b');
     await clock.advance(60_000);
     expect(limiter.snapshot().b?.requests).toMatchObject({ available: 7, capacity: 7.5, perMinute: 60 });
+  });
+
+  it('a burst a hidden window cut on one model caps the others’ with their next admissions (no extra round trip)', async () => {
+    const store = new ScriptedStore();
+    const { limiter } = setup(store);
+    await limiter.admit('a');
+    expect(store.sent[0]!.request.burstAtMost).toBeUndefined();
+    store.answer = () => ({ taken: true, waitMs: 0, reason: undefined, burst: 0.125, dims: { requests: { level: 5, limit: 60, capacity: 7.5 } } });
+    await limiter.admit('b');
+    store.answer = () => ({ taken: true, waitMs: 0, reason: undefined, burst: 1, dims: {} });
+    await limiter.admit('a');
+    expect(store.sent.map((s) => s.request.burstAtMost)).toEqual([undefined, undefined, 0.125]);
+    expect(store.sent).toHaveLength(3);
   });
 
   it('a 429 holds the model in this process: calls spill while a later model has room', async () => {

@@ -78,18 +78,29 @@ describe('header-driven buckets shared on Redis', () => {
     expect(shared.throttled).toBeLessThanOrEqual(local.throttled);
   }, 60_000);
 
-  it('8 workers, limits enforced over 10-s windows the headers do not show: one 429 teaches every process a smaller burst', async () => {
+  it('8 workers, limits enforced over 10-s windows the headers do not show: calls wait for a 10-s window’s part of the burst, none is refused', async () => {
     // The organisation allows 120 a minute but only 20 per 10 s; the headers describe the minute.
     const scenario = { workers: 8, calls: 30, thinkMs: 1_000, rpm: 120, windowMs: 10_000 };
     const shared = await storm({ ...scenario, shared: true, prefix: `sb${run}:win:` });
+    // A burst beyond a 10-s window's part of the limit is taken only after a call would have
+    // waited 10 s for that part; here the queue never gets that long, so no window is overrun.
+    expect(shared).toMatchObject({ throttled: 0, failed: 0, ok: scenario.workers * scenario.calls, degraded: [] });
+    const hash = await redis.hgetall(`sb${run}:win:buckets:${MODEL}`);
+    expect(hash.bf).toBeUndefined(); // nothing to learn: no window was overrun
+  }, 60_000);
+
+  it('8 workers, limits enforced over 5-s windows: one 429 teaches every process a smaller burst', async () => {
+    // 120 a minute, 10 per 5 s: narrower than the part a call takes without waiting.
+    const scenario = { workers: 8, calls: 30, thinkMs: 1_000, rpm: 120, windowMs: 5_000 };
+    const shared = await storm({ ...scenario, shared: true, prefix: `sb${run}:win5:` });
     // The first burst meets the hidden window once (the calls in flight then, at most one per
     // worker, come back 429 together); from then on every process's burst is the learnt one.
     expect(shared.throttled).toBeGreaterThan(0);
     expect(shared.throttled).toBeLessThanOrEqual(scenario.workers);
     expect(shared).toMatchObject({ failed: 0, ok: scenario.workers * scenario.calls, degraded: [] });
-    const hash = await redis.hgetall(`sb${run}:win:buckets:${MODEL}`);
+    const hash = await redis.hgetall(`sb${run}:win5:buckets:${MODEL}`);
     expect(Number(hash.bf)).toBeGreaterThan(0);
-    expect(Number(hash.bf)).toBeLessThanOrEqual(20 / 120);
+    expect(Number(hash.bf)).toBeLessThanOrEqual(10 / 120);
   }, 60_000);
 
   it('8 workers with demand under the limit: nobody waits, nothing is refused', async () => {
@@ -135,5 +146,48 @@ describe('the bucket script on Redis: a 429 the headers did not explain', () => 
     const look = await store.admit(MODEL, { now: t0 + 10, maxWaitMs: -1, dims: { requests: { take: 0, need: 0 } }, cutAt: t0 + 10, cutDim: 'requests', cutTo: 0 });
     expect(look.taken).toBe(false);
     expect(look.burst).toBeCloseTo(1 / 16, 6);
+  });
+});
+
+describe('the bucket script on Redis: a 10-s window’s part of the burst', () => {
+  const clock = createFakeClock();
+  const reading = (remaining: number, limit: number, at: number) => ({ remaining, limit, observedAt: at });
+  const admit = (store: RedisBucketStore, now: number, extra: Partial<SharedAdmission> = {}) =>
+    store.admit(MODEL, { now, maxWaitMs: 0, dims: { requests: { take: 1, need: 1 } }, ...extra });
+
+  it('a call that can go elsewhere (keep) takes only from the first sixth of the burst; one that cannot waits up to 10 s for it, else takes from the rest', async () => {
+    const store = new RedisBucketStore(redis, clock, { prefix: `sb${run}:part:`, timeoutMs: 5_000 });
+    const t0 = 3_000_000;
+    let taken = 0;
+    const first = await admit(store, t0, { keep: true, dims: { requests: { take: 1, need: 1, reading: reading(100, 100, t0) } } });
+    if (first.taken) taken++;
+    for (let i = 0; i < 30; i++) if ((await admit(store, t0, { keep: true })).taken) taken++;
+    // 100 a minute: a 10-s window holds 16.7 of them.
+    expect(taken).toBe(16);
+    // No other model to go to: the call waits for that part to refill (one every 600 ms)…
+    const waits: number[] = [];
+    for (let i = 0; i < 18; i++) waits.push((await admit(store, t0, { maxWaitMs: 60_000 })).waitMs);
+    expect(waits.slice(0, 3).map((ms) => Math.floor(ms / 100) * 100)).toEqual([200, 800, 1_400]); // whole ms, rounded up
+    expect(Math.floor(waits[16]! / 100) * 100).toBe(9_800);
+    // …and once that wait would pass 10 s, takes from the rest of the burst (the minute the headers show) at once.
+    expect(waits[17]).toBe(0);
+    const after = await admit(store, t0, { maxWaitMs: -1, dims: { requests: { take: 0, need: 0 } } });
+    expect(after.dims.requests!.level).toBeCloseTo(100 - 16 - 18, 6);
+  });
+
+  it('a smaller burst another model of the caller’s learnt caps this one’s, without emptying it, and stays', async () => {
+    const store = new RedisBucketStore(redis, clock, { prefix: `sb${run}:most:`, timeoutMs: 5_000 });
+    const t0 = 4_000_000;
+    await admit(store, t0, { dims: { requests: { take: 1, need: 1, reading: reading(100, 100, t0) } } });
+    const capped = await admit(store, t0 + 1, { burstAtMost: 0.25 });
+    expect(capped.burst).toBeCloseTo(0.25, 6);
+    expect(capped.taken).toBe(true);
+    expect(capped.dims.requests).toMatchObject({ capacity: 25 });
+    expect(capped.dims.requests!.level).toBeCloseTo(24, 6);
+    // Kept for every process; a larger cap does not raise it.
+    const later = await admit(store, t0 + 2, { burstAtMost: 0.5 });
+    expect(later.burst).toBeCloseTo(0.25, 6);
+    const plain = await admit(store, t0 + 3);
+    expect(plain.burst).toBeCloseTo(0.25, 6);
   });
 });
