@@ -50,7 +50,7 @@ export const RECOVER_MS = 20_000;
  * The 429 factor's cut after a 429 among others that the share estimate does not answer: everyone's
  * use already measured above the limit, so saying "the limit is used up" lowers nothing (see after429).
  */
-export const UNANSWERED_CUT = 0.7;
+export const UNANSWERED_CUT = 0.8;
 
 /** What this process knows about one dimension's use by everyone else. */
 export interface DimShare {
