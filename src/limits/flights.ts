@@ -23,8 +23,10 @@ interface Flight {
 export class Flights {
   /** Units sent so far, per dimension (never decreased: a call given back only makes the bound safer). */
   readonly #sent: { [K in Dim]: number } = { requests: 0, tokens: 0, inputTokens: 0, outputTokens: 0 };
-  /** In send order; finished ones are dropped from the front. */
+  /** In send order from {@link #head}; finished ones are dropped from the front. */
   #list: Flight[] = [];
+  /** Where the list starts: dropping from the front moves it, and the array is compacted only once half of it is dropped. */
+  #head = 0;
   /** A call was dropped from the list while in flight: the bound is unknown until every call sent meanwhile has ended. */
   #lost = 0;
 
@@ -32,8 +34,8 @@ export class Flights {
   start(weight: () => CallWeight | number, then: Release): Release {
     const f: Flight = { before: { ...this.#sent }, done: false };
     for (const dim of DIMS) this.#sent[dim] += unitsOf(dim, weight());
-    if (this.#list.length >= MAX_FLIGHTS) {
-      this.#list.shift();
+    if (this.#list.length - this.#head >= MAX_FLIGHTS) {
+      this.#drop(1);
       this.#lost = MAX_FLIGHTS;
     }
     this.#list.push(f);
@@ -46,15 +48,24 @@ export class Flights {
 
   /** Units sent since the oldest call still in flight was sent (undefined: not known). */
   #since(dim: Dim): number | undefined {
-    let i = 0;
+    let i = this.#head;
     while (i < this.#list.length && this.#list[i]!.done) i++;
-    if (i > 0) {
-      this.#lost = Math.max(0, this.#lost - i);
-      this.#list = this.#list.slice(i);
+    if (i > this.#head) {
+      this.#lost = Math.max(0, this.#lost - (i - this.#head));
+      this.#drop(i - this.#head);
     }
     if (this.#lost > 0) return undefined;
-    const oldest = this.#list[0];
+    const oldest = this.#list[this.#head];
     return oldest ? this.#sent[dim] - oldest.before[dim] : 0;
+  }
+
+  /** Drops `n` flights from the front: no copy per drop, one when half the array is dropped ones. */
+  #drop(n: number): void {
+    this.#head += n;
+    if (this.#head * 2 >= this.#list.length) {
+      this.#list = this.#list.slice(this.#head);
+      this.#head = 0;
+    }
   }
 
   /**
