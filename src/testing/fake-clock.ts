@@ -1,4 +1,5 @@
 import type { Clock, TimerHandle } from '../clock/clock.js';
+import { modulesLoading } from '../clock/on-demand.js';
 
 interface FakeTimer {
   readonly id: number;
@@ -68,6 +69,9 @@ export function createFakeClock(options: FakeClockOptions = {}): FakeClock {
   const view = (t: FakeTimer): PendingTimer => Object.freeze({ delayMs: t.delayMs, dueAt: t.due });
 
   const settle = async () => {
+    // A dependency the library loads on first need is real I/O: wait for it, so a test's outcome never depends on the disk.
+    const loading = modulesLoading();
+    if (loading) await loading;
     for (let i = 0; i < SETTLE_HOPS; i++) await new Promise<void>((r) => setImmediate(r));
   };
 
