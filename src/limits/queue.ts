@@ -5,7 +5,7 @@ import type { ModelState } from './learn.js';
 import type { ResolvedLimits } from './options.js';
 import type { Release } from './slots.js';
 import type { TaskMemory } from './tasks.js';
-import { NEW_TASK_MAX_WAIT_MS, NEW_TASK_QUEUE, TURN_AFTER_MS, behindMs } from './turns.js';
+import { CATCH_UP_LOOKS, NEW_TASK_MAX_WAIT_MS, NEW_TASK_QUEUE, TURN_AFTER_MS, behindMs } from './turns.js';
 import type { AdmitOptions, CallWeight, LimitWaitReason, LimiterEmitter } from './types.js';
 import { type Lane, type Turn, Waits } from './waits.js';
 
@@ -97,8 +97,7 @@ export class Queue {
       due = true;
       // Headers that came while it waited can show less room than when its turn was set (others on
       // the key used it): sent now, it would meet a 429. It waits for the room to come back instead.
-      const behind = waitMs > 0 ? behindMs(s, this.#clock.now()) : 0;
-      if (behind > 0) await this.#waits.sleep(Math.min(behind, this.#o.maxWaitMs), signal);
+      if (waitMs > 0) await this.#catchUp(s, signal, options?.taskId === undefined ? CATCH_UP_LOOKS : 1);
       if (slotBound !== undefined && !slotFree(s)) await this.#waits.slot(s.slotWaiters, model, slotBound - waitMs, signal);
       const now = this.#clock.now();
       this.#tasks.started(options?.taskId, now);
@@ -111,6 +110,19 @@ export class Queue {
       throw this.#disposed() ? new DisposedError() : error;
     } finally {
       s.waiting--;
+    }
+  }
+
+  /**
+   * Waits until the level of `s`, with the shares of the calls still waiting added back, is not
+   * below zero, looking up to `looks` times: what it learned while it waited (a 429, a smaller
+   * share) can leave the room it waited for short (each wait at most `maxWaitMs`).
+   */
+  async #catchUp(s: ModelState, signal: AbortSignal | undefined, looks: number): Promise<void> {
+    for (let look = 0; look < looks; look++) {
+      const behind = behindMs(s, this.#clock.now());
+      if (behind <= 0) return;
+      await this.#waits.sleep(Math.min(behind, this.#o.maxWaitMs), signal);
     }
   }
 

@@ -21,6 +21,15 @@ export const NEW_TASK_QUEUE = 1;
 export const TURN_AFTER_MS = 5_000;
 
 /**
+ * How many times a call without a `taskId` whose turn has come looks whether its room is there
+ * (see {@link behindMs}) before it is sent: a 429 or a smaller share learned during its first wait
+ * can leave the room short. Over capacity with several workers on one key, the second look caught
+ * a third of the 429s left at the end of a demand peak; calls with a `taskId` (whose turns are
+ * reordered) met none there and only lost throughput to it, so they look once (decision 0027).
+ */
+export const CATCH_UP_LOOKS = 2;
+
+/**
  * Ms until `s` has room again for a call whose share is already taken and whose
  * turn has come (0: on schedule). Headers that arrived while it waited can show
  * the room used by others on the key: the level, with the shares of calls still

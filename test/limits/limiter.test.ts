@@ -439,4 +439,28 @@ describe('createLimiter: a turn the headers overtook', () => {
     await clock.advance(1_000); // the half request back (at the refill this process now allows itself: the others took some)
     expect([waiting.done, waiting.error]).toEqual([true, undefined]);
   });
+
+  it('looks once more after that wait: a 429 meanwhile slows the refill it counted on', async () => {
+    const clock = createFakeClock();
+    limiter = createLimiter(undefined, { clock });
+    const empty = () => limiter!.observe('m', { observedAt: clock.now(), requests: { limit: 60, remaining: 0 } });
+    empty(); // one request a second
+    for (let i = 0; i < 10; i++) {
+      await clock.advance(1_000);
+      (limiter.admit('m') as () => void)();
+      empty();
+    }
+    let levelWhenSent: number | undefined;
+    const waiting = track(Promise.resolve(limiter.admit('m')).then((release) => ((levelWhenSent = limiter!.snapshot().m!.requests!.available), release)));
+    await clock.advance(500);
+    empty(); // someone else took the half request refilled
+    await clock.advance(500);
+    expect(waiting.done).toBe(false); // its turn: it waits for the room to come back
+    await clock.advance(100);
+    limiter.throttled('m', 1); // another call met a 429: this process now refills more slowly
+    await clock.advance(10_000);
+    expect([waiting.done, waiting.error]).toEqual([true, undefined]);
+    // Sent at the end of its first wait, it would have gone with the bucket still in debt: into a 429.
+    expect(levelWhenSent).toBeGreaterThanOrEqual(0);
+  });
 });
