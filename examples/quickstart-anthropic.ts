@@ -12,7 +12,6 @@ const anthropic = new Anthropic({ maxRetries: 0 });
 const client = new ResilientClient({
   models: ['claude-sonnet-4-6', 'claude-haiku-4-5'], // fallback chain, first = primary
   retry: { maxRetries: 3 },
-  breaker: { resetTimeoutMs: 30_000 },
 });
 client.on('retry', (e) => console.log(`retry ${e.model} in ${e.delayMs} ms (${e.reason})`));
 client.on('fallback', (e) => console.log(`fallback ${e.from} -> ${e.to} (${e.reason})`));

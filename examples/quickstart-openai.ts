@@ -12,7 +12,6 @@ const openai = new OpenAI({ maxRetries: 0 });
 const client = new ResilientClient({
   models: ['gpt-4.1', 'gpt-4.1-mini'], // fallback chain, first = primary
   retry: { maxRetries: 3 },
-  breaker: { resetTimeoutMs: 30_000 },
 });
 client.on('retry', (e) => console.log(`retry ${e.model} in ${e.delayMs} ms (${e.reason})`));
 client.on('fallback', (e) => console.log(`fallback ${e.from} -> ${e.to} (${e.reason})`));

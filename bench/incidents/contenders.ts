@@ -213,7 +213,7 @@ export const CONTENDERS: readonly Contender[] = [
     deployments: false,
     make(env) {
       const t = transport(env, 0);
-      const options = { models: [env.models.primary, env.models.backup], retry: { maxRetries: 3 }, breaker: { resetTimeoutMs: 30_000 }, clock: env.sim.clock };
+      const options = { models: [env.models.primary, env.models.backup], retry: { maxRetries: 3 }, clock: env.sim.clock };
       const client = new ResilientClient(env.shared ? { ...options, ...env.shared.clientOptions(env.worker) } : options);
       return {
         call: (r, signal) => client.run(({ model, signal: s }) => t.create(model, r, s), { signal }).then((c) => c.model),
