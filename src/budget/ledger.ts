@@ -73,7 +73,7 @@ export class Ledger {
     const inTokens = Math.max(0, Math.ceil(estimate.inputTokens) || 0);
     const outTokens = Math.max(0, Math.ceil(estimate.outputTokens) || 0);
     const est = { inputTokens: inTokens, outputTokens: outTokens };
-    const usd = this.#signals.costOrWarn(model, { inputTokens: inTokens, outputTokens: outTokens }, taskId);
+    const usd = this.#signals.costOrWarn(model, est, taskId);
     const amount: Amount = { tokens: inTokens + outTokens, costNanos: costNanos(usd) };
     if (taskId !== undefined) this.#recentTasks.note(taskId);
 
@@ -162,7 +162,8 @@ export class Ledger {
     }
   }
 
-  *settle(reservation: Reservation, usage: Usage | undefined): Steps<void> {
+  /** `at`: the clock's time, when the caller has just read it (the client's pipeline, at the end of the call). */
+  *settle(reservation: Reservation, usage: Usage | undefined, at?: number): Steps<void> {
     const held = this.#open.get(reservation.id);
     if (!held) return;
     this.#open.delete(reservation.id);
@@ -179,7 +180,7 @@ export class Ledger {
     }
     const usd = this.#signals.costOrWarn(model, actual, taskId);
     const used: Amount = { tokens: actual.inputTokens + actual.outputTokens, costNanos: costNanos(usd) };
-    const now = this.#clock.now();
+    const now = at ?? this.#clock.now();
     this.#signals.usage(now, model, taskId, actual, usd === undefined ? null : used.costNanos / NANOS_PER_USD, estimated);
     for (const h of held.holds) {
       this.#expiry?.touch(h.key, now);
