@@ -9,7 +9,7 @@ import { type Held, RecentTasks, type ReserveRequest, type ReserveResult, type R
 import { type DayTracker, type WindowShape, windowBuckets } from './period.js';
 import type { BudgetSignals } from './signals.js';
 import { NANOS_PER_USD, type ScopeHold, add, costNanos, denialOf, overBy, ScopeCache, storeLimit, windowOthers, windowTotals } from './scopes.js';
-import { type Amount, type BudgetStore, type StoreReserveResult, type Totals, ZERO } from './store.js';
+import { type Amount, type BudgetStore, type MemoryBudgetStore, type StoreReserveResult, type Totals, ZERO } from './store.js';
 
 /** What the ledger shares with its manager: the periods, the store and its key expiry. */
 export interface LedgerParts {
@@ -164,8 +164,53 @@ export class Ledger {
 
   /** `at`: the clock's time, when the caller has just read it (the client's pipeline, at the end of the call). */
   *settle(reservation: Reservation, usage: Usage | undefined, at?: number): Steps<void> {
+    const s = this.#settling(reservation, usage, at);
+    if (!s) return;
+    const { held, used, now } = s;
+    const { model, taskId } = held.reservation;
+    for (const h of held.holds) {
+      this.#expiry?.touch(h.key, now);
+      // #safe inlined: no generator per scope on every settle.
+      let after: Totals | undefined;
+      try {
+        after = yield { op: 'settle', key: h.key, reserved: held.amount, used };
+      } catch (fault) {
+        after = this.#storeWarning(fault, model, taskId);
+      }
+      if (!after || !this.#signals.wants('budget:warning')) continue;
+      // A window's level is the sum of its buckets at this moment, not the one bucket this call was held in.
+      const level = h.scope === 'window' ? yield* this.#safeTotals(model, taskId) : after;
+      if (level) this.#signals.thresholds(h, level, used, taskId);
+    }
+  }
+
+  /**
+   * {@link settle} done now against the in-memory store, with no generator and no operation objects:
+   * the same store writes, events and warnings, in the same order. False (nothing done) with a window
+   * scope, whose warning level needs more reads: run {@link settle} instead.
+   */
+  settleNow(reservation: Reservation, usage: Usage | undefined, at: number | undefined, store: MemoryBudgetStore): boolean {
+    if (this.#window) return false;
+    const s = this.#settling(reservation, usage, at);
+    if (!s) return true;
+    const { held, used, now } = s;
+    for (const h of held.holds) {
+      this.#expiry?.touch(h.key, now);
+      let after: Totals | undefined;
+      try {
+        after = store.settleSync(h.key, held.amount, used);
+      } catch (fault) {
+        after = this.#storeWarning(fault, held.reservation.model, held.reservation.taskId);
+      }
+      if (after && this.#signals.wants('budget:warning')) this.#signals.thresholds(h, after, used, held.reservation.taskId);
+    }
+    return true;
+  }
+
+  /** A settle's first part, whichever way it runs: closes the reservation and reports its usage. Undefined when it is not open. */
+  #settling(reservation: Reservation, usage: Usage | undefined, at: number | undefined): { held: Held; used: Amount; now: number } | undefined {
     const held = this.#open.get(reservation.id);
-    if (!held) return;
+    if (!held) return undefined;
     this.#open.delete(reservation.id);
     const { model, taskId } = held.reservation;
     let actual: Usage;
@@ -182,20 +227,7 @@ export class Ledger {
     const used: Amount = { tokens: actual.inputTokens + actual.outputTokens, costNanos: costNanos(usd) };
     const now = at ?? this.#clock.now();
     this.#signals.usage(now, model, taskId, actual, usd === undefined ? null : used.costNanos / NANOS_PER_USD, estimated);
-    for (const h of held.holds) {
-      this.#expiry?.touch(h.key, now);
-      // #safe inlined: no generator per scope on every settle.
-      let after: Totals | undefined;
-      try {
-        after = yield { op: 'settle', key: h.key, reserved: held.amount, used };
-      } catch (fault) {
-        after = this.#storeWarning(fault, model, taskId);
-      }
-      if (!after || !this.#signals.wants('budget:warning')) continue;
-      // A window's level is the sum of its buckets at this moment, not the one bucket this call was held in.
-      const level = h.scope === 'window' ? yield* this.#safeTotals(model, taskId) : after;
-      if (level) this.#signals.thresholds(h, level, used, taskId);
-    }
+    return { held, used, now };
   }
 
   *release(reservation: Reservation): Steps<void> {

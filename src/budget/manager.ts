@@ -72,7 +72,8 @@ export class BudgetManager {
     budgetNow.reserveNow = (b, request) => (b.#runner.sync ? b.#runner.runSync(b.#ledger.reserve(request, true)) : undefined);
     budgetNow.settleNow = (b, reservation, usage, now) => {
       if (!b.#runner.sync) return false;
-      b.#runner.runSync(b.#ledger.settle(reservation, usage, now));
+      const memory = b.#runner.memory!;
+      if (!b.#ledger.settleNow(reservation, usage, now, memory)) b.#runner.runSync(b.#ledger.settle(reservation, usage, now), memory);
       return true;
     };
   }
