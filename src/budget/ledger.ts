@@ -11,6 +11,12 @@ import type { BudgetSignals } from './signals.js';
 import { NANOS_PER_USD, type ScopeHold, add, costNanos, denialOf, overBy, ScopeCache, storeLimit, windowOthers, windowTotals } from './scopes.js';
 import { type Amount, type BudgetStore, type MemoryBudgetStore, type StoreReserveResult, type Totals, ZERO } from './store.js';
 
+/** An estimate in whole, non-negative tokens (a fresh object: the reservation keeps it). */
+const wholeTokens = (e: ReserveRequest['estimate']): { inputTokens: number; outputTokens: number } => ({
+  inputTokens: Math.max(0, Math.ceil(e.inputTokens) || 0),
+  outputTokens: Math.max(0, Math.ceil(e.outputTokens) || 0),
+});
+
 /** What the ledger shares with its manager: the periods, the store and its key expiry. */
 export interface LedgerParts {
   readonly options: BudgetOptions;
@@ -67,15 +73,11 @@ export class Ledger {
    * it back), so it and its result are not frozen: three `Object.freeze` calls were a tenth of a
    * budgeted call's own cost. What `reserve` gives a caller is frozen as before.
    */
-  *reserve({ model, taskId, estimate }: ReserveRequest, internal = false): Steps<ReserveResult> {
-    const now = this.#clock.now();
+  *reserve({ model, taskId, estimate }: ReserveRequest, internal = false, at?: number): Steps<ReserveResult> {
+    const now = at ?? this.#clock.now();
     if (this.#expiry && (!this.#adopted || this.#expiry.sweepDue(now))) yield* this.#sweep(now, model, taskId);
-    const inTokens = Math.max(0, Math.ceil(estimate.inputTokens) || 0);
-    const outTokens = Math.max(0, Math.ceil(estimate.outputTokens) || 0);
-    const est = { inputTokens: inTokens, outputTokens: outTokens };
-    const usd = this.#signals.costOrWarn(model, est, taskId);
-    const amount: Amount = { tokens: inTokens + outTokens, costNanos: costNanos(usd) };
-    if (taskId !== undefined) this.#recentTasks.note(taskId);
+    const est = wholeTokens(estimate);
+    const amount = this.#amountOf(model, taskId, est);
 
     const bucket = this.#window ? windowBuckets(now, this.#window).at(-1) : undefined;
     const scopes = this.#scopes.get(model, taskId, this.#day.keyAt(now), bucket);
@@ -125,6 +127,41 @@ export class Ledger {
       holding = ZERO;
     }
 
+    return this.#opened(model, taskId, est, amount, holding, holds, internal);
+  }
+
+  /**
+   * {@link reserve} for the client's pipeline, done now against the in-memory store with no generator, in
+   * the common case: a single scope, enforced, no window, no key sweep due. Undefined when that case does
+   * not hold or the scope has no room (nothing was held then): run {@link reserve}, which decides and
+   * reports as it always did. The cost and task are noted again there, which changes nothing twice.
+   */
+  reserveNow(request: ReserveRequest, store: MemoryBudgetStore, now: number): ReserveResult | undefined {
+    if (this.#window || (this.#expiry && (!this.#adopted || this.#expiry.sweepDue(now)))) return undefined;
+    const { model, taskId } = request;
+    const scopes = this.#scopes.get(model, taskId, this.#day.keyAt(now), undefined);
+    const s = scopes.length === 1 ? scopes[0]! : undefined;
+    if (!s || s.action === 'warn-only') return undefined;
+    const est = wholeTokens(request.estimate);
+    const amount = this.#amountOf(model, taskId, est);
+    this.#expiry?.touch(s.key, now);
+    let ok: boolean;
+    try {
+      ok = store.reserveSync(s.key, amount, storeLimit(s)).ok;
+    } catch {
+      return undefined; // nothing held: the steps meet the same failure and handle it
+    }
+    return ok ? this.#opened(model, taskId, est, amount, amount, scopes, true) : undefined;
+  }
+
+  /** What a reservation of `est` holds in each scope, in tokens and cost (an unpriced model is warned about). */
+  #amountOf(model: string, taskId: string | undefined, est: ReserveRequest['estimate']): Amount {
+    const usd = this.#signals.costOrWarn(model, est, taskId);
+    if (taskId !== undefined) this.#recentTasks.note(taskId);
+    return { tokens: est.inputTokens + est.outputTokens, costNanos: costNanos(usd) };
+  }
+
+  #opened(model: string, taskId: string | undefined, est: Reservation['estimate'], amount: Amount, holding: Amount, holds: readonly ScopeHold[], internal: boolean): ReserveResult {
     const reservation: Reservation = {
       id: this.#nextId++,
       model,

@@ -69,7 +69,12 @@ export class BudgetManager {
 
   static {
     budgetNow.answersNow = (b) => b.#runner.sync;
-    budgetNow.reserveNow = (b, request) => (b.#runner.sync ? b.#runner.runSync(b.#ledger.reserve(request, true)) : undefined);
+    budgetNow.reserveNow = (b, request) => {
+      const memory = b.#runner.memory;
+      if (!memory) return undefined;
+      const now = b.#clock.now();
+      return b.#ledger.reserveNow(request, memory, now) ?? b.#runner.runSync(b.#ledger.reserve(request, true, now), memory);
+    };
     budgetNow.settleNow = (b, reservation, usage, now) => {
       if (!b.#runner.sync) return false;
       const memory = b.#runner.memory!;

@@ -31,9 +31,12 @@ describe("the client's synchronous budget path (in-memory store)", () => {
   it.each([
     ['with a window scope', options],
     ['without a window scope (settled directly)', noWindow],
+    // One enforced scope: reserved directly too, and a refusal goes through the steps.
+    ['one day scope (reserved and settled directly)', { day: { maxTokens: 1_000 }, thresholds: [0.5] }],
+    ['one USD day scope (reserved and settled directly)', { day: { maxCostUsd: 1 }, prices: { m: { input: 2_000, output: 2_000 } }, thresholds: [0.5] }],
   ])('reserves, refuses and settles exactly as reserve/settle do: same events, same totals (%s)', async (_, o) => {
-    const a = setup(undefined, o);
-    const b = setup(undefined, o);
+    const a = setup(undefined, o as typeof noWindow);
+    const b = setup(undefined, o as typeof noWindow);
     const sizes = [200, 150, 300, 250, 100];
     for (const [i, tokens] of sizes.entries()) {
       const request = { model: 'm', estimate: { inputTokens: tokens, outputTokens: 0 } };
