@@ -9,7 +9,13 @@ import { type Held, RecentTasks, type ReserveRequest, type ReserveResult, type R
 import { type DayTracker, type WindowShape, windowBuckets } from './period.js';
 import type { BudgetSignals } from './signals.js';
 import { NANOS_PER_USD, type ScopeHold, add, costNanos, denialOf, overBy, ScopeCache, storeLimit, windowOthers, windowTotals } from './scopes.js';
-import { type Amount, type BudgetStore, type StoreReserveResult, type Totals, ZERO } from './store.js';
+import { type Amount, type BudgetStore, type MemoryBudgetStore, type StoreReserveResult, type Totals, ZERO } from './store.js';
+
+/** An estimate in whole, non-negative tokens (a fresh object: the reservation keeps it). */
+const wholeTokens = (e: ReserveRequest['estimate']): { inputTokens: number; outputTokens: number } => ({
+  inputTokens: Math.max(0, Math.ceil(e.inputTokens) || 0),
+  outputTokens: Math.max(0, Math.ceil(e.outputTokens) || 0),
+});
 
 /** What the ledger shares with its manager: the periods, the store and its key expiry. */
 export interface LedgerParts {
@@ -67,15 +73,11 @@ export class Ledger {
    * it back), so it and its result are not frozen: three `Object.freeze` calls were a tenth of a
    * budgeted call's own cost. What `reserve` gives a caller is frozen as before.
    */
-  *reserve({ model, taskId, estimate }: ReserveRequest, internal = false): Steps<ReserveResult> {
-    const now = this.#clock.now();
+  *reserve({ model, taskId, estimate }: ReserveRequest, internal = false, at?: number): Steps<ReserveResult> {
+    const now = at ?? this.#clock.now();
     if (this.#expiry && (!this.#adopted || this.#expiry.sweepDue(now))) yield* this.#sweep(now, model, taskId);
-    const inTokens = Math.max(0, Math.ceil(estimate.inputTokens) || 0);
-    const outTokens = Math.max(0, Math.ceil(estimate.outputTokens) || 0);
-    const est = { inputTokens: inTokens, outputTokens: outTokens };
-    const usd = this.#signals.costOrWarn(model, { inputTokens: inTokens, outputTokens: outTokens }, taskId);
-    const amount: Amount = { tokens: inTokens + outTokens, costNanos: costNanos(usd) };
-    if (taskId !== undefined) this.#recentTasks.note(taskId);
+    const est = wholeTokens(estimate);
+    const amount = this.#amountOf(model, taskId, est);
 
     const bucket = this.#window ? windowBuckets(now, this.#window).at(-1) : undefined;
     const scopes = this.#scopes.get(model, taskId, this.#day.keyAt(now), bucket);
@@ -125,6 +127,41 @@ export class Ledger {
       holding = ZERO;
     }
 
+    return this.#opened(model, taskId, est, amount, holding, holds, internal);
+  }
+
+  /**
+   * {@link reserve} for the client's pipeline, done now against the in-memory store with no generator, in
+   * the common case: a single scope, enforced, no window, no key sweep due. Undefined when that case does
+   * not hold or the scope has no room (nothing was held then): run {@link reserve}, which decides and
+   * reports as it always did. The cost and task are noted again there, which changes nothing twice.
+   */
+  reserveNow(request: ReserveRequest, store: MemoryBudgetStore, now: number): ReserveResult | undefined {
+    if (this.#window || (this.#expiry && (!this.#adopted || this.#expiry.sweepDue(now)))) return undefined;
+    const { model, taskId } = request;
+    const scopes = this.#scopes.get(model, taskId, this.#day.keyAt(now), undefined);
+    const s = scopes.length === 1 ? scopes[0]! : undefined;
+    if (!s || s.action === 'warn-only') return undefined;
+    const est = wholeTokens(request.estimate);
+    const amount = this.#amountOf(model, taskId, est);
+    this.#expiry?.touch(s.key, now);
+    let ok: boolean;
+    try {
+      ok = store.reserveSync(s.key, amount, storeLimit(s)).ok;
+    } catch {
+      return undefined; // nothing held: the steps meet the same failure and handle it
+    }
+    return ok ? this.#opened(model, taskId, est, amount, amount, scopes, true) : undefined;
+  }
+
+  /** What a reservation of `est` holds in each scope, in tokens and cost (an unpriced model is warned about). */
+  #amountOf(model: string, taskId: string | undefined, est: ReserveRequest['estimate']): Amount {
+    const usd = this.#signals.costOrWarn(model, est, taskId);
+    if (taskId !== undefined) this.#recentTasks.note(taskId);
+    return { tokens: est.inputTokens + est.outputTokens, costNanos: costNanos(usd) };
+  }
+
+  #opened(model: string, taskId: string | undefined, est: Reservation['estimate'], amount: Amount, holding: Amount, holds: readonly ScopeHold[], internal: boolean): ReserveResult {
     const reservation: Reservation = {
       id: this.#nextId++,
       model,
@@ -162,25 +199,12 @@ export class Ledger {
     }
   }
 
-  *settle(reservation: Reservation, usage: Usage | undefined): Steps<void> {
-    const held = this.#open.get(reservation.id);
-    if (!held) return;
-    this.#open.delete(reservation.id);
+  /** `at`: the clock's time, when the caller has just read it (the client's pipeline, at the end of the call). */
+  *settle(reservation: Reservation, usage: Usage | undefined, at?: number): Steps<void> {
+    const s = this.#settling(reservation, usage, at);
+    if (!s) return;
+    const { held, used, now } = s;
     const { model, taskId } = held.reservation;
-    let actual: Usage;
-    let estimated = false;
-    if (usage === undefined || usage.invalid !== undefined) {
-      this.#signals.usageWarning(model, usage === undefined ? 'missing' : 'invalid', taskId, usage?.invalid);
-      const e = held.reservation.estimate;
-      actual = { inputTokens: e.inputTokens, outputTokens: e.outputTokens, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
-      estimated = true;
-    } else {
-      actual = usage;
-    }
-    const usd = this.#signals.costOrWarn(model, actual, taskId);
-    const used: Amount = { tokens: actual.inputTokens + actual.outputTokens, costNanos: costNanos(usd) };
-    const now = this.#clock.now();
-    this.#signals.usage(now, model, taskId, actual, usd === undefined ? null : used.costNanos / NANOS_PER_USD, estimated);
     for (const h of held.holds) {
       this.#expiry?.touch(h.key, now);
       // #safe inlined: no generator per scope on every settle.
@@ -195,6 +219,52 @@ export class Ledger {
       const level = h.scope === 'window' ? yield* this.#safeTotals(model, taskId) : after;
       if (level) this.#signals.thresholds(h, level, used, taskId);
     }
+  }
+
+  /**
+   * {@link settle} done now against the in-memory store, with no generator and no operation objects:
+   * the same store writes, events and warnings, in the same order. False (nothing done) with a window
+   * scope, whose warning level needs more reads: run {@link settle} instead.
+   */
+  settleNow(reservation: Reservation, usage: Usage | undefined, at: number | undefined, store: MemoryBudgetStore): boolean {
+    if (this.#window) return false;
+    const s = this.#settling(reservation, usage, at);
+    if (!s) return true;
+    const { held, used, now } = s;
+    for (const h of held.holds) {
+      this.#expiry?.touch(h.key, now);
+      let after: Totals | undefined;
+      try {
+        after = store.settleSync(h.key, held.amount, used);
+      } catch (fault) {
+        after = this.#storeWarning(fault, held.reservation.model, held.reservation.taskId);
+      }
+      if (after && this.#signals.wants('budget:warning')) this.#signals.thresholds(h, after, used, held.reservation.taskId);
+    }
+    return true;
+  }
+
+  /** A settle's first part, whichever way it runs: closes the reservation and reports its usage. Undefined when it is not open. */
+  #settling(reservation: Reservation, usage: Usage | undefined, at: number | undefined): { held: Held; used: Amount; now: number } | undefined {
+    const held = this.#open.get(reservation.id);
+    if (!held) return undefined;
+    this.#open.delete(reservation.id);
+    const { model, taskId } = held.reservation;
+    let actual: Usage;
+    let estimated = false;
+    if (usage === undefined || usage.invalid !== undefined) {
+      this.#signals.usageWarning(model, usage === undefined ? 'missing' : 'invalid', taskId, usage?.invalid);
+      const e = held.reservation.estimate;
+      actual = { inputTokens: e.inputTokens, outputTokens: e.outputTokens, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
+      estimated = true;
+    } else {
+      actual = usage;
+    }
+    const usd = this.#signals.costOrWarn(model, actual, taskId);
+    const used: Amount = { tokens: actual.inputTokens + actual.outputTokens, costNanos: costNanos(usd) };
+    const now = at ?? this.#clock.now();
+    this.#signals.usage(now, model, taskId, actual, usd === undefined ? null : used.costNanos / NANOS_PER_USD, estimated);
+    return { held, used, now };
   }
 
   *release(reservation: Reservation): Steps<void> {

@@ -24,7 +24,8 @@ export const budgetNow = {} as {
   /** True when the budget's store answers synchronously: a budgeted call then never waits outside its attempts. */
   answersNow(budget: BudgetManager): boolean;
   reserveNow(budget: BudgetManager, request: ReserveRequest): ReserveResult | undefined;
-  settleNow(budget: BudgetManager, reservation: Reservation, usage: Usage | undefined): boolean;
+  /** `now`: the clock's time the caller already read when the call ended (the settle then reads none). */
+  settleNow(budget: BudgetManager, reservation: Reservation, usage: Usage | undefined, now?: number): boolean;
 };
 
 const DEFAULT_STORE_TIMEOUT_MS = 5_000;
@@ -62,14 +63,22 @@ export class BudgetManager {
   readonly #runner: StoreRunner;
   readonly #ledger: Ledger;
   readonly #expiry: KeyExpiry | undefined;
+  /** The estimate of no request (the default output cap): the same on every call, so made once. */
+  #noRequest: RequestEstimate | undefined;
   #queue: Promise<unknown> = Promise.resolve();
 
   static {
     budgetNow.answersNow = (b) => b.#runner.sync;
-    budgetNow.reserveNow = (b, request) => (b.#runner.sync ? b.#runner.runSync(b.#ledger.reserve(request, true)) : undefined);
-    budgetNow.settleNow = (b, reservation, usage) => {
+    budgetNow.reserveNow = (b, request) => {
+      const memory = b.#runner.memory;
+      if (!memory) return undefined;
+      const now = b.#clock.now();
+      return b.#ledger.reserveNow(request, memory, now) ?? b.#runner.runSync(b.#ledger.reserve(request, true, now), memory);
+    };
+    budgetNow.settleNow = (b, reservation, usage, now) => {
       if (!b.#runner.sync) return false;
-      b.#runner.runSync(b.#ledger.settle(reservation, usage));
+      const memory = b.#runner.memory!;
+      if (!b.#ledger.settleNow(reservation, usage, now, memory)) b.#runner.runSync(b.#ledger.settle(reservation, usage, now), memory);
       return true;
     };
   }
@@ -95,6 +104,8 @@ export class BudgetManager {
 
   /** Estimates a request with the configured tokenizer and default output cap. */
   estimate(request: unknown): RequestEstimate {
+    // Frozen, and a function of the options alone: a call without a request (most pipeline calls) reuses it.
+    if (request === undefined) return (this.#noRequest ??= estimateRequest(undefined, this.#o.tokenizer, { defaultOutputTokens: this.#o.defaultOutputTokens }));
     return estimateRequest(request, this.#o.tokenizer, { defaultOutputTokens: this.#o.defaultOutputTokens });
   }
 

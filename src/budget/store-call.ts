@@ -56,6 +56,11 @@ export class StoreRunner {
     this.#timeoutMs = this.#memory ? undefined : timeoutMs;
   }
 
+  /** The in-memory store, when it is the store: its operations can be called directly. */
+  get memory(): MemoryBudgetStore | undefined {
+    return this.#memory;
+  }
+
   /** True when every step runs synchronously: no promise hop per store operation. */
   get sync(): boolean {
     return this.#memory !== undefined;

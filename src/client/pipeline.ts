@@ -77,7 +77,7 @@ export async function tryModel<T>(
   const settle = (final: Usage | undefined, now?: number) => {
     const usage = rejectedUsage ? addUsage(rejectedUsage, final) : final;
     deps.weights?.record(key, final, now ?? clock.now());
-    if (budget && reservation) return budgetNow.settleNow(budget, reservation, usage) ? undefined : budget.settle(reservation, usage);
+    if (budget && reservation) return budgetNow.settleNow(budget, reservation, usage, now) ? undefined : budget.settle(reservation, usage);
     if (monitor && usage) monitor.recordUsage(model, usage.inputTokens, usage.outputTokens, costOf(model, usage) ?? 0);
     return undefined;
   };

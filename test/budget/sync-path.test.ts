@@ -7,10 +7,13 @@ import { recorder, usage } from './helpers.js';
 
 const options = { day: { maxTokens: 1_000 }, models: { m: { maxTokens: 600, action: 'warn-only' as const } }, window: { windowMs: 60_000, maxTokens: 800, buckets: 6 }, thresholds: [0.5] };
 
-function setup(store?: MemoryBudgetStore) {
+// Without a window scope, a settle on the in-memory store is done directly (no generator); with one it runs the steps.
+const { window: _window, ...noWindow } = options;
+
+function setup(store?: MemoryBudgetStore, o: typeof noWindow = options) {
   const clock = createFakeClock();
   const emitter = recorder();
-  const budget = new BudgetManager(store ? { ...options, store } : options, { clock, emitter });
+  const budget = new BudgetManager(store ? { ...o, store } : o, { clock, emitter });
   return { clock, emitter, budget };
 }
 
@@ -25,9 +28,15 @@ describe("the client's synchronous budget path (in-memory store)", () => {
     expect(budgetNow.reserveNow(slow, { model: 'm', estimate: { inputTokens: 1, outputTokens: 1 } })).toBeUndefined();
   });
 
-  it('reserves, refuses and settles exactly as reserve/settle do: same events, same totals', async () => {
-    const a = setup();
-    const b = setup();
+  it.each([
+    ['with a window scope', options],
+    ['without a window scope (settled directly)', noWindow],
+    // One enforced scope: reserved directly too, and a refusal goes through the steps.
+    ['one day scope (reserved and settled directly)', { day: { maxTokens: 1_000 }, thresholds: [0.5] }],
+    ['one USD day scope (reserved and settled directly)', { day: { maxCostUsd: 1 }, prices: { m: { input: 2_000, output: 2_000 } }, thresholds: [0.5] }],
+  ])('reserves, refuses and settles exactly as reserve/settle do: same events, same totals (%s)', async (_, o) => {
+    const a = setup(undefined, o as typeof noWindow);
+    const b = setup(undefined, o as typeof noWindow);
     const sizes = [200, 150, 300, 250, 100];
     for (const [i, tokens] of sizes.entries()) {
       const request = { model: 'm', estimate: { inputTokens: tokens, outputTokens: 0 } };
@@ -46,6 +55,28 @@ describe("the client's synchronous budget path (in-memory store)", () => {
     expect(a.emitter.of('budget:exceeded').length).toBeGreaterThan(0);
     expect(a.emitter.of('budget:warning').length).toBeGreaterThan(0);
     expect(await b.budget.snapshot()).toEqual(await a.budget.snapshot());
+  });
+
+  it('a store that fails on settle gives the same warning either way, and the settle still happens once', async () => {
+    const a = setup(new MemoryBudgetStore(), noWindow);
+    const b = setup(new MemoryBudgetStore(), noWindow);
+    const request = { model: 'm', estimate: { inputTokens: 100, outputTokens: 0 } };
+    const ra = await a.budget.reserve(request);
+    const rb = budgetNow.reserveNow(b.budget, request)!;
+    if (!ra.ok || !rb.ok) throw new Error('expected both to reserve');
+    for (const store of [a.budget.store, b.budget.store] as MemoryBudgetStore[]) {
+      store.settleSync = () => {
+        throw new Error('disk full');
+      };
+    }
+    await a.budget.settle(ra.reservation, usage(90, 3));
+    expect(budgetNow.settleNow(b.budget, rb.reservation, usage(90, 3), b.clock.now())).toBe(true);
+    expect(b.emitter.events).toEqual(a.emitter.events);
+    expect(b.emitter.of('budget:usage-warning').map((e) => e.reason)).toEqual(['store', 'store']);
+    // Settled once: a second settle does nothing.
+    expect(budgetNow.settleNow(b.budget, rb.reservation, usage(90, 3))).toBe(true);
+    expect(b.emitter.events).toEqual(a.emitter.events);
+    expect(b.budget.openReservations).toBe(0);
   });
 
   it('what reserve gives a caller stays frozen', async () => {
