@@ -2,7 +2,8 @@ import type { BudgetManager } from '../budget/manager.js';
 import type { Clock } from '../clock/clock.js';
 import { DisposedError } from '../errors/errors.js';
 import type { EventBus } from '../events/events.js';
-import { type ChainHooks, runChain } from '../fallback/chain.js';
+import { type ChainHooks, type ChainResult, runChain } from '../fallback/chain.js';
+import type { Outcome } from '../fallback/outcome.js';
 import { servedBy } from '../fallback/providers.js';
 import type { ContentPolicy } from '../fallback/content.js';
 import { contentChain } from '../fallback/content-chain.js';
@@ -24,6 +25,7 @@ import { callEstimate, checkedUsage, fitStateOf } from './support.js';
 import type { AttemptFn, RunOptions } from './types.js';
 
 type FallbackReason = Parameters<ChainHooks['onFallback']>[2];
+type ContentChain<T> = ReturnType<typeof contentChain<T>>;
 
 /** What one call through the chain reads of its client, built once at construction. */
 export interface CallDeps {
@@ -53,7 +55,21 @@ export interface CallDeps {
  * hedged), content fallback after them; resolves with what `fn` resolved or
  * throws the call's error (an exhausted chain emits `exhausted`).
  */
-export async function runCall<T>(c: CallDeps, fn: AttemptFn<T>, options: RunOptions | undefined): Promise<T> {
+export function runCall<T>(c: CallDeps, fn: AttemptFn<T>, options: RunOptions | undefined): Promise<T> {
+  try {
+    return startCall(c, fn, options);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/**
+ * {@link runCall}'s synchronous start. The first model of a chain that is not
+ * hedged is tried here, and a success resolves the call from that one try: no
+ * promise of the chain's or of an async function of its own in between. From a
+ * first failure on, the chain goes on from it in {@link afterFirst}.
+ */
+function startCall<T>(c: CallDeps, fn: AttemptFn<T>, options: RunOptions | undefined): Promise<T> {
   // Entries naming another provider than the caller's are left out (decision 0006).
   const served = servedBy(options?.models ?? c.models, options?.provider, c.providers);
   const chain = served.models;
@@ -92,8 +108,13 @@ export async function runCall<T>(c: CallDeps, fn: AttemptFn<T>, options: RunOpti
   const tryIn = (branch: CallState) => c.content.wrap<T>((model, index, tried) => tryEntry(c, fn, model, branch, index, tried), fit);
   const tryOne = tryIn(call);
   const hedge = models.length > 1 ? hedgeFor(c.hedge, options?.hedge) : undefined;
-  const first = hedge
-    ? await runHedgedCall<T>(models, hedge, hooks, {
+  if (!hedge && models.length > 0) {
+    const model = models[0]!;
+    hooks.beforeModel(model);
+    return tryOne(model, 0, models).then((outcome) => (outcome.ok ? outcome.value : afterFirst(c, call, models, tryOne, hooks, content, outcome)));
+  }
+  const chained = hedge
+    ? runHedgedCall<T>(models, hedge, hooks, {
         clock: c.clock,
         budget: c.hedgeBudget,
         stopSignal: c.stop,
@@ -106,7 +127,30 @@ export async function runCall<T>(c: CallDeps, fn: AttemptFn<T>, options: RunOpti
           if (c.bus.wants(name)) c.bus.emit(name, { timestamp: c.clock.now(), taskId: call.taskId, ...payload } as never);
         },
       })
-    : await runChain(models, tryOne, hooks);
+    : runChain(models, tryOne, hooks);
+  return settleChain(c, call, tryOne, hooks, content, chained);
+}
+
+type TryOne<T> = (model: string, index: number, chain: readonly string[]) => Promise<Outcome<T>>;
+
+/**
+ * The chain after its first model failed: runChain takes that outcome as its
+ * first model's (the model's start was checked before it ran) and goes on.
+ */
+function afterFirst<T>(c: CallDeps, call: CallState, models: readonly string[], tryOne: TryOne<T>, hooks: ChainHooks, content: ContentChain<T>, first: Outcome<T>): Promise<T> {
+  let pending: Outcome<T> | undefined = first;
+  const replay: ChainHooks = { ...hooks, beforeModel: (model) => (pending ? undefined : hooks.beforeModel(model)) };
+  const resumed: TryOne<T> = (model, index, chain) => {
+    const outcome = pending;
+    pending = undefined;
+    return outcome ? Promise.resolve(outcome) : tryOne(model, index, chain);
+  };
+  return settleChain(c, call, tryOne, hooks, content, runChain(models, resumed, replay));
+}
+
+/** What the chain's result makes of the call: the value, the content fallback's second pass, or the call's error. */
+async function settleChain<T>(c: CallDeps, call: CallState, tryOne: TryOne<T>, hooks: ChainHooks, content: ContentChain<T>, chained: Promise<ChainResult<T>>): Promise<T> {
+  const first = await chained;
   const result = first.ok ? first : await content.finish(first, tryOne, hooks);
   if (result.ok) return result.value;
   if (result.failures) {
