@@ -2,9 +2,10 @@ import type { BudgetManager } from '../budget/manager.js';
 import type { Clock } from '../clock/clock.js';
 import { DisposedError } from '../errors/errors.js';
 import type { EventBus } from '../events/events.js';
-import { type ChainHooks, runChain } from '../fallback/chain.js';
+import { type ChainHooks, type ChainResult, runChain } from '../fallback/chain.js';
+import type { Outcome } from '../fallback/outcome.js';
 import { servedBy } from '../fallback/providers.js';
-import type { ContentPolicy } from '../fallback/content.js';
+import type { ContentPolicy, FitState } from '../fallback/content.js';
 import { contentChain } from '../fallback/content-chain.js';
 import { type Conditions, mergeConditions } from '../fallback/conditions.js';
 import type { ResolvedHedge } from '../fallback/hedge-options.js';
@@ -24,6 +25,7 @@ import { callEstimate, checkedUsage, fitStateOf } from './support.js';
 import type { AttemptFn, RunOptions } from './types.js';
 
 type FallbackReason = Parameters<ChainHooks['onFallback']>[2];
+type ContentChain<T> = ReturnType<typeof contentChain<T>>;
 
 /** What one call through the chain reads of its client, built once at construction. */
 export interface CallDeps {
@@ -53,11 +55,25 @@ export interface CallDeps {
  * hedged), content fallback after them; resolves with what `fn` resolved or
  * throws the call's error (an exhausted chain emits `exhausted`).
  */
-export async function runCall<T>(c: CallDeps, fn: AttemptFn<T>, options: RunOptions | undefined): Promise<T> {
+export function runCall<T>(c: CallDeps, fn: AttemptFn<T>, options: RunOptions | undefined): Promise<T> {
+  try {
+    return startCall(c, fn, options);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/**
+ * {@link runCall}'s synchronous start. The first model of a chain that is not
+ * hedged is tried here, and a success resolves the call from that one try: no
+ * promise of the chain's or of an async function of its own in between. From a
+ * first failure on, the chain goes on from it in {@link afterFirst}.
+ */
+function startCall<T>(c: CallDeps, fn: AttemptFn<T>, options: RunOptions | undefined): Promise<T> {
   // Entries naming another provider than the caller's are left out (decision 0006).
-  const served = servedBy(options?.models ?? c.models, options?.provider, c.providers);
-  const chain = served.models;
-  const skipped = served.skipped.length > 0 ? { skipped: served.skipped } : {};
+  const served = options?.provider === undefined ? undefined : servedBy(options.models ?? c.models, options.provider, c.providers);
+  const chain = served ? served.models : (options?.models ?? c.models);
+  const skipped = served && served.skipped.length > 0 ? { skipped: served.skipped } : NONE_SKIPPED;
   const monitor = c.monitor;
   const models = monitor && monitor.options.routing !== 'fixed' ? monitor.rank(chain).order : chain;
   const call: CallState = {
@@ -77,23 +93,19 @@ export async function runCall<T>(c: CallDeps, fn: AttemptFn<T>, options: RunOpti
     conditions: mergeConditions(c.conditions, options?.conditions as Conditions | undefined),
   };
   const fit = fitStateOf(options, call.estimate);
-  const content = contentChain<T>(c.content, fit, models);
-  const hooks: ChainHooks = {
-    onFallback: (from: string, to: string, reason: FallbackReason) => {
-      monitor?.recordFallback(from, to);
-      if (c.bus.wants('fallback')) c.bus.emit('fallback', { timestamp: c.clock.now(), taskId: call.taskId, from, to, reason, ...skipped });
-    },
-    beforeModel: () => {
-      call.signal?.throwIfAborted();
-      if (c.stop.aborted) throw new DisposedError();
-    },
-    moveOn: content.moveOn,
-  };
   const tryIn = (branch: CallState) => c.content.wrap<T>((model, index, tried) => tryEntry(c, fn, model, branch, index, tried), fit);
   const tryOne = tryIn(call);
   const hedge = models.length > 1 ? hedgeFor(c.hedge, options?.hedge) : undefined;
-  const first = hedge
-    ? await runHedgedCall<T>(models, hedge, hooks, {
+  if (!hedge && models.length > 0) {
+    // The chain's hooks and content rules are built when the first model fails: a success needs neither.
+    const model = models[0]!;
+    checkStart(c, call);
+    return tryOne(model, 0, models).then((outcome) => (outcome.ok ? outcome.value : afterFirst(chainParts(c, call, fit, models, skipped), tryOne, outcome)));
+  }
+  const parts = chainParts<T>(c, call, fit, models, skipped);
+  const hooks = parts.hooks;
+  const chained = hedge
+    ? runHedgedCall<T>(models, hedge, hooks, {
         clock: c.clock,
         budget: c.hedgeBudget,
         stopSignal: c.stop,
@@ -106,7 +118,61 @@ export async function runCall<T>(c: CallDeps, fn: AttemptFn<T>, options: RunOpti
           if (c.bus.wants(name)) c.bus.emit(name, { timestamp: c.clock.now(), taskId: call.taskId, ...payload } as never);
         },
       })
-    : await runChain(models, tryOne, hooks);
+    : runChain(models, tryOne, hooks);
+  return settleChain(parts, tryOne, chained);
+}
+
+const NONE_SKIPPED = Object.freeze({});
+
+type TryOne<T> = (model: string, index: number, chain: readonly string[]) => Promise<Outcome<T>>;
+
+/** What running the chain past one model needs: its hooks and content rules. */
+interface ChainParts<T> {
+  readonly c: CallDeps;
+  readonly call: CallState;
+  readonly hooks: ChainHooks;
+  readonly content: ContentChain<T>;
+}
+
+/** Before each model: the caller's abort and dispose stop the chain. */
+function checkStart(c: CallDeps, call: CallState): void {
+  call.signal?.throwIfAborted();
+  if (c.stop.aborted) throw new DisposedError();
+}
+
+function chainParts<T>(c: CallDeps, call: CallState, fit: FitState, models: readonly string[], skipped: object): ChainParts<T> {
+  const content = contentChain<T>(c.content, fit, models);
+  const monitor = c.monitor;
+  const hooks: ChainHooks = {
+    onFallback: (from: string, to: string, reason: FallbackReason) => {
+      monitor?.recordFallback(from, to);
+      if (c.bus.wants('fallback')) c.bus.emit('fallback', { timestamp: c.clock.now(), taskId: call.taskId, from, to, reason, ...skipped });
+    },
+    beforeModel: () => checkStart(c, call),
+    moveOn: content.moveOn,
+  };
+  return { c, call, hooks, content };
+}
+
+/**
+ * The chain after its first model failed: runChain takes that outcome as its
+ * first model's (the model's start was checked before it ran) and goes on.
+ */
+function afterFirst<T>(parts: ChainParts<T>, tryOne: TryOne<T>, first: Outcome<T>): Promise<T> {
+  const hooks = parts.hooks;
+  let pending: Outcome<T> | undefined = first;
+  const replay: ChainHooks = { ...hooks, beforeModel: (model) => (pending ? undefined : hooks.beforeModel(model)) };
+  const resumed: TryOne<T> = (model, index, chain) => {
+    const outcome = pending;
+    pending = undefined;
+    return outcome ? Promise.resolve(outcome) : tryOne(model, index, chain);
+  };
+  return settleChain(parts, tryOne, runChain(parts.call.chain!, resumed, replay));
+}
+
+/** What the chain's result makes of the call: the value, the content fallback's second pass, or the call's error. */
+async function settleChain<T>({ c, call, hooks, content }: ChainParts<T>, tryOne: TryOne<T>, chained: Promise<ChainResult<T>>): Promise<T> {
+  const first = await chained;
   const result = first.ok ? first : await content.finish(first, tryOne, hooks);
   if (result.ok) return result.value;
   if (result.failures) {

@@ -7,7 +7,7 @@ import { judgeError, judgeResult } from '../fallback/conditions.js';
 import { isHedgeLoss } from '../fallback/hedge.js';
 import { outcomeOf } from '../monitor/outcome.js';
 import { decideRetry } from '../retry/backoff.js';
-import { runWithRetry } from '../retry/retry.js';
+import { retryAfter } from '../retry/retry.js';
 import { firstChunkLimitMs } from '../stream/options.js';
 import { type Usage, addUsage, extractUsage } from '../usage/extract.js';
 import type { Release } from '../limits/limiter.js';
@@ -188,38 +188,44 @@ export async function tryModel<T>(
 
   const retry = deps.retryFor ? deps.retryFor(key) : deps.retry;
   try {
-    const value = retry
-      ? await runWithRetry(
-          {
-            attempt,
-            onFailure: async (error, n) => {
-              const cls = classifyOnce(state, error, clock.now());
-              // Another deployment of this model can serve now: go there rather than retry here.
-              if (cls.retryable && target?.failover?.()) return false;
-              // A full model with a later one that has room now: spill rather than sleep on Retry-After.
-              if (cls.kind === 'rate_limit' && admit && later?.some((m) => deps.limiter.available(m, admit.weight))) return false;
-              const decision = decideRetry(cls, n - 1, retry, deps.random);
-              if (!decision.retry || vetoRetry(deps, retry, model, key, call, cls, decision.delayMs, n)) return false;
-              monitor?.recordRetry(key);
-              if (bus.wants('retry')) {
-                bus.emit('retry', {
-                  timestamp: clock.now(),
-                  taskId: call.taskId,
-                  model,
-                  ...dep,
-                  attempt: n,
-                  delayMs: decision.delayMs,
-                  reason: cls.kind,
-                  ...(cls.retryAfterMs !== undefined ? { retryAfterMs: cls.retryAfterMs } : {}),
-                });
-              }
-              await sleepUnlessAborted(clock, decision.delayMs, [call.signal, deps.disposeSignal], KEEP_ALIVE);
-              return true;
-            },
+    let value: T;
+    try {
+      // The first attempt awaited here: the retry loop is built only after it failed.
+      value = await attempt(1);
+    } catch (first) {
+      if (!retry) throw first;
+      value = await retryAfter(
+        {
+          attempt,
+          onFailure: async (error, n) => {
+            const cls = classifyOnce(state, error, clock.now());
+            // Another deployment of this model can serve now: go there rather than retry here.
+            if (cls.retryable && target?.failover?.()) return false;
+            // A full model with a later one that has room now: spill rather than sleep on Retry-After.
+            if (cls.kind === 'rate_limit' && admit && later?.some((m) => deps.limiter.available(m, admit.weight))) return false;
+            const decision = decideRetry(cls, n - 1, retry, deps.random);
+            if (!decision.retry || vetoRetry(deps, retry, model, key, call, cls, decision.delayMs, n)) return false;
+            monitor?.recordRetry(key);
+            if (bus.wants('retry')) {
+              bus.emit('retry', {
+                timestamp: clock.now(),
+                taskId: call.taskId,
+                model,
+                ...dep,
+                attempt: n,
+                delayMs: decision.delayMs,
+                reason: cls.kind,
+                ...(cls.retryAfterMs !== undefined ? { retryAfterMs: cls.retryAfterMs } : {}),
+              });
+            }
+            await sleepUnlessAborted(clock, decision.delayMs, [call.signal, deps.disposeSignal], KEEP_ALIVE);
+            return true;
           },
-          retry.maxRetries,
-        )
-      : await attempt(1);
+        },
+        retry.maxRetries,
+        first,
+      );
+    }
     // A committed stream settles when it ends (see streamHooksFor).
     if (!state.streamed && (reservation || monitor || deps.weights || admit)) {
       const usage = (call.usage ?? extractUsage)(value);

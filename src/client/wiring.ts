@@ -83,5 +83,8 @@ export function wireClient(o: ResolvedClientOptions, disposeSignal: AbortSignal,
   };
   // A budget on the in-memory store reserves and settles synchronously: it never holds a call between attempts.
   const budgetWaits = budget !== undefined && !budgetNow.answersNow(budget);
-  return { clock, bus, monitor, budget, limiter, retryBudget, states, deps, waitsOutsideAttempts: budgetWaits || shared !== undefined || limiter.enabled };
+  // The local limiter's waits end on dispose by themselves (its queue is stopped with the client, the caller's
+  // signal reaches them): only a limiter of shared state, which waits on a store, needs the call raced.
+  const limiterWaits = limiter.enabled && o.shared?.limiter !== undefined;
+  return { clock, bus, monitor, budget, limiter, retryBudget, states, deps, waitsOutsideAttempts: budgetWaits || shared !== undefined || limiterWaits };
 }

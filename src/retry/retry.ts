@@ -46,7 +46,12 @@ export function runWithRetry<T>(loop: RetryLoop<T>, maxRetries: number): Promise
   return loop.attempt(1).then(undefined, (first: unknown) => retryAfter(loop, maxRetries, first));
 }
 
-async function retryAfter<T>(loop: RetryLoop<T>, maxRetries: number, first: unknown): Promise<T> {
+/**
+ * The loop after a first attempt that the caller ran itself failed with `first`
+ * ({@link runWithRetry} without its hop after the first attempt: a caller that
+ * already awaits the first attempt builds the loop only when it failed).
+ */
+export async function retryAfter<T>(loop: RetryLoop<T>, maxRetries: number, first: unknown): Promise<T> {
   if (maxRetries <= 0) throw first;
   const pRetry = loadPRetry();
   // Nothing may reject unobserved if we stop here (the load is awaited only on the retry path).
