@@ -5,8 +5,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 // builds the ones it validates when it is constructed.
 const built: string[] = [];
 
-vi.mock('zod', async (importOriginal) => {
-  const actual = await importOriginal<typeof import('zod')>();
+vi.mock('zod/mini', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('zod/mini')>();
   const counted = new Proxy(actual.z, {
     get(target, key, receiver) {
       const value: unknown = Reflect.get(target, key, receiver);
