@@ -128,8 +128,7 @@ const LIMIT_REQUIRED = { error: 'expected maxTokens and/or maxCostUsd' };
 
 export const budgetLimitSchema = schemaOnFirstUse(() => z.strictObject(limitShape()).check(z.refine(hasALimit, LIMIT_REQUIRED)));
 
-export const windowLimitSchema = schemaOnFirstUse(() => z
-  .strictObject({
+export const windowLimitSchema = schemaOnFirstUse(() => z.strictObject({
     ...limitShape(),
     windowMs: longMs(),
     buckets: z.optional(positiveInt().check(z.lte(3_600, { error: 'expected at most 3600' }))),
@@ -169,8 +168,7 @@ export const budgetOptionsSchema = schemaOnFirstUse(() => z.strictObject({
   models: z.optional(z.record(z.string().check(z.minLength(1, { error: 'expected a model name' })), budgetLimitSchema(), { error: 'expected an object of model name → limits' })),
   window: z.optional(windowLimitSchema()),
   action: z.optional(action()),
-  thresholds: z.optional(z
-    .array(
+  thresholds: z.optional(z.array(
       z.number({ error: 'expected a threshold in (0, 1]' }).check(z.gt(0, { error: 'expected a threshold in (0, 1]' }), z.lte(1, { error: 'expected a threshold in (0, 1]' })),
       { error: 'expected an array of thresholds in (0, 1]' },
     )),

@@ -159,16 +159,17 @@ export const modelIdOf = (entry: string | ModelEntry): string => (typeof entry =
  */
 export const coreOptionParts = {
   models: schemaOnFirstUse(() =>
-    z
-      // An entry object's schema is built only when an entry is not a plain model name.
-      .array(z.union([modelName(), z.lazy(modelEntrySchema)]), { error: 'expected a non-empty array of model names or { model, provider } entries' }).check(z.minLength(1, { error: 'expected a non-empty array of model names or { model, provider } entries' }), z.refine((m) => new Set(m.map(modelIdOf)).size === m.length, { error: 'expected model names without duplicates' })),
+    // An entry object's schema is built only when an entry is not a plain model name.
+    z.array(z.union([modelName(), z.lazy(modelEntrySchema)]), { error: 'expected a non-empty array of model names or { model, provider } entries' }).check(
+      z.minLength(1, { error: 'expected a non-empty array of model names or { model, provider } entries' }),
+      z.refine((m) => new Set(m.map(modelIdOf)).size === m.length, { error: 'expected model names without duplicates' }),
+    ),
   ),
   retry: schemaOnFirstUse(() => z.optional(z.union([retrySchema(), z.literal(false)], { error: 'expected retry options or false' }))),
   breaker: schemaOnFirstUse(() => z.optional(z.union([breakerSchema(), z.literal(false)], { error: 'expected breaker options or false' }))),
   timeoutMs: schemaOnFirstUse(() => z.optional(positiveMs())),
   adaptiveTimeout: schemaOnFirstUse(() =>
-    z.optional(z
-      .union([adaptiveTimeoutSchema(), z.literal(false)], { error: 'expected adaptive timeout options or false' }).check(z.refine((a) => a === false || a.minTimeoutMs === undefined || a.maxTimeoutMs === undefined || a.minTimeoutMs <= a.maxTimeoutMs, {
+    z.optional(z.union([adaptiveTimeoutSchema(), z.literal(false)], { error: 'expected adaptive timeout options or false' }).check(z.refine((a) => a === false || a.minTimeoutMs === undefined || a.maxTimeoutMs === undefined || a.minTimeoutMs <= a.maxTimeoutMs, {
         error: 'expected minTimeoutMs <= maxTimeoutMs',
       }))),
   ),
@@ -177,8 +178,7 @@ export const coreOptionParts = {
   stream: schemaOnFirstUse(() => z.optional(streamOptionsSchema())),
   limits: schemaOnFirstUse(() => z.optional(limitsSchema())),
   shared: schemaOnFirstUse(() =>
-    z.optional(z
-      .strictObject({
+    z.optional(z.strictObject({
         budgetStore: z.optional(fn<(deps: SharedDeps) => BudgetStore>('a function (deps) => BudgetStore')),
         limiter: z.optional(fn<(deps: SharedDeps) => Limiter>('a function (deps) => Limiter')),
         breaker: z.optional(fn<(deps: SharedDeps) => SharedBreaker>('a function (deps) => SharedBreaker')),

@@ -37,8 +37,7 @@ export interface ContentOptions {
 export const contentSchema = schemaOnFirstUse(() => z.strictObject({
   contextWindows: z.optional(z.record(modelName(), positiveInt(), { error: 'expected an object of model name → context window in tokens' })),
   fitOutput: z.optional(z.boolean({ error: 'expected true or false' })),
-  onRefusal: z.optional(z
-    .union(
+  onRefusal: z.optional(z.union(
       [
         z.enum(['return', 'fallback']),
         z.strictObject({ models: z.readonly(z.array(modelName()).check(z.minLength(1, { error: 'expected a non-empty array of model names' }))) }),

@@ -95,13 +95,11 @@ const rule = <S extends z.core.$ZodLooseShape>(shape: S) =>
   z.optional(z.union([z.strictObject({ level: z.optional(level()), cooldownMs: z.optional(positiveMs()), ...shape }), z.literal(false)], { error: 'expected rule options or false' }));
 const thresholds = schemaOnFirstUse(() => z.strictObject({ errorRate: z.optional(fraction()), p95LatencyMs: z.optional(positiveMs()) }));
 
-export const monitorSchema = schemaOnFirstUse(() => z
-  .strictObject({
+export const monitorSchema = schemaOnFirstUse(() => z.strictObject({
     windows: z.optional(z.readonly(z.array(positiveMs(), { error: 'expected a non-empty array of window lengths in ms' }).check(z.minLength(1, { error: 'expected a non-empty array of window lengths in ms' })))),
     buckets: z.optional(positiveInt().check(z.lte(120, { error: 'expected at most 120' }))),
     relativeAccuracy: z.optional(z.number({ error: 'expected a number in (0, 0.5]' }).check(z.gt(0, { error: 'expected a number in (0, 0.5]' }), z.lte(0.5, { error: 'expected a number in (0, 0.5]' }))),
-    health: z.optional(z
-      .strictObject({
+    health: z.optional(z.strictObject({
         windowMs: z.optional(positiveMs()),
         minCalls: z.optional(positiveInt()),
         degraded: z.optional(thresholds()),
@@ -109,8 +107,7 @@ export const monitorSchema = schemaOnFirstUse(() => z
         latencyRefreshMs: z.optional(positiveMs()),
       })),
     routing: z.optional(z.enum(['fixed', 'healthiest', 'fastest'], { error: "expected 'fixed', 'healthiest' or 'fastest'" })),
-    anomaly: z.optional(z
-      .union(
+    anomaly: z.optional(z.union(
         [
           z.strictObject({
             intervalMs: z.optional(positiveMs()),
@@ -124,11 +121,9 @@ export const monitorSchema = schemaOnFirstUse(() => z
         ],
         { error: 'expected anomaly options or false' },
       )),
-    alerts: z.optional(z
-      .strictObject({
+    alerts: z.optional(z.strictObject({
         cooldownMs: z.optional(positiveMs()),
-        rules: z.optional(z
-          .strictObject({
+        rules: z.optional(z.strictObject({
             budget: rule({ threshold: z.optional(fraction()) }),
             rateLimits: rule({ count: z.optional(positiveInt().check(z.lte(1000, { error: 'expected at most 1000' }))), windowMs: z.optional(positiveMs()) }),
             breakerOpen: rule({}),

@@ -30,8 +30,7 @@ const hhmm = () => z.string({ error: "expected a time 'HH:MM'" }).check(z.regex(
 const schema = schemaOnFirstUse(() => z.strictObject({
   clock: z.custom<Clock>((v) => typeof (v as Clock | undefined)?.setTimeout === 'function', { error: 'expected a clock' }),
   at: hhmm(),
-  timeZone: z.optional(z
-    .string({ error: 'expected an IANA time zone' }).check(z.refine((tz) => { try { new Intl.DateTimeFormat('en-US', { timeZone: tz }); return true; } catch { return false; } }, { error: 'expected an IANA time zone' }))),
+  timeZone: z.optional(z.string({ error: 'expected an IANA time zone' }).check(z.refine((tz) => { try { new Intl.DateTimeFormat('en-US', { timeZone: tz }); return true; } catch { return false; } }, { error: 'expected an IANA time zone' }))),
   quietHours: z.optional(z.strictObject({ from: hhmm(), to: hhmm() })),
   produce: fn<(at: number) => unknown>('a function'),
   onError: z.optional(fn<(e: unknown) => void>('a function')),

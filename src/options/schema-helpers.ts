@@ -16,13 +16,12 @@ export const positiveInt = () =>
 export const MAX_TIMER_MS = 2_147_483_647;
 const TOO_LONG = { error: `expected at most ${MAX_TIMER_MS} ms (about 24.8 days, the longest timer Node can run)` };
 
+// z.number() itself refuses NaN and ±Infinity, with the number's own message.
 export const nonNegativeMs = () =>
-  z
-    .number({ error: 'expected a non-negative number of milliseconds' }).check(z.gte(0, { error: 'expected a non-negative number of milliseconds' }), z.lte(MAX_TIMER_MS, TOO_LONG));
+  z.number({ error: 'expected a non-negative number of milliseconds' }).check(z.gte(0, { error: 'expected a non-negative number of milliseconds' }), z.lte(MAX_TIMER_MS, TOO_LONG));
 
 export const positiveMs = () =>
-  z
-    .number({ error: 'expected a positive number of milliseconds' }).check(z.gt(0, { error: 'expected a positive number of milliseconds' }), z.lte(MAX_TIMER_MS, TOO_LONG));
+  z.number({ error: 'expected a positive number of milliseconds' }).check(z.gt(0, { error: 'expected a positive number of milliseconds' }), z.lte(MAX_TIMER_MS, TOO_LONG));
 
 /** A duration that is only compared with clock times, never waited on (a rolling window, a TTL): no timer cap. */
 export const longMs = () =>

@@ -79,8 +79,7 @@ export const retrySchema = schemaOnFirstUse(() => z.strictObject({
   maxDelayMs: z.optional(nonNegativeMs()),
   jitter: z.optional(z.enum(['none', 'full', 'equal'], { error: "expected 'none', 'full' or 'equal'" })),
   maxRetryAfterMs: z.optional(nonNegativeMs()),
-  budget: z.optional(z
-    .union(
+  budget: z.optional(z.union(
       [
         z.strictObject({
           ratio: z.optional(z.number({ error: 'expected a number between 0 and 1' }).check(z.gte(0, { error: 'expected a number between 0 and 1' }), z.lte(1, { error: 'expected a number between 0 and 1' }))),

@@ -42,8 +42,7 @@ export interface EventStreamOptions {
 const intervalOrOff = () => z.union([positiveMs(), z.literal(false)], { error: 'expected a positive number of milliseconds or false' });
 
 const schema = z.strictObject({
-  events: z.optional(z
-    .array(z.string().check(z.minLength(1)), { error: 'expected an array of event names' }).check(z.minLength(1, { error: 'expected at least one event name' }))),
+  events: z.optional(z.array(z.string().check(z.minLength(1)), { error: 'expected an array of event names' }).check(z.minLength(1, { error: 'expected at least one event name' }))),
   snapshotEveryMs: z.optional(intervalOrOff()),
   heartbeatMs: z.optional(intervalOrOff()),
   clock: z.optional(clockSchema()),
