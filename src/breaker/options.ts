@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { nonNegativeInt, percentage, positiveInt, positiveMs, schemaOnFirstUse } from '../options/schema-helpers.js';
 
 export interface BreakerOptions {
@@ -52,15 +52,15 @@ export interface BreakerOptions {
 }
 
 export const breakerSchema = schemaOnFirstUse(() => z.strictObject({
-  errorThresholdPercentage: percentage().optional(),
-  volumeThreshold: nonNegativeInt().optional(),
-  rollingWindowMs: positiveMs().optional(),
-  rollingBuckets: positiveInt().max(1000, { error: 'expected at most 1000' }).optional(),
-  resetTimeoutMs: positiveMs().optional(),
-  maxResetTimeoutMs: positiveMs().optional(),
-  quotaResetTimeoutMs: positiveMs().optional(),
-  slowCallRateThreshold: percentage().optional(),
-  slowCallDurationMs: positiveMs().optional(),
+  errorThresholdPercentage: z.optional(percentage()),
+  volumeThreshold: z.optional(nonNegativeInt()),
+  rollingWindowMs: z.optional(positiveMs()),
+  rollingBuckets: z.optional(positiveInt().check(z.lte(1000, { error: 'expected at most 1000' }))),
+  resetTimeoutMs: z.optional(positiveMs()),
+  maxResetTimeoutMs: z.optional(positiveMs()),
+  quotaResetTimeoutMs: z.optional(positiveMs()),
+  slowCallRateThreshold: z.optional(percentage()),
+  slowCallDurationMs: z.optional(positiveMs()),
 }));
 
 export type ResolvedBreaker = Required<Omit<BreakerOptions, 'slowCallDurationMs'>> & { readonly slowCallDurationMs: number | undefined };

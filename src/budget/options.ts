@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { fn, longMs, nonNegativeInt, positiveInt, positiveMs, schemaOnFirstUse } from '../options/schema-helpers.js';
 import type { BudgetAction } from './events.js';
 import { isValidTimeZone } from './period.js';
@@ -113,46 +113,44 @@ export interface BudgetOptions {
 }
 
 const money = () =>
-  z.number({ error: 'expected a non-negative number of USD' }).min(0, { error: 'expected a non-negative number of USD' }).finite({ error: 'expected a finite number of USD' });
+  z.number({ error: 'expected a non-negative number of USD' }).check(z.gte(0, { error: 'expected a non-negative number of USD' }));
 const tokens = () =>
-  z.number({ error: 'expected a non-negative number of tokens' }).min(0, { error: 'expected a non-negative number of tokens' }).finite({ error: 'expected a finite number of tokens' });
+  z.number({ error: 'expected a non-negative number of tokens' }).check(z.gte(0, { error: 'expected a non-negative number of tokens' }));
 const action = () => z.enum(['reject', 'fallback', 'warn-only'], { error: "expected 'reject', 'fallback' or 'warn-only'" });
 
 const limitShape = () => ({
-  maxTokens: tokens().optional(),
-  maxCostUsd: money().optional(),
-  action: action().optional(),
+  maxTokens: z.optional(tokens()),
+  maxCostUsd: z.optional(money()),
+  action: z.optional(action()),
 });
 const hasALimit = (l: { maxTokens?: number | undefined; maxCostUsd?: number | undefined }) => l.maxTokens !== undefined || l.maxCostUsd !== undefined;
 const LIMIT_REQUIRED = { error: 'expected maxTokens and/or maxCostUsd' };
 
-export const budgetLimitSchema = schemaOnFirstUse(() => z.strictObject(limitShape()).refine(hasALimit, LIMIT_REQUIRED));
+export const budgetLimitSchema = schemaOnFirstUse(() => z.strictObject(limitShape()).check(z.refine(hasALimit, LIMIT_REQUIRED)));
 
-export const windowLimitSchema = schemaOnFirstUse(() => z
-  .strictObject({
+export const windowLimitSchema = schemaOnFirstUse(() => z.strictObject({
     ...limitShape(),
     windowMs: longMs(),
-    buckets: positiveInt().max(3_600, { error: 'expected at most 3600' }).optional(),
-  })
-  .refine(hasALimit, LIMIT_REQUIRED));
+    buckets: z.optional(positiveInt().check(z.lte(3_600, { error: 'expected at most 3600' }))),
+  }).check(z.refine(hasALimit, LIMIT_REQUIRED)));
 
 const perMillion = () =>
-  z.number({ error: 'expected a non-negative price in USD per million tokens' }).min(0, { error: 'expected a non-negative price in USD per million tokens' }).finite({ error: 'expected a finite price' });
+  z.number({ error: 'expected a non-negative price in USD per million tokens' }).check(z.gte(0, { error: 'expected a non-negative price in USD per million tokens' }));
 
 const tierSchema = schemaOnFirstUse(() => z.strictObject({
   aboveInputTokens: nonNegativeInt(),
   input: perMillion(),
   output: perMillion(),
-  cachedInput: perMillion().optional(),
-  cacheWrite: perMillion().optional(),
+  cachedInput: z.optional(perMillion()),
+  cacheWrite: z.optional(perMillion()),
 }));
 
 export const modelPriceSchema = schemaOnFirstUse(() => z.strictObject({
   input: perMillion(),
   output: perMillion(),
-  cachedInput: perMillion().optional(),
-  cacheWrite: perMillion().optional(),
-  tiers: z.array(tierSchema(), { error: 'expected an array of { aboveInputTokens, input, output } tiers' }).readonly().optional(),
+  cachedInput: z.optional(perMillion()),
+  cacheWrite: z.optional(perMillion()),
+  tiers: z.optional(z.readonly(z.array(tierSchema(), { error: 'expected an array of { aboveInputTokens, input, output } tiers' }))),
 }));
 
 const storeSchema = schemaOnFirstUse(() => z.custom<BudgetStore>(
@@ -164,27 +162,25 @@ const storeSchema = schemaOnFirstUse(() => z.custom<BudgetStore>(
 ));
 
 export const budgetOptionsSchema = schemaOnFirstUse(() => z.strictObject({
-  currency: z.literal('USD', { error: "expected 'USD' (the only supported currency)" }).optional(),
-  task: budgetLimitSchema().optional(),
-  day: budgetLimitSchema().optional(),
-  models: z.record(z.string().min(1, { error: 'expected a model name' }), budgetLimitSchema(), { error: 'expected an object of model name → limits' }).optional(),
-  window: windowLimitSchema().optional(),
-  action: action().optional(),
-  thresholds: z
-    .array(
-      z.number({ error: 'expected a threshold in (0, 1]' }).gt(0, { error: 'expected a threshold in (0, 1]' }).max(1, { error: 'expected a threshold in (0, 1]' }),
+  currency: z.optional(z.literal('USD', { error: "expected 'USD' (the only supported currency)" })),
+  task: z.optional(budgetLimitSchema()),
+  day: z.optional(budgetLimitSchema()),
+  models: z.optional(z.record(z.string().check(z.minLength(1, { error: 'expected a model name' })), budgetLimitSchema(), { error: 'expected an object of model name → limits' })),
+  window: z.optional(windowLimitSchema()),
+  action: z.optional(action()),
+  thresholds: z.optional(z.array(
+      z.number({ error: 'expected a threshold in (0, 1]' }).check(z.gt(0, { error: 'expected a threshold in (0, 1]' }), z.lte(1, { error: 'expected a threshold in (0, 1]' })),
       { error: 'expected an array of thresholds in (0, 1]' },
-    )
-    .optional(),
-  timeZone: z.string({ error: "expected an IANA time zone such as 'Europe/Paris'" }).refine(isValidTimeZone, { error: "expected an IANA time zone such as 'Europe/Paris'" }).optional(),
-  prices: z.record(z.string().min(1, { error: 'expected a model name' }), modelPriceSchema(), { error: 'expected an object of model name → prices' }).optional(),
-  replaceDefaultPrices: z.boolean({ error: 'expected true or false' }).optional(),
-  store: storeSchema().optional(),
-  onStoreError: z.enum(['closed', 'open'], { error: "expected 'closed' or 'open'" }).optional(),
-  storeTimeoutMs: positiveMs().optional(),
-  taskTtlMs: longMs().optional(),
-  defaultOutputTokens: nonNegativeInt().optional(),
-  tokenizer: fn<(text: string) => number>('a function (text) => number of tokens').optional(),
+    )),
+  timeZone: z.optional(z.string({ error: "expected an IANA time zone such as 'Europe/Paris'" }).check(z.refine(isValidTimeZone, { error: "expected an IANA time zone such as 'Europe/Paris'" }))),
+  prices: z.optional(z.record(z.string().check(z.minLength(1, { error: 'expected a model name' })), modelPriceSchema(), { error: 'expected an object of model name → prices' })),
+  replaceDefaultPrices: z.optional(z.boolean({ error: 'expected true or false' })),
+  store: z.optional(storeSchema()),
+  onStoreError: z.optional(z.enum(['closed', 'open'], { error: "expected 'closed' or 'open'" })),
+  storeTimeoutMs: z.optional(positiveMs()),
+  taskTtlMs: z.optional(longMs()),
+  defaultOutputTokens: z.optional(nonNegativeInt()),
+  tokenizer: z.optional(fn<(text: string) => number>('a function (text) => number of tokens')),
 }));
 
 // Keeps the schema and the public type from drifting apart: each must accept the other.

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import type { Clock, RandomSource } from '../clock/clock.js';
 import { type BudgetOptions, budgetOptionsSchema } from '../budget/options.js';
 import type { BudgetStore } from '../budget/store.js';
@@ -142,8 +142,8 @@ export interface ResilientClientOptions {
 const modelEntrySchema = schemaOnFirstUse(() => z.strictObject(
   {
     model: modelName(),
-    provider: z.string({ error: 'expected a provider name (non-empty string)' }).min(1, { error: 'expected a provider name (non-empty string)' }).optional(),
-    deployments: deploymentsSchema().optional(),
+    provider: z.optional(z.string({ error: 'expected a provider name (non-empty string)' }).check(z.minLength(1, { error: 'expected a provider name (non-empty string)' }))),
+    deployments: z.optional(deploymentsSchema()),
     ...overrideShape(),
   },
   { error: 'expected a model name or { model, provider?, deployments?, … }' },
@@ -159,42 +159,37 @@ export const modelIdOf = (entry: string | ModelEntry): string => (typeof entry =
  */
 export const coreOptionParts = {
   models: schemaOnFirstUse(() =>
-    z
-      // An entry object's schema is built only when an entry is not a plain model name.
-      .array(z.union([modelName(), z.lazy(modelEntrySchema)]), { error: 'expected a non-empty array of model names or { model, provider } entries' })
-      .min(1, { error: 'expected a non-empty array of model names or { model, provider } entries' })
-      .refine((m) => new Set(m.map(modelIdOf)).size === m.length, { error: 'expected model names without duplicates' }),
+    // An entry object's schema is built only when an entry is not a plain model name.
+    z.array(z.union([modelName(), z.lazy(modelEntrySchema)]), { error: 'expected a non-empty array of model names or { model, provider } entries' }).check(
+      z.minLength(1, { error: 'expected a non-empty array of model names or { model, provider } entries' }),
+      z.refine((m) => new Set(m.map(modelIdOf)).size === m.length, { error: 'expected model names without duplicates' }),
+    ),
   ),
-  retry: schemaOnFirstUse(() => z.union([retrySchema(), z.literal(false)], { error: 'expected retry options or false' }).optional()),
-  breaker: schemaOnFirstUse(() => z.union([breakerSchema(), z.literal(false)], { error: 'expected breaker options or false' }).optional()),
-  timeoutMs: schemaOnFirstUse(() => positiveMs().optional()),
+  retry: schemaOnFirstUse(() => z.optional(z.union([retrySchema(), z.literal(false)], { error: 'expected retry options or false' }))),
+  breaker: schemaOnFirstUse(() => z.optional(z.union([breakerSchema(), z.literal(false)], { error: 'expected breaker options or false' }))),
+  timeoutMs: schemaOnFirstUse(() => z.optional(positiveMs())),
   adaptiveTimeout: schemaOnFirstUse(() =>
-    z
-      .union([adaptiveTimeoutSchema(), z.literal(false)], { error: 'expected adaptive timeout options or false' })
-      .refine((a) => a === false || a.minTimeoutMs === undefined || a.maxTimeoutMs === undefined || a.minTimeoutMs <= a.maxTimeoutMs, {
+    z.optional(z.union([adaptiveTimeoutSchema(), z.literal(false)], { error: 'expected adaptive timeout options or false' }).check(z.refine((a) => a === false || a.minTimeoutMs === undefined || a.maxTimeoutMs === undefined || a.minTimeoutMs <= a.maxTimeoutMs, {
         error: 'expected minTimeoutMs <= maxTimeoutMs',
-      })
-      .optional(),
+      }))),
   ),
-  budget: schemaOnFirstUse(() => budgetOptionsSchema().optional()),
-  monitor: schemaOnFirstUse(() => z.union([monitorSchema(), z.literal(false)], { error: 'expected monitor options or false' }).optional()),
-  stream: schemaOnFirstUse(() => streamOptionsSchema().optional()),
-  limits: schemaOnFirstUse(() => limitsSchema().optional()),
+  budget: schemaOnFirstUse(() => z.optional(budgetOptionsSchema())),
+  monitor: schemaOnFirstUse(() => z.optional(z.union([monitorSchema(), z.literal(false)], { error: 'expected monitor options or false' }))),
+  stream: schemaOnFirstUse(() => z.optional(streamOptionsSchema())),
+  limits: schemaOnFirstUse(() => z.optional(limitsSchema())),
   shared: schemaOnFirstUse(() =>
-    z
-      .strictObject({
-        budgetStore: fn<(deps: SharedDeps) => BudgetStore>('a function (deps) => BudgetStore').optional(),
-        limiter: fn<(deps: SharedDeps) => Limiter>('a function (deps) => Limiter').optional(),
-        breaker: fn<(deps: SharedDeps) => SharedBreaker>('a function (deps) => SharedBreaker').optional(),
-      })
-      .optional(),
+    z.optional(z.strictObject({
+        budgetStore: z.optional(fn<(deps: SharedDeps) => BudgetStore>('a function (deps) => BudgetStore')),
+        limiter: z.optional(fn<(deps: SharedDeps) => Limiter>('a function (deps) => Limiter')),
+        breaker: z.optional(fn<(deps: SharedDeps) => SharedBreaker>('a function (deps) => SharedBreaker')),
+      })),
   ),
-  content: schemaOnFirstUse(() => contentSchema().optional()),
-  hedge: schemaOnFirstUse(() => z.union([hedgeSchema(), z.literal(false)], { error: 'expected hedge options or false' }).optional()),
-  conditions: schemaOnFirstUse(() => conditionsSchema().optional()),
-  clock: schemaOnFirstUse(() => clockSchema().optional()),
-  random: schemaOnFirstUse(() => fn<RandomSource>('a function returning a number in [0, 1)').optional()),
-  onListenerError: schemaOnFirstUse(() => fn<(error: unknown, event: string) => void>('a function (error, event) => void').optional()),
+  content: schemaOnFirstUse(() => z.optional(contentSchema())),
+  hedge: schemaOnFirstUse(() => z.optional(z.union([hedgeSchema(), z.literal(false)], { error: 'expected hedge options or false' }))),
+  conditions: schemaOnFirstUse(() => z.optional(conditionsSchema())),
+  clock: schemaOnFirstUse(() => z.optional(clockSchema())),
+  random: schemaOnFirstUse(() => z.optional(fn<RandomSource>('a function returning a number in [0, 1)'))),
+  onListenerError: schemaOnFirstUse(() => z.optional(fn<(error: unknown, event: string) => void>('a function (error, event) => void'))),
 };
 
 type Parts = typeof coreOptionParts;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { schemaOnFirstUse } from '../options/schema-helpers.js';
 import type { Clock, RandomSource } from '../clock/clock.js';
 import type { BudgetOptions } from '../budget/options.js';
@@ -25,12 +25,12 @@ export const clientOptionsSchema = schemaOnFirstUse(() => z.strictObject(coreOpt
  * absent. The object stays strict and knows every name, so an unknown key is
  * still refused with the same "did you mean" suggestion.
  */
-const absent = schemaOnFirstUse(() => z.undefined().optional());
+const absent = schemaOnFirstUse(() => z.optional(z.undefined()));
 const OPTION_KEYS = Object.keys(coreOptionParts) as (keyof typeof coreOptionParts)[];
-const byKeySet = new Map<string, z.ZodType>();
+const byKeySet = new Map<string, z.ZodMiniType>();
 const MAX_KEY_SETS = 64;
 
-function clientSchemaFor(input: unknown): z.ZodType {
+function clientSchemaFor(input: unknown): z.ZodMiniType {
   if (typeof input !== 'object' || input === null) return clientOptionsSchema();
   let set: (keyof typeof coreOptionParts)[];
   try {

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { systemClock } from '../clock/clock.js';
 import { validateOptions } from '../options/validate.js';
 import { pipeToNodeResponse } from '../sse/node.js';
@@ -50,10 +50,10 @@ const schema = z.strictObject({
   client: z.custom<ObservableClient>((v) => typeof v === 'object' && v !== null && typeof (v as ObservableClient).on === 'function', {
     error: 'expected a client with an on(event, listener) method',
   }),
-  basePath: z.string().regex(/^\/[A-Za-z0-9._~\-/]*$/, { error: 'expected a path starting with / (letters, digits, . _ ~ - /)' }).optional(),
-  stream: z.record(z.string(), z.unknown(), { error: 'expected stream options' }).optional(),
-  history: z.union([z.boolean(), z.record(z.string(), z.unknown())], { error: 'expected true, false or history options' }).optional(),
-  title: z.string().max(200, { error: 'expected at most 200 characters' }).optional(),
+  basePath: z.optional(z.string().check(z.regex(/^\/[A-Za-z0-9._~\-/]*$/, { error: 'expected a path starting with / (letters, digits, . _ ~ - /)' }))),
+  stream: z.optional(z.record(z.string(), z.unknown(), { error: 'expected stream options' })),
+  history: z.optional(z.union([z.boolean(), z.record(z.string(), z.unknown())], { error: 'expected true, false or history options' })),
+  title: z.optional(z.string().check(z.maxLength(200, { error: 'expected at most 200 characters' }))),
 });
 
 // Read-only pages: no framing (clickjacking), no referrer leak, no caching of live data.

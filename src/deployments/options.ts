@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { type BreakerOptions, breakerSchema } from '../breaker/options.js';
 import { type ModelLimits, modelLimitsSchema } from '../limits/options.js';
 import { modelName, positiveMs, schemaOnFirstUse } from '../options/schema-helpers.js';
@@ -59,10 +59,10 @@ export interface DeploymentOptions extends ModelOverrides {
 }
 
 export const overrideShape = () => ({
-  retry: z.union([retrySchema(), z.literal(false)], { error: 'expected retry options or false' }).optional(),
-  breaker: z.union([breakerSchema(), z.literal(false)], { error: 'expected breaker options or false' }).optional(),
-  timeoutMs: positiveMs().optional(),
-  limits: modelLimitsSchema().optional(),
+  retry: z.optional(z.union([retrySchema(), z.literal(false)], { error: 'expected retry options or false' })),
+  breaker: z.optional(z.union([breakerSchema(), z.literal(false)], { error: 'expected breaker options or false' })),
+  timeoutMs: z.optional(positiveMs()),
+  limits: z.optional(modelLimitsSchema()),
 });
 
 const deploymentSchema = schemaOnFirstUse(() =>
@@ -70,14 +70,14 @@ const deploymentSchema = schemaOnFirstUse(() =>
     {
       ...overrideShape(),
       client: z.custom<object>((v) => typeof v === 'object' && v !== null, { error: 'expected an SDK client object' }),
-      id: z.string({ error: 'expected a deployment id (non-empty string)' }).min(1, { error: 'expected a deployment id (non-empty string)' }).optional(),
-      model: modelName().optional(),
-      weight: z.number({ error: 'expected a positive number' }).positive({ error: 'expected a positive number' }).finite({ error: 'expected a positive number' }).optional(),
-      priority: z.number({ error: 'expected a non-negative integer' }).int({ error: 'expected a non-negative integer' }).min(0, { error: 'expected a non-negative integer' }).optional(),
+      id: z.optional(z.string({ error: 'expected a deployment id (non-empty string)' }).check(z.minLength(1, { error: 'expected a deployment id (non-empty string)' }))),
+      model: z.optional(modelName()),
+      weight: z.optional(z.number({ error: 'expected a positive number' }).check(z.positive({ error: 'expected a positive number' }))),
+      priority: z.optional(z.number({ error: 'expected a non-negative integer' }).check(z.int({ error: 'expected a non-negative integer' }), z.gte(0, { error: 'expected a non-negative integer' }))),
     },
     { error: 'expected deployment options { client, id?, model?, weight?, priority? }' },
   ),
 );
 
 export const deploymentsSchema = () =>
-  z.array(deploymentSchema(), { error: 'expected a non-empty array of deployments' }).min(1, { error: 'expected a non-empty array of deployments' });
+  z.array(deploymentSchema(), { error: 'expected a non-empty array of deployments' }).check(z.minLength(1, { error: 'expected a non-empty array of deployments' }));

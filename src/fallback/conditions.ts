@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import type { Classification, FailureKind } from '../classify/classify.js';
 import { ResultRejectedError } from '../errors/errors.js';
 import { fn, schemaOnFirstUse } from '../options/schema-helpers.js';
@@ -62,9 +62,9 @@ export interface Conditions<T = unknown> {
 export const conditionsSchema = schemaOnFirstUse(() =>
   z.strictObject(
     {
-      result: fn<NonNullable<Conditions['result']>>('a function (result, context) => verdict').optional(),
-      error: fn<NonNullable<Conditions['error']>>('a function (error, context) => verdict').optional(),
-      countAgainstModel: z.boolean({ error: 'expected true or false' }).optional(),
+      result: z.optional(fn<NonNullable<Conditions['result']>>('a function (result, context) => verdict')),
+      error: z.optional(fn<NonNullable<Conditions['error']>>('a function (error, context) => verdict')),
+      countAgainstModel: z.optional(z.boolean({ error: 'expected true or false' })),
     },
     { error: 'expected conditions { result?, error?, countAgainstModel? }' },
   ),

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { modelName, positiveInt, schemaOnFirstUse } from '../options/schema-helpers.js';
 
 /**
@@ -35,15 +35,13 @@ export interface ContentOptions {
 }
 
 export const contentSchema = schemaOnFirstUse(() => z.strictObject({
-  contextWindows: z.record(modelName(), positiveInt(), { error: 'expected an object of model name → context window in tokens' }).optional(),
-  fitOutput: z.boolean({ error: 'expected true or false' }).optional(),
-  onRefusal: z
-    .union(
+  contextWindows: z.optional(z.record(modelName(), positiveInt(), { error: 'expected an object of model name → context window in tokens' })),
+  fitOutput: z.optional(z.boolean({ error: 'expected true or false' })),
+  onRefusal: z.optional(z.union(
       [
         z.enum(['return', 'fallback']),
-        z.strictObject({ models: z.array(modelName()).min(1, { error: 'expected a non-empty array of model names' }).readonly() }),
+        z.strictObject({ models: z.readonly(z.array(modelName()).check(z.minLength(1, { error: 'expected a non-empty array of model names' }))) }),
       ],
       { error: "expected 'return', 'fallback' or { models: [...] }" },
-    )
-    .optional(),
+    )),
 }));

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { nonNegativeMs, positiveMs, schemaOnFirstUse } from '../options/schema-helpers.js';
 
 /**
@@ -33,10 +33,10 @@ export interface HedgeOptions {
 }
 
 export const hedgeSchema = schemaOnFirstUse(() => z.strictObject({
-  delayMs: z.union([nonNegativeMs(), z.literal('auto')], { error: "expected a number of milliseconds or 'auto'" }).optional(),
-  minDelayMs: nonNegativeMs().optional(),
-  maxDelayMs: positiveMs().optional(),
-  maxShare: z.number({ error: 'expected a number in (0, 1]' }).gt(0, { error: 'expected a number in (0, 1]' }).max(1, { error: 'expected a number in (0, 1]' }).optional(),
+  delayMs: z.optional(z.union([nonNegativeMs(), z.literal('auto')], { error: "expected a number of milliseconds or 'auto'" })),
+  minDelayMs: z.optional(nonNegativeMs()),
+  maxDelayMs: z.optional(positiveMs()),
+  maxShare: z.optional(z.number({ error: 'expected a number in (0, 1]' }).check(z.gt(0, { error: 'expected a number in (0, 1]' }), z.lte(1, { error: 'expected a number in (0, 1]' }))),
 }));
 
 export interface ResolvedHedge {

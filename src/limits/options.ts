@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { nonNegativeInt, nonNegativeMs, positiveInt, schemaOnFirstUse } from '../options/schema-helpers.js';
 import { validateOptions } from '../options/validate.js';
 
@@ -73,19 +73,19 @@ export interface ResolvedLimits {
 }
 
 export const modelLimitsSchema = schemaOnFirstUse(() => z.strictObject({
-  maxConcurrent: positiveInt().optional(),
-  requestsPerMinute: positiveInt().optional(),
-  tokensPerMinute: positiveInt().optional(),
+  maxConcurrent: z.optional(positiveInt()),
+  requestsPerMinute: z.optional(positiveInt()),
+  tokensPerMinute: z.optional(positiveInt()),
 }));
 
 export const limitsSchema = schemaOnFirstUse(() => z.strictObject({
-  default: modelLimitsSchema().optional(),
-  models: z.record(z.string(), modelLimitsSchema(), { error: 'expected an object of model name → limits' }).optional(),
-  maxQueue: nonNegativeInt().optional(),
-  respectHeaders: z.boolean({ error: 'expected true or false' }).optional(),
-  maxWaitMs: nonNegativeMs().optional(),
-  maxHeaderWaitMs: nonNegativeMs().optional(),
-  minRemainingRequests: nonNegativeInt().optional(),
+  default: z.optional(modelLimitsSchema()),
+  models: z.optional(z.record(z.string(), modelLimitsSchema(), { error: 'expected an object of model name → limits' })),
+  maxQueue: z.optional(nonNegativeInt()),
+  respectHeaders: z.optional(z.boolean({ error: 'expected true or false' })),
+  maxWaitMs: z.optional(nonNegativeMs()),
+  maxHeaderWaitMs: z.optional(nonNegativeMs()),
+  minRemainingRequests: z.optional(nonNegativeInt()),
 }));
 
 export const LIMITS_DEFAULTS = Object.freeze({ maxQueue: 128, respectHeaders: true, maxWaitMs: 60_000, minRemainingRequests: 0 });

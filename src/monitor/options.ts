@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { positiveInt, positiveMs, schemaOnFirstUse } from '../options/schema-helpers.js';
 import { validateOptions } from '../options/validate.js';
 
@@ -89,62 +89,52 @@ export interface MonitorOptions {
 }
 
 const fraction = () =>
-  z.number({ error: 'expected a fraction between 0 and 1' }).min(0, { error: 'expected a fraction between 0 and 1' }).max(1, { error: 'expected a fraction between 0 and 1' });
+  z.number({ error: 'expected a fraction between 0 and 1' }).check(z.gte(0, { error: 'expected a fraction between 0 and 1' }), z.lte(1, { error: 'expected a fraction between 0 and 1' }));
 const level = () => z.enum(['info', 'warning', 'error', 'critical'], { error: "expected 'info', 'warning', 'error' or 'critical'" });
 const rule = <S extends z.core.$ZodLooseShape>(shape: S) =>
-  z.union([z.strictObject({ level: level().optional(), cooldownMs: positiveMs().optional(), ...shape }), z.literal(false)], { error: 'expected rule options or false' }).optional();
-const thresholds = schemaOnFirstUse(() => z.strictObject({ errorRate: fraction().optional(), p95LatencyMs: positiveMs().optional() }));
+  z.optional(z.union([z.strictObject({ level: z.optional(level()), cooldownMs: z.optional(positiveMs()), ...shape }), z.literal(false)], { error: 'expected rule options or false' }));
+const thresholds = schemaOnFirstUse(() => z.strictObject({ errorRate: z.optional(fraction()), p95LatencyMs: z.optional(positiveMs()) }));
 
-export const monitorSchema = schemaOnFirstUse(() => z
-  .strictObject({
-    windows: z.array(positiveMs(), { error: 'expected a non-empty array of window lengths in ms' }).min(1, { error: 'expected a non-empty array of window lengths in ms' }).readonly().optional(),
-    buckets: positiveInt().max(120, { error: 'expected at most 120' }).optional(),
-    relativeAccuracy: z.number({ error: 'expected a number in (0, 0.5]' }).gt(0, { error: 'expected a number in (0, 0.5]' }).max(0.5, { error: 'expected a number in (0, 0.5]' }).optional(),
-    health: z
-      .strictObject({
-        windowMs: positiveMs().optional(),
-        minCalls: positiveInt().optional(),
-        degraded: thresholds().optional(),
-        unhealthy: thresholds().optional(),
-        latencyRefreshMs: positiveMs().optional(),
-      })
-      .optional(),
-    routing: z.enum(['fixed', 'healthiest', 'fastest'], { error: "expected 'fixed', 'healthiest' or 'fastest'" }).optional(),
-    anomaly: z
-      .union(
+export const monitorSchema = schemaOnFirstUse(() => z.strictObject({
+    windows: z.optional(z.readonly(z.array(positiveMs(), { error: 'expected a non-empty array of window lengths in ms' }).check(z.minLength(1, { error: 'expected a non-empty array of window lengths in ms' })))),
+    buckets: z.optional(positiveInt().check(z.lte(120, { error: 'expected at most 120' }))),
+    relativeAccuracy: z.optional(z.number({ error: 'expected a number in (0, 0.5]' }).check(z.gt(0, { error: 'expected a number in (0, 0.5]' }), z.lte(0.5, { error: 'expected a number in (0, 0.5]' }))),
+    health: z.optional(z.strictObject({
+        windowMs: z.optional(positiveMs()),
+        minCalls: z.optional(positiveInt()),
+        degraded: z.optional(thresholds()),
+        unhealthy: z.optional(thresholds()),
+        latencyRefreshMs: z.optional(positiveMs()),
+      })),
+    routing: z.optional(z.enum(['fixed', 'healthiest', 'fastest'], { error: "expected 'fixed', 'healthiest' or 'fastest'" })),
+    anomaly: z.optional(z.union(
         [
           z.strictObject({
-            intervalMs: positiveMs().optional(),
-            alpha: z.number({ error: 'expected a number in (0, 1]' }).gt(0, { error: 'expected a number in (0, 1]' }).max(1, { error: 'expected a number in (0, 1]' }).optional(),
-            zThreshold: z.number({ error: 'expected a positive number' }).gt(0, { error: 'expected a positive number' }).optional(),
-            warmupIntervals: positiveInt().optional(),
-            minCalls: positiveInt().optional(),
-            fixed: z.strictObject({ latencyMs: positiveMs().optional(), errorRate: fraction().optional() }).optional(),
+            intervalMs: z.optional(positiveMs()),
+            alpha: z.optional(z.number({ error: 'expected a number in (0, 1]' }).check(z.gt(0, { error: 'expected a number in (0, 1]' }), z.lte(1, { error: 'expected a number in (0, 1]' }))),
+            zThreshold: z.optional(z.number({ error: 'expected a positive number' }).check(z.gt(0, { error: 'expected a positive number' }))),
+            warmupIntervals: z.optional(positiveInt()),
+            minCalls: z.optional(positiveInt()),
+            fixed: z.optional(z.strictObject({ latencyMs: z.optional(positiveMs()), errorRate: z.optional(fraction()) })),
           }),
           z.literal(false),
         ],
         { error: 'expected anomaly options or false' },
-      )
-      .optional(),
-    alerts: z
-      .strictObject({
-        cooldownMs: positiveMs().optional(),
-        rules: z
-          .strictObject({
-            budget: rule({ threshold: fraction().optional() }),
-            rateLimits: rule({ count: positiveInt().max(1000, { error: 'expected at most 1000' }).optional(), windowMs: positiveMs().optional() }),
+      )),
+    alerts: z.optional(z.strictObject({
+        cooldownMs: z.optional(positiveMs()),
+        rules: z.optional(z.strictObject({
+            budget: rule({ threshold: z.optional(fraction()) }),
+            rateLimits: rule({ count: z.optional(positiveInt().check(z.lte(1000, { error: 'expected at most 1000' }))), windowMs: z.optional(positiveMs()) }),
             breakerOpen: rule({}),
-            longRunning: rule({ thresholdMs: positiveMs().optional() }),
+            longRunning: rule({ thresholdMs: z.optional(positiveMs()) }),
             anomaly: rule({}),
             unhealthy: rule({}),
-          })
-          .optional(),
-      })
-      .optional(),
-    recentEvents: positiveInt().max(10_000, { error: 'expected at most 10000' }).optional(),
-    process: z.strictObject({ eventLoopDelay: z.boolean({ error: 'expected a boolean' }).optional() }).optional(),
-  })
-  .superRefine((o, ctx) => {
+          })),
+      })),
+    recentEvents: z.optional(positiveInt().check(z.lte(10_000, { error: 'expected at most 10000' }))),
+    process: z.optional(z.strictObject({ eventLoopDelay: z.optional(z.boolean({ error: 'expected a boolean' })) })),
+  }).check(z.superRefine((o, ctx) => {
     const windows = o.windows ?? DEFAULT_WINDOWS;
     const w = o.health?.windowMs;
     if (w !== undefined && !windows.includes(w)) {
@@ -156,7 +146,7 @@ export const monitorSchema = schemaOnFirstUse(() => z
       const u = unhealthy?.[k] ?? HEALTH_DEFAULTS.unhealthy[k];
       if (d > u) ctx.addIssue({ code: 'custom', path: ['health', 'degraded', k], message: `expected at most the unhealthy threshold (${u})`, input: d });
     }
-  }));
+  })));
 
 // Type-level check: the schema accepts exactly the public option type.
 type _SchemaMatches = z.input<ReturnType<typeof monitorSchema>> extends MonitorOptions ? (MonitorOptions extends z.input<ReturnType<typeof monitorSchema>> ? true : never) : never;

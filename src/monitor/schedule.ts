@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import type { Clock, TimerHandle } from '../clock/clock.js';
 import { fn, schemaOnFirstUse } from '../options/schema-helpers.js';
 import { validateOptions } from '../options/validate.js';
@@ -26,17 +26,14 @@ export interface DailyReportHandle {
   dispose(): void;
 }
 
-const hhmm = () => z.string({ error: "expected a time 'HH:MM'" }).regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: "expected a time 'HH:MM'" });
+const hhmm = () => z.string({ error: "expected a time 'HH:MM'" }).check(z.regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: "expected a time 'HH:MM'" }));
 const schema = schemaOnFirstUse(() => z.strictObject({
   clock: z.custom<Clock>((v) => typeof (v as Clock | undefined)?.setTimeout === 'function', { error: 'expected a clock' }),
   at: hhmm(),
-  timeZone: z
-    .string({ error: 'expected an IANA time zone' })
-    .refine((tz) => { try { new Intl.DateTimeFormat('en-US', { timeZone: tz }); return true; } catch { return false; } }, { error: 'expected an IANA time zone' })
-    .optional(),
-  quietHours: z.strictObject({ from: hhmm(), to: hhmm() }).optional(),
+  timeZone: z.optional(z.string({ error: 'expected an IANA time zone' }).check(z.refine((tz) => { try { new Intl.DateTimeFormat('en-US', { timeZone: tz }); return true; } catch { return false; } }, { error: 'expected an IANA time zone' }))),
+  quietHours: z.optional(z.strictObject({ from: hhmm(), to: hhmm() })),
   produce: fn<(at: number) => unknown>('a function'),
-  onError: fn<(e: unknown) => void>('a function').optional(),
+  onError: z.optional(fn<(e: unknown) => void>('a function')),
 }));
 
 const minutes = (s: string) => Number(s.slice(0, 2)) * 60 + Number(s.slice(3, 5));

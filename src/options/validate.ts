@@ -1,6 +1,7 @@
-import type { z } from 'zod';
+import { z } from 'zod/mini';
 import { ConfigError } from '../errors/errors.js';
 import { redact } from '../errors/redact.js';
+import { schemaOnFirstUse } from './schema-helpers.js';
 
 /** How an option's value is echoed in a message: redacted, cut, never an object's contents. */
 export function describeValue(value: unknown): string {
@@ -17,14 +18,22 @@ export function describeValue(value: unknown): string {
 }
 
 /**
+ * zod's English messages, for the few checks that carry no message of their
+ * own. zod/mini loads no locale by itself, and setting one globally
+ * (`z.config`) would change the messages of an application's own schemas;
+ * given per parse, it applies to our options only.
+ */
+const english = schemaOnFirstUse(() => z.locales.en().localeError);
+
+/**
  * Parses `input` with `schema`, or throws one {@link ConfigError} listing every
  * problem as `path: expected …, received …`. Unknown keys are reported by name
  * only — never by value, which might be a credential put in the wrong place.
  */
-export function validateOptions<S extends z.ZodType>(schema: S, input: unknown, root = ''): z.output<S> {
-  let result: z.ZodSafeParseResult<z.output<S>>;
+export function validateOptions<S extends z.ZodMiniType>(schema: S, input: unknown, root = ''): z.output<S> {
+  let result: z.core.util.SafeParseResult<z.output<S>>;
   try {
-    result = schema.safeParse(input, { reportInput: true }) as z.ZodSafeParseResult<z.output<S>>;
+    result = schema.safeParse(input, { reportInput: true, error: english() }) as z.core.util.SafeParseResult<z.output<S>>;
   } catch {
     // A getter that throws, a revoked proxy: still a configuration error, not a crash.
     throw unreadable(input, root);
@@ -35,7 +44,7 @@ export function validateOptions<S extends z.ZodType>(schema: S, input: unknown, 
   throw new ConfigError(issues);
 }
 
-function collect(list: readonly z.core.$ZodIssue[], prefix: PropertyKey[], root: string, issues: { path: string; message: string }[], schema: z.ZodType): void {
+function collect(list: readonly z.core.$ZodIssue[], prefix: PropertyKey[], root: string, issues: { path: string; message: string }[], schema: z.ZodMiniType): void {
   for (const issue of list) {
     // A union such as `retry: RetryOptions | false` fails as a whole; report the
     // branch that got furthest (the nested object), not "invalid input".
@@ -150,13 +159,13 @@ function editDistance(a: string, b: string): number {
   return prev[b.length]!;
 }
 
-type Def = { type: string; shape?: Record<string, z.ZodType>; innerType?: z.ZodType; in?: z.ZodType; options?: readonly z.ZodType[]; valueType?: z.ZodType; element?: z.ZodType; left?: z.ZodType; right?: z.ZodType; getter?: () => z.ZodType };
+type Def = { type: string; shape?: Record<string, z.ZodMiniType>; innerType?: z.ZodMiniType; in?: z.ZodMiniType; options?: readonly z.ZodMiniType[]; valueType?: z.ZodMiniType; element?: z.ZodMiniType; left?: z.ZodMiniType; right?: z.ZodMiniType; getter?: () => z.ZodMiniType };
 const WRAPPERS = new Set(['optional', 'nullable', 'default', 'prefault', 'readonly', 'catch', 'nonoptional', 'success']);
 
 /** The option names an object schema at `path` accepts (all branches of a union). */
-function knownKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+function knownKeysAt(schema: z.ZodMiniType, path: readonly PropertyKey[]): string[] {
   const keys = new Set<string>();
-  const walk = (s: z.ZodType | undefined, i: number, seen: number): void => {
+  const walk = (s: z.ZodMiniType | undefined, i: number, seen: number): void => {
     if (s === undefined || seen > 64) return;
     const def = (s as unknown as { _zod: { def: Def } })._zod.def;
     const next = seen + 1;

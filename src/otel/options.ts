@@ -1,5 +1,5 @@
 import type { OtelMeter as Meter, OtelTracer as Tracer } from './api.js';
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { fn } from '../options/schema-helpers.js';
 import { validateOptions } from '../options/validate.js';
 
@@ -53,11 +53,11 @@ const tracerSchema = z.custom<Tracer>((v) => typeof v === 'object' && v !== null
 });
 
 const schema = z.strictObject({
-  meter: meterSchema.optional(),
-  providerName: fn<(model: string) => string>('a function from model name to provider name').optional(),
-  tracer: tracerSchema.optional(),
-  operationName: z.string({ error: 'expected a non-empty string' }).min(1, { error: 'expected a non-empty string' }).optional(),
-  budget: fn<() => readonly BudgetReading[]>('a function returning budget readings').optional(),
+  meter: z.optional(meterSchema),
+  providerName: z.optional(fn<(model: string) => string>('a function from model name to provider name')),
+  tracer: z.optional(tracerSchema),
+  operationName: z.optional(z.string({ error: 'expected a non-empty string' }).check(z.minLength(1, { error: 'expected a non-empty string' }))),
+  budget: z.optional(fn<() => readonly BudgetReading[]>('a function returning budget readings')),
 });
 
 export function resolveInstrumentOptions(options: InstrumentOptions): InstrumentOptions {

@@ -3,7 +3,7 @@
  * `wrapLanguageModel`, putting breaker, retry and fallback around `doGenerate`
  * and `doStream`. Works with `ai` 7 (middleware spec `v4`), `ai` 6 (`v3`) and `ai` 5 (`v2`).
  */
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { ConfigError } from '../errors/errors.js';
 import type { ResilientClientOptions } from '../client/options.js';
 import { validateOptions } from '../options/validate.js';
@@ -80,8 +80,8 @@ export interface ResilienceMiddleware<V extends MiddlewareSpecVersion = 'v4', R 
 
 const schema = z.strictObject({
   ...adapterOptionShape,
-  models: z.record(z.string(), z.custom<LanguageModelLike<never>>((v) => typeof v === 'object' && v !== null && typeof (v as LanguageModelLike).doGenerate === 'function', { error: 'expected a language model instance' }), { error: 'expected an object of model id → language model' }).optional(),
-  specificationVersion: z.enum(['v2', 'v3', 'v4'], { error: "expected 'v2', 'v3' or 'v4'" }).optional(),
+  models: z.optional(z.record(z.string(), z.custom<LanguageModelLike<never>>((v) => typeof v === 'object' && v !== null && typeof (v as LanguageModelLike).doGenerate === 'function', { error: 'expected a language model instance' }), { error: 'expected an object of model id → language model' })),
+  specificationVersion: z.optional(z.enum(['v2', 'v3', 'v4'], { error: "expected 'v2', 'v3' or 'v4'" })),
 });
 
 /**

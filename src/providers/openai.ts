@@ -3,7 +3,7 @@
  * method that asks a model for text or embeddings running through the
  * resilient pipeline. Nothing else about the client changes.
  */
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { ensureIncludeUsage } from '../stream/include-usage.js';
 import { modelName } from '../options/schema-helpers.js';
 import type { ResilientClient } from '../client/client.js';
@@ -51,7 +51,7 @@ export interface WrapOpenAIOptions extends AdapterOptions {
   readonly embeddingModels?: readonly string[] | undefined;
 }
 
-const openaiSchema = z.strictObject({ ...adapterOptionShape, embeddingModels: z.array(modelName(), { error: 'expected an array of model names' }).readonly().optional() });
+const openaiSchema = z.strictObject({ ...adapterOptionShape, embeddingModels: z.optional(z.readonly(z.array(modelName(), { error: 'expected an array of model names' }))) });
 
 /** The provider name a `{ model, provider }` chain entry uses for models this wrapper serves. */
 export const OPENAI = 'openai';

@@ -4,7 +4,7 @@
  * response headers of each attempt, and the SDKs' `.withResponse()` shape.
  * No SDK is imported: every provider object is reached by duck typing.
  */
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { ResilientClient } from '../client/client.js';
 import type { AttemptContext, RunOptions } from '../client/types.js';
 import { type Clock, systemClock } from '../clock/clock.js';
@@ -63,9 +63,9 @@ export interface Resilient<R> {
 
 
 export const adapterOptionShape = {
-  onRateLimit: fn<NonNullable<AdapterOptions['onRateLimit']>>('a function (model, info) => void').optional(),
-  clock: clockSchema().optional(),
-  runOptions: fn<NonNullable<AdapterOptions['runOptions']>>('a function () => run options').optional(),
+  onRateLimit: z.optional(fn<NonNullable<AdapterOptions['onRateLimit']>>('a function (model, info) => void')),
+  clock: z.optional(clockSchema()),
+  runOptions: z.optional(fn<NonNullable<AdapterOptions['runOptions']>>('a function () => run options')),
 };
 
 const adapterSchema = z.strictObject(adapterOptionShape);
@@ -82,7 +82,7 @@ export function resolveAdapterOptions<O extends AdapterOptions = AdapterOptions>
   options: O | undefined,
   clientOrOptions: ResilientRunner | ResilientClientOptions,
   root: string,
-  schema: z.ZodType<O> = adapterSchema as unknown as z.ZodType<O>,
+  schema: z.ZodMiniType<O> = adapterSchema as unknown as z.ZodMiniType<O>,
 ): O & { clock: Clock } {
   const o = validateOptions(schema, options ?? {}, root);
   const fromClient = isRunner(clientOrOptions) ? undefined : clientOrOptions.clock;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { longMs, positiveMs } from '../options/schema-helpers.js';
 import { validateOptions } from '../options/validate.js';
 
@@ -71,13 +71,13 @@ export const DEFAULTS = Object.freeze({
   syncMs: 1_000,
 });
 
-const prefix = () => z.string({ error: 'expected a string' }).max(200, { error: 'expected at most 200 characters' });
+const prefix = () => z.string({ error: 'expected a string' }).check(z.maxLength(200, { error: 'expected at most 200 characters' }));
 const clientId = () =>
-  z.string({ error: 'expected a non-empty string without spaces' }).regex(/^\S{1,64}$/, { error: 'expected a non-empty string without spaces (at most 64 characters)' });
+  z.string({ error: 'expected a non-empty string without spaces' }).check(z.regex(/^\S{1,64}$/, { error: 'expected a non-empty string without spaces (at most 64 characters)' }));
 const common = {
-  prefix: prefix().optional(),
-  timeoutMs: positiveMs().optional(),
-  retryMs: positiveMs().optional(),
+  prefix: z.optional(prefix()),
+  timeoutMs: z.optional(positiveMs()),
+  retryMs: z.optional(positiveMs()),
 };
 const retryCoversTimeout = (o: { timeoutMs?: number; retryMs?: number }) => (o.retryMs ?? DEFAULTS.retryMs) >= (o.timeoutMs ?? DEFAULTS.timeoutMs);
 // Why: a probe must not start while an earlier command may still answer (see docs/distributed.md, reconciliation).
@@ -86,26 +86,23 @@ const retryIssue = { error: 'expected at least timeoutMs', path: ['retryMs'] };
 const budgetSchema = z
   .strictObject({
     ...common,
-    onUnavailable: z.enum(['open', 'closed'], { error: "expected 'open' or 'closed'" }).optional(),
-    taskTtlMs: longMs().optional(),
-    windowTtlMs: longMs().optional(),
-    clientId: clientId().optional(),
-  })
-  .refine(retryCoversTimeout, retryIssue);
+    onUnavailable: z.optional(z.enum(['open', 'closed'], { error: "expected 'open' or 'closed'" })),
+    taskTtlMs: z.optional(longMs()),
+    windowTtlMs: z.optional(longMs()),
+    clientId: z.optional(clientId()),
+  }).check(z.refine(retryCoversTimeout, retryIssue));
 
 const breakerSchema = z
-  .strictObject({ ...common, syncMs: positiveMs().optional(), clientId: clientId().optional() })
-  .refine(retryCoversTimeout, retryIssue);
+  .strictObject({ ...common, syncMs: z.optional(positiveMs()), clientId: z.optional(clientId()) }).check(z.refine(retryCoversTimeout, retryIssue));
 
 const limiterSchema = z
   .strictObject({
-    prefix: prefix().optional(),
-    heartbeatMs: positiveMs().optional(),
-    shareHeaders: z.boolean({ error: 'expected a boolean' }).optional(),
-    timeoutMs: positiveMs().optional(),
-    retryMs: positiveMs().optional(),
-  })
-  .refine((o) => (o.retryMs ?? DEFAULTS.retryMs) >= (o.timeoutMs ?? LIMITER_TIMEOUT_MS), { error: 'expected at least timeoutMs', path: ['retryMs'] });
+    prefix: z.optional(prefix()),
+    heartbeatMs: z.optional(positiveMs()),
+    shareHeaders: z.optional(z.boolean({ error: 'expected a boolean' })),
+    timeoutMs: z.optional(positiveMs()),
+    retryMs: z.optional(positiveMs()),
+  }).check(z.refine((o) => (o.retryMs ?? DEFAULTS.retryMs) >= (o.timeoutMs ?? LIMITER_TIMEOUT_MS), { error: 'expected at least timeoutMs', path: ['retryMs'] }));
 
 type Resolved<T> = { readonly [K in keyof T]-?: Exclude<T[K], undefined> };
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { nonNegativeInt, nonNegativeMs, positiveInt, positiveMs, schemaOnFirstUse } from '../options/schema-helpers.js';
 import { withDefaults } from '../options/validate.js';
 
@@ -73,33 +73,31 @@ export interface AdaptiveTimeoutOptions {
 }
 
 export const retrySchema = schemaOnFirstUse(() => z.strictObject({
-  maxRetries: nonNegativeInt().max(100, { error: 'expected at most 100' }).optional(),
-  initialDelayMs: nonNegativeMs().optional(),
-  multiplier: z.number({ error: 'expected a number >= 1' }).min(1, { error: 'expected a number >= 1' }).finite({ error: 'expected a number >= 1' }).optional(),
-  maxDelayMs: nonNegativeMs().optional(),
-  jitter: z.enum(['none', 'full', 'equal'], { error: "expected 'none', 'full' or 'equal'" }).optional(),
-  maxRetryAfterMs: nonNegativeMs().optional(),
-  budget: z
-    .union(
+  maxRetries: z.optional(nonNegativeInt().check(z.lte(100, { error: 'expected at most 100' }))),
+  initialDelayMs: z.optional(nonNegativeMs()),
+  multiplier: z.optional(z.number({ error: 'expected a number >= 1' }).check(z.gte(1, { error: 'expected a number >= 1' }))),
+  maxDelayMs: z.optional(nonNegativeMs()),
+  jitter: z.optional(z.enum(['none', 'full', 'equal'], { error: "expected 'none', 'full' or 'equal'" })),
+  maxRetryAfterMs: z.optional(nonNegativeMs()),
+  budget: z.optional(z.union(
       [
         z.strictObject({
-          ratio: z.number({ error: 'expected a number between 0 and 1' }).min(0, { error: 'expected a number between 0 and 1' }).max(1, { error: 'expected a number between 0 and 1' }).optional(),
-          minPerSecond: z.number({ error: 'expected a non-negative number' }).min(0, { error: 'expected a non-negative number' }).finite({ error: 'expected a non-negative number' }).optional(),
-          windowMs: positiveMs().max(3_600_000, { error: 'expected at most 3600000 ms' }).optional(),
+          ratio: z.optional(z.number({ error: 'expected a number between 0 and 1' }).check(z.gte(0, { error: 'expected a number between 0 and 1' }), z.lte(1, { error: 'expected a number between 0 and 1' }))),
+          minPerSecond: z.optional(z.number({ error: 'expected a non-negative number' }).check(z.gte(0, { error: 'expected a non-negative number' }))),
+          windowMs: z.optional(positiveMs().check(z.lte(3_600_000, { error: 'expected at most 3600000 ms' }))),
         }),
         z.literal(false),
       ],
       { error: 'expected retry budget options or false' },
-    )
-    .optional(),
-  preferFallback: z.boolean({ error: 'expected true or false' }).optional(),
+    )),
+  preferFallback: z.optional(z.boolean({ error: 'expected true or false' })),
 }));
 
 export const adaptiveTimeoutSchema = schemaOnFirstUse(() => z.strictObject({
-  multiplier: z.number({ error: 'expected a number >= 1' }).min(1, { error: 'expected a number >= 1' }).max(100, { error: 'expected at most 100' }).optional(),
-  minTimeoutMs: positiveMs().optional(),
-  maxTimeoutMs: positiveMs().optional(),
-  minSamples: positiveInt().max(100_000, { error: 'expected at most 100000' }).optional(),
+  multiplier: z.optional(z.number({ error: 'expected a number >= 1' }).check(z.gte(1, { error: 'expected a number >= 1' }), z.lte(100, { error: 'expected at most 100' }))),
+  minTimeoutMs: z.optional(positiveMs()),
+  maxTimeoutMs: z.optional(positiveMs()),
+  minSamples: z.optional(positiveInt().check(z.lte(100_000, { error: 'expected at most 100000' }))),
 }));
 
 export type ResolvedRetryBudgetOptions = Required<RetryBudgetOptions>;

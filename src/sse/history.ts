@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { type Clock, systemClock } from '../clock/clock.js';
 import { clockSchema, positiveInt, positiveMs } from '../options/schema-helpers.js';
 import { validateOptions } from '../options/validate.js';
@@ -40,11 +40,11 @@ export interface EventHistory {
 }
 
 const schema = z.strictObject({
-  maxEvents: positiveInt().max(100_000, { error: 'expected at most 100000' }).optional(),
-  maxSnapshots: positiveInt().max(10_000, { error: 'expected at most 10000' }).optional(),
-  snapshotEveryMs: positiveMs().optional(),
-  events: z.array(z.string().min(1), { error: 'expected an array of event names' }).min(1, { error: 'expected at least one event name' }).optional(),
-  clock: clockSchema().optional(),
+  maxEvents: z.optional(positiveInt().check(z.lte(100_000, { error: 'expected at most 100000' }))),
+  maxSnapshots: z.optional(positiveInt().check(z.lte(10_000, { error: 'expected at most 10000' }))),
+  snapshotEveryMs: z.optional(positiveMs()),
+  events: z.optional(z.array(z.string().check(z.minLength(1)), { error: 'expected an array of event names' }).check(z.minLength(1, { error: 'expected at least one event name' }))),
+  clock: z.optional(clockSchema()),
 });
 
 type Entry = { readonly seq: number; readonly frame: HistoryFrame };

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import type { Clock } from '../clock/clock.js';
 import type { EventHistory } from './history.js';
 import { clockSchema, positiveInt, positiveMs } from '../options/schema-helpers.js';
@@ -42,20 +42,17 @@ export interface EventStreamOptions {
 const intervalOrOff = () => z.union([positiveMs(), z.literal(false)], { error: 'expected a positive number of milliseconds or false' });
 
 const schema = z.strictObject({
-  events: z
-    .array(z.string().min(1), { error: 'expected an array of event names' })
-    .min(1, { error: 'expected at least one event name' })
-    .optional(),
-  snapshotEveryMs: intervalOrOff().optional(),
-  heartbeatMs: intervalOrOff().optional(),
-  clock: clockSchema().optional(),
-  signal: z.custom<AbortSignal>((v) => typeof v === 'object' && v !== null && typeof (v as AbortSignal).addEventListener === 'function' && 'aborted' in v, {
+  events: z.optional(z.array(z.string().check(z.minLength(1)), { error: 'expected an array of event names' }).check(z.minLength(1, { error: 'expected at least one event name' }))),
+  snapshotEveryMs: z.optional(intervalOrOff()),
+  heartbeatMs: z.optional(intervalOrOff()),
+  clock: z.optional(clockSchema()),
+  signal: z.optional(z.custom<AbortSignal>((v) => typeof v === 'object' && v !== null && typeof (v as AbortSignal).addEventListener === 'function' && 'aborted' in v, {
     error: 'expected an AbortSignal',
-  }).optional(),
-  maxQueuedFrames: positiveInt().optional(),
-  history: z.custom<EventHistory>((v) => typeof v === 'object' && v !== null && typeof (v as EventHistory).frames === 'function', {
+  })),
+  maxQueuedFrames: z.optional(positiveInt()),
+  history: z.optional(z.custom<EventHistory>((v) => typeof v === 'object' && v !== null && typeof (v as EventHistory).frames === 'function', {
     error: 'expected an event history (createEventHistory)',
-  }).optional(),
+  })),
 });
 
 export function resolveEventStreamOptions(options: EventStreamOptions): EventStreamOptions {

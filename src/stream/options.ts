@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { positiveInt, positiveMs, nonNegativeMs, schemaOnFirstUse } from '../options/schema-helpers.js';
 import { validateOptions } from '../options/validate.js';
 
@@ -106,21 +106,21 @@ const resumeSchema = () => z.union(
   [
     z.boolean(),
     z.strictObject({
-      model: z.enum(['same', 'next'], { error: "expected 'same' or 'next'" }).optional(),
-      maxResumes: positiveInt().max(10, { error: 'expected at most 10' }).optional(),
-      instruction: z.string({ error: 'expected a non-empty string' }).min(1, { error: 'expected a non-empty string' }).max(2_000, { error: 'expected at most 2000 characters' }).optional(),
+      model: z.optional(z.enum(['same', 'next'], { error: "expected 'same' or 'next'" })),
+      maxResumes: z.optional(positiveInt().check(z.lte(10, { error: 'expected at most 10' }))),
+      instruction: z.optional(z.string({ error: 'expected a non-empty string' }).check(z.minLength(1, { error: 'expected a non-empty string' }), z.maxLength(2_000, { error: 'expected at most 2000 characters' }))),
     }),
   ],
   { error: 'expected true, false or { model, maxResumes, instruction }' },
 );
 
 export const streamOptionsSchema = schemaOnFirstUse(() => z.strictObject({
-  firstChunkTimeoutMs: positiveMs().optional(),
-  stallTimeoutMs: positiveMs().optional(),
-  idleTimeoutMs: positiveMs().optional(),
-  bufferMs: nonNegativeMs().optional(),
-  bufferChunks: positiveInt().max(10_000, { error: 'expected at most 10000' }).optional(),
-  resume: resumeSchema().optional(),
+  firstChunkTimeoutMs: z.optional(positiveMs()),
+  stallTimeoutMs: z.optional(positiveMs()),
+  idleTimeoutMs: z.optional(positiveMs()),
+  bufferMs: z.optional(nonNegativeMs()),
+  bufferChunks: z.optional(positiveInt().check(z.lte(10_000, { error: 'expected at most 10000' }))),
+  resume: z.optional(resumeSchema()),
 }));
 
 /** Validates `stream` options; a bad one throws ConfigError naming `stream.<key>`. */
