@@ -42,6 +42,8 @@ const cutAt = (info: RateLimitInfo, at: number): Cut => {
 interface Outbox {
   readings: Partial<Record<BucketDim, BucketReading>>;
   giveBack: Partial<Record<BucketDim, number>>;
+  /** What finished calls did not use, with the earliest of their ends. */
+  refund: Partial<Record<BucketDim, { units: number; at: number }>>;
   /** The latest 429 that came while this process's headers still showed room, and its likely dimension. */
   cut?: Cut;
 }
@@ -172,14 +174,14 @@ export class SharedBuckets implements Limiter {
     for (const dim of BUCKET_DIMS) {
       const take = unitsOf(dim, w);
       const need = dim === 'requests' ? take + this.#o.minRemainingRequests : take;
-      dims[dim] = { take, need, reading: out?.readings[dim], giveBack: out?.giveBack[dim] ?? 0 };
+      dims[dim] = { take, need, reading: out?.readings[dim], giveBack: out?.giveBack[dim] ?? 0, refund: out?.refund[dim] };
     }
     return { dims, cut: out?.cut };
   }
 
   #box(model: string): Outbox {
     let b = this.#outbox.get(model);
-    if (!b) bounded(this.#outbox, model, (b = { readings: {}, giveBack: {} }));
+    if (!b) bounded(this.#outbox, model, (b = { readings: {}, giveBack: {}, refund: {} }));
     return b;
   }
 
@@ -194,8 +196,13 @@ export class SharedBuckets implements Limiter {
     if (unused <= 0 && over <= 0) return;
     // Rides on this model's next admission, like a 429's give-back.
     const out = this.#box(model);
-    if (unused > 0) out.giveBack.outputTokens = (out.giveBack.outputTokens ?? 0) + unused;
-    if (over > 0) out.giveBack.inputTokens = (out.giveBack.inputTokens ?? 0) + over;
+    const now = this.#clock.now();
+    const add = (dim: BucketDim, units: number) => {
+      const r = out.refund[dim];
+      out.refund[dim] = r ? { units: r.units + units, at: Math.min(r.at, now) } : { units, at: now };
+    };
+    if (unused > 0) add('outputTokens', unused);
+    if (over > 0) add('inputTokens', over);
   }
 
   observe(model: string, info: RateLimitInfo): void {
