@@ -4,7 +4,7 @@ import { script } from './health.js';
 export const BUCKET_DIMS = ['requests', 'tokens', 'inputTokens', 'outputTokens'] as const;
 export type BucketDim = (typeof BUCKET_DIMS)[number];
 /** Arguments per dimension in {@link BUCKET_ADMIT}. */
-export const ARGS_PER_DIM = 6;
+export const ARGS_PER_DIM = 8;
 /** Arguments before the first dimension's in {@link BUCKET_ADMIT}. */
 export const HEAD_ARGS = 8;
 /** Smallest share of the limit kept as the shared burst after 429s the headers did not explain. */
@@ -42,21 +42,28 @@ export const RESERVE_AFTER_MS = 10_000;
  *
  * KEYS[1] the model's hash (fields `<dim>l` level, `<dim>t` time of level, `<dim>c` limit,
  *   `<dim>u` units taken while no limit was known yet: the first reading may not count
- *   them, so they are taken from it; `bf` burst share, `bc` time of the last cut).
+ *   them, so they are taken from it; `<dim>r` time of the newest reading that lowered the
+ *   level; `bf` burst share, `bc` time of the last cut).
  * ARGV: now, ttlMs, maxWaitMs (take only when the call's wait is at most this;
  *   -1 = never take: a look), cutAt (clock time of an unexplained 429 this process saw;
  *   '' when none), cutDim (the dimension to empty, 1-based; 0 = none), cutTo (the share
  *   of its limit the 429's headers showed used; '' when unknown), keep ('1': the call has somewhere else to go, so it
  *   takes only from the first {@link SPILL_BURST} of the burst and leaves the rest to calls
  *   that have not; '0' or '' otherwise), then per dimension in
- *   {@link BUCKET_DIMS} order six
+ *   {@link BUCKET_DIMS} order eight
  *   values: take (units this call takes), need (units that must be there: take plus
  *   a reserve), remaining, limit, observedAt (a header reading to fold in: the
  *   provider's remaining, a latency ago; '' when none), giveBack (units of calls
- *   that were not sent or not counted by the provider).
+ *   that were never sent), refund (units the provider gave back when a call ended:
+ *   output it reserved but did not write, input an estimate counted beyond the real
+ *   one), refundAt (the earliest clock time among those calls' ends).
  * Folding a reading: the level becomes the lower of the bucket's and the
  * reading's remaining plus its refill since it was read (the provider cannot
  * know of calls admitted since; a lower reading means use the buckets did not see).
+ * A reading that lowers the level already holds every refund made before it: a refund
+ * that ended before the newest such reading is not added again (a give-back riding on
+ * a process's next admission can reach the bucket long after other processes' readings
+ * counted it).
  * Returns {taken, waitMs, dim (1-based, 0 = none), burst share (as text), then per
  * dimension: level after the call (as text; '' when the dimension is unknown), limit}.
  */
@@ -68,7 +75,7 @@ local keep = ARGV[7] == '1'
 local most = tonumber(ARGV[8])
 local f = function (x) return string.format('%.6f', x) end
 local n = ${BUCKET_DIMS.length}
-local L, C, T, K, N = {}, {}, {}, {}, {}
+local L, C, T, K, N, F, R = {}, {}, {}, {}, {}, {}, {}
 local wait, wdim = 0, 0
 local bv = redis.call('HMGET', k, 'bf', 'bc')
 local bf, bc = tonumber(bv[1]) or 1, tonumber(bv[2])
@@ -81,14 +88,16 @@ if capped then bf = most end
 for d = 1, n do
   local a = ${HEAD_ARGS} + (d - 1) * ${ARGS_PER_DIM}
   local p = tostring(d)
-  local v = redis.call('HMGET', k, p .. 'l', p .. 't', p .. 'c', p .. 'u')
-  local l, t, c = tonumber(v[1]), tonumber(v[2]), tonumber(v[3])
+  local v = redis.call('HMGET', k, p .. 'l', p .. 't', p .. 'c', p .. 'u', p .. 'r')
+  local l, t, c, r = tonumber(v[1]), tonumber(v[2]), tonumber(v[3]), tonumber(v[5])
   local rem, lim, at = tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5])
   if lim and lim > 0 and rem then
     c = math.max(lim, rem)
   end
   if c then
     local rate, cap = c / 60000, math.max(1, c * bf)
+    -- The first part of the burst: a short window's share of the limit.
+    local first = math.min(cap, math.max(1, c * ${SPILL_BURST}))
     if l == nil then
       -- The first reading: calls admitted before any limit was known may not be in it yet.
       l, t = cap - (tonumber(v[4]) or 0), now
@@ -99,15 +108,20 @@ for d = 1, n do
     if lim and lim > 0 and rem and at then
       -- Calls waiting for the short window's part of the burst are taken but not sent: the
       -- provider's remaining does not count them yet.
-      local queued = math.max(0, math.min(cap - math.min(cap, math.max(1, c * ${SPILL_BURST})) - l, ${RESERVE_AFTER_MS} * rate))
-      l = math.min(l, rem + math.max(0, now - at) * rate - queued)
+      local queued = math.max(0, math.min(cap - first - l, ${RESERVE_AFTER_MS} * rate))
+      local seen = rem + math.max(0, now - at) * rate - queued
+      -- A reading that lowers the level counts every refund the provider made before it.
+      if seen < l then l = seen; if r == nil or at > r then r = at end end
     end
     -- The provider is empty in a window its headers do not show.
     if cut and cutDim == d then l = math.min(l, 0) end
     local back = tonumber(ARGV[a + 6]) or 0
+    -- Units the provider refunded at refundAt: already in the level if a reading taken later lowered it.
+    local refund, refundAt = tonumber(ARGV[a + 7]) or 0, tonumber(ARGV[a + 8])
+    if refund > 0 and (r == nil or refundAt == nil or refundAt >= r) then back = back + refund end
     if back > 0 then l = math.min(cap, l + back) end
     N[d] = math.min(cap, tonumber(ARGV[a + 2]) or 0)
-    L[d], C[d], T[d], K[d] = l, c, t, cap
+    L[d], C[d], T[d], K[d], F[d], R[d] = l, c, t, cap, first, r
   end
 end
 -- A call whose weight leaves a limited dimension uncounted cannot keep to a share of it.
@@ -121,7 +135,7 @@ for d = 1, n do
     -- The burst beyond a short window's part: a call that can go elsewhere leaves it alone, and
     -- one that cannot takes from it only once it would wait long for the short window's part.
     local reserve = 0
-    if not blind then reserve = K[d] - math.min(K[d], math.max(1, C[d] * ${SPILL_BURST})) end
+    if not blind then reserve = K[d] - F[d] end
     local ms = math.max(0, math.ceil((need + reserve - l) / rate))
     if not keep and ms > ${RESERVE_AFTER_MS} then ms = math.max(0, math.ceil((need - l) / rate)) end
     if ms > wait then wait, wdim = ms, d end
@@ -136,7 +150,8 @@ for d = 1, n do
     local p = tostring(d)
     local a = ${HEAD_ARGS} + (d - 1) * ${ARGS_PER_DIM}
     if taken == 1 then L[d] = L[d] - math.min(K[d], tonumber(ARGV[a + 1]) or 0) end
-    redis.call('HSET', k, p .. 'l', f(L[d]), p .. 't', f(T[d]), p .. 'c', f(C[d]))
+    if R[d] then redis.call('HSET', k, p .. 'l', f(L[d]), p .. 't', f(T[d]), p .. 'c', f(C[d]), p .. 'r', f(R[d]))
+    else redis.call('HSET', k, p .. 'l', f(L[d]), p .. 't', f(T[d]), p .. 'c', f(C[d])) end
     out[#out + 1] = f(L[d])
     out[#out + 1] = f(C[d])
   else

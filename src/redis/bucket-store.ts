@@ -24,6 +24,12 @@ export interface DimRequest {
   readonly reading?: BucketReading | undefined;
   /** Units of calls admitted earlier but never sent (given back). */
   readonly giveBack?: number;
+  /**
+   * Units the provider gave back when calls ended (output reserved but not written, input
+   * an estimate counted beyond the real one), and the earliest of those ends: a reading
+   * taken later that lowered the shared level already counts them, so they are not added twice.
+   */
+  readonly refund?: { readonly units: number; readonly at: number } | undefined;
 }
 
 /** One shared admission: one atomic step on the model's buckets. */
@@ -114,7 +120,8 @@ export class RedisBucketStore implements SharedBucketStore {
     for (const dim of BUCKET_DIMS) {
       const d = request.dims[dim];
       const r = d?.reading;
-      args.push(d?.take ?? 0, d?.need ?? 0, r ? r.remaining : '', r ? r.limit : '', r ? Math.floor(r.observedAt) : '', d?.giveBack ?? 0);
+      const refund = d?.refund;
+      args.push(d?.take ?? 0, d?.need ?? 0, r ? r.remaining : '', r ? r.limit : '', r ? Math.floor(r.observedAt) : '', d?.giveBack ?? 0, refund ? refund.units : 0, refund ? Math.floor(refund.at) : '');
     }
     if (args.length !== HEAD_ARGS + BUCKET_DIMS.length * ARGS_PER_DIM) throw new Error('bucket script arguments out of step');
     const reply = (await runScript(this.#redis, this.#clock, this.#timeoutMs, BUCKET_ADMIT, [`${this.#prefix}buckets:${model}`], args)) as unknown[];

@@ -1,61 +1,14 @@
 import type { Clock } from '../clock/clock.js';
-import { sleepUnlessAborted } from '../clock/signals.js';
-import { DisposedError, NoCapacityError, QueueFullError } from '../errors/errors.js';
+import { DisposedError } from '../errors/errors.js';
 import type { RateLimitInfo } from '../classify/ratelimit-headers.js';
-import { type AdmitOptions, type CallWeight, DEFAULT_429_HOLD_MS, type Limiter, type LimiterEmitter, type ModelLimitSnapshot, NEW_TASK_MAX_WAIT_MS, NEW_TASK_QUEUE, type Release } from '../limits/limiter.js';
-import { mostUsed, unexplained, unitsOf, weightOf } from '../limits/learn.js';
-import { TaskMemory } from '../limits/tasks.js';
-import { BUCKET_DIMS, type BucketDim, type BucketReading, type DimRequest, type DimState, type SharedAnswer, type SharedBucketStore } from './bucket-store.js';
+import type { AdmitOptions, Limiter, LimiterEmitter, ModelLimitSnapshot, Release } from '../limits/limiter.js';
+import { weightOf } from '../limits/learn.js';
+import type { SharedBucketStore } from './bucket-store.js';
 import { Health } from './health.js';
+import { type SharedBucketsOptions, StoreBuckets } from './store-buckets.js';
 import type { RedisEmitter } from './types.js';
 
-const NOOP: Release = () => {};
-/** Models whose state is kept at most (model names can come from callers); the oldest is forgotten first. */
-const MAX_MODELS = 10_000;
-const bounded = <V>(map: Map<string, V>, key: string, value: V) => {
-  map.delete(key);
-  map.set(key, value);
-  if (map.size > MAX_MODELS) map.delete(map.keys().next().value!);
-};
-type Dims = Partial<Record<BucketDim, DimState>>;
-
-/** The shared buckets as the last admission on a model saw them. */
-interface View {
-  readonly dims: Dims;
-  readonly at: number;
-}
-
-/** A 429 its headers did not explain: when, the dimension they showed most used, and the share of its limit used. */
-interface Cut {
-  readonly at: number;
-  readonly dim: BucketDim | undefined;
-  readonly to: number | undefined;
-}
-
-/** A 429's report: the dimension its headers show the most used, and the share of its limit used (see {@link mostUsed}). */
-const cutAt = (info: RateLimitInfo, at: number): Cut => {
-  const { dim, used } = mostUsed(info);
-  return { at, dim, to: used };
-};
-
-/** What this process has to tell the store about a model on its next admission there. */
-interface Outbox {
-  readings: Partial<Record<BucketDim, BucketReading>>;
-  giveBack: Partial<Record<BucketDim, number>>;
-  /** The latest 429 that came while this process's headers still showed room, and its likely dimension. */
-  cut?: Cut;
-}
-
-export interface SharedBucketsOptions {
-  readonly maxWaitMs: number;
-  readonly maxQueue: number;
-  readonly minRemainingRequests: number;
-  /** Degraded → next probe after this (ms). */
-  readonly retryMs: number;
-}
-
-
-const levelAt = (d: DimState, since: number, now: number) => Math.min(d.capacity ?? d.limit, d.level + Math.max(0, now - since) * (d.limit / 60_000));
+export type { SharedBucketsOptions } from './store-buckets.js';
 
 /**
  * Header-driven admission whose buckets live in a {@link SharedBucketStore}
@@ -68,33 +21,19 @@ const levelAt = (d: DimState, since: number, now: number) => Math.min(d.capacity
  * The `local` limiter sees every header and 429 too; while the store cannot
  * answer (an error, or no answer within its timeout) calls are admitted by it,
  * `store:degraded` is emitted, and the store is tried again after `retryMs`.
+ * This class is that choice; the store-backed admission is {@link StoreBuckets}.
  */
 export class SharedBuckets implements Limiter {
   readonly enabled = true;
-  readonly #store: SharedBucketStore;
   readonly #local: Limiter;
-  readonly #clock: Clock;
-  readonly #emitter: (LimiterEmitter & RedisEmitter) | undefined;
-  readonly #o: SharedBucketsOptions;
   readonly #health: Health;
-  readonly #views = new Map<string, View>();
-  readonly #outbox = new Map<string, Outbox>();
-  readonly #held = new Map<string, number>();
-  /** Each model's latest headers, to tell whether a 429 was explained by them. */
-  readonly #last = new Map<string, RateLimitInfo>();
-  readonly #waiting = new Map<string, number>();
-  readonly #dispose = new AbortController();
-  readonly #tasks = new TaskMemory();
-  /** The smallest shared burst share any model's admission showed: every model's burst is capped to it. */
-  #burst = 1;
+  readonly #shared: StoreBuckets;
+  #disposed = false;
 
   constructor(store: SharedBucketStore, local: Limiter, deps: { clock: Clock; emitter?: (LimiterEmitter & RedisEmitter) | undefined; options: SharedBucketsOptions }) {
-    this.#store = store;
     this.#local = local;
-    this.#clock = deps.clock;
-    this.#emitter = deps.emitter;
-    this.#o = deps.options;
     this.#health = new Health('limits', deps.clock, deps.emitter, deps.options.retryMs);
+    this.#shared = new StoreBuckets(store, this.#health, deps);
   }
 
   /** False while the store is out of reach and its next probe is not due: calls go to the local limiter. */
@@ -103,219 +42,57 @@ export class SharedBuckets implements Limiter {
   }
 
   admit(model: string, options?: AdmitOptions): Release | Promise<Release> {
-    if (this.#dispose.signal.aborted) return Promise.reject(new DisposedError());
+    if (this.#disposed) return Promise.reject(new DisposedError());
     if (!this.#health.mayTry()) return this.#local.admit(model, options);
     return this.#admit(model, options);
   }
 
   async #admit(model: string, options: AdmitOptions | undefined): Promise<Release> {
-    const now = this.#clock.now();
     const w = weightOf(options?.weight);
-    const held = (this.#held.get(model) ?? 0) > now;
     const spill = options?.spillTo?.some((m) => this.available(m, w)) ?? false;
-    if (held && spill) throw new NoCapacityError(model, this.#held.get(model)! - now, 'spill');
-    const bound = Math.min(this.#o.maxWaitMs, options?.deadline === undefined ? Infinity : options.deadline - now);
-    const waiting = this.#waiting.get(model) ?? 0;
-    const full = waiting >= this.#o.maxQueue;
-    // Demand above capacity, as locally: a new task's first call waits only briefly, tasks under way keep the capacity.
-    const taskId = options?.taskId;
-    const newTask = taskId !== undefined && waiting >= NEW_TASK_QUEUE && !this.#tasks.underWay(taskId, now) && bound > NEW_TASK_MAX_WAIT_MS;
-    // Spill, a full queue or no time left: take the call's share only if it fits now.
-    const maxWait = spill || full ? 0 : Math.max(0, Math.min(newTask ? NEW_TASK_MAX_WAIT_MS : bound, 2_147_483_647));
-    const { dims, cut } = this.#request(model, w);
-    let answer: SharedAnswer;
-    try {
-      answer = await this.#store.admit(model, { now, maxWaitMs: maxWait, dims, cutAt: cut?.at, cutDim: cut?.dim, cutTo: cut?.to, keep: spill, burstAtMost: this.#burst < 1 ? this.#burst : undefined });
-    } catch (error) {
-      if (this.#dispose.signal.aborted) throw new DisposedError();
-      this.#health.fail(error);
-      return this.#local.admit(model, options);
-    }
-    this.#health.recover(0);
-    bounded(this.#views, model, { dims: answer.dims, at: now });
-    if (answer.burst !== undefined && answer.burst < this.#burst) this.#burst = answer.burst;
-    if (answer.taken) this.#tasks.started(taskId, now);
-    if (answer.taken && answer.waitMs === 0) return NOOP;
-    if (!answer.taken) {
-      if (spill) throw new NoCapacityError(model, answer.waitMs, 'spill');
-      if (full) throw new QueueFullError(model, this.#o.maxQueue);
-      if (answer.waitMs <= bound) throw new NoCapacityError(model, answer.waitMs, 'over_capacity'); // only a new task is refused below its bound
-      throw new NoCapacityError(model, answer.waitMs, bound < this.#o.maxWaitMs ? 'deadline' : 'wait_limit');
-    }
-    // Taken, with a wait: the share is ours now, so calls behind wait for theirs, not for the same one.
-    const e = this.#emitter;
-    if (e?.wants('limit:wait')) {
-      const payload = { timestamp: now, model, waitMs: answer.waitMs, reason: answer.reason ?? 'requests' };
-      e.emit('limit:wait', options?.taskId !== undefined ? { ...payload, taskId: options.taskId } : payload);
-    }
-    this.#waiting.set(model, waiting + 1);
-    try {
-      await sleepUnlessAborted(this.#clock, answer.waitMs, [options?.signal, this.#dispose.signal]);
-      return NOOP;
-    } catch (error) {
-      // Never sent: the share goes back to everyone with this process's next admission.
-      const out = this.#box(model);
-      for (const dim of BUCKET_DIMS) if (answer.dims[dim]) out.giveBack[dim] = (out.giveBack[dim] ?? 0) + Math.max(0, dims[dim]?.take ?? 0);
-      throw this.#dispose.signal.aborted ? new DisposedError() : error;
-    } finally {
-      const left = (this.#waiting.get(model) ?? 1) - 1;
-      if (left > 0) this.#waiting.set(model, left);
-      else this.#waiting.delete(model);
-    }
-  }
-
-  /** The call's units per dimension, with the readings, give-backs and 429 waiting to be shared. */
-  #request(model: string, w: CallWeight | number): { dims: Partial<Record<BucketDim, DimRequest>>; cut: Outbox['cut'] } {
-    const out = this.#outbox.get(model);
-    this.#outbox.delete(model);
-    const dims: Partial<Record<BucketDim, DimRequest>> = {};
-    for (const dim of BUCKET_DIMS) {
-      const take = unitsOf(dim, w);
-      const need = dim === 'requests' ? take + this.#o.minRemainingRequests : take;
-      dims[dim] = { take, need, reading: out?.readings[dim], giveBack: out?.giveBack[dim] ?? 0 };
-    }
-    return { dims, cut: out?.cut };
-  }
-
-  #box(model: string): Outbox {
-    let b = this.#outbox.get(model);
-    if (!b) bounded(this.#outbox, model, (b = { readings: {}, giveBack: {} }));
-    return b;
+    // No answer from the store: this call is the local limiter's, which has learnt from every header all along.
+    return (await this.#shared.admit(model, options, w, spill)) ?? this.#local.admit(model, options);
   }
 
   used(model: string, weight: AdmitOptions['weight'], usage: { readonly outputTokens: number; readonly inputTokens?: number }): void {
     this.#local.used?.(model, weight, usage);
-    const dims = this.#views.get(model)?.dims;
-    if (this.#dispose.signal.aborted || !dims) return;
-    const w = weightOf(weight);
-    // As locally: unused output (max_tokens held while writing), and input an estimate counted beyond the real input.
-    const unused = dims.outputTokens ? unitsOf('outputTokens', w) - usage.outputTokens : 0;
-    const over = dims.inputTokens && usage.inputTokens !== undefined ? unitsOf('inputTokens', w) - usage.inputTokens : 0;
-    if (unused <= 0 && over <= 0) return;
-    // Rides on this model's next admission, like a 429's give-back.
-    const out = this.#box(model);
-    if (unused > 0) out.giveBack.outputTokens = (out.giveBack.outputTokens ?? 0) + unused;
-    if (over > 0) out.giveBack.inputTokens = (out.giveBack.inputTokens ?? 0) + over;
+    this.#shared.used(model, weight, usage);
   }
 
   observe(model: string, info: RateLimitInfo): void {
     this.#local.observe(model, info);
-    if (this.#dispose.signal.aborted) return;
-    if ((this.#last.get(model)?.observedAt ?? -Infinity) <= info.observedAt) bounded(this.#last, model, info);
-    const out = this.#box(model);
-    // As locally: Anthropic's `tokens-*` only repeats its input or output limit.
-    const split = info.inputTokens !== undefined || info.outputTokens !== undefined;
-    for (const dim of BUCKET_DIMS) {
-      if (split && dim === 'tokens') continue;
-      const win = info[dim];
-      if (win?.remaining === undefined || win.limit === undefined || !(win.limit > 0)) continue;
-      const prev = out.readings[dim];
-      if (!prev || prev.observedAt <= info.observedAt) out.readings[dim] = { remaining: win.remaining, limit: win.limit, observedAt: info.observedAt };
-    }
+    this.#shared.observe(model, info);
   }
 
   throttled(model: string, retryAfterMs: number | undefined, weight?: AdmitOptions['weight']): void {
     this.#local.throttled(model, retryAfterMs, weight);
-    // The 429's own reading (remaining ~0) reaches the store with the next admission; its share is
-    // not given back, which errs on the side of fewer calls. The hold steers this process's calls.
-    const now = this.#clock.now();
-    if (weight !== undefined && !this.#dispose.signal.aborted) {
-      let w: CallWeight | number | undefined;
-      const last = this.#last.get(model);
-      // Its headers showed room: a window they do not describe is full. Every process's burst shrinks.
-      if (last && unexplained({ last }, () => (w ??= weightOf(weight)), now)) this.#report(model, cutAt(last, now));
-    }
-    const until = now + (retryAfterMs ?? DEFAULT_429_HOLD_MS);
-    if (until > (this.#held.get(model) ?? 0)) bounded(this.#held, model, until);
-  }
-
-  /**
-   * Tells the store at once (one round trip, taking nothing): calls other processes admit in the
-   * meantime would meet the same full window. Not sent (store degraded, or it fails): it rides on
-   * this process's next admission of the model instead.
-   */
-  #report(model: string, cut: Cut): void {
-    if (!this.#health.mayTry()) {
-      this.#box(model).cut = cut;
-      return;
-    }
-    const dims: Partial<Record<BucketDim, DimRequest>> = {};
-    for (const dim of BUCKET_DIMS) dims[dim] = { take: 0, need: 0 };
-    const now = this.#clock.now();
-    this.#store.admit(model, { now, maxWaitMs: -1, dims, cutAt: cut.at, cutDim: cut.dim, cutTo: cut.to }).then(
-      (answer) => {
-        if (this.#dispose.signal.aborted) return;
-        this.#health.recover(0);
-        bounded(this.#views, model, { dims: answer.dims, at: now });
-      },
-      (error: unknown) => {
-        if (this.#dispose.signal.aborted) return;
-        this.#health.fail(error);
-        const box = this.#box(model);
-        if (!box.cut || box.cut.at < cut.at) box.cut = cut;
-      },
-    );
+    this.#shared.throttled(model, retryAfterMs, weight);
   }
 
   available(model: string, weight?: AdmitOptions['weight']): boolean {
     if (!this.#health.mayTry()) return this.#local.available(model, weight);
-    const now = this.#clock.now();
-    if ((this.#held.get(model) ?? 0) > now) return false;
-    const view = this.#views.get(model);
-    if (!view) return this.#local.available(model, weight);
-    let w: CallWeight | number | undefined;
-    for (const dim of BUCKET_DIMS) {
-      const d = view.dims[dim];
-      if (!d) continue;
-      w ??= weightOf(weight);
-      const need = Math.min(d.capacity ?? d.limit, unitsOf(dim, w) + (dim === 'requests' ? this.#o.minRemainingRequests : 0));
-      if (levelAt(d, view.at, now) < need) return false;
-    }
-    return true;
+    return this.#shared.available(model, weight) ?? this.#local.available(model, weight);
   }
 
   waiting(model: string): number {
-    return (this.#waiting.get(model) ?? 0) + this.#local.waiting(model);
+    return this.#shared.waiting(model) + this.#local.waiting(model);
   }
 
   snapshot(): Readonly<Record<string, ModelLimitSnapshot>> {
     const local = this.#local.snapshot();
     if (!this.#health.mayTry()) return local;
-    const now = this.#clock.now();
-    const out: Record<string, ModelLimitSnapshot> = { ...local };
-    for (const [model, view] of this.#views) {
-      const base = local[model];
-      const s: { -readonly [K in keyof ModelLimitSnapshot]: ModelLimitSnapshot[K] } = {
-        ...(base ?? { inFlight: 0 }),
-        waiting: this.waiting(model),
-        heldForMs: Math.max(0, (this.#held.get(model) ?? 0) - now),
-      };
-      for (const dim of BUCKET_DIMS) {
-        const d = view.dims[dim];
-        if (d) s[dim] = { available: Math.floor(levelAt(d, view.at, now)), capacity: d.capacity ?? d.limit, perMinute: Math.round(d.limit) };
-      }
-      out[model] = s;
-    }
-    return out;
+    return this.#shared.snapshot(local, (model) => this.waiting(model));
   }
 
   /** Drops what this process keeps for an idle `model` (the shared buckets on Redis stay, and expire there). */
   forget(model: string): void {
-    if (this.#waiting.has(model)) return;
-    this.#views.delete(model);
-    this.#outbox.delete(model);
-    this.#held.delete(model);
-    this.#last.delete(model);
-    this.#local.forget?.(model);
+    if (this.#shared.forget(model)) this.#local.forget?.(model);
   }
 
   dispose(): void {
-    if (this.#dispose.signal.aborted) return;
-    this.#dispose.abort(new DisposedError());
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#shared.dispose();
     this.#local.dispose();
-    this.#views.clear();
-    this.#outbox.clear();
-    this.#tasks.clear();
-    this.#last.clear();
   }
 }

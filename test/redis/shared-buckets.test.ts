@@ -47,16 +47,20 @@ describe('SharedBuckets: admission on a shared store, decisions local', () => {
     expect(store.sent[1]!.request.dims.requests?.reading).toBeUndefined();
   });
 
-  it('a finished call gives back, with the next admission, the output it did not write and the input its estimate counted beyond the real one', async () => {
+  it('finished calls give back, with the next admission, the output they did not write and the input their estimate counted beyond the real one, with the earliest end', async () => {
     const store = new ScriptedStore();
     store.answer = () => ({ taken: true, waitMs: 0, reason: undefined, dims: { inputTokens: { level: 10_000, limit: 20_000 }, outputTokens: { level: 5_000, limit: 8_000 } } });
-    const { limiter } = setup(store);
+    const { limiter, clock } = setup(store);
     const weight = { inputTokens: 3_000, outputTokens: 500 };
     await limiter.admit('claude', { weight });
+    const ended = clock.now();
     limiter.used('claude', weight, { inputTokens: 1_000, outputTokens: 100 });
+    await clock.advance(500);
+    limiter.used('claude', weight, { inputTokens: 3_000, outputTokens: 300 });
     await limiter.admit('claude', { weight });
-    expect(store.sent[1]!.request.dims.inputTokens).toMatchObject({ giveBack: 2_000 });
-    expect(store.sent[1]!.request.dims.outputTokens).toMatchObject({ giveBack: 400 });
+    // With the earliest end: a reading taken later already counts them, and the store does not add them again.
+    expect(store.sent[1]!.request.dims.inputTokens).toMatchObject({ giveBack: 0, refund: { units: 2_000, at: ended } });
+    expect(store.sent[1]!.request.dims.outputTokens).toMatchObject({ giveBack: 0, refund: { units: 600, at: ended } });
   });
 
   it('waits on the clock for its share when the store took it with a wait, and says so', async () => {
