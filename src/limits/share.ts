@@ -52,6 +52,9 @@ export const RECOVER_MS = 20_000;
  */
 export const UNANSWERED_CUT = 0.8;
 
+/** Weight of the latest call in the mean of a call's units (about the last ten calls). */
+const PER_CALL_WEIGHT = 0.1;
+
 /** What this process knows about one dimension's use by everyone else. */
 export interface DimShare {
   /** The provider's `remaining` at the last header, and when it was read. */
@@ -77,6 +80,13 @@ export interface DimShare {
   lost: number;
   rate: number;
   capacity: number;
+  /** The units of one call of this process, as recently sent (a decayed mean; 0 before the first). */
+  perCall: number;
+  /**
+   * The same expected level, lost refill and others' sum, started one call above each reading (see
+   * observeShare). It tells a process alone from one among others; `level` follows it while alone.
+   */
+  alone: { level: number; lost: number; others: number };
 }
 /** The 429 factor of one model. */
 export interface Backoff {
@@ -85,7 +95,7 @@ export interface Backoff {
 }
 
 export function newDimShare(remaining: number, now: number): DimShare {
-  return { remaining, at: now, sent: 0, others: 0, span: 0, mine: 0, low: 0, level: remaining, levelAt: now, lost: 0, rate: 0, capacity: Number.POSITIVE_INFINITY };
+  return { remaining, at: now, sent: 0, others: 0, span: 0, mine: 0, low: 0, level: remaining, levelAt: now, lost: 0, rate: 0, capacity: Number.POSITIVE_INFINITY, perCall: 0, alone: { level: remaining, lost: 0, others: 0 } };
 }
 
 /** The others' measured rate, units per ms, without headroom. */
@@ -100,17 +110,26 @@ const lowRate = (d: DimShare): number => (d.span > 0 ? Math.max(0, d.low / d.spa
 function advance(d: DimShare, rate: number, capacity: number, now: number): void {
   const dt = now - d.levelAt;
   if (dt <= 0) return;
-  const top = Math.max(capacity, d.level);
-  const next = d.level + (rate - lowRate(d)) * dt;
-  if (next > top) d.lost += next - top;
-  d.level = Math.min(next, top);
+  const net = (rate - lowRate(d)) * dt;
+  rise(d, net, capacity);
+  rise(d.alone, net, capacity);
   d.levelAt = now;
+}
+
+/** An expected level rises by `net`, up to its top; what passes the top is lost. */
+function rise(e: { level: number; lost: number }, net: number, capacity: number): void {
+  const top = Math.max(capacity, e.level);
+  const next = e.level + net;
+  if (next > top) e.lost += next - top;
+  e.level = Math.min(next, top);
 }
 
 /** This process sent `units` now (negative: gives back units the provider never counted). */
 export function noteSent(d: DimShare, units: number, now: number): void {
   advance(d, d.rate, d.capacity, now);
+  if (units > 0) d.perCall = d.perCall > 0 ? d.perCall * (1 - PER_CALL_WEIGHT) + units * PER_CALL_WEIGHT : units;
   d.level -= units;
+  d.alone.level -= units;
   d.sent += units;
 }
 
@@ -136,7 +155,8 @@ export function observeShare(d: DimShare, remaining: number, rate: number, capac
   // bound of the loss) underrates them whenever the bucket stays below its top while shared, e.g. under a
   // limit enforced over windows shorter than the headers show, where the level seen never falls far.
   advance(d, d.rate || rate, Number.isFinite(d.capacity) ? d.capacity : capacity, now);
-  const others = d.remaining + rate * dt - (held ? 0 : Math.min(d.lost, rate * dt)) - remaining - d.sent;
+  const fall = d.remaining + rate * dt - remaining - d.sent;
+  const others = fall - (held ? 0 : Math.min(d.lost, rate * dt));
   const low = Math.min(capacity, d.remaining + rate * dt) - remaining - d.sent;
   const keep = Math.exp(-dt / SHARE_WINDOW_MS);
   d.low = d.low * keep + low;
@@ -144,12 +164,25 @@ export function observeShare(d: DimShare, remaining: number, rate: number, capac
   // Signed: a reading skewed one way by a response's latency is skewed the other way by the next.
   d.others = d.others * keep + others;
   d.span = d.span * keep + dt;
+  const a = d.alone;
+  a.others = a.others * keep + fall - (held ? 0 : Math.min(a.lost, rate * dt));
   d.remaining = remaining;
   d.at = now;
   d.sent = 0;
-  d.level = remaining;
+  // The reading's `remaining` is what the provider had left right after it counted the call that carries
+  // it, a response's latency ago; that call's units have refilled since, and the calls sent meanwhile were
+  // counted when sent. Starting from `remaining` would take the call's units off twice: refill spent
+  // making them up, which the provider lost at its top, would read as the others' use (a process alone
+  // near its top read about one call per reading as others'). Among others (read so with the level started
+  // higher: a quarter of this process's own use, or of the limit) it starts at `remaining` as before: the
+  // workers' shares settled with that margin, and without it they met more 429s (decision 0025).
+  const among = a.others >= KNOWN_OTHERS * Math.max(0, d.mine) || a.others / d.span >= rate * KNOWN_OTHERS;
+  a.level = Math.min(capacity, remaining + d.perCall);
+  d.level = among ? remaining : a.level;
+  if (!among) d.others = Math.min(d.others, a.others);
   d.levelAt = now;
   d.lost = 0;
+  a.lost = 0;
   d.rate = rate;
   d.capacity = capacity;
 }

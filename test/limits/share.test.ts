@@ -49,6 +49,29 @@ describe('the others’ rate from the headers', () => {
     expect(othersRate(d)).toBeLessThan(0.05 * RATE);
   });
 
+  it('a lone process near its top, its calls answered a latency later, reads no others', () => {
+    // One call every 1.5 s (40 a minute of 60): the provider refills each call's unit within a second, so
+    // every call finds it at its top and its reading, 2.5 s later, shows 59. Nobody else uses the limit.
+    const d = newDimShare(60, 0);
+    const events: [number, () => void][] = [];
+    for (let k = 0; k < 120; k++) {
+      events.push([k * 1_500, () => noteSent(d, 1, k * 1_500)]);
+      events.push([k * 1_500 + 2_500, () => observeShare(d, 59, RATE, 60, k * 1_500 + 2_500)]);
+    }
+    for (const [, run] of events.sort((a, b) => a[0] - b[0])) run();
+    expect(othersRate(d)).toBeLessThan(0.05 * RATE);
+    expect(shareRate(RATE, d, { factor: 1, at: 0 }, 200_000)).toBeGreaterThan(0.95 * RATE);
+    expect(d.level).toBe(60); // one call above the last reading: its unit refilled while the answer travelled
+  });
+
+  it('among others the expected level still starts at the reading’s remaining', () => {
+    const d = newDimShare(60, 0);
+    noteSent(d, 1, 1_000);
+    observeShare(d, 30, RATE, 60, 10_000); // fell by 30 beyond the refill and our 1: others use the limit
+    expect(othersRate(d)).toBeGreaterThan(RATE);
+    expect(d.level).toBe(30);
+  });
+
   it('a 429 while others share the limit says it is used up: the others took what this process left of it', () => {
     const d = newDimShare(30, 0);
     noteSent(d, 2, 5_000);
