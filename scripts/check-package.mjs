@@ -42,7 +42,7 @@ import { join } from 'node:path';
 // the pipeline's try-parts split), over-capacity room taken back (flights), the two-part shared burst
 // on Redis, the hidden-window floor and cut, and their CHANGELOG lines; measured 468 kB packed,
 // 1,695 kB unpacked, 93 files with everything merged.
-const BUDGET = { packed: 472_000, unpacked: 1_710_000, files: 100 };
+const BUDGET = { packed: 480_000, unpacked: 1_740_000, files: 100 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;
