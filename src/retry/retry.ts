@@ -33,23 +33,14 @@ export interface RetryLoop<T> {
 }
 
 /**
- * Runs attempts until one succeeds or `onFailure` says stop. Rejects with the
- * last attempt's error, unchanged.
+ * The retry loop after a first attempt, which the caller ran itself, failed
+ * with `first`: runs attempts 2, 3, … until one succeeds or `onFailure` says
+ * stop, and rejects with the last attempt's error, unchanged.
  *
  * The first attempt runs outside p-retry: a call that succeeds at once (nearly
- * all of them) pays nothing for retry machinery. From the first failure on,
- * p-retry owns the loop; its own delay is zero and the wait happens on our
- * clock inside `shouldRetry`.
- */
-export function runWithRetry<T>(loop: RetryLoop<T>, maxRetries: number): Promise<T> {
-  // No async function around the first attempt: a success passes straight through.
-  return loop.attempt(1).then(undefined, (first: unknown) => retryAfter(loop, maxRetries, first));
-}
-
-/**
- * The loop after a first attempt that the caller ran itself failed with `first`
- * ({@link runWithRetry} without its hop after the first attempt: a caller that
- * already awaits the first attempt builds the loop only when it failed).
+ * all of them) pays nothing for retry machinery, and builds no loop. From the
+ * first failure on, p-retry owns the loop; its own delay is zero and the wait
+ * happens on our clock inside `shouldRetry`.
  */
 export async function retryAfter<T>(loop: RetryLoop<T>, maxRetries: number, first: unknown): Promise<T> {
   if (maxRetries <= 0) throw first;
