@@ -1,6 +1,7 @@
 // Rate-limit headers as data, and client-side limits (docs/rate-limits.md).
 // Offline: the headers are written out here and the calls answer at once.
 // Run: npx tsx examples/rate-limits.ts
+import type OpenAI from 'openai';
 import { ResilientClient, parseRateLimitHeaders } from 'llm-resilience';
 import type { RateLimitInfo as Exported, RateLimitWindow as ExportedWindow } from 'llm-resilience';
 
@@ -38,6 +39,17 @@ export function createLimitedClient(): ResilientClient {
       maxQueue: 128,              // calls waiting per model; the next one gets QueueFullError at once
     }
   });
+}
+
+// Over capacity, a task's next calls go before the first calls of new tasks, and new tasks are
+// refused early, when each call says which task it belongs to.
+export async function answerTicket(client: ResilientClient, openai: OpenAI, ticket: string): Promise<string> {
+  const taskId = `ticket:${ticket}`;
+  const ask = (content: string) =>
+    client.run(({ model, signal }) => openai.chat.completions.create({ model, messages: [{ role: 'user', content }] }, { signal }), { taskId });
+  const plan = await ask(`Plan an answer to ticket ${ticket}.`);
+  const answer = await ask(`Write the answer following this plan: ${plan.choices[0]?.message.content}`);
+  return answer.choices[0]?.message.content ?? '';
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
