@@ -31,8 +31,8 @@ interface Sums {
  * The weight of a call that carries no `request` (nothing to estimate its
  * tokens from), learned from the model's recent real usage.
  *
- * Input: the mean plus one standard deviation of the calls it finished, each
- * call counting less as it ages (half as much after {@link WEIGHT_HALF_LIFE_MS}).
+ * Per dimension the mean plus one standard deviation of the calls it finished,
+ * each call counting less as it ages (half as much after {@link WEIGHT_HALF_LIFE_MS}).
  * Mean plus a deviation, not the mean: a call's share is taken before its size
  * is known, and counting the typical call a little high costs a spill where
  * counting it low costs a 429. The `prior` (the default estimate) counts as one
@@ -40,16 +40,19 @@ interface Sums {
  * single finished call half of each, and one busy with calls in the last
  * minutes its real usage. A model idle for many minutes drifts back to the prior.
  *
- * Output: the most output tokens one of the model's calls wrote. The providers
- * count a call's output cap (`max_tokens`), not what it will write: Anthropic
- * while the answer is written, OpenAI for good. No call writes more than its
- * cap, so the largest output seen is the closest the client can get to that
- * cap without the request. Weighed at a typical call instead, a call holds
- * less than the provider holds for it while it runs (or, blended with the
- * prior, more), and on buckets shared between processes that difference is
- * what let a burst through a window the headers do not show. Kept while the
- * model's usage is (forgotten after a long idle spell), so a lower cap is seen
- * only then; a call that passes `request` is weighed by its own cap.
+ * With `longestOutput` (buckets shared between processes), output is instead
+ * the most output tokens one of the model's calls wrote. The providers count a
+ * call's output cap (`max_tokens`), not what it will write: Anthropic while the
+ * answer is written, OpenAI for good. No call writes more than its cap, so the
+ * largest output seen is the closest the client can get to that cap without
+ * the request. Weighed at a typical call instead, a call holds less than the
+ * provider holds for it while it runs (or, blended with the prior, more), and
+ * on shared buckets, which readings only ever lower, that difference let
+ * bursts through a window the headers do not show. Kept while the model's
+ * usage is (forgotten after a long idle spell), so a lower cap is seen only
+ * then; a call that passes `request` is weighed by its own cap. Local buckets
+ * keep the typical call: there the longer weight cost latency and 429s with
+ * many workers on one key (each learns its share from what it sent).
  *
  * Memory: seven numbers per model, at most {@link MAX_WEIGHT_MODELS} models.
  * Time comes only from the `now` passed in (the client's clock).
@@ -59,9 +62,12 @@ export class UsageWeights {
   /** The model updated last (the map's last entry while it is in the map). */
   #last: string | undefined;
   readonly #prior: LearnedWeight;
+  readonly #longest: boolean;
 
-  constructor(prior: LearnedWeight) {
+  /** `longestOutput`: weigh output at the longest answer (buckets shared between processes); otherwise as input. */
+  constructor(prior: LearnedWeight, options?: { readonly longestOutput?: boolean }) {
     this.#prior = prior;
+    this.#longest = options?.longestOutput === true;
   }
 
   /** A finished call's real usage on `model`. Invalid or empty usage is ignored. */
@@ -89,8 +95,8 @@ export class UsageWeights {
   weight(model: string, now: number): LearnedWeight {
     const s = this.#current(model, now);
     if (!s) return this.#prior;
-    // Output: the most a call wrote, not a typical call (see the class comment); a call that wrote none yet: the blend.
-    const outputTokens = s.outMax > 0 ? s.outMax : blend(this.#prior.outputTokens, s.out, s.out2, s.n);
+    // Shared buckets: output at the most a call wrote (see the class comment); no call wrote any yet: the blend.
+    const outputTokens = this.#longest && s.outMax > 0 ? s.outMax : blend(this.#prior.outputTokens, s.out, s.out2, s.n);
     return { inputTokens: blend(this.#prior.inputTokens, s.in, s.in2, s.n), outputTokens };
   }
 

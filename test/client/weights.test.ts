@@ -12,15 +12,14 @@ describe('UsageWeights', () => {
     const w = new UsageWeights(PRIOR);
     expect(w.weight('m', 0)).toEqual(PRIOR);
     w.record('m', usage(1_003, 96), 0);
-    // Input: the prior counts as one call; output: the most a call wrote.
-    expect(w.weight('m', 0)).toEqual({ inputTokens: 503, outputTokens: 96 });
+    expect(w.weight('m', 0)).toEqual({ inputTokens: 503, outputTokens: 2_096 });
   });
 
   it('moves to the real usage as calls finish: mean plus one standard deviation', () => {
     const w = new UsageWeights(PRIOR);
     for (let i = 0; i < 99; i++) w.record('m', usage(1_000, 300), 0);
     // (prior + 99 × 1,000) / 100, rounded up
-    expect(w.weight('m', 0)).toEqual({ inputTokens: Math.ceil((3 + 99 * 1_000) / 100), outputTokens: 300 });
+    expect(w.weight('m', 0)).toEqual({ inputTokens: Math.ceil((3 + 99 * 1_000) / 100), outputTokens: Math.ceil((4_096 + 99 * 300) / 100) });
     const spread = new UsageWeights({ inputTokens: 0, outputTokens: 0 });
     for (let i = 0; i < 1_000; i++) spread.record('m', usage(i % 2 ? 1_500 : 500, 100), 0);
     // mean 1,000, deviation 500, the prior's zero counting as one call in 1,001
@@ -38,26 +37,31 @@ describe('UsageWeights', () => {
   it('drifts back to the prior when the model goes quiet, and forgets it after long silence', () => {
     const w = new UsageWeights(PRIOR);
     for (let i = 0; i < 10; i++) w.record('m', usage(1_000, 100), 0);
-    const busy = w.weight('m', 0);
-    const quiet = w.weight('m', 10 * WEIGHT_HALF_LIFE_MS);
-    // Input drifts toward the prior's 3 tokens.
-    expect(quiet.inputTokens).toBeLessThan(busy.inputTokens);
-    expect(quiet.inputTokens).toBeGreaterThan(PRIOR.inputTokens);
-    // The most a call wrote does not age: it stays until the model's usage is forgotten.
-    expect(quiet.outputTokens).toBe(100);
+    const busy = w.weight('m', 0).outputTokens;
+    const quiet = w.weight('m', 10 * WEIGHT_HALF_LIFE_MS).outputTokens;
+    expect(quiet).toBeGreaterThan(busy);
+    expect(quiet).toBeLessThan(PRIOR.outputTokens);
     expect(w.weight('m', 60 * WEIGHT_HALF_LIFE_MS)).toEqual(PRIOR);
     expect(w.size).toBe(0);
   });
 
-  it("weighs output at the most one of the model's calls wrote, the closest it gets to the provider's max_tokens hold", () => {
+  it("on shared buckets weighs output at the most one of the model's calls wrote, the closest it gets to the provider's max_tokens hold", () => {
     // Calls capped at max_tokens 1,000 writing 350 on average; now and then one reaches the cap.
-    const w = new UsageWeights(PRIOR);
     const outputs = [350, 120, 610, 1_000, 280, 430, 90, 700, 350, 260];
-    for (const [i, out] of outputs.entries()) w.record('m', usage(1_000, out), i * 1_000);
-    // Not the mean plus a deviation (about 600 here, or 1,000+ with the prior blended in): the cap the provider holds.
-    expect(w.weight('m', 10_000).outputTokens).toBe(1_000);
-    // A call that wrote nothing yet leaves the blend: a model whose calls write no output weighs the prior's share.
-    const none = new UsageWeights(PRIOR);
+    const shared = new UsageWeights(PRIOR, { longestOutput: true });
+    const local = new UsageWeights(PRIOR);
+    for (const [i, out] of outputs.entries()) {
+      shared.record('m', usage(1_000, out), i * 1_000);
+      local.record('m', usage(1_000, out), i * 1_000);
+    }
+    // Not the mean plus a deviation blended with the prior (above 1,000 here): the cap the provider holds.
+    expect(local.weight('m', 10_000).outputTokens).toBeGreaterThan(1_000);
+    expect(shared.weight('m', 10_000)).toEqual({ inputTokens: local.weight('m', 10_000).inputTokens, outputTokens: 1_000 });
+    // It does not age with the sums; it goes with them after a long silence.
+    expect(shared.weight('m', 10 * WEIGHT_HALF_LIFE_MS).outputTokens).toBe(1_000);
+    expect(shared.weight('m', 60 * WEIGHT_HALF_LIFE_MS)).toEqual(PRIOR);
+    // Calls that wrote no output leave the blend.
+    const none = new UsageWeights(PRIOR, { longestOutput: true });
     none.record('m', usage(1_000, 0), 0);
     expect(none.weight('m', 0).outputTokens).toBe(Math.ceil(PRIOR.outputTokens / 2));
   });
@@ -105,8 +109,8 @@ describe('the admission weight of a call without a request', () => {
     const before = tokensUsed();
     await client.run(() => completion(1_000, 200));
     const weight = tokensUsed() - before;
-    // Input (prior + 50 calls of 1,000) / 51, output the most a call wrote (200): close to the real 1,200, far below 4,099
-    expect(weight).toBe(Math.ceil((3 + 50 * 1_000) / 51) + 200);
+    // (prior + 50 calls of 1,200) / 51: close to the real 1,200, far below 4,099
+    expect(weight).toBe(Math.ceil((3 + 50 * 1_000) / 51) + Math.ceil((4_096 + 50 * 200) / 51));
     client.dispose();
   });
 
