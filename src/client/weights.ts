@@ -15,7 +15,7 @@ const DECAY_PER_MS = Math.LN2 / WEIGHT_HALF_LIFE_MS;
 /** Below this many (decayed) calls the learned usage is forgotten (the prior is all that is left): 30 half-lives of silence after one call. */
 const MIN_COUNT = 1e-9;
 
-/** Time-decayed sums of one model's usage: count, and per dimension the sum and the sum of squares. */
+/** Time-decayed sums of one model's usage: count, and per dimension the sum and the sum of squares; and the most output a call wrote. */
 interface Sums {
   at: number;
   n: number;
@@ -23,23 +23,38 @@ interface Sums {
   in2: number;
   out: number;
   out2: number;
+  /** The most output tokens one call wrote (not aged: kept while the sums are). */
+  outMax: number;
 }
 
 /**
  * The weight of a call that carries no `request` (nothing to estimate its
- * tokens from), learned from the model's recent real usage: per dimension the
- * mean plus one standard deviation of the calls it finished, each call
- * counting less as it ages (half as much after {@link WEIGHT_HALF_LIFE_MS}).
+ * tokens from), learned from the model's recent real usage.
+ *
+ * Per dimension the mean plus one standard deviation of the calls it finished,
+ * each call counting less as it ages (half as much after {@link WEIGHT_HALF_LIFE_MS}).
  * Mean plus a deviation, not the mean: a call's share is taken before its size
  * is known, and counting the typical call a little high costs a spill where
- * counting it low costs a 429.
+ * counting it low costs a 429. The `prior` (the default estimate) counts as one
+ * call that never ages: a model with no usage yet weighs the prior, one with a
+ * single finished call half of each, and one busy with calls in the last
+ * minutes its real usage. A model idle for many minutes drifts back to the prior.
  *
- * The `prior` (the default estimate) counts as one call that never ages: a
- * model with no usage yet weighs the prior, one with a single finished call
- * half of each, and one busy with calls in the last minutes its real usage.
- * A model idle for many minutes drifts back to the prior.
+ * With `longestOutput` (buckets shared between processes), output is instead
+ * the most output tokens one of the model's calls wrote. The providers count a
+ * call's output cap (`max_tokens`), not what it will write: Anthropic while the
+ * answer is written, OpenAI for good. No call writes more than its cap, so the
+ * largest output seen is the closest the client can get to that cap without
+ * the request. Weighed at a typical call instead, a call holds less than the
+ * provider holds for it while it runs (or, blended with the prior, more), and
+ * on shared buckets, which readings only ever lower, that difference let
+ * bursts through a window the headers do not show. Kept while the model's
+ * usage is (forgotten after a long idle spell), so a lower cap is seen only
+ * then; a call that passes `request` is weighed by its own cap. Local buckets
+ * keep the typical call: there the longer weight cost latency and 429s with
+ * many workers on one key (each learns its share from what it sent).
  *
- * Memory: six numbers per model, at most {@link MAX_WEIGHT_MODELS} models.
+ * Memory: seven numbers per model, at most {@link MAX_WEIGHT_MODELS} models.
  * Time comes only from the `now` passed in (the client's clock).
  */
 export class UsageWeights {
@@ -47,9 +62,12 @@ export class UsageWeights {
   /** The model updated last (the map's last entry while it is in the map). */
   #last: string | undefined;
   readonly #prior: LearnedWeight;
+  readonly #longest: boolean;
 
-  constructor(prior: LearnedWeight) {
+  /** `longestOutput`: weigh output at the longest answer (buckets shared between processes); otherwise as input. */
+  constructor(prior: LearnedWeight, options?: { readonly longestOutput?: boolean }) {
     this.#prior = prior;
+    this.#longest = options?.longestOutput === true;
   }
 
   /** A finished call's real usage on `model`. Invalid or empty usage is ignored. */
@@ -60,13 +78,14 @@ export class UsageWeights {
     if (s) {
       if (this.#last !== model) this.#models.delete(model);
     } else {
-      s = { at: now, n: 0, in: 0, in2: 0, out: 0, out2: 0 };
+      s = { at: now, n: 0, in: 0, in2: 0, out: 0, out2: 0, outMax: 0 };
     }
     s.n += 1;
     s.in += usage.inputTokens;
     s.in2 += usage.inputTokens ** 2;
     s.out += usage.outputTokens;
     s.out2 += usage.outputTokens ** 2;
+    if (usage.outputTokens > s.outMax) s.outMax = usage.outputTokens;
     this.#models.set(model, s);
     this.#last = model;
     if (this.#models.size > MAX_WEIGHT_MODELS) this.#models.delete(this.#models.keys().next().value!);
@@ -76,8 +95,9 @@ export class UsageWeights {
   weight(model: string, now: number): LearnedWeight {
     const s = this.#current(model, now);
     if (!s) return this.#prior;
-    const p = this.#prior;
-    return { inputTokens: blend(p.inputTokens, s.in, s.in2, s.n), outputTokens: blend(p.outputTokens, s.out, s.out2, s.n) };
+    // Shared buckets: output at the most a call wrote (see the class comment); no call wrote any yet: the blend.
+    const outputTokens = this.#longest && s.outMax > 0 ? s.outMax : blend(this.#prior.outputTokens, s.out, s.out2, s.n);
+    return { inputTokens: blend(this.#prior.inputTokens, s.in, s.in2, s.n), outputTokens };
   }
 
   forget(model: string): void {

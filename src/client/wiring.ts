@@ -55,7 +55,8 @@ export function wireClient(o: ResolvedClientOptions, disposeSignal: AbortSignal,
       })
     : undefined;
   // Priced like a call with no request: the default estimate until the model's real usage is known.
-  const weights = limiter.enabled ? new UsageWeights(callEstimate(undefined, undefined)) : undefined;
+  // Buckets shared between processes weigh output at the longest answer (the provider's hold, as near as known).
+  const weights = limiter.enabled ? new UsageWeights(callEstimate(undefined, undefined), { longestOutput: o.shared?.limiter !== undefined }) : undefined;
   const { models, providers, deployments, targets } = o;
   const states = new ModelStates({ clock, bus, monitor, limiter, retryBudget, shared, breaker: o.breaker, timeoutMs: o.timeoutMs, models, providers, deployments, targets, weights: () => weights });
   const deps: PipelineDeps = {

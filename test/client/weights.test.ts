@@ -45,6 +45,27 @@ describe('UsageWeights', () => {
     expect(w.size).toBe(0);
   });
 
+  it("on shared buckets weighs output at the most one of the model's calls wrote, the closest it gets to the provider's max_tokens hold", () => {
+    // Calls capped at max_tokens 1,000 writing 350 on average; now and then one reaches the cap.
+    const outputs = [350, 120, 610, 1_000, 280, 430, 90, 700, 350, 260];
+    const shared = new UsageWeights(PRIOR, { longestOutput: true });
+    const local = new UsageWeights(PRIOR);
+    for (const [i, out] of outputs.entries()) {
+      shared.record('m', usage(1_000, out), i * 1_000);
+      local.record('m', usage(1_000, out), i * 1_000);
+    }
+    // Not the mean plus a deviation blended with the prior (above 1,000 here): the cap the provider holds.
+    expect(local.weight('m', 10_000).outputTokens).toBeGreaterThan(1_000);
+    expect(shared.weight('m', 10_000)).toEqual({ inputTokens: local.weight('m', 10_000).inputTokens, outputTokens: 1_000 });
+    // It does not age with the sums; it goes with them after a long silence.
+    expect(shared.weight('m', 10 * WEIGHT_HALF_LIFE_MS).outputTokens).toBe(1_000);
+    expect(shared.weight('m', 60 * WEIGHT_HALF_LIFE_MS)).toEqual(PRIOR);
+    // Calls that wrote no output leave the blend.
+    const none = new UsageWeights(PRIOR, { longestOutput: true });
+    none.record('m', usage(1_000, 0), 0);
+    expect(none.weight('m', 0).outputTokens).toBe(Math.ceil(PRIOR.outputTokens / 2));
+  });
+
   it('ignores invalid, empty or missing usage', () => {
     const w = new UsageWeights(PRIOR);
     w.record('m', undefined, 0);
