@@ -134,6 +134,8 @@ export class ModelBreaker implements ClosedOwner {
 
   /** Opens the breaker through opossum's public `open()`, for a reason its error rate cannot see. */
   #trip(reason: OpenReason): void {
+    // Before opossum has loaded, the open waits for it (decision record 0012, fifth amendment).
+    if (this.#calls?.mustDefer) return void this.#calls.defer(() => this.#trip(reason)).catch(() => {});
     const cb = this.#cb ?? this.promote();
     if (cb.opened) return;
     this.#opening = reason;
