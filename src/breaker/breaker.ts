@@ -160,6 +160,11 @@ export class ModelBreaker implements ClosedOwner {
     return cb;
   }
 
+  /** Set while a failure waits for opossum's load (decision record 0012, fifth amendment): new attempts start after it. */
+  get deferred(): Promise<void> | undefined {
+    return this.#calls?.deferred;
+  }
+
   /** The error rate above which opossum opens (the tallied calls apply its rule). */
   get errorThresholdPercentage(): number {
     return this.#options.errorThresholdPercentage;

@@ -100,6 +100,11 @@ export class TalliedCalls {
     void loadEngine();
   }
 
+  /** Set while steps wait for opossum's load. */
+  get deferred(): Promise<void> | undefined {
+    return this.#deferred;
+  }
+
   /** True when the opossum breaker cannot be made now: opossum is still loading, or steps wait for it. */
   get mustDefer(): boolean {
     return this.#deferred !== undefined || !engineLoaded();

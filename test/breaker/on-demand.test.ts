@@ -95,4 +95,35 @@ describe('the breaker engine is loaded on first need', () => {
     await expect(b.execute(async () => 'ok', counts)).rejects.toMatchObject({ name: 'CircuitOpenError' });
     b.dispose();
   });
+
+  it('a call whose attempt would start while a failure waits starts after it: refused by the breaker, or stopped before it starts', async () => {
+    const lib = await import('../../src/index.js');
+    const testing = await import('../../src/testing/index.js');
+    const clock = testing.createFakeClock();
+    const client = new lib.ResilientClient({ models: ['a'], clock, random: () => 0.5, retry: false, breaker: { volumeThreshold: 1 } });
+    const attempts: number[] = [];
+    client.on('attempt', (e) => attempts.push(e.attempt));
+    let invoked = 0;
+    const failing = async () => {
+      invoked++;
+      throw failure();
+    };
+    const first = client.run(failing).catch((error: unknown) => error);
+    await new Promise((resolve) => setImmediate(resolve));
+    const aborted = new AbortController();
+    const second = client.run(failing, { signal: aborted.signal }).catch((error: unknown) => error);
+    const third = client.run(failing).catch((error: unknown) => error);
+    await new Promise((resolve) => setImmediate(resolve));
+    aborted.abort(new Error('caller gave up'));
+    expect(loads.count).toBe(1);
+    await expect(first).resolves.toMatchObject({ name: 'AllModelsFailedError' });
+    await expect(second).resolves.toMatchObject({ message: 'caller gave up' });
+    const refused = (await third) as { name: string; failures: readonly { reason: string }[] };
+    expect(refused.name).toBe('AllModelsFailedError');
+    expect(refused.failures.map((f) => f.reason)).toEqual(['circuit_open']);
+    // Every attempt either reached the provider or was refused by the breaker; the aborted call never started one.
+    expect(attempts).toHaveLength(2);
+    expect(invoked).toBe(1);
+    client.dispose();
+  });
 });
