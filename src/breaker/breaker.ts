@@ -134,6 +134,8 @@ export class ModelBreaker implements ClosedOwner {
 
   /** Opens the breaker through opossum's public `open()`, for a reason its error rate cannot see. */
   #trip(reason: OpenReason): void {
+    // Before opossum has loaded, the open waits for it (decision record 0012, fifth amendment).
+    if (this.#calls?.mustDefer) return void this.#calls.defer(() => this.#trip(reason)).catch(() => {});
     const cb = this.#cb ?? this.promote();
     if (cb.opened) return;
     this.#opening = reason;
@@ -156,6 +158,11 @@ export class ModelBreaker implements ClosedOwner {
     // A call that outlived dispose() failed: it may count, but opens nothing and arms no timer (as before dispose).
     if (this.#disposed) cb.shutdown();
     return cb;
+  }
+
+  /** Set while a failure waits for opossum's load (decision record 0012, fifth amendment): new attempts start after it. */
+  get deferred(): Promise<void> | undefined {
+    return this.#calls?.deferred;
   }
 
   /** The error rate above which opossum opens (the tallied calls apply its rule). */

@@ -1,5 +1,5 @@
 import type CircuitBreaker from 'opossum';
-import { type Engine as Opossum, type Judgement, type Neutral, isNeutral } from './engine.js';
+import { type Engine as Opossum, type Judgement, type Neutral, engineLoaded, isNeutral, loadEngine } from './engine.js';
 import { ClosedTally } from './tally.js';
 
 /** The part of an opossum breaker the closed-state path drives: its events and its public getters. */
@@ -10,6 +10,8 @@ export interface ClosedOwner {
   readonly errorThresholdPercentage: number;
   /** Creates the opossum breaker, replays the tally into it and hands it over ({@link TalliedCalls.handOver}). */
   promote(): Opossum;
+  /** Runs a call through the breaker (a call that waited for opossum's load). */
+  execute<T>(thunk: () => Promise<T>, neutral: Neutral): Promise<T>;
   /** opossum's `errorFilter` on `engine` for a verdict already made: true when the failure is neutral (counted as a success). */
   judge(engine: Opossum, verdict: boolean | Judgement | undefined): boolean;
 }
@@ -66,6 +68,13 @@ export function failClosed(engine: Driven, error: unknown, filtered: boolean, er
  * counted failure has the owner create the opossum breaker (the tally replayed
  * into it), which then counts and judges that failure as {@link failClosed}
  * does. Calls that started before it existed end in it, as they would have.
+ *
+ * opossum itself is loaded on first need (decision record 0012, fifth
+ * amendment): the load starts when the tally is made (a model's first call).
+ * A counted failure that comes before it ends waits for it, and so do the
+ * calls that start and fail on this breaker meanwhile, in order: opossum then
+ * counts and decides what it would have had it been there (a success ending
+ * meanwhile is tallied: opossum's open rule reads only starts and failures).
  */
 export class TalliedCalls {
   readonly tally: ClosedTally;
@@ -82,12 +91,36 @@ export class TalliedCalls {
     return value;
   };
 
+  /** Steps waiting for opossum's load, chained in order; undefined when none. */
+  #deferred: Promise<void> | undefined;
+
   constructor(buckets: number, owner: ClosedOwner) {
     this.tally = new ClosedTally(buckets);
     this.#owner = owner;
+    void loadEngine();
+  }
+
+  /** Set while steps wait for opossum's load. */
+  get deferred(): Promise<void> | undefined {
+    return this.#deferred;
+  }
+
+  /** True when the opossum breaker cannot be made now: opossum is still loading, or steps wait for it. */
+  get mustDefer(): boolean {
+    return this.#deferred !== undefined || !engineLoaded();
+  }
+
+  /** Runs `step` once opossum is loaded and every step deferred before it has run. */
+  defer(step: () => void): Promise<void> {
+    const p: Promise<void> = (this.#deferred = (this.#deferred ?? loadEngine()).then(() => {
+      if (this.#deferred === p) this.#deferred = undefined;
+      step();
+    }));
+    return p;
   }
 
   fire<T>(thunk: () => Promise<T>, neutral: Neutral): Promise<T> {
+    if (this.#deferred) return this.#deferred.then(() => this.#owner.execute(thunk, neutral));
     this.tally.fire();
     this.#running++;
     let pending: Promise<T>;
@@ -111,9 +144,19 @@ export class TalliedCalls {
   }
 
   #failed(error: unknown, neutral: Neutral): Promise<never> {
+    if (this.#deferred) return this.#deferred.then(() => this.#failed(error, neutral));
+    const verdict = neutral(error);
+    // The first counted failure needs opossum: while it loads, the failure is judged once it is there.
+    if (!this.#heir && !isNeutral(verdict) && this.mustDefer) {
+      let judged!: Promise<never>;
+      return this.defer(() => (judged = this.#judged(error, verdict))).then(() => judged);
+    }
+    return this.#judged(error, verdict);
+  }
+
+  #judged(error: unknown, verdict: boolean | Judgement | undefined): Promise<never> {
     const heir = this.#end();
     const owner = this.#owner;
-    const verdict = neutral(error);
     if (heir) return failClosed(heir, error, owner.judge(heir, verdict), owner.errorThresholdPercentage);
     if (isNeutral(verdict)) {
       this.tally.succeed();

@@ -1,4 +1,5 @@
-import CircuitBreaker from 'opossum';
+import type CircuitBreaker from 'opossum';
+import { onDemand } from '../clock/on-demand.js';
 import type { ResolvedBreaker } from './options.js';
 import type { LazyRotation } from './rotation.js';
 
@@ -24,6 +25,30 @@ export type Neutral = (error: unknown) => boolean | Judgement;
 export type Engine = CircuitBreaker<[Thunk, Neutral], unknown>;
 const invoke = (thunk: Thunk) => thunk();
 
+/** opossum's breaker class, once loaded. */
+let Opossum: typeof CircuitBreaker | undefined;
+
+/**
+ * opossum is loaded on first need rather than at import (decision record 0012,
+ * fifth amendment): a breaker starts the load when it is made (a model's first
+ * call), and a model's opossum instance is made only at its first counted
+ * failure (decision record 0019), long after in a real call. Until the load
+ * ends, {@link engineLoaded} is false and a breaker that needs its instance
+ * waits for it.
+ */
+export const loadEngine = onDemand(() =>
+  import('opossum').then((m) => {
+    // opossum is CommonJS: its class is the module's `default` under Node's ESM loader and bundlers alike.
+    const loaded = m.default as unknown as typeof CircuitBreaker | { default: typeof CircuitBreaker };
+    Opossum = typeof loaded === 'function' ? loaded : loaded.default;
+  }),
+);
+
+/** True once opossum is loaded: {@link createEngine} may run. */
+export function engineLoaded(): boolean {
+  return Opossum !== undefined;
+}
+
 /** True when a verdict says the failure says nothing about the provider's health. */
 export function isNeutral(verdict: boolean | Judgement | undefined): boolean {
   return typeof verdict === 'boolean' ? verdict : verdict !== undefined && !verdict.countsAsFailure;
@@ -34,9 +59,10 @@ export function isNeutral(verdict: boolean | Judgement | undefined): boolean {
  * record 0002): no timeout, no snapshot interval, no percentiles, its window
  * rotated by `rotation`, its reset timer out of reach. `filter` is its
  * `errorFilter`; `halfOpen` restores it half-open through its documented `state` option.
+ * Only once {@link engineLoaded}.
  */
 export function createEngine(model: string, o: ResolvedBreaker, rotation: LazyRotation, filter: (error: unknown, neutral: Neutral | undefined) => boolean, halfOpen: boolean): Engine {
-  return new CircuitBreaker<[Thunk, Neutral], unknown>(invoke, {
+  return new Opossum!<[Thunk, Neutral], unknown>(invoke, {
     name: model,
     timeout: false, // the client owns timeouts, on its clock
     resetTimeout: OPOSSUM_RESET_NEVER,

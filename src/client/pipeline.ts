@@ -86,6 +86,11 @@ export async function tryModel<T>(
   let endedAt: number | undefined;
   const attempt = async (n: number): Promise<T> => {
     throwIfStopped(call.signal, deps.disposeSignal);
+    // A failure came before the breaker's engine had loaded: the attempt starts once it is judged, so it reaches the provider or is refused.
+    for (let wait = breaker?.deferred; wait; wait = breaker?.deferred) {
+      await wait.catch(() => undefined);
+      throwIfStopped(call.signal, deps.disposeSignal);
+    }
     // Admission before the attempt (and its timeout) starts: queueing is not the provider's latency.
     let release: Release | undefined;
     let start: number | undefined;
