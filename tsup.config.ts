@@ -25,11 +25,6 @@ export default defineConfig([
     target: 'node20',
     splitting: true,
     treeshake: true,
-    // eventemitter3 ships CommonJS (its ESM file wraps it): importing it would
-    // start Node's CommonJS loader in an ES module cold start, about 5 ms of
-    // CPU with its own load (docs/decisions/0012, fifth amendment). Bundled,
-    // it is a few kB of plain code. The CommonJS build keeps requiring it.
-    noExternal: ['eventemitter3'],
   },
   {
     entry,

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
@@ -20,13 +20,8 @@ export async function loadLibrary(viaTsx: boolean): Promise<{ lib: Library; how:
   const outdir = `${root}node_modules/.cache/llm-resilience-bench`;
   mkdirSync(outdir, { recursive: true });
   const outfile = `${outdir}/index.mjs`;
-  // Dependencies stay external, as in dist's ESM build, except eventemitter3, which that build bundles.
-  const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as Record<'dependencies' | 'peerDependencies', Record<string, string>>;
-  const external = Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies })
-    .filter((name) => name !== 'eventemitter3')
-    .flatMap((name) => [name, `${name}/*`]);
   const bundle = (entry: string, out: string) =>
-    build({ entryPoints: [`${root}${entry}`], outfile: out, bundle: true, format: 'esm', platform: 'node', target: 'node20', external, logLevel: 'error' });
+    build({ entryPoints: [`${root}${entry}`], outfile: out, bundle: true, format: 'esm', platform: 'node', target: 'node20', packages: 'external', logLevel: 'error' });
   const otelfile = `${outdir}/otel.mjs`;
   await Promise.all([bundle('src/index.ts', outfile), bundle('src/otel/index.ts', otelfile)]);
   const t = Date.now();
