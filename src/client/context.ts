@@ -16,6 +16,11 @@ export interface AttemptTarget {
   readonly client?: object | undefined;
 }
 
+/** Where a context's signal comes from when it is built on first read (an attempt's own controller). */
+export abstract class SignalSource {
+  abstract signal(): AbortSignal;
+}
+
 /** What a context reads of the call (a part of the pipeline's per-call state). */
 interface ContextCall {
   readonly taskId: string | undefined;
@@ -39,14 +44,14 @@ export class Context implements AttemptContext {
   readonly client: object | undefined;
   readonly #key: string;
   readonly request: unknown;
-  #signal: AbortSignal | (() => AbortSignal);
+  #signal: AbortSignal | SignalSource;
   readonly #onHeaders: ContextCall['onHeaders'];
   #report: ((headers: unknown) => void) | undefined;
   #track: (<P>(sdkCall: P) => P) | undefined;
   /** The headers handed over last, so the same ones (a wrapper reports an error's before rethrowing it) count once. */
   #last: unknown;
 
-  constructor(target: AttemptTarget, attempt: number, call: ContextCall, signal: AbortSignal | (() => AbortSignal)) {
+  constructor(target: AttemptTarget, attempt: number, call: ContextCall, signal: AbortSignal | SignalSource) {
     this.model = target.model;
     this.#key = target.key;
     this.deployment = target.deployment;
@@ -79,8 +84,9 @@ export class Context implements AttemptContext {
 
   // Built on first read: most calls that never look at the signal allocate nothing for it.
   get signal(): AbortSignal {
-    if (typeof this.#signal === 'function') this.#signal = this.#signal();
-    return this.#signal;
+    const s = this.#signal;
+    if (!(s instanceof SignalSource)) return s;
+    return (this.#signal = s.signal());
   }
 }
 
