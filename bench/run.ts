@@ -1,5 +1,6 @@
 /**
- * `npm run bench` (add `-- --save` to write bench/results/latest.md).
+ * `npm run bench` (add `-- --save` to write bench/results/latest.md; `-- --per-call` runs
+ * only the per-call section and its target, for comparing a change of the success path).
  *
  * One process, several interleaved rounds: the machine is shared and noisy, so
  * only ratios measured in the same run are compared. Results never decide a
@@ -19,6 +20,8 @@ import { cockatielSubject, makeSubjects, type Instance, type Subject } from './l
 
 const SAVE = process.argv.includes('--save');
 const QUICK = process.argv.includes('--quick'); // a smoke run: fewer calls, shorter idle window
+const PER_CALL_ONLY = process.argv.includes('--per-call');
+if (SAVE && PER_CALL_ONLY) throw new Error('--per-call runs one section: it cannot --save the results page');
 const ROUNDS = QUICK ? 3 : 9;
 const CALLS_PER_ROUND = QUICK ? 2_000 : 20_000;
 const TP_TOTAL = QUICK ? 10_000 : 100_000;
@@ -115,6 +118,13 @@ for (const s of SUBJECTS) {
   print(`| ${s.label} | ${fmtNs(st.median)} | ${fmtNs(st.min)}–${fmtNs(st.max)} | ${(st.median / bare).toFixed(1)}× | ${fmtNs(st.median - bare)} | ${fmtNs(wall)} |`);
 }
 print();
+if (PER_CALL_ONLY) {
+  const st = perCall.get(fullStack.id) ?? perCall.get(coreStack.id)!;
+  const ratio = st.median / perCall.get('cockatiel')!.median;
+  print(`Full default stack: ${ratio.toFixed(2)}× cockatiel per successful call (target ≤ ${STACK_RATIO}×).`);
+  for (const i of instances.values()) i.dispose();
+  process.exit(0);
+}
 
 // ---- throughput ------------------------------------------------------------
 const ourTpSubject: Subject = instances.has(fullStack.id) ? fullStack : coreStack;

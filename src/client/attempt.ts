@@ -8,7 +8,7 @@ import type { StreamOptions } from '../stream/options.js';
 import { primeStream } from '../stream/prime.js';
 import type { PumpOptions } from '../stream/pump.js';
 import type { Usage } from '../usage/extract.js';
-import { Context, type AttemptTarget, invokeThen, reportFailure } from './context.js';
+import { Context, type AttemptTarget, SignalSource, invokeThen, reportFailure } from './context.js';
 import { stoppedBy } from './stop.js';
 import type { AttemptFn, RunOptions } from './types.js';
 
@@ -121,98 +121,148 @@ function runGuarded<T>(
   firstChunkMs?: number,
   now?: number,
 ): Promise<T> {
-  const callerSignal = call.signal;
-  const stopped = stoppedBy(callerSignal, disposeSignal);
+  const stopped = stoppedBy(call.signal, disposeSignal);
   if (stopped) return Promise.reject(stopped.reason);
-  const model = target.key;
-  const timeoutMs = limit ? limit.ms : call.timeoutMs;
   const startedAt = now ?? clock.now();
   return new Promise<T>((resolve, reject) => {
-    let controller: AbortController | undefined;
-    /** Why the attempt was stopped (timeout, caller, dispose, the stream's own abort), once it has been. */
-    let stop: { readonly reason: unknown } | undefined;
-    /** 0: running or priming; 1: a committed stream was handed over (the links stay until it ends); 2: done. */
-    let phase = 0;
-    let timer: Deadline | undefined;
-    let firstTimer: Deadline | undefined;
-    let linked = true;
-    const signal = (): AbortSignal => {
-      if (!controller) {
-        controller = new AbortController();
-        if (stop) controller.abort(stop.reason);
-      }
-      return controller.signal;
-    };
-    const clearTimers = () => {
-      if (timer !== undefined) deadlines.remove(timer);
-      if (firstTimer !== undefined) deadlines.remove(firstTimer);
-      timer = firstTimer = undefined;
-    };
-    const unlink = () => {
-      if (!linked) return;
-      linked = false;
-      offDispose();
-      offCaller?.();
-    };
-    const end = (): boolean => {
-      if (phase !== 0) return false;
-      phase = 2;
-      clearTimers();
-      unlink();
-      return true;
-    };
-    const abort = (reason: unknown) => {
-      if (stop) return;
-      stop = { reason };
-      controller?.abort(reason);
-      if (end()) reject(reason);
-    };
-    const offDispose = onAbort(disposeSignal, () => abort(disposeSignal.reason));
-    const offCaller = callerSignal ? onAbort(callerSignal, () => abort(callerSignal.reason)) : undefined;
-    if (timeoutMs !== undefined) {
-      const scope = limit?.scope;
-      timer = deadlines.add(startedAt + timeoutMs, () => abort(scope === 'call' ? new TimeoutError(model, timeoutMs, 'Call deadline', 'call') : new TimeoutError(model, timeoutMs)), startedAt);
-    }
-    if (firstChunkMs !== undefined) firstTimer = deadlines.add(startedAt + firstChunkMs, () => abort(new TimeoutError(model, firstChunkMs, 'First chunk')), startedAt);
-    const ctx = new Context(target, attempt, call, signal);
-    const fail = (error: unknown) => {
-      reportFailure(ctx, error); // a late failure's headers still count
-      if (end()) reject(error);
-    };
-    const done = (value: T) => {
-      if (phase !== 0) return; // the late result of an attempt that already ended is dropped
-      if (firstTimer !== undefined) deadlines.remove(firstTimer);
-      firstTimer = undefined;
-      if (!streamHooks || !isStreamResult(value)) {
-        if (end()) resolve(value);
-        return;
-      }
-      const hooks = streamHooks();
-      primeStream(value, {
-        ...hooks.options,
-        ...hooks,
-        clock,
-        model,
-        startedAt,
-        signal: signal(),
-        abort,
-        // The caller's abort must keep reaching the request until the stream ends.
-        onEnd: (summary) => {
-          unlink();
-          hooks.onEnd?.(summary);
-        },
-      }).then(
-        (primed) => {
-          if (phase !== 0) return;
-          phase = 1;
-          clearTimers();
-          resolve(primed.value);
-        },
-        (error: unknown) => {
-          if (end()) reject(error);
-        },
-      );
-    };
-    invokeThen(fn, ctx, done, fail);
+    const g = new GuardedAttempt<T>(target.key, clock, disposeSignal, call.signal, deadlines, startedAt, resolve, reject);
+    const timeoutMs = limit ? limit.ms : call.timeoutMs;
+    if (timeoutMs !== undefined) g.timer = deadlines.add(startedAt + timeoutMs, () => g.timedOut(timeoutMs, limit?.scope), startedAt);
+    if (firstChunkMs !== undefined) g.firstTimer = deadlines.add(startedAt + firstChunkMs, () => g.abort(new TimeoutError(g.model, firstChunkMs, 'First chunk')), startedAt);
+    const ctx = new Context(target, attempt, call, g);
+    invokeThen(
+      fn,
+      ctx,
+      (value) => g.done(value, streamHooks),
+      (error) => {
+        reportFailure(ctx, error); // a late failure's headers still count
+        g.fail(error);
+      },
+    );
   });
+}
+
+/**
+ * One guarded attempt's state, in one object rather than a closure per step:
+ * what stopped it, its deadlines, its links to the dispose and caller signals,
+ * and its controller once something reads its signal.
+ */
+class GuardedAttempt<T> extends SignalSource {
+  readonly model: string;
+  readonly #clock: Clock;
+  readonly #deadlines: Deadlines;
+  readonly #startedAt: number;
+  readonly #resolve: (value: T) => void;
+  readonly #reject: (error: unknown) => void;
+  #controller: AbortController | undefined;
+  /** Why the attempt was stopped (timeout, caller, dispose, the stream's own abort), once it has been. */
+  #stop: { readonly reason: unknown } | undefined;
+  /** 0: running or priming; 1: a committed stream was handed over (the links stay until it ends); 2: done. */
+  #phase = 0;
+  timer: Deadline | undefined;
+  firstTimer: Deadline | undefined;
+  #linked = true;
+  readonly #offDispose: () => void;
+  readonly #offCaller: (() => void) | undefined;
+
+  constructor(
+    model: string,
+    clock: Clock,
+    disposeSignal: AbortSignal,
+    callerSignal: AbortSignal | undefined,
+    deadlines: Deadlines,
+    startedAt: number,
+    resolve: (value: T) => void,
+    reject: (error: unknown) => void,
+  ) {
+    super();
+    this.model = model;
+    this.#clock = clock;
+    this.#deadlines = deadlines;
+    this.#startedAt = startedAt;
+    this.#resolve = resolve;
+    this.#reject = reject;
+    this.#offDispose = onAbort(disposeSignal, () => this.abort(disposeSignal.reason));
+    this.#offCaller = callerSignal ? onAbort(callerSignal, () => this.abort(callerSignal.reason)) : undefined;
+  }
+
+  /** The attempt's own signal, built on first read (born aborted if the attempt already ended). */
+  signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#stop) this.#controller.abort(this.#stop.reason);
+    }
+    return this.#controller.signal;
+  }
+
+  timedOut(timeoutMs: number, scope: AttemptLimit['scope'] | undefined): void {
+    this.abort(scope === 'call' ? new TimeoutError(this.model, timeoutMs, 'Call deadline', 'call') : new TimeoutError(this.model, timeoutMs));
+  }
+
+  #clearTimers(): void {
+    if (this.timer !== undefined) this.#deadlines.remove(this.timer);
+    if (this.firstTimer !== undefined) this.#deadlines.remove(this.firstTimer);
+    this.timer = this.firstTimer = undefined;
+  }
+
+  unlink(): void {
+    if (!this.#linked) return;
+    this.#linked = false;
+    this.#offDispose();
+    this.#offCaller?.();
+  }
+
+  #end(): boolean {
+    if (this.#phase !== 0) return false;
+    this.#phase = 2;
+    this.#clearTimers();
+    this.unlink();
+    return true;
+  }
+
+  abort(reason: unknown): void {
+    if (this.#stop) return;
+    this.#stop = { reason };
+    this.#controller?.abort(reason);
+    if (this.#end()) this.#reject(reason);
+  }
+
+  fail(error: unknown): void {
+    if (this.#end()) this.#reject(error);
+  }
+
+  done(value: T, streamHooks: (() => StreamHooks) | undefined): void {
+    if (this.#phase !== 0) return; // the late result of an attempt that already ended is dropped
+    if (this.firstTimer !== undefined) this.#deadlines.remove(this.firstTimer);
+    this.firstTimer = undefined;
+    if (!streamHooks || !isStreamResult(value)) {
+      if (this.#end()) this.#resolve(value);
+      return;
+    }
+    const hooks = streamHooks();
+    primeStream(value, {
+      ...hooks.options,
+      ...hooks,
+      clock: this.#clock,
+      model: this.model,
+      startedAt: this.#startedAt,
+      signal: this.signal(),
+      abort: (reason: unknown) => this.abort(reason),
+      // The caller's abort must keep reaching the request until the stream ends.
+      onEnd: (summary) => {
+        this.unlink();
+        hooks.onEnd?.(summary);
+      },
+    }).then(
+      (primed) => {
+        if (this.#phase !== 0) return;
+        this.#phase = 1;
+        this.#clearTimers();
+        this.#resolve(primed.value as T);
+      },
+      (error: unknown) => {
+        if (this.#end()) this.#reject(error);
+      },
+    );
+  }
 }

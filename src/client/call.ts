@@ -93,15 +93,20 @@ function startCall<T>(c: CallDeps, fn: AttemptFn<T>, options: RunOptions | undef
     conditions: mergeConditions(c.conditions, options?.conditions as Conditions | undefined),
   };
   const fit = fitStateOf(options, call.estimate);
-  const tryIn = (branch: CallState) => c.content.wrap<T>((model, index, tried) => tryEntry(c, fn, model, branch, index, tried), fit);
-  const tryOne = tryIn(call);
   const hedge = models.length > 1 ? hedgeFor(c.hedge, options?.hedge) : undefined;
   if (!hedge && models.length > 0) {
     // The chain's hooks and content rules are built when the first model fails: a success needs neither.
+    // The content rules run around it here, in the one continuation that settles the call.
     const model = models[0]!;
     checkStart(c, call);
-    return tryOne(model, 0, models).then((outcome) => (outcome.ok ? outcome.value : afterFirst(chainParts(c, call, fit, models, skipped), tryOne, outcome)));
+    const skip = c.content.skipped<T>(model, fit);
+    if (skip) return afterFirst(chainParts(c, call, fit, models, skipped), tryIn(c, fn, fit, call), skip);
+    return tryEntry(c, fn, model, call, 0, models).then((tried) => {
+      const outcome = c.content.judged(model, tried, fit);
+      return outcome.ok ? outcome.value : afterFirst(chainParts(c, call, fit, models, skipped), tryIn(c, fn, fit, call), outcome);
+    });
   }
+  const tryOne = tryIn(c, fn, fit, call);
   const parts = chainParts<T>(c, call, fit, models, skipped);
   const hooks = parts.hooks;
   const chained = hedge
@@ -111,7 +116,7 @@ function startCall<T>(c: CallDeps, fn: AttemptFn<T>, options: RunOptions | undef
         stopSignal: c.stop,
         callerSignal: call.signal,
         recentP95: (m) => c.monitor?.recentP95(m, (options?.request as { stream?: unknown } | undefined)?.stream === true ? 'ttft' : 'latency'),
-        tryIn: (signal) => tryIn({ ...call, signal }),
+        tryIn: (signal) => tryIn(c, fn, fit, { ...call, signal }),
         canHedgeInto: (m) =>
           c.states.breakerState(m) === 'closed' && c.limiter.waiting(m) === 0 && c.limiter.available(m, () => call.estimate ?? callEstimate(undefined, call.run)),
         emit: (name, payload) => {
@@ -180,6 +185,11 @@ async function settleChain<T>({ c, call, hooks, content }: ChainParts<T>, tryOne
     throw result.error ?? error;
   }
   throw result.error;
+}
+
+/** A model try of `branch` (the call, or a hedged branch of it) with the content rules around it, for the chain. */
+function tryIn<T>(c: CallDeps, fn: AttemptFn<T>, fit: FitState, branch: CallState): TryOne<T> {
+  return c.content.wrap<T>((model, index, tried) => tryEntry(c, fn, model, branch, index, tried), fit);
 }
 
 /** One chain entry: a model, or a model reached through its deployments. */

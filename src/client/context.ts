@@ -16,6 +16,11 @@ export interface AttemptTarget {
   readonly client?: object | undefined;
 }
 
+/** Where a context's signal comes from when it is built on first read (an attempt's own controller). */
+export abstract class SignalSource {
+  abstract signal(): AbortSignal;
+}
+
 /** What a context reads of the call (a part of the pipeline's per-call state). */
 interface ContextCall {
   readonly taskId: string | undefined;
@@ -39,14 +44,14 @@ export class Context implements AttemptContext {
   readonly client: object | undefined;
   readonly #key: string;
   readonly request: unknown;
-  #signal: AbortSignal | (() => AbortSignal);
+  #signal: AbortSignal | SignalSource;
   readonly #onHeaders: ContextCall['onHeaders'];
   #report: ((headers: unknown) => void) | undefined;
   #track: (<P>(sdkCall: P) => P) | undefined;
   /** The headers handed over last, so the same ones (a wrapper reports an error's before rethrowing it) count once. */
   #last: unknown;
 
-  constructor(target: AttemptTarget, attempt: number, call: ContextCall, signal: AbortSignal | (() => AbortSignal)) {
+  constructor(target: AttemptTarget, attempt: number, call: ContextCall, signal: AbortSignal | SignalSource) {
     this.model = target.model;
     this.#key = target.key;
     this.deployment = target.deployment;
@@ -72,31 +77,34 @@ export class Context implements AttemptContext {
 
   get track(): <P>(sdkCall: P) => P {
     return (this.#track ??= (sdkCall) => {
-      observeResponse(sdkCall, this.reportHeaders);
+      observeResponse(sdkCall, this);
       return sdkCall;
     });
   }
 
   // Built on first read: most calls that never look at the signal allocate nothing for it.
   get signal(): AbortSignal {
-    if (typeof this.#signal === 'function') this.#signal = this.#signal();
-    return this.#signal;
+    const s = this.#signal;
+    if (!(s instanceof SignalSource)) return s;
+    return (this.#signal = s.signal());
   }
 }
 
 /**
  * When `value` is an SDK's own `APIPromise` (openai, @anthropic-ai/sdk: it has
- * `asResponse()` and `withResponse()`), hands its response headers to `report`
+ * `asResponse()` and `withResponse()`), hands its response headers to `ctx.reportHeaders`
  * as soon as they arrive and returns the promise that settles after that; a
  * stream object with `withResponse()` (Anthropic's `messages.stream()`) is
  * reported in the background, before its first event. The value itself is never touched: `asResponse()` gives
  * the SDK's raw `Response` without reading its body, and the SDK parses the
  * body for the caller exactly as before. Undefined when there is nothing to read.
  */
-function observeResponse(value: unknown, report: (headers: unknown) => void): Promise<void> | undefined {
+function observeResponse(value: unknown, ctx: Context): Promise<void> | undefined {
   if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return undefined;
   const sdk = value as { asResponse?: unknown; withResponse?: unknown; then?: unknown };
   if (typeof sdk.withResponse !== 'function') return undefined;
+  // Read only here: the bound function is built for an SDK's promise, not for every value.
+  const report = ctx.reportHeaders;
   try {
     if (typeof sdk.then === 'function' && typeof sdk.asResponse === 'function') {
       const response = (sdk.asResponse as () => unknown).call(value);
@@ -131,7 +139,7 @@ function errorHeaders(error: unknown): unknown {
  */
 export function invoke<T>(fn: AttemptFn<T>, ctx: Context): T | PromiseLike<T> {
   const pending = fn(ctx);
-  const headers = observeResponse(pending, ctx.reportHeaders);
+  const headers = observeResponse(pending, ctx);
   return headers && isThenable(pending) ? Promise.all([pending, headers]).then(([value]) => value) : pending;
 }
 

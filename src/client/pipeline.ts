@@ -14,7 +14,7 @@ import type { Release } from '../limits/limiter.js';
 import { type AttemptTarget, type CallState, runAttempt } from './attempt.js';
 import { guardAttempt, vetoRetry } from './guards.js';
 import type { PipelineDeps } from './deps.js';
-import { stoppedBy, throwIfStopped } from './stop.js';
+import { stoppedBy } from './stop.js';
 import { type TryState, admitOptions, classifyOnce, laterOf, streamHooksFor } from './try-parts.js';
 import type { AttemptFn, Outcome } from './types.js';
 
@@ -84,50 +84,77 @@ export async function tryModel<T>(
 
   // The clock's time when the last attempt ended well: the success path's settle reads no clock of its own.
   let endedAt: number | undefined;
-  const attempt = async (n: number): Promise<T> => {
-    throwIfStopped(call.signal, deps.disposeSignal);
+  // An attempt is no `async` function: a success goes from `fn`'s promise through the breaker to one continuation.
+  const attempt = (n: number): Promise<T> => {
+    const stopped = stoppedBy(call.signal, deps.disposeSignal);
+    if (stopped) return Promise.reject(stopped.reason);
     // A failure came before the breaker's engine had loaded: the attempt starts once it is judged, so it reaches the provider or is refused.
-    for (let wait = breaker?.deferred; wait; wait = breaker?.deferred) {
-      await wait.catch(() => undefined);
-      throwIfStopped(call.signal, deps.disposeSignal);
-    }
+    const deferred = breaker?.deferred;
+    if (deferred) return deferred.then(undefined, () => undefined).then(() => attempt(n));
     // Admission before the attempt (and its timeout) starts: queueing is not the provider's latency.
-    let release: Release | undefined;
-    let start: number | undefined;
-    if (admit) {
-      // The clock's time, read once for admission's weight and, when it answers at once, the attempt's start.
-      const at = (admit.at = clock.now());
-      let admitted: Release | Promise<Release>;
-      try {
-        admitted = deps.limiter.admit(key, admit);
-      } finally {
-        admit.at = undefined;
-      }
-      if (typeof admitted === 'function') {
-        release = admitted;
-        start = at;
-      } else release = await admitted;
+    if (!admit) return admitted(n, undefined, undefined);
+    // The clock's time, read once for admission's weight and, when it answers at once, the attempt's start.
+    const at = (admit.at = clock.now());
+    let answer: Release | Promise<Release>;
+    try {
+      answer = deps.limiter.admit(key, admit);
+    } catch (error) {
+      return Promise.reject(error);
+    } finally {
+      admit.at = undefined;
     }
+    return typeof answer === 'function' ? admitted(n, answer, at) : waited(n, answer);
+  };
+  const waited = async (n: number, answer: Promise<Release>): Promise<T> => admitted(n, await answer, undefined);
+
+  /** An admitted attempt: its guard, its events and the monitor's count, `fn` through the breaker, then what it records as it ends. */
+  const admitted = (n: number, release: Release | undefined, admittedAt: number | undefined): Promise<T> => {
     // Latency counts from admission: time in the limiter's queue is not the provider's.
-    start ??= clock.now();
+    const start = admittedAt ?? clock.now();
     const guard = guardAttempt(deps, key, call, start);
     if (!guard.start) {
       release?.();
-      throw guard.error; // not started: the chain moves on with reason `deadline`
+      return Promise.reject(guard.error); // not started: the chain moves on with reason `deadline`
     }
     // Without a task id or a deployment the payload is built without them, so the bus has no undefined field to strip.
     if (bus.wants('attempt')) bus.emit('attempt', plain ? { timestamp: start, model, attempt: n } : { timestamp: start, taskId: call.taskId, model, ...dep, attempt: n });
     const token = monitor?.startCall(key, start, guard.limit?.ms);
     let probing: SharedProbe | undefined;
+    const ended = () => {
+      if (token !== undefined) monitor!.endCall(token);
+      release?.();
+    };
+    const failed = (error: unknown): never => {
+      try {
+        attemptFailed(error, n, start, guard.slowMs, probing);
+      } finally {
+        ended();
+      }
+      throw error;
+    };
+    const succeeded = (value: T): T => {
+      try {
+        const now = clock.now();
+        endedAt = now;
+        deps.retryBudget?.recordSuccess(key, now);
+        if (probing) deps.probeEnded(key, probing, true);
+        breaker?.noteDuration(now - start, guard.slowMs);
+        monitor?.recordAttempt(key, 'success', now - start, now);
+        if (bus.wants('success')) {
+          const latencyMs = now - start;
+          bus.emit('success', plain ? { timestamp: now, model, attempt: n, latencyMs } : { timestamp: now, taskId: call.taskId, model, ...dep, attempt: n, latencyMs });
+        }
+      } catch (error) {
+        return failed(error);
+      }
+      ended();
+      return value;
+    };
     try {
       const streamHooks = streamHooksFor(deps, model, key, n, call, state, breaker, neutral, settle);
+      const limit = guard.limit;
       // The attempt starts now, unless a shared-state check came first.
       let startedAt: number | undefined = start;
-      if (deps.sharedCheck) {
-        probing = await deps.sharedCheck(key);
-        startedAt = undefined;
-      }
-      const limit = guard.limit;
       const run = () => runAttempt(fn, to, n, call, clock, deps.disposeSignal, deps.onDispose, deps.deadlines, streamHooks, limit, firstChunkMs, startedAt);
       const conditions = call.conditions;
       // Judged inside the breaker's execute, so a rejected answer counts against the model only when you ask (its classification says).
@@ -140,24 +167,23 @@ export async function tryModel<T>(
               }),
             )
         : run;
-      const value = breaker ? await breaker.execute(invoke, neutral, call.signal, startedAt) : await invoke();
-      const now = clock.now();
-      endedAt = now;
-      deps.retryBudget?.recordSuccess(key, now);
-      if (probing) deps.probeEnded(key, probing, true);
-      breaker?.noteDuration(now - start, guard.slowMs);
-      monitor?.recordAttempt(key, 'success', now - start, now);
-      if (bus.wants('success')) {
-        const latencyMs = now - start;
-        bus.emit('success', plain ? { timestamp: now, model, attempt: n, latencyMs } : { timestamp: now, taskId: call.taskId, model, ...dep, attempt: n, latencyMs });
-      }
-      return value;
+      const sharedCheck = deps.sharedCheck;
+      const value = sharedCheck
+        ? sharedCheck(key).then((p) => {
+            probing = p;
+            startedAt = undefined;
+            return breaker ? breaker.execute(invoke, neutral, call.signal) : invoke();
+          })
+        : breaker
+          ? breaker.execute(invoke, neutral, call.signal, start)
+          : invoke();
+      return value.then(succeeded, failed);
     } catch (error) {
-      attemptFailed(error, n, start, guard.slowMs, probing);
-      throw error;
-    } finally {
-      if (token !== undefined) monitor!.endCall(token);
-      release?.();
+      try {
+        return failed(error);
+      } catch (thrown) {
+        return Promise.reject(thrown);
+      }
     }
   };
 

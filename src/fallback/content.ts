@@ -84,30 +84,47 @@ export class ContentPolicy {
     return undefined;
   }
 
+  /** A model that cannot take this request: its `context_length` outcome, before anything is sent; undefined when it may. */
+  skipped<T>(model: string, state: FitState): Outcome<T> | undefined {
+    const why = this.skipReason(model, state);
+    return why === undefined ? undefined : { ok: false, kind: 'context_length', error: new ContextWindowError(model, why, state.inputTokens, this.windowOf(model)) };
+  }
+
   /**
-   * Wraps one model's try: skips a model that cannot fit, remembers a context
-   * refusal's window, and turns a refused response into a failure the chain
-   * moves on from (when the refusal rule says so).
+   * What the content rules make of one model's outcome: a context refusal's
+   * window is remembered, and a refused response becomes a failure the chain
+   * moves on from (when the refusal rule says so). Synchronous, so the
+   * success path adds no promise of its own.
    */
-  wrap<T>(tryModel: TryModel<T>, state: FitState): TryModel<T> {
-    return async (model, index, chain) => {
-      const why = this.skipReason(model, state);
-      if (why !== undefined) return { ok: false, kind: 'context_length', error: new ContextWindowError(model, why, state.inputTokens, this.windowOf(model)) };
-      const outcome = await tryModel(model, index, chain);
-      if (!outcome.ok) {
-        if (outcome.kind === 'content_filter') state.filtered ??= model;
-        if (outcome.kind === 'context_length') {
-          const window = this.windowOf(model);
-          if (window !== undefined && (state.refusedWindow === undefined || window < state.refusedWindow)) state.refusedWindow = window;
-        }
-        return outcome;
-      }
-      if (this.onRefusal !== 'return' && isRefusal(outcome.value)) {
-        state.refused ??= { value: outcome.value };
-        state.filtered ??= model;
-        return { ok: false, kind: 'content_filter', error: new RefusedError(model) };
+  judged<T>(model: string, outcome: Outcome<T>, state: FitState): Outcome<T> {
+    if (!outcome.ok) {
+      if (outcome.kind === 'content_filter') state.filtered ??= model;
+      if (outcome.kind === 'context_length') {
+        const window = this.windowOf(model);
+        if (window !== undefined && (state.refusedWindow === undefined || window < state.refusedWindow)) state.refusedWindow = window;
       }
       return outcome;
+    }
+    if (this.onRefusal !== 'return' && isRefusal(outcome.value)) {
+      state.refused ??= { value: outcome.value };
+      state.filtered ??= model;
+      return { ok: false, kind: 'content_filter', error: new RefusedError(model) };
+    }
+    return outcome;
+  }
+
+  /** Wraps one model's try in {@link skipped} before it and {@link judged} after it. */
+  wrap<T>(tryModel: TryModel<T>, state: FitState): TryModel<T> {
+    return (model, index, chain) => {
+      const skip = this.skipped<T>(model, state);
+      if (skip) return Promise.resolve(skip);
+      let pending: Promise<Outcome<T>>;
+      try {
+        pending = tryModel(model, index, chain);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return pending.then((outcome) => this.judged(model, outcome, state));
     };
   }
 
