@@ -130,11 +130,18 @@ const GREEK_MU = 0x3bc;
 
 /** An RFC 3339 timestamp in ms since epoch, or `undefined` when malformed. */
 export function parseRfc3339(raw: string | undefined): number | undefined {
-  const v = raw?.trim();
-  if (!v || !RFC3339.test(v)) return undefined;
-  const at = Date.parse(v);
-  return Number.isNaN(at) ? undefined : at;
+  if (raw === undefined) return undefined;
+  // Anthropic sends up to four resets an answer, often the same instant, and the same again on the
+  // answers of the same second: the last string read is remembered with its value.
+  if (raw === lastRfc3339) return lastRfc3339At;
+  const v = trimmed(raw);
+  const at = v && RFC3339.test(v) ? Date.parse(v) : Number.NaN;
+  lastRfc3339 = raw;
+  lastRfc3339At = Number.isNaN(at) ? undefined : at;
+  return lastRfc3339At;
 }
+let lastRfc3339: string | undefined;
+let lastRfc3339At: number | undefined;
 
 function window(limit: number | undefined, remaining: number | undefined, resetAt: number | undefined): RateLimitWindow | undefined {
   // The usual answer sends all three: one object of one shape.

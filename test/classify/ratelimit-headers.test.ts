@@ -43,6 +43,16 @@ describe('parseRfc3339', () => {
   });
 });
 
+describe('parseRfc3339 remembers only the last string read', () => {
+  it('answers each string for itself, in any order', () => {
+    const a = '2026-01-01T00:00:30Z';
+    const b = '2026-01-01T00:01:00Z';
+    for (const [raw, at] of [[a, NOW + 30_000], [a, NOW + 30_000], [b, NOW + 60_000], ['2026-13-45T99:99:99Z', undefined], [a, NOW + 30_000], [` ${b} `, NOW + 60_000], [b, NOW + 60_000], ['', undefined], [undefined, undefined], [a, NOW + 30_000]] as const) {
+      expect(parseRfc3339(raw)).toBe(at);
+    }
+  });
+});
+
 describe('parseCount', () => {
   it.each([
     ['0', 0],
