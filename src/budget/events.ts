@@ -1,4 +1,5 @@
 import type { EventBase } from '../events/events.js';
+import type { Usage } from '../usage/extract.js';
 
 /** Which budget a number belongs to. `model` budgets count per model per day. */
 export type BudgetScope = 'task' | 'day' | 'model' | 'window';
@@ -70,4 +71,19 @@ export interface BudgetEvents {
 export interface BudgetEmitter {
   wants(name: keyof BudgetEvents): boolean;
   emit<K extends keyof BudgetEvents>(name: K, payload: BudgetEvents[K]): void;
+  /**
+   * Optional: a settled call's usage as arguments, for an emitter that needs the figures whether
+   * or not anyone listens (the client feeding its monitor); it builds the `budget:usage` payload
+   * ({@link usagePayload}) only for listeners. Without it, the payload is built when wanted and emitted.
+   */
+  usage?(now: number, model: string, taskId: string | undefined, actual: Usage, costUsd: number | null, estimated: boolean): void;
+}
+
+/** The `budget:usage` payload of a settled call. */
+export function usagePayload(now: number, model: string, taskId: string | undefined, actual: Usage, costUsd: number | null, estimated: boolean): BudgetUsageEvent {
+  const { inputTokens, outputTokens, cachedInputTokens, cacheWriteTokens, reasoningTokens } = actual;
+  // Two literals rather than a spread: built on every settle someone listens to.
+  return taskId === undefined
+    ? { timestamp: now, model, inputTokens, outputTokens, cachedInputTokens, cacheWriteTokens, reasoningTokens, costUsd, estimated }
+    : { timestamp: now, taskId, model, inputTokens, outputTokens, cachedInputTokens, cacheWriteTokens, reasoningTokens, costUsd, estimated };
 }

@@ -147,7 +147,7 @@ export class Ledger {
     this.#expiry?.touch(s.key, now);
     let ok: boolean;
     try {
-      ok = store.reserveSync(s.key, amount, storeLimit(s)).ok;
+      ok = store.tryReserveSync(s.key, amount, storeLimit(s));
     } catch {
       return undefined; // nothing held: the steps meet the same failure and handle it
     }

@@ -149,7 +149,9 @@ export class ScopeCache {
  * `h`: a check that allocates nothing, so {@link crossings} runs only when one did.
  */
 export function crossedAny(h: ScopeHold, after: Totals, delta: Amount, thresholds: readonly number[]): boolean {
-  for (const t of thresholds) {
+  // An index, not `for…of`: the thresholds are frozen, and V8 iterates a frozen array on its slow path.
+  for (let i = 0; i < thresholds.length; i++) {
+    const t = thresholds[i]!;
     if (h.limitTokens !== undefined && delta.tokens > 0) {
       const mark = h.limitTokens * t;
       if (after.used.tokens - delta.tokens < mark && after.used.tokens >= mark) return true;

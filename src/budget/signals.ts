@@ -1,6 +1,6 @@
 import type { Usage } from '../usage/extract.js';
 import type { Clock } from '../clock/clock.js';
-import type { BudgetEmitter, BudgetEvents } from './events.js';
+import { type BudgetEmitter, type BudgetEvents, usagePayload } from './events.js';
 import { type PriceTable, costOf } from './pricing.js';
 import { type Denial, type ScopeHold, crossedAny, crossings } from './scopes.js';
 import type { Amount, Totals } from './store.js';
@@ -34,15 +34,9 @@ export class BudgetSignals {
 
   /** `budget:usage` for a settled call. */
   usage(now: number, model: string, taskId: string | undefined, actual: Usage, costUsd: number | null, estimated: boolean): void {
-    if (!this.wants('budget:usage')) return;
-    const { inputTokens, outputTokens, cachedInputTokens, cacheWriteTokens, reasoningTokens } = actual;
-    // Two literals rather than a spread: built on every settle the monitor sees.
-    this.#emitter!.emit(
-      'budget:usage',
-      taskId === undefined
-        ? { timestamp: now, model, inputTokens, outputTokens, cachedInputTokens, cacheWriteTokens, reasoningTokens, costUsd, estimated }
-        : { timestamp: now, taskId, model, inputTokens, outputTokens, cachedInputTokens, cacheWriteTokens, reasoningTokens, costUsd, estimated },
-    );
+    const emitter = this.#emitter;
+    if (emitter?.usage) emitter.usage(now, model, taskId, actual, costUsd, estimated);
+    else if (emitter?.wants('budget:usage')) emitter.emit('budget:usage', usagePayload(now, model, taskId, actual, costUsd, estimated));
   }
 
   exceeded(d: Denial, taskId: string | undefined): void {

@@ -95,13 +95,19 @@ export class MemoryBudgetStore implements BudgetStore {
   }
 
   reserveSync(key: string, amount: Amount, limit?: StoreLimit): StoreReserveResult {
+    const ok = this.tryReserveSync(key, amount, limit);
+    return { ok, totals: totalsOf(this.#entries.get(key)) };
+  }
+
+  /** {@link reserveSync} without the totals: whether `amount` was reserved. No object is built. */
+  tryReserveSync(key: string, amount: Amount, limit?: StoreLimit): boolean {
     const e = this.#entry(key);
     const fitsTokens = limit?.tokens === undefined || e.usedTokens + e.resTokens + amount.tokens <= limit.tokens;
     const fitsCost = limit?.costNanos === undefined || e.usedNanos + e.resNanos + amount.costNanos <= limit.costNanos;
-    if (!(fitsTokens && fitsCost)) return { ok: false, totals: totalsOf(e) };
+    if (!(fitsTokens && fitsCost)) return false;
     e.resTokens += amount.tokens;
     e.resNanos += amount.costNanos;
-    return { ok: true, totals: totalsOf(e) };
+    return true;
   }
 
   settleSync(key: string, reserved: Amount, used: Amount): Totals {

@@ -1,4 +1,4 @@
-import type { BudgetEmitter } from '../budget/events.js';
+import { type BudgetEmitter, usagePayload } from '../budget/events.js';
 import type { BudgetManager } from '../budget/manager.js';
 import { type RequestEstimate, estimateRequest } from '../usage/estimate.js';
 import { ConfigError } from '../errors/errors.js';
@@ -142,6 +142,11 @@ export function tee(bus: EventBus<ResilienceEvents>, monitor: Monitor | undefine
   if (!monitor) return bus;
   return {
     wants: (name) => name === 'budget:usage' || name === 'budget:warning' || name === 'budget:exceeded' || bus.wants(name),
+    // Every settled call: the monitor takes the figures, and the payload is built only for listeners.
+    usage(now, model, taskId, actual, costUsd, estimated) {
+      monitor.recordUsage(model, actual.inputTokens, actual.outputTokens, costUsd ?? 0, now);
+      if (bus.wants('budget:usage')) bus.emit('budget:usage', usagePayload(now, model, taskId, actual, costUsd, estimated));
+    },
     emit(name, payload) {
       if (name === 'budget:usage') {
         const p = payload as ResilienceEvents['budget:usage'];

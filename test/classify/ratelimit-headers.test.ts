@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { parseCount, parseGoDuration, parseRateLimitHeaders, parseRfc3339 } from '../../src/classify/ratelimit-headers.js';
 
 const NOW = Date.parse('2026-01-01T00:00:00Z');
@@ -39,6 +40,16 @@ describe('parseRfc3339', () => {
 
   it.each([undefined, '', 'tomorrow', '2026-01-01', '1767225600', 'Thu, 01 Jan 2026 00:00:00 GMT', '2026-13-45T99:99:99Z'])('%j → undefined', (raw) => {
     expect(parseRfc3339(raw)).toBeUndefined();
+  });
+});
+
+describe('parseRfc3339 remembers only the last string read', () => {
+  it('answers each string for itself, in any order', () => {
+    const a = '2026-01-01T00:00:30Z';
+    const b = '2026-01-01T00:01:00Z';
+    for (const [raw, at] of [[a, NOW + 30_000], [a, NOW + 30_000], [b, NOW + 60_000], ['2026-13-45T99:99:99Z', undefined], [a, NOW + 30_000], [` ${b} `, NOW + 60_000], [b, NOW + 60_000], ['', undefined], [undefined, undefined], [a, NOW + 30_000]] as const) {
+      expect(parseRfc3339(raw)).toBe(at);
+    }
   });
 });
 
@@ -134,5 +145,66 @@ describe('parseRateLimitHeaders', () => {
 
   it('returns undefined for a record with no rate-limit header', () => {
     expect(parseRateLimitHeaders({ 'content-type': 'application/json', 'x-request-id': 'r', 'anthropic-version': 'v' }, NOW)).toBeUndefined();
+  });
+});
+
+// The counts and durations are read by hand-written scans; these hold them to their definitions.
+describe('the scans agree with their definitions', () => {
+  const COUNT = /^\d+(?:\.\d+)?$/;
+  const countByDefinition = (raw: string) => {
+    const v = raw.trim();
+    if (!COUNT.test(v)) return undefined;
+    const n = Number(v);
+    return Number.isFinite(n) ? n : undefined;
+  };
+  const UNIT: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+  const DURATION = /^(?:(?:\d+\.?\d*|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+$/;
+  const durationByDefinition = (raw: string) => {
+    const v = raw.trim();
+    if (v === '0') return 0;
+    if (!v || v.length > 64 || !DURATION.test(v)) return undefined;
+    let ms = 0;
+    for (const [, n, unit] of v.matchAll(/(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g)) ms += Number(n) * UNIT[unit!]!;
+    return Number.isFinite(ms) ? ms : undefined;
+  };
+  const text = (chars: string, maxLength: number) => fc.array(fc.constantFrom(...chars), { maxLength }).map((a) => a.join(''));
+
+  it('parseCount: digits, or digits around one dot, after trimming', () => {
+    fc.assert(fc.property(fc.oneof(text('0123456789. -+ex\u00a0', 12), fc.bigInt({ min: 0n, max: 10n ** 400n }).map(String), fc.double({ min: 0, noNaN: true }).map(String)), (raw) => {
+      expect(parseCount(raw)).toBe(countByDefinition(raw));
+    }), { numRuns: 2_000 });
+  });
+
+  it('parseGoDuration: numbers each followed by a Go unit', () => {
+    const valid = fc.array(fc.tuple(fc.oneof(fc.nat().map(String), fc.double({ min: 0, max: 1e6, noNaN: true }).map((d) => d.toFixed(3)), text('0123456789.', 6)), fc.constantFrom(...Object.keys(UNIT))), { minLength: 1, maxLength: 4 }).map((parts) => parts.map(([n, u]) => n + u).join(''));
+    fc.assert(fc.property(fc.oneof(valid, text('0123456789.nsumhµμ x', 10)), (raw) => {
+      expect(parseGoDuration(raw)).toBe(durationByDefinition(raw));
+    }), { numRuns: 2_000 });
+  });
+});
+
+describe('every header shape gives the same reading', () => {
+  const NAMES = [
+    ...['requests', 'tokens', 'input-tokens', 'output-tokens'].flatMap((d) => [`anthropic-ratelimit-${d}-limit`, `anthropic-ratelimit-${d}-remaining`, `anthropic-ratelimit-${d}-reset`]),
+    ...['requests', 'tokens'].flatMap((d) => [`x-ratelimit-limit-${d}`, `x-ratelimit-remaining-${d}`, `x-ratelimit-reset-${d}`]),
+  ];
+  const value = fc.constantFrom('0', '12', '149984', '1.5', 'x', '', '6m0s', '20ms', '2026-01-01T00:00:30Z', ' 7 ');
+  const entries = fc.uniqueArray(fc.tuple(fc.constantFrom(...NAMES, 'content-type', 'x-request-id', 'anthropic-version'), value), { selector: ([name]) => name, maxLength: 12 });
+
+  it('a fetch Headers, a Map and a plain record of the same entries', () => {
+    fc.assert(fc.property(entries, entries, (first, second) => {
+      // Two parses in a row: the second must not see anything of the first.
+      for (const list of [first, second]) {
+        const fromMap = parseRateLimitHeaders(new Map(list), NOW);
+        expect(parseRateLimitHeaders(new Headers(list), NOW)).toEqual(fromMap);
+        expect(parseRateLimitHeaders(Object.fromEntries(list), NOW)).toEqual(fromMap);
+      }
+    }), { numRuns: 500 });
+  });
+
+  it('a record whose getter throws part-way leaves nothing for the next parse', () => {
+    const record = { 'x-ratelimit-limit-requests': '5', get 'x-ratelimit-remaining-requests'(): string { throw new Error('boom'); } };
+    expect(parseRateLimitHeaders(record, NOW)).toBeUndefined();
+    expect(parseRateLimitHeaders({ 'x-ratelimit-remaining-requests': '3' }, NOW)).toEqual({ observedAt: NOW, requests: { remaining: 3 } });
   });
 });

@@ -110,3 +110,37 @@ describe('budget on the in-memory store, reserved and settled in step with the c
     client.dispose();
   });
 });
+
+describe('a settled call reaches the monitor and the budget:usage listeners', () => {
+  // With the monitor on, the budget hands each settle's figures to the monitor whether or not anyone
+  // listens, and builds the `budget:usage` payload only for listeners.
+  const monitored = () => new ResilientClient({ models: ['m'], clock: createFakeClock({ start: Date.UTC(2026, 0, 1, 12) }), retry: false, budget: { day: { maxTokens: 10_000 } } });
+  const tokensSeen = (client: ResilientClient) => {
+    const w = client.snapshot().monitor!.models.find((m) => m.model === 'm')!.windows[0]!;
+    return { inputTokens: w.inputTokens, outputTokens: w.outputTokens };
+  };
+
+  it('counts the tokens in the monitor with no listener', async () => {
+    const client = monitored();
+    await client.run(async () => answer(100, 200), { estimate: ESTIMATE });
+    await client.run(async () => answer(5, 7), { estimate: ESTIMATE, taskId: 't' });
+    expect(tokensSeen(client)).toEqual({ inputTokens: 105, outputTokens: 207 });
+    client.dispose();
+  });
+
+  it('gives listeners the payload, with the task when there is one', async () => {
+    const client = monitored();
+    const seen: ResilienceEvents['budget:usage'][] = [];
+    client.on('budget:usage', (p) => seen.push(p));
+    await client.run(async () => answer(100, 200), { estimate: ESTIMATE });
+    await client.run(async () => answer(5, 7), { estimate: ESTIMATE, taskId: 't' });
+    const common = { model: 'm', cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costUsd: null, estimated: false, timestamp: expect.any(Number) };
+    expect(seen).toEqual([
+      { ...common, inputTokens: 100, outputTokens: 200 },
+      { ...common, taskId: 't', inputTokens: 5, outputTokens: 7 },
+    ]);
+    expect(Object.isFrozen(seen[0])).toBe(true);
+    expect(tokensSeen(client)).toEqual({ inputTokens: 105, outputTokens: 207 });
+    client.dispose();
+  });
+});
