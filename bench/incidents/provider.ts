@@ -104,6 +104,13 @@ export class SimulatedProvider {
     return this.limits.get(model)!.waitFor(weight, this.sim.now()).ms;
   }
 
+  /** The latency a call's first admitted request would have on `model` (no fault): what the provider will draw for it. */
+  firstLatency(model: string, callId: number): number {
+    const spec = this.specs.get(model)!;
+    const call = this.calls.get(callId);
+    return Math.round(spec.medianMs * Math.exp(spec.sigma * (call?.latencyZ ?? 0)));
+  }
+
   /** Takes the capacity now, for a request that will carry {@link RESERVED_HEADER}. */
   reserve(model: string, weight: Weight): void {
     this.limits.get(model)!.take(weight, this.sim.now());

@@ -64,7 +64,7 @@ const STEADY = { applies: (i: Incident) => i.id === 'steady' || i.id === 'steady
 
 const CHECKS: readonly Check[] = [
   {
-    // The oracle is an upper bound: "level" allows the last shown digit.
+    // The oracle is the best scheduler we know (over capacity not a proven bound: decision 0033); "level" allows the last shown digit.
     target: "task success level with the oracle's",
     test: (x, row) => {
       const o = row.get('oracle');
