@@ -141,17 +141,15 @@ export function checkedUsage(read: (value: unknown) => Usage | undefined): (valu
 export function tee(bus: EventBus<ResilienceEvents>, monitor: Monitor | undefined): BudgetEmitter {
   if (!monitor) return bus;
   return {
-    wants: (name) => name === 'budget:usage' || name === 'budget:warning' || name === 'budget:exceeded' || bus.wants(name),
+    wants: (name) => name === 'budget:warning' || name === 'budget:exceeded' || bus.wants(name),
     // Every settled call: the monitor takes the figures, and the payload is built only for listeners.
     usage(now, model, taskId, actual, costUsd, estimated) {
       monitor.recordUsage(model, actual.inputTokens, actual.outputTokens, costUsd ?? 0, now);
       if (bus.wants('budget:usage')) bus.emit('budget:usage', usagePayload(now, model, taskId, actual, costUsd, estimated));
     },
+    // `budget:usage` comes through `usage` above, never here.
     emit(name, payload) {
-      if (name === 'budget:usage') {
-        const p = payload as ResilienceEvents['budget:usage'];
-        monitor.recordUsage(p.model, p.inputTokens, p.outputTokens, p.costUsd ?? 0, p.timestamp);
-      } else if (name === 'budget:warning' || name === 'budget:exceeded') {
+      if (name === 'budget:warning' || name === 'budget:exceeded') {
         // The real share committed (settled + reserved); a call refused for lack
         // of room is reported as a refusal, not as "100% used".
         const p = payload as ResilienceEvents['budget:exceeded'];
