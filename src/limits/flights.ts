@@ -1,17 +1,13 @@
 import type { RateLimitInfo } from '../classify/ratelimit-headers.js';
 import { MINUTE_MS, levelAt } from './bucket.js';
-import { DIMS, type Dim, type ModelState, unitsOf } from './learn.js';
+import { DIMS, type Dim, type ModelState } from './learn.js';
 import type { Release } from './slots.js';
 import type { CallWeight } from './types.js';
 
 /** Calls of one model tracked in flight at most; past it the oldest is dropped and headers are not trusted above the level until it drains. */
 const MAX_FLIGHTS = 1_024;
-
-/** One call sent: what this process had sent before it, per dimension. */
-interface Flight {
-  readonly before: { readonly [K in Dim]: number };
-  done: boolean;
-}
+/** Room for this many calls at first (a model used a few times keeps a few numbers); doubled as needed up to {@link MAX_FLIGHTS}. */
+const FIRST_ROOM = 4;
 
 /**
  * What one model's calls in flight tell about fresh headers. A response's
@@ -19,53 +15,92 @@ interface Flight {
  * process sent after it is not in it yet. Which call carried the headers is not
  * known, but it is one still in flight, so what was sent since the oldest call in
  * flight was sent is at least what the headers miss.
+ *
+ * Every call admitted is listed here, so this is on the path of every call: the list
+ * is a ring of plain numbers (what this process had sent before each call, and
+ * whether it ended), not an object per call. A call's requests before it are its
+ * place in the send order.
  */
 export class Flights {
-  /** Units sent so far, per dimension (never decreased: a call given back only makes the bound safer). */
-  readonly #sent: { [K in Dim]: number } = { requests: 0, tokens: 0, inputTokens: 0, outputTokens: 0 };
-  /** In send order from {@link #head}; finished ones are dropped from the front. */
-  #list: Flight[] = [];
-  /** Where the list starts: dropping from the front moves it, and the array is compacted only once half of it is dropped. */
+  /** Units sent so far (never decreased: a call given back only makes the bound safer); requests are {@link #tail}. */
+  #tokens = 0;
+  #inputTokens = 0;
+  #outputTokens = 0;
+  /** Per listed call, at `3 × (seq & mask)`: the tokens, input and output tokens sent before it. */
+  #before: number[] = [];
+  /** Per listed call, at `seq & mask`: it has ended. */
+  #done: boolean[] = [];
+  #mask = FIRST_ROOM - 1;
+  /** Send order of the oldest call listed, and of the next call. */
   #head = 0;
+  #tail = 0;
   /** A call was dropped from the list while in flight: the bound is unknown until every call sent meanwhile has ended. */
   #lost = 0;
 
   /** A call of `weight` is sent now; the release ends its flight (idempotent), then calls `then`. */
-  start(weight: () => CallWeight | number, then: Release): Release {
-    const f: Flight = { before: { ...this.#sent }, done: false };
-    for (const dim of DIMS) this.#sent[dim] += unitsOf(dim, weight());
-    if (this.#list.length - this.#head >= MAX_FLIGHTS) {
-      this.#drop(1);
+  start(weight: CallWeight | number, then: Release): Release {
+    if (this.#tail - this.#head >= MAX_FLIGHTS) {
+      this.#head++; // the oldest is dropped, ended or not
       this.#lost = MAX_FLIGHTS;
+    } else if (this.#tail - this.#head > this.#mask) this.#grow();
+    const seq = this.#tail++;
+    const i = seq & this.#mask;
+    const b = this.#before;
+    b[3 * i] = this.#tokens;
+    b[3 * i + 1] = this.#inputTokens;
+    b[3 * i + 2] = this.#outputTokens;
+    this.#done[i] = false;
+    // The same sums, in the same order, as `unitsOf` per dimension.
+    if (typeof weight === 'number') {
+      this.#tokens += weight;
+      this.#inputTokens += weight;
+    } else {
+      this.#tokens += weight.inputTokens + weight.outputTokens;
+      this.#inputTokens += weight.inputTokens;
+      this.#outputTokens += weight.outputTokens;
     }
-    this.#list.push(f);
+    let ended = false;
     return () => {
-      if (f.done) return;
-      f.done = true;
+      if (ended) return;
+      ended = true;
+      // Still listed: its slot is its own (a slot is reused only once its call has left the list).
+      if (seq >= this.#head) this.#done[seq & this.#mask] = true;
       then();
     };
   }
 
-  /** Units sent since the oldest call still in flight was sent (undefined: not known). */
-  #since(dim: Dim): number | undefined {
-    let i = this.#head;
-    while (i < this.#list.length && this.#list[i]!.done) i++;
-    if (i > this.#head) {
-      this.#lost = Math.max(0, this.#lost - (i - this.#head));
-      this.#drop(i - this.#head);
+  /** Twice the room, each listed call moved to its place under the new mask. */
+  #grow(): void {
+    const mask = this.#mask * 2 + 1;
+    const before: number[] = new Array<number>(3 * (mask + 1)).fill(0);
+    const done: boolean[] = new Array<boolean>(mask + 1).fill(false);
+    for (let seq = this.#head; seq < this.#tail; seq++) {
+      const from = seq & this.#mask;
+      const to = seq & mask;
+      before[3 * to] = this.#before[3 * from]!;
+      before[3 * to + 1] = this.#before[3 * from + 1]!;
+      before[3 * to + 2] = this.#before[3 * from + 2]!;
+      done[to] = this.#done[from]!;
     }
-    if (this.#lost > 0) return undefined;
-    const oldest = this.#list[this.#head];
-    return oldest ? this.#sent[dim] - oldest.before[dim] : 0;
+    this.#before = before;
+    this.#done = done;
+    this.#mask = mask;
   }
 
-  /** Drops `n` flights from the front: no copy per drop, one when half the array is dropped ones. */
-  #drop(n: number): void {
-    this.#head += n;
-    if (this.#head * 2 >= this.#list.length) {
-      this.#list = this.#list.slice(this.#head);
-      this.#head = 0;
+  /** Units sent since the oldest call still in flight was sent (undefined: not known). */
+  #since(dim: Dim): number | undefined {
+    let seq = this.#head;
+    while (seq < this.#tail && this.#done[seq & this.#mask]) seq++;
+    if (seq > this.#head) {
+      this.#lost = Math.max(0, this.#lost - (seq - this.#head));
+      this.#head = seq;
     }
+    if (this.#lost > 0) return undefined;
+    if (seq === this.#tail) return 0;
+    const i = 3 * (seq & this.#mask);
+    if (dim === 'requests') return this.#tail - seq;
+    if (dim === 'tokens') return this.#tokens - this.#before[i]!;
+    return dim === 'inputTokens' ? this.#inputTokens - this.#before[i + 1]! : this.#outputTokens - this.#before[i + 2]!;
   }
 
   /**

@@ -11,7 +11,7 @@ import type { Release } from './slots.js';
 import type { AdmitOptions, CallWeight, LimitWaitReason, Limiter, LimiterEmitter, ModelLimitSnapshot } from './types.js';
 import { TaskMemory } from './tasks.js';
 import { shareRoom } from './turns.js';
-import { DIMS, type ModelState, after429, learnFromHeaders, noEarly, shrinkBurst, unexplained, unitsOf, weightOf } from './learn.js';
+import { DIMS, EARLY_CALLS, type ModelState, after429, learnFromHeaders, noEarly, shrinkBurst, unexplained, unitsOf, weightOf } from './learn.js';
 
 export type { Release } from './slots.js';
 export type { AdmitOptions, BucketSnapshot, CallWeight, LimitWaitEvent, LimitWaitReason, Limiter, LimiterEmitter, LimiterEvents, ModelLimitSnapshot } from './types.js';
@@ -50,15 +50,24 @@ export function createLimiter(options: LimitsOptions | undefined, deps: { clock?
   return resolved.respectHeaders || configured ? new ModelLimiter(resolved, deps.clock ?? systemClock, deps.emitter) : OFF;
 }
 
+/** A model's admission state and, while headers are followed, its calls in flight (created with its first call). */
+interface Tracked extends ModelState {
+  flights: Flights | undefined;
+}
+
+/** No bucket yet: neither a configured rate nor headers that gave one. */
+const bucketless = (s: ModelState): boolean => {
+  const b = s.buckets;
+  return b.requests === undefined && b.tokens === undefined && b.inputTokens === undefined && b.outputTokens === undefined;
+};
+
 class ModelLimiter implements Limiter {
   readonly enabled = true;
   readonly #o: ResolvedLimits;
   readonly #clock: Clock;
-  readonly #states = new Map<string, ModelState>();
+  readonly #states = new Map<string, Tracked>();
   readonly #tasks = new TaskMemory();
   readonly #queue: Queue;
-  /** Per model, its calls in flight (only while headers are followed). */
-  readonly #flights = new WeakMap<ModelState, Flights>();
   #disposed = false;
   /** The smallest burst a window the headers do not show left on any model: the provider's policy, assumed on every model. */
   #shortest = 1;
@@ -71,13 +80,35 @@ class ModelLimiter implements Limiter {
     this.#queue = new Queue(o, clock, emitter, this.#tasks, () => this.#disposed, (s, weight) => this.#send(s, weight));
   }
 
-  /** A call admitted now: its concurrency slot, and its flight while headers are followed. */
+  /** A call admitted now: its concurrency slot, and its flight while headers are followed (which weighs it). */
   #send(s: ModelState, weight: () => CallWeight | number): Release {
     const release = occupy(s);
     if (!this.#o.respectHeaders) return release;
-    let f = this.#flights.get(s);
-    if (!f) this.#flights.set(s, (f = new Flights()));
-    return f.start(weight, release);
+    // Every state is created by #state, as a Tracked.
+    const t = s as Tracked;
+    return (t.flights ??= new Flights()).start(weight(), release);
+  }
+
+  /**
+   * A call to a model with no bucket yet (no headers so far, no rate configured), with a slot free
+   * and no 429 hold: admitted at once, as the general path would, without its loops and closures.
+   * While headers are followed the call is weighed once (every admitted call is: its weight is
+   * counted in flight, and a later reading or a 429 reads it as of now), counted among the first
+   * calls a first reading needs, and listed in flight.
+   */
+  #admitBare(s: Tracked, options: AdmitOptions | undefined, now: number): Release {
+    if (!this.#o.respectHeaders) {
+      this.#tasks.started(options?.taskId, now);
+      return occupy(s);
+    }
+    const w = weightOf(options?.weight);
+    const e = s.early;
+    if (e) {
+      if (e.requests < EARLY_CALLS) for (const dim of DIMS) e[dim] += unitsOf(dim, w);
+      else s.early = undefined;
+    }
+    this.#tasks.started(options?.taskId, now);
+    return (s.flights ??= new Flights()).start(w, occupy(s));
   }
 
   #limitsOf(model: string): ModelLimits | undefined {
@@ -85,12 +116,12 @@ class ModelLimiter implements Limiter {
   }
 
   /** Created on first need: a model with no limits and no headers yet costs no state. */
-  #state(model: string, create: boolean): ModelState | undefined {
+  #state(model: string, create: boolean): Tracked | undefined {
     const found = this.#states.get(model);
     if (found || !create) return found;
     const limits = this.#limitsOf(model);
     const now = this.#clock.now();
-    const s: ModelState = { limits, buckets: {}, inFlight: 0, waiting: 0, slotWaiters: [], heldUntil: 0, observedAt: -Infinity, last: undefined, burst: 1, share: {}, backoff: { factor: 1, at: now }, early: this.#o.respectHeaders ? noEarly() : undefined };
+    const s: Tracked = { limits, buckets: {}, inFlight: 0, waiting: 0, slotWaiters: [], heldUntil: 0, observedAt: -Infinity, last: undefined, burst: 1, share: {}, backoff: { factor: 1, at: now }, early: this.#o.respectHeaders ? noEarly() : undefined, flights: undefined };
     if (limits?.requestsPerMinute) s.buckets.requests = perMinute(limits.requestsPerMinute, now);
     if (limits?.tokensPerMinute) s.buckets.tokens = perMinute(limits.tokensPerMinute, now);
     this.#states.set(model, s);
@@ -136,6 +167,7 @@ class ModelLimiter implements Limiter {
     const s = this.#state(model, this.#o.respectHeaders || this.#limitsOf(model) !== undefined);
     if (!s) return NOOP; // nothing configured, headers ignored
     const now = this.#clock.now();
+    if (bucketless(s) && s.heldUntil <= now && slotFree(s)) return this.#admitBare(s, options, now);
     // One weight per call, computed at most once.
     let weight: CallWeight | number | undefined;
     const lazy = () => (weight ??= weightOf(options?.weight));
@@ -177,7 +209,7 @@ class ModelLimiter implements Limiter {
     s.burst = Math.min(s.burst, this.#shortest);
     learnFromHeaders(s, info);
     shareRoom(s, info, info.observedAt);
-    this.#flights.get(s)?.reconcile(s, info, info.observedAt);
+    s.flights?.reconcile(s, info, info.observedAt);
   }
 
   throttled(model: string, retryAfterMs: number | undefined, weight?: AdmitOptions['weight']): void {
@@ -199,13 +231,16 @@ class ModelLimiter implements Limiter {
   used(model: string, weight: AdmitOptions['weight'], usage: { readonly outputTokens: number; readonly inputTokens?: number }): void {
     const s = this.#states.get(model);
     if (!s || this.#disposed) return;
+    const out = s.buckets.outputTokens;
+    const input = s.buckets.inputTokens;
+    // Nothing to give back. While headers are followed the call was weighed when it was admitted, so
+    // its weight need not be read; otherwise reading it first keeps the learned weights aged as before.
+    if (!out && !input && this.#o.respectHeaders) return;
     const w = weightOf(weight);
     const now = this.#clock.now();
-    const out = s.buckets.outputTokens;
     const unused = out ? unitsOf('outputTokens', w) - usage.outputTokens : 0;
     if (unused > 0) giveBack(out!, unused, now);
     // The provider counts the real input; what the estimate counted beyond it was never used, by this process either.
-    const input = s.buckets.inputTokens;
     const over = input && usage.inputTokens !== undefined ? unitsOf('inputTokens', w) - usage.inputTokens : 0;
     if (over > 0) {
       giveBack(input!, over, now);
