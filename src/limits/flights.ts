@@ -31,17 +31,23 @@ export class Flights {
   /** Per listed call, at `seq & mask`: it has ended. */
   #done: boolean[] = [];
   #mask = FIRST_ROOM - 1;
+  /** Calls listed at most (a power of two, at least {@link FIRST_ROOM}). */
+  readonly #max: number;
   /** Send order of the oldest call listed, and of the next call. */
   #head = 0;
   #tail = 0;
   /** A call was dropped from the list while in flight: the bound is unknown until every call sent meanwhile has ended. */
   #lost = 0;
 
+  constructor(max = MAX_FLIGHTS) {
+    this.#max = max;
+  }
+
   /** A call of `weight` is sent now; the release ends its flight (idempotent), then calls `then`. */
   start(weight: CallWeight | number, then: Release): Release {
-    if (this.#tail - this.#head >= MAX_FLIGHTS) {
+    if (this.#tail - this.#head >= this.#max) {
       this.#head++; // the oldest is dropped, ended or not
-      this.#lost = MAX_FLIGHTS;
+      this.#lost = this.#max;
     } else if (this.#tail - this.#head > this.#mask) this.#grow();
     const seq = this.#tail++;
     const i = seq & this.#mask;
@@ -87,8 +93,8 @@ export class Flights {
     this.#mask = mask;
   }
 
-  /** Units sent since the oldest call still in flight was sent (undefined: not known). */
-  #since(dim: Dim): number | undefined {
+  /** Units sent since the oldest call still in flight was sent (undefined: not known). Drops the ended calls before it. */
+  since(dim: Dim): number | undefined {
     let seq = this.#head;
     while (seq < this.#tail && this.#done[seq & this.#mask]) seq++;
     if (seq > this.#head) {
@@ -126,7 +132,7 @@ export class Flights {
       if (!d || !(d.span > 0)) continue;
       // With others on the key, this process's part of the room, as it refills at its part of the limit.
       const part = Math.min(1, b.ratePerMs / b.base);
-      const since = this.#since(dim);
+      const since = this.since(dim);
       if (since === undefined) return;
       const room = Math.min(b.ceiling ?? b.capacity, part * remaining - b.pending - since);
       if (room > levelAt(b, now)) {
