@@ -1,5 +1,5 @@
 import { z } from 'zod/mini';
-import { schemaOnFirstUse } from '../options/schema-helpers.js';
+import { MAX_TIMER_MS, schemaOnFirstUse } from '../options/schema-helpers.js';
 import { english, validateOptions } from '../options/validate.js';
 import { coreOptionParts, coreOptionShape } from './options.js';
 
@@ -15,6 +15,27 @@ const OPTION_KEYS = Object.keys(coreOptionParts) as Key[];
 const KNOWN = new Set<string>(OPTION_KEYS);
 /** The options whose schema is a union with `false`: `false` passes them as it is. */
 const OR_FALSE = new Set<string>(['retry', 'breaker', 'adaptiveTimeout', 'monitor', 'hedge']);
+
+type Test = (value: unknown) => boolean;
+const ms: Test = (v) => typeof v === 'number' && v >= 0 && v <= MAX_TIMER_MS;
+/**
+ * Options objects checked by hand when they set only these fields: each test
+ * accepts only values its field's schema accepts unchanged (a subset: what a
+ * test refuses goes to the schema, which decides). The README's quick start
+ * sets `retry: { maxRetries }`; building the retry schema for it was most of
+ * its first client.
+ */
+const BY_HAND: { readonly [K in Key]?: Readonly<Record<string, Test>> } = {
+  retry: {
+    maxRetries: (v) => Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= 100,
+    initialDelayMs: ms,
+    multiplier: (v) => typeof v === 'number' && v >= 1 && v < Number.POSITIVE_INFINITY,
+    maxDelayMs: ms,
+    jitter: (v) => v === 'none' || v === 'full' || v === 'equal',
+    maxRetryAfterMs: ms,
+    preferFallback: (v) => typeof v === 'boolean',
+  },
+};
 
 /**
  * Checks a client's options: what the strict object of every option's schema
@@ -47,7 +68,7 @@ function checkUsual(input: unknown): Record<string, unknown> | undefined {
         if (models === undefined) return undefined;
         out[key] = models;
       } else if (value === undefined || (value === false && OR_FALSE.has(key))) out[key] = value;
-      else {
+      else if ((out[key] = byHand(value, BY_HAND[key])) === undefined) {
         const r = coreOptionParts[key]().safeParse(value, { error: english() });
         if (!r.success) return undefined;
         out[key] = r.data;
@@ -57,6 +78,20 @@ function checkUsual(input: unknown): Record<string, unknown> | undefined {
   } catch {
     return undefined; // the strict object reads again and names what threw
   }
+}
+
+/** A copy of an options object whose fields all pass `tests` (absent and `undefined` pass), else undefined. */
+function byHand(value: unknown, tests: Readonly<Record<string, Test>> | undefined): Record<string, unknown> | undefined {
+  if (tests === undefined || typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  for (const key in value) if (!Object.hasOwn(tests, key)) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const key in tests) {
+    if (!(key in value)) continue;
+    const field = (value as Record<string, unknown>)[key];
+    if (field !== undefined && !tests[key]!(field)) return undefined;
+    out[key] = field;
+  }
+  return out;
 }
 
 /** A copy of a non-empty array of distinct non-empty model names, else undefined. */

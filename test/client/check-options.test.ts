@@ -54,6 +54,18 @@ describe('checking client options', () => {
     for (const input of inputs) expectSameAsStrictObject(input);
   });
 
+  it('gives what the strict object gives, for retry options', () => {
+    const retries: unknown[] = [
+      {}, { maxRetries: 3 }, { maxRetries: 0 }, { maxRetries: 100 }, { maxRetries: 101 }, { maxRetries: -1 }, { maxRetries: 1.5 }, { maxRetries: Number.NaN },
+      { maxRetries: '3' }, { maxRetries: undefined }, { initialDelayMs: 0 }, { initialDelayMs: -0 }, { initialDelayMs: 2_147_483_647 }, { initialDelayMs: 2_147_483_648 },
+      { initialDelayMs: Number.POSITIVE_INFINITY }, { maxDelayMs: 1.5 }, { maxRetryAfterMs: Number.NaN }, { multiplier: 1 }, { multiplier: 0.99 }, { multiplier: 1e300 },
+      { multiplier: Number.POSITIVE_INFINITY }, { jitter: 'full' }, { jitter: 'equal' }, { jitter: 'none' }, { jitter: 'random' }, { preferFallback: true },
+      { preferFallback: 1 }, { budget: false }, { budget: { ratio: 0.1 } }, { maxRetrys: 3 }, Object.create({ maxRetries: 3 }), Object.create({ retries: 3 }),
+      JSON.parse('{"__proto__":{"maxRetries":3}}'), [], new Date(0), { get maxRetries(): never { throw new Error('no'); } },
+    ];
+    for (const retry of retries) expectSameAsStrictObject({ models: ['a'], retry });
+  });
+
   it('gives what the strict object gives, for random options', () => {
     // Mostly values the cheap way takes, so that it is the way most runs go.
     const value = fc.oneof(
@@ -69,5 +81,13 @@ describe('checking client options', () => {
     const keys = ['retry', 'breaker', 'timeoutMs', 'adaptiveTimeout', 'budget', 'monitor', 'stream', 'limits', 'shared', 'content', 'hedge', 'conditions', 'clock', 'random', 'onListenerError', 'retries'];
     const options = fc.record({ models, ...Object.fromEntries(keys.map((k) => [k, value])) }, { requiredKeys: [] });
     fc.assert(fc.property(options, (input) => expectSameAsStrictObject(input)), { numRuns: 400 });
+  });
+
+  it('gives what the strict object gives, for random retry options', () => {
+    const number = fc.oneof(fc.integer({ min: -2, max: 102 }), fc.double(), fc.constantFrom(2_147_483_647, 2_147_483_648, -0));
+    const field = fc.oneof({ weight: 6, arbitrary: number }, fc.constantFrom<unknown>(undefined, 'none', 'full', 'x', true, null));
+    const keys = ['maxRetries', 'initialDelayMs', 'multiplier', 'maxDelayMs', 'jitter', 'maxRetryAfterMs', 'preferFallback'];
+    const retry = fc.record(Object.fromEntries(keys.map((k) => [k, field])), { requiredKeys: [] });
+    fc.assert(fc.property(retry, (r) => expectSameAsStrictObject({ models: ['a'], retry: r })), { numRuns: 500 });
   });
 });
