@@ -44,7 +44,10 @@ import { join } from 'node:path';
 // 1,695 kB unpacked, 93 files with everything merged.
 // +3 kB packed / +11 kB unpacked: opossum loaded on first need (its loader and the wait before an
 // attempt), the longest-answer weight on shared buckets, and their CHANGELOG lines.
-const BUDGET = { packed: 483_000, unpacked: 1_751_000, files: 100 };
+// +1 kB packed / +4 kB unpacked: the first client's options checked without zod for the usual
+// options (in each entry that bundles the client) and its CHANGELOG line; measured 482.7 kB packed,
+// 1,751.5 kB unpacked, 96 files on its own branch.
+const BUDGET = { packed: 484_000, unpacked: 1_755_000, files: 100 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;
