@@ -1,6 +1,6 @@
 import { z } from 'zod/mini';
 import { MAX_TIMER_MS, schemaOnFirstUse } from '../options/schema-helpers.js';
-import { english, validateOptions } from '../options/validate.js';
+import { validateOptions } from '../options/validate.js';
 import { coreOptionParts, coreOptionShape } from './options.js';
 
 type Parts = typeof coreOptionParts;
@@ -69,7 +69,7 @@ function checkUsual(input: unknown): Record<string, unknown> | undefined {
         out[key] = models;
       } else if (value === undefined || (value === false && OR_FALSE.has(key))) out[key] = value;
       else if ((out[key] = byHand(value, BY_HAND[key])) === undefined) {
-        const r = coreOptionParts[key]().safeParse(value, { error: english() });
+        const r = coreOptionParts[key]().safeParse(value); // a failure's messages come from the strict object below
         if (!r.success) return undefined;
         out[key] = r.data;
       }

@@ -23,7 +23,7 @@ export function describeValue(value: unknown): string {
  * (`z.config`) would change the messages of an application's own schemas;
  * given per parse, it applies to our options only.
  */
-export const english = schemaOnFirstUse(() => z.locales.en().localeError);
+const english = schemaOnFirstUse(() => z.locales.en().localeError);
 
 /**
  * Parses `input` with `schema`, or throws one {@link ConfigError} listing every
