@@ -225,6 +225,9 @@ print();
 // the schemas it builds on first use are counted here) or cockatiel's policy.
 const FIRST_CLIENT = "new m.ResilientClient({ models: ['gpt-4o', 'gpt-4o-mini'] }).dispose()";
 const FIRST_POLICY = 'm.wrap(m.retry(m.handleAll, { maxAttempts: 3 }), m.circuitBreaker(m.handleAll, { halfOpenAfter: 10_000, breaker: new m.ConsecutiveBreaker(5) }))';
+// And up to the end of a first successful call (tracked, no target): the code its first run executes for the first time.
+const FIRST_CALL = "const c = new m.ResilientClient({ models: ['gpt-4o', 'gpt-4o-mini'] }); await c.run(async () => 'ok'); c.dispose()";
+const FIRST_EXECUTE = `await ${FIRST_POLICY}.execute(async () => 'ok')`;
 const imports = libFile
   ? measureImports(
       {
@@ -233,6 +236,8 @@ const imports = libFile
         opossum: 'opossum',
         'llm-resilience + first client': { specifier: pathToFileURL(libFile).href, afterImport: FIRST_CLIENT },
         'cockatiel + first policy': { specifier: 'cockatiel', afterImport: FIRST_POLICY },
+        'llm-resilience + first client + first call': { specifier: pathToFileURL(libFile).href, afterImport: FIRST_CALL },
+        'cockatiel + first policy + first call': { specifier: 'cockatiel', afterImport: FIRST_EXECUTE },
       },
       IMPORT_ROUNDS,
       process.cwd(),

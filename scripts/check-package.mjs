@@ -47,7 +47,10 @@ import { join } from 'node:path';
 // +2 kB packed / +6 kB unpacked: admission of a model with no bucket yet without the general path's
 // loops, and the calls in flight as a ring of numbers (in the ESM and CJS builds), with its CHANGELOG
 // line; measured 481.0 → 482.9 kB packed, 1,746.4 → 1,751.6 kB unpacked on its own branch.
-const BUDGET = { packed: 485_000, unpacked: 1_757_000, files: 100 };
+// +1 kB packed / +4 kB unpacked: the first client's options checked without zod for the usual
+// options (in each entry that bundles the client) and its CHANGELOG line; measured 482.7 kB packed,
+// 1,751.5 kB unpacked, 96 files on its own branch.
+const BUDGET = { packed: 486_000, unpacked: 1_761_000, files: 100 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;

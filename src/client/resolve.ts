@@ -1,5 +1,3 @@
-import { z } from 'zod/mini';
-import { schemaOnFirstUse } from '../options/schema-helpers.js';
 import type { Clock, RandomSource } from '../clock/clock.js';
 import type { BudgetOptions } from '../budget/options.js';
 import { BREAKER_DEFAULTS, type ResolvedBreaker } from '../breaker/options.js';
@@ -8,46 +6,12 @@ import type { ContentOptions } from '../fallback/content-options.js';
 import { HEDGE_DEFAULTS, type ResolvedHedge } from '../fallback/hedge-options.js';
 import type { LimitsOptions } from '../limits/options.js';
 import type { MonitorOptions } from '../monitor/options.js';
-import { validateOptions, withDefaults } from '../options/validate.js';
+import { withDefaults } from '../options/validate.js';
 import { ADAPTIVE_TIMEOUT_DEFAULTS, type ResolvedAdaptiveTimeout, type ResolvedRetry, resolveRetry } from '../retry/options.js';
 import type { StreamOptions } from '../stream/options.js';
 import { type EntryLike, type ResolvedDeployment, type TargetOptions, resolveDeployments } from '../deployments/resolve.js';
-import { type ResilientClientOptions, type SharedStateOptions, coreOptionParts, coreOptionShape, modelIdOf } from './options.js';
-
-/** The whole options schema (every option's schema built). */
-export const clientOptionsSchema = schemaOnFirstUse(() => z.strictObject(coreOptionShape()));
-
-/*
- * Building a schema costs far more than checking a value with it: every
- * option's schema together is about 25 ms of CPU on Node 20, paid by the
- * first client of a cold start. So a client's options are checked against the
- * schemas of the keys they set; every other known key is checked only to be
- * absent. The object stays strict and knows every name, so an unknown key is
- * still refused with the same "did you mean" suggestion.
- */
-const absent = schemaOnFirstUse(() => z.optional(z.undefined()));
-const OPTION_KEYS = Object.keys(coreOptionParts) as (keyof typeof coreOptionParts)[];
-const byKeySet = new Map<string, z.ZodMiniType>();
-const MAX_KEY_SETS = 64;
-
-function clientSchemaFor(input: unknown): z.ZodMiniType {
-  if (typeof input !== 'object' || input === null) return clientOptionsSchema();
-  let set: (keyof typeof coreOptionParts)[];
-  try {
-    set = OPTION_KEYS.filter((key) => key === 'models' || key in input); // `models` is required: always checked
-  } catch {
-    return clientOptionsSchema(); // a Proxy that throws: validateOptions names the path
-  }
-  const id = set.join(',');
-  let schema = byKeySet.get(id);
-  if (schema === undefined) {
-    const given = new Set<string>(set);
-    schema = z.strictObject(Object.fromEntries(OPTION_KEYS.map((key) => [key, given.has(key) ? coreOptionParts[key]() : absent()])));
-    if (byKeySet.size >= MAX_KEY_SETS) byKeySet.clear();
-    byKeySet.set(id, schema);
-  }
-  return schema;
-}
+import { type ResilientClientOptions, type SharedStateOptions, modelIdOf } from './options.js';
+import { checkClientOptions } from './check-options.js';
 
 export interface ResolvedClientOptions {
   readonly models: readonly string[];
@@ -76,7 +40,7 @@ export interface ResolvedClientOptions {
 
 /** Validates once, fills defaults, freezes. Throws ConfigError naming every bad option. */
 export function resolveClientOptions(options: ResilientClientOptions): ResolvedClientOptions {
-  const o = validateOptions(clientSchemaFor(options), options) as z.output<ReturnType<typeof clientOptionsSchema>>;
+  const o = checkClientOptions(options);
   const models = o.models.map(modelIdOf);
   const entries = o.models.filter((m): m is Exclude<typeof m, string> => typeof m !== 'string');
   const d = resolveDeployments(o.models as readonly (string | EntryLike)[], models, { retry: o.retry, breaker: o.breaker, timeoutMs: o.timeoutMs, limits: o.limits as LimitsOptions | undefined });

@@ -72,6 +72,7 @@ export interface AdaptiveTimeoutOptions {
   readonly minSamples?: number | undefined;
 }
 
+// The client checks the plain fields by hand as well (client/check-options.ts: `BY_HAND`); a test compares the two.
 export const retrySchema = schemaOnFirstUse(() => z.strictObject({
   maxRetries: z.optional(nonNegativeInt().check(z.lte(100, { error: 'expected at most 100' }))),
   initialDelayMs: z.optional(nonNegativeMs()),

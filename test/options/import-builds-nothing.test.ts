@@ -37,7 +37,7 @@ describe('importing the package', () => {
   it('builds no option schema until a client is constructed', async () => {
     const lib = await import('../../src/index.js');
     expect(built).toEqual([]);
-    new lib.ResilientClient({ models: ['gpt-4o'], monitor: false });
+    new lib.ResilientClient({ models: ['gpt-4o'], breaker: { volumeThreshold: 5 } }).dispose();
     expect(built.length).toBeGreaterThan(0);
   });
 
@@ -53,17 +53,21 @@ describe('importing the package', () => {
     expect(() => new lib.ResilientClient({ models: ['gpt-4o'], retry: { maxRetries: -1 } })).toThrow(/retry\.maxRetries: expected a non-negative integer, received -1/);
   });
 
-  it('a first client builds the schemas of the options it sets, not all of them', async () => {
-    const lib = await import('../../src/index.js');
-    new lib.ResilientClient({ models: ['gpt-4o', 'gpt-4o-mini'] }).dispose();
-    const minimal = built.length;
-    built.length = 0;
-    vi.resetModules();
-    const again = await import('../../src/index.js');
+  it('a first client builds the schemas of the options it sets, not all of them, and none for plain model names', async () => {
+    const firstClientBuilds = async (options: object): Promise<number> => {
+      built.length = 0;
+      vi.resetModules();
+      const lib = await import('../../src/index.js');
+      new lib.ResilientClient(options as never).dispose();
+      return built.length;
+    };
     const full = { models: [{ model: 'gpt-4o', provider: 'openai' }], retry: { maxRetries: 2 }, breaker: { volumeThreshold: 5 }, budget: { day: { maxCostUsd: 20 } }, monitor: { windows: [60_000] }, stream: { resume: true }, limits: { maxQueue: 10 } };
-    new again.ResilientClient(full).dispose();
-    expect(minimal).toBeGreaterThan(0);
-    expect(minimal * 3).toBeLessThan(built.length);
+    expect(await firstClientBuilds({ models: ['gpt-4o', 'gpt-4o-mini'] })).toBe(0);
+    expect(await firstClientBuilds({ models: ['gpt-4o'], monitor: false, hedge: false, timeoutMs: undefined })).toBe(0);
+    expect(await firstClientBuilds({ models: ['gpt-4.1', 'gpt-4.1-mini'], retry: { maxRetries: 3 } })).toBe(0); // the README's quick start
+    const breakerOnly = await firstClientBuilds({ models: ['gpt-4o'], breaker: { volumeThreshold: 5 } });
+    expect(breakerOnly).toBeGreaterThan(0);
+    expect(breakerOnly * 3).toBeLessThan(await firstClientBuilds(full));
   });
 
   it('still knows every option name when a client sets few', async () => {

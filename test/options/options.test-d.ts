@@ -1,6 +1,6 @@
 import { expectTypeOf, test } from 'vitest';
 import type { z } from 'zod';
-import type { clientOptionsSchema } from '../../src/client/resolve.js';
+import type { clientOptionsSchema } from '../../src/client/check-options.js';
 import type { ResilientClientOptions } from '../../src/client/options.js';
 import type { AttemptContext, ResilientClient } from '../../src/index.js';
 
