@@ -45,6 +45,11 @@ export interface AttemptLimit {
 
 export type StreamHooks = Pick<PumpOptions, 'onCommit' | 'onEnd' | 'onError'> & { readonly options: StreamOptions | undefined };
 
+/** Where an attempt gets its stream hooks, asked only when the result is a stream (the model try: no thunk per attempt). */
+export interface StreamHookSource {
+  streamHooks(): StreamHooks;
+}
+
 /**
  * Runs one attempt of the user's function. It always settles: if the function
  * ignores its signal, the attempt still rejects when the timeout fires or the
@@ -64,7 +69,7 @@ export function runAttempt<T>(
   onDispose: Callbacks<unknown>,
   /** Where the attempt's timeout and first-chunk limit wait: the client's one timer for all of them. */
   deadlines: Deadlines,
-  streamHooks?: () => StreamHooks,
+  streamHooks?: StreamHookSource,
   limit?: AttemptLimit,
   firstChunkMs?: number,
   /** The clock's time now, when the caller has just read it. */
@@ -89,7 +94,7 @@ export function runAttempt<T>(
     const done = (value: T) => {
       onDispose.remove(entry);
       if (!streamHooks || !isStreamResult(value)) return resolve(value);
-      const hooks = streamHooks();
+      const hooks = streamHooks.streamHooks();
       primeStream(value, { ...hooks.options, ...hooks, clock, model, startedAt, signal: disposeSignal }).then((primed) => resolve(primed.value), reject);
     };
     invokeThen(fn, ctx, done, fail);
@@ -116,7 +121,7 @@ function runGuarded<T>(
   clock: Clock,
   disposeSignal: AbortSignal,
   deadlines: Deadlines,
-  streamHooks: (() => StreamHooks) | undefined,
+  streamHooks: StreamHookSource | undefined,
   limit: AttemptLimit | undefined,
   firstChunkMs?: number,
   now?: number,
@@ -231,7 +236,7 @@ class GuardedAttempt<T> extends SignalSource {
     if (this.#end()) this.#reject(error);
   }
 
-  done(value: T, streamHooks: (() => StreamHooks) | undefined): void {
+  done(value: T, streamHooks: StreamHookSource | undefined): void {
     if (this.#phase !== 0) return; // the late result of an attempt that already ended is dropped
     if (this.firstTimer !== undefined) this.#deadlines.remove(this.firstTimer);
     this.firstTimer = undefined;
@@ -239,7 +244,7 @@ class GuardedAttempt<T> extends SignalSource {
       if (this.#end()) this.#resolve(value);
       return;
     }
-    const hooks = streamHooks();
+    const hooks = streamHooks.streamHooks();
     primeStream(value, {
       ...hooks.options,
       ...hooks,
