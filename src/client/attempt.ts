@@ -129,22 +129,34 @@ function runGuarded<T>(
   const stopped = stoppedBy(call.signal, disposeSignal);
   if (stopped) return Promise.reject(stopped.reason);
   const startedAt = now ?? clock.now();
-  return new Promise<T>((resolve, reject) => {
-    const g = new GuardedAttempt<T>(target.key, clock, disposeSignal, call.signal, deadlines, startedAt, resolve, reject);
-    const timeoutMs = limit ? limit.ms : call.timeoutMs;
-    if (timeoutMs !== undefined) g.timer = deadlines.add(startedAt + timeoutMs, () => g.timedOut(timeoutMs, limit?.scope), startedAt);
-    if (firstChunkMs !== undefined) g.firstTimer = deadlines.add(startedAt + firstChunkMs, () => g.abort(new TimeoutError(g.model, firstChunkMs, 'First chunk')), startedAt);
-    const ctx = new Context(target, attempt, call, g);
-    invokeThen(
-      fn,
-      ctx,
-      (value) => g.done(value, streamHooks),
-      (error) => {
-        reportFailure(ctx, error); // a late failure's headers still count
-        g.fail(error);
-      },
-    );
-  });
+  const g = new GuardedAttempt<T>(target.key, clock, deadlines, startedAt, streamHooks);
+  const promise = settledBy<T>(g);
+  g.link(disposeSignal, call.signal);
+  const timeoutMs = limit ? limit.ms : call.timeoutMs;
+  if (timeoutMs !== undefined) g.timer = deadlines.add(startedAt + timeoutMs, g.onTimeout(timeoutMs, limit?.scope), startedAt);
+  if (firstChunkMs !== undefined) g.firstTimer = deadlines.add(startedAt + firstChunkMs, g.onFirstChunkLimit(firstChunkMs), startedAt);
+  invokeThen(fn, (g.ctx = new Context(target, attempt, call, g)), g.onValue, g.onError);
+  return promise;
+}
+
+/** What settles an attempt's promise: it takes the promise's resolve and reject. */
+interface Settled<T> {
+  settleWith(resolve: (value: T) => void, reject: (error: unknown) => void): void;
+}
+
+/** The attempt whose promise is being built: set just before `new Promise`, whose executor runs at once. */
+let building: Settled<never> | undefined;
+
+/** One executor for every attempt's promise, rather than a closure (and its context) per attempt. */
+function handOver(resolve: (value: never) => void, reject: (error: unknown) => void): void {
+  const attempt = building!;
+  building = undefined;
+  attempt.settleWith(resolve, reject);
+}
+
+function settledBy<T>(attempt: Settled<T>): Promise<T> {
+  building = attempt as Settled<never>;
+  return new Promise<T>(handOver);
 }
 
 /**
@@ -152,13 +164,16 @@ function runGuarded<T>(
  * what stopped it, its deadlines, its links to the dispose and caller signals,
  * and its controller once something reads its signal.
  */
-class GuardedAttempt<T> extends SignalSource {
+class GuardedAttempt<T> extends SignalSource implements Settled<T> {
   readonly model: string;
   readonly #clock: Clock;
   readonly #deadlines: Deadlines;
   readonly #startedAt: number;
-  readonly #resolve: (value: T) => void;
-  readonly #reject: (error: unknown) => void;
+  readonly #hooks: StreamHookSource | undefined;
+  #resolve!: (value: T) => void;
+  #reject!: (error: unknown) => void;
+  /** What the function received: a late failure's headers are read from it. */
+  ctx: Context | undefined;
   #controller: AbortController | undefined;
   /** Why the attempt was stopped (timeout, caller, dispose, the stream's own abort), once it has been. */
   #stop: { readonly reason: unknown } | undefined;
@@ -166,29 +181,44 @@ class GuardedAttempt<T> extends SignalSource {
   #phase = 0;
   timer: Deadline | undefined;
   firstTimer: Deadline | undefined;
-  #linked = true;
-  readonly #offDispose: () => void;
-  readonly #offCaller: (() => void) | undefined;
+  #linked = false;
+  #offDispose: (() => void) | undefined;
+  #offCaller: (() => void) | undefined;
 
-  constructor(
-    model: string,
-    clock: Clock,
-    disposeSignal: AbortSignal,
-    callerSignal: AbortSignal | undefined,
-    deadlines: Deadlines,
-    startedAt: number,
-    resolve: (value: T) => void,
-    reject: (error: unknown) => void,
-  ) {
+  constructor(model: string, clock: Clock, deadlines: Deadlines, startedAt: number, hooks: StreamHookSource | undefined) {
     super();
     this.model = model;
     this.#clock = clock;
     this.#deadlines = deadlines;
     this.#startedAt = startedAt;
+    this.#hooks = hooks;
+  }
+
+  settleWith(resolve: (value: T) => void, reject: (error: unknown) => void): void {
     this.#resolve = resolve;
     this.#reject = reject;
+  }
+
+  /** Links the attempt to the dispose and caller signals (neither aborted yet): either ends it at once. */
+  link(disposeSignal: AbortSignal, callerSignal: AbortSignal | undefined): void {
+    this.#linked = true;
     this.#offDispose = onAbort(disposeSignal, () => this.abort(disposeSignal.reason));
-    this.#offCaller = callerSignal ? onAbort(callerSignal, () => this.abort(callerSignal.reason)) : undefined;
+    if (callerSignal) this.#offCaller = onAbort(callerSignal, () => this.abort(callerSignal.reason));
+  }
+
+  readonly onValue = (value: T): void => this.done(value);
+
+  readonly onError = (error: unknown): void => {
+    reportFailure(this.ctx!, error); // a late failure's headers still count
+    this.fail(error);
+  };
+
+  onTimeout(timeoutMs: number, scope: AttemptLimit['scope'] | undefined): () => void {
+    return () => this.timedOut(timeoutMs, scope);
+  }
+
+  onFirstChunkLimit(firstChunkMs: number): () => void {
+    return () => this.abort(new TimeoutError(this.model, firstChunkMs, 'First chunk'));
   }
 
   /** The attempt's own signal, built on first read (born aborted if the attempt already ended). */
@@ -213,7 +243,7 @@ class GuardedAttempt<T> extends SignalSource {
   unlink(): void {
     if (!this.#linked) return;
     this.#linked = false;
-    this.#offDispose();
+    this.#offDispose!();
     this.#offCaller?.();
   }
 
@@ -236,7 +266,8 @@ class GuardedAttempt<T> extends SignalSource {
     if (this.#end()) this.#reject(error);
   }
 
-  done(value: T, streamHooks: StreamHookSource | undefined): void {
+  done(value: T): void {
+    const streamHooks = this.#hooks;
     if (this.#phase !== 0) return; // the late result of an attempt that already ended is dropped
     if (this.firstTimer !== undefined) this.#deadlines.remove(this.firstTimer);
     this.firstTimer = undefined;
