@@ -44,7 +44,10 @@ import { join } from 'node:path';
 // 1,695 kB unpacked, 93 files with everything merged.
 // +3 kB packed / +11 kB unpacked: opossum loaded on first need (its loader and the wait before an
 // attempt), the longest-answer weight on shared buckets, and their CHANGELOG lines.
-const BUDGET = { packed: 483_000, unpacked: 1_751_000, files: 100 };
+// +4 kB packed / +13 kB unpacked: the model try as one object (decision record 0040: the class, the
+// attempts' objects and their comments, in both builds) and its CHANGELOG line; measured 481.3 kB /
+// 1,746.4 kB before, 485.0 kB / 1,759.1 kB / 96 files after, on its own branch.
+const BUDGET = { packed: 487_000, unpacked: 1_764_000, files: 100 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;
