@@ -50,7 +50,10 @@ import { join } from 'node:path';
 // +1 kB packed / +4 kB unpacked: the first client's options checked without zod for the usual
 // options (in each entry that bundles the client) and its CHANGELOG line; measured 482.7 kB packed,
 // 1,751.5 kB unpacked, 96 files on its own branch.
-const BUDGET = { packed: 486_000, unpacked: 1_761_000, files: 100 };
+// +4 kB packed / +13 kB unpacked: the model try as one object (decision record 0040: the class, the
+// attempts' objects and their comments, in both builds) and its CHANGELOG line; measured 481.3 kB /
+// 1,746.4 kB before, 485.0 kB / 1,759.1 kB / 96 files after, on its own branch.
+const BUDGET = { packed: 490_000, unpacked: 1_774_000, files: 100 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;

@@ -1,49 +1,15 @@
 import type { Clock } from '../clock/clock.js';
-import type { Deadline, Deadlines } from '../clock/deadlines.js';
-import type { Conditions } from '../fallback/conditions.js';
-import { type Callbacks, onAbort } from '../clock/signals.js';
-import { TimeoutError } from '../errors/errors.js';
+import type { Deadlines } from '../clock/deadlines.js';
+import type { CallbackEntry as Entry, Callbacks } from '../clock/signals.js';
 import { isStreamResult } from '../stream/detect.js';
-import type { StreamOptions } from '../stream/options.js';
 import { primeStream } from '../stream/prime.js';
-import type { PumpOptions } from '../stream/pump.js';
-import type { Usage } from '../usage/extract.js';
-import { Context, type AttemptTarget, SignalSource, invokeThen, reportFailure } from './context.js';
-import { stoppedBy } from './stop.js';
-import type { AttemptFn, RunOptions } from './types.js';
+import { type AttemptLimit, type CallState, type Settled, type StreamHookSource, settledBy } from './attempt-types.js';
+import { Context, type AttemptTarget, invokeThen, reportFailure } from './context.js';
+import { runGuarded } from './guarded-attempt.js';
+import type { AttemptFn } from './types.js';
 
-/** Per-call state shared by every attempt of one `run`. */
-export interface CallState {
-  readonly taskId: string | undefined;
-  readonly signal: AbortSignal | undefined;
-  readonly timeoutMs: number | undefined;
-  /** Whether `timeoutMs` is the call's own (it then wins over a model's or deployment's). */
-  readonly timeoutGiven?: boolean;
-  /** The call's token estimate (budget, admission weight, context fit), computed once; undefined when nothing could be estimated. */
-  readonly estimate: { readonly inputTokens: number; readonly outputTokens: number } | undefined;
-  /** The run options, read only to estimate the call's tokens for admission when there is no budget estimate. */
-  readonly run: RunOptions | undefined;
-  readonly usage: ((value: unknown) => Usage | undefined) | undefined;
-  readonly stream: StreamOptions | undefined;
-  /** Where `ctx.reportHeaders` sends headers (undefined: nobody needs them). */
-  readonly onHeaders: ((model: string, headers: unknown, taskId: string | undefined) => void) | undefined;
-  /** The models this call may try, in order (the next one is preferred over a backoff sleep). */
-  readonly chain?: readonly string[];
-  /** The call's deadline on the clock (from `deadlineMs`), when it has one: attempts, backoffs and admission waits end by it. */
-  readonly deadlineAt?: number | undefined;
-  /** Your conditions for this call (the call's own over the client's), when any. */
-  readonly conditions?: Conditions | undefined;
-}
-
+export type { AttemptLimit, CallState, StreamHookSource, StreamHooks } from './attempt-types.js';
 export type { AttemptTarget } from './context.js';
-
-/** How long one attempt may run, decided by the pipeline (`call`: the call's deadline, not the model's). */
-export interface AttemptLimit {
-  readonly ms: number;
-  readonly scope: 'attempt' | 'call';
-}
-
-export type StreamHooks = Pick<PumpOptions, 'onCommit' | 'onEnd' | 'onError'> & { readonly options: StreamOptions | undefined };
 
 /**
  * Runs one attempt of the user's function. It always settles: if the function
@@ -64,7 +30,7 @@ export function runAttempt<T>(
   onDispose: Callbacks<unknown>,
   /** Where the attempt's timeout and first-chunk limit wait: the client's one timer for all of them. */
   deadlines: Deadlines,
-  streamHooks?: () => StreamHooks,
+  streamHooks?: StreamHookSource,
   limit?: AttemptLimit,
   firstChunkMs?: number,
   /** The clock's time now, when the caller has just read it. */
@@ -77,192 +43,56 @@ export function runAttempt<T>(
   // ignores the signal, for the cost of a list entry.
   if (disposeSignal.aborted) return Promise.reject(disposeSignal.reason);
   const startedAt = now ?? clock.now();
-  return new Promise<T>((resolve, reject) => {
-    const entry = onDispose.add(reject);
-    const ctx = new Context(target, attempt, call, disposeSignal);
-    const model = target.key;
-    const fail = (error: unknown) => {
-      onDispose.remove(entry);
-      reportFailure(ctx, error);
-      reject(error);
-    };
-    const done = (value: T) => {
-      onDispose.remove(entry);
-      if (!streamHooks || !isStreamResult(value)) return resolve(value);
-      const hooks = streamHooks();
-      primeStream(value, { ...hooks.options, ...hooks, clock, model, startedAt, signal: disposeSignal }).then((primed) => resolve(primed.value), reject);
-    };
-    invokeThen(fn, ctx, done, fail);
-  });
+  const a = new PlainAttempt<T>(onDispose, clock, target.key, startedAt, disposeSignal, streamHooks);
+  const promise = settledBy<T>(a);
+  a.entry = onDispose.add(a.reject);
+  invokeThen(fn, (a.ctx = new Context(target, attempt, call, disposeSignal)), a.onValue, a.onError);
+  return promise;
 }
 
-/**
- * An attempt with a timeout, a caller signal or a first-chunk limit, settled by
- * hand: the timeout, the caller's abort and dispose each end it at once, whether
- * or not the function listens. `firstChunkMs` (a call known to stream) counts
- * from the attempt's start: a provider that never sends headers is cut like one
- * that sends no content; priming keeps the same deadline.
- *
- * The attempt's own AbortController is built only when something reads its
- * signal (the function, through `ctx.signal`, or a stream being primed), born
- * aborted if the attempt already ended: an attempt whose function never looks
- * at the signal pays for no controller and no listener on it.
- */
-function runGuarded<T>(
-  fn: AttemptFn<T>,
-  target: AttemptTarget,
-  attempt: number,
-  call: CallState,
-  clock: Clock,
-  disposeSignal: AbortSignal,
-  deadlines: Deadlines,
-  streamHooks: (() => StreamHooks) | undefined,
-  limit: AttemptLimit | undefined,
-  firstChunkMs?: number,
-  now?: number,
-): Promise<T> {
-  const stopped = stoppedBy(call.signal, disposeSignal);
-  if (stopped) return Promise.reject(stopped.reason);
-  const startedAt = now ?? clock.now();
-  return new Promise<T>((resolve, reject) => {
-    const g = new GuardedAttempt<T>(target.key, clock, disposeSignal, call.signal, deadlines, startedAt, resolve, reject);
-    const timeoutMs = limit ? limit.ms : call.timeoutMs;
-    if (timeoutMs !== undefined) g.timer = deadlines.add(startedAt + timeoutMs, () => g.timedOut(timeoutMs, limit?.scope), startedAt);
-    if (firstChunkMs !== undefined) g.firstTimer = deadlines.add(startedAt + firstChunkMs, () => g.abort(new TimeoutError(g.model, firstChunkMs, 'First chunk')), startedAt);
-    const ctx = new Context(target, attempt, call, g);
-    invokeThen(
-      fn,
-      ctx,
-      (value) => g.done(value, streamHooks),
-      (error) => {
-        reportFailure(ctx, error); // a late failure's headers still count
-        g.fail(error);
-      },
-    );
-  });
-}
-
-/**
- * One guarded attempt's state, in one object rather than a closure per step:
- * what stopped it, its deadlines, its links to the dispose and caller signals,
- * and its controller once something reads its signal.
- */
-class GuardedAttempt<T> extends SignalSource {
-  readonly model: string;
+/** An attempt on the common path: its state and handlers in one object rather than closures sharing a context. */
+class PlainAttempt<T> implements Settled<T> {
+  readonly #onDispose: Callbacks<unknown>;
   readonly #clock: Clock;
-  readonly #deadlines: Deadlines;
+  readonly #model: string;
   readonly #startedAt: number;
-  readonly #resolve: (value: T) => void;
-  readonly #reject: (error: unknown) => void;
-  #controller: AbortController | undefined;
-  /** Why the attempt was stopped (timeout, caller, dispose, the stream's own abort), once it has been. */
-  #stop: { readonly reason: unknown } | undefined;
-  /** 0: running or priming; 1: a committed stream was handed over (the links stay until it ends); 2: done. */
-  #phase = 0;
-  timer: Deadline | undefined;
-  firstTimer: Deadline | undefined;
-  #linked = true;
-  readonly #offDispose: () => void;
-  readonly #offCaller: (() => void) | undefined;
+  readonly #disposeSignal: AbortSignal;
+  readonly #hooks: StreamHookSource | undefined;
+  resolve!: (value: T) => void;
+  reject!: (error: unknown) => void;
+  entry: Entry<unknown> | undefined;
+  ctx: Context | undefined;
 
-  constructor(
-    model: string,
-    clock: Clock,
-    disposeSignal: AbortSignal,
-    callerSignal: AbortSignal | undefined,
-    deadlines: Deadlines,
-    startedAt: number,
-    resolve: (value: T) => void,
-    reject: (error: unknown) => void,
-  ) {
-    super();
-    this.model = model;
+  constructor(onDispose: Callbacks<unknown>, clock: Clock, model: string, startedAt: number, disposeSignal: AbortSignal, hooks: StreamHookSource | undefined) {
+    this.#onDispose = onDispose;
     this.#clock = clock;
-    this.#deadlines = deadlines;
+    this.#model = model;
     this.#startedAt = startedAt;
-    this.#resolve = resolve;
-    this.#reject = reject;
-    this.#offDispose = onAbort(disposeSignal, () => this.abort(disposeSignal.reason));
-    this.#offCaller = callerSignal ? onAbort(callerSignal, () => this.abort(callerSignal.reason)) : undefined;
+    this.#disposeSignal = disposeSignal;
+    this.#hooks = hooks;
   }
 
-  /** The attempt's own signal, built on first read (born aborted if the attempt already ended). */
-  signal(): AbortSignal {
-    if (!this.#controller) {
-      this.#controller = new AbortController();
-      if (this.#stop) this.#controller.abort(this.#stop.reason);
-    }
-    return this.#controller.signal;
+  settleWith(resolve: (value: T) => void, reject: (error: unknown) => void): void {
+    this.resolve = resolve;
+    this.reject = reject;
   }
 
-  timedOut(timeoutMs: number, scope: AttemptLimit['scope'] | undefined): void {
-    this.abort(scope === 'call' ? new TimeoutError(this.model, timeoutMs, 'Call deadline', 'call') : new TimeoutError(this.model, timeoutMs));
-  }
+  readonly onError = (error: unknown): void => {
+    this.#onDispose.remove(this.entry!);
+    reportFailure(this.ctx!, error);
+    this.reject(error);
+  };
 
-  #clearTimers(): void {
-    if (this.timer !== undefined) this.#deadlines.remove(this.timer);
-    if (this.firstTimer !== undefined) this.#deadlines.remove(this.firstTimer);
-    this.timer = this.firstTimer = undefined;
-  }
-
-  unlink(): void {
-    if (!this.#linked) return;
-    this.#linked = false;
-    this.#offDispose();
-    this.#offCaller?.();
-  }
-
-  #end(): boolean {
-    if (this.#phase !== 0) return false;
-    this.#phase = 2;
-    this.#clearTimers();
-    this.unlink();
-    return true;
-  }
-
-  abort(reason: unknown): void {
-    if (this.#stop) return;
-    this.#stop = { reason };
-    this.#controller?.abort(reason);
-    if (this.#end()) this.#reject(reason);
-  }
-
-  fail(error: unknown): void {
-    if (this.#end()) this.#reject(error);
-  }
-
-  done(value: T, streamHooks: (() => StreamHooks) | undefined): void {
-    if (this.#phase !== 0) return; // the late result of an attempt that already ended is dropped
-    if (this.firstTimer !== undefined) this.#deadlines.remove(this.firstTimer);
-    this.firstTimer = undefined;
+  readonly onValue = (value: T): void => {
+    this.#onDispose.remove(this.entry!);
+    const streamHooks = this.#hooks;
     if (!streamHooks || !isStreamResult(value)) {
-      if (this.#end()) this.#resolve(value);
+      this.resolve(value);
       return;
     }
-    const hooks = streamHooks();
-    primeStream(value, {
-      ...hooks.options,
-      ...hooks,
-      clock: this.#clock,
-      model: this.model,
-      startedAt: this.#startedAt,
-      signal: this.signal(),
-      abort: (reason: unknown) => this.abort(reason),
-      // The caller's abort must keep reaching the request until the stream ends.
-      onEnd: (summary) => {
-        this.unlink();
-        hooks.onEnd?.(summary);
-      },
-    }).then(
-      (primed) => {
-        if (this.#phase !== 0) return;
-        this.#phase = 1;
-        this.#clearTimers();
-        this.#resolve(primed.value as T);
-      },
-      (error: unknown) => {
-        if (this.#end()) this.#reject(error);
-      },
-    );
-  }
+    const hooks = streamHooks.streamHooks();
+    const options = { ...hooks.options, ...hooks, clock: this.#clock, model: this.#model, startedAt: this.#startedAt, signal: this.#disposeSignal };
+    primeStream(value, options).then((primed) => this.resolve(primed.value as T), this.reject);
+  };
 }
+

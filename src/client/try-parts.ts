@@ -5,16 +5,15 @@ import { classifyError } from '../classify/classify.js';
 import type { AdmitOptions, CallWeight } from '../limits/limiter.js';
 import { outcomeOf } from '../monitor/outcome.js';
 import { streamEventHooks } from '../stream/events.js';
-import type { StreamOptions } from '../stream/options.js';
-import type { PumpOptions, StreamSummary } from '../stream/pump.js';
+import type { StreamSummary } from '../stream/pump.js';
 import type { Usage } from '../usage/extract.js';
-import type { CallState } from './attempt.js';
+import type { CallState, StreamHooks } from './attempt.js';
 import type { PipelineDeps } from './deps.js';
 import { STOPPED, stoppedBy } from './stop.js';
 import { callEstimate } from './support.js';
 
 /*
- * The parts of a model try built once per try (pipeline.ts runs it): the later
+ * The parts of a model try built once per try (model-try.ts runs it): the later
  * models a call may spill to, admission's view of the call, the stream hooks,
  * and the try's once-per-failure classification.
  */
@@ -79,48 +78,45 @@ export function admitOptions(deps: PipelineDeps, model: string, call: CallState,
   return o;
 }
 
-type StreamHooks = Pick<PumpOptions, 'onCommit' | 'onEnd' | 'onError'> & { readonly options: StreamOptions | undefined };
+/** What a stream's hooks read of the model try whose attempt returned it. */
+export interface HookedTry extends TryState {
+  readonly deps: PipelineDeps;
+  readonly model: string;
+  readonly key: string;
+  readonly call: CallState;
+  readonly breaker: ModelBreaker | undefined;
+  readonly neutral: (e: unknown) => boolean | Judgement;
+}
 
 /**
- * Hooks for a stream this attempt may return: events, the monitor's TTFT and
+ * Hooks for a stream attempt `attempt` returned: events, the monitor's TTFT and
  * duration, settling the budget when the stream ends, and counting a failure
  * after the commit against the breaker (the attempt itself already succeeded).
- * Built lazily by runAttempt only when the result is a stream.
+ * Built by runAttempt only when the result is a stream.
  */
-export function streamHooksFor(
-  deps: PipelineDeps,
-  model: string,
-  key: string,
-  attempt: number,
-  call: CallState,
-  state: TryState,
-  breaker: ModelBreaker | undefined,
-  neutral: (e: unknown) => boolean | Judgement,
-  settle: (usage: Usage | undefined) => Promise<void> | undefined,
-): () => StreamHooks {
-  return () => {
-    const ev = streamEventHooks(deps.bus, { clock: deps.clock, model, deployment: key !== model ? key : undefined, attempt, ...(call.taskId !== undefined ? { taskId: call.taskId } : {}) });
-    const options = call.stream ?? deps.stream;
-    return {
-      options,
-      onCommit(info) {
-        state.streamed = true;
-        ev.onCommit?.(info);
-      },
-      onError(error, summary) {
-        ev.onError?.(error, summary);
-        const cause = error.cause;
-        const kind = classifyOnce(state, cause, deps.clock.now()).kind;
-        const outcome = outcomeOf(kind);
-        if (deps.monitor && outcome) deps.monitor.recordAttempt(key, outcome, summary.durationMs);
-        breaker?.execute(() => Promise.reject(cause), neutral).catch(() => {});
-      },
-      onEnd(summary: StreamSummary) {
-        ev.onEnd?.(summary);
-        if (!summary.committed) return; // a failure before the commit is the attempt's own failure
-        if (deps.monitor && summary.ttftMs !== undefined) deps.monitor.recordStream(key, summary.ttftMs, summary.durationMs);
-        void settle(summary.usage);
-      },
-    };
+export function streamHooks(t: HookedTry, attempt: number, settle: (usage: Usage | undefined) => Promise<void> | undefined): StreamHooks {
+  const { deps, model, key, call, breaker, neutral } = t;
+  const ev = streamEventHooks(deps.bus, { clock: deps.clock, model, deployment: key !== model ? key : undefined, attempt, ...(call.taskId !== undefined ? { taskId: call.taskId } : {}) });
+  const options = call.stream ?? deps.stream;
+  return {
+    options,
+    onCommit(info) {
+      t.streamed = true;
+      ev.onCommit?.(info);
+    },
+    onError(error, summary) {
+      ev.onError?.(error, summary);
+      const cause = error.cause;
+      const kind = classifyOnce(t, cause, deps.clock.now()).kind;
+      const outcome = outcomeOf(kind);
+      if (deps.monitor && outcome) deps.monitor.recordAttempt(key, outcome, summary.durationMs);
+      breaker?.execute(() => Promise.reject(cause), neutral).catch(() => {});
+    },
+    onEnd(summary: StreamSummary) {
+      ev.onEnd?.(summary);
+      if (!summary.committed) return; // a failure before the commit is the attempt's own failure
+      if (deps.monitor && summary.ttftMs !== undefined) deps.monitor.recordStream(key, summary.ttftMs, summary.durationMs);
+      void settle(summary.usage);
+    },
   };
 }

@@ -1,0 +1,193 @@
+import type { Clock } from '../clock/clock.js';
+import type { Deadline, Deadlines } from '../clock/deadlines.js';
+import { onAbort } from '../clock/signals.js';
+import { TimeoutError } from '../errors/errors.js';
+import { isStreamResult } from '../stream/detect.js';
+import { primeStream } from '../stream/prime.js';
+import { type AttemptLimit, type CallState, type Settled, type StreamHookSource, settledBy } from './attempt-types.js';
+import { Context, type AttemptTarget, SignalSource, invokeThen, reportFailure } from './context.js';
+import { stoppedBy } from './stop.js';
+import type { AttemptFn } from './types.js';
+
+/**
+ * An attempt with a timeout, a caller signal or a first-chunk limit, settled by
+ * hand: the timeout, the caller's abort and dispose each end it at once, whether
+ * or not the function listens. `firstChunkMs` (a call known to stream) counts
+ * from the attempt's start: a provider that never sends headers is cut like one
+ * that sends no content; priming keeps the same deadline.
+ *
+ * The attempt's own AbortController is built only when something reads its
+ * signal (the function, through `ctx.signal`, or a stream being primed), born
+ * aborted if the attempt already ended: an attempt whose function never looks
+ * at the signal pays for no controller and no listener on it.
+ */
+export function runGuarded<T>(
+  fn: AttemptFn<T>,
+  target: AttemptTarget,
+  attempt: number,
+  call: CallState,
+  clock: Clock,
+  disposeSignal: AbortSignal,
+  deadlines: Deadlines,
+  streamHooks: StreamHookSource | undefined,
+  limit: AttemptLimit | undefined,
+  firstChunkMs?: number,
+  now?: number,
+): Promise<T> {
+  const stopped = stoppedBy(call.signal, disposeSignal);
+  if (stopped) return Promise.reject(stopped.reason);
+  const startedAt = now ?? clock.now();
+  const g = new GuardedAttempt<T>(target.key, clock, deadlines, startedAt, streamHooks);
+  const promise = settledBy<T>(g);
+  g.link(disposeSignal, call.signal);
+  const timeoutMs = limit ? limit.ms : call.timeoutMs;
+  if (timeoutMs !== undefined) g.timer = deadlines.add(startedAt + timeoutMs, g.onTimeout(timeoutMs, limit?.scope), startedAt);
+  if (firstChunkMs !== undefined) g.firstTimer = deadlines.add(startedAt + firstChunkMs, g.onFirstChunkLimit(firstChunkMs), startedAt);
+  invokeThen(fn, (g.ctx = new Context(target, attempt, call, g)), g.onValue, g.onError);
+  return promise;
+}
+
+/**
+ * One guarded attempt's state, in one object rather than a closure per step:
+ * what stopped it, its deadlines, its links to the dispose and caller signals,
+ * and its controller once something reads its signal.
+ */
+class GuardedAttempt<T> extends SignalSource implements Settled<T> {
+  readonly model: string;
+  readonly #clock: Clock;
+  readonly #deadlines: Deadlines;
+  readonly #startedAt: number;
+  readonly #hooks: StreamHookSource | undefined;
+  #resolve!: (value: T) => void;
+  #reject!: (error: unknown) => void;
+  /** What the function received: a late failure's headers are read from it. */
+  ctx: Context | undefined;
+  #controller: AbortController | undefined;
+  /** Why the attempt was stopped (timeout, caller, dispose, the stream's own abort), once it has been. */
+  #stop: { readonly reason: unknown } | undefined;
+  /** 0: running or priming; 1: a committed stream was handed over (the links stay until it ends); 2: done. */
+  #phase = 0;
+  timer: Deadline | undefined;
+  firstTimer: Deadline | undefined;
+  #linked = false;
+  #offDispose: (() => void) | undefined;
+  #offCaller: (() => void) | undefined;
+
+  constructor(model: string, clock: Clock, deadlines: Deadlines, startedAt: number, hooks: StreamHookSource | undefined) {
+    super();
+    this.model = model;
+    this.#clock = clock;
+    this.#deadlines = deadlines;
+    this.#startedAt = startedAt;
+    this.#hooks = hooks;
+  }
+
+  settleWith(resolve: (value: T) => void, reject: (error: unknown) => void): void {
+    this.#resolve = resolve;
+    this.#reject = reject;
+  }
+
+  /** Links the attempt to the dispose and caller signals (neither aborted yet): either ends it at once. */
+  link(disposeSignal: AbortSignal, callerSignal: AbortSignal | undefined): void {
+    this.#linked = true;
+    this.#offDispose = onAbort(disposeSignal, () => this.abort(disposeSignal.reason));
+    if (callerSignal) this.#offCaller = onAbort(callerSignal, () => this.abort(callerSignal.reason));
+  }
+
+  readonly onValue = (value: T): void => this.done(value);
+
+  readonly onError = (error: unknown): void => {
+    reportFailure(this.ctx!, error); // a late failure's headers still count
+    this.fail(error);
+  };
+
+  onTimeout(timeoutMs: number, scope: AttemptLimit['scope'] | undefined): () => void {
+    return () => this.timedOut(timeoutMs, scope);
+  }
+
+  onFirstChunkLimit(firstChunkMs: number): () => void {
+    return () => this.abort(new TimeoutError(this.model, firstChunkMs, 'First chunk'));
+  }
+
+  /** The attempt's own signal, built on first read (born aborted if the attempt already ended). */
+  signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#stop) this.#controller.abort(this.#stop.reason);
+    }
+    return this.#controller.signal;
+  }
+
+  timedOut(timeoutMs: number, scope: AttemptLimit['scope'] | undefined): void {
+    this.abort(scope === 'call' ? new TimeoutError(this.model, timeoutMs, 'Call deadline', 'call') : new TimeoutError(this.model, timeoutMs));
+  }
+
+  #clearTimers(): void {
+    if (this.timer !== undefined) this.#deadlines.remove(this.timer);
+    if (this.firstTimer !== undefined) this.#deadlines.remove(this.firstTimer);
+    this.timer = this.firstTimer = undefined;
+  }
+
+  unlink(): void {
+    if (!this.#linked) return;
+    this.#linked = false;
+    this.#offDispose!();
+    this.#offCaller?.();
+  }
+
+  #end(): boolean {
+    if (this.#phase !== 0) return false;
+    this.#phase = 2;
+    this.#clearTimers();
+    this.unlink();
+    return true;
+  }
+
+  abort(reason: unknown): void {
+    if (this.#stop) return;
+    this.#stop = { reason };
+    this.#controller?.abort(reason);
+    if (this.#end()) this.#reject(reason);
+  }
+
+  fail(error: unknown): void {
+    if (this.#end()) this.#reject(error);
+  }
+
+  done(value: T): void {
+    const streamHooks = this.#hooks;
+    if (this.#phase !== 0) return; // the late result of an attempt that already ended is dropped
+    if (this.firstTimer !== undefined) this.#deadlines.remove(this.firstTimer);
+    this.firstTimer = undefined;
+    if (!streamHooks || !isStreamResult(value)) {
+      if (this.#end()) this.#resolve(value);
+      return;
+    }
+    const hooks = streamHooks.streamHooks();
+    primeStream(value, {
+      ...hooks.options,
+      ...hooks,
+      clock: this.#clock,
+      model: this.model,
+      startedAt: this.#startedAt,
+      signal: this.signal(),
+      abort: (reason: unknown) => this.abort(reason),
+      // The caller's abort must keep reaching the request until the stream ends.
+      onEnd: (summary) => {
+        this.unlink();
+        hooks.onEnd?.(summary);
+      },
+    }).then(
+      (primed) => {
+        if (this.#phase !== 0) return;
+        this.#phase = 1;
+        this.#clearTimers();
+        this.#resolve(primed.value as T);
+      },
+      (error: unknown) => {
+        if (this.#end()) this.#reject(error);
+      },
+    );
+  }
+}
+

@@ -1,0 +1,333 @@
+import type { ModelBreaker } from '../breaker/breaker.js';
+import { type Reservation, type ReserveResult, budgetNow } from '../budget/manager.js';
+import { costOf } from '../budget/pricing.js';
+import type { Classification } from '../classify/classify.js';
+import { judgeResult } from '../fallback/conditions.js';
+import type { Release } from '../limits/limiter.js';
+import { retryAfter } from '../retry/retry.js';
+import type { ResolvedRetry } from '../retry/options.js';
+import { firstChunkLimitMs } from '../stream/options.js';
+import { type Usage, addUsage, extractUsage } from '../usage/extract.js';
+import { type AttemptLimit, type AttemptTarget, type CallState, type StreamHooks, runAttempt } from './attempt.js';
+import type { PipelineDeps } from './deps.js';
+import { guardAttempt } from './guards.js';
+import type { SharedProbe } from './model-state.js';
+import { stoppedBy } from './stop.js';
+import { type TryAdmit, type TryState, admitOptions, classifyOnce, laterOf, streamHooks } from './try-parts.js';
+import { attemptFailed, retryFailure, triedAndFailed } from './try-failure.js';
+import type { AttemptFn, Outcome } from './types.js';
+
+/** A deployment of the model being tried: where its attempts go, where a full one spills, and whether another can take over now. */
+export interface DeploymentTarget extends AttemptTarget {
+  readonly spillTo?: readonly string[] | undefined;
+  failover?(): boolean;
+}
+
+/**
+ * One model of the chain, tried: budget reservation → first attempt → (after
+ * a failure) the retry loop; per attempt breaker → timeout → your call →
+ * stream priming. Resolves with data, never rejects for a provider failure;
+ * only a budget `reject` rejects, to end the chain.
+ *
+ * The try's state and steps are one object (decision 0040): its methods and
+ * four functions bound once per try replace an `async` function and the dozen
+ * closures its steps shared. Attempts of one try run one after another, so the
+ * attempt under way keeps its state in the try's fields. The first attempt
+ * settles the try from its own continuation: its success is the try's, its
+ * failure starts the retry loop; later attempts resolve to the loop.
+ */
+export class ModelTry<T> implements TryState {
+  readonly deps: PipelineDeps;
+  readonly fn: AttemptFn<T>;
+  /** The chain's model: budget, events and usage are its. */
+  readonly model: string;
+  /** Breaker, admission, health, retry budget and headers are the deployment's (or the model's). */
+  readonly key: string;
+  readonly target: DeploymentTarget | undefined;
+  readonly to: AttemptTarget;
+  readonly dep: { readonly deployment: string } | undefined;
+  /** Without a task id or a deployment, payloads are built without them, so the bus has no undefined field to strip. */
+  readonly plain: boolean;
+  readonly call: CallState;
+  /** Models after this one in the chain being run: where a call spills when this one has no capacity. */
+  readonly later: readonly string[] | undefined;
+  readonly admit: TryAdmit | undefined;
+  readonly breaker: ModelBreaker | undefined;
+  readonly firstChunkMs: number | undefined;
+  retry: ResolvedRetry | undefined;
+  reservation: Reservation | undefined;
+  /** Answers your `conditions.result` rejected were still paid for: their usage is settled with the call's. */
+  rejectedUsage: Usage | undefined;
+  /** The clock's time when the last attempt ended well: the success path's settle reads no clock of its own. */
+  endedAt: number | undefined;
+  // TryState: the last failure's classification, computed once.
+  error: unknown;
+  cls: Classification | undefined;
+  streamed = false;
+  readonly signal: AbortSignal | undefined;
+  readonly disposeSignal: AbortSignal;
+  // The attempt under way.
+  #n = 0;
+  #start = 0;
+  #release: Release | undefined;
+  #slowMs: number | undefined;
+  #limit: AttemptLimit | undefined;
+  #token: number | undefined;
+  #probing: SharedProbe | undefined;
+  /** The attempt's start, unless a shared-state check came first. */
+  #startedAt: number | undefined;
+
+  constructor(deps: PipelineDeps, fn: AttemptFn<T>, model: string, given: CallState, index: number, chain: readonly string[], target: DeploymentTarget | undefined) {
+    this.deps = deps;
+    this.fn = fn;
+    this.model = model;
+    const key = (this.key = target?.key ?? model);
+    this.target = target;
+    this.to = target ?? { key, model };
+    this.dep = target ? { deployment: target.key } : undefined;
+    this.plain = !target && given.taskId === undefined;
+    // A model's or deployment's own timeout, unless the call gave one.
+    const ownMs = given.timeoutGiven ? undefined : deps.timeoutFor?.(key);
+    const call = (this.call = ownMs !== undefined && ownMs !== given.timeoutMs ? { ...given, timeoutMs: ownMs } : given);
+    const later = (this.later = target?.spillTo ?? laterOf(chain, index));
+    this.admit = deps.limiter.enabled ? admitOptions(deps, key, call, later) : undefined;
+    this.signal = call.signal;
+    this.disposeSignal = deps.disposeSignal;
+    this.breaker = deps.breakerFor(key);
+    this.firstChunkMs = firstChunkLimitMs(call.stream ?? deps.stream, call.run?.request);
+  }
+
+  /** Whether a failure counts against the model (the breaker's reading of it). */
+  readonly neutral = (error: unknown) => classifyOnce(this, error, this.deps.clock.now());
+
+  /** The try: its outcome, or a rejection only for a budget `reject`. */
+  start(): Promise<Outcome<T>> {
+    try {
+      const budget = this.deps.budget;
+      if (!budget) return this.#first();
+      const call = this.call;
+      const estimate = call.estimate ?? budget.estimate(undefined);
+      const request = call.taskId === undefined ? { model: this.model, estimate } : { model: this.model, taskId: call.taskId, estimate };
+      // The in-memory store answers now: no promise hop for it.
+      const now = budgetNow.reserveNow(budget, request);
+      return now ? this.#reserved(now) : budget.reserve(request).then((r) => this.#reserved(r));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #reserved(r: ReserveResult): Promise<Outcome<T>> {
+    if (!r.ok) {
+      if (r.action === 'reject') throw r.error;
+      return Promise.resolve({ ok: false, error: r.error, kind: 'budget' });
+    }
+    this.reservation = r.reservation;
+    return this.#first();
+  }
+
+  #first(): Promise<Outcome<T>> {
+    this.retry = this.deps.retryFor ? this.deps.retryFor(this.key) : this.deps.retry;
+    try {
+      return this.#attempt(1) as Promise<Outcome<T>>;
+    } catch (error) {
+      return this.afterFirst(error);
+    }
+  }
+
+  /** After the first attempt failed: the retry loop, then the try's end. */
+  afterFirst(first: unknown): Promise<Outcome<T>> {
+    const retry = this.retry;
+    if (!retry) return triedAndFailed(this, first);
+    return retryAfter<T>({ attempt: (n) => this.#attempt(n) as Promise<T>, onFailure: (error, n) => retryFailure(this, retry, error, n) }, retry.maxRetries, first).then(
+      (value) => this.#finish(value),
+      (error: unknown) => triedAndFailed(this, error),
+    );
+  }
+
+  /** The try's success: usage read and settled (a committed stream settles when it ends). */
+  #finish(value: T): Outcome<T> | Promise<Outcome<T>> {
+    try {
+      const { deps, admit } = this;
+      if (!this.streamed && (this.reservation || deps.monitor || deps.weights || admit)) {
+        const usage = (this.call.usage ?? extractUsage)(value);
+        if (admit && usage) deps.limiter.used?.(this.key, admit.weight, usage);
+        const settling = this.settle(usage, this.endedAt);
+        if (settling) return settling.then(() => ({ ok: true, value }), (error: unknown) => triedAndFailed(this, error));
+      }
+      return { ok: true, value };
+    } catch (error) {
+      return triedAndFailed(this, error);
+    }
+  }
+
+  settle(final: Usage | undefined, now?: number): Promise<void> | undefined {
+    const { deps, reservation } = this;
+    const { budget, monitor } = deps;
+    const usage = this.rejectedUsage ? addUsage(this.rejectedUsage, final) : final;
+    deps.weights?.record(this.key, final, now ?? deps.clock.now());
+    if (budget && reservation) return budgetNow.settleNow(budget, reservation, usage, now) ? undefined : budget.settle(reservation, usage);
+    if (monitor && usage) monitor.recordUsage(this.model, usage.inputTokens, usage.outputTokens, costOf(this.model, usage) ?? 0);
+    return undefined;
+  }
+
+  /**
+   * Attempt `n`. The first resolves with the try's outcome (see the class); a
+   * later one resolves with `fn`'s value or rejects with the attempt's error,
+   * for the retry loop.
+   */
+  #attempt(n: number): Promise<unknown> {
+    const { deps, admit } = this;
+    const stopped = stoppedBy(this.signal, deps.disposeSignal);
+    if (stopped) return this.#early(n, stopped.reason);
+    // A failure came before the breaker's engine had loaded: the attempt starts once it is judged, so it reaches the provider or is refused.
+    const deferred = this.breaker?.deferred;
+    if (deferred) return deferred.then(undefined, () => undefined).then(() => this.#attempt(n));
+    // Admission before the attempt (and its timeout) starts: queueing is not the provider's latency.
+    if (!admit) return this.#admitted(n, undefined, undefined);
+    // The clock's time, read once for admission's weight and, when it answers at once, the attempt's start.
+    const at = (admit.at = deps.clock.now());
+    let answer: Release | Promise<Release>;
+    try {
+      answer = deps.limiter.admit(this.key, admit);
+    } catch (error) {
+      return this.#early(n, error);
+    } finally {
+      admit.at = undefined;
+    }
+    if (typeof answer === 'function') return this.#admitted(n, answer, at);
+    return answer.then(
+      (release) => this.#admitted(n, release, undefined),
+      (error: unknown) => this.#early(n, error),
+    );
+  }
+
+  /** An attempt that ended before it started: the first one's failure goes on to the retry loop. */
+  #early(n: number, error: unknown): Promise<unknown> {
+    return n === 1 ? this.afterFirst(error) : Promise.reject(error);
+  }
+
+  /** An admitted attempt: its guard, its events and the monitor's count, `fn` through the breaker, then what it records as it ends. */
+  #admitted(n: number, release: Release | undefined, admittedAt: number | undefined): Promise<unknown> {
+    const { deps, call, key, breaker } = this;
+    const { bus, monitor } = deps;
+    let start: number;
+    try {
+      // Latency counts from admission: time in the limiter's queue is not the provider's.
+      start = admittedAt ?? deps.clock.now();
+      const guard = guardAttempt(deps, key, call, start);
+      if (!guard.start) {
+        release?.();
+        return this.#early(n, guard.error); // not started: the chain moves on with reason `deadline`
+      }
+      if (bus.wants('attempt')) bus.emit('attempt', this.plain ? { timestamp: start, model: this.model, attempt: n } : { timestamp: start, taskId: call.taskId, model: this.model, ...this.dep, attempt: n });
+      this.#n = n;
+      this.#start = this.#startedAt = start;
+      this.#release = release;
+      this.#slowMs = guard.slowMs;
+      this.#limit = guard.limit;
+      this.#probing = undefined;
+      this.#token = monitor?.startCall(key, start, guard.limit?.ms);
+    } catch (error) {
+      return this.#early(n, error);
+    }
+    try {
+      // Judged inside the breaker's execute, so a rejected answer counts against the model only when you ask (its classification says).
+      const invoke = call.conditions?.result ? this.#judging(n) : this.#run;
+      const sharedCheck = deps.sharedCheck;
+      const value = sharedCheck
+        ? sharedCheck(key).then((p) => {
+            this.#probing = p;
+            this.#startedAt = undefined;
+            return breaker ? breaker.execute(invoke, this.neutral, call.signal) : invoke();
+          })
+        : breaker
+          ? breaker.execute(invoke, this.neutral, call.signal, start)
+          : invoke();
+      return value.then(this.#ok, this.#fail);
+    } catch (error) {
+      try {
+        return Promise.resolve(this.#fail(error));
+      } catch (thrown) {
+        return Promise.reject(thrown);
+      }
+    }
+  }
+
+  /** The attempt the breaker runs: `fn` with the attempt under way's number, limit and start. */
+  readonly #run = (): Promise<T> =>
+    runAttempt(this.fn, this.to, this.#n, this.call, this.deps.clock, this.deps.disposeSignal, this.deps.onDispose, this.deps.deadlines, this, this.#limit, this.firstChunkMs, this.#startedAt);
+
+  #judging(n: number): () => Promise<T> {
+    const conditions = this.call.conditions!;
+    return () =>
+      this.#run().then((v) =>
+        judgeResult(conditions, v, { model: this.model, attempt: n }, (rejected) => {
+          const usage = (this.call.usage ?? extractUsage)(rejected);
+          if (usage) this.rejectedUsage = this.rejectedUsage ? addUsage(this.rejectedUsage, usage) : usage;
+        }),
+      );
+  }
+
+  /** Hooks for a stream the attempt under way returned (runAttempt asks only then). */
+  streamHooks(): StreamHooks {
+    return streamHooks(this, this.#n, (usage) => this.settle(usage));
+  }
+
+  readonly #ok = (value: T): unknown => {
+    if (this.#n !== 1) return this.#succeeded(value);
+    let ok: T;
+    try {
+      ok = this.#succeeded(value);
+    } catch (error) {
+      return this.afterFirst(error);
+    }
+    return this.#finish(ok);
+  };
+
+  readonly #fail = (error: unknown): unknown => {
+    if (this.#n !== 1) return this.#failed(error);
+    try {
+      return this.#failed(error);
+    } catch (thrown) {
+      return this.afterFirst(thrown);
+    }
+  };
+
+  /** What a successful attempt records: retry budget, shared probe, slow calls, monitor, `success` event. */
+  #succeeded(value: T): T {
+    const { deps, key } = this;
+    try {
+      const now = deps.clock.now();
+      const latencyMs = now - this.#start;
+      this.endedAt = now;
+      deps.retryBudget?.recordSuccess(key, now);
+      if (this.#probing) deps.probeEnded(key, this.#probing, true);
+      this.breaker?.noteDuration(latencyMs, this.#slowMs);
+      deps.monitor?.recordAttempt(key, 'success', latencyMs, now);
+      const bus = deps.bus;
+      if (bus.wants('success')) {
+        const n = this.#n;
+        bus.emit('success', this.plain ? { timestamp: now, model: this.model, attempt: n, latencyMs } : { timestamp: now, taskId: this.call.taskId, model: this.model, ...this.dep, attempt: n, latencyMs });
+      }
+    } catch (error) {
+      return this.#failed(error);
+    }
+    this.#ended();
+    return value;
+  }
+
+  #failed(error: unknown): never {
+    try {
+      attemptFailed(this, error, this.#n, this.#start, this.#slowMs, this.#probing);
+    } finally {
+      this.#ended();
+    }
+    throw error;
+  }
+
+  /** The attempt's end: the monitor's count and the admission slot. */
+  #ended(): void {
+    if (this.#token !== undefined) this.deps.monitor!.endCall(this.#token);
+    this.#release?.();
+  }
+}
