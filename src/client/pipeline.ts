@@ -78,7 +78,8 @@ export async function tryModel<T>(
     const usage = rejectedUsage ? addUsage(rejectedUsage, final) : final;
     deps.weights?.record(key, final, now ?? clock.now());
     if (budget && reservation) return budgetNow.settleNow(budget, reservation, usage, now) ? undefined : budget.settle(reservation, usage);
-    if (monitor && usage) monitor.recordUsage(model, usage.inputTokens, usage.outputTokens, costOf(model, usage) ?? 0);
+    // At the time the attempt ended when the caller has it (as the budget's settle records it): no clock read of its own.
+    if (monitor && usage) monitor.recordUsage(model, usage.inputTokens, usage.outputTokens, costOf(model, usage) ?? 0, now);
     return undefined;
   };
 
