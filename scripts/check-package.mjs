@@ -44,7 +44,11 @@ import { join } from 'node:path';
 // 1,695 kB unpacked, 93 files with everything merged.
 // +3 kB packed / +11 kB unpacked: opossum loaded on first need (its loader and the wait before an
 // attempt), the longest-answer weight on shared buckets, and their CHANGELOG lines.
-const BUDGET = { packed: 483_000, unpacked: 1_751_000, files: 100 };
+// +3.5 kB packed / +9.5 kB unpacked: the layers without their bookkeeping (the budget's pipeline
+// reservations and open-reservation count, the estimate memo, the store's settle view, the monitor's
+// last model and the watchdog left armed, in each entry that bundles them); measured 481.1 kB packed,
+// 1,746.3 kB unpacked before it and 484.5 kB / 1,755.8 kB / 96 files with it, on its own branch.
+const BUDGET = { packed: 486_500, unpacked: 1_760_500, files: 100 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;
