@@ -24,6 +24,8 @@ export class KeyExpiry {
    */
   readonly #settled = new Set<string>();
   #settledFrom = Number.POSITIVE_INFINITY;
+  /** The key of {@link #settled} touched last: a call touches the same day key at reserve and at settle, and so does the next call. */
+  #lastSettled: string | undefined;
   #settledUntil = Number.NEGATIVE_INFINITY;
 
   constructor(day: DayTracker, window: WindowShape | undefined, taskTtlMs: number) {
@@ -40,9 +42,14 @@ export class KeyExpiry {
   /** Notes a use of `key` at `now` (a task's TTL restarts). Keys of unknown shape are left alone. */
   touch(key: string, now: number): void {
     if (now >= this.#settledFrom && now < this.#settledUntil) {
-      if (this.#settled.has(key)) return;
+      if (key === this.#lastSettled) return;
+      if (this.#settled.has(key)) {
+        this.#lastSettled = key;
+        return;
+      }
     } else {
       this.#settled.clear();
+      this.#lastSettled = undefined;
       this.#settledFrom = now;
       this.#settledUntil = this.#day.at(now).resetsAt;
     }
@@ -66,6 +73,7 @@ export class KeyExpiry {
       if (until > now) continue;
       this.#until.delete(key);
       this.#settled.delete(key);
+      if (key === this.#lastSettled) this.#lastSettled = undefined;
       out.push(key);
     }
     return out;

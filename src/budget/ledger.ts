@@ -5,11 +5,12 @@ import { BudgetExceededError, type BudgetDenialDetails, BudgetStoreError } from 
 import type { KeyExpiry } from './expiry.js';
 import { StoreFault, type StoreOp, StoreTimeoutError, type Steps } from './store-call.js';
 import type { BudgetOptions } from './options.js';
-import { type Held, RecentTasks, type ReserveRequest, type ReserveResult, type Reservation } from './reservation.js';
+import { type Held, OpenReservations, PipelineReservation, RecentTasks, type ReserveRequest, type ReserveResult, type Reservation } from './reservation.js';
 import { type DayTracker, type WindowShape, windowBuckets } from './period.js';
 import type { BudgetSignals } from './signals.js';
 import { NANOS_PER_USD, type ScopeHold, add, costNanos, denialOf, overBy, ScopeCache, storeLimit, windowOthers, windowTotals } from './scopes.js';
 import { type Amount, type BudgetStore, type MemoryBudgetStore, type StoreReserveResult, type Totals, ZERO } from './store.js';
+import type { RequestEstimate } from '../usage/estimate.js';
 
 /** An estimate in whole, non-negative tokens (a fresh object: the reservation keeps it). */
 const wholeTokens = (e: ReserveRequest['estimate']): { inputTokens: number; outputTokens: number } => ({
@@ -40,7 +41,12 @@ export class Ledger {
   readonly #signals: BudgetSignals;
   readonly #day: DayTracker;
   readonly #window: WindowShape | undefined;
-  readonly #open = new Map<number, Held>();
+  readonly #open = new OpenReservations();
+  /**
+   * The last estimate reserved directly and its model, with its whole tokens and amount: the pipeline's
+   * calls without a request share one frozen estimate, so these are worked out once per model, not per call.
+   */
+  #last: { readonly estimate: RequestEstimate; readonly model: string; readonly est: Reservation['estimate']; readonly amount: Amount } | undefined;
   readonly #recentTasks = new RecentTasks();
   readonly #scopes: ScopeCache;
   readonly #expiry: KeyExpiry | undefined;
@@ -142,8 +148,18 @@ export class Ledger {
     const scopes = this.#scopes.get(model, taskId, this.#day.keyAt(now), undefined);
     const s = scopes.length === 1 ? scopes[0]! : undefined;
     if (!s || s.action === 'warn-only') return undefined;
-    const est = wholeTokens(request.estimate);
-    const amount = this.#amountOf(model, taskId, est);
+    const last = this.#last;
+    let est: Reservation['estimate'];
+    let amount: Amount;
+    if (last !== undefined && last.estimate === request.estimate && last.model === model) {
+      ({ est, amount } = last);
+      if (taskId !== undefined) this.#recentTasks.note(taskId);
+    } else {
+      est = wholeTokens(request.estimate);
+      amount = this.#amountOf(model, taskId, est);
+      // Kept only when nothing could differ next time: a frozen estimate, and no unpriced-model warning to give again.
+      if (Object.isFrozen(request.estimate) && (amount.costNanos > 0 || !this.#signals.warnsUnpriced)) this.#last = { estimate: request.estimate, model, est, amount };
+    }
     this.#expiry?.touch(s.key, now);
     let ok: boolean;
     try {
@@ -162,16 +178,21 @@ export class Ledger {
   }
 
   #opened(model: string, taskId: string | undefined, est: Reservation['estimate'], amount: Amount, holding: Amount, holds: readonly ScopeHold[], internal: boolean): ReserveResult {
+    if (internal) {
+      const reservation = new PipelineReservation(this.#nextId++, model, taskId, est, amount.tokens, amount.costNanos / NANOS_PER_USD, holding, holds);
+      this.#open.addPipeline();
+      return { ok: true as const, reservation };
+    }
     const reservation: Reservation = {
       id: this.#nextId++,
       model,
       taskId,
-      estimate: internal ? est : Object.freeze(est),
+      estimate: Object.freeze(est),
       tokens: amount.tokens,
       costUsd: amount.costNanos / NANOS_PER_USD,
     };
-    this.#open.set(reservation.id, { reservation, amount: holding, holds });
-    return internal ? { ok: true as const, reservation } : Object.freeze({ ok: true as const, reservation: Object.freeze(reservation) });
+    this.#open.add({ reservation, amount: holding, holds });
+    return Object.freeze({ ok: true as const, reservation: Object.freeze(reservation) });
   }
 
   *#undo(held: readonly ScopeHold[], amount: Amount, model: string, taskId: string | undefined): Steps<void> {
@@ -201,9 +222,10 @@ export class Ledger {
 
   /** `at`: the clock's time, when the caller has just read it (the client's pipeline, at the end of the call). */
   *settle(reservation: Reservation, usage: Usage | undefined, at?: number): Steps<void> {
-    const s = this.#settling(reservation, usage, at);
-    if (!s) return;
-    const { held, used, now } = s;
+    const held = this.#open.take(reservation);
+    if (!held) return;
+    const now = at ?? this.#clock.now();
+    const used = this.#settling(held, usage, now);
     const { model, taskId } = held.reservation;
     for (const h of held.holds) {
       this.#expiry?.touch(h.key, now);
@@ -228,14 +250,15 @@ export class Ledger {
    */
   settleNow(reservation: Reservation, usage: Usage | undefined, at: number | undefined, store: MemoryBudgetStore): boolean {
     if (this.#window) return false;
-    const s = this.#settling(reservation, usage, at);
-    if (!s) return true;
-    const { held, used, now } = s;
+    const held = this.#open.take(reservation);
+    if (!held) return true;
+    const now = at ?? this.#clock.now();
+    const used = this.#settling(held, usage, now);
     for (const h of held.holds) {
       this.#expiry?.touch(h.key, now);
       let after: Totals | undefined;
       try {
-        after = store.settleSync(h.key, held.amount, used);
+        after = store.settleSyncView(h.key, held.amount, used);
       } catch (fault) {
         after = this.#storeWarning(fault, held.reservation.model, held.reservation.taskId);
       }
@@ -244,11 +267,8 @@ export class Ledger {
     return true;
   }
 
-  /** A settle's first part, whichever way it runs: closes the reservation and reports its usage. Undefined when it is not open. */
-  #settling(reservation: Reservation, usage: Usage | undefined, at: number | undefined): { held: Held; used: Amount; now: number } | undefined {
-    const held = this.#open.get(reservation.id);
-    if (!held) return undefined;
-    this.#open.delete(reservation.id);
+  /** A settle's first part, whichever way it runs, once the reservation is closed: reports its usage, returns what it used. */
+  #settling(held: Held, usage: Usage | undefined, now: number): Amount {
     const { model, taskId } = held.reservation;
     let actual: Usage;
     let estimated = false;
@@ -262,15 +282,13 @@ export class Ledger {
     }
     const usd = this.#signals.costOrWarn(model, actual, taskId);
     const used: Amount = { tokens: actual.inputTokens + actual.outputTokens, costNanos: costNanos(usd) };
-    const now = at ?? this.#clock.now();
     this.#signals.usage(now, model, taskId, actual, usd === undefined ? null : used.costNanos / NANOS_PER_USD, estimated);
-    return { held, used, now };
+    return used;
   }
 
   *release(reservation: Reservation): Steps<void> {
-    const held = this.#open.get(reservation.id);
+    const held = this.#open.take(reservation);
     if (!held) return;
-    this.#open.delete(reservation.id);
     if (held.amount.tokens === 0 && held.amount.costNanos === 0) return; // nothing was held (onStoreError: 'open')
     const now = this.#clock.now();
     for (const h of held.holds) {

@@ -34,6 +34,39 @@ export interface Held {
   readonly holds: readonly ScopeHold[];
 }
 
+/**
+ * A reservation made for the client's pipeline, which holds it and hands it back: it carries its own
+ * hold, so opening and closing it touches no map of open reservations (a map entry set, read and
+ * deleted per call). Not frozen, like every reservation that never leaves the library.
+ */
+export class PipelineReservation implements Reservation {
+  readonly id: number;
+  readonly model: string;
+  readonly taskId: string | undefined;
+  readonly estimate: RequestEstimate;
+  readonly tokens: number;
+  readonly costUsd: number;
+  // Private: a copy of the reservation (spread, JSON) shows the six fields above and nothing else.
+  #held: Held | undefined;
+
+  constructor(id: number, model: string, taskId: string | undefined, estimate: RequestEstimate, tokens: number, costUsd: number, amount: Amount, holds: readonly ScopeHold[]) {
+    this.id = id;
+    this.model = model;
+    this.taskId = taskId;
+    this.estimate = estimate;
+    this.tokens = tokens;
+    this.costUsd = costUsd;
+    this.#held = { reservation: this, amount, holds };
+  }
+
+  /** Its hold, once: undefined after it was settled or released. */
+  take(): Held | undefined {
+    const held = this.#held;
+    this.#held = undefined;
+    return held;
+  }
+}
+
 /** The most recent 1,000 task ids a manager has seen, for its snapshot: a bounded list, since task ids are unbounded. */
 export class RecentTasks {
   readonly #ids = new Map<string, true>();
@@ -47,5 +80,37 @@ export class RecentTasks {
   /** Newest first. */
   list(): string[] {
     return [...this.#ids.keys()].reverse();
+  }
+}
+
+/** The open reservations of a ledger: those given to callers by id, the pipeline's (which carry their own hold) by count. */
+export class OpenReservations {
+  readonly #byId = new Map<number, Held>();
+  #pipeline = 0;
+
+  get size(): number {
+    return this.#byId.size + this.#pipeline;
+  }
+
+  /** Opens a reservation given to a caller. */
+  add(held: Held): void {
+    this.#byId.set(held.reservation.id, held);
+  }
+
+  /** Counts a pipeline reservation opened: it carries its own hold. */
+  addPipeline(): void {
+    this.#pipeline++;
+  }
+
+  /** The hold of an open reservation, closing it; undefined when it is not open (settled or released already). */
+  take(reservation: Reservation): Held | undefined {
+    if (reservation instanceof PipelineReservation) {
+      const held = reservation.take();
+      if (held) this.#pipeline--;
+      return held;
+    }
+    const held = this.#byId.get(reservation.id);
+    if (held) this.#byId.delete(reservation.id);
+    return held;
   }
 }

@@ -115,6 +115,13 @@ export function scopesFor(o: BudgetOptions, model: string, taskId: string | unde
   return out;
 }
 
+interface CachedScopes {
+  readonly model: string;
+  readonly day: string;
+  readonly bucket: number | undefined;
+  readonly holds: readonly ScopeHold[];
+}
+
 /** How many models' scope lists {@link ScopeCache} keeps before starting over. */
 const SCOPE_CACHE_MODELS = 1_000;
 
@@ -126,7 +133,8 @@ const SCOPE_CACHE_MODELS = 1_000;
  */
 export class ScopeCache {
   readonly #o: BudgetOptions;
-  readonly #byModel = new Map<string, { readonly day: string; readonly bucket: number | undefined; readonly holds: readonly ScopeHold[] }>();
+  readonly #byModel = new Map<string, CachedScopes>();
+  #last: CachedScopes | undefined;
 
   constructor(o: BudgetOptions) {
     this.#o = o;
@@ -134,12 +142,20 @@ export class ScopeCache {
 
   get(model: string, taskId: string | undefined, day: string, bucket: number | undefined): readonly ScopeHold[] {
     if (taskId !== undefined && this.#o.task) return scopesFor(this.#o, model, taskId, day, bucket);
+    // The model asked for last, at hand: calls come many in a row for one model.
+    const last = this.#last;
+    if (last !== undefined && last.model === model && last.day === day && last.bucket === bucket) return last.holds;
     const hit = this.#byModel.get(model);
-    if (hit && hit.day === day && hit.bucket === bucket) return hit.holds;
+    if (hit && hit.day === day && hit.bucket === bucket) {
+      this.#last = hit;
+      return hit.holds;
+    }
     // Not frozen: iterating a frozen array takes V8's slow path, and these are iterated on every reserve and settle.
     const holds: readonly ScopeHold[] = scopesFor(this.#o, model, undefined, day, bucket);
     if (!hit && this.#byModel.size >= SCOPE_CACHE_MODELS) this.#byModel.clear();
-    this.#byModel.set(model, { day, bucket, holds });
+    const entry = { model, day, bucket, holds };
+    this.#byModel.set(model, entry);
+    this.#last = entry;
     return holds;
   }
 }

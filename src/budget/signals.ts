@@ -24,6 +24,11 @@ export class BudgetSignals {
     this.#thresholds = Object.freeze([...new Set(thresholds ?? [0.9])].sort((a, b) => a - b));
   }
 
+  /** Whether a model without a price is warned about (USD limits exist). */
+  get warnsUnpriced(): boolean {
+    return this.#limitsCost;
+  }
+
   wants(name: Parameters<BudgetEmitter['wants']>[0]): boolean {
     return this.#emitter?.wants(name) === true;
   }

@@ -111,14 +111,34 @@ export class MemoryBudgetStore implements BudgetStore {
   }
 
   settleSync(key: string, reserved: Amount, used: Amount): Totals {
+    return totalsOf(this.#settle(key, reserved, used));
+  }
+
+  #settle(key: string, reserved: Amount, used: Amount): Entry {
     const e = this.#entry(key);
     // Clamped: a release after a restart (reservations are not persisted) must not go negative.
     e.resTokens = Math.max(0, e.resTokens - reserved.tokens);
     e.resNanos = Math.max(0, e.resNanos - reserved.costNanos);
     e.usedTokens += used.tokens;
     e.usedNanos += used.costNanos;
-    return totalsOf(e);
+    return e;
   }
+
+  /**
+   * {@link settleSync} for the budget's own settle, which reads the totals at once and keeps nothing of
+   * them: they come in one object reused by every call (valid until the next one), not three new ones.
+   */
+  settleSyncView(key: string, reserved: Amount, used: Amount): Totals {
+    const e = this.#settle(key, reserved, used);
+    const v = this.#view;
+    v.used.tokens = e.usedTokens;
+    v.used.costNanos = e.usedNanos;
+    v.reserved.tokens = e.resTokens;
+    v.reserved.costNanos = e.resNanos;
+    return v;
+  }
+
+  readonly #view = { used: { tokens: 0, costNanos: 0 }, reserved: { tokens: 0, costNanos: 0 } };
 
   /** Adds settled usage without touching reservations (used when replaying a log). */
   addUsedSync(key: string, used: Amount): void {

@@ -166,7 +166,8 @@ export class ModelTry<T> implements TryState {
     const usage = this.rejectedUsage ? addUsage(this.rejectedUsage, final) : final;
     deps.weights?.record(this.key, final, now ?? deps.clock.now());
     if (budget && reservation) return budgetNow.settleNow(budget, reservation, usage, now) ? undefined : budget.settle(reservation, usage);
-    if (monitor && usage) monitor.recordUsage(this.model, usage.inputTokens, usage.outputTokens, costOf(this.model, usage) ?? 0);
+    // At the time the attempt ended when the caller has it (as the budget's settle records it): no clock read of its own.
+    if (monitor && usage) monitor.recordUsage(this.model, usage.inputTokens, usage.outputTokens, costOf(this.model, usage) ?? 0, now);
     return undefined;
   }
 

@@ -6,7 +6,14 @@ export type CallToken = number;
 /**
  * Calls in progress, kept in reusable slots (no allocation per call once the
  * pool has grown to the peak concurrency), plus one watchdog timer for the whole
- * monitor — never one per call or per model — armed only while calls run.
+ * monitor — never one per call or per model — armed while calls run.
+ *
+ * When the last call ends, a clock that can hold a timer without keeping the
+ * process alive ({@link Clock.keepAlive}: the system clock, whose timers here
+ * never hold it) leaves the watchdog armed, so a sequential caller's next call
+ * arms nothing; when it fires with nothing in flight it re-arms nothing, so an
+ * idle monitor holds it at most one threshold. A clock that cannot (the fake
+ * clock) has it cleared at once: an idle monitor there holds no timer.
  */
 export class InFlight {
   #models: (string | undefined)[] = [];
@@ -37,7 +44,8 @@ export class InFlight {
     const watched = this.#thresholdMs !== undefined && !(limitMs !== undefined && limitMs < this.#thresholdMs);
     this.#flagged[slot] = !watched;
     this.#active++;
-    if (watched && this.#timer === undefined) this.#arm(now + this.#thresholdMs!);
+    // An armed timer due no later than this call's threshold finds it in its sweep (a clock set back is the exception).
+    if (watched && (this.#timer === undefined || now + this.#thresholdMs! < this.#timerDue)) this.#arm(now + this.#thresholdMs!);
     return slot;
   }
 
@@ -45,8 +53,8 @@ export class InFlight {
     if (this.#models[token] === undefined) return; // ended twice
     this.#models[token] = undefined;
     this.#free.push(token);
-    // Nothing left to watch: drop the timer so an idle monitor holds none.
-    if (--this.#active === 0) this.#disarm();
+    // Nothing left to watch: the timer goes, unless the clock can leave it armed without holding the process.
+    if (--this.#active === 0 && this.#clock.keepAlive === undefined) this.#disarm();
   }
 
   /** Count and oldest start per model. */
@@ -66,6 +74,7 @@ export class InFlight {
   }
 
   #arm(due: number): void {
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     this.#timerDue = due;
     this.#timer = this.#clock.setTimeout(() => {
       this.#timer = undefined;

@@ -49,6 +49,9 @@ export class Monitor {
   readonly #clock: Clock;
   readonly #events: MonitorEmitter;
   readonly #models = new Map<string, ModelState>();
+  /** The model recorded last and its state: a call records four or five times in a row for one model, so one map lookup serves them. */
+  #lastModel: string | undefined;
+  #lastState: ModelState | undefined;
   readonly #budgets: BudgetWatch;
   readonly #judge: HealthJudge;
   readonly #notices: Notices;
@@ -79,6 +82,7 @@ export class Monitor {
   }
 
   #state(model: string, now: number): ModelState {
+    if (model === this.#lastModel) return this.#lastState!;
     let s = this.#models.get(model);
     if (!s) {
       const o = this.options;
@@ -87,6 +91,8 @@ export class Monitor {
       s = new ModelState(rings, rings[o.windows.indexOf(o.health.windowMs)]!, now, o.relativeAccuracy, this.#batch);
       this.#models.set(model, s);
     }
+    this.#lastModel = model;
+    this.#lastState = s;
     return s;
   }
 
@@ -217,7 +223,7 @@ export class Monitor {
    * Undefined before its first success. Derived attempt deadlines read it.
    */
   latencyBaseline(model: string, at?: number): LatencyBaseline | undefined {
-    const s = this.#models.get(model);
+    const s = model === this.#lastModel ? this.#lastState : this.#models.get(model);
     if (!s) return undefined;
     return (s.baseline ??= new BaselineCache()).read(s.rings[this.#longest]!, at ?? this.#clock.now(), this.options.health.latencyRefreshMs, this.options.relativeAccuracy, s);
   }
@@ -279,6 +285,7 @@ export class Monitor {
   /** Drops everything kept for `model` (its windows, health and anomaly baseline): the client forgets idle models it was not configured with. */
   forget(model: string): void {
     this.#models.delete(model);
+    if (model === this.#lastModel) this.#lastModel = this.#lastState = undefined;
   }
 
   /** Clears the watchdog timer and stops the event-loop histogram. Safe to call twice. */

@@ -64,8 +64,9 @@ describe("the client's synchronous budget path (in-memory store)", () => {
     const ra = await a.budget.reserve(request);
     const rb = budgetNow.reserveNow(b.budget, request)!;
     if (!ra.ok || !rb.ok) throw new Error('expected both to reserve');
+    // The store's settle fails, in either of its synchronous forms (the direct path reads its totals through a reused view).
     for (const store of [a.budget.store, b.budget.store] as MemoryBudgetStore[]) {
-      store.settleSync = () => {
+      store.settleSync = store.settleSyncView = () => {
         throw new Error('disk full');
       };
     }

@@ -140,3 +140,66 @@ describe('options', () => {
     expect(bad({ health: { degraded: { errorRate: 0.5 } } })).toContain('expected at most the unhealthy threshold (0.3)');
   });
 });
+
+describe('the long-running watchdog on a clock that can hold a timer without keeping the process alive', () => {
+  /** The fake clock with the system clock's `keepAlive` capability, counting the timers armed. */
+  function holdingClock() {
+    const fake = createFakeClock();
+    let armed = 0;
+    const clock = {
+      now: () => fake.now(),
+      setTimeout: (fn: () => void, ms: number) => {
+        armed++;
+        return fake.setTimeout(fn, ms);
+      },
+      clearTimeout: (h: Parameters<typeof fake.clearTimeout>[0]) => fake.clearTimeout(h),
+      keepAlive: () => {},
+    };
+    return { fake, clock, armed: () => armed };
+  }
+
+  it('stays armed through idle moments, so sequential calls arm it once, and lapses when it fires with nothing in flight', async () => {
+    const { fake, clock, armed } = holdingClock();
+    const events: unknown[] = [];
+    const monitor = new Monitor({ alerts: { rules: { longRunning: { thresholdMs: 30_000 } } } }, { clock, events: { wants: () => true, emit: (_n, p) => void events.push(p) } });
+    for (let i = 0; i < 5; i++) {
+      monitor.endCall(monitor.startCall('m'));
+      await fake.advance(1_000);
+    }
+    expect(armed()).toBe(1);
+    expect(fake.pending()).toBe(1);
+    await fake.advance(30_000);
+    expect(fake.pending()).toBe(0); // fired with nothing in flight: not re-armed
+    expect(events).toEqual([]);
+    monitor.dispose();
+  });
+
+  it('still flags a call at its own threshold when the timer armed for an earlier call fires first', async () => {
+    const { fake, clock, armed } = holdingClock();
+    const alerts: { model: string; value: number }[] = [];
+    const monitor = new Monitor({ alerts: { rules: { longRunning: { thresholdMs: 30_000 } } } }, { clock, events: { wants: () => true, emit: (n, p) => void (n === 'alert' && alerts.push(p as never)) } });
+    monitor.endCall(monitor.startCall('a')); // arms for t0 + 30 s and leaves it armed
+    await fake.advance(10_000);
+    monitor.startCall('b'); // due at t0 + 40 s: found by the sweep at t0 + 30 s, which re-arms for it
+    expect(armed()).toBe(1);
+    await fake.advance(20_000);
+    expect(alerts).toEqual([]);
+    await fake.advance(10_000);
+    expect(alerts.map((a) => [a.model, a.value])).toEqual([['b', 30_000]]);
+    expect(armed()).toBe(2);
+    monitor.dispose();
+    expect(fake.pending()).toBe(0);
+  });
+
+  it('re-arms for a call whose threshold comes before the armed timer (a clock set back)', async () => {
+    const { fake, clock } = holdingClock();
+    const alerts: { model: string }[] = [];
+    const monitor = new Monitor({ alerts: { rules: { longRunning: { thresholdMs: 30_000 } } } }, { clock, events: { wants: () => true, emit: (n, p) => void (n === 'alert' && alerts.push(p as never)) } });
+    const t0 = fake.now();
+    monitor.endCall(monitor.startCall('a', t0 + 60_000)); // started "later": the timer is due at t0 + 90 s
+    monitor.startCall('b', t0);
+    await fake.advance(30_000);
+    expect(alerts.map((a) => a.model)).toEqual(['b']);
+    monitor.dispose();
+  });
+});

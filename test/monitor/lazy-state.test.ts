@@ -134,3 +134,27 @@ describe('QuantileSketch bins made on first value', () => {
     expect(() => fine.merge(coarse)).toThrow(RangeError);
   });
 });
+
+describe('the model recorded last', () => {
+  it('a model forgotten and called again starts afresh, and is in the snapshot again', () => {
+    const ctx = setup();
+    for (let i = 0; i < 3; i++) ctx.monitor.recordAttempt('m', 'success', 100);
+    ctx.monitor.recordUsage('m', 10, 5);
+    ctx.monitor.forget('m');
+    expect(ctx.monitor.snapshot().models.map((x) => x.model)).toEqual([]);
+    ctx.monitor.recordAttempt('m', 'success', 100);
+    ctx.monitor.recordUsage('m', 1, 2);
+    expect(ctx.win('m', '1m')).toMatchObject({ calls: 1, successes: 1, inputTokens: 1, outputTokens: 2 });
+  });
+
+  it('records each model in its own state when calls alternate between models', () => {
+    const ctx = setup();
+    for (let i = 0; i < 4; i++) {
+      ctx.monitor.recordAttempt('a', 'success', 100);
+      ctx.monitor.recordAttempt('b', 'error', 100);
+      ctx.monitor.recordUsage('a', 10, 0);
+    }
+    expect(ctx.win('a', '1m')).toMatchObject({ calls: 4, errors: 0, inputTokens: 40 });
+    expect(ctx.win('b', '1m')).toMatchObject({ calls: 4, errors: 4, inputTokens: 0 });
+  });
+});
