@@ -102,8 +102,11 @@ function definedFields(o: Record<string, unknown>): Record<string, unknown> {
 export class EventBus<M extends EventMap> {
   // Untyped inside: the typed surface is this class's own generic methods.
   readonly #emitter: EventEmitter<string> = new EventEmitter<string>();
-  /** user listener → the guarded wrapper actually registered, so `off` can find it. */
-  readonly #wrapped = new WeakMap<object, Fn>();
+  /**
+   * user listener → event name → the guarded wrapper registered for it, so `off` can find it.
+   * Per name: a listener on two events reports a throw under the event it was called for.
+   */
+  readonly #wrapped = new WeakMap<object, Map<string, Fn>>();
   readonly #onListenerError: (error: unknown, event: string) => void;
 
   /**
@@ -135,7 +138,9 @@ export class EventBus<M extends EventMap> {
   }
 
   #guard(name: string, listener: Fn): Fn {
-    let fn = this.#wrapped.get(listener);
+    let byName = this.#wrapped.get(listener);
+    if (!byName) this.#wrapped.set(listener, (byName = new Map()));
+    let fn = byName.get(name);
     if (!fn) {
       fn = (payload: unknown) => {
         try {
@@ -144,7 +149,7 @@ export class EventBus<M extends EventMap> {
           this.#onListenerError(error, name);
         }
       };
-      this.#wrapped.set(listener, fn);
+      byName.set(name, fn);
     }
     return fn;
   }
@@ -166,7 +171,7 @@ export class EventBus<M extends EventMap> {
   }
 
   off<K extends keyof M & string>(name: K, listener: (payload: M[K]) => void): void {
-    const fn = this.#wrapped.get(listener as Fn);
+    const fn = this.#wrapped.get(listener as Fn)?.get(name);
     if (fn) this.#emitter.off(name, fn);
   }
 
