@@ -24,9 +24,12 @@ export interface Queued {
 
 /**
  * The waiting path of admission: a call no model of the chain can take now is
- * refused at once (its wait past `maxWaitMs` or its deadline, a new task's first
- * call over capacity, a full queue) or waits for its turn on the model, the
- * calls of tasks under way before the first calls of new tasks.
+ * refused at once (its wait past `maxWaitMs`, or for a call that states its
+ * deadline, past the deadline less the model's expected latency; a new task's
+ * first call over capacity; a full queue) or waits for its turn on the model:
+ * calls with deadlines earliest deadline first, the calls of tasks under way
+ * before the first calls of new tasks. A call whose turn comes too late to
+ * finish by its deadline is refused then, not sent.
  */
 export class Queue {
   readonly #o: ResolvedLimits;
@@ -59,18 +62,20 @@ export class Queue {
     const deadline = stated ? options!.deadline! : Infinity;
     // Demand above capacity: a call of a task under way takes the turn of a new task's first call waiting
     // before it; a new task waits only briefly. Tasks under way keep the capacity.
-    const underWay = !stated && taskId !== undefined && this.#tasks.underWay(taskId, now);
+    const underWay = taskId !== undefined && this.#tasks.underWay(taskId, now);
     const lane = taskId === undefined && !stated ? undefined : this.#lane(s);
-    const passes = (x: Sleeper) => (x.deadline > deadline && x.deadline !== Infinity) || (underWay && wait > TURN_AFTER_MS && x.yields);
+    // A first call that states its deadline gives its turn to a task under way only while it can still wait that long.
+    const passes = (x: Sleeper) => (x.deadline > deadline && x.deadline !== Infinity) || (underWay && wait > TURN_AFTER_MS && x.yields && (x.deadline === Infinity || x.latest >= now + wait));
     const turnWait = lane ? this.#waits.yieldTo(lane, now + wait, passes) - now : wait;
     if (turnWait > bound) return Promise.reject(new NoCapacityError(model, turnWait, reason));
     if (!stated && taskId !== undefined && !underWay && s.waiting >= NEW_TASK_QUEUE && wait > NEW_TASK_MAX_WAIT_MS) return Promise.reject(new NoCapacityError(model, wait, 'over_capacity'));
-    const refused = (ms: number) => new NoCapacityError(model, ms, 'over_capacity');
+    // A call moved past its own bound is refused: for an earlier deadline (`deadline`), or for a task under way.
+    const refused = (ms: number) => new NoCapacityError(model, ms, stated && !underWay ? 'deadline' : 'over_capacity');
     // A full queue makes room for a task under way by refusing the new task that waits last.
     if (!stated && s.waiting >= this.#o.maxQueue && !(underWay && this.#waits.refuseLast(lane!, refused))) return Promise.reject(new QueueFullError(model, this.#o.maxQueue));
     // The calls whose turn this one takes each move one turn later.
     if (turnWait < wait) this.#waits.yieldTo(lane!, now + wait, passes, refused);
-    const turn = lane && { lane, yields: !underWay && !stated, latest: now + bound, deadline };
+    const turn = lane && { lane, yields: !underWay, latest: now + bound, deadline };
     return this.#wait(s, q, turnWait, q.slot ? undefined : bound, turn);
   }
 

@@ -108,10 +108,10 @@ export class Waits {
     return dues[0] ?? due;
   }
 
-  /** Refuses the first call of a new task waiting last in `lane` (to make room for a task under way); false when none waits. */
+  /** Refuses the first call of a new task without a deadline waiting last in `lane` (to make room for a task under way); false when none waits. */
   refuseLast(lane: Lane, refused: (waitMs: number) => unknown): boolean {
     let last: Sleeper | undefined;
-    for (const s of lane) if (s.yields && (!last || s.due > last.due)) last = s;
+    for (const s of lane) if (s.yields && s.deadline === Infinity && (!last || s.due > last.due)) last = s;
     last?.stop(refused(last.due - this.#clock.now()));
     return last !== undefined;
   }

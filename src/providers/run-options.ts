@@ -112,7 +112,7 @@ export function mergeRunOptions(...sources: (CallRunOptions | undefined)[]): Pic
 }
 
 // Only these: the chain, the signal and the provider belong to the wrapper.
-const KEYS = ['taskId', 'estimate', 'timeoutMs', 'deadlineMs', 'stream', 'conditions'] as const;
+const KEYS = ['taskId', 'estimate', 'timeoutMs', 'stream', 'conditions', 'deadlineMs'] as const;
 // Options of `client.run` that a wrapped call takes from its request and its wrapper instead.
 const WRAPPER_OWNED = new Set(['models', 'provider', 'signal', 'request', 'usage', 'hedge']);
 

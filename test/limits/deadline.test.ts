@@ -72,7 +72,7 @@ describe('a call that states its deadline', () => {
     const first = track(l.admit('m', { deadline: clock.now() + 12_000 }));
     const urgent = track(l.admit('m', { deadline: clock.now() + 11_000 }));
     await clock.advance(0);
-    expect(first.done && isNoCapacityError(first.error) && first.error.reason).toBe('over_capacity'); // moved to 20 s it would pass 12 s
+    expect(first.done && isNoCapacityError(first.error) && first.error.reason).toBe('deadline'); // moved to 20 s it would pass 12 s
     await clock.advance(10_000);
     expect(typeof urgent.value).toBe('function');
   });

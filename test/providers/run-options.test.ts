@@ -89,7 +89,7 @@ describe('wrapped calls refuse unknown run options', () => {
     const client = new ResilientClient({ models: ['m', 'n'], clock, monitor: false });
     const tried: string[] = [];
     // Never answers; ends when the attempt's signal aborts.
-    const create = (body: { model: string }, o?: { signal?: AbortSignal }) => {
+    const create = (body: { model: string; messages: unknown }, o?: { signal?: AbortSignal; timeout?: number }) => {
       tried.push(body.model);
       return new Promise((_resolve, reject) => o?.signal?.addEventListener('abort', () => reject(o.signal!.reason)));
     };
