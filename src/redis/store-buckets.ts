@@ -99,12 +99,16 @@ export class StoreBuckets {
     const now = this.#clock.now();
     const held = (this.#held.get(model) ?? 0) > now;
     if (held && spill) throw new NoCapacityError(model, this.#held.get(model)! - now, 'spill');
-    const { ms: bound, reason, stated } = waitBound(this.#o.maxWaitMs, options, now);
+    // A stated deadline (less the model's latency) bounds the wait, but on the shared buckets it does not lift
+    // `maxWaitMs`: waits that long there met 429s in the incident replay (decision 0037).
+    const byDeadline = waitBound(this.#o.maxWaitMs, options, now).ms;
+    const bound = Math.min(this.#o.maxWaitMs, byDeadline);
+    const reason = byDeadline < this.#o.maxWaitMs ? 'deadline' : 'wait_limit';
     const waiting = this.#waiting.get(model) ?? 0;
-    const full = !stated && waiting >= this.#o.maxQueue;
+    const full = waiting >= this.#o.maxQueue;
     // Demand above capacity, as locally: a new task's first call waits only briefly, tasks under way keep the capacity.
     const taskId = options?.taskId;
-    const newTask = !stated && taskId !== undefined && waiting >= NEW_TASK_QUEUE && !this.#tasks.underWay(taskId, now) && bound > NEW_TASK_MAX_WAIT_MS;
+    const newTask = taskId !== undefined && waiting >= NEW_TASK_QUEUE && !this.#tasks.underWay(taskId, now) && bound > NEW_TASK_MAX_WAIT_MS;
     // Spill, a full queue or no time left: take the call's share only if it fits now.
     const maxWait = spill || full ? 0 : Math.max(0, Math.min(newTask ? NEW_TASK_MAX_WAIT_MS : bound, 2_147_483_647));
     const { dims, cut } = this.#request(model, w);
