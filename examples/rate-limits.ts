@@ -2,7 +2,7 @@
 // Offline: the headers are written out here and the calls answer at once.
 // Run: npx tsx examples/rate-limits.ts
 import type OpenAI from 'openai';
-import { ResilientClient, parseRateLimitHeaders } from 'llm-resilience';
+import { ResilientClient, parseRateLimitHeaders, withRunOptions } from 'llm-resilience';
 import type { RateLimitInfo as Exported, RateLimitWindow as ExportedWindow } from 'llm-resilience';
 
 // The shape as docs/rate-limits.md shows it; the checks below fail the
@@ -50,6 +50,17 @@ export async function answerTicket(client: ResilientClient, openai: OpenAI, tick
   const plan = await ask(`Plan an answer to ticket ${ticket}.`);
   const answer = await ask(`Write the answer following this plan: ${plan.choices[0]?.message.content}`);
   return answer.choices[0]?.message.content ?? '';
+}
+
+// When your caller gives up after a known time, pass that deadline with the call (here a wrapped
+// SDK, `wrapOpenAI(new OpenAI(), client)`): admission then waits up to it, earliest deadline first,
+// and refuses at once a call that could not finish in time.
+export async function summarise(openai: OpenAI, text: string): Promise<string> {
+  const res = await openai.chat.completions.create(
+    { model: 'gpt-4.1', messages: [{ role: 'user', content: `Summarise: ${text}` }] },
+    withRunOptions({ deadlineMs: 120_000 }, { signal: AbortSignal.timeout(120_000) }),
+  );
+  return res.choices[0]?.message.content ?? '';
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -4,7 +4,8 @@
  * (`openai`, or `@anthropic-ai/sdk` for Claude models; transport.ts).
  */
 import { ConsecutiveBreaker, ExponentialBackoff, circuitBreaker, fallback, handleAll, retry, wrap } from 'cockatiel';
-import { type Clock, ResilientClient, type ResilientClientOptions } from '../../src/index.js';
+import { type CallRunOptions, type Clock, ResilientClient, type ResilientClientOptions } from '../../src/index.js';
+import { CALL_DEADLINE_MS } from './workload.js';
 import { DEPLOYMENT_MODELS, type Incident, type ModelSet, PRIMARY_DEPLOYMENT, type WireFormat } from './incidents.js';
 import { OracleDispatcher } from './oracle.js';
 import { RESERVED_HEADER, type SimulatedProvider } from './provider.js';
@@ -95,6 +96,12 @@ export function documentedRateLimitSetup(clock: Clock, models: ModelSet): Resili
 }
 
 /**
+ * What docs/rate-limits.md recommends passing with each call: the caller's own
+ * deadline (here the replay's 120 s a call), so admission waits by it.
+ */
+export const documentedRunOptions = (): CallRunOptions => ({ deadlineMs: CALL_DEADLINE_MS });
+
+/**
  * Ours through the drop-in wrapper: it reports every attempt's headers and turns the SDK's retries off.
  * Each call carries its task's id (`withRunOptions({ taskId })`), as the docs show for agent tasks.
  */
@@ -115,10 +122,10 @@ function withDeployments(env: Env, options: ResilientClientOptions): ResilientCl
   return { ...options, models: options.models.map((m) => (m === primary ? { model: primary, deployments } : m)) };
 }
 
-function ours(env: Env, given: ResilientClientOptions): Runner {
+function ours(env: Env, given: ResilientClientOptions, run?: CallRunOptions): Runner {
   const options = env.incident?.deployments ? withDeployments(env, given) : given;
   const client = new ResilientClient(env.shared ? { ...options, ...env.shared.clientOptions(env.worker) } : options);
-  const call = wrapped(env, client);
+  const call = wrapped(env, client, run);
   // Listening only counts: no decision reads these. Add event names here as the library grows them.
   const counts: Record<string, number> = {};
   const bump = (key: string) => void (counts[key] = (counts[key] ?? 0) + 1);
@@ -201,7 +208,7 @@ export const CONTENDERS: readonly Contender[] = [
     label: 'ours, documented rate-limit set-up',
     ours: true,
     redis: 'uses',
-    make: (env) => ours(env, documentedRateLimitSetup(env.sim.clock, env.models)),
+    make: (env) => ours(env, documentedRateLimitSetup(env.sim.clock, env.models), documentedRunOptions()),
   },
   {
     // The README's quick start exactly as written: the SDK with maxRetries 0, the README's client

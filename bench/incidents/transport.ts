@@ -6,7 +6,7 @@
  */
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { type ResilientClient, withRunOptions } from '../../src/index.js';
+import { type CallRunOptions, type ResilientClient, withRunOptions } from '../../src/index.js';
 import { wrapAnthropic } from '../../src/providers/anthropic.js';
 import { wrapOpenAI } from '../../src/providers/openai.js';
 import type { CallRequest, Env } from './contenders.js';
@@ -53,10 +53,11 @@ export function transport(env: Env, maxRetries: number): Transport {
 /**
  * Ours through the drop-in wrapper of `env`'s format (SDK retries off), asking
  * for the primary; each call carries its task's id (`withRunOptions({ taskId })`),
- * as the docs show for agent tasks. Resolves with the model that answered.
+ * as the docs show for agent tasks, and `run`'s options (the documented set-up's
+ * deadline). Resolves with the model that answered.
  */
-export function wrapped(env: Env, client: ResilientClient): (r: CallRequest, signal: AbortSignal) => Promise<string> {
-  const options = (r: CallRequest, signal: AbortSignal) => withRunOptions({ taskId: `task-${r.taskId}` }, { signal, headers: headersOf(r, {}) });
+export function wrapped(env: Env, client: ResilientClient, run: CallRunOptions = {}): (r: CallRequest, signal: AbortSignal) => Promise<string> {
+  const options = (r: CallRequest, signal: AbortSignal) => withRunOptions({ ...run, taskId: `task-${r.taskId}` }, { signal, headers: headersOf(r, {}) });
   const model = env.models.primary;
   if (env.format === 'anthropic') {
     const anthropic = wrapAnthropic(anthropicSdk(env, 0), client);

@@ -74,7 +74,12 @@ export function admitOptions(deps: PipelineDeps, model: string, call: CallState,
   if (call.signal) o.signal = call.signal;
   if (call.taskId !== undefined) o.taskId = call.taskId;
   if (later) o.spillTo = later;
-  if (call.deadlineAt !== undefined) o.deadline = call.deadlineAt;
+  if (call.deadlineAt !== undefined) {
+    o.deadline = call.deadlineAt;
+    // Admission sends a call only when it can still finish in time: by the model's recent p95 latency (decision 0037).
+    const monitor = deps.monitor;
+    if (monitor) o.expectedMs = () => monitor.latencyBaseline(model, deps.clock.now())?.p95;
+  }
   return o;
 }
 

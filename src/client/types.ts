@@ -82,9 +82,11 @@ export interface RunOptions<T = unknown> {
    * every retry and fallback. No attempt starts when fewer ms remain than its
    * model's median latency (once known), no backoff sleeps past it, and an
    * attempt still running when it arrives is cut off with a `TimeoutError`
-   * (`scope: 'call'`). Admission never waits for rate-limit capacity past it:
-   * a call that could not be admitted in time fails at once with
-   * `NoCapacityError` instead of at your deadline. Running out is never
+   * (`scope: 'call'`). Admission waits for rate-limit capacity by it instead
+   * of `limits.maxWaitMs`: up to the deadline less the model's recent p95
+   * latency, earliest deadline first; a call that could not be sent in time
+   * to finish fails at once with `NoCapacityError` (with `retryAfterMs`)
+   * instead of at your deadline, and is never sent. Running out is never
    * counted against a model; the call rejects with `AllModelsFailedError`
    * whose reasons are `deadline` (or `rate_limit` for admission). Any length
    * is honoured, also beyond the 24.8 days one platform timer can hold.

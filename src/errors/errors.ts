@@ -209,7 +209,8 @@ export type NoCapacityReason = 'spill' | 'wait_limit' | 'deadline' | 'over_capac
  * A model had no rate-limit capacity for the call: a later model could serve
  * sooner (`spill`: the chain moves on, you see this only inside
  * `AllModelsFailedError.failures`), or the wait for capacity would pass
- * `limits.maxWaitMs` (`wait_limit`) or the call's `deadlineMs` (`deadline`),
+ * `limits.maxWaitMs` (`wait_limit`) or the call could not finish by its
+ * `deadlineMs` (`deadline`),
  * or the first call of a new task would wait while tasks already under way
  * need the capacity (`over_capacity`). The provider was not called.
  */

@@ -37,7 +37,8 @@ const OFF: Limiter = Object.freeze({
  * tokens that follow the provider's rate-limit headers and refill at its rate
  * between them, a concurrency cap, and a hold after a 429. A call waits only
  * for its own share to refill, spills to a later model when that one can serve
- * sooner, and never waits past `maxWaitMs` or its deadline.
+ * sooner, and never waits past `maxWaitMs` (a call that states its deadline:
+ * past the moment it could still finish by it).
  *
  * @example
  * const limiter = createLimiter({ models: { 'gpt-4.1': { maxConcurrent: 4, tokensPerMinute: 30_000 } } }, { clock });

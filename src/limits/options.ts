@@ -34,7 +34,8 @@ export interface LimitsOptions {
   readonly models?: Readonly<Record<string, ModelLimits>> | undefined;
   /**
    * Calls allowed to wait per model. One more is refused at once with `QueueFullError`
-   * (the chain moves on) instead of letting a queue grow.
+   * (the chain moves on) instead of letting a queue grow. A call that states its
+   * deadline (`deadlineMs`) is not counted: its deadline bounds its wait.
    * @default 128
    */
   readonly maxQueue?: number | undefined;
@@ -46,9 +47,10 @@ export interface LimitsOptions {
    */
   readonly respectHeaders?: boolean | undefined;
   /**
-   * The longest a call waits for capacity when no model of the chain has any now.
-   * A longer wait (or one past the call's `deadlineMs`) fails at once with
-   * `NoCapacityError` instead of queueing.
+   * The longest a call without a `deadlineMs` waits for capacity when no model of
+   * the chain has any now; a longer wait fails at once with `NoCapacityError`
+   * instead of queueing. A call that states its deadline waits instead until it
+   * could still finish by it (the deadline less the model's recent p95 latency).
    * @default 60_000
    */
   readonly maxWaitMs?: number | undefined;

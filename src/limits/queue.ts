@@ -7,7 +7,8 @@ import type { Release } from './slots.js';
 import type { TaskMemory } from './tasks.js';
 import { CATCH_UP_LOOKS, NEW_TASK_MAX_WAIT_MS, NEW_TASK_QUEUE, TURN_AFTER_MS, behindMs } from './turns.js';
 import type { AdmitOptions, CallWeight, LimitWaitReason, LimiterEmitter } from './types.js';
-import { type Lane, type Turn, Waits } from './waits.js';
+import { type Lane, type Sleeper, type Turn, Waits } from './waits.js';
+import { tooLate, waitBound } from './deadline.js';
 
 /** What the limiter knows of a call it cannot admit now and cannot spill. */
 export interface Queued {
@@ -23,9 +24,12 @@ export interface Queued {
 
 /**
  * The waiting path of admission: a call no model of the chain can take now is
- * refused at once (its wait past `maxWaitMs` or its deadline, a new task's first
- * call over capacity, a full queue) or waits for its turn on the model, the
- * calls of tasks under way before the first calls of new tasks.
+ * refused at once (its wait past `maxWaitMs`, or for a call that states its
+ * deadline, past the deadline less the model's expected latency; a new task's
+ * first call over capacity; a full queue) or waits for its turn on the model:
+ * calls with deadlines earliest deadline first, the calls of tasks under way
+ * before the first calls of new tasks. A call whose turn comes too late to
+ * finish by its deadline is refused then, not sent.
  */
 export class Queue {
   readonly #o: ResolvedLimits;
@@ -53,21 +57,25 @@ export class Queue {
   enqueue(s: ModelState, q: Queued, now: number): Promise<Release> {
     const { model, wait, options } = q;
     const taskId = options?.taskId;
-    const deadline = options?.deadline;
-    const bound = Math.min(this.#o.maxWaitMs, deadline === undefined ? Infinity : deadline - now);
+    // A call that states its deadline waits by it (less its model's expected latency), earliest deadline first.
+    const { ms: bound, reason, stated } = waitBound(this.#o.maxWaitMs, options, now);
+    const deadline = stated ? options!.deadline! : Infinity;
     // Demand above capacity: a call of a task under way takes the turn of a new task's first call waiting
     // before it; a new task waits only briefly. Tasks under way keep the capacity.
     const underWay = taskId !== undefined && this.#tasks.underWay(taskId, now);
-    const lane = taskId === undefined ? undefined : this.#lane(s);
-    const turnWait = underWay && wait > TURN_AFTER_MS ? this.#waits.yieldTo(lane!, now + wait) - now : wait;
-    if (turnWait > bound) return Promise.reject(new NoCapacityError(model, turnWait, bound < this.#o.maxWaitMs ? 'deadline' : 'wait_limit'));
-    if (taskId !== undefined && !underWay && s.waiting >= NEW_TASK_QUEUE && wait > NEW_TASK_MAX_WAIT_MS) return Promise.reject(new NoCapacityError(model, wait, 'over_capacity'));
-    const refused = (ms: number) => new NoCapacityError(model, ms, 'over_capacity');
+    const lane = taskId === undefined && !stated ? undefined : this.#lane(s);
+    // A first call that states its deadline gives its turn to a task under way only while it can still wait that long.
+    const passes = (x: Sleeper) => (x.deadline > deadline && x.deadline !== Infinity) || (underWay && wait > TURN_AFTER_MS && x.yields && (x.deadline === Infinity || x.latest >= now + wait));
+    const turnWait = lane ? this.#waits.yieldTo(lane, now + wait, passes) - now : wait;
+    if (turnWait > bound) return Promise.reject(new NoCapacityError(model, turnWait, reason));
+    if (!stated && taskId !== undefined && !underWay && s.waiting >= NEW_TASK_QUEUE && wait > NEW_TASK_MAX_WAIT_MS) return Promise.reject(new NoCapacityError(model, wait, 'over_capacity'));
+    // A call moved past its own bound is refused: for an earlier deadline (`deadline`), or for a task under way.
+    const refused = (ms: number) => new NoCapacityError(model, ms, stated && !underWay ? 'deadline' : 'over_capacity');
     // A full queue makes room for a task under way by refusing the new task that waits last.
-    if (s.waiting >= this.#o.maxQueue && !(underWay && this.#waits.refuseLast(lane!, refused))) return Promise.reject(new QueueFullError(model, this.#o.maxQueue));
-    // The first calls whose turn this one takes each move one turn later.
-    if (turnWait < wait) this.#waits.yieldTo(lane!, now + wait, refused);
-    const turn = lane && { lane, yields: !underWay, latest: now + bound };
+    if (!stated && s.waiting >= this.#o.maxQueue && !(underWay && this.#waits.refuseLast(lane!, refused))) return Promise.reject(new QueueFullError(model, this.#o.maxQueue));
+    // The calls whose turn this one takes each move one turn later.
+    if (turnWait < wait) this.#waits.yieldTo(lane!, now + wait, passes, refused);
+    const turn = lane && { lane, yields: !underWay, latest: now + bound, deadline };
     return this.#wait(s, q, turnWait, q.slot ? undefined : bound, turn);
   }
 
@@ -98,6 +106,8 @@ export class Queue {
       // Headers that came while it waited can show less room than when its turn was set (others on
       // the key used it): sent now, it would meet a 429. It waits for the room to come back instead.
       if (waitMs > 0) await this.#catchUp(s, signal, options?.taskId === undefined ? CATCH_UP_LOOKS : 1);
+      // Its turn came too late to finish before its deadline: refused, not sent.
+      if (tooLate(options, this.#clock.now())) throw new NoCapacityError(model, 0, 'deadline');
       if (slotBound !== undefined && !slotFree(s)) await this.#waits.slot(s.slotWaiters, model, slotBound - waitMs, signal);
       const now = this.#clock.now();
       this.#tasks.started(options?.taskId, now);

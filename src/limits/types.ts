@@ -48,8 +48,15 @@ export interface AdmitOptions {
    * (reason `spill`) so the call moves on instead of waiting.
    */
   readonly spillTo?: readonly string[];
-  /** Clock time past which admission never waits (the caller's deadline). */
+  /**
+   * The call's deadline on the clock, when it states one. Its wait is then
+   * bounded by the deadline less `expectedMs` (not by `maxWaitMs`), waiting
+   * calls with deadlines go earliest deadline first, and a call that could no
+   * longer finish in time is refused (`NoCapacityError`, `deadline`), not sent.
+   */
   readonly deadline?: number;
+  /** The model's expected latency, ms (read only for a call with a `deadline`; undefined while unknown). */
+  readonly expectedMs?: () => number | undefined;
 }
 
 /** One rate-limit dimension of a model, for snapshots. */

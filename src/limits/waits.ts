@@ -11,12 +11,14 @@ import { NoCapacityError } from '../errors/errors.js';
 const KEEP_ALIVE = Object.freeze({ keepAlive: true });
 
 /** A call asleep until its turn on a model. */
-interface Sleeper {
+export interface Sleeper {
   due: number;
   /** The first call of a new task: calls of tasks under way may take its turn. */
   readonly yields: boolean;
   /** The latest it may be moved to (its wait bound). */
   readonly latest: number;
+  /** The call's deadline on the clock (Infinity: none stated). */
+  readonly deadline: number;
   move(due: number): void;
   stop(error: unknown): void;
 }
@@ -29,6 +31,7 @@ export interface Turn {
   readonly lane: Lane;
   readonly yields: boolean;
   readonly latest: number;
+  readonly deadline: number;
 }
 
 export class Waits {
@@ -67,6 +70,7 @@ export class Waits {
         due: this.#clock.now() + ms,
         yields: turn.yields,
         latest: turn.latest,
+        deadline: turn.deadline,
         stop,
         move: (due) => {
           this.#clock.clearTimeout(handle);
@@ -81,14 +85,15 @@ export class Waits {
   }
 
   /**
-   * The turn a call of a task under way, due at `due`, takes in `lane`: the earliest of the first
-   * calls of new tasks waiting there, each of which moves to the next one's turn (the last to
-   * `due`); `due` itself when none waits before it. Without `refused` nothing moves. With it the
-   * turns are taken, and a first call that would move past its own bound is refused with
-   * `refused(wait)` instead: its turn goes to the one before it, and the move stops there.
+   * The turn a call due at `due` takes in `lane`: the earliest of the calls waiting there that it
+   * `passes` (a later deadline; the first call of a new task, for a task under way), each of which
+   * moves to the next one's turn (the last to `due`); `due` itself when none waits before it.
+   * Without `refused` nothing moves. With it the turns are taken, and a call that would move past
+   * its own bound is refused with `refused(wait)` instead: its turn goes to the one before it, and
+   * the move stops there.
    */
-  yieldTo(lane: Lane, due: number, refused?: (waitMs: number) => unknown): number {
-    const movable = lane.filter((s) => s.yields && s.due < due).sort((a, b) => a.due - b.due);
+  yieldTo(lane: Lane, due: number, passes: (s: Sleeper) => boolean, refused?: (waitMs: number) => unknown): number {
+    const movable = lane.filter((s) => s.due < due && passes(s)).sort((a, b) => a.due - b.due);
     const dues = movable.map((s) => s.due);
     if (refused) {
       for (const [i, s] of movable.entries()) {
@@ -103,10 +108,10 @@ export class Waits {
     return dues[0] ?? due;
   }
 
-  /** Refuses the first call of a new task waiting last in `lane` (to make room for a task under way); false when none waits. */
+  /** Refuses the first call of a new task without a deadline waiting last in `lane` (to make room for a task under way); false when none waits. */
   refuseLast(lane: Lane, refused: (waitMs: number) => unknown): boolean {
     let last: Sleeper | undefined;
-    for (const s of lane) if (s.yields && (!last || s.due > last.due)) last = s;
+    for (const s of lane) if (s.yields && s.deadline === Infinity && (!last || s.due > last.due)) last = s;
     last?.stop(refused(last.due - this.#clock.now()));
     return last !== undefined;
   }

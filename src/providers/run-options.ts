@@ -22,6 +22,12 @@ export interface CallRunOptions {
   readonly estimate?: { readonly inputTokens?: number | undefined; readonly outputTokens?: number | undefined } | undefined;
   /** Per-attempt timeout for this call, in ms. */
   readonly timeoutMs?: number | undefined;
+  /**
+   * The whole call's deadline, in ms from its start, across every retry and
+   * fallback (see `deadlineMs` of `client.run`). The SDK's own `timeout` is not
+   * read as one: it bounds each HTTP attempt, not the call.
+   */
+  readonly deadlineMs?: number | undefined;
   /** Stream timeouts for this call. */
   readonly stream?: StreamOptions | undefined;
   /** Your conditions for this call (they replace the client's field by field). */
@@ -38,7 +44,7 @@ const RUN_OPTIONS = Symbol.for('llm-resilience.runOptions');
  * `requestOptions` with the SDK's own type, so the call type-checks unchanged.
  *
  * @throws ConfigError for a key a wrapped call does not read (`taskid`, `models`,
- * `deadlineMs`…), naming the closest known key. A `runOptions` hook's result
+ * `signal`…), naming the closest known key. A `runOptions` hook's result
  * and the AI SDK's `providerOptions['llm-resilience']` are checked the same
  * way when the call starts.
  *
@@ -90,7 +96,7 @@ export function takeRunOptions<O extends object>(requestOptions: O | undefined):
 }
 
 /** The hook's options overlaid with the call's, keys set to `undefined` dropped (so they keep the client's defaults). */
-export function mergeRunOptions(...sources: (CallRunOptions | undefined)[]): Pick<RunOptions, 'taskId' | 'estimate' | 'timeoutMs' | 'stream' | 'conditions'> {
+export function mergeRunOptions(...sources: (CallRunOptions | undefined)[]): Pick<RunOptions, 'taskId' | 'estimate' | 'timeoutMs' | 'deadlineMs' | 'stream' | 'conditions'> {
   const out: Record<string, unknown> = {};
   for (const source of sources) {
     // The hook's result and the AI SDK's provider options reach here unchecked.
@@ -106,8 +112,8 @@ export function mergeRunOptions(...sources: (CallRunOptions | undefined)[]): Pic
 }
 
 // Only these: the chain, the signal and the provider belong to the wrapper.
-const KEYS = ['taskId', 'estimate', 'timeoutMs', 'stream', 'conditions'] as const;
+const KEYS = ['taskId', 'estimate', 'timeoutMs', 'stream', 'conditions', 'deadlineMs'] as const;
 // Options of `client.run` that a wrapped call takes from its request and its wrapper instead.
-const WRAPPER_OWNED = new Set(['models', 'provider', 'signal', 'request', 'deadlineMs', 'usage', 'hedge']);
+const WRAPPER_OWNED = new Set(['models', 'provider', 'signal', 'request', 'usage', 'hedge']);
 
 const definedOnly = (o: object) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));

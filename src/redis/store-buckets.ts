@@ -5,6 +5,7 @@ import type { RateLimitInfo } from '../classify/ratelimit-headers.js';
 import { type AdmitOptions, type CallWeight, DEFAULT_429_HOLD_MS, type LimiterEmitter, type ModelLimitSnapshot, NEW_TASK_MAX_WAIT_MS, NEW_TASK_QUEUE, type Release } from '../limits/limiter.js';
 import { mostUsed, unexplained, unitsOf, weightOf } from '../limits/learn.js';
 import { TaskMemory } from '../limits/tasks.js';
+import { tooLate, waitBound } from '../limits/deadline.js';
 import { BUCKET_DIMS, type BucketDim, type BucketReading, type DimRequest, type DimState, type SharedAnswer, type SharedBucketStore } from './bucket-store.js';
 import type { Health } from './health.js';
 import type { RedisEmitter } from './types.js';
@@ -98,7 +99,11 @@ export class StoreBuckets {
     const now = this.#clock.now();
     const held = (this.#held.get(model) ?? 0) > now;
     if (held && spill) throw new NoCapacityError(model, this.#held.get(model)! - now, 'spill');
-    const bound = Math.min(this.#o.maxWaitMs, options?.deadline === undefined ? Infinity : options.deadline - now);
+    // A stated deadline (less the model's latency) bounds the wait, but on the shared buckets it does not lift
+    // `maxWaitMs`: waits that long there met 429s in the incident replay (decision 0037).
+    const byDeadline = waitBound(this.#o.maxWaitMs, options, now).ms;
+    const bound = Math.min(this.#o.maxWaitMs, byDeadline);
+    const reason = byDeadline < this.#o.maxWaitMs ? 'deadline' : 'wait_limit';
     const waiting = this.#waiting.get(model) ?? 0;
     const full = waiting >= this.#o.maxQueue;
     // Demand above capacity, as locally: a new task's first call waits only briefly, tasks under way keep the capacity.
@@ -124,7 +129,7 @@ export class StoreBuckets {
       if (spill) throw new NoCapacityError(model, answer.waitMs, 'spill');
       if (full) throw new QueueFullError(model, this.#o.maxQueue);
       if (answer.waitMs <= bound) throw new NoCapacityError(model, answer.waitMs, 'over_capacity'); // only a new task is refused below its bound
-      throw new NoCapacityError(model, answer.waitMs, bound < this.#o.maxWaitMs ? 'deadline' : 'wait_limit');
+      throw new NoCapacityError(model, answer.waitMs, reason);
     }
     // Taken, with a wait: the share is ours now, so calls behind wait for theirs, not for the same one.
     const e = this.#emitter;
@@ -135,6 +140,7 @@ export class StoreBuckets {
     this.#waiting.set(model, waiting + 1);
     try {
       await sleepUnlessAborted(this.#clock, answer.waitMs, [options?.signal, this.#dispose.signal]);
+      if (tooLate(options, this.#clock.now())) throw new NoCapacityError(model, 0, 'deadline'); // it could no longer finish in time
       return NOOP;
     } catch (error) {
       // Never sent: the share goes back to everyone with this process's next admission.

@@ -83,4 +83,22 @@ describe('wrapped calls refuse unknown run options', () => {
     expect(called).toBe(0);
     client.dispose();
   });
+
+  it('withRunOptions({ deadlineMs }): the whole call ends by it, whatever the SDK request timeout (one attempt\'s) says', async () => {
+    const clock = createFakeClock();
+    const client = new ResilientClient({ models: ['m', 'n'], clock, monitor: false });
+    const tried: string[] = [];
+    // Never answers; ends when the attempt's signal aborts.
+    const create = (body: { model: string; messages: unknown }, o?: { signal?: AbortSignal; timeout?: number }) => {
+      tried.push(body.model);
+      return new Promise((_resolve, reject) => o?.signal?.addEventListener('abort', () => reject(o.signal!.reason)));
+    };
+    const openai = wrapOpenAI({ chat: { completions: { create } } }, client);
+    const call = openai.chat.completions.create({ model: 'm', messages }, withRunOptions({ deadlineMs: 1_000 }, { timeout: 60_000 })).catch((e: unknown) => e);
+    await clock.advance(1_000);
+    const err = (await call) as { failures?: { model: string; reason: string }[] };
+    expect(err.failures).toEqual([expect.objectContaining({ model: 'm', reason: 'deadline' }), expect.objectContaining({ model: 'n', reason: 'deadline' })]);
+    expect(tried).toEqual(['m']); // no time was left to start the backup
+    client.dispose();
+  });
 });
