@@ -64,9 +64,17 @@ export class Queue {
     // before it; a new task waits only briefly. Tasks under way keep the capacity.
     const underWay = taskId !== undefined && this.#tasks.underWay(taskId, now);
     const lane = taskId === undefined && !stated ? undefined : this.#lane(s);
-    // A first call that states its deadline gives its turn to a task under way only while it can still wait that long.
-    const passes = (x: Sleeper) => (x.deadline > deadline && x.deadline !== Infinity) || (underWay && wait > TURN_AFTER_MS && x.yields && (x.deadline === Infinity || x.latest >= now + wait));
-    const turnWait = lane ? this.#waits.yieldTo(lane, now + wait, passes) - now : wait;
+    // A first call that states its deadline gives its turn to a task under way only while it can still wait that
+    // long — unless the task's call would be refused otherwise: then the first call it moves past its bound is.
+    let spare = true;
+    const passes = (x: Sleeper) =>
+      (x.deadline > deadline && x.deadline !== Infinity) ||
+      (underWay && wait > TURN_AFTER_MS && x.yields && (x.deadline === Infinity || !spare || x.latest >= now + wait));
+    let turnWait = lane ? this.#waits.yieldTo(lane, now + wait, passes) - now : wait;
+    if (turnWait > bound && underWay && stated) {
+      spare = false;
+      turnWait = this.#waits.yieldTo(lane!, now + wait, passes) - now;
+    }
     if (turnWait > bound) return Promise.reject(new NoCapacityError(model, turnWait, reason));
     if (!stated && taskId !== undefined && !underWay && s.waiting >= NEW_TASK_QUEUE && wait > NEW_TASK_MAX_WAIT_MS) return Promise.reject(new NoCapacityError(model, wait, 'over_capacity'));
     // A call moved past its own bound is refused: for an earlier deadline (`deadline`), or for a task under way.

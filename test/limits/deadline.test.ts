@@ -119,4 +119,23 @@ describe('a call that states its deadline', () => {
     expect(typeof before.value).toBe('function');
     expect(typeof newTask.value).toBe('function');
   });
+  it('a task under way that would be refused takes the turn of a first call, which is refused instead when it cannot wait that long', async () => {
+    const { clock, limiter: l } = full(10_000);
+    const started = track(l.admit('m', { taskId: 'a', deadline: clock.now() + 120_000 }));
+    await clock.advance(10_000);
+    expect(typeof started.value).toBe('function'); // task a is under way
+    const t0 = clock.now();
+    const b = track(l.admit('m', { taskId: 'b', deadline: t0 + 22_000 })); // first call, its turn in 10 s
+    const c = track(l.admit('m', { taskId: 'c', deadline: t0 + 24_000 })); // first call, its turn in 20 s
+    // In order its turn would come in 30 s, past its 25-s deadline; both first calls have earlier deadlines.
+    const a = track(l.admit('m', { taskId: 'a', deadline: t0 + 25_000 }));
+    await clock.advance(0);
+    expect(c.error).toMatchObject({ reason: 'over_capacity' }); // moved to 30 s, past its own 24 s: refused, not sent
+    expect(a.done).toBe(false);
+    await clock.advance(10_000);
+    expect(typeof a.value).toBe('function'); // the task's call took b's turn
+    expect(b.done).toBe(false);
+    await clock.advance(10_000);
+    expect(typeof b.value).toBe('function'); // and b took c's
+  });
 });
