@@ -26,15 +26,26 @@ export function takeShare(s: ModelState, weight: () => CallWeight | number, now:
 
 /** A call's units count as this process's sending from `now` (−1: the provider never counted them). */
 export function countSent(s: ModelState, weight: () => CallWeight | number, now: number, sign: 1 | -1): void {
-  const e = s.early;
-  if (e && sign > 0) {
-    if (e.requests < EARLY_CALLS) for (const dim of DIMS) e[dim] += unitsOf(dim, weight());
-    else s.early = undefined;
-  }
+  if (sign > 0) countEarly(s, weight);
   for (const dim of DIMS) {
     const d = s.share[dim];
     if (d && s.buckets[dim]) noteSent(d, sign * (dim === 'requests' ? 1 : unitsOf(dim, weight())), now);
   }
+}
+
+/**
+ * A call sent counts among a model's first calls, which its first reading needs ({@link EARLY_CALLS});
+ * once they are counted the tally goes. `weight` is read only while it counts.
+ */
+export function countEarly(s: ModelState, weight: CallWeight | number | (() => CallWeight | number)): void {
+  const e = s.early;
+  if (!e) return;
+  if (e.requests >= EARLY_CALLS) {
+    s.early = undefined;
+    return;
+  }
+  const w = typeof weight === 'function' ? weight() : weight;
+  for (const dim of DIMS) e[dim] += unitsOf(dim, w);
 }
 
 /** The provider never counted the call: neither its bucket (unless `keep`) nor, when it was `sent`, this process's sending. */

@@ -1,7 +1,7 @@
 import { type Clock, systemClock } from '../clock/clock.js';
 import { DisposedError, NoCapacityError } from '../errors/errors.js';
 import type { RateLimitInfo } from '../classify/ratelimit-headers.js';
-import { giveShareBack, occupy, slotFree, takeShare } from './account.js';
+import { countEarly, giveShareBack, occupy, slotFree, takeShare } from './account.js';
 import { giveBack, levelAt, perMinute, waitFor } from './bucket.js';
 import { type LimitsOptions, type ModelLimits, type ResolvedLimits, resolveLimits } from './options.js';
 import { noteSent } from './share.js';
@@ -11,7 +11,7 @@ import type { Release } from './slots.js';
 import type { AdmitOptions, CallWeight, LimitWaitReason, Limiter, LimiterEmitter, ModelLimitSnapshot } from './types.js';
 import { TaskMemory } from './tasks.js';
 import { shareRoom } from './turns.js';
-import { DIMS, EARLY_CALLS, type ModelState, after429, learnFromHeaders, noEarly, shrinkBurst, unexplained, unitsOf, weightOf } from './learn.js';
+import { DIMS, type ModelState, after429, learnFromHeaders, noEarly, shrinkBurst, unexplained, unitsOf, weightOf } from './learn.js';
 
 export type { Release } from './slots.js';
 export type { AdmitOptions, BucketSnapshot, CallWeight, LimitWaitEvent, LimitWaitReason, Limiter, LimiterEmitter, LimiterEvents, ModelLimitSnapshot } from './types.js';
@@ -103,11 +103,7 @@ class ModelLimiter implements Limiter {
       return occupy(s);
     }
     const w = weightOf(options?.weight);
-    const e = s.early;
-    if (e) {
-      if (e.requests < EARLY_CALLS) for (const dim of DIMS) e[dim] += unitsOf(dim, w);
-      else s.early = undefined;
-    }
+    countEarly(s, w);
     this.#tasks.started(options?.taskId, now);
     return (s.flights ??= new Flights()).start(w, occupy(s));
   }
