@@ -51,6 +51,15 @@ export function createLimiter(options: LimitsOptions | undefined, deps: { clock?
   return resolved.respectHeaders || configured ? new ModelLimiter(resolved, deps.clock ?? systemClock, deps.emitter) : OFF;
 }
 
+/**
+ * Admission options as the client's pipeline passes them: `at` is the clock's time it read just
+ * before asking (for the attempt's start), set only for the length of the `admit` call. Admission
+ * decides at that time instead of reading the clock again. Not part of {@link AdmitOptions}.
+ */
+interface TimedAdmit extends AdmitOptions {
+  readonly at?: number | undefined;
+}
+
 /** A model's admission state and, while headers are followed, its calls in flight (created with its first call). */
 interface Tracked extends ModelState {
   flights: Flights | undefined;
@@ -163,7 +172,8 @@ class ModelLimiter implements Limiter {
     // Headers will be read: the model's state exists from its first call, to count what it sends before them.
     const s = this.#state(model, this.#o.respectHeaders || this.#limitsOf(model) !== undefined);
     if (!s) return NOOP; // nothing configured, headers ignored
-    const now = this.#clock.now();
+    const at = (options as TimedAdmit | undefined)?.at;
+    const now = typeof at === 'number' ? at : this.#clock.now();
     if (bucketless(s) && s.heldUntil <= now && slotFree(s)) return this.#admitBare(s, options, now);
     // One weight per call, computed at most once.
     let weight: CallWeight | number | undefined;
