@@ -36,31 +36,51 @@ export function tooLate(options: AdmitOptions | undefined, now: number): boolean
   return deadline !== undefined && now + expectedMs(options) > deadline;
 }
 
-/** Per model, the part of its calls' output cap their answers used (EWMA; absent before the first answer). */
-const outputParts = new WeakMap<ModelState, number>();
-const OUTPUT_ALPHA = 0.05;
+/** Weight of the latest answer in a model's output part (about the last twenty answers count). */
+const OUTPUT_DECAY = 0.95;
 
-/** A call weighed at `cap` output tokens answered with `used` of them. */
+/** Per model, decayed sums of its answers' output tokens and of the caps they were weighed at. */
+const outputs = new WeakMap<ModelState, { used: number; cap: number }>();
+
+/** An answer of a call weighed at `cap` output tokens wrote `used` of them. */
 export function learnOutput(s: ModelState, cap: number, used: number): void {
-  if (!(cap > 0)) return;
-  const part = Math.min(1, Math.max(0, used / cap));
-  const was = outputParts.get(s);
-  outputParts.set(s, was === undefined ? part : was + OUTPUT_ALPHA * (part - was));
+  if (!(cap > 0) || !(used >= 0)) return;
+  const o = outputs.get(s);
+  if (!o) outputs.set(s, { used: Math.min(used, cap), cap });
+  else {
+    o.used = o.used * OUTPUT_DECAY + Math.min(used, cap);
+    o.cap = o.cap * OUTPUT_DECAY + cap;
+  }
 }
 
 /**
- * The wait a call with a deadline foresees for its turn: as the buckets tell, but with the calls
- * waiting before it counted at the output their answers are expected to use.
+ * The part of its output cap (`max_tokens`) an answer of `s` writes, as its recent answers did
+ * (1 before the first: the cap).
+ */
+export function outputPart(s: ModelState): number {
+  const o = outputs.get(s);
+  return o && o.cap > 0 ? o.used / o.cap : 1;
+}
+
+/**
+ * The wait a call that states its deadline foresees for its turn on `s` (at most the buckets'
+ * `wait`). The output tokens of the calls waiting before it count at their cap until they are
+ * answered, as the provider counts them, so the output bucket's wait is what they may take,
+ * not what they will: each gives back what its answer does not write before this call's turn
+ * comes. Its deadline is judged by the output those calls are expected to write, as the model's
+ * recent answers did; the call still waits at its turn until the room is really there.
  */
 export function foreseenMs(s: ModelState, weight: () => CallWeight | number, wait: number, minRemainingRequests: number, now: number): number {
   const out = s.buckets.outputTokens;
-  const part = outputParts.get(s);
-  if (wait === 0 || !out || part === undefined || part >= 1 || !(out.pending > 0)) return wait;
+  if (wait === 0 || !out || !(out.pending > 0)) return wait;
+  const part = outputPart(s);
+  if (part >= 1) return wait;
   let ms = 0;
   for (const dim of DIMS) {
     const b = s.buckets[dim];
     if (!b) continue;
     const units = dim === 'requests' ? 1 + minRemainingRequests : unitsOf(dim, weight());
+    // The waiting calls' caps beyond their expected output come back before this call's turn.
     const c = b === out ? { ...b, level: levelAt(b, now) + (1 - part) * b.pending, at: now, fullAt: undefined } : b;
     ms = Math.max(ms, waitFor(c, units, now));
   }
