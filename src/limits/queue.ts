@@ -59,6 +59,7 @@ export class Queue {
     const taskId = options?.taskId;
     // A call that states its deadline waits by it (less its model's expected latency), earliest deadline first.
     const { ms: bound, reason, stated } = waitBound(this.#o.maxWaitMs, options, now);
+    // Its turn is judged by the output the calls before it are expected to write, not by their output caps.
     const wait = stated ? foreseenMs(s, q.weight, q.wait, this.#o.minRemainingRequests, now) : q.wait;
     const deadline = stated ? options!.deadline! : Infinity;
     // Demand above capacity: a call of a task under way takes the turn of a new task's first call waiting

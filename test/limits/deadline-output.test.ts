@@ -68,7 +68,7 @@ describe('a call that states its deadline, on a model whose output limit counts 
     const outcomes = await queue(clock, l, 20, 30_000, 1_000);
     const sent = outcomes.filter((o): o is number => typeof o === 'number').sort((a, b) => a - b);
     // One call's 1,000 tokens come back every second: the k-th call (from 0) is not sent before k s.
-    sent.forEach((at, k) => expect(at).toBeGreaterThanOrEqual(k * 1_000 - 100));
+    for (const [k, at] of sent.entries()) expect(at).toBeGreaterThanOrEqual(k * 1_000 - 100);
     expect(sent.length).toBeGreaterThan(0);
   });
 });
