@@ -64,7 +64,10 @@ import { join } from 'node:path';
 // admission take the pipeline's), a pipeline reservation as its own hold, priceFor's search apart from
 // its memo (in each entry that bundles them), and the CHANGELOG line; measured 492,279 → 492,791 B packed,
 // 1,786,422 → 1,787,969 B unpacked, 96 files, on its own branch (decision record 0046).
-const BUDGET = { packed: 496_012, unpacked: 1_790_047, files: 100 };
+// +0.8 kB packed / +3.2 kB unpacked: a stated deadline judged by the output answers write (the output
+// part learned per model, the foreseen wait) with its CHANGELOG line; measured 492,287 → 493,074 bytes
+// packed, 1,786,422 → 1,789,607 unpacked, 96 files, against main on its own branch.
+const BUDGET = { packed: 496_799, unpacked: 1_793_232, files: 100 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;

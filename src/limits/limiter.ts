@@ -10,6 +10,7 @@ import { Queue } from './queue.js';
 import type { Release } from './slots.js';
 import type { AdmitOptions, CallWeight, LimitWaitReason, Limiter, LimiterEmitter, ModelLimitSnapshot } from './types.js';
 import { TaskMemory } from './tasks.js';
+import { learnOutput } from './deadline.js';
 import { shareRoom } from './turns.js';
 import { DIMS, type ModelState, after429, learnFromHeaders, noEarly, shrinkBurst, unexplained, unitsOf, weightOf } from './learn.js';
 
@@ -245,6 +246,7 @@ class ModelLimiter implements Limiter {
     if (!out && !input && this.#o.respectHeaders) return;
     const w = weightOf(weight);
     const now = this.#clock.now();
+    if (out) learnOutput(s, unitsOf('outputTokens', w), usage.outputTokens);
     const unused = out ? unitsOf('outputTokens', w) - usage.outputTokens : 0;
     if (unused > 0) giveBack(out!, unused, now);
     // The provider counts the real input; what the estimate counted beyond it was never used, by this process either.
