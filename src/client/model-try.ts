@@ -1,4 +1,4 @@
-import type { ModelBreaker } from '../breaker/breaker.js';
+import type { Counter, ModelBreaker } from '../breaker/breaker.js';
 import { type Reservation, type ReserveResult, budgetNow } from '../budget/manager.js';
 import { costOf } from '../budget/pricing.js';
 import type { Classification } from '../classify/classify.js';
@@ -74,6 +74,8 @@ export class ModelTry<T> implements TryState {
   #limit: AttemptLimit | undefined;
   #token: number | undefined;
   #probing: SharedProbe | undefined;
+  /** Who counts the attempt's end, when the breaker counted its start without a promise of its own (decision 0045). */
+  #counter: Counter | undefined;
   /** The attempt's start, unless a shared-state check came first. */
   #startedAt: number | undefined;
 
@@ -235,6 +237,8 @@ export class ModelTry<T> implements TryState {
       // Judged inside the breaker's execute, so a rejected answer counts against the model only when you ask (its classification says).
       const invoke = call.conditions?.result ? this.#judging(n) : this.#run;
       const sharedCheck = deps.sharedCheck;
+      // A closed breaker counts the start now and the end in this try's handlers (decision 0045).
+      if ((this.#counter = sharedCheck ? undefined : breaker?.enter(start))) return invoke().then(this.#ok, this.#fail);
       const value = sharedCheck
         ? sharedCheck(key).then((p) => {
             this.#probing = p;
@@ -275,6 +279,8 @@ export class ModelTry<T> implements TryState {
   }
 
   readonly #ok = (value: T): unknown => {
+    // The breaker counted the attempt's start (decision 0045): it counts the end, then this handler goes on.
+    if (this.#counter) return this.breaker!.succeeded(this.#counted(), value, this.#ok, this.#fail);
     if (this.#n !== 1) return this.#succeeded(value);
     let ok: T;
     try {
@@ -286,6 +292,7 @@ export class ModelTry<T> implements TryState {
   };
 
   readonly #fail = (error: unknown): unknown => {
+    if (this.#counter) return this.breaker!.failed(this.#counted(), error, this.neutral, this.#fail);
     if (this.#n !== 1) return this.#failed(error);
     try {
       return this.#failed(error);
@@ -293,6 +300,12 @@ export class ModelTry<T> implements TryState {
       return this.afterFirst(thrown);
     }
   };
+
+  #counted(): Counter {
+    const counter = this.#counter!;
+    this.#counter = undefined;
+    return counter;
+  }
 
   /** What a successful attempt records: retry budget, shared probe, slow calls, monitor, `success` event. */
   #succeeded(value: T): T {
