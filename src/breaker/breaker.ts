@@ -171,9 +171,10 @@ export class ModelBreaker implements ClosedOwner {
    * An attempt that ran through the breaker ended after `latencyMs` (success or
    * a counted failure). Slow ones feed the slow-call rate, which opens the
    * breaker at `slowCallRateThreshold`; a slow half-open probe re-opens it even
-   * though it succeeded. `slowMs` undefined: nothing is slow yet.
+   * though it succeeded. `slowMs` undefined: nothing is slow yet. `now`: the
+   * clock's time the attempt ended, when the caller has just read it.
    */
-  noteDuration(latencyMs: number, slowMs: number | undefined): void {
+  noteDuration(latencyMs: number, slowMs: number | undefined, now?: number): void {
     const probe = this.#probeOut;
     this.#probeOut = false;
     const threshold = this.slowThreshold(slowMs);
@@ -185,8 +186,12 @@ export class ModelBreaker implements ClosedOwner {
       return;
     }
     if (this.#cb && !this.#cb.closed) return;
-    const w = (this.#slow ??= new SlowCallRate(this.#options.rollingWindowMs, this.#options.rollingBuckets)).record(this.#clock.now(), slow);
-    if (slow && w.calls >= this.#options.volumeThreshold && (w.slow / w.calls) * 100 >= this.#options.slowCallRateThreshold) this.#trip('slow_calls');
+    const at = now ?? this.#clock.now();
+    const rate = (this.#slow ??= new SlowCallRate(this.#options.rollingWindowMs, this.#options.rollingBuckets));
+    rate.record(at, slow);
+    if (!slow) return; // only a slow call can take the rate over its threshold
+    const w = rate.totals(at);
+    if (w.calls >= this.#options.volumeThreshold && (w.slow / w.calls) * 100 >= this.#options.slowCallRateThreshold) this.#trip('slow_calls');
   }
 
   /** Plain data for the snapshot. */

@@ -36,12 +36,11 @@ export class SlowCallRate {
     return index % n;
   }
 
-  /** Counts one attempt that ended at `now`; returns the window's totals after it. */
-  record(now: number, slow: boolean): { readonly calls: number; readonly slow: number } {
+  /** Counts one attempt that ended at `now` ({@link totals} reads the window after it). */
+  record(now: number, slow: boolean): void {
     const k = this.#slot(now);
     this.#calls[k]!++;
     if (slow) this.#slow[k]!++;
-    return this.totals(now);
   }
 
   totals(now: number): { readonly calls: number; readonly slow: number } {

@@ -222,7 +222,10 @@ export class ModelTry<T> implements TryState {
         release?.();
         return this.#early(n, guard.error); // not started: the chain moves on with reason `deadline`
       }
-      if (bus.wants('attempt')) bus.emit('attempt', this.plain ? { timestamp: start, model: this.model, attempt: n } : { timestamp: start, taskId: call.taskId, model: this.model, ...this.dep, attempt: n });
+      if (bus.wants('attempt')) {
+        if (this.plain) bus.emitBuilt('attempt', { timestamp: start, model: this.model, attempt: n });
+        else bus.emit('attempt', { timestamp: start, taskId: call.taskId, model: this.model, ...this.dep, attempt: n });
+      }
       this.#n = n;
       this.#start = this.#startedAt = start;
       this.#release = release;
@@ -316,12 +319,12 @@ export class ModelTry<T> implements TryState {
       this.endedAt = now;
       deps.retryBudget?.recordSuccess(key, now);
       if (this.#probing) deps.probeEnded(key, this.#probing, true);
-      this.breaker?.noteDuration(latencyMs, this.#slowMs);
+      this.breaker?.noteDuration(latencyMs, this.#slowMs, now);
       deps.monitor?.recordAttempt(key, 'success', latencyMs, now);
       const bus = deps.bus;
       if (bus.wants('success')) {
-        const n = this.#n;
-        bus.emit('success', this.plain ? { timestamp: now, model: this.model, attempt: n, latencyMs } : { timestamp: now, taskId: this.call.taskId, model: this.model, ...this.dep, attempt: n, latencyMs });
+        if (this.plain) bus.emitBuilt('success', { timestamp: now, model: this.model, attempt: this.#n, latencyMs });
+        else bus.emit('success', { timestamp: now, taskId: this.call.taskId, model: this.model, ...this.dep, attempt: this.#n, latencyMs });
       }
     } catch (error) {
       return this.#failed(error);
