@@ -51,6 +51,24 @@ async function ours(batch: readonly Step[], options = BREAKER_DEFAULTS): Promise
   return run(batch, (thunk) => breaker.execute(thunk, isNeutral), () => breaker.state() === 'open');
 }
 
+/** The pipeline's way (decision record 0045): the breaker counts the start, the caller runs the call and reports its end. */
+async function entered(batch: readonly Step[], options = BREAKER_DEFAULTS): Promise<number> {
+  const clock = createFakeClock();
+  const breaker = new ModelBreaker('m', options, clock, { onTransition: () => {} });
+  const rethrow = (error: unknown): never => {
+    throw error;
+  };
+  const fire = (thunk: () => Promise<unknown>): Promise<unknown> => {
+    const counter = breaker.enter();
+    if (!counter) return breaker.execute(thunk, isNeutral);
+    return thunk().then(
+      (value) => breaker.succeeded(counter, value, (v) => v, rethrow),
+      (error: unknown) => breaker.failed(counter, error, isNeutral, rethrow),
+    );
+  };
+  return run(batch, fire, () => breaker.state() === 'open');
+}
+
 async function opossum(batch: readonly Step[], options = BREAKER_DEFAULTS): Promise<number> {
   const cb = new CircuitBreaker((thunk: () => Promise<unknown>) => thunk(), {
     timeout: false,
@@ -83,6 +101,8 @@ describe('a closed breaker counts and opens exactly as opossum does', () => {
     const expected = await opossum(batch, options);
     // Every call of the batch is in flight at once: a fire counts when the call starts, as in opossum.
     expect(await ours(batch, options)).toBe(expected);
+    // Counted without a promise of the breaker's own, by the caller's handlers: the same.
+    expect(await entered(batch, options)).toBe(expected);
   });
 
   it('in-flight calls count as fires before they end (the point of open depends on it)', async () => {
@@ -91,5 +111,19 @@ describe('a closed breaker counts and opens exactly as opossum does', () => {
     const batch = seq('----------');
     expect(await opossum(batch)).toBe(5);
     expect(await ours(batch)).toBe(5);
+    expect(await entered(batch)).toBe(5);
+  });
+
+  it('a call counted by the caller reports what it counted: the open breaker sends the next one through execute, which refuses it', async () => {
+    const clock = createFakeClock();
+    const transitions: string[] = [];
+    const breaker = new ModelBreaker('m', { ...BREAKER_DEFAULTS, volumeThreshold: 1 }, clock, { onTransition: (_m, state) => transitions.push(state) });
+    const counter = breaker.enter()!;
+    const error = new Error('503');
+    await expect(Promise.resolve(breaker.failed(counter, error, () => false, (e) => e))).resolves.toBe(error);
+    expect(transitions).toEqual(['open']);
+    expect(breaker.enter()).toBeUndefined();
+    await expect(breaker.execute(async () => 'ok', () => false)).rejects.toMatchObject({ name: 'CircuitOpenError' });
+    breaker.dispose();
   });
 });
