@@ -186,12 +186,8 @@ export class ModelBreaker implements ClosedOwner {
       return;
     }
     if (this.#cb && !this.#cb.closed) return;
-    const at = now ?? this.#clock.now();
     const rate = (this.#slow ??= new SlowCallRate(this.#options.rollingWindowMs, this.#options.rollingBuckets));
-    rate.record(at, slow);
-    if (!slow) return; // only a slow call can take the rate over its threshold
-    const w = rate.totals(at);
-    if (w.calls >= this.#options.volumeThreshold && (w.slow / w.calls) * 100 >= this.#options.slowCallRateThreshold) this.#trip('slow_calls');
+    if (rate.record(now ?? this.#clock.now(), slow, this.#options)) this.#trip('slow_calls');
   }
 
   /** Plain data for the snapshot. */

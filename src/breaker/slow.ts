@@ -36,11 +36,18 @@ export class SlowCallRate {
     return index % n;
   }
 
-  /** Counts one attempt that ended at `now` ({@link totals} reads the window after it). */
-  record(now: number, slow: boolean): void {
+  /**
+   * Counts one attempt that ended at `now`. True when it was slow and the
+   * window, at `o.volumeThreshold` calls or more, is now at least
+   * `o.slowCallRateThreshold` percent slow (only a slow call can take it there).
+   */
+  record(now: number, slow: boolean, o: Pick<ResolvedBreaker, 'volumeThreshold' | 'slowCallRateThreshold'>): boolean {
     const k = this.#slot(now);
     this.#calls[k]!++;
-    if (slow) this.#slow[k]!++;
+    if (!slow) return false;
+    this.#slow[k]!++;
+    const w = this.totals(now);
+    return w.calls >= o.volumeThreshold && (w.slow / w.calls) * 100 >= o.slowCallRateThreshold;
   }
 
   totals(now: number): { readonly calls: number; readonly slow: number } {
