@@ -4,14 +4,12 @@ import { CircuitOpenError } from '../errors/errors.js';
 import type { BreakerState } from '../events/events.js';
 import type { ResolvedBreaker } from './options.js';
 import { LazyRotation } from './rotation.js';
-import { SlowCallRate, learnedOpenMs } from './slow.js';
-import { TalliedCalls, type ClosedOwner, fireClosed } from './closed.js';
+import { SlowCallRate, openPeriodMs } from './slow.js';
+import { TalliedCalls, type ClosedOwner, type Counter, countFailure, countSuccess, fireClosed } from './closed.js';
 import { type Engine, type Judgement, type Neutral, createEngine, isNeutral } from './engine.js';
 
 export type { Judgement } from './engine.js';
-
-/** The shortest open period a failure's Retry-After can set (a `retry-after: 0` must not turn the breaker into a retry loop). */
-const MIN_HINTED_OPEN_MS = 1_000;
+export type { Counter } from './closed.js';
 
 /** Why a breaker opened. */
 export type OpenReason = 'failures' | 'slow_calls' | 'quota';
@@ -120,13 +118,7 @@ export class ModelBreaker implements ClosedOwner {
     const quota = this.#lastFailure?.kind === 'quota';
     const reason: OpenReason = this.#opening ?? (quota ? 'quota' : 'failures');
     this.#opening = undefined;
-    const hint = this.#lastFailure?.retryAfterMs;
-    const hinted = hint !== undefined && hint > 0 ? hint : undefined;
-    // The provider's own Retry-After on the failure that opened it says when to look again: sooner than learned, never later.
-    this.#openForMs =
-      reason === 'quota'
-        ? Math.min(o.quotaResetTimeoutMs, hinted ?? o.quotaResetTimeoutMs)
-        : Math.min(learnedOpenMs(this.#trips, o.resetTimeoutMs, o.maxResetTimeoutMs), Math.max(MIN_HINTED_OPEN_MS, hinted ?? Infinity));
+    this.#openForMs = openPeriodMs(reason === 'quota', this.#trips, this.#lastFailure?.retryAfterMs, o);
     this.#openedAt = now;
     this.#slow?.reset();
     this.#hooks.onTransition(this.model, 'open', this.#openForMs, { reason, trips: this.#trips });
@@ -170,18 +162,19 @@ export class ModelBreaker implements ClosedOwner {
     return this.#options.errorThresholdPercentage;
   }
 
-  /**
-   * An attempt that ran through the breaker ended after `latencyMs` (success or
-   * a counted failure). Slow ones feed the slow-call rate, which opens the
-   * breaker at `slowCallRateThreshold`; a slow half-open probe re-opens it even
-   * though it succeeded. `slowMs` undefined: nothing is slow yet.
-   */
   /** How long an attempt may run before it is slow: `slowCallDurationMs`, else `derivedMs`. */
   slowThreshold(derivedMs: number | undefined): number | undefined {
     return this.#options.slowCallDurationMs ?? derivedMs;
   }
 
-  noteDuration(latencyMs: number, slowMs: number | undefined): void {
+  /**
+   * An attempt that ran through the breaker ended after `latencyMs` (success or
+   * a counted failure). Slow ones feed the slow-call rate, which opens the
+   * breaker at `slowCallRateThreshold`; a slow half-open probe re-opens it even
+   * though it succeeded. `slowMs` undefined: nothing is slow yet. `now`: the
+   * clock's time the attempt ended, when the caller has just read it.
+   */
+  noteDuration(latencyMs: number, slowMs: number | undefined, now?: number): void {
     const probe = this.#probeOut;
     this.#probeOut = false;
     const threshold = this.slowThreshold(slowMs);
@@ -193,8 +186,8 @@ export class ModelBreaker implements ClosedOwner {
       return;
     }
     if (this.#cb && !this.#cb.closed) return;
-    const w = (this.#slow ??= new SlowCallRate(this.#options.rollingWindowMs, this.#options.rollingBuckets)).record(this.#clock.now(), slow);
-    if (slow && w.calls >= this.#options.volumeThreshold && (w.slow / w.calls) * 100 >= this.#options.slowCallRateThreshold) this.#trip('slow_calls');
+    const rate = (this.#slow ??= new SlowCallRate(this.#options.rollingWindowMs, this.#options.rollingBuckets));
+    if (rate.record(now ?? this.#clock.now(), slow, this.#options)) this.#trip('slow_calls');
   }
 
   /** Plain data for the snapshot. */
@@ -287,6 +280,32 @@ export class ModelBreaker implements ClosedOwner {
       if (signal) return this.#probe(engine, thunk, neutral, signal);
     }
     return engine.fire(thunk, neutral) as Promise<T>;
+  }
+
+  /**
+   * {@link execute}'s closed paths for a caller that runs the call itself
+   * (decision record 0045): counts the call's start and returns who counts its
+   * end — report it exactly once, by {@link succeeded} or {@link failed} — or
+   * returns undefined when the call must go through {@link execute} (open,
+   * half-open, or waiting for opossum's load). No promise of the breaker's own.
+   */
+  enter(now = this.#clock.now()): Counter | undefined {
+    if (now - this.#lastRotation >= this.#bucketMs) this.#catchUp(now);
+    const cb = this.#cb;
+    if (!cb) return this.#calls!.enter();
+    if (!cb.closed) return undefined;
+    cb.emit('fire');
+    return cb;
+  }
+
+  /** A call {@link enter} counted ended well: see {@link countSuccess}. */
+  succeeded<V, R>(counter: Counter, value: V, next: (value: V) => R, fail: (error: unknown) => R): R {
+    return countSuccess(counter, value, next, fail);
+  }
+
+  /** A call {@link enter} counted failed: see {@link countFailure}. */
+  failed<R>(counter: Counter, error: unknown, neutral: Neutral, next: (error: unknown) => R): R | Promise<R> {
+    return countFailure(counter, error, neutral, this, next);
   }
 
   /** A half-open probe whose caller may abort it: then a fresh half-open breaker lets the next call probe. */

@@ -50,6 +50,12 @@ export function fireClosed<T>(engine: Opossum, thunk: () => Promise<T>, neutral:
 
 /** The end of a failed call on a closed breaker: opossum counts it (a filtered one as a success), then its open rule. */
 export function failClosed(engine: Driven, error: unknown, filtered: boolean, errorThresholdPercentage: number): Promise<never> {
+  countFailed(engine, error, filtered, errorThresholdPercentage);
+  return Promise.reject(error);
+}
+
+/** {@link failClosed}'s count, without its promise. */
+function countFailed(engine: Driven, error: unknown, filtered: boolean, errorThresholdPercentage: number): void {
   if (filtered) engine.emit('success', error, 0);
   else {
     engine.emit('failure', error, 0);
@@ -59,7 +65,41 @@ export function failClosed(engine: Driven, error: unknown, filtered: boolean, er
       if ((stats.fires >= engine.volumeThreshold || halfOpen) && ((stats.failures / stats.fires) * 100 > errorThresholdPercentage || halfOpen)) engine.open();
     }
   }
-  return Promise.reject(error);
+}
+
+/**
+ * Who counts the end of a call that started on a closed path without a promise
+ * of the breaker's own (decision record 0045): the tallied calls, or the closed
+ * opossum breaker. The call's end is counted exactly as {@link fireClosed} and
+ * {@link TalliedCalls.fire} count it, by {@link countSuccess} or {@link countFailure}.
+ */
+export type Counter = TalliedCalls | Opossum;
+
+/** A counted call ended well: counted, then `next(value)`; `fail(thrown)` instead if the count throws (as the breaker's own promise would reject). */
+export function countSuccess<V, R>(counter: Counter, value: V, next: (value: V) => R, fail: (error: unknown) => R): R {
+  try {
+    if (counter instanceof TalliedCalls) counter.succeeded(value);
+    else counter.emit('success', value, 0);
+  } catch (thrown) {
+    return fail(thrown);
+  }
+  return next(value);
+}
+
+/**
+ * A counted call failed: judged and counted, then `next(error)` — at once, or
+ * once opossum has loaded (decision record 0012, fifth amendment); `next(thrown)`
+ * instead if the judging throws (as the breaker's own promise would reject).
+ */
+export function countFailure<R>(counter: Counter, error: unknown, neutral: Neutral, owner: ClosedOwner, next: (error: unknown) => R): R | Promise<R> {
+  let counting: Promise<void> | undefined;
+  try {
+    if (counter instanceof TalliedCalls) counting = counter.failed(error, neutral);
+    else countFailed(counter, error, owner.judge(counter, neutral(error)), owner.errorThresholdPercentage);
+  } catch (thrown) {
+    return next(thrown);
+  }
+  return counting ? counting.then(() => next(error), next) : next(error);
 }
 
 /**
@@ -85,9 +125,7 @@ export class TalliedCalls {
   #heir: Opossum | undefined;
   /** A success, bound once: no closure per call for it. */
   readonly #ok = (value: unknown): unknown => {
-    const heir = this.#end();
-    if (heir) heir.emit('success', value, 0);
-    else this.tally.succeed();
+    this.succeeded(value);
     return value;
   };
 
@@ -132,6 +170,21 @@ export class TalliedCalls {
     return pending.then(this.#ok as (value: T) => T, (error: unknown) => this.#failed(error, neutral));
   }
 
+  /** Counts a call's start, for a caller that reports its end ({@link Counter}); undefined while steps wait for opossum's load (then {@link fire}). */
+  enter(): this | undefined {
+    if (this.#deferred) return undefined;
+    this.tally.fire();
+    this.#running++;
+    return this;
+  }
+
+  /** A call counted by {@link enter} or {@link fire} ended well. */
+  succeeded(value: unknown): void {
+    const heir = this.#end();
+    if (heir) heir.emit('success', value, 0);
+    else this.tally.succeed();
+  }
+
   /** The tally now lives in `engine`: calls still running end there. */
   handOver(engine: Opossum): void {
     if (this.#running > 0) this.#heir = engine;
@@ -144,25 +197,27 @@ export class TalliedCalls {
   }
 
   #failed(error: unknown, neutral: Neutral): Promise<never> {
-    if (this.#deferred) return this.#deferred.then(() => this.#failed(error, neutral));
-    const verdict = neutral(error);
-    // The first counted failure needs opossum: while it loads, the failure is judged once it is there.
-    if (!this.#heir && !isNeutral(verdict) && this.mustDefer) {
-      let judged!: Promise<never>;
-      return this.defer(() => (judged = this.#judged(error, verdict))).then(() => judged);
-    }
-    return this.#judged(error, verdict);
+    const counting = this.failed(error, neutral);
+    return counting ? counting.then(() => Promise.reject(error)) : Promise.reject(error);
   }
 
-  #judged(error: unknown, verdict: boolean | Judgement | undefined): Promise<never> {
+  /** A call counted by {@link enter} or {@link fire} failed: see {@link countFailure}. */
+  failed(error: unknown, neutral: Neutral): Promise<void> | undefined {
+    if (this.#deferred) return this.#deferred.then(() => this.failed(error, neutral));
+    const verdict = neutral(error);
+    // The first counted failure needs opossum: while it loads, the failure is judged once it is there.
+    if (!this.#heir && !isNeutral(verdict) && this.mustDefer) return this.defer(() => this.#judged(error, verdict));
+    this.#judged(error, verdict);
+    return undefined;
+  }
+
+  #judged(error: unknown, verdict: boolean | Judgement | undefined): void {
     const heir = this.#end();
     const owner = this.#owner;
-    if (heir) return failClosed(heir, error, owner.judge(heir, verdict), owner.errorThresholdPercentage);
-    if (isNeutral(verdict)) {
-      this.tally.succeed();
-      return Promise.reject(error);
+    if (!heir && isNeutral(verdict)) this.tally.succeed();
+    else {
+      const engine = heir ?? owner.promote();
+      countFailed(engine, error, owner.judge(engine, verdict), owner.errorThresholdPercentage);
     }
-    const engine = owner.promote();
-    return failClosed(engine, error, owner.judge(engine, verdict), owner.errorThresholdPercentage);
   }
 }

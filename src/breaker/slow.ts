@@ -1,3 +1,8 @@
+import type { ResolvedBreaker } from './options.js';
+
+/** The shortest open period a failure's Retry-After can set (a `retry-after: 0` must not turn the breaker into a retry loop). */
+const MIN_HINTED_OPEN_MS = 1_000;
+
 /**
  * The share of slow attempts in a rolling window (resilience4j's
  * `slowCallRateThreshold`). opossum only sees success and failure, so slow
@@ -31,12 +36,18 @@ export class SlowCallRate {
     return index % n;
   }
 
-  /** Counts one attempt that ended at `now`; returns the window's totals after it. */
-  record(now: number, slow: boolean): { readonly calls: number; readonly slow: number } {
+  /**
+   * Counts one attempt that ended at `now`. True when it was slow and the
+   * window, at `o.volumeThreshold` calls or more, is now at least
+   * `o.slowCallRateThreshold` percent slow (only a slow call can take it there).
+   */
+  record(now: number, slow: boolean, o: Pick<ResolvedBreaker, 'volumeThreshold' | 'slowCallRateThreshold'>): boolean {
     const k = this.#slot(now);
     this.#calls[k]!++;
-    if (slow) this.#slow[k]!++;
-    return this.totals(now);
+    if (!slow) return false;
+    this.#slow[k]!++;
+    const w = this.totals(now);
+    return w.calls >= o.volumeThreshold && (w.slow / w.calls) * 100 >= o.slowCallRateThreshold;
   }
 
   totals(now: number): { readonly calls: number; readonly slow: number } {
@@ -64,4 +75,16 @@ export class SlowCallRate {
 export function learnedOpenMs(trips: number, resetMs: number, maxMs: number): number {
   const ms = resetMs * 2 ** Math.max(0, trips - 1);
   return Math.min(Math.max(resetMs, maxMs), Number.isFinite(ms) ? ms : maxMs);
+}
+
+/**
+ * The open period of the `trips`-th consecutive trip: a quota's own, or the
+ * learned one. The provider's own Retry-After (`hintMs`) on the failure that
+ * opened it says when to look again: sooner than learned, never later. Pure.
+ */
+export function openPeriodMs(quota: boolean, trips: number, hintMs: number | undefined, o: ResolvedBreaker): number {
+  const hinted = hintMs !== undefined && hintMs > 0 ? hintMs : undefined;
+  return quota
+    ? Math.min(o.quotaResetTimeoutMs, hinted ?? o.quotaResetTimeoutMs)
+    : Math.min(learnedOpenMs(trips, o.resetTimeoutMs, o.maxResetTimeoutMs), Math.max(MIN_HINTED_OPEN_MS, hinted ?? Infinity));
 }

@@ -1,4 +1,4 @@
-import type { ModelBreaker } from '../breaker/breaker.js';
+import type { Counter, ModelBreaker } from '../breaker/breaker.js';
 import { type Reservation, type ReserveResult, budgetNow } from '../budget/manager.js';
 import { costOf } from '../budget/pricing.js';
 import type { Classification } from '../classify/classify.js';
@@ -74,6 +74,8 @@ export class ModelTry<T> implements TryState {
   #limit: AttemptLimit | undefined;
   #token: number | undefined;
   #probing: SharedProbe | undefined;
+  /** Who counts the attempt's end, when the breaker counted its start without a promise of its own (decision 0045). */
+  #counter: Counter | undefined;
   /** The attempt's start, unless a shared-state check came first. */
   #startedAt: number | undefined;
 
@@ -222,7 +224,10 @@ export class ModelTry<T> implements TryState {
         release?.();
         return this.#early(n, guard.error); // not started: the chain moves on with reason `deadline`
       }
-      if (bus.wants('attempt')) bus.emit('attempt', this.plain ? { timestamp: start, model: this.model, attempt: n } : { timestamp: start, taskId: call.taskId, model: this.model, ...this.dep, attempt: n });
+      if (bus.wants('attempt')) {
+        if (this.plain) bus.emitBuilt('attempt', { timestamp: start, model: this.model, attempt: n });
+        else bus.emit('attempt', { timestamp: start, taskId: call.taskId, model: this.model, ...this.dep, attempt: n });
+      }
       this.#n = n;
       this.#start = this.#startedAt = start;
       this.#release = release;
@@ -237,6 +242,8 @@ export class ModelTry<T> implements TryState {
       // Judged inside the breaker's execute, so a rejected answer counts against the model only when you ask (its classification says).
       const invoke = call.conditions?.result ? this.#judging(n) : this.#run;
       const sharedCheck = deps.sharedCheck;
+      // A closed breaker counts the start now and the end in this try's handlers (decision 0045).
+      if ((this.#counter = sharedCheck ? undefined : breaker?.enter(start))) return invoke().then(this.#ok, this.#fail);
       const value = sharedCheck
         ? sharedCheck(key).then((p) => {
             this.#probing = p;
@@ -277,6 +284,8 @@ export class ModelTry<T> implements TryState {
   }
 
   readonly #ok = (value: T): unknown => {
+    // The breaker counted the attempt's start (decision 0045): it counts the end, then this handler goes on.
+    if (this.#counter) return this.breaker!.succeeded(this.#counted(), value, this.#ok, this.#fail);
     if (this.#n !== 1) return this.#succeeded(value);
     let ok: T;
     try {
@@ -288,6 +297,7 @@ export class ModelTry<T> implements TryState {
   };
 
   readonly #fail = (error: unknown): unknown => {
+    if (this.#counter) return this.breaker!.failed(this.#counted(), error, this.neutral, this.#fail);
     if (this.#n !== 1) return this.#failed(error);
     try {
       return this.#failed(error);
@@ -295,6 +305,12 @@ export class ModelTry<T> implements TryState {
       return this.afterFirst(thrown);
     }
   };
+
+  #counted(): Counter {
+    const counter = this.#counter!;
+    this.#counter = undefined;
+    return counter;
+  }
 
   /** What a successful attempt records: retry budget, shared probe, slow calls, monitor, `success` event. */
   #succeeded(value: T): T {
@@ -305,12 +321,12 @@ export class ModelTry<T> implements TryState {
       this.endedAt = now;
       deps.retryBudget?.recordSuccess(key, now);
       if (this.#probing) deps.probeEnded(key, this.#probing, true);
-      this.breaker?.noteDuration(latencyMs, this.#slowMs);
+      this.breaker?.noteDuration(latencyMs, this.#slowMs, now);
       deps.monitor?.recordAttempt(key, 'success', latencyMs, now);
       const bus = deps.bus;
       if (bus.wants('success')) {
-        const n = this.#n;
-        bus.emit('success', this.plain ? { timestamp: now, model: this.model, attempt: n, latencyMs } : { timestamp: now, taskId: this.call.taskId, model: this.model, ...this.dep, attempt: n, latencyMs });
+        if (this.plain) bus.emitBuilt('success', { timestamp: now, model: this.model, attempt: this.#n, latencyMs });
+        else bus.emit('success', { timestamp: now, taskId: this.call.taskId, model: this.model, ...this.dep, attempt: this.#n, latencyMs });
       }
     } catch (error) {
       return this.#failed(error);

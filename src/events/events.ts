@@ -137,6 +137,15 @@ export class EventBus<M extends EventMap> {
     this.#emitter.emit(name, out);
   }
 
+  /**
+   * {@link emit} for a payload its producer has just built, unfrozen, with no
+   * field holding undefined (an absent field is left out): frozen and sent
+   * without {@link emit}'s check for frozen payloads and absent fields.
+   */
+  emitBuilt<K extends keyof M & string>(name: K, payload: M[K]): void {
+    this.#emitter.emit(name, Object.freeze(payload));
+  }
+
   #guard(name: string, listener: Fn): Fn {
     let byName = this.#wrapped.get(listener);
     if (!byName) this.#wrapped.set(listener, (byName = new Map()));

@@ -47,8 +47,12 @@ class Ledger {
   head = Number.NEGATIVE_INFINITY;
   throttled = 0;
 
+  /** The slot of `head`. */
+  slot = 0;
+
   /** Rotates to the bucket of `index`, zeroing the buckets skipped over. */
   roll(index: number): number {
+    if (index === this.head) return this.slot;
     if (this.head === Number.NEGATIVE_INFINITY) this.head = index;
     if (index > this.head) {
       const steps = Math.min(BUCKETS, index - this.head);
@@ -59,7 +63,9 @@ class Ledger {
       }
       this.head = index;
     }
-    return ((index % BUCKETS) + BUCKETS) % BUCKETS;
+    const slot = ((index % BUCKETS) + BUCKETS) % BUCKETS;
+    if (index === this.head) this.slot = slot;
+    return slot;
   }
 
   sum(of: Float64Array): number {
@@ -83,6 +89,9 @@ export class RetryBudget {
   readonly #bucketMs: number;
   readonly #ledgers = new Map<string, Ledger>();
   readonly #onThrottle: ((t: RetryThrottle, context: ThrottleContext | undefined) => void) | undefined;
+  /** The model whose ledger was asked for last, and that ledger: a model's successes come in runs. */
+  #lastModel: string | undefined;
+  #lastLedger: Ledger | undefined;
 
   constructor(options: ResolvedRetryBudget, clock: Clock, onThrottle?: (t: RetryThrottle, context: ThrottleContext | undefined) => void) {
     this.options = options;
@@ -92,11 +101,14 @@ export class RetryBudget {
   }
 
   #ledger(model: string): Ledger {
+    if (model === this.#lastModel) return this.#lastLedger!;
     let l = this.#ledgers.get(model);
     if (!l) {
       l = new Ledger();
       this.#ledgers.set(model, l);
     }
+    this.#lastModel = model;
+    this.#lastLedger = l;
     return l;
   }
 
@@ -134,6 +146,7 @@ export class RetryBudget {
 
   /** Drops `model`'s ledger (the client forgets idle models beyond its bound). */
   forget(model: string): void {
+    if (model === this.#lastModel) this.#lastModel = this.#lastLedger = undefined;
     this.#ledgers.delete(model);
   }
 
