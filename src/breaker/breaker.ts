@@ -181,7 +181,8 @@ export class ModelBreaker implements ClosedOwner {
     return this.#options.slowCallDurationMs ?? derivedMs;
   }
 
-  noteDuration(latencyMs: number, slowMs: number | undefined): void {
+  /** `now`: the clock's time the attempt ended, when the caller has just read it. */
+  noteDuration(latencyMs: number, slowMs: number | undefined, now?: number): void {
     const probe = this.#probeOut;
     this.#probeOut = false;
     const threshold = this.slowThreshold(slowMs);
@@ -193,7 +194,7 @@ export class ModelBreaker implements ClosedOwner {
       return;
     }
     if (this.#cb && !this.#cb.closed) return;
-    const w = (this.#slow ??= new SlowCallRate(this.#options.rollingWindowMs, this.#options.rollingBuckets)).record(this.#clock.now(), slow);
+    const w = (this.#slow ??= new SlowCallRate(this.#options.rollingWindowMs, this.#options.rollingBuckets)).record(now ?? this.#clock.now(), slow);
     if (slow && w.calls >= this.#options.volumeThreshold && (w.slow / w.calls) * 100 >= this.#options.slowCallRateThreshold) this.#trip('slow_calls');
   }
 

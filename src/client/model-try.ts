@@ -303,7 +303,7 @@ export class ModelTry<T> implements TryState {
       this.endedAt = now;
       deps.retryBudget?.recordSuccess(key, now);
       if (this.#probing) deps.probeEnded(key, this.#probing, true);
-      this.breaker?.noteDuration(latencyMs, this.#slowMs);
+      this.breaker?.noteDuration(latencyMs, this.#slowMs, now);
       deps.monitor?.recordAttempt(key, 'success', latencyMs, now);
       const bus = deps.bus;
       if (bus.wants('success')) {
