@@ -47,6 +47,9 @@ export function runGuarded<T>(
   return promise;
 }
 
+/** Aborts `attempt` when `signal` does; returns the unsubscribe. (A function of its own: `link` builds no closure context when it needs none.) */
+const abortOn = (attempt: { abort(reason: unknown): void }, signal: AbortSignal): (() => void) => onAbort(signal, () => attempt.abort(signal.reason));
+
 /**
  * One guarded attempt's state, in one object rather than a closure per step:
  * what stopped it, its deadlines, its links to the dispose and caller signals,
@@ -109,8 +112,8 @@ class GuardedAttempt<T> extends SignalSource implements Settled<T>, Deadline, Ca
       this.#disposeSignal = disposeSignal;
       this.#disposeList = list;
       list.push(this);
-    } else this.#offDispose = onAbort(disposeSignal, () => this.abort(disposeSignal.reason));
-    if (callerSignal) this.#offCaller = onAbort(callerSignal, () => this.abort(callerSignal.reason));
+    } else this.#offDispose = abortOn(this, disposeSignal);
+    if (callerSignal) this.#offCaller = abortOn(this, callerSignal);
   }
 
   /** The dispose signal aborted (the attempt as an entry on its callbacks). */
