@@ -72,8 +72,7 @@ class GuardedAttempt<T> extends SignalSource implements Settled<T>, Deadline, Ca
   #stop: { readonly reason: unknown } | undefined;
   /** 0: running or priming; 1: a committed stream was handed over (the links stay until it ends); 2: done. */
   #phase = 0;
-  /** Whether the attempt waits on its timeout (as a deadline: `at`, `live` and its neighbours are the sweep's). */
-  #timed = false;
+  // The attempt as its timeout's deadline: `at`, `live` (true while it waits) and its neighbours are the sweep's.
   at = 0;
   live = false;
   earlier: Deadline | undefined = undefined;
@@ -126,7 +125,6 @@ class GuardedAttempt<T> extends SignalSource implements Settled<T>, Deadline, Ca
     this.at = startedAt + timeoutMs;
     this.#timeoutMs = timeoutMs;
     this.#scope = scope;
-    this.#timed = true;
     this.#deadlines.insert(this, startedAt);
   }
 
@@ -160,9 +158,8 @@ class GuardedAttempt<T> extends SignalSource implements Settled<T>, Deadline, Ca
   }
 
   #clearTimers(): void {
-    if (this.#timed) this.#deadlines.remove(this);
+    if (this.live) this.#deadlines.remove(this);
     if (this.firstTimer !== undefined) this.#deadlines.remove(this.firstTimer);
-    this.#timed = false;
     this.firstTimer = undefined;
   }
 
