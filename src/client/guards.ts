@@ -1,3 +1,4 @@
+import type { ModelBreaker } from '../breaker/breaker.js';
 import type { Classification } from '../classify/classify.js';
 import { TimeoutError } from '../errors/errors.js';
 import { derivedTimeoutMs, planAttempt } from '../retry/deadline.js';
@@ -17,8 +18,9 @@ const NO_GUARD: AttemptGuard = Object.freeze({ start: true, limit: undefined, sl
  * The attempt's deadline: the caller's `timeoutMs`, else one derived from the
  * monitor's view of the model, never past the call's `deadlineMs`. Slow means
  * longer than half the derived deadline (1.5 × p99 with the defaults).
+ * `breaker`: the model try's, the one the attempt runs through.
  */
-export function guardAttempt(deps: PipelineDeps, model: string, call: CallState, now: number): AttemptGuard {
+export function guardAttempt(deps: PipelineDeps, model: string, call: CallState, now: number, breaker: ModelBreaker | undefined): AttemptGuard {
   const adaptive = deps.adaptiveTimeout;
   const deadlineAt = call.deadlineAt;
   const ownMs = call.timeoutMs;
@@ -30,7 +32,7 @@ export function guardAttempt(deps: PipelineDeps, model: string, call: CallState,
   // at most once per latency refresh): the last one built is reused rather than built per attempt.
   let probeMs: number | undefined;
   if (deadlineAt === undefined) {
-    probeMs = probeLimit(deps, model, call, now, slowMs);
+    probeMs = probeLimit(breaker, model, call, now, slowMs);
     if (probeMs === undefined) return steadyGuard(ownMs ?? derived, slowMs);
   }
   const median = derived !== undefined ? baseline!.p50 : undefined;
@@ -38,7 +40,7 @@ export function guardAttempt(deps: PipelineDeps, model: string, call: CallState,
   if (!plan.start) return { start: false, error: new TimeoutError(model, plan.remainingMs, 'Call deadline (too little time left to start)', 'call') };
   let limit: AttemptLimit | undefined = plan.timeoutMs === undefined ? undefined : { ms: plan.timeoutMs, scope: plan.callDeadline ? 'call' : 'attempt' };
   // With a call deadline the breaker is asked only once the attempt may start.
-  if (deadlineAt !== undefined) probeMs = probeLimit(deps, model, call, now, slowMs);
+  if (deadlineAt !== undefined) probeMs = probeLimit(breaker, model, call, now, slowMs);
   if (probeMs !== undefined && (limit === undefined || probeMs < limit.ms)) limit = { ms: probeMs, scope: 'attempt' };
   return { start: true, limit, slowMs };
 }
@@ -48,10 +50,9 @@ export function guardAttempt(deps: PipelineDeps, model: string, call: CallState,
  * breaker): when the call has a next model, cut it there, so the call moves on and the
  * next probe comes sooner. With no next model the caller's answer is worth the wait.
  */
-function probeLimit(deps: PipelineDeps, model: string, call: CallState, now: number, slowMs: number | undefined): number | undefined {
+function probeLimit(breaker: ModelBreaker | undefined, model: string, call: CallState, now: number, slowMs: number | undefined): number | undefined {
   const chain = call.chain;
   if (chain === undefined || chain.indexOf(model) >= chain.length - 1) return undefined;
-  const breaker = deps.breakerFor(model);
   return breaker?.state(now) === 'half-open' ? breaker.slowThreshold(slowMs) : undefined;
 }
 

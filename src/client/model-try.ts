@@ -215,7 +215,7 @@ export class ModelTry<T> implements TryState {
     try {
       // Latency counts from admission: time in the limiter's queue is not the provider's.
       start = admittedAt ?? deps.clock.now();
-      const guard = guardAttempt(deps, key, call, start);
+      const guard = guardAttempt(deps, key, call, start, breaker);
       if (!guard.start) {
         release?.();
         return this.#early(n, guard.error); // not started: the chain moves on with reason `deadline`
