@@ -1,6 +1,6 @@
 import type { Clock } from '../clock/clock.js';
 import type { Deadlines } from '../clock/deadlines.js';
-import type { CallbackEntry as Entry, Callbacks } from '../clock/signals.js';
+import type { CallbackEntry, Callbacks } from '../clock/signals.js';
 import { isStreamResult } from '../stream/detect.js';
 import { primeStream } from '../stream/prime.js';
 import { type AttemptLimit, type CallState, type Settled, type StreamHookSource, settledBy } from './attempt-types.js';
@@ -45,13 +45,17 @@ export function runAttempt<T>(
   const startedAt = now ?? clock.now();
   const a = new PlainAttempt<T>(onDispose, clock, target.key, startedAt, disposeSignal, streamHooks);
   const promise = settledBy<T>(a);
-  a.entry = onDispose.add(a.reject);
+  onDispose.push(a);
   invokeThen(fn, (a.ctx = new Context(target, attempt, call, disposeSignal)), a.onValue, a.onError);
   return promise;
 }
 
-/** An attempt on the common path: its state and handlers in one object rather than closures sharing a context. */
-class PlainAttempt<T> implements Settled<T> {
+/**
+ * An attempt on the common path: its state and handlers in one object rather
+ * than closures sharing a context. It is its own entry on the client's dispose
+ * list (`fn`: dispose rejects it).
+ */
+class PlainAttempt<T> implements Settled<T>, CallbackEntry<unknown> {
   readonly #onDispose: Callbacks<unknown>;
   readonly #clock: Clock;
   readonly #model: string;
@@ -60,7 +64,8 @@ class PlainAttempt<T> implements Settled<T> {
   readonly #hooks: StreamHookSource | undefined;
   resolve!: (value: T) => void;
   reject!: (error: unknown) => void;
-  entry: Entry<unknown> | undefined;
+  prev: CallbackEntry<unknown> | undefined = undefined;
+  next: CallbackEntry<unknown> | undefined = undefined;
   ctx: Context | undefined;
 
   constructor(onDispose: Callbacks<unknown>, clock: Clock, model: string, startedAt: number, disposeSignal: AbortSignal, hooks: StreamHookSource | undefined) {
@@ -77,14 +82,19 @@ class PlainAttempt<T> implements Settled<T> {
     this.reject = reject;
   }
 
+  /** The client was disposed. */
+  fn(reason: unknown): void {
+    this.reject(reason);
+  }
+
   readonly onError = (error: unknown): void => {
-    this.#onDispose.remove(this.entry!);
+    this.#onDispose.remove(this);
     reportFailure(this.ctx!, error);
     this.reject(error);
   };
 
   readonly onValue = (value: T): void => {
-    this.#onDispose.remove(this.entry!);
+    this.#onDispose.remove(this);
     const streamHooks = this.#hooks;
     if (!streamHooks || !isStreamResult(value)) {
       this.resolve(value);

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock/clock.js';
 import type { Deadline, Deadlines } from '../clock/deadlines.js';
-import { onAbort } from '../clock/signals.js';
+import { type CallbackEntry, type Callbacks, keptCallbacks, onAbort } from '../clock/signals.js';
 import { TimeoutError } from '../errors/errors.js';
 import { isStreamResult } from '../stream/detect.js';
 import { primeStream } from '../stream/prime.js';
@@ -41,18 +41,23 @@ export function runGuarded<T>(
   const promise = settledBy<T>(g);
   g.link(disposeSignal, call.signal);
   const timeoutMs = limit ? limit.ms : call.timeoutMs;
-  if (timeoutMs !== undefined) g.timer = deadlines.add(startedAt + timeoutMs, g.onTimeout(timeoutMs, limit?.scope), startedAt);
+  if (timeoutMs !== undefined) g.waitFor(timeoutMs, limit?.scope, startedAt);
   if (firstChunkMs !== undefined) g.firstTimer = deadlines.add(startedAt + firstChunkMs, g.onFirstChunkLimit(firstChunkMs), startedAt);
   invokeThen(fn, (g.ctx = new Context(target, attempt, call, g)), g.onValue, g.onError);
   return promise;
 }
 
+/** Aborts `attempt` when `signal` does; returns the unsubscribe. (A function of its own: `link` builds no closure context when it needs none.) */
+const abortOn = (attempt: { abort(reason: unknown): void }, signal: AbortSignal): (() => void) => onAbort(signal, () => attempt.abort(signal.reason));
+
 /**
  * One guarded attempt's state, in one object rather than a closure per step:
  * what stopped it, its deadlines, its links to the dispose and caller signals,
- * and its controller once something reads its signal.
+ * and its controller once something reads its signal. It is its own timeout
+ * deadline (`fire`) and its own entry on the dispose signal's callbacks (`fn`):
+ * neither builds an object or a closure per attempt.
  */
-class GuardedAttempt<T> extends SignalSource implements Settled<T> {
+class GuardedAttempt<T> extends SignalSource implements Settled<T>, Deadline, CallbackEntry<void> {
   readonly model: string;
   readonly #clock: Clock;
   readonly #deadlines: Deadlines;
@@ -67,9 +72,20 @@ class GuardedAttempt<T> extends SignalSource implements Settled<T> {
   #stop: { readonly reason: unknown } | undefined;
   /** 0: running or priming; 1: a committed stream was handed over (the links stay until it ends); 2: done. */
   #phase = 0;
-  timer: Deadline | undefined;
+  // The attempt as its timeout's deadline: `at`, `live` (true while it waits) and its neighbours are the sweep's.
+  at = 0;
+  live = false;
+  earlier: Deadline | undefined = undefined;
+  later: Deadline | undefined = undefined;
+  #timeoutMs = 0;
+  #scope: AttemptLimit['scope'] | undefined;
   firstTimer: Deadline | undefined;
   #linked = false;
+  /** The dispose signal's callbacks, when the attempt is an entry on them (its neighbours there are `prev` and `next`). */
+  #disposeList: Callbacks | undefined;
+  #disposeSignal: AbortSignal | undefined;
+  prev: CallbackEntry<void> | undefined = undefined;
+  next: CallbackEntry<void> | undefined = undefined;
   #offDispose: (() => void) | undefined;
   #offCaller: (() => void) | undefined;
 
@@ -90,8 +106,31 @@ class GuardedAttempt<T> extends SignalSource implements Settled<T> {
   /** Links the attempt to the dispose and caller signals (neither aborted yet): either ends it at once. */
   link(disposeSignal: AbortSignal, callerSignal: AbortSignal | undefined): void {
     this.#linked = true;
-    this.#offDispose = onAbort(disposeSignal, () => this.abort(disposeSignal.reason));
-    if (callerSignal) this.#offCaller = onAbort(callerSignal, () => this.abort(callerSignal.reason));
+    const list = keptCallbacks(disposeSignal);
+    if (list) {
+      this.#disposeSignal = disposeSignal;
+      this.#disposeList = list;
+      list.push(this);
+    } else this.#offDispose = abortOn(this, disposeSignal);
+    if (callerSignal) this.#offCaller = abortOn(this, callerSignal);
+  }
+
+  /** The dispose signal aborted (the attempt as an entry on its callbacks). */
+  fn(): void {
+    this.abort(this.#disposeSignal!.reason);
+  }
+
+  /** Ends the attempt `timeoutMs` after its start unless it ended first. */
+  waitFor(timeoutMs: number, scope: AttemptLimit['scope'] | undefined, startedAt: number): void {
+    this.at = startedAt + timeoutMs;
+    this.#timeoutMs = timeoutMs;
+    this.#scope = scope;
+    this.#deadlines.insert(this, startedAt);
+  }
+
+  /** The timeout fell due (the attempt as a deadline). */
+  fire(): void {
+    this.timedOut(this.#timeoutMs, this.#scope);
   }
 
   readonly onValue = (value: T): void => this.done(value);
@@ -100,10 +139,6 @@ class GuardedAttempt<T> extends SignalSource implements Settled<T> {
     reportFailure(this.ctx!, error); // a late failure's headers still count
     this.fail(error);
   };
-
-  onTimeout(timeoutMs: number, scope: AttemptLimit['scope'] | undefined): () => void {
-    return () => this.timedOut(timeoutMs, scope);
-  }
 
   onFirstChunkLimit(firstChunkMs: number): () => void {
     return () => this.abort(new TimeoutError(this.model, firstChunkMs, 'First chunk'));
@@ -123,15 +158,16 @@ class GuardedAttempt<T> extends SignalSource implements Settled<T> {
   }
 
   #clearTimers(): void {
-    if (this.timer !== undefined) this.#deadlines.remove(this.timer);
+    if (this.live) this.#deadlines.remove(this);
     if (this.firstTimer !== undefined) this.#deadlines.remove(this.firstTimer);
-    this.timer = this.firstTimer = undefined;
+    this.firstTimer = undefined;
   }
 
   unlink(): void {
     if (!this.#linked) return;
     this.#linked = false;
-    this.#offDispose!();
+    if (this.#disposeList) this.#disposeList.remove(this);
+    else this.#offDispose!();
     this.#offCaller?.();
   }
 

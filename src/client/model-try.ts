@@ -2,7 +2,6 @@ import type { Counter, ModelBreaker } from '../breaker/breaker.js';
 import { type Reservation, type ReserveResult, budgetNow } from '../budget/manager.js';
 import { costOf } from '../budget/pricing.js';
 import type { Classification } from '../classify/classify.js';
-import { judgeResult } from '../fallback/conditions.js';
 import type { Release } from '../limits/limiter.js';
 import { retryAfter } from '../retry/retry.js';
 import type { ResolvedRetry } from '../retry/options.js';
@@ -13,7 +12,7 @@ import type { PipelineDeps } from './deps.js';
 import { guardAttempt } from './guards.js';
 import type { SharedProbe } from './model-state.js';
 import { stoppedBy } from './stop.js';
-import { type TryAdmit, type TryState, admitOptions, classifyOnce, laterOf, streamHooks } from './try-parts.js';
+import { type TryAdmit, type TryState, admitOptions, classifyOnce, judging, laterOf, streamHooks } from './try-parts.js';
 import { attemptFailed, retryFailure, triedAndFailed } from './try-failure.js';
 import type { AttemptFn, Outcome } from './types.js';
 
@@ -219,7 +218,7 @@ export class ModelTry<T> implements TryState {
     try {
       // Latency counts from admission: time in the limiter's queue is not the provider's.
       start = admittedAt ?? deps.clock.now();
-      const guard = guardAttempt(deps, key, call, start);
+      const guard = guardAttempt(deps, key, call, start, breaker);
       if (!guard.start) {
         release?.();
         return this.#early(n, guard.error); // not started: the chain moves on with reason `deadline`
@@ -240,7 +239,7 @@ export class ModelTry<T> implements TryState {
     }
     try {
       // Judged inside the breaker's execute, so a rejected answer counts against the model only when you ask (its classification says).
-      const invoke = call.conditions?.result ? this.#judging(n) : this.#run;
+      const invoke = call.conditions?.result ? judging(this, this.#run, n) : this.#run;
       const sharedCheck = deps.sharedCheck;
       // A closed breaker counts the start now and the end in this try's handlers (decision 0045).
       if ((this.#counter = sharedCheck ? undefined : breaker?.enter(start))) return invoke().then(this.#ok, this.#fail);
@@ -266,17 +265,6 @@ export class ModelTry<T> implements TryState {
   /** The attempt the breaker runs: `fn` with the attempt under way's number, limit and start. */
   readonly #run = (): Promise<T> =>
     runAttempt(this.fn, this.to, this.#n, this.call, this.deps.clock, this.deps.disposeSignal, this.deps.onDispose, this.deps.deadlines, this, this.#limit, this.firstChunkMs, this.#startedAt);
-
-  #judging(n: number): () => Promise<T> {
-    const conditions = this.call.conditions!;
-    return () =>
-      this.#run().then((v) =>
-        judgeResult(conditions, v, { model: this.model, attempt: n }, (rejected) => {
-          const usage = (this.call.usage ?? extractUsage)(rejected);
-          if (usage) this.rejectedUsage = this.rejectedUsage ? addUsage(this.rejectedUsage, usage) : usage;
-        }),
-      );
-  }
 
   /** Hooks for a stream the attempt under way returned (runAttempt asks only then). */
   streamHooks(): StreamHooks {

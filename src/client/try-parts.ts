@@ -2,11 +2,12 @@ import type { ModelBreaker } from '../breaker/breaker.js';
 import type { Judgement } from '../breaker/engine.js';
 import type { Classification } from '../classify/classify.js';
 import { classifyError } from '../classify/classify.js';
+import { judgeResult } from '../fallback/conditions.js';
 import type { AdmitOptions, CallWeight } from '../limits/limiter.js';
 import { outcomeOf } from '../monitor/outcome.js';
 import { streamEventHooks } from '../stream/events.js';
 import type { StreamSummary } from '../stream/pump.js';
-import type { Usage } from '../usage/extract.js';
+import { type Usage, addUsage, extractUsage } from '../usage/extract.js';
 import type { CallState, StreamHooks } from './attempt.js';
 import type { PipelineDeps } from './deps.js';
 import { STOPPED, stoppedBy } from './stop.js';
@@ -124,4 +125,19 @@ export function streamHooks(t: HookedTry, attempt: number, settle: (usage: Usage
       void settle(summary.usage);
     },
   };
+}
+
+/**
+ * Attempt `n` judged by your `conditions.result`: a rejected answer's usage is
+ * kept on the try (it was paid for) and settled with the call's.
+ */
+export function judging<T>(t: { readonly call: CallState; readonly model: string; rejectedUsage: Usage | undefined }, run: () => Promise<T>, n: number): () => Promise<T> {
+  const conditions = t.call.conditions!;
+  return () =>
+    run().then((v) =>
+      judgeResult(conditions, v, { model: t.model, attempt: n }, (rejected) => {
+        const usage = (t.call.usage ?? extractUsage)(rejected);
+        if (usage) t.rejectedUsage = t.rejectedUsage ? addUsage(t.rejectedUsage, usage) : usage;
+      }),
+    );
 }

@@ -4,9 +4,10 @@ import type { Clock, TimerHandle } from './clock.js';
 export interface Deadline {
   /** When it falls due, on the clock. */
   readonly at: number;
-  readonly fire: () => void;
-  prev: Deadline | undefined;
-  next: Deadline | undefined;
+  fire(): void;
+  /** Its neighbours in the sweep's list (named apart from a callback list's, so one object can sit in both). */
+  earlier: Deadline | undefined;
+  later: Deadline | undefined;
   /** False once it fired or was removed. */
   live: boolean;
 }
@@ -52,18 +53,28 @@ export class Deadlines {
 
   /** Calls `fire` at `at` on the clock, unless removed first. `now`: the clock's time, when the caller has just read it. */
   add(at: number, fire: () => void, now?: number): Deadline {
-    const entry: Deadline = { at, fire, prev: undefined, next: undefined, live: true };
+    return this.insert({ at, fire, earlier: undefined, later: undefined, live: false }, now);
+  }
+
+  /**
+   * Waits `entry` (not waiting already): its `fire()` is called at `entry.at`,
+   * unless removed first. An object that is its own deadline (a guarded attempt)
+   * builds no entry and no closure for it.
+   */
+  insert<D extends Deadline>(entry: D, now?: number): D {
     if (this.#disposed) {
       entry.live = false;
       return entry;
     }
+    entry.live = true;
+    const at = entry.at;
     let after = this.#tail;
-    while (after && after.at > at) after = after.prev;
-    entry.prev = after;
-    entry.next = after ? after.next : this.#head;
-    if (entry.next) entry.next.prev = entry;
+    while (after && after.at > at) after = after.earlier;
+    entry.earlier = after;
+    entry.later = after ? after.later : this.#head;
+    if (entry.later) entry.later.earlier = entry;
     else this.#tail = entry;
-    if (after) after.next = entry;
+    if (after) after.later = entry;
     else this.#head = entry;
     this.#live++;
     if (at < this.#armedAt) this.#arm(at, now ?? this.#clock.now());
@@ -81,7 +92,7 @@ export class Deadlines {
   /** Clears the timer and forgets every deadline, without firing any. */
   dispose(): void {
     this.#disposed = true;
-    for (let e = this.#head; e; e = e.next) e.live = false;
+    for (let e = this.#head; e; e = e.later) e.live = false;
     this.#head = this.#tail = undefined;
     this.#live = 0;
     this.#clear();
@@ -89,11 +100,11 @@ export class Deadlines {
 
   #unlink(entry: Deadline): void {
     entry.live = false;
-    if (entry.prev) entry.prev.next = entry.next;
-    else this.#head = entry.next;
-    if (entry.next) entry.next.prev = entry.prev;
-    else this.#tail = entry.prev;
-    entry.prev = entry.next = undefined;
+    if (entry.earlier) entry.earlier.later = entry.later;
+    else this.#head = entry.later;
+    if (entry.later) entry.later.earlier = entry.earlier;
+    else this.#tail = entry.earlier;
+    entry.earlier = entry.later = undefined;
     this.#live--;
   }
 

@@ -13,7 +13,7 @@ import type { Clock, TimerHandle } from './clock.js';
  */
 
 interface Entry<A> {
-  readonly fn: (arg: A) => void;
+  fn(arg: A): void;
   prev: Entry<A> | undefined;
   next: Entry<A> | undefined;
 }
@@ -34,7 +34,13 @@ export class Callbacks<A = void> {
 
   /** Adds `fn` at the end; the returned entry is what `remove` takes. */
   add(fn: (arg: A) => void): Entry<A> {
-    const entry: Entry<A> = { fn, prev: this.#tail, next: undefined };
+    return this.push({ fn, prev: undefined, next: undefined });
+  }
+
+  /** Adds an entry object (in no list) at the end: one that is its own entry builds no closure for it. */
+  push<E extends Entry<A>>(entry: E): E {
+    entry.prev = this.#tail;
+    entry.next = undefined;
     if (this.#tail) this.#tail.next = entry;
     else this.#head = entry;
     this.#tail = entry;
@@ -100,6 +106,17 @@ function hubOf(signal: AbortSignal): Hub {
  */
 export function keepAbortListener(signal: AbortSignal): void {
   if (!signal.aborted) hubOf(signal).kept = true;
+}
+
+/**
+ * The callbacks a library-owned signal (see {@link keepAbortListener}) calls
+ * when it aborts, while it has not: an entry pushed there is called in turn
+ * with `onAbort`'s callbacks, and removed from it with `remove`. Undefined for
+ * any other signal.
+ */
+export function keptCallbacks(signal: AbortSignal): Callbacks | undefined {
+  const hub = hubs.get(signal);
+  return hub?.kept && !signal.aborted ? hub.callbacks : undefined;
 }
 
 /**

@@ -139,10 +139,55 @@ function aiSdk(u: Bag): Usage {
   return finish(r, { inputTokens: input, outputTokens: output, cachedInputTokens: cached, cacheWriteTokens: write, reasoningTokens: reasoning });
 }
 
-/** Usage from one candidate object, or undefined when it has none of the known shapes. */
-function fromCandidate(u: Bag): Usage | undefined {
-  if (present(u, 'prompt_tokens') || present(u, 'completion_tokens')) return openaiChat(u);
-  if (present(u, 'input_tokens') || present(u, 'output_tokens')) return snakeCase(u);
+/*
+ * The fast path for OpenAI's and Anthropic's shapes, read on every successful
+ * call: no Reader, no candidate list. A count read here is the count itself
+ * when absent (0) or a finite number >= 0, and NaN for anything else, which
+ * makes the sum NaN; a usage whose sum is not finite (a bad field, or counts
+ * too large to add up) is read again by the general path, which names the field.
+ */
+function quick(v: unknown): number {
+  if (typeof v === 'number') return v >= 0 && v !== Number.POSITIVE_INFINITY ? v : Number.NaN;
+  return v === undefined || v === null ? 0 : Number.NaN;
+}
+
+const detail = (b: unknown, key: string): number => (b !== null && typeof b === 'object' ? quick((b as Bag)[key]) : 0);
+
+function openaiChatFast(u: Bag): Usage {
+  const pd = u.prompt_tokens_details;
+  const cd = u.completion_tokens_details;
+  const inputTokens = quick(u.prompt_tokens);
+  const outputTokens = quick(u.completion_tokens);
+  const cachedInputTokens = detail(pd, 'cached_tokens');
+  const cacheWriteTokens = detail(pd, 'cache_write_tokens');
+  const reasoningTokens = detail(cd, 'reasoning_tokens');
+  if (!Number.isFinite(inputTokens + outputTokens + cachedInputTokens + cacheWriteTokens + reasoningTokens)) return openaiChat(u);
+  return { inputTokens, outputTokens, cachedInputTokens, cacheWriteTokens, reasoningTokens };
+}
+
+function snakeCaseFast(u: Bag): Usage {
+  const id = u.input_tokens_details;
+  const od = u.output_tokens_details;
+  const input = quick(u.input_tokens);
+  const cacheWrite = quick(u.cache_creation_input_tokens);
+  const cacheRead = quick(u.cache_read_input_tokens);
+  const cached = detail(id, 'cached_tokens');
+  const write = detail(id, 'cache_write_tokens');
+  const inputTokens = input + cacheWrite + cacheRead;
+  const outputTokens = quick(u.output_tokens);
+  const cachedInputTokens = cacheRead + cached;
+  const cacheWriteTokens = cacheWrite + write;
+  const reasoningTokens = detail(od, 'reasoning_tokens');
+  if (!Number.isFinite(inputTokens + outputTokens + cachedInputTokens + cacheWriteTokens + reasoningTokens)) return snakeCase(u);
+  return { inputTokens, outputTokens, cachedInputTokens, cacheWriteTokens, reasoningTokens };
+}
+
+/** Usage from one candidate, or undefined when it is no object or has none of the known shapes. */
+function fromCandidate(c: unknown): Usage | undefined {
+  const u = bag(c);
+  if (!u) return undefined;
+  if (present(u, 'prompt_tokens') || present(u, 'completion_tokens')) return openaiChatFast(u);
+  if (present(u, 'input_tokens') || present(u, 'output_tokens')) return snakeCaseFast(u);
   if (present(u, 'inputTokens') || present(u, 'outputTokens')) return aiSdk(u);
   return undefined;
 }
@@ -162,14 +207,11 @@ export function extractUsage(response: unknown): Usage | undefined {
   try {
     const root = bag(response);
     if (!root) return undefined;
-    const candidates = [root.usage, root, bag(root.data)?.usage, bag(root.response)?.usage];
-    for (const c of candidates) {
-      const b = bag(c);
-      if (!b) continue;
-      const u = fromCandidate(b);
-      if (u) return u;
-    }
-    return undefined;
+    // All four candidates are read before any is parsed (a throwing getter on any of them means no usage).
+    const usage = root.usage;
+    const data = bag(root.data)?.usage;
+    const event = bag(root.response)?.usage;
+    return fromCandidate(usage) ?? fromCandidate(root) ?? fromCandidate(data) ?? fromCandidate(event);
   } catch {
     // A throwing getter or a revoked proxy: treat as "no usage", never fail the call.
     return undefined;
