@@ -161,7 +161,7 @@ for d = 1, n do
     local refund, refundAt = tonumber(ARGV[a + 7]) or 0, tonumber(ARGV[a + 8])
     if refund > 0 and v[6] == false then redis.call('HSET', k, p .. 'g', 1) end
     if refund > 0 and (r == nil or refundAt == nil or refundAt >= r) then back = back + refund end
-    if back > 0 then l = math.min(top, l + back) end
+    if back ~= 0 then l = math.min(top, l + back) end
     N[d] = math.min(cap, tonumber(ARGV[a + 2]) or 0)
     L[d], C[d], T[d], K[d], F[d], R[d] = l, c, t, cap, first, r
   end

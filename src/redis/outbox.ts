@@ -61,10 +61,13 @@ export class Outbox {
     return { dims, cut: out?.cut };
   }
 
-  /** A call taken on the dimensions `known` but never sent: its units go back to everyone. */
-  giveBack(model: string, known: Readonly<Partial<Record<BucketDim, unknown>>>, dims: Partial<Record<BucketDim, DimRequest>>): void {
+  /**
+   * A call taken on the dimensions `known` but never sent: its units go back to everyone. With `sign` −1,
+   * a call that took over another's units (whose give-back pays for them): only the difference goes back.
+   */
+  giveBack(model: string, known: Readonly<Partial<Record<BucketDim, unknown>>>, dims: Partial<Record<BucketDim, DimRequest>>, sign: 1 | -1 = 1): void {
     const out = this.#box(model);
-    for (const dim of BUCKET_DIMS) if (known[dim]) out.giveBack[dim] = (out.giveBack[dim] ?? 0) + Math.max(0, dims[dim]?.take ?? 0);
+    for (const dim of BUCKET_DIMS) if (known[dim]) out.giveBack[dim] = (out.giveBack[dim] ?? 0) + sign * Math.max(0, dims[dim]?.take ?? 0);
   }
 
   /** Units the provider gave back when a call ended at `now`. */

@@ -9,7 +9,7 @@ import { tooLate, waitBound } from '../limits/deadline.js';
 import { BUCKET_DIMS, type BucketDim, type DimRequest, type DimState, type SharedAnswer, type SharedBucketStore } from './bucket-store.js';
 import { type Cut, Outbox, bounded, cutAt } from './outbox.js';
 import type { Health } from './health.js';
-import { SharedTurns } from './turns.js';
+import { type SharedTurn, SharedTurns } from './turns.js';
 import type { RedisEmitter } from './types.js';
 
 const NOOP: Release = () => {};
@@ -82,10 +82,8 @@ export class StoreBuckets {
     const underWay = taskId !== undefined && this.#tasks.underWay(taskId, now);
     const newTask = !stated && taskId !== undefined && waiting >= NEW_TASK_QUEUE && !underWay && bound > NEW_TASK_MAX_WAIT_MS;
     const deadline = stated ? options!.deadline! : Infinity;
-    // A call that can take the turn of one of this process's waiting calls takes its shared turn however late.
-    const passing = stated && !spill && !full && this.#turns.canPass(model, deadline, underWay, now, bound);
     // Spill, a full queue or no time left: take the call's share only if it fits now.
-    const maxWait = spill || full ? 0 : Math.max(0, Math.min(passing ? Infinity : newTask ? NEW_TASK_MAX_WAIT_MS : bound, 2_147_483_647));
+    const maxWait = spill || full ? 0 : Math.max(0, Math.min(newTask ? NEW_TASK_MAX_WAIT_MS : bound, 2_147_483_647));
     const { dims, cut } = this.#outbox.request(model, w, this.#o.minRemainingRequests);
     let answer: SharedAnswer;
     try {
@@ -100,21 +98,29 @@ export class StoreBuckets {
     if (answer.burst !== undefined && answer.burst < this.#burst) this.#burst = answer.burst;
     if (answer.taken) this.#tasks.started(taskId, now);
     if (answer.taken && answer.waitMs === 0) return NOOP;
+    const turns = { deadline, underWay, now, waitMs: answer.waitMs, bound };
+    let turn: SharedTurn | undefined;
     if (!answer.taken) {
       if (spill) throw new NoCapacityError(model, answer.waitMs, 'spill');
       if (full) throw new QueueFullError(model, this.#o.maxQueue);
-      if (answer.waitMs <= bound) throw new NoCapacityError(model, answer.waitMs, 'over_capacity'); // only a new task is refused below its bound
-      throw new NoCapacityError(model, answer.waitMs, reason);
-    }
-    // Taken, with a wait: the share is ours now, so calls behind wait for theirs, not for the same one.
-    const turn = stated ? this.#turns.take(model, { deadline, underWay, now, waitMs: answer.waitMs, bound }) : undefined;
-    if (stated && !turn) {
-      this.#outbox.giveBack(model, answer.dims, dims);
-      throw new NoCapacityError(model, answer.waitMs, reason);
+      // No shared turn in time: it may still take the turn of one of this process's calls it passes.
+      turn = stated ? this.#turns.handOver(model, turns) : undefined;
+      if (!turn && answer.waitMs <= bound) throw new NoCapacityError(model, answer.waitMs, 'over_capacity'); // only a new task is refused below its bound
+      if (!turn) throw new NoCapacityError(model, answer.waitMs, reason);
+      // That call's units were taken for it: they are this call's now, and it gives the difference back.
+      this.#outbox.giveBack(model, answer.dims, dims, -1);
+      this.#tasks.started(taskId, now);
+    } else if (stated) {
+      // Taken, with a wait: the share is ours now, so calls behind wait for theirs, not for the same one.
+      turn = this.#turns.take(model, turns);
+      if (!turn) {
+        this.#outbox.giveBack(model, answer.dims, dims);
+        throw new NoCapacityError(model, answer.waitMs, reason);
+      }
     }
     const e = this.#emitter;
     if (e?.wants('limit:wait')) {
-      const payload = { timestamp: now, model, waitMs: answer.waitMs, reason: answer.reason ?? 'requests' };
+      const payload = { timestamp: now, model, waitMs: turn?.waitMs ?? answer.waitMs, reason: answer.reason ?? 'requests' };
       e.emit('limit:wait', options?.taskId !== undefined ? { ...payload, taskId: options.taskId } : payload);
     }
     this.#waiting.set(model, waiting + 1);

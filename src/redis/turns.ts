@@ -28,15 +28,6 @@ export class SharedTurns {
   }
 
   /**
-   * Whether a call of `model` with `deadline` could take the turn of one of this process's waiting
-   * calls due by `now + bound`: its own turn on the shared buckets may then come later than `bound`.
-   */
-  canPass(model: string, deadline: number, underWay: boolean, now: number, bound: number): boolean {
-    const lane = this.#lanes.get(model);
-    return lane?.some((x) => x.due <= now + bound && (x.deadline > deadline || (underWay && x.yields))) ?? false;
-  }
-
-  /**
    * The turn of a call whose shared turn is due at `now + waitMs`: the earliest turn of this process's
    * calls it passes (each of them moves one turn later, and one moved past its own bound is refused),
    * or its own. Undefined when even that is past `bound`: nothing moved, the call is to be refused.
@@ -58,6 +49,22 @@ export class SharedTurns {
     }
     if (turnAt - now > bound) return undefined;
     if (turnAt < due) this.#waits.yieldTo(lane, due, passes, (ms) => new NoCapacityError(model, ms, underWay ? 'over_capacity' : 'deadline'));
+    return { waitMs: Math.max(0, turnAt - now), turn: { lane, yields: !underWay, latest: now + bound, deadline } };
+  }
+
+  /**
+   * The turn of a call that got no shared turn within `bound`: the earliest turn of this process's calls
+   * it passes, each of them moving one turn later and the last one refused (its units become the
+   * caller's). Undefined when there is none within `bound`: nothing moved.
+   */
+  handOver(model: string, o: { readonly deadline: number; readonly underWay: boolean; readonly now: number; readonly bound: number }): SharedTurn | undefined {
+    const { deadline, underWay, now, bound } = o;
+    const lane = this.#lanes.get(model);
+    if (!lane) return undefined;
+    const passes = (x: Sleeper) => (x.deadline > deadline && x.deadline !== Infinity) || (underWay && x.yields);
+    const turnAt = this.#waits.yieldTo(lane, Infinity, passes);
+    if (turnAt === Infinity || turnAt - now > bound) return undefined;
+    this.#waits.yieldTo(lane, Infinity, passes, (ms) => new NoCapacityError(model, Number.isFinite(ms) ? ms : 0, underWay ? 'over_capacity' : 'deadline'));
     return { waitMs: Math.max(0, turnAt - now), turn: { lane, yields: !underWay, latest: now + bound, deadline } };
   }
 

@@ -57,20 +57,22 @@ describe('shared buckets: a call that states its deadline', () => {
     expect(await first).toBe(90_000);
   });
 
-  it('of a task under way that would otherwise be refused takes a first call’s turn, and the first call moved past its own bound is refused and gives its share back', async () => {
+  it('of a task under way that gets no shared turn in time takes this process’s waiting first call’s turn, and that call is refused: its units are the task’s now', async () => {
     const { clock, admit, store, limiter } = setup();
     await admit(0, { taskId: 'b', deadlineIn: 100_000 });
     const first = admit(20_000, { taskId: 'a', deadlineIn: 70_000 });
     await clock.advance(0);
-    // Its own turn (150 s) is past its bound (100 s): without the first call's turn it is refused at once.
+    // Its own turn (150 s) is past its bound (100 s): the store does not take it, and without the first call's turn it is refused.
     const second = admit(150_000, { taskId: 'b', deadlineIn: 100_000 });
     await clock.advance(0);
     const refused = await first;
     expect(isNoCapacityError(refused) && refused.reason).toBe('over_capacity');
     await clock.advance(20_000);
     expect(await second).toBe(20_000);
+    // The first call's units went to the task's call: nothing goes back (its give-back and the taking cancel out).
     await admit(0, { deadlineIn: 100_000 });
-    expect(store.sent.at(-1)!.dims.requests?.giveBack).toBe(1);
+    expect(store.sent.at(-1)!.dims.requests?.giveBack).toBe(0);
+    expect(store.sent.filter((r) => r.maxWaitMs > 100_000)).toHaveLength(0);
     limiter.dispose();
   });
 
