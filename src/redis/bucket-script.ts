@@ -198,13 +198,16 @@ if taken == 1 and wait > 0 then
     units[d] = f((prev[d] or 0) + u)
   end
   qdirty = true
-  redis.call('HSET', k, 'r' .. due, table.concat(units, ' '))
-  if qm == nil or due > qm then redis.call('HSET', k, 'qm', due) end
+  if qm == nil or due > qm then redis.call('HSET', k, 'r' .. due, table.concat(units, ' '), 'qm', due)
+  else redis.call('HSET', k, 'r' .. due, table.concat(units, ' ')) end
 end
 if qdirty then
+  local set, del = {}, {}
   for d = 1, n do
-    if Q[d] > 0 then redis.call('HSET', k, d .. 'q', f(Q[d])) else redis.call('HDEL', k, d .. 'q') end
+    if Q[d] > 0 then set[#set + 1] = d .. 'q'; set[#set + 1] = f(Q[d]) else del[#del + 1] = d .. 'q' end
   end
+  if #set > 0 then redis.call('HSET', k, unpack(set)) end
+  if #del > 0 then redis.call('HDEL', k, unpack(del)) end
 end
 if cut then redis.call('HSET', k, 'bf', f(bf), 'bc', f(bc)) elseif capped then redis.call('HSET', k, 'bf', f(bf)) end
 for d = 1, n do
