@@ -60,7 +60,10 @@ import { join } from 'node:path';
 // +2 kB packed / +5 kB unpacked: deadline-aware admission (a stated deadline bounds the wait, earliest
 // deadline first, refused when it cannot finish) and `deadlineMs` on wrapped calls, with its docs and
 // CHANGELOG line; measured 484 kB packed, 1,753 kB unpacked on its own branch.
-const BUDGET = { packed: 495_500, unpacked: 1_788_500, files: 100 };
+// +4,566 B packed / +15,006 B unpacked: calls with deadlines waiting by them on the Redis-shared buckets
+// (turns ordered per process, the hand-over, waiting calls filed in the bucket script) and its CHANGELOG
+// line; measured 492,316 → 496,882 B packed, 1,786,416 → 1,801,422 B unpacked against main.
+const BUDGET = { packed: 500_066, unpacked: 1_803_506, files: 100 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;
