@@ -60,10 +60,18 @@ import { join } from 'node:path';
 // +2 kB packed / +5 kB unpacked: deadline-aware admission (a stated deadline bounds the wait, earliest
 // deadline first, refused when it cannot finish) and `deadlineMs` on wrapped calls, with its docs and
 // CHANGELOG line; measured 484 kB packed, 1,753 kB unpacked on its own branch.
-// +4,566 B packed / +15,006 B unpacked: calls with deadlines waiting by them on the Redis-shared buckets
+// +512 B packed / +1,547 B unpacked: one clock reading for a call's start (the budget's reserve and
+// admission take the pipeline's), a pipeline reservation as its own hold, priceFor's search apart from
+// its memo (in each entry that bundles them), and the CHANGELOG line; measured 492,279 → 492,791 B packed,
+// 1,786,422 → 1,787,969 B unpacked, 96 files, on its own branch (decision record 0046).
+// +0.8 kB packed / +3.2 kB unpacked: a stated deadline judged by the output answers write (the output
+// part learned per model, the foreseen wait) with its CHANGELOG line; measured 492,287 → 493,074 bytes
+// packed, 1,786,422 → 1,789,607 unpacked, 96 files, against main on its own branch.
+// +2,693 B packed / +6,302 B unpacked: calls with deadlines waiting by them on the Redis-shared buckets
 // (turns ordered per process, the hand-over, waiting calls filed in the bucket script) and its CHANGELOG
-// line; measured 492,316 → 496,882 B packed, 1,786,416 → 1,801,422 B unpacked against main.
-const BUDGET = { packed: 500_066, unpacked: 1_803_506, files: 100 };
+// line; measured 495,497 → 498,190 B packed, 1,799,936 → 1,806,238 B unpacked, 96 files, against main
+// (33656d6, itself 6,704 B unpacked over the budget before this line).
+const BUDGET = { packed: 499_492, unpacked: 1_799_534, files: 100 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;

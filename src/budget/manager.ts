@@ -23,7 +23,8 @@ export type { ReserveRequest, Reservation, ReserveResult } from './reservation.j
 export const budgetNow = {} as {
   /** True when the budget's store answers synchronously: a budgeted call then never waits outside its attempts. */
   answersNow(budget: BudgetManager): boolean;
-  reserveNow(budget: BudgetManager, request: ReserveRequest): ReserveResult | undefined;
+  /** `now`: the clock's time the caller has just read (the reserve then reads none). */
+  reserveNow(budget: BudgetManager, request: ReserveRequest, now?: number): ReserveResult | undefined;
   /** `now`: the clock's time the caller already read when the call ended (the settle then reads none). */
   settleNow(budget: BudgetManager, reservation: Reservation, usage: Usage | undefined, now?: number): boolean;
 };
@@ -69,10 +70,10 @@ export class BudgetManager {
 
   static {
     budgetNow.answersNow = (b) => b.#runner.sync;
-    budgetNow.reserveNow = (b, request) => {
+    budgetNow.reserveNow = (b, request, at) => {
       const memory = b.#runner.memory;
       if (!memory) return undefined;
-      const now = b.#clock.now();
+      const now = at ?? b.#clock.now();
       return b.#ledger.reserveNow(request, memory, now) ?? b.#runner.runSync(b.#ledger.reserve(request, true, now), memory);
     };
     budgetNow.settleNow = (b, reservation, usage, now) => {

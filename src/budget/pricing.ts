@@ -59,15 +59,24 @@ export function priceFor(model: string, table: PriceTable): ModelPrice | undefin
   lastMemo = memo;
   const hit = memo.get(model);
   if (hit !== undefined) return hit === NO_PRICE ? undefined : hit;
+  const price = lookUp(model, table);
+  if (Object.isFrozen(table) && memo.size < 10_000) memo.set(model, price ?? NO_PRICE);
+  return price;
+}
+
+/**
+ * {@link priceFor}'s search, on a miss of its memo. A function of its own: the closures here capture
+ * `table`, and a function whose parameters are captured builds their context on every call, the hit
+ * on every settled call included.
+ */
+function lookUp(model: string, table: PriceTable): ModelPrice | undefined {
   const has = (k: string) => (Object.hasOwn(table, k) ? table[k] : undefined);
   const bare = model.replace(PROVIDER_PREFIX, '');
   const canonical = () => {
     const id = modelFacts(bare)?.id;
     return id === undefined ? undefined : has(id);
   };
-  const price = has(model) ?? has(bare) ?? has(bare.replace(SNAPSHOT_SUFFIX, '')) ?? canonical();
-  if (Object.isFrozen(table) && memo.size < 10_000) memo.set(model, price ?? NO_PRICE);
-  return price;
+  return has(model) ?? has(bare) ?? has(bare.replace(SNAPSHOT_SUFFIX, '')) ?? canonical();
 }
 
 /**

@@ -37,17 +37,20 @@ export interface Held {
 /**
  * A reservation made for the client's pipeline, which holds it and hands it back: it carries its own
  * hold, so opening and closing it touches no map of open reservations (a map entry set, read and
- * deleted per call). Not frozen, like every reservation that never leaves the library.
+ * deleted per call), and it is its own {@link Held} (no second object kept for the length of the
+ * call). Not frozen, like every reservation that never leaves the library.
  */
-export class PipelineReservation implements Reservation {
+export class PipelineReservation implements Reservation, Held {
   readonly id: number;
   readonly model: string;
   readonly taskId: string | undefined;
   readonly estimate: RequestEstimate;
   readonly tokens: number;
   readonly costUsd: number;
-  // Private: a copy of the reservation (spread, JSON) shows the six fields above and nothing else.
-  #held: Held | undefined;
+  // Private, and read through the prototype's getters: a copy of the reservation (spread, JSON) shows the six fields above and nothing else.
+  readonly #amount: Amount;
+  readonly #holds: readonly ScopeHold[];
+  #open = true;
 
   constructor(id: number, model: string, taskId: string | undefined, estimate: RequestEstimate, tokens: number, costUsd: number, amount: Amount, holds: readonly ScopeHold[]) {
     this.id = id;
@@ -56,14 +59,27 @@ export class PipelineReservation implements Reservation {
     this.estimate = estimate;
     this.tokens = tokens;
     this.costUsd = costUsd;
-    this.#held = { reservation: this, amount, holds };
+    this.#amount = amount;
+    this.#holds = holds;
+  }
+
+  get reservation(): Reservation {
+    return this;
+  }
+
+  get amount(): Amount {
+    return this.#amount;
+  }
+
+  get holds(): readonly ScopeHold[] {
+    return this.#holds;
   }
 
   /** Its hold, once: undefined after it was settled or released. */
   take(): Held | undefined {
-    const held = this.#held;
-    this.#held = undefined;
-    return held;
+    if (!this.#open) return undefined;
+    this.#open = false;
+    return this;
   }
 }
 

@@ -108,27 +108,29 @@ export class ModelTry<T> implements TryState {
       const call = this.call;
       const estimate = call.estimate ?? budget.estimate(undefined);
       const request = call.taskId === undefined ? { model: this.model, estimate } : { model: this.model, taskId: call.taskId, estimate };
-      // The in-memory store answers now: no promise hop for it.
-      const now = budgetNow.reserveNow(budget, request);
-      return now ? this.#reserved(now) : budget.reserve(request).then((r) => this.#reserved(r));
+      // The in-memory store answers now: no promise hop for it, and one clock reading serves the reservation and the first attempt's start.
+      const at = budgetNow.answersNow(budget) ? this.deps.clock.now() : undefined;
+      const now = budgetNow.reserveNow(budget, request, at);
+      return now ? this.#reserved(now, at) : budget.reserve(request).then((r) => this.#reserved(r));
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
-  #reserved(r: ReserveResult): Promise<Outcome<T>> {
+  #reserved(r: ReserveResult, at?: number): Promise<Outcome<T>> {
     if (!r.ok) {
       if (r.action === 'reject') throw r.error;
       return Promise.resolve({ ok: false, error: r.error, kind: 'budget' });
     }
     this.reservation = r.reservation;
-    return this.#first();
+    return this.#first(at);
   }
 
-  #first(): Promise<Outcome<T>> {
+  /** `at`: the clock's time read a moment ago in this same step, if any (the first attempt then reads none). */
+  #first(at?: number): Promise<Outcome<T>> {
     this.retry = this.deps.retryFor ? this.deps.retryFor(this.key) : this.deps.retry;
     try {
-      return this.#attempt(1) as Promise<Outcome<T>>;
+      return this.#attempt(1, at) as Promise<Outcome<T>>;
     } catch (error) {
       return this.afterFirst(error);
     }
@@ -176,7 +178,7 @@ export class ModelTry<T> implements TryState {
    * later one resolves with `fn`'s value or rejects with the attempt's error,
    * for the retry loop.
    */
-  #attempt(n: number): Promise<unknown> {
+  #attempt(n: number, now?: number): Promise<unknown> {
     const { deps, admit } = this;
     const stopped = stoppedBy(this.signal, deps.disposeSignal);
     if (stopped) return this.#early(n, stopped.reason);
@@ -184,9 +186,9 @@ export class ModelTry<T> implements TryState {
     const deferred = this.breaker?.deferred;
     if (deferred) return deferred.then(undefined, () => undefined).then(() => this.#attempt(n));
     // Admission before the attempt (and its timeout) starts: queueing is not the provider's latency.
-    if (!admit) return this.#admitted(n, undefined, undefined);
+    if (!admit) return this.#admitted(n, undefined, now);
     // The clock's time, read once for admission's weight and, when it answers at once, the attempt's start.
-    const at = (admit.at = deps.clock.now());
+    const at = (admit.at = now ?? deps.clock.now());
     let answer: Release | Promise<Release>;
     try {
       answer = deps.limiter.admit(this.key, admit);

@@ -10,6 +10,7 @@ import { Queue } from './queue.js';
 import type { Release } from './slots.js';
 import type { AdmitOptions, CallWeight, LimitWaitReason, Limiter, LimiterEmitter, ModelLimitSnapshot } from './types.js';
 import { TaskMemory } from './tasks.js';
+import { learnOutput } from './deadline.js';
 import { shareRoom } from './turns.js';
 import { DIMS, type ModelState, after429, learnFromHeaders, noEarly, shrinkBurst, unexplained, unitsOf, weightOf } from './learn.js';
 
@@ -49,6 +50,15 @@ export function createLimiter(options: LimitsOptions | undefined, deps: { clock?
   const resolved = resolveLimits(options);
   const configured = resolved.default !== undefined || Object.keys(resolved.models).length > 0;
   return resolved.respectHeaders || configured ? new ModelLimiter(resolved, deps.clock ?? systemClock, deps.emitter) : OFF;
+}
+
+/**
+ * Admission options as the client's pipeline passes them: `at` is the clock's time it read just
+ * before asking (for the attempt's start), set only for the length of the `admit` call. Admission
+ * decides at that time instead of reading the clock again. Not part of {@link AdmitOptions}.
+ */
+interface TimedAdmit extends AdmitOptions {
+  readonly at?: number | undefined;
 }
 
 /** A model's admission state and, while headers are followed, its calls in flight (created with its first call). */
@@ -163,7 +173,8 @@ class ModelLimiter implements Limiter {
     // Headers will be read: the model's state exists from its first call, to count what it sends before them.
     const s = this.#state(model, this.#o.respectHeaders || this.#limitsOf(model) !== undefined);
     if (!s) return NOOP; // nothing configured, headers ignored
-    const now = this.#clock.now();
+    const at = (options as TimedAdmit | undefined)?.at;
+    const now = typeof at === 'number' ? at : this.#clock.now();
     if (bucketless(s) && s.heldUntil <= now && slotFree(s)) return this.#admitBare(s, options, now);
     // One weight per call, computed at most once.
     let weight: CallWeight | number | undefined;
@@ -235,6 +246,7 @@ class ModelLimiter implements Limiter {
     if (!out && !input && this.#o.respectHeaders) return;
     const w = weightOf(weight);
     const now = this.#clock.now();
+    if (out) learnOutput(s, unitsOf('outputTokens', w), usage.outputTokens);
     const unused = out ? unitsOf('outputTokens', w) - usage.outputTokens : 0;
     if (unused > 0) giveBack(out!, unused, now);
     // The provider counts the real input; what the estimate counted beyond it was never used, by this process either.

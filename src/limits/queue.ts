@@ -8,7 +8,7 @@ import type { TaskMemory } from './tasks.js';
 import { CATCH_UP_LOOKS, NEW_TASK_MAX_WAIT_MS, NEW_TASK_QUEUE, TURN_AFTER_MS, behindMs } from './turns.js';
 import type { AdmitOptions, CallWeight, LimitWaitReason, LimiterEmitter } from './types.js';
 import { type Lane, type Sleeper, type Turn, Waits } from './waits.js';
-import { tooLate, waitBound } from './deadline.js';
+import { foreseenMs, tooLate, waitBound } from './deadline.js';
 
 /** What the limiter knows of a call it cannot admit now and cannot spill. */
 export interface Queued {
@@ -55,10 +55,12 @@ export class Queue {
 
   /** Refuses the call at once, or resolves with its release once its turn has come. */
   enqueue(s: ModelState, q: Queued, now: number): Promise<Release> {
-    const { model, wait, options } = q;
+    const { model, options } = q;
     const taskId = options?.taskId;
     // A call that states its deadline waits by it (less its model's expected latency), earliest deadline first.
     const { ms: bound, reason, stated } = waitBound(this.#o.maxWaitMs, options, now);
+    // Its turn is judged by the output the calls before it are expected to write, not by their output caps.
+    const wait = stated ? foreseenMs(s, q.weight, q.wait, this.#o.minRemainingRequests, now) : q.wait;
     const deadline = stated ? options!.deadline! : Infinity;
     // Demand above capacity: a call of a task under way takes the turn of a new task's first call waiting
     // before it; a new task waits only briefly. Tasks under way keep the capacity.
