@@ -146,6 +146,7 @@ export class StoreBuckets {
     // As locally: unused output (max_tokens held while writing), and input an estimate counted beyond the real input.
     const unused = dims.outputTokens ? unitsOf('outputTokens', w) - usage.outputTokens : 0;
     const over = dims.inputTokens && usage.inputTokens !== undefined ? unitsOf('inputTokens', w) - usage.inputTokens : 0;
+    if (unused <= 0 && over <= 0) return;
     // Rides on this model's next admission, like a 429's give-back.
     const now = this.#clock.now();
     if (unused > 0) this.#outbox.refund(model, 'outputTokens', unused, now);
