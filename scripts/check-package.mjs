@@ -75,8 +75,13 @@ import { join } from 'node:path';
 // guard, the attempts as their own deadline and dispose entries, the one-pass usage read, in each entry
 // that bundles the client) and its CHANGELOG line; measured 494,333 → 495,959 B packed, 1,791,208 →
 // 1,800,586 B unpacked, 96 files, against main on its own branch (merged with main).
-// All four merged: 498,328 B packed, 1,809,084 B unpacked, 96 files.
-const BUDGET = { packed: 498_500, unpacked: 1_809_500, files: 100 };
+// +2,693 B packed / +6,302 B unpacked: calls with deadlines waiting by them on the Redis-shared buckets
+// (turns ordered per process, the hand-over, waiting calls filed in the bucket script) and its CHANGELOG
+// line; measured 495,497 → 498,190 B packed, 1,799,936 → 1,806,238 B unpacked, 96 files, against main
+// (33656d6) on its own branch.
+// All five merged (measured by the lead): 502,373 B packed, 1,824,241 B unpacked, 96 files; the Redis
+// deadline waits added 4,045 B packed / 15,157 B unpacked to the four merged before it.
+const BUDGET = { packed: 502_500, unpacked: 1_824_500, files: 100 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;

@@ -43,7 +43,18 @@ export const RESERVE_AFTER_MS = 10_000;
  * KEYS[1] the model's hash (fields `<dim>l` level, `<dim>t` time of level, `<dim>c` limit,
  *   `<dim>u` units taken while no limit was known yet: the first reading may not count
  *   them, so they are taken from it; `<dim>r` time of the newest reading that lowered the
- *   level; `bf` burst share, `bc` time of the last cut).
+ *   level; `<dim>q` units taken for calls still waiting for their turn; `<dim>g` set once a
+ *   call's units were partly refunded; `r<second>` the units, per dimension, of the calls
+ *   whose turn is due in that second (clock seconds, rounded up); `qs` the last second whose
+ *   turns were counted as come, `qm` the latest second with turns filed; `bf` burst share,
+ *   `bc` time of the last cut).
+ *
+ * Waiting calls. A call taken with a wait is not sent until its turn, so the provider does not
+ * count it yet, and the provider's bucket holds at most its capacity beside it: while it waits,
+ * refill beyond (capacity − the units of the calls still waiting) is lost at the provider. The
+ * level is kept at most that, so those units are not counted as room twice. A dimension whose
+ * calls are partly refunded when they end (output held at `max_tokens`) is not bounded so: its
+ * waiting calls count more than they will use. A turn counts as come at its second's end.
  * ARGV: now, ttlMs, maxWaitMs (take only when the call's wait is at most this;
  *   -1 = never take: a look), cutAt (clock time of an unexplained 429 this process saw;
  *   '' when none), cutDim (the dimension to empty, 1-based; 0 = none), cutTo (the share
@@ -85,10 +96,34 @@ if cut then bf, bc = math.max(${MIN_BURST}, math.min(bf / 2, cutTo or 1)), cutAt
 if most ~= nil then most = math.max(most, ${SPILL_BURST}) end
 local capped = most ~= nil and most < bf
 if capped then bf = most end
+-- Units taken for calls still waiting for their turn, filed by the second they are due (rounded up):
+-- the provider has not counted them yet, and holds no more than its capacity beside them.
+local qv = redis.call('HMGET', k, 'qs', 'qm', '1q', '2q', '3q', '4q')
+local qs, qm, sec = tonumber(qv[1]), tonumber(qv[2]), math.floor(now / 1000)
+local Q, qdirty = {}, false
+for d = 1, n do Q[d] = tonumber(qv[2 + d]) or 0 end
+if qm ~= nil and qs ~= nil and sec > qs then
+  -- Turns due since the last admission have come: their calls are sent (or given back) by now.
+  for s = qs + 1, math.min(sec, qm) do
+    local due = redis.call('HGET', k, 'r' .. s)
+    if due then
+      local d = 0
+      for u in string.gmatch(due, '%S+') do d = d + 1; Q[d] = math.max(0, Q[d] - tonumber(u)) end
+      redis.call('HDEL', k, 'r' .. s)
+      qdirty = true
+    end
+  end
+  if sec >= qm then
+    for d = 1, n do Q[d] = 0 end
+    qm, qdirty = nil, true
+    redis.call('HDEL', k, 'qm')
+  end
+end
+if qs == nil or sec > qs then redis.call('HSET', k, 'qs', sec) end
 for d = 1, n do
   local a = ${HEAD_ARGS} + (d - 1) * ${ARGS_PER_DIM}
   local p = tostring(d)
-  local v = redis.call('HMGET', k, p .. 'l', p .. 't', p .. 'c', p .. 'u', p .. 'r')
+  local v = redis.call('HMGET', k, p .. 'l', p .. 't', p .. 'c', p .. 'u', p .. 'r', p .. 'g')
   local l, t, c, r = tonumber(v[1]), tonumber(v[2]), tonumber(v[3]), tonumber(v[5])
   local rem, lim, at = tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5])
   if lim and lim > 0 and rem then
@@ -103,8 +138,14 @@ for d = 1, n do
       l, t = cap - (tonumber(v[4]) or 0), now
       redis.call('HDEL', k, p .. 'u')
     end
-    if now > t then l = math.min(cap, l + (now - t) * rate); t = now end
-    l = math.min(l, cap)
+    -- The provider holds at most its capacity: with Q[d] units taken for waiting calls not sent yet,
+    -- refill beyond capacity less them is lost there and must not count here. Not for a dimension the
+    -- provider gives back part of when calls end (output held at max_tokens): its waiting calls
+    -- count more than they will use.
+    local top = cap
+    if v[6] == false then top = cap - Q[d] end
+    if now > t then l = l + (now - t) * rate; t = now end
+    l = math.min(l, top)
     if lim and lim > 0 and rem and at then
       -- Calls waiting for the short window's part of the burst are taken but not sent: the
       -- provider's remaining does not count them yet.
@@ -118,8 +159,9 @@ for d = 1, n do
     local back = tonumber(ARGV[a + 6]) or 0
     -- Units the provider refunded at refundAt: already in the level if a reading taken later lowered it.
     local refund, refundAt = tonumber(ARGV[a + 7]) or 0, tonumber(ARGV[a + 8])
+    if refund > 0 and v[6] == false then redis.call('HSET', k, p .. 'g', 1) end
     if refund > 0 and (r == nil or refundAt == nil or refundAt >= r) then back = back + refund end
-    if back > 0 then l = math.min(cap, l + back) end
+    if back ~= 0 then l = math.min(top, l + back) end
     N[d] = math.min(cap, tonumber(ARGV[a + 2]) or 0)
     L[d], C[d], T[d], K[d], F[d], R[d] = l, c, t, cap, first, r
   end
@@ -144,6 +186,29 @@ end
 local taken = 0
 if maxWait >= 0 and wait <= maxWait then taken = 1 end
 local out = {taken, wait, wdim, f(bf)}
+if taken == 1 and wait > 0 then
+  -- The call waits for its turn: its units are filed under the second its turn is due.
+  local due, units, prev = math.ceil((now + wait) / 1000), {}, {}
+  local filed = redis.call('HGET', k, 'r' .. due)
+  if filed then for u in string.gmatch(filed, '%S+') do prev[#prev + 1] = tonumber(u) end end
+  for d = 1, n do
+    local u = 0
+    if C[d] then u = math.min(K[d], tonumber(ARGV[${HEAD_ARGS} + (d - 1) * ${ARGS_PER_DIM} + 1]) or 0) end
+    Q[d] = Q[d] + u
+    units[d] = f((prev[d] or 0) + u)
+  end
+  qdirty = true
+  if qm == nil or due > qm then redis.call('HSET', k, 'r' .. due, table.concat(units, ' '), 'qm', due)
+  else redis.call('HSET', k, 'r' .. due, table.concat(units, ' ')) end
+end
+if qdirty then
+  local set, del = {}, {}
+  for d = 1, n do
+    if Q[d] > 0 then set[#set + 1] = d .. 'q'; set[#set + 1] = f(Q[d]) else del[#del + 1] = d .. 'q' end
+  end
+  if #set > 0 then redis.call('HSET', k, unpack(set)) end
+  if #del > 0 then redis.call('HDEL', k, unpack(del)) end
+end
 if cut then redis.call('HSET', k, 'bf', f(bf), 'bc', f(bc)) elseif capped then redis.call('HSET', k, 'bf', f(bf)) end
 for d = 1, n do
   if C[d] then

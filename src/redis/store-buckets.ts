@@ -3,50 +3,22 @@ import { sleepUnlessAborted } from '../clock/signals.js';
 import { DisposedError, NoCapacityError, QueueFullError } from '../errors/errors.js';
 import type { RateLimitInfo } from '../classify/ratelimit-headers.js';
 import { type AdmitOptions, type CallWeight, DEFAULT_429_HOLD_MS, type LimiterEmitter, type ModelLimitSnapshot, NEW_TASK_MAX_WAIT_MS, NEW_TASK_QUEUE, type Release } from '../limits/limiter.js';
-import { mostUsed, unexplained, unitsOf, weightOf } from '../limits/learn.js';
+import { unexplained, unitsOf, weightOf } from '../limits/learn.js';
 import { TaskMemory } from '../limits/tasks.js';
 import { tooLate, waitBound } from '../limits/deadline.js';
-import { BUCKET_DIMS, type BucketDim, type BucketReading, type DimRequest, type DimState, type SharedAnswer, type SharedBucketStore } from './bucket-store.js';
+import { BUCKET_DIMS, type BucketDim, type DimRequest, type DimState, type SharedAnswer, type SharedBucketStore } from './bucket-store.js';
+import { type Cut, Outbox, bounded, cutAt } from './outbox.js';
 import type { Health } from './health.js';
+import { type SharedTurn, SharedTurns } from './turns.js';
 import type { RedisEmitter } from './types.js';
 
 const NOOP: Release = () => {};
-/** Models whose state is kept at most (model names can come from callers); the oldest is forgotten first. */
-const MAX_MODELS = 10_000;
-const bounded = <V>(map: Map<string, V>, key: string, value: V) => {
-  map.delete(key);
-  map.set(key, value);
-  if (map.size > MAX_MODELS) map.delete(map.keys().next().value!);
-};
 type Dims = Partial<Record<BucketDim, DimState>>;
 
 /** The shared buckets as the last admission on a model saw them. */
 interface View {
   readonly dims: Dims;
   readonly at: number;
-}
-
-/** A 429 its headers did not explain: when, the dimension they showed most used, and the share of its limit used. */
-interface Cut {
-  readonly at: number;
-  readonly dim: BucketDim | undefined;
-  readonly to: number | undefined;
-}
-
-/** A 429's report: the dimension its headers show the most used, and the share of its limit used (see {@link mostUsed}). */
-const cutAt = (info: RateLimitInfo, at: number): Cut => {
-  const { dim, used } = mostUsed(info);
-  return { at, dim, to: used };
-};
-
-/** What this process has to tell the store about a model on its next admission there. */
-interface Outbox {
-  readings: Partial<Record<BucketDim, BucketReading>>;
-  giveBack: Partial<Record<BucketDim, number>>;
-  /** What finished calls did not use, with the earliest of their ends. */
-  refund: Partial<Record<BucketDim, { units: number; at: number }>>;
-  /** The latest 429 that came while this process's headers still showed room, and its likely dimension. */
-  cut?: Cut;
 }
 
 export interface SharedBucketsOptions {
@@ -73,13 +45,14 @@ export class StoreBuckets {
   readonly #o: SharedBucketsOptions;
   readonly #health: Health;
   readonly #views = new Map<string, View>();
-  readonly #outbox = new Map<string, Outbox>();
+  readonly #outbox = new Outbox();
   readonly #held = new Map<string, number>();
   /** Each model's latest headers, to tell whether a 429 was explained by them. */
   readonly #last = new Map<string, RateLimitInfo>();
   readonly #waiting = new Map<string, number>();
   readonly #dispose = new AbortController();
   readonly #tasks = new TaskMemory();
+  readonly #turns: SharedTurns;
   /** The smallest shared burst share any model's admission showed: every model's burst is capped to it. */
   #burst = 1;
 
@@ -89,6 +62,7 @@ export class StoreBuckets {
     this.#clock = deps.clock;
     this.#emitter = deps.emitter;
     this.#o = deps.options;
+    this.#turns = new SharedTurns(deps.clock);
   }
 
   /**
@@ -99,19 +73,18 @@ export class StoreBuckets {
     const now = this.#clock.now();
     const held = (this.#held.get(model) ?? 0) > now;
     if (held && spill) throw new NoCapacityError(model, this.#held.get(model)! - now, 'spill');
-    // A stated deadline (less the model's latency) bounds the wait, but on the shared buckets it does not lift
-    // `maxWaitMs`: waits that long there met 429s in the incident replay (decision 0037).
-    const byDeadline = waitBound(this.#o.maxWaitMs, options, now).ms;
-    const bound = Math.min(this.#o.maxWaitMs, byDeadline);
-    const reason = byDeadline < this.#o.maxWaitMs ? 'deadline' : 'wait_limit';
+    // A stated deadline (less the model's latency) bounds the wait instead of `maxWaitMs`, `maxQueue` and the new-task rule.
+    const { ms: bound, reason, stated } = waitBound(this.#o.maxWaitMs, options, now);
     const waiting = this.#waiting.get(model) ?? 0;
-    const full = waiting >= this.#o.maxQueue;
+    const full = !stated && waiting >= this.#o.maxQueue;
     // Demand above capacity, as locally: a new task's first call waits only briefly, tasks under way keep the capacity.
     const taskId = options?.taskId;
-    const newTask = taskId !== undefined && waiting >= NEW_TASK_QUEUE && !this.#tasks.underWay(taskId, now) && bound > NEW_TASK_MAX_WAIT_MS;
+    const underWay = taskId !== undefined && this.#tasks.underWay(taskId, now);
+    const newTask = !stated && taskId !== undefined && waiting >= NEW_TASK_QUEUE && !underWay && bound > NEW_TASK_MAX_WAIT_MS;
+    const deadline = stated ? options!.deadline! : Infinity;
     // Spill, a full queue or no time left: take the call's share only if it fits now.
     const maxWait = spill || full ? 0 : Math.max(0, Math.min(newTask ? NEW_TASK_MAX_WAIT_MS : bound, 2_147_483_647));
-    const { dims, cut } = this.#request(model, w);
+    const { dims, cut } = this.#outbox.request(model, w, this.#o.minRemainingRequests);
     let answer: SharedAnswer;
     try {
       answer = await this.#store.admit(model, { now, maxWaitMs: maxWait, dims, cutAt: cut?.at, cutDim: cut?.dim, cutTo: cut?.to, keep: spill, burstAtMost: this.#burst < 1 ? this.#burst : undefined });
@@ -125,52 +98,45 @@ export class StoreBuckets {
     if (answer.burst !== undefined && answer.burst < this.#burst) this.#burst = answer.burst;
     if (answer.taken) this.#tasks.started(taskId, now);
     if (answer.taken && answer.waitMs === 0) return NOOP;
+    const turns = { deadline, underWay, now, waitMs: answer.waitMs, bound };
+    let turn: SharedTurn | undefined;
     if (!answer.taken) {
       if (spill) throw new NoCapacityError(model, answer.waitMs, 'spill');
       if (full) throw new QueueFullError(model, this.#o.maxQueue);
-      if (answer.waitMs <= bound) throw new NoCapacityError(model, answer.waitMs, 'over_capacity'); // only a new task is refused below its bound
-      throw new NoCapacityError(model, answer.waitMs, reason);
+      // No shared turn in time: it may still take the turn of one of this process's calls it passes.
+      turn = stated ? this.#turns.handOver(model, turns) : undefined;
+      if (!turn && answer.waitMs <= bound) throw new NoCapacityError(model, answer.waitMs, 'over_capacity'); // only a new task is refused below its bound
+      if (!turn) throw new NoCapacityError(model, answer.waitMs, reason);
+      // That call's units were taken for it: they are this call's now, and it gives the difference back.
+      this.#outbox.giveBack(model, answer.dims, dims, -1);
+      this.#tasks.started(taskId, now);
+    } else if (stated) {
+      // Taken, with a wait: the share is ours now, so calls behind wait for theirs, not for the same one.
+      turn = this.#turns.take(model, turns);
+      if (!turn) {
+        this.#outbox.giveBack(model, answer.dims, dims);
+        throw new NoCapacityError(model, answer.waitMs, reason);
+      }
     }
-    // Taken, with a wait: the share is ours now, so calls behind wait for theirs, not for the same one.
     const e = this.#emitter;
     if (e?.wants('limit:wait')) {
-      const payload = { timestamp: now, model, waitMs: answer.waitMs, reason: answer.reason ?? 'requests' };
+      const payload = { timestamp: now, model, waitMs: turn?.waitMs ?? answer.waitMs, reason: answer.reason ?? 'requests' };
       e.emit('limit:wait', options?.taskId !== undefined ? { ...payload, taskId: options.taskId } : payload);
     }
     this.#waiting.set(model, waiting + 1);
     try {
-      await sleepUnlessAborted(this.#clock, answer.waitMs, [options?.signal, this.#dispose.signal]);
+      await (turn ? this.#turns.sleep(turn, options?.signal) : sleepUnlessAborted(this.#clock, answer.waitMs, [options?.signal, this.#dispose.signal]));
       if (tooLate(options, this.#clock.now())) throw new NoCapacityError(model, 0, 'deadline'); // it could no longer finish in time
       return NOOP;
     } catch (error) {
       // Never sent: the share goes back to everyone with this process's next admission.
-      const out = this.#box(model);
-      for (const dim of BUCKET_DIMS) if (answer.dims[dim]) out.giveBack[dim] = (out.giveBack[dim] ?? 0) + Math.max(0, dims[dim]?.take ?? 0);
+      this.#outbox.giveBack(model, answer.dims, dims);
       throw this.#dispose.signal.aborted ? new DisposedError() : error;
     } finally {
       const left = (this.#waiting.get(model) ?? 1) - 1;
       if (left > 0) this.#waiting.set(model, left);
       else this.#waiting.delete(model);
     }
-  }
-
-  /** The call's units per dimension, with the readings, give-backs and 429 waiting to be shared. */
-  #request(model: string, w: CallWeight | number): { dims: Partial<Record<BucketDim, DimRequest>>; cut: Outbox['cut'] } {
-    const out = this.#outbox.get(model);
-    this.#outbox.delete(model);
-    const dims: Partial<Record<BucketDim, DimRequest>> = {};
-    for (const dim of BUCKET_DIMS) {
-      const take = unitsOf(dim, w);
-      const need = dim === 'requests' ? take + this.#o.minRemainingRequests : take;
-      dims[dim] = { take, need, reading: out?.readings[dim], giveBack: out?.giveBack[dim] ?? 0, refund: out?.refund[dim] };
-    }
-    return { dims, cut: out?.cut };
-  }
-
-  #box(model: string): Outbox {
-    let b = this.#outbox.get(model);
-    if (!b) bounded(this.#outbox, model, (b = { readings: {}, giveBack: {}, refund: {} }));
-    return b;
   }
 
   used(model: string, weight: AdmitOptions['weight'], usage: { readonly outputTokens: number; readonly inputTokens?: number }): void {
@@ -182,29 +148,15 @@ export class StoreBuckets {
     const over = dims.inputTokens && usage.inputTokens !== undefined ? unitsOf('inputTokens', w) - usage.inputTokens : 0;
     if (unused <= 0 && over <= 0) return;
     // Rides on this model's next admission, like a 429's give-back.
-    const out = this.#box(model);
     const now = this.#clock.now();
-    const add = (dim: BucketDim, units: number) => {
-      const r = out.refund[dim];
-      out.refund[dim] = r ? { units: r.units + units, at: Math.min(r.at, now) } : { units, at: now };
-    };
-    if (unused > 0) add('outputTokens', unused);
-    if (over > 0) add('inputTokens', over);
+    if (unused > 0) this.#outbox.refund(model, 'outputTokens', unused, now);
+    if (over > 0) this.#outbox.refund(model, 'inputTokens', over, now);
   }
 
   observe(model: string, info: RateLimitInfo): void {
     if (this.#dispose.signal.aborted) return;
     if ((this.#last.get(model)?.observedAt ?? -Infinity) <= info.observedAt) bounded(this.#last, model, info);
-    const out = this.#box(model);
-    // As locally: Anthropic's `tokens-*` only repeats its input or output limit.
-    const split = info.inputTokens !== undefined || info.outputTokens !== undefined;
-    for (const dim of BUCKET_DIMS) {
-      if (split && dim === 'tokens') continue;
-      const win = info[dim];
-      if (win?.remaining === undefined || win.limit === undefined || !(win.limit > 0)) continue;
-      const prev = out.readings[dim];
-      if (!prev || prev.observedAt <= info.observedAt) out.readings[dim] = { remaining: win.remaining, limit: win.limit, observedAt: info.observedAt };
-    }
+    this.#outbox.observe(model, info);
   }
 
   throttled(model: string, retryAfterMs: number | undefined, weight?: AdmitOptions['weight']): void {
@@ -228,7 +180,7 @@ export class StoreBuckets {
    */
   #report(model: string, cut: Cut): void {
     if (!this.#health.mayTry()) {
-      this.#box(model).cut = cut;
+      this.#outbox.cut(model, cut);
       return;
     }
     const dims: Partial<Record<BucketDim, DimRequest>> = {};
@@ -243,8 +195,7 @@ export class StoreBuckets {
       (error: unknown) => {
         if (this.#dispose.signal.aborted) return;
         this.#health.fail(error);
-        const box = this.#box(model);
-        if (!box.cut || box.cut.at < cut.at) box.cut = cut;
+        this.#outbox.cut(model, cut);
       },
     );
   }
@@ -293,7 +244,7 @@ export class StoreBuckets {
 
   /** Drops what this process keeps for an idle `model`; false (nothing dropped) while calls wait on it. */
   forget(model: string): boolean {
-    if (this.#waiting.has(model)) return false;
+    if (this.#waiting.has(model) || !this.#turns.forget(model)) return false;
     this.#views.delete(model);
     this.#outbox.delete(model);
     this.#held.delete(model);
@@ -304,6 +255,7 @@ export class StoreBuckets {
   dispose(): void {
     if (this.#dispose.signal.aborted) return;
     this.#dispose.abort(new DisposedError());
+    this.#turns.stopAll(new DisposedError());
     this.#views.clear();
     this.#outbox.clear();
     this.#tasks.clear();
