@@ -5,9 +5,9 @@ import type { ModelState } from './learn.js';
 import type { ResolvedLimits } from './options.js';
 import type { Release } from './slots.js';
 import type { TaskMemory } from './tasks.js';
-import { CATCH_UP_LOOKS, NEW_TASK_MAX_WAIT_MS, NEW_TASK_QUEUE, TURN_AFTER_MS, behindMs } from './turns.js';
+import { CATCH_UP_LOOKS, NEW_TASK_MAX_WAIT_MS, NEW_TASK_QUEUE, behindMs, turnIn } from './turns.js';
 import type { AdmitOptions, CallWeight, LimitWaitReason, LimiterEmitter } from './types.js';
-import { type Lane, type Sleeper, type Turn, Waits } from './waits.js';
+import { type Lane, type Turn, Waits } from './waits.js';
 import { foreseenMs, tooLate, waitBound } from './deadline.js';
 
 /** What the limiter knows of a call it cannot admit now and cannot spill. */
@@ -66,17 +66,9 @@ export class Queue {
     // before it; a new task waits only briefly. Tasks under way keep the capacity.
     const underWay = taskId !== undefined && this.#tasks.underWay(taskId, now);
     const lane = taskId === undefined && !stated ? undefined : this.#lane(s);
-    // A first call that states its deadline gives its turn to a task under way only while it can still wait that
-    // long — unless the task's call would be refused otherwise: then the first call it moves past its bound is.
-    let spare = true;
-    const passes = (x: Sleeper) =>
-      (x.deadline > deadline && x.deadline !== Infinity) ||
-      (underWay && wait > TURN_AFTER_MS && x.yields && (x.deadline === Infinity || !spare || x.latest >= now + wait));
-    let turnWait = lane ? this.#waits.yieldTo(lane, now + wait, passes) - now : wait;
-    if (turnWait > bound && underWay && stated) {
-      spare = false;
-      turnWait = this.#waits.yieldTo(lane!, now + wait, passes) - now;
-    }
+    // The waiting calls it passes: earlier deadlines first, and a task under way before a new task's first call.
+    const plan = lane && turnIn(this.#waits, lane, { now, wait, bound, deadline, underWay, stated });
+    const turnWait = plan ? plan.at - now : wait;
     if (turnWait > bound) return Promise.reject(new NoCapacityError(model, turnWait, reason));
     if (!stated && taskId !== undefined && !underWay && s.waiting >= NEW_TASK_QUEUE && wait > NEW_TASK_MAX_WAIT_MS) return Promise.reject(new NoCapacityError(model, wait, 'over_capacity'));
     // A call moved past its own bound is refused: for an earlier deadline (`deadline`), or for a task under way.
@@ -84,7 +76,7 @@ export class Queue {
     // A full queue makes room for a task under way by refusing the new task that waits last.
     if (!stated && s.waiting >= this.#o.maxQueue && !(underWay && this.#waits.refuseLast(lane!, refused))) return Promise.reject(new QueueFullError(model, this.#o.maxQueue));
     // The calls whose turn this one takes each move one turn later.
-    if (turnWait < wait) this.#waits.yieldTo(lane!, now + wait, passes, refused);
+    if (plan && turnWait < wait) this.#waits.yieldTo(lane!, now + wait, plan.passes, refused);
     const turn = lane && { lane, yields: !underWay, latest: now + bound, deadline };
     return this.#wait(s, q, turnWait, q.slot ? undefined : bound, turn);
   }

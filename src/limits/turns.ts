@@ -2,6 +2,7 @@ import type { RateLimitInfo } from '../classify/ratelimit-headers.js';
 import { levelAt } from './bucket.js';
 import { DIMS, type ModelState } from './learn.js';
 import { othersKnown } from './share.js';
+import type { Lane, Sleeper, Waits } from './waits.js';
 
 /**
  * Over capacity, the longest the first call of a new task waits (with a
@@ -66,4 +67,34 @@ export function shareRoom(s: ModelState, info: RateLimitInfo, now: number): void
       b.at = now;
     }
   }
+}
+
+/** How a call would take its turn in a lane of waiting calls: see {@link turnIn}. */
+export interface TurnPlan {
+  /** The clock time of its turn, after the waiting calls it passes. */
+  readonly at: number;
+  /** Which waiting calls it passes; move them with `waits.yieldTo(lane, now + wait, passes, refused)`. */
+  readonly passes: (x: Sleeper) => boolean;
+}
+
+/**
+ * Where a call due in `wait` ms would take its turn in `lane`, moving nothing (decision 0037 with
+ * its amendment). It passes a waiting call with a later stated deadline; and, as a call of a task
+ * under way waiting more than {@link TURN_AFTER_MS}, a waiting first call of a new task while that
+ * one can still wait so long — or, when the call states its deadline and would be refused otherwise
+ * (its turn past `bound`), anyway: moving them then refuses the first call moved past its own bound.
+ * Used by one process's queue and by the turns of calls waiting on Redis-shared buckets.
+ */
+export function turnIn(waits: Waits, lane: Lane, o: { readonly now: number; readonly wait: number; readonly bound: number; readonly deadline: number; readonly underWay: boolean; readonly stated: boolean }): TurnPlan {
+  const { now, wait, bound, deadline, underWay } = o;
+  let spare = true;
+  const passes = (x: Sleeper) =>
+    (x.deadline > deadline && x.deadline !== Infinity) ||
+    (underWay && wait > TURN_AFTER_MS && x.yields && (x.deadline === Infinity || !spare || x.latest >= now + wait));
+  let at = waits.yieldTo(lane, now + wait, passes);
+  if (at - now > bound && underWay && o.stated) {
+    spare = false;
+    at = waits.yieldTo(lane, now + wait, passes);
+  }
+  return { at, passes };
 }

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock/clock.js';
 import { NoCapacityError } from '../errors/errors.js';
-import { TURN_AFTER_MS } from '../limits/turns.js';
+import { turnIn } from '../limits/turns.js';
 import { type Lane, type Sleeper, type Turn, Waits } from '../limits/waits.js';
 
 /** Where a call that states its deadline waits, once the shared buckets gave it a turn. */
@@ -37,16 +37,8 @@ export class SharedTurns {
     let lane = this.#lanes.get(model);
     if (!lane) this.#lanes.set(model, (lane = []));
     const due = now + waitMs;
-    // As one process does: a task under way passes a first call only while that one can still wait so long,
-    // unless it would be refused otherwise (then the first call moved past its own bound is refused).
-    let spare = true;
-    const passes = (x: Sleeper) =>
-      (x.deadline > deadline && x.deadline !== Infinity) || (underWay && waitMs > TURN_AFTER_MS && x.yields && (!spare || x.latest >= due));
-    let turnAt = this.#waits.yieldTo(lane, due, passes);
-    if (turnAt - now > bound && underWay) {
-      spare = false;
-      turnAt = this.#waits.yieldTo(lane, due, passes);
-    }
+    // As one process does (every call here states its deadline).
+    const { at: turnAt, passes } = turnIn(this.#waits, lane, { now, wait: waitMs, bound, deadline, underWay, stated: true });
     if (turnAt - now > bound) return undefined;
     if (turnAt < due) this.#waits.yieldTo(lane, due, passes, (ms) => new NoCapacityError(model, ms, underWay ? 'over_capacity' : 'deadline'));
     return { waitMs: Math.max(0, turnAt - now), turn: { lane, yields: !underWay, latest: now + bound, deadline } };
