@@ -2,15 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { isConfigError, isDisposedError, isNoCapacityError, isQueueFullError } from '../../src/index.js';
 import { type Limiter, type LimiterEvents, type Release, createLimiter } from '../../src/limits/limiter.js';
 import { createFakeClock } from '../../src/testing/index.js';
-
-function track<T>(p: Promise<T> | T) {
-  const s: { value?: T; error?: unknown; done: boolean } = { done: false };
-  Promise.resolve(p).then(
-    (v) => Object.assign(s, { value: v, done: true }),
-    (e: unknown) => Object.assign(s, { error: e, done: true }),
-  );
-  return s;
-}
+import { track } from './track.js';
 
 function recorder() {
   const events: LimiterEvents['limit:wait'][] = [];
