@@ -81,7 +81,9 @@ import { join } from 'node:path';
 // (33656d6) on its own branch.
 // All five merged (measured by the lead): 502,373 B packed, 1,824,241 B unpacked, 96 files; the Redis
 // deadline waits added 4,045 B packed / 15,157 B unpacked to the four merged before it.
-const BUDGET = { packed: 502_500, unpacked: 1_824_500, files: 100 };
+// +276 B packed / +52 B unpacked: the turn rule shared by the queue and the Redis turns (turnIn) is
+// one function that both entries' bundles now carry; measured 502,649 B packed, 1,824,293 B unpacked.
+const BUDGET = { packed: 503_000, unpacked: 1_824_500, files: 100 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;
