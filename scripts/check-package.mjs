@@ -83,7 +83,10 @@ import { join } from 'node:path';
 // deadline waits added 4,045 B packed / 15,157 B unpacked to the four merged before it.
 // +276 B packed / +52 B unpacked: the turn rule shared by the queue and the Redis turns (turnIn) is
 // one function that both entries' bundles now carry; measured 502,649 B packed, 1,824,293 B unpacked.
-const BUDGET = { packed: 503_000, unpacked: 1_824_500, files: 100 };
+// +786 B packed / +1,477 B unpacked: the breaker's counting as its own class (decision record 0054, in
+// each entry that bundles the client) and the CHANGELOG line for the bench's method; measured 502,531 →
+// 503,317 B packed, 1,824,335 → 1,825,812 B unpacked, 96 files, against main (cb822a9) on its own branch.
+const BUDGET = { packed: 503_786, unpacked: 1_825_977, files: 100 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;
