@@ -37,7 +37,7 @@ export class Patience {
 
   /** A call that stated no deadline was aborted by its caller `elapsed` ms after it started. */
   aborted(elapsed: number, now: number): void {
-    if (!(elapsed >= 0)) return;
+    if (!(elapsed > 0)) return; // aborted before it started: no patience shown
     this.#ms[this.#next] = elapsed;
     this.#at[this.#next] = now;
     this.#next = (this.#next + 1) % PATIENCE_KEPT;
