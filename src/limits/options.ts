@@ -99,7 +99,7 @@ export const limitsSchema = schemaOnFirstUse(() => z.strictObject({
   learnPatience: z.optional(z.boolean({ error: 'expected true or false' })),
 }));
 
-export const LIMITS_DEFAULTS = Object.freeze({ maxQueue: 128, respectHeaders: true, maxWaitMs: 60_000, minRemainingRequests: 0 });
+export const LIMITS_DEFAULTS = Object.freeze({ maxQueue: 128, respectHeaders: true, maxWaitMs: 60_000, minRemainingRequests: 0, learnPatience: true });
 
 /** Validates once; no options means the defaults (header-driven admission on). Throws ConfigError naming `limits.<path>`. */
 export function resolveLimits(options: LimitsOptions | undefined): ResolvedLimits {

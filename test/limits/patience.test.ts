@@ -55,7 +55,8 @@ describe('the callers’ patience, learned from their aborts', () => {
     for (const e of errors) expect((e as Error).message).toBe('caller gave up');
     expect(tries()).toBe(5);
     const { call, before, at } = await waiting();
-    const err = (await call) as Failure;
+    // Refused before any wait (the old rules kept it waiting a minute, past its caller's patience).
+    const err = (await Promise.race([call, clock.advance(0).then(() => 'still waiting')])) as Failure;
     expect(err.failures?.[0]).toMatchObject({ reason: 'rate_limit', error: expect.objectContaining({ reason: 'deadline' }) });
     expect(err.retryAfterMs).toBe(60_000);
     expect(sent.length).toBe(before);
