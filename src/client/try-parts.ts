@@ -75,8 +75,10 @@ export function admitOptions(deps: PipelineDeps, model: string, call: CallState,
   if (call.signal) o.signal = call.signal;
   if (call.taskId !== undefined) o.taskId = call.taskId;
   if (later) o.spillTo = later;
-  if (call.deadlineAt !== undefined) {
-    o.deadline = call.deadlineAt;
+  // A stated deadline wins; without one, a call its caller can abort waits by the callers' learned patience (decision 0049).
+  const deadline = call.deadlineAt ?? call.admitBy;
+  if (deadline !== undefined) {
+    o.deadline = deadline;
     // Admission sends a call only when it can still finish in time: by the model's recent p95 latency (decision 0037).
     const monitor = deps.monitor;
     if (monitor) o.expectedMs = () => monitor.latencyBaseline(model, deps.clock.now())?.p95;
