@@ -60,7 +60,7 @@ export interface LimitsOptions {
    */
   readonly minRemainingRequests?: number | undefined;
   /**
-   * Learn the callers' patience from their aborts: once at least 8 calls that carry a `signal`
+   * Learn the callers' patience from their aborts: once at least 5 calls that carry a `signal`
    * but no `deadlineMs` were aborted by their callers within 10 minutes, after about the same
    * time, that time is the deadline admission waits by for such calls (as with `deadlineMs`).
    * A stated `deadlineMs` always wins; `false` keeps `maxWaitMs` for every call without one.
