@@ -205,7 +205,7 @@ local out = ${BUCKET_DIMS.indexOf('outputTokens') + 1}
 for d = 1, n do near[d] = 0 end
 if part ~= nil and part < 1 and C[out] and G[out] and Q[out] > 0 then credit = true end
 if credit then
-  for s = sec, sec + ahead do
+  for s = sec, math.min(sec + ahead, qm or sec) do
     local units = redis.call('HGET', k, 'r' .. s)
     if units then
       local d = 0
