@@ -40,10 +40,10 @@ export function tooLate(options: AdmitOptions | undefined, now: number): boolean
 const OUTPUT_DECAY = 0.95;
 
 /** Per model, decayed sums of its answers' output tokens and of the caps they were weighed at. */
-const outputs = new WeakMap<ModelState, { used: number; cap: number }>();
+const outputs = new WeakMap<object, { used: number; cap: number }>();
 
-/** An answer of a call weighed at `cap` output tokens wrote `used` of them. */
-export function learnOutput(s: ModelState, cap: number, used: number): void {
+/** An answer of a call weighed at `cap` output tokens wrote `used` of them (`s`: the model's state, or any object standing for the model). */
+export function learnOutput(s: object, cap: number, used: number): void {
   if (!(cap > 0) || !(used >= 0)) return;
   const o = outputs.get(s);
   if (!o) outputs.set(s, { used: Math.min(used, cap), cap });
@@ -57,7 +57,7 @@ export function learnOutput(s: ModelState, cap: number, used: number): void {
  * The part of its output cap (`max_tokens`) an answer of `s` writes, as its recent answers did
  * (1 before the first: the cap).
  */
-export function outputPart(s: ModelState): number {
+export function outputPart(s: object): number {
   const o = outputs.get(s);
   return o && o.cap > 0 ? o.used / o.cap : 1;
 }

@@ -6,7 +6,7 @@ export type BucketDim = (typeof BUCKET_DIMS)[number];
 /** Arguments per dimension in {@link BUCKET_ADMIT}. */
 export const ARGS_PER_DIM = 8;
 /** Arguments before the first dimension's in {@link BUCKET_ADMIT}. */
-export const HEAD_ARGS = 8;
+export const HEAD_ARGS = 10;
 /** Smallest share of the limit kept as the shared burst after 429s the headers did not explain. */
 export const MIN_BURST = 1 / 16;
 /** Unexplained 429s within this long of the last cut come from the same burst: one cut for all. */
@@ -18,6 +18,11 @@ export const CUT_GUARD_MS = 1_000;
 export const SPILL_BURST = 10 / 60;
 /** A call with nowhere else to go waits this long at most before it takes from the rest of the burst. */
 export const RESERVE_AFTER_MS = 10_000;
+/**
+ * Fields of a model's hash besides its filed seconds, about: after more seconds than the filed ones plus
+ * these have gone by, reading the hash's field names is cheaper than looking up every second.
+ */
+const KEYS_OVER = 32;
 
 /**
  * Shared header-driven buckets: one admission, fed by every process's headers,
@@ -46,7 +51,8 @@ export const RESERVE_AFTER_MS = 10_000;
  *   level; `<dim>q` units taken for calls still waiting for their turn; `<dim>g` set once a
  *   call's units were partly refunded; `r<second>` the units, per dimension, of the calls
  *   whose turn is due in that second (clock seconds, rounded up); `qs` the last second whose
- *   turns were counted as come, `qm` the latest second with turns filed; `bf` burst share,
+ *   turns were counted as come, `qm` the latest second with turns filed, `qn` how many seconds are
+ *   filed (an admission after an idle spell reads the filed seconds, not every second since `qs`); `bf` burst share,
  *   `bc` time of the last cut).
  *
  * Waiting calls. A call taken with a wait is not sent until its turn, so the provider does not
@@ -54,13 +60,19 @@ export const RESERVE_AFTER_MS = 10_000;
  * refill beyond (capacity − the units of the calls still waiting) is lost at the provider. The
  * level is kept at most that, so those units are not counted as room twice. A dimension whose
  * calls are partly refunded when they end (output held at `max_tokens`) is not bounded so: its
- * waiting calls count more than they will use. A turn counts as come at its second's end.
+ * waiting calls count more than they will use. A turn counts as come at its second's end. A reading
+ * is folded in less the units of the calls still waiting (the provider has not counted them); on a
+ * refunded dimension, less the calls waiting for the short window's part of the burst, as before.
+ * Output of calls waiting for their turn, once refunded: a caller that sends `outputPart` gets its
+ * turn as if those calls wrote that part of their cap, except the ones due within `ahead` seconds
+ * (still writing at its turn); what is taken and filed is still the whole cap.
  * ARGV: now, ttlMs, maxWaitMs (take only when the call's wait is at most this;
  *   -1 = never take: a look), cutAt (clock time of an unexplained 429 this process saw;
  *   '' when none), cutDim (the dimension to empty, 1-based; 0 = none), cutTo (the share
  *   of its limit the 429's headers showed used; '' when unknown), keep ('1': the call has somewhere else to go, so it
  *   takes only from the first {@link SPILL_BURST} of the burst and leaves the rest to calls
- *   that have not; '0' or '' otherwise), then per dimension in
+ *   that have not; '0' or '' otherwise), burstAtMost, outputPart (the part of their cap the
+ *   caller's recent answers wrote; '' when none), ahead (seconds: the caller's latency), then per dimension in
  *   {@link BUCKET_DIMS} order eight
  *   values: take (units this call takes), need (units that must be there: take plus
  *   a reserve), remaining, limit, observedAt (a header reading to fold in: the
@@ -84,9 +96,10 @@ local now, ttl, maxWait = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]
 local cutAt, cutDim, cutTo = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local keep = ARGV[7] == '1'
 local most = tonumber(ARGV[8])
+local part, ahead = tonumber(ARGV[9]), tonumber(ARGV[10]) or 0
 local f = function (x) return string.format('%.6f', x) end
 local n = ${BUCKET_DIMS.length}
-local L, C, T, K, N, F, R = {}, {}, {}, {}, {}, {}, {}
+local L, C, T, K, N, F, R, G = {}, {}, {}, {}, {}, {}, {}, {}
 local wait, wdim = 0, 0
 local bv = redis.call('HMGET', k, 'bf', 'bc')
 local bf, bc = tonumber(bv[1]) or 1, tonumber(bv[2])
@@ -98,19 +111,30 @@ local capped = most ~= nil and most < bf
 if capped then bf = most end
 -- Units taken for calls still waiting for their turn, filed by the second they are due (rounded up):
 -- the provider has not counted them yet, and holds no more than its capacity beside them.
-local qv = redis.call('HMGET', k, 'qs', 'qm', '1q', '2q', '3q', '4q')
-local qs, qm, sec = tonumber(qv[1]), tonumber(qv[2]), math.floor(now / 1000)
+local qv = redis.call('HMGET', k, 'qs', 'qm', 'qn', '1q', '2q', '3q', '4q')
+local qs, qm, qn, sec = tonumber(qv[1]), tonumber(qv[2]), tonumber(qv[3]) or 0, math.floor(now / 1000)
 local Q, qdirty = {}, false
-for d = 1, n do Q[d] = tonumber(qv[2 + d]) or 0 end
+for d = 1, n do Q[d] = tonumber(qv[3 + d]) or 0 end
 if qm ~= nil and qs ~= nil and sec > qs then
   -- Turns due since the last admission have come: their calls are sent (or given back) by now.
-  for s = qs + 1, math.min(sec, qm) do
-    local due = redis.call('HGET', k, 'r' .. s)
-    if due then
+  local hi, due = math.min(sec, qm), {}
+  if hi - qs > qn + ${KEYS_OVER} then
+    -- Fewer filed seconds than seconds gone by (an idle spell): read the filed ones rather than every second.
+    for _, key in ipairs(redis.call('HKEYS', k)) do
+      local s = tonumber(string.match(key, '^r(%d+)$'))
+      if s and s > qs and s <= hi then due[#due + 1] = s end
+    end
+    table.sort(due)
+  else
+    for s = qs + 1, hi do due[#due + 1] = s end
+  end
+  for _, s in ipairs(due) do
+    local units = redis.call('HGET', k, 'r' .. s)
+    if units then
       local d = 0
-      for u in string.gmatch(due, '%S+') do d = d + 1; Q[d] = math.max(0, Q[d] - tonumber(u)) end
+      for u in string.gmatch(units, '%S+') do d = d + 1; Q[d] = math.max(0, Q[d] - tonumber(u)) end
       redis.call('HDEL', k, 'r' .. s)
-      qdirty = true
+      qn, qdirty = math.max(0, qn - 1), true
     end
   end
   if sec >= qm then
@@ -150,6 +174,9 @@ for d = 1, n do
       -- Calls waiting for the short window's part of the burst are taken but not sent: the
       -- provider's remaining does not count them yet.
       local queued = math.max(0, math.min(cap - first - l, ${RESERVE_AFTER_MS} * rate))
+      -- Those units are known exactly on a dimension whose waiting calls bound the level: the calls still
+      -- waiting for their turn (not sent, so not in the reading).
+      if v[6] == false then queued = Q[d] end
       local seen = rem + math.max(0, now - at) * rate - queued
       -- A reading that lowers the level counts every refund the provider made before it.
       if seen < l then l = seen; if r == nil or at > r then r = at end end
@@ -160,6 +187,7 @@ for d = 1, n do
     -- Units the provider refunded at refundAt: already in the level if a reading taken later lowered it.
     local refund, refundAt = tonumber(ARGV[a + 7]) or 0, tonumber(ARGV[a + 8])
     if refund > 0 and v[6] == false then redis.call('HSET', k, p .. 'g', 1) end
+    G[d] = refund > 0 or v[6] ~= false
     if refund > 0 and (r == nil or refundAt == nil or refundAt >= r) then back = back + refund end
     if back ~= 0 then l = math.min(top, l + back) end
     N[d] = math.min(cap, tonumber(ARGV[a + 2]) or 0)
@@ -171,9 +199,25 @@ local blind = false
 for d = 1, n do
   if C[d] and (tonumber(ARGV[${HEAD_ARGS} + (d - 1) * ${ARGS_PER_DIM} + 1]) or 0) <= 0 then blind = true end
 end
+-- The units of calls whose turns are due within 'ahead' s: their answers are not written yet at this call's turn.
+local near, credit = {}, false
+local out = ${BUCKET_DIMS.indexOf('outputTokens') + 1}
+for d = 1, n do near[d] = 0 end
+if part ~= nil and part < 1 and C[out] and G[out] and Q[out] > 0 then credit = true end
+if credit then
+  for s = sec, math.min(sec + ahead, qm or sec) do
+    local units = redis.call('HGET', k, 'r' .. s)
+    if units then
+      local d = 0
+      for u in string.gmatch(units, '%S+') do d = d + 1; near[d] = near[d] + tonumber(u) end
+    end
+  end
+end
 for d = 1, n do
   if C[d] then
     local rate, l, need = C[d] / 60000, L[d], N[d]
+    -- Calls waiting before this one give back what their answers will not write before its turn comes.
+    if credit and d == out then l = math.min(K[d], l + (1 - part) * math.max(0, Q[d] - near[d])) end
     -- The burst beyond a short window's part: a call that can go elsewhere leaves it alone, and
     -- one that cannot takes from it only once it would wait long for the short window's part.
     local reserve = 0
@@ -198,11 +242,12 @@ if taken == 1 and wait > 0 then
     units[d] = f((prev[d] or 0) + u)
   end
   qdirty = true
+  if not filed then qn = qn + 1 end
   if qm == nil or due > qm then redis.call('HSET', k, 'r' .. due, table.concat(units, ' '), 'qm', due)
   else redis.call('HSET', k, 'r' .. due, table.concat(units, ' ')) end
 end
 if qdirty then
-  local set, del = {}, {}
+  local set, del = {'qn', qn}, {}
   for d = 1, n do
     if Q[d] > 0 then set[#set + 1] = d .. 'q'; set[#set + 1] = f(Q[d]) else del[#del + 1] = d .. 'q' end
   end

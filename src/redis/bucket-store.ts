@@ -57,6 +57,13 @@ export interface SharedAdmission {
    * process: the model's burst is capped to it (such windows are the account's more often than a model's).
    */
   readonly burstAtMost?: number | undefined;
+  /**
+   * The part of their output cap (`max_tokens`) the model's answers write, as this process's recent
+   * ones did, and the model's latency in whole seconds: once output is refunded when answers end, the
+   * output of the calls waiting before this one counts at that part for this call's turn, except the
+   * calls whose turns come within `aheadS` (still writing when this one's comes). Absent: at their cap.
+   */
+  readonly outputPart?: { readonly part: number; readonly aheadS: number } | undefined;
   readonly dims: Readonly<Partial<Record<BucketDim, DimRequest>>>;
 }
 
@@ -116,7 +123,7 @@ export class RedisBucketStore implements SharedBucketStore {
   async admit(model: string, request: SharedAdmission): Promise<SharedAnswer> {
     const cut = request.cutAt;
     const cutDim = request.cutDim === undefined ? 0 : BUCKET_DIMS.indexOf(request.cutDim) + 1;
-    const args: (string | number)[] = [Math.floor(request.now), IDLE_EXPIRY_MS, request.maxWaitMs, cut === undefined ? '' : Math.floor(cut), cutDim, request.cutTo ?? '', request.keep ? 1 : 0, request.burstAtMost ?? ''];
+    const args: (string | number)[] = [Math.floor(request.now), IDLE_EXPIRY_MS, request.maxWaitMs, cut === undefined ? '' : Math.floor(cut), cutDim, request.cutTo ?? '', request.keep ? 1 : 0, request.burstAtMost ?? '', request.outputPart?.part ?? '', request.outputPart?.aheadS ?? ''];
     for (const dim of BUCKET_DIMS) {
       const d = request.dims[dim];
       const r = d?.reading;

@@ -5,7 +5,7 @@ import type { RateLimitInfo } from '../classify/ratelimit-headers.js';
 import { type AdmitOptions, type CallWeight, DEFAULT_429_HOLD_MS, type LimiterEmitter, type ModelLimitSnapshot, NEW_TASK_MAX_WAIT_MS, NEW_TASK_QUEUE, type Release } from '../limits/limiter.js';
 import { unexplained, unitsOf, weightOf } from '../limits/learn.js';
 import { TaskMemory } from '../limits/tasks.js';
-import { tooLate, waitBound } from '../limits/deadline.js';
+import { expectedMs, learnOutput, outputPart, tooLate, waitBound } from '../limits/deadline.js';
 import { BUCKET_DIMS, type BucketDim, type DimRequest, type DimState, type SharedAnswer, type SharedBucketStore } from './bucket-store.js';
 import { type Cut, Outbox, bounded, cutAt } from './outbox.js';
 import type { Health } from './health.js';
@@ -53,6 +53,8 @@ export class StoreBuckets {
   readonly #dispose = new AbortController();
   readonly #tasks = new TaskMemory();
   readonly #turns: SharedTurns;
+  /** Per model, the key its answers' output part is learned under ({@link learnOutput}). */
+  readonly #outputs = new Map<string, object>();
   /** The smallest shared burst share any model's admission showed: every model's burst is capped to it. */
   #burst = 1;
 
@@ -87,7 +89,7 @@ export class StoreBuckets {
     const { dims, cut } = this.#outbox.request(model, w, this.#o.minRemainingRequests);
     let answer: SharedAnswer;
     try {
-      answer = await this.#store.admit(model, { now, maxWaitMs: maxWait, dims, cutAt: cut?.at, cutDim: cut?.dim, cutTo: cut?.to, keep: spill, burstAtMost: this.#burst < 1 ? this.#burst : undefined });
+      answer = await this.#store.admit(model, { now, maxWaitMs: maxWait, dims, cutAt: cut?.at, cutDim: cut?.dim, cutTo: cut?.to, keep: spill, burstAtMost: this.#burst < 1 ? this.#burst : undefined, outputPart: stated ? this.#part(model, options) : undefined });
     } catch (error) {
       if (this.#dispose.signal.aborted) throw new DisposedError();
       this.#health.fail(error);
@@ -144,13 +146,26 @@ export class StoreBuckets {
     if (this.#dispose.signal.aborted || !dims) return;
     const w = weightOf(weight);
     // As locally: unused output (max_tokens held while writing), and input an estimate counted beyond the real input.
-    const unused = dims.outputTokens ? unitsOf('outputTokens', w) - usage.outputTokens : 0;
+    const cap = dims.outputTokens ? unitsOf('outputTokens', w) : 0;
+    const unused = cap - usage.outputTokens;
+    if (cap > 0) {
+      let key = this.#outputs.get(model);
+      if (!key) bounded(this.#outputs, model, (key = {}));
+      learnOutput(key, cap, usage.outputTokens);
+    }
     const over = dims.inputTokens && usage.inputTokens !== undefined ? unitsOf('inputTokens', w) - usage.inputTokens : 0;
     if (unused <= 0 && over <= 0) return;
     // Rides on this model's next admission, like a 429's give-back.
     const now = this.#clock.now();
     if (unused > 0) this.#outbox.refund(model, 'outputTokens', unused, now);
     if (over > 0) this.#outbox.refund(model, 'inputTokens', over, now);
+  }
+
+  /** The part of its cap `model`'s recent answers wrote; undefined before the first (the cap counts). */
+  #part(model: string, options: AdmitOptions | undefined): { part: number; aheadS: number } | undefined {
+    const key = this.#outputs.get(model);
+    const part = key ? outputPart(key) : 1;
+    return part < 1 ? { part, aheadS: Math.max(1, Math.ceil(expectedMs(options) / 1_000)) } : undefined;
   }
 
   observe(model: string, info: RateLimitInfo): void {
@@ -249,6 +264,7 @@ export class StoreBuckets {
     this.#outbox.delete(model);
     this.#held.delete(model);
     this.#last.delete(model);
+    this.#outputs.delete(model);
     return true;
   }
 
@@ -260,5 +276,6 @@ export class StoreBuckets {
     this.#outbox.clear();
     this.#tasks.clear();
     this.#last.clear();
+    this.#outputs.clear();
   }
 }

@@ -97,4 +97,23 @@ describe('shared buckets: a call that states its deadline', () => {
     await clock.advance(20_000);
     expect(await first).toBe(20_000);
   });
+
+  it('sends the part of their cap its model’s answers wrote, learned from them, and the model’s latency; a call that states none sends neither', async () => {
+    const clock = createFakeClock();
+    const store = new WaitStore();
+    const output = { requests: { level: 10, limit: 60 }, outputTokens: { level: 5_000, limit: 6_000 } };
+    const withOutput: SharedBucketStore = { admit: async (model, request) => ({ ...(await store.admit(model, request)), dims: output }) };
+    const limiter = new SharedBuckets(withOutput, createLimiter({}, { clock }), { clock, options: OPTIONS });
+    const weight = { inputTokens: 100, outputTokens: 1_000 };
+    const stated = () => ({ weight, deadline: clock.now() + 100_000, expectedMs: () => 2_500 });
+    await limiter.admit('m', stated());
+    // Before any answer the cap counts.
+    expect(store.sent[0]!.outputPart).toBeUndefined();
+    limiter.used('m', weight, { outputTokens: 400 });
+    await limiter.admit('m', stated());
+    expect(store.sent[1]!.outputPart).toEqual({ part: 0.4, aheadS: 3 });
+    await limiter.admit('m', { weight });
+    expect(store.sent[2]!.outputPart).toBeUndefined();
+    limiter.dispose();
+  });
 });
