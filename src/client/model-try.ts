@@ -84,7 +84,8 @@ export class ModelTry<T> implements TryState, AttemptSink {
     this.model = model;
     const key = (this.key = target?.key ?? model);
     this.target = target;
-    this.to = target ?? { key, model };
+    // Without a deployment, the try is where its attempts go: its `key` and `model` are the target's (no object per try).
+    this.to = target ?? this;
     this.dep = target ? { deployment: target.key } : undefined;
     this.plain = !target && given.taskId === undefined;
     // A model's or deployment's own timeout, unless the call gave one.
