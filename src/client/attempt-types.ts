@@ -56,16 +56,21 @@ export interface AttemptSink {
   attemptFailed(error: unknown): unknown;
 }
 
-/** A success handed to `sink` at once: the attempt's promise settles with what it makes of it. */
-export function sinkValue(sink: AttemptSink, value: unknown, resolve: (value: never) => void, reject: (error: unknown) => void): void {
+/** Hands `arg` to `sink` (its failure side when `failed`) and settles the attempt's promise with what it makes of it. */
+function handTo(sink: AttemptSink, failed: boolean, arg: unknown, resolve: (value: never) => void, reject: (error: unknown) => void): void {
   let out: unknown;
   try {
-    out = sink.attemptOk(value);
-  } catch (error) {
-    reject(error);
+    out = failed ? sink.attemptFailed(arg) : sink.attemptOk(arg);
+  } catch (thrown) {
+    reject(thrown);
     return;
   }
   resolve(out as never);
+}
+
+/** A success handed to `sink` at once: the attempt's promise settles with what it makes of it. */
+export function sinkValue(sink: AttemptSink, value: unknown, resolve: (value: never) => void, reject: (error: unknown) => void): void {
+  handTo(sink, false, value, resolve, reject);
 }
 
 /**
@@ -75,16 +80,7 @@ export function sinkValue(sink: AttemptSink, value: unknown, resolve: (value: ne
  * events, the retry loop's next attempt) never run inside that loop.
  */
 export function sinkError(sink: AttemptSink, error: unknown, resolve: (value: never) => void, reject: (error: unknown) => void): void {
-  queueMicrotask(() => {
-    let out: unknown;
-    try {
-      out = sink.attemptFailed(error);
-    } catch (thrown) {
-      reject(thrown);
-      return;
-    }
-    resolve(out as never);
-  });
+  queueMicrotask(() => handTo(sink, true, error, resolve, reject));
 }
 
 /** An attempt that ends before it starts: rejected, or (with a sink) what the sink makes of that, a microtask later. */
