@@ -47,6 +47,50 @@ export interface StreamHookSource {
   streamHooks(): StreamHooks;
 }
 
+/**
+ * Who takes an attempt's outcome in the attempt's own continuation (the model
+ * try, on a closed breaker's path): the attempt's promise settles with what
+ * `attemptOk` / `attemptFailed` return (or rejects with what they throw), so no
+ * promise of the try's own sits between the attempt and its outcome.
+ */
+export interface AttemptSink {
+  attemptOk(value: unknown): unknown;
+  attemptFailed(error: unknown): unknown;
+}
+
+/** Hands `arg` to `sink` (its failure side when `failed`) and settles the attempt's promise with what it makes of it. */
+function handTo(sink: AttemptSink, failed: boolean, arg: unknown, resolve: (value: never) => void, reject: (error: unknown) => void): void {
+  let out: unknown;
+  try {
+    out = failed ? sink.attemptFailed(arg) : sink.attemptOk(arg);
+  } catch (thrown) {
+    reject(thrown);
+    return;
+  }
+  resolve(out as never);
+}
+
+/** A success handed to `sink` at once: the attempt's promise settles with what it makes of it. */
+export function sinkValue(sink: AttemptSink, value: unknown, resolve: (value: never) => void, reject: (error: unknown) => void): void {
+  handTo(sink, false, value, resolve, reject);
+}
+
+/**
+ * A failure handed to `sink` one microtask later, as a rejected promise's
+ * handler would take it: a timeout, a caller's abort or `dispose()` end an
+ * attempt from inside a loop of callbacks, and the try's failure steps (its
+ * events, the retry loop's next attempt) never run inside that loop.
+ */
+export function sinkError(sink: AttemptSink, error: unknown, resolve: (value: never) => void, reject: (error: unknown) => void): void {
+  queueMicrotask(() => handTo(sink, true, error, resolve, reject));
+}
+
+/** An attempt that ends before it starts: rejected, or (with a sink) what the sink makes of that, a microtask later. */
+export function endedEarly<T>(error: unknown, sink: AttemptSink | undefined): Promise<T> {
+  const rejected = Promise.reject(error);
+  return (sink ? rejected.then(undefined, (e: unknown) => sink.attemptFailed(e)) : rejected) as Promise<T>;
+}
+
 /** What settles an attempt's promise: it takes the promise's resolve and reject. */
 export interface Settled<T> {
   settleWith(resolve: (value: T) => void, reject: (error: unknown) => void): void;

@@ -3,12 +3,12 @@ import type { Deadlines } from '../clock/deadlines.js';
 import type { CallbackEntry, Callbacks } from '../clock/signals.js';
 import { isStreamResult } from '../stream/detect.js';
 import { primeStream } from '../stream/prime.js';
-import { type AttemptLimit, type CallState, type Settled, type StreamHookSource, settledBy } from './attempt-types.js';
+import { type AttemptLimit, type AttemptSink, type CallState, type Settled, type StreamHookSource, endedEarly, settledBy, sinkError, sinkValue } from './attempt-types.js';
 import { Context, type AttemptTarget, invokeThen, reportFailure } from './context.js';
 import { runGuarded } from './guarded-attempt.js';
 import type { AttemptFn } from './types.js';
 
-export type { AttemptLimit, CallState, StreamHookSource, StreamHooks } from './attempt-types.js';
+export type { AttemptLimit, AttemptSink, CallState, StreamHookSource, StreamHooks } from './attempt-types.js';
 export type { AttemptTarget } from './context.js';
 
 /**
@@ -35,15 +35,17 @@ export function runAttempt<T>(
   firstChunkMs?: number,
   /** The clock's time now, when the caller has just read it. */
   now?: number,
+  /** Who takes the outcome: the promise then settles with what it makes of it (see {@link AttemptSink}). */
+  sink?: AttemptSink,
 ): Promise<T> {
-  if (call.timeoutMs !== undefined || call.signal || limit || firstChunkMs !== undefined) return runGuarded(fn, target, attempt, call, clock, disposeSignal, deadlines, streamHooks, limit, firstChunkMs, now);
+  if (call.timeoutMs !== undefined || call.signal || limit || firstChunkMs !== undefined) return runGuarded(fn, target, attempt, call, clock, disposeSignal, deadlines, streamHooks, limit, firstChunkMs, now, sink);
   // The common path: no controller of our own, the attempt gets the shared dispose
   // signal. Its promise is settled by hand (no async function around it) and its
   // reject sits in `onDispose`, so dispose still ends an attempt whose function
   // ignores the signal, for the cost of a list entry.
-  if (disposeSignal.aborted) return Promise.reject(disposeSignal.reason);
+  if (disposeSignal.aborted) return endedEarly(disposeSignal.reason, sink);
   const startedAt = now ?? clock.now();
-  const a = new PlainAttempt<T>(onDispose, clock, target.key, startedAt, disposeSignal, streamHooks);
+  const a = new PlainAttempt<T>(onDispose, clock, target.key, startedAt, disposeSignal, streamHooks, sink);
   const promise = settledBy<T>(a);
   onDispose.push(a);
   invokeThen(fn, (a.ctx = new Context(target, attempt, call, disposeSignal)), a.onValue, a.onError);
@@ -62,24 +64,46 @@ class PlainAttempt<T> implements Settled<T>, CallbackEntry<unknown> {
   readonly #startedAt: number;
   readonly #disposeSignal: AbortSignal;
   readonly #hooks: StreamHookSource | undefined;
-  resolve!: (value: T) => void;
-  reject!: (error: unknown) => void;
+  readonly #sink: AttemptSink | undefined;
+  #resolve!: (value: T) => void;
+  #reject!: (error: unknown) => void;
   prev: CallbackEntry<unknown> | undefined = undefined;
   next: CallbackEntry<unknown> | undefined = undefined;
   ctx: Context | undefined;
 
-  constructor(onDispose: Callbacks<unknown>, clock: Clock, model: string, startedAt: number, disposeSignal: AbortSignal, hooks: StreamHookSource | undefined) {
+  constructor(
+    onDispose: Callbacks<unknown>,
+    clock: Clock,
+    model: string,
+    startedAt: number,
+    disposeSignal: AbortSignal,
+    hooks: StreamHookSource | undefined,
+    sink: AttemptSink | undefined,
+  ) {
     this.#onDispose = onDispose;
     this.#clock = clock;
     this.#model = model;
     this.#startedAt = startedAt;
     this.#disposeSignal = disposeSignal;
     this.#hooks = hooks;
+    this.#sink = sink;
   }
 
   settleWith(resolve: (value: T) => void, reject: (error: unknown) => void): void {
-    this.resolve = resolve;
-    this.reject = reject;
+    this.#resolve = resolve;
+    this.#reject = reject;
+  }
+
+  /** The attempt's value: to the sink when it has one, else the promise's. */
+  resolve(value: T): void {
+    if (this.#sink) sinkValue(this.#sink, value, this.#resolve, this.#reject);
+    else this.#resolve(value);
+  }
+
+  /** The attempt's failure: to the sink when it has one, else the promise's. */
+  reject(error: unknown): void {
+    if (this.#sink) sinkError(this.#sink, error, this.#resolve, this.#reject);
+    else this.#reject(error);
   }
 
   /** The client was disposed. */
@@ -102,7 +126,10 @@ class PlainAttempt<T> implements Settled<T>, CallbackEntry<unknown> {
     }
     const hooks = streamHooks.streamHooks();
     const options = { ...hooks.options, ...hooks, clock: this.#clock, model: this.#model, startedAt: this.#startedAt, signal: this.#disposeSignal };
-    primeStream(value, options).then((primed) => this.resolve(primed.value as T), this.reject);
+    primeStream(value, options).then(
+      (primed) => this.resolve(primed.value as T),
+      (error: unknown) => this.reject(error),
+    );
   };
 }
 

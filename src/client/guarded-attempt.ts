@@ -4,7 +4,7 @@ import { type CallbackEntry, type Callbacks, keptCallbacks, onAbort } from '../c
 import { TimeoutError } from '../errors/errors.js';
 import { isStreamResult } from '../stream/detect.js';
 import { primeStream } from '../stream/prime.js';
-import { type AttemptLimit, type CallState, type Settled, type StreamHookSource, settledBy } from './attempt-types.js';
+import { type AttemptLimit, type AttemptSink, type CallState, type Settled, type StreamHookSource, endedEarly, settledBy, sinkError, sinkValue } from './attempt-types.js';
 import { Context, type AttemptTarget, SignalSource, invokeThen, reportFailure } from './context.js';
 import { stoppedBy } from './stop.js';
 import type { AttemptFn } from './types.js';
@@ -33,11 +33,12 @@ export function runGuarded<T>(
   limit: AttemptLimit | undefined,
   firstChunkMs?: number,
   now?: number,
+  sink?: AttemptSink,
 ): Promise<T> {
   const stopped = stoppedBy(call.signal, disposeSignal);
-  if (stopped) return Promise.reject(stopped.reason);
+  if (stopped) return endedEarly(stopped.reason, sink);
   const startedAt = now ?? clock.now();
-  const g = new GuardedAttempt<T>(target.key, clock, deadlines, startedAt, streamHooks);
+  const g = new GuardedAttempt<T>(target.key, clock, deadlines, startedAt, streamHooks, sink);
   const promise = settledBy<T>(g);
   g.link(disposeSignal, call.signal);
   const timeoutMs = limit ? limit.ms : call.timeoutMs;
@@ -63,8 +64,9 @@ class GuardedAttempt<T> extends SignalSource implements Settled<T>, Deadline, Ca
   readonly #deadlines: Deadlines;
   readonly #startedAt: number;
   readonly #hooks: StreamHookSource | undefined;
-  #resolve!: (value: T) => void;
-  #reject!: (error: unknown) => void;
+  readonly #sink: AttemptSink | undefined;
+  #settleValue!: (value: T) => void;
+  #settleError!: (error: unknown) => void;
   /** What the function received: a late failure's headers are read from it. */
   ctx: Context | undefined;
   #controller: AbortController | undefined;
@@ -89,18 +91,31 @@ class GuardedAttempt<T> extends SignalSource implements Settled<T>, Deadline, Ca
   #offDispose: (() => void) | undefined;
   #offCaller: (() => void) | undefined;
 
-  constructor(model: string, clock: Clock, deadlines: Deadlines, startedAt: number, hooks: StreamHookSource | undefined) {
+  constructor(model: string, clock: Clock, deadlines: Deadlines, startedAt: number, hooks: StreamHookSource | undefined, sink: AttemptSink | undefined) {
     super();
     this.model = model;
     this.#clock = clock;
     this.#deadlines = deadlines;
     this.#startedAt = startedAt;
     this.#hooks = hooks;
+    this.#sink = sink;
   }
 
   settleWith(resolve: (value: T) => void, reject: (error: unknown) => void): void {
-    this.#resolve = resolve;
-    this.#reject = reject;
+    this.#settleValue = resolve;
+    this.#settleError = reject;
+  }
+
+  /** The attempt's value: to the sink when it has one, else the promise's. */
+  #resolve(value: T): void {
+    if (this.#sink) sinkValue(this.#sink, value, this.#settleValue, this.#settleError);
+    else this.#settleValue(value);
+  }
+
+  /** The attempt's failure: to the sink when it has one, else the promise's. */
+  #reject(error: unknown): void {
+    if (this.#sink) sinkError(this.#sink, error, this.#settleValue, this.#settleError);
+    else this.#settleError(error);
   }
 
   /** Links the attempt to the dispose and caller signals (neither aborted yet): either ends it at once. */

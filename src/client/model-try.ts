@@ -1,19 +1,19 @@
 import type { Counter, ModelBreaker } from '../breaker/breaker.js';
 import { type Reservation, type ReserveResult, budgetNow } from '../budget/manager.js';
-import { costOf } from '../budget/pricing.js';
 import type { Classification } from '../classify/classify.js';
 import type { Release } from '../limits/limiter.js';
 import { retryAfter } from '../retry/retry.js';
 import type { ResolvedRetry } from '../retry/options.js';
 import { firstChunkLimitMs } from '../stream/options.js';
-import { type Usage, addUsage, extractUsage } from '../usage/extract.js';
-import { type AttemptLimit, type AttemptTarget, type CallState, type StreamHooks, runAttempt } from './attempt.js';
+import type { Usage } from '../usage/extract.js';
+import { type AttemptLimit, type AttemptSink, type AttemptTarget, type CallState, type StreamHooks, runAttempt } from './attempt.js';
 import type { PipelineDeps } from './deps.js';
 import { guardAttempt } from './guards.js';
 import type { SharedProbe } from './model-state.js';
 import { stoppedBy } from './stop.js';
 import { type TryAdmit, type TryState, admitOptions, classifyOnce, judging, laterOf, streamHooks } from './try-parts.js';
 import { attemptFailed, retryFailure, triedAndFailed } from './try-failure.js';
+import { finishTry, settleTry } from './try-success.js';
 import type { AttemptFn, Outcome } from './types.js';
 
 /** A deployment of the model being tried: where its attempts go, where a full one spills, and whether another can take over now. */
@@ -35,7 +35,7 @@ export interface DeploymentTarget extends AttemptTarget {
  * settles the try from its own continuation: its success is the try's, its
  * failure starts the retry loop; later attempts resolve to the loop.
  */
-export class ModelTry<T> implements TryState {
+export class ModelTry<T> implements TryState, AttemptSink {
   readonly deps: PipelineDeps;
   readonly fn: AttemptFn<T>;
   /** The chain's model: budget, events and usage are its. */
@@ -84,7 +84,8 @@ export class ModelTry<T> implements TryState {
     this.model = model;
     const key = (this.key = target?.key ?? model);
     this.target = target;
-    this.to = target ?? { key, model };
+    // Without a deployment, the try is where its attempts go: its `key` and `model` are the target's (no object per try).
+    this.to = target ?? this;
     this.dep = target ? { deployment: target.key } : undefined;
     this.plain = !target && given.taskId === undefined;
     // A model's or deployment's own timeout, unless the call gave one.
@@ -98,8 +99,11 @@ export class ModelTry<T> implements TryState {
     this.firstChunkMs = firstChunkLimitMs(call.stream ?? deps.stream, call.run?.request);
   }
 
-  /** Whether a failure counts against the model (the breaker's reading of it). */
-  readonly neutral = (error: unknown) => classifyOnce(this, error, this.deps.clock.now());
+  #neutral: ((error: unknown) => Classification) | undefined;
+  /** Whether a failure counts against the model (the breaker's reading of it); bound on first need (a success on a closed breaker has none). */
+  get neutral(): (error: unknown) => Classification {
+    return (this.#neutral ??= (error: unknown) => classifyOnce(this, error, this.deps.clock.now()));
+  }
 
   /** The try: its outcome, or a rejection only for a budget `reject`. */
   start(): Promise<Outcome<T>> {
@@ -142,36 +146,13 @@ export class ModelTry<T> implements TryState {
     const retry = this.retry;
     if (!retry) return triedAndFailed(this, first);
     return retryAfter<T>({ attempt: (n) => this.#attempt(n) as Promise<T>, onFailure: (error, n) => retryFailure(this, retry, error, n) }, retry.maxRetries, first).then(
-      (value) => this.#finish(value),
+      (value) => finishTry(this, value),
       (error: unknown) => triedAndFailed(this, error),
     );
   }
 
-  /** The try's success: usage read and settled (a committed stream settles when it ends). */
-  #finish(value: T): Outcome<T> | Promise<Outcome<T>> {
-    try {
-      const { deps, admit } = this;
-      if (!this.streamed && (this.reservation || deps.monitor || deps.weights || admit)) {
-        const usage = (this.call.usage ?? extractUsage)(value);
-        if (admit && usage) deps.limiter.used?.(this.key, admit.weight, usage);
-        const settling = this.settle(usage, this.endedAt);
-        if (settling) return settling.then(() => ({ ok: true, value }), (error: unknown) => triedAndFailed(this, error));
-      }
-      return { ok: true, value };
-    } catch (error) {
-      return triedAndFailed(this, error);
-    }
-  }
-
   settle(final: Usage | undefined, now?: number): Promise<void> | undefined {
-    const { deps, reservation } = this;
-    const { budget, monitor } = deps;
-    const usage = this.rejectedUsage ? addUsage(this.rejectedUsage, final) : final;
-    deps.weights?.record(this.key, final, now ?? deps.clock.now());
-    if (budget && reservation) return budgetNow.settleNow(budget, reservation, usage, now) ? undefined : budget.settle(reservation, usage);
-    // At the time the attempt ended when the caller has it (as the budget's settle records it): no clock read of its own.
-    if (monitor && usage) monitor.recordUsage(this.model, usage.inputTokens, usage.outputTokens, costOf(this.model, usage) ?? 0, now);
-    return undefined;
+    return settleTry(this, final, now);
   }
 
   /**
@@ -239,10 +220,12 @@ export class ModelTry<T> implements TryState {
     }
     try {
       // Judged inside the breaker's execute, so a rejected answer counts against the model only when you ask (its classification says).
-      const invoke = call.conditions?.result ? judging(this, this.#run, n) : this.#run;
+      const judged = call.conditions?.result !== undefined;
       const sharedCheck = deps.sharedCheck;
-      // A closed breaker counts the start now and the end in this try's handlers (decision 0045).
-      if ((this.#counter = sharedCheck ? undefined : breaker?.enter(start))) return invoke().then(this.#ok, this.#fail);
+      // A closed breaker counts the start now and the end in this try's handlers (decision 0045); the attempt hands
+      // its outcome to them itself, so its promise is the outcome's (no promise of the try's own in between).
+      if ((this.#counter = sharedCheck ? undefined : breaker?.enter(start))) return judged ? judging(this, this.#run, n)().then(this.#ok, this.#fail) : this.#runWith(this);
+      const invoke = judged ? judging(this, this.#run, n) : this.#run;
       const value = sharedCheck
         ? sharedCheck(key).then((p) => {
             this.#probing = p;
@@ -262,9 +245,26 @@ export class ModelTry<T> implements TryState {
     }
   }
 
-  /** The attempt the breaker runs: `fn` with the attempt under way's number, limit and start. */
-  readonly #run = (): Promise<T> =>
-    runAttempt(this.fn, this.to, this.#n, this.call, this.deps.clock, this.deps.disposeSignal, this.deps.onDispose, this.deps.deadlines, this, this.#limit, this.firstChunkMs, this.#startedAt);
+  #runBound: (() => Promise<T>) | undefined;
+  /** The attempt the breaker runs: `fn` with the attempt under way's number, limit and start (bound on first need). */
+  get #run(): () => Promise<T> {
+    return (this.#runBound ??= () => this.#runWith(undefined));
+  }
+
+  #runWith(sink: AttemptSink | undefined): Promise<T> {
+    const deps = this.deps;
+    return runAttempt(this.fn, this.to, this.#n, this.call, deps.clock, deps.disposeSignal, deps.onDispose, deps.deadlines, this, this.#limit, this.firstChunkMs, this.#startedAt, sink);
+  }
+
+  /** The attempt's value, from the attempt itself (see {@link AttemptSink}). */
+  attemptOk(value: unknown): unknown {
+    return this.#ok(value as T);
+  }
+
+  /** The attempt's failure, from the attempt itself. */
+  attemptFailed(error: unknown): unknown {
+    return this.#fail(error);
+  }
 
   /** Hooks for a stream the attempt under way returned (runAttempt asks only then). */
   streamHooks(): StreamHooks {
@@ -281,7 +281,7 @@ export class ModelTry<T> implements TryState {
     } catch (error) {
       return this.afterFirst(error);
     }
-    return this.#finish(ok);
+    return finishTry(this, ok);
   };
 
   readonly #fail = (error: unknown): unknown => {

@@ -48,15 +48,37 @@ const tails = new WeakMap<readonly string[], (readonly string[] | undefined)[]>(
 /** The models after `index` in `chain`, or undefined when none. */
 export function laterOf(chain: readonly string[], index: number): readonly string[] | undefined {
   if (chain.length <= index + 1) return undefined;
-  if (!Object.isFrozen(chain)) return chain.slice(index + 1);
-  let list = tails.get(chain);
-  if (!list) tails.set(chain, (list = []));
+  let list: (readonly string[] | undefined)[] | undefined;
+  if (chain === lastChain) list = lastTails!;
+  else {
+    if (!Object.isFrozen(chain)) return chain.slice(index + 1);
+    list = tails.get(chain);
+    if (!list) tails.set(chain, (list = []));
+    lastChain = chain;
+    lastTails = list;
+  }
   return (list[index] ??= Object.freeze(chain.slice(index + 1)));
 }
+
+// The frozen chain asked for last (a client's own `models`, on nearly every call) and its tails: no WeakMap look-up
+// for it. Frozen, it cannot change; the reference keeps at most one chain alive.
+let lastChain: readonly string[] | undefined;
+let lastTails: (readonly string[] | undefined)[] | undefined;
 
 /** Admission's view of a call, plus the clock's time while an `admit` of it runs (the attempt read it just before; undefined otherwise). */
 export interface TryAdmit extends AdmitOptions {
   at: number | undefined;
+}
+
+/** {@link TryAdmit} with every field present (undefined when the call has none). */
+interface AdmitFields {
+  at: number | undefined;
+  weight: () => CallWeight | number;
+  signal: AbortSignal | undefined;
+  taskId: string | undefined;
+  spillTo: readonly string[] | undefined;
+  deadline: number | undefined;
+  expectedMs: (() => number | undefined) | undefined;
 }
 
 /**
@@ -68,22 +90,22 @@ export interface TryAdmit extends AdmitOptions {
 export function admitOptions(deps: PipelineDeps, model: string, call: CallState, later: readonly string[] | undefined): TryAdmit {
   let weight: CallWeight | undefined;
   const given = call.run?.request !== undefined || call.run?.estimate !== undefined;
-  const o: { -readonly [K in keyof TryAdmit]: TryAdmit[K] } = {
-    at: undefined,
-    weight: () => (weight ??= (given ? call.estimate : deps.weights?.weight(model, o.at ?? deps.clock.now())) ?? call.estimate ?? callEstimate(undefined, call.run)),
-  };
-  if (call.signal) o.signal = call.signal;
-  if (call.taskId !== undefined) o.taskId = call.taskId;
-  if (later) o.spillTo = later;
+  // Every field is present from the start (admission reads each with `?.`, so an undefined field is an absent one):
+  // one object shape, no property added after the literal (adding one moved the fields out of the object).
   // A stated deadline wins; without one, a call its caller can abort waits by the callers' learned patience (decision 0049).
   const deadline = call.deadlineAt ?? call.admitBy;
-  if (deadline !== undefined) {
-    o.deadline = deadline;
+  const monitor = deadline !== undefined ? deps.monitor : undefined;
+  const o: AdmitFields = {
+    at: undefined,
+    weight: () => (weight ??= (given ? call.estimate : deps.weights?.weight(model, o.at ?? deps.clock.now())) ?? call.estimate ?? callEstimate(undefined, call.run)),
+    signal: call.signal,
+    taskId: call.taskId,
+    spillTo: later,
+    deadline,
     // Admission sends a call only when it can still finish in time: by the model's recent p95 latency (decision 0037).
-    const monitor = deps.monitor;
-    if (monitor) o.expectedMs = () => monitor.latencyBaseline(model, deps.clock.now())?.p95;
-  }
-  return o;
+    expectedMs: monitor ? () => monitor.latencyBaseline(model, deps.clock.now())?.p95 : undefined,
+  };
+  return o as TryAdmit;
 }
 
 /** What a stream's hooks read of the model try whose attempt returned it. */

@@ -91,6 +91,7 @@ function hubOf(signal: AbortSignal): Hub {
   const callbacks = new Callbacks();
   const listener = () => {
     hubs.delete(signal);
+    if (lastKept === signal) lastKept = lastHub = undefined;
     callbacks.drain();
   };
   hub = { callbacks, listener, kept: false };
@@ -115,9 +116,19 @@ export function keepAbortListener(signal: AbortSignal): void {
  * any other signal.
  */
 export function keptCallbacks(signal: AbortSignal): Callbacks | undefined {
-  const hub = hubs.get(signal);
+  let hub: Hub | undefined;
+  if (signal === lastKept) hub = lastHub;
+  else if ((hub = hubs.get(signal))?.kept) {
+    lastKept = signal;
+    lastHub = hub;
+  }
   return hub?.kept && !signal.aborted ? hub.callbacks : undefined;
 }
+
+// The kept signal asked for last and its hub: a client's attempts ask for their client's dispose signal every time,
+// and this spares them the WeakMap look-up. Forgotten when that signal aborts.
+let lastKept: AbortSignal | undefined;
+let lastHub: Hub | undefined;
 
 /**
  * Calls `fn` once when `signal` aborts, at once if it already has. Returns the

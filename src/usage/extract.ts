@@ -61,8 +61,6 @@ class Reader {
   }
 }
 
-const present = (b: Bag, key: string) => b[key] !== undefined && b[key] !== null;
-
 function finish(r: Reader, u: Omit<Usage, 'invalid'>): Usage {
   // Each count is finite, but a total summed from parts can still overflow (parts near Number.MAX_VALUE).
   const invalid = r.invalid ?? (Number.isFinite(u.inputTokens + u.outputTokens + u.cachedInputTokens + u.cacheWriteTokens + u.reasoningTokens) ? undefined : 'usage (counts too large to add up)');
@@ -186,9 +184,11 @@ function snakeCaseFast(u: Bag): Usage {
 function fromCandidate(c: unknown): Usage | undefined {
   const u = bag(c);
   if (!u) return undefined;
-  if (present(u, 'prompt_tokens') || present(u, 'completion_tokens')) return openaiChatFast(u);
-  if (present(u, 'input_tokens') || present(u, 'output_tokens')) return snakeCaseFast(u);
-  if (present(u, 'inputTokens') || present(u, 'outputTokens')) return aiSdk(u);
+  // Each check reads its field twice (absent, then null), by name: a named read keeps an inline cache per field,
+  // where one helper's keyed read shared by the six fields did not.
+  if ((u.prompt_tokens !== undefined && u.prompt_tokens !== null) || (u.completion_tokens !== undefined && u.completion_tokens !== null)) return openaiChatFast(u);
+  if ((u.input_tokens !== undefined && u.input_tokens !== null) || (u.output_tokens !== undefined && u.output_tokens !== null)) return snakeCaseFast(u);
+  if ((u.inputTokens !== undefined && u.inputTokens !== null) || (u.outputTokens !== undefined && u.outputTokens !== null)) return aiSdk(u);
   return undefined;
 }
 

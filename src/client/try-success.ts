@@ -1,0 +1,46 @@
+import { budgetNow } from '../budget/manager.js';
+import { costOf } from '../budget/pricing.js';
+import { type Usage, addUsage, extractUsage } from '../usage/extract.js';
+import { type FailingTry, triedAndFailed } from './try-failure.js';
+import type { Outcome } from './types.js';
+
+/*
+ * A model try's success side (model-try.ts runs the try): the answer's usage
+ * read, handed to admission's learned weight, and settled with the budget or
+ * the monitor.
+ */
+
+/** What the success side reads of a model try. */
+export interface SucceedingTry extends FailingTry {
+  readonly streamed: boolean;
+  /** The clock's time when the last attempt ended well: the settle reads no clock of its own. */
+  readonly endedAt: number | undefined;
+}
+
+/** The try's success: usage read and settled (a committed stream settles when it ends). */
+export function finishTry<T>(t: SucceedingTry, value: T): Outcome<T> | Promise<Outcome<T>> {
+  try {
+    const { deps, admit } = t;
+    if (!t.streamed && (t.reservation || deps.monitor || deps.weights || admit)) {
+      const usage = (t.call.usage ?? extractUsage)(value);
+      if (admit && usage) deps.limiter.used?.(t.key, admit.weight, usage);
+      const settling = t.settle(usage, t.endedAt);
+      if (settling) return settling.then(() => ({ ok: true, value }), (error: unknown) => triedAndFailed(t, error));
+    }
+    return { ok: true, value };
+  } catch (error) {
+    return triedAndFailed(t, error);
+  }
+}
+
+/** Settles what the try used (`final`, plus the answers your conditions rejected) at `now`, the attempt's end when known. */
+export function settleTry(t: FailingTry, final: Usage | undefined, now?: number): Promise<void> | undefined {
+  const { deps, reservation } = t;
+  const { budget, monitor } = deps;
+  const usage = t.rejectedUsage ? addUsage(t.rejectedUsage, final) : final;
+  deps.weights?.record(t.key, final, now ?? deps.clock.now());
+  if (budget && reservation) return budgetNow.settleNow(budget, reservation, usage, now) ? undefined : budget.settle(reservation, usage);
+  // At the time the attempt ended when the caller has it (as the budget's settle records it): no clock read of its own.
+  if (monitor && usage) monitor.recordUsage(t.model, usage.inputTokens, usage.outputTokens, costOf(t.model, usage) ?? 0, now);
+  return undefined;
+}
