@@ -181,7 +181,7 @@ export class Ledger {
     if (internal) {
       const reservation = new PipelineReservation(this.#nextId++, model, taskId, est, amount.tokens, amount.costNanos / NANOS_PER_USD, holding, holds);
       this.#open.addPipeline();
-      return { ok: true as const, reservation };
+      return reservation; // its own result: `ok` and `reservation` (itself) from its prototype
     }
     const reservation: Reservation = {
       id: this.#nextId++,

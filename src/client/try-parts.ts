@@ -3,7 +3,6 @@ import type { Judgement } from '../breaker/engine.js';
 import type { Classification } from '../classify/classify.js';
 import { classifyError } from '../classify/classify.js';
 import { judgeResult } from '../fallback/conditions.js';
-import type { AdmitOptions, CallWeight } from '../limits/limiter.js';
 import { outcomeOf } from '../monitor/outcome.js';
 import { streamEventHooks } from '../stream/events.js';
 import type { StreamSummary } from '../stream/pump.js';
@@ -11,11 +10,10 @@ import { type Usage, addUsage, extractUsage } from '../usage/extract.js';
 import type { CallState, StreamHooks } from './attempt.js';
 import type { PipelineDeps } from './deps.js';
 import { STOPPED, stoppedBy } from './stop.js';
-import { callEstimate } from './support.js';
 
 /*
  * The parts of a model try built once per try (model-try.ts runs it): the later
- * models a call may spill to, admission's view of the call, the stream hooks,
+ * models a call may spill to, the stream hooks,
  * and the try's once-per-failure classification.
  */
 
@@ -54,35 +52,8 @@ export function laterOf(chain: readonly string[], index: number): readonly strin
   return (list[index] ??= Object.freeze(chain.slice(index + 1)));
 }
 
-/** Admission's view of a call, plus the clock's time while an `admit` of it runs (the attempt read it just before; undefined otherwise). */
-export interface TryAdmit extends AdmitOptions {
-  at: number | undefined;
-}
-
-/**
- * What admission needs from a call, built once per model try: the token
- * estimate (computed on first need: from the call's `request` or `estimate`
- * when it has one, else the model's learned usage, else the default output
- * cap), the later models to spill to, the deadline.
- */
-export function admitOptions(deps: PipelineDeps, model: string, call: CallState, later: readonly string[] | undefined): TryAdmit {
-  let weight: CallWeight | undefined;
-  const given = call.run?.request !== undefined || call.run?.estimate !== undefined;
-  const o: { -readonly [K in keyof TryAdmit]: TryAdmit[K] } = {
-    at: undefined,
-    weight: () => (weight ??= (given ? call.estimate : deps.weights?.weight(model, o.at ?? deps.clock.now())) ?? call.estimate ?? callEstimate(undefined, call.run)),
-  };
-  if (call.signal) o.signal = call.signal;
-  if (call.taskId !== undefined) o.taskId = call.taskId;
-  if (later) o.spillTo = later;
-  if (call.deadlineAt !== undefined) {
-    o.deadline = call.deadlineAt;
-    // Admission sends a call only when it can still finish in time: by the model's recent p95 latency (decision 0037).
-    const monitor = deps.monitor;
-    if (monitor) o.expectedMs = () => monitor.latencyBaseline(model, deps.clock.now())?.p95;
-  }
-  return o;
-}
+/** Admission's view of a call, built once per model try. */
+export type { TryAdmit } from './admit-view.js';
 
 /** What a stream's hooks read of the model try whose attempt returned it. */
 export interface HookedTry extends TryState {
