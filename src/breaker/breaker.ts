@@ -5,7 +5,8 @@ import type { BreakerState } from '../events/events.js';
 import type { ResolvedBreaker } from './options.js';
 import { LazyRotation } from './rotation.js';
 import { SlowCallRate, openPeriodMs } from './slow.js';
-import { TalliedCalls, type ClosedOwner, type Counter, countFailure, countSuccess, fireClosed } from './closed.js';
+import { fireClosed } from './closed.js';
+import { BreakerCounting } from './counting.js';
 import { type Engine, type Judgement, type Neutral, createEngine, isNeutral } from './engine.js';
 
 export type { Judgement } from './engine.js';
@@ -41,19 +42,13 @@ const NO_SLOW_CALLS = Object.freeze({ calls: 0, slow: 0 });
  * counted failure, or when the breaker must open — and until then a
  * tally of its window counts the calls, replayed into opossum's window when it
  * is created (decision record 0019): a model that never fails holds no opossum.
+ * This class decides the states (open periods, half-open probes, slow calls,
+ * quotas); what it counts and the closed path's counting are
+ * {@link BreakerCounting}'s.
  */
-export class ModelBreaker implements ClosedOwner {
+export class ModelBreaker extends BreakerCounting {
   readonly model: string;
-  readonly #options: ResolvedBreaker;
-  readonly #clock: Clock;
   readonly #hooks: BreakerHooks;
-  readonly #bucketMs: number;
-  #rotation: LazyRotation | undefined;
-  #lastRotation: number;
-  /** The opossum breaker; undefined until first needed (closed meanwhile). */
-  #cb: Engine | undefined;
-  /** The closed path while `#cb` is undefined; dropped once it exists. */
-  #calls: TalliedCalls | undefined;
   #openedAt = 0;
   /** Milliseconds spent open, summed over closed episodes (the monitor reads it). */
   #openMsTotal = 0;
@@ -75,22 +70,18 @@ export class ModelBreaker implements ClosedOwner {
   #disposed = false;
 
   constructor(model: string, options: ResolvedBreaker, clock: Clock, hooks: BreakerHooks) {
+    super(options, clock);
     this.model = model;
-    this.#options = options;
-    this.#clock = clock;
     this.#hooks = hooks;
-    this.#bucketMs = options.rollingWindowMs / options.rollingBuckets;
-    this.#lastRotation = clock.now();
     this.#openForMs = options.resetTimeoutMs;
-    this.#calls = new TalliedCalls(options.rollingBuckets, this);
   }
 
   #create(halfOpen: boolean): Engine {
-    const rotation = (this.#rotation = new LazyRotation());
-    const cb: Engine = createEngine(this.model, this.#options, rotation, (error, neutral) => this.#filter(cb, error, neutral), halfOpen);
+    const rotation = (this.rotation = new LazyRotation());
+    const cb: Engine = createEngine(this.model, this.options, rotation, (error, neutral) => this.#filter(cb, error, neutral), halfOpen);
     cb.on('open', () => this.#onOpen());
     cb.on('close', () => {
-      const now = this.#clock.now();
+      const now = this.clock.now();
       this.#openMsTotal += now - this.#openedAt;
       this.#closedSince = now;
       // A successful probe: the provider is back, so the next incident starts from the first open period
@@ -108,8 +99,8 @@ export class ModelBreaker implements ClosedOwner {
    * since the last sustained healthy spell, up to `maxResetTimeoutMs`.
    */
   #onOpen(): void {
-    const now = this.#clock.now();
-    const o = this.#options;
+    const now = this.clock.now();
+    const o = this.options;
     const healthyFor = Math.max(o.resetTimeoutMs, o.maxResetTimeoutMs);
     // Only a breaker that had been closed for a sustained spell forgets its trips (a failed probe never does).
     if (now - this.#closedSince >= healthyFor) this.#trips = 0;
@@ -127,8 +118,8 @@ export class ModelBreaker implements ClosedOwner {
   /** Opens the breaker through opossum's public `open()`, for a reason its error rate cannot see. */
   #trip(reason: OpenReason): void {
     // Before opossum has loaded, the open waits for it (decision record 0012, fifth amendment).
-    if (this.#calls?.mustDefer) return void this.#calls.defer(() => this.#trip(reason)).catch(() => {});
-    const cb = this.#cb ?? this.promote();
+    if (this.tallied?.mustDefer) return void this.tallied.defer(() => this.#trip(reason)).catch(() => {});
+    const cb = this.engine ?? this.promote();
     if (cb.opened) return;
     this.#opening = reason;
     cb.open();
@@ -140,31 +131,21 @@ export class ModelBreaker implements ClosedOwner {
    * on it counts and decides exactly as if it had seen every call.
    */
   promote(): Engine {
-    this.#catchUp(this.#clock.now());
-    const calls = this.#calls!;
+    this.catchUp(this.clock.now());
+    const calls = this.tallied!;
     const cb = this.#create(false);
-    calls.tally.replay(cb, () => this.#rotation!.rotate(1));
+    calls.tally.replay(cb, () => this.rotation!.rotate(1));
     calls.handOver(cb);
-    this.#calls = undefined;
-    this.#cb = cb;
+    this.tallied = undefined;
+    this.engine = cb;
     // A call that outlived dispose() failed: it may count, but opens nothing and arms no timer (as before dispose).
     if (this.#disposed) cb.shutdown();
     return cb;
   }
 
-  /** Set while a failure waits for opossum's load (decision record 0012, fifth amendment): new attempts start after it. */
-  get deferred(): Promise<void> | undefined {
-    return this.#calls?.deferred;
-  }
-
-  /** The error rate above which opossum opens (the tallied calls apply its rule). */
-  get errorThresholdPercentage(): number {
-    return this.#options.errorThresholdPercentage;
-  }
-
   /** How long an attempt may run before it is slow: `slowCallDurationMs`, else `derivedMs`. */
   slowThreshold(derivedMs: number | undefined): number | undefined {
-    return this.#options.slowCallDurationMs ?? derivedMs;
+    return this.options.slowCallDurationMs ?? derivedMs;
   }
 
   /**
@@ -185,13 +166,13 @@ export class ModelBreaker implements ClosedOwner {
       this.#trip('slow_calls');
       return;
     }
-    if (this.#cb && !this.#cb.closed) return;
-    const rate = (this.#slow ??= new SlowCallRate(this.#options.rollingWindowMs, this.#options.rollingBuckets));
-    if (rate.record(now ?? this.#clock.now(), slow, this.#options)) this.#trip('slow_calls');
+    if (this.engine && !this.engine.closed) return;
+    const rate = (this.#slow ??= new SlowCallRate(this.options.rollingWindowMs, this.options.rollingBuckets));
+    if (rate.record(now ?? this.clock.now(), slow, this.options)) this.#trip('slow_calls');
   }
 
   /** Plain data for the snapshot. */
-  info(now = this.#clock.now()): BreakerInfo {
+  info(now = this.clock.now()): BreakerInfo {
     const w = this.#slow?.totals(now) ?? NO_SLOW_CALLS;
     return {
       state: this.state(now),
@@ -204,19 +185,9 @@ export class ModelBreaker implements ClosedOwner {
     };
   }
 
-  #catchUp(now: number): void {
-    const elapsed = now - this.#lastRotation;
-    if (elapsed < this.#bucketMs) return;
-    const steps = Math.floor(elapsed / this.#bucketMs);
-    const times = Math.min(steps, this.#options.rollingBuckets);
-    if (this.#cb) this.#rotation!.rotate(times);
-    else this.#calls!.tally.rotate(times);
-    this.#lastRotation += steps * this.#bucketMs;
-  }
-
   /** The state as of now on the clock (an open breaker past its reset reads as half-open). */
-  state(now = this.#clock.now()): BreakerState {
-    const cb = this.#cb;
+  state(now = this.clock.now()): BreakerState {
+    const cb = this.engine;
     if (!cb) return 'closed';
     if (cb.halfOpen) return 'half-open';
     if (cb.opened) return now - this.#openedAt >= this.#openForMs ? 'half-open' : 'open';
@@ -224,14 +195,14 @@ export class ModelBreaker implements ClosedOwner {
   }
 
   /** Total ms spent open, including the current episode. */
-  openMs(now = this.#clock.now()): number {
-    const cb = this.#cb;
+  openMs(now = this.clock.now()): number {
+    const cb = this.engine;
     return this.#openMsTotal + (cb && (cb.opened || cb.halfOpen) ? now - this.#openedAt : 0);
   }
 
   /** Time until a probe is allowed, or 0 when calls may go through. */
-  retryAfterMs(now = this.#clock.now()): number {
-    if (!this.#cb?.opened) return 0;
+  retryAfterMs(now = this.clock.now()): number {
+    if (!this.engine?.opened) return 0;
     return Math.max(0, this.#openedAt + this.#openForMs - now);
   }
 
@@ -241,15 +212,15 @@ export class ModelBreaker implements ClosedOwner {
    * with a fresh window, so old failures do not re-open it after recovery).
    */
   #maybeHalfOpen(now: number): void {
-    if (!this.#cb?.opened || now - this.#openedAt < this.#openForMs) return;
+    if (!this.engine?.opened || now - this.#openedAt < this.#openForMs) return;
     this.#reviveHalfOpen();
   }
 
   #reviveHalfOpen(announce = true): void {
     this.#probeOut = false;
-    this.#cb!.shutdown(); // clears opossum's own reset timer and listeners
-    this.#cb = this.#create(true);
-    this.#lastRotation = this.#clock.now();
+    this.engine!.shutdown(); // clears opossum's own reset timer and listeners
+    this.engine = this.#create(true);
+    this.lastRotation = this.clock.now();
     if (announce) this.#hooks.onTransition(this.model, 'half-open');
   }
 
@@ -265,15 +236,15 @@ export class ModelBreaker implements ClosedOwner {
    * probe, the next call becomes the probe at once, before the aborted one
    * has even settled. `now`: the clock's time, when the caller has just read it.
    */
-  execute<T>(thunk: () => Promise<T>, neutral: (error: unknown) => boolean | Judgement, signal?: AbortSignal, now = this.#clock.now()): Promise<T> {
-    if (now - this.#lastRotation >= this.#bucketMs) this.#catchUp(now);
-    const cb = this.#cb;
+  execute<T>(thunk: () => Promise<T>, neutral: (error: unknown) => boolean | Judgement, signal?: AbortSignal, now = this.clock.now()): Promise<T> {
+    if (now - this.lastRotation >= this.bucketMs) this.catchUp(now);
+    const cb = this.engine;
     // Never failed: counted by the tally, no opossum instance yet (decision 0019).
-    if (!cb) return this.#calls!.fire(thunk, neutral);
+    if (!cb) return this.tallied!.fire(thunk, neutral);
     // Closed: opossum counts and decides as ever, without its own promise chain per call (decision 0013).
     if (cb.closed) return fireClosed(cb, thunk, neutral, this);
     this.#maybeHalfOpen(now);
-    const engine = this.#cb!;
+    const engine = this.engine!;
     if (!engine.closed && !engine.pendingClose) return Promise.reject(new CircuitOpenError(this.model, this.retryAfterMs(now)));
     if (engine.halfOpen) {
       this.#probeOut = true;
@@ -282,37 +253,11 @@ export class ModelBreaker implements ClosedOwner {
     return engine.fire(thunk, neutral) as Promise<T>;
   }
 
-  /**
-   * {@link execute}'s closed paths for a caller that runs the call itself
-   * (decision record 0045): counts the call's start and returns who counts its
-   * end — report it exactly once, by {@link succeeded} or {@link failed} — or
-   * returns undefined when the call must go through {@link execute} (open,
-   * half-open, or waiting for opossum's load). No promise of the breaker's own.
-   */
-  enter(now = this.#clock.now()): Counter | undefined {
-    if (now - this.#lastRotation >= this.#bucketMs) this.#catchUp(now);
-    const cb = this.#cb;
-    if (!cb) return this.#calls!.enter();
-    if (!cb.closed) return undefined;
-    cb.emit('fire');
-    return cb;
-  }
-
-  /** A call {@link enter} counted ended well: see {@link countSuccess}. */
-  succeeded<V, R>(counter: Counter, value: V, next: (value: V) => R, fail: (error: unknown) => R): R {
-    return countSuccess(counter, value, next, fail);
-  }
-
-  /** A call {@link enter} counted failed: see {@link countFailure}. */
-  failed<R>(counter: Counter, error: unknown, neutral: Neutral, next: (error: unknown) => R): R | Promise<R> {
-    return countFailure(counter, error, neutral, this, next);
-  }
-
   /** A half-open probe whose caller may abort it: then a fresh half-open breaker lets the next call probe. */
   #probe<T>(engine: Engine, thunk: () => Promise<T>, neutral: Neutral, signal: AbortSignal): Promise<T> {
     const fired = engine.fire(thunk, neutral) as Promise<T>;
     const off = onAbort(signal, () => {
-      if (this.#cb === engine && engine.halfOpen) this.#reviveHalfOpen(false);
+      if (this.engine === engine && engine.halfOpen) this.#reviveHalfOpen(false);
     });
     fired.then(off, off);
     return fired;
@@ -331,18 +276,18 @@ export class ModelBreaker implements ClosedOwner {
   /** {@link #filter} for a verdict already made (the tallied calls judge a failure before the opossum breaker exists). */
   judge(cb: Engine, verdict: boolean | Judgement | undefined): boolean {
     if (!isNeutral(verdict)) {
-      if (this.#cb !== cb) return false;
+      if (this.engine !== cb) return false;
       this.#lastFailure = typeof verdict === 'object' ? verdict : undefined;
       // An exhausted quota does not clear by waiting: open at once, before opossum counts it.
       if (this.#lastFailure?.kind === 'quota' && !cb.opened) this.#trip('quota');
       return false;
     }
-    if (cb.halfOpen && this.#cb === cb) this.#reviveHalfOpen(false);
+    if (cb.halfOpen && this.engine === cb) this.#reviveHalfOpen(false);
     return true;
   }
 
   dispose(): void {
     this.#disposed = true;
-    this.#cb?.shutdown();
+    this.engine?.shutdown();
   }
 }

@@ -48,15 +48,17 @@ export class TryAdmit implements AdmitOptions {
     return this.#t.later;
   }
 
+  /** A stated deadline wins; without one, a call its caller can abort waits by the callers' learned patience (decision 0049). */
   get deadline(): number | undefined {
-    return this.#t.call.deadlineAt;
+    const call = this.#t.call;
+    return call.deadlineAt ?? call.admitBy;
   }
 
   /** Admission sends a call only when it can still finish in time: by the model's recent p95 latency (decision 0037). Read only for a call with a deadline. */
   get expectedMs(): (() => number | undefined) | undefined {
     const { deps, key, call } = this.#t;
     const monitor = deps.monitor;
-    if (call.deadlineAt === undefined || !monitor) return undefined;
+    if ((call.deadlineAt ?? call.admitBy) === undefined || !monitor) return undefined;
     return () => monitor.latencyBaseline(key, deps.clock.now())?.p95;
   }
 

@@ -28,6 +28,8 @@ export interface CallState {
   readonly chain?: readonly string[];
   /** The call's deadline on the clock (from `deadlineMs`), when it has one: attempts, backoffs and admission waits end by it. */
   readonly deadlineAt?: number | undefined;
+  /** For a call with a signal and no `deadlineMs`: its start plus its callers' learned patience (admission only, decision 0049). */
+  readonly admitBy?: number | undefined;
   /** Your conditions for this call (the call's own over the client's), when any. */
   readonly conditions?: Conditions | undefined;
 }

@@ -22,6 +22,7 @@ import type { ModelStates } from './model-state.js';
 import { tryModel } from './pipeline.js';
 import { exhausted } from './exhausted.js';
 import { callEstimate, checkedUsage, fitStateOf } from './support.js';
+import type { Patience } from './patience.js';
 import type { AttemptFn, RunOptions } from './types.js';
 
 type FallbackReason = Parameters<ChainHooks['onFallback']>[2];
@@ -48,6 +49,14 @@ export interface CallDeps {
   /** Breakers, headers and kept models, per model and per deployment. */
   readonly states: ModelStates;
   readonly onHeaders: (key: string, headers: unknown, taskId: string | undefined) => void;
+  /** The callers' patience learned from their aborts; undefined with `limits.learnPatience: false`. */
+  readonly patience: Patience | undefined;
+}
+
+/** A call's start plus the callers' learned patience, when there is one. */
+function learnedDeadline(patience: Patience, now: number): number | undefined {
+  const ms = patience.ms(now);
+  return ms === undefined ? undefined : now + ms;
 }
 
 /**
@@ -90,6 +99,7 @@ function startCall<T>(c: CallDeps, fn: AttemptFn<T>, options: RunOptions | undef
     onHeaders: c.onHeaders,
     chain: models,
     deadlineAt: options?.deadlineMs !== undefined ? c.clock.now() + options.deadlineMs : undefined,
+    admitBy: options?.deadlineMs === undefined && options?.signal !== undefined && c.patience?.known ? learnedDeadline(c.patience, c.clock.now()) : undefined,
     conditions: mergeConditions(c.conditions, options?.conditions as Conditions | undefined),
   };
   const fit = fitStateOf(options, call.estimate);

@@ -5,6 +5,7 @@ import type { BudgetManager } from '../budget/manager.js';
 import type { BudgetSnapshot } from '../budget/snapshot.js';
 import type { Clock } from '../clock/clock.js';
 import { Callbacks, keepAbortListener, onAbort } from '../clock/signals.js';
+import { Patience } from './patience.js';
 import { DisposedError } from '../errors/errors.js';
 import type { BreakerState, EventBus, Unsubscribe } from '../events/events.js';
 import { ContentPolicy } from '../fallback/content.js';
@@ -97,6 +98,7 @@ export class ResilientClient {
       conditions: o.conditions,
       hedgeBudget: new HedgeBudget((o.hedge ?? HEDGE_DEFAULTS).maxShare),
       onHeaders: (key, headers, taskId) => states.observeHeaders(key, headers, taskId),
+      patience: o.limits?.learnPatience === false ? undefined : new Patience(),
     };
   }
 
@@ -215,13 +217,20 @@ export class ResilientClient {
     // Settles the call the moment it is stopped from outside (the caller's signal here,
     // dispose through `#pending`), even while a store, a limiter or a function that
     // ignores its signal holds it; the pipeline then stops at its next step and gives back what it holds.
+    // A call that states no deadline teaches the client its callers' patience by when they abort it (decision 0049).
+    const patience = signal && options?.deadlineMs === undefined ? this.#call.patience : undefined;
     return new Promise<T>((resolve, reject) => {
-      const off = signal ? onAbort(signal, () => reject(signal.reason)) : undefined;
+      const start = patience ? this.#clock.now() : 0;
+      const off = signal ? onAbort(signal, () => {
+        patience?.aborted(this.#clock.now() - start, this.#clock.now());
+        reject(signal.reason);
+      }) : undefined;
       if (signal?.aborted) return;
       const entry = this.#waitsOutsideAttempts ? this.#pending.add(reject) : undefined;
       const done = () => {
         if (entry) this.#pending.remove(entry);
         off?.();
+        if (patience?.known && !signal!.aborted) patience.settled(this.#clock.now() - start);
       };
       this.#tracked(fn, options).then(
         (value) => {

@@ -60,6 +60,14 @@ export interface LimitsOptions {
    */
   readonly minRemainingRequests?: number | undefined;
   /**
+   * Learn the callers' patience from their aborts: once at least 5 calls that carry a `signal`
+   * but no `deadlineMs` were aborted by their callers within 10 minutes, after about the same
+   * time, that time is the deadline admission waits by for such calls (as with `deadlineMs`).
+   * A stated `deadlineMs` always wins; `false` keeps `maxWaitMs` for every call without one.
+   * @default true
+   */
+  readonly learnPatience?: boolean | undefined;
+  /**
    * @deprecated Use `maxWaitMs`; read as `maxWaitMs` when that is not set.
    */
   readonly maxHeaderWaitMs?: number | undefined;
@@ -88,9 +96,10 @@ export const limitsSchema = schemaOnFirstUse(() => z.strictObject({
   maxWaitMs: z.optional(nonNegativeMs()),
   maxHeaderWaitMs: z.optional(nonNegativeMs()),
   minRemainingRequests: z.optional(nonNegativeInt()),
+  learnPatience: z.optional(z.boolean({ error: 'expected true or false' })),
 }));
 
-export const LIMITS_DEFAULTS = Object.freeze({ maxQueue: 128, respectHeaders: true, maxWaitMs: 60_000, minRemainingRequests: 0 });
+export const LIMITS_DEFAULTS = Object.freeze({ maxQueue: 128, respectHeaders: true, maxWaitMs: 60_000, minRemainingRequests: 0, learnPatience: true });
 
 /** Validates once; no options means the defaults (header-driven admission on). Throws ConfigError naming `limits.<path>`. */
 export function resolveLimits(options: LimitsOptions | undefined): ResolvedLimits {
