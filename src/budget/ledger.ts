@@ -181,7 +181,7 @@ export class Ledger {
     if (internal) {
       const reservation = new PipelineReservation(this.#nextId++, model, taskId, est, amount.tokens, amount.costNanos / NANOS_PER_USD, holding, holds);
       this.#open.addPipeline();
-      return { ok: true as const, reservation };
+      return reservation; // its own result: `ok` and `reservation` (itself) from its prototype
     }
     const reservation: Reservation = {
       id: this.#nextId++,
@@ -253,7 +253,7 @@ export class Ledger {
     const held = this.#open.take(reservation);
     if (!held) return true;
     const now = at ?? this.#clock.now();
-    const used = this.#settling(held, usage, now);
+    const used = this.#settling(held, usage, now, this.#used);
     for (const h of held.holds) {
       this.#expiry?.touch(h.key, now);
       let after: Totals | undefined;
@@ -267,8 +267,15 @@ export class Ledger {
     return true;
   }
 
-  /** A settle's first part, whichever way it runs, once the reservation is closed: reports its usage, returns what it used. */
-  #settling(held: Held, usage: Usage | undefined, now: number): Amount {
+  /**
+   * What {@link settleNow} used, in one object reused by every settle: the store and the thresholds read
+   * its two numbers during the settle and keep nothing of it, and nothing runs another `settleNow` before
+   * the settle is over (a pipeline's settle follows its call's answer, never a listener's call).
+   */
+  readonly #used: { tokens: number; costNanos: number } = { tokens: 0, costNanos: 0 };
+
+  /** A settle's first part, whichever way it runs, once the reservation is closed: reports its usage, returns what it used (in `into` when given). */
+  #settling(held: Held, usage: Usage | undefined, now: number, into?: { tokens: number; costNanos: number }): Amount {
     const { model, taskId } = held.reservation;
     let actual: Usage;
     let estimated = false;
@@ -281,7 +288,14 @@ export class Ledger {
       actual = usage;
     }
     const usd = this.#signals.costOrWarn(model, actual, taskId);
-    const used: Amount = { tokens: actual.inputTokens + actual.outputTokens, costNanos: costNanos(usd) };
+    const tokens = actual.inputTokens + actual.outputTokens;
+    const nanos = costNanos(usd);
+    let used: Amount;
+    if (into) {
+      into.tokens = tokens;
+      into.costNanos = nanos;
+      used = into;
+    } else used = { tokens, costNanos: nanos };
     this.#signals.usage(now, model, taskId, actual, usd === undefined ? null : used.costNanos / NANOS_PER_USD, estimated);
     return used;
   }

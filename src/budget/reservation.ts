@@ -37,8 +37,9 @@ export interface Held {
 /**
  * A reservation made for the client's pipeline, which holds it and hands it back: it carries its own
  * hold, so opening and closing it touches no map of open reservations (a map entry set, read and
- * deleted per call), and it is its own {@link Held} (no second object kept for the length of the
- * call). Not frozen, like every reservation that never leaves the library.
+ * deleted per call), it is its own {@link Held} (no second object kept for the length of the
+ * call), and its own successful {@link ReserveResult} (no `{ ok, reservation }` object per call).
+ * Not frozen, like every reservation that never leaves the library.
  */
 export class PipelineReservation implements Reservation, Held {
   readonly id: number;
@@ -61,6 +62,11 @@ export class PipelineReservation implements Reservation, Held {
     this.costUsd = costUsd;
     this.#amount = amount;
     this.#holds = holds;
+  }
+
+  // `ok` and `reservation` are the prototype's: a copy still shows the six fields only.
+  get ok(): true {
+    return true;
   }
 
   get reservation(): Reservation {

@@ -76,14 +76,15 @@ export class ModelStates {
   }
 
   breakerFor(key: string): ModelBreaker | undefined {
+    // A key's breaker options never change (the targets are fixed at construction), and a breaker is made only
+    // when they exist: one made already is the answer, with one map lookup per call instead of three.
+    const made = this.breakers.get(key);
+    if (made) return made;
     const opts = this.#d.targets.get(key)?.breaker ?? (this.#d.targets.has(key) ? undefined : this.#d.breaker);
     if (!opts) return undefined;
-    let b = this.breakers.get(key);
-    if (!b) {
-      // Created on first use: a configured model that is never called costs nothing.
-      b = new ModelBreaker(key, opts, this.#d.clock, this.#hooks);
-      this.breakers.set(key, b);
-    }
+    // Created on first use: a configured model that is never called costs nothing.
+    const b = new ModelBreaker(key, opts, this.#d.clock, this.#hooks);
+    this.breakers.set(key, b);
     return b;
   }
 

@@ -11,7 +11,8 @@ import type { PipelineDeps } from './deps.js';
 import { guardAttempt } from './guards.js';
 import type { SharedProbe } from './model-state.js';
 import { stoppedBy } from './stop.js';
-import { type TryAdmit, type TryState, admitOptions, classifyOnce, judging, laterOf, streamHooks } from './try-parts.js';
+import { TryAdmit } from './admit-view.js';
+import { type TryState, classifyOnce, judging, laterOf, streamHooks } from './try-parts.js';
 import { attemptFailed, retryFailure, triedAndFailed } from './try-failure.js';
 import { finishTry, settleTry } from './try-success.js';
 import type { AttemptFn, Outcome } from './types.js';
@@ -91,8 +92,8 @@ export class ModelTry<T> implements TryState, AttemptSink {
     // A model's or deployment's own timeout, unless the call gave one.
     const ownMs = given.timeoutGiven ? undefined : deps.timeoutFor?.(key);
     const call = (this.call = ownMs !== undefined && ownMs !== given.timeoutMs ? { ...given, timeoutMs: ownMs } : given);
-    const later = (this.later = target?.spillTo ?? laterOf(chain, index));
-    this.admit = deps.limiter.enabled ? admitOptions(deps, key, call, later) : undefined;
+    this.later = target?.spillTo ?? laterOf(chain, index);
+    this.admit = deps.limiter.enabled ? new TryAdmit(this) : undefined;
     this.signal = call.signal;
     this.disposeSignal = deps.disposeSignal;
     this.breaker = deps.breakerFor(key);

@@ -3,7 +3,6 @@ import type { Judgement } from '../breaker/engine.js';
 import type { Classification } from '../classify/classify.js';
 import { classifyError } from '../classify/classify.js';
 import { judgeResult } from '../fallback/conditions.js';
-import type { AdmitOptions, CallWeight } from '../limits/limiter.js';
 import { outcomeOf } from '../monitor/outcome.js';
 import { streamEventHooks } from '../stream/events.js';
 import type { StreamSummary } from '../stream/pump.js';
@@ -11,11 +10,10 @@ import { type Usage, addUsage, extractUsage } from '../usage/extract.js';
 import type { CallState, StreamHooks } from './attempt.js';
 import type { PipelineDeps } from './deps.js';
 import { STOPPED, stoppedBy } from './stop.js';
-import { callEstimate } from './support.js';
 
 /*
  * The parts of a model try built once per try (model-try.ts runs it): the later
- * models a call may spill to, admission's view of the call, the stream hooks,
+ * models a call may spill to, the stream hooks,
  * and the try's once-per-failure classification.
  */
 
@@ -45,6 +43,11 @@ export function classifyOnce(state: TryState, error: unknown, now: number): Clas
 // call's own `models`) is sliced each time.
 const tails = new WeakMap<readonly string[], (readonly string[] | undefined)[]>();
 
+// The frozen chain asked for last (a client's own `models`, on nearly every call) and its tails: no WeakMap look-up
+// for it. Frozen, it cannot change; the reference keeps at most one chain alive.
+let lastChain: readonly string[] | undefined;
+let lastTails: (readonly string[] | undefined)[] | undefined;
+
 /** The models after `index` in `chain`, or undefined when none. */
 export function laterOf(chain: readonly string[], index: number): readonly string[] | undefined {
   if (chain.length <= index + 1) return undefined;
@@ -60,53 +63,8 @@ export function laterOf(chain: readonly string[], index: number): readonly strin
   return (list[index] ??= Object.freeze(chain.slice(index + 1)));
 }
 
-// The frozen chain asked for last (a client's own `models`, on nearly every call) and its tails: no WeakMap look-up
-// for it. Frozen, it cannot change; the reference keeps at most one chain alive.
-let lastChain: readonly string[] | undefined;
-let lastTails: (readonly string[] | undefined)[] | undefined;
-
-/** Admission's view of a call, plus the clock's time while an `admit` of it runs (the attempt read it just before; undefined otherwise). */
-export interface TryAdmit extends AdmitOptions {
-  at: number | undefined;
-}
-
-/** {@link TryAdmit} with every field present (undefined when the call has none). */
-interface AdmitFields {
-  at: number | undefined;
-  weight: () => CallWeight | number;
-  signal: AbortSignal | undefined;
-  taskId: string | undefined;
-  spillTo: readonly string[] | undefined;
-  deadline: number | undefined;
-  expectedMs: (() => number | undefined) | undefined;
-}
-
-/**
- * What admission needs from a call, built once per model try: the token
- * estimate (computed on first need: from the call's `request` or `estimate`
- * when it has one, else the model's learned usage, else the default output
- * cap), the later models to spill to, the deadline.
- */
-export function admitOptions(deps: PipelineDeps, model: string, call: CallState, later: readonly string[] | undefined): TryAdmit {
-  let weight: CallWeight | undefined;
-  const given = call.run?.request !== undefined || call.run?.estimate !== undefined;
-  // Every field is present from the start (admission reads each with `?.`, so an undefined field is an absent one):
-  // one object shape, no property added after the literal (adding one moved the fields out of the object).
-  // A stated deadline wins; without one, a call its caller can abort waits by the callers' learned patience (decision 0049).
-  const deadline = call.deadlineAt ?? call.admitBy;
-  const monitor = deadline !== undefined ? deps.monitor : undefined;
-  const o: AdmitFields = {
-    at: undefined,
-    weight: () => (weight ??= (given ? call.estimate : deps.weights?.weight(model, o.at ?? deps.clock.now())) ?? call.estimate ?? callEstimate(undefined, call.run)),
-    signal: call.signal,
-    taskId: call.taskId,
-    spillTo: later,
-    deadline,
-    // Admission sends a call only when it can still finish in time: by the model's recent p95 latency (decision 0037).
-    expectedMs: monitor ? () => monitor.latencyBaseline(model, deps.clock.now())?.p95 : undefined,
-  };
-  return o as TryAdmit;
-}
+/** Admission's view of a call, built once per model try. */
+export type { TryAdmit } from './admit-view.js';
 
 /** What a stream's hooks read of the model try whose attempt returned it. */
 export interface HookedTry extends TryState {

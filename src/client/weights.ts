@@ -25,6 +25,8 @@ interface Sums {
   out2: number;
   /** The most output tokens one call wrote (not aged: kept while the sums are). */
   outMax: number;
+  /** The weight last handed out for the model: handed out again while its two figures stay the same (no object per call). */
+  w: LearnedWeight | undefined;
 }
 
 /**
@@ -78,7 +80,7 @@ export class UsageWeights {
     if (s) {
       if (this.#last !== model) this.#models.delete(model);
     } else {
-      s = { at: now, n: 0, in: 0, in2: 0, out: 0, out2: 0, outMax: 0 };
+      s = { at: now, n: 0, in: 0, in2: 0, out: 0, out2: 0, outMax: 0, w: undefined };
     }
     s.n += 1;
     s.in += usage.inputTokens;
@@ -97,7 +99,11 @@ export class UsageWeights {
     if (!s) return this.#prior;
     // Shared buckets: output at the most a call wrote (see the class comment); no call wrote any yet: the blend.
     const outputTokens = this.#longest && s.outMax > 0 ? s.outMax : blend(this.#prior.outputTokens, s.out, s.out2, s.n);
-    return { inputTokens: blend(this.#prior.inputTokens, s.in, s.in2, s.n), outputTokens };
+    const inputTokens = blend(this.#prior.inputTokens, s.in, s.in2, s.n);
+    // Whole numbers of tokens: a steady model weighs the same for many calls in a row. The weight is never changed by its readers.
+    const last = s.w;
+    if (last !== undefined && last.inputTokens === inputTokens && last.outputTokens === outputTokens) return last;
+    return (s.w = { inputTokens, outputTokens });
   }
 
   forget(model: string): void {

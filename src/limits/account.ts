@@ -75,13 +75,24 @@ export function slotFree(s: ModelState): boolean {
 
 /** Occupies a concurrency slot of `s` until the returned release is called (a no-op without `maxConcurrent`). */
 export function occupy(s: ModelState): Release {
-  if (s.limits?.maxConcurrent === undefined) return NOOP;
-  s.inFlight++;
+  if (!takeSlot(s)) return NOOP;
   let released = false;
   return () => {
     if (released) return;
     released = true;
-    s.inFlight--;
-    s.slotWaiters.shift()?.();
+    freeSlot(s);
   };
+}
+
+/** Takes one concurrency slot of `s` when it has a cap; whether one was taken (given back once with {@link freeSlot}). */
+export function takeSlot(s: ModelState): boolean {
+  if (s.limits?.maxConcurrent === undefined) return false;
+  s.inFlight++;
+  return true;
+}
+
+/** Gives back a slot {@link takeSlot} took, to the first call waiting for one. */
+export function freeSlot(s: ModelState): void {
+  s.inFlight--;
+  s.slotWaiters.shift()?.();
 }

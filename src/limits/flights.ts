@@ -1,4 +1,5 @@
 import type { RateLimitInfo } from '../classify/ratelimit-headers.js';
+import { freeSlot } from './account.js';
 import { MINUTE_MS, levelAt } from './bucket.js';
 import { DIMS, type Dim, type ModelState } from './learn.js';
 import type { Release } from './slots.js';
@@ -43,8 +44,11 @@ export class Flights {
     this.#max = max;
   }
 
-  /** A call of `weight` is sent now; the release ends its flight (idempotent), then calls `then`. */
-  start(weight: CallWeight | number, then: Release): Release {
+  /**
+   * A call of `weight` is sent now; the release ends its flight (idempotent), then gives back the
+   * concurrency slot of `slot` the call took (one closure for both), then calls `then`.
+   */
+  start(weight: CallWeight | number, then: Release, slot?: ModelState): Release {
     if (this.#tail - this.#head >= this.#max) {
       this.#head++; // the oldest is dropped, ended or not
       this.#lost = this.#max;
@@ -71,6 +75,7 @@ export class Flights {
       ended = true;
       // Still listed: its slot is its own (a slot is reused only once its call has left the list).
       if (seq >= this.#head) this.#done[seq & this.#mask] = true;
+      if (slot) freeSlot(slot);
       then();
     };
   }

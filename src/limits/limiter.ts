@@ -1,7 +1,7 @@
 import { type Clock, systemClock } from '../clock/clock.js';
 import { DisposedError, NoCapacityError } from '../errors/errors.js';
 import type { RateLimitInfo } from '../classify/ratelimit-headers.js';
-import { countEarly, giveShareBack, occupy, slotFree, takeShare } from './account.js';
+import { countEarly, giveShareBack, occupy, slotFree, takeShare, takeSlot } from './account.js';
 import { giveBack, levelAt, perMinute, waitFor } from './bucket.js';
 import { type LimitsOptions, type ModelLimits, type ResolvedLimits, resolveLimits } from './options.js';
 import { noteSent } from './share.js';
@@ -93,11 +93,11 @@ class ModelLimiter implements Limiter {
 
   /** A call admitted now: its concurrency slot, and its flight while headers are followed (which weighs it). */
   #send(s: ModelState, weight: () => CallWeight | number): Release {
-    const release = occupy(s);
-    if (!this.#o.respectHeaders) return release;
-    // Every state is created by #state, as a Tracked.
+    if (!this.#o.respectHeaders) return occupy(s);
+    // Every state is created by #state, as a Tracked. The flight's release gives the slot back too.
     const t = s as Tracked;
-    return (t.flights ??= new Flights()).start(weight(), release);
+    const slot = takeSlot(s) ? s : undefined;
+    return (t.flights ??= new Flights()).start(weight(), NOOP, slot);
   }
 
   /**
@@ -115,7 +115,7 @@ class ModelLimiter implements Limiter {
     const w = weightOf(options?.weight);
     countEarly(s, w);
     this.#tasks.started(options?.taskId, now);
-    return (s.flights ??= new Flights()).start(w, occupy(s));
+    return (s.flights ??= new Flights()).start(w, NOOP, takeSlot(s) ? s : undefined);
   }
 
   #limitsOf(model: string): ModelLimits | undefined {

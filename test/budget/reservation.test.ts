@@ -41,6 +41,15 @@ describe("the pipeline's reservations", () => {
     expect(day).toMatchObject({ usedTokens: 40, reservedTokens: 0 });
   });
 
+  it('are their own successful result, still showing only their six fields', () => {
+    const { budget } = setup({ day: { maxTokens: 1_000 } });
+    const r = budgetNow.reserveNow(budget, { model: 'm', estimate: { inputTokens: 100, outputTokens: 0 } })!;
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.reservation).toBe(r);
+    expect(Object.keys({ ...r })).toEqual(['id', 'model', 'taskId', 'estimate', 'tokens', 'costUsd']);
+  });
+
   it('price one frozen estimate per model, and read a mutable one again each time', () => {
     const { budget } = setup({ day: { maxCostUsd: 1_000 }, prices: { a: { input: 1, output: 1 }, b: { input: 2, output: 2 } } });
     const frozen = Object.freeze({ inputTokens: 1_000_000, outputTokens: 0 });

@@ -15,6 +15,18 @@ describe('UsageWeights', () => {
     expect(w.weight('m', 0)).toEqual({ inputTokens: 503, outputTokens: 2_096 });
   });
 
+  it('hands out the same weight while its figures stay the same, and a new one when they change', () => {
+    const w = new UsageWeights(PRIOR);
+    w.record('m', usage(1_003, 96), 0);
+    const first = w.weight('m', 0);
+    expect(w.weight('m', 0)).toBe(first);
+    w.record('m', usage(5_003, 96), 0);
+    const second = w.weight('m', 0);
+    expect(second).not.toBe(first);
+    expect(first).toEqual({ inputTokens: 503, outputTokens: 2_096 }); // never changed by a later weighing
+    expect(second).toEqual({ inputTokens: Math.ceil((3 + 2 * (3_003 + 2_000)) / 3), outputTokens: Math.ceil((4_096 + 2 * 96) / 3) });
+  });
+
   it('moves to the real usage as calls finish: mean plus one standard deviation', () => {
     const w = new UsageWeights(PRIOR);
     for (let i = 0; i < 99; i++) w.record('m', usage(1_000, 300), 0);

@@ -277,6 +277,27 @@ describe('createLimiter: bounds', () => {
     expect(third.error).toMatchObject({ reason: 'wait_limit' });
   });
 
+  it('gives a slot back once per call, with headers followed: admitted at once by a bucket, and after a wait', async () => {
+    const clock = createFakeClock();
+    limiter = createLimiter({ default: { maxConcurrent: 1, requestsPerMinute: 6_000 }, maxWaitMs: 1_000 }, { clock });
+    const first = limiter.admit('m') as Release; // a configured rate: the general path, listed in flight
+    const second = track(limiter.admit('m'));
+    first();
+    first(); // idempotent: one slot back
+    await clock.flush();
+    expect(second.done).toBe(true);
+    const third = track(limiter.admit('m'));
+    const fourth = track(limiter.admit('m'));
+    await clock.flush();
+    expect(third.done).toBe(false);
+    second.value!(); // admitted after a wait
+    second.value!();
+    await clock.flush();
+    expect(third.done).toBe(true);
+    expect(fourth.done).toBe(false);
+    expect(limiter.snapshot().m).toMatchObject({ inFlight: 1, waiting: 1 });
+  });
+
   it('refuses at once with QueueFullError above the high-water mark', async () => {
     const clock = createFakeClock();
     limiter = createLimiter({ default: { requestsPerMinute: 60 }, maxQueue: 1 }, { clock });
