@@ -90,7 +90,9 @@ import { join } from 'node:path';
 // admission's view and the per-call objects around it (0052) +1,464 / +3,671 B. Merged, the build measures
 // 510,677 B packed and 1,852,468 B unpacked (96 files): +8,028 / +28,175 B on 502,649 / 1,824,293 B. The
 // budget is that, rounded up to the next 0.5 kB.
-const BUDGET = { packed: 511_000, unpacked: 1_852_500, files: 100 };
+// +96 B packed / +430 B unpacked: the CHANGELOG line for the throughput target judged alone in a process
+// (decision 0056); measured 510,773 B packed, 1,852,898 B unpacked on 510,677 / 1,852,468 B.
+const BUDGET = { packed: 511_096, unpacked: 1_852_930, files: 100 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;
