@@ -78,6 +78,11 @@ export class ModelTry<T> implements TryState, AttemptSink {
   #counter: Counter | undefined;
   /** The attempt's start, unless a shared-state check came first. */
   #startedAt: number | undefined;
+  /**
+   * What the call makes of this try's outcome, when the call hands it one (its first model): the try's
+   * promise then settles with that, and the call chains no `.then` of its own on it.
+   */
+  judge: ((outcome: Outcome<T>) => unknown) | undefined;
 
   constructor(deps: PipelineDeps, fn: AttemptFn<T>, model: string, given: CallState, index: number, chain: readonly string[], target: DeploymentTarget | undefined) {
     this.deps = deps;
@@ -126,7 +131,7 @@ export class ModelTry<T> implements TryState, AttemptSink {
   #reserved(r: ReserveResult, at?: number): Promise<Outcome<T>> {
     if (!r.ok) {
       if (r.action === 'reject') throw r.error;
-      return Promise.resolve({ ok: false, error: r.error, kind: 'budget' });
+      return this.#judged(Promise.resolve({ ok: false, error: r.error, kind: 'budget' }));
     }
     this.reservation = r.reservation;
     return this.#first(at);
@@ -145,11 +150,28 @@ export class ModelTry<T> implements TryState, AttemptSink {
   /** After the first attempt failed: the retry loop, then the try's end. */
   afterFirst(first: unknown): Promise<Outcome<T>> {
     const retry = this.retry;
-    if (!retry) return triedAndFailed(this, first);
-    return retryAfter<T>({ attempt: (n) => this.#attempt(n) as Promise<T>, onFailure: (error, n) => retryFailure(this, retry, error, n) }, retry.maxRetries, first).then(
-      (value) => finishTry(this, value),
-      (error: unknown) => triedAndFailed(this, error),
+    if (!retry) return this.#judged(triedAndFailed(this, first));
+    return this.#judged(
+      retryAfter<T>({ attempt: (n) => this.#attempt(n) as Promise<T>, onFailure: (error, n) => retryFailure(this, retry, error, n) }, retry.maxRetries, first).then(
+        (value) => finishTry(this, value),
+        (error: unknown) => triedAndFailed(this, error),
+      ),
     );
+  }
+
+  /** The try's outcome, or what {@link judge} makes of it when the call gave one. */
+  #judged(outcome: Outcome<T> | Promise<Outcome<T>>): Promise<Outcome<T>> {
+    const judge = this.judge;
+    if (!judge) return outcome as Promise<Outcome<T>>;
+    // Once: the try's promise settles once, and an attempt that reports a second end (dispose, then its
+    // function's own rejection) gets back the outcome, as without a judge, not a second run of the call.
+    this.judge = undefined;
+    if (outcome instanceof Promise) return outcome.then(judge) as Promise<Outcome<T>>;
+    try {
+      return judge(outcome) as Promise<Outcome<T>>;
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   settle(final: Usage | undefined, now?: number): Promise<void> | undefined {
@@ -282,7 +304,7 @@ export class ModelTry<T> implements TryState, AttemptSink {
     } catch (error) {
       return this.afterFirst(error);
     }
-    return finishTry(this, ok);
+    return this.#judged(finishTry(this, ok));
   };
 
   readonly #fail = (error: unknown): unknown => {
