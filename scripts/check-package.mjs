@@ -90,7 +90,10 @@ import { join } from 'node:path';
 // admission's view and the per-call objects around it (0052) +1,464 / +3,671 B. Merged, the build measures
 // 510,677 B packed and 1,852,468 B unpacked (96 files): +8,028 / +28,175 B on 502,649 / 1,824,293 B. The
 // budget is that, rounded up to the next 0.5 kB.
-const BUDGET = { packed: 511_000, unpacked: 1_852_500, files: 100 };
+// +1,698 B packed / +5,194 B unpacked: the bus's listener snapshot and the call's first try settling the call
+// (decision record 0055), in each entry that bundles the client, and the CHANGELOG line; measured
+// 510,931 → 512,629 B packed, 1,852,697 → 1,857,891 B unpacked against main (5bc9aae) on its own branch.
+const BUDGET = { packed: 512_698, unpacked: 1_857_694, files: 100 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;

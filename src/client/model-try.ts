@@ -14,7 +14,7 @@ import { stoppedBy } from './stop.js';
 import { TryAdmit } from './admit-view.js';
 import { type TryState, classifyOnce, judging, laterOf, streamHooks } from './try-parts.js';
 import { attemptFailed, retryFailure, triedAndFailed } from './try-failure.js';
-import { finishTry, settleTry } from './try-success.js';
+import { finishTry, judgedBy, settleTry } from './try-success.js';
 import type { AttemptFn, Outcome } from './types.js';
 
 /** A deployment of the model being tried: where its attempts go, where a full one spills, and whether another can take over now. */
@@ -78,10 +78,7 @@ export class ModelTry<T> implements TryState, AttemptSink {
   #counter: Counter | undefined;
   /** The attempt's start, unless a shared-state check came first. */
   #startedAt: number | undefined;
-  /**
-   * What the call makes of this try's outcome, when the call hands it one (its first model): the try's
-   * promise then settles with that, and the call chains no `.then` of its own on it.
-   */
+  /** What the call makes of the try's outcome, when it gives one (its first model): the try's promise settles with that. */
   judge: ((outcome: Outcome<T>) => unknown) | undefined;
 
   constructor(deps: PipelineDeps, fn: AttemptFn<T>, model: string, given: CallState, index: number, chain: readonly string[], target: DeploymentTarget | undefined) {
@@ -151,27 +148,15 @@ export class ModelTry<T> implements TryState, AttemptSink {
   afterFirst(first: unknown): Promise<Outcome<T>> {
     const retry = this.retry;
     if (!retry) return this.#judged(triedAndFailed(this, first));
-    return this.#judged(
-      retryAfter<T>({ attempt: (n) => this.#attempt(n) as Promise<T>, onFailure: (error, n) => retryFailure(this, retry, error, n) }, retry.maxRetries, first).then(
-        (value) => finishTry(this, value),
-        (error: unknown) => triedAndFailed(this, error),
-      ),
-    );
+    const loop = retryAfter<T>({ attempt: (n) => this.#attempt(n) as Promise<T>, onFailure: (error, n) => retryFailure(this, retry, error, n) }, retry.maxRetries, first);
+    return this.#judged(loop.then((value) => finishTry(this, value), (error: unknown) => triedAndFailed(this, error)));
   }
 
-  /** The try's outcome, or what {@link judge} makes of it when the call gave one. */
+  /** The try's outcome, or what {@link judge} makes of it; taken once (an attempt may report a second end: dispose, then its function's rejection). */
   #judged(outcome: Outcome<T> | Promise<Outcome<T>>): Promise<Outcome<T>> {
     const judge = this.judge;
-    if (!judge) return outcome as Promise<Outcome<T>>;
-    // Once: the try's promise settles once, and an attempt that reports a second end (dispose, then its
-    // function's own rejection) gets back the outcome, as without a judge, not a second run of the call.
     this.judge = undefined;
-    if (outcome instanceof Promise) return outcome.then(judge) as Promise<Outcome<T>>;
-    try {
-      return judge(outcome) as Promise<Outcome<T>>;
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return judge ? judgedBy(judge, outcome) : (outcome as Promise<Outcome<T>>);
   }
 
   settle(final: Usage | undefined, now?: number): Promise<void> | undefined {
