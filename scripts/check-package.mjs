@@ -92,7 +92,13 @@ import { join } from 'node:path';
 // budget is that, rounded up to the next 0.5 kB.
 // +96 B packed / +430 B unpacked: the CHANGELOG line for the throughput target judged alone in a process
 // (decision 0056); measured 510,773 B packed, 1,852,898 B unpacked on 510,677 / 1,852,468 B.
-const BUDGET = { packed: 511_096, unpacked: 1_852_930, files: 100 };
+// +1,698 B packed / +5,194 B unpacked: the bus's listener snapshot and the call's first try settling the call
+// (decision record 0055), in each entry that bundles the client, and the CHANGELOG line; measured
+// 510,931 → 512,629 B packed, 1,852,697 → 1,857,891 B unpacked against main (5bc9aae) on its own branch.
+// The lead's docs after the merges (the README status, the rate-limit page: +197 B unpacked) and the plain
+// attempt settled once (its flag and the CHANGELOG line): the merged build measures 513,031 B packed and
+// 1,859,659 B unpacked (96 files). The budget is that, rounded up to the next 0.5 kB.
+const BUDGET = { packed: 513_500, unpacked: 1_860_000, files: 100 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;

@@ -111,10 +111,13 @@ function startCall<T>(c: CallDeps, fn: AttemptFn<T>, options: RunOptions | undef
     checkStart(c, call);
     const skip = c.content.skipped<T>(model, fit);
     if (skip) return afterFirst(chainParts(c, call, fit, models, skipped), tryIn(c, fn, fit, call), skip);
-    return tryEntry(c, fn, model, call, 0, models).then((tried) => {
+    const judge = (tried: Outcome<T>): T | Promise<T> => {
       const outcome = c.content.judged(model, tried, fit);
       return outcome.ok ? outcome.value : afterFirst(chainParts(c, call, fit, models, skipped), tryIn(c, fn, fit, call), outcome);
-    });
+    };
+    // Without deployments, the try settles with what `judge` makes of its outcome: no promise of the call's in between.
+    if (c.deployments.get(model)) return tryEntry(c, fn, model, call, 0, models).then(judge);
+    return tryModel(c.deps, fn, model, call, 0, models, undefined, judge) as Promise<unknown> as Promise<T>;
   }
   const tryOne = tryIn(c, fn, fit, call);
   const parts = chainParts<T>(c, call, fit, models, skipped);

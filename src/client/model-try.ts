@@ -14,7 +14,7 @@ import { stoppedBy } from './stop.js';
 import { TryAdmit } from './admit-view.js';
 import { type TryState, classifyOnce, judging, laterOf, streamHooks } from './try-parts.js';
 import { attemptFailed, retryFailure, triedAndFailed } from './try-failure.js';
-import { finishTry, settleTry } from './try-success.js';
+import { finishTry, judgedBy, settleTry } from './try-success.js';
 import type { AttemptFn, Outcome } from './types.js';
 
 /** A deployment of the model being tried: where its attempts go, where a full one spills, and whether another can take over now. */
@@ -78,6 +78,8 @@ export class ModelTry<T> implements TryState, AttemptSink {
   #counter: Counter | undefined;
   /** The attempt's start, unless a shared-state check came first. */
   #startedAt: number | undefined;
+  /** What the call makes of the try's outcome, when it gives one (its first model): the try's promise settles with that. */
+  judge: ((outcome: Outcome<T>) => unknown) | undefined;
 
   constructor(deps: PipelineDeps, fn: AttemptFn<T>, model: string, given: CallState, index: number, chain: readonly string[], target: DeploymentTarget | undefined) {
     this.deps = deps;
@@ -126,7 +128,7 @@ export class ModelTry<T> implements TryState, AttemptSink {
   #reserved(r: ReserveResult, at?: number): Promise<Outcome<T>> {
     if (!r.ok) {
       if (r.action === 'reject') throw r.error;
-      return Promise.resolve({ ok: false, error: r.error, kind: 'budget' });
+      return this.#judged(Promise.resolve({ ok: false, error: r.error, kind: 'budget' }));
     }
     this.reservation = r.reservation;
     return this.#first(at);
@@ -145,11 +147,16 @@ export class ModelTry<T> implements TryState, AttemptSink {
   /** After the first attempt failed: the retry loop, then the try's end. */
   afterFirst(first: unknown): Promise<Outcome<T>> {
     const retry = this.retry;
-    if (!retry) return triedAndFailed(this, first);
-    return retryAfter<T>({ attempt: (n) => this.#attempt(n) as Promise<T>, onFailure: (error, n) => retryFailure(this, retry, error, n) }, retry.maxRetries, first).then(
-      (value) => finishTry(this, value),
-      (error: unknown) => triedAndFailed(this, error),
-    );
+    if (!retry) return this.#judged(triedAndFailed(this, first));
+    const loop = retryAfter<T>({ attempt: (n) => this.#attempt(n) as Promise<T>, onFailure: (error, n) => retryFailure(this, retry, error, n) }, retry.maxRetries, first);
+    return this.#judged(loop.then((value) => finishTry(this, value), (error: unknown) => triedAndFailed(this, error)));
+  }
+
+  /** The try's outcome, or what {@link judge} makes of it; taken once (an attempt may report a second end: dispose, then its function's rejection). */
+  #judged(outcome: Outcome<T> | Promise<Outcome<T>>): Promise<Outcome<T>> {
+    const judge = this.judge;
+    this.judge = undefined;
+    return judge ? judgedBy(judge, outcome) : (outcome as Promise<Outcome<T>>);
   }
 
   settle(final: Usage | undefined, now?: number): Promise<void> | undefined {
@@ -282,7 +289,7 @@ export class ModelTry<T> implements TryState, AttemptSink {
     } catch (error) {
       return this.afterFirst(error);
     }
-    return finishTry(this, ok);
+    return this.#judged(finishTry(this, ok));
   };
 
   readonly #fail = (error: unknown): unknown => {

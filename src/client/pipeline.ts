@@ -19,9 +19,12 @@ export function tryModel<T>(
   index = 0,
   chain: readonly string[] = [],
   target?: DeploymentTarget,
+  judge?: (outcome: Outcome<T>) => unknown,
 ): Promise<Outcome<T>> {
   try {
-    return new ModelTry(deps, fn, model, given, index, chain, target).start();
+    const t = new ModelTry(deps, fn, model, given, index, chain, target);
+    t.judge = judge;
+    return t.start();
   } catch (error) {
     return Promise.reject(error);
   }

@@ -44,3 +44,13 @@ export function settleTry(t: FailingTry, final: Usage | undefined, now?: number)
   if (monitor && usage) monitor.recordUsage(t.model, usage.inputTokens, usage.outputTokens, costOf(t.model, usage) ?? 0, now);
   return undefined;
 }
+
+/** What `judge` (the call's) makes of a try's outcome, as the try's promise settles with it; a throw rejects. */
+export function judgedBy<T>(judge: (outcome: Outcome<T>) => unknown, outcome: Outcome<T> | Promise<Outcome<T>>): Promise<Outcome<T>> {
+  if (outcome instanceof Promise) return outcome.then(judge) as Promise<Outcome<T>>;
+  try {
+    return judge(outcome) as Promise<Outcome<T>>;
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}

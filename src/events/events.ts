@@ -108,6 +108,15 @@ export class EventBus<M extends EventMap> {
    */
   readonly #wrapped = new WeakMap<object, Map<string, Fn>>();
   readonly #onListenerError: (error: unknown, event: string) => void;
+  /**
+   * Per event name, the listeners an emit calls, read from the emitter on first need and dropped on
+   * any change: an emit is one look-up and a loop, not eventemitter3's `listenerCount` then `emit`.
+   * A snapshot, as eventemitter3's own emit takes one: a listener added during an emit is not called
+   * by it, one removed during it still is. Names that ever had a `once` listener are left out (the
+   * emitter's emit removes those as it calls them) and go through the emitter.
+   */
+  #listeners = new Map<string, readonly Fn[]>();
+  readonly #viaEmitter = new Set<string>();
 
   /**
    * @param onListenerError called when a listener throws. A listener's bug must
@@ -118,7 +127,31 @@ export class EventBus<M extends EventMap> {
   }
 
   wants(name: keyof M & string): boolean {
-    return this.#emitter.listenerCount(name) > 0;
+    const fns = this.#listeners.get(name) ?? this.#load(name);
+    return fns ? fns.length > 0 : this.#emitter.listenerCount(name) > 0;
+  }
+
+  /** The listeners of `name` as {@link #listeners} keeps them, or undefined for a name with a `once` listener. */
+  #load(name: string): readonly Fn[] | undefined {
+    if (this.#viaEmitter.has(name)) return undefined;
+    const fns = this.#emitter.listeners(name) as Fn[];
+    this.#listeners.set(name, fns);
+    return fns;
+  }
+
+  /** Calls the listeners of `name` with `payload`, in the order they were added. */
+  #send(name: string, payload: unknown): void {
+    const fns = this.#listeners.get(name) ?? this.#load(name);
+    if (!fns) {
+      this.#emitter.emit(name, payload);
+      return;
+    }
+    for (let i = 0; i < fns.length; i++) fns[i]!(payload);
+  }
+
+  /** After any change of listeners: every name is read again from the emitter. */
+  #changed(): void {
+    if (this.#listeners.size > 0) this.#listeners = new Map();
   }
 
   emit<K extends keyof M & string>(name: K, payload: M[K]): void {
@@ -134,7 +167,7 @@ export class EventBus<M extends EventMap> {
       }
       Object.freeze(out);
     }
-    this.#emitter.emit(name, out);
+    this.#send(name, out);
   }
 
   /**
@@ -143,7 +176,7 @@ export class EventBus<M extends EventMap> {
    * without {@link emit}'s check for frozen payloads and absent fields.
    */
   emitBuilt<K extends keyof M & string>(name: K, payload: M[K]): void {
-    this.#emitter.emit(name, Object.freeze(payload));
+    this.#send(name, Object.freeze(payload));
   }
 
   #guard(name: string, listener: Fn): Fn {
@@ -166,22 +199,30 @@ export class EventBus<M extends EventMap> {
   on<K extends keyof M & string>(name: K, listener: (payload: M[K]) => void): Unsubscribe {
     const fn = this.#guard(name, listener as Fn);
     this.#emitter.on(name, fn);
+    this.#changed();
     return () => {
       this.#emitter.off(name, fn);
+      this.#changed();
     };
   }
 
   once<K extends keyof M & string>(name: K, listener: (payload: M[K]) => void): Unsubscribe {
     const fn = this.#guard(name, listener as Fn);
     this.#emitter.once(name, fn);
+    this.#viaEmitter.add(name);
+    this.#changed();
     return () => {
       this.#emitter.off(name, fn);
+      this.#changed();
     };
   }
 
   off<K extends keyof M & string>(name: K, listener: (payload: M[K]) => void): void {
     const fn = this.#wrapped.get(listener as Fn)?.get(name);
-    if (fn) this.#emitter.off(name, fn);
+    if (fn) {
+      this.#emitter.off(name, fn);
+      this.#changed();
+    }
   }
 
   listenerCount(name?: keyof M & string): number {
@@ -193,5 +234,7 @@ export class EventBus<M extends EventMap> {
 
   clear(): void {
     this.#emitter.removeAllListeners();
+    this.#viaEmitter.clear();
+    this.#changed();
   }
 }
