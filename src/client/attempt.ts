@@ -67,6 +67,8 @@ class PlainAttempt<T> implements Settled<T>, CallbackEntry<unknown> {
   readonly #sink: AttemptSink | undefined;
   #resolve!: (value: T) => void;
   #reject!: (error: unknown) => void;
+  /** Settled (by its function, or by dispose): later outcomes are dropped. */
+  #done = false;
   prev: CallbackEntry<unknown> | undefined = undefined;
   next: CallbackEntry<unknown> | undefined = undefined;
   ctx: Context | undefined;
@@ -94,14 +96,22 @@ class PlainAttempt<T> implements Settled<T>, CallbackEntry<unknown> {
     this.#reject = reject;
   }
 
-  /** The attempt's value: to the sink when it has one, else the promise's. */
+  /** The attempt's value: to the sink when it has one, else the promise's. Once only (see {@link PlainAttempt.reject}). */
   resolve(value: T): void {
+    if (this.#done) return;
+    this.#done = true;
     if (this.#sink) sinkValue(this.#sink, value, this.#resolve, this.#reject);
     else this.#resolve(value);
   }
 
-  /** The attempt's failure: to the sink when it has one, else the promise's. */
+  /**
+   * The attempt's failure: to the sink when it has one, else the promise's. Once only: after `dispose()` ended the
+   * attempt, its function still settles (often rejecting with its own abort error), and the try must not be handed
+   * that outcome as well.
+   */
   reject(error: unknown): void {
+    if (this.#done) return;
+    this.#done = true;
     if (this.#sink) sinkError(this.#sink, error, this.#resolve, this.#reject);
     else this.#reject(error);
   }
