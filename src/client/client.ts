@@ -222,7 +222,10 @@ export class ResilientClient {
     return new Promise<T>((resolve, reject) => {
       const start = patience ? this.#clock.now() : 0;
       const off = signal ? onAbort(signal, () => {
-        patience?.aborted(this.#clock.now() - start, this.#clock.now());
+        if (patience) {
+          const now = this.#clock.now();
+          patience.aborted(now - start, now);
+        }
         reject(signal.reason);
       }) : undefined;
       if (signal?.aborted) return;

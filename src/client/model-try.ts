@@ -152,7 +152,7 @@ export class ModelTry<T> implements TryState, AttemptSink {
     return this.#judged(loop.then((value) => finishTry(this, value), (error: unknown) => triedAndFailed(this, error)));
   }
 
-  /** The try's outcome, or what {@link judge} makes of it; taken once (an attempt may report a second end: dispose, then its function's rejection). */
+  /** The try's outcome, or what {@link judge} makes of it; the judge is taken once, so no second outcome can run the call's chain again. */
   #judged(outcome: Outcome<T> | Promise<Outcome<T>>): Promise<Outcome<T>> {
     const judge = this.judge;
     this.judge = undefined;
