@@ -1,4 +1,4 @@
-import { z } from 'zod/mini';
+import * as z from '../options/zod.js';
 import { fn, longMs, nonNegativeInt, positiveInt, positiveMs, schemaOnFirstUse } from '../options/schema-helpers.js';
 import type { BudgetAction } from './events.js';
 import { isValidTimeZone } from './period.js';

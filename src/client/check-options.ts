@@ -1,4 +1,4 @@
-import { z } from 'zod/mini';
+import * as z from '../options/zod.js';
 import { MAX_TIMER_MS, schemaOnFirstUse } from '../options/schema-helpers.js';
 import { validateOptions } from '../options/validate.js';
 import { coreOptionParts, coreOptionShape } from './options.js';

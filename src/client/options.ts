@@ -1,4 +1,4 @@
-import { z } from 'zod/mini';
+import * as z from '../options/zod.js';
 import type { Clock, RandomSource } from '../clock/clock.js';
 import { type BudgetOptions, budgetOptionsSchema } from '../budget/options.js';
 import type { BudgetStore } from '../budget/store.js';

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { z } from 'zod/mini';
+import * as z from '../options/zod.js';
 import { systemClock } from '../clock/clock.js';
 import { validateOptions } from '../options/validate.js';
 import { pipeToNodeResponse } from '../sse/node.js';

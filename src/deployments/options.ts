@@ -1,4 +1,4 @@
-import { z } from 'zod/mini';
+import * as z from '../options/zod.js';
 import { type BreakerOptions, breakerSchema } from '../breaker/options.js';
 import { type ModelLimits, modelLimitsSchema } from '../limits/options.js';
 import { modelName, positiveMs, schemaOnFirstUse } from '../options/schema-helpers.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod/mini';
+import * as z from '../options/zod.js';
 import type { Classification, FailureKind } from '../classify/classify.js';
 import { ResultRejectedError } from '../errors/errors.js';
 import { fn, schemaOnFirstUse } from '../options/schema-helpers.js';

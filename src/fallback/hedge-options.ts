@@ -1,4 +1,4 @@
-import { z } from 'zod/mini';
+import * as z from '../options/zod.js';
 import { nonNegativeMs, positiveMs, schemaOnFirstUse } from '../options/schema-helpers.js';
 
 /**

@@ -1,4 +1,4 @@
-import { z } from 'zod/mini';
+import * as z from '../options/zod.js';
 import { nonNegativeInt, nonNegativeMs, positiveInt, schemaOnFirstUse } from '../options/schema-helpers.js';
 import { validateOptions } from '../options/validate.js';
 

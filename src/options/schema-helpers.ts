@@ -1,4 +1,4 @@
-import { z } from 'zod/mini';
+import * as z from './zod.js';
 import type { Clock } from '../clock/clock.js';
 
 /** Schema builders that carry the message users see, so every option reads alike. */

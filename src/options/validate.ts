@@ -1,4 +1,4 @@
-import { z } from 'zod/mini';
+import * as z from './zod.js';
 import { ConfigError } from '../errors/errors.js';
 import { redact } from '../errors/redact.js';
 import { schemaOnFirstUse } from './schema-helpers.js';

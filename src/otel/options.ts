@@ -1,5 +1,5 @@
 import type { OtelMeter as Meter, OtelTracer as Tracer } from './api.js';
-import { z } from 'zod/mini';
+import * as z from '../options/zod.js';
 import { fn } from '../options/schema-helpers.js';
 import { validateOptions } from '../options/validate.js';
 

@@ -3,7 +3,7 @@
  * `wrapLanguageModel`, putting breaker, retry and fallback around `doGenerate`
  * and `doStream`. Works with `ai` 7 (middleware spec `v4`), `ai` 6 (`v3`) and `ai` 5 (`v2`).
  */
-import { z } from 'zod/mini';
+import * as z from '../options/zod.js';
 import { ConfigError } from '../errors/errors.js';
 import type { ResilientClientOptions } from '../client/options.js';
 import { validateOptions } from '../options/validate.js';

@@ -3,7 +3,7 @@
  * method that asks a model for text or embeddings running through the
  * resilient pipeline. Nothing else about the client changes.
  */
-import { z } from 'zod/mini';
+import * as z from '../options/zod.js';
 import { ensureIncludeUsage } from '../stream/include-usage.js';
 import { modelName } from '../options/schema-helpers.js';
 import type { ResilientClient } from '../client/client.js';

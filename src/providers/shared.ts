@@ -4,7 +4,7 @@
  * response headers of each attempt, and the SDKs' `.withResponse()` shape.
  * No SDK is imported: every provider object is reached by duck typing.
  */
-import { z } from 'zod/mini';
+import * as z from '../options/zod.js';
 import { ResilientClient } from '../client/client.js';
 import type { AttemptContext, RunOptions } from '../client/types.js';
 import { type Clock, systemClock } from '../clock/clock.js';

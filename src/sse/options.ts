@@ -1,4 +1,4 @@
-import { z } from 'zod/mini';
+import * as z from '../options/zod.js';
 import type { Clock } from '../clock/clock.js';
 import type { EventHistory } from './history.js';
 import { clockSchema, positiveInt, positiveMs } from '../options/schema-helpers.js';

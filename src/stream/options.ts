@@ -1,4 +1,4 @@
-import { z } from 'zod/mini';
+import * as z from '../options/zod.js';
 import { positiveInt, positiveMs, nonNegativeMs, schemaOnFirstUse } from '../options/schema-helpers.js';
 import { validateOptions } from '../options/validate.js';
 
