@@ -67,6 +67,73 @@ describe('the event bus calls the listeners of the moment', () => {
     expect(seen).toEqual(['on1', 'once1', 'on2', 'b3']);
   });
 
+  // What eventemitter3, the emitter the bus once wrapped, did in each case (decision 0059).
+  type Api = { on(f: () => void): () => void; once(f: () => void): () => void; off(f: () => void): void; emit(): void; count(): void; log(s: string): void };
+  const cases: [string, (b: Api, l: () => void, m: () => void) => void, string[]][] = [
+    ['a listener added with on and with once', (b, l) => {
+      b.on(l);
+      b.once(l);
+      b.emit();
+      b.emit();
+      b.count();
+    }, ['l', 'l', 'l', 'n1']],
+    ['a listener added twice with once: both entries called, both gone', (b, l) => {
+      b.once(l);
+      b.once(l);
+      b.emit();
+      b.count();
+      b.emit();
+    }, ['l', 'l', 'n0']],
+    ['a once listener removed by an earlier one during the emit is still called by it', (b, l) => {
+      b.on(() => {
+        b.log('k');
+        b.off(l);
+      });
+      b.once(l);
+      b.emit();
+      b.count();
+      b.emit();
+    }, ['k', 'l', 'n1', 'k']],
+    ['the unsubscribe of a once removes the same listener added with on', (b, l) => {
+      const off = b.once(l);
+      b.on(l);
+      off();
+      b.emit();
+      b.count();
+    }, ['n0']],
+    ['a once listener adding itself again during its call', (b) => {
+      const again = (): void => {
+        b.log('again');
+        b.once(again);
+      };
+      b.once(again);
+      b.emit();
+      b.emit();
+      b.count();
+    }, ['again', 'again', 'n1']],
+    ['once and on mixed, in the order added', (b, l, m) => {
+      b.once(l);
+      b.on(m);
+      b.once(m);
+      b.on(l);
+      b.emit();
+      b.count();
+      b.emit();
+      b.count();
+    }, ['l', 'm', 'm', 'l', 'n2', 'm', 'l', 'n2']],
+  ];
+  it.each(cases)('%s', (_name, run, expected) => {
+    const b = bus();
+    const seen: string[] = [];
+    const log = (s: string): void => void seen.push(s);
+    run(
+      { on: (f) => b.on('a', f), once: (f) => b.once('a', f), off: (f) => b.off('a', f), emit: () => b.emitBuilt('a', { n: 0 }), count: () => log(`n${b.listenerCount('a')}`), log },
+      () => log('l'),
+      () => log('m'),
+    );
+    expect(seen).toEqual(expected);
+  });
+
   it('payloads stay frozen, and a throwing listener neither fails the emit nor stops the next one', () => {
     const errors: string[] = [];
     const b = new EventBus<M>((_error, event) => errors.push(event));
