@@ -98,7 +98,11 @@ import { join } from 'node:path';
 // The lead's docs after the merges (the README status, the rate-limit page: +197 B unpacked) and the plain
 // attempt settled once (its flag and the CHANGELOG line): the merged build measures 513,031 B packed and
 // 1,859,659 B unpacked (96 files). The budget is that, rounded up to the next 0.5 kB.
-const BUDGET = { packed: 513_500, unpacked: 1_860_000, files: 100 };
+// +4,608 B packed / +18,029 B unpacked: option schemas on zod's core through a module of builders of our
+// own, and the event bus's own listener lists (decision record 0059), in each build and the CLI, with
+// their CHANGELOG lines; measured 512,827 → 517,435 B packed, 1,859,860 → 1,877,889 B unpacked, 96 files,
+// against main (af36054) on its own branch.
+const BUDGET = { packed: 518_108, unpacked: 1_878_029, files: 100 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;

@@ -19,7 +19,7 @@ export function describeValue(value: unknown): string {
 
 /**
  * zod's English messages, for the few checks that carry no message of their
- * own. zod/mini loads no locale by itself, and setting one globally
+ * own. zod's core sets no locale by itself, and setting one globally
  * (`z.config`) would change the messages of an application's own schemas;
  * given per parse, it applies to our options only.
  */

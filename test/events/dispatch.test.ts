@@ -101,6 +101,13 @@ describe('the event bus calls the listeners of the moment', () => {
       b.emit();
       b.count();
     }, ['n0']],
+    ['off removes a listener added with once and with on', (b, l) => {
+      b.once(l);
+      b.on(l);
+      b.off(l);
+      b.emit();
+      b.count();
+    }, ['n0']],
     ['a once listener adding itself again during its call', (b) => {
       const again = (): void => {
         b.log('again');
