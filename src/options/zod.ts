@@ -8,7 +8,10 @@
  * classes with the same definitions, so they parse, refuse and word their
  * issues exactly as `zod/mini`'s do; the types are `zod/mini`'s own. Each
  * builder makes its schema the way `zod/mini`'s does (a core class composed
- * with {@link Schema}'s methods); only the builders and checks listed here exist.
+ * with {@link Schema}'s methods, under `zod/mini`'s class names, so zod's own
+ * `instanceof` sees them as its classes). Only the builders and checks listed
+ * here exist, and of a schema's methods only `parse`, `safeParse`, `check` and
+ * `clone` (the types, `zod/mini`'s, list more): add one here before using it.
  */
 import type * as mini from 'zod/mini';
 import * as core from 'zod/v4/core';
