@@ -1,27 +1,18 @@
-import type { Counter, ModelBreaker } from '../breaker/breaker.js';
-import { type Reservation, type ReserveResult, budgetNow } from '../budget/manager.js';
-import type { Classification } from '../classify/classify.js';
+import type { Counter } from '../breaker/breaker.js';
+import { type ReserveResult, budgetNow } from '../budget/manager.js';
 import type { Release } from '../limits/limiter.js';
 import { retryAfter } from '../retry/retry.js';
-import type { ResolvedRetry } from '../retry/options.js';
-import { firstChunkLimitMs } from '../stream/options.js';
-import type { Usage } from '../usage/extract.js';
-import { type AttemptLimit, type AttemptSink, type AttemptTarget, type CallState, type StreamHooks, runAttempt } from './attempt.js';
-import type { PipelineDeps } from './deps.js';
+import { type AttemptLimit, type AttemptSink, type StreamHooks, runAttempt } from './attempt.js';
 import { guardAttempt } from './guards.js';
 import type { SharedProbe } from './model-state.js';
 import { stoppedBy } from './stop.js';
-import { TryAdmit } from './admit-view.js';
-import { type TryState, classifyOnce, judging, laterOf, streamHooks } from './try-parts.js';
+import { TryBase } from './try-base.js';
+import { judging, streamHooks } from './try-parts.js';
 import { attemptFailed, retryFailure, triedAndFailed } from './try-failure.js';
-import { finishTry, judgedBy, settleTry } from './try-success.js';
-import type { AttemptFn, Outcome } from './types.js';
+import { attemptSucceeded, finishTry, judgedBy } from './try-success.js';
+import type { Outcome } from './types.js';
 
-/** A deployment of the model being tried: where its attempts go, where a full one spills, and whether another can take over now. */
-export interface DeploymentTarget extends AttemptTarget {
-  readonly spillTo?: readonly string[] | undefined;
-  failover?(): boolean;
-}
+export type { DeploymentTarget } from './try-base.js';
 
 /**
  * One model of the chain, tried: budget reservation → first attempt → (after
@@ -29,43 +20,16 @@ export interface DeploymentTarget extends AttemptTarget {
  * stream priming. Resolves with data, never rejects for a provider failure;
  * only a budget `reject` rejects, to end the chain.
  *
- * The try's state and steps are one object (decision 0040): its methods and
- * four functions bound once per try replace an `async` function and the dozen
- * closures its steps shared. Attempts of one try run one after another, so the
- * attempt under way keeps its state in the try's fields. The first attempt
+ * The try's state and steps are one object (decision 0040; what it holds is
+ * {@link TryBase}'s): its methods replace an `async` function and the dozen
+ * closures its steps shared; the functions a promise or the breaker takes are
+ * bound on first need (decision 0057: a success on a closed breaker binds
+ * none). Attempts of one try run one after another, so the attempt under way
+ * keeps its state in the try's fields. The first attempt
  * settles the try from its own continuation: its success is the try's, its
  * failure starts the retry loop; later attempts resolve to the loop.
  */
-export class ModelTry<T> implements TryState, AttemptSink {
-  readonly deps: PipelineDeps;
-  readonly fn: AttemptFn<T>;
-  /** The chain's model: budget, events and usage are its. */
-  readonly model: string;
-  /** Breaker, admission, health, retry budget and headers are the deployment's (or the model's). */
-  readonly key: string;
-  readonly target: DeploymentTarget | undefined;
-  readonly to: AttemptTarget;
-  readonly dep: { readonly deployment: string } | undefined;
-  /** Without a task id or a deployment, payloads are built without them, so the bus has no undefined field to strip. */
-  readonly plain: boolean;
-  readonly call: CallState;
-  /** Models after this one in the chain being run: where a call spills when this one has no capacity. */
-  readonly later: readonly string[] | undefined;
-  readonly admit: TryAdmit | undefined;
-  readonly breaker: ModelBreaker | undefined;
-  readonly firstChunkMs: number | undefined;
-  retry: ResolvedRetry | undefined;
-  reservation: Reservation | undefined;
-  /** Answers your `conditions.result` rejected were still paid for: their usage is settled with the call's. */
-  rejectedUsage: Usage | undefined;
-  /** The clock's time when the last attempt ended well: the success path's settle reads no clock of its own. */
-  endedAt: number | undefined;
-  // TryState: the last failure's classification, computed once.
-  error: unknown;
-  cls: Classification | undefined;
-  streamed = false;
-  readonly signal: AbortSignal | undefined;
-  readonly disposeSignal: AbortSignal;
+export class ModelTry<T> extends TryBase<T> implements AttemptSink {
   // The attempt under way.
   #n = 0;
   #start = 0;
@@ -78,35 +42,6 @@ export class ModelTry<T> implements TryState, AttemptSink {
   #counter: Counter | undefined;
   /** The attempt's start, unless a shared-state check came first. */
   #startedAt: number | undefined;
-  /** What the call makes of the try's outcome, when it gives one (its first model): the try's promise settles with that. */
-  judge: ((outcome: Outcome<T>) => unknown) | undefined;
-
-  constructor(deps: PipelineDeps, fn: AttemptFn<T>, model: string, given: CallState, index: number, chain: readonly string[], target: DeploymentTarget | undefined) {
-    this.deps = deps;
-    this.fn = fn;
-    this.model = model;
-    const key = (this.key = target?.key ?? model);
-    this.target = target;
-    // Without a deployment, the try is where its attempts go: its `key` and `model` are the target's (no object per try).
-    this.to = target ?? this;
-    this.dep = target ? { deployment: target.key } : undefined;
-    this.plain = !target && given.taskId === undefined;
-    // A model's or deployment's own timeout, unless the call gave one.
-    const ownMs = given.timeoutGiven ? undefined : deps.timeoutFor?.(key);
-    const call = (this.call = ownMs !== undefined && ownMs !== given.timeoutMs ? { ...given, timeoutMs: ownMs } : given);
-    this.later = target?.spillTo ?? laterOf(chain, index);
-    this.admit = deps.limiter.enabled ? new TryAdmit(this) : undefined;
-    this.signal = call.signal;
-    this.disposeSignal = deps.disposeSignal;
-    this.breaker = deps.breakerFor(key);
-    this.firstChunkMs = firstChunkLimitMs(call.stream ?? deps.stream, call.run?.request);
-  }
-
-  #neutral: ((error: unknown) => Classification) | undefined;
-  /** Whether a failure counts against the model (the breaker's reading of it); bound on first need (a success on a closed breaker has none). */
-  get neutral(): (error: unknown) => Classification {
-    return (this.#neutral ??= (error: unknown) => classifyOnce(this, error, this.deps.clock.now()));
-  }
 
   /** The try: its outcome, or a rejection only for a budget `reject`. */
   start(): Promise<Outcome<T>> {
@@ -157,10 +92,6 @@ export class ModelTry<T> implements TryState, AttemptSink {
     const judge = this.judge;
     this.judge = undefined;
     return judge ? judgedBy(judge, outcome) : (outcome as Promise<Outcome<T>>);
-  }
-
-  settle(final: Usage | undefined, now?: number): Promise<void> | undefined {
-    return settleTry(this, final, now);
   }
 
   /**
@@ -232,7 +163,7 @@ export class ModelTry<T> implements TryState, AttemptSink {
       const sharedCheck = deps.sharedCheck;
       // A closed breaker counts the start now and the end in this try's handlers (decision 0045); the attempt hands
       // its outcome to them itself, so its promise is the outcome's (no promise of the try's own in between).
-      if ((this.#counter = sharedCheck ? undefined : breaker?.enter(start))) return judged ? judging(this, this.#run, n)().then(this.#ok, this.#fail) : this.#runWith(this);
+      if ((this.#counter = sharedCheck ? undefined : breaker?.enter(start))) return judged ? judging(this, this.#run, n)().then(this.#okFn, this.#failFn) : this.#runWith(this);
       const invoke = judged ? judging(this, this.#run, n) : this.#run;
       const value = sharedCheck
         ? sharedCheck(key).then((p) => {
@@ -243,7 +174,7 @@ export class ModelTry<T> implements TryState, AttemptSink {
         : breaker
           ? breaker.execute(invoke, this.neutral, call.signal, start)
           : invoke();
-      return value.then(this.#ok, this.#fail);
+      return value.then(this.#okFn, this.#failFn);
     } catch (error) {
       try {
         return Promise.resolve(this.#fail(error));
@@ -261,7 +192,8 @@ export class ModelTry<T> implements TryState, AttemptSink {
 
   #runWith(sink: AttemptSink | undefined): Promise<T> {
     const deps = this.deps;
-    return runAttempt(this.fn, this.to, this.#n, this.call, deps.clock, deps.disposeSignal, deps.onDispose, deps.deadlines, this, this.#limit, this.firstChunkMs, this.#startedAt, sink);
+    // Without a deployment, the try is where its attempts go: its `key` and `model` are the target's (no object per try).
+    return runAttempt(this.fn, this.target ?? this, this.#n, this.call, deps.clock, deps.disposeSignal, deps.onDispose, deps.deadlines, this, this.#limit, this.firstChunkMs, this.#startedAt, sink);
   }
 
   /** The attempt's value, from the attempt itself (see {@link AttemptSink}). */
@@ -279,9 +211,27 @@ export class ModelTry<T> implements TryState, AttemptSink {
     return streamHooks(this, this.#n, (usage) => this.settle(usage));
   }
 
-  readonly #ok = (value: T): unknown => {
-    // The breaker counted the attempt's start (decision 0045): it counts the end, then this handler goes on.
-    if (this.#counter) return this.breaker!.succeeded(this.#counted(), value, this.#ok, this.#fail);
+  #okBound: ((value: T) => unknown) | undefined;
+  #failBound: ((error: unknown) => unknown) | undefined;
+  /** {@link #ok} and {@link #fail} as functions, for a promise's `then` or a count that waits (bound on first need: the attempt hands a success on a closed breaker to the methods). */
+  get #okFn(): (value: T) => unknown {
+    return (this.#okBound ??= (value: T) => this.#ok(value));
+  }
+
+  get #failFn(): (error: unknown) => unknown {
+    return (this.#failBound ??= (error: unknown) => this.#fail(error));
+  }
+
+  #ok(value: T): unknown {
+    // The breaker counted the attempt's start (decision 0045): it counts the end (a throw there fails the attempt), then the success goes on.
+    if (this.#counter) {
+      const counter = this.#counted();
+      try {
+        this.breaker!.countSucceeded(counter, value);
+      } catch (thrown) {
+        return this.#fail(thrown);
+      }
+    }
     if (this.#n !== 1) return this.#succeeded(value);
     let ok: T;
     try {
@@ -290,17 +240,17 @@ export class ModelTry<T> implements TryState, AttemptSink {
       return this.afterFirst(error);
     }
     return this.#judged(finishTry(this, ok));
-  };
+  }
 
-  readonly #fail = (error: unknown): unknown => {
-    if (this.#counter) return this.breaker!.failed(this.#counted(), error, this.neutral, this.#fail);
+  #fail(error: unknown): unknown {
+    if (this.#counter) return this.breaker!.failed(this.#counted(), error, this.neutral, this.#failFn);
     if (this.#n !== 1) return this.#failed(error);
     try {
       return this.#failed(error);
     } catch (thrown) {
       return this.afterFirst(thrown);
     }
-  };
+  }
 
   #counted(): Counter {
     const counter = this.#counter!;
@@ -308,22 +258,10 @@ export class ModelTry<T> implements TryState, AttemptSink {
     return counter;
   }
 
-  /** What a successful attempt records: retry budget, shared probe, slow calls, monitor, `success` event. */
+  /** What a successful attempt records (see {@link attemptSucceeded}); a throw there fails the attempt. */
   #succeeded(value: T): T {
-    const { deps, key } = this;
     try {
-      const now = deps.clock.now();
-      const latencyMs = now - this.#start;
-      this.endedAt = now;
-      deps.retryBudget?.recordSuccess(key, now);
-      if (this.#probing) deps.probeEnded(key, this.#probing, true);
-      this.breaker?.noteDuration(latencyMs, this.#slowMs, now);
-      deps.monitor?.recordAttempt(key, 'success', latencyMs, now);
-      const bus = deps.bus;
-      if (bus.wants('success')) {
-        if (this.plain) bus.emitBuilt('success', { timestamp: now, model: this.model, attempt: this.#n, latencyMs });
-        else bus.emit('success', { timestamp: now, taskId: this.call.taskId, model: this.model, ...this.dep, attempt: this.#n, latencyMs });
-      }
+      attemptSucceeded(this, this.#n, this.#start, this.#slowMs, this.#probing);
     } catch (error) {
       return this.#failed(error);
     }
