@@ -2,6 +2,7 @@ import type { PipelineDeps } from './deps.js';
 import type { CallState } from './attempt.js';
 import { type DeploymentTarget, ModelTry } from './model-try.js';
 import type { AttemptFn, Outcome } from './types.js';
+import type { TryJudge } from './try-success.js';
 
 export { laterOf } from './try-parts.js';
 export type { DeploymentTarget } from './model-try.js';
@@ -19,7 +20,7 @@ export function tryModel<T>(
   index = 0,
   chain: readonly string[] = [],
   target?: DeploymentTarget,
-  judge?: (outcome: Outcome<T>) => unknown,
+  judge?: TryJudge<T>,
 ): Promise<Outcome<T>> {
   try {
     const t = new ModelTry(deps, fn, model, given, index, chain, target);

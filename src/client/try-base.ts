@@ -8,8 +8,8 @@ import type { AttemptTarget, CallState } from './attempt.js';
 import type { PipelineDeps } from './deps.js';
 import { TryAdmit } from './admit-view.js';
 import { type TryState, classifyOnce, laterOf } from './try-parts.js';
-import { settleTry } from './try-success.js';
-import type { AttemptFn, Outcome } from './types.js';
+import { type TryJudge, settleTry } from './try-success.js';
+import type { AttemptFn } from './types.js';
 
 /** A deployment of the model being tried: where its attempts go, where a full one spills, and whether another can take over now. */
 export interface DeploymentTarget extends AttemptTarget {
@@ -53,7 +53,7 @@ export class TryBase<T> implements TryState {
   cls: Classification | undefined;
   streamed = false;
   /** What the call makes of the try's outcome, when it gives one (its first model): the try's promise settles with that. */
-  judge: ((outcome: Outcome<T>) => unknown) | undefined;
+  judge: TryJudge<T> | undefined;
 
   constructor(deps: PipelineDeps, fn: AttemptFn<T>, model: string, given: CallState, index: number, chain: readonly string[], target: DeploymentTarget | undefined) {
     this.deps = deps;

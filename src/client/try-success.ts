@@ -67,11 +67,16 @@ export function settleTry(t: FailingTry, final: Usage | undefined, now?: number)
   return undefined;
 }
 
+/** What the call makes of its first model's outcome (the content rules, then the value or the rest of the chain). */
+export interface TryJudge<T> {
+  judge(outcome: Outcome<T>): unknown;
+}
+
 /** What `judge` (the call's) makes of a try's outcome, as the try's promise settles with it; a throw rejects. */
-export function judgedBy<T>(judge: (outcome: Outcome<T>) => unknown, outcome: Outcome<T> | Promise<Outcome<T>>): Promise<Outcome<T>> {
-  if (outcome instanceof Promise) return outcome.then(judge) as Promise<Outcome<T>>;
+export function judgedBy<T>(judge: TryJudge<T>, outcome: Outcome<T> | Promise<Outcome<T>>): Promise<Outcome<T>> {
+  if (outcome instanceof Promise) return outcome.then((o) => judge.judge(o)) as Promise<Outcome<T>>;
   try {
-    return judge(outcome) as Promise<Outcome<T>>;
+    return judge.judge(outcome) as Promise<Outcome<T>>;
   } catch (error) {
     return Promise.reject(error);
   }
