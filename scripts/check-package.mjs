@@ -98,7 +98,11 @@ import { join } from 'node:path';
 // The lead's docs after the merges (the README status, the rate-limit page: +197 B unpacked) and the plain
 // attempt settled once (its flag and the CHANGELOG line): the merged build measures 513,031 B packed and
 // 1,859,659 B unpacked (96 files). The budget is that, rounded up to the next 0.5 kB.
-const BUDGET = { packed: 513_500, unpacked: 1_860_000, files: 100 };
+// +780 B packed / +2,502 B unpacked: the model try with fewer fields and no handlers bound per success, the
+// call's first-model judge as an object (decision record 0057), in each entry that bundles the client, and the
+// CHANGELOG line; measured 512,508 → 513,288 B packed, 1,859,892 → 1,862,394 B unpacked against main (af36054)
+// on its own branch. The budget rises by exactly that.
+const BUDGET = { packed: 514_280, unpacked: 1_862_502, files: 100 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;

@@ -1,7 +1,15 @@
-import type { AdmitOptions, CallWeight } from '../limits/limiter.js';
+import type { ModelBreaker } from '../breaker/breaker.js';
+import type { AdmitOptions, CallWeight, Release } from '../limits/limiter.js';
 import type { CallState } from './attempt.js';
 import type { PipelineDeps } from './deps.js';
+import { stoppedBy } from './stop.js';
 import { callEstimate } from './support.js';
+
+/*
+ * Whether and when a model try's attempt may start (the caller's abort and
+ * dispose, a breaker still loading, the limiter's admission), and admission's
+ * view of the call. model-try.ts runs the attempt once admitted.
+ */
 
 /** What admission's view reads of the model try it belongs to (set before the view is first read). */
 export interface AdmittedTry {
@@ -67,4 +75,44 @@ export class TryAdmit implements AdmitOptions {
     const given = call.run?.request !== undefined || call.run?.estimate !== undefined;
     return (given ? call.estimate : deps.weights?.weight(key, this.at ?? deps.clock.now())) ?? call.estimate ?? callEstimate(undefined, call.run);
   }
+}
+
+/** What {@link admitAttempt} reads of a model try, and where it hands the attempt on. */
+export interface AdmittingTry extends AdmittedTry {
+  readonly admit: TryAdmit | undefined;
+  readonly breaker: ModelBreaker | undefined;
+  /** The attempt, admitted (`release` frees its slot; `at`: the clock's time of its admission when just read). */
+  admitted(n: number, release: Release | undefined, at: number | undefined): Promise<unknown>;
+  /** An attempt that ended before it started. */
+  early(n: number, error: unknown): Promise<unknown>;
+}
+
+/**
+ * Attempt `n` of try `t`, admitted before it (and its timeout) starts: queueing is not the provider's latency. The
+ * first resolves with the try's outcome; a later one resolves with `fn`'s value or rejects with the attempt's error,
+ * for the retry loop. `now`: the clock's time when the caller has just read it.
+ */
+export function admitAttempt(t: AdmittingTry, n: number, now?: number): Promise<unknown> {
+  const { deps, admit } = t;
+  const stopped = stoppedBy(t.call.signal, deps.disposeSignal);
+  if (stopped) return t.early(n, stopped.reason);
+  // A failure came before the breaker's engine had loaded: the attempt starts once it is judged, so it reaches the provider or is refused.
+  const deferred = t.breaker?.deferred;
+  if (deferred) return deferred.then(undefined, () => undefined).then(() => admitAttempt(t, n));
+  if (!admit) return t.admitted(n, undefined, now);
+  // The clock's time, read once for admission's weight and, when it answers at once, the attempt's start.
+  const at = (admit.at = now ?? deps.clock.now());
+  let answer: Release | Promise<Release>;
+  try {
+    answer = deps.limiter.admit(t.key, admit);
+  } catch (error) {
+    return t.early(n, error);
+  } finally {
+    admit.at = undefined;
+  }
+  if (typeof answer === 'function') return t.admitted(n, answer, at);
+  return answer.then(
+    (release) => t.admitted(n, release, undefined),
+    (error: unknown) => t.early(n, error),
+  );
 }
