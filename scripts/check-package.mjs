@@ -98,7 +98,10 @@ import { join } from 'node:path';
 // The lead's docs after the merges (the README status, the rate-limit page: +197 B unpacked) and the plain
 // attempt settled once (its flag and the CHANGELOG line): the merged build measures 513,031 B packed and
 // 1,859,659 B unpacked (96 files). The budget is that, rounded up to the next 0.5 kB.
-const BUDGET = { packed: 513_500, unpacked: 1_860_000, files: 100 };
+// +1,388 B packed / +3,692 B unpacked: the layers' look-ups kept at hand and admission's at-once path in its
+// own method (decision record 0058); measured 512,833 → 514,221 B packed, 1,859,848 → 1,863,540 B unpacked
+// against main (af36054) on its own branch, both built the same way.
+const BUDGET = { packed: 514_888, unpacked: 1_863_692, files: 100 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;
