@@ -102,7 +102,12 @@ import { join } from 'node:path';
 // call's first-model judge as an object (decision record 0057), in each entry that bundles the client, and the
 // CHANGELOG line; measured 512,508 → 513,288 B packed, 1,859,892 → 1,862,394 B unpacked against main (af36054)
 // on its own branch. The budget rises by exactly that.
-const BUDGET = { packed: 514_280, unpacked: 1_862_502, files: 100 };
+// +1,388 B packed / +3,692 B unpacked: the layers' look-ups kept at hand and admission's at-once path in its
+// own method (decision record 0058); measured 512,833 → 514,221 B packed, 1,859,848 → 1,863,540 B unpacked
+// against main (af36054) on its own branch, both built the same way.
+// Merged with the model try above, the merged build measures 514,328 B packed and 1,866,086 B unpacked (96
+// files). The budget is that, rounded up to the next 0.5 kB.
+const BUDGET = { packed: 514_500, unpacked: 1_866_500, files: 100 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;

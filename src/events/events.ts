@@ -117,6 +117,12 @@ export class EventBus<M extends EventMap> {
    */
   #listeners = new Map<string, readonly Fn[]>();
   readonly #viaEmitter = new Set<string>();
+  /**
+   * The name {@link wants} looked up last and its listeners: a producer asks `wants(name)` and then
+   * emits that name, so the emit finds them without a second look-up. Dropped with the snapshots.
+   */
+  #askedName: string | undefined;
+  #askedFns: readonly Fn[] | undefined;
 
   /**
    * @param onListenerError called when a listener throws. A listener's bug must
@@ -128,7 +134,10 @@ export class EventBus<M extends EventMap> {
 
   wants(name: keyof M & string): boolean {
     const fns = this.#listeners.get(name) ?? this.#load(name);
-    return fns ? fns.length > 0 : this.#emitter.listenerCount(name) > 0;
+    if (!fns) return this.#emitter.listenerCount(name) > 0;
+    this.#askedName = name;
+    this.#askedFns = fns;
+    return fns.length > 0;
   }
 
   /** The listeners of `name` as {@link #listeners} keeps them, or undefined for a name with a `once` listener. */
@@ -141,7 +150,7 @@ export class EventBus<M extends EventMap> {
 
   /** Calls the listeners of `name` with `payload`, in the order they were added. */
   #send(name: string, payload: unknown): void {
-    const fns = this.#listeners.get(name) ?? this.#load(name);
+    const fns = name === this.#askedName ? this.#askedFns : (this.#listeners.get(name) ?? this.#load(name));
     if (!fns) {
       this.#emitter.emit(name, payload);
       return;
@@ -152,6 +161,7 @@ export class EventBus<M extends EventMap> {
   /** After any change of listeners: every name is read again from the emitter. */
   #changed(): void {
     if (this.#listeners.size > 0) this.#listeners = new Map();
+    this.#askedName = this.#askedFns = undefined;
   }
 
   emit<K extends keyof M & string>(name: K, payload: M[K]): void {
