@@ -98,7 +98,10 @@ import { join } from 'node:path';
 // The lead's docs after the merges (the README status, the rate-limit page: +197 B unpacked) and the plain
 // attempt settled once (its flag and the CHANGELOG line): the merged build measures 513,031 B packed and
 // 1,859,659 B unpacked (96 files). The budget is that, rounded up to the next 0.5 kB.
-const BUDGET = { packed: 513_500, unpacked: 1_860_000, files: 100 };
+// +2,466 B packed / +7,541 B unpacked: calls held to learn the callers' patience (decision record 0060) in each
+// entry that bundles the client, the README status and the CHANGELOG line; measured 512,829 → 515,295 B packed,
+// 1,859,888 → 1,867,429 B unpacked against main (af36054) on its own branch.
+const BUDGET = { packed: 515_966, unpacked: 1_867_541, files: 100 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;

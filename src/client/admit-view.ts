@@ -1,4 +1,7 @@
+import { sleepUnlessAborted } from '../clock/signals.js';
+import { isNoCapacityError, isQueueFullError } from '../errors/errors.js';
 import type { AdmitOptions, CallWeight } from '../limits/limiter.js';
+import { PATIENCE_EXPLORE_MS } from './patience.js';
 import type { CallState } from './attempt.js';
 import type { PipelineDeps } from './deps.js';
 import { callEstimate } from './support.js';
@@ -60,6 +63,26 @@ export class TryAdmit implements AdmitOptions {
     const monitor = deps.monitor;
     if ((call.deadlineAt ?? call.admitBy) === undefined || !monitor) return undefined;
     return () => monitor.latencyBaseline(key, deps.clock.now())?.p95;
+  }
+
+  /**
+   * Admission refused this try by the default `maxWaitMs`, `maxQueue` or the new-task rule, on the
+   * chain's last model, for a call its caller can abort that states no deadline, while no patience
+   * is learned. A few such calls at once are held instead until their caller aborts them (the call
+   * then rejects with the caller's reason, and the abort teaches the patience) or for at most
+   * {@link PATIENCE_EXPLORE_MS}, then refused as they would have been (decision 0060): resolves then.
+   * Never sent. Undefined when this one is not held: the refusal stands.
+   */
+  held(error: unknown): Promise<void> | undefined {
+    const { deps, call, later } = this.#t;
+    const patience = deps.patience;
+    if (!patience || call.signal === undefined || (call.deadlineAt ?? call.admitBy) !== undefined || (later !== undefined && later.length > 0)) return undefined;
+    if (!isQueueFullError(error) && !(isNoCapacityError(error) && (error.reason === 'wait_limit' || error.reason === 'over_capacity'))) return undefined;
+    if (!patience.explore(deps.clock.now())) return undefined;
+    const done = () => patience.explored();
+    const held = sleepUnlessAborted(deps.clock, PATIENCE_EXPLORE_MS, [call.signal, deps.disposeSignal]);
+    held.then(done, done);
+    return held;
   }
 
   #weigh(): CallWeight {

@@ -190,7 +190,8 @@ export class ModelTry<T> implements TryState, AttemptSink {
     if (typeof answer === 'function') return this.#admitted(n, answer, at);
     return answer.then(
       (release) => this.#admitted(n, release, undefined),
-      (error: unknown) => this.#early(n, error),
+      // Refused: a few calls are held until their callers abort, to learn their patience, then refused (decision 0060).
+      (error: unknown) => admit.held(error)?.then(() => this.#early(n, error), (e: unknown) => this.#early(n, e)) ?? this.#early(n, error),
     );
   }
 
