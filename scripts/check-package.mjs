@@ -107,7 +107,12 @@ import { join } from 'node:path';
 // against main (af36054) on its own branch, both built the same way.
 // Merged with the model try above, the merged build measures 514,328 B packed and 1,866,086 B unpacked (96
 // files). The budget is that, rounded up to the next 0.5 kB.
-const BUDGET = { packed: 514_500, unpacked: 1_866_500, files: 100 };
+// +2,466 B packed / +7,541 B unpacked: calls held to learn the callers' patience (decision record 0060) in each
+// entry that bundles the client, the README status and the CHANGELOG line; measured 512,829 → 515,295 B packed,
+// 1,859,888 → 1,867,429 B unpacked against main (af36054) on its own branch.
+// Merged with the two above, the merged build measures 516,772 B packed and 1,873,647 B unpacked (96 files).
+// The budget is that, rounded up to the next 0.5 kB.
+const BUDGET = { packed: 517_000, unpacked: 1_874_000, files: 100 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;

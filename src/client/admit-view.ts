@@ -1,5 +1,8 @@
 import type { ModelBreaker } from '../breaker/breaker.js';
+import { sleepUnlessAborted } from '../clock/signals.js';
+import { isNoCapacityError, isQueueFullError } from '../errors/errors.js';
 import type { AdmitOptions, CallWeight, Release } from '../limits/limiter.js';
+import { PATIENCE_EXPLORE_MS } from './patience.js';
 import type { CallState } from './attempt.js';
 import type { PipelineDeps } from './deps.js';
 import { stoppedBy } from './stop.js';
@@ -70,6 +73,26 @@ export class TryAdmit implements AdmitOptions {
     return () => monitor.latencyBaseline(key, deps.clock.now())?.p95;
   }
 
+  /**
+   * Admission refused this try by the default `maxWaitMs`, `maxQueue` or the new-task rule, on the
+   * chain's last model, for a call its caller can abort that states no deadline, while no patience
+   * is learned. A few such calls at once are held instead until their caller aborts them (the call
+   * then rejects with the caller's reason, and the abort teaches the patience) or for at most
+   * {@link PATIENCE_EXPLORE_MS}, then refused as they would have been (decision 0060): resolves then.
+   * Never sent. Undefined when this one is not held: the refusal stands.
+   */
+  held(error: unknown): Promise<void> | undefined {
+    const { deps, call, later } = this.#t;
+    const patience = deps.patience;
+    if (!patience || call.signal === undefined || (call.deadlineAt ?? call.admitBy) !== undefined || (later !== undefined && later.length > 0)) return undefined;
+    if (!isQueueFullError(error) && !(isNoCapacityError(error) && (error.reason === 'wait_limit' || error.reason === 'over_capacity'))) return undefined;
+    if (!patience.explore(deps.clock.now())) return undefined;
+    const done = () => patience.explored();
+    const held = sleepUnlessAborted(deps.clock, PATIENCE_EXPLORE_MS, [call.signal, deps.disposeSignal]);
+    held.then(done, done);
+    return held;
+  }
+
   #weigh(): CallWeight {
     const { deps, key, call } = this.#t;
     const given = call.run?.request !== undefined || call.run?.estimate !== undefined;
@@ -113,6 +136,7 @@ export function admitAttempt(t: AdmittingTry, n: number, now?: number): Promise<
   if (typeof answer === 'function') return t.admitted(n, answer, at);
   return answer.then(
     (release) => t.admitted(n, release, undefined),
-    (error: unknown) => t.early(n, error),
+    // Refused: a few calls are held until their callers abort, to learn their patience, then refused (decision 0060).
+    (error: unknown) => admit.held(error)?.then(() => t.early(n, error), (e: unknown) => t.early(n, e)) ?? t.early(n, error),
   );
 }

@@ -3,7 +3,7 @@ import { DisposedError, NoCapacityError } from '../errors/errors.js';
 import type { RateLimitInfo } from '../classify/ratelimit-headers.js';
 import { countEarly, giveShareBack, occupy, slotFree, takeShare, takeSlot } from './account.js';
 import { giveBack, levelAt, perMinute, waitFor } from './bucket.js';
-import { type LimitsOptions, type ModelLimits, type ResolvedLimits, resolveLimits } from './options.js';
+import { type LimitsOptions, type ModelLimits, type ResolvedLimits, markDefaultWait, resolveLimits } from './options.js';
 import { noteSent } from './share.js';
 import { Flights } from './flights.js';
 import { Queue } from './queue.js';
@@ -49,7 +49,7 @@ const OFF: Limiter = Object.freeze({
 export function createLimiter(options: LimitsOptions | undefined, deps: { clock?: Clock; emitter?: LimiterEmitter } = {}): Limiter {
   const resolved = resolveLimits(options);
   const configured = resolved.default !== undefined || Object.keys(resolved.models).length > 0;
-  return resolved.respectHeaders || configured ? new ModelLimiter(resolved, deps.clock ?? systemClock, deps.emitter) : OFF;
+  return resolved.respectHeaders || configured ? markDefaultWait(new ModelLimiter(resolved, deps.clock ?? systemClock, deps.emitter), options) : OFF;
 }
 
 /**
