@@ -75,11 +75,16 @@ function countFailed(engine: Driven, error: unknown, filtered: boolean, errorThr
  */
 export type Counter = TalliedCalls | Opossum;
 
+/** A counted call ended well: counted (a throw is the count's). */
+export function countedSuccess(counter: Counter, value: unknown): void {
+  if (counter instanceof TalliedCalls) counter.succeeded(value);
+  else counter.emit('success', value, 0);
+}
+
 /** A counted call ended well: counted, then `next(value)`; `fail(thrown)` instead if the count throws (as the breaker's own promise would reject). */
 export function countSuccess<V, R>(counter: Counter, value: V, next: (value: V) => R, fail: (error: unknown) => R): R {
   try {
-    if (counter instanceof TalliedCalls) counter.succeeded(value);
-    else counter.emit('success', value, 0);
+    countedSuccess(counter, value);
   } catch (thrown) {
     return fail(thrown);
   }

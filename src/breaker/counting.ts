@@ -1,5 +1,5 @@
 import type { Clock } from '../clock/clock.js';
-import { type ClosedOwner, type Counter, TalliedCalls, countFailure, countSuccess } from './closed.js';
+import { type ClosedOwner, type Counter, TalliedCalls, countFailure, countSuccess, countedSuccess } from './closed.js';
 import type { Engine, Judgement, Neutral } from './engine.js';
 import type { ResolvedBreaker } from './options.js';
 import type { LazyRotation } from './rotation.js';
@@ -74,6 +74,11 @@ export abstract class BreakerCounting implements ClosedOwner {
     if (!cb.closed) return undefined;
     cb.emit('fire');
     return cb;
+  }
+
+  /** A call {@link enter} counted ended well, counted now; a throw is the count's (the call then fails, as {@link succeeded}'s `fail` would take it). */
+  countSucceeded(counter: Counter, value: unknown): void {
+    countedSuccess(counter, value);
   }
 
   /** A call {@link enter} counted ended well: see {@link countSuccess}. */

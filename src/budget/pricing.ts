@@ -43,6 +43,9 @@ const PRICE_MEMO = new WeakMap<PriceTable, Map<string, ModelPrice>>();
 const NO_PRICE: ModelPrice = Object.freeze({ input: 0, output: 0 });
 let lastTable: PriceTable | undefined;
 let lastMemo: Map<string, ModelPrice> | undefined;
+/** The model last found in the last table's memo, and what the memo holds for it (entries never change once set). */
+let lastModel: string | undefined;
+let lastHit: ModelPrice | undefined;
 
 /**
  * The price of `model`: an exact key first, then the id without a provider
@@ -53,12 +56,23 @@ let lastMemo: Map<string, ModelPrice> | undefined;
 export function priceFor(model: string, table: PriceTable): ModelPrice | undefined {
   // Looked up on every settled call: remember each model's answer per (frozen) table. A client
   // uses one table, so the last one's memo is kept at hand (a WeakMap lookup costs more than the rest).
-  let memo = table === lastTable ? lastMemo : PRICE_MEMO.get(table);
+  let memo: Map<string, ModelPrice> | undefined;
+  if (table === lastTable) {
+    if (model === lastModel) return lastHit === NO_PRICE ? undefined : lastHit;
+    memo = lastMemo;
+  } else {
+    memo = PRICE_MEMO.get(table);
+    lastModel = undefined;
+  }
   if (!memo) PRICE_MEMO.set(table, (memo = new Map()));
   lastTable = table;
   lastMemo = memo;
   const hit = memo.get(model);
-  if (hit !== undefined) return hit === NO_PRICE ? undefined : hit;
+  if (hit !== undefined) {
+    lastModel = model;
+    lastHit = hit;
+    return hit === NO_PRICE ? undefined : hit;
+  }
   const price = lookUp(model, table);
   if (Object.isFrozen(table) && memo.size < 10_000) memo.set(model, price ?? NO_PRICE);
   return price;

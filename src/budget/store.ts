@@ -79,13 +79,19 @@ const totalsOf = (e: Entry | undefined): Totals => ({
  */
 export class MemoryBudgetStore implements BudgetStore {
   readonly #entries = new Map<string, Entry>();
+  /** The key written last and its entry: a call reserves and settles the same key, and so does the next call. */
+  #lastKey: string | undefined;
+  #lastEntry: Entry | undefined;
 
   #entry(key: string): Entry {
+    if (key === this.#lastKey) return this.#lastEntry!;
     let e = this.#entries.get(key);
     if (!e) {
       e = { usedTokens: 0, usedNanos: 0, resTokens: 0, resNanos: 0 };
       this.#entries.set(key, e);
     }
+    this.#lastKey = key;
+    this.#lastEntry = e;
     return e;
   }
 
@@ -155,6 +161,7 @@ export class MemoryBudgetStore implements BudgetStore {
   /** Drops a key whose period is over. */
   delete(key: string): void {
     this.#entries.delete(key);
+    if (key === this.#lastKey) this.#lastKey = this.#lastEntry = undefined;
   }
 
   async get(key: string): Promise<Totals> {

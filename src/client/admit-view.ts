@@ -1,7 +1,18 @@
-import type { AdmitOptions, CallWeight } from '../limits/limiter.js';
+import type { ModelBreaker } from '../breaker/breaker.js';
+import { sleepUnlessAborted } from '../clock/signals.js';
+import { isNoCapacityError, isQueueFullError } from '../errors/errors.js';
+import type { AdmitOptions, CallWeight, Release } from '../limits/limiter.js';
+import { PATIENCE_EXPLORE_MS } from './patience.js';
 import type { CallState } from './attempt.js';
 import type { PipelineDeps } from './deps.js';
+import { stoppedBy } from './stop.js';
 import { callEstimate } from './support.js';
+
+/*
+ * Whether and when a model try's attempt may start (the caller's abort and
+ * dispose, a breaker still loading, the limiter's admission), and admission's
+ * view of the call. model-try.ts runs the attempt once admitted.
+ */
 
 /** What admission's view reads of the model try it belongs to (set before the view is first read). */
 export interface AdmittedTry {
@@ -62,9 +73,70 @@ export class TryAdmit implements AdmitOptions {
     return () => monitor.latencyBaseline(key, deps.clock.now())?.p95;
   }
 
+  /**
+   * Admission refused this try by the default `maxWaitMs`, `maxQueue` or the new-task rule, on the
+   * chain's last model, for a call its caller can abort that states no deadline, while no patience
+   * is learned. A few such calls at once are held instead until their caller aborts them (the call
+   * then rejects with the caller's reason, and the abort teaches the patience) or for at most
+   * {@link PATIENCE_EXPLORE_MS}, then refused as they would have been (decision 0060): resolves then.
+   * Never sent. Undefined when this one is not held: the refusal stands.
+   */
+  held(error: unknown): Promise<void> | undefined {
+    const { deps, call, later } = this.#t;
+    const patience = deps.patience;
+    if (!patience || call.signal === undefined || (call.deadlineAt ?? call.admitBy) !== undefined || (later !== undefined && later.length > 0)) return undefined;
+    if (!isQueueFullError(error) && !(isNoCapacityError(error) && (error.reason === 'wait_limit' || error.reason === 'over_capacity'))) return undefined;
+    if (!patience.explore(deps.clock.now())) return undefined;
+    const done = () => patience.explored();
+    const held = sleepUnlessAborted(deps.clock, PATIENCE_EXPLORE_MS, [call.signal, deps.disposeSignal]);
+    held.then(done, done);
+    return held;
+  }
+
   #weigh(): CallWeight {
     const { deps, key, call } = this.#t;
     const given = call.run?.request !== undefined || call.run?.estimate !== undefined;
     return (given ? call.estimate : deps.weights?.weight(key, this.at ?? deps.clock.now())) ?? call.estimate ?? callEstimate(undefined, call.run);
   }
+}
+
+/** What {@link admitAttempt} reads of a model try, and where it hands the attempt on. */
+export interface AdmittingTry extends AdmittedTry {
+  readonly admit: TryAdmit | undefined;
+  readonly breaker: ModelBreaker | undefined;
+  /** The attempt, admitted (`release` frees its slot; `at`: the clock's time of its admission when just read). */
+  admitted(n: number, release: Release | undefined, at: number | undefined): Promise<unknown>;
+  /** An attempt that ended before it started. */
+  early(n: number, error: unknown): Promise<unknown>;
+}
+
+/**
+ * Attempt `n` of try `t`, admitted before it (and its timeout) starts: queueing is not the provider's latency. The
+ * first resolves with the try's outcome; a later one resolves with `fn`'s value or rejects with the attempt's error,
+ * for the retry loop. `now`: the clock's time when the caller has just read it.
+ */
+export function admitAttempt(t: AdmittingTry, n: number, now?: number): Promise<unknown> {
+  const { deps, admit } = t;
+  const stopped = stoppedBy(t.call.signal, deps.disposeSignal);
+  if (stopped) return t.early(n, stopped.reason);
+  // A failure came before the breaker's engine had loaded: the attempt starts once it is judged, so it reaches the provider or is refused.
+  const deferred = t.breaker?.deferred;
+  if (deferred) return deferred.then(undefined, () => undefined).then(() => admitAttempt(t, n));
+  if (!admit) return t.admitted(n, undefined, now);
+  // The clock's time, read once for admission's weight and, when it answers at once, the attempt's start.
+  const at = (admit.at = now ?? deps.clock.now());
+  let answer: Release | Promise<Release>;
+  try {
+    answer = deps.limiter.admit(t.key, admit);
+  } catch (error) {
+    return t.early(n, error);
+  } finally {
+    admit.at = undefined;
+  }
+  if (typeof answer === 'function') return t.admitted(n, answer, at);
+  return answer.then(
+    (release) => t.admitted(n, release, undefined),
+    // Refused: a few calls are held until their callers abort, to learn their patience, then refused (decision 0060).
+    (error: unknown) => admit.held(error)?.then(() => t.early(n, error), (e: unknown) => t.early(n, e)) ?? t.early(n, error),
+  );
 }

@@ -20,6 +20,7 @@ import type { PipelineDeps } from './deps.js';
 import { tryDeployments } from './deployments.js';
 import type { ModelStates } from './model-state.js';
 import { tryModel } from './pipeline.js';
+import type { TryJudge } from './try-success.js';
 import { exhausted } from './exhausted.js';
 import { callEstimate, checkedUsage, fitStateOf } from './support.js';
 import type { Patience } from './patience.js';
@@ -111,14 +112,56 @@ function startCall<T>(c: CallDeps, fn: AttemptFn<T>, options: RunOptions | undef
     checkStart(c, call);
     const skip = c.content.skipped<T>(model, fit);
     if (skip) return afterFirst(chainParts(c, call, fit, models, skipped), tryIn(c, fn, fit, call), skip);
-    const judge = (tried: Outcome<T>): T | Promise<T> => {
-      const outcome = c.content.judged(model, tried, fit);
-      return outcome.ok ? outcome.value : afterFirst(chainParts(c, call, fit, models, skipped), tryIn(c, fn, fit, call), outcome);
-    };
+    const judge = new FirstJudge(c, fn, model, call, fit, skipped);
     // Without deployments, the try settles with what `judge` makes of its outcome: no promise of the call's in between.
-    if (c.deployments.get(model)) return tryEntry(c, fn, model, call, 0, models).then(judge);
+    if (c.deployments.get(model)) return tryEntry(c, fn, model, call, 0, models).then((tried) => judge.judge(tried));
     return tryModel(c.deps, fn, model, call, 0, models, undefined, judge) as Promise<unknown> as Promise<T>;
   }
+  return startChain(c, fn, options, call, fit, models, hedge, skipped);
+}
+
+/**
+ * What the call makes of its first model's outcome (a chain that is not hedged): the content rules' `judged`, then
+ * the value or the rest of the chain. One object per call, not a closure: {@link startCall} then builds no closure
+ * context (decision 0057).
+ */
+class FirstJudge<T> implements TryJudge<T> {
+  readonly #c: CallDeps;
+  readonly #fn: AttemptFn<T>;
+  readonly #model: string;
+  readonly #call: CallState;
+  readonly #fit: FitState;
+  readonly #skipped: object;
+
+  constructor(c: CallDeps, fn: AttemptFn<T>, model: string, call: CallState, fit: FitState, skipped: object) {
+    this.#c = c;
+    this.#fn = fn;
+    this.#model = model;
+    this.#call = call;
+    this.#fit = fit;
+    this.#skipped = skipped;
+  }
+
+  judge(tried: Outcome<T>): T | Promise<T> {
+    const c = this.#c;
+    const fit = this.#fit;
+    const call = this.#call;
+    const outcome = c.content.judged(this.#model, tried, fit);
+    return outcome.ok ? outcome.value : afterFirst(chainParts(c, call, fit, call.chain!, this.#skipped), tryIn(c, this.#fn, fit, call), outcome);
+  }
+}
+
+/** A hedged call, or a chain whose first model is not tried on its own (see {@link startCall}). */
+function startChain<T>(
+  c: CallDeps,
+  fn: AttemptFn<T>,
+  options: RunOptions | undefined,
+  call: CallState,
+  fit: FitState,
+  models: readonly string[],
+  hedge: ReturnType<typeof hedgeFor>,
+  skipped: object,
+): Promise<T> {
   const tryOne = tryIn(c, fn, fit, call);
   const parts = chainParts<T>(c, call, fit, models, skipped);
   const hooks = parts.hooks;

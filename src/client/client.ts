@@ -5,7 +5,6 @@ import type { BudgetManager } from '../budget/manager.js';
 import type { BudgetSnapshot } from '../budget/snapshot.js';
 import type { Clock } from '../clock/clock.js';
 import { Callbacks, keepAbortListener, onAbort } from '../clock/signals.js';
-import { Patience } from './patience.js';
 import { DisposedError } from '../errors/errors.js';
 import type { BreakerState, EventBus, Unsubscribe } from '../events/events.js';
 import { ContentPolicy } from '../fallback/content.js';
@@ -98,7 +97,7 @@ export class ResilientClient {
       conditions: o.conditions,
       hedgeBudget: new HedgeBudget((o.hedge ?? HEDGE_DEFAULTS).maxShare),
       onHeaders: (key, headers, taskId) => states.observeHeaders(key, headers, taskId),
-      patience: o.limits?.learnPatience === false ? undefined : new Patience(),
+      patience: w.deps.patience,
     };
   }
 

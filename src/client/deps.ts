@@ -12,6 +12,7 @@ import type { RetryBudget } from '../retry/budget.js';
 import type { ResolvedAdaptiveTimeout, ResolvedRetry } from '../retry/options.js';
 import type { StreamOptions } from '../stream/options.js';
 import type { ResilienceEvents } from './events-map.js';
+import type { Patience } from './patience.js';
 import type { UsageWeights } from './weights.js';
 
 /** Everything a model try needs from the client, built once at construction. */
@@ -35,6 +36,8 @@ export interface PipelineDeps {
   readonly limiter: Limiter;
   /** The weight of calls without a request, learned from each model's recent usage; undefined when admission is off. */
   readonly weights: UsageWeights | undefined;
+  /** The callers' patience learned from their aborts; undefined with `limits.learnPatience: false`. */
+  readonly patience: Patience | undefined;
   readonly disposeSignal: AbortSignal;
   /** Rejects of pending common-path attempts: `dispose()` calls each (not a listener per attempt). */
   readonly onDispose: Callbacks<unknown>;

@@ -5,7 +5,9 @@
  * deadline in all but name. Once learned, admission treats it as the deadline of calls that
  * state none (earliest deadline first, a wait bounded by it less the model's p95 latency, a
  * call that cannot make it refused at once), so they are not left waiting until they are
- * aborted. The abort itself stays the caller's: it is only observed here.
+ * aborted. The abort itself stays the caller's: it is only observed here. Where the client's own
+ * default bounds refuse calls before any caller gives up, a few of them are held to be aborted
+ * (decision 0060).
  */
 
 /** How many recent aborts are kept (bounded memory: two numbers each). */
@@ -21,6 +23,14 @@ export const PATIENCE_WINDOW_MS = 10 * 60_000;
  */
 export const PATIENCE_CONSISTENT = 0.9;
 const LOW_QUANTILE = 0.1;
+/**
+ * While no figure is known, at most this many calls at once that the default bounds refuse are
+ * held until their callers abort them (decision 0060): twice the aborts a figure needs, each a
+ * call refused anyway, never sent.
+ */
+export const PATIENCE_EXPLORERS = 2 * PATIENCE_MIN_ABORTS;
+/** The longest such a call is held (its caller's abort ends it sooner); then it is refused as it would have been. */
+export const PATIENCE_EXPLORE_MS = 5 * 60_000;
 
 /** Per client: the recent aborts of calls that stated no deadline, and the figure they give. */
 export class Patience {
@@ -34,6 +44,30 @@ export class Patience {
   #until = -Infinity;
   /** Past this elapsed time a call not aborted shows callers more patient than learned. */
   #outlivedAfter = Infinity;
+  /** Calls held now to show their callers' patience; never more than {@link PATIENCE_EXPLORERS}. */
+  #exploring = 0;
+  /** Whether calls may be held at all: the limiter is ours and its `maxWaitMs` the library's default. */
+  readonly #explores: boolean;
+
+  constructor(explores = false) {
+    this.#explores = explores;
+  }
+
+  /**
+   * A call the default bounds refuse asks to be held instead, so that its caller's abort shows how
+   * long callers wait: true when it may (no figure yet and a free place); it then gives the place
+   * back through {@link explored}.
+   */
+  explore(now: number): boolean {
+    if (!this.#explores || this.#exploring >= PATIENCE_EXPLORERS || this.ms(now) !== undefined) return false;
+    this.#exploring++;
+    return true;
+  }
+
+  /** A call {@link explore} let be held was aborted, stopped, or refused at the end of its hold. */
+  explored(): void {
+    this.#exploring--;
+  }
 
   /** A call that stated no deadline was aborted by its caller `elapsed` ms after it started. */
   aborted(elapsed: number, now: number): void {

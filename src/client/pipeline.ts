@@ -1,6 +1,8 @@
+import { type ReserveResult, budgetNow } from '../budget/manager.js';
 import type { PipelineDeps } from './deps.js';
 import type { CallState } from './attempt.js';
 import { type DeploymentTarget, ModelTry } from './model-try.js';
+import type { TryJudge } from './try-success.js';
 import type { AttemptFn, Outcome } from './types.js';
 
 export { laterOf } from './try-parts.js';
@@ -19,13 +21,31 @@ export function tryModel<T>(
   index = 0,
   chain: readonly string[] = [],
   target?: DeploymentTarget,
-  judge?: (outcome: Outcome<T>) => unknown,
+  judge?: TryJudge<T>,
 ): Promise<Outcome<T>> {
   try {
     const t = new ModelTry(deps, fn, model, given, index, chain, target);
     t.judge = judge;
-    return t.start();
+    const budget = deps.budget;
+    if (!budget) return t.first();
+    const call = t.call;
+    const estimate = call.estimate ?? budget.estimate(undefined);
+    const request = call.taskId === undefined ? { model, estimate } : { model, taskId: call.taskId, estimate };
+    // The in-memory store answers now: no promise hop for it, and one clock reading serves the reservation and the first attempt's start.
+    const at = budgetNow.answersNow(budget) ? deps.clock.now() : undefined;
+    const now = budgetNow.reserveNow(budget, request, at);
+    return now ? reserved(t, now, at) : budget.reserve(request).then((r) => reserved(t, r));
   } catch (error) {
     return Promise.reject(error);
   }
+}
+
+/** The try once the budget answered: its first attempt, or the budget's refusal (a `reject` throws, to end the chain). */
+function reserved<T>(t: ModelTry<T>, r: ReserveResult, at?: number): Promise<Outcome<T>> {
+  if (!r.ok) {
+    if (r.action === 'reject') throw r.error;
+    return t.judged(Promise.resolve({ ok: false, error: r.error, kind: 'budget' }));
+  }
+  t.reservation = r.reservation;
+  return t.first(at);
 }

@@ -1,20 +1,42 @@
 import { budgetNow } from '../budget/manager.js';
 import { costOf } from '../budget/pricing.js';
 import { type Usage, addUsage, extractUsage } from '../usage/extract.js';
+import type { SharedProbe } from './model-state.js';
 import { type FailingTry, triedAndFailed } from './try-failure.js';
 import type { Outcome } from './types.js';
 
 /*
- * A model try's success side (model-try.ts runs the try): the answer's usage
- * read, handed to admission's learned weight, and settled with the budget or
- * the monitor.
+ * A model try's success side (model-try.ts runs the try): what a successful
+ * attempt records, the answer's usage read, handed to admission's learned
+ * weight, and settled with the budget or the monitor.
  */
 
 /** What the success side reads of a model try. */
 export interface SucceedingTry extends FailingTry {
   readonly streamed: boolean;
   /** The clock's time when the last attempt ended well: the settle reads no clock of its own. */
-  readonly endedAt: number | undefined;
+  endedAt: number | undefined;
+  readonly plain: boolean;
+}
+
+/**
+ * What successful attempt `n` (started at `start`) records: its end on the clock (the try's `endedAt`), the retry
+ * budget, the shared probe, the breaker's slow calls, the monitor and the `success` event. A throw fails the attempt.
+ */
+export function attemptSucceeded(t: SucceedingTry, n: number, start: number, slowMs: number | undefined, probing: SharedProbe | undefined): void {
+  const { deps, key } = t;
+  const now = deps.clock.now();
+  const latencyMs = now - start;
+  t.endedAt = now;
+  deps.retryBudget?.recordSuccess(key, now);
+  if (probing) deps.probeEnded(key, probing, true);
+  t.breaker?.noteDuration(latencyMs, slowMs, now);
+  deps.monitor?.recordAttempt(key, 'success', latencyMs, now);
+  const bus = deps.bus;
+  if (bus.wants('success')) {
+    if (t.plain) bus.emitBuilt('success', { timestamp: now, model: t.model, attempt: n, latencyMs });
+    else bus.emit('success', { timestamp: now, taskId: t.call.taskId, model: t.model, ...t.dep, attempt: n, latencyMs });
+  }
 }
 
 /** The try's success: usage read and settled (a committed stream settles when it ends). */
@@ -45,11 +67,16 @@ export function settleTry(t: FailingTry, final: Usage | undefined, now?: number)
   return undefined;
 }
 
+/** What the call makes of its first model's outcome (the content rules, then the value or the rest of the chain). */
+export interface TryJudge<T> {
+  judge(outcome: Outcome<T>): unknown;
+}
+
 /** What `judge` (the call's) makes of a try's outcome, as the try's promise settles with it; a throw rejects. */
-export function judgedBy<T>(judge: (outcome: Outcome<T>) => unknown, outcome: Outcome<T> | Promise<Outcome<T>>): Promise<Outcome<T>> {
-  if (outcome instanceof Promise) return outcome.then(judge) as Promise<Outcome<T>>;
+export function judgedBy<T>(judge: TryJudge<T>, outcome: Outcome<T> | Promise<Outcome<T>>): Promise<Outcome<T>> {
+  if (outcome instanceof Promise) return outcome.then((o) => judge.judge(o)) as Promise<Outcome<T>>;
   try {
-    return judge(outcome) as Promise<Outcome<T>>;
+    return judge.judge(outcome) as Promise<Outcome<T>>;
   } catch (error) {
     return Promise.reject(error);
   }

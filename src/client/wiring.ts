@@ -4,10 +4,12 @@ import { type Callbacks, keepAbortListener } from '../clock/signals.js';
 import { Deadlines } from '../clock/deadlines.js';
 import { EventBus } from '../events/events.js';
 import { type Limiter, createLimiter } from '../limits/limiter.js';
+import { WAITS_BY_DEFAULT } from '../limits/options.js';
 import { Monitor } from '../monitor/monitor.js';
 import { RetryBudget } from '../retry/budget.js';
 import type { PipelineDeps } from './deps.js';
 import type { ResilienceEvents } from './events-map.js';
+import { Patience } from './patience.js';
 import { ModelStates } from './model-state.js';
 import type { SharedDeps } from './options.js';
 import type { ResolvedClientOptions } from './resolve.js';
@@ -73,6 +75,8 @@ export function wireClient(o: ResolvedClientOptions, disposeSignal: AbortSignal,
     monitor,
     limiter,
     weights,
+    // Calls may wait past `maxWaitMs` to learn their callers' patience only when it is our limiter's default (decision 0060).
+    patience: o.limits?.learnPatience === false ? undefined : new Patience(WAITS_BY_DEFAULT.has(limiter)),
     disposeSignal,
     onDispose,
     deadlines: new Deadlines(clock),

@@ -115,6 +115,12 @@ export class EventBus<M extends EventMap> {
   #listeners = new Map<string, readonly Fn[]>();
   /** For the names that have `once` listeners: whether each entry of {@link #listeners} is one, index by index. */
   readonly #once = new Map<string, readonly boolean[]>();
+  /**
+   * The name {@link wants} looked up last and its listeners: a producer asks `wants(name)` and then
+   * emits that name, so the emit finds them without a second look-up. Dropped on any change.
+   */
+  #askedName: string | undefined;
+  #askedFns: readonly Fn[] | undefined;
 
   /**
    * @param onListenerError called when a listener throws. A listener's bug must
@@ -126,12 +132,14 @@ export class EventBus<M extends EventMap> {
 
   wants(name: keyof M & string): boolean {
     const fns = this.#listeners.get(name);
+    this.#askedName = name;
+    this.#askedFns = fns;
     return fns !== undefined && fns.length > 0;
   }
 
   /** Calls the listeners of `name` with `payload`, in the order they were added. */
   #send(name: string, payload: unknown): void {
-    const fns = this.#listeners.get(name);
+    const fns = name === this.#askedName ? this.#askedFns : this.#listeners.get(name);
     if (fns === undefined) return;
     const once = this.#once.size > 0 ? this.#once.get(name) : undefined;
     for (let i = 0; i < fns.length; i++) {
@@ -143,6 +151,7 @@ export class EventBus<M extends EventMap> {
 
   /** Stores `name`'s listeners as `fns` (and their `once` flags, when any is one); none: the name is dropped. */
   #store(name: string, fns: readonly Fn[], once: readonly boolean[] | undefined): void {
+    this.#askedName = this.#askedFns = undefined;
     if (fns.length === 0) {
       this.#listeners.delete(name);
       this.#once.delete(name);
@@ -240,6 +249,7 @@ export class EventBus<M extends EventMap> {
   }
 
   clear(): void {
+    this.#askedName = this.#askedFns = undefined;
     this.#listeners = new Map();
     this.#once.clear();
   }

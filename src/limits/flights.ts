@@ -46,14 +46,15 @@ export class Flights {
 
   /**
    * A call of `weight` is sent now; the release ends its flight (idempotent), then gives back the
-   * concurrency slot of `slot` the call took (one closure for both), then calls `then`.
+   * concurrency slot of `slot` the call took (one closure for both), then calls `then`. Its place in
+   * the send order, −1 once released, is also its "released" flag: one variable fewer in its context.
    */
   start(weight: CallWeight | number, then: Release, slot?: ModelState): Release {
     if (this.#tail - this.#head >= this.#max) {
       this.#head++; // the oldest is dropped, ended or not
       this.#lost = this.#max;
     } else if (this.#tail - this.#head > this.#mask) this.#grow();
-    const seq = this.#tail++;
+    let seq = this.#tail++;
     const i = seq & this.#mask;
     const b = this.#before;
     b[3 * i] = this.#tokens;
@@ -69,12 +70,11 @@ export class Flights {
       this.#inputTokens += weight.inputTokens;
       this.#outputTokens += weight.outputTokens;
     }
-    let ended = false;
     return () => {
-      if (ended) return;
-      ended = true;
+      if (seq < 0) return;
       // Still listed: its slot is its own (a slot is reused only once its call has left the list).
       if (seq >= this.#head) this.#done[seq & this.#mask] = true;
+      seq = -1;
       if (slot) freeSlot(slot);
       then();
     };

@@ -3,7 +3,7 @@ import { DisposedError, NoCapacityError } from '../errors/errors.js';
 import type { RateLimitInfo } from '../classify/ratelimit-headers.js';
 import { countEarly, giveShareBack, occupy, slotFree, takeShare, takeSlot } from './account.js';
 import { giveBack, levelAt, perMinute, waitFor } from './bucket.js';
-import { type LimitsOptions, type ModelLimits, type ResolvedLimits, resolveLimits } from './options.js';
+import { type LimitsOptions, type ModelLimits, type ResolvedLimits, markDefaultWait, resolveLimits } from './options.js';
 import { noteSent } from './share.js';
 import { Flights } from './flights.js';
 import { Queue } from './queue.js';
@@ -49,7 +49,7 @@ const OFF: Limiter = Object.freeze({
 export function createLimiter(options: LimitsOptions | undefined, deps: { clock?: Clock; emitter?: LimiterEmitter } = {}): Limiter {
   const resolved = resolveLimits(options);
   const configured = resolved.default !== undefined || Object.keys(resolved.models).length > 0;
-  return resolved.respectHeaders || configured ? new ModelLimiter(resolved, deps.clock ?? systemClock, deps.emitter) : OFF;
+  return resolved.respectHeaders || configured ? markDefaultWait(new ModelLimiter(resolved, deps.clock ?? systemClock, deps.emitter), options) : OFF;
 }
 
 /**
@@ -77,6 +77,9 @@ class ModelLimiter implements Limiter {
   readonly #o: ResolvedLimits;
   readonly #clock: Clock;
   readonly #states = new Map<string, Tracked>();
+  /** The model admitted last and its state: a call reads it at admission and again when it ends. */
+  #lastModel: string | undefined;
+  #lastState: Tracked | undefined;
   readonly #tasks = new TaskMemory();
   readonly #queue: Queue;
   #disposed = false;
@@ -124,7 +127,12 @@ class ModelLimiter implements Limiter {
 
   /** Created on first need: a model with no limits and no headers yet costs no state. */
   #state(model: string, create: boolean): Tracked | undefined {
+    if (model === this.#lastModel) return this.#lastState;
     const found = this.#states.get(model);
+    if (found) {
+      this.#lastModel = model;
+      this.#lastState = found;
+    }
     if (found || !create) return found;
     const limits = this.#limitsOf(model);
     const now = this.#clock.now();
@@ -176,6 +184,15 @@ class ModelLimiter implements Limiter {
     const at = (options as TimedAdmit | undefined)?.at;
     const now = typeof at === 'number' ? at : this.#clock.now();
     if (bucketless(s) && s.heldUntil <= now && slotFree(s)) return this.#admitBare(s, options, now);
+    return this.#admitWeighed(model, s, options, now);
+  }
+
+  /**
+   * {@link admit} once the model has a bucket, a 429 hold or a full slot. A method of its own: the
+   * weight's closure here captures the options, and a function whose variables are captured builds
+   * their context on entry, the at-once path through {@link #admitBare} included.
+   */
+  #admitWeighed(model: string, s: Tracked, options: AdmitOptions | undefined, now: number): Release | Promise<Release> {
     // One weight per call, computed at most once.
     let weight: CallWeight | number | undefined;
     const lazy = () => (weight ??= weightOf(options?.weight));
@@ -237,7 +254,7 @@ class ModelLimiter implements Limiter {
   }
 
   used(model: string, weight: AdmitOptions['weight'], usage: { readonly outputTokens: number; readonly inputTokens?: number }): void {
-    const s = this.#states.get(model);
+    const s = this.#state(model, false);
     if (!s || this.#disposed) return;
     const out = s.buckets.outputTokens;
     const input = s.buckets.inputTokens;
@@ -264,7 +281,10 @@ class ModelLimiter implements Limiter {
 
   forget(model: string): void {
     const s = this.#states.get(model);
-    if (s && s.inFlight === 0 && s.waiting === 0) this.#states.delete(model);
+    if (s && s.inFlight === 0 && s.waiting === 0) {
+      this.#states.delete(model);
+      if (model === this.#lastModel) this.#lastModel = this.#lastState = undefined;
+    }
   }
 
   snapshot(): Readonly<Record<string, ModelLimitSnapshot>> {
@@ -287,6 +307,7 @@ class ModelLimiter implements Limiter {
     this.#disposed = true;
     this.#queue.stopAll(new DisposedError());
     this.#states.clear();
+    this.#lastModel = this.#lastState = undefined;
     this.#tasks.clear();
   }
 }

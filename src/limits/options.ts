@@ -63,6 +63,8 @@ export interface LimitsOptions {
    * Learn the callers' patience from their aborts: once at least 5 calls that carry a `signal`
    * but no `deadlineMs` were aborted by their callers within 10 minutes, after about the same
    * time, that time is the deadline admission waits by for such calls (as with `deadlineMs`).
+   * While none is known and `maxWaitMs` is the default, up to 10 such calls at once that would be
+   * refused are held until their callers abort them (at most 5 minutes, never sent), to learn it.
    * A stated `deadlineMs` always wins; `false` keeps `maxWaitMs` for every call without one.
    * @default true
    */
@@ -100,6 +102,19 @@ export const limitsSchema = schemaOnFirstUse(() => z.strictObject({
 }));
 
 export const LIMITS_DEFAULTS = Object.freeze({ maxQueue: 128, respectHeaders: true, maxWaitMs: 60_000, minRemainingRequests: 0, learnPatience: true });
+
+/**
+ * Our limiters whose `maxWaitMs` is the library's default, not one the user set. A few calls the
+ * default bounds refuse there may be held until their callers abort them, to learn the callers'
+ * patience (decision 0060); never with a bound the user set, nor with a limiter of theirs.
+ */
+export const WAITS_BY_DEFAULT = new WeakSet<object>();
+
+/** Registers `limiter` in {@link WAITS_BY_DEFAULT} when `options` leave `maxWaitMs` (and its old name) unset. */
+export function markDefaultWait<L extends object>(limiter: L, options: LimitsOptions | undefined): L {
+  if (options?.maxWaitMs === undefined && options?.maxHeaderWaitMs === undefined) WAITS_BY_DEFAULT.add(limiter);
+  return limiter;
+}
 
 /** Validates once; no options means the defaults (header-driven admission on). Throws ConfigError naming `limits.<path>`. */
 export function resolveLimits(options: LimitsOptions | undefined): ResolvedLimits {

@@ -3,7 +3,7 @@ import { type Clock, type TimerHandle, systemClock } from '../clock/clock.js';
 import { keepAbortListener, linkSignals } from '../clock/signals.js';
 import { DisposedError, QueueFullError, isNoCapacityError, isQueueFullError } from '../errors/errors.js';
 import { type AdmitOptions, type Limiter, type LimiterEmitter, type ModelLimitSnapshot, type Release, createLimiter } from '../limits/limiter.js';
-import { type LimitsOptions, type ModelLimits, resolveLimits } from '../limits/options.js';
+import { type LimitsOptions, type ModelLimits, markDefaultWait, resolveLimits } from '../limits/options.js';
 import { hold, race } from '../limits/slots.js';
 import type { RateLimitInfo } from '../classify/ratelimit-headers.js';
 import { RedisBucketStore } from './bucket-store.js';
@@ -126,7 +126,7 @@ export function createRedisLimiter(
   options: LimitsOptions,
   deps: { clock?: Clock; emitter?: LimiterEmitter & RedisEmitter; config?: RedisLimiterConfig } = {},
 ): Limiter & { readonly shared: RedisLimiterOptions } {
-  return new RedisLimiter(redis, options, deps.clock ?? systemClock, deps.emitter, deps.config);
+  return markDefaultWait(new RedisLimiter(redis, options, deps.clock ?? systemClock, deps.emitter, deps.config), options);
 }
 
 /** Stops a model's reservoirs once their start-up settled (a start-up still under way would start a heartbeat again). */

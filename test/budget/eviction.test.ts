@@ -41,4 +41,15 @@ describe('the in-memory store keeps only live periods', () => {
     }
     expect((await store.get('task:long')).used.tokens).toBe(100);
   });
+
+  it('a key deleted and used again starts from zero', () => {
+    const store = new MemoryBudgetStore();
+    expect(store.tryReserveSync('day:x', { tokens: 10, costNanos: 0 })).toBe(true);
+    store.settleSync('day:x', { tokens: 10, costNanos: 0 }, { tokens: 7, costNanos: 0 });
+    store.delete('day:x');
+    expect(store.getSync('day:x')).toEqual({ used: { tokens: 0, costNanos: 0 }, reserved: { tokens: 0, costNanos: 0 } });
+    expect(store.tryReserveSync('day:x', { tokens: 5, costNanos: 0 }, { tokens: 5 })).toBe(true);
+    expect(store.settleSyncView('day:x', { tokens: 5, costNanos: 0 }, { tokens: 2, costNanos: 0 })).toEqual({ used: { tokens: 2, costNanos: 0 }, reserved: { tokens: 0, costNanos: 0 } });
+    expect(store.keys()).toEqual(['day:x']);
+  });
 });

@@ -40,4 +40,22 @@ describe('pricing', () => {
     const budget = new BudgetManager({ day: { maxCostUsd: 1 }, prices: { mine: { input: 2, output: 4 } } }, { clock: createFakeClock() });
     expect(budget.cost('mine', usage(1_000_000, 1_000_000))).toBe(6);
   });
+
+  it('answers from the table asked, whichever table and model were asked last', () => {
+    const a = Object.freeze({ m: Object.freeze({ input: 1, output: 1 }) });
+    const b = Object.freeze({ m: Object.freeze({ input: 2, output: 2 }), n: Object.freeze({ input: 3, output: 3 }) });
+    expect(priceFor('m', a)).toBe(a.m);
+    expect(priceFor('m', a)).toBe(a.m);
+    expect(priceFor('m', b)).toBe(b.m);
+    expect(priceFor('n', a)).toBeUndefined();
+    expect(priceFor('n', b)).toBe(b.n);
+    expect(priceFor('m', b)).toBe(b.m);
+    expect(priceFor('m', a)).toBe(a.m);
+    // A table that is not frozen is read every time: a change shows at once.
+    const open: Record<string, { input: number; output: number }> = { m: { input: 5, output: 5 } };
+    expect(priceFor('m', open)?.input).toBe(5);
+    open.m = { input: 6, output: 6 };
+    expect(priceFor('m', open)?.input).toBe(6);
+    expect(priceFor('m', a)).toBe(a.m);
+  });
 });

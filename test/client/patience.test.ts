@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PATIENCE_KEPT, PATIENCE_WINDOW_MS, Patience } from '../../src/client/patience.js';
+import { PATIENCE_EXPLORERS, PATIENCE_KEPT, PATIENCE_WINDOW_MS, Patience } from '../../src/client/patience.js';
 
 describe('Patience', () => {
   it('uses the low quantile of consistent recent aborts, from the fifth on', () => {
@@ -41,5 +41,17 @@ describe('Patience', () => {
     expect(p.ms(10)).toBe(30_000);
     p.settled(34_000);
     expect(p.known).toBe(false);
+  });
+
+  it('lets a few calls at once wait past the default bound while no figure is known, and none when it may not', () => {
+    const p = new Patience(true);
+    for (let i = 0; i < PATIENCE_EXPLORERS; i++) expect(p.explore(0)).toBe(true);
+    expect(p.explore(0)).toBe(false);
+    p.explored();
+    expect(p.explore(0)).toBe(true);
+    for (let i = 0; i < PATIENCE_EXPLORERS; i++) p.explored();
+    for (let i = 0; i < 5; i++) p.aborted(30_000, 10);
+    expect(p.explore(10)).toBe(false);
+    expect(new Patience().explore(0)).toBe(false);
   });
 });

@@ -155,4 +155,26 @@ describe('the event bus calls the listeners of the moment', () => {
     expect(got.map((p) => p.n)).toEqual([1, 2]);
     expect(got.every((p) => Object.isFrozen(p))).toBe(true);
   });
+
+  it('a change between wants and the emit it was asked for is seen by that emit', () => {
+    const b = bus();
+    const seen: string[] = [];
+    const one = (): void => void seen.push('one');
+    const two = (): void => void seen.push('two');
+    b.on('a', one);
+    expect(b.wants('a')).toBe(true);
+    b.on('a', two);
+    b.emitBuilt('a', { n: 1 });
+    expect(b.wants('a')).toBe(true);
+    b.off('a', one);
+    b.emitBuilt('a', { n: 2 });
+    expect(b.wants('a')).toBe(true);
+    b.clear();
+    b.emitBuilt('a', { n: 3 });
+    // Asked about one name, emitting another: the other's listeners.
+    b.on('b', () => void seen.push('b'));
+    expect(b.wants('a')).toBe(false);
+    b.emitBuilt('b', { n: 4 });
+    expect(seen).toEqual(['one', 'two', 'two', 'b']);
+  });
 });

@@ -196,6 +196,19 @@ describe('createLimiter: buckets from headers', () => {
 });
 
 describe('createLimiter: bounds', () => {
+  it('a model forgotten and called again starts from a state of its own', () => {
+    const clock = createFakeClock();
+    limiter = createLimiter(undefined, { clock });
+    (limiter.admit('m') as Release)();
+    (limiter.admit('m') as Release)();
+    limiter.forget?.('m');
+    limiter.observe('m', { observedAt: clock.now(), requests: { limit: 600, remaining: 10 } });
+    expect(Object.keys(limiter.snapshot())).toEqual(['m']);
+    limiter.dispose();
+    limiter = createLimiter(undefined, { clock });
+    expect(limiter.snapshot()).toEqual({});
+  });
+
   it('configured limits seed the bucket before any header', async () => {
     const clock = createFakeClock();
     limiter = createLimiter({ default: { requestsPerMinute: 4 } }, { clock });
