@@ -118,7 +118,10 @@ import { join } from 'node:path';
 // against main (af36054) on its own branch.
 // Merged with main (401d47b): 516,873 → 521,667 B packed, 1,873,659 → 1,891,744 B unpacked, 96 files
 // (+4,794 / +18,085 B), both built the same way; the budget rises by exactly that.
-const BUDGET = { packed: 521_794, unpacked: 1_892_085, files: 100 };
+// The lead kept eventemitter3 (decision record 0059's last section): without the bus's own lists the merged
+// build measures 521,008 B packed and 1,890,694 B unpacked (96 files); the budget is that, rounded up to the
+// next 0.5 kB.
+const BUDGET = { packed: 521_500, unpacked: 1_891_000, files: 100 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'eventemitter3';
 import type { FailureKind } from '../classify/classify.js';
 
 /** Fields every event payload carries. */
@@ -83,7 +84,7 @@ export type EventMap = object;
 export type Unsubscribe = () => void;
 
 
-// A registered listener (the guarded wrapper of the user's).
+// eventemitter3's listener type for the map form; spelled out to keep its namespace types out of ours.
 // biome-ignore lint/suspicious/noExplicitAny: the listener is typed by the public `on` signature
 type Fn = (...args: any[]) => void;
 
@@ -99,6 +100,8 @@ function definedFields(o: Record<string, unknown>): Record<string, unknown> {
 }
 
 export class EventBus<M extends EventMap> {
+  // Untyped inside: the typed surface is this class's own generic methods.
+  readonly #emitter: EventEmitter<string> = new EventEmitter<string>();
   /**
    * user listener → event name → the guarded wrapper registered for it, so `off` can find it.
    * Per name: a listener on two events reports a throw under the event it was called for.
@@ -106,18 +109,17 @@ export class EventBus<M extends EventMap> {
   readonly #wrapped = new WeakMap<object, Map<string, Fn>>();
   readonly #onListenerError: (error: unknown, event: string) => void;
   /**
-   * Per event name, its listeners in the order they were added (one entry per `on` or `once`).
-   * An array is never changed once stored: a change stores a new one, so an emit calls the
-   * listeners of its start (a listener added during an emit is not called by it, one removed
-   * during it still is) and needs no copy. The emitter this replaced (eventemitter3, decision
-   * 0059) behaved the same way.
+   * Per event name, the listeners an emit calls, read from the emitter on first need and dropped on
+   * any change: an emit is one look-up and a loop, not eventemitter3's `listenerCount` then `emit`.
+   * A snapshot, as eventemitter3's own emit takes one: a listener added during an emit is not called
+   * by it, one removed during it still is. Names that ever had a `once` listener are left out (the
+   * emitter's emit removes those as it calls them) and go through the emitter.
    */
   #listeners = new Map<string, readonly Fn[]>();
-  /** For the names that have `once` listeners: whether each entry of {@link #listeners} is one, index by index. */
-  readonly #once = new Map<string, readonly boolean[]>();
+  readonly #viaEmitter = new Set<string>();
   /**
    * The name {@link wants} looked up last and its listeners: a producer asks `wants(name)` and then
-   * emits that name, so the emit finds them without a second look-up. Dropped on any change.
+   * emits that name, so the emit finds them without a second look-up. Dropped with the snapshots.
    */
   #askedName: string | undefined;
   #askedFns: readonly Fn[] | undefined;
@@ -131,55 +133,35 @@ export class EventBus<M extends EventMap> {
   }
 
   wants(name: keyof M & string): boolean {
-    const fns = this.#listeners.get(name);
+    const fns = this.#listeners.get(name) ?? this.#load(name);
+    if (!fns) return this.#emitter.listenerCount(name) > 0;
     this.#askedName = name;
     this.#askedFns = fns;
-    return fns !== undefined && fns.length > 0;
+    return fns.length > 0;
+  }
+
+  /** The listeners of `name` as {@link #listeners} keeps them, or undefined for a name with a `once` listener. */
+  #load(name: string): readonly Fn[] | undefined {
+    if (this.#viaEmitter.has(name)) return undefined;
+    const fns = this.#emitter.listeners(name) as Fn[];
+    this.#listeners.set(name, fns);
+    return fns;
   }
 
   /** Calls the listeners of `name` with `payload`, in the order they were added. */
   #send(name: string, payload: unknown): void {
-    const fns = name === this.#askedName ? this.#askedFns : this.#listeners.get(name);
-    if (fns === undefined) return;
-    const once = this.#once.size > 0 ? this.#once.get(name) : undefined;
-    for (let i = 0; i < fns.length; i++) {
-      // A `once` entry is removed before it is called: with every `once` entry of the same listener.
-      if (once?.[i]) this.#remove(name, fns[i]!, true);
-      fns[i]!(payload);
-    }
-  }
-
-  /** Stores `name`'s listeners as `fns` (and their `once` flags, when any is one); none: the name is dropped. */
-  #store(name: string, fns: readonly Fn[], once: readonly boolean[] | undefined): void {
-    this.#askedName = this.#askedFns = undefined;
-    if (fns.length === 0) {
-      this.#listeners.delete(name);
-      this.#once.delete(name);
+    const fns = name === this.#askedName ? this.#askedFns : (this.#listeners.get(name) ?? this.#load(name));
+    if (!fns) {
+      this.#emitter.emit(name, payload);
       return;
     }
-    this.#listeners.set(name, fns);
-    if (once?.includes(true)) this.#once.set(name, once);
-    else this.#once.delete(name);
+    for (let i = 0; i < fns.length; i++) fns[i]!(payload);
   }
 
-  #add(name: string, fn: Fn, once: boolean): void {
-    const fns = this.#listeners.get(name) ?? [];
-    const flags = this.#once.get(name);
-    this.#store(name, [...fns, fn], flags || once ? [...(flags ?? fns.map(() => false)), once] : undefined);
-  }
-
-  /** Removes every entry of `fn` on `name` (only its `once` entries, with `onceOnly`). */
-  #remove(name: string, fn: Fn, onceOnly = false): void {
-    const fns = this.#listeners.get(name);
-    if (fns === undefined) return;
-    const flags = this.#once.get(name);
-    const keep = fns.map((f, i) => f !== fn || (onceOnly && !flags?.[i]));
-    if (!keep.includes(false)) return;
-    this.#store(
-      name,
-      fns.filter((_, i) => keep[i]),
-      flags?.filter((_, i) => keep[i]),
-    );
+  /** After any change of listeners: every name is read again from the emitter. */
+  #changed(): void {
+    if (this.#listeners.size > 0) this.#listeners = new Map();
+    this.#askedName = this.#askedFns = undefined;
   }
 
   emit<K extends keyof M & string>(name: K, payload: M[K]): void {
@@ -226,31 +208,43 @@ export class EventBus<M extends EventMap> {
 
   on<K extends keyof M & string>(name: K, listener: (payload: M[K]) => void): Unsubscribe {
     const fn = this.#guard(name, listener as Fn);
-    this.#add(name, fn, false);
-    return () => this.#remove(name, fn);
+    this.#emitter.on(name, fn);
+    this.#changed();
+    return () => {
+      this.#emitter.off(name, fn);
+      this.#changed();
+    };
   }
 
   once<K extends keyof M & string>(name: K, listener: (payload: M[K]) => void): Unsubscribe {
     const fn = this.#guard(name, listener as Fn);
-    this.#add(name, fn, true);
-    return () => this.#remove(name, fn);
+    this.#emitter.once(name, fn);
+    this.#viaEmitter.add(name);
+    this.#changed();
+    return () => {
+      this.#emitter.off(name, fn);
+      this.#changed();
+    };
   }
 
   off<K extends keyof M & string>(name: K, listener: (payload: M[K]) => void): void {
     const fn = this.#wrapped.get(listener as Fn)?.get(name);
-    if (fn) this.#remove(name, fn);
+    if (fn) {
+      this.#emitter.off(name, fn);
+      this.#changed();
+    }
   }
 
   listenerCount(name?: keyof M & string): number {
-    if (name) return this.#listeners.get(name)?.length ?? 0;
+    if (name) return this.#emitter.listenerCount(name);
     let n = 0;
-    for (const fns of this.#listeners.values()) n += fns.length;
+    for (const e of this.#emitter.eventNames()) n += this.#emitter.listenerCount(e);
     return n;
   }
 
   clear(): void {
-    this.#askedName = this.#askedFns = undefined;
-    this.#listeners = new Map();
-    this.#once.clear();
+    this.#emitter.removeAllListeners();
+    this.#viaEmitter.clear();
+    this.#changed();
   }
 }

@@ -67,7 +67,7 @@ describe('the event bus calls the listeners of the moment', () => {
     expect(seen).toEqual(['on1', 'once1', 'on2', 'b3']);
   });
 
-  // What eventemitter3, the emitter the bus once wrapped, did in each case (decision 0059).
+  // What eventemitter3 itself does in each case: the bus, which wraps it, must do the same (decision 0059).
   type Api = { on(f: () => void): () => void; once(f: () => void): () => void; off(f: () => void): void; emit(): void; count(): void; log(s: string): void };
   const cases: [string, (b: Api, l: () => void, m: () => void) => void, string[]][] = [
     ['a listener added with on and with once', (b, l) => {
