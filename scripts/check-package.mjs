@@ -107,7 +107,10 @@ import { join } from 'node:path';
 // against main (af36054) on its own branch, both built the same way.
 // Merged with the model try above, the merged build measures 514,328 B packed and 1,866,086 B unpacked (96
 // files). The budget is that, rounded up to the next 0.5 kB.
-const BUDGET = { packed: 514_500, unpacked: 1_866_500, files: 100 };
+// +312 B packed / +246 B unpacked: the system clock's keepAlive tells a Node timer without the chained wait's
+// `instanceof` (decision record 0062), in each entry that bundles the clock; measured 514,328 → 514,640 B
+// packed, 1,866,086 → 1,866,332 B unpacked against main (b73dc4d). The budget rises by exactly that.
+const BUDGET = { packed: 514_812, unpacked: 1_866_746, files: 100 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;
