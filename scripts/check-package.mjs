@@ -121,6 +121,11 @@ import { join } from 'node:path';
 // The lead kept eventemitter3 (decision record 0059's last section): without the bus's own lists the merged
 // build measures 521,008 B packed and 1,890,694 B unpacked (96 files); the budget is that, rounded up to the
 // next 0.5 kB.
+// +312 B packed / +246 B unpacked: the system clock's keepAlive tells a Node timer without the chained wait's
+// `instanceof` (decision record 0062), in each entry that bundles the clock; measured 514,328 → 514,640 B
+// packed, 1,866,086 → 1,866,332 B unpacked against main (b73dc4d). The budget rises by exactly that.
+// Merged with the above, the build measures 521,188 B packed and 1,890,940 B unpacked (96 files); the budget
+// is that, rounded up to the next 0.5 kB.
 const BUDGET = { packed: 521_500, unpacked: 1_891_000, files: 100 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).

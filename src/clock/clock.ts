@@ -76,10 +76,12 @@ export const systemClock: Clock = Object.freeze({
     globalThis.clearTimeout(native as Parameters<typeof clearTimeout>[0]);
   },
   keepAlive(handle: TimerHandle, keepAlive: boolean): void {
-    if (handle instanceof ChainedTimer) handle.keepAlive = keepAlive;
-    const native = handle instanceof ChainedTimer ? handle.current : (handle as Native);
-    if (keepAlive) native.ref?.();
-    else native.unref?.();
+    const direct = handle as Native;
+    if (typeof direct.ref === 'function') return void (keepAlive ? direct.ref() : direct.unref?.());
+    if (!(handle instanceof ChainedTimer)) return; // a platform timer that cannot hold the process (a browser's number)
+    handle.keepAlive = keepAlive;
+    if (keepAlive) handle.current.ref?.();
+    else handle.current.unref?.();
   },
 });
 

@@ -61,3 +61,33 @@ describe('long durations through the client, on the real clock', () => {
     expect(child.status).toBe(0);
   });
 });
+
+describe('systemClock.keepAlive: a timer holds the process only while asked to', () => {
+  type Held = { hasRef(): boolean };
+  it('a Node timer is ref-ed and unref-ed as asked, any number of times', () => {
+    const h = systemClock.setTimeout(() => {}, 60_000);
+    const native = h as unknown as Held;
+    expect(native.hasRef()).toBe(false); // born unref'd
+    for (const on of [true, false, true, true, false, false, true]) {
+      systemClock.keepAlive!(h, on);
+      expect(native.hasRef()).toBe(on);
+    }
+    systemClock.clearTimeout(h);
+  });
+
+  it('a chained wait passes the hold to its current step and remembers it for the next ones', () => {
+    const h = systemClock.setTimeout(() => {}, 3e9);
+    const chained = h as unknown as { current: Held; keepAlive: boolean | undefined };
+    expect(chained.current.hasRef()).toBe(false);
+    systemClock.keepAlive!(h, true);
+    expect([chained.current.hasRef(), chained.keepAlive]).toEqual([true, true]);
+    systemClock.keepAlive!(h, false);
+    expect([chained.current.hasRef(), chained.keepAlive]).toEqual([false, false]);
+    systemClock.clearTimeout(h);
+  });
+
+  it('a handle that cannot hold the process (a number, as browsers return) is left alone', () => {
+    expect(() => systemClock.keepAlive!(7 as never, true)).not.toThrow();
+    expect(() => systemClock.keepAlive!(7 as never, false)).not.toThrow();
+  });
+});
