@@ -1,7 +1,9 @@
 import type { ModelBreaker } from '../breaker/breaker.js';
 import { sleepUnlessAborted } from '../clock/signals.js';
 import { isNoCapacityError, isQueueFullError } from '../errors/errors.js';
-import type { AdmitOptions, CallWeight, Release } from '../limits/limiter.js';
+import { type CallWeight, type FlightSink, type Release, admitFlight } from '../limits/limiter.js';
+import type { Flights } from '../limits/flights.js';
+import type { ModelState } from '../limits/learn.js';
 import { PATIENCE_EXPLORE_MS } from './patience.js';
 import type { CallState } from './attempt.js';
 import type { PipelineDeps } from './deps.js';
@@ -36,8 +38,11 @@ export interface AdmittedTry {
  * rest is read from the try when admission asks (undefined when the call has
  * none, which every reader of admission's options treats as absent).
  */
-export class TryAdmit implements AdmitOptions {
+export class TryAdmit implements FlightSink {
   at: number | undefined = undefined;
+  /** The flight of the attempt admitted at once by the client's own limiter, and the state whose slot it took (its number is the try's). */
+  flights: Flights | undefined = undefined;
+  slot: ModelState | undefined = undefined;
   /** The call's weight, worked out at its first read and the same for the rest of the try. */
   readonly weight = (): CallWeight => (this.#weight ??= this.#weigh());
   #weight: CallWeight | undefined = undefined;
@@ -100,12 +105,18 @@ export class TryAdmit implements AdmitOptions {
   }
 }
 
+/** Ends an admitted attempt's admission once: its release, or its flight (a number, decision 0063). */
+export function endAdmission(admit: TryAdmit | undefined, release: Release | number | undefined): void {
+  if (typeof release === 'number') admit!.flights!.end(release, admit!.slot);
+  else release?.();
+}
+
 /** What {@link admitAttempt} reads of a model try, and where it hands the attempt on. */
 export interface AdmittingTry extends AdmittedTry {
   readonly admit: TryAdmit | undefined;
   readonly breaker: ModelBreaker | undefined;
-  /** The attempt, admitted (`release` frees its slot; `at`: the clock's time of its admission when just read). */
-  admitted(n: number, release: Release | undefined, at: number | undefined): Promise<unknown>;
+  /** The attempt, admitted (`release` frees its slot, a number is its flight in {@link TryAdmit.flights}; `at`: the clock's time of its admission when just read). */
+  admitted(n: number, release: Release | number | undefined, at: number | undefined): Promise<unknown>;
   /** An attempt that ended before it started. */
   early(n: number, error: unknown): Promise<unknown>;
 }
@@ -125,15 +136,15 @@ export function admitAttempt(t: AdmittingTry, n: number, now?: number): Promise<
   if (!admit) return t.admitted(n, undefined, now);
   // The clock's time, read once for admission's weight and, when it answers at once, the attempt's start.
   const at = (admit.at = now ?? deps.clock.now());
-  let answer: Release | Promise<Release>;
+  let answer: Release | Promise<Release> | number;
   try {
-    answer = deps.limiter.admit(t.key, admit);
+    answer = admitFlight(deps.limiter, t.key, admit);
   } catch (error) {
     return t.early(n, error);
   } finally {
     admit.at = undefined;
   }
-  if (typeof answer === 'function') return t.admitted(n, answer, at);
+  if (typeof answer !== 'object') return t.admitted(n, answer, at);
   return answer.then(
     (release) => t.admitted(n, release, undefined),
     // Refused: a few calls are held until their callers abort, to learn their patience, then refused (decision 0060).

@@ -10,7 +10,7 @@ import { type AttemptSink, type AttemptTarget, type CallState, type StreamHooks,
 import type { PipelineDeps } from './deps.js';
 import { type AttemptGuard, guardAttempt } from './guards.js';
 import type { SharedProbe } from './model-state.js';
-import { TryAdmit, admitAttempt } from './admit-view.js';
+import { TryAdmit, admitAttempt, endAdmission } from './admit-view.js';
 import { type TryState, classifyOnce, judging, laterOf, streamHooks } from './try-parts.js';
 import { attemptFailed, retryFailure, triedAndFailed } from './try-failure.js';
 import { type TryJudge, attemptSucceeded, finishTry, judgedBy, settleTry } from './try-success.js';
@@ -77,7 +77,8 @@ export class ModelTry<T> implements TryState, AttemptSink {
   // The attempt under way.
   #n = 0;
   #start = 0;
-  #release: Release | undefined;
+  /** Its admission: a release, or its flight's number (decision 0063); ended once, then undefined. */
+  #release: Release | number | undefined;
   /** Its limit and slow-call threshold (guards are frozen and shared). */
   #guard: StartedGuard | undefined;
   #token: number | undefined;
@@ -162,7 +163,7 @@ export class ModelTry<T> implements TryState, AttemptSink {
   }
 
   /** An admitted attempt: its guard, its events and the monitor's count, `fn` through the breaker, then what it records as it ends. */
-  admitted(n: number, release: Release | undefined, admittedAt: number | undefined): Promise<unknown> {
+  admitted(n: number, release: Release | number | undefined, admittedAt: number | undefined): Promise<unknown> {
     const { deps, call, key, breaker } = this;
     const { bus, monitor } = deps;
     let start: number;
@@ -171,7 +172,7 @@ export class ModelTry<T> implements TryState, AttemptSink {
       start = admittedAt ?? deps.clock.now();
       const guard = guardAttempt(deps, key, call, start, breaker);
       if (!guard.start) {
-        release?.();
+        endAdmission(this.admit, release);
         return this.early(n, guard.error); // not started: the chain moves on with reason `deadline`
       }
       if (bus.wants('attempt')) {
@@ -309,6 +310,8 @@ export class ModelTry<T> implements TryState, AttemptSink {
   /** The attempt's end: the monitor's count and the admission slot. */
   #ended(): void {
     if (this.#token !== undefined) this.deps.monitor!.endCall(this.#token);
-    this.#release?.();
+    const release = this.#release;
+    this.#release = undefined;
+    endAdmission(this.admit, release);
   }
 }

@@ -50,11 +50,27 @@ export class Flights {
    * the send order, −1 once released, is also its "released" flag: one variable fewer in its context.
    */
   start(weight: CallWeight | number, then: Release, slot?: ModelState): Release {
+    let seq = this.begin(weight);
+    return () => {
+      if (seq < 0) return;
+      const ended = seq;
+      seq = -1;
+      this.end(ended, slot);
+      then();
+    };
+  }
+
+  /**
+   * A call of `weight` is sent now: its place in the send order, which {@link end} takes once it
+   * ends. The client's own admission keeps the number rather than a release closure per call
+   * (decision 0063); whoever keeps it ends it exactly once.
+   */
+  begin(weight: CallWeight | number): number {
     if (this.#tail - this.#head >= this.#max) {
       this.#head++; // the oldest is dropped, ended or not
       this.#lost = this.#max;
     } else if (this.#tail - this.#head > this.#mask) this.#grow();
-    let seq = this.#tail++;
+    const seq = this.#tail++;
     const i = seq & this.#mask;
     const b = this.#before;
     b[3 * i] = this.#tokens;
@@ -70,14 +86,14 @@ export class Flights {
       this.#inputTokens += weight.inputTokens;
       this.#outputTokens += weight.outputTokens;
     }
-    return () => {
-      if (seq < 0) return;
-      // Still listed: its slot is its own (a slot is reused only once its call has left the list).
-      if (seq >= this.#head) this.#done[seq & this.#mask] = true;
-      seq = -1;
-      if (slot) freeSlot(slot);
-      then();
-    };
+    return seq;
+  }
+
+  /** The call at `seq` (from {@link begin}) has ended: its flight, then the concurrency slot of `slot` it took. Call once per call. */
+  end(seq: number, slot: ModelState | undefined): void {
+    // Still listed: its slot is its own (a slot is reused only once its call has left the list).
+    if (seq >= this.#head) this.#done[seq & this.#mask] = true;
+    if (slot) freeSlot(slot);
   }
 
   /** Twice the room, each listed call moved to its place under the new mask. */

@@ -61,6 +61,21 @@ interface TimedAdmit extends AdmitOptions {
   readonly at?: number | undefined;
 }
 
+/**
+ * The client's own admission options, where a call admitted at once while headers are followed
+ * takes its flight without a release closure (decision 0063): the limiter sets the model's
+ * {@link Flights} and the state whose slot the call took, and answers the call's place in the
+ * send order; the caller ends it once with `flights.end(seq, slot)`. A queued call still gets a
+ * release.
+ */
+export interface FlightSink extends TimedAdmit {
+  flights: Flights | undefined;
+  slot: ModelState | undefined;
+}
+
+/** {@link Limiter.admit} for the client's own pipeline: with this module's limiter, a number is a flight taken into `options` (see {@link FlightSink}). */
+export let admitFlight: (limiter: Limiter, model: string, options: FlightSink) => Release | Promise<Release> | number;
+
 /** A model's admission state and, while headers are followed, its calls in flight (created with its first call). */
 interface Tracked extends ModelState {
   flights: Flights | undefined;
@@ -91,16 +106,29 @@ class ModelLimiter implements Limiter {
   constructor(o: ResolvedLimits, clock: Clock, emitter: LimiterEmitter | undefined) {
     this.#o = o;
     this.#clock = clock;
-    this.#queue = new Queue(o, clock, emitter, this.#tasks, () => this.#disposed, (s, weight) => this.#send(s, weight));
+    this.#queue = new Queue(o, clock, emitter, this.#tasks, () => this.#disposed, (s, weight) => this.#send(s, weight) as Release);
   }
 
-  /** A call admitted now: its concurrency slot, and its flight while headers are followed (which weighs it). */
-  #send(s: ModelState, weight: () => CallWeight | number): Release {
+  static {
+    admitFlight = (limiter, model, options) => (#states in limiter ? limiter.#admit(model, options, options) : limiter.admit(model, options));
+  }
+
+  /** A call admitted now: its concurrency slot, and its flight while headers are followed (which weighs it; into `sink` when given). */
+  #send(s: ModelState, weight: () => CallWeight | number, sink?: FlightSink): Release | number {
     if (!this.#o.respectHeaders) return occupy(s);
-    // Every state is created by #state, as a Tracked. The flight's release gives the slot back too.
+    // Every state is created by #state, as a Tracked. The flight's end gives the slot back too.
     const t = s as Tracked;
     const slot = takeSlot(s) ? s : undefined;
-    return (t.flights ??= new Flights()).start(weight(), NOOP, slot);
+    return this.#fly(t, weight(), slot, sink);
+  }
+
+  /** The call's flight: a release closure, or its place in the send order with the flight's list and slot set in `sink`. */
+  #fly(s: Tracked, w: CallWeight | number, slot: ModelState | undefined, sink: FlightSink | undefined): Release | number {
+    const flights = (s.flights ??= new Flights());
+    if (!sink) return flights.start(w, NOOP, slot);
+    sink.flights = flights;
+    sink.slot = slot;
+    return flights.begin(w);
   }
 
   /**
@@ -110,7 +138,7 @@ class ModelLimiter implements Limiter {
    * counted in flight, and a later reading or a 429 reads it as of now), counted among the first
    * calls a first reading needs, and listed in flight.
    */
-  #admitBare(s: Tracked, options: AdmitOptions | undefined, now: number): Release {
+  #admitBare(s: Tracked, options: AdmitOptions | undefined, now: number, sink: FlightSink | undefined): Release | number {
     if (!this.#o.respectHeaders) {
       this.#tasks.started(options?.taskId, now);
       return occupy(s);
@@ -118,7 +146,7 @@ class ModelLimiter implements Limiter {
     const w = weightOf(options?.weight);
     countEarly(s, w);
     this.#tasks.started(options?.taskId, now);
-    return (s.flights ??= new Flights()).start(w, NOOP, takeSlot(s) ? s : undefined);
+    return this.#fly(s, w, takeSlot(s) ? s : undefined, sink);
   }
 
   #limitsOf(model: string): ModelLimits | undefined {
@@ -177,14 +205,18 @@ class ModelLimiter implements Limiter {
   }
 
   admit(model: string, options?: AdmitOptions): Release | Promise<Release> {
+    return this.#admit(model, options, undefined) as Release | Promise<Release>;
+  }
+
+  #admit(model: string, options: AdmitOptions | undefined, sink: FlightSink | undefined): Release | Promise<Release> | number {
     if (this.#disposed) return Promise.reject(new DisposedError());
     // Headers will be read: the model's state exists from its first call, to count what it sends before them.
     const s = this.#state(model, this.#o.respectHeaders || this.#limitsOf(model) !== undefined);
     if (!s) return NOOP; // nothing configured, headers ignored
     const at = (options as TimedAdmit | undefined)?.at;
     const now = typeof at === 'number' ? at : this.#clock.now();
-    if (bucketless(s) && s.heldUntil <= now && slotFree(s)) return this.#admitBare(s, options, now);
-    return this.#admitWeighed(model, s, options, now);
+    if (bucketless(s) && s.heldUntil <= now && slotFree(s)) return this.#admitBare(s, options, now, sink);
+    return this.#admitWeighed(model, s, options, now, sink);
   }
 
   /**
@@ -192,7 +224,7 @@ class ModelLimiter implements Limiter {
    * weight's closure here captures the options, and a function whose variables are captured builds
    * their context on entry, the at-once path through {@link #admitBare} included.
    */
-  #admitWeighed(model: string, s: Tracked, options: AdmitOptions | undefined, now: number): Release | Promise<Release> {
+  #admitWeighed(model: string, s: Tracked, options: AdmitOptions | undefined, now: number, sink: FlightSink | undefined): Release | Promise<Release> | number {
     // One weight per call, computed at most once.
     let weight: CallWeight | number | undefined;
     const lazy = () => (weight ??= weightOf(options?.weight));
@@ -204,7 +236,7 @@ class ModelLimiter implements Limiter {
     if (wait === 0 && slot && !held) {
       takeShare(s, lazy, now);
       this.#tasks.started(taskId, now);
-      return this.#send(s, lazy);
+      return this.#send(s, lazy, sink);
     }
     // Spill: a later model that can serve sooner takes the call now.
     const later = options?.spillTo;
@@ -220,7 +252,7 @@ class ModelLimiter implements Limiter {
     if (wait === 0 && slot) {
       takeShare(s, lazy, now);
       this.#tasks.started(taskId, now);
-      return this.#send(s, lazy);
+      return this.#send(s, lazy, sink);
     }
     return this.#queue.enqueue(s, { model, weight: lazy, wait, slot, reason, options }, now);
   }
