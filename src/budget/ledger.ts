@@ -142,23 +142,22 @@ export class Ledger {
    * not hold or the scope has no room (nothing was held then): run {@link reserve}, which decides and
    * reports as it always did. The cost and task are noted again there, which changes nothing twice.
    */
-  reserveNow(request: ReserveRequest, store: MemoryBudgetStore, now: number): ReserveResult | undefined {
+  reserveNow(model: string, taskId: string | undefined, estimate: RequestEstimate, store: MemoryBudgetStore, now: number): ReserveResult | undefined {
     if (this.#window || (this.#expiry && (!this.#adopted || this.#expiry.sweepDue(now)))) return undefined;
-    const { model, taskId } = request;
     const scopes = this.#scopes.get(model, taskId, this.#day.keyAt(now), undefined);
     const s = scopes.length === 1 ? scopes[0]! : undefined;
     if (!s || s.action === 'warn-only') return undefined;
     const last = this.#last;
     let est: Reservation['estimate'];
     let amount: Amount;
-    if (last !== undefined && last.estimate === request.estimate && last.model === model) {
+    if (last !== undefined && last.estimate === estimate && last.model === model) {
       ({ est, amount } = last);
       if (taskId !== undefined) this.#recentTasks.note(taskId);
     } else {
-      est = wholeTokens(request.estimate);
+      est = wholeTokens(estimate);
       amount = this.#amountOf(model, taskId, est);
       // Kept only when nothing could differ next time: a frozen estimate, and no unpriced-model warning to give again.
-      if (Object.isFrozen(request.estimate) && (amount.costNanos > 0 || !this.#signals.warnsUnpriced)) this.#last = { estimate: request.estimate, model, est, amount };
+      if (Object.isFrozen(estimate) && (amount.costNanos > 0 || !this.#signals.warnsUnpriced)) this.#last = { estimate, model, est, amount };
     }
     this.#expiry?.touch(s.key, now);
     let ok: boolean;

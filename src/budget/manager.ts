@@ -23,11 +23,18 @@ export type { ReserveRequest, Reservation, ReserveResult } from './reservation.j
 export const budgetNow = {} as {
   /** True when the budget's store answers synchronously: a budgeted call then never waits outside its attempts. */
   answersNow(budget: BudgetManager): boolean;
-  /** `now`: the clock's time the caller has just read (the reserve then reads none). */
-  reserveNow(budget: BudgetManager, request: ReserveRequest, now?: number): ReserveResult | undefined;
+  /**
+   * `now`: the clock's time the caller has just read (the reserve then reads none). The request's fields as
+   * arguments: its object is built only when the direct path declines (decision 0063).
+   */
+  reserveNow(budget: BudgetManager, model: string, taskId: string | undefined, estimate: RequestEstimate, now?: number): ReserveResult | undefined;
   /** `now`: the clock's time the caller already read when the call ended (the settle then reads none). */
   settleNow(budget: BudgetManager, reservation: Reservation, usage: Usage | undefined, now?: number): boolean;
 };
+
+/** A reserve request with no `taskId` field when there is none. */
+export const reserveRequest = (model: string, taskId: string | undefined, estimate: RequestEstimate): ReserveRequest =>
+  taskId === undefined ? { model, estimate } : { model, taskId, estimate };
 
 const DEFAULT_STORE_TIMEOUT_MS = 5_000;
 const DEFAULT_TASK_TTL_MS = 86_400_000;
@@ -70,11 +77,11 @@ export class BudgetManager {
 
   static {
     budgetNow.answersNow = (b) => b.#runner.sync;
-    budgetNow.reserveNow = (b, request, at) => {
+    budgetNow.reserveNow = (b, model, taskId, estimate, at) => {
       const memory = b.#runner.memory;
       if (!memory) return undefined;
       const now = at ?? b.#clock.now();
-      return b.#ledger.reserveNow(request, memory, now) ?? b.#runner.runSync(b.#ledger.reserve(request, true, now), memory);
+      return b.#ledger.reserveNow(model, taskId, estimate, memory, now) ?? b.#runner.runSync(b.#ledger.reserve(reserveRequest(model, taskId, estimate), true, now), memory);
     };
     budgetNow.settleNow = (b, reservation, usage, now) => {
       if (!b.#runner.sync) return false;

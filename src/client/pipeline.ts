@@ -1,4 +1,4 @@
-import { type ReserveResult, budgetNow } from '../budget/manager.js';
+import { type ReserveResult, budgetNow, reserveRequest } from '../budget/manager.js';
 import type { PipelineDeps } from './deps.js';
 import type { CallState } from './attempt.js';
 import { type DeploymentTarget, ModelTry } from './model-try.js';
@@ -30,11 +30,10 @@ export function tryModel<T>(
     if (!budget) return t.first();
     const call = t.call;
     const estimate = call.estimate ?? budget.estimate(undefined);
-    const request = call.taskId === undefined ? { model, estimate } : { model, taskId: call.taskId, estimate };
-    // The in-memory store answers now: no promise hop for it, and one clock reading serves the reservation and the first attempt's start.
+    // The in-memory store answers now: no promise hop for it, no request object (decision 0063), and one clock reading serves the reservation and the first attempt's start.
     const at = budgetNow.answersNow(budget) ? deps.clock.now() : undefined;
-    const now = budgetNow.reserveNow(budget, request, at);
-    return now ? reserved(t, now, at) : budget.reserve(request).then((r) => reserved(t, r));
+    const now = budgetNow.reserveNow(budget, model, call.taskId, estimate, at);
+    return now ? reserved(t, now, at) : budget.reserve(reserveRequest(model, call.taskId, estimate)).then((r) => reserved(t, r));
   } catch (error) {
     return Promise.reject(error);
   }

@@ -15,7 +15,7 @@ function setup(options: ConstructorParameters<typeof BudgetManager>[0]) {
 }
 
 const reserveNow = (budget: BudgetManager, model: string, estimate: { inputTokens: number; outputTokens: number }) => {
-  const r = budgetNow.reserveNow(budget, { model, estimate });
+  const r = budgetNow.reserveNow(budget, model, undefined, estimate);
   if (!r?.ok) throw new Error(`expected ${model} to be reserved directly`);
   return r.reservation;
 };
@@ -43,7 +43,7 @@ describe("the pipeline's reservations", () => {
 
   it('are their own successful result, still showing only their six fields', () => {
     const { budget } = setup({ day: { maxTokens: 1_000 } });
-    const r = budgetNow.reserveNow(budget, { model: 'm', estimate: { inputTokens: 100, outputTokens: 0 } })!;
+    const r = budgetNow.reserveNow(budget, 'm', undefined, { inputTokens: 100, outputTokens: 0 })!;
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.reservation).toBe(r);

@@ -25,7 +25,7 @@ describe("the client's synchronous budget path (in-memory store)", () => {
     // A subclass may override with real I/O: it goes through promises.
     const slow = setup(new SlowStore()).budget;
     expect(budgetNow.answersNow(slow)).toBe(false);
-    expect(budgetNow.reserveNow(slow, { model: 'm', estimate: { inputTokens: 1, outputTokens: 1 } })).toBeUndefined();
+    expect(budgetNow.reserveNow(slow, 'm', undefined, { inputTokens: 1, outputTokens: 1 })).toBeUndefined();
   });
 
   it.each([
@@ -41,7 +41,7 @@ describe("the client's synchronous budget path (in-memory store)", () => {
     for (const [i, tokens] of sizes.entries()) {
       const request = { model: 'm', estimate: { inputTokens: tokens, outputTokens: 0 } };
       const ra = await a.budget.reserve(request);
-      const rb = budgetNow.reserveNow(b.budget, request)!;
+      const rb = budgetNow.reserveNow(b.budget, request.model, undefined, request.estimate)!;
       expect(rb.ok).toBe(ra.ok);
       if (ra.ok && rb.ok) {
         expect({ ...rb.reservation, estimate: { ...rb.reservation.estimate } }).toEqual(ra.reservation);
@@ -62,7 +62,7 @@ describe("the client's synchronous budget path (in-memory store)", () => {
     const b = setup(new MemoryBudgetStore(), noWindow);
     const request = { model: 'm', estimate: { inputTokens: 100, outputTokens: 0 } };
     const ra = await a.budget.reserve(request);
-    const rb = budgetNow.reserveNow(b.budget, request)!;
+    const rb = budgetNow.reserveNow(b.budget, request.model, undefined, request.estimate)!;
     if (!ra.ok || !rb.ok) throw new Error('expected both to reserve');
     // The store's settle fails, in either of its synchronous forms (the direct path reads its totals through a reused view).
     for (const store of [a.budget.store, b.budget.store] as MemoryBudgetStore[]) {
