@@ -126,7 +126,11 @@ import { join } from 'node:path';
 // packed, 1,866,086 → 1,866,332 B unpacked against main (b73dc4d). The budget rises by exactly that.
 // Merged with the above, the build measures 521,188 B packed and 1,890,940 B unpacked (96 files); the budget
 // is that, rounded up to the next 0.5 kB.
-const BUDGET = { packed: 521_500, unpacked: 1_891_000, files: 100 };
+// +473 B packed / +3,535 B unpacked: the client's own admission takes a flight as its number, and the budget's
+// direct reserve takes its request's fields as arguments (decision record 0063), in each entry that bundles the
+// client; measured 521,289 → 521,762 B packed, 1,890,993 → 1,894,528 B unpacked, 96 files, against main
+// (33b1d87), both built the same way. The budget rises by exactly that.
+const BUDGET = { packed: 521_973, unpacked: 1_894_535, files: 100 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;
