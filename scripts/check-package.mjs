@@ -130,7 +130,10 @@ import { join } from 'node:path';
 // direct reserve takes its request's fields as arguments (decision record 0063), in each entry that bundles the
 // client; measured 521,289 → 521,762 B packed, 1,890,993 → 1,894,528 B unpacked, 96 files, against main
 // (33b1d87), both built the same way. The budget rises by exactly that.
-const BUDGET = { packed: 521_973, unpacked: 1_894_535, files: 100 };
+// +672 B packed / +1,586 B unpacked: an option whose own schema throws on its value is named in the
+// ConfigError (the option checks, bundled in each entry that validates options) and its CHANGELOG line;
+// measured 521,762 → 522,434 B packed, 1,894,528 → 1,896,114 B unpacked, 96 files. The budget rises by that.
+const BUDGET = { packed: 522_645, unpacked: 1_896_121, files: 100 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;

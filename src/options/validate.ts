@@ -35,8 +35,9 @@ export function validateOptions<S extends z.ZodMiniType>(schema: S, input: unkno
   try {
     result = schema.safeParse(input, { reportInput: true, error: english() }) as z.core.util.SafeParseResult<z.output<S>>;
   } catch {
-    // A getter that throws, a revoked proxy: still a configuration error, not a crash.
-    throw unreadable(input, root);
+    // A getter that throws, a revoked proxy, a value a check of zod's cannot
+    // read (`{ length: Object.create(null) }`): a configuration error, not a crash.
+    throw unreadable(input, root, schema);
   }
   if (result.success) return result.data;
   const issues: { path: string; message: string }[] = [];
@@ -70,9 +71,14 @@ function collect(list: readonly z.core.$ZodIssue[], prefix: PropertyKey[], root:
 
 const depth = (branch: readonly z.core.$ZodIssue[]): number => Math.max(0, ...branch.map((i) => i.path.length));
 
-/** The {@link ConfigError} for options that threw while being read, naming the deepest path that threw. */
-export function unreadable(input: unknown, root = ''): ConfigError {
-  const path = [root, ...(throwingPath(input, new Set()) ?? [])].filter(Boolean).join('.') || '(options)';
+/**
+ * The {@link ConfigError} for options that threw while being read, naming the
+ * deepest path that threw: a read that throws, else the option whose own
+ * schema throws on its value.
+ */
+export function unreadable(input: unknown, root = '', schema?: z.ZodMiniType): ConfigError {
+  const below = throwingPath(input, new Set()) ?? throwingOption(input, schema);
+  const path = [root, ...(below ?? [])].filter(Boolean).join('.') || '(options)';
   return new ConfigError([{ path: redact(path), message: 'expected readable options, received a value that threw while being read' }]);
 }
 
@@ -95,6 +101,21 @@ function throwingPath(value: unknown, seen: Set<object>, depth = 0): string[] | 
     }
     const below = throwingPath(child, seen, depth + 1);
     if (below) return [key, ...below];
+  }
+  return undefined;
+}
+
+// The key of an object schema whose own schema throws on its value (a throw inside one of zod's checks).
+function throwingOption(input: unknown, schema: z.ZodMiniType | undefined): string[] | undefined {
+  const shape = (schema?._zod.def as { shape?: Record<string, z.ZodMiniType> } | undefined)?.shape;
+  if (shape === undefined || typeof input !== 'object' || input === null) return undefined;
+  for (const key of Object.keys(shape)) {
+    try {
+      if (!(key in input)) continue;
+      shape[key]!.safeParse((input as Record<string, unknown>)[key], { error: english() });
+    } catch {
+      return [key];
+    }
   }
   return undefined;
 }

@@ -90,4 +90,15 @@ describe('checking client options', () => {
     const retry = fc.record(Object.fromEntries(keys.map((k) => [k, field])), { requiredKeys: [] });
     fc.assert(fc.property(retry, (r) => expectSameAsStrictObject({ models: ['a'], retry: r })), { numRuns: 500 });
   });
+
+  it('names the option whose value one of the schema checks cannot read', () => {
+    // zod's length check reads `length` of an object that has one: a null-prototype object cannot become a number.
+    for (const [key, value] of [['models', { length: Object.create(null) }], ['retry', { maxRetries: { length: Object.create(null) } }]] as const) {
+      const options = { models: ['a'], [key]: value };
+      const error = outcome(() => checkClientOptions(options));
+      expect(error).toMatchObject({ ok: false });
+      expect((error as { message: string }).message).toMatch(new RegExp(`^[^\\n]*${key}`));
+      expect((error as { message: string }).message).not.toContain('(options)');
+    }
+  });
 });
