@@ -133,7 +133,10 @@ import { join } from 'node:path';
 // +672 B packed / +1,586 B unpacked: an option whose own schema throws on its value is named in the
 // ConfigError (the option checks, bundled in each entry that validates options) and its CHANGELOG line;
 // measured 521,762 → 522,434 B packed, 1,894,528 → 1,896,114 B unpacked, 96 files. The budget rises by that.
-const BUDGET = { packed: 522_645, unpacked: 1_896_121, files: 100 };
+// +218 B packed / +857 B unpacked: the shared budget's script refuses a stale command, and the store starts
+// its sequence from the clock (the redis entry), with the CHANGELOG line; measured 522,434 → 522,652 B packed,
+// 1,896,114 → 1,896,971 B unpacked, 96 files. The budget rises by that.
+const BUDGET = { packed: 522_863, unpacked: 1_896_978, files: 100 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;

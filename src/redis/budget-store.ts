@@ -60,6 +60,10 @@ export class RedisBudgetStore implements BudgetStore {
     this.#clock = deps.clock ?? systemClock;
     this.#health = new Health('budget', this.#clock, deps.emitter, this.#o.retryMs);
     this.#client = this.#o.clientId ?? randomId(deps.random ?? systemRandom);
+    // Redis refuses an op whose seq is not above the last one it ran for this client name
+    // (a resent or late command). A process restarted under the same `clientId` starts
+    // above its predecessor's seqs: a thousand per millisecond of the clock, up to 2^53.
+    this.#seq = Math.max(0, Math.floor(this.#clock.now())) * 1_000;
   }
 
   /** True while the store runs on local state. */
@@ -140,6 +144,8 @@ export class RedisBudgetStore implements BudgetStore {
       const r = (await runScript(this.#redis, this.#clock, this.#o.timeoutMs, BUDGET_APPLY, [this.keyOf(key)], args)) as unknown[];
       const totals = totalsOf(r, 1);
       this.#ledger.remember(key, totals);
+      // Stale (a later op of ours ran first, after a reordering): not applied, so it is kept locally and written back.
+      if (Number(r[0]) === -1) return undefined;
       this.#ok();
       return Object.freeze({ ok: Number(r[0]) === 1, totals });
     } catch (error) {
@@ -178,6 +184,7 @@ export class RedisBudgetStore implements BudgetStore {
     for (const u of sent.unanswered) args.push(u.seq, u.delta.rt, u.delta.rc, u.delta.ut, u.delta.uc);
     try {
       const r = (await runScript(this.#redis, this.#clock, this.#o.timeoutMs, BUDGET_APPLY, [this.keyOf(key)], args)) as unknown[];
+      if (Number(r[0]) === -1) return false; // stale: nothing applied, the next pass sends it again
       this.#ledger.commit(key, sent, totalsOf(r, 1));
       return true;
     } catch (error) {

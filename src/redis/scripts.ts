@@ -19,6 +19,9 @@ import { script } from './health.js';
  *   dReservedNanos, dUsedTokens, dUsedNanos, then groups of five (seq, rt, rc, ut, uc):
  *   deltas of this client's unanswered ops, taken back when that op did land
  *   (c:<client> <= seq <= s:<client>, not refused) since the local state holds them too.
+ * An op whose seq is not above s:<client> is stale and changes nothing (ok = -1): a later op
+ *   of this client already ran and judged it (a command the Redis client sent again after a
+ *   reconnect, or one that arrived late), so applying it would count it twice.
  * Returns {ok, ut, uc, rt, rc} after the operation. Reserved and used never go below 0.
  */
 export const BUDGET_APPLY = script(`
@@ -30,6 +33,7 @@ local cf = 'c:' .. ARGV[2]
 local v = redis.call('HMGET', k, 'ut', 'uc', 'rt', 'rc', sf, df, cf)
 local ut, uc, rt, rc = tonumber(v[1]) or 0, tonumber(v[2]) or 0, tonumber(v[3]) or 0, tonumber(v[4]) or 0
 local hw, refused, consumed = tonumber(v[5]) or 0, tonumber(v[6]) or -1, tonumber(v[7]) or 0
+if tonumber(seq) <= hw then return {-1, ut, uc, rt, rc} end
 local drt, drc, dut, duc = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])
 for i = 11, #ARGV, 5 do
   local s = tonumber(ARGV[i])

@@ -157,6 +157,45 @@ describe('RedisBudgetStore when Redis fails', () => {
     expect(remote()).toEqual({ ut: 7, uc: 0, rt: 0, rc: 0 });
   });
 
+  it('does not count twice an operation the Redis client sends again after reconnecting', async () => {
+    const { store, redis, remote, clock, timedOut } = setup();
+    redis.fault = 'down';
+    await store.settle(DAY, amt(0), amt(7));
+    redis.fault = 'lost-reply';
+    await clock.advance(1_000);
+    expect(await timedOut(() => store.reconcile())).toBe(false); // applied, answer lost
+    redis.fault = 'none';
+    redis.resend(); // ioredis sends the unanswered reconciliation once more on its new connection
+    await clock.advance(1_000);
+    expect(await store.reconcile()).toBe(true);
+    redis.resend();
+    expect(remote()).toEqual({ ut: 7, uc: 0, rt: 0, rc: 0 });
+  });
+
+  it('does not count twice an operation that reaches Redis after its reconciliation', async () => {
+    const { store, redis, remote, clock, timedOut } = setup();
+    await store.reserve(DAY, amt(10), { tokens: 100 });
+    redis.fault = 'hang';
+    await timedOut(() => store.settle(DAY, amt(10), amt(7))); // stuck in the client's queue, not yet on the server
+    redis.fault = 'none';
+    await clock.advance(1_000);
+    expect(await store.reconcile()).toBe(true); // the settle is written back: it had not landed
+    expect(remote()).toEqual({ ut: 7, uc: 0, rt: 0, rc: 0 });
+    redis.resend(); // then the stuck command arrives
+    expect(remote()).toEqual({ ut: 7, uc: 0, rt: 0, rc: 0 });
+  });
+
+  it('keeps counting after a restart under the same client name', async () => {
+    const { store, redis, remote, clock } = setup();
+    for (let i = 0; i < 5; i++) await store.settle(DAY, amt(0), amt(1));
+    await clock.advance(1);
+    const again = new RedisBudgetStore(redis, { prefix: 'app:', clientId: 'p1' }, { clock });
+    await again.settle(DAY, amt(0), amt(1));
+    expect(remote()).toEqual({ ut: 6, uc: 0, rt: 0, rc: 0 });
+    expect(again.degraded).toBe(false);
+    void store;
+  });
+
   it('never puts a Redis URL password in an event', async () => {
     const { store, redis, events } = setup();
     redis.fault = 'error';

@@ -14,6 +14,12 @@ export class StubRedis implements RedisLike {
   fault: Fault = 'none';
   calls = 0;
   evals = 0;
+  /**
+   * Commands a fault left without an answer, as the Redis client keeps them: one that
+   * hung never ran, one whose reply was lost ran once. {@link resend} runs each again,
+   * as ioredis does with unanswered commands after it reconnects.
+   */
+  readonly unanswered: (() => unknown)[] = [];
   /** Script shas the "server" knows; cleared to simulate a restart (NOSCRIPT). */
   readonly loaded = new Set<string>();
   readonly #clock: Clock;
@@ -28,12 +34,23 @@ export class StubRedis implements RedisLike {
 
   async evalsha(sha: string, numKeys: number, ...args: (string | number)[]): Promise<unknown> {
     this.calls++;
-    if (this.fault === 'hang') return new Promise(() => {});
+    if (this.fault === 'hang') {
+      this.unanswered.push(() => this.#run(sha, args.slice(0, numKeys).map(String), args.slice(numKeys).map(String)));
+      return new Promise(() => {});
+    }
     if (this.fault === 'error') throw new Error('connect ECONNREFUSED redis://admin:s3cret-pass@10.0.0.5:6379');
     if (!this.loaded.has(sha)) throw Object.assign(new Error('NOSCRIPT No matching script. Please use EVAL.'), { name: 'ReplyError' });
     const result = this.#run(sha, args.slice(0, numKeys).map(String), args.slice(numKeys).map(String));
-    if (this.fault === 'lost-reply') return new Promise(() => {});
+    if (this.fault === 'lost-reply') {
+      this.unanswered.push(() => this.#run(sha, args.slice(0, numKeys).map(String), args.slice(numKeys).map(String)));
+      return new Promise(() => {});
+    }
     return result;
+  }
+
+  /** Runs every unanswered command once more (their answers go nowhere: the caller gave up on them). */
+  resend(): void {
+    for (const command of this.unanswered.splice(0)) command();
   }
 
   async eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown> {
@@ -104,6 +121,7 @@ export class StubRedis implements RedisLike {
       }
     }
     const [ut, uc, rt, rc] = ['ut', 'uc', 'rt', 'rc'].map((f) => h.get(f) ?? 0) as [number, number, number, number];
+    if (Number(seq) <= hw) return [-1, ut, uc, rt, rc];
     this.ttls.set(key, Number(ttl));
     if (mode === 'r' && ((limT !== '' && ut + rt + drt > Number(limT)) || (limC !== '' && uc + rc + drc > Number(limC)))) {
       h.set(`s:${client}`, Number(seq));

@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isBudgetStoreError } from '../../../src/budget/errors.js';
 import { RedisBudgetStore } from '../../../src/redis/budget-store.js';
+import { BUDGET_APPLY } from '../../../src/redis/scripts.js';
 import { type FakeClock, type Mode, type Op, SCOPES, runCase } from '../../budget/fault-store.js';
 
 const URL_ = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -51,5 +52,18 @@ describe.each(['throw', 'hang'] as Mode[])('store-fault matrix on a real Redis: 
     expect(r.outcome.ok).toBe(op === 'settle');
     expect(r.open).toBe(0);
     for (const k of r.keys.filter((k) => !k.startsWith('day:'))) expect(r.totals[k]!.reserved, k).toEqual(zero);
+  });
+});
+
+describe('the budget script on a real Redis', () => {
+  it('runs an operation once: the same command sent again, or an older one arriving late, changes nothing', async () => {
+    const key = `${prefix}stale:budget:day`;
+    // ARGV: ttl, client, seq, mode, limit tokens, limit nanos, then reserved and used deltas.
+    const apply = async (seq: number, used: number) => (await redis.eval(BUDGET_APPLY.lua, 1, key, 0, 'c1', seq, 'a', '', '', 0, 0, used, 0)) as number[];
+    expect((await apply(1_800_000_000_000_001, 7))[0]).toBe(1);
+    expect(await apply(1_800_000_000_000_001, 7)).toEqual([-1, 7, 0, 0, 0]); // sent again after a reconnect
+    expect((await apply(1_800_000_000_000_005, 2))[0]).toBe(1);
+    expect(await apply(1_800_000_000_000_003, 4)).toEqual([-1, 9, 0, 0, 0]); // arrived after a later one
+    expect(await redis.hget(key, 'ut')).toBe('9');
   });
 });
