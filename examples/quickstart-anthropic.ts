@@ -16,11 +16,14 @@ const client = new ResilientClient({
 client.on('retry', (e) => console.log(`retry ${e.model} in ${e.delayMs} ms (${e.reason})`));
 client.on('fallback', (e) => console.log(`fallback ${e.from} -> ${e.to} (${e.reason})`));
 
-const message = await client.run(({ model, signal }) =>
-  anthropic.messages.create(
-    { model, max_tokens: 1024, messages: [{ role: 'user', content: 'Say hello in one word.' }] },
-    { signal },
-  ),
+const message = await client.run(
+  ({ model, signal }) =>
+    anthropic.messages.create(
+      { model, max_tokens: 1024, messages: [{ role: 'user', content: 'Say hello in one word.' }] },
+      { signal },
+    ),
+  // Your patience for the whole call, retries and fallbacks included.
+  { signal: AbortSignal.timeout(120_000) },
 );
 const text = message.content.map((block) => (block.type === 'text' ? block.text : '')).join('');
 console.log(`${message.model}: ${text}`);

@@ -16,11 +16,14 @@ const client = new ResilientClient({
 client.on('retry', (e) => console.log(`retry ${e.model} in ${e.delayMs} ms (${e.reason})`));
 client.on('fallback', (e) => console.log(`fallback ${e.from} -> ${e.to} (${e.reason})`));
 
-const completion = await client.run(({ model, signal }) =>
-  openai.chat.completions.create(
-    { model, messages: [{ role: 'user', content: 'Say hello in one word.' }] },
-    { signal },
-  ),
+const completion = await client.run(
+  ({ model, signal }) =>
+    openai.chat.completions.create(
+      { model, messages: [{ role: 'user', content: 'Say hello in one word.' }] },
+      { signal },
+    ),
+  // Your patience for the whole call, retries and fallbacks included.
+  { signal: AbortSignal.timeout(120_000) },
 );
 console.log(`${completion.model}: ${completion.choices[0]?.message.content}`);
 client.dispose();

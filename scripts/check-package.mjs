@@ -136,7 +136,9 @@ import { join } from 'node:path';
 // +218 B packed / +857 B unpacked: the shared budget's script refuses a stale command, and the store starts
 // its sequence from the clock (the redis entry), with the CHANGELOG line; measured 522,434 → 522,652 B packed,
 // 1,896,114 → 1,896,971 B unpacked, 96 files. The budget rises by that.
-const BUDGET = { packed: 522_863, unpacked: 1_896_978, files: 100 };
+// +329 B packed / +1,142 B unpacked: the README's quick start passes the caller's signal, with a paragraph on
+// it, and the CHANGELOG line; measured 522,652 → 522,981 B packed, 1,896,971 → 1,898,113 B unpacked, 96 files.
+const BUDGET = { packed: 523_192, unpacked: 1_898_120, files: 100 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;

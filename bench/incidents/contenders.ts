@@ -212,7 +212,9 @@ export const CONTENDERS: readonly Contender[] = [
   },
   {
     // The README's quick start exactly as written: the SDK with maxRetries 0, the README's client
-    // options, and `client.run` around the SDK call (no wrapper, no `request`, no limits).
+    // options, and `client.run` around the SDK call (no wrapper, no `request`, no limits), with the
+    // caller's patience as its signal: the README's `AbortSignal.timeout(120_000)` is the task's
+    // 120-s deadline here (CALL_DEADLINE_MS), on simulated time.
     id: 'ours-quickstart',
     label: 'ours, README quick start (client.run)',
     ours: true,

@@ -56,3 +56,15 @@ describe('the quick starts', () => {
     expect(await backToPrimaryMs({})).toBe(20_000);
   });
 });
+
+describe('the quick start the incident replay measures', () => {
+  it.each(['examples/quickstart-openai.ts', 'examples/quickstart-anthropic.ts'])('%s: the same options and the same caller patience as the replay', async (file) => {
+    const { CALL_DEADLINE_MS } = await import('../../bench/incidents/workload.js');
+    const source = readFileSync(`${root}/${file}`, 'utf8');
+    const contender = readFileSync(`${root}/bench/incidents/contenders.ts`, 'utf8');
+    // The replay's quick start: the README's client options, and the task's deadline as the run's signal.
+    expect(/new ResilientClient\(\{\s*models: \[[^\]]*\],[^\n]*\n\s*retry: \{ maxRetries: 3 \},\n\}\);/.test(source), file).toBe(true);
+    expect(source).toContain(`{ signal: AbortSignal.timeout(${CALL_DEADLINE_MS.toLocaleString('en').replace(/,/g, '_')}) }`);
+    expect(contender).toMatch(/retry: \{ maxRetries: 3 \}, clock: env\.sim\.clock \};[\s\S]*client\.run\(\(\{ model, signal: s \}\) => t\.create\(model, r, s\), \{ signal \}\)/);
+  });
+});
