@@ -138,7 +138,9 @@ import { join } from 'node:path';
 // 1,896,114 → 1,896,971 B unpacked, 96 files. The budget rises by that.
 // +329 B packed / +1,142 B unpacked: the README's quick start passes the caller's signal, with a paragraph on
 // it, and the CHANGELOG line; measured 522,652 → 522,981 B packed, 1,896,971 → 1,898,113 B unpacked, 96 files.
-const BUDGET = { packed: 523_192, unpacked: 1_898_120, files: 100 };
+// +33 B packed / +128 B unpacked: the shared budget sends an operation Redis found stale once more;
+// measured 522,981 → 523,014 B packed, 1,898,113 → 1,898,241 B unpacked, 96 files.
+const BUDGET = { packed: 523_225, unpacked: 1_898_248, files: 100 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;

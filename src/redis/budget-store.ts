@@ -133,7 +133,7 @@ export class RedisBudgetStore implements BudgetStore {
   }
 
   /** One script call on Redis; `undefined` when Redis could not be used (the caller decides locally). */
-  async #apply(key: string, mode: Mode, d: Delta, limit?: StoreLimit): Promise<StoreReserveResult | undefined> {
+  async #apply(key: string, mode: Mode, d: Delta, limit?: StoreLimit, again = false): Promise<StoreReserveResult | undefined> {
     if (!this.#health.mayTry() || !(await this.#ready())) return undefined;
     const seq = ++this.#seq;
     const now = this.#clock.now();
@@ -144,8 +144,9 @@ export class RedisBudgetStore implements BudgetStore {
       const r = (await runScript(this.#redis, this.#clock, this.#o.timeoutMs, BUDGET_APPLY, [this.keyOf(key)], args)) as unknown[];
       const totals = totalsOf(r, 1);
       this.#ledger.remember(key, totals);
-      // Stale (a later op of ours ran first, after a reordering): not applied, so it is kept locally and written back.
-      if (Number(r[0]) === -1) return undefined;
+      // Stale: a later op of ours ran first (after a reordering), so this one was not applied.
+      // Sent once more with a new seq; if that is stale too, it is kept locally and written back.
+      if (Number(r[0]) === -1) return again ? undefined : this.#apply(key, mode, d, limit, true);
       this.#ok();
       return Object.freeze({ ok: Number(r[0]) === 1, totals });
     } catch (error) {

@@ -171,6 +171,17 @@ describe('RedisBudgetStore when Redis fails', () => {
     expect(remote()).toEqual({ ut: 7, uc: 0, rt: 0, rc: 0 });
   });
 
+  it('sends an operation Redis found stale once more, and counts it once', async () => {
+    const { store, redis, remote, events } = setup({ onUnavailable: 'closed' });
+    await store.settle(DAY, amt(0), amt(1));
+    const h = redis.hash(`app:budget:${DAY}`);
+    h.set('s:p1', h.get('s:p1')! + 1); // as if this client's next op had already run (a reordering)
+    expect((await store.reserve(DAY, amt(10), { tokens: 100 })).ok).toBe(true);
+    expect(remote()).toEqual({ ut: 1, uc: 0, rt: 10, rc: 0 });
+    expect(store.degraded).toBe(false);
+    expect(events).toEqual([]);
+  });
+
   it('keeps counting after a restart under the same client name', async () => {
     const { store, redis, remote, clock } = setup();
     for (let i = 0; i < 5; i++) await store.settle(DAY, amt(0), amt(1));
