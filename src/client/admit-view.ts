@@ -43,13 +43,21 @@ export class TryAdmit implements FlightSink {
   /** The flight of the attempt admitted at once by the client's own limiter, and the state whose slot it took (its number is the try's). */
   flights: Flights | undefined = undefined;
   slot: ModelState | undefined = undefined;
-  /** The call's weight, worked out at its first read and the same for the rest of the try. */
-  readonly weight = (): CallWeight => (this.#weight ??= this.#weigh());
+  /**
+   * The call's weight, worked out at its first read and the same for the rest of the try. A bound
+   * function rather than an arrow field: no closure context per try (decision 0064).
+   */
+  readonly weight: () => CallWeight;
   #weight: CallWeight | undefined = undefined;
   readonly #t: AdmittedTry;
 
   constructor(t: AdmittedTry) {
     this.#t = t;
+    this.weight = this.#weighed.bind(this);
+  }
+
+  #weighed(): CallWeight {
+    return (this.#weight ??= this.#weigh());
   }
 
   get signal(): AbortSignal | undefined {

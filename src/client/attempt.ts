@@ -48,7 +48,8 @@ export function runAttempt<T>(
   const a = new PlainAttempt<T>(onDispose, clock, target.key, startedAt, disposeSignal, streamHooks, sink);
   const promise = settledBy<T>(a);
   onDispose.push(a);
-  invokeThen(fn, (a.ctx = new Context(target, attempt, call, disposeSignal)), a.onValue, a.onError);
+  // Bound handlers rather than arrow fields: no closure context per attempt (decision 0064).
+  invokeThen(fn, (a.ctx = new Context(target, attempt, call, disposeSignal)), a.settled.bind(a), a.failed.bind(a));
   return promise;
 }
 
@@ -121,13 +122,15 @@ class PlainAttempt<T> implements Settled<T>, CallbackEntry<unknown> {
     this.reject(reason);
   }
 
-  readonly onError = (error: unknown): void => {
+  /** The function's failure (a throw or a rejection). */
+  failed(error: unknown): void {
     this.#onDispose.remove(this);
     reportFailure(this.ctx!, error);
     this.reject(error);
-  };
+  }
 
-  readonly onValue = (value: T): void => {
+  /** The function's value. */
+  settled(value: T): void {
     this.#onDispose.remove(this);
     const streamHooks = this.#hooks;
     if (!streamHooks || !isStreamResult(value)) {
@@ -140,6 +143,6 @@ class PlainAttempt<T> implements Settled<T>, CallbackEntry<unknown> {
       (primed) => this.resolve(primed.value as T),
       (error: unknown) => this.reject(error),
     );
-  };
+  }
 }
 

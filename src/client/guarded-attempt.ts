@@ -41,10 +41,10 @@ export function runGuarded<T>(
   const g = new GuardedAttempt<T>(target.key, clock, deadlines, startedAt, streamHooks, sink);
   const promise = settledBy<T>(g);
   g.link(disposeSignal, call.signal);
-  const timeoutMs = limit ? limit.ms : call.timeoutMs;
-  if (timeoutMs !== undefined) g.waitFor(timeoutMs, limit?.scope, startedAt);
+  const timeout = limit ?? call.timeoutMs;
+  if (timeout !== undefined) g.waitFor(timeout, startedAt);
   if (firstChunkMs !== undefined) g.firstTimer = deadlines.add(startedAt + firstChunkMs, g.onFirstChunkLimit(firstChunkMs), startedAt);
-  invokeThen(fn, (g.ctx = new Context(target, attempt, call, g)), g.onValue, g.onError);
+  invokeThen(fn, (g.ctx = new Context(target, attempt, call, g)), g.done.bind(g), g.failed.bind(g));
   return promise;
 }
 
@@ -79,16 +79,17 @@ class GuardedAttempt<T> extends SignalSource implements Settled<T>, Deadline, Ca
   live = false;
   earlier: Deadline | undefined = undefined;
   later: Deadline | undefined = undefined;
-  #timeoutMs = 0;
-  #scope: AttemptLimit['scope'] | undefined;
+  /** What ends it on time: the guard's limit (its ms and scope), or the call's own timeout in ms. */
+  #timeout: AttemptLimit | number = 0;
   firstTimer: Deadline | undefined;
-  #linked = false;
-  /** The dispose signal's callbacks, when the attempt is an entry on them (its neighbours there are `prev` and `next`). */
-  #disposeList: Callbacks | undefined;
+  /**
+   * Its link to the dispose signal while it has one: that signal's callbacks when the attempt is an entry on them
+   * (its neighbours there are `prev` and `next`), else the unsubscribe of its own listener.
+   */
+  #offDispose: Callbacks | (() => void) | undefined;
   #disposeSignal: AbortSignal | undefined;
   prev: CallbackEntry<void> | undefined = undefined;
   next: CallbackEntry<void> | undefined = undefined;
-  #offDispose: (() => void) | undefined;
   #offCaller: (() => void) | undefined;
 
   constructor(model: string, clock: Clock, deadlines: Deadlines, startedAt: number, hooks: StreamHookSource | undefined, sink: AttemptSink | undefined) {
@@ -120,11 +121,10 @@ class GuardedAttempt<T> extends SignalSource implements Settled<T>, Deadline, Ca
 
   /** Links the attempt to the dispose and caller signals (neither aborted yet): either ends it at once. */
   link(disposeSignal: AbortSignal, callerSignal: AbortSignal | undefined): void {
-    this.#linked = true;
     const list = keptCallbacks(disposeSignal);
     if (list) {
       this.#disposeSignal = disposeSignal;
-      this.#disposeList = list;
+      this.#offDispose = list;
       list.push(this);
     } else this.#offDispose = abortOn(this, disposeSignal);
     if (callerSignal) this.#offCaller = abortOn(this, callerSignal);
@@ -135,25 +135,25 @@ class GuardedAttempt<T> extends SignalSource implements Settled<T>, Deadline, Ca
     this.abort(this.#disposeSignal!.reason);
   }
 
-  /** Ends the attempt `timeoutMs` after its start unless it ended first. */
-  waitFor(timeoutMs: number, scope: AttemptLimit['scope'] | undefined, startedAt: number): void {
-    this.at = startedAt + timeoutMs;
-    this.#timeoutMs = timeoutMs;
-    this.#scope = scope;
+  /** Ends the attempt `timeout` (a limit, or ms) after its start unless it ended first. */
+  waitFor(timeout: AttemptLimit | number, startedAt: number): void {
+    this.at = startedAt + (typeof timeout === 'number' ? timeout : timeout.ms);
+    this.#timeout = timeout;
     this.#deadlines.insert(this, startedAt);
   }
 
   /** The timeout fell due (the attempt as a deadline). */
   fire(): void {
-    this.timedOut(this.#timeoutMs, this.#scope);
+    const timeout = this.#timeout;
+    if (typeof timeout === 'number') this.timedOut(timeout, undefined);
+    else this.timedOut(timeout.ms, timeout.scope);
   }
 
-  readonly onValue = (value: T): void => this.done(value);
-
-  readonly onError = (error: unknown): void => {
+  /** The function's failure (a throw or a rejection). */
+  failed(error: unknown): void {
     reportFailure(this.ctx!, error); // a late failure's headers still count
     this.fail(error);
-  };
+  }
 
   onFirstChunkLimit(firstChunkMs: number): () => void {
     return () => this.abort(new TimeoutError(this.model, firstChunkMs, 'First chunk'));
@@ -179,10 +179,11 @@ class GuardedAttempt<T> extends SignalSource implements Settled<T>, Deadline, Ca
   }
 
   unlink(): void {
-    if (!this.#linked) return;
-    this.#linked = false;
-    if (this.#disposeList) this.#disposeList.remove(this);
-    else this.#offDispose!();
+    const off = this.#offDispose;
+    if (off === undefined) return;
+    this.#offDispose = undefined;
+    if (typeof off === 'function') off();
+    else off.remove(this);
     this.#offCaller?.();
   }
 
