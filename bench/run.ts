@@ -147,7 +147,7 @@ function printAlone(run: AloneRun, ids: readonly string[], unit: string, fmt: (x
 if (alone) {
   print(`## Per successful call, each subject alone in a fresh process (${ALONE_ROUNDS} alternating rounds)`);
   print();
-  print("What a process running one configuration pays: 40,000 warm-up calls, then the median of 5 rounds (a forced gc(), 10,000 untimed and 20,000 timed calls) per process. × cockatiel: the median of the rounds' ratios, each round's process over cockatiel's in the same round (min–max).");
+  print("What a process running one configuration pays: 40,000 warm-up calls and at least 1.5 s since its client was built, then the median of 5 rounds (a forced gc(), 10,000 untimed and 20,000 timed calls) per process. × cockatiel: the median of the rounds' ratios, each round's process over cockatiel's in the same round (min–max).");
   print();
   printAlone(alone, ['cockatiel', stackSubject.id], 'CPU / call', fmtNs, (id) => perCall.get(id)!.median / perCall.get('cockatiel')!.median);
 }
@@ -203,7 +203,7 @@ const tpAloneRatio = tpAlone?.paired(ourTpSubject.id, 'cockatiel');
 if (tpAlone) {
   print(`## Throughput, each subject alone in a fresh process (${TP_ALONE_ROUNDS} alternating rounds)`);
   print();
-  print("What a process running one configuration sustains: 40,000 warm-up calls, then the median of 3 rounds (a forced gc(), 10,000 untimed calls, 100,000 calls at concurrency 100) per process. × cockatiel: the median of the rounds' ratios, each round's process over cockatiel's in the same round (min–max); beside it, the paired ratio of the rounds above.");
+  print("What a process running one configuration sustains: 40,000 warm-up calls and at least 1.5 s since its client was built, then the median of 3 rounds (a forced gc(), 10,000 untimed calls, 100,000 calls at concurrency 100) per process. × cockatiel: the median of the rounds' ratios, each round's process over cockatiel's in the same round (min–max); beside it, the paired ratio of the rounds above.");
   print();
   printAlone(tpAlone, ['cockatiel', ourTpSubject.id], 'calls per CPU-second', fmtRate, (id) => tpRatio(id).median);
 }
