@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { BudgetOptions } from '../../src/budget/options.js';
+import { coreOptionParts } from '../../src/client/options.js';
+import { isConfigError } from '../../src/errors/errors.js';
 import { HEDGE_DEFAULTS, type HedgeOptions } from '../../src/fallback/hedge-options.js';
 import { LIMITS_DEFAULTS, type LimitsOptions } from '../../src/limits/options.js';
 import type { InstrumentOptions } from '../../src/otel/index.js';
@@ -19,6 +21,7 @@ import {
   resolveBudgetStoreOptions,
   resolveLimiterConfig,
 } from '../../src/redis/options.js';
+import { validateOptions } from '../../src/options/validate.js';
 import type { EventHistoryOptions, EventStreamOptions } from '../../src/sse/index.js';
 import { type StreamOptions, type StreamResumeOptions, resolveResume } from '../../src/stream/options.js';
 import { DEFAULT_OUTPUT_TOKENS } from '../../src/usage/estimate.js';
@@ -178,5 +181,48 @@ describe('option tables of the wrappers and the observability entry points', () 
     const text = section(doc(page), from);
     const table = text.slice(text.indexOf('\n|')).split('\n\n')[0]!;
     expect([...rows(table).keys()].sort()).toEqual(keys(fields));
+  });
+});
+
+describe('docs/options.md: the accepted values of each number option are the ones validation enforces', () => {
+  const constructorSection = doc('options.md').split('## `client.run')[0]!;
+  const numeric = [...rows(constructorSection)].filter(([, cells]) => /^`number( \\\|.*)?`$/.test(cells[0]!));
+
+  /** `{ a: { b: value } }` for the path `top.a.b`, checked by the schema of `top`. */
+  const accepts = (path: string, value: unknown) => {
+    const [top, ...rest] = path.split('.');
+    const input = rest.reduceRight<unknown>((inner, key) => ({ [key]: inner }), value);
+    try {
+      validateOptions(coreOptionParts[top as keyof typeof coreOptionParts](), input, top);
+      return true;
+    } catch (error) {
+      if (!isConfigError(error)) throw error;
+      return false;
+    }
+  };
+
+  it('reads a range for every number option', () => {
+    expect(numeric.length).toBeGreaterThanOrEqual(30);
+  });
+
+  it.each(numeric)('%s', (path, cells) => {
+    const stated = cells[2]!.replace(/\(.*?\)/g, '');
+    const integer = /\binteger\b/.test(stated);
+    const between = /(-?[\d.]+)–([\d.]+)/.exec(stated);
+    const open = /in \(([\d.]+), ([\d.]+)\]/.exec(stated);
+    const atLeast = /≥ ([\d.]+)/.exec(stated);
+    const above = /> ([\d.]+)/.exec(stated);
+    const atMost = /at most (\d+)/.exec(stated);
+    const min = Number((between ?? open ?? atLeast ?? above)?.[1]);
+    const minIncluded = !open && !above;
+    const max = between ? Number(between[2]) : open ? Number(open[2]) : atMost ? Number(atMost[1]) : undefined;
+    expect(Number.isFinite(min), `a lower bound in "${cells[2]}"`).toBe(true);
+    expect(accepts(path, min), `${path} = ${min}`).toBe(minIncluded);
+    expect(accepts(path, min - (integer || min === 0 ? 1 : 0.01)), `${path} below ${min}`).toBe(false);
+    const inside = max === undefined ? min + 1000 : max;
+    expect(accepts(path, inside), `${path} = ${inside}`).toBe(true);
+    if (max !== undefined) expect(accepts(path, max + 1), `${path} = ${max + 1}`).toBe(false);
+    // A fraction is refused exactly when the page says `integer`.
+    expect(accepts(path, min + 0.5), `${path} = ${min + 0.5}`).toBe(!integer);
   });
 });
