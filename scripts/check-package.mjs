@@ -140,7 +140,10 @@ import { join } from 'node:path';
 // it, and the CHANGELOG line; measured 522,652 → 522,981 B packed, 1,896,971 → 1,898,113 B unpacked, 96 files.
 // +33 B packed / +128 B unpacked: the shared budget sends an operation Redis found stale once more;
 // measured 522,981 → 523,014 B packed, 1,898,113 → 1,898,241 B unpacked, 96 files.
-const BUDGET = { packed: 523_225, unpacked: 1_898_248, files: 100 };
+// +238 B packed / +602 B unpacked: the README's figures made consistent with the reference pages (time back
+// on the primary, the taskId figures, the roadmap) and a CHANGELOG line on the budget estimate's output;
+// measured 523,014 → 523,252 B packed, 1,898,241 → 1,898,843 B unpacked, 96 files. The budget rises by that.
+const BUDGET = { packed: 523_463, unpacked: 1_898_850, files: 100 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;

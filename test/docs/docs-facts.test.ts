@@ -166,6 +166,41 @@ describe('docs/concepts.md classification table', () => {
 });
 
 describe('docs/errors.md', () => {
+  // One instance of every error class the package exports, as the library builds them.
+  const INSTANCES: readonly Error[] = [
+    new api.ResilienceError('CONFIG', 'x'),
+    new api.ConfigError([{ path: 'retry', message: 'x' }]),
+    new api.AllModelsFailedError([], 1),
+    new api.CircuitOpenError('m', 1),
+    new api.TimeoutError('m', 1),
+    new api.QueueFullError('m', 1),
+    new api.NoCapacityError('m', 1, 'wait_limit'),
+    new api.BudgetExceededError({ scope: 'day', key: 'k', model: 'm', action: 'reject', unit: 'usd', limit: 1, used: 1, reserved: 0, requested: 1 }),
+    new api.BudgetStoreError('reserve', 'k', 'm', new Error('x'), false),
+    new api.StreamInterruptedError('m', 'network', { chunks: 1, ttftMs: 1, durationMs: 1 } as never, new Error('x')),
+    new api.ContextWindowError(undefined, 'x', 1, 1),
+    new api.RefusedError('m'),
+    new api.ResultRejectedError('m', 'retry', undefined, false),
+    new api.DisposedError(),
+  ];
+
+  it('states the code, the guard and every public field of each error class', () => {
+    const table = rows(doc('errors.md'));
+    const exported = Object.keys(api).filter((k) => /Error$/.test(k) && k !== 'classifyError' && !k.startsWith('is'));
+    expect(INSTANCES.map((e) => e.name).sort()).toEqual(exported.sort());
+    for (const error of INSTANCES) {
+      const row = table.get(error.name);
+      expect(row, `${error.name} is in the table`).toBeDefined();
+      const [code, guard, , fields] = row!;
+      if (error.name !== 'ResilienceError') expect(code, `${error.name}'s code`).toBe(`\`${(error as { code?: string }).code}\``);
+      const isGuard = (api as Record<string, unknown>)[guard!.replace(/`/g, '')];
+      expect(typeof isGuard === 'function' && (isGuard as (v: unknown) => boolean)(error), `${error.name}'s guard ${guard}`).toBe(true);
+      // Public fields: the enumerable ones, plus `failures` (kept off the enumerable keys for loggers).
+      const own = [...Object.keys(error), ...(Object.hasOwn(error, 'failures') ? ['failures'] : [])].filter((k) => !['name', 'code', 'message'].includes(k));
+      for (const field of own) expect(fields, `${error.name}.${field} is documented`).toContain(`\`${field}`);
+    }
+  });
+
   it('lists every exported error class and guard', () => {
     const text = doc('errors.md');
     const names = Object.keys(api).filter((k) => /Error$/.test(k) && k !== 'classifyError');
