@@ -138,7 +138,11 @@ import { join } from 'node:path';
 // 1,896,114 → 1,896,971 B unpacked, 96 files. The budget rises by that.
 // +329 B packed / +1,142 B unpacked: the README's quick start passes the caller's signal, with a paragraph on
 // it, and the CHANGELOG line; measured 522,652 → 522,981 B packed, 1,896,971 → 1,898,113 B unpacked, 96 files.
-const BUDGET = { packed: 523_192, unpacked: 1_898_120, files: 100 };
+// +2,120 B packed / +7,655 B unpacked: processes sharing limits on Redis share the callers' patience (the
+// share's script and class in the redis entry, the patience moved to a chunk both entries load) and the
+// CHANGELOG line (decision record 0066); measured 522,981 → 525,101 B packed, 1,898,113 → 1,905,768 B
+// unpacked, 96 files, against 2fa6c4a, both built the same way. The budget rises by exactly that.
+const BUDGET = { packed: 525_312, unpacked: 1_905_775, files: 100 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;
