@@ -1,6 +1,8 @@
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { PATIENCE_KEPT, PATIENCE_SHARES, PATIENCE_WINDOW_MS, Patience } from '../../src/client/patience.js';
+import { ResilientClient } from '../../src/index.js';
+import { createLimiter } from '../../src/limits/limiter.js';
 import { createRedisLimiter } from '../../src/redis/index.js';
 import { PATIENCE_PULL_MS, RedisPatienceShare } from '../../src/redis/patience-share.js';
 import { createFakeClock } from '../../src/testing/index.js';
@@ -95,6 +97,31 @@ describe('the callers’ patience shared on Redis', () => {
     b.explore(clock.now());
     await clock.flush();
     expect(b.ms(clock.now())).toBe(30_000);
+  });
+
+  it('a client whose limiter has a share publishes its callers’ aborts, and reads nothing while it refuses nothing', async () => {
+    const clock = createFakeClock();
+    const published: number[] = [];
+    let pulls = 0;
+    const limiter = createLimiter({}, { clock });
+    PATIENCE_SHARES.set(limiter, { publish: (elapsed) => published.push(elapsed), pull: () => void pulls++ });
+    const client = new ResilientClient({ models: ['m'], clock, monitor: false, shared: { limiter: () => limiter } });
+    const hang = (ctx: { signal: AbortSignal }) => new Promise<never>((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason)));
+    const caller = new AbortController();
+    const call = client.run(hang, { signal: caller.signal });
+    await clock.advance(30_000);
+    caller.abort(new Error('gave up'));
+    await expect(call).rejects.toThrow('gave up');
+    expect(published).toEqual([30_000]);
+    // A call with a deadline of its own teaches nothing, so it publishes nothing.
+    const stated = new AbortController();
+    const withDeadline = client.run(hang, { signal: stated.signal, deadlineMs: 60_000 });
+    await clock.advance(10_000);
+    stated.abort(new Error('gave up'));
+    await expect(withDeadline).rejects.toThrow('gave up');
+    expect(published).toEqual([30_000]);
+    expect(pulls).toBe(0); // nothing refused, no figure: nothing read
+    client.dispose();
   });
 
   it('createRedisLimiter shares the patience of the clients that use it', () => {
