@@ -1,8 +1,7 @@
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { PATIENCE_KEPT, PATIENCE_SHARES, PATIENCE_WINDOW_MS, Patience } from '../../src/client/patience.js';
-import { ResilientClient } from '../../src/index.js';
-import { createLimiter } from '../../src/limits/limiter.js';
+import { ResilientClient, createLimiter } from '../../src/index.js';
 import { createRedisLimiter } from '../../src/redis/index.js';
 import { PATIENCE_PULL_MS, RedisPatienceShare } from '../../src/redis/patience-share.js';
 import { createFakeClock } from '../../src/testing/index.js';
