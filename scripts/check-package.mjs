@@ -143,7 +143,13 @@ import { join } from 'node:path';
 // +238 B packed / +602 B unpacked: the README's figures made consistent with the reference pages (time back
 // on the primary, the taskId figures, the roadmap) and a CHANGELOG line on the budget estimate's output;
 // measured 523,014 → 523,252 B packed, 1,898,241 → 1,898,843 B unpacked, 96 files. The budget rises by that.
-const BUDGET = { packed: 523_463, unpacked: 1_898_850, files: 100 };
+// +2,120 B packed / +7,655 B unpacked: processes sharing limits on Redis share the callers' patience (the
+// share's script and class in the redis entry, the patience moved to a chunk both entries load) and the
+// CHANGELOG line (decision record 0066); measured 522,981 → 525,101 B packed, 1,898,113 → 1,905,768 B
+// unpacked, 96 files, against 2fa6c4a, both built the same way. The budget rises by exactly that.
+// Merged with the above, the build measures 525,310 B packed and 1,905,058 B unpacked (96 files); the budget
+// is that, rounded up to the next 0.5 kB.
+const BUDGET = { packed: 525_500, unpacked: 1_905_500, files: 100 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;

@@ -32,6 +32,21 @@ export const PATIENCE_EXPLORERS = 2 * PATIENCE_MIN_ABORTS;
 /** The longest such a call is held (its caller's abort ends it sooner); then it is refused as it would have been. */
 export const PATIENCE_EXPLORE_MS = 5 * 60_000;
 
+/**
+ * Where processes that share their limits share their callers' aborts too (decision 0066): each
+ * abort is published, and the others' come back through {@link Patience.heard}. Never throws,
+ * never holds a call: when the store fails, the figure is this process's own.
+ */
+export interface PatienceShare {
+  /** This process's caller aborted a call `elapsed` ms after it started, at clock time `at`. */
+  publish(elapsed: number, at: number, into: Patience): void;
+  /** Reads the others' recent aborts into `into` (at most once a second; a no-op otherwise). */
+  pull(now: number, into: Patience): void;
+}
+
+/** The share of each of our limiters whose state is shared (set by their factories, read once by the client). */
+export const PATIENCE_SHARES = new WeakMap<object, PatienceShare>();
+
 /** Per client: the recent aborts of calls that stated no deadline, and the figure they give. */
 export class Patience {
   /** Elapsed ms from each call's start to its caller's abort, and the clock time of the abort (a ring). */
@@ -48,9 +63,11 @@ export class Patience {
   #exploring = 0;
   /** Whether calls may be held at all: the limiter is ours and its `maxWaitMs` the library's default. */
   readonly #explores: boolean;
+  readonly #share: PatienceShare | undefined;
 
-  constructor(explores = false) {
+  constructor(explores = false, share?: PatienceShare) {
     this.#explores = explores;
+    this.#share = share;
   }
 
   /**
@@ -59,6 +76,7 @@ export class Patience {
    * back through {@link explored}.
    */
   explore(now: number): boolean {
+    this.#share?.pull(now, this);
     if (!this.#explores || this.#exploring >= PATIENCE_EXPLORERS || this.ms(now) !== undefined) return false;
     this.#exploring++;
     return true;
@@ -72,11 +90,22 @@ export class Patience {
   /** A call that stated no deadline was aborted by its caller `elapsed` ms after it started. */
   aborted(elapsed: number, now: number): void {
     if (!(elapsed > 0)) return; // aborted before it started: no patience shown
+    this.#keep(elapsed, now);
+    this.#share?.publish(elapsed, now, this);
+    this.#learn(now);
+  }
+
+  /** Aborts seen by the other processes sharing this client's limits: `[elapsed, at]` each, as from {@link aborted}. */
+  heard(aborts: readonly (readonly [number, number])[], now: number): void {
+    for (const [elapsed, at] of aborts) if (elapsed > 0) this.#keep(elapsed, at);
+    if (aborts.length > 0) this.#learn(now);
+  }
+
+  #keep(elapsed: number, at: number): void {
     this.#ms[this.#next] = elapsed;
-    this.#at[this.#next] = now;
+    this.#at[this.#next] = at;
     this.#next = (this.#next + 1) % PATIENCE_KEPT;
     if (this.#size < PATIENCE_KEPT) this.#size++;
-    this.#learn(now);
   }
 
   /**
@@ -92,6 +121,7 @@ export class Patience {
 
   /** The learned patience, ms, when there is one now (the deadline of a call that states none). */
   ms(now: number): number | undefined {
+    this.#share?.pull(now, this);
     if (this.#figure === undefined) return undefined;
     if (now >= this.#until) this.#learn(now);
     return this.#figure;

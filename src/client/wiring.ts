@@ -9,7 +9,7 @@ import { Monitor } from '../monitor/monitor.js';
 import { RetryBudget } from '../retry/budget.js';
 import type { PipelineDeps } from './deps.js';
 import type { ResilienceEvents } from './events-map.js';
-import { Patience } from './patience.js';
+import { PATIENCE_SHARES, Patience } from './patience.js';
 import { ModelStates } from './model-state.js';
 import type { SharedDeps } from './options.js';
 import type { ResolvedClientOptions } from './resolve.js';
@@ -75,8 +75,9 @@ export function wireClient(o: ResolvedClientOptions, disposeSignal: AbortSignal,
     monitor,
     limiter,
     weights,
-    // Calls may wait past `maxWaitMs` to learn their callers' patience only when it is our limiter's default (decision 0060).
-    patience: o.limits?.learnPatience === false ? undefined : new Patience(WAITS_BY_DEFAULT.has(limiter)),
+    // Calls may wait past `maxWaitMs` to learn their callers' patience only when it is our limiter's default (decision 0060);
+    // processes sharing our limiter on Redis share the aborts it is learned from (decision 0066).
+    patience: o.limits?.learnPatience === false ? undefined : new Patience(WAITS_BY_DEFAULT.has(limiter), PATIENCE_SHARES.get(limiter)),
     disposeSignal,
     onDispose,
     deadlines: new Deadlines(clock),

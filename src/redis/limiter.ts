@@ -7,7 +7,9 @@ import { type LimitsOptions, type ModelLimits, markDefaultWait, resolveLimits } 
 import { hold, race } from '../limits/slots.js';
 import type { RateLimitInfo } from '../classify/ratelimit-headers.js';
 import { RedisBucketStore } from './bucket-store.js';
+import { PATIENCE_SHARES } from '../client/patience.js';
 import { Health } from './health.js';
+import { RedisPatienceShare } from './patience-share.js';
 import { SharedBuckets } from './shared-buckets.js';
 import { type RedisLimiterConfig, resolveLimiterConfig } from './options.js';
 import type { RedisEmitter, RedisLike } from './types.js';
@@ -126,7 +128,11 @@ export function createRedisLimiter(
   options: LimitsOptions,
   deps: { clock?: Clock; emitter?: LimiterEmitter & RedisEmitter; config?: RedisLimiterConfig } = {},
 ): Limiter & { readonly shared: RedisLimiterOptions } {
-  return markDefaultWait(new RedisLimiter(redis, options, deps.clock ?? systemClock, deps.emitter, deps.config), options);
+  const clock = deps.clock ?? systemClock;
+  const limiter = markDefaultWait(new RedisLimiter(redis, options, clock, deps.emitter, deps.config), options);
+  // The processes sharing these limits share their callers' patience too (decision 0066).
+  PATIENCE_SHARES.set(limiter, new RedisPatienceShare(redis, clock, resolveLimiterConfig(deps.config)));
+  return limiter;
 }
 
 /** Stops a model's reservoirs once their start-up settled (a start-up still under way would start a heartbeat again). */

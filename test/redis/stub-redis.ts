@@ -3,6 +3,7 @@
 // error, a dropped connection, or "ran on the server but the answer was lost".
 import type { Clock } from '../../src/clock/clock.js';
 import { BREAKER_CLOSE, BREAKER_OPEN, BREAKER_PROBE, BREAKER_READ, BREAKER_RELEASE, BUDGET_APPLY, BUDGET_GET } from '../../src/redis/scripts.js';
+import { PATIENCE_SHARE } from '../../src/redis/patience-share.js';
 import type { RedisLike } from '../../src/redis/types.js';
 
 export type Fault = 'none' | 'hang' | 'error' | 'down' | 'lost-reply';
@@ -11,6 +12,8 @@ export class StubRedis implements RedisLike {
   readonly hashes = new Map<string, Map<string, number>>();
   readonly strings = new Map<string, { value: string; expiresAt: number }>();
   readonly ttls = new Map<string, number>();
+  /** Hashes of text values (the shared patience). */
+  readonly texts = new Map<string, Map<string, string>>();
   fault: Fault = 'none';
   calls = 0;
   evals = 0;
@@ -55,7 +58,7 @@ export class StubRedis implements RedisLike {
 
   async eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown> {
     this.evals++;
-    const s = [BUDGET_APPLY, BUDGET_GET, BREAKER_OPEN, BREAKER_CLOSE, BREAKER_READ, BREAKER_PROBE, BREAKER_RELEASE].find((x) => x.lua === script)!;
+    const s = [BUDGET_APPLY, BUDGET_GET, BREAKER_OPEN, BREAKER_CLOSE, BREAKER_READ, BREAKER_PROBE, BREAKER_RELEASE, PATIENCE_SHARE].find((x) => x.lua === script)!;
     this.loaded.add(s.sha);
     return this.evalsha(s.sha, numKeys, ...args);
   }
@@ -79,6 +82,7 @@ export class StubRedis implements RedisLike {
       return ['ut', 'uc', 'rt', 'rc'].map((f) => h.get(f) ?? 0);
     }
     if (sha === BUDGET_APPLY.sha) return this.#apply(keys[0]!, argv);
+    if (sha === PATIENCE_SHARE.sha) return this.#patience(keys[0]!, argv);
     const [open, probe] = keys as [string, string];
     if (sha === BREAKER_READ.sha) return this.#get(open) ?? null;
     if (sha === BREAKER_OPEN.sha) {
@@ -101,6 +105,20 @@ export class StubRedis implements RedisLike {
       return 1;
     }
     throw new Error(`unknown script ${sha}`);
+  }
+
+  /** PATIENCE_SHARE, line for line (the TTL recorded, not enforced). */
+  #patience(key: string, [ttl, elapsed, at]: string[]): unknown {
+    let h = this.texts.get(key);
+    if (!h) this.texts.set(key, (h = new Map()));
+    let n = 0;
+    if (elapsed !== '') {
+      n = Number(h.get('n') ?? 0) + 1;
+      h.set('n', String(n));
+      h.set(`e${n % 32}`, `${elapsed}:${at}:${n}`);
+      this.ttls.set(key, Number(ttl));
+    }
+    return [n, [...h].flat()];
   }
 
   /** BUDGET_APPLY, line for line. */
