@@ -149,7 +149,9 @@ import { join } from 'node:path';
 // unpacked, 96 files, against 2fa6c4a, both built the same way. The budget rises by exactly that.
 // Merged with the above, the build measures 525,310 B packed and 1,905,058 B unpacked (96 files); the budget
 // is that, rounded up to the next 0.5 kB.
-const BUDGET = { packed: 525_500, unpacked: 1_905_500, files: 100 };
+// +720 B unpacked (packed −14 B): `run` refuses an unknown key inside `hedge`, in each entry that bundles the
+// client, and the CHANGELOG line; measured 525,310 → 525,296 B packed, 1,905,058 → 1,905,778 B unpacked.
+const BUDGET = { packed: 525_500, unpacked: 1_906_220, files: 100 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;

@@ -95,6 +95,11 @@ export function checkRunOptions<T>(input: RunOptions<T>): RunOptions<T> {
     const d = (o.hedge as { delayMs?: unknown } | null)?.delayMs;
     if (typeof o.hedge !== 'object' || o.hedge === null || !(d === undefined || d === 'auto' || (typeof d === 'number' && d >= 0 && Number.isFinite(d)))) {
       bad('hedge', "expected true, false or { delayMs: a number of milliseconds or 'auto' }", o.hedge);
+    } else {
+      // A typo (`delay` for `delayMs`) would otherwise hedge this call with the client's delay, silently.
+      for (const key of Object.keys(o.hedge)) {
+        if (key !== 'delayMs') issues.push({ path: redact(`run.hedge.${key}`), message: `unknown option${closestKey(key, ['delayMs']) ? ' (did you mean "delayMs"?)' : ''}` });
+      }
     }
   }
   if (o.usage !== undefined && typeof o.usage !== 'function') bad('usage', 'expected a function (value) => Usage | undefined', o.usage);

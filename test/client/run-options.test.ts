@@ -48,6 +48,11 @@ describe('run options: unknown keys and unreadable values', () => {
     expect((await configError({ zzzzzz: 1 })).issues[0]!.message).toBe('unknown option');
   });
 
+  it('refuses an unknown key inside hedge, which would otherwise hedge with the client delay', async () => {
+    expect((await configError({ hedge: { delay: 500 } })).issues).toEqual([{ path: 'run.hedge.delay', message: 'unknown option (did you mean "delayMs"?)' }]);
+    expect((await configError({ hedge: { delayMs: 500, [KEY]: 1 } })).message).not.toContain('Zq8Xw7');
+  });
+
   it('names an unknown key redacted, never its value', async () => {
     const err = await configError({ [KEY]: KEY });
     expect(err.message).not.toContain('Zq8Xw7');
