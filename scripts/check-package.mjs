@@ -151,7 +151,9 @@ import { join } from 'node:path';
 // is that, rounded up to the next 0.5 kB.
 // +720 B unpacked (packed −14 B): `run` refuses an unknown key inside `hedge`, in each entry that bundles the
 // client, and the CHANGELOG line; measured 525,310 → 525,296 B packed, 1,905,058 → 1,905,778 B unpacked.
-const BUDGET = { packed: 525_500, unpacked: 1_906_220, files: 100 };
+// +204 B packed / +618 B unpacked: the README's status and over-capacity figures as re-measured, and the
+// CHANGELOG line on the bench's steady state; measured 525,296 → 525,500 B packed, 1,905,778 → 1,906,396 B.
+const BUDGET = { packed: 525_704, unpacked: 1_906_838, files: 100 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;
