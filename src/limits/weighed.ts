@@ -68,14 +68,9 @@ export function admitWeighed(l: Weighing, model: string, s: Tracked, options: Ad
   const slot = slotFree(s);
   const held = s.heldUntil > now;
   const taskId = options?.taskId;
-  if (wait === 0 && slot && !held) {
-    takeShare(s, lazy, now);
-    l.tasks.started(taskId, now);
-    return send(l.o, s, lazy, sink);
-  }
-  // Spill: a later model that can serve sooner takes the call now.
+  // Spill: a later model that can serve sooner takes the call now (a call this model can take now looks only while it is held).
   const later = options?.spillTo;
-  if (later) {
+  if (later && (held || wait > 0 || !slot)) {
     const mine = held ? Infinity : Math.max(wait, 1);
     for (const m of later) {
       const o = l.state(m);
