@@ -37,15 +37,16 @@ export class StubRedis implements RedisLike {
 
   async evalsha(sha: string, numKeys: number, ...args: (string | number)[]): Promise<unknown> {
     this.calls++;
+    const run = () => this.#run(sha, args.slice(0, numKeys).map(String), args.slice(numKeys).map(String));
     if (this.fault === 'hang') {
-      this.unanswered.push(() => this.#run(sha, args.slice(0, numKeys).map(String), args.slice(numKeys).map(String)));
+      this.unanswered.push(run);
       return new Promise(() => {});
     }
     if (this.fault === 'error') throw new Error('connect ECONNREFUSED redis://admin:s3cret-pass@10.0.0.5:6379');
     if (!this.loaded.has(sha)) throw Object.assign(new Error('NOSCRIPT No matching script. Please use EVAL.'), { name: 'ReplyError' });
-    const result = this.#run(sha, args.slice(0, numKeys).map(String), args.slice(numKeys).map(String));
+    const result = run();
     if (this.fault === 'lost-reply') {
-      this.unanswered.push(() => this.#run(sha, args.slice(0, numKeys).map(String), args.slice(numKeys).map(String)));
+      this.unanswered.push(run);
       return new Promise(() => {});
     }
     return result;
