@@ -39,7 +39,7 @@ export interface InstrumentOptions {
   readonly operationName?: string | undefined;
   /**
    * Budget readings for the `llm_resilience.budget.used` / `.remaining` gauges.
-   * @default read from `client.snapshot().budget` when the client has a snapshot
+   * @default read from `client.budgetSnapshot()` at collection time (a client without it: `client.snapshot().budget`)
    */
   readonly budget?: (() => readonly BudgetReading[]) | undefined;
 }
