@@ -153,7 +153,9 @@ import { join } from 'node:path';
 // client, and the CHANGELOG line; measured 525,310 → 525,296 B packed, 1,905,058 → 1,905,778 B unpacked.
 // +204 B packed / +618 B unpacked: the README's status and over-capacity figures as re-measured, and the
 // CHANGELOG line on the bench's steady state; measured 525,296 → 525,500 B packed, 1,905,778 → 1,906,396 B.
-const BUDGET = { packed: 525_704, unpacked: 1_906_838, files: 100 };
+// +291 B packed / +36 B unpacked: the CHANGELOG line and the type documentation of `instrument`'s budget
+// default; measured 525,500 → 525,791 B packed, 1,906,396 → 1,906,432 B unpacked, 96 files.
+const BUDGET = { packed: 525_995, unpacked: 1_906_874, files: 100 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;
