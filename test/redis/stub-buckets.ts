@@ -9,18 +9,22 @@ export function bucketAdmit(h: Map<string, number>, a: string[]): unknown[] {
   const now = Number(a[0]);
   const ttl = Number(a[1]);
   const maxWait = Number(a[2]);
-  const sf = `s:${a[HEAD_ARGS - 2]}`;
-  const seq = Number(a[HEAD_ARGS - 1]);
+  const client = a[HEAD_ARGS - 2];
+  const seq = num(a[HEAD_ARGS - 1]);
   const sec = Math.floor(now / 1000);
   const qs = h.get('qs');
-  const hw = h.get(sf);
-  if (seq <= (hw ?? -1) || (qs !== undefined && seq < (qs * 1000 - ttl) * 1000)) return [-1];
-  if (hw === undefined) {
-    const old = (Math.max(qs ?? sec, sec) * 1000 - ttl) * 1000;
-    for (const [f, v] of h) if (f.startsWith('s:') && v < old) h.delete(f);
+  if (client && seq !== undefined) {
+    // The once-only guard, for a command that carries its store's id and sequence.
+    const sf = `s:${client}`;
+    const hw = h.get(sf);
+    if (seq <= (hw ?? -1) || (qs !== undefined && seq < (qs * 1000 - ttl) * 1000)) return [-1];
+    if (hw === undefined) {
+      const old = (Math.max(qs ?? sec, sec) * 1000 - ttl) * 1000;
+      for (const [f, v] of h) if (f.startsWith('s:') && v < old) h.delete(f);
+    }
+    h.set(sf, seq);
   }
   h.set('qs', Math.max(qs ?? sec, sec));
-  h.set(sf, seq);
   const dims = BUCKET_DIMS.map((_, i) => {
     const arg = (j: number) => a[HEAD_ARGS + i * ARGS_PER_DIM + j];
     const p = String(i + 1);
