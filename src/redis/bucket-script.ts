@@ -6,7 +6,7 @@ export type BucketDim = (typeof BUCKET_DIMS)[number];
 /** Arguments per dimension in {@link BUCKET_ADMIT}. */
 export const ARGS_PER_DIM = 8;
 /** Arguments before the first dimension's in {@link BUCKET_ADMIT}. */
-export const HEAD_ARGS = 10;
+export const HEAD_ARGS = 12;
 /** Smallest share of the limit kept as the shared burst after 429s the headers did not explain. */
 export const MIN_BURST = 1 / 16;
 /** Unexplained 429s within this long of the last cut come from the same burst: one cut for all. */
@@ -72,7 +72,8 @@ const KEYS_OVER = 32;
  *   of its limit the 429's headers showed used; '' when unknown), keep ('1': the call has somewhere else to go, so it
  *   takes only from the first {@link SPILL_BURST} of the burst and leaves the rest to calls
  *   that have not; '0' or '' otherwise), burstAtMost, outputPart (the part of their cap the
- *   caller's recent answers wrote; '' when none), ahead (seconds: the caller's latency), then per dimension in
+ *   caller's recent answers wrote; '' when none), ahead (seconds: the caller's latency), client (the store's
+ *   id), seq (above every seq this client sent before: a thousand per ms of its clock at least), then per dimension in
  *   {@link BUCKET_DIMS} order eight
  *   values: take (units this call takes), need (units that must be there: take plus
  *   a reserve), remaining, limit, observedAt (a header reading to fold in: the
@@ -87,6 +88,13 @@ const KEYS_OVER = 32;
  * that ended before the newest such reading is not added again (a give-back riding on
  * a process's next admission can reach the bucket long after other processes' readings
  * counted it).
+ * Once only. A command whose seq is not above `s:<client>` (the seq of that client's last command run
+ * here), or older than the hash's idle expiry (seq below (qs s − ttlMs) × 1000), changes nothing and
+ * returns {-1}: ioredis sends a command again after a reconnect, one that ran and lost only its answer
+ * too, and its give-backs and refunds, added twice, would be room the provider does not have. A client
+ * new to the hash first deletes the marks of clients silent for longer than that expiry (so the hash
+ * holds the marks of the clients of the last ten minutes, and a command older than a deleted mark is
+ * refused by its age).
  * Returns {taken, waitMs, dim (1-based, 0 = none), burst share (as text), then per
  * dimension: level after the call (as text; '' when the dimension is unknown), limit}.
  */
@@ -111,8 +119,18 @@ local capped = most ~= nil and most < bf
 if capped then bf = most end
 -- Units taken for calls still waiting for their turn, filed by the second they are due (rounded up):
 -- the provider has not counted them yet, and holds no more than its capacity beside them.
-local qv = redis.call('HMGET', k, 'qs', 'qm', 'qn', '1q', '2q', '3q', '4q')
+local sf, seq = 's:' .. ARGV[11], tonumber(ARGV[12])
+local qv = redis.call('HMGET', k, 'qs', 'qm', 'qn', '1q', '2q', '3q', '4q', sf)
 local qs, qm, qn, sec = tonumber(qv[1]), tonumber(qv[2]), tonumber(qv[3]) or 0, math.floor(now / 1000)
+-- Run once: a command sent again after a reconnect (or arriving after a later one) changes nothing.
+if seq <= (tonumber(qv[8]) or -1) or (qs ~= nil and seq < (qs * 1000 - ttl) * 1000) then return {-1} end
+if qv[8] == false then
+  -- A client new here: the marks of clients silent here for longer than the idle expiry go.
+  local h, old = redis.call('HGETALL', k), (math.max(qs or sec, sec) * 1000 - ttl) * 1000
+  for i = 1, #h, 2 do
+    if string.sub(h[i], 1, 2) == 's:' and tonumber(h[i + 1]) < old then redis.call('HDEL', k, h[i]) end
+  end
+end
 local Q, qdirty = {}, false
 for d = 1, n do Q[d] = tonumber(qv[3 + d]) or 0 end
 if qm ~= nil and qs ~= nil and sec > qs then
@@ -143,7 +161,7 @@ if qm ~= nil and qs ~= nil and sec > qs then
     redis.call('HDEL', k, 'qm')
   end
 end
-if qs == nil or sec > qs then redis.call('HSET', k, 'qs', sec) end
+redis.call('HSET', k, 'qs', math.max(qs or sec, sec), sf, ARGV[12])
 for d = 1, n do
   local a = ${HEAD_ARGS} + (d - 1) * ${ARGS_PER_DIM}
   local p = tostring(d)

@@ -1,6 +1,7 @@
-import type { Clock } from '../clock/clock.js';
+import { type Clock, type RandomSource, systemRandom } from '../clock/clock.js';
 import { ARGS_PER_DIM, BUCKET_ADMIT, BUCKET_DIMS, type BucketDim, HEAD_ARGS } from './bucket-script.js';
-import { runScript } from './health.js';
+import { RedisOpError, runScript } from './health.js';
+import { randomId } from './options.js';
 import type { RedisLike } from './types.js';
 
 export { BUCKET_DIMS, type BucketDim } from './bucket-script.js';
@@ -106,24 +107,36 @@ const IDLE_EXPIRY_MS = 10 * 60_000;
 /**
  * {@link SharedBucketStore} on Redis: one `EVALSHA` of the bucket script per
  * admission on `<prefix>buckets:<model>`, bounded by `timeoutMs` on the clock.
+ * Each admission runs once: it carries this store's id and a sequence the script
+ * refuses when it is not above the last one it ran for this store (a command the
+ * Redis client sent again after a reconnect, whose give-backs would count twice).
  */
 export class RedisBucketStore implements SharedBucketStore {
   readonly #redis: RedisLike;
   readonly #clock: Clock;
   readonly #prefix: string;
   readonly #timeoutMs: number;
+  readonly #client: string;
+  #seq = 0;
 
-  constructor(redis: RedisLike, clock: Clock, o: { readonly prefix: string; readonly timeoutMs: number }) {
+  constructor(redis: RedisLike, clock: Clock, o: { readonly prefix: string; readonly timeoutMs: number }, random: RandomSource = systemRandom) {
     this.#redis = redis;
     this.#clock = clock;
     this.#prefix = o.prefix;
     this.#timeoutMs = o.timeoutMs;
+    this.#client = randomId(random);
   }
 
-  async admit(model: string, request: SharedAdmission): Promise<SharedAnswer> {
+  admit(model: string, request: SharedAdmission): Promise<SharedAnswer> {
+    return this.#admit(model, request, false);
+  }
+
+  async #admit(model: string, request: SharedAdmission, again: boolean): Promise<SharedAnswer> {
     const cut = request.cutAt;
     const cutDim = request.cutDim === undefined ? 0 : BUCKET_DIMS.indexOf(request.cutDim) + 1;
-    const args: (string | number)[] = [Math.floor(request.now), IDLE_EXPIRY_MS, request.maxWaitMs, cut === undefined ? '' : Math.floor(cut), cutDim, request.cutTo ?? '', request.keep ? 1 : 0, request.burstAtMost ?? '', request.outputPart?.part ?? '', request.outputPart?.aheadS ?? ''];
+    // A thousand per ms of the clock at least: the script also refuses a command older than the hash's idle expiry by it.
+    this.#seq = Math.max(this.#seq + 1, Math.floor(this.#clock.now()) * 1_000);
+    const args: (string | number)[] = [Math.floor(request.now), IDLE_EXPIRY_MS, request.maxWaitMs, cut === undefined ? '' : Math.floor(cut), cutDim, request.cutTo ?? '', request.keep ? 1 : 0, request.burstAtMost ?? '', request.outputPart?.part ?? '', request.outputPart?.aheadS ?? '', this.#client, this.#seq];
     for (const dim of BUCKET_DIMS) {
       const d = request.dims[dim];
       const r = d?.reading;
@@ -132,6 +145,11 @@ export class RedisBucketStore implements SharedBucketStore {
     }
     if (args.length !== HEAD_ARGS + BUCKET_DIMS.length * ARGS_PER_DIM) throw new Error('bucket script arguments out of step');
     const reply = (await runScript(this.#redis, this.#clock, this.#timeoutMs, BUCKET_ADMIT, [`${this.#prefix}buckets:${model}`], args)) as unknown[];
+    if (Number(reply[0]) === -1) {
+      // Stale: a later command of this store ran first (they reached Redis out of order). Once more with a new seq.
+      if (!again) return this.#admit(model, request, true);
+      throw new RedisOpError('error', 'Redis refused the admission as stale twice', false);
+    }
     const burst = Number(reply[3]);
     const dims: Partial<Record<BucketDim, DimState>> = {};
     BUCKET_DIMS.forEach((dim, i) => {

@@ -4,6 +4,8 @@
 import type { Clock } from '../../src/clock/clock.js';
 import { BREAKER_CLOSE, BREAKER_OPEN, BREAKER_PROBE, BREAKER_READ, BREAKER_RELEASE, BUDGET_APPLY, BUDGET_GET } from '../../src/redis/scripts.js';
 import { PATIENCE_SHARE } from '../../src/redis/patience-share.js';
+import { BUCKET_ADMIT } from '../../src/redis/bucket-script.js';
+import { bucketAdmit } from './stub-buckets.js';
 import type { RedisLike } from '../../src/redis/types.js';
 
 export type Fault = 'none' | 'hang' | 'error' | 'down' | 'lost-reply';
@@ -59,7 +61,7 @@ export class StubRedis implements RedisLike {
 
   async eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown> {
     this.evals++;
-    const s = [BUDGET_APPLY, BUDGET_GET, BREAKER_OPEN, BREAKER_CLOSE, BREAKER_READ, BREAKER_PROBE, BREAKER_RELEASE, PATIENCE_SHARE].find((x) => x.lua === script)!;
+    const s = [BUDGET_APPLY, BUDGET_GET, BREAKER_OPEN, BREAKER_CLOSE, BREAKER_READ, BREAKER_PROBE, BREAKER_RELEASE, PATIENCE_SHARE, BUCKET_ADMIT].find((x) => x.lua === script)!;
     this.loaded.add(s.sha);
     return this.evalsha(s.sha, numKeys, ...args);
   }
@@ -84,6 +86,7 @@ export class StubRedis implements RedisLike {
     }
     if (sha === BUDGET_APPLY.sha) return this.#apply(keys[0]!, argv);
     if (sha === PATIENCE_SHARE.sha) return this.#patience(keys[0]!, argv);
+    if (sha === BUCKET_ADMIT.sha) return bucketAdmit(this.hash(keys[0]!), argv);
     const [open, probe] = keys as [string, string];
     if (sha === BREAKER_READ.sha) return this.#get(open) ?? null;
     if (sha === BREAKER_OPEN.sha) {
