@@ -215,12 +215,11 @@ export class Ledger {
     for (const key of expiry.due(now)) yield* safeStep(this.#signals, { op: 'delete', key }, model, taskId);
   }
 
-  /** `at`: the clock's time, when the caller has just read it (the client's pipeline, at the end of the call). */
+  // Closing a reservation is the settler's: its methods say how.
   settle(reservation: Reservation, usage: Usage | undefined, at?: number): Steps<void> {
     return this.#settler.settle(reservation, usage, at);
   }
 
-  /** {@link settle} done now against the in-memory store; false (nothing done) when {@link settle} must run instead. */
   settleNow(reservation: Reservation, usage: Usage | undefined, at: number | undefined, store: MemoryBudgetStore): boolean {
     return this.#settler.settleNow(reservation, usage, at, store);
   }
