@@ -153,11 +153,11 @@ import { join } from 'node:path';
 // client, and the CHANGELOG line; measured 525,310 → 525,296 B packed, 1,905,058 → 1,905,778 B unpacked.
 // +204 B packed / +618 B unpacked: the README's status and over-capacity figures as re-measured, and the
 // CHANGELOG line on the bench's steady state; measured 525,296 → 525,500 B packed, 1,905,778 → 1,906,396 B.
-// +367 B packed / +1,639 B unpacked: three files split by job (decision record 0069: the errors' root, the
+// +376 B packed / +1,901 B unpacked: three files split by job (decision record 0069: the errors' root, the
 // stream pump's pull and the budget ledger's settle in modules of their own; the new classes' fields,
-// constructors and comments, in both builds); measured 525,641 → 526,008 B packed, 1,906,438 → 1,908,077 B
+// constructors and comments, in both builds); measured 525,537 → 525,913 B packed, 1,906,182 → 1,908,083 B
 // unpacked, 96 files, against main (b03ce2a), both built the same way. The budget rises by exactly that.
-const BUDGET = { packed: 526_071, unpacked: 1_908_477, files: 100 };
+const BUDGET = { packed: 526_080, unpacked: 1_908_739, files: 100 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;
