@@ -3,13 +3,14 @@ import { safeErrorMessage } from '../errors/redact.js';
 import type { Usage } from '../usage/extract.js';
 import { BudgetExceededError, type BudgetDenialDetails, BudgetStoreError } from './errors.js';
 import type { KeyExpiry } from './expiry.js';
-import { StoreFault, type StoreOp, StoreTimeoutError, type Steps } from './store-call.js';
+import { StoreFault, StoreTimeoutError, type Steps } from './store-call.js';
 import type { BudgetOptions } from './options.js';
-import { type Held, OpenReservations, PipelineReservation, RecentTasks, type ReserveRequest, type ReserveResult, type Reservation } from './reservation.js';
+import { OpenReservations, PipelineReservation, RecentTasks, type ReserveRequest, type ReserveResult, type Reservation } from './reservation.js';
 import { type DayTracker, type WindowShape, windowBuckets } from './period.js';
+import { Settler, safeStep } from './settle.js';
 import type { BudgetSignals } from './signals.js';
-import { NANOS_PER_USD, type ScopeHold, add, costNanos, denialOf, overBy, ScopeCache, storeLimit, windowOthers, windowTotals } from './scopes.js';
-import { type Amount, type BudgetStore, type MemoryBudgetStore, type StoreReserveResult, type Totals, ZERO } from './store.js';
+import { NANOS_PER_USD, type ScopeHold, add, costNanos, denialOf, overBy, ScopeCache, storeLimit, windowOthers } from './scopes.js';
+import { type Amount, type BudgetStore, type MemoryBudgetStore, type StoreReserveResult, ZERO } from './store.js';
 import type { RequestEstimate } from '../usage/estimate.js';
 
 /** An estimate in whole, non-negative tokens (a fresh object: the reservation keeps it). */
@@ -32,7 +33,8 @@ export interface LedgerParts {
 /**
  * The accounting steps of a {@link BudgetManager}: reserve, settle and release,
  * each written once as {@link Steps} that the manager's store runner drives
- * (synchronously for the in-memory store). Holds the open reservations.
+ * (synchronously for the in-memory store). Holds the open reservations; opens
+ * them here, and its {@link Settler} closes them.
  */
 export class Ledger {
   readonly store: BudgetStore;
@@ -42,6 +44,8 @@ export class Ledger {
   readonly #day: DayTracker;
   readonly #window: WindowShape | undefined;
   readonly #open = new OpenReservations();
+  /** Settles and releases what this ledger opened. */
+  readonly #settler: Settler;
   /**
    * The last estimate reserved directly and its model, with its whole tokens and amount: the pipeline's
    * calls without a request share one frozen estimate, so these are worked out once per model, not per call.
@@ -62,6 +66,7 @@ export class Ledger {
     this.#window = p.window;
     this.#expiry = p.expiry;
     this.#scopes = new ScopeCache(p.options);
+    this.#settler = new Settler(p, this.#open);
   }
 
   /** Reservations not yet settled or released. */
@@ -195,7 +200,7 @@ export class Ledger {
   }
 
   *#undo(held: readonly ScopeHold[], amount: Amount, model: string, taskId: string | undefined): Steps<void> {
-    for (const h of held) yield* this.#safe({ op: 'release', key: h.key, reserved: amount }, model, taskId);
+    for (const h of held) yield* safeStep(this.#signals, { op: 'release', key: h.key, reserved: amount }, model, taskId);
   }
 
   /** Drops store keys whose period is over (at most once a minute of clock time). Never fails a call. */
@@ -207,120 +212,19 @@ export class Ledger {
       this.#adopted = true;
       for (const key of this.store.keys?.() ?? []) expiry.touch(key, now);
     }
-    for (const key of expiry.due(now)) yield* this.#safe({ op: 'delete', key }, model, taskId);
+    for (const key of expiry.due(now)) yield* safeStep(this.#signals, { op: 'delete', key }, model, taskId);
   }
 
-  /** One store operation whose failure becomes a `budget:usage-warning`, never a failed user call. */
-  *#safe<T>(op: StoreOp, model: string, taskId: string | undefined): Steps<T | undefined> {
-    try {
-      return (yield op) as T;
-    } catch (fault) {
-      return this.#storeWarning(fault, model, taskId);
-    }
+  // Closing a reservation is the settler's: its methods say how.
+  settle(reservation: Reservation, usage: Usage | undefined, at?: number): Steps<void> {
+    return this.#settler.settle(reservation, usage, at);
   }
 
-  /** `at`: the clock's time, when the caller has just read it (the client's pipeline, at the end of the call). */
-  *settle(reservation: Reservation, usage: Usage | undefined, at?: number): Steps<void> {
-    const held = this.#open.take(reservation);
-    if (!held) return;
-    const now = at ?? this.#clock.now();
-    const used = this.#settling(held, usage, now);
-    const { model, taskId } = held.reservation;
-    for (const h of held.holds) {
-      this.#expiry?.touch(h.key, now);
-      // #safe inlined: no generator per scope on every settle.
-      let after: Totals | undefined;
-      try {
-        after = yield { op: 'settle', key: h.key, reserved: held.amount, used };
-      } catch (fault) {
-        after = this.#storeWarning(fault, model, taskId);
-      }
-      if (!after || !this.#signals.wants('budget:warning')) continue;
-      // A window's level is the sum of its buckets at this moment, not the one bucket this call was held in.
-      const level = h.scope === 'window' ? yield* this.#safeTotals(model, taskId) : after;
-      if (level) this.#signals.thresholds(h, level, used, taskId);
-    }
-  }
-
-  /**
-   * {@link settle} done now against the in-memory store, with no generator and no operation objects:
-   * the same store writes, events and warnings, in the same order. False (nothing done) with a window
-   * scope, whose warning level needs more reads: run {@link settle} instead.
-   */
   settleNow(reservation: Reservation, usage: Usage | undefined, at: number | undefined, store: MemoryBudgetStore): boolean {
-    if (this.#window) return false;
-    const held = this.#open.take(reservation);
-    if (!held) return true;
-    const now = at ?? this.#clock.now();
-    const used = this.#settling(held, usage, now, this.#used);
-    for (const h of held.holds) {
-      this.#expiry?.touch(h.key, now);
-      let after: Totals | undefined;
-      try {
-        after = store.settleSyncView(h.key, held.amount, used);
-      } catch (fault) {
-        after = this.#storeWarning(fault, held.reservation.model, held.reservation.taskId);
-      }
-      if (after && this.#signals.wants('budget:warning')) this.#signals.thresholds(h, after, used, held.reservation.taskId);
-    }
-    return true;
+    return this.#settler.settleNow(reservation, usage, at, store);
   }
 
-  /**
-   * What {@link settleNow} used, in one object reused by every settle: the store and the thresholds read
-   * its two numbers during the settle and keep nothing of it, and nothing runs another `settleNow` before
-   * the settle is over (a pipeline's settle follows its call's answer, never a listener's call).
-   */
-  readonly #used: { tokens: number; costNanos: number } = { tokens: 0, costNanos: 0 };
-
-  /** A settle's first part, whichever way it runs, once the reservation is closed: reports its usage, returns what it used (in `into` when given). */
-  #settling(held: Held, usage: Usage | undefined, now: number, into?: { tokens: number; costNanos: number }): Amount {
-    const { model, taskId } = held.reservation;
-    let actual: Usage;
-    let estimated = false;
-    if (usage === undefined || usage.invalid !== undefined) {
-      this.#signals.usageWarning(model, usage === undefined ? 'missing' : 'invalid', taskId, usage?.invalid);
-      const e = held.reservation.estimate;
-      actual = { inputTokens: e.inputTokens, outputTokens: e.outputTokens, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
-      estimated = true;
-    } else {
-      actual = usage;
-    }
-    const usd = this.#signals.costOrWarn(model, actual, taskId);
-    const tokens = actual.inputTokens + actual.outputTokens;
-    const nanos = costNanos(usd);
-    let used: Amount;
-    if (into) {
-      into.tokens = tokens;
-      into.costNanos = nanos;
-      used = into;
-    } else used = { tokens, costNanos: nanos };
-    this.#signals.usage(now, model, taskId, actual, usd === undefined ? null : used.costNanos / NANOS_PER_USD, estimated);
-    return used;
-  }
-
-  *release(reservation: Reservation): Steps<void> {
-    const held = this.#open.take(reservation);
-    if (!held) return;
-    if (held.amount.tokens === 0 && held.amount.costNanos === 0) return; // nothing was held (onStoreError: 'open')
-    const now = this.#clock.now();
-    for (const h of held.holds) {
-      this.#expiry?.touch(h.key, now);
-      yield* this.#safe({ op: 'release', key: h.key, reserved: held.amount }, held.reservation.model, held.reservation.taskId);
-    }
-  }
-
-  #storeWarning(fault: unknown, model: string, taskId: string | undefined): undefined {
-    this.#signals.usageWarning(model, 'store', taskId, safeErrorMessage(fault instanceof StoreFault ? fault.error : fault));
-    return undefined;
-  }
-
-  /** The window's level now, or undefined (with a warning) when the store fails. */
-  *#safeTotals(model: string, taskId: string | undefined): Steps<Totals | undefined> {
-    try {
-      return yield* windowTotals(this.#window!, this.#clock.now());
-    } catch (fault) {
-      return this.#storeWarning(fault, model, taskId);
-    }
+  release(reservation: Reservation): Steps<void> {
+    return this.#settler.release(reservation);
   }
 }

@@ -3,17 +3,11 @@ import type { TimerHandle } from '../clock/clock.js';
 import { TimeoutError } from '../errors/errors.js';
 import { errorOfPart, isPreamble } from './detect.js';
 import { StreamInterruptedError, type StreamProgress, markIdle } from './errors.js';
+import { SourcePull, type Step } from './pull.js';
 import type { ChunkSource, PumpOptions, StreamCommitInfo, StreamOutcome, StreamSummary } from './types.js';
 
 export type { ChunkSource, PumpOptions, StreamCommitInfo, StreamOutcome, StreamSummary } from './types.js';
 import { StreamUsageAccumulator } from './usage.js';
-
-type Step =
-  | { readonly kind: 'chunk'; readonly value: unknown }
-  | { readonly kind: 'done' }
-  | { readonly kind: 'error'; readonly error: unknown }
-  | { readonly kind: 'timeout' }
-  | { readonly kind: 'aborted' };
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
 /** `idleTimeoutMs` when none is given: long enough for any reader that is still reading. */
@@ -22,21 +16,20 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 300_000;
 /**
  * One stream's life: priming (pull until the first content chunk, all
  * failures reject), then committed (chunks go to the caller, failures become
- * {@link StreamInterruptedError}). Timers run only while a pull is pending, so
- * a slow consumer is never mistaken for a stalled provider.
+ * {@link StreamInterruptedError}). Timers run only while a pull is pending
+ * ({@link SourcePull}), so a slow consumer is never mistaken for a stalled provider.
  */
 export class StreamPump {
   readonly ended: Promise<StreamSummary>;
   readonly #o: PumpOptions;
   readonly #source: ChunkSource;
+  readonly #pull: SourcePull;
   readonly #startedAt: number;
   readonly #usage = new StreamUsageAccumulator();
   readonly #buffer: unknown[] = [];
   #resolveEnded!: (s: StreamSummary) => void;
   #firstAt: number | undefined;
   #delivered = 0;
-  #inflight: Promise<IteratorResult<unknown>> | undefined;
-  #wake: ((s: Step) => void) | undefined;
   #committed = false;
   #sourceDone = false;
   #ended = false;
@@ -54,6 +47,7 @@ export class StreamPump {
   constructor(source: ChunkSource, options: PumpOptions) {
     this.#o = options;
     this.#source = source;
+    this.#pull = new SourcePull(source, options.clock);
     this.#startedAt = options.startedAt ?? options.clock.now();
     this.ended = new Promise((r) => (this.#resolveEnded = r));
     options.signal?.addEventListener('abort', this.#onAbort);
@@ -154,7 +148,7 @@ export class StreamPump {
   /** The caller's `return()`: a `break` out of the loop, or a cancelled reader. */
   async return(): Promise<IteratorResult<unknown>> {
     this.#finish(this.#failure ? 'failed' : 'abandoned', true);
-    this.#wake?.({ kind: 'aborted' });
+    this.#pull.wake({ kind: 'aborted' });
     return DONE;
   }
 
@@ -211,40 +205,13 @@ export class StreamPump {
   /** Pulls one chunk, racing the timeout and the abort signal. Never rejects. */
   #step(timeoutMs: number | undefined): Promise<Step> {
     if (this.#o.signal?.aborted && !this.#selfAbort) return Promise.resolve({ kind: 'aborted' });
-    let p: Promise<IteratorResult<unknown>>;
-    try {
-      p = this.#inflight ??= Promise.resolve(this.#source.next());
-    } catch (error) {
-      return Promise.resolve({ kind: 'error', error });
-    }
-    return new Promise<Step>((resolve) => {
-      const clock = this.#o.clock;
-      let timer: TimerHandle | undefined;
-      let settled = false;
-      const settle = (s: Step, fromSource: boolean) => {
-        if (settled) return;
-        settled = true;
-        // A pull that lost the race stays in flight: the next step takes its chunk.
-        if (fromSource) this.#inflight = undefined;
-        if (this.#wake === wake) this.#wake = undefined;
-        if (timer !== undefined) clock.clearTimeout(timer);
-        resolve(s);
-      };
-      const wake = (s: Step) => settle(s, false);
-      this.#wake = wake;
-      if (timeoutMs !== undefined) timer = clock.setTimeout(() => settle({ kind: 'timeout' }, false), Math.max(0, timeoutMs));
-      p.then(
-        (r) => settle(r.done ? { kind: 'done' } : { kind: 'chunk', value: r.value }, true),
-        (error: unknown) => settle({ kind: 'error', error }, true),
-      );
-    });
+    return this.#pull.step(timeoutMs);
   }
 
   #onAbort = (): void => {
     if (this.#selfAbort) return;
-    if (this.#wake) this.#wake({ kind: 'aborted' });
-    // Committed and idle (the caller is between reads): end now, so nothing waits on a dead request.
-    else if (this.#committed) this.#finish('aborted', true);
+    // Committed and idle (the caller is between reads, no pull to wake): end now, so nothing waits on a dead request.
+    if (!this.#pull.wake({ kind: 'aborted' }) && this.#committed) this.#finish('aborted', true);
   };
 
   #commit(): StreamCommitInfo {
