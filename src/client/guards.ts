@@ -52,10 +52,7 @@ export function guardAttempt(deps: PipelineDeps, model: string, call: CallState,
  */
 function probeLimit(breaker: ModelBreaker | undefined, model: string, call: CallState, now: number, slowMs: number | undefined): number | undefined {
   const chain = call.chain;
-  if (chain === undefined) return undefined;
-  // Not the chain's last model (its first place is before the last), checked without a search when it is not last.
-  const last = chain.length - 1;
-  if (chain[last] === model ? chain.indexOf(model) === last : last < 0) return undefined;
+  if (chain === undefined || chain.indexOf(model) >= chain.length - 1) return undefined;
   return breaker?.state(now) === 'half-open' ? breaker.slowThreshold(slowMs) : undefined;
 }
 

@@ -26,13 +26,9 @@ const KEEP_ALIVE = Object.freeze({ keepAlive: true });
  * While a deadline is live the timer keeps the process alive (a pending call
  * waits on it). When the last one is removed, a clock that can release a
  * timer's hold ({@link Clock.keepAlive}: the system clock) leaves the timer
- * armed, so a sequential caller's next attempt re-arms nothing, and releases
- * its hold one clock turn later (a 0-ms background timer) unless a deadline
- * came back by then: calls that follow one another within a turn (a function
- * that answers without I/O, a cache) toggle no hold per attempt, and an idle
- * process is held one turn at most. A clock that cannot release a hold has
- * the timer cleared at once. A timer that fires with nothing due re-arms only
- * for a live deadline. `dispose()` clears both timers.
+ * armed without the hold, so a sequential caller's next attempt re-arms
+ * nothing; a clock that cannot has it cleared. A timer that fires with nothing
+ * due re-arms only for a live deadline. `dispose()` clears it.
  */
 export class Deadlines {
   readonly #clock: Clock;
@@ -43,8 +39,6 @@ export class Deadlines {
   #armedAt = Number.POSITIVE_INFINITY;
   /** Whether the armed timer holds the process alive. */
   #held = false;
-  /** The background timer that releases the hold once nothing is live (decision 0067), while one is pending. */
-  #release: TimerHandle | undefined;
   #live = 0;
   #disposed = false;
 
@@ -123,27 +117,17 @@ export class Deadlines {
 
   #clear(): void {
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
-    if (this.#release !== undefined) this.#clock.clearTimeout(this.#release);
-    this.#timer = this.#release = undefined;
+    this.#timer = undefined;
     this.#armedAt = Number.POSITIVE_INFINITY;
     this.#held = false;
   }
 
-  /**
-   * Nothing is waiting: the timer stops holding the process one clock turn later, unless a deadline comes back
-   * first (or it goes at once, on a clock that cannot release its hold).
-   */
+  /** Nothing is waiting: the timer stops holding the process (or goes, on a clock that cannot release its hold). */
   #idle(): void {
     if (this.#timer === undefined) return;
-    if (!this.#clock.keepAlive) this.#clear();
-    else if (this.#held && this.#release === undefined) this.#release = this.#clock.setTimeout(this.#released, 0);
+    if (this.#clock.keepAlive) this.#hold(false);
+    else this.#clear();
   }
-
-  /** The turn after the last deadline went: the hold goes if none came back (a background timer, holding nothing itself). */
-  readonly #released = (): void => {
-    this.#release = undefined;
-    if (this.#live === 0 && this.#held) this.#hold(false);
-  };
 
   #hold(on: boolean): void {
     if (this.#timer === undefined || !this.#clock.keepAlive) return;
