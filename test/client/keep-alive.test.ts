@@ -32,6 +32,34 @@ describe('process lifetime on the system clock', () => {
   });
 });
 
+describe('attempt deadlines and process lifetime', () => {
+  const spawn = (code: string) => spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: root, encoding: 'utf8', timeout: 15_000 });
+
+  it('a call whose function never settles keeps the process alive until its attempt times out', () => {
+    const child = spawn(`
+      import { ResilientClient } from './src/index.ts';
+      const client = new ResilientClient({ models: ['m'], retry: false, timeoutMs: 200 });
+      await client.run(async () => 'first');
+      console.log(await client.run(() => new Promise(() => {})).catch((e) => e.failures[0].reason));
+    `);
+    expect(child.stdout.trim()).toBe('timeout');
+    expect(child.status).toBe(0);
+  });
+
+  it('after sequential calls with a long attempt timeout, the idle process exits at once', () => {
+    const child = spawn(`
+      import { ResilientClient } from './src/index.ts';
+      const client = new ResilientClient({ models: ['m'], timeoutMs: 600_000 });
+      for (let i = 0; i < 3; i++) await client.run(async () => i);
+      await client.run(() => new Promise((resolve) => setTimeout(() => resolve('late'), 20)));
+      const t0 = performance.now();
+      process.on('exit', () => console.log(performance.now() - t0 < 5_000 ? 'exited promptly' : 'held'));
+    `);
+    expect(child.stdout.trim()).toBe('exited promptly');
+    expect(child.status).toBe(0);
+  });
+});
+
 describe('admission waits and process lifetime', () => {
   const spawn = (code: string) => spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: root, encoding: 'utf8', timeout: 15_000 });
   // The provider's headers: 600 requests a minute, none left now (one comes back every 100 ms).

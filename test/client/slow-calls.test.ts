@@ -199,4 +199,23 @@ describe('a half-open probe', () => {
     expect(provider.callsTo('secondary').at(-1)!.at).toBe(start + 3_000);
     expect(client.breakerState('primary')).toBe('open');
   });
+
+  it('on the last model of the chain is not cut at the slow threshold: with no model after it, it runs to its deadline', async () => {
+    const { clock, provider, client, events } = setup({}, { retry: false, adaptiveTimeout: { minTimeoutMs: 1_000 }, breaker: { volumeThreshold: 1, rollingWindowMs: 1_000, resetTimeoutMs: 10_000 } });
+    await prime(clock, client, provider, 'primary', 100, 2_000); // derived deadline 6 s, slow past 3 s
+    await clock.advance(2_000);
+    provider.script('secondary', [step.serverError(503)]);
+    provider.script('primary', [step.serverError(503)]);
+    await client.run(provider.call, { models: ['secondary', 'primary'] }).catch(() => {});
+    expect(client.breakerState('primary')).toBe('open');
+    await clock.advance(10_000);
+    provider.script('secondary', [step.serverError(503)]);
+    provider.script('primary', [step.hang()]);
+    const start = clock.now();
+    const p = client.run(provider.call, { models: ['secondary', 'primary'] }).catch(() => {});
+    await clock.advance(6_000);
+    await p;
+    const failure = events.filter((e) => e.name === 'failure' && e.payload.model === 'primary').at(-1)!.payload;
+    expect([failure.kind, (failure.timestamp as number) - start]).toEqual(['timeout', 6_000]);
+  });
 });
