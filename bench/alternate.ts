@@ -4,7 +4,9 @@
  * The success path before and after a change, side by side: the library at
  * `<git ref>` and the working tree, each bundled as `npm run bench` bundles it,
  * and each subject run in its own process, alternating before / after, round
- * after round. In one process holding every subject the code the clients share
+ * after round, the side that goes first swapped every round (a process run
+ * right after another one's load on a shared machine is not measured on the
+ * same side every time). In one process holding every subject the code the clients share
  * sees every configuration, and a noisy moment on a shared machine hits one
  * side only; separate alternating processes avoid both (decision records 0028,
  * 0035, 0040). Results never decide a test run.
@@ -134,7 +136,8 @@ async function main(): Promise<void> {
   for (let round = 0; round < rounds; round++) {
     for (const mode of modes) {
       for (const id of ids) {
-        for (const [side, file] of Object.entries(sides)) {
+        const order = Object.entries(sides);
+        for (const [side, file] of round % 2 === 0 ? order : order.reverse()) {
           const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', script, '--child', file, id, mode], { cwd: root, encoding: 'utf8' });
           const key = `${mode}\t${id}\t${side}`;
           results.set(key, [...(results.get(key) ?? []), JSON.parse(out) as number]);
