@@ -35,8 +35,10 @@ for (const file of src) {
     });
 }
 
-// A file past this many lines is split (STYLE.md rule 1: ~300 lines; the margin is for a file that grows a little).
-const MAX_LINES = 350;
+// A file past this many lines is split (STYLE.md rule 1: ~300 lines; the margin is for a file that grows a
+// little). Every src/ file is at or under 300 lines but the model try's class (317), one object on the hot
+// path that a split would turn into calls between two (decision 0069 lists the largest files).
+const MAX_LINES = 320;
 for (const file of src) {
   const rel = relative(root, file);
   const lines = readFileSync(file, 'utf8').split('\n').length - 1;
