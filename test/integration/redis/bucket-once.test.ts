@@ -4,8 +4,8 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DimRequest, RedisBucketStore } from '../../../src/redis/bucket-store.js';
-import type { RedisLike } from '../../../src/redis/types.js';
 import { createFakeClock } from '../../../src/testing/index.js';
+import { Tap } from './tap.js';
 
 const URL_ = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const run = `once${process.pid}-${Date.now()}`;
@@ -19,30 +19,9 @@ afterAll(async () => {
   redis.disconnect();
 });
 
-/** The real Redis, keeping the commands sent: `again(i)` sends the i-th once more; `hold` keeps the next one unsent. */
-class Tap implements RedisLike {
-  readonly sent: [string, number, ...(string | number)[]][] = [];
-  hold = false;
-  get status() {
-    return redis.status;
-  }
-  evalsha(sha: string, numKeys: number, ...args: (string | number)[]): Promise<unknown> {
-    this.sent.push([sha, numKeys, ...args]);
-    if (this.hold) return new Promise(() => {});
-    return redis.evalsha(sha, numKeys, ...args);
-  }
-  eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown> {
-    return redis.eval(script, numKeys, ...args);
-  }
-  again(i: number): Promise<unknown> {
-    const [sha, numKeys, ...args] = this.sent[i]!;
-    return redis.evalsha(sha, numKeys, ...args);
-  }
-}
-
 function setup(name: string) {
   const clock = createFakeClock();
-  const tap = new Tap();
+  const tap = new Tap(() => redis);
   const prefix = `${run}:${name}:`;
   const store = (n = 0) => new RedisBucketStore(tap, clock, { prefix, timeoutMs: 2_000 }, () => n / 36);
   const level = async () => Number(await redis.hget(`${prefix}buckets:m`, '1l'));
