@@ -112,17 +112,24 @@ export class StubRedis implements RedisLike {
   }
 
   /** PATIENCE_SHARE, line for line (the TTL recorded, not enforced). */
-  #patience(key: string, [ttl, elapsed, at]: string[]): unknown {
+  #patience(key: string, [ttl, elapsed, at, id, seq]: string[]): unknown {
     let h = this.texts.get(key);
     if (!h) this.texts.set(key, (h = new Map()));
     let n = 0;
     if (elapsed !== '') {
+      const mark = h.get(`s:${id}`);
+      const top = Number(h.get('t') ?? -1);
+      const cut = Math.max(top, Number(seq)) - Number(ttl) * 1000;
+      if (Number(seq) <= Number(mark ?? -1) || Number(seq) < cut) return [-1];
+      if (mark === undefined) for (const [f, v] of [...h]) if (f.startsWith('s:') && Number(v) < cut) h.delete(f);
       n = Number(h.get('n') ?? 0) + 1;
       h.set('n', String(n));
-      h.set(`e${n % 32}`, `${elapsed}:${at}:${n}`);
+      h.set(`e${n % 32}`, `${elapsed}:${at}:${n}:${id}`);
+      h.set(`s:${id}`, seq!);
+      h.set('t', Number(seq) > top ? seq! : h.get('t')!);
       this.ttls.set(key, Number(ttl));
     }
-    return [n, [...h].flat()];
+    return [n, Array.from({ length: 32 }, (_, i) => h.get(`e${i}`) ?? null)];
   }
 
   /** BUDGET_APPLY, line for line. */

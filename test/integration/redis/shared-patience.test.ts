@@ -51,11 +51,11 @@ describe('the callers’ patience shared on Redis', () => {
     a.explore(clock.now());
     await settle();
     expect(a.ms(clock.now())).toBe(30_000);
-    // Bounded: the counter and a ring of the latest aborts, with the learning window as TTL.
+    // Bounded: the counter, a ring of the latest aborts, the two publishers' marks and the highest, with the learning window as TTL.
     for (let i = 0; i < 2 * PATIENCE_KEPT; i++) a.aborted(30_000, clock.now());
     await settle();
     const hash = await redis.hgetall(`${prefix}patience`);
-    expect(Object.keys(hash)).toHaveLength(PATIENCE_KEPT + 1);
+    expect(Object.keys(hash)).toHaveLength(PATIENCE_KEPT + 4);
     expect(hash.n).toBe(String(5 + 2 * PATIENCE_KEPT));
     const ttl = await redis.pttl(`${prefix}patience`);
     expect(ttl).toBeGreaterThan(PATIENCE_WINDOW_MS - 60_000);
