@@ -166,7 +166,11 @@ import { join } from 'node:path';
 // unpacked, 96 files, against main (b03ce2a), both built the same way. The budget rises by exactly that.
 // Merged with the above, the build measures 527,249 B packed and 1,911,885 B unpacked (96 files): +346 /
 // +1,901 B over the merge before it; the budget rises by that.
-const BUDGET = { packed: 527_453, unpacked: 1_912_327, files: 100 };
+// +380 B packed / +1,559 B unpacked: each shared abort recorded once (the patience script's guard, the
+// share's id and sequence, in the ESM and CJS builds of the redis entry and its types) and the CHANGELOG
+// line (decision record 0071); measured 527,364 → 527,744 B packed, 1,912,087 → 1,913,646 B unpacked,
+// 96 files, against main (c5575e3). The budget rises by exactly that.
+const BUDGET = { packed: 527_833, unpacked: 1_913_886, files: 100 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;
