@@ -72,4 +72,33 @@ describe('unused output given back to the shared buckets', () => {
     a.dispose();
     b.dispose();
   });
+
+  // A reading describes the provider's buckets as of when it handled the request, a latency before the
+  // response that carries it, and is dated when the response is read: that errs on the side of fewer
+  // calls. What it costs, and why dating it at the request was not kept: decision 0072.
+  it('lowers the level as of when it is read: the refill and a refund of that latency are not counted (fewer calls, never more)', async () => {
+    const { clock, a, b } = processes(`rf${run}:latency:`);
+    a.observe(MODEL, output(clock.now(), LIMIT));
+    await a.admit(MODEL, { weight: WEIGHT });
+    await b.admit(MODEL, { weight: WEIGHT });
+    expect(level(b)).toBe(58_000);
+    await clock.advance(100);
+    // b's call wrote 200 of its 1,000: the provider refunds 800 now; b tells the store on its next admission.
+    b.used(MODEL, WEIGHT, { inputTokens: 100, outputTokens: 200 });
+    await clock.advance(200);
+    // a's answer, 300 ms after its request: the provider's room when it took a's call, with 2,000 of
+    // use the buckets did not see (another key's client): 57,000. The provider holds 57,100 now.
+    a.observe(MODEL, output(clock.now(), 57_000));
+    await a.admit(MODEL, { weight: WEIGHT });
+    // The level follows the reading as of now, less this call: 56,000 (the provider: 56,100).
+    expect(level(a)).toBe(56_000);
+    await clock.advance(100);
+    // b's refund ended before that reading was read: it counts as held by it, and is not added. The
+    // provider: 55,200. The 1,100 not counted (300 ms of refill, the refund) stand against b's call,
+    // sent during that latency, which the reading does not hold either.
+    await b.admit(MODEL, { weight: WEIGHT });
+    expect(level(b)).toBe(55_100);
+    a.dispose();
+    b.dispose();
+  });
 });
