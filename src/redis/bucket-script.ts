@@ -48,7 +48,7 @@ const KEYS_OVER = 32;
  * KEYS[1] the model's hash (fields `<dim>l` level, `<dim>t` time of level, `<dim>c` limit,
  *   `<dim>u` units taken while no limit was known yet: the first reading may not count
  *   them, so they are taken from it; `<dim>r` time of the newest reading that lowered the
- *   level; `<dim>q` units taken for calls still waiting for their turn; `<dim>g` set once a
+ *   level; `<dim>f` the latest time an admission found the level at its top; `<dim>q` units taken for calls still waiting for their turn; `<dim>g` set once a
  *   call's units were partly refunded; `r<second>` the units, per dimension, of the calls
  *   whose turn is due in that second (clock seconds, rounded up); `qs` the last second whose
  *   turns were counted as come, `qm` the latest second with turns filed, `qn` how many seconds are
@@ -87,7 +87,9 @@ const KEYS_OVER = 32;
  * A reading that lowers the level already holds every refund made before it: a refund
  * that ended before the newest such reading is not added again (a give-back riding on
  * a process's next admission can reach the bucket long after other processes' readings
- * counted it).
+ * counted it). Nor is a refund made at or before the latest time an admission found the level at
+ * its top: the provider's bucket was full then too (it holds that refund besides), and a refund into
+ * a full bucket is lost (decision 0073).
  * Once only. A command whose seq is not above `s:<client>` (the seq of that client's last command run
  * here), or older than the hash's idle expiry (seq below (qs s − ttlMs) × 1000), changes nothing and
  * returns {-1}: ioredis sends a command again after a reconnect, one that ran and lost only its answer
@@ -107,7 +109,7 @@ local most = tonumber(ARGV[8])
 local part, ahead = tonumber(ARGV[9]), tonumber(ARGV[10]) or 0
 local f = function (x) return string.format('%.6f', x) end
 local n = ${BUCKET_DIMS.length}
-local L, C, T, K, N, F, R, G = {}, {}, {}, {}, {}, {}, {}, {}
+local L, C, T, K, N, F, R, G, FA = {}, {}, {}, {}, {}, {}, {}, {}, {}
 local wait, wdim = 0, 0
 local bv = redis.call('HMGET', k, 'bf', 'bc')
 local bf, bc = tonumber(bv[1]) or 1, tonumber(bv[2])
@@ -165,8 +167,8 @@ redis.call('HSET', k, 'qs', math.max(qs or sec, sec), sf, ARGV[12])
 for d = 1, n do
   local a = ${HEAD_ARGS} + (d - 1) * ${ARGS_PER_DIM}
   local p = tostring(d)
-  local v = redis.call('HMGET', k, p .. 'l', p .. 't', p .. 'c', p .. 'u', p .. 'r', p .. 'g')
-  local l, t, c, r = tonumber(v[1]), tonumber(v[2]), tonumber(v[3]), tonumber(v[5])
+  local v = redis.call('HMGET', k, p .. 'l', p .. 't', p .. 'c', p .. 'u', p .. 'r', p .. 'g', p .. 'f')
+  local l, t, c, r, fa = tonumber(v[1]), tonumber(v[2]), tonumber(v[3]), tonumber(v[5]), tonumber(v[7])
   local rem, lim, at = tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5])
   if lim and lim > 0 and rem then
     c = math.max(lim, rem)
@@ -199,6 +201,8 @@ for d = 1, n do
       -- A reading that lowers the level counts every refund the provider made before it.
       if seen < l then l = seen; if r == nil or at > r then r = at end end
     end
+    -- At its top now: a refund made until now had no room at the provider either (a full bucket loses it).
+    if l >= top and (fa == nil or now > fa) then fa = now end
     -- The provider is empty in a window its headers do not show.
     if cut and cutDim == d then l = math.min(l, 0) end
     local back = tonumber(ARGV[a + 6]) or 0
@@ -206,10 +210,10 @@ for d = 1, n do
     local refund, refundAt = tonumber(ARGV[a + 7]) or 0, tonumber(ARGV[a + 8])
     if refund > 0 and v[6] == false then redis.call('HSET', k, p .. 'g', 1) end
     G[d] = refund > 0 or v[6] ~= false
-    if refund > 0 and (r == nil or refundAt == nil or refundAt >= r) then back = back + refund end
+    if refund > 0 and (r == nil or refundAt == nil or refundAt >= r) and (fa == nil or refundAt == nil or refundAt > fa) then back = back + refund end
     if back ~= 0 then l = math.min(top, l + back) end
     N[d] = math.min(cap, tonumber(ARGV[a + 2]) or 0)
-    L[d], C[d], T[d], K[d], F[d], R[d] = l, c, t, cap, first, r
+    L[d], C[d], T[d], K[d], F[d], R[d], FA[d] = l, c, t, cap, first, r, fa
   end
 end
 -- A call whose weight leaves a limited dimension uncounted cannot keep to a share of it.
@@ -278,8 +282,10 @@ for d = 1, n do
     local p = tostring(d)
     local a = ${HEAD_ARGS} + (d - 1) * ${ARGS_PER_DIM}
     if taken == 1 then L[d] = L[d] - math.min(K[d], tonumber(ARGV[a + 1]) or 0) end
-    if R[d] then redis.call('HSET', k, p .. 'l', f(L[d]), p .. 't', f(T[d]), p .. 'c', f(C[d]), p .. 'r', f(R[d]))
-    else redis.call('HSET', k, p .. 'l', f(L[d]), p .. 't', f(T[d]), p .. 'c', f(C[d])) end
+    local set = {p .. 'l', f(L[d]), p .. 't', f(T[d]), p .. 'c', f(C[d])}
+    if R[d] then set[7] = p .. 'r'; set[8] = f(R[d]) end
+    if FA[d] then set[#set + 1] = p .. 'f'; set[#set + 1] = f(FA[d]) end
+    redis.call('HSET', k, unpack(set))
     out[#out + 1] = f(L[d])
     out[#out + 1] = f(C[d])
   else

@@ -56,6 +56,23 @@ describe('unused output given back to the shared buckets', () => {
     b.dispose();
   });
 
+  it('is not counted when the bucket was at its top after the call ended (the provider had no room for it)', async () => {
+    const { clock, a, b } = processes(`rf${run}:full:`);
+    a.observe(MODEL, output(clock.now(), LIMIT));
+    b.observe(MODEL, output(clock.now(), LIMIT));
+    await a.admit(MODEL, { weight: WEIGHT });
+    // Full again at 1,000 ms; the call ends at 2,000 having written 200: the provider's refund of 800 finds no room.
+    await clock.advance(2_000);
+    a.used(MODEL, WEIGHT, { inputTokens: 100, outputTokens: 200 });
+    for (let i = 0; i < 5; i++) await b.admit(MODEL, { weight: WEIGHT });
+    expect(level(b)).toBe(55_000);
+    // The refund reaches the store on this process's next admission, below the top now: adding it would be room the provider lost.
+    await a.admit(MODEL, { weight: WEIGHT });
+    expect(level(a)).toBe(54_000);
+    a.dispose();
+    b.dispose();
+  });
+
   it('is counted when the call ended after the newest reading that lowered the bucket', async () => {
     const { clock, a, b } = processes(`rf${run}:after:`);
     a.observe(MODEL, output(clock.now(), LIMIT));
