@@ -87,7 +87,7 @@ const KEYS_OVER = 32;
  * A reading that lowers the level already holds every refund made before it: a refund
  * that ended before the newest such reading is not added again (a give-back riding on
  * a process's next admission can reach the bucket long after other processes' readings
- * counted it). Nor is a refund made at or before the latest time an admission found the level at
+ * counted it). Nor is a refund made before the latest time an admission found the level at
  * its top: the provider's bucket was full then too (it holds that refund besides), and a refund into
  * a full bucket is lost (decision 0073).
  * Once only. A command whose seq is not above `s:<client>` (the seq of that client's last command run
@@ -201,7 +201,7 @@ for d = 1, n do
       -- A reading that lowers the level counts every refund the provider made before it.
       if seen < l then l = seen; if r == nil or at > r then r = at end end
     end
-    -- At its top now: a refund made until now had no room at the provider either (a full bucket loses it).
+    -- At its top now: a refund made before now had no room at the provider either (a full bucket loses it).
     if l >= top and (fa == nil or now > fa) then fa = now end
     -- The provider is empty in a window its headers do not show.
     if cut and cutDim == d then l = math.min(l, 0) end
@@ -210,7 +210,7 @@ for d = 1, n do
     local refund, refundAt = tonumber(ARGV[a + 7]) or 0, tonumber(ARGV[a + 8])
     if refund > 0 and v[6] == false then redis.call('HSET', k, p .. 'g', 1) end
     G[d] = refund > 0 or v[6] ~= false
-    if refund > 0 and (r == nil or refundAt == nil or refundAt >= r) and (fa == nil or refundAt == nil or refundAt > fa) then back = back + refund end
+    if refund > 0 and (r == nil or refundAt == nil or refundAt >= r) and (fa == nil or refundAt == nil or refundAt >= fa) then back = back + refund end
     if back ~= 0 then l = math.min(top, l + back) end
     N[d] = math.min(cap, tonumber(ARGV[a + 2]) or 0)
     L[d], C[d], T[d], K[d], F[d], R[d], FA[d] = l, c, t, cap, first, r, fa

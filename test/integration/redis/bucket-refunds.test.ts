@@ -64,6 +64,8 @@ describe('unused output given back to the shared buckets', () => {
     // Full again at 1,000 ms; the call ends at 2,000 having written 200: the provider's refund of 800 finds no room.
     await clock.advance(2_000);
     a.used(MODEL, WEIGHT, { inputTokens: 100, outputTokens: 200 });
+    await clock.advance(1);
+    // Another process finds the level at its top after that refund (60,000: the bucket was full before it).
     for (let i = 0; i < 5; i++) await b.admit(MODEL, { weight: WEIGHT });
     expect(level(b)).toBe(55_000);
     // The refund reaches the store on this process's next admission, below the top now: adding it would be room the provider lost.
