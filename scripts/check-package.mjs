@@ -170,7 +170,10 @@ import { join } from 'node:path';
 // share's id and sequence, in the ESM and CJS builds of the redis entry and its types) and the CHANGELOG
 // line (decision record 0071); measured 527,364 → 527,744 B packed, 1,912,087 → 1,913,646 B unpacked,
 // 96 files, against main (c5575e3). The budget rises by exactly that.
-const BUDGET = { packed: 527_833, unpacked: 1_913_886, files: 100 };
+// +359 B packed / +1,151 B unpacked: the shared buckets drop a refund made before the level was back at
+// its top (the script's field and rule, in the ESM and CJS builds of the redis entry) and the CHANGELOG
+// line (decision record 0073); measured 527,786 → 528,145 B packed, 1,913,803 → 1,914,954 B, 96 files.
+const BUDGET = { packed: 528_192, unpacked: 1_915_037, files: 100 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;
