@@ -44,6 +44,10 @@ export async function cutProxy(redisUrl: string) {
     get cuts() {
       return cuts;
     },
-    close: () => new Promise<void>((resolve) => (sockets.forEach((s) => s.destroy()), server.close(() => resolve()))),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
   };
 }
