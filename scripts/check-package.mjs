@@ -173,7 +173,10 @@ import { join } from 'node:path';
 // +359 B packed / +1,151 B unpacked: the shared buckets drop a refund made before the level was back at
 // its top (the script's field and rule, in the ESM and CJS builds of the redis entry) and the CHANGELOG
 // line (decision record 0073); measured 527,786 → 528,145 B packed, 1,913,803 → 1,914,954 B, 96 files.
-const BUDGET = { packed: 528_192, unpacked: 1_915_037, files: 100 };
+// +167 B packed / +509 B unpacked: the CHANGELOG line on what a dropped connection does to bottleneck's
+// reservoirs (decision record 0076, docs only); measured 528,145 → 528,312 B packed, 1,914,954 → 1,915,463 B
+// unpacked, 96 files, against main (e12280b). The budget rises by exactly that.
+const BUDGET = { packed: 528_359, unpacked: 1_915_546, files: 100 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;

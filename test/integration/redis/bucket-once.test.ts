@@ -1,30 +1,19 @@
 // The bucket script on a real Redis runs each admission once: the same command sent twice (as ioredis
 // sends a command left unanswered again after it reconnects), or an older one arriving after a later
 // one, changes nothing. Runs only with REDIS_URL set (vitest.config.ts).
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type DimRequest, RedisBucketStore } from '../../../src/redis/bucket-store.js';
 import { createFakeClock } from '../../../src/testing/index.js';
-import { Tap } from './tap.js';
+import { Tap, suiteRedis } from './tap.js';
 
-const URL_ = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const run = `once${process.pid}-${Date.now()}`;
-let redis: Redis;
-beforeAll(() => {
-  redis = new Redis(URL_);
-});
-afterAll(async () => {
-  const keys = await redis.keys(`${run}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  redis.disconnect();
-});
+const { prefix: run, redis } = suiteRedis('once');
 
 function setup(name: string) {
   const clock = createFakeClock();
-  const tap = new Tap(() => redis);
+  const tap = new Tap(redis);
   const prefix = `${run}:${name}:`;
   const store = (n = 0) => new RedisBucketStore(tap, clock, { prefix, timeoutMs: 2_000 }, () => n / 36);
-  const level = async () => Number(await redis.hget(`${prefix}buckets:m`, '1l'));
+  const level = async () => Number(await redis().hget(`${prefix}buckets:m`, '1l'));
   const admit = (s: RedisBucketStore, requests: Partial<DimRequest>) => s.admit('m', { now: clock.now(), maxWaitMs: 0, dims: { requests: { take: 0, need: 0, ...requests } } });
   const reading = (remaining: number) => ({ remaining, limit: 60, observedAt: clock.now() });
   return { clock, tap, store, level, admit, reading };
@@ -70,7 +59,7 @@ describe('the bucket script on a real Redis runs each admission once', () => {
       await clock.advance(60_000);
       await admit(b, { take: 60, need: 60 });
     }
-    const marks = async () => (await redis.hkeys(prefix)).filter((f) => f.startsWith('s:')).sort();
+    const marks = async () => (await redis().hkeys(prefix)).filter((f) => f.startsWith('s:')).sort();
     expect(await marks()).toEqual(['s:bbbbbbbbbbbb', 's:cccccccccccc']);
     await admit(store(3), {}); // a store new here: a's mark goes
     expect(await marks()).toEqual(['s:cccccccccccc', 's:dddddddddddd']);

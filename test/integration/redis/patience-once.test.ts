@@ -1,40 +1,29 @@
 // The patience script on a real Redis records each abort once: the same publication sent twice (as
 // ioredis sends a command left unanswered again after it reconnects), or an older one arriving after
 // a later one of its publisher, changes nothing. Runs only with REDIS_URL set (vitest.config.ts).
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Patience } from '../../../src/client/patience.js';
 import { RedisPatienceShare } from '../../../src/redis/patience-share.js';
 import { createFakeClock } from '../../../src/testing/index.js';
-import { Tap } from './tap.js';
+import { Tap, suiteRedis } from './tap.js';
 
-const URL_ = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const run = `ponce${process.pid}-${Date.now()}`;
-let redis: Redis;
-beforeAll(() => {
-  redis = new Redis(URL_);
-});
-afterAll(async () => {
-  const keys = await redis.keys(`${run}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  redis.disconnect();
-});
+const { prefix: run, redis } = suiteRedis('ponce');
 
 /** Until every round trip sent so far was answered and its answer read (twice: NOSCRIPT, then EVAL). */
 async function settle(): Promise<void> {
   for (let i = 0; i < 2; i++) {
-    await redis.ping();
+    await redis().ping();
     await new Promise((r) => setTimeout(r, 1));
   }
 }
 
 function setup(name: string) {
   const clock = createFakeClock();
-  const tap = new Tap(() => redis);
+  const tap = new Tap(redis);
   const key = `${run}:${name}:patience`;
   const process_ = (n: number) => new Patience(true, new RedisPatienceShare(tap, clock, { prefix: `${run}:${name}:`, timeoutMs: 2_000 }, () => n / 36));
-  const count = async () => (await redis.hget(key, 'n')) ?? '0';
-  const fields = async (start: string) => (await redis.hkeys(key)).filter((f) => f.startsWith(start)).sort();
+  const count = async () => (await redis().hget(key, 'n')) ?? '0';
+  const fields = async (start: string) => (await redis().hkeys(key)).filter((f) => f.startsWith(start)).sort();
   return { clock, tap, process_, count, fields };
 }
 

@@ -2,29 +2,20 @@
 // RedisBudgetStore under the budget fails one operation on one scope, by
 // throwing or hanging; the call settles with its documented outcome and no
 // scope keeps a reservation on the server.
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isBudgetStoreError } from '../../../src/budget/errors.js';
 import { RedisBudgetStore } from '../../../src/redis/budget-store.js';
 import { BUDGET_APPLY } from '../../../src/redis/scripts.js';
 import { type FakeClock, type Mode, type Op, SCOPES, runCase } from '../../budget/fault-store.js';
+import { suiteRedis } from './tap.js';
 
-const URL_ = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const prefix = `faults${process.pid}-${Date.now()}:`;
-let redis: Redis;
-beforeAll(() => {
-  redis = new Redis(URL_);
-});
-afterAll(async () => {
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  redis.disconnect();
-});
+const { prefix: run, redis } = suiteRedis('faults');
+const prefix = `${run}:`;
 
 let n = 0;
 // A fresh key prefix per case, so one case's totals never meet another's.
 const real = async (clock: FakeClock) => ({
-  store: new RedisBudgetStore(redis, { prefix: `${prefix}${n++}:`, clientId: 'c1', timeoutMs: 2_000, retryMs: 2_000 }, { clock }),
+  store: new RedisBudgetStore(redis(), { prefix: `${prefix}${n++}:`, clientId: 'c1', timeoutMs: 2_000, retryMs: 2_000 }, { clock }),
   close: async () => {},
 });
 
@@ -59,11 +50,11 @@ describe('the budget script on a real Redis', () => {
   it('runs an operation once: the same command sent again, or an older one arriving late, changes nothing', async () => {
     const key = `${prefix}stale:budget:day`;
     // ARGV: ttl, client, seq, mode, limit tokens, limit nanos, then reserved and used deltas.
-    const apply = async (seq: number, used: number) => (await redis.eval(BUDGET_APPLY.lua, 1, key, 0, 'c1', seq, 'a', '', '', 0, 0, used, 0)) as number[];
+    const apply = async (seq: number, used: number) => (await redis().eval(BUDGET_APPLY.lua, 1, key, 0, 'c1', seq, 'a', '', '', 0, 0, used, 0)) as number[];
     expect((await apply(1_800_000_000_000_001, 7))[0]).toBe(1);
     expect(await apply(1_800_000_000_000_001, 7)).toEqual([-1, 7, 0, 0, 0]); // sent again after a reconnect
     expect((await apply(1_800_000_000_000_005, 2))[0]).toBe(1);
     expect(await apply(1_800_000_000_000_003, 4)).toEqual([-1, 9, 0, 0, 0]); // arrived after a later one
-    expect(await redis.hget(key, 'ut')).toBe('9');
+    expect(await redis().hget(key, 'ut')).toBe('9');
   });
 });
