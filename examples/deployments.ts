@@ -35,6 +35,15 @@ for (let i = 1; i <= 4; i++) {
   const res = await openai.chat.completions.create({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'Say hello.' }] });
   console.log(`call ${i}: ${res.choices[0]?.message.content}`);
 }
+
+// With client.run, your function gets the deployment's SDK client; `model` is the name to send.
+const reply = await client.run(({ client: sdk, model, signal }) =>
+  ((sdk as OpenAI | undefined) ?? direct).chat.completions.create(
+    { model, messages: [{ role: 'user', content: 'Say hello.' }] },
+    { signal, maxRetries: 0 },
+  ),
+);
+console.log(`call 5 (client.run): ${reply.choices[0]?.message.content}`);
 const [directInfo, azureInfo] = client.snapshot().deployments!['gpt-4.1']!;
 console.log(`${directInfo!.id}: ${directInfo!.breaker}, ${azureInfo!.id}: ${azureInfo!.breaker}`);
 

@@ -5,8 +5,6 @@ import { stopLocalApi } from './support/anthropic-unless-key.js';
 import Anthropic from '@anthropic-ai/sdk';
 import { ResilientClient, renderReport } from 'llm-resilience';
 
-const anthropic = new Anthropic({ maxRetries: 0 });
-
 const client = new ResilientClient({
   models: ['claude-opus-4-5', 'claude-haiku-4-5'],
   monitor: { routing: 'healthiest' }, // reorder the chain by health; the default 'fixed' keeps your order
@@ -14,6 +12,7 @@ const client = new ResilientClient({
 client.on('health:change', (e) => console.log(`${e.model}: ${e.from} -> ${e.to} ${e.reasons.join('; ')}`));
 client.on('alert', (e) => console.log(`[${e.level}] ${e.message}`));
 
+const anthropic = new Anthropic({ maxRetries: 0 });
 for (let i = 0; i < 3; i++) {
   await client.run(({ model, signal }) =>
     anthropic.messages.create(

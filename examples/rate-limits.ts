@@ -35,8 +35,9 @@ export function createLimitedClient(): ResilientClient {
     models: ['gpt-4.1', 'gpt-4.1-mini'],
     limits: {
       models: { 'gpt-4.1': { maxConcurrent: 4, requestsPerMinute: 500, tokensPerMinute: 30_000 } },
-      maxWaitMs: 60_000,          // the longest wait when no model has room (then NoCapacityError)
-      maxQueue: 128,              // calls waiting per model; the next one gets QueueFullError at once
+      // Left at their defaults: maxWaitMs (60 s, the longest wait when no model has room, then
+      // NoCapacityError) and maxQueue (128 calls waiting per model, then QueueFullError). Setting
+      // maxWaitMs, even to 60_000, also stops the client holding calls to learn your callers' patience.
     }
   });
 }

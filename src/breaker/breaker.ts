@@ -28,7 +28,10 @@ export interface BreakerInfo {
   readonly trips: number;
   /** Length of the current (or last) open period. */
   readonly openPeriodMs: number;
-  /** Slow attempts and all attempts in the current window. */
+  /**
+   * Slow attempts, and the attempts timed against the slow-call threshold, in the current window:
+   * both 0 until there is a threshold (`breaker.slowCallDurationMs`, or half the derived deadline).
+   */
   readonly slowCalls: number;
   readonly calls: number;
 }

@@ -11,7 +11,7 @@ import type { Limiter } from '../limits/limiter.js';
 import { type LimitsOptions, limitsSchema } from '../limits/options.js';
 import { type MonitorOptions, monitorSchema } from '../monitor/options.js';
 import { clockSchema, fn, modelName, positiveMs, schemaOnFirstUse } from '../options/schema-helpers.js';
-import { type AdaptiveTimeoutOptions, type RetryOptions, adaptiveTimeoutSchema, retrySchema } from '../retry/options.js';
+import { ADAPTIVE_TIMEOUT_DEFAULTS, type AdaptiveTimeoutOptions, type RetryOptions, adaptiveTimeoutSchema, retrySchema } from '../retry/options.js';
 import { type StreamOptions, streamOptionsSchema } from '../stream/options.js';
 import { type DeploymentOptions, type ModelOverrides, deploymentsSchema, overrideShape } from '../deployments/options.js';
 
@@ -169,8 +169,11 @@ export const coreOptionParts = {
   breaker: schemaOnFirstUse(() => z.optional(z.union([breakerSchema(), z.literal(false)], { error: 'expected breaker options or false' }))),
   timeoutMs: schemaOnFirstUse(() => z.optional(positiveMs())),
   adaptiveTimeout: schemaOnFirstUse(() =>
-    z.optional(z.union([adaptiveTimeoutSchema(), z.literal(false)], { error: 'expected adaptive timeout options or false' }).check(z.refine((a) => a === false || a.minTimeoutMs === undefined || a.maxTimeoutMs === undefined || a.minTimeoutMs <= a.maxTimeoutMs, {
-        error: 'expected minTimeoutMs <= maxTimeoutMs',
+    // A floor you set is held to the cap, given or at its default: above it, it would never apply.
+    // (A cap you set below the default floor is simply the cap: the cap wins.)
+    z.optional(z.union([adaptiveTimeoutSchema(), z.literal(false)], { error: 'expected adaptive timeout options or false' }).check(z.refine((a) => a === false ||
+      a.minTimeoutMs === undefined || a.minTimeoutMs <= (a.maxTimeoutMs ?? ADAPTIVE_TIMEOUT_DEFAULTS.maxTimeoutMs), {
+        error: `expected minTimeoutMs <= maxTimeoutMs (by default ${ADAPTIVE_TIMEOUT_DEFAULTS.maxTimeoutMs})`,
       }))),
   ),
   budget: schemaOnFirstUse(() => z.optional(budgetOptionsSchema())),

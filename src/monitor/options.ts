@@ -13,7 +13,7 @@ export interface HealthThresholds {
 }
 
 export interface HealthOptions {
-  /** Window the health rules read; must be one of `windows`. @default 300_000 (5 min) */
+  /** Window the health rules read; must be one of `windows`. @default 300_000 (5 min) when it is one of `windows`, else the longest */
   readonly windowMs?: number | undefined;
   /** Attempts needed in the window before error rate and latency are judged. @default 10 */
   readonly minCalls?: number | undefined;

@@ -17,6 +17,7 @@ describe('examples/deployments', () => {
       'call 2: Hello from Azure.',
       'call 3: Hello from Azure.',
       'call 4: Hello from Azure.',
+      'call 5 (client.run): Hello from Azure.',
       'openai: open, azure-eastus: closed',
     ]);
     expect(stderr).toBe('');

@@ -36,4 +36,16 @@ describe('option validation', () => {
     expect(msg).toContain('breaker.errorThresholdPercentage: expected a percentage between 0 and 100, received 101');
     expect(attempt({ models: ['a'], retry: false, breaker: false })).toBe('ok');
   });
+
+  it('holds a given adaptiveTimeout.minTimeoutMs to at most maxTimeoutMs, given or at its default', () => {
+    const refused = 'adaptiveTimeout: expected minTimeoutMs <= maxTimeoutMs';
+    expect(attempt({ models: ['a'], adaptiveTimeout: { minTimeoutMs: 20_000, maxTimeoutMs: 10_000 } })).toContain(refused);
+    // Alone above the default cap (600 s) it would never apply: every derived deadline is the cap.
+    expect(attempt({ models: ['a'], adaptiveTimeout: { minTimeoutMs: 700_000 } })).toContain(refused);
+    expect(attempt({ models: ['a'], adaptiveTimeout: { maxTimeoutMs: 5_000, minTimeoutMs: 1_000 } })).toBe('ok');
+    // A cap alone below the default floor (10 s) is the cap: the user's value wins over a default.
+    expect(attempt({ models: ['a'], adaptiveTimeout: { maxTimeoutMs: 5_000 } })).toBe('ok');
+    expect(attempt({ models: ['a'], adaptiveTimeout: { minTimeoutMs: 600_000 } })).toBe('ok');
+    expect(attempt({ models: ['a'], adaptiveTimeout: { maxTimeoutMs: 10_000 } })).toBe('ok');
+  });
 });
