@@ -183,7 +183,10 @@ import { join } from 'node:path';
 // unpacked, 96 files, against main (e12280b). The budget rises by exactly that.
 // Both merged, measured on the merged tree: 530,002 B packed (3 B more than the two claims summed: gzip),
 // 1,918,657 B unpacked, 96 files; the margin above it stays as it was (47 B / 83 B).
-const BUDGET = { packed: 530_049, unpacked: 1_918_740, files: 100 };
+// +278 B packed / +1,216 B unpacked: the Redis limiter bounds a call's wait for the shared reservoirs by
+// `maxWaitMs` or its deadline (both builds of the redis entry), its CHANGELOG line and the docs' words;
+// measured 530,002 → 530,280 B packed, 1,918,657 → 1,919,873 B unpacked, 96 files.
+const BUDGET = { packed: 530_327, unpacked: 1_919_956, files: 100 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;

@@ -1,7 +1,8 @@
 import Bottleneck from 'bottleneck';
 import { type Clock, type TimerHandle, systemClock } from '../clock/clock.js';
 import { keepAbortListener, linkSignals } from '../clock/signals.js';
-import { DisposedError, QueueFullError, isNoCapacityError, isQueueFullError } from '../errors/errors.js';
+import { DisposedError, NoCapacityError, QueueFullError, isNoCapacityError, isQueueFullError } from '../errors/errors.js';
+import { waitBound } from '../limits/deadline.js';
 import { type AdmitOptions, type Limiter, type LimiterEmitter, type ModelLimitSnapshot, type Release, createLimiter } from '../limits/limiter.js';
 import { type LimitsOptions, type ModelLimits, markDefaultWait, resolveLimits } from '../limits/options.js';
 import { hold, race } from '../limits/slots.js';
@@ -134,14 +135,19 @@ class RedisLimiter implements Limiter {
 
   async #admit(s: Shared, model: string, options: AdmitOptions | undefined): Promise<Release> {
     const outage = this.#outage.signal;
+    // Ends the shared wait at its bound, as the local limiter's waits end: `maxWaitMs`, or the call's deadline.
+    const late = new AbortController();
     // Linked without AbortSignal.any: on Node 20 that keeps a reference per call in the long-lived dispose signal.
-    const stop = linkSignals([outage, this.#dispose.signal, options?.signal]);
+    const stop = linkSignals([outage, this.#dispose.signal, options?.signal, late.signal]);
     s.waiting++;
     this.#watchStatus();
     let release: Release = () => {};
+    let bounded: TimerHandle | undefined;
     try {
       const headerRelease = await this.#headers.admit(model, options);
       headerRelease();
+      const bound = waitBound(this.#limits.maxWaitMs, options, this.#clock.now());
+      bounded = this.#clock.setTimeout(() => late.abort(new NoCapacityError(model, bound.ms, bound.reason)), Math.max(0, bound.ms));
       if (s.tokens) await race(s.tokens.schedule({ weight: Math.min(tokensOf(options?.weight), s.tpm!) }, () => Promise.resolve()), stop.signal);
       if (s.requests) release = await hold(s.requests, stop.signal);
       this.#health.recover(0);
@@ -149,12 +155,13 @@ class RedisLimiter implements Limiter {
     } catch (error) {
       if (this.#dispose.signal.aborted) throw new DisposedError();
       if (options?.signal?.aborted) throw options.signal.reason;
-      // The header buckets refused (spill, wait bound, queue): an answer, not a Redis failure.
+      // The header buckets refused (spill, wait bound, queue), or the shared wait reached its bound: an answer, not a Redis failure.
       if (isNoCapacityError(error) || isQueueFullError(error)) throw error;
       // Redis went away (or a shared script failed): this call is admitted by the local limits instead.
       if (!outage.aborted) this.#down(error);
       return this.#local.admit(model, options);
     } finally {
+      if (bounded !== undefined) this.#clock.clearTimeout(bounded);
       stop.unlink();
       s.waiting--;
     }

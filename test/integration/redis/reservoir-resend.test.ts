@@ -56,7 +56,8 @@ describe("bottleneck's reservoirs on a real Redis, a command whose answer is los
     proxy.cut(bottleneckSha('register'));
     let settled = false;
     void r.job().finally(() => (settled = true)).catch(() => {});
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Until the repeat has run (polled, no fixed sleep): then the call is still waiting.
+    for (let i = 0; i < 400 && !(proxy.cuts === 1 && (await r.state()).reservoir === 98); i++) await new Promise((resolve) => setTimeout(resolve, 5));
     expect(settled).toBe(false);
     expect(await r.state()).toMatchObject({ reservoir: 98, running: 1 }); // taken once, held by no call
     await r.close();

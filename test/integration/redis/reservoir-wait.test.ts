@@ -1,0 +1,85 @@
+// A call waiting for the limits you configure on Redis (bottleneck's shared reservoirs) waits as a
+// call on the local limits does: at most `maxWaitMs`, or by its deadline, then it is refused with
+// `NoCapacityError` instead of waiting until its caller gives up (a slot held by no call, after a
+// dropped connection, would otherwise hold every later call of the model). The wait is bounded on the
+// injected clock. Runs only with REDIS_URL set (vitest.config.ts).
+import { describe, expect, it } from 'vitest';
+import { NoCapacityError } from '../../../src/errors/errors.js';
+import { createRedisLimiter } from '../../../src/redis/index.js';
+import { createFakeClock } from '../../../src/testing/index.js';
+import { suiteRedis } from './tap.js';
+
+const { prefix: run, redis } = suiteRedis('rwait');
+
+/** Settles `p` into a value a test can look at without awaiting it. */
+function watch<T>(p: Promise<T>) {
+  const seen: { value?: T; error?: unknown; settled: boolean } = { settled: false };
+  p.then(
+    (value) => Object.assign(seen, { value, settled: true }),
+    (error: unknown) => Object.assign(seen, { error, settled: true }),
+  );
+  return seen;
+}
+
+/** Lets real I/O (the Redis round trips bottleneck makes) happen, at most `ms` of real time, until `done`. */
+async function until(done: () => boolean, ms = 2_000) {
+  for (let waited = 0; !done() && waited < ms; waited += 5) await new Promise((r) => setTimeout(r, 5));
+}
+
+describe('a call waiting for a shared slot on Redis', () => {
+  it('is refused with NoCapacityError (wait_limit) at maxWaitMs, and its slot is not kept', async () => {
+    const clock = createFakeClock();
+    const limits = { maxWaitMs: 30_000, models: { m: { maxConcurrent: 1 } } };
+    const limiter = createRedisLimiter(redis(), limits, { clock, config: { prefix: `${run}:a:` } });
+    const first = await limiter.admit('m');
+    const second = watch(Promise.resolve(limiter.admit('m')));
+    await clock.waitForTimer((t) => t.delayMs === 30_000); // its shared wait has begun
+    await clock.advance(29_999);
+    await until(() => second.settled, 40);
+    expect(second.settled).toBe(false); // still waiting for the slot the first call holds
+    await clock.advance(1);
+    await until(() => second.settled);
+    expect(second.error).toBeInstanceOf(NoCapacityError);
+    expect(second.error).toMatchObject({ model: 'm', reason: 'wait_limit', waitMs: 30_000 });
+    first();
+    // The refused call never holds the slot: the next call gets it.
+    const third = watch(Promise.resolve(limiter.admit('m')));
+    await until(() => third.settled);
+    expect(third.value).toBeTypeOf('function');
+    (third.value as () => void)();
+    limiter.dispose();
+  });
+
+  it('waits by its deadline when it states one (reason deadline)', async () => {
+    const clock = createFakeClock();
+    const limits = { maxWaitMs: 60_000, models: { m: { maxConcurrent: 1 } } };
+    const limiter = createRedisLimiter(redis(), limits, { clock, config: { prefix: `${run}:b:` } });
+    const first = await limiter.admit('m');
+    const second = watch(Promise.resolve(limiter.admit('m', { deadline: clock.now() + 5_000 })));
+    await clock.waitForTimer((t) => t.delayMs === 5_000);
+    await clock.advance(4_999);
+    await until(() => second.settled, 40);
+    expect(second.settled).toBe(false);
+    await clock.advance(1);
+    await until(() => second.settled);
+    expect(second.error).toMatchObject({ name: 'NoCapacityError', reason: 'deadline' });
+    first();
+    limiter.dispose();
+  });
+
+  it('is admitted when the slot frees before its bound (and the bound no longer fires)', async () => {
+    const clock = createFakeClock();
+    const limits = { maxWaitMs: 30_000, models: { m: { maxConcurrent: 1 } } };
+    const limiter = createRedisLimiter(redis(), limits, { clock, config: { prefix: `${run}:c:` } });
+    const first = await limiter.admit('m');
+    const second = watch(Promise.resolve(limiter.admit('m')));
+    await clock.waitForTimer((t) => t.delayMs === 30_000);
+    await clock.advance(10_000);
+    first();
+    await until(() => second.settled);
+    expect(second.value).toBeTypeOf('function');
+    await clock.advance(30_000); // past the bound: nothing happens to an admitted call
+    (second.value as () => void)();
+    limiter.dispose();
+  });
+});
