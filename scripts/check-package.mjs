@@ -186,7 +186,9 @@ import { join } from 'node:path';
 // +278 B packed / +1,216 B unpacked: the Redis limiter bounds a call's wait for the shared reservoirs by
 // `maxWaitMs` or its deadline (both builds of the redis entry), its CHANGELOG line and the docs' words;
 // measured 530,002 → 530,280 B packed, 1,918,657 → 1,919,873 B unpacked, 96 files.
-const BUDGET = { packed: 530_327, unpacked: 1_919_956, files: 100 };
+// +57 B packed / +98 B unpacked: the slowest return to the primary corrected (README, CHANGELOG); measured
+// 530,280 → 530,337 B packed, 1,919,873 → 1,919,971 B unpacked, 96 files.
+const BUDGET = { packed: 530_384, unpacked: 1_920_054, files: 100 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;
