@@ -188,7 +188,9 @@ import { join } from 'node:path';
 // measured 530,002 → 530,280 B packed, 1,918,657 → 1,919,873 B unpacked, 96 files.
 // +57 B packed / +98 B unpacked: the slowest return to the primary corrected (README, CHANGELOG); measured
 // 530,280 → 530,337 B packed, 1,919,873 → 1,919,971 B unpacked, 96 files.
-const BUDGET = { packed: 530_384, unpacked: 1_920_054, files: 100 };
+// +189 B packed / +593 B unpacked: a given hedge.minDelayMs held to maxDelayMs (given or default) in both
+// builds, its CHANGELOG line; measured 530,337 → 530,526 B packed, 1,919,971 → 1,920,564 B unpacked, 96 files.
+const BUDGET = { packed: 530_573, unpacked: 1_920_647, files: 100 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;

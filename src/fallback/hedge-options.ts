@@ -32,12 +32,6 @@ export interface HedgeOptions {
   readonly maxShare?: number | undefined;
 }
 
-export const hedgeSchema = schemaOnFirstUse(() => z.strictObject({
-  delayMs: z.optional(z.union([nonNegativeMs(), z.literal('auto')], { error: "expected a number of milliseconds or 'auto'" })),
-  minDelayMs: z.optional(nonNegativeMs()),
-  maxDelayMs: z.optional(positiveMs()),
-  maxShare: z.optional(z.number({ error: 'expected a number in (0, 1]' }).check(z.gt(0, { error: 'expected a number in (0, 1]' }), z.lte(1, { error: 'expected a number in (0, 1]' }))),
-}));
 
 export interface ResolvedHedge {
   readonly delayMs: number | 'auto';
@@ -47,3 +41,14 @@ export interface ResolvedHedge {
 }
 
 export const HEDGE_DEFAULTS: ResolvedHedge = Object.freeze({ delayMs: 'auto', minDelayMs: 250, maxDelayMs: 10_000, maxShare: 0.1 });
+
+// A floor you set is held to the cap, given or at its default: above it, it would never apply.
+// (A cap you set below the default floor is simply the cap: the cap wins.)
+export const hedgeSchema = schemaOnFirstUse(() => z.strictObject({
+  delayMs: z.optional(z.union([nonNegativeMs(), z.literal('auto')], { error: "expected a number of milliseconds or 'auto'" })),
+  minDelayMs: z.optional(nonNegativeMs()),
+  maxDelayMs: z.optional(positiveMs()),
+  maxShare: z.optional(z.number({ error: 'expected a number in (0, 1]' }).check(z.gt(0, { error: 'expected a number in (0, 1]' }), z.lte(1, { error: 'expected a number in (0, 1]' }))),
+}).check(z.refine((h) => h.minDelayMs === undefined || h.minDelayMs <= (h.maxDelayMs ?? HEDGE_DEFAULTS.maxDelayMs), {
+  error: `expected minDelayMs <= maxDelayMs (by default ${HEDGE_DEFAULTS.maxDelayMs})`,
+})));

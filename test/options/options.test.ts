@@ -48,4 +48,15 @@ describe('option validation', () => {
     expect(attempt({ models: ['a'], adaptiveTimeout: { minTimeoutMs: 600_000 } })).toBe('ok');
     expect(attempt({ models: ['a'], adaptiveTimeout: { maxTimeoutMs: 10_000 } })).toBe('ok');
   });
+
+  it('holds a given hedge.minDelayMs to at most maxDelayMs, given or at its default', () => {
+    const refused = 'hedge: expected minDelayMs <= maxDelayMs (by default 10000)';
+    expect(attempt({ models: ['a', 'b'], hedge: { minDelayMs: 5_000, maxDelayMs: 1_000 } })).toContain(refused);
+    // Alone above the default cap (10 s) it would never apply: every 'auto' delay is the cap.
+    expect(attempt({ models: ['a', 'b'], hedge: { minDelayMs: 20_000 } })).toContain(refused);
+    expect(attempt({ models: ['a', 'b'], hedge: { minDelayMs: 20_000, maxDelayMs: 30_000 } })).toBe('ok');
+    // A cap alone below the default floor (250 ms) is the cap.
+    expect(attempt({ models: ['a', 'b'], hedge: { maxDelayMs: 100 } })).toBe('ok');
+    expect(attempt({ models: ['a', 'b'], hedge: { minDelayMs: 10_000 } })).toBe('ok');
+  });
 });
