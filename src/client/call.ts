@@ -114,7 +114,7 @@ function startCall<T>(c: CallDeps, fn: AttemptFn<T>, options: RunOptions | undef
     if (skip) return afterFirst(chainParts(c, call, fit, models, skipped), tryIn(c, fn, fit, call), skip);
     const judge = new FirstJudge(c, fn, model, call, fit, skipped);
     // Without deployments, the try settles with what `judge` makes of its outcome: no promise of the call's in between.
-    if (c.deployments.get(model)) return tryEntry(c, fn, model, call, 0, models).then((tried) => judge.judge(tried));
+    if (c.deployments.size > 0 && c.deployments.get(model)) return tryEntry(c, fn, model, call, 0, models).then((tried) => judge.judge(tried));
     return tryModel(c.deps, fn, model, call, 0, models, undefined, judge) as Promise<unknown> as Promise<T>;
   }
   return startChain(c, fn, options, call, fit, models, hedge, skipped);
