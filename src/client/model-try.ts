@@ -175,8 +175,8 @@ export class ModelTry<T> implements TryState, AttemptSink {
         endAdmission(this.admit, release);
         return this.early(n, guard.error); // not started: the chain moves on with reason `deadline`
       }
-      if (bus.wants('attempt')) {
-        if (this.plain) bus.emitBuilt('attempt', { timestamp: start, model: this.model, attempt: n });
+      if (bus.wantsTopic(deps.topics.attempt)) {
+        if (this.plain) bus.emitTopic(deps.topics.attempt, { timestamp: start, model: this.model, attempt: n });
         else bus.emit('attempt', { timestamp: start, taskId: call.taskId, model: this.model, ...this.dep, attempt: n });
       }
       this.#n = n;

@@ -33,8 +33,8 @@ export function attemptSucceeded(t: SucceedingTry, n: number, start: number, slo
   t.breaker?.noteDuration(latencyMs, slowMs, now);
   deps.monitor?.recordAttempt(key, 'success', latencyMs, now);
   const bus = deps.bus;
-  if (bus.wants('success')) {
-    if (t.plain) bus.emitBuilt('success', { timestamp: now, model: t.model, attempt: n, latencyMs });
+  if (bus.wantsTopic(deps.topics.success)) {
+    if (t.plain) bus.emitTopic(deps.topics.success, { timestamp: now, model: t.model, attempt: n, latencyMs });
     else bus.emit('success', { timestamp: now, taskId: t.call.taskId, model: t.model, ...t.dep, attempt: n, latencyMs });
   }
 }
