@@ -173,7 +173,12 @@ import { join } from 'node:path';
 // +359 B packed / +1,151 B unpacked: the shared buckets drop a refund made before the level was back at
 // its top (the script's field and rule, in the ESM and CJS builds of the redis entry) and the CHANGELOG
 // line (decision record 0073); measured 527,786 → 528,145 B packed, 1,913,803 → 1,914,954 B, 96 files.
-const BUDGET = { packed: 528_192, unpacked: 1_915_037, files: 100 };
+// +2,534 B packed / +7,851 B unpacked: the success path without its look-ups by name and its closure
+// contexts (the bus's topics, the breaker and learned weights kept at hand, each rare wait a function of
+// its own, with their comments, in the ESM and CJS builds and the CLI) and the CHANGELOG line (decision
+// record 0074); measured 527,999 → 530,533 B packed, 1,915,000 → 1,922,851 B unpacked, 96 files, against
+// e12280b, both built the same way. The budget rises by exactly that.
+const BUDGET = { packed: 530_726, unpacked: 1_922_888, files: 100 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;
