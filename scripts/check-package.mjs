@@ -190,7 +190,14 @@ import { join } from 'node:path';
 // 530,280 → 530,337 B packed, 1,919,873 → 1,919,971 B unpacked, 96 files.
 // +189 B packed / +593 B unpacked: a given hedge.minDelayMs held to maxDelayMs (given or default) in both
 // builds, its CHANGELOG line; measured 530,337 → 530,526 B packed, 1,919,971 → 1,920,564 B unpacked, 96 files.
-const BUDGET = { packed: 530_573, unpacked: 1_920_647, files: 100 };
+// +2,534 B packed / +7,851 B unpacked: the success path without its look-ups by name and its closure
+// contexts (the bus's topics, the breaker and learned weights kept at hand, each rare wait a function of
+// its own, with their comments, in the ESM and CJS builds and the CLI) and the CHANGELOG line (decision
+// record 0074); measured 527,999 → 530,533 B packed, 1,915,000 → 1,922,851 B unpacked, 96 files, against
+// e12280b, both built the same way. The budget rises by exactly that.
+// Merged, measured on the merged tree: 530,526 → 532,736 B packed (+2,210), 1,920,564 → 1,928,461 B unpacked
+// (+7,897), 96 files; the margin above it stays 47 B / 83 B.
+const BUDGET = { packed: 532_783, unpacked: 1_928_544, files: 100 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;

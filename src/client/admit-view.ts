@@ -140,7 +140,7 @@ export function admitAttempt(t: AdmittingTry, n: number, now?: number): Promise<
   if (stopped) return t.early(n, stopped.reason);
   // A failure came before the breaker's engine had loaded: the attempt starts once it is judged, so it reaches the provider or is refused.
   const deferred = t.breaker?.deferred;
-  if (deferred) return deferred.then(undefined, () => undefined).then(() => admitAttempt(t, n));
+  if (deferred) return admitAfter(deferred, t, n);
   if (!admit) return t.admitted(n, undefined, now);
   // The clock's time, read once for admission's weight and, when it answers at once, the attempt's start.
   const at = (admit.at = now ?? deps.clock.now());
@@ -153,6 +153,17 @@ export function admitAttempt(t: AdmittingTry, n: number, now?: number): Promise<
     admit.at = undefined;
   }
   if (typeof answer !== 'object') return t.admitted(n, answer, at);
+  return admittedLater(answer, t, admit, n);
+}
+
+// The waits of admitAttempt, apart from it: their closures would give every attempt a context to allocate.
+
+/** The attempt once the breaker's engine has judged the failure that came before it loaded. */
+const admitAfter = (deferred: Promise<unknown>, t: AdmittingTry, n: number): Promise<unknown> =>
+  deferred.then(undefined, () => undefined).then(() => admitAttempt(t, n));
+
+/** The attempt once admission answered later: admitted, or refused. */
+function admittedLater(answer: Promise<Release>, t: AdmittingTry, admit: TryAdmit, n: number): Promise<unknown> {
   return answer.then(
     (release) => t.admitted(n, release, undefined),
     // Refused: a few calls are held until their callers abort, to learn their patience, then refused (decision 0060).

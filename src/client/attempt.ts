@@ -133,10 +133,12 @@ class PlainAttempt<T> implements Settled<T>, CallbackEntry<unknown> {
   settled(value: T): void {
     this.#onDispose.remove(this);
     const streamHooks = this.#hooks;
-    if (!streamHooks || !isStreamResult(value)) {
-      this.resolve(value);
-      return;
-    }
+    if (!streamHooks || !isStreamResult(value)) this.resolve(value);
+    else this.#prime(value, streamHooks);
+  }
+
+  /** A stream the function returned, primed before the attempt settles (apart from `settled`: its closures would give every success a context). */
+  #prime(value: T, streamHooks: StreamHookSource): void {
     const hooks = streamHooks.streamHooks();
     const options = { ...hooks.options, ...hooks, clock: this.#clock, model: this.#model, startedAt: this.#startedAt, signal: this.#disposeSignal };
     primeStream(value, options).then(

@@ -114,11 +114,14 @@ function startCall<T>(c: CallDeps, fn: AttemptFn<T>, options: RunOptions | undef
     if (skip) return afterFirst(chainParts(c, call, fit, models, skipped), tryIn(c, fn, fit, call), skip);
     const judge = new FirstJudge(c, fn, model, call, fit, skipped);
     // Without deployments, the try settles with what `judge` makes of its outcome: no promise of the call's in between.
-    if (c.deployments.get(model)) return tryEntry(c, fn, model, call, 0, models).then((tried) => judge.judge(tried));
+    if (c.deployments.size > 0 && c.deployments.get(model)) return judgedAfter(tryEntry(c, fn, model, call, 0, models), judge);
     return tryModel(c.deps, fn, model, call, 0, models, undefined, judge) as Promise<unknown> as Promise<T>;
   }
   return startChain(c, fn, options, call, fit, models, hedge, skipped);
 }
+
+/** What `judge` makes of a try's outcome once it settles (apart from {@link startCall}: its closure would give every call a context). */
+const judgedAfter = <T>(tried: Promise<Outcome<T>>, judge: FirstJudge<T>): Promise<T> => tried.then((o) => judge.judge(o)) as Promise<T>;
 
 /**
  * What the call makes of its first model's outcome (a chain that is not hedged): the content rules' `judged`, then

@@ -210,9 +210,13 @@ export class ResilientClient {
     } catch (error) {
       return Promise.reject(error);
     }
-    const signal = options?.signal;
     // Nothing but attempts and backoff waits, which dispose reaches itself, and no caller signal: nothing to race.
-    if (!this.#waitsOutsideAttempts && !signal) return this.#tracked(fn, options);
+    if (!this.#waitsOutsideAttempts && !options?.signal) return this.#tracked(fn, options);
+    return this.#raced(fn, options, options?.signal);
+  }
+
+  // Apart from `run`: its closures would give `run` a context to allocate on every call, raced or not.
+  #raced<T>(fn: AttemptFn<T>, options: RunOptions | undefined, signal: AbortSignal | undefined): Promise<T> {
     // Settles the call the moment it is stopped from outside (the caller's signal here,
     // dispose through `#pending`), even while a store, a limiter or a function that
     // ignores its signal holds it; the pipeline then stops at its next step and gives back what it holds.

@@ -103,6 +103,11 @@ function observeResponse(value: unknown, ctx: Context): Promise<void> | undefine
   if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return undefined;
   const sdk = value as { asResponse?: unknown; withResponse?: unknown; then?: unknown };
   if (typeof sdk.withResponse !== 'function') return undefined;
+  return observeSdk(value, sdk, ctx);
+}
+
+/** {@link observeResponse} of an SDK's promise (apart from it: its closures would give every attempt a context). */
+function observeSdk(value: unknown, sdk: { asResponse?: unknown; withResponse?: unknown; then?: unknown }, ctx: Context): Promise<void> | undefined {
   // Read only here: the bound function is built for an SDK's promise, not for every value.
   const report = ctx.reportHeaders;
   try {

@@ -5,7 +5,7 @@ import type { Classification } from '../classify/classify.js';
 import type { Clock, RandomSource } from '../clock/clock.js';
 import type { Callbacks } from '../clock/signals.js';
 import type { Deadlines } from '../clock/deadlines.js';
-import type { BreakerState, EventBus } from '../events/events.js';
+import type { BreakerState, EventBus, Topic } from '../events/events.js';
 import type { Limiter } from '../limits/limiter.js';
 import type { Monitor } from '../monitor/monitor.js';
 import type { RetryBudget } from '../retry/budget.js';
@@ -20,6 +20,8 @@ export interface PipelineDeps {
   readonly clock: Clock;
   readonly random: RandomSource;
   readonly bus: EventBus<ResilienceEvents>;
+  /** The bus's names every success emits, held so that asking for them looks nothing up by name. */
+  readonly topics: { readonly attempt: Topic<'attempt'>; readonly success: Topic<'success'> };
   readonly retry: ResolvedRetry | undefined;
   /** Retry of a model or deployment id with its own (undefined: every key uses `retry`). */
   readonly retryFor: ((key: string) => ResolvedRetry | undefined) | undefined;

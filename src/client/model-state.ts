@@ -78,15 +78,23 @@ export class ModelStates {
   breakerFor(key: string): ModelBreaker | undefined {
     // A key's breaker options never change (the targets are fixed at construction), and a breaker is made only
     // when they exist: one made already is the answer, with one map lookup per call instead of three.
-    const made = this.breakers.get(key);
-    if (made) return made;
-    const opts = this.#d.targets.get(key)?.breaker ?? (this.#d.targets.has(key) ? undefined : this.#d.breaker);
-    if (!opts) return undefined;
-    // Created on first use: a configured model that is never called costs nothing.
-    const b = new ModelBreaker(key, opts, this.#d.clock, this.#hooks);
-    this.breakers.set(key, b);
+    if (key === this.#lastKey) return this.#lastBreaker;
+    let b = this.breakers.get(key);
+    if (!b) {
+      const opts = this.#d.targets.get(key)?.breaker ?? (this.#d.targets.has(key) ? undefined : this.#d.breaker);
+      if (!opts) return undefined;
+      // Created on first use: a configured model that is never called costs nothing.
+      b = new ModelBreaker(key, opts, this.#d.clock, this.#hooks);
+      this.breakers.set(key, b);
+    }
+    this.#lastKey = key;
+    this.#lastBreaker = b;
     return b;
   }
+
+  /** The key {@link breakerFor} answered last, while its breaker is in {@link breakers}, and that breaker. */
+  #lastKey: string | undefined;
+  #lastBreaker: ModelBreaker | undefined;
 
   /** A key's breaker state; for a model with deployments, the best of theirs (closed if any is). */
   breakerState(key: string): BreakerState {
@@ -146,6 +154,7 @@ export class ModelStates {
     for (const key of [model, ...(this.#d.deployments.get(model)?.map((d) => d.id) ?? NONE)]) {
       this.breakers.get(key)?.dispose();
       this.breakers.delete(key);
+      if (key === this.#lastKey) this.#lastKey = this.#lastBreaker = undefined;
       this.#d.monitor?.forget(key);
       this.rateLimits.delete(key);
       this.#d.weights()?.forget(key);
@@ -218,5 +227,6 @@ export class ModelStates {
   dispose(): void {
     for (const b of this.breakers.values()) b.dispose();
     this.breakers.clear();
+    this.#lastKey = this.#lastBreaker = undefined;
   }
 }

@@ -175,8 +175,8 @@ export class ModelTry<T> implements TryState, AttemptSink {
         endAdmission(this.admit, release);
         return this.early(n, guard.error); // not started: the chain moves on with reason `deadline`
       }
-      if (bus.wants('attempt')) {
-        if (this.plain) bus.emitBuilt('attempt', { timestamp: start, model: this.model, attempt: n });
+      if (bus.wantsTopic(deps.topics.attempt)) {
+        if (this.plain) bus.emitTopic(deps.topics.attempt, { timestamp: start, model: this.model, attempt: n });
         else bus.emit('attempt', { timestamp: start, taskId: call.taskId, model: this.model, ...this.dep, attempt: n });
       }
       this.#n = n;
@@ -196,15 +196,7 @@ export class ModelTry<T> implements TryState, AttemptSink {
       // its outcome to them itself, so its promise is the outcome's (no promise of the try's own in between).
       if ((this.#counter = sharedCheck ? undefined : breaker?.enter(start))) return judged ? judging(this, this.#run, n)().then(this.#okFn, this.#failFn) : this.#runWith(this);
       const invoke = judged ? judging(this, this.#run, n) : this.#run;
-      const value = sharedCheck
-        ? sharedCheck(key).then((p) => {
-            this.#probing = p;
-            this.#startedAt = undefined;
-            return breaker ? breaker.execute(invoke, this.neutral, call.signal) : invoke();
-          })
-        : breaker
-          ? breaker.execute(invoke, this.neutral, call.signal, start)
-          : invoke();
+      const value = sharedCheck ? this.#afterShared(sharedCheck(key), invoke) : breaker ? breaker.execute(invoke, this.neutral, call.signal, start) : invoke();
       return value.then(this.#okFn, this.#failFn);
     } catch (error) {
       try {
@@ -213,6 +205,15 @@ export class ModelTry<T> implements TryState, AttemptSink {
         return Promise.reject(thrown);
       }
     }
+  }
+
+  /** After the shared check (a method: its closure would give `admitted` a context per attempt): the attempt, the probe's when it holds it. */
+  #afterShared(check: Promise<SharedProbe | undefined>, invoke: () => Promise<T>): Promise<T> {
+    return check.then((p) => {
+      this.#probing = p;
+      this.#startedAt = undefined;
+      return this.breaker ? this.breaker.execute(invoke, this.neutral, this.call.signal) : invoke();
+    });
   }
 
   /** The attempt the breaker runs: `fn` with the attempt under way's number, limit and start. */

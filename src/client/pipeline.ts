@@ -33,11 +33,14 @@ export function tryModel<T>(
     // The in-memory store answers now: no promise hop for it, no request object (decision 0063), and one clock reading serves the reservation and the first attempt's start.
     const at = budgetNow.answersNow(budget) ? deps.clock.now() : undefined;
     const now = budgetNow.reserveNow(budget, model, call.taskId, estimate, at);
-    return now ? reserved(t, now, at) : budget.reserve(reserveRequest(model, call.taskId, estimate)).then((r) => reserved(t, r));
+    return now ? reserved(t, now, at) : reserveLater(t, budget.reserve(reserveRequest(model, call.taskId, estimate)));
   } catch (error) {
     return Promise.reject(error);
   }
 }
+
+/** The try once a budget that answers later did (apart from {@link tryModel}: its closure would give every try a context). */
+const reserveLater = <T>(t: ModelTry<T>, r: Promise<ReserveResult>): Promise<Outcome<T>> => r.then((result) => reserved(t, result));
 
 /** The try once the budget answered: its first attempt, or the budget's refusal (a `reject` throws, to end the chain). */
 function reserved<T>(t: ModelTry<T>, r: ReserveResult, at?: number): Promise<Outcome<T>> {

@@ -145,12 +145,13 @@ export function checkedUsage(read: (value: unknown) => Usage | undefined): (valu
  */
 export function tee(bus: EventBus<ResilienceEvents>, monitor: Monitor | undefined): BudgetEmitter {
   if (!monitor) return bus;
+  const usage = bus.topic('budget:usage');
   return {
     wants: (name) => name === 'budget:warning' || name === 'budget:exceeded' || bus.wants(name),
     // Every settled call: the monitor takes the figures, and the payload is built only for listeners.
     usage(now, model, taskId, actual, costUsd, estimated) {
       monitor.recordUsage(model, actual.inputTokens, actual.outputTokens, costUsd ?? 0, now);
-      if (bus.wants('budget:usage')) bus.emit('budget:usage', usagePayload(now, model, taskId, actual, costUsd, estimated));
+      if (bus.wantsTopic(usage)) bus.emit('budget:usage', usagePayload(now, model, taskId, actual, costUsd, estimated));
     },
     // `budget:usage` comes through `usage` above, never here.
     emit(name, payload) {

@@ -33,8 +33,8 @@ export function attemptSucceeded(t: SucceedingTry, n: number, start: number, slo
   t.breaker?.noteDuration(latencyMs, slowMs, now);
   deps.monitor?.recordAttempt(key, 'success', latencyMs, now);
   const bus = deps.bus;
-  if (bus.wants('success')) {
-    if (t.plain) bus.emitBuilt('success', { timestamp: now, model: t.model, attempt: n, latencyMs });
+  if (bus.wantsTopic(deps.topics.success)) {
+    if (t.plain) bus.emitTopic(deps.topics.success, { timestamp: now, model: t.model, attempt: n, latencyMs });
     else bus.emit('success', { timestamp: now, taskId: t.call.taskId, model: t.model, ...t.dep, attempt: n, latencyMs });
   }
 }
@@ -47,12 +47,17 @@ export function finishTry<T>(t: SucceedingTry, value: T): Outcome<T> | Promise<O
       const usage = (t.call.usage ?? extractUsage)(value);
       if (admit && usage) deps.limiter.used?.(t.key, admit.weight, usage);
       const settling = t.settle(usage, t.endedAt);
-      if (settling) return settling.then(() => ({ ok: true, value }), (error: unknown) => triedAndFailed(t, error));
+      if (settling) return settledLater(t, settling, value);
     }
     return { ok: true, value };
   } catch (error) {
     return triedAndFailed(t, error);
   }
+}
+
+/** The try's success once a settle that answers later did (apart from {@link finishTry}: its closures would give every try a context). */
+function settledLater<T>(t: SucceedingTry, settling: Promise<void>, value: T): Promise<Outcome<T>> {
+  return settling.then(() => ({ ok: true, value }), (error: unknown) => triedAndFailed(t, error));
 }
 
 /** Settles what the try used (`final`, plus the answers your conditions rejected) at `now`, the attempt's end when known. */
@@ -72,9 +77,12 @@ export interface TryJudge<T> {
   judge(outcome: Outcome<T>): unknown;
 }
 
+/** {@link judgedBy} of an outcome still to come (apart from it: its closure would give every try a context). */
+const judgedLater = <T>(judge: TryJudge<T>, outcome: Promise<Outcome<T>>): Promise<Outcome<T>> => outcome.then((o) => judge.judge(o)) as Promise<Outcome<T>>;
+
 /** What `judge` (the call's) makes of a try's outcome, as the try's promise settles with it; a throw rejects. */
 export function judgedBy<T>(judge: TryJudge<T>, outcome: Outcome<T> | Promise<Outcome<T>>): Promise<Outcome<T>> {
-  if (outcome instanceof Promise) return outcome.then((o) => judge.judge(o)) as Promise<Outcome<T>>;
+  if (outcome instanceof Promise) return judgedLater(judge, outcome);
   try {
     return judge.judge(outcome) as Promise<Outcome<T>>;
   } catch (error) {

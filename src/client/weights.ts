@@ -63,6 +63,8 @@ export class UsageWeights {
   readonly #models = new Map<string, Sums>();
   /** The model updated last (the map's last entry while it is in the map). */
   #last: string | undefined;
+  /** `#last`'s sums while they are in the map, else undefined: a steady caller of one model finds them without a look-up. */
+  #lastSums: Sums | undefined;
   readonly #prior: LearnedWeight;
   readonly #longest: boolean;
 
@@ -77,8 +79,9 @@ export class UsageWeights {
     if (!usage || usage.invalid !== undefined || usage.inputTokens + usage.outputTokens <= 0) return;
     let s = this.#current(model, now);
     // Re-inserted below so the map stays ordered by last update; already last (a steady caller of one model): left in place.
+    const inPlace = s !== undefined && s === this.#lastSums;
     if (s) {
-      if (this.#last !== model) this.#models.delete(model);
+      if (!inPlace) this.#models.delete(model);
     } else {
       s = { at: now, n: 0, in: 0, in2: 0, out: 0, out2: 0, outMax: 0, w: undefined };
     }
@@ -88,8 +91,10 @@ export class UsageWeights {
     s.out += usage.outputTokens;
     s.out2 += usage.outputTokens ** 2;
     if (usage.outputTokens > s.outMax) s.outMax = usage.outputTokens;
+    if (inPlace) return;
     this.#models.set(model, s);
     this.#last = model;
+    this.#lastSums = s;
     if (this.#models.size > MAX_WEIGHT_MODELS) this.#models.delete(this.#models.keys().next().value!);
   }
 
@@ -107,7 +112,12 @@ export class UsageWeights {
   }
 
   forget(model: string): void {
+    this.#drop(model);
+  }
+
+  #drop(model: string): void {
     this.#models.delete(model);
+    if (model === this.#last) this.#lastSums = undefined;
   }
 
   /** Models with learned usage (for tests of the bound). */
@@ -117,14 +127,14 @@ export class UsageWeights {
 
   /** `model`'s sums aged to `now`; undefined (and dropped) once what is left is too little to mean anything. */
   #current(model: string, now: number): Sums | undefined {
-    const s = this.#models.get(model);
+    const s = model === this.#last ? this.#lastSums : this.#models.get(model);
     if (!s) return undefined;
     const dt = now - s.at;
     if (!(dt > 0)) return s; // same instant, or a clock set back: nothing ages
     const f = Math.exp(-DECAY_PER_MS * dt);
     if (s.n * f < MIN_COUNT) {
       // Idle for many half-lives: the weight is the prior's already; drop the vanishing sums.
-      this.#models.delete(model);
+      this.#drop(model);
       return undefined;
     }
     s.at = now;

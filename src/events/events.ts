@@ -99,6 +99,24 @@ function definedFields(o: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
+/**
+ * One event name of a bus, held by a producer that asks for it on every call (the pipeline's `attempt`
+ * and `success`, the budget's `budget:usage`): {@link EventBus.wantsTopic} and {@link EventBus.emitTopic}
+ * find its listeners without a look-up by name while no listener was added or removed since they last
+ * did. Made by {@link EventBus.topic}; its fields are the bus's.
+ */
+export class Topic<K extends string = string> {
+  readonly name: K;
+  /** The bus's count of listener changes when `fns` was read; -1 before the first read. */
+  seen = -1;
+  /** The name's listeners as the bus keeps them then, or undefined for a name the emitter serves. */
+  fns: readonly Fn[] | undefined = undefined;
+
+  constructor(name: K) {
+    this.name = name;
+  }
+}
+
 export class EventBus<M extends EventMap> {
   // Untyped inside: the typed surface is this class's own generic methods.
   readonly #emitter: EventEmitter<string> = new EventEmitter<string>();
@@ -123,6 +141,8 @@ export class EventBus<M extends EventMap> {
    */
   #askedName: string | undefined;
   #askedFns: readonly Fn[] | undefined;
+  /** Listener changes so far: a {@link Topic} read before the last one reads its name again. */
+  #changes = 0;
 
   /**
    * @param onListenerError called when a listener throws. A listener's bug must
@@ -138,6 +158,31 @@ export class EventBus<M extends EventMap> {
     this.#askedName = name;
     this.#askedFns = fns;
     return fns.length > 0;
+  }
+
+  /** A {@link Topic} of `name` on this bus, for a producer to keep. */
+  topic<K extends keyof M & string>(name: K): Topic<K> {
+    return new Topic(name);
+  }
+
+  /** {@link wants} for the name of `topic` (one of this bus's). */
+  wantsTopic(topic: Topic<keyof M & string>): boolean {
+    const fns = this.#topicFns(topic);
+    return fns ? fns.length > 0 : this.#emitter.listenerCount(topic.name) > 0;
+  }
+
+  /** {@link emitBuilt} for the name of `topic` (one of this bus's). */
+  emitTopic<K extends keyof M & string>(topic: Topic<K>, payload: M[K]): void {
+    const out = Object.freeze(payload);
+    const fns = this.#topicFns(topic);
+    if (!fns) this.#emitter.emit(topic.name, out);
+    else for (let i = 0; i < fns.length; i++) fns[i]!(out);
+  }
+
+  #topicFns(topic: Topic): readonly Fn[] | undefined {
+    if (topic.seen === this.#changes) return topic.fns;
+    topic.seen = this.#changes;
+    return (topic.fns = this.#listeners.get(topic.name) ?? this.#load(topic.name));
   }
 
   /** The listeners of `name` as {@link #listeners} keeps them, or undefined for a name with a `once` listener. */
@@ -162,6 +207,7 @@ export class EventBus<M extends EventMap> {
   #changed(): void {
     if (this.#listeners.size > 0) this.#listeners = new Map();
     this.#askedName = this.#askedFns = undefined;
+    this.#changes++;
   }
 
   emit<K extends keyof M & string>(name: K, payload: M[K]): void {

@@ -71,7 +71,8 @@ export class ContentPolicy {
 
   /** Why `model` cannot take this request, before anything is sent; undefined when it may. */
   skipReason(model: string, state: FitState): string | undefined {
-    const window = this.windowOf(model);
+    // Nothing to hold a window against (no input estimate, no refusal yet): the window is not looked up.
+    const window = state.inputTokens !== undefined || state.refusedWindow !== undefined ? this.windowOf(model) : undefined;
     if (window !== undefined) {
       // Only the input is compared: `max_tokens` is a ceiling, and an estimate must never skip a model that fits.
       if (state.inputTokens !== undefined && state.inputTokens > window) return `about ${state.inputTokens} input tokens exceed its ${window}-token context window`;

@@ -27,6 +27,11 @@ export class BaselineCache {
   /** `pending`: the model's successes not yet in `ring`, written out only when the cache is recomputed. */
   read(ring: Ring, now: number, refreshMs: number, relativeAccuracy: number, pending?: { flush(): void }): LatencyBaseline | undefined {
     if (now - this.#at < refreshMs) return this.#value;
+    return this.#refresh(ring, now, relativeAccuracy, pending);
+  }
+
+  // Apart from `read`: its closure over the sketch would give `read` a context to allocate on every call.
+  #refresh(ring: Ring, now: number, relativeAccuracy: number, pending: { flush(): void } | undefined): LatencyBaseline | undefined {
     this.#at = now;
     pending?.flush();
     const sk = ring.merged(now, this.#which, relativeAccuracy);

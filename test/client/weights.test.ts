@@ -96,6 +96,40 @@ describe('UsageWeights', () => {
     w.forget(`m${MAX_WEIGHT_MODELS}`);
     expect(w.size).toBe(MAX_WEIGHT_MODELS - 1);
   });
+
+  it('a model updated again becomes the latest: the next one past the bound drops the one updated longest ago', () => {
+    const w = new UsageWeights(PRIOR);
+    for (let i = 0; i < MAX_WEIGHT_MODELS; i++) w.record(`m${i}`, usage(100, 10), i);
+    w.record('m0', usage(100, 10), MAX_WEIGHT_MODELS);
+    w.record('m0', usage(100, 10), MAX_WEIGHT_MODELS); // already the latest: stays so
+    w.record('new', usage(100, 10), MAX_WEIGHT_MODELS);
+    expect(w.size).toBe(MAX_WEIGHT_MODELS);
+    expect(w.weight('m0', MAX_WEIGHT_MODELS)).not.toEqual(PRIOR);
+    expect(w.weight('m1', MAX_WEIGHT_MODELS)).toEqual(PRIOR);
+  });
+
+  it('the model updated last, once forgotten, weighs the prior and learns again from its next call alone', () => {
+    const w = new UsageWeights(PRIOR);
+    for (let i = 0; i < 10; i++) w.record('m', usage(9_000, 900), 0);
+    w.forget('m');
+    expect(w.weight('m', 0)).toEqual(PRIOR);
+    expect(w.size).toBe(0);
+    w.record('m', usage(1_003, 96), 0);
+    expect(w.weight('m', 0)).toEqual({ inputTokens: 503, outputTokens: 2_096 });
+    expect(w.size).toBe(1);
+  });
+
+  it('the model updated last, dropped after a long silence, learns again from its next call alone', () => {
+    const w = new UsageWeights(PRIOR);
+    w.record('other', usage(5, 5), 0);
+    for (let i = 0; i < 10; i++) w.record('m', usage(9_000, 900), 0);
+    const later = 60 * WEIGHT_HALF_LIFE_MS;
+    expect(w.weight('m', later)).toEqual(PRIOR);
+    w.record('m', usage(1_003, 96), later);
+    expect(w.weight('m', later)).toEqual({ inputTokens: 503, outputTokens: 2_096 });
+    expect(w.weight('other', later)).toEqual(PRIOR);
+    expect(w.size).toBe(1);
+  });
 });
 
 describe('the admission weight of a call without a request', () => {

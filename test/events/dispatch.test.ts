@@ -141,6 +141,39 @@ describe('the event bus calls the listeners of the moment', () => {
     expect(seen).toEqual(expected);
   });
 
+  it.each(cases)('through a topic: %s', (_name, run, expected) => {
+    const b = bus();
+    const topic = b.topic('a');
+    const seen: string[] = [];
+    const log = (s: string): void => void seen.push(s);
+    const emit = (): void => {
+      log(`w${b.wantsTopic(topic) ? 1 : 0}`);
+      b.emitTopic(topic, { n: 0 });
+    };
+    run({ on: (f) => b.on('a', f), once: (f) => b.once('a', f), off: (f) => b.off('a', f), emit, count: () => log(`n${b.listenerCount('a')}`), log }, () => log('l'), () => log('m'));
+    // The same calls as by name, each emit told first whether anyone listens.
+    const byName: string[] = [];
+    const ref = bus();
+    const refLog = (s: string): void => void byName.push(s);
+    run(
+      {
+        on: (f) => ref.on('a', f),
+        once: (f) => ref.once('a', f),
+        off: (f) => ref.off('a', f),
+        emit: () => {
+          refLog(`w${ref.wants('a') ? 1 : 0}`);
+          ref.emitBuilt('a', { n: 0 });
+        },
+        count: () => refLog(`n${ref.listenerCount('a')}`),
+        log: refLog,
+      },
+      () => refLog('l'),
+      () => refLog('m'),
+    );
+    expect(seen).toEqual(byName);
+    expect(seen.filter((s) => !s.startsWith('w'))).toEqual(expected);
+  });
+
   it('payloads stay frozen, and a throwing listener neither fails the emit nor stops the next one', () => {
     const errors: string[] = [];
     const b = new EventBus<M>((_error, event) => errors.push(event));
@@ -154,6 +187,35 @@ describe('the event bus calls the listeners of the moment', () => {
     expect(errors).toEqual(['a', 'a']);
     expect(got.map((p) => p.n)).toEqual([1, 2]);
     expect(got.every((p) => Object.isFrozen(p))).toBe(true);
+  });
+
+  it('a topic sees every change of listeners, its own name only, frozen payloads', () => {
+    const b = bus();
+    const a = b.topic('a');
+    const other = b.topic('b');
+    const seen: string[] = [];
+    expect(b.wantsTopic(a)).toBe(false);
+    b.emitTopic(a, { n: 0 });
+    const one = (p: { n: number }): void => void seen.push(`one${p.n}${Object.isFrozen(p) ? '' : ' not frozen'}`);
+    b.on('a', one);
+    expect(b.wantsTopic(a)).toBe(true);
+    expect(b.wantsTopic(other)).toBe(false);
+    b.emitTopic(a, { n: 1 });
+    const offTwo = b.on('a', () => void seen.push('two'));
+    b.emitTopic(a, { n: 2 }); // a change since wantsTopic: seen by the emit
+    offTwo();
+    b.on('b', () => void seen.push('b'));
+    b.emitTopic(other, { n: 3 });
+    b.emitTopic(a, { n: 4 });
+    b.once('a', () => void seen.push('once'));
+    expect(b.wantsTopic(a)).toBe(true);
+    b.emitTopic(a, { n: 5 });
+    b.emitTopic(a, { n: 6 });
+    b.clear();
+    expect(b.wantsTopic(a)).toBe(false);
+    expect(b.wantsTopic(other)).toBe(false);
+    b.emitTopic(a, { n: 7 });
+    expect(seen).toEqual(['one1', 'one2', 'two', 'b', 'one4', 'one5', 'once', 'one6']);
   });
 
   it('a change between wants and the emit it was asked for is seen by that emit', () => {
