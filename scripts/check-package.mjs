@@ -197,7 +197,9 @@ import { join } from 'node:path';
 // e12280b, both built the same way. The budget rises by exactly that.
 // Merged, measured on the merged tree: 530,526 → 532,736 B packed (+2,210), 1,920,564 → 1,928,461 B unpacked
 // (+7,897), 96 files; the margin above it stays 47 B / 83 B.
-const BUDGET = { packed: 532_783, unpacked: 1_928_544, files: 100 };
+// +67 B packed / +108 B unpacked: the README's benchmark figures after the re-saved run; measured
+// 532,736 → 532,803 B packed, 1,928,461 → 1,928,569 B unpacked, 96 files.
+const BUDGET = { packed: 532_850, unpacked: 1_928_652, files: 100 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;
