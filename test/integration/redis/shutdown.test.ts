@@ -23,7 +23,8 @@ function worker(task: Record<string, unknown>): Promise<{ code: number | null; o
 
 afterAll(async () => {
   const redis = new Redis(URL_);
-  const keys = await redis.keys(`b_${run}*`);
+  // bottleneck's keys (`b_` in front) and the shared buckets' own.
+  const keys = [...(await redis.keys(`b_${run}*`)), ...(await redis.keys(`${run}*`))];
   if (keys.length > 0) await redis.del(...keys);
   redis.disconnect();
 });
