@@ -57,6 +57,28 @@ describe("the client's synchronous budget path (in-memory store)", () => {
     expect(await b.budget.snapshot()).toEqual(await a.budget.snapshot());
   });
 
+  it.each([
+    ['several thresholds, crossed one and several at a time', { day: { maxTokens: 1_300 }, thresholds: [0.75, 0.25, 1, 0.5] }, ['tokens@0.25', 'tokens@0.5', 'tokens@0.75']],
+    ['tokens and USD, the USD limit reached first', { day: { maxTokens: 100_000, maxCostUsd: 4 }, prices: { m: { input: 2_000, output: 2_000 } }, thresholds: [0.2, 0.5] }, ['usd@0.2', 'usd@0.5']],
+    ['tokens and USD, the token limit reached first', { day: { maxTokens: 2_000, maxCostUsd: 1_000 }, prices: { m: { input: 2_000, output: 2_000 } }, thresholds: [0.2, 0.5] }, ['tokens@0.2', 'tokens@0.5']],
+    ['no thresholds', { day: { maxTokens: 1_300 }, thresholds: [] }, []],
+  ])('a settle far from its limits skips the threshold check, and warns exactly as the steps do near them (%s)', async (_, o, expected) => {
+    const a = setup(undefined, o as typeof noWindow);
+    const b = setup(undefined, o as typeof noWindow);
+    // Settles of uneven sizes: some stay below the lowest mark, some jump over several marks at once.
+    for (const tokens of [10, 40, 150, 20, 450, 5, 200, 250, 100, 60]) {
+      const request = { model: 'm', estimate: { inputTokens: 1, outputTokens: 0 } };
+      const ra = await a.budget.reserve(request);
+      const rb = budgetNow.reserveNow(b.budget, request.model, undefined, request.estimate)!;
+      if (!ra.ok || !rb.ok) throw new Error('expected both to reserve');
+      await a.budget.settle(ra.reservation, usage(tokens, 0));
+      expect(budgetNow.settleNow(b.budget, rb.reservation, usage(tokens, 0))).toBe(true);
+      expect(b.emitter.events).toEqual(a.emitter.events);
+    }
+    const warned = a.emitter.of('budget:warning').map((w) => `${w.unit}@${w.threshold}`);
+    expect(warned).toEqual(expected);
+  });
+
   it('a store that fails on settle gives the same warning either way, and the settle still happens once', async () => {
     const a = setup(new MemoryBudgetStore(), noWindow);
     const b = setup(new MemoryBudgetStore(), noWindow);
