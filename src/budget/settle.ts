@@ -96,8 +96,7 @@ export class Settler {
       } catch (fault) {
         after = storeWarning(this.#signals, fault, held.reservation.model, held.reservation.taskId);
       }
-      // Far from every limit (the common case) no threshold was crossed: nothing more to ask.
-      if (after && this.#signals.mayCross(h, after) && this.#signals.wants('budget:warning')) this.#signals.thresholds(h, after, used, held.reservation.taskId);
+      if (after && this.#signals.wants('budget:warning')) this.#signals.thresholds(h, after, used, held.reservation.taskId);
     }
     return true;
   }

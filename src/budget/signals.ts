@@ -14,8 +14,6 @@ export class BudgetSignals {
   readonly #prices: PriceTable;
   readonly #limitsCost: boolean;
   readonly #thresholds: readonly number[];
-  /** The lowest threshold (they are sorted); Infinity with none, so no mark is ever reached. */
-  readonly #lowest: number;
   readonly #unpricedWarned = new Set<string>();
 
   constructor(deps: { readonly clock: Clock; readonly emitter?: BudgetEmitter | undefined }, prices: PriceTable, limitsCost: boolean, thresholds: readonly number[] | undefined) {
@@ -24,17 +22,6 @@ export class BudgetSignals {
     this.#prices = prices;
     this.#limitsCost = limitsCost;
     this.#thresholds = Object.freeze([...new Set(thresholds ?? [0.9])].sort((a, b) => a - b));
-    this.#lowest = this.#thresholds[0] ?? Number.POSITIVE_INFINITY;
-  }
-
-  /**
-   * False when the settled usage `after` is below the lowest threshold's mark in every limited unit of
-   * `h`: no settle leaving it there crossed a threshold (limits are never negative, so a higher
-   * threshold's mark is no lower), and a settle far from its limits asks nothing more.
-   */
-  mayCross(h: ScopeHold, after: Totals): boolean {
-    const t = this.#lowest;
-    return (h.limitTokens !== undefined && after.used.tokens >= h.limitTokens * t) || (h.limitNanos !== undefined && after.used.costNanos >= h.limitNanos * t);
   }
 
   /** Whether a model without a price is warned about (USD limits exist). */
