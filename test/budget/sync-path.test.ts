@@ -87,7 +87,7 @@ describe("the client's synchronous budget path (in-memory store)", () => {
       if (r?.ok) budgetNow.settleNow(budget, r.reservation, usage(300, 0));
       return r?.ok === true;
     };
-    const daily = setup(undefined, { day: { maxTokens: 1_000 }, thresholds: [0.5] });
+    const daily = setup(undefined, { day: { maxTokens: 1_000 }, thresholds: [0.5] } as typeof noWindow);
     expect([reserveAndSettle(daily.budget), reserveAndSettle(daily.budget), reserveAndSettle(daily.budget), reserveAndSettle(daily.budget)]).toEqual([true, true, true, false]);
     await daily.clock.advance(86_400_000);
     // The new day's first call sweeps the old day's key (through the steps); the next ones are direct again.
@@ -97,12 +97,12 @@ describe("the client's synchronous budget path (in-memory store)", () => {
     expect(day?.usedTokens).toBe(600);
     expect((daily.budget.store as MemoryBudgetStore).keys()).toEqual(['day:2026-01-02']);
 
-    const perTask = setup(undefined, { task: { maxTokens: 700 }, thresholds: [0.5] });
+    const perTask = setup(undefined, { task: { maxTokens: 700 }, thresholds: [0.5] } as unknown as typeof noWindow);
     expect([reserveAndSettle(perTask.budget, 'a'), reserveAndSettle(perTask.budget, 'b'), reserveAndSettle(perTask.budget, 'a'), reserveAndSettle(perTask.budget, 'a')]).toEqual([true, true, true, false]);
     const tasks = (await perTask.budget.snapshot({ taskIds: ['a', 'b'] })).scopes.filter((sc) => sc.scope === 'task');
     expect(tasks.map((t) => [t.taskId, t.usedTokens])).toEqual([['a', 600], ['b', 300]]);
     // Without a task scope, task ids share the day's.
-    const shared = setup(undefined, { day: { maxTokens: 700 }, thresholds: [0.5] });
+    const shared = setup(undefined, { day: { maxTokens: 700 }, thresholds: [0.5] } as typeof noWindow);
     expect([reserveAndSettle(shared.budget, 'a'), reserveAndSettle(shared.budget, 'b'), reserveAndSettle(shared.budget, 'c')]).toEqual([true, true, false]);
   });
 
