@@ -19,16 +19,6 @@ const wholeTokens = (e: ReserveRequest['estimate']): { inputTokens: number; outp
   outputTokens: Math.max(0, Math.ceil(e.outputTokens) || 0),
 });
 
-/** The last estimate reserved directly, for its model: its whole tokens, amount, and the scopes of its day (kept when the call has no task scope of its own). */
-interface LastDirect {
-  readonly estimate: RequestEstimate;
-  readonly model: string;
-  readonly est: Reservation['estimate'];
-  readonly amount: Amount;
-  readonly day: string;
-  readonly scopes: readonly ScopeHold[] | undefined;
-}
-
 /** What the ledger shares with its manager: the periods, the store and its key expiry. */
 export interface LedgerParts {
   readonly options: BudgetOptions;
@@ -60,7 +50,7 @@ export class Ledger {
    * The last estimate reserved directly and its model, with its whole tokens and amount: the pipeline's
    * calls without a request share one frozen estimate, so these are worked out once per model, not per call.
    */
-  #last: LastDirect | undefined;
+  #last: { readonly estimate: RequestEstimate; readonly model: string; readonly est: Reservation['estimate']; readonly amount: Amount } | undefined;
   readonly #recentTasks = new RecentTasks();
   readonly #scopes: ScopeCache;
   readonly #expiry: KeyExpiry | undefined;
@@ -159,25 +149,20 @@ export class Ledger {
    */
   reserveNow(model: string, taskId: string | undefined, estimate: RequestEstimate, store: MemoryBudgetStore, now: number): ReserveResult | undefined {
     if (this.#window || (this.#expiry && (!this.#adopted || this.#expiry.sweepDue(now)))) return undefined;
-    const day = this.#day.keyAt(now);
-    let last = this.#last;
-    if (last !== undefined && (last.estimate !== estimate || last.model !== model)) last = undefined;
-    // The last call's scopes again when nothing they are made of changed: the model, the day, and no task scope of the call's own.
-    const perModel = taskId === undefined || !this.#o.task;
-    const scopes = perModel && last?.scopes !== undefined && last.day === day ? last.scopes : this.#scopes.get(model, taskId, day, undefined);
+    const scopes = this.#scopes.get(model, taskId, this.#day.keyAt(now), undefined);
     const s = scopes.length === 1 ? scopes[0]! : undefined;
     if (!s || s.action === 'warn-only') return undefined;
+    const last = this.#last;
     let est: Reservation['estimate'];
     let amount: Amount;
-    if (last !== undefined) {
+    if (last !== undefined && last.estimate === estimate && last.model === model) {
       ({ est, amount } = last);
       if (taskId !== undefined) this.#recentTasks.note(taskId);
-      if (perModel && last.scopes !== scopes) this.#last = { ...last, day, scopes };
     } else {
       est = wholeTokens(estimate);
       amount = this.#amountOf(model, taskId, est);
       // Kept only when nothing could differ next time: a frozen estimate, and no unpriced-model warning to give again.
-      if (Object.isFrozen(estimate) && (amount.costNanos > 0 || !this.#signals.warnsUnpriced)) this.#last = { estimate, model, est, amount, day, scopes: perModel ? scopes : undefined };
+      if (Object.isFrozen(estimate) && (amount.costNanos > 0 || !this.#signals.warnsUnpriced)) this.#last = { estimate, model, est, amount };
     }
     this.#expiry?.touch(s.key, now);
     let ok: boolean;
@@ -186,7 +171,7 @@ export class Ledger {
     } catch {
       return undefined; // nothing held: the steps meet the same failure and handle it
     }
-    return ok ? this.#openedHere(model, taskId, est, amount, amount, scopes) : undefined;
+    return ok ? this.#opened(model, taskId, est, amount, amount, scopes, true) : undefined;
   }
 
   /** What a reservation of `est` holds in each scope, in tokens and cost (an unpriced model is warned about). */
@@ -197,7 +182,11 @@ export class Ledger {
   }
 
   #opened(model: string, taskId: string | undefined, est: Reservation['estimate'], amount: Amount, holding: Amount, holds: readonly ScopeHold[], internal: boolean): ReserveResult {
-    if (internal) return this.#openedHere(model, taskId, est, amount, holding, holds);
+    if (internal) {
+      const reservation = new PipelineReservation(this.#nextId++, model, taskId, est, amount.tokens, amount.costNanos / NANOS_PER_USD, holding, holds);
+      this.#open.addPipeline();
+      return reservation; // its own result: `ok` and `reservation` (itself) from its prototype
+    }
     const reservation: Reservation = {
       id: this.#nextId++,
       model,
@@ -208,12 +197,6 @@ export class Ledger {
     };
     this.#open.add({ reservation, amount: holding, holds });
     return Object.freeze({ ok: true as const, reservation: Object.freeze(reservation) });
-  }
-
-  /** A reservation for the pipeline, which holds it and hands it back: its own result, `ok` and `reservation` (itself) from its prototype. Small, so inlined where it is called. */
-  #openedHere(model: string, taskId: string | undefined, est: Reservation['estimate'], amount: Amount, holding: Amount, holds: readonly ScopeHold[]): PipelineReservation {
-    this.#open.addPipeline();
-    return new PipelineReservation(this.#nextId++, model, taskId, est, amount.tokens, amount.costNanos / NANOS_PER_USD, holding, holds);
   }
 
   *#undo(held: readonly ScopeHold[], amount: Amount, model: string, taskId: string | undefined): Steps<void> {
