@@ -57,6 +57,55 @@ describe("the client's synchronous budget path (in-memory store)", () => {
     expect(await b.budget.snapshot()).toEqual(await a.budget.snapshot());
   });
 
+  it.each([
+    ['several thresholds, crossed one and several at a time', { day: { maxTokens: 1_300 }, thresholds: [0.75, 0.25, 1, 0.5] }, ['tokens@0.25', 'tokens@0.5', 'tokens@0.75']],
+    ['tokens and USD, the USD limit reached first', { day: { maxTokens: 100_000, maxCostUsd: 4 }, prices: { m: { input: 2_000, output: 2_000 } }, thresholds: [0.2, 0.5] }, ['usd@0.2', 'usd@0.5']],
+    ['tokens and USD, the token limit reached first', { day: { maxTokens: 2_000, maxCostUsd: 1_000 }, prices: { m: { input: 2_000, output: 2_000 } }, thresholds: [0.2, 0.5] }, ['tokens@0.2', 'tokens@0.5']],
+    ['no thresholds', { day: { maxTokens: 1_300 }, thresholds: [] }, []],
+  ])('a direct settle warns exactly as the steps do, crossing one threshold or several at a time (%s)', async (_, o, expected) => {
+    const a = setup(undefined, o as typeof noWindow);
+    const b = setup(undefined, o as typeof noWindow);
+    // Settles of uneven sizes: some stay below the lowest mark, some jump over several marks at once.
+    for (const tokens of [10, 40, 150, 20, 450, 5, 200, 250, 100, 60]) {
+      const request = { model: 'm', estimate: { inputTokens: 1, outputTokens: 0 } };
+      const ra = await a.budget.reserve(request);
+      const rb = budgetNow.reserveNow(b.budget, request.model, undefined, request.estimate)!;
+      if (!ra.ok || !rb.ok) throw new Error('expected both to reserve');
+      await a.budget.settle(ra.reservation, usage(tokens, 0));
+      expect(budgetNow.settleNow(b.budget, rb.reservation, usage(tokens, 0))).toBe(true);
+      expect(b.emitter.events).toEqual(a.emitter.events);
+    }
+    const warned = a.emitter.of('budget:warning').map((w) => `${w.unit}@${w.threshold}`);
+    expect(warned).toEqual(expected);
+  });
+
+  it('a direct reserve counts against the scope of its own day and task, not the last call\'s', async () => {
+    // A frozen estimate, as the pipeline's: its tokens, amount and scopes are kept from one call to the next.
+    const estimate = Object.freeze({ inputTokens: 300, outputTokens: 0 });
+    const reserveAndSettle = (budget: BudgetManager, taskId?: string) => {
+      const r = budgetNow.reserveNow(budget, 'm', taskId, estimate);
+      if (r?.ok) budgetNow.settleNow(budget, r.reservation, usage(300, 0));
+      return r?.ok === true;
+    };
+    const daily = setup(undefined, { day: { maxTokens: 1_000 }, thresholds: [0.5] } as typeof noWindow);
+    expect([reserveAndSettle(daily.budget), reserveAndSettle(daily.budget), reserveAndSettle(daily.budget), reserveAndSettle(daily.budget)]).toEqual([true, true, true, false]);
+    await daily.clock.advance(86_400_000);
+    // The new day's first call sweeps the old day's key (through the steps); the next ones are direct again.
+    expect([reserveAndSettle(daily.budget), reserveAndSettle(daily.budget)]).toEqual([true, true]);
+    const day = (await daily.budget.snapshot()).scopes.find((sc) => sc.scope === 'day');
+    expect(day?.key).toBe('day:2026-01-02');
+    expect(day?.usedTokens).toBe(600);
+    expect((daily.budget.store as MemoryBudgetStore).keys()).toEqual(['day:2026-01-02']);
+
+    const perTask = setup(undefined, { task: { maxTokens: 700 }, thresholds: [0.5] } as unknown as typeof noWindow);
+    expect([reserveAndSettle(perTask.budget, 'a'), reserveAndSettle(perTask.budget, 'b'), reserveAndSettle(perTask.budget, 'a'), reserveAndSettle(perTask.budget, 'a')]).toEqual([true, true, true, false]);
+    const tasks = (await perTask.budget.snapshot({ taskIds: ['a', 'b'] })).scopes.filter((sc) => sc.scope === 'task');
+    expect(tasks.map((t) => [t.taskId, t.usedTokens])).toEqual([['a', 600], ['b', 300]]);
+    // Without a task scope, task ids share the day's.
+    const shared = setup(undefined, { day: { maxTokens: 700 }, thresholds: [0.5] } as typeof noWindow);
+    expect([reserveAndSettle(shared.budget, 'a'), reserveAndSettle(shared.budget, 'b'), reserveAndSettle(shared.budget, 'c')]).toEqual([true, true, false]);
+  });
+
   it('a store that fails on settle gives the same warning either way, and the settle still happens once', async () => {
     const a = setup(new MemoryBudgetStore(), noWindow);
     const b = setup(new MemoryBudgetStore(), noWindow);
