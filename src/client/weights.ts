@@ -112,10 +112,6 @@ export class UsageWeights {
   }
 
   forget(model: string): void {
-    this.#drop(model);
-  }
-
-  #drop(model: string): void {
     this.#models.delete(model);
     if (model === this.#last) this.#lastSums = undefined;
   }
@@ -134,7 +130,7 @@ export class UsageWeights {
     const f = Math.exp(-DECAY_PER_MS * dt);
     if (s.n * f < MIN_COUNT) {
       // Idle for many half-lives: the weight is the prior's already; drop the vanishing sums.
-      this.#drop(model);
+      this.forget(model);
       return undefined;
     }
     s.at = now;

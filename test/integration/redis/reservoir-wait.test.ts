@@ -26,12 +26,17 @@ async function until(done: () => boolean, ms = 2_000) {
   for (let waited = 0; !done() && waited < ms; waited += 5) await new Promise((r) => setTimeout(r, 5));
 }
 
+/** A limiter on the fake clock whose one shared slot of model `m` is held by a first call (its release returned). */
+async function slotHeld(name: string, maxWaitMs: number) {
+  const clock = createFakeClock();
+  const limiter = createRedisLimiter(redis(), { maxWaitMs, models: { m: { maxConcurrent: 1 } } }, { clock, config: { prefix: `${run}:${name}:` } });
+  const first = await limiter.admit('m');
+  return { clock, limiter, first };
+}
+
 describe('a call waiting for a shared slot on Redis', () => {
   it('is refused with NoCapacityError (wait_limit) at maxWaitMs, and its slot is not kept', async () => {
-    const clock = createFakeClock();
-    const limits = { maxWaitMs: 30_000, models: { m: { maxConcurrent: 1 } } };
-    const limiter = createRedisLimiter(redis(), limits, { clock, config: { prefix: `${run}:a:` } });
-    const first = await limiter.admit('m');
+    const { clock, limiter, first } = await slotHeld('a', 30_000);
     const second = watch(Promise.resolve(limiter.admit('m')));
     await clock.waitForTimer((t) => t.delayMs === 30_000); // its shared wait has begun
     await clock.advance(29_999);
@@ -51,10 +56,7 @@ describe('a call waiting for a shared slot on Redis', () => {
   });
 
   it('waits by its deadline when it states one (reason deadline)', async () => {
-    const clock = createFakeClock();
-    const limits = { maxWaitMs: 60_000, models: { m: { maxConcurrent: 1 } } };
-    const limiter = createRedisLimiter(redis(), limits, { clock, config: { prefix: `${run}:b:` } });
-    const first = await limiter.admit('m');
+    const { clock, limiter, first } = await slotHeld('b', 60_000);
     const second = watch(Promise.resolve(limiter.admit('m', { deadline: clock.now() + 5_000 })));
     await clock.waitForTimer((t) => t.delayMs === 5_000);
     await clock.advance(4_999);
@@ -68,10 +70,7 @@ describe('a call waiting for a shared slot on Redis', () => {
   });
 
   it('is admitted when the slot frees before its bound (and the bound no longer fires)', async () => {
-    const clock = createFakeClock();
-    const limits = { maxWaitMs: 30_000, models: { m: { maxConcurrent: 1 } } };
-    const limiter = createRedisLimiter(redis(), limits, { clock, config: { prefix: `${run}:c:` } });
-    const first = await limiter.admit('m');
+    const { clock, limiter, first } = await slotHeld('c', 30_000);
     const second = watch(Promise.resolve(limiter.admit('m')));
     await clock.waitForTimer((t) => t.delayMs === 30_000);
     await clock.advance(10_000);
