@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { ResilientClient } from '../../src/index.js';
 import { ConfigError } from '../../src/errors/errors.js';
 import { createLimiter } from '../../src/limits/limiter.js';
 import { createFakeClock } from '../../src/testing/index.js';
@@ -17,6 +18,10 @@ describe('limits.processes', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toContain('limits.processes: expected an integer from 1 to 1000');
+  });
+
+  it('is validated with the client’s options', () => {
+    expect(() => new ResilientClient({ models: ['m'], limits: { processes: 0 } })).toThrow(/limits\.processes: expected an integer from 1 to 1000, received 0/);
   });
 
   it('accepts 1 to 1000', () => {
