@@ -59,7 +59,7 @@ export const defaultOptions = {
   stream: {}, // no first-chunk or stall timeout; a stream is handed over at its first content chunk
   // Admission follows each model's rate-limit headers; no configured caps. Written out, maxWaitMs
   // counts as set: leave it out to keep the calls held while the client learns its callers' patience.
-  limits: { maxQueue: 128, respectHeaders: true, maxWaitMs: 60_000, minRemainingRequests: 0, learnPatience: true },
+  limits: { maxQueue: 128, respectHeaders: true, maxWaitMs: 60_000, minRemainingRequests: 0, learnPatience: true, processes: 1 },
   shared: undefined, // nothing shared across processes (see docs/distributed.md)
   hedge: undefined, // no hedged requests (see docs/hedging.md)
   conditions: undefined, // no conditions of your own (see docs/conditions.md)

@@ -42,6 +42,15 @@ export function createLimitedClient(): ResilientClient {
   });
 }
 
+// Several workers on one key, each with its own client and nothing shared (no Redis): say how
+// many, so each takes its equal part of the limits while the others are busy.
+export function createWorkerClient(workers: number): ResilientClient {
+  return new ResilientClient({
+    models: ['gpt-4.1', 'gpt-4.1-mini'],
+    limits: { processes: workers, models: { 'gpt-4.1': { requestsPerMinute: 500, tokensPerMinute: 30_000 } } },
+  });
+}
+
 // Over capacity, a task's next calls go before the first calls of new tasks, and new tasks are
 // refused early, when each call says which task it belongs to.
 export async function answerTicket(client: ResilientClient, openai: OpenAI, ticket: string): Promise<string> {

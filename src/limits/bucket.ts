@@ -78,6 +78,15 @@ export function setRate(b: Bucket, ratePerMs: number, now: number): void {
   }
 }
 
+/** Holds at most `top` units (at least 1): a process's part of a burst it shares. */
+export function holdAtMost(b: Bucket, top: number, now: number): void {
+  const most = Math.max(1, top);
+  if (!Number.isFinite(most) || (b.ceiling ?? b.capacity) <= most) return;
+  b.level = Math.min(levelAt(b, now), most);
+  b.at = Math.max(b.at, now);
+  b.ceiling = most;
+}
+
 /** Gives back what a call took but never used (it was aborted while waiting). */
 export function giveBack(b: Bucket, weight: number, now: number): void {
   b.level = Math.min(b.ceiling ?? b.capacity, levelAt(b, now) + clamp(b, weight));

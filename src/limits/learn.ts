@@ -1,7 +1,7 @@
 import type { RateLimitInfo } from '../classify/ratelimit-headers.js';
-import { type Bucket, fromWindow, levelAt, setRate } from './bucket.js';
+import { type Bucket, fromWindow, holdAtMost, levelAt, setRate } from './bucket.js';
 import type { ModelLimits } from './options.js';
-import { type Backoff, CUT_HEADROOM, type DimShare, HEADROOM, MIN_SHARE, UNANSWERED_CUT, cut, newDimShare, observeShare, saturated, shareRate } from './share.js';
+import { type Backoff, CUT_HEADROOM, type DimShare, HEADROOM, MIN_SHARE, UNANSWERED_CUT, cut, equalPartRate, newDimShare, observeShare, othersKnown, saturated, shareRate } from './share.js';
 import type { AdmitOptions, CallWeight } from './types.js';
 
 // What a model's admission learns from the provider: its buckets from the rate-limit
@@ -44,6 +44,8 @@ export interface ModelState {
    * {@link EARLY_CALLS}); undefined once they have.
    */
   early: { [K in Dim]: number } | undefined;
+  /** `limits.processes`: how many processes share the model's limits (1 when absent). */
+  readonly processes?: number;
 }
 
 /**
@@ -67,11 +69,37 @@ function firstPart(used: number, mine: number): number {
   return others > 0 ? Math.max(MIN_SHARE, mine / (mine + (1 + HEADROOM) * others)) : 1;
 }
 
-/** Every bucket refills at this process's share of its limit, as of `now`. */
+/**
+ * Whether a configured count of processes splits the model's limits now: while the headers show
+ * others using one of them (see {@link othersKnown}), or always when headers are not followed (nothing
+ * would tell a process it is alone). Before a followed model's first headers, a process keeps its whole limit.
+ */
+function split(s: ModelState): boolean {
+  if (s.observedAt === -Infinity) return s.early === undefined;
+  for (const dim of DIMS) {
+    const d = s.share[dim];
+    if (d && d.rate > 0 && othersKnown(d, d.rate)) return true;
+  }
+  return false;
+}
+
+/**
+ * Every bucket refills at this process's share of its limit, as of `now`: the part learned from the
+ * headers or, with `processes` configured and others known, its equal part ({@link equalPartRate}),
+ * holding at most that part of the burst.
+ */
 export function pace(s: ModelState, now: number): void {
+  const n = s.processes ?? 1;
+  const equal = n > 1 && split(s);
+  const headroom = s.burst < 1 ? CUT_HEADROOM : HEADROOM;
   for (const dim of DIMS) {
     const b = s.buckets[dim];
-    if (b && b.base > 0) setRate(b, Math.min(b.base, shareRate(b.base, s.share[dim], s.backoff, now, s.burst < 1 ? CUT_HEADROOM : HEADROOM)), now);
+    if (!b || !(b.base > 0)) continue;
+    if (!equal) setRate(b, Math.min(b.base, shareRate(b.base, s.share[dim], s.backoff, now, headroom)), now);
+    else {
+      setRate(b, equalPartRate(b.base, n, s.share[dim], s.backoff, now, headroom), now);
+      holdAtMost(b, b.capacity / n, now);
+    }
   }
 }
 

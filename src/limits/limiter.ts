@@ -13,7 +13,7 @@ import type { AdmitOptions, CallWeight, Limiter, LimiterEmitter, ModelLimitSnaps
 import { TaskMemory } from './tasks.js';
 import { learnOutput } from './deadline.js';
 import { shareRoom } from './turns.js';
-import { DIMS, type ModelState, after429, learnFromHeaders, noEarly, shrinkBurst, unexplained, unitsOf, weightOf } from './learn.js';
+import { DIMS, type ModelState, after429, learnFromHeaders, noEarly, pace, shrinkBurst, unexplained, unitsOf, weightOf } from './learn.js';
 
 export type { Release } from './slots.js';
 export type { FlightSink } from './flight.js';
@@ -104,9 +104,10 @@ class ModelLimiter implements Limiter {
     if (found || !create) return found;
     const limits = this.#limitsOf(model);
     const now = this.#clock.now();
-    const s: Tracked = { limits, buckets: {}, inFlight: 0, waiting: 0, slotWaiters: [], heldUntil: 0, observedAt: -Infinity, last: undefined, burst: 1, share: {}, backoff: { factor: 1, at: now }, early: this.#o.respectHeaders ? noEarly() : undefined, flights: undefined };
+    const s: Tracked = { limits, buckets: {}, inFlight: 0, waiting: 0, slotWaiters: [], heldUntil: 0, observedAt: -Infinity, last: undefined, burst: 1, share: {}, backoff: { factor: 1, at: now }, early: this.#o.respectHeaders ? noEarly() : undefined, flights: undefined, processes: this.#o.processes };
     if (limits?.requestsPerMinute) s.buckets.requests = perMinute(limits.requestsPerMinute, now);
     if (limits?.tokensPerMinute) s.buckets.tokens = perMinute(limits.tokensPerMinute, now);
+    if (this.#o.processes > 1) pace(s, now);
     this.#states.set(model, s);
     return s;
   }

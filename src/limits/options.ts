@@ -70,6 +70,17 @@ export interface LimitsOptions {
    */
   readonly learnPatience?: boolean | undefined;
   /**
+   * How many processes (workers, instances, consumers) call the models with these limits on one
+   * API key, each with its own client and nothing shared. While a model's headers show others
+   * using its limit, each process refills at most its `1/processes` part of that limit (the
+   * provider's or a configured one) and keeps at most that part of its burst; a process that reads
+   * no others keeps the whole limit. With `respectHeaders: false` the configured limits are divided
+   * outright. Buckets shared on Redis (`createRedisLimiter`) are exact without it: there it applies
+   * only to the local limits used while Redis is out of reach.
+   * @default 1
+   */
+  readonly processes?: number | undefined;
+  /**
    * @deprecated Use `maxWaitMs`; read as `maxWaitMs` when that is not set.
    */
   readonly maxHeaderWaitMs?: number | undefined;
@@ -82,7 +93,12 @@ export interface ResolvedLimits {
   readonly respectHeaders: boolean;
   readonly maxWaitMs: number;
   readonly minRemainingRequests: number;
+  readonly processes: number;
 }
+
+/** The most processes `limits.processes` accepts: beyond it a part of a limit would be a few calls an hour. */
+export const MAX_PROCESSES = 1_000;
+const PROCESSES = { error: `expected an integer from 1 to ${MAX_PROCESSES}` };
 
 export const modelLimitsSchema = schemaOnFirstUse(() => z.strictObject({
   maxConcurrent: z.optional(positiveInt()),
@@ -99,9 +115,10 @@ export const limitsSchema = schemaOnFirstUse(() => z.strictObject({
   maxHeaderWaitMs: z.optional(nonNegativeMs()),
   minRemainingRequests: z.optional(nonNegativeInt()),
   learnPatience: z.optional(z.boolean({ error: 'expected true or false' })),
+  processes: z.optional(z.number(PROCESSES).check(z.int(PROCESSES), z.gte(1, PROCESSES), z.lte(MAX_PROCESSES, PROCESSES))),
 }));
 
-export const LIMITS_DEFAULTS = Object.freeze({ maxQueue: 128, respectHeaders: true, maxWaitMs: 60_000, minRemainingRequests: 0, learnPatience: true });
+export const LIMITS_DEFAULTS = Object.freeze({ maxQueue: 128, respectHeaders: true, maxWaitMs: 60_000, minRemainingRequests: 0, learnPatience: true, processes: 1 });
 
 /**
  * Our limiters whose `maxWaitMs` is the library's default, not one the user set. A few calls the
@@ -126,5 +143,6 @@ export function resolveLimits(options: LimitsOptions | undefined): ResolvedLimit
     respectHeaders: o.respectHeaders ?? LIMITS_DEFAULTS.respectHeaders,
     maxWaitMs: o.maxWaitMs ?? o.maxHeaderWaitMs ?? LIMITS_DEFAULTS.maxWaitMs,
     minRemainingRequests: o.minRemainingRequests ?? LIMITS_DEFAULTS.minRemainingRequests,
+    processes: o.processes ?? LIMITS_DEFAULTS.processes,
   });
 }

@@ -250,6 +250,18 @@ function grown(rate: number, d: DimShare, headroom: number): number {
   return Math.max(part, Math.min(rate - othersRate(d, headroom), part + rate * MIN_SHARE));
 }
 
+/**
+ * The refill of one of `processes` processes configured to share the limit, while others are known to
+ * use it: its equal part instead of the part learned from everyone's use (which drifts apart: decision
+ * 0050), plus at most `MIN_SHARE` of the limit of what the others leave unused (as {@link grown}),
+ * times the 429 factor.
+ */
+export function equalPartRate(rate: number, processes: number, d: DimShare | undefined, b: Backoff, now: number, headroom = HEADROOM): number {
+  const part = rate / processes;
+  const left = d ? Math.max(part, Math.min(rate - othersRate(d, headroom), part + rate * MIN_SHARE)) : part;
+  return Math.min(rate, left) * backoffAt(b, now);
+}
+
 /** The refill this process allows itself, per ms: its part of the limit and a little room (see {@link grown}), times the 429 factor. */
 export function shareRate(rate: number, d: DimShare | undefined, b: Backoff, now: number, headroom = HEADROOM): number {
   const left = d ? Math.min(rate, Math.max(rate * MIN_SHARE, grown(rate, d, headroom))) : rate;

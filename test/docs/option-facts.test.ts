@@ -109,7 +109,7 @@ describe('client options whose defaults live in one constant', () => {
 
   it('docs/rate-limits.md states every limits option with its default', () => {
     const table = rows(section(doc('rate-limits.md'), '## Options'));
-    const fields: Fields<LimitsOptions> = { default: true, models: true, maxQueue: true, respectHeaders: true, maxWaitMs: true, minRemainingRequests: true, learnPatience: true, maxHeaderWaitMs: true };
+    const fields: Fields<LimitsOptions> = { default: true, models: true, maxQueue: true, respectHeaders: true, maxWaitMs: true, minRemainingRequests: true, learnPatience: true, processes: true, maxHeaderWaitMs: true };
     for (const key of keys(fields)) expect(table.has(key) || /`maxHeaderWaitMs`/.test(table.get('maxWaitMs')?.join('|') ?? ''), key).toBe(true);
     for (const [key, value] of Object.entries(LIMITS_DEFAULTS)) {
       expect(firstCode(table.get(key)![0]!), key).toBe(literal(value));
