@@ -204,7 +204,10 @@ import { join } from 'node:path';
 // CHANGELOG line and the README status (decision record 0079); measured 532,711 → 533,909 B packed,
 // 1,928,582 → 1,934,005 B unpacked, 96 files, against main (9a04ff1), both built the same way. The budget
 // rises by exactly that.
-const BUDGET = { packed: 534_048, unpacked: 1_934_075, files: 100 };
+// +88 B packed / +332 B unpacked: the Redis limiter's shared wait bounded with the header buckets' wait
+// counted against `maxWaitMs`, with its CHANGELOG words; measured 533,909 → 533,997 B packed, 1,934,005 →
+// 1,934,337 B unpacked, 96 files, against cdff720, both built the same way.
+const BUDGET = { packed: 534_136, unpacked: 1_934_407, files: 100 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;

@@ -143,11 +143,15 @@ class RedisLimiter implements Limiter {
     this.#watchStatus();
     let release: Release = () => {};
     let bounded: TimerHandle | undefined;
+    const start = this.#clock.now();
     try {
       const headerRelease = await this.#headers.admit(model, options);
       headerRelease();
-      const bound = waitBound(this.#limits.maxWaitMs, options, this.#clock.now());
-      bounded = this.#clock.setTimeout(() => late.abort(new NoCapacityError(model, bound.ms, bound.reason)), Math.max(0, bound.ms));
+      const now = this.#clock.now();
+      const bound = waitBound(this.#limits.maxWaitMs, options, now);
+      // `maxWaitMs` bounds the whole admission: what the header buckets' wait took counts against it.
+      const left = bound.stated ? bound.ms : bound.ms - (now - start);
+      bounded = this.#clock.setTimeout(() => late.abort(new NoCapacityError(model, bound.ms, bound.reason)), Math.max(0, left));
       if (s.tokens) await race(s.tokens.schedule({ weight: Math.min(tokensOf(options?.weight), s.tpm!) }, () => Promise.resolve()), stop.signal);
       if (s.requests) release = await hold(s.requests, stop.signal);
       this.#health.recover(0);

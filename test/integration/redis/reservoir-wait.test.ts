@@ -81,4 +81,22 @@ describe('a call waiting for a shared slot on Redis', () => {
     (second.value as () => void)();
     limiter.dispose();
   });
+
+  it('counts its wait for the header buckets against maxWaitMs (the whole admission waits at most that)', async () => {
+    const { clock, limiter, first } = await slotHeld('d', 30_000);
+    // The provider's headers: 6 requests a minute, none left: the next call waits 10 s for the header buckets first.
+    limiter.observe('m', { observedAt: clock.now(), requests: { limit: 6, remaining: 0, resetAt: clock.now() + 10_000 } });
+    const second = watch(Promise.resolve(limiter.admit('m')));
+    await clock.waitForTimer((t) => t.delayMs === 10_000); // waiting for the header buckets
+    await clock.advance(10_000);
+    await clock.waitForTimer((t) => t.delayMs === 20_000); // its shared wait has begun, with the 20 s that are left
+    await clock.advance(19_999);
+    await until(() => second.settled, 40);
+    expect(second.settled).toBe(false);
+    await clock.advance(1);
+    await until(() => second.settled);
+    expect(second.error).toMatchObject({ name: 'NoCapacityError', model: 'm', reason: 'wait_limit', waitMs: 30_000 });
+    first();
+    limiter.dispose();
+  });
 });
