@@ -207,7 +207,9 @@ import { join } from 'node:path';
 // +88 B packed / +332 B unpacked: the Redis limiter's shared wait bounded with the header buckets' wait
 // counted against `maxWaitMs`, with its CHANGELOG words; measured 533,909 → 533,997 B packed, 1,934,005 →
 // 1,934,337 B unpacked, 96 files, against cdff720, both built the same way.
-const BUDGET = { packed: 534_136, unpacked: 1_934_407, files: 100 };
+// +75 B packed / +267 B unpacked: the README's pointer for several processes on one key; measured
+// 533,997 → 534,072 B packed, 1,934,337 → 1,934,604 B unpacked, 96 files.
+const BUDGET = { packed: 534_211, unpacked: 1_934_674, files: 100 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;
