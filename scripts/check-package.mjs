@@ -209,7 +209,10 @@ import { join } from 'node:path';
 // 1,934,337 B unpacked, 96 files, against cdff720, both built the same way.
 // +75 B packed / +267 B unpacked: the README's pointer for several processes on one key; measured
 // 533,997 → 534,072 B packed, 1,934,337 → 1,934,604 B unpacked, 96 files.
-const BUDGET = { packed: 534_211, unpacked: 1_934_674, files: 100 };
+// +809 B packed / +2,643 B unpacked: on Redis a call spills to a later model that serves sooner by the
+// store's last answers, with its CHANGELOG line (decision record 0080); measured 534,072 → 534,881 B
+// packed, 1,934,604 → 1,937,247 B unpacked, 96 files, against main (e13ef6d), both built the same way.
+const BUDGET = { packed: 535_020, unpacked: 1_937_317, files: 100 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;

@@ -49,9 +49,21 @@ export class SharedBuckets implements Limiter {
 
   async #admit(model: string, options: AdmitOptions | undefined): Promise<Release> {
     const w = weightOf(options?.weight);
-    const spill = options?.spillTo?.some((m) => this.available(m, w)) ?? false;
+    const later = options?.spillTo;
+    const spill = later !== undefined && later.length > 0 && this.#spills(model, later, w);
     // No answer from the store: this call is the local limiter's, which has learnt from every header all along.
     return (await this.#shared.admit(model, options, w, spill)) ?? this.#local.admit(model, options);
+  }
+
+  /**
+   * Whether the call goes to a later model: one with room now, or, as one process decides, one that can
+   * serve sooner than this model, both judged by the store's last answers (no round trip).
+   */
+  #spills(model: string, later: readonly string[], w: AdmitOptions['weight']): boolean {
+    if (later.some((m) => this.available(m, w))) return true;
+    const mine = this.#shared.waitFor(model, w);
+    if (mine === undefined || mine === 0) return false;
+    return later.some((m) => (this.#shared.waitFor(m, w) ?? Infinity) < mine);
   }
 
   used(model: string, weight: AdmitOptions['weight'], usage: { readonly outputTokens: number; readonly inputTokens?: number }): void {

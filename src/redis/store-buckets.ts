@@ -217,19 +217,30 @@ export class StoreBuckets {
 
   /** Whether `model` has room in the store's last answer; undefined when this process has none yet. */
   available(model: string, weight?: AdmitOptions['weight']): boolean | undefined {
+    const ms = this.waitFor(model, weight);
+    return ms === undefined ? undefined : ms === 0;
+  }
+
+  /**
+   * Ms until `model` has room for the call by the store's last answer (0: now; Infinity while held after
+   * a 429 or at no refill); undefined when this process has none yet.
+   */
+  waitFor(model: string, weight?: AdmitOptions['weight']): number | undefined {
     const now = this.#clock.now();
-    if ((this.#held.get(model) ?? 0) > now) return false;
+    if ((this.#held.get(model) ?? 0) > now) return Infinity;
     const view = this.#views.get(model);
     if (!view) return undefined;
     let w: CallWeight | number | undefined;
+    let ms = 0;
     for (const dim of BUCKET_DIMS) {
       const d = view.dims[dim];
       if (!d) continue;
       w ??= weightOf(weight);
       const need = Math.min(d.capacity ?? d.limit, unitsOf(dim, w) + (dim === 'requests' ? this.#o.minRemainingRequests : 0));
-      if (levelAt(d, view.at, now) < need) return false;
+      const short = need - levelAt(d, view.at, now);
+      if (short > 0) ms = Math.max(ms, d.limit > 0 ? short / (d.limit / 60_000) : Infinity);
     }
-    return true;
+    return ms;
   }
 
   /** Calls of this process waiting for their share on the store. */

@@ -113,6 +113,30 @@ describe('SharedBuckets: admission on a shared store, decisions local', () => {
     expect(store.sent[1]!.request.keep).toBe(false);
   });
 
+  it('spills, as one process does, to a later model that can serve sooner by the store’s last answers, though neither has room now', async () => {
+    const store = new ScriptedStore();
+    const { limiter } = setup(store);
+    // The store's last answers: 'a' 30 requests behind (30 s at 60 a minute), 'b' 5 behind (5 s).
+    store.answer = () => ({ taken: true, waitMs: 0, reason: undefined, dims: { requests: { level: -30, limit: 60 } } });
+    await limiter.admit('a');
+    store.answer = () => ({ taken: true, waitMs: 0, reason: undefined, dims: { requests: { level: -5, limit: 60 } } });
+    await limiter.admit('b');
+    expect(limiter.available('b')).toBe(false);
+    store.answer = () => ({ taken: false, waitMs: 31_000, reason: 'requests', dims: { requests: { level: -31, limit: 60 } } });
+    const err = await Promise.resolve(limiter.admit('a', { spillTo: ['b'] })).catch((e: unknown) => e);
+    expect(isNoCapacityError(err) && err.reason).toBe('spill');
+    expect(store.sent.at(-1)!.request).toMatchObject({ maxWaitMs: 0, keep: true });
+    // A later model that would serve later keeps the call here, to wait.
+    store.answer = () => ({ taken: true, waitMs: 0, reason: undefined, dims: { requests: { level: -40, limit: 60 } } });
+    await limiter.admit('b');
+    store.answer = () => ({ taken: true, waitMs: 31_000, reason: 'requests', dims: { requests: { level: -32, limit: 60 } } });
+    const waiting = Promise.resolve(limiter.admit('a', { spillTo: ['b'] })).catch((e: unknown) => e);
+    await Promise.resolve();
+    expect(store.sent.at(-1)!.request).toMatchObject({ maxWaitMs: OPTIONS.maxWaitMs, keep: false });
+    limiter.dispose();
+    expect((await waiting) as Error).toMatchObject({ name: 'DisposedError' });
+  });
+
   it('a call aborted while it waits gives its share back with the next admission', async () => {
     const store = new ScriptedStore();
     store.answer = () => ({ taken: true, waitMs: 1_000, reason: 'requests', dims: { requests: { level: -1, limit: 60 } } });
