@@ -239,27 +239,28 @@ function proportional(rate: number, d: DimShare, headroom: number): number {
 }
 
 /**
- * The limit left to this process: its part of everyone's use, scaled to the limit
- * ({@link proportional}), plus at most `MIN_SHARE` of the limit of what the others leave
- * unused. Each of N processes taking all of that room would grant itself N times it: at 16
- * processes, a lull in demand let each refill at a sixth of the limit, and the demand that
- * followed came back as bursts of 429s.
+ * `part` plus at most `MIN_SHARE` of the limit of what the others leave unused. Each of N
+ * processes taking all of that room would grant itself N times it: at 16 processes, a lull in
+ * demand let each refill at a sixth of the limit, and the demand that followed came back as
+ * bursts of 429s.
  */
-function grown(rate: number, d: DimShare, headroom: number): number {
-  const part = proportional(rate, d, headroom);
+function withRoom(rate: number, part: number, d: DimShare, headroom: number): number {
   return Math.max(part, Math.min(rate - othersRate(d, headroom), part + rate * MIN_SHARE));
+}
+
+/** The limit left to this process: its part of everyone's use, scaled to the limit ({@link proportional}), with room ({@link withRoom}). */
+function grown(rate: number, d: DimShare, headroom: number): number {
+  return withRoom(rate, proportional(rate, d, headroom), d, headroom);
 }
 
 /**
  * The refill of one of `processes` processes configured to share the limit, while others are known to
  * use it: its equal part instead of the part learned from everyone's use (which drifts apart: decision
- * 0050), plus at most `MIN_SHARE` of the limit of what the others leave unused (as {@link grown}),
- * times the 429 factor.
+ * 0050), with the same room ({@link withRoom}), times the 429 factor.
  */
 export function equalPartRate(rate: number, processes: number, d: DimShare | undefined, b: Backoff, now: number, headroom = HEADROOM): number {
   const part = rate / processes;
-  const left = d ? Math.max(part, Math.min(rate - othersRate(d, headroom), part + rate * MIN_SHARE)) : part;
-  return Math.min(rate, left) * backoffAt(b, now);
+  return Math.min(rate, d ? withRoom(rate, part, d, headroom) : part) * backoffAt(b, now);
 }
 
 /** The refill this process allows itself, per ms: its part of the limit and a little room (see {@link grown}), times the 429 factor. */
