@@ -63,10 +63,12 @@ export function take(b: Bucket, weight: number, now: number): void {
 /**
  * Changes the refill rate from `now` on (what refilled so far at the old rate
  * is kept), and holds at most the same share of the capacity (at least 1 unit):
- * processes sharing a limit must not each keep a whole burst.
+ * processes sharing a limit must not each keep a whole burst. `most`, when
+ * given, caps that share further (a process's configured part of the burst).
  */
-export function setRate(b: Bucket, ratePerMs: number, now: number): void {
-  const ceiling = b.base > 0 && ratePerMs < b.base && Number.isFinite(b.capacity) ? Math.max(1, (b.capacity * ratePerMs) / b.base) : undefined;
+export function setRate(b: Bucket, ratePerMs: number, now: number, most?: number): void {
+  let ceiling = b.base > 0 && ratePerMs < b.base && Number.isFinite(b.capacity) ? Math.max(1, (b.capacity * ratePerMs) / b.base) : undefined;
+  if (most !== undefined && Number.isFinite(most) && Math.max(1, most) < (ceiling ?? b.capacity)) ceiling = Math.max(1, most);
   if (b.ratePerMs === ratePerMs && b.ceiling === ceiling) return;
   b.level = levelAt(b, now);
   b.at = Math.max(b.at, now);
@@ -76,15 +78,6 @@ export function setRate(b: Bucket, ratePerMs: number, now: number): void {
     b.ceiling = ceiling;
     b.level = Math.min(b.level, ceiling);
   }
-}
-
-/** Holds at most `top` units (at least 1): a process's part of a burst it shares. */
-export function holdAtMost(b: Bucket, top: number, now: number): void {
-  const most = Math.max(1, top);
-  if (!Number.isFinite(most) || (b.ceiling ?? b.capacity) <= most) return;
-  b.level = Math.min(levelAt(b, now), most);
-  b.at = Math.max(b.at, now);
-  b.ceiling = most;
 }
 
 /** Gives back what a call took but never used (it was aborted while waiting). */

@@ -1,5 +1,5 @@
 import type { RateLimitInfo } from '../classify/ratelimit-headers.js';
-import { type Bucket, fromWindow, holdAtMost, levelAt, setRate } from './bucket.js';
+import { type Bucket, fromWindow, levelAt, setRate } from './bucket.js';
 import type { ModelLimits } from './options.js';
 import { type Backoff, CUT_HEADROOM, type DimShare, HEADROOM, MIN_SHARE, UNANSWERED_CUT, cut, equalPartRate, newDimShare, observeShare, othersKnown, saturated, shareRate } from './share.js';
 import type { AdmitOptions, CallWeight } from './types.js';
@@ -96,10 +96,7 @@ export function pace(s: ModelState, now: number): void {
     const b = s.buckets[dim];
     if (!b || !(b.base > 0)) continue;
     if (!equal) setRate(b, Math.min(b.base, shareRate(b.base, s.share[dim], s.backoff, now, headroom)), now);
-    else {
-      setRate(b, equalPartRate(b.base, n, s.share[dim], s.backoff, now, headroom), now);
-      holdAtMost(b, b.capacity / n, now);
-    }
+    else setRate(b, equalPartRate(b.base, n, s.share[dim], s.backoff, now, headroom), now, b.capacity / n);
   }
 }
 
