@@ -212,7 +212,10 @@ import { join } from 'node:path';
 // +809 B packed / +2,643 B unpacked: on Redis a call spills to a later model that serves sooner by the
 // store's last answers, with its CHANGELOG line (decision record 0080); measured 534,072 → 534,881 B
 // packed, 1,934,604 → 1,937,247 B unpacked, 96 files, against main (e13ef6d), both built the same way.
-const BUDGET = { packed: 535_020, unpacked: 1_937_317, files: 100 };
+// +540 B packed / −302 B unpacked: the review's two mends (the room helper shared by the learned and the
+// equal part, the burst cap passed to setRate); gzip packs the smaller source worse. Measured 534,846 →
+// 535,386 B packed, 1,937,151 → 1,936,849 B unpacked, 96 files, against eb14357. Packed rises by exactly that.
+const BUDGET = { packed: 535_560, unpacked: 1_937_317, files: 100 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;
