@@ -1,27 +1,17 @@
 // Where a call goes when neither model has room, on a real Redis, two processes, one fake clock.
 // Runs only with REDIS_URL set (vitest.config.ts).
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RateLimitInfo } from '../../../src/classify/ratelimit-headers.js';
 import { isNoCapacityError } from '../../../src/errors/errors.js';
 import { createLimiter } from '../../../src/limits/limiter.js';
 import { RedisBucketStore } from '../../../src/redis/bucket-store.js';
 import { SharedBuckets } from '../../../src/redis/shared-buckets.js';
 import { createFakeClock } from '../../../src/testing/index.js';
+import { suiteRedis } from './tap.js';
 
-const URL_ = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const run = `${process.pid}-${Date.now()}`;
 const OPTIONS = { maxWaitMs: 120_000, maxQueue: 64, minRemainingRequests: 0, retryMs: 1_000 };
 
-let redis: Redis;
-beforeAll(() => {
-  redis = new Redis(URL_);
-});
-afterAll(async () => {
-  const keys = await redis.keys(`sp${run}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  redis.disconnect();
-});
+const { prefix: run, redis } = suiteRedis('sp');
 
 /** Until `ok()` holds (the store's answers come in real time, a few ms each). */
 async function until(ok: () => boolean): Promise<void> {
@@ -34,7 +24,7 @@ const empty = (at: number): RateLimitInfo => ({ observedAt: at, requests: { limi
 describe('a call that could go to a later model, neither with room', () => {
   it('goes to the later model when the store’s last answers say it serves sooner, as in one process', async () => {
     const clock = createFakeClock();
-    const make = () => new SharedBuckets(new RedisBucketStore(redis, clock, { prefix: `sp${run}:`, timeoutMs: 5_000 }), createLimiter({}, { clock }), { clock, options: OPTIONS });
+    const make = () => new SharedBuckets(new RedisBucketStore(redis(), clock, { prefix: `${run}:`, timeoutMs: 5_000 }), createLimiter({}, { clock }), { clock, options: OPTIONS });
     const a = make();
     const b = make();
     const settled: Promise<unknown>[] = [];
