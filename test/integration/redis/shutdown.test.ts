@@ -31,18 +31,18 @@ afterAll(async () => {
 
 describe('shutting down a client on the shared Redis limiter', () => {
   const cases = [
-    { order: 'dispose-then-disconnect', pauseMs: 0, calls: 'done' },
-    { order: 'dispose-then-disconnect', pauseMs: 1_000, calls: 'done' },
-    { order: 'disconnect-then-dispose', pauseMs: 0, calls: 'done' },
-    { order: 'disconnect-then-dispose', pauseMs: 300, calls: 'done' },
-    { order: 'dispose-then-quit', pauseMs: 0, calls: 'done' },
-    { order: 'quit-then-dispose', pauseMs: 0, calls: 'done' },
-    { order: 'dispose-then-disconnect', pauseMs: 0, calls: 'starting' },
-    { order: 'dispose-then-disconnect', pauseMs: 300, calls: 'queued' },
-    { order: 'disconnect-then-dispose', pauseMs: 0, calls: 'queued' },
+    { order: 'dispose-then-disconnect', between: 'at-once', calls: 'done' },
+    { order: 'dispose-then-disconnect', between: 'settled', calls: 'done' },
+    { order: 'disconnect-then-dispose', between: 'at-once', calls: 'done' },
+    { order: 'disconnect-then-dispose', between: 'settled', calls: 'done' },
+    { order: 'dispose-then-quit', between: 'at-once', calls: 'done' },
+    { order: 'quit-then-dispose', between: 'at-once', calls: 'done' },
+    { order: 'dispose-then-disconnect', between: 'at-once', calls: 'starting' },
+    { order: 'dispose-then-disconnect', between: 'settled', calls: 'queued' },
+    { order: 'disconnect-then-dispose', between: 'at-once', calls: 'queued' },
   ] as const;
   for (const c of cases) {
-    it(`${c.order}, pause ${c.pauseMs} ms, calls ${c.calls}: exits 0, every call settled`, async () => {
+    it(`${c.order}, ${c.between}, calls ${c.calls}: exits 0, every call settled`, async () => {
       const { code, out } = await worker({ url: URL_, prefix: `${run}:${c.order}:${c.calls}:`, ...c });
       expect(out).not.toContain('unhandled');
       expect(code).toBe(0);
