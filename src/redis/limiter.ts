@@ -20,7 +20,12 @@ interface Shared {
   readonly requests: Bottleneck | undefined;
   readonly tokens: Bottleneck | undefined;
   readonly tpm: number | undefined;
+  /** Calls of this process in an admission here (the header buckets' wait included). */
   waiting: number;
+  /** Of those, the calls waiting for the shared reservoirs (the header buckets count their own). */
+  reserving: number;
+  /** Calls this process holds admitted by the shared reservoirs, until their release. */
+  inFlight: number;
 }
 
 /** A call's total token weight against a shared tokens-per-minute reservoir. */
@@ -109,6 +114,8 @@ class RedisLimiter implements Limiter {
       tokens: l?.tokensPerMinute ? make('tokens', { perMinute: l.tokensPerMinute }) : undefined,
       tpm: l?.tokensPerMinute,
       waiting: 0,
+      reserving: 0,
+      inFlight: 0,
     };
     this.#models.set(model, s);
     return s;
@@ -143,10 +150,13 @@ class RedisLimiter implements Limiter {
     this.#watchStatus();
     let release: Release = () => {};
     let bounded: TimerHandle | undefined;
+    let reserving = false;
     const start = this.#clock.now();
     try {
       const headerRelease = await this.#headers.admit(model, options);
       headerRelease();
+      reserving = true;
+      s.reserving++;
       const now = this.#clock.now();
       const bound = waitBound(this.#limits.maxWaitMs, options, now);
       // `maxWaitMs` bounds the whole admission: what the header buckets' wait took counts against it.
@@ -155,7 +165,14 @@ class RedisLimiter implements Limiter {
       if (s.tokens) await race(s.tokens.schedule({ weight: Math.min(tokensOf(options?.weight), s.tpm!) }, () => Promise.resolve()), stop.signal);
       if (s.requests) release = await hold(s.requests, stop.signal);
       this.#health.recover(0);
-      return release;
+      s.inFlight++;
+      let held = true;
+      return () => {
+        if (!held) return;
+        held = false;
+        s.inFlight--;
+        release();
+      };
     } catch (error) {
       if (this.#dispose.signal.aborted) throw new DisposedError();
       if (options?.signal?.aborted) throw options.signal.reason;
@@ -168,6 +185,7 @@ class RedisLimiter implements Limiter {
       if (bounded !== undefined) this.#clock.clearTimeout(bounded);
       stop.unlink();
       s.waiting--;
+      if (reserving) s.reserving--;
     }
   }
 
@@ -201,8 +219,18 @@ class RedisLimiter implements Limiter {
     return this.#up() ? this.#headers.available(model, weight) : this.#local.available(model, weight);
   }
 
+  /** The header buckets' view, with the calls this process has waiting for, or holding, the shared reservoirs. */
   snapshot(): Readonly<Record<string, ModelLimitSnapshot>> {
-    return this.#up() ? this.#headers.snapshot() : this.#local.snapshot();
+    if (!this.#up()) return this.#local.snapshot();
+    const view = this.#headers.snapshot();
+    let out: Record<string, ModelLimitSnapshot> | undefined;
+    for (const [model, s] of this.#models) {
+      if (s.inFlight === 0 && s.reserving === 0) continue;
+      out ??= { ...view };
+      const base = view[model] ?? { inFlight: 0, waiting: 0, heldForMs: 0 };
+      out[model] = { ...base, inFlight: base.inFlight + s.inFlight, waiting: base.waiting + s.reserving };
+    }
+    return out ?? view;
   }
 
   waiting(model: string): number {

@@ -99,4 +99,19 @@ describe('a call waiting for a shared slot on Redis', () => {
     first();
     limiter.dispose();
   });
+
+  it('shows in snapshot(): the call holding the slot in flight, the one waiting for it waiting', async () => {
+    const { clock, limiter, first } = await slotHeld('e', 30_000);
+    expect(limiter.snapshot().m).toMatchObject({ inFlight: 1, waiting: 0 });
+    const second = watch(Promise.resolve(limiter.admit('m')));
+    await clock.waitForTimer((t) => t.delayMs === 30_000); // its shared wait has begun
+    expect(limiter.snapshot().m).toMatchObject({ inFlight: 1, waiting: 1 });
+    first();
+    first(); // a release called twice counts once
+    await until(() => second.settled);
+    expect(limiter.snapshot().m).toMatchObject({ inFlight: 1, waiting: 0 });
+    (second.value as () => void)();
+    expect(limiter.snapshot().m).toMatchObject({ inFlight: 0, waiting: 0 });
+    limiter.dispose();
+  });
 });
