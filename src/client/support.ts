@@ -4,7 +4,7 @@ import { type RequestEstimate, estimateRequest } from '../usage/estimate.js';
 import { ConfigError } from '../errors/errors.js';
 import { redact } from '../errors/redact.js';
 import { MAX_TIMER_MS } from '../options/schema-helpers.js';
-import { closestKey, describeValue, unreadable } from '../options/validate.js';
+import { describeValue, unknownOptionMessage, unreadable } from '../options/validate.js';
 import { validateStreamOptions } from '../stream/options.js';
 import type { EventBus } from '../events/events.js';
 import type { Monitor } from '../monitor/monitor.js';
@@ -57,9 +57,8 @@ export function checkRunOptions<T>(input: RunOptions<T>): RunOptions<T> {
   const bad = (path: string, expected: string, value: unknown) => issues.push({ path: `run.${path}`, message: `${expected}, received ${describeValue(value)}` });
   for (const key of Object.keys(o)) {
     if (Object.hasOwn(RUN_KEYS, key)) continue;
-    const near = closestKey(key, KNOWN_RUN_KEYS);
     // Key names are echoed redacted (a credential pasted as a key is still a credential); values never.
-    issues.push({ path: redact(`run.${key}`), message: `unknown option${near ? ` (did you mean "${near}"?)` : ''}` });
+    issues.push({ path: redact(`run.${key}`), message: unknownOptionMessage(key, KNOWN_RUN_KEYS) });
   }
   if (o.models !== undefined && (!Array.isArray(o.models) || o.models.length === 0 || o.models.some((m) => typeof m !== 'string' || m === ''))) {
     bad('models', 'expected a non-empty array of model names', o.models);
@@ -98,7 +97,7 @@ export function checkRunOptions<T>(input: RunOptions<T>): RunOptions<T> {
     } else {
       // A typo (`delay` for `delayMs`) would otherwise hedge this call with the client's delay, silently.
       for (const key of Object.keys(o.hedge)) {
-        if (key !== 'delayMs') issues.push({ path: redact(`run.hedge.${key}`), message: `unknown option${closestKey(key, ['delayMs']) ? ' (did you mean "delayMs"?)' : ''}` });
+        if (key !== 'delayMs') issues.push({ path: redact(`run.hedge.${key}`), message: unknownOptionMessage(key, ['delayMs']) });
       }
     }
   }

@@ -133,10 +133,15 @@ export function closestKey(key: string, known: readonly string[]): string | unde
   return didYouMean(key, known);
 }
 
-/** `unknown option`, plus `, did you mean \`x\`?` when one known name is close enough. */
-export function unknownOptionMessage(key: string, known: readonly string[]): string {
-  const guess = didYouMean(key, known);
-  return guess === undefined ? 'unknown option' : `unknown option, did you mean \`${guess}\`?`;
+/**
+ * `unknown option`, plus `, did you mean \`x\`?` when one known name is close enough
+ * ({@link closestKey}), else ` (why)` when the caller says why the key is not read.
+ * Every unknown key of every options object is reported in these words.
+ */
+export function unknownOptionMessage(key: string, known: readonly string[], why?: string): string {
+  const guess = closestKey(key, known);
+  if (guess !== undefined) return `unknown option, did you mean \`${guess}\`?`;
+  return why === undefined ? 'unknown option' : `unknown option (${why})`;
 }
 
 /**

@@ -7,7 +7,7 @@ import type { RunOptions } from '../client/types.js';
 import type { Conditions } from '../fallback/conditions.js';
 import { ConfigError } from '../errors/errors.js';
 import { redact } from '../errors/redact.js';
-import { closestKey, unreadable } from '../options/validate.js';
+import { unknownOptionMessage, unreadable } from '../options/validate.js';
 import type { StreamOptions } from '../stream/options.js';
 
 /**
@@ -69,9 +69,8 @@ function checkCallRunOptions(source: unknown): void {
   if (typeof source !== 'object') throw new ConfigError([{ path: 'run', message: `expected an object of run options, received ${typeof source}` }]);
   const issues: { path: string; message: string }[] = [];
   const unknown = (path: string, key: string, known: readonly string[], why?: string) => {
-    const near = closestKey(key, known);
     // Key names are echoed redacted (a credential pasted as a key is still a credential); values never.
-    issues.push({ path: redact(`${path}.${key}`), message: `unknown option${near ? ` (did you mean "${near}"?)` : why ? ` (${why})` : ''}` });
+    issues.push({ path: redact(`${path}.${key}`), message: unknownOptionMessage(key, known, why) });
   };
   try {
     for (const key of Object.keys(source)) {

@@ -42,14 +42,14 @@ describe('run options: one redaction path', () => {
 describe('run options: unknown keys and unreadable values', () => {
   it('refuses an unknown key instead of silently ignoring it, with a suggestion when close', async () => {
     const err = await configError({ timeout: 5_000 });
-    expect(err.issues).toEqual([{ path: 'run.timeout', message: 'unknown option (did you mean "timeoutMs"?)' }]);
-    expect((await configError({ taskid: 'a' })).issues[0]!.message).toBe('unknown option (did you mean "taskId"?)');
-    expect((await configError({ sginal: undefined })).issues[0]!.message).toBe('unknown option (did you mean "signal"?)');
+    expect(err.issues).toEqual([{ path: 'run.timeout', message: 'unknown option, did you mean `timeoutMs`?' }]);
+    expect((await configError({ taskid: 'a' })).issues[0]!.message).toBe('unknown option, did you mean `taskId`?');
+    expect((await configError({ sginal: undefined })).issues[0]!.message).toBe('unknown option, did you mean `signal`?');
     expect((await configError({ zzzzzz: 1 })).issues[0]!.message).toBe('unknown option');
   });
 
   it('refuses an unknown key inside hedge, which would otherwise hedge with the client delay', async () => {
-    expect((await configError({ hedge: { delay: 500 } })).issues).toEqual([{ path: 'run.hedge.delay', message: 'unknown option (did you mean "delayMs"?)' }]);
+    expect((await configError({ hedge: { delay: 500 } })).issues).toEqual([{ path: 'run.hedge.delay', message: 'unknown option, did you mean `delayMs`?' }]);
     expect((await configError({ hedge: { delayMs: 500, [KEY]: 1 } })).message).not.toContain('Zq8Xw7');
   });
 

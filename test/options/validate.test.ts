@@ -27,6 +27,12 @@ describe('didYouMean', () => {
     expect(unknownOptionMessage('maxRetry', ['maxRetries'])).toBe('unknown option, did you mean `maxRetries`?');
     expect(unknownOptionMessage('zzz', ['maxRetries'])).toBe('unknown option');
   });
+
+  it('suggests a name the key starts, and says why a key is not read when nothing is close', () => {
+    expect(unknownOptionMessage('maxRet', ['maxRetries', 'baseDelayMs'])).toBe('unknown option, did you mean `maxRetries`?');
+    expect(unknownOptionMessage('model', ['taskId'], 'the wrapper sets it')).toBe('unknown option (the wrapper sets it)');
+    expect(unknownOptionMessage('taskid', ['taskId'], 'the wrapper sets it')).toBe('unknown option, did you mean `taskId`?');
+  });
 });
 
 describe('validateOptions suggestions', () => {

@@ -42,13 +42,13 @@ describe('wrapped calls refuse unknown run options', () => {
       }
     })();
     expect(isConfigError(err)).toBe(true);
-    expect(err!.issues).toEqual([{ path: 'run.taskid', message: 'unknown option (did you mean "taskId"?)' }]);
+    expect(err!.issues).toEqual([{ path: 'run.taskid', message: 'unknown option, did you mean `taskId`?' }]);
   });
 
   it('withRunOptions: keys of client.run the wrapper owns, nested estimate keys, and several at once', () => {
     expect(() => withRunOptions({ models: ['b'] } as never)).toThrow(/run\.models: unknown option \(a wrapped call reads only taskId, estimate, timeoutMs, stream/);
-    expect(() => withRunOptions({ estimate: { inputToken: 5 } } as never)).toThrow('run.estimate.inputToken: unknown option (did you mean "inputTokens"?)');
-    expect(() => withRunOptions({ timeout: 5, zzzz: 1 } as never)).toThrow('run.timeout: unknown option (did you mean "timeoutMs"?); run.zzzz: unknown option');
+    expect(() => withRunOptions({ estimate: { inputToken: 5 } } as never)).toThrow('run.estimate.inputToken: unknown option, did you mean `inputTokens`?');
+    expect(() => withRunOptions({ timeout: 5, zzzz: 1 } as never)).toThrow('run.timeout: unknown option, did you mean `timeoutMs`?; run.zzzz: unknown option');
     expect(() => withRunOptions({ taskId: 't', estimate: undefined, timeoutMs: undefined, stream: undefined })).not.toThrow();
   });
 
@@ -56,11 +56,11 @@ describe('wrapped calls refuse unknown run options', () => {
     const { client, sent, create } = setup();
     const openai = wrapOpenAI({ chat: { completions: { create } } }, client, { runOptions: () => ({ taskid: 'a' }) as never });
     const e1 = await refusal(() => openai.chat.completions.create({ model: 'm', messages }));
-    expect(e1.issues[0]).toEqual({ path: 'run.taskid', message: 'unknown option (did you mean "taskId"?)' });
+    expect(e1.issues[0]).toEqual({ path: 'run.taskid', message: 'unknown option, did you mean `taskId`?' });
     const anthropic = wrapAnthropic({ messages: { create } }, client);
     const handBuilt = { [Symbol.for('llm-resilience.runOptions')]: { taskID: 'a' } };
     const e2 = await refusal(() => (anthropic.messages.create as (b: unknown, o: unknown) => unknown)({ model: 'm', max_tokens: 5, messages }, handBuilt));
-    expect(e2.issues[0]!.message).toBe('unknown option (did you mean "taskId"?)');
+    expect(e2.issues[0]!.message).toBe('unknown option, did you mean `taskId`?');
     expect(sent).toEqual([]);
     client.dispose();
   });
