@@ -215,7 +215,10 @@ import { join } from 'node:path';
 // +540 B packed / −302 B unpacked: the review's two mends (the room helper shared by the learned and the
 // equal part, the burst cap passed to setRate); gzip packs the smaller source worse. Measured 534,846 →
 // 535,386 B packed, 1,937,151 → 1,936,849 B unpacked, 96 files, against eb14357. Packed rises by exactly that.
-const BUDGET = { packed: 535_560, unpacked: 1_937_317, files: 100 };
+// −356 B packed / +2,421 B unpacked: the Redis limiter's snapshot counting the calls on its reservoirs,
+// one format for every unknown-key message, their CHANGELOG lines; measured 535,386 → 535,030 B packed,
+// 1,936,849 → 1,939,270 B unpacked, 96 files, against 083a90e. Unpacked rises by exactly that.
+const BUDGET = { packed: 535_560, unpacked: 1_939_738, files: 100 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;
