@@ -215,7 +215,11 @@ import { join } from 'node:path';
 // +540 B packed / −302 B unpacked: the review's two mends (the room helper shared by the learned and the
 // equal part, the burst cap passed to setRate); gzip packs the smaller source worse. Measured 534,846 →
 // 535,386 B packed, 1,937,151 → 1,936,849 B unpacked, 96 files, against eb14357. Packed rises by exactly that.
-const BUDGET = { packed: 535_560, unpacked: 1_937_317, files: 100 };
+// −146 B packed / +457 B unpacked: `limits.processes` takes no room before a hidden window cuts the burst
+// and then 1/N of what the others leave, with its CHANGELOG words (decision record 0081); measured
+// 535,386 → 535,240 B packed, 1,936,849 → 1,937,306 B unpacked, 96 files, against 083a90e, both built the
+// same way. Unpacked rises by exactly that.
+const BUDGET = { packed: 535_560, unpacked: 1_937_774, files: 100 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;
