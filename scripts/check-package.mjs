@@ -218,7 +218,12 @@ import { join } from 'node:path';
 // −356 B packed / +2,421 B unpacked: the Redis limiter's snapshot counting the calls on its reservoirs,
 // one format for every unknown-key message, their CHANGELOG lines; measured 535,386 → 535,030 B packed,
 // 1,936,849 → 1,939,270 B unpacked, 96 files, against 083a90e. Unpacked rises by exactly that.
-const BUDGET = { packed: 535_560, unpacked: 1_939_738, files: 100 };
+// −146 B packed / +457 B unpacked: `limits.processes` takes no room before a hidden window cuts the burst
+// and then 1/N of what the others leave, with its CHANGELOG words (decision record 0081); measured
+// 535,386 → 535,240 B packed, 1,936,849 → 1,937,306 B unpacked, 96 files, against 083a90e, both built the
+// same way. Unpacked rises by exactly that.
+// Both merged, measured on the merged tree: 535,413 B packed, 1,939,727 B unpacked (the two claims summed), 96 files.
+const BUDGET = { packed: 535_560, unpacked: 1_940_195, files: 100 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;

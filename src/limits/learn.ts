@@ -85,18 +85,19 @@ function split(s: ModelState): boolean {
 
 /**
  * Every bucket refills at this process's share of its limit, as of `now`: the part learned from the
- * headers or, with `processes` configured and others known, its equal part ({@link equalPartRate}),
- * holding at most that part of the burst.
+ * headers or, with `processes` configured and others known, its equal part (with room once a hidden
+ * window has cut the burst: {@link equalPartRate}), holding at most that part of the burst.
  */
 export function pace(s: ModelState, now: number): void {
   const n = s.processes ?? 1;
   const equal = n > 1 && split(s);
-  const headroom = s.burst < 1 ? CUT_HEADROOM : HEADROOM;
+  const windowCut = s.burst < 1;
+  const headroom = windowCut ? CUT_HEADROOM : HEADROOM;
   for (const dim of DIMS) {
     const b = s.buckets[dim];
     if (!b || !(b.base > 0)) continue;
     if (!equal) setRate(b, Math.min(b.base, shareRate(b.base, s.share[dim], s.backoff, now, headroom)), now);
-    else setRate(b, equalPartRate(b.base, n, s.share[dim], s.backoff, now, headroom), now, b.capacity / n);
+    else setRate(b, equalPartRate(b.base, n, s.share[dim], s.backoff, now, headroom, windowCut), now, b.capacity / n);
   }
 }
 

@@ -256,11 +256,16 @@ function grown(rate: number, d: DimShare, headroom: number): number {
 /**
  * The refill of one of `processes` processes configured to share the limit, while others are known to
  * use it: its equal part instead of the part learned from everyone's use (which drifts apart: decision
- * 0050), with the same room ({@link withRoom}), times the 429 factor.
+ * 0050), times the 429 factor. Once a window the headers do not show has cut the model's burst
+ * (`windowCut`), plus its `1 / processes` of what the others leave beyond that part: readings held at that
+ * window's floor measure the others' use whole (see observeShare), and every process sees the same
+ * room. Before that the others read low while the provider's bucket rests near its top, and room
+ * taken on that reading is the others' (decision 0081): none.
  */
-export function equalPartRate(rate: number, processes: number, d: DimShare | undefined, b: Backoff, now: number, headroom = HEADROOM): number {
+export function equalPartRate(rate: number, processes: number, d: DimShare | undefined, b: Backoff, now: number, headroom: number, windowCut: boolean): number {
   const part = rate / processes;
-  return Math.min(rate, d ? withRoom(rate, part, d, headroom) : part) * backoffAt(b, now);
+  const room = windowCut && d ? Math.max(0, rate - othersRate(d, headroom) - part) / processes : 0;
+  return Math.min(rate, part + room) * backoffAt(b, now);
 }
 
 /** The refill this process allows itself, per ms: its part of the limit and a little room (see {@link grown}), times the 429 factor. */

@@ -1,7 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ResilientClient } from '../../src/index.js';
 import { ConfigError } from '../../src/errors/errors.js';
+import { perMinute } from '../../src/limits/bucket.js';
+import { type ModelState, pace } from '../../src/limits/learn.js';
 import { createLimiter } from '../../src/limits/limiter.js';
+import { CUT_HEADROOM, newDimShare } from '../../src/limits/share.js';
 import { createFakeClock } from '../../src/testing/index.js';
 import { shareOneLimit } from './one-limit.js';
 
@@ -79,5 +82,33 @@ describe('processes configured on one limit', () => {
     expect(b.requests).toEqual({ available: 14, capacity: 60, perMinute: 15 });
     expect(b.tokens?.perMinute).toBe(10_000);
     expect(seeing.snapshot().m?.requests).toEqual({ available: 59, capacity: 60, perMinute: 60 });
+  });
+});
+
+describe('the room one of sixteen takes beyond its equal part', () => {
+  const RATE = 60 / 60_000; // 60 a minute
+  /** One of 16 processes at its part of a limit of 60 a minute, the others measured at `others` of it over a minute. */
+  const model = (others: number, burst: number): ModelState => {
+    const d = newDimShare(50, 0);
+    Object.assign(d, { rate: RATE, capacity: 60, span: 60_000, mine: 60_000 * (RATE / 16), others: others * 60_000 * RATE });
+    const s = { buckets: { requests: perMinute(60, 0) }, share: { requests: d }, backoff: { factor: 1, at: 0 }, burst, heldUntil: 0, observedAt: 0, early: undefined, processes: 16 } as unknown as ModelState;
+    pace(s, 0); // as after its last headers
+    return s;
+  };
+
+  it('none before a window the headers do not show has cut the burst: the others read low at the top', () => {
+    // Sixteen workers at a storm's start: the others' use read at 30% of the limit, most of it hidden
+    // while the provider's bucket rests near its top. Room taken on that reading is theirs.
+    const s = model(0.3, 1);
+    expect(s.buckets.requests!.ratePerMs).toBeCloseTo(RATE / 16, 12);
+    expect(s.buckets.requests!.ceiling).toBeCloseTo(60 / 16, 12);
+  });
+
+  it('once a window has cut it, a sixteenth of what the others leave beyond its part', () => {
+    const s = model(0.3, 1 / 6);
+    const left = RATE - 0.3 * RATE * (1 + CUT_HEADROOM) - RATE / 16;
+    expect(s.buckets.requests!.ratePerMs).toBeCloseTo(RATE / 16 + left / 16, 12);
+    // The others at their parts leave nothing beyond them.
+    expect(model(15 / 16, 1 / 6).buckets.requests!.ratePerMs).toBeCloseTo(RATE / 16, 12);
   });
 });
