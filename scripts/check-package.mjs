@@ -218,7 +218,11 @@ import { join } from 'node:path';
 // −356 B packed / +2,421 B unpacked: the Redis limiter's snapshot counting the calls on its reservoirs,
 // one format for every unknown-key message, their CHANGELOG lines; measured 535,386 → 535,030 B packed,
 // 1,936,849 → 1,939,270 B unpacked, 96 files, against 083a90e. Unpacked rises by exactly that.
-const BUDGET = { packed: 535_560, unpacked: 1_939_738, files: 100 };
+// +1,286 B packed / +3,157 B unpacked: the headers' output remaining read with the output given back since the
+// oldest call in flight was sent (one more number per call in flight) and its CHANGELOG line (decision
+// record 0083); measured 535,045 → 536,331 B packed, 1,939,304 → 1,942,461 B unpacked, 96
+// files, against main (b7c5360), both built the same way. The budget rises by exactly that.
+const BUDGET = { packed: 536_846, unpacked: 1_942_895, files: 100 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;
