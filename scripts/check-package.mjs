@@ -223,7 +223,12 @@ import { join } from 'node:path';
 // 535,386 → 535,240 B packed, 1,936,849 → 1,937,306 B unpacked, 96 files, against 083a90e, both built the
 // same way. Unpacked rises by exactly that.
 // Both merged, measured on the merged tree: 535,413 B packed, 1,939,727 B unpacked (the two claims summed), 96 files.
-const BUDGET = { packed: 535_560, unpacked: 1_940_195, files: 100 };
+// +1,286 B packed / +3,157 B unpacked: the headers' output remaining read with the output given back since the
+// oldest call in flight was sent (one more number per call in flight) and its CHANGELOG line (decision
+// record 0083); measured 535,045 → 536,331 B packed, 1,939,304 → 1,942,461 B unpacked, 96
+// files, against main (b7c5360), both built the same way. The budget rises by exactly that.
+// All three merged, measured on the merged tree: 536,058 B packed, 1,942,918 B unpacked, 96 files.
+const BUDGET = { packed: 536_846, unpacked: 1_943_352, files: 100 };
 // What the tarball may contain: the builds, their types and the documents
 // (docs/decisions/0008: no source maps).
 const SHIPPED = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts))$/;

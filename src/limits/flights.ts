@@ -27,7 +27,9 @@ export class Flights {
   #tokens = 0;
   #inputTokens = 0;
   #outputTokens = 0;
-  /** Per listed call, at `3 × (seq & mask)`: the tokens, input and output tokens sent before it. */
+  /** Output tokens given back by answers so far (their cap beyond what they wrote; see {@link refunded}). */
+  #refunded = 0;
+  /** Per listed call, at `4 × (seq & mask)`: the tokens, input and output tokens sent before it, and the output given back before it. */
   #before: number[] = [];
   /** Per listed call, at `seq & mask`: it has ended. */
   #done: boolean[] = [];
@@ -73,9 +75,10 @@ export class Flights {
     const seq = this.#tail++;
     const i = seq & this.#mask;
     const b = this.#before;
-    b[3 * i] = this.#tokens;
-    b[3 * i + 1] = this.#inputTokens;
-    b[3 * i + 2] = this.#outputTokens;
+    b[4 * i] = this.#tokens;
+    b[4 * i + 1] = this.#inputTokens;
+    b[4 * i + 2] = this.#outputTokens;
+    b[4 * i + 3] = this.#refunded;
     this.#done[i] = false;
     // The same sums, in the same order, as `unitsOf` per dimension.
     if (typeof weight === 'number') {
@@ -99,14 +102,12 @@ export class Flights {
   /** Twice the room, each listed call moved to its place under the new mask. */
   #grow(): void {
     const mask = this.#mask * 2 + 1;
-    const before: number[] = new Array<number>(3 * (mask + 1)).fill(0);
+    const before: number[] = new Array<number>(4 * (mask + 1)).fill(0);
     const done: boolean[] = new Array<boolean>(mask + 1).fill(false);
     for (let seq = this.#head; seq < this.#tail; seq++) {
       const from = seq & this.#mask;
       const to = seq & mask;
-      before[3 * to] = this.#before[3 * from]!;
-      before[3 * to + 1] = this.#before[3 * from + 1]!;
-      before[3 * to + 2] = this.#before[3 * from + 2]!;
+      for (let k = 0; k < 4; k++) before[4 * to + k] = this.#before[4 * from + k]!;
       done[to] = this.#done[from]!;
     }
     this.#before = before;
@@ -114,17 +115,39 @@ export class Flights {
     this.#mask = mask;
   }
 
-  /** Units sent since the oldest call still in flight was sent (undefined: not known). Drops the ended calls before it. */
-  since(dim: Dim): number | undefined {
+  /** An answer gave back `units` of output tokens it was counted for but did not write. */
+  refund(units: number): void {
+    this.#refunded += units;
+  }
+
+  /**
+   * Output tokens answers gave back since the oldest call still in flight was sent (0 when none is,
+   * undefined: not known). Fresh headers describe the provider when it received the call that carried
+   * them, one still in flight: what answers gave back since may not be in them yet.
+   */
+  refunded(): number | undefined {
+    const from = this.#oldest();
+    if (from === undefined) return undefined;
+    return from === this.#tail ? 0 : this.#refunded - this.#before[4 * (from & this.#mask) + 3]!;
+  }
+
+  /** Send order of the oldest call still in flight ({@link #tail}: none; undefined: not known). Drops the ended calls before it. */
+  #oldest(): number | undefined {
     let seq = this.#head;
     while (seq < this.#tail && this.#done[seq & this.#mask]) seq++;
     if (seq > this.#head) {
       this.#lost = Math.max(0, this.#lost - (seq - this.#head));
       this.#head = seq;
     }
-    if (this.#lost > 0) return undefined;
+    return this.#lost > 0 ? undefined : seq;
+  }
+
+  /** Units sent since the oldest call still in flight was sent (undefined: not known). Drops the ended calls before it. */
+  since(dim: Dim): number | undefined {
+    const seq = this.#oldest();
+    if (seq === undefined) return undefined;
     if (seq === this.#tail) return 0;
-    const i = 3 * (seq & this.#mask);
+    const i = 4 * (seq & this.#mask);
     if (dim === 'requests') return this.#tail - seq;
     if (dim === 'tokens') return this.#tokens - this.#before[i]!;
     return dim === 'inputTokens' ? this.#inputTokens - this.#before[i + 1]! : this.#outputTokens - this.#before[i + 2]!;

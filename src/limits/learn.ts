@@ -101,8 +101,12 @@ export function pace(s: ModelState, now: number): void {
   }
 }
 
-/** Fresh headers (not older than the last ones read): the buckets follow them, the share learns from them. */
-export function learnFromHeaders(s: ModelState, info: RateLimitInfo): void {
+/**
+ * Fresh headers (not older than the last ones read): the buckets follow them, the share learns from them.
+ * `refunded`: output tokens answers gave back since the headers' call may have been received (see
+ * `Flights.refunded`), which the output level they show may not have yet.
+ */
+export function learnFromHeaders(s: ModelState, info: RateLimitInfo, refunded = 0): void {
   const now = info.observedAt;
   // Anthropic's `tokens-*` repeats the most restrictive of its input and output limits, in that
   // limit's units: with those two present it adds nothing, and a call's combined weight misreads it.
@@ -140,8 +144,10 @@ export function learnFromHeaders(s: ModelState, info: RateLimitInfo): void {
     if (old && ((cap !== undefined && cap < fresh.capacity) || (old.capacity === fresh.capacity && old.base === fresh.base))) {
       // Headers describe the provider's state when it received that request, a latency ago; what we
       // sent since is only in our own accounting. The lower of the two is the one to trust. (A
-      // configured limit below the provider's also keeps its own bucket this way.)
-      old.level = Math.min(levelAt(old, now), fresh.level);
+      // configured limit below the provider's also keeps its own bucket this way.) Output given back
+      // since (Anthropic counts an answer's output at its cap until it is done) is not in them: a
+      // level read without it would take back refunds the provider has made.
+      old.level = Math.min(levelAt(old, now), dim === 'outputTokens' ? fresh.level + refunded : fresh.level);
       old.at = now;
       old.fullAt = fresh.fullAt;
     } else {

@@ -141,7 +141,7 @@ class ModelLimiter implements Limiter {
     s.observedAt = info.observedAt;
     s.last = info;
     s.burst = Math.min(s.burst, this.#shortest);
-    learnFromHeaders(s, info);
+    learnFromHeaders(s, info, s.flights?.refunded());
     shareRoom(s, info, info.observedAt);
     s.flights?.reconcile(s, info, info.observedAt);
   }
@@ -174,7 +174,10 @@ class ModelLimiter implements Limiter {
     const now = this.#clock.now();
     if (out) learnOutput(s, unitsOf('outputTokens', w), usage.outputTokens);
     const unused = out ? unitsOf('outputTokens', w) - usage.outputTokens : 0;
-    if (unused > 0) giveBack(out!, unused, now);
+    if (unused > 0) {
+      giveBack(out!, unused, now);
+      s.flights?.refund(unused);
+    }
     // The provider counts the real input; what the estimate counted beyond it was never used, by this process either.
     const over = input && usage.inputTokens !== undefined ? unitsOf('inputTokens', w) - usage.inputTokens : 0;
     if (over > 0) {

@@ -98,4 +98,39 @@ describe('Anthropic token headers', () => {
     limiter.used?.('claude', { inputTokens: 100, outputTokens: 500 }, { outputTokens: 900 });
     expect(limiter.snapshot().claude?.outputTokens?.available).toBe(before);
   });
+
+  it('keeps the output an answer gave back when later headers predate it: they show the level when their call was received', async () => {
+    const clock = createFakeClock();
+    limiter = createLimiter(undefined, { clock });
+    // The provider as Anthropic counts it: 8,000 output tokens a minute, each call at its max_tokens until its answer is done.
+    const at = (outputRemaining: number, requestsRemaining: number) => {
+      const reset = new Date(clock.now() + 60_000).toISOString();
+      const h = {
+        'anthropic-ratelimit-requests-limit': '1000',
+        'anthropic-ratelimit-requests-remaining': String(requestsRemaining),
+        'anthropic-ratelimit-requests-reset': reset,
+        'anthropic-ratelimit-output-tokens-limit': '8000',
+        'anthropic-ratelimit-output-tokens-remaining': String(outputRemaining),
+        'anthropic-ratelimit-output-tokens-reset': reset,
+      };
+      return parseRateLimitHeaders(h, clock.now())!;
+    };
+    limiter.observe('claude', at(8_000, 1_000));
+    const weight = { inputTokens: 100, outputTokens: 2_000 };
+    const a = limiter.admit('claude', { weight }) as () => void;
+    const b = limiter.admit('claude', { weight }) as () => void;
+    // The provider received a (6,000 left), then b (4,000 left). a is answered first, writing 200: 1,800 come back.
+    clock.advance(1_000);
+    limiter.observe('claude', at(6_000, 999));
+    limiter.used?.('claude', weight, { outputTokens: 200 });
+    a();
+    // b's answer carries the level at b's receipt, before a's refund: the provider now has 4,000 + 1,800 + what refilled.
+    clock.advance(1_000);
+    limiter.observe('claude', at(4_000, 998));
+    limiter.used?.('claude', weight, { outputTokens: 200 });
+    b();
+    // 400 written in all: three more calls of 2,000 fit at once (the headers' 4,000 read as the level: two).
+    const now = [0, 1, 2].map(() => admittedNow(limiter!.admit('claude', { weight })));
+    expect(now).toEqual([true, true, true]);
+  });
 });

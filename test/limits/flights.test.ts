@@ -81,6 +81,29 @@ describe('Flights, the calls of a model in flight', () => {
     );
   });
 
+  it('counts the output answers gave back since the oldest call still in flight was sent', () => {
+    const f = new Flights(2);
+    const w = { inputTokens: 10, outputTokens: 1_000 };
+    expect(f.refunded()).toBe(0);
+    f.refund(300); // before any call listed: never counted
+    const a = f.start(w, () => {});
+    const b = f.start(w, () => {});
+    f.refund(800); // a's answer
+    a();
+    expect(f.refunded()).toBe(800); // b was sent before it
+    const c = f.start(w, () => {}); // a, ended, has left the list: room for c
+    f.refund(500); // b's answer
+    b();
+    expect(f.refunded()).toBe(500);
+    c();
+    expect(f.refunded()).toBe(0);
+    const d = f.start(w, () => {});
+    f.start(w, () => {});
+    f.start(w, () => {}); // d dropped while in flight: not known until the calls sent since have ended
+    expect(f.refunded()).toBeUndefined();
+    d();
+  });
+
   it('a release called after its call left the list (dropped past the bound) still passes on, once', () => {
     const flights = new Flights(4);
     let ended = 0;
