@@ -10,6 +10,7 @@ import { BUCKET_DIMS, type BucketDim, type DimRequest, type DimState, type Share
 import { type Cut, Outbox, bounded, cutAt } from './outbox.js';
 import type { Health } from './health.js';
 import { type SharedTurn, SharedTurns } from './turns.js';
+import { RefundMarks } from './refund-marks.js';
 import type { RedisEmitter } from './types.js';
 
 const NOOP: Release = () => {};
@@ -55,6 +56,8 @@ export class StoreBuckets {
   readonly #turns: SharedTurns;
   /** Per model, the key its answers' output part is learned under ({@link learnOutput}). */
   readonly #outputs = new Map<string, object>();
+  /** The store's count of output refunds as each admission read it: a reading's `since`. */
+  readonly #marks = new RefundMarks();
   /** The smallest shared burst share any model's admission showed: every model's burst is capped to it. */
   #burst = 1;
 
@@ -97,6 +100,7 @@ export class StoreBuckets {
     }
     this.#health.recover(0);
     bounded(this.#views, model, { dims: answer.dims, at: now });
+    this.#marks.note(model, now, answer.refunded ?? 0, expectedMs(options));
     if (answer.burst !== undefined && answer.burst < this.#burst) this.#burst = answer.burst;
     if (answer.taken) this.#tasks.started(taskId, now);
     if (answer.taken && answer.waitMs === 0) return NOOP;
@@ -171,7 +175,7 @@ export class StoreBuckets {
   observe(model: string, info: RateLimitInfo): void {
     if (this.#dispose.signal.aborted) return;
     if ((this.#last.get(model)?.observedAt ?? -Infinity) <= info.observedAt) bounded(this.#last, model, info);
-    this.#outbox.observe(model, info);
+    this.#outbox.observe(model, info, this.#marks.since(model, info.observedAt));
   }
 
   throttled(model: string, retryAfterMs: number | undefined, weight?: AdmitOptions['weight']): void {
@@ -276,6 +280,7 @@ export class StoreBuckets {
     this.#held.delete(model);
     this.#last.delete(model);
     this.#outputs.delete(model);
+    this.#marks.delete(model);
     return true;
   }
 
@@ -288,5 +293,6 @@ export class StoreBuckets {
     this.#tasks.clear();
     this.#last.clear();
     this.#outputs.clear();
+    this.#marks.clear();
   }
 }
