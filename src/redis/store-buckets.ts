@@ -13,7 +13,6 @@ import { type SharedTurn, SharedTurns } from './turns.js';
 import { RefundMarks } from './refund-marks.js';
 import type { RedisEmitter } from './types.js';
 
-const NOOP: Release = () => {};
 type Dims = Partial<Record<BucketDim, DimState>>;
 
 /** The shared buckets as the last admission on a model saw them. */
@@ -100,10 +99,10 @@ export class StoreBuckets {
     }
     this.#health.recover(0);
     bounded(this.#views, model, { dims: answer.dims, at: now });
-    this.#marks.note(model, now, answer.refunded ?? 0, expectedMs(options));
+    this.#marks.note(model, answer.refunded ?? 0);
     if (answer.burst !== undefined && answer.burst < this.#burst) this.#burst = answer.burst;
     if (answer.taken) this.#tasks.started(taskId, now);
-    if (answer.taken && answer.waitMs === 0) return NOOP;
+    if (answer.taken && answer.waitMs === 0) return this.#marks.start(model);
     const turns = { deadline, underWay, now, waitMs: answer.waitMs, bound };
     let turn: SharedTurn | undefined;
     if (!answer.taken) {
@@ -133,7 +132,7 @@ export class StoreBuckets {
     try {
       await (turn ? this.#turns.sleep(turn, options?.signal) : sleepUnlessAborted(this.#clock, answer.waitMs, [options?.signal, this.#dispose.signal]));
       if (tooLate(options, this.#clock.now())) throw new NoCapacityError(model, 0, 'deadline'); // it could no longer finish in time
-      return NOOP;
+      return this.#marks.start(model);
     } catch (error) {
       // Never sent: the share goes back to everyone with this process's next admission.
       this.#outbox.giveBack(model, answer.dims, dims);
@@ -175,7 +174,7 @@ export class StoreBuckets {
   observe(model: string, info: RateLimitInfo): void {
     if (this.#dispose.signal.aborted) return;
     if ((this.#last.get(model)?.observedAt ?? -Infinity) <= info.observedAt) bounded(this.#last, model, info);
-    this.#outbox.observe(model, info, this.#marks.since(model, info.observedAt));
+    this.#outbox.observe(model, info, this.#marks.since(model));
   }
 
   throttled(model: string, retryAfterMs: number | undefined, weight?: AdmitOptions['weight']): void {
