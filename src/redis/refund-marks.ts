@@ -46,8 +46,9 @@ export class RefundMarks {
   since(model: string): number | undefined {
     const m = this.#models.get(model);
     if (!m) return undefined;
-    for (const count of m.flights.values()) return count;
-    return undefined;
+    let last: number | undefined;
+    for (const count of m.flights.values()) last = count;
+    return last;
   }
 
   delete(model: string): void {
