@@ -4,7 +4,7 @@ import { script } from './health.js';
 export const BUCKET_DIMS = ['requests', 'tokens', 'inputTokens', 'outputTokens'] as const;
 export type BucketDim = (typeof BUCKET_DIMS)[number];
 /** Arguments per dimension in {@link BUCKET_ADMIT}. */
-export const ARGS_PER_DIM = 9;
+export const ARGS_PER_DIM = 8;
 /** Arguments before the first dimension's in {@link BUCKET_ADMIT}. */
 export const HEAD_ARGS = 12;
 /** Smallest share of the limit kept as the shared burst after 429s the headers did not explain. */
@@ -23,8 +23,6 @@ export const RESERVE_AFTER_MS = 10_000;
  * these have gone by, reading the hash's field names is cheaper than looking up every second.
  */
 const KEYS_OVER = 32;
-/** The output dimension's place in {@link BUCKET_DIMS}, 1-based as the script counts. */
-const OUT = BUCKET_DIMS.indexOf('outputTokens') + 1;
 
 /**
  * Shared header-driven buckets: one admission, fed by every process's headers,
@@ -51,7 +49,7 @@ const OUT = BUCKET_DIMS.indexOf('outputTokens') + 1;
  *   `<dim>u` units taken while no limit was known yet: the first reading may not count
  *   them, so they are taken from it; `<dim>r` time of the newest reading that lowered the
  *   level; `<dim>f` the latest time an admission found the level at its top; `<dim>q` units taken for calls still waiting for their turn; `<dim>g` set once a
- *   call's units were partly refunded; `<dim>k` (output) the refunds added to the level so far; `r<second>` the units, per dimension, of the calls
+ *   call's units were partly refunded; `r<second>` the units, per dimension, of the calls
  *   whose turn is due in that second (clock seconds, rounded up); `qs` the last second whose
  *   turns were counted as come, `qm` the latest second with turns filed, `qn` how many seconds are
  *   filed (an admission after an idle spell reads the filed seconds, not every second since `qs`); `bf` burst share,
@@ -76,21 +74,16 @@ const OUT = BUCKET_DIMS.indexOf('outputTokens') + 1;
  *   that have not; '0' or '' otherwise), burstAtMost, outputPart (the part of their cap the
  *   caller's recent answers wrote; '' when none), ahead (seconds: the caller's latency), client (the store's
  *   id), seq (above every seq this client sent before: a thousand per ms of its clock at least), then per dimension in
- *   {@link BUCKET_DIMS} order nine
+ *   {@link BUCKET_DIMS} order eight
  *   values: take (units this call takes), need (units that must be there: take plus
  *   a reserve), remaining, limit, observedAt (a header reading to fold in: the
  *   provider's remaining, a latency ago; '' when none), giveBack (units of calls
  *   that were never sent), refund (units the provider gave back when a call ended:
  *   output it reserved but did not write, input an estimate counted beyond the real
- *   one), refundAt (the earliest clock time among those calls' ends), since (output only: the hash's
- *   count of output refunds, `<dim>k`, as an admission returned it before the reading's call was sent;
- *   '' when unknown).
+ *   one), refundAt (the earliest clock time among those calls' ends).
  * Folding a reading: the level becomes the lower of the bucket's and the
  * reading's remaining plus its refill since it was read (the provider cannot
- * know of calls admitted since; a lower reading means use the buckets did not see). An output
- * reading is the provider's level when it received its call, read a latency later: the output
- * refunds added here since that call was sent (the count now less `since`) are added to it first,
- * or the reading would take back refunds the provider has made (decision 0084).
+ * know of calls admitted since; a lower reading means use the buckets did not see).
  * A reading that lowers the level already holds every refund made before it: a refund
  * that ended before the newest such reading is not added again (a give-back riding on
  * a process's next admission can reach the bucket long after other processes' readings
@@ -105,8 +98,7 @@ const OUT = BUCKET_DIMS.indexOf('outputTokens') + 1;
  * holds the marks of the clients of the last ten minutes, and a command older than a deleted mark is
  * refused by its age).
  * Returns {taken, waitMs, dim (1-based, 0 = none), burst share (as text), then per
- * dimension: level after the call (as text; '' when the dimension is unknown), limit; then the
- * output refunds added so far (`<dim>k`)}.
+ * dimension: level after the call (as text; '' when the dimension is unknown), limit}.
  */
 export const BUCKET_ADMIT = script(`
 local k = KEYS[1]
@@ -117,7 +109,7 @@ local most = tonumber(ARGV[8])
 local part, ahead = tonumber(ARGV[9]), tonumber(ARGV[10]) or 0
 local f = function (x) return string.format('%.6f', x) end
 local n = ${BUCKET_DIMS.length}
-local L, C, T, K, N, F, R, G, FA, KS = {}, {}, {}, {}, {}, {}, {}, {}, {}, {}
+local L, C, T, K, N, F, R, G, FA = {}, {}, {}, {}, {}, {}, {}, {}, {}
 local wait, wdim = 0, 0
 local bv = redis.call('HMGET', k, 'bf', 'bc')
 local bf, bc = tonumber(bv[1]) or 1, tonumber(bv[2])
@@ -175,10 +167,9 @@ redis.call('HSET', k, 'qs', math.max(qs or sec, sec), sf, ARGV[12])
 for d = 1, n do
   local a = ${HEAD_ARGS} + (d - 1) * ${ARGS_PER_DIM}
   local p = tostring(d)
-  local v = redis.call('HMGET', k, p .. 'l', p .. 't', p .. 'c', p .. 'u', p .. 'r', p .. 'g', p .. 'f', p .. 'k')
+  local v = redis.call('HMGET', k, p .. 'l', p .. 't', p .. 'c', p .. 'u', p .. 'r', p .. 'g', p .. 'f')
   local l, t, c, r, fa = tonumber(v[1]), tonumber(v[2]), tonumber(v[3]), tonumber(v[5]), tonumber(v[7])
   local rem, lim, at = tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5])
-  KS[d] = tonumber(v[8])
   if lim and lim > 0 and rem then
     c = math.max(lim, rem)
   end
@@ -207,9 +198,6 @@ for d = 1, n do
       -- waiting for their turn (not sent, so not in the reading).
       if v[6] == false then queued = Q[d] end
       local seen = rem + math.max(0, now - at) * rate - queued
-      -- Refunds added here since the reading's call may have been received are not in it yet.
-      local since = tonumber(ARGV[a + 9])
-      if since then seen = seen + math.max(0, (KS[d] or 0) - since) end
       -- A reading that lowers the level counts every refund the provider made before it.
       if seen < l then l = seen; if r == nil or at > r then r = at end end
     end
@@ -222,10 +210,7 @@ for d = 1, n do
     local refund, refundAt = tonumber(ARGV[a + 7]) or 0, tonumber(ARGV[a + 8])
     if refund > 0 and v[6] == false then redis.call('HSET', k, p .. 'g', 1) end
     G[d] = refund > 0 or v[6] ~= false
-    if refund > 0 and (r == nil or refundAt == nil or refundAt >= r) and (fa == nil or refundAt == nil or refundAt >= fa) then
-      back = back + refund
-      if d == ${OUT} then KS[d] = (KS[d] or 0) + refund; redis.call('HSET', k, p .. 'k', f(KS[d])) end
-    end
+    if refund > 0 and (r == nil or refundAt == nil or refundAt >= r) and (fa == nil or refundAt == nil or refundAt >= fa) then back = back + refund end
     if back ~= 0 then l = math.min(top, l + back) end
     N[d] = math.min(cap, tonumber(ARGV[a + 2]) or 0)
     L[d], C[d], T[d], K[d], F[d], R[d], FA[d] = l, c, t, cap, first, r, fa
@@ -310,8 +295,6 @@ for d = 1, n do
     out[#out + 1] = ''
   end
 end
--- Output refunds added so far: a mark the caller sends back with a later reading's \`since\`.
-out[#out + 1] = f(KS[${OUT}] or 0)
 redis.call('PEXPIRE', k, ttl)
 return out
 `);

@@ -13,11 +13,6 @@ export interface BucketReading {
   readonly limit: number;
   /** Clock time the reading was taken. */
   readonly observedAt: number;
-  /**
-   * Output only: the store's count of output refunds ({@link SharedAnswer.refunded}) as it stood before
-   * the reading's call was sent. The refunds counted since are added to the reading, which predates them.
-   */
-  readonly since?: number | undefined;
 }
 
 /** What one admission sends for one dimension. */
@@ -94,8 +89,6 @@ export interface SharedAnswer {
   readonly burst?: number;
   /** The dimensions the store knows, as of `now`. */
   readonly dims: Readonly<Partial<Record<BucketDim, DimState>>>;
-  /** Output refunds the store has added to the output level so far (a running count; 0 when absent). */
-  readonly refunded?: number;
 }
 
 /**
@@ -148,7 +141,7 @@ export class RedisBucketStore implements SharedBucketStore {
       const d = request.dims[dim];
       const r = d?.reading;
       const refund = d?.refund;
-      args.push(d?.take ?? 0, d?.need ?? 0, r ? r.remaining : '', r ? r.limit : '', r ? Math.floor(r.observedAt) : '', d?.giveBack ?? 0, refund ? refund.units : 0, refund ? Math.floor(refund.at) : '', r?.since ?? '');
+      args.push(d?.take ?? 0, d?.need ?? 0, r ? r.remaining : '', r ? r.limit : '', r ? Math.floor(r.observedAt) : '', d?.giveBack ?? 0, refund ? refund.units : 0, refund ? Math.floor(refund.at) : '');
     }
     if (args.length !== HEAD_ARGS + BUCKET_DIMS.length * ARGS_PER_DIM) throw new Error('bucket script arguments out of step');
     const reply = (await runScript(this.#redis, this.#clock, this.#timeoutMs, BUCKET_ADMIT, [`${this.#prefix}buckets:${model}`], args)) as unknown[];
@@ -167,7 +160,6 @@ export class RedisBucketStore implements SharedBucketStore {
       }
     });
     const d = Number(reply[2]);
-    const refunded = Number(reply[4 + 2 * BUCKET_DIMS.length]) || 0;
-    return { taken: Number(reply[0]) === 1, waitMs: Number(reply[1]), reason: d > 0 ? BUCKET_DIMS[d - 1] : undefined, burst, dims, refunded };
+    return { taken: Number(reply[0]) === 1, waitMs: Number(reply[1]), reason: d > 0 ? BUCKET_DIMS[d - 1] : undefined, burst, dims };
   }
 }

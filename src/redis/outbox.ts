@@ -77,8 +77,7 @@ export class Outbox {
     out.refund[dim] = r ? { units: r.units + units, at: Math.min(r.at, now) } : { units, at: now };
   }
 
-  /** `since`: the store's count of output refunds before the reading's call was sent ({@link BucketReading.since}). */
-  observe(model: string, info: RateLimitInfo, since?: number): void {
+  observe(model: string, info: RateLimitInfo): void {
     const out = this.#box(model);
     // As locally: Anthropic's `tokens-*` only repeats its input or output limit.
     const split = info.inputTokens !== undefined || info.outputTokens !== undefined;
@@ -87,7 +86,7 @@ export class Outbox {
       const win = info[dim];
       if (win?.remaining === undefined || win.limit === undefined || !(win.limit > 0)) continue;
       const prev = out.readings[dim];
-      if (!prev || prev.observedAt <= info.observedAt) out.readings[dim] = { remaining: win.remaining, limit: win.limit, observedAt: info.observedAt, since: dim === 'outputTokens' ? since : undefined };
+      if (!prev || prev.observedAt <= info.observedAt) out.readings[dim] = { remaining: win.remaining, limit: win.limit, observedAt: info.observedAt };
     }
   }
 

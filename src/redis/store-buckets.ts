@@ -10,9 +10,9 @@ import { BUCKET_DIMS, type BucketDim, type DimRequest, type DimState, type Share
 import { type Cut, Outbox, bounded, cutAt } from './outbox.js';
 import type { Health } from './health.js';
 import { type SharedTurn, SharedTurns } from './turns.js';
-import { RefundMarks } from './refund-marks.js';
 import type { RedisEmitter } from './types.js';
 
+const NOOP: Release = () => {};
 type Dims = Partial<Record<BucketDim, DimState>>;
 
 /** The shared buckets as the last admission on a model saw them. */
@@ -55,8 +55,6 @@ export class StoreBuckets {
   readonly #turns: SharedTurns;
   /** Per model, the key its answers' output part is learned under ({@link learnOutput}). */
   readonly #outputs = new Map<string, object>();
-  /** The store's count of output refunds as each admission read it: a reading's `since`. */
-  readonly #marks = new RefundMarks();
   /** The smallest shared burst share any model's admission showed: every model's burst is capped to it. */
   #burst = 1;
 
@@ -99,10 +97,9 @@ export class StoreBuckets {
     }
     this.#health.recover(0);
     bounded(this.#views, model, { dims: answer.dims, at: now });
-    this.#marks.note(model, answer.refunded ?? 0);
     if (answer.burst !== undefined && answer.burst < this.#burst) this.#burst = answer.burst;
     if (answer.taken) this.#tasks.started(taskId, now);
-    if (answer.taken && answer.waitMs === 0) return this.#marks.start(model);
+    if (answer.taken && answer.waitMs === 0) return NOOP;
     const turns = { deadline, underWay, now, waitMs: answer.waitMs, bound };
     let turn: SharedTurn | undefined;
     if (!answer.taken) {
@@ -132,7 +129,7 @@ export class StoreBuckets {
     try {
       await (turn ? this.#turns.sleep(turn, options?.signal) : sleepUnlessAborted(this.#clock, answer.waitMs, [options?.signal, this.#dispose.signal]));
       if (tooLate(options, this.#clock.now())) throw new NoCapacityError(model, 0, 'deadline'); // it could no longer finish in time
-      return this.#marks.start(model);
+      return NOOP;
     } catch (error) {
       // Never sent: the share goes back to everyone with this process's next admission.
       this.#outbox.giveBack(model, answer.dims, dims);
@@ -174,7 +171,7 @@ export class StoreBuckets {
   observe(model: string, info: RateLimitInfo): void {
     if (this.#dispose.signal.aborted) return;
     if ((this.#last.get(model)?.observedAt ?? -Infinity) <= info.observedAt) bounded(this.#last, model, info);
-    this.#outbox.observe(model, info, this.#marks.since(model));
+    this.#outbox.observe(model, info);
   }
 
   throttled(model: string, retryAfterMs: number | undefined, weight?: AdmitOptions['weight']): void {
@@ -279,7 +276,6 @@ export class StoreBuckets {
     this.#held.delete(model);
     this.#last.delete(model);
     this.#outputs.delete(model);
-    this.#marks.delete(model);
     return true;
   }
 
@@ -292,6 +288,5 @@ export class StoreBuckets {
     this.#tasks.clear();
     this.#last.clear();
     this.#outputs.clear();
-    this.#marks.clear();
   }
 }

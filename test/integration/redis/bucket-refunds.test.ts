@@ -120,29 +120,4 @@ describe('unused output given back to the shared buckets', () => {
     a.dispose();
     b.dispose();
   });
-  // Decision 0084: an output reading is the provider's level when it received its call; the output
-  // refunds the store added after that call was sent are not in it yet, and keeping the lower of the
-  // two would take them back.
-  it('adds to an output reading the refunds the store counted since its call was sent', async () => {
-    const { clock, a, b } = processes(`rf${run}:since:`);
-    a.observe(MODEL, output(clock.now(), LIMIT));
-    // a's call, still in flight when its answer's headers are read: they are the provider's as of when it was sent.
-    await a.admit(MODEL, { weight: WEIGHT });
-    await b.admit(MODEL, { weight: WEIGHT });
-    expect(level(b)).toBe(58_000);
-    await clock.advance(100);
-    // b's call wrote nothing of its 1,000: the provider refunds them now; b's next call tells the store.
-    b.used(MODEL, WEIGHT, { inputTokens: 100, outputTokens: 0 });
-    await clock.advance(50);
-    await b.admit(MODEL, { weight: WEIGHT });
-    await clock.advance(150);
-    // a's answer: 58,000 when the provider took a's call (a's and b's counted), before b's refund.
-    // The provider now: 58,000 + 300 ms of refill + 1,000 refunded − b's second call = 58,300.
-    a.observe(MODEL, output(clock.now(), 58_000));
-    await a.admit(MODEL, { weight: WEIGHT });
-    // The provider's 58,300 less this call; read without the refund, the level would be 57,000.
-    expect(level(a)).toBe(57_300);
-    a.dispose();
-    b.dispose();
-  });
 });
