@@ -35,7 +35,11 @@ export async function runCase(
   mode: Mode,
   scope: keyof typeof SCOPES,
   onStoreError: 'closed' | 'open',
-  /** Real time to let a store's own I/O finish after a late answer (a real Redis); 0 for in-process stores. */
+  /**
+   * Real time a store's own I/O may take to finish after a late answer (a real Redis gives a late
+   * reservation back over the network); 0 for in-process stores. Polled: the wait ends as soon as
+   * no scope holds a reservation.
+   */
   ioWaitMs = 0,
 ) {
   const clock = createFakeClock({ start: Date.UTC(2026, 0, 1, 12) });
@@ -86,9 +90,16 @@ export async function runCase(
   // A hanging operation answers at last (it may have applied after all).
   for (const answer of store.late.splice(0)) answer();
   await clock.advance(0);
-  if (ioWaitMs > 0) await new Promise((r) => setTimeout(r, ioWaitMs));
   const keys = ['task:t1', `day:2026-01-01`, `window:${Math.floor(clock.now() / 60_000)}`];
-  const totals = Object.fromEntries(await Promise.all(keys.map(async (k) => [k, await inner.get(k)] as const)));
+  const read = async () => Object.fromEntries(await Promise.all(keys.map(async (k) => [k, await inner.get(k)] as const)));
+  let totals = await read();
+  // A settle or release that failed leaves its own scope's reservation to the store's expiry: not waited for.
+  const awaited = keys.filter((k) => op === 'reserve' || !k.startsWith(SCOPES[scope]));
+  const held = () => awaited.some((k) => totals[k] !== undefined && (totals[k].reserved.tokens !== 0 || totals[k].reserved.costNanos !== 0));
+  for (let waited = 0; waited < ioWaitMs && held(); waited += 5) {
+    await new Promise((r) => setTimeout(r, 5));
+    totals = await read();
+  }
   await close();
   return { outcome, calls, warnings, totals, open: client.budget!.openReservations, keys };
 }
