@@ -239,18 +239,15 @@ function proportional(rate: number, d: DimShare, headroom: number): number {
 }
 
 /**
- * `part` plus at most `MIN_SHARE` of the limit of what the others leave unused. Each of N
- * processes taking all of that room would grant itself N times it: at 16 processes, a lull in
- * demand let each refill at a sixth of the limit, and the demand that followed came back as
- * bursts of 429s.
+ * The limit left to this process: its part of everyone's use, scaled to the limit
+ * ({@link proportional}), plus at most `MIN_SHARE` of the limit of what the others leave
+ * unused. Each of N processes taking all of that room would grant itself N times it: at 16
+ * processes, a lull in demand let each refill at a sixth of the limit, and the demand that
+ * followed came back as bursts of 429s.
  */
-function withRoom(rate: number, part: number, d: DimShare, headroom: number): number {
-  return Math.max(part, Math.min(rate - othersRate(d, headroom), part + rate * MIN_SHARE));
-}
-
-/** The limit left to this process: its part of everyone's use, scaled to the limit ({@link proportional}), with room ({@link withRoom}). */
 function grown(rate: number, d: DimShare, headroom: number): number {
-  return withRoom(rate, proportional(rate, d, headroom), d, headroom);
+  const part = proportional(rate, d, headroom);
+  return Math.max(part, Math.min(rate - othersRate(d, headroom), part + rate * MIN_SHARE));
 }
 
 /**
